@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One setup for `npm start` and `npm test`: installs what is missing (Debian packages, node_modules, the build) and nothing more.
+# Usage: scripts/setup.sh start|test    (start: run-time needs; test: also the tools the test suite drives)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-start}
+
+runtime_pkgs=(libpcap-dev python3 make g++)
+test_pkgs=(tshark tcpdump nmap hping3 tmux iproute2 iputils-ping procps curl wget netcat-openbsd
+           chromium rsyslog xvfb dbus-x11 dunst libnotify-bin nftables iptables)
+
+pkgs=("${runtime_pkgs[@]}")
+[[ $mode == test ]] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # wireshark-common asks whether non-root users may capture; answer for it.
+    echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections 2>/dev/null || true
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages (need root to install): ${missing[*]}" >&2
+    [[ $mode == start && " ${missing[*]} " == *" libpcap-dev "* && ! -d node_modules/cap ]] && exit 1
+  fi
+fi
+
+# node_modules: install from the lockfile when absent or older than it.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund >&2
+  touch node_modules/.package-lock.json
+fi
+
+# Build when any source is newer than the last build.
+stamp=dist/.build-stamp
+if [[ ! -f $stamp ]] || [[ -n $(find src bench tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null) ]]; then
+  echo "setup: building (tsc)" >&2
+  rm -rf dist
+  node_modules/.bin/tsc -p tsconfig.json
+  chmod +x dist/src/main.js 2>/dev/null || true
+  touch "$stamp"
+fi

@@ -1,0 +1,91 @@
+// Alert vocabulary shared by detectors, the funnel, every sink and every view.
+
+export const SEVERITIES = ['LOW', 'WARNING', 'HIGH', 'CRITICAL'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Every alert type NetGuard raises (DESIGN.md, "Alert types"). */
+export const ALERT_TYPES = [
+  'SYN_SCAN',
+  'FIN_SCAN',
+  'XMAS_SCAN',
+  'NULL_SCAN',
+  'ACK_SCAN',
+  'MAIMON_SCAN',
+  'CONNECT_SCAN',
+  'UDP_SCAN',
+  'SYN_FLOOD',
+  'TRAFFIC_SURGE',
+  'TCP_SURGE',
+  'UDP_SURGE',
+  'ICMP_SURGE',
+  'PORT_SWEEP',
+  'ICMP_SWEEP',
+  'CONNECTION_FLOOD',
+  'CUSTOM_RULE',
+  'SQL_INJECTION',
+  'DIRECTORY_TRAVERSAL',
+  'SUSPICIOUS_PORT',
+  'BLACKLISTED_IP',
+  'MALICIOUS_IP',
+  'DECODE_ANOMALY',
+] as const;
+export type AlertType = (typeof ALERT_TYPES)[number];
+
+export type Details = Record<string, unknown>;
+
+/**
+ * What a detector hands to the funnel. `key` identifies the episode within the type (usually the
+ * source address, or source and port): detections with the same type and key aggregate into one alert.
+ * Addresses are display strings here (detections are rare, so formatting cost does not matter).
+ */
+export interface Detection {
+  type: AlertType;
+  severity: Severity;
+  message: string;
+  /** Packet time of the detection, ms since epoch. */
+  ts: number;
+  key: string;
+  src_ip?: string;
+  dst_ip?: string;
+  src_port?: number;
+  dst_port?: number;
+  /** "TCP", "UDP", "ICMP", "ICMPv6", ... */
+  proto?: string;
+  /** Evidence: counts, ports, window, rule name. Merged into the alert on aggregation. */
+  details: Details;
+}
+
+/** An alert as every sink sees it. Field names are the on-disk (JSONL) names. */
+export interface Alert {
+  /** Unique within a run ("<start-ms>-<seq>"). */
+  id: string;
+  /** ISO 8601 time of the first detection. */
+  timestamp: string;
+  type: AlertType;
+  severity: Severity;
+  message: string;
+  src_ip?: string;
+  dst_ip?: string;
+  src_port?: number;
+  dst_port?: number;
+  proto?: string;
+  details: Details;
+  /** How many detections this alert aggregates. */
+  count: number;
+  /** ISO 8601 time of the last aggregated detection. */
+  last_seen: string;
+  /** Community ID v1 flow hash, where the alert is about one flow. */
+  community_id?: string;
+}
+
+/** An output for alerts. Every hook is optional; none may block the packet path (queue and batch I/O). */
+export interface AlertSink {
+  readonly name: string;
+  /** A new alert (or a severity escalation, which is a new alert). */
+  onAlert?(alert: Alert): void;
+  /** An existing alert aggregated more evidence (count, details, last_seen changed). */
+  onUpdate?(alert: Alert): void;
+  /** Writes out anything queued; called on exit and periodically. */
+  flush?(): Promise<void>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+// Types shared by every packet source: one captured frame as it comes off the wire or out of a file.
+
+/** libpcap LINKTYPE_* values NetGuard decodes (https://www.tcpdump.org/linktypes.html). */
+export const LINKTYPE_NULL = 0;
+export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LOOP = 108;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+/** One captured frame. `data` may be a view into a buffer the source reuses: copy it to keep it. */
+export interface RawPacket {
+  /** Capture time in milliseconds since the Unix epoch; the fraction carries micro/nanoseconds. */
+  ts: number;
+  /** Bytes captured (equals data.length). */
+  caplen: number;
+  /** Length of the frame on the wire (may exceed caplen when the snap length cut it). */
+  len: number;
+  /** LINKTYPE_* of the interface the frame came from. */
+  linkType: number;
+  data: Uint8Array;
+  /** pcapng interface id (0 for pcap and live). */
+  ifIndex: number;
+}
+
+/**
+ * A source of packets: a file reader or a live capture. Packets are pushed synchronously, a chunk at a
+ * time, because an async iterator step per packet costs more than decoding the packet does.
+ */
+export interface PacketSource {
+  /** Human-readable description: interface name or file path ("-" for stdin). */
+  readonly name: string;
+  /**
+   * Calls onPacket for every packet in order and resolves when the source ends (end of file, stop(),
+   * or a live error). The RawPacket object and its bytes may be reused once onPacket returns.
+   * Rejects with a SourceError for a fatal problem (file missing, not a capture, no permission).
+   */
+  run(onPacket: (p: RawPacket) => void): Promise<void>;
+  /** Ends the source early: live capture closes, a file stops at the next chunk. */
+  stop(): void;
+  /** Non-fatal problems, e.g. "truncated record at packet 12, byte offset 4096"; complete once run() resolves. */
+  readonly warnings: string[];
+  /** Packets the kernel dropped, when the source can know it (null otherwise). */
+  drops(): number | null;
+}
+
+/** A fatal source problem; `message` is one line saying what and where. */
+export class SourceError extends Error {
+  constructor(message: string, readonly code: 'ENOENT' | 'EACCES' | 'EFORMAT' | 'ENODEV' | 'EPERM' | 'EOTHER' = 'EOTHER') {
+    super(message);
+    this.name = 'SourceError';
+  }
+}

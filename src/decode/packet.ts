@@ -1,0 +1,240 @@
+// The decoded packet: one reusable, flat struct that every decoder fills and every later stage reads.
+//
+// Why flat and reused: the hot path decodes millions of packets a second, so it allocates nothing for
+// the common layers (Ethernet, IP, TCP, UDP, ICMP). Addresses are kept as numbers (IPv4 as an unsigned
+// 32-bit integer, MAC as a 48-bit integer) and formatted only when shown. IPv6 addresses are kept as
+// their RFC 5952 text, since no number type holds 128 bits cheaply. DNS and HTTP, which are rarer and
+// variable-sized, are allocated objects. Anything kept after the packet is processed must be copied
+// (strings and numbers are safe; `data`, `frame` and `view` are reused).
+
+/** An IP address: IPv4 as an unsigned 32-bit number, IPv6 as its RFC 5952 text. */
+export type IpAddr = number | string;
+
+/** Bits of Packet.layers: which headers were decoded successfully. */
+export const LAYER_ETH = 1 << 0;
+export const LAYER_VLAN = 1 << 1;
+export const LAYER_SLL = 1 << 2;
+export const LAYER_NULL = 1 << 3;
+export const LAYER_ARP = 1 << 4;
+export const LAYER_IPV4 = 1 << 5;
+export const LAYER_IPV6 = 1 << 6;
+export const LAYER_TCP = 1 << 7;
+export const LAYER_UDP = 1 << 8;
+export const LAYER_ICMP = 1 << 9;
+export const LAYER_ICMPV6 = 1 << 10;
+export const LAYER_DNS = 1 << 11;
+export const LAYER_HTTP = 1 << 12;
+/** The packet is an IP fragment that did not (yet) complete a datagram: no transport layer. */
+export const LAYER_FRAGMENT = 1 << 13;
+/** The transport layer was decoded from a reassembled datagram (this packet completed it). */
+export const LAYER_REASSEMBLED = 1 << 14;
+
+/** TCP flag bits (RFC 793, RFC 3168 for ECE/CWR). */
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+
+/** IP protocol numbers. */
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_ICMPV6 = 58;
+
+export interface DnsQuestion {
+  name: string;
+  type: number;
+  class: number;
+}
+
+export interface DnsRecord {
+  name: string;
+  type: number;
+  class: number;
+  ttl: number;
+  /** Rendered rdata: "1.2.3.4", "2001:db8::1", a name, "10 mail.example.com" (MX), quoted TXT strings, hex for unknown types. */
+  data: string;
+}
+
+export interface DnsMessage {
+  id: number;
+  qr: boolean;
+  opcode: number;
+  aa: boolean;
+  tc: boolean;
+  rd: boolean;
+  ra: boolean;
+  rcode: number;
+  questions: DnsQuestion[];
+  answers: DnsRecord[];
+  authorities: DnsRecord[];
+  additionals: DnsRecord[];
+}
+
+export interface HttpMessage {
+  kind: 'request' | 'response';
+  /** Request line. */
+  method: string | null;
+  uri: string | null;
+  /** "HTTP/1.1" */
+  version: string;
+  /** Response line. */
+  status: number | null;
+  reason: string | null;
+  /** Common headers, raw (unescaped) as on the wire; null when absent. */
+  host: string | null;
+  userAgent: string | null;
+  contentType: string | null;
+  contentLength: number | null;
+  /** Every header in order, names as sent. */
+  headers: Array<[string, string]>;
+  /** Offset and length of the body bytes present in this packet (relative to Packet.data). */
+  bodyOff: number;
+  bodyLen: number;
+}
+
+/** ICMP/ICMPv6 error messages quote the datagram that caused them (RFC 792, RFC 4443). */
+export interface IcmpQuoted {
+  present: boolean;
+  ipVersion: number;
+  src: IpAddr;
+  dst: IpAddr;
+  proto: number;
+  /** 0 when the quote is too short to hold the ports. */
+  srcPort: number;
+  dstPort: number;
+}
+
+export class Packet {
+  /** 1-based frame number in the source. */
+  n = 0;
+  /** Capture time, ms since epoch. */
+  ts = 0;
+  len = 0;
+  caplen = 0;
+  linkType = 0;
+  ifIndex = 0;
+  /** The captured frame as it came from the source (for export). Reused: copy to keep. */
+  frame: Uint8Array = new Uint8Array(0);
+  /**
+   * The bytes the offsets below refer to: the frame itself, or, for a packet that completed an IP
+   * reassembly, the reassembled IP datagram (then ipOffset is 0).
+   */
+  data: Uint8Array = new Uint8Array(0);
+  view: DataView = new DataView(new ArrayBuffer(0));
+  /** LAYER_* bits. */
+  layers = 0;
+
+  // Link layer
+  ethSrc = 0;
+  ethDst = 0;
+  /** EtherType (or SLL protocol) of the payload after any VLAN tags. */
+  etherType = 0;
+  /** VLAN ids, outermost first (802.1ad then 802.1Q). Reused array. */
+  vlanIds: number[] = [];
+
+  // ARP (IPv4 over Ethernet only)
+  arpOp = 0;
+  arpSenderIp = 0;
+  arpTargetIp = 0;
+
+  // Network layer
+  /** 0 when there is no IP layer. */
+  ipVersion = 0;
+  ipSrc: IpAddr = 0;
+  ipDst: IpAddr = 0;
+  /** Transport protocol (after IPv6 extension headers). */
+  ipProto = 0;
+  /** TTL, or hop limit for IPv6. */
+  ipTtl = 0;
+  /** IPv4 total length, or IPv6 40 + payload length. */
+  ipLen = 0;
+  ipHeaderLen = 0;
+  ipId = 0;
+  /** IPv4: true if the header checksum verifies; IPv6: always true. */
+  ipChecksumOk = true;
+  ipOffset = 0;
+
+  // Transport layer (ports are 0 where the protocol has none)
+  srcPort = 0;
+  dstPort = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  /** Low 8 flag bits (TCP_*). */
+  tcpFlags = 0;
+  tcpWin = 0;
+  tcpHeaderLen = 0;
+  /** TCP options; -1 when absent. */
+  tcpMss = -1;
+  tcpWscale = -1;
+  tcpSackOk = false;
+  tcpTsVal = -1;
+  tcpTsEcr = -1;
+  udpLen = 0;
+  icmpType = 0;
+  icmpCode = 0;
+  icmpQuoted: IcmpQuoted = { present: false, ipVersion: 0, src: 0, dst: 0, proto: 0, srcPort: 0, dstPort: 0 };
+
+  /** Application payload (after the transport header), relative to data. */
+  payloadOff = 0;
+  payloadLen = 0;
+
+  dns: DnsMessage | null = null;
+  http: HttpMessage | null = null;
+
+  /** Decode event names raised for this packet (e.g. "decode.ipv4.header_too_short"). Reused array. */
+  events: string[] = [];
+
+  /** Clears every field so the struct can take the next packet. */
+  reset(): void {
+    this.n = 0;
+    this.ts = 0;
+    this.len = 0;
+    this.caplen = 0;
+    this.linkType = 0;
+    this.ifIndex = 0;
+    this.layers = 0;
+    this.ethSrc = 0;
+    this.ethDst = 0;
+    this.etherType = 0;
+    this.vlanIds.length = 0;
+    this.arpOp = 0;
+    this.arpSenderIp = 0;
+    this.arpTargetIp = 0;
+    this.ipVersion = 0;
+    this.ipSrc = 0;
+    this.ipDst = 0;
+    this.ipProto = 0;
+    this.ipTtl = 0;
+    this.ipLen = 0;
+    this.ipHeaderLen = 0;
+    this.ipId = 0;
+    this.ipChecksumOk = true;
+    this.ipOffset = 0;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.tcpSeq = 0;
+    this.tcpAck = 0;
+    this.tcpFlags = 0;
+    this.tcpWin = 0;
+    this.tcpHeaderLen = 0;
+    this.tcpMss = -1;
+    this.tcpWscale = -1;
+    this.tcpSackOk = false;
+    this.tcpTsVal = -1;
+    this.tcpTsEcr = -1;
+    this.udpLen = 0;
+    this.icmpType = 0;
+    this.icmpCode = 0;
+    this.icmpQuoted.present = false;
+    this.payloadOff = 0;
+    this.payloadLen = 0;
+    this.dns = null;
+    this.http = null;
+    this.events.length = 0;
+  }
+}

@@ -1,0 +1,16 @@
+// The one shape every detector has: built from settings and a raise function, fed packets and time.
+import type { Packet } from '../decode/packet.js';
+import type { Detection } from '../alert/types.js';
+
+/** Hands a detection to the alert funnel. Detectors never log, print or notify themselves. */
+export type Raise = (d: Detection) => void;
+
+export interface Detector {
+  readonly name: string;
+  /** Sees every decoded packet. `now` is packet time in ms (never the wall clock). */
+  onPacket(p: Packet, now: number): void;
+  /** Sees time pass when the wire is quiet, to expire state. */
+  onTick?(now: number): void;
+  /** Bounded-state introspection for tests, the bench and the menu (sizes of maps, learning status...). */
+  status?(): Record<string, unknown>;
+}

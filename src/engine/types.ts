@@ -1,0 +1,119 @@
+// The engine's public surface for views (dashboard, menu, web): a snapshot published a few times a
+// second, plus the few controls a view may use. Views never reach into detectors.
+import type { Alert, Severity } from '../alert/types.js';
+
+export interface BaselineStatus {
+  /** True until the learning window has filled. */
+  learning: boolean;
+  /** 0..1 of the learning window seen so far. */
+  progress: number;
+  windowSec: number;
+  /** Per-second samples in the window. */
+  samples: number;
+  mean: { pps: number; bps: number };
+  stddev: { pps: number; bps: number };
+  /** Per protocol (TCP, UDP, ICMP) packet-rate mean and standard deviation. */
+  perProto: Record<string, { mean: number; stddev: number }>;
+}
+
+export interface StatsView {
+  packets: number;
+  bytes: number;
+  /** Current rates (last full second). */
+  pps: number;
+  bps: number;
+  /** Packets per second, oldest first, the last 60 seconds. */
+  rateHistory: number[];
+  /** Packets and bytes per protocol name: TCP, UDP, ICMP, ICMPv6, ARP, DNS, HTTP, Other. */
+  protocols: Record<string, { packets: number; bytes: number }>;
+  decodeErrors: number;
+  /** Kernel drops where the source knows them, else null. */
+  drops: number | null;
+  /** Packet time of the first packet and now, ms. */
+  startedAt: number;
+  now: number;
+  /** Interface name or file path. */
+  source: string;
+  filter: string;
+  live: boolean;
+  baseline: BaselineStatus | null;
+}
+
+export interface ConnectionView {
+  id: string;
+  proto: string;
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  /** Service name of the server port ("ssh", "http", "" when unknown). */
+  service: string;
+  state: string;
+  packets: number;
+  bytes: number;
+  /** ms, packet time */
+  start: number;
+  last: number;
+}
+
+export interface TalkerView {
+  ip: string;
+  packets: number;
+  bytes: number;
+}
+
+/** One line of the live packet feed. Every string is already escaped for the terminal. */
+export interface PacketLine {
+  n: number;
+  ts: number;
+  proto: string;
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  len: number;
+  /** Flags, DNS or HTTP summary ("SYN", "DNS A? example.com", "GET /index.html"). */
+  info: string;
+}
+
+export interface RuleView {
+  name: string;
+  description: string;
+  condition: string;
+  threshold: number;
+  window: number;
+  severity: Severity;
+  enabled: boolean;
+  /** Packets that matched the condition so far. */
+  matches: number;
+}
+
+export interface Snapshot {
+  /** Packet time of the snapshot, ms. */
+  ts: number;
+  stats: StatsView;
+  /** Newest first, at most 200. */
+  alerts: Alert[];
+  alertCounts: Record<Severity, number>;
+  /** Active connections, most recently seen first, at most 200. */
+  connections: ConnectionView[];
+  topByBytes: TalkerView[];
+  topByPackets: TalkerView[];
+  /** Newest last, at most display.packet_history_size. */
+  packets: PacketLine[];
+  rules: RuleView[];
+}
+
+/** What a view may ask of the running engine. */
+export interface EngineControl {
+  snapshot(): Snapshot;
+  /** Writes the packets the engine holds (display.packet_history_size) to a pcap file. */
+  exportPcap(path: string): Promise<{ count: number; path: string }>;
+  /** Flips a rule; returns its new state, or null when no rule has that name. */
+  toggleRule(name: string): boolean | null;
+  /** Re-reads rules.yaml; on errors the running rules stay and `message` says why. */
+  reloadRules(): { ok: boolean; message: string };
+  clearAlerts(): void;
+  /** Subscribes to new alerts; returns the unsubscribe function. */
+  onAlert(cb: (a: Alert) => void): () => void;
+}
