@@ -1,0 +1,194 @@
+// Address helpers: IPv4/IPv6/MAC formatting and parsing (RFC 5952 text for IPv6), CIDR matching, and
+// escaping of wire text for terminals.
+import type { IpAddr } from './packet.js';
+
+export function formatIpv4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** Formats an IpAddr (IPv4 number or IPv6 text) for display. */
+export function formatIp(a: IpAddr): string {
+  return typeof a === 'number' ? formatIpv4(a) : a;
+}
+
+export function formatMac(m: number): string {
+  const hi = Math.floor(m / 0x100000000);
+  const lo = m >>> 0;
+  const b = [(hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255];
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/** Reads 16 bytes at `off` as an IPv6 address in RFC 5952 canonical text. */
+export function formatIpv6Bytes(b: Uint8Array, off: number): string {
+  const w = new Array<number>(8);
+  for (let i = 0; i < 8; i++) w[i] = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
+  // IPv4-mapped addresses (::ffff:a.b.c.d) keep their dotted tail, as tshark and RFC 5952 §5 show them.
+  if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) {
+    return `::ffff:${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
+  }
+  // Longest run of two or more zero words becomes "::" (first one on ties), RFC 5952 §4.2.
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (w[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestStart < 0) return w.map((x) => x.toString(16)).join(':');
+  const head = w.slice(0, bestStart).map((x) => x.toString(16)).join(':');
+  const tail = w.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
+  return `${head}::${tail}`;
+}
+
+/** Parses dotted-quad IPv4 text to its number, or null. */
+export function parseIpv4(s: string): number | null {
+  const parts = s.split('.');
+  if (parts.length !== 4) return null;
+  let n = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return null;
+    const v = Number(p);
+    if (v > 255) return null;
+    n = n * 256 + v;
+  }
+  return n >>> 0;
+}
+
+/** Parses IPv6 text (with "::" and an optional dotted IPv4 tail) to 16 bytes, or null. */
+export function parseIpv6(s: string): Uint8Array | null {
+  if (!/^[0-9a-fA-F:.]+$/.test(s)) return null;
+  let text = s;
+  const tail: number[] = [];
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.')) {
+    const v4 = parseIpv4(text.slice(lastColon + 1));
+    if (v4 === null) return null;
+    tail.push(v4 >>> 16, v4 & 0xffff);
+    text = text.slice(0, lastColon + 1) + (text[lastColon - 1] === ':' ? '' : '0');
+    if (text.endsWith(':0')) {
+      text = text.slice(0, -2);
+    }
+  }
+  const dbl = text.indexOf('::');
+  if (dbl !== text.lastIndexOf('::')) return null;
+  const parseWords = (t: string): number[] | null => {
+    if (t === '') return [];
+    const out: number[] = [];
+    for (const w of t.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(w)) return null;
+      out.push(parseInt(w, 16));
+    }
+    return out;
+  };
+  let words: number[];
+  if (dbl >= 0) {
+    const a = parseWords(text.slice(0, dbl));
+    const b = parseWords(text.slice(dbl + 2));
+    if (!a || !b) return null;
+    const fill = 8 - tail.length - a.length - b.length;
+    if (fill < 1) return null;
+    words = [...a, ...new Array<number>(fill).fill(0), ...b, ...tail];
+  } else {
+    const a = parseWords(text);
+    if (!a) return null;
+    words = [...a, ...tail];
+  }
+  if (words.length !== 8) return null;
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 255;
+  });
+  return out;
+}
+
+/** Parses IPv4 or IPv6 text to an IpAddr (IPv6 normalised to RFC 5952), or null when it is not an address. */
+export function parseIp(s: string): IpAddr | null {
+  const t = s.trim();
+  const v4 = parseIpv4(t);
+  if (v4 !== null) return v4;
+  const v6 = parseIpv6(t);
+  return v6 ? formatIpv6Bytes(v6, 0) : null;
+}
+
+/** A parsed CIDR block; match() tests an IpAddr. */
+export interface Cidr {
+  readonly text: string;
+  readonly version: 4 | 6;
+  match(a: IpAddr): boolean;
+}
+
+/** Parses "10.0.0.0/8", "2001:db8::/32" or a bare address (a /32 or /128), or returns null. */
+export function parseCidr(s: string): Cidr | null {
+  const t = s.trim();
+  const slash = t.indexOf('/');
+  const addrText = slash >= 0 ? t.slice(0, slash) : t;
+  const lenText = slash >= 0 ? t.slice(slash + 1) : null;
+  if (lenText !== null && !/^\d{1,3}$/.test(lenText)) return null;
+  const v4 = parseIpv4(addrText);
+  if (v4 !== null) {
+    const bits = lenText === null ? 32 : Number(lenText);
+    if (bits > 32) return null;
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    const net = (v4 & mask) >>> 0;
+    return { text: t, version: 4, match: (a) => typeof a === 'number' && ((a & mask) >>> 0) === net };
+  }
+  const v6 = parseIpv6(addrText);
+  if (!v6) return null;
+  const bits = lenText === null ? 128 : Number(lenText);
+  if (bits > 128) return null;
+  return {
+    text: t,
+    version: 6,
+    match: (a) => {
+      if (typeof a === 'number') return false;
+      const b = parseIpv6(a);
+      if (!b) return false;
+      let left = bits;
+      for (let i = 0; i < 16 && left > 0; i++, left -= 8) {
+        const m = left >= 8 ? 0xff : (0xff << (8 - left)) & 0xff;
+        if ((b[i] & m) !== (v6[i] & m)) return false;
+      }
+      return true;
+    },
+  };
+}
+
+/**
+ * Makes text from the wire safe to show in a terminal or log line: control characters, DEL, C1
+ * controls and backslash are written as escapes (\n, \t, \xNN, \u{NNNN}), so a DNS name or HTTP
+ * header cannot move the cursor, change colours or clear the screen.
+ */
+export function escapeText(s: string): string {
+  // Fast path: nothing to escape.
+  if (!/[\x00-\x1f\x7f-\x9f\\\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]/.test(s)) return s;
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if ((c >= 0x80 && c <= 0x9f) || c === 0x2028 || c === 0x2029 || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069))
+      out += `\\u{${c.toString(16)}}`;
+    else out += ch;
+  }
+  return out;
+}
+
+/** Decodes bytes as Latin-1 text (one char per byte), the safe reading of wire text before escaping. */
+export function latin1(b: Uint8Array, off: number, len: number): string {
+  let s = '';
+  const end = Math.min(b.length, off + len);
+  for (let i = off; i < end; i++) s += String.fromCharCode(b[i]);
+  return s;
+}

@@ -1,0 +1,67 @@
+// Runs the NetGuard command line from source (node --import tsx src/main.ts), optionally inside a namespace.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const MAIN = path.join(ROOT, 'src/main.ts');
+export const CORPUS = path.resolve(ROOT, '../shared/corpus');
+
+export interface RunOptions {
+  /** Run inside this network namespace. */
+  netns?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Written to stdin, then stdin is closed. */
+  stdin?: string;
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The argv that starts NetGuard: [command, ...args]. */
+export function netguardArgv(args: string[], netns?: string): string[] {
+  const base = [process.execPath, '--import', 'tsx', MAIN, ...args];
+  return netns ? ['ip', 'netns', 'exec', netns, ...base] : base;
+}
+
+/** Starts NetGuard and returns the child; the caller ends it (SIGINT/SIGTERM) and awaits `done`. */
+export function spawnNetguard(args: string[], opts: RunOptions = {}): { child: ChildProcess; done: Promise<RunResult> } {
+  const [cmd, ...rest] = netguardArgv(args, opts.netns);
+  const child = spawn(cmd, rest, {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
+  const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : null;
+  const done = new Promise<RunResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+/** Runs NetGuard to completion. */
+export function runNetguard(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return spawnNetguard(args, { timeoutMs: 120_000, ...opts }).done;
+}
+
+/** Parses JSON lines, ignoring blank ones. */
+export function jsonLines<T = Record<string, unknown>>(text: string): T[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}
