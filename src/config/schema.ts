@@ -71,6 +71,85 @@ export const settingsSchema = z
       })
       .passthrough()
       .prefault({}),
+    /** Threat-intelligence enrichment of alerts (VirusTotal API v3), done off the packet path. */
+    enrichment: z
+      .object({
+        /** Look up public source addresses of alerts. Also needs VT_API_KEY (environment or env_file); without a key it stays off. */
+        enabled: z.boolean().default(true),
+        /** API base URL (tests point it at a local server). */
+        api_url: z.string().default('https://www.virustotal.com'),
+        /** File read for VT_API_KEY when the environment has none (KEY=value lines). */
+        env_file: z.string().default('.env'),
+        /** Enriched alerts, one JSON object per line (PyNetGuard's file). Empty disables the file. */
+        output_file: z.string().default('./alerts_enriched.jsonl'),
+        /** Lookup cache, kept across restarts. Empty: memory only. */
+        cache_file: z.string().default('./vt_cache.json'),
+        /** Seconds a cached lookup stays fresh. */
+        cache_ttl: seconds.default(86400),
+        /** Addresses kept in the cache (oldest dropped first). */
+        cache_max_entries: z.number().int().positive().default(10000),
+        /** Requests allowed per minute (the public API allows 4). */
+        requests_per_minute: z.number().positive().default(4),
+        /** Requests allowed per day (the public API allows 500). */
+        requests_per_day: z.number().int().positive().default(500),
+        /** Seconds before a request is abandoned and retried later. */
+        timeout: seconds.default(15),
+        /** Attempts per address after timeouts, network or server errors before the alert is written as unavailable. */
+        max_retries: z.number().int().nonnegative().default(5),
+        /** Seconds of the first retry delay after an error; doubles each time (capped at one hour). */
+        retry_backoff: seconds.default(30),
+        /** Alerts waiting for a lookup; beyond this, alerts are written at once as unavailable. */
+        max_pending: z.number().int().positive().default(10000),
+        /** Engines reporting "malicious" at which the source's reputation score is raised. */
+        malicious_threshold: z.number().int().positive().default(3),
+        /** Reputation points added to such a source. */
+        reputation_points: z.number().nonnegative().default(50),
+      })
+      .strict()
+      .prefault({}),
+    /** Outputs for other security tools. */
+    outputs: z
+      .object({
+        /** Suricata-compatible EVE JSON (alert, dns, http records) for Filebeat, Wazuh, EveBox, jq. */
+        eve: z
+          .object({
+            enabled: z.boolean().default(false),
+            file: z.string().default('./eve.json'),
+            /** Also write dns records for decoded DNS packets. */
+            dns: z.boolean().default(true),
+            /** Also write http records for decoded HTTP requests and responses. */
+            http: z.boolean().default(true),
+            /** Milliseconds between batched writes. */
+            flush_interval: z.number().int().positive().default(500),
+          })
+          .strict()
+          .prefault({}),
+        /** RFC 5424 syslog messages to a collector. */
+        syslog: z
+          .object({
+            enabled: z.boolean().default(false),
+            host: z.string().default('127.0.0.1'),
+            port: port.default(514),
+            protocol: z.enum(['udp', 'tcp']).default('udp'),
+            /** TCP framing (RFC 6587): octet-counting ("23 <34>1 ...") or lf (newline after each message). */
+            framing: z.enum(['octet-counting', 'lf']).default('octet-counting'),
+            /** Syslog facility name (kern, user, daemon, auth, local0 .. local7). */
+            facility: z.string().default('local0'),
+            app_name: z.string().default('netguard'),
+            /** HOSTNAME field; empty: this machine's host name. */
+            hostname: z.string().default(''),
+            /** Lowest alert severity sent. */
+            min_severity: severity.default('LOW'),
+            /** Messages held while the collector is unreachable (oldest dropped beyond). */
+            max_queue: z.number().int().positive().default(10000),
+            /** Seconds between TCP reconnection attempts. */
+            reconnect_interval: seconds.default(5),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .passthrough()
+      .prefault({}),
   })
   .passthrough();
 
