@@ -36,6 +36,8 @@ export const settingsSchema = z
         enable_notifications: z.boolean().default(true),
         /** Seconds between desktop notifications. */
         notification_cooldown: seconds.default(5),
+        /** Lowest severity that makes a desktop notification. */
+        notification_min_severity: severity.default('WARNING'),
         /** Print alerts to the terminal in CLI and batch modes (to stderr in batch mode). */
         console: z.boolean().default(true),
         /** Seconds a repeat of the same type and source is folded into the existing alert. */
@@ -68,6 +70,41 @@ export const settingsSchema = z
         state_file: z.string().default('ip_reputation.json'),
         blacklist_file: z.string().default('blacklist.txt'),
         whitelist_file: z.string().default('whitelist.txt'),
+        /** Known-malicious addresses (menu 17), one address or CIDR per line; traffic from or to them raises MALICIOUS_IP. */
+        malicious_file: z.string().default('malicious.txt'),
+        /** Suspicion points each alert adds to its source, per alert type; types not listed add `default`. */
+        points: z.record(z.string(), z.number().nonnegative()).default({
+          default: 5,
+          SYN_SCAN: 10,
+          FIN_SCAN: 10,
+          XMAS_SCAN: 15,
+          NULL_SCAN: 15,
+          ACK_SCAN: 10,
+          MAIMON_SCAN: 15,
+          CONNECT_SCAN: 10,
+          UDP_SCAN: 10,
+          PORT_SWEEP: 10,
+          ICMP_SWEEP: 5,
+          SYN_FLOOD: 20,
+          CONNECTION_FLOOD: 15,
+          SQL_INJECTION: 25,
+          DIRECTORY_TRAVERSAL: 25,
+          SUSPICIOUS_PORT: 5,
+          CUSTOM_RULE: 10,
+          DECODE_ANOMALY: 2,
+          TRAFFIC_SURGE: 0,
+          TCP_SURGE: 0,
+          UDP_SURGE: 0,
+          ICMP_SURGE: 0,
+          BLACKLISTED_IP: 0,
+          MALICIOUS_IP: 0,
+        }),
+        /** Points every score loses per hour; an address whose score reaches 0 is forgotten. */
+        decay_per_hour: z.number().nonnegative().default(5),
+        /** Addresses with a score kept in memory and in the state file (lowest scores dropped beyond). */
+        max_tracked: z.number().int().positive().default(100000),
+        /** Seconds between background saves of the state file (it is also saved on exit). */
+        save_interval: seconds.default(30),
       })
       .passthrough()
       .prefault({}),
