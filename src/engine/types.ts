@@ -19,7 +19,7 @@ export interface BaselineStatus {
 export interface StatsView {
   packets: number;
   bytes: number;
-  /** Current rates (last full second). */
+  /** Current rates (last full second): packets per second and bits per second (the dashboard shows bps as bit/s). */
   pps: number;
   bps: number;
   /** Packets per second, oldest first, the last 60 seconds. */
@@ -67,6 +67,11 @@ export interface PacketLine {
   n: number;
   ts: number;
   proto: string;
+  /**
+   * Optional transport under `proto` ("TCP", "UDP", "ICMP", "ICMPv6") when `proto` names the
+   * application ("DNS", "HTTP"); the dashboard's protocol filter uses it (DNS over TCP is then TCP).
+   */
+  transport?: string;
   src: string;
   srcPort: number;
   dst: string;
