@@ -1,0 +1,114 @@
+// Loads settings.yaml: built-in defaults deep-merged with the file, checked against the zod schema,
+// with every problem reported as file:line:col (YAML positions from the yaml package's LineCounter).
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { deepMerge } from './dot-path.js';
+import { settingsSchema, defaultSettings, type Settings } from './schema.js';
+import { allKeyPaths, describe, nearest, schemaAt, shapeOf } from './schema-walk.js';
+import { locate, parseLocated, where, type Located } from './yaml-position.js';
+
+export const DEFAULT_SETTINGS_PATH = './settings.yaml';
+
+export interface LoadedSettings {
+  settings: Settings;
+  /** Unknown keys and the like, each "file:line:col: ..." (the caller prints them). */
+  warnings: string[];
+  /** The file read, or null when built-in defaults were used. */
+  path: string | null;
+}
+
+function displayName(file: string): string {
+  return file.startsWith('./') ? file.slice(2) : file;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  const s = JSON.stringify(v);
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+/**
+ * Walks the file's object against the schema, removes keys the schema does not know (so that strict
+ * sections do not turn a typo into a fatal error) and returns a warning for each, with a suggestion.
+ */
+function stripUnknown(obj: Record<string, unknown>, schema: z.ZodType, path: string[], loc: Located, knownPaths: string[], out: string[]): void {
+  const sh = shapeOf(schema);
+  if (sh.kind !== 'object') return;
+  for (const key of Object.keys(obj)) {
+    const child = sh.keys[key];
+    const full = [...path, key];
+    if (!child) {
+      const pos = locate(loc, full, 'key');
+      const hint = nearest(key, Object.keys(sh.keys));
+      let hintText = hint ? ` (did you mean '${hint}'?)` : '';
+      if (!hint) {
+        // A key put in the wrong section: suggest the full path of a known key with that name.
+        const elsewhere = knownPaths.find((p) => p.endsWith('.' + key) || p === key);
+        if (elsewhere) hintText = ` (did you mean '${elsewhere}'?)`;
+      }
+      out.push(`${where(loc, pos)}: unknown key '${full.join('.')}'${hintText}`);
+      delete obj[key];
+      continue;
+    }
+    const v = obj[key];
+    if (isRecord(v)) stripUnknown(v, child, full, loc, knownPaths, out);
+  }
+}
+
+/** Parses and validates settings text. Throws ConfigError for syntax errors and invalid values. */
+export function parseSettings(text: string, file: string): { settings: Settings; warnings: string[] } {
+  const name = displayName(file);
+  const { located, errors } = parseLocated(text, name);
+  if (errors.length) throw new ConfigError(errors.join('\n'), errors);
+  const raw: unknown = located.doc.toJS({ maxAliasCount: 100 });
+  if (raw !== null && raw !== undefined && !isRecord(raw)) {
+    const msg = `${name}:1:1: settings must be a mapping of sections (interface, display, alerts, ...), got ${Array.isArray(raw) ? 'a list' : show(raw)}`;
+    throw new ConfigError(msg);
+  }
+  const fromFile: Record<string, unknown> = isRecord(raw) ? raw : {};
+  const warnings: string[] = [];
+  stripUnknown(fromFile, settingsSchema, [], located, allKeyPaths(settingsSchema), warnings);
+  const merged = deepMerge(defaultSettings(), fromFile);
+  const result = settingsSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((iss) => {
+      const path = iss.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      const pos = locate(located, path, 'value');
+      const leaf = schemaAt(settingsSchema, path);
+      let got: unknown = fromFile;
+      for (const seg of path) got = isRecord(got) || Array.isArray(got) ? (got as Record<string, unknown>)[String(seg)] : undefined;
+      const what = leaf ? describe(leaf) : iss.message;
+      return `${where(located, pos)}: ${path.join('.')} must be ${what} (got ${show(got)})`;
+    });
+    throw new ConfigError(problems.join('\n'), problems);
+  }
+  return { settings: result.data, warnings };
+}
+
+/**
+ * Loads settings: `file` null means ./settings.yaml if it exists, else the built-in defaults. A file
+ * named explicitly (--settings) must exist: a missing one is a ConfigError, because running with
+ * defaults when the user pointed at a file hides a typo.
+ */
+export function loadSettings(file: string | null): LoadedSettings {
+  const explicit = file !== null;
+  const p = file ?? DEFAULT_SETTINGS_PATH;
+  if (!existsSync(p)) {
+    if (explicit) throw new ConfigError(`${displayName(p)}: settings file not found`);
+    return { settings: defaultSettings(), warnings: [], path: null };
+  }
+  let text: string;
+  try {
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${displayName(p)}: cannot read settings file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const { settings, warnings } = parseSettings(text, p);
+  return { settings, warnings, path: p };
+}
