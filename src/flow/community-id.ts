@@ -1,0 +1,180 @@
+// Community ID v1 flow hashing, following corelight's community-id-spec (https://github.com/corelight/community-id-spec).
+//
+// The hash input is: 2-byte seed, source and destination address (4 or 16 bytes each, network
+// order), 1-byte IP protocol, 1 zero byte, then, for TCP, UDP, SCTP, ICMP and ICMPv6, 2-byte source
+// and destination "ports". The endpoints are ordered so both directions of a flow hash the same: the
+// smaller address first, ties broken by the smaller port. ICMP types that have a request/reply
+// counterpart map (type, counterpart) to the port pair, so an echo request and its reply share an
+// ID; one-way ICMP messages use (type, code) and keep their direction. Output is "1:" followed by the
+// base64 of the SHA-1 digest. Pure computation: no I/O, no clock.
+import { createHash } from 'node:crypto';
+import { parseIpv4, parseIpv6 } from '../decode/addr.js';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  LAYER_ICMP,
+  LAYER_ICMPV6,
+  LAYER_TCP,
+  LAYER_UDP,
+  type IpAddr,
+  type Packet,
+} from '../decode/packet.js';
+
+export const IPPROTO_SCTP = 132;
+
+/** ICMPv4 type counterparts (spec: echo, timestamp, info, router solicitation -> advert, address mask). */
+const ICMP4_COUNTERPART: ReadonlyMap<number, number> = new Map([
+  [8, 0],
+  [0, 8],
+  [13, 14],
+  [14, 13],
+  [15, 16],
+  [16, 15],
+  [10, 9],
+  [9, 10],
+  [17, 18],
+  [18, 17],
+]);
+
+/** ICMPv6 type counterparts (spec: echo, router/neighbor discovery, MLD, node information, home agent discovery). */
+const ICMP6_COUNTERPART: ReadonlyMap<number, number> = new Map([
+  [128, 129],
+  [129, 128],
+  [133, 134],
+  [134, 133],
+  [135, 136],
+  [136, 135],
+  [130, 131],
+  [131, 130],
+  [139, 140],
+  [140, 139],
+  [144, 145],
+  [145, 144],
+]);
+
+/** Address bytes in network order, or null when the text is not an address. */
+function addrBytes(a: IpAddr | string): Uint8Array | null {
+  if (typeof a === 'number') {
+    const n = a >>> 0;
+    return Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+  }
+  const v4 = parseIpv4(a);
+  if (v4 !== null) return addrBytes(v4);
+  return parseIpv6(a);
+}
+
+/** Compares two equal-length byte strings as unsigned big-endian numbers. */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+function hasPorts(proto: number): boolean {
+  return proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP || proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6;
+}
+
+/**
+ * The raw 20-byte SHA-1 digest of a flow tuple (what communityId base64-encodes), or null when an
+ * address does not parse or the two addresses are of different families. For ICMP and ICMPv6,
+ * `sport` is the type and `dport` the code.
+ */
+export function communityIdDigest(
+  proto: number,
+  src: IpAddr | string,
+  dst: IpAddr | string,
+  sport: number,
+  dport: number,
+  seed = 0,
+): Buffer | null {
+  let s = addrBytes(src);
+  let d = addrBytes(dst);
+  if (!s || !d || s.length !== d.length) return null;
+  let sp = sport & 0xffff;
+  let dp = dport & 0xffff;
+  let oneWay = false;
+  if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+    const table = proto === IPPROTO_ICMP ? ICMP4_COUNTERPART : ICMP6_COUNTERPART;
+    const counterpart = table.get(sp);
+    if (counterpart === undefined) oneWay = true;
+    else dp = counterpart;
+  }
+  const ports = hasPorts(proto);
+  if (!oneWay) {
+    const c = compareBytes(s, d);
+    const swap = c > 0 || (c === 0 && ports && sp > dp);
+    if (swap) {
+      [s, d] = [d, s];
+      [sp, dp] = [dp, sp];
+    }
+  }
+  const buf = Buffer.alloc(2 + 2 * s.length + 2 + (ports ? 4 : 0));
+  let o = buf.writeUInt16BE(seed & 0xffff, 0);
+  buf.set(s, o);
+  o += s.length;
+  buf.set(d, o);
+  o += d.length;
+  o = buf.writeUInt8(proto & 0xff, o);
+  o = buf.writeUInt8(0, o);
+  if (ports) {
+    o = buf.writeUInt16BE(sp, o);
+    buf.writeUInt16BE(dp, o);
+  }
+  return createHash('sha1').update(buf).digest();
+}
+
+/**
+ * Community ID v1 of a flow: "1:" + base64(SHA-1). For ICMP/ICMPv6 pass the type as `sport` and
+ * the code as `dport`. Returns "" when an address does not parse.
+ */
+export function communityId(
+  proto: number,
+  src: IpAddr | string,
+  dst: IpAddr | string,
+  sport: number,
+  dport: number,
+  seed = 0,
+): string {
+  const digest = communityIdDigest(proto, src, dst, sport, dport, seed);
+  return digest ? '1:' + digest.toString('base64') : '';
+}
+
+/** Community ID of a decoded packet's flow, or "" when the packet has no IP layer. */
+export function communityIdOfPacket(p: Packet, seed = 0): string {
+  if (p.ipVersion === 0) return '';
+  if (p.layers & (LAYER_ICMP | LAYER_ICMPV6)) return communityId(p.ipProto, p.ipSrc, p.ipDst, p.icmpType, p.icmpCode, seed);
+  if (p.layers & (LAYER_TCP | LAYER_UDP)) return communityId(p.ipProto, p.ipSrc, p.ipDst, p.srcPort, p.dstPort, seed);
+  // SCTP and other transports: ports are hashed only for SCTP; the decoder leaves them 0 otherwise.
+  return communityId(p.ipProto, p.ipSrc, p.ipDst, p.srcPort, p.dstPort, seed);
+}
+
+/** Protocol number for an alert's proto name ("TCP", "UDP", "ICMP", "ICMPv6", "SCTP"), or null. */
+export function protoNumber(name: string | undefined): number | null {
+  switch ((name ?? '').toUpperCase()) {
+    case 'TCP':
+      return IPPROTO_TCP;
+    case 'UDP':
+      return IPPROTO_UDP;
+    case 'ICMP':
+      return IPPROTO_ICMP;
+    case 'ICMPV6':
+    case 'IPV6-ICMP':
+      return IPPROTO_ICMPV6;
+    case 'SCTP':
+      return IPPROTO_SCTP;
+    default:
+      return null;
+  }
+}
+
+/**
+ * A stable flow number derived from the Community ID digest (both directions share it), kept below
+ * 2^52 so JSON readers hold it exactly; used as EVE's flow_id. 0 when the tuple does not parse.
+ */
+export function flowIdOf(proto: number, src: IpAddr | string, dst: IpAddr | string, sport: number, dport: number): number {
+  const d = communityIdDigest(proto, src, dst, sport, dport, 0);
+  if (!d) return 0;
+  // 20 bits from the first word, 32 from the second: 52 bits, never 0 in practice.
+  return (d.readUInt32BE(0) & 0xfffff) * 0x100000000 + d.readUInt32BE(4);
+}
