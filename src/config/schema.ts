@@ -60,6 +60,24 @@ export const settingsSchema = z
         scan_window: seconds.default(60),
         connection_flood_window: seconds.default(10),
         port_sweep_window: seconds.default(60),
+        /** Slow scans: distinct closed or unanswered ports one source touches on one host, over any time span. */
+        slow_scan_ports: z.number().int().positive().default(25),
+        /** Seconds of inactivity after which a source's slow-scan evidence is forgotten (nmap -T0 waits 300 s). */
+        slow_scan_idle: seconds.default(1800),
+        /** Seconds after which a probe with no answer counts as unanswered (filtered) evidence. */
+        probe_timeout: seconds.default(5),
+        /** Distinct hosts one source sends ICMP echo requests to within port_sweep_window to be an ICMP sweep. */
+        icmp_sweep: z.number().int().positive().default(10),
+        /** Destination ports whose connection attempts raise SUSPICIOUS_PORT (LOW). */
+        suspicious_ports: z.array(port).default([21, 22, 23, 445, 3389]),
+        /** Seconds of per-second rate samples the traffic baseline learns from (a rolling window). */
+        baseline_window: seconds.default(300),
+        /** Standard deviations above the baseline mean at which a rate is a surge. */
+        surge_sigma: z.number().positive().default(3),
+        /** A surge must also exceed the mean by at least this many packets per second. */
+        surge_min_pps: z.number().nonnegative().default(100),
+        /** A byte-rate surge must also exceed the mean by at least this many bytes per second. */
+        surge_min_bps: z.number().nonnegative().default(1_000_000),
       })
       .passthrough()
       .prefault({}),
