@@ -53,6 +53,11 @@ export interface Detection {
   proto?: string;
   /** Evidence: counts, ports, window, rule name. Merged into the alert on aggregation. */
   details: Details;
+  /**
+   * Optional: how long (ms of packet time) this episode stays open for aggregation, when longer than the
+   * type's suppression interval (a slow scan sends one probe every 5 minutes and is still one alert).
+   */
+  holdMs?: number;
 }
 
 /** An alert as every sink sees it. Field names are the on-disk (JSONL) names. */
