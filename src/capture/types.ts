@@ -23,6 +23,15 @@ export interface RawPacket {
   data: Uint8Array;
   /** pcapng interface id (0 for pcap and live). */
   ifIndex: number;
+  /**
+   * Exact capture time when the source knows it better than `ts` can hold (a double of milliseconds
+   * cannot keep nanoseconds): whole seconds since the epoch and nanoseconds within that second. Set by
+   * the file reader; the writer uses them so that timestamps round-trip exactly.
+   */
+  tsSec?: number;
+  tsNsec?: number;
+  /** True when the source's clock resolution is finer than a microsecond (nanosecond pcap, pcapng if_tsresol > 6). */
+  tsNanos?: boolean;
 }
 
 /**
