@@ -313,7 +313,7 @@ function connectionRows(m: Menu, rows: ConnectionRow[], all: ConnectionRow[]): s
 async function showConnections(m: Menu, filter: (c: ConnectionRow) => boolean, empty: string): Promise<void> {
   const all = m.backend.connections();
   const rows = all.filter(filter);
-  if (rows.length) m.print(`${rows.length} connection${rows.length === 1 ? '' : 's'}`);
+  if (rows.length) m.print(plural(rows.length, 'connection'));
   await m.printTable(CONNECTION_COLUMNS, connectionRows(m, rows, all), empty);
 }
 
@@ -404,6 +404,11 @@ function printReputation(m: Menu, r: ReputationRow): void {
   ]);
 }
 
+/** "1 packet", "3 packets". */
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
 function pct(part: number, whole: number): string {
   return whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-';
 }
@@ -423,7 +428,7 @@ const OPTION_HANDLERS: Record<number, Handler> = {
   3: async (m) => {
     const ip = await m.prompt('IP address: ', parseIpInput);
     const rows = m.backend.packets().filter((p) => p.src === ip || p.dst === ip);
-    m.print(`${rows.length} packet${rows.length === 1 ? '' : 's'} to or from ${ip}`);
+    m.print(`${plural(rows.length, 'packet')} to or from ${ip}`);
     await showPackets(m, rows, `No packets to or from ${ip}.`);
   },
   4: async (m) => {
@@ -431,7 +436,7 @@ const OPTION_HANDLERS: Record<number, Handler> = {
     const rows = m.backend.packets().filter((p) => !(p.srcPort === 0 && p.dstPort === 0) && (p.srcPort === port || p.dstPort === port));
     const service = m.backend.service(port, 'TCP') || m.backend.service(port, 'UDP');
     const name = portText(port, service);
-    m.print(`${rows.length} packet${rows.length === 1 ? '' : 's'} on port ${name}`);
+    m.print(`${plural(rows.length, 'packet')} on port ${name}`);
     await showPackets(m, rows, `No packets on port ${name}.`);
   },
   5: async (m) => {
@@ -439,7 +444,7 @@ const OPTION_HANDLERS: Record<number, Handler> = {
     const proto = await m.prompt(`Protocol (${known.join(', ')}): `, (t) => parseProtocolInput(t, known));
     const want = proto.toLowerCase();
     const rows = m.backend.packets().filter((p) => p.proto.toLowerCase() === want || (p.layers ?? []).some((l) => l.toLowerCase() === want));
-    m.print(`${rows.length} ${proto} packet${rows.length === 1 ? '' : 's'}`);
+    m.print(plural(rows.length, `${proto} packet`));
     await showPackets(m, rows, `No ${proto} packets.`);
   },
   6: (m) => showConnections(m, (c) => !c.closed, 'No active connections.'),
@@ -464,8 +469,8 @@ const OPTION_HANDLERS: Record<number, Handler> = {
       ['Started', formatDateTime(c.start) + ` (${formatClock(c.start)})`],
       ['Last packet', formatDateTime(c.last) + ` (${formatClock(c.last)})`],
       ['Duration', formatDuration(c.last - c.start)],
-      ['Client to server', `${c.packetsOut} packets, ${formatBytes(c.bytesOut)} (${c.bytesOut} bytes)`],
-      ['Server to client', `${c.packetsIn} packets, ${formatBytes(c.bytesIn)} (${c.bytesIn} bytes)`],
+      ['Client to server', `${plural(c.packetsOut, 'packet')}, ${formatBytes(c.bytesOut)} (${plural(c.bytesOut, 'byte')})`],
+      ['Server to client', `${plural(c.packetsIn, 'packet')}, ${formatBytes(c.bytesIn)} (${plural(c.bytesIn, 'byte')})`],
     ]);
     const own = m.backend
       .packets()
@@ -482,7 +487,7 @@ const OPTION_HANDLERS: Record<number, Handler> = {
   },
   9: async (m) => {
     const rows = m.backend.dnsQueries();
-    if (rows.length) m.print(`${rows.length} DNS quer${rows.length === 1 ? 'y' : 'ies'}`);
+    if (rows.length) m.print(plural(rows.length, 'DNS query', 'DNS queries'));
     await m.printTable(
       [
         { header: 'Time' },
@@ -521,7 +526,7 @@ const OPTION_HANDLERS: Record<number, Handler> = {
     m.printFields([
       ['Source', safe(s.source)],
       ['Packets', String(s.packets)],
-      ['Bytes', `${formatBytes(s.bytes)} (${s.bytes} bytes)`],
+      ['Bytes', `${formatBytes(s.bytes)} (${plural(s.bytes, 'byte')})`],
       ['Duration', formatDuration(s.durationMs)],
       ['Decode errors', String(s.decodeErrors)],
     ]);
@@ -649,7 +654,7 @@ const OPTION_HANDLERS: Record<number, Handler> = {
     if (r.ok) m.print(m.c.green(safe(r.message)));
     else m.print(m.c.red(`Reload failed, the previous rules stay: ${safe(r.message)}`));
     const rules = m.backend.rules();
-    m.print(`${rules.length} rule${rules.length === 1 ? '' : 's'} loaded, ${rules.filter((x) => x.enabled).length} enabled.`);
+    m.print(`${plural(rules.length, 'rule')} loaded, ${rules.filter((x) => x.enabled).length} enabled.`);
   },
 };
 
