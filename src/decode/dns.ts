@@ -1,0 +1,276 @@
+// DNS messages (RFC 1035 §4): header, question, answer, authority and additional sections, with rdata
+// rendered for A, AAAA (RFC 3596), CNAME, NS, PTR, MX, TXT, SOA, SRV (RFC 2782) and hex for the rest.
+// Over UDP a message fills the datagram; over TCP it follows a 2-byte length (RFC 1035 §4.2.2).
+import { formatIpv4, formatIpv6Bytes } from './addr.js';
+import type { DnsMessage, DnsQuestion, DnsRecord } from './packet.js';
+import {
+  EV_DNS_BAD_LABEL_TYPE, EV_DNS_FORWARD_POINTER, EV_DNS_NAME_TOO_LONG, EV_DNS_POINTER_LOOP, EV_DNS_TCP_LENGTH_MISMATCH,
+  EV_DNS_TOO_MANY_LABELS, EV_DNS_TOO_MANY_POINTERS, EV_DNS_TOO_MANY_RECORDS, EV_DNS_TOO_SHORT, EV_DNS_TRUNCATED,
+  pushEvent,
+} from './events.js';
+import { hex, u16, u32 } from './bytes.js';
+
+export const DNS_HEADER_LEN = 12;
+export const DNS_TYPE_A = 1;
+export const DNS_TYPE_NS = 2;
+export const DNS_TYPE_CNAME = 5;
+export const DNS_TYPE_SOA = 6;
+export const DNS_TYPE_PTR = 12;
+export const DNS_TYPE_MX = 15;
+export const DNS_TYPE_TXT = 16;
+export const DNS_TYPE_AAAA = 28;
+export const DNS_TYPE_SRV = 33;
+export const DNS_TYPE_OPT = 41;
+
+/** RFC 1035 §2.3.4: a name is at most 255 bytes on the wire, so at most 127 labels. */
+export const MAX_NAME_LEN = 255;
+export const MAX_LABELS = 127;
+/** Compression pointers followed per name; real names need a handful. */
+export const MAX_POINTERS = 64;
+/** Records decoded per message (all sections); a 64 KB message cannot hold legitimately many more. */
+export const MAX_RECORDS = 4096;
+
+const TYPE_NAMES: Record<number, string> = {
+  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 13: 'HINFO', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV',
+  35: 'NAPTR', 41: 'OPT', 43: 'DS', 46: 'RRSIG', 47: 'NSEC', 48: 'DNSKEY', 50: 'NSEC3', 52: 'TLSA', 64: 'SVCB',
+  65: 'HTTPS', 99: 'SPF', 251: 'IXFR', 252: 'AXFR', 255: 'ANY', 257: 'CAA',
+};
+
+/** Mnemonic for a record type ("A", "AAAA", ...), or "TYPE<n>" (RFC 3597 §5). */
+export function dnsTypeName(t: number): string {
+  return TYPE_NAMES[t] ?? `TYPE${t}`;
+}
+
+/** Why the last readName failed (an event name), and where the name ended in the original position. */
+let nameError = '';
+let nameEnd = 0;
+/** Ranges [start, end) of the message already read for the current name, to tell loops from forward pointers. */
+const visitedStart: number[] = [];
+const visitedEnd: number[] = [];
+
+function labelText(b: Uint8Array, off: number, len: number): string {
+  let s = '';
+  for (let i = off; i < off + len; i++) {
+    const c = b[i];
+    // Presentation format (RFC 1035 §5.1): '.' and '\' inside a label are escaped, non-printable bytes
+    // are written as \DDD (decimal), as dig and tshark show them.
+    if (c === 0x2e || c === 0x5c) s += '\\' + String.fromCharCode(c);
+    else if (c > 0x20 && c < 0x7f) s += String.fromCharCode(c);
+    else s += '\\' + (c < 10 ? '00' : c < 100 ? '0' : '') + c;
+  }
+  return s;
+}
+
+/**
+ * Reads a possibly compressed name at `pos` of the message starting at `base` (bytes end at `end`).
+ * Returns the presentation text ("<Root>" for the root), or null with nameError set. Sets nameEnd.
+ *
+ * RFC 1035 §4.1.4: a pointer refers to a *prior* occurrence of a name. Only pointers strictly backwards
+ * from the pointer itself are followed, so a chain always terminates; a pointer to bytes this name has
+ * already covered is a loop (the "zlip" attack), any other pointer forwards is refused as well.
+ */
+export function readName(b: Uint8Array, base: number, pos: number, end: number): string | null {
+  let out = '';
+  let wireLen = 1;
+  let labels = 0;
+  let pointers = 0;
+  let jumped = false;
+  let segStart = pos;
+  visitedStart.length = 0;
+  visitedEnd.length = 0;
+  for (;;) {
+    if (pos >= end) {
+      nameError = EV_DNS_TRUNCATED;
+      return null;
+    }
+    const l = b[pos];
+    if (l === 0) {
+      if (!jumped) nameEnd = pos + 1;
+      break;
+    }
+    const kind = l & 0xc0;
+    if (kind === 0xc0) {
+      if (pos + 1 >= end) {
+        nameError = EV_DNS_TRUNCATED;
+        return null;
+      }
+      const target = base + (((l & 0x3f) << 8) | b[pos + 1]);
+      if (!jumped) nameEnd = pos + 2;
+      visitedStart.push(segStart);
+      visitedEnd.push(pos + 2);
+      for (let k = 0; k < visitedStart.length; k++) {
+        if (target >= visitedStart[k] && target < visitedEnd[k]) {
+          nameError = EV_DNS_POINTER_LOOP;
+          return null;
+        }
+      }
+      if (target >= pos) {
+        nameError = EV_DNS_FORWARD_POINTER;
+        return null;
+      }
+      if (++pointers > MAX_POINTERS) {
+        nameError = EV_DNS_TOO_MANY_POINTERS;
+        return null;
+      }
+      jumped = true;
+      pos = target;
+      segStart = target;
+      continue;
+    }
+    if (kind !== 0) {
+      // 0x40 (extended label types, RFC 6891 §5, deprecated) and 0x80 (reserved).
+      nameError = EV_DNS_BAD_LABEL_TYPE;
+      return null;
+    }
+    if (pos + 1 + l > end) {
+      nameError = EV_DNS_TRUNCATED;
+      return null;
+    }
+    wireLen += l + 1;
+    if (wireLen > MAX_NAME_LEN) {
+      nameError = EV_DNS_NAME_TOO_LONG;
+      return null;
+    }
+    if (++labels > MAX_LABELS) {
+      nameError = EV_DNS_TOO_MANY_LABELS;
+      return null;
+    }
+    out += (labels > 1 ? '.' : '') + labelText(b, pos + 1, l);
+    pos += 1 + l;
+  }
+  return labels === 0 ? '<Root>' : out;
+}
+
+/** Renders rdata [off, off+len) of a record of type `type`; null when it does not parse. */
+function renderRdata(b: Uint8Array, base: number, type: number, off: number, len: number): string | null {
+  const end = off + len;
+  switch (type) {
+    case DNS_TYPE_A:
+      return len === 4 ? formatIpv4(u32(b, off)) : null;
+    case DNS_TYPE_AAAA:
+      return len === 16 ? formatIpv6Bytes(b, off) : null;
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_NS:
+    case DNS_TYPE_PTR:
+      return readName(b, base, off, end);
+    case DNS_TYPE_MX: {
+      if (len < 3) return null;
+      const n = readName(b, base, off + 2, end);
+      return n === null ? null : `${u16(b, off)} ${n}`;
+    }
+    case DNS_TYPE_SRV: {
+      if (len < 7) return null;
+      const n = readName(b, base, off + 6, end);
+      return n === null ? null : `${u16(b, off)} ${u16(b, off + 2)} ${u16(b, off + 4)} ${n}`;
+    }
+    case DNS_TYPE_SOA: {
+      const m = readName(b, base, off, end);
+      if (m === null) return null;
+      const r = readName(b, base, nameEnd, end);
+      if (r === null) return null;
+      const p = nameEnd;
+      if (end - p < 20) return null;
+      return `${m} ${r} ${u32(b, p)} ${u32(b, p + 4)} ${u32(b, p + 8)} ${u32(b, p + 12)} ${u32(b, p + 16)}`;
+    }
+    case DNS_TYPE_TXT: {
+      const parts: string[] = [];
+      let i = off;
+      while (i < end) {
+        const l = b[i];
+        if (i + 1 + l > end) return null;
+        let s = '';
+        for (let k = i + 1; k < i + 1 + l; k++) s += String.fromCharCode(b[k]);
+        parts.push(JSON.stringify(s));
+        i += 1 + l;
+      }
+      return parts.join(' ');
+    }
+    default:
+      return hex(b, off, end);
+  }
+}
+
+/**
+ * Decodes the DNS message in [off, end). Returns null when even the header is missing. On a malformed
+ * name or record, records the event and returns what was decoded before it.
+ */
+export function decodeDns(b: Uint8Array, off: number, end: number, events: string[]): DnsMessage | null {
+  if (end - off < DNS_HEADER_LEN) {
+    events.push(EV_DNS_TOO_SHORT);
+    return null;
+  }
+  nameError = '';
+  const flags = u16(b, off + 2);
+  const msg: DnsMessage = {
+    id: u16(b, off),
+    qr: (flags & 0x8000) !== 0,
+    opcode: (flags >> 11) & 15,
+    aa: (flags & 0x0400) !== 0,
+    tc: (flags & 0x0200) !== 0,
+    rd: (flags & 0x0100) !== 0,
+    ra: (flags & 0x0080) !== 0,
+    rcode: flags & 15,
+    questions: [],
+    answers: [],
+    authorities: [],
+    additionals: [],
+  };
+  const qd = u16(b, off + 4);
+  const counts = [u16(b, off + 6), u16(b, off + 8), u16(b, off + 10)];
+  let pos = off + DNS_HEADER_LEN;
+  let records = 0;
+  const fail = (ev: string): DnsMessage => {
+    pushEvent(events, ev);
+    return msg;
+  };
+  for (let i = 0; i < qd; i++) {
+    if (++records > MAX_RECORDS) return fail(EV_DNS_TOO_MANY_RECORDS);
+    const name = readName(b, off, pos, end);
+    if (name === null) return fail(nameError);
+    pos = nameEnd;
+    if (end - pos < 4) return fail(EV_DNS_TRUNCATED);
+    const q: DnsQuestion = { name, type: u16(b, pos), class: u16(b, pos + 2) };
+    msg.questions.push(q);
+    pos += 4;
+  }
+  const sections = [msg.answers, msg.authorities, msg.additionals];
+  for (let s = 0; s < 3; s++) {
+    const list = sections[s];
+    for (let i = 0; i < counts[s]; i++) {
+      if (++records > MAX_RECORDS) return fail(EV_DNS_TOO_MANY_RECORDS);
+      const name = readName(b, off, pos, end);
+      if (name === null) return fail(nameError);
+      pos = nameEnd;
+      if (end - pos < 10) return fail(EV_DNS_TRUNCATED);
+      const type = u16(b, pos);
+      const cls = u16(b, pos + 2);
+      const ttl = u32(b, pos + 4);
+      const rdlen = u16(b, pos + 8);
+      pos += 10;
+      if (end - pos < rdlen) return fail(EV_DNS_TRUNCATED);
+      let data = renderRdata(b, off, type, pos, rdlen);
+      if (data === null) {
+        if (nameError !== '') pushEvent(events, nameError);
+        data = hex(b, pos, pos + rdlen);
+      }
+      nameError = '';
+      const rr: DnsRecord = { name, type, class: cls, ttl, data };
+      list.push(rr);
+      pos += rdlen;
+    }
+  }
+  return msg;
+}
+
+/** DNS over TCP: a 2-byte length, then the message (RFC 1035 §4.2.2). Decodes the first message. */
+export function decodeDnsTcp(b: Uint8Array, off: number, end: number, events: string[]): DnsMessage | null {
+  if (end - off < 2 + DNS_HEADER_LEN) return null;
+  const len = u16(b, off);
+  if (len < DNS_HEADER_LEN) {
+    events.push(EV_DNS_TCP_LENGTH_MISMATCH);
+    return null;
+  }
+  // A message longer than this segment continues in the next one; decode the part that is here.
+  const stop = Math.min(end, off + 2 + len);
+  return decodeDns(b, off + 2, stop, events);
+}

@@ -1,0 +1,116 @@
+// HTTP/1.x message heads (RFC 9112): request line or status line, then header fields up to the empty
+// line. Recognised by content on any TCP port; a cheap check of the first bytes comes before any string.
+import { latin1 } from './addr.js';
+import type { HttpMessage } from './packet.js';
+import { EV_HTTP_BAD_CONTENT_LENGTH, EV_HTTP_HEADER_TOO_LONG, EV_HTTP_TOO_MANY_HEADERS } from './events.js';
+
+/** Header fields kept per message; more is a resource-exhaustion attempt. */
+export const MAX_HTTP_HEADERS = 128;
+/** Bytes of the head looked at; request lines and headers beyond this are not decoded. */
+export const MAX_HTTP_HEAD = 16384;
+
+const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'];
+const METHOD_BYTES = METHODS.map((m) => Array.from(m, (c) => c.charCodeAt(0)));
+
+function startsWith(b: Uint8Array, off: number, end: number, s: number[]): boolean {
+  if (end - off < s.length) return false;
+  for (let i = 0; i < s.length; i++) if (b[off + i] !== s[i]) return false;
+  return true;
+}
+
+const HTTP1 = Array.from('HTTP/1.', (c) => c.charCodeAt(0));
+
+/**
+ * The cheap check: does the payload start with "<METHOD> " or "HTTP/1."? Returns the method's index in
+ * METHODS, -2 for a response, -1 for neither.
+ */
+export function httpStart(b: Uint8Array, off: number, end: number): number {
+  if (end - off < 8) return -1;
+  const c = b[off];
+  if (c === 0x48 && startsWith(b, off, end, HTTP1)) return -2; // 'H'
+  // First letters of the methods: G P H D O C T M L U.
+  if (c < 0x43 || c > 0x55) return -1;
+  for (let i = 0; i < METHOD_BYTES.length; i++) {
+    const m = METHOD_BYTES[i];
+    if (m[0] === c && startsWith(b, off, end, m) && b[off + m.length] === 0x20) return i;
+  }
+  return -1;
+}
+
+function indexOfCrlf(b: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end - 1; i++) if (b[i] === 0x0d && b[i + 1] === 0x0a) return i;
+  return -1;
+}
+
+/** Decodes an HTTP/1.x message head at [off, end) of `b`; null when the payload is not HTTP. */
+export function decodeHttp(b: Uint8Array, off: number, end: number, events: string[]): HttpMessage | null {
+  const kind = httpStart(b, off, end);
+  if (kind === -1) return null;
+  const limit = Math.min(end, off + MAX_HTTP_HEAD);
+  let eol = indexOfCrlf(b, off, limit);
+  const lineEnd = eol < 0 ? limit : eol;
+  const line = latin1(b, off, lineEnd - off);
+  const msg: HttpMessage = {
+    kind: kind === -2 ? 'response' : 'request',
+    method: null, uri: null, version: '', status: null, reason: null,
+    host: null, userAgent: null, contentType: null, contentLength: null,
+    headers: [], bodyOff: end, bodyLen: 0,
+  };
+  if (kind === -2) {
+    // "HTTP/1.1 200 OK": version, 3-digit status, optional reason.
+    const sp = line.indexOf(' ');
+    msg.version = sp < 0 ? line : line.slice(0, sp);
+    const rest = sp < 0 ? '' : line.slice(sp + 1);
+    const m = /^(\d{3})(?: (.*))?$/.exec(rest);
+    if (m === null) return null;
+    msg.status = Number(m[1]);
+    msg.reason = m[2] ?? '';
+  } else {
+    const sp1 = line.indexOf(' ');
+    const sp2 = line.lastIndexOf(' ');
+    msg.method = line.slice(0, sp1);
+    if (sp2 > sp1 && line.startsWith('HTTP/', sp2 + 1)) {
+      msg.uri = line.slice(sp1 + 1, sp2);
+      msg.version = line.slice(sp2 + 1);
+    } else {
+      // HTTP/0.9-style or a cut-off line: everything after the method is the URI.
+      msg.uri = line.slice(sp1 + 1);
+    }
+  }
+  // A head cut by the segment end is normal TCP; one longer than MAX_HTTP_HEAD is not.
+  if (eol < 0) {
+    if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
+    return msg;
+  }
+  let pos = eol + 2;
+  for (;;) {
+    eol = indexOfCrlf(b, pos, limit);
+    if (eol < 0) {
+      if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
+      return msg;
+    }
+    if (eol === pos) {
+      msg.bodyOff = eol + 2;
+      msg.bodyLen = end - msg.bodyOff;
+      return msg;
+    }
+    if (msg.headers.length >= MAX_HTTP_HEADERS) {
+      events.push(EV_HTTP_TOO_MANY_HEADERS);
+      return msg;
+    }
+    const h = latin1(b, pos, eol - pos);
+    const colon = h.indexOf(':');
+    const name = colon < 0 ? h : h.slice(0, colon);
+    const value = colon < 0 ? '' : h.slice(colon + 1).trim();
+    msg.headers.push([name, value]);
+    const lower = name.toLowerCase();
+    if (lower === 'host') msg.host ??= value;
+    else if (lower === 'user-agent') msg.userAgent ??= value;
+    else if (lower === 'content-type') msg.contentType ??= value;
+    else if (lower === 'content-length') {
+      if (/^\d{1,15}$/.test(value)) msg.contentLength ??= Number(value);
+      else events.push(EV_HTTP_BAD_CONTENT_LENGTH);
+    }
+    pos = eol + 2;
+  }
+}

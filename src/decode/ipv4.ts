@@ -1,0 +1,114 @@
+// IPv4 (RFC 791): header with options, header checksum verified (RFC 1071), fragments handed to the
+// reassembler (reassembly.ts) so the transport layer is decoded only from whole datagrams.
+import { LAYER_FRAGMENT, LAYER_IPV4, LAYER_REASSEMBLED, type Packet } from './packet.js';
+import {
+  EV_IPV4_BAD_CHECKSUM, EV_IPV4_BAD_IHL, EV_IPV4_BAD_OPTION, EV_IPV4_BAD_TOTAL_LEN, EV_IPV4_BAD_VERSION,
+  EV_IPV4_TOO_SHORT, EV_IPV4_TRUNCATED,
+} from './events.js';
+import { setPayload, u16, u32 } from './bytes.js';
+import type { Reassembler } from './reassembly.js';
+
+export const IPV4_MIN_HEADER_LEN = 20;
+
+/** RFC 1071 one's-complement sum over [off, off+len); 0xffff when the stored checksum is right. */
+export function onesComplementSum(b: Uint8Array, off: number, len: number): number {
+  let sum = 0;
+  const end = off + len - 1;
+  let i = off;
+  for (; i < end; i += 2) sum += (b[i] << 8) | b[i + 1];
+  if (i === end) sum += b[i] << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}
+
+/** Option walk (RFC 791 §3.1): single-byte EOL/NOP, else type, length (>= 2) and data within the header. */
+function checkOptions(b: Uint8Array, off: number, end: number): boolean {
+  let i = off;
+  while (i < end) {
+    const t = b[i];
+    if (t === 0) return true;
+    if (t === 1) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) return false;
+    const l = b[i + 1];
+    if (l < 2 || i + l > end) return false;
+    i += l;
+  }
+  return true;
+}
+
+export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembler | null): boolean {
+  const b = p.data;
+  if (end - off < IPV4_MIN_HEADER_LEN) {
+    p.events.push(EV_IPV4_TOO_SHORT);
+    return false;
+  }
+  const vihl = b[off];
+  if (vihl >> 4 !== 4) {
+    p.events.push(EV_IPV4_BAD_VERSION);
+    return false;
+  }
+  const ihl = (vihl & 15) << 2;
+  if (ihl < IPV4_MIN_HEADER_LEN) {
+    p.events.push(EV_IPV4_BAD_IHL);
+    return false;
+  }
+  if (ihl > end - off) {
+    p.events.push(EV_IPV4_TOO_SHORT);
+    return false;
+  }
+  const totalLen = u16(b, off + 2);
+  p.ipVersion = 4;
+  p.ipOffset = off;
+  p.ipHeaderLen = ihl;
+  p.ipLen = totalLen;
+  p.ipId = u16(b, off + 4);
+  p.ipTtl = b[off + 8];
+  p.ipProto = b[off + 9];
+  p.ipSrc = u32(b, off + 12);
+  p.ipDst = u32(b, off + 16);
+  p.layers |= LAYER_IPV4;
+  if (onesComplementSum(b, off, ihl) !== 0xffff) {
+    p.ipChecksumOk = false;
+    p.events.push(EV_IPV4_BAD_CHECKSUM);
+  }
+  if (ihl > IPV4_MIN_HEADER_LEN && !checkOptions(b, off + IPV4_MIN_HEADER_LEN, off + ihl)) p.events.push(EV_IPV4_BAD_OPTION);
+
+  let ipEnd: number;
+  if (totalLen === 0) {
+    // Total length 0 is what TCP segmentation offload leaves in locally captured packets (the NIC fills
+    // it in later); like tshark's TSO support we take the captured length instead of dropping the packet.
+    ipEnd = end;
+    p.ipLen = end - off;
+  } else if (totalLen < ihl) {
+    p.events.push(EV_IPV4_BAD_TOTAL_LEN);
+    return false;
+  } else if (totalLen > end - off) {
+    // Shorter than the header says: normal when the snap length cut the frame, an anomaly otherwise.
+    if (p.caplen >= p.len) p.events.push(EV_IPV4_TRUNCATED);
+    ipEnd = end;
+  } else {
+    ipEnd = off + totalLen; // drops Ethernet padding after the datagram
+  }
+
+  const frag = u16(b, off + 6);
+  const more = (frag & 0x2000) !== 0;
+  const fragOff = (frag & 0x1fff) << 3;
+  if (more || fragOff !== 0) {
+    p.layers |= LAYER_FRAGMENT;
+    // A fragment whose bytes were cut by the snap length cannot be put back together.
+    if (reasm === null || ipEnd - off < p.ipLen) return false;
+    const dg = reasm.addV4(p, off, ihl, fragOff, more, ipEnd);
+    if (dg === null) return false;
+    p.data = dg;
+    p.view = new DataView(dg.buffer, dg.byteOffset, dg.byteLength);
+    p.ipOffset = 0;
+    p.ipHeaderLen = (dg[0] & 15) << 2;
+    p.ipLen = dg.length;
+    p.layers = (p.layers & ~LAYER_FRAGMENT) | LAYER_REASSEMBLED;
+    return setPayload(p, p.ipHeaderLen, dg.length);
+  }
+  return setPayload(p, off + ihl, ipEnd);
+}
