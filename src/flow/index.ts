@@ -1,0 +1,20 @@
+// Flow state, the public surface of src/flow/: connection tracking, DNS transactions, traffic statistics
+// and port names.
+export { serviceName, isKnownService } from './port-names.js';
+export {
+  ConnectionTracker,
+  STATE_NAMES,
+  icmpEchoId,
+  type ConnectionInfo,
+  type ConnectionTrackerCounters,
+  type ConnectionTrackerOptions,
+  type FlowProto,
+  type FlowUpdate,
+} from './connection-tracker.js';
+export { DnsTracker, dnsRcodeName, dnsTypeName, type DnsQueryInfo, type DnsTrackerOptions } from './dns-tracker.js';
+export {
+  ProtocolStatistics,
+  PROTOCOL_NAMES,
+  type ProtocolName,
+  type ProtocolStatisticsOptions,
+} from './protocol-statistics.js';

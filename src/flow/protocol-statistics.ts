@@ -1,0 +1,217 @@
+// Traffic statistics in packet time: packets and bytes per protocol, top talkers, top server ports,
+// and per-second packet and byte rates for the last minute (the seed's net_statistics).
+import type { IpAddr, Packet } from '../decode/packet.js';
+import {
+  LAYER_ARP,
+  LAYER_DNS,
+  LAYER_HTTP,
+  LAYER_ICMP,
+  LAYER_ICMPV6,
+  LAYER_TCP,
+  LAYER_UDP,
+} from '../decode/packet.js';
+import { formatIp } from '../decode/addr.js';
+import { serviceName } from './port-names.js';
+
+export interface ProtocolStatisticsOptions {
+  /** Hosts counted for top talkers; beyond it the least active half is dropped. Default 10000. */
+  maxHosts?: number;
+}
+
+/**
+ * Protocol buckets. TCP, UDP, ICMP, ICMPv6, ARP and Other partition the packets (they add up to the
+ * total); DNS and HTTP count again the TCP/UDP packets that carry them.
+ */
+export const PROTOCOL_NAMES = ['TCP', 'UDP', 'ICMP', 'ICMPv6', 'ARP', 'DNS', 'HTTP', 'Other'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+const P_TCP = 0;
+const P_UDP = 1;
+const P_ICMP = 2;
+const P_ICMPV6 = 3;
+const P_ARP = 4;
+const P_DNS = 5;
+const P_HTTP = 6;
+const P_OTHER = 7;
+
+/** Seconds of per-second history kept (60 shown, one being filled, spare). */
+const RING = 64;
+
+interface HostStat {
+  packets: number;
+  bytes: number;
+}
+
+export class ProtocolStatistics {
+  private readonly maxHosts: number;
+  private totalPackets = 0;
+  private totalBytes = 0;
+  private readonly protoPackets = new Float64Array(8);
+  private readonly protoBytes = new Float64Array(8);
+  /** Packets whose server port is this port, for TCP and UDP: dense arrays, bounded by nature. */
+  private readonly tcpPorts = new Float64Array(65536);
+  private readonly udpPorts = new Float64Array(65536);
+  private readonly hosts = new Map<IpAddr, HostStat>();
+  private hostPrunes = 0;
+  // Per-second ring: which second each bucket holds, and its counts.
+  private readonly secStamp = new Float64Array(RING).fill(-1);
+  private readonly secPackets = new Float64Array(RING);
+  private readonly secBytes = new Float64Array(RING);
+  /** Latest second seen (packet time), or -1 before the first packet. */
+  private curSec = -1;
+
+  constructor(opts: ProtocolStatisticsOptions = {}) {
+    this.maxHosts = Math.max(2, Math.floor(opts.maxHosts ?? 10_000));
+  }
+
+  get packets(): number {
+    return this.totalPackets;
+  }
+
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Sizes of the bounded state, for the bench and tests. */
+  counters(): { hosts: number; maxHosts: number; hostPrunes: number } {
+    return { hosts: this.hosts.size, maxHosts: this.maxHosts, hostPrunes: this.hostPrunes };
+  }
+
+  onPacket(p: Packet, now: number): void {
+    const len = p.len;
+    this.totalPackets++;
+    this.totalBytes += len;
+    const layers = p.layers;
+    let proto: number;
+    if (layers & LAYER_TCP) proto = P_TCP;
+    else if (layers & LAYER_UDP) proto = P_UDP;
+    else if (layers & LAYER_ICMP) proto = P_ICMP;
+    else if (layers & LAYER_ICMPV6) proto = P_ICMPV6;
+    else if (layers & LAYER_ARP) proto = P_ARP;
+    else proto = P_OTHER;
+    this.protoPackets[proto]++;
+    this.protoBytes[proto] += len;
+    if (layers & LAYER_DNS) {
+      this.protoPackets[P_DNS]++;
+      this.protoBytes[P_DNS] += len;
+    }
+    if (layers & LAYER_HTTP) {
+      this.protoPackets[P_HTTP]++;
+      this.protoBytes[P_HTTP] += len;
+    }
+    if (proto === P_TCP || proto === P_UDP) {
+      const sp = p.srcPort;
+      const dp = p.dstPort;
+      const tcp = proto === P_TCP;
+      // The server port: the destination, unless the packet is a reply from a well-known port to an
+      // ephemeral one.
+      const port = isWellKnown(sp, tcp) && !isWellKnown(dp, tcp) ? sp : dp;
+      (tcp ? this.tcpPorts : this.udpPorts)[port]++;
+    }
+    if (p.ipVersion !== 0) {
+      this.countHost(p.ipSrc, len);
+      if (p.ipDst !== p.ipSrc) this.countHost(p.ipDst, len);
+    }
+    this.countSecond(now, len);
+  }
+
+  /** Advances the rate clock when no packets arrive. */
+  onTick(now: number): void {
+    this.advance(Math.floor(now / 1000));
+  }
+
+  protocols(): Record<ProtocolName, { packets: number; bytes: number }> {
+    const out = {} as Record<ProtocolName, { packets: number; bytes: number }>;
+    PROTOCOL_NAMES.forEach((name, i) => {
+      out[name] = { packets: this.protoPackets[i], bytes: this.protoBytes[i] };
+    });
+    return out;
+  }
+
+  /** Hosts with the most traffic (sent plus received), most first. */
+  topTalkers(n: number, by: 'bytes' | 'packets'): { ip: string; packets: number; bytes: number }[] {
+    const all = [...this.hosts];
+    all.sort(by === 'bytes' ? (a, b) => b[1].bytes - a[1].bytes : (a, b) => b[1].packets - a[1].packets);
+    return all.slice(0, Math.max(0, n)).map(([ip, h]) => ({ ip: formatIp(ip), packets: h.packets, bytes: h.bytes }));
+  }
+
+  /** Server ports with the most packets, most first. */
+  topPorts(n: number): { port: number; proto: string; service: string; packets: number }[] {
+    const out: { port: number; proto: string; service: string; packets: number }[] = [];
+    for (const [arr, proto] of [
+      [this.tcpPorts, 'tcp'],
+      [this.udpPorts, 'udp'],
+    ] as const) {
+      for (let port = 0; port < 65536; port++) {
+        if (arr[port] > 0) out.push({ port, proto: proto.toUpperCase(), service: serviceName(port, proto), packets: arr[port] });
+      }
+    }
+    out.sort((a, b) => b.packets - a.packets || a.port - b.port);
+    return out.slice(0, Math.max(0, n));
+  }
+
+  /** Packet and byte rate of the last full second before `now` (packet time). */
+  rate(now: number): { pps: number; bps: number } {
+    const sec = Math.floor(now / 1000) - 1;
+    const i = ((sec % RING) + RING) % RING;
+    if (this.secStamp[i] !== sec) return { pps: 0, bps: 0 };
+    return { pps: this.secPackets[i], bps: this.secBytes[i] };
+  }
+
+  /** Packets per second for the 60 full seconds before `now` (default: the latest packet's second), oldest first. */
+  rateHistory(now?: number): number[] {
+    const endSec = now === undefined ? this.curSec : Math.floor(now / 1000);
+    const out: number[] = [];
+    for (let sec = endSec - 60; sec < endSec; sec++) {
+      const i = ((sec % RING) + RING) % RING;
+      out.push(sec >= 0 && this.secStamp[i] === sec ? this.secPackets[i] : 0);
+    }
+    return out;
+  }
+
+  private countHost(ip: IpAddr, len: number): void {
+    const h = this.hosts.get(ip);
+    if (h !== undefined) {
+      h.packets++;
+      h.bytes += len;
+      return;
+    }
+    if (this.hosts.size >= this.maxHosts) this.pruneHosts();
+    this.hosts.set(ip, { packets: 1, bytes: len });
+  }
+
+  /** Keeps the busier half of the hosts (by bytes): bounded memory, amortized O(log n) per new host. */
+  private pruneHosts(): void {
+    const sorted = [...this.hosts].sort((a, b) => b[1].bytes - a[1].bytes);
+    this.hosts.clear();
+    for (let i = 0; i < sorted.length >> 1; i++) this.hosts.set(sorted[i][0], sorted[i][1]);
+    this.hostPrunes++;
+  }
+
+  private countSecond(now: number, len: number): void {
+    const sec = Math.floor(now / 1000);
+    if (sec !== this.curSec) this.advance(sec);
+    if (sec < this.curSec - (RING - 1)) return; // too old to be in the ring
+    const i = ((sec % RING) + RING) % RING;
+    if (this.secStamp[i] !== sec) return;
+    this.secPackets[i]++;
+    this.secBytes[i] += len;
+  }
+
+  /** Moves the clock to `sec`, starting empty buckets for every second in between. */
+  private advance(sec: number): void {
+    if (sec <= this.curSec) return;
+    const from = this.curSec < 0 || sec - this.curSec > RING ? sec - RING + 1 : this.curSec + 1;
+    for (let s = from; s <= sec; s++) {
+      const i = ((s % RING) + RING) % RING;
+      this.secStamp[i] = s;
+      this.secPackets[i] = 0;
+      this.secBytes[i] = 0;
+    }
+    this.curSec = sec;
+  }
+}
+
+function isWellKnown(port: number, tcp: boolean): boolean {
+  return port < 1024 || serviceName(port, tcp ? 'tcp' : 'udp') !== '';
+}

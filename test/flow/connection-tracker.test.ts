@@ -1,0 +1,212 @@
+// ConnectionTracker: TCP state transitions in both directions, UDP and ICMP flows, expiry, and the cap
+// under a spoofed SYN flood.
+import { describe, expect, it } from 'vitest';
+import { ConnectionTracker, type FlowUpdate } from '../../src/flow/index.js';
+import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/packet.js';
+import { echo, tcp, udp, unreachable } from './make-packet.js';
+
+const C = '10.0.0.1';
+const S = '10.0.0.2';
+const SA = TCP_SYN | TCP_ACK;
+
+function snap(u: FlowUpdate | null): FlowUpdate | null {
+  return u ? { ...u } : null;
+}
+
+describe('TCP state machine', () => {
+  it('follows handshake, data both ways and a graceful close started by the client', () => {
+    const t = new ConnectionTracker();
+    const steps: Array<[ReturnType<typeof tcp>, string]> = [
+      [tcp(C, 40000, S, 80, TCP_SYN, { seq: 100 }), 'SYN_SENT'],
+      [tcp(S, 80, C, 40000, SA, { seq: 500, ack: 101 }), 'SYN_RECEIVED'],
+      [tcp(C, 40000, S, 80, TCP_ACK, { seq: 101, ack: 501 }), 'ESTABLISHED'],
+      [tcp(C, 40000, S, 80, TCP_ACK | TCP_PSH, { seq: 101, ack: 501, payload: 100 }), 'ESTABLISHED'],
+      [tcp(S, 80, C, 40000, TCP_ACK | TCP_PSH, { seq: 501, ack: 201, payload: 1000 }), 'ESTABLISHED'],
+      [tcp(C, 40000, S, 80, TCP_FIN | TCP_ACK, { seq: 201, ack: 1501 }), 'FIN_WAIT'],
+      [tcp(S, 80, C, 40000, TCP_ACK, { seq: 1501, ack: 202 }), 'CLOSE_WAIT'],
+      [tcp(S, 80, C, 40000, TCP_FIN | TCP_ACK, { seq: 1501, ack: 202 }), 'LAST_ACK'],
+      [tcp(C, 40000, S, 80, TCP_ACK, { seq: 202, ack: 1502 }), 'CLOSED'],
+    ];
+    const updates = steps.map(([p], i) => snap(t.onPacket(p, 1000 + i * 10)));
+    expect(updates.map((u) => u?.state)).toEqual(steps.map(([, s]) => s));
+    expect(updates[0]).toMatchObject({ isNew: true, initiatorIsSrc: true, established: false });
+    expect(updates[1]).toMatchObject({ isNew: false, initiatorIsSrc: false, handshakeCompleted: false });
+    expect(updates[2]).toMatchObject({ handshakeCompleted: true, established: true });
+    expect(updates.filter((u) => u?.handshakeCompleted)).toHaveLength(1);
+    expect(updates[8]).toMatchObject({ closed: true, reset: false, payloadOut: 100, payloadIn: 1000 });
+    expect(updates.slice(0, 8).some((u) => u?.closed)).toBe(false);
+    // One connection with both directions counted.
+    expect(new Set(updates.map((u) => u?.seq)).size).toBe(1);
+    expect(t.active()).toHaveLength(0);
+    const [c] = t.closed();
+    expect(c).toMatchObject({ proto: 'TCP', src: C, srcPort: 40000, dst: S, dstPort: 80, service: 'http', state: 'CLOSED', packetsOut: 5, packetsIn: 4, closed: true, start: 1000, last: 1080 });
+    expect(c.bytesOut).toBe(5 * 54 + 100);
+    expect(c.bytesIn).toBe(4 * 54 + 1000);
+    expect(t.get(c.id)).toEqual(c);
+  });
+
+  it('closes when the server sends the first FIN', () => {
+    const t = new ConnectionTracker();
+    t.onPacket(tcp(C, 40001, S, 22, TCP_SYN, { seq: 1 }), 0);
+    t.onPacket(tcp(S, 22, C, 40001, SA, { seq: 9, ack: 2 }), 1);
+    t.onPacket(tcp(C, 40001, S, 22, TCP_ACK, { seq: 2, ack: 10 }), 2);
+    expect(t.onPacket(tcp(S, 22, C, 40001, TCP_FIN | TCP_ACK, { seq: 10, ack: 2 }), 3)?.state).toBe('FIN_WAIT');
+    // Client ACKs the FIN and closes too in one segment.
+    expect(t.onPacket(tcp(C, 40001, S, 22, TCP_FIN | TCP_ACK, { seq: 2, ack: 11 }), 4)?.state).toBe('LAST_ACK');
+    // An ACK from the wrong side (the client itself) does not close it.
+    expect(t.onPacket(tcp(C, 40001, S, 22, TCP_ACK, { seq: 3, ack: 11 }), 5)?.state).toBe('LAST_ACK');
+    const u = t.onPacket(tcp(S, 22, C, 40001, TCP_ACK, { seq: 11, ack: 3 }), 6);
+    expect(u).toMatchObject({ state: 'CLOSED', closed: true, initiatorIsSrc: false });
+    expect(t.closed()[0].service).toBe('ssh');
+  });
+
+  it('tells a closed port (SYN answered by RST) from a connect-and-reset probe', () => {
+    const t = new ConnectionTracker();
+    t.onPacket(tcp(C, 50000, S, 23, TCP_SYN), 0);
+    const rej = snap(t.onPacket(tcp(S, 23, C, 50000, TCP_RST | TCP_ACK, { ack: 1001 }), 1));
+    expect(rej).toMatchObject({ state: 'RESET', prevState: 'SYN_SENT', closed: true, reset: true, rejected: true, resetByInitiator: false, established: false });
+
+    // nmap -sT style: full handshake, then the client resets at once, no data.
+    t.onPacket(tcp(C, 50001, S, 443, TCP_SYN), 10);
+    t.onPacket(tcp(S, 443, C, 50001, SA, { ack: 1001 }), 11);
+    expect(t.onPacket(tcp(C, 50001, S, 443, TCP_ACK, { seq: 1001, ack: 1 }), 12)?.handshakeCompleted).toBe(true);
+    const rst = snap(t.onPacket(tcp(C, 50001, S, 443, TCP_RST | TCP_ACK, { seq: 1001 }), 13));
+    expect(rst).toMatchObject({ state: 'RESET', closed: true, reset: true, rejected: false, resetByInitiator: true, established: true, payloadOut: 0, payloadIn: 0 });
+    // A second RST on a closed flow changes nothing and is not a new close.
+    expect(t.onPacket(tcp(C, 50001, S, 443, TCP_RST, { seq: 1001 }), 14)).toMatchObject({ state: 'RESET', closed: false, reset: false });
+  });
+
+  it('creates no flow from a RST it does not know, and marks FIN/NULL/XMAS first packets INVALID', () => {
+    const t = new ConnectionTracker();
+    expect(t.onPacket(tcp(S, 80, C, 1234, TCP_RST), 0)).toBeNull();
+    expect(t.size).toBe(0);
+    expect(t.onPacket(tcp(C, 999, S, 80, TCP_FIN), 1)).toMatchObject({ isNew: true, state: 'INVALID', established: false });
+    expect(t.onPacket(tcp(C, 998, S, 80, 0), 1)?.state).toBe('INVALID');
+    expect(t.onPacket(tcp(S, 80, C, 998, TCP_RST | TCP_ACK), 2)).toMatchObject({ state: 'RESET', rejected: false, resetByInitiator: false });
+  });
+
+  it('picks up a connection mid-stream and guesses the client by its port', () => {
+    const t = new ConnectionTracker();
+    const u = snap(t.onPacket(tcp(S, 443, C, 51000, TCP_ACK | TCP_PSH, { payload: 500 }), 0));
+    expect(u).toMatchObject({ isNew: true, midstream: true, state: 'ESTABLISHED', initiatorIsSrc: false, established: false });
+    expect(t.onPacket(tcp(C, 51000, S, 443, TCP_ACK), 1)).toMatchObject({ initiatorIsSrc: true, established: true });
+    expect(t.active()[0]).toMatchObject({ src: C, srcPort: 51000, dst: S, dstPort: 443, service: 'https', packetsOut: 1, packetsIn: 1 });
+  });
+
+  it('starts a new connection when a SYN reuses the 4-tuple of a closed one', () => {
+    const t = new ConnectionTracker();
+    const first = t.onPacket(tcp(C, 40000, S, 80, TCP_SYN), 0)!.seq;
+    t.onPacket(tcp(S, 80, C, 40000, TCP_RST | TCP_ACK), 1);
+    const u = snap(t.onPacket(tcp(C, 40000, S, 80, TCP_SYN), 2));
+    expect(u).toMatchObject({ isNew: true, state: 'SYN_SENT', packetsOut: 1, packetsIn: 0, start: 2 });
+    expect(u!.seq).not.toBe(first);
+    expect(t.closed().map((c) => c.id)).toEqual([String(first)]);
+    expect(t.active().map((c) => c.id)).toEqual([String(u!.seq)]);
+  });
+
+  it('tracks IPv6 connections the same way', () => {
+    const t = new ConnectionTracker();
+    const a = '2001:db8::1';
+    const b = '2001:db8::2';
+    t.onPacket(tcp(a, 33000, b, 22, TCP_SYN), 0);
+    t.onPacket(tcp(b, 22, a, 33000, SA, { ack: 1001 }), 1);
+    expect(t.onPacket(tcp(a, 33000, b, 22, TCP_ACK), 2)).toMatchObject({ state: 'ESTABLISHED', handshakeCompleted: true });
+    expect(t.active()[0]).toMatchObject({ src: a, dst: b, dstPort: 22, service: 'ssh' });
+  });
+});
+
+describe('UDP and ICMP flows', () => {
+  it('marks UDP flows replied, and closes one on an ICMP port unreachable quoting it', () => {
+    const t = new ConnectionTracker();
+    expect(t.onPacket(udp(C, 5353, S, 53), 0)).toMatchObject({ isNew: true, proto: 'UDP', state: 'UNREPLIED' });
+    expect(t.onPacket(udp(S, 53, C, 5353), 1)).toMatchObject({ isNew: false, initiatorIsSrc: false, state: 'REPLIED', established: true });
+    expect(t.active()[0]).toMatchObject({ service: 'dns', packetsOut: 1, packetsIn: 1 });
+
+    t.onPacket(udp(C, 40000, S, 161), 2);
+    const u = snap(t.onPacket(unreachable(S, C, IPPROTO_UDP, C, 40000, S, 161), 3));
+    expect(u).toMatchObject({ proto: 'UDP', state: 'UNREACHABLE', closed: true, unreachable: true, initiatorIsSrc: false });
+    // An unreachable quoting nothing we track is not a flow.
+    expect(t.onPacket(unreachable(S, C, IPPROTO_UDP, C, 1, S, 2), 4)).toBeNull();
+    expect(t.closed().map((c) => c.dstPort)).toEqual([161]);
+  });
+
+  it('pairs ICMP and ICMPv6 echo requests and replies by identifier', () => {
+    const t = new ConnectionTracker();
+    const r1 = t.onPacket(echo(C, S, 7, true), 0)!.seq;
+    expect(t.onPacket(echo(S, C, 7, false), 1)).toMatchObject({ seq: r1, proto: 'ICMP', state: 'REPLIED', initiatorIsSrc: false });
+    expect(t.onPacket(echo(C, S, 8, true), 2)!.seq).not.toBe(r1);
+    expect(t.onPacket(echo('fe80::1', 'fe80::2', 9, true), 3)).toMatchObject({ proto: 'ICMPv6', state: 'UNREPLIED', isNew: true });
+    expect(t.onPacket(echo('fe80::2', 'fe80::1', 9, false), 4)).toMatchObject({ proto: 'ICMPv6', state: 'REPLIED', isNew: false });
+    expect(t.size).toBe(3);
+    expect(t.active().find((c) => c.proto === 'ICMP' && c.packetsIn === 1)).toMatchObject({ src: C, dst: S, srcPort: 0, dstPort: 0, service: '' });
+  });
+});
+
+describe('expiry and the cap', () => {
+  it('expires half-open flows before established ones, in packet time', () => {
+    const t = new ConnectionTracker({ tcpHalfOpenMs: 30_000, tcpIdleMs: 300_000 });
+    t.onPacket(tcp(C, 1, S, 80, TCP_SYN), 0);
+    t.onPacket(tcp(C, 2, S, 80, TCP_SYN), 0);
+    t.onPacket(tcp(S, 80, C, 2, SA), 0);
+    t.onPacket(tcp(C, 2, S, 80, TCP_ACK), 0);
+    t.onTick(29_999);
+    expect(t.size).toBe(2);
+    t.onTick(30_000);
+    expect(t.active().map((c) => c.srcPort)).toEqual([2]);
+    t.onTick(299_999);
+    expect(t.size).toBe(1);
+    // Expiry also runs from onPacket as packet time advances.
+    t.onPacket(udp(C, 9, S, 9), 301_000);
+    expect(t.active().map((c) => c.proto)).toEqual(['UDP']);
+    expect(t.counters().expired).toBe(2);
+    // The idle established connection was a real connection: it is listed as closed.
+    expect(t.closed().map((c) => c.srcPort)).toEqual([2]);
+  });
+
+  it('stays within its cap under a spoofed SYN flood and keeps the established connection', () => {
+    const cap = 1000;
+    const t = new ConnectionTracker({ maxConnections: cap });
+    t.onPacket(tcp(C, 40000, S, 22, TCP_SYN), 0);
+    t.onPacket(tcp(S, 22, C, 40000, SA), 0);
+    t.onPacket(tcp(C, 40000, S, 22, TCP_ACK), 0);
+    let maxSize = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const src = `11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      const u = t.onPacket(tcp(src, 1024 + (i % 60000), S, 80, TCP_SYN), 1 + i / 100);
+      expect(u?.isNew).toBe(true);
+      if (t.size > maxSize) maxSize = t.size;
+    }
+    expect(maxSize).toBe(cap);
+    expect(t.counters().evicted).toBe(100_000 + 1 - cap);
+    const u = t.onPacket(tcp(C, 40000, S, 22, TCP_ACK | TCP_PSH, { payload: 10 }), 1001);
+    expect(u).toMatchObject({ isNew: false, state: 'ESTABLISHED', established: true });
+  });
+
+  it('keeps an exact LRU with a consistent index under random traffic (model check)', () => {
+    const cap = 300;
+    const t = new ConnectionTracker({ maxConnections: cap });
+    const model = new Map<string, true>();
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let i = 0; i < 50_000; i++) {
+      // 1000 possible UDP flows, each answered at once when new (so none is preferred for early
+      // drop and eviction is pure LRU), then seen from either direction.
+      const k = rnd(1000);
+      const a = `10.1.${k >> 8}.${k & 255}`;
+      const key = String(k);
+      const forward = rnd(2) === 0;
+      const p = forward ? udp(a, 1000 + (k % 7), '10.2.0.1', 53) : udp('10.2.0.1', 53, a, 1000 + (k % 7));
+      const u = t.onPacket(p, 0);
+      const known = model.has(key);
+      expect(u?.isNew).toBe(!known);
+      if (!known) expect(t.onPacket(forward ? udp('10.2.0.1', 53, a, 1000 + (k % 7)) : udp(a, 1000 + (k % 7), '10.2.0.1', 53), 0)?.isNew).toBe(false);
+      if (known) model.delete(key);
+      else if (model.size >= cap) model.delete(model.keys().next().value as string);
+      model.set(key, true);
+      expect(t.size).toBe(model.size);
+    }
+  });
+});
