@@ -1,0 +1,364 @@
+// The custom rule engine (the seed's rule_engine): rules from rules.yaml compiled to predicates, matches
+// counted per source/destination/pair in a window, CUSTOM_RULE raised at the threshold. No I/O here: the
+// file access for loadFile, reload and toggle persistence is injected (RuleIo, see rule-file.ts).
+import type { Detection } from '../alert/types.js';
+import { ruleEntrySchema, type RuleEntry } from '../config/rules-file.js';
+import { locate, parseLocated, findNodes, valueOffsets, type Located } from '../config/yaml-position.js';
+import { nearest } from '../config/schema-walk.js';
+import { formatIp } from '../decode/addr.js';
+import { LAYER_ARP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type IpAddr, type Packet } from '../decode/packet.js';
+import type { Detector, Raise } from '../detect/types.js';
+import type { RuleView } from '../engine/types.js';
+import { compileCondition, type Predicate } from './compile.js';
+import { RuleSyntaxError } from './lexer.js';
+
+/** Track keys remembered per rule (a spoofed-source flood cannot grow memory beyond this). */
+export const MAX_KEYS_PER_RULE = 10_000;
+/** Rules per file. */
+export const MAX_RULES = 1_000;
+
+/** File access the engine needs, injected so that the engine itself does no I/O. */
+export interface RuleIo {
+  /** Reads the rules file (throws an errno error when it cannot). */
+  read(path: string): string;
+  /** Persists a rule's enabled flag into the rules file (keeping its comments), atomically. */
+  writeEnabled(path: string, name: string, enabled: boolean): void;
+}
+
+export interface LoadResult {
+  ok: boolean;
+  /** Rules loaded (0 when !ok: the previous rules stay). */
+  rules: number;
+  enabled: number;
+  /** Each error: "file:line:col: rule "name": message", then the source line and a caret line. */
+  errors: string[];
+  warnings: string[];
+}
+
+interface Bucket {
+  start: number;
+  count: number;
+  fired: boolean;
+}
+
+interface CompiledRule {
+  entry: RuleEntry;
+  pred: Predicate;
+  enabled: boolean;
+  matches: number;
+  windowMs: number;
+  buckets: Map<IpAddr | string, Bucket>;
+  lastSweep: number;
+}
+
+function display(file: string): string {
+  return file.startsWith('./') ? file.slice(2) : file;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function protoName(p: Packet): string | undefined {
+  if (p.layers & LAYER_TCP) return 'TCP';
+  if (p.layers & LAYER_UDP) return 'UDP';
+  if (p.layers & LAYER_ICMPV6) return 'ICMPv6';
+  if (p.layers & LAYER_ICMP) return 'ICMP';
+  if (p.layers & LAYER_ARP) return 'ARP';
+  return p.ipVersion ? String(p.ipProto) : undefined;
+}
+
+/** A caret excerpt: the source line with its number, and ^ under [start, end) (clipped to that line). */
+function caret(text: string, start: number, end: number, lineNo: number): string {
+  const ls = text.lastIndexOf('\n', start - 1) + 1;
+  let le = text.indexOf('\n', start);
+  if (le < 0) le = text.length;
+  const line = text.slice(ls, le).replace(/\r$/, '');
+  const gutter = String(lineNo);
+  const pad = ' '.repeat(gutter.length);
+  const col = start - ls;
+  const width = Math.max(1, Math.min(end, le) - start);
+  // Tabs stay tabs under the caret so it lines up in a terminal.
+  const lead = line.slice(0, col).replace(/[^\t]/g, ' ');
+  return `${gutter} | ${line}\n${pad} | ${lead}${'^'.repeat(width)}`;
+}
+
+export class RuleEngineCore implements Detector {
+  readonly name = 'rules';
+  private rules: CompiledRule[] = [];
+  private active: CompiledRule[] = [];
+  private sourcePath: string | null = null;
+  private lastSweep = 0;
+  /** Problems that are not load errors (a toggle that could not be written to the file). */
+  readonly warnings: string[] = [];
+
+  constructor(
+    private readonly raise: Raise,
+    private readonly io: RuleIo | null = null,
+  ) {}
+
+  /** Parses rules from text (`file` names it in messages). All or nothing: on any error nothing changes. */
+  load(text: string, file: string): LoadResult {
+    const name = display(file);
+    const { located, errors: syntax } = parseLocated(text, name);
+    if (syntax.length) return { ok: false, rules: 0, enabled: 0, errors: syntax, warnings: [] };
+    const raw: unknown = located.doc.toJS({ maxAliasCount: 100 });
+    let list: unknown[];
+    let base: Array<string | number>;
+    if (raw === null || raw === undefined) {
+      list = [];
+      base = ['rules'];
+    } else if (Array.isArray(raw)) {
+      list = raw;
+      base = [];
+    } else if (isRecord(raw)) {
+      const extra = Object.keys(raw).filter((k) => k !== 'rules');
+      if (extra.length) {
+        const pos = locate(located, [extra[0]], 'key');
+        return { ok: false, rules: 0, enabled: 0, errors: [`${name}:${pos.line}:${pos.col}: unknown top-level key '${extra[0]}' (a rules file has one key, 'rules')`], warnings: [] };
+      }
+      const r = raw.rules ?? [];
+      if (!Array.isArray(r)) {
+        const pos = locate(located, ['rules']);
+        return { ok: false, rules: 0, enabled: 0, errors: [`${name}:${pos.line}:${pos.col}: 'rules' must be a list of rules`], warnings: [] };
+      }
+      list = r;
+      base = ['rules'];
+    } else {
+      return { ok: false, rules: 0, enabled: 0, errors: [`${name}:1:1: a rules file is a mapping with a 'rules' list`], warnings: [] };
+    }
+    if (list.length > MAX_RULES) return { ok: false, rules: 0, enabled: 0, errors: [`${name}:1:1: more than ${MAX_RULES} rules`], warnings: [] };
+
+    const errors: string[] = [];
+    const compiled: CompiledRule[] = [];
+    const seen = new Map<string, number>();
+    const keys = Object.keys(ruleEntrySchema.shape);
+    list.forEach((item, i) => {
+      const at = [...base, i];
+      const label = isRecord(item) && typeof item.name === 'string' ? `rule "${item.name}"` : `rule ${i + 1}`;
+      const prefix = (path: Array<string | number>, which: 'key' | 'value' = 'value'): string => {
+        const pos = locate(located, [...at, ...path], which);
+        return `${name}:${pos.line}:${pos.col}: ${label}`;
+      };
+      if (!isRecord(item)) {
+        errors.push(`${prefix([])}: each rule is a mapping with name, condition, threshold, window, severity`);
+        return;
+      }
+      const parsed = ruleEntrySchema.safeParse(item);
+      if (!parsed.success) {
+        for (const iss of parsed.error.issues) {
+          if (iss.code === 'unrecognized_keys') {
+            for (const k of iss.keys) {
+              const hint = nearest(k, keys);
+              errors.push(`${prefix([k], 'key')}: unknown key '${k}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
+            }
+            continue;
+          }
+          const path = iss.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+          const k = String(path[0] ?? '');
+          const got = item[k];
+          let what: string;
+          if (got === undefined) what = `is missing '${k}'`;
+          else if (k === 'severity') what = `severity must be one of LOW, WARNING, HIGH, CRITICAL (got ${JSON.stringify(got)})`;
+          else if (k === 'track') what = `track must be src, dst or pair (got ${JSON.stringify(got)})`;
+          else if (k === 'threshold') what = `threshold must be a positive integer (got ${JSON.stringify(got)})`;
+          else if (k === 'window') what = `window must be a positive number of seconds (got ${JSON.stringify(got)})`;
+          else if (k === 'enabled') what = `enabled must be true or false (got ${JSON.stringify(got)})`;
+          else what = `${k} must be a non-empty string (got ${JSON.stringify(got)})`;
+          errors.push(`${prefix(got === undefined ? [] : path)}: ${what}`);
+        }
+        return;
+      }
+      const entry = parsed.data;
+      const dup = seen.get(entry.name);
+      if (dup !== undefined) {
+        errors.push(`${prefix(['name'])}: duplicate rule name (rule ${dup + 1} has it too)`);
+        return;
+      }
+      seen.set(entry.name, i);
+      let pred: Predicate;
+      try {
+        pred = compileCondition(entry.condition);
+      } catch (e) {
+        if (!(e instanceof RuleSyntaxError)) throw e;
+        errors.push(this.conditionError(located, [...at, 'condition'], entry.condition, label, e));
+        return;
+      }
+      compiled.push({ entry, pred, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), lastSweep: 0 });
+    });
+    if (errors.length) return { ok: false, rules: 0, enabled: 0, errors, warnings: [] };
+
+    // Keep match counters of rules whose condition did not change (a reload is not a reset).
+    const old = new Map(this.rules.map((r) => [r.entry.name, r]));
+    for (const r of compiled) {
+      const o = old.get(r.entry.name);
+      if (o && o.entry.condition === r.entry.condition) r.matches = o.matches;
+    }
+    this.rules = compiled;
+    this.refreshActive();
+    return { ok: true, rules: compiled.length, enabled: this.active.length, errors: [], warnings: [] };
+  }
+
+  private conditionError(loc: Located, path: Array<string | number>, condition: string, label: string, e: RuleSyntaxError): string {
+    const node = findNodes(loc.doc, path).value;
+    const range = node?.range;
+    let startOff = 0;
+    let endOff = 0;
+    if (range) {
+      const offs = valueOffsets(loc.text, range[0], range[1], condition);
+      startOff = offs[Math.min(e.start, condition.length)];
+      const lastChar = offs[Math.max(e.start, Math.min(e.end, condition.length) - 1)];
+      endOff = e.end > e.start ? lastChar + 1 : startOff + 1;
+      if (e.start >= condition.length) endOff = startOff + 1;
+    }
+    const lp = loc.lines.linePos(startOff);
+    return `${loc.file}:${lp.line}:${lp.col}: ${label}: ${e.message}\n${caret(loc.text, startOff, endOff, lp.line)}`;
+  }
+
+  /** Reads and loads a rules file through the injected I/O; remembers it for reload() and toggle(). */
+  loadFile(path: string): LoadResult {
+    if (!this.io) return { ok: false, rules: 0, enabled: 0, errors: [`${display(path)}: this rule engine has no file access`], warnings: [] };
+    let text: string;
+    try {
+      text = this.io.read(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'rules file not found' : `cannot read rules file (${code ?? String(e)})`;
+      return { ok: false, rules: 0, enabled: 0, errors: [`${display(path)}: ${why}`], warnings: [] };
+    }
+    const r = this.load(text, path);
+    if (r.ok) this.sourcePath = path;
+    return r;
+  }
+
+  /** Re-reads the rules file (menu 24, dashboard, SIGHUP). On errors the running rules stay. */
+  reload(): { ok: boolean; message: string } {
+    if (!this.sourcePath) return { ok: false, message: 'no rules file loaded; nothing to reload' };
+    const r = this.loadFile(this.sourcePath);
+    if (!r.ok) return { ok: false, message: `reload failed, keeping the ${this.rules.length} running rules:\n${r.errors.join('\n')}` };
+    return { ok: true, message: `reloaded ${r.rules} rules from ${display(this.sourcePath)} (${r.enabled} enabled)` };
+  }
+
+  /** Flips a rule (by exact name, else case-insensitively); returns its new state or null if unknown. */
+  toggle(name: string): boolean | null {
+    const r = this.rules.find((x) => x.entry.name === name) ?? this.rules.find((x) => x.entry.name.toLowerCase() === name.toLowerCase());
+    if (!r) return null;
+    r.enabled = !r.enabled;
+    r.buckets.clear();
+    this.refreshActive();
+    if (this.sourcePath && this.io) {
+      try {
+        this.io.writeEnabled(this.sourcePath, r.entry.name, r.enabled);
+      } catch (e) {
+        this.warnings.push(`${display(this.sourcePath)}: could not save the state of rule "${r.entry.name}": ${(e as Error).message}`);
+      }
+    }
+    return r.enabled;
+  }
+
+  list(): RuleView[] {
+    return this.rules.map((r) => ({
+      name: r.entry.name,
+      description: r.entry.description,
+      condition: r.entry.condition,
+      threshold: r.entry.threshold,
+      window: r.entry.window,
+      severity: r.entry.severity,
+      enabled: r.enabled,
+      matches: r.matches,
+    }));
+  }
+
+  /** The loaded file (null before loadFile succeeded). */
+  get path(): string | null {
+    return this.sourcePath;
+  }
+
+  private refreshActive(): void {
+    this.active = this.rules.filter((r) => r.enabled);
+  }
+
+  onPacket(p: Packet, now: number): void {
+    const active = this.active;
+    for (let i = 0; i < active.length; i++) {
+      const r = active[i];
+      if (!r.pred(p)) continue;
+      r.matches++;
+      const track = r.entry.track;
+      const key: IpAddr | string = track === 'src' ? p.ipSrc : track === 'dst' ? p.ipDst : `${formatIp(p.ipSrc)}>${formatIp(p.ipDst)}`;
+      let b = r.buckets.get(key);
+      if (b && now - b.start > r.windowMs) {
+        b.start = now;
+        b.count = 0;
+        b.fired = false;
+      }
+      if (!b) {
+        if (r.buckets.size >= MAX_KEYS_PER_RULE) this.makeRoom(r, now);
+        b = { start: now, count: 0, fired: false };
+        r.buckets.set(key, b);
+      }
+      b.count++;
+      if (!b.fired && b.count >= r.entry.threshold) {
+        b.fired = true;
+        this.raise(this.detection(r, p, now, b.count, key));
+      }
+    }
+  }
+
+  private makeRoom(r: CompiledRule, now: number): void {
+    if (now - r.lastSweep >= 1000) {
+      r.lastSweep = now;
+      for (const [k, b] of r.buckets) if (now - b.start > r.windowMs) r.buckets.delete(k);
+    }
+    // Still full: forget the oldest key (Map keeps insertion order).
+    if (r.buckets.size >= MAX_KEYS_PER_RULE) {
+      const first = r.buckets.keys().next();
+      if (!first.done) r.buckets.delete(first.value);
+    }
+  }
+
+  onTick(now: number): void {
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
+    for (const r of this.rules) {
+      for (const [k, b] of r.buckets) if (now - b.start > r.windowMs) r.buckets.delete(k);
+    }
+  }
+
+  status(): Record<string, unknown> {
+    let keys = 0;
+    for (const r of this.rules) keys += r.buckets.size;
+    return { rules: this.rules.length, enabled: this.active.length, trackedKeys: keys, maxKeysPerRule: MAX_KEYS_PER_RULE };
+  }
+
+  private detection(r: CompiledRule, p: Packet, now: number, count: number, key: IpAddr | string): Detection {
+    const e = r.entry;
+    const src = p.ipVersion ? formatIp(p.ipSrc) : undefined;
+    const dst = p.ipVersion ? formatIp(p.ipDst) : undefined;
+    const who = e.track === 'src' ? `from ${src ?? '?'}` : e.track === 'dst' ? `to ${dst ?? '?'}` : `${src ?? '?'} -> ${dst ?? '?'}`;
+    const message =
+      e.threshold <= 1 ? `Rule "${e.name}" matched ${who}` : `Rule "${e.name}": ${count} matching packets in ${e.window}s ${who}`;
+    const hasPorts = (p.layers & (LAYER_TCP | LAYER_UDP)) !== 0;
+    return {
+      type: 'CUSTOM_RULE',
+      severity: e.severity,
+      message,
+      ts: now,
+      key: `${e.name}|${typeof key === 'number' ? formatIp(key) : key}`,
+      src_ip: src,
+      dst_ip: dst,
+      src_port: hasPorts ? p.srcPort : undefined,
+      dst_port: hasPorts ? p.dstPort : undefined,
+      proto: protoName(p),
+      details: {
+        rule: e.name,
+        description: e.description,
+        condition: e.condition,
+        count,
+        threshold: e.threshold,
+        window: e.window,
+        track: e.track,
+      },
+    };
+  }
+}
