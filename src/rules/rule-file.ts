@@ -49,7 +49,7 @@ export const fileRuleIo: RuleIo = {
     const list = isSeq(root) ? root : isMap(root) ? root.get('rules', true) : null;
     if (!isSeq(list)) throw new Error("no 'rules' list in the file");
     const prefix = isSeq(root) ? [] : ['rules'];
-    const idx = list.items.findIndex((it) => isMap(it) && it.get('name') === name);
+    const idx = list.items.findIndex((it) => isMap(it) && (it.get('name') as unknown) === name);
     if (idx < 0) throw new Error(`rule "${name}" is no longer in the file`);
     const node = doc.getIn([...prefix, idx, 'enabled'], true);
     if (isScalar(node)) node.value = enabled;
