@@ -60,7 +60,7 @@ import {
   TCP_SYN,
 } from '../decode/packet.js';
 import { formatIp } from '../decode/addr.js';
-import { serviceName } from './port-names.js';
+import { portRank, serviceName } from './port-names.js';
 
 export type FlowProto = 'TCP' | 'UDP' | 'ICMP' | 'ICMPv6';
 
@@ -236,9 +236,6 @@ function flowHash(proto: number, src: IpAddr, sp: number, dst: IpAddr, dp: numbe
   return fmix(((ha + hb) | 0) ^ Math.imul(proto, 0x27d4eb2d));
 }
 
-function isServerPort(port: number): boolean {
-  return port < 1024 || serviceName(port, 'tcp') !== '';
-}
 
 export class ConnectionTracker {
   private readonly cap: number;
@@ -547,9 +544,9 @@ export class ConnectionTracker {
       // Picked up mid-stream (capture started late): guess the client by its port.
       c.state = S_ESTABLISHED;
       c.midstream = true;
-      const srcServer = isServerPort(sp);
-      const dstServer = isServerPort(dp);
-      srcIsA = srcServer === dstServer ? sp >= dp : !srcServer;
+      const rs = portRank(sp, true);
+      const rd = portRank(dp, true);
+      srcIsA = rs === rd ? sp >= dp : rs < rd;
       if (flags & TCP_FIN) c.state = S_FIN_WAIT;
     } else {
       // FIN, NULL, XMAS or URG/PSH-only first packet: not a way to open a connection.

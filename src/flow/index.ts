@@ -1,6 +1,6 @@
 // Flow state, the public surface of src/flow/: connection tracking, DNS transactions, traffic statistics
 // and port names.
-export { serviceName, isKnownService } from './port-names.js';
+export { serviceName, isKnownService, portRank } from './port-names.js';
 export {
   ConnectionTracker,
   STATE_NAMES,
@@ -18,3 +18,4 @@ export {
   type ProtocolName,
   type ProtocolStatisticsOptions,
 } from './protocol-statistics.js';
+export * from './community-id.js';

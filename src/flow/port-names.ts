@@ -146,3 +146,12 @@ export function serviceName(port: number, proto: 'tcp' | 'udp'): string {
 export function isKnownService(port: number, proto: 'tcp' | 'udp'): boolean {
   return serviceName(port, proto) !== '';
 }
+
+/**
+ * How server-like a port is: 2 for system ports (< 1024), 1 for other named ports, 0 for the rest. Used
+ * to tell which end of a flow is the server when the SYN was not seen, and which port a reply belongs to.
+ */
+export function portRank(port: number, tcp: boolean): number {
+  if (port < 1024) return 2;
+  return serviceName(port, tcp ? 'tcp' : 'udp') !== '' ? 1 : 0;
+}

@@ -11,7 +11,7 @@ import {
   LAYER_UDP,
 } from '../decode/packet.js';
 import { formatIp } from '../decode/addr.js';
-import { serviceName } from './port-names.js';
+import { portRank, serviceName } from './port-names.js';
 
 export interface ProtocolStatisticsOptions {
   /** Hosts counted for top talkers; beyond it the least active half is dropped. Default 10000. */
@@ -103,9 +103,8 @@ export class ProtocolStatistics {
       const sp = p.srcPort;
       const dp = p.dstPort;
       const tcp = proto === P_TCP;
-      // The server port: the destination, unless the packet is a reply from a well-known port to an
-      // ephemeral one.
-      const port = isWellKnown(sp, tcp) && !isWellKnown(dp, tcp) ? sp : dp;
+      // The server port: the destination, unless the source looks more like a server's port (a reply).
+      const port = portRank(sp, tcp) > portRank(dp, tcp) ? sp : dp;
       (tcp ? this.tcpPorts : this.udpPorts)[port]++;
     }
     if (p.ipVersion !== 0) {
@@ -212,6 +211,3 @@ export class ProtocolStatistics {
   }
 }
 
-function isWellKnown(port: number, tcp: boolean): boolean {
-  return port < 1024 || serviceName(port, tcp ? 'tcp' : 'udp') !== '';
-}

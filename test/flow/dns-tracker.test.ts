@@ -1,0 +1,85 @@
+// DnsTracker: query/response matching by id and endpoints, latency, NXDOMAIN, top domains, bounds.
+import { describe, expect, it } from 'vitest';
+import { DnsTracker } from '../../src/flow/index.js';
+import { dnsMsg, udp } from './make-packet.js';
+
+const CL = '192.168.1.10';
+const NS = '192.168.1.1';
+
+function query(id: number, name: string, type = 1, client = CL, port = 40000) {
+  return udp(client, port, NS, 53, 40, dnsMsg(id, false, name, type));
+}
+function answer(id: number, name: string, rcode: number, answers: string[], client = CL, port = 40000, type = 1) {
+  return udp(NS, 53, client, port, 80, dnsMsg(id, true, name, type, rcode, answers));
+}
+
+describe('DnsTracker', () => {
+  it('matches a response to its query and measures latency in packet time', () => {
+    const d = new DnsTracker();
+    d.onPacket(query(0x1234, 'example.com'), 1000);
+    d.onPacket(query(0x1235, 'example.org', 28), 1001);
+    d.onPacket(answer(0x1234, 'example.com', 0, ['93.184.216.34']), 1025);
+    const [a, b] = d.queries();
+    expect(a).toEqual({ ts: 1000, client: CL, server: NS, id: 0x1234, name: 'example.com', type: 'A', rcode: 'NOERROR', answers: ['93.184.216.34'], latencyMs: 25 });
+    expect(b).toMatchObject({ name: 'example.org', type: 'AAAA', rcode: '', latencyMs: null });
+    expect(d.total).toBe(2);
+  });
+
+  it('does not match a response from another client port, server or id', () => {
+    const d = new DnsTracker();
+    d.onPacket(query(7, 'a.test'), 0);
+    d.onPacket(answer(7, 'a.test', 0, [], CL, 40001), 5); // other client port
+    d.onPacket(answer(8, 'a.test', 0, []), 6); // other id
+    const q = d.queries();
+    expect(q[0]).toMatchObject({ name: 'a.test', rcode: '', latencyMs: null });
+    // Unmatched responses are still listed, without latency.
+    expect(q.slice(1).map((r) => [r.id, r.rcode, r.latencyMs])).toEqual([
+      [7, 'NOERROR', null],
+      [8, 'NOERROR', null],
+    ]);
+    expect(d.counters()).toMatchObject({ matched: 0, pending: 1, responses: 2 });
+  });
+
+  it('counts NXDOMAIN responses and names the rcode', () => {
+    const d = new DnsTracker();
+    d.onPacket(query(1, 'nope.invalid'), 0);
+    d.onPacket(answer(1, 'nope.invalid', 3, []), 3);
+    d.onPacket(query(2, 'ok.test'), 4);
+    d.onPacket(answer(2, 'ok.test', 2, []), 9);
+    expect(d.nxdomain).toBe(1);
+    expect(d.queries().map((q) => q.rcode)).toEqual(['NXDOMAIN', 'SERVFAIL']);
+  });
+
+  it('ranks the most queried names, case-folded', () => {
+    const d = new DnsTracker();
+    let id = 0;
+    for (let i = 0; i < 5; i++) d.onPacket(query(id++, i % 2 ? 'WWW.Example.com' : 'www.example.com'), i);
+    for (let i = 0; i < 3; i++) d.onPacket(query(id++, 'mail.test', 15), 10 + i);
+    d.onPacket(query(id++, 'once.test'), 20);
+    expect(d.topDomains(2)).toEqual([
+      { name: 'www.example.com', count: 5 },
+      { name: 'mail.test', count: 3 },
+    ]);
+    expect(d.queries()[5].type).toBe('MX');
+  });
+
+  it('gives up unanswered queries after the timeout and stays within its bounds', () => {
+    const d = new DnsTracker({ maxPending: 100, keep: 50, timeoutMs: 5000, maxDomains: 64 });
+    for (let i = 0; i < 10_000; i++) d.onPacket(query(i & 0xffff, `h${i}.flood.test`, 1, `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`), i);
+    const c = d.counters();
+    expect(c.pending).toBeLessThanOrEqual(100);
+    expect(c.kept).toBe(50);
+    expect(c.domains).toBeLessThanOrEqual(64);
+    expect(d.queries()).toHaveLength(50);
+    expect(d.queries().at(-1)?.name).toBe('h9999.flood.test');
+    d.onTick(100_000);
+    expect(d.counters().pending).toBe(0);
+    expect(d.queries().every((q) => q.rcode === 'TIMEOUT')).toBe(true);
+  });
+
+  it('keeps names raw (views escape them)', () => {
+    const d = new DnsTracker();
+    d.onPacket(query(1, 'evil\x1b[2J.test'), 0);
+    expect(d.queries()[0].name).toBe('evil\x1b[2J.test');
+  });
+});

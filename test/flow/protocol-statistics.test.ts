@@ -1,0 +1,93 @@
+// ProtocolStatistics: per-protocol counts, top talkers and ports, rates from packet time, bounded hosts.
+import { describe, expect, it } from 'vitest';
+import { ProtocolStatistics } from '../../src/flow/index.js';
+import { LAYER_ARP, LAYER_ETH, LAYER_HTTP, Packet, TCP_ACK, TCP_SYN } from '../../src/decode/packet.js';
+import { dnsMsg, echo, tcp, udp } from './make-packet.js';
+
+function arp(): Packet {
+  const p = new Packet();
+  p.layers = LAYER_ETH | LAYER_ARP;
+  p.len = 42;
+  return p;
+}
+
+describe('ProtocolStatistics', () => {
+  it('counts packets and bytes per protocol; DNS and HTTP on top of UDP and TCP', () => {
+    const s = new ProtocolStatistics();
+    s.onPacket(tcp('10.0.0.1', 40000, '10.0.0.2', 80, TCP_SYN), 0);
+    const http = tcp('10.0.0.1', 40000, '10.0.0.2', 80, TCP_ACK, { payload: 200 });
+    http.layers |= LAYER_HTTP;
+    s.onPacket(http, 1);
+    s.onPacket(udp('10.0.0.1', 5000, '10.0.0.3', 53, 30, dnsMsg(1, false, 'x.test', 1)), 2);
+    s.onPacket(echo('10.0.0.1', '10.0.0.2', 1, true), 3);
+    s.onPacket(echo('fe80::1', 'fe80::2', 1, true), 4);
+    s.onPacket(arp(), 5);
+    const p = s.protocols();
+    expect(p).toEqual({
+      TCP: { packets: 2, bytes: 54 + 254 },
+      UDP: { packets: 1, bytes: 72 },
+      ICMP: { packets: 1, bytes: 98 },
+      ICMPv6: { packets: 1, bytes: 98 },
+      ARP: { packets: 1, bytes: 42 },
+      DNS: { packets: 1, bytes: 72 },
+      HTTP: { packets: 1, bytes: 254 },
+      Other: { packets: 0, bytes: 0 },
+    });
+    expect(s.packets).toBe(6);
+    expect(s.bytes).toBe(54 + 254 + 72 + 98 + 98 + 42);
+  });
+
+  it('ranks top talkers by bytes or packets, counting traffic sent and received', () => {
+    const s = new ProtocolStatistics();
+    for (let i = 0; i < 10; i++) s.onPacket(udp('10.0.0.1', 1000, '10.0.0.9', 2000, 8), i); // 50-byte frames
+    s.onPacket(udp('10.0.0.2', 1000, '10.0.0.9', 2000, 1458), 11); // one 1500-byte frame
+    const byPackets = s.topTalkers(2, 'packets');
+    expect(byPackets).toEqual([
+      { ip: '10.0.0.9', packets: 11, bytes: 2000 },
+      { ip: '10.0.0.1', packets: 10, bytes: 500 },
+    ]);
+    expect(s.topTalkers(3, 'bytes').map((t) => t.ip)).toEqual(['10.0.0.9', '10.0.0.2', '10.0.0.1']);
+  });
+
+  it('counts the server port of requests and replies, with service names', () => {
+    const s = new ProtocolStatistics();
+    for (let i = 0; i < 3; i++) s.onPacket(tcp('10.0.0.1', 40000 + i, '10.0.0.2', 443, TCP_SYN), i);
+    s.onPacket(tcp('10.0.0.2', 443, '10.0.0.1', 40000, TCP_SYN | TCP_ACK), 4);
+    s.onPacket(udp('10.0.0.1', 5353, '10.0.0.3', 53), 5);
+    s.onPacket(udp('10.0.0.3', 53, '10.0.0.1', 5353), 6);
+    s.onPacket(tcp('10.0.0.1', 40000, '10.0.0.2', 31337, TCP_SYN), 7);
+    expect(s.topPorts(3)).toEqual([
+      { port: 443, proto: 'TCP', service: 'https', packets: 4 },
+      { port: 53, proto: 'UDP', service: 'dns', packets: 2 },
+      { port: 31337, proto: 'TCP', service: '', packets: 1 },
+    ]);
+  });
+
+  it('computes rates per full second of packet time and a 60-second history', () => {
+    const s = new ProtocolStatistics();
+    const t0 = 1_700_000_000_000;
+    // 5 packets in second 0, none in second 1, 2 in second 2.
+    for (let i = 0; i < 5; i++) s.onPacket(udp('10.0.0.1', 1, '10.0.0.2', 2, 58), t0 + i * 100);
+    s.onPacket(udp('10.0.0.1', 1, '10.0.0.2', 2, 58), t0 + 2500);
+    s.onPacket(udp('10.0.0.1', 1, '10.0.0.2', 2, 58), t0 + 2600);
+    expect(s.rate(t0 + 1500)).toEqual({ pps: 5, bps: 500 });
+    expect(s.rate(t0 + 2700)).toEqual({ pps: 0, bps: 0 });
+    expect(s.rate(t0 + 3000)).toEqual({ pps: 2, bps: 200 });
+    const h = s.rateHistory(t0 + 3000);
+    expect(h).toHaveLength(60);
+    expect(h.slice(-3)).toEqual([5, 0, 2]);
+    expect(h.slice(0, -3).every((x) => x === 0)).toBe(true);
+    // After a minute of silence the history is empty again.
+    s.onTick(t0 + 70_000);
+    expect(s.rateHistory().every((x) => x === 0)).toBe(true);
+  });
+
+  it('keeps the host map within maxHosts under a flood of spoofed sources, keeping the heavy hitter', () => {
+    const s = new ProtocolStatistics({ maxHosts: 1000 });
+    for (let i = 0; i < 50_000; i++) {
+      s.onPacket(tcp(`11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1234, '10.0.0.2', 80, TCP_SYN), i);
+      expect(s.counters().hosts).toBeLessThanOrEqual(1000);
+    }
+    expect(s.topTalkers(1, 'packets')).toEqual([{ ip: '10.0.0.2', packets: 50_000, bytes: 50_000 * 54 }]);
+  });
+});
