@@ -1,5 +1,5 @@
 // Public surface of custom rules: the engine, the condition compiler and the rule file I/O.
-export { RuleEngine, fileRuleIo, writeFileAtomic } from './rule-file.js';
+export { RuleEngine, fileRuleIo } from './rule-file.js';
 export { RuleEngineCore, MAX_KEYS_PER_RULE, MAX_RULES, type LoadResult, type RuleIo } from './engine.js';
 export { compileCondition, type Predicate } from './compile.js';
 export { parseCondition } from './parser.js';

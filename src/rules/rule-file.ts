@@ -1,44 +1,10 @@
 // File access for the rule engine: reading rules.yaml and saving a toggled rule's `enabled` back into
 // it, atomically (temporary file, fsync, rename) and keeping comments (yaml Document API).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../config/atomic-file.js';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Raise } from '../detect/types.js';
 import { RuleEngineCore, type RuleIo } from './engine.js';
-
-/** Writes a file so that readers see the old or the new content, never a mix (temp + fsync + rename). */
-export function writeFileAtomic(file: string, text: string): void {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
-  let mode = 0o644;
-  try {
-    mode = statSync(file).mode & 0o777;
-  } catch {
-    /* new file */
-  }
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
-  try {
-    const dfd = openSync(dir, 'r');
-    fsyncSync(dfd);
-    closeSync(dfd);
-  } catch {
-    /* some filesystems cannot fsync a directory */
-  }
-}
 
 export const fileRuleIo: RuleIo = {
   read: (p) => readFileSync(p, 'utf8'),

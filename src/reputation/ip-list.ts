@@ -1,0 +1,59 @@
+// An address list (blacklist.txt, whitelist.txt, malicious.txt): one IPv4/IPv6 address or CIDR block per
+// line, '#' starts a comment. Exact addresses are looked up in sets; CIDR blocks are scanned.
+import { parseCidr, parseIp, type Cidr } from '../decode/addr.js';
+import type { IpAddr } from '../decode/packet.js';
+
+export class IpList {
+  private v4 = new Set<number>();
+  private v6 = new Set<string>();
+  private blocks: Cidr[] = [];
+  private texts: string[] = [];
+
+  constructor(readonly label: string) {}
+
+  /** Parses list text; returns a warning "file:line: ..." for each line that is not an address or CIDR. */
+  load(text: string): string[] {
+    const warnings: string[] = [];
+    text.split(/\r?\n/).forEach((raw, i) => {
+      const line = raw.replace(/#.*$/, '').trim();
+      if (line === '') return;
+      if (!this.add(line)) warnings.push(`${this.label}:${i + 1}: '${line}' is not an IPv4/IPv6 address or CIDR block; line ignored`);
+    });
+    return warnings;
+  }
+
+  /** Adds one address or CIDR block; false when the text is neither. */
+  add(entry: string): boolean {
+    const t = entry.trim();
+    const slash = t.indexOf('/');
+    const full = slash < 0 || (t.includes(':') ? t.endsWith('/128') : t.endsWith('/32'));
+    if (full) {
+      const a = parseIp(slash < 0 ? t : t.slice(0, slash));
+      if (a === null) return false;
+      if (typeof a === 'number') this.v4.add(a);
+      else this.v6.add(a);
+      this.texts.push(t);
+      return true;
+    }
+    const c = parseCidr(t);
+    if (!c) return false;
+    this.blocks.push(c);
+    this.texts.push(t);
+    return true;
+  }
+
+  /** The list entry that matches, or null. */
+  match(a: IpAddr): string | null {
+    if (typeof a === 'number' ? this.v4.has(a) : this.v6.has(a)) return typeof a === 'number' ? `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}` : a;
+    for (const b of this.blocks) if (b.match(a)) return b.text;
+    return null;
+  }
+
+  get size(): number {
+    return this.texts.length;
+  }
+
+  entries(): string[] {
+    return [...this.texts];
+  }
+}

@@ -1,0 +1,270 @@
+// IP reputation (the seed's ip.py): blacklist, whitelist and known-malicious lists, plus a suspicion score
+// per source address that alerts raise, that decays over time, and that promotes an address to malicious
+// (MALICIOUS_IP) at ip_reputation.score_threshold. No I/O: lists come in as text, state as objects.
+import type { Alert, Detection } from '../alert/types.js';
+import { formatIp, parseIp } from '../decode/addr.js';
+import type { IpAddr } from '../decode/packet.js';
+import { IpList } from './ip-list.js';
+
+export type ReputationStatus = 'clean' | 'suspicious' | 'malicious' | 'blacklisted' | 'whitelisted';
+
+export interface IpStatus {
+  ip: string;
+  score: number;
+  status: ReputationStatus;
+  reasons: string[];
+}
+
+export interface ReputationConfig {
+  score_threshold: number;
+  decay_per_hour: number;
+  points: Record<string, number>;
+  max_tracked: number;
+}
+
+export const DEFAULT_REPUTATION_CONFIG: ReputationConfig = {
+  score_threshold: 50,
+  decay_per_hour: 5,
+  points: { default: 5 },
+  max_tracked: 100_000,
+};
+
+/** Persisted form of one scored address. */
+export interface ScoreEntry {
+  ip: string;
+  score: number;
+  /** ms, packet time of the last change (decay runs from here). */
+  updated: number;
+  /** Newest last, at most MAX_REASONS. */
+  reasons: string[];
+  promoted: boolean;
+  promotedAt: number | null;
+}
+
+export interface ReputationState {
+  version: 1;
+  entries: ScoreEntry[];
+}
+
+const MAX_REASONS = 20;
+/** Addresses whose list membership is cached (list lookups cost a CIDR scan). */
+const CACHE_MAX = 65_536;
+const HOUR = 3_600_000;
+
+export const LIST_BLACK = 1;
+export const LIST_WHITE = 2;
+export const LIST_MALICIOUS = 4;
+
+export class IpReputation {
+  readonly blacklist = new IpList('blacklist.txt');
+  readonly whitelist = new IpList('whitelist.txt');
+  readonly maliciousList = new IpList('malicious.txt');
+  private scores = new Map<string, ScoreEntry>();
+  private cache = new Map<IpAddr, number>();
+  private clock = 0;
+  readonly cfg: ReputationConfig;
+
+  constructor(cfg: Partial<ReputationConfig> = {}) {
+    this.cfg = { ...DEFAULT_REPUTATION_CONFIG, ...cfg, points: { ...DEFAULT_REPUTATION_CONFIG.points, ...(cfg.points ?? {}) } };
+  }
+
+  /** Loads list texts (any may be omitted); returns warnings for lines that are not addresses. */
+  loadLists(lists: { blacklist?: string; whitelist?: string; malicious?: string }, names: { blacklist?: string; whitelist?: string; malicious?: string } = {}): string[] {
+    const w: string[] = [];
+    const fill = (list: IpList, text: string | undefined, name: string | undefined): void => {
+      if (text === undefined) return;
+      const l = new IpList(name ?? list.label);
+      w.push(...l.load(text));
+      for (const e of l.entries()) list.add(e);
+    };
+    fill(this.blacklist, lists.blacklist, names.blacklist);
+    fill(this.whitelist, lists.whitelist, names.whitelist);
+    fill(this.maliciousList, lists.malicious, names.malicious);
+    this.cache.clear();
+    return w;
+  }
+
+  /** Adds an entry to a list in memory (the store appends it to the file). False when not an address/CIDR. */
+  addToList(which: 'blacklist' | 'whitelist' | 'malicious', entry: string): boolean {
+    const list = which === 'blacklist' ? this.blacklist : which === 'whitelist' ? this.whitelist : this.maliciousList;
+    const ok = list.add(entry);
+    if (ok) this.cache.clear();
+    return ok;
+  }
+
+  /** LIST_* bits for an address (cached; whitelist membership removes the blacklist and malicious bits). */
+  lists(ip: IpAddr): number {
+    const hit = this.cache.get(ip);
+    if (hit !== undefined) return hit;
+    let bits = 0;
+    if (this.whitelist.size && this.whitelist.match(ip) !== null) bits = LIST_WHITE;
+    else {
+      if (this.blacklist.size && this.blacklist.match(ip) !== null) bits |= LIST_BLACK;
+      if (this.maliciousList.size && this.maliciousList.match(ip) !== null) bits |= LIST_MALICIOUS;
+    }
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(ip, bits);
+    return bits;
+  }
+
+  /** True when any list has entries (the detector's fast path skips everything otherwise). */
+  get hasLists(): boolean {
+    return this.blacklist.size + this.maliciousList.size > 0;
+  }
+
+  /** On the blacklist and not whitelisted (the whitelist wins: it is the explicit exception). */
+  isBlacklisted(ip: IpAddr): boolean {
+    return (this.lists(ip) & LIST_BLACK) !== 0;
+  }
+
+  isWhitelisted(ip: IpAddr | string): boolean {
+    const a = typeof ip === 'string' ? parseIp(ip) : ip;
+    if (a === null) return false;
+    return (this.lists(a) & LIST_WHITE) !== 0;
+  }
+
+  private decayed(e: ScoreEntry, now: number): number {
+    if (now <= e.updated || this.cfg.decay_per_hour <= 0) return e.score;
+    return Math.max(0, e.score - (this.cfg.decay_per_hour * (now - e.updated)) / HOUR);
+  }
+
+  private norm(ip: string): string | null {
+    const a = parseIp(ip);
+    return a === null ? null : formatIp(a);
+  }
+
+  /**
+   * Adds suspicion points to an address. Returns the MALICIOUS_IP detection when this pushes the score
+   * to score_threshold (once per promotion), else null. Whitelisted addresses are never scored.
+   */
+  addScore(ip: string, points: number, reason: string, now: number): Detection | null {
+    const key = this.norm(ip);
+    if (key === null || points <= 0) return null;
+    if (now > this.clock) this.clock = now;
+    if (this.isWhitelisted(key)) return null;
+    let e = this.scores.get(key);
+    if (!e) {
+      if (this.scores.size >= this.cfg.max_tracked) this.evict(now);
+      e = { ip: key, score: 0, updated: now, reasons: [], promoted: false, promotedAt: null };
+    } else {
+      e.score = this.decayed(e, now);
+      // Decayed to nothing since the promotion: the address is clean again and may be promoted anew.
+      if (e.score === 0) e.promoted = false;
+      this.scores.delete(key); // re-insert: the Map's order is then least recently scored first
+    }
+    e.updated = Math.max(e.updated, now);
+    e.score += points;
+    e.reasons.push(`${reason} (+${points})`);
+    if (e.reasons.length > MAX_REASONS) e.reasons.splice(0, e.reasons.length - MAX_REASONS);
+    this.scores.set(key, e);
+    if (!e.promoted && e.score >= this.cfg.score_threshold) {
+      e.promoted = true;
+      e.promotedAt = now;
+      const score = Math.round(e.score * 10) / 10;
+      return {
+        type: 'MALICIOUS_IP',
+        severity: 'HIGH',
+        message: `${key} promoted to malicious: suspicion score ${score} reached ${this.cfg.score_threshold}`,
+        ts: now,
+        key,
+        src_ip: key,
+        details: { score, threshold: this.cfg.score_threshold, reasons: [...e.reasons] },
+      };
+    }
+    return null;
+  }
+
+  /** Points for an alert's type (ip_reputation.points; `default` for unlisted types). */
+  pointsFor(type: string): number {
+    const p = this.cfg.points[type];
+    return p !== undefined ? p : (this.cfg.points.default ?? 0);
+  }
+
+  /** Scores the source of an alert; returns MALICIOUS_IP when it promotes the source. */
+  onAlert(a: Alert, now: number): Detection | null {
+    if (!a.src_ip || a.type === 'MALICIOUS_IP' || a.type === 'BLACKLISTED_IP') return null;
+    return this.addScore(a.src_ip, this.pointsFor(a.type), a.type, now);
+  }
+
+  /** Forgets the least recently scored address that is not promoted (or the oldest at all). */
+  private evict(now: number): void {
+    this.decay(now);
+    if (this.scores.size < this.cfg.max_tracked) return;
+    for (const [k, e] of this.scores) {
+      if (!e.promoted) {
+        this.scores.delete(k);
+        return;
+      }
+    }
+    const first = this.scores.keys().next();
+    if (!first.done) this.scores.delete(first.value);
+  }
+
+  /** Applies decay up to `now`; addresses whose score reached 0 are forgotten (clean again). */
+  decay(now: number): void {
+    if (now > this.clock) this.clock = now;
+    for (const [k, e] of this.scores) {
+      const s = this.decayed(e, now);
+      if (s <= 0) this.scores.delete(k);
+      else if (now > e.updated) {
+        e.score = s;
+        e.updated = now;
+      }
+    }
+  }
+
+  status(ip: string): IpStatus {
+    const key = this.norm(ip);
+    if (key === null) return { ip, score: 0, status: 'clean', reasons: ['not an IP address'] };
+    const addr = parseIp(key) as IpAddr;
+    const bits = this.lists(addr);
+    const e = this.scores.get(key);
+    const score = e ? Math.round(this.decayed(e, this.clock) * 10) / 10 : 0;
+    const reasons = e ? [...e.reasons] : [];
+    if (bits & LIST_WHITE) return { ip: key, score: 0, status: 'whitelisted', reasons: [`listed in ${this.whitelist.label} (${this.whitelist.match(addr)})`] };
+    if (bits & LIST_BLACK) return { ip: key, score, status: 'blacklisted', reasons: [`listed in ${this.blacklist.label} (${this.blacklist.match(addr)})`, ...reasons] };
+    if (bits & LIST_MALICIOUS) return { ip: key, score, status: 'malicious', reasons: [`listed in ${this.maliciousList.label} (${this.maliciousList.match(addr)})`, ...reasons] };
+    if (e && e.promoted && score > 0) return { ip: key, score, status: 'malicious', reasons };
+    if (score > 0) return { ip: key, score, status: 'suspicious', reasons };
+    return { ip: key, score: 0, status: 'clean', reasons: [] };
+  }
+
+  /** Scored addresses below the threshold, highest score first. */
+  suspicious(): IpStatus[] {
+    return [...this.scores.keys()].map((ip) => this.status(ip)).filter((s) => s.status === 'suspicious').sort((a, b) => b.score - a.score);
+  }
+
+  /** Promoted addresses, then the entries of the malicious list. */
+  malicious(): IpStatus[] {
+    const promoted = [...this.scores.keys()].map((ip) => this.status(ip)).filter((s) => s.status === 'malicious').sort((a, b) => b.score - a.score);
+    const listed = this.maliciousList.entries().map((t) => ({ ip: t, score: 0, status: 'malicious' as const, reasons: [`listed in ${this.maliciousList.label}`] }));
+    return [...promoted, ...listed];
+  }
+
+  get tracked(): number {
+    return this.scores.size;
+  }
+
+  toState(): ReputationState {
+    return { version: 1, entries: [...this.scores.values()].map((e) => ({ ...e, reasons: [...e.reasons] })) };
+  }
+
+  /** Replaces the scores with a persisted state (entries that do not look right are skipped). */
+  fromState(s: ReputationState): void {
+    this.scores.clear();
+    for (const e of s.entries) {
+      const key = this.norm(String(e.ip));
+      if (key === null || typeof e.score !== 'number' || !Number.isFinite(e.score) || e.score <= 0) continue;
+      this.scores.set(key, {
+        ip: key,
+        score: e.score,
+        updated: Number(e.updated) || 0,
+        reasons: Array.isArray(e.reasons) ? e.reasons.map(String).slice(-MAX_REASONS) : [],
+        promoted: Boolean(e.promoted),
+        promotedAt: typeof e.promotedAt === 'number' ? e.promotedAt : null,
+      });
+      if (this.scores.size >= this.cfg.max_tracked) break;
+      if (e.updated > this.clock) this.clock = e.updated;
+    }
+  }
+}
