@@ -1,0 +1,313 @@
+// The CLI menu in a real terminal: tmux runs `netguard -r zeek/nmap-vsn.pcap`, types each of the 24 options and reads the screen.
+//
+// The capture (547 packets, 2011, nmap host discovery on a LAN) holds, by tshark: 503 ARP frames
+// (21126 bytes), 32 TCP frames (connect probes from 192.168.1.71 to port 80 on 7 hosts and 443 on 3),
+// and 12 DNS frames (6 PTR queries to 192.168.1.1, each answered NXDOMAIN, e.g. 1.1.168.192.in-addr.arpa).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CORPUS, ROOT, netguardArgv, runNetguard } from '../helpers/netguard.js';
+
+const PCAP = path.join(CORPUS, 'zeek/nmap-vsn.pcap');
+const SOCKET = `netguard-menu-${process.pid}`;
+const SESSION = 'menu';
+const MENU = 'Choice [1-24]:';
+const MORE = '-- more (Enter, q) --';
+
+let dir = '';
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+}
+
+/** Quotes one argument for the shell tmux starts the command with. */
+const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Everything the pane shows, scrollback included, wrapped lines joined. */
+function screen(escapes = false): string {
+  return tmux('capture-pane', '-p', '-J', ...(escapes ? ['-e'] : []), '-t', SESSION, '-S', '-', '-E', '-');
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
+
+async function waitFor(pred: (s: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = screen();
+    if (pred(s)) return s;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${s.split('\n').slice(-60).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function type(text: string): void {
+  if (text) tmux('send-keys', '-t', SESSION, '-l', text);
+  tmux('send-keys', '-t', SESSION, 'Enter');
+}
+
+/**
+ * Picks a menu option, answers its prompts in turn (each after its prompt shows), and returns what the
+ * option printed: from its title line to the next menu prompt.
+ */
+async function choose(n: number, label: string, answers: { prompt: string; text: string }[] = [], pages = 0): Promise<string> {
+  const menus = count(screen(), MENU);
+  type(String(n));
+  for (const a of answers) {
+    const seen = count(screen(), a.prompt);
+    const s = await waitFor((x) => count(x, a.prompt) > seen || count(x, MENU) > menus, `prompt ${a.prompt}`);
+    if (count(s, MENU) > menus) break;
+    type(a.text);
+  }
+  for (let p = 0; p < pages; p++) {
+    const seen = count(screen(), MORE);
+    await waitFor((x) => count(x, MORE) > seen, 'the pager');
+    type('');
+  }
+  const s = await waitFor((x) => count(x, MENU) > menus, `the menu after option ${n}`);
+  const lines = s.split('\n');
+  const start = lines.lastIndexOf(`${n}. ${label}`);
+  expect(start, `title of option ${n} on screen`).toBeGreaterThanOrEqual(0);
+  const end = lines.findIndex((l, i) => i > start && l.startsWith(MENU));
+  return lines.slice(start, end).join('\n');
+}
+
+/** Table cells of the first line containing `needle`. */
+function row(text: string, needle: string): string[] {
+  const l = text.split('\n').find((x) => x.includes(needle));
+  expect(l, `a line with ${needle} in:\n${text}`).toBeDefined();
+  return l!.trim().split(/\s{2,}/);
+}
+
+function field(text: string, key: string): string {
+  const m = text.match(new RegExp(`^\\s+${key}\\s{2,}(.*)$`, 'm'));
+  expect(m, `field ${key} in:\n${text}`).not.toBeNull();
+  return m![1].trim();
+}
+
+beforeAll(async () => {
+  try {
+    execFileSync('tmux', ['-V']);
+  } catch {
+    throw new Error('tmux is not installed: apt-get install -y tmux');
+  }
+  expect(existsSync(PCAP), PCAP).toBe(true);
+  // A scratch working directory, so the lists, state and rule toggles the menu persists do not touch the repo.
+  dir = mkdtempSync(path.join(os.tmpdir(), 'netguard-menu-'));
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  copyFileSync(path.join(ROOT, 'rules.yaml'), path.join(dir, 'rules.yaml'));
+  writeFileSync(
+    path.join(dir, 'settings.yaml'),
+    readFileSync(path.join(ROOT, 'settings.yaml'), 'utf8').replace(/enable_notifications: true/, 'enable_notifications: false'),
+  );
+  const conf = path.join(dir, 'tmux.conf');
+  writeFileSync(conf, 'set -g history-limit 50000\nset -g remain-on-exit on\nset -g status off\n');
+  const cmd = ['env', 'TZ=UTC', ...netguardArgv(['-r', PCAP])].map(sh).join(' ');
+  execFileSync('tmux', ['-L', SOCKET, '-f', conf, 'new-session', '-d', '-s', SESSION, '-x', '160', '-y', '50', '-c', dir, cmd]);
+  await waitFor((s) => s.includes(MENU), 'the first menu', 60_000);
+});
+
+afterAll(() => {
+  try {
+    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
+  } catch {
+    // The server is gone already.
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
+  it('prints the summary and the 24-option menu', () => {
+    const s = screen();
+    expect(s).toMatch(/Captured 547 packets/);
+    expect(s).toContain('   1. Show all packets            13. Show malicious IPs');
+    expect(s).toContain('  12. Show suspicious IPs         24. Reload rules');
+  });
+
+  it('1 pages the kept packets; q stops', async () => {
+    const menus = count(screen(), MENU);
+    type('1');
+    const s = await waitFor((x) => x.includes(MORE), 'the pager');
+    expect(s).toContain('The last 100 of 547 packets');
+    // The page holds 20 packet rows, numbered from 448 (the last 100 of 547).
+    const rows = s.split('\n').filter((l) => /^\s*\d+\s+\d\d:\d\d:\d\d\.\d{3}\s/.test(l));
+    expect(rows).toHaveLength(20);
+    expect(rows[0].trim().split(/\s+/)[0]).toBe('448');
+    expect(rows.some((l) => /\sARP\s/.test(l))).toBe(true);
+    type('q');
+    const after = await waitFor((x) => count(x, MENU) > menus, 'the menu');
+    expect(after).toContain('(80 more rows not shown)');
+  });
+
+  it('2 lists the connections with service names next to ports', async () => {
+    const s = await choose(2, 'Show connections');
+    expect(s).toMatch(/^\d+ connections$/m);
+    expect(row(s, '58024')).toEqual(expect.arrayContaining(['TCP', '192.168.1.71', '58024', '192.168.1.1', '80 (http)']));
+    expect(row(s, '58604')).toEqual(expect.arrayContaining(['192.168.1.65', '443 (https)']));
+  });
+
+  it('3 searches by IP, re-asking after a bad address', async () => {
+    const s = await choose(3, 'Search by IP', [
+      { prompt: 'IP address:', text: '192.168.1.300' },
+      { prompt: 'IP address:', text: '192.168.1.1' },
+    ]);
+    expect(s).toContain("'192.168.1.300' is not an IP address");
+    const n = Number(/(\d+) packets to or from 192\.168\.1\.1/.exec(s)?.[1]);
+    // The 12 DNS packets at the end of the capture are all between .71 and .1.
+    expect(n).toBeGreaterThanOrEqual(12);
+    expect(s).toContain('1.1.168.192.in-addr.arpa');
+  });
+
+  it('4 searches by port, re-asking after one out of range', async () => {
+    const s = await choose(4, 'Search by port', [
+      { prompt: 'Port (0-65535):', text: '70000' },
+      { prompt: 'Port (0-65535):', text: '53' },
+    ]);
+    expect(s).toContain('Port 70000 is out of range');
+    expect(s).toMatch(/^12 packets on port 53 \(\w+\)$/m);
+  });
+
+  it('5 searches by protocol, re-asking after an unknown one', async () => {
+    const s = await choose(5, 'Search by protocol', [
+      { prompt: 'Protocol (', text: 'smtp' },
+      { prompt: 'Protocol (', text: 'dns' },
+    ]);
+    expect(s).toContain("Unknown protocol 'smtp'");
+    expect(s).toMatch(/^12 DNS packets$/m);
+  });
+
+  it('6 and 7 split the connections into active and closed', async () => {
+    const active = await choose(6, 'Show active connections');
+    const closed = await choose(7, 'Show closed connections');
+    // 192.168.1.1 answered the probe from port 58024 with a RST: that connection is closed.
+    expect(row(closed, '58024')).toEqual(expect.arrayContaining(['192.168.1.1', '80 (http)']));
+    expect(active).not.toContain(' 58024 ');
+  });
+
+  it('8 shows one connection chosen by number', async () => {
+    const s = await choose(8, 'Connection details', [
+      { prompt: 'or id:', text: '9999' },
+      { prompt: 'or id:', text: '1' },
+    ]);
+    expect(s).toContain("No connection '9999'");
+    expect(s).toMatch(/^Connection 1 \(id .+\)$/m);
+    expect(field(s, 'Client')).toBe('192.168.1.71 port 58024');
+    expect(field(s, 'Server')).toBe('192.168.1.1 port 80 (http)');
+  });
+
+  it('9 lists the PTR queries and their NXDOMAIN answers', async () => {
+    const s = await choose(9, 'Show DNS queries');
+    expect(s).toMatch(/^6 DNS queries$/m);
+    for (const name of ['1.1.168.192.in-addr.arpa', '50.1.168.192.in-addr.arpa', '72.1.168.192.in-addr.arpa']) {
+      expect(row(s, name)).toEqual(expect.arrayContaining(['192.168.1.71', '192.168.1.1', 'PTR', name, 'NXDOMAIN']));
+    }
+  });
+
+  it('10 ranks the queried names', async () => {
+    const s = await choose(10, 'Show top domains');
+    expect(row(s, '61.1.168.192.in-addr.arpa').slice(1)).toEqual(['61.1.168.192.in-addr.arpa', '1']);
+  });
+
+  it('11 counts packets and bytes per protocol as tshark does', async () => {
+    const s = await choose(11, 'Show protocol statistics');
+    expect(field(s, 'Packets')).toBe('547');
+    expect(row(s, 'ARP').slice(0, 3)).toEqual(['ARP', '503', '21126']);
+    expect(row(s, 'TCP ').slice(0, 3)).toEqual(['TCP', '32', '2276']);
+    expect(row(s, 'DNS').slice(0, 3)).toEqual(['DNS', '12', '1018']);
+  });
+
+  it('18 and 19 show the port sweep of port 80', async () => {
+    const recent = await choose(18, 'Show recent alerts');
+    expect(row(recent, 'PORT_SWEEP')).toEqual(expect.arrayContaining(['PORT_SWEEP']));
+    // Severities are coloured in a terminal.
+    const coloured = screen(true);
+    expect(coloured).toMatch(/\x1b\[[0-9;]*m(LOW|WARNING|HIGH|CRITICAL)/);
+    const summary = await choose(19, 'Show alert summary');
+    expect(Number(/Total alerts: (\d+)/.exec(summary)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(row(summary.slice(summary.indexOf('By type')), 'PORT_SWEEP')[0]).toBe('PORT_SWEEP');
+  });
+
+  it('12 lists the sweeping host as suspicious', async () => {
+    const s = await choose(12, 'Show suspicious IPs');
+    expect(row(s, '192.168.1.71')).toEqual(expect.arrayContaining(['192.168.1.71', 'suspicious']));
+  });
+
+  it('15, 16, 17 add addresses (after re-asking) and 13, 14 show them', async () => {
+    const bl = await choose(15, 'Add IP to blacklist', [
+      { prompt: 'blacklist:', text: 'not-an-ip' },
+      { prompt: 'blacklist:', text: '198.51.100.20' },
+    ]);
+    expect(bl).toContain("'not-an-ip' is not an IP address");
+    expect(bl).toContain('198.51.100.20');
+    const wl = await choose(16, 'Add IP to whitelist', [{ prompt: 'whitelist:', text: '2001:DB8::0:7' }]);
+    expect(wl).toContain('2001:db8::7');
+    const mal = await choose(17, 'Add known malicious IP', [{ prompt: 'malicious IPs:', text: '203.0.113.66' }]);
+    expect(mal).toContain('203.0.113.66');
+    const list = await choose(13, 'Show malicious IPs');
+    expect(list).toContain('198.51.100.20');
+    expect(list).toContain('203.0.113.66');
+    const rep = await choose(14, 'Check IP reputation', [
+      { prompt: 'to check:', text: '10.0.0' },
+      { prompt: 'to check:', text: '203.0.113.66' },
+    ]);
+    expect(rep).toContain("'10.0.0' is not an IP address");
+    expect(field(rep, 'Status')).toBe('malicious');
+  });
+
+  it('20 shows the baseline state', async () => {
+    const s = await choose(20, 'Show baseline status');
+    // 2.4 s of traffic cannot fill the learning window.
+    expect(s).toMatch(/learning|No traffic baseline/);
+  });
+
+  it('22 lists rules.yaml, 23 toggles one (re-asking for a missing one), 24 reloads', async () => {
+    const rules = await choose(22, 'Show custom rules');
+    expect(row(rules, 'SSH Bruteforce Detection').slice(0, 3)).toEqual(['1', 'SSH Bruteforce Detection', 'enabled']);
+    const t = await choose(23, 'Toggle a rule', [
+      { prompt: 'or name:', text: 'No Such Rule' },
+      { prompt: 'or name:', text: '1' },
+    ]);
+    expect(t).toContain("No rule named 'No Such Rule'");
+    expect(t).toContain("Rule 'SSH Bruteforce Detection' is now disabled.");
+    const after = await choose(22, 'Show custom rules');
+    expect(row(after, 'SSH Bruteforce Detection')[2]).toBe('disabled');
+    const reload = await choose(24, 'Reload rules');
+    expect(reload).toMatch(/\d+ rules loaded, \d+ enabled\./);
+  });
+
+  it('an unknown choice says so and shows the menu again', async () => {
+    const menus = count(screen(), 'NetGuard menu');
+    type('42');
+    const s = await waitFor((x) => count(x, 'NetGuard menu') > menus, 'the menu');
+    expect(s).toContain("Unknown choice '42': enter a number from 1 to 24.");
+  });
+
+  it('Ctrl-C at a prompt returns to the menu', async () => {
+    const menus = count(screen(), MENU);
+    const prompts = count(screen(), 'IP address to add to the blacklist:');
+    type('15');
+    await waitFor((x) => count(x, 'IP address to add to the blacklist:') > prompts, 'the prompt');
+    tmux('send-keys', '-t', SESSION, '-l', '10.1.1');
+    tmux('send-keys', '-t', SESSION, 'C-c');
+    const s = await waitFor((x) => count(x, MENU) > menus, 'the menu after Ctrl-C');
+    expect(s.slice(s.lastIndexOf('15. Add IP to blacklist'))).toContain('(cancelled)');
+  });
+
+  it('21 exits with status 0, and what the menu changed was saved', async () => {
+    type('21');
+    await waitFor(() => tmux('display', '-p', '-t', SESSION, '#{pane_dead}').trim() === '1', 'netguard to exit');
+    expect(tmux('display', '-p', '-t', SESSION, '#{pane_dead_status}').trim()).toBe('0');
+    expect(readFileSync(path.join(dir, 'blacklist.txt'), 'utf8')).toMatch(/^198\.51\.100\.20$/m);
+    expect(readFileSync(path.join(dir, 'whitelist.txt'), 'utf8')).toMatch(/^2001:db8::7$/m);
+    // The toggle was written back to rules.yaml: a new run shows the rule disabled.
+    const again = await runNetguard(['-r', PCAP], { cwd: dir, stdin: '22\n', env: { TZ: 'UTC' } });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^1\s+SSH Bruteforce Detection\s+disabled\s/m);
+    // And the address added as known malicious is still known.
+    const rep = await runNetguard(['-r', PCAP], { cwd: dir, stdin: '14\n203.0.113.66\n', env: { TZ: 'UTC' } });
+    expect(rep.stdout).toMatch(/^\s+Status\s+malicious$/m);
+  });
+});
