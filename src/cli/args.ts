@@ -1,0 +1,117 @@
+// Command-line options (commander): the seed's flags (--tui, -i, -c) plus file reading, batch mode and outputs.
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface CliOptions {
+  tui: boolean;
+  interface?: string;
+  count?: number;
+  read?: string;
+  write?: string;
+  filter?: string;
+  batch: boolean;
+  dumpPackets: boolean;
+  realtime: boolean;
+  settings?: string;
+  rules?: string;
+  web?: string | boolean;
+  block: boolean;
+  dryRun: boolean;
+  debug: boolean;
+}
+
+/** Bad usage: exit code 2 with one line. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** The version in package.json (found by walking up from this file, in src/ or dist/src/). */
+export function version(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'netguard' && pkg.version) return pkg.version;
+    } catch {
+      // not here; keep walking up
+    }
+    dir = path.dirname(dir);
+  }
+  return 'unknown';
+}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${flag} takes a whole number of at least 1 (got "${v}")`);
+    return Number(v);
+  };
+}
+
+const EXAMPLES = `
+Modes:
+  CLI (default)  capture -c packets (or read -r FILE), analyse, then the 24-option menu
+  --tui          the live terminal dashboard
+  --batch        no interaction: alerts as JSON lines on stdout, a summary line on stderr
+  alerts         query the alert history (netguard alerts --help)
+
+Examples:
+  sudo netguard -i eth0 -c 100                 capture 100 packets, then the menu
+  sudo netguard --tui -i eth0                  live dashboard
+  netguard --tui -r capture.pcap --realtime    replay a capture at its recorded pace
+  netguard -r capture.pcap                     analyse a file, then the menu
+  printf '11\\n19\\n21\\n' | netguard -r capture.pcap   scripted menu
+  netguard --batch -r capture.pcapng > alerts.jsonl
+  netguard --batch --dump-packets -r capture.pcap | jq .
+  sudo tcpdump -i eth0 -w - | netguard --batch -r -
+  sudo netguard --batch -i eth0 -f "tcp port 80" -w web.pcap
+
+Exit codes: 0 success, 1 runtime failure (file, interface, permission), 2 bad usage or configuration.`;
+
+export function buildProgram(): Command {
+  const program = new Command('netguard')
+    .description('NetGuard: real-time network intrusion detection (live capture or pcap/pcapng files)')
+    .version(version(), '-V, --version')
+    .option('--tui', 'launch the terminal dashboard', false)
+    .option('-i, --interface <name>', 'interface to capture on ("any" for all; default: settings interface.default, then the first up interface)')
+    .option('-c, --count <n>', 'packets to capture (CLI mode default 50; batch and dashboard: unlimited)', positiveInt('-c/--count'))
+    .option('-r, --read <file>', 'read a pcap or pcapng file instead of capturing ("-" for stdin)')
+    .option('-w, --write <file>', 'also write every packet to this pcap file')
+    .option('-f, --filter <bpf>', 'BPF capture filter for live capture, e.g. "tcp port 80"')
+    .option('--batch', 'process without interaction: alerts as JSON lines on stdout, summary on stderr', false)
+    .option('--dump-packets', 'with --batch: also write every decoded packet as a JSON line', false)
+    .option('--realtime', 'with -r: replay at the capture\'s recorded pace', false)
+    .option('--settings <file>', 'settings file', './settings.yaml')
+    .option('--rules <file>', 'custom rules file', './rules.yaml')
+    .addOption(new Option('--web [host:port]', 'serve the web dashboard (default 127.0.0.1:8080)'))
+    .option('--block', 'active response: block high-confidence attackers with nftables/iptables', false)
+    .option('--dry-run', 'with --block: log what would be blocked, change nothing', false)
+    .option('--debug', 'show stack traces for errors', false)
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  return program;
+}
+
+/** Parses argv; throws UsageError for bad usage; returns null when commander already handled --help/--version. */
+export function parseArgs(argv: string[]): CliOptions | null {
+  const program = buildProgram();
+  program.configureOutput({ writeErr: () => undefined });
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return null;
+      throw new UsageError(e.message.replace(/^error: /, ''));
+    }
+    throw e;
+  }
+  const o = program.opts<CliOptions>();
+  if (o.dumpPackets && !o.batch) throw new UsageError('--dump-packets needs --batch');
+  if (o.realtime && !o.read) throw new UsageError('--realtime needs -r FILE');
+  if (o.read && o.interface) throw new UsageError('use either -r FILE or -i IFACE, not both');
+  if (o.tui && o.batch) throw new UsageError('use either --tui or --batch, not both');
+  if (o.dryRun && !o.block) throw new UsageError('--dry-run goes with --block');
+  return o;
+}

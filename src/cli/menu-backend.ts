@@ -1,0 +1,84 @@
+// The menu's view of a finished run: MenuBackend implemented over the engine, reputation and rules.
+import { escapeText, decodePacket, Packet, LAYER_TCP, LAYER_UDP, LAYER_ICMP, LAYER_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_ARP } from '../decode/index.js';
+import { serviceName, type ConnectionInfo } from '../flow/index.js';
+import type { MenuBackend, ConnectionRow, PacketRow } from './menu/index.js';
+import type { Run } from './run.js';
+
+function connRow(c: ConnectionInfo): ConnectionRow {
+  return { ...c, src: c.src, dst: c.dst };
+}
+
+/** Names every protocol a packet carries, so a search for HTTP also finds packets whose feed line says TCP. */
+function layerNames(p: Packet): string[] {
+  const out: string[] = [];
+  if (p.layers & LAYER_ARP) out.push('ARP');
+  if (p.ipVersion === 4) out.push('IPv4', 'IP');
+  if (p.ipVersion === 6) out.push('IPv6', 'IP');
+  if (p.layers & LAYER_TCP) out.push('TCP');
+  if (p.layers & LAYER_UDP) out.push('UDP');
+  if (p.layers & LAYER_ICMP) out.push('ICMP');
+  if (p.layers & LAYER_ICMPV6) out.push('ICMPv6');
+  if (p.layers & LAYER_DNS) out.push('DNS');
+  if (p.layers & LAYER_HTTP) out.push('HTTP');
+  return out;
+}
+
+export function menuBackend(run: Run): MenuBackend {
+  const { engine } = run;
+  const rep = run.reputation;
+  return {
+    summary: () => ({
+      packets: engine.packets,
+      bytes: engine.stats.bytes,
+      durationMs: engine.packets ? engine.now - engine.firstTime : 0,
+      alerts: engine.funnel.summary().total,
+      decodeErrors: engine.errors,
+      source: run.source.name,
+    }),
+    packets: (): PacketRow[] => {
+      const lines = engine.packetLines();
+      const p = new Packet();
+      const held = engine.history.list();
+      return lines.map((l, i) => {
+        decodePacket(held[i].raw, held[i].n, p, null);
+        return { ...l, layers: layerNames(p) };
+      });
+    },
+    connections: () => [...engine.flows.closed(), ...engine.flows.active()].sort((a, b) => a.start - b.start).map(connRow),
+    connection: (id: string) => {
+      const c = engine.flows.get(id);
+      return c ? connRow(c) : undefined;
+    },
+    service: (port: number, proto: string) => serviceName(port, proto.toLowerCase() === 'udp' ? 'udp' : 'tcp'),
+    dnsQueries: () =>
+      engine.dns.queries().map((q) => ({
+        ts: q.ts,
+        client: q.client,
+        server: q.server,
+        name: escapeText(q.name),
+        type: q.type,
+        rcode: q.rcode,
+        answers: q.answers.map(escapeText),
+        latencyMs: q.latencyMs,
+      })),
+    topDomains: (n: number) => engine.dns.topDomains(n).map((d) => ({ name: escapeText(d.name), count: d.count })),
+    protocolStats: () => ({
+      protocols: engine.stats.protocols(),
+      topTalkers: engine.stats.topTalkers(10, 'bytes'),
+      topPorts: engine.stats.topPorts(10),
+    }),
+    suspiciousIps: () => rep.suspicious(),
+    maliciousIps: () => rep.malicious(),
+    reputation: (ip: string) => rep.row(ip),
+    addToBlacklist: (ip: string) => rep.addToBlacklist(ip),
+    addToWhitelist: (ip: string) => rep.addToWhitelist(ip),
+    addMalicious: (ip: string) => rep.addMalicious(ip),
+    recentAlerts: (n: number) => engine.funnel.recent(n),
+    alertSummary: () => engine.funnel.summary(),
+    baseline: () => engine.snapshot().stats.baseline,
+    rules: () => (engine.rules ? engine.rules.list() : []),
+    toggleRule: (name: string) => engine.toggleRule(name),
+    reloadRules: () => engine.reloadRules(),
+    close: () => run.close(),
+  };
+}

@@ -1,0 +1,77 @@
+// The three ways to run: batch (scripts), CLI (capture, analyse, then the menu) and the dashboard.
+import { SourceError } from '../capture/index.js';
+import { formatBytes } from './format.js';
+import { wire, runBatch, type Run } from './run.js';
+import { menuBackend } from './menu-backend.js';
+import { runMenu } from './menu/index.js';
+import type { CliOptions } from './args.js';
+
+export async function runMain(opts: CliOptions): Promise<number> {
+  if (opts.batch) return runBatch(opts);
+  if (opts.tui) return runTui(opts);
+  return runCli(opts);
+}
+
+function printWarnings(run: Run): void {
+  for (const w of run.warnings.splice(0)) process.stderr.write(`netguard: warning: ${w}\n`);
+}
+
+/** CLI mode (the seed's default): capture -c packets or read a file, print a summary, open the menu. */
+async function runCli(opts: CliOptions): Promise<number> {
+  const run = await wire(opts, 'cli');
+  printWarnings(run);
+  const what = opts.read ? `Reading ${opts.read}` : `Capturing ${opts.count ?? 50} packets on ${run.source.name}`;
+  process.stderr.write(`${what}${run.engine.packets === 0 && !opts.read ? ' (Ctrl-C to stop early)' : ''}...\n`);
+  const stop = (): void => run.source.stop();
+  process.once('SIGINT', stop);
+  try {
+    await run.pump();
+  } finally {
+    process.off('SIGINT', stop);
+  }
+  printWarnings(run);
+  const sum = run.engine.funnel.summary();
+  const st = run.engine.snapshot().stats;
+  const protos = Object.entries(st.protocols)
+    .filter(([, v]) => v.packets > 0)
+    .map(([k, v]) => `${k} ${v.packets}`)
+    .join(', ');
+  process.stdout.write(
+    `\nAnalysed ${st.packets} packets (${formatBytes(st.bytes)}) from ${run.source.name}: ${protos || 'no traffic'}; ` +
+      `${run.engine.flows.size} connections, ${sum.total} alerts, ${st.decodeErrors} malformed.\n`,
+  );
+  process.on('SIGHUP', () => process.stderr.write(`netguard: ${run.engine.reloadRules().message}\n`));
+  const isTTY = Boolean(process.stdin.isTTY);
+  await runMenu(menuBackend(run), {
+    input: process.stdin,
+    output: process.stdout,
+    isTTY,
+    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+  });
+  await run.close();
+  return 0;
+}
+
+/** Dashboard mode: the source runs while the Ink dashboard renders snapshots; q quits. */
+async function runTui(opts: CliOptions): Promise<number> {
+  if (!process.stdout.isTTY) throw new SourceError('--tui needs a terminal; use --batch for scripts', 'EOTHER');
+  const run = await wire(opts, 'tui');
+  const { runDashboard } = await import('../ui/index.js');
+  process.on('SIGHUP', () => run.engine.reloadRules());
+  let failure: unknown = null;
+  const pumping = run.pump().catch((e: unknown) => {
+    failure = e;
+  });
+  const title = `NetGuard ${run.source.name}`;
+  await runDashboard(run.engine, {
+    refreshHz: run.settings.display.refresh_rate,
+    historySize: run.settings.display.packet_history_size,
+    title,
+  });
+  run.source.stop();
+  await pumping;
+  await run.close();
+  printWarnings(run);
+  if (failure) throw failure;
+  return 0;
+}

@@ -1,0 +1,210 @@
+// Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
+import { existsSync } from 'node:fs';
+import { openFile, openLive, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type PacketSource, type RawPacket } from '../capture/index.js';
+import { loadSettings, ConfigError, type Settings } from '../config/index.js';
+import { Engine } from '../engine/index.js';
+import { packetToJson, type Packet } from '../decode/index.js';
+import type { BaselineStatus } from '../engine/index.js';
+import { AlertFunnel } from '../alert/funnel.js';
+import { createSinks, flushAll } from '../alert/sinks/index.js';
+import type { Alert, AlertSink, AlertType } from '../alert/types.js';
+import { createDetectors } from '../detect/index.js';
+import { RuleEngine } from '../rules/index.js';
+import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
+import type { CliOptions } from './args.js';
+
+/** Everything a mode needs once the run is wired. */
+export interface Run {
+  opts: CliOptions;
+  settings: Settings;
+  settingsPath: string | null;
+  source: PacketSource;
+  engine: Engine;
+  sinks: AlertSink[];
+  reputation: ReputationRuntime;
+  rulesFile: string | null;
+  /** Warnings to show (settings, rules, source). */
+  warnings: string[];
+  /** Processes the source to its end (or until stop/count); resolves when done. */
+  pump(onPacket?: (raw: RawPacket) => void): Promise<void>;
+  /** Flushes sinks, the -w writer and state files. */
+  close(): Promise<void>;
+}
+
+export type Mode = 'cli' | 'batch' | 'tui';
+
+/** The traffic baseline's learning status, when that detector runs. */
+function baselineOf(engine: Engine): BaselineStatus | null {
+  const st = engine.detectors.find((d) => d.name === 'traffic-baseline')?.status?.();
+  return st && typeof st.learning === 'boolean' ? (st as unknown as BaselineStatus) : null;
+}
+
+function chooseSource(opts: CliOptions, settings: Settings): { source: PacketSource; live: boolean; name: string; filter: string } {
+  const filter = opts.filter ?? settings.interface.filter ?? '';
+  if (opts.read) {
+    const src = openFile(opts.read, { realtime: opts.realtime });
+    return { source: src, live: false, name: opts.read, filter: '' };
+  }
+  const iface = opts.interface ?? defaultInterface(settings.interface.default || undefined);
+  if (!iface) {
+    const names = listInterfaces().map((i) => i.name);
+    throw new SourceError(`no interface to capture on: none is up (available: ${names.join(', ') || 'none'}); use -i IFACE or -r FILE`, 'ENODEV');
+  }
+  const src = openLive({ iface, filter, promiscuous: settings.interface.promiscuous });
+  return { source: src, live: true, name: iface, filter };
+}
+
+export interface WireExtras {
+  /** Sees every decoded packet right after detection (before the struct is reused). */
+  packetTaps?: Array<(p: Packet, now: number) => void>;
+}
+
+export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}): Promise<Run> {
+  const warnings: string[] = [];
+  // Settings: the default path is optional; a path given explicitly must exist.
+  const explicitSettings = opts.settings !== undefined && opts.settings !== './settings.yaml';
+  if (explicitSettings && !existsSync(opts.settings!)) throw new ConfigError(`${opts.settings}: settings file not found`);
+  const loaded = loadSettings(opts.settings && existsSync(opts.settings) ? opts.settings : null);
+  warnings.push(...loaded.warnings);
+  const settings = loaded.settings;
+  if (opts.filter && opts.read) warnings.push('-f applies to live capture only; to filter a file, use: tcpdump -r FILE -w - "FILTER" | netguard -r -');
+
+  const { source, live, name, filter } = chooseSource(opts, settings);
+  const reputation = openReputation(settings, warnings);
+
+  const suppression = settings.alerts.suppression as Record<string, number>;
+  const funnel = new AlertFunnel({
+    suppressionMs: (t: AlertType) => 1000 * (suppression[t] ?? settings.alerts.suppression_interval),
+    isWhitelisted: (ip: string) => reputation.rep.isWhitelisted(ip),
+    maxAlerts: 10_000,
+  });
+  const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode });
+  for (const s of sinks) funnel.addSink(s);
+  reputation.alertsBySource = () => funnel.summary().bySource;
+
+  // Rules: the default file is optional; an explicitly named one must load, and errors are fatal at start.
+  const rulesPath = opts.rules ?? './rules.yaml';
+  const explicitRules = opts.rules !== undefined && opts.rules !== './rules.yaml';
+  let rulesFile: string | null = null;
+  let writer: PcapWriter | null = null;
+
+  const engine: Engine = new Engine({
+    source: name,
+    live,
+    filter,
+    historySize: settings.display.packet_history_size,
+    funnel,
+    detectors: (raise) => [...createDetectors(settings, raise), reputation.detector(raise)],
+    rules: (raise) => {
+      if (!existsSync(rulesPath)) {
+        if (explicitRules) throw new ConfigError(`${rulesPath}: rules file not found`);
+        return null;
+      }
+      const re = new RuleEngine(raise);
+      const r = re.loadFile(rulesPath);
+      if (!r.ok) throw new ConfigError(r.errors.join('\n'), r.errors);
+      warnings.push(...r.warnings);
+      rulesFile = rulesPath;
+      return re;
+    },
+    reputation: reputation.rep,
+    baseline: (): BaselineStatus | null => baselineOf(engine),
+    packetTaps: extras.packetTaps,
+    writePcap: writePcapFile,
+    drops: () => source.drops(),
+  });
+
+  let stopAt = opts.count ?? (mode === 'cli' ? 50 : Infinity);
+  const pump = async (onPacket?: (raw: RawPacket) => void): Promise<void> => {
+    const tickTimer = live ? setInterval(() => engine.tick(Date.now()), 1000) : null;
+    try {
+      await source.run((raw) => {
+        if (engine.packets >= stopAt) return;
+        engine.handle(raw);
+        if (opts.write) {
+          writer ??= new PcapWriter(opts.write, raw.linkType);
+          writer.write(raw);
+        }
+        onPacket?.(raw);
+        if (engine.packets >= stopAt) source.stop();
+      });
+    } finally {
+      if (tickTimer) clearInterval(tickTimer);
+    }
+    warnings.push(...source.warnings);
+  };
+
+  const close = async (): Promise<void> => {
+    stopAt = 0;
+    await flushAll(sinks);
+    if (writer) await writer.close();
+    await reputation.save();
+  };
+
+  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, warnings, pump, close };
+}
+
+/** Batch mode: alerts as JSON lines on stdout (and packets with --dump-packets), one summary line on stderr. */
+export async function runBatch(opts: CliOptions): Promise<number> {
+  const out = new StdoutLines();
+  const taps = opts.dumpPackets ? [(p: Packet) => out.line(JSON.stringify(packetToJson(p)))] : [];
+  const run = await wire(opts, 'batch', { packetTaps: taps });
+  for (const w of run.warnings.splice(0)) process.stderr.write(`netguard: warning: ${w}\n`);
+  run.engine.onAlert((a: Alert) => out.line(JSON.stringify(a)));
+  const started = process.hrtime.bigint();
+  const stop = (): void => run.source.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.on('SIGHUP', () => process.stderr.write(`netguard: ${run.engine.reloadRules().message}\n`));
+  try {
+    await run.pump();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  await run.close();
+  await out.end();
+  for (const w of run.warnings) process.stderr.write(`netguard: warning: ${w}\n`);
+  const secs = Number(process.hrtime.bigint() - started) / 1e9;
+  const s = run.engine.snapshot().stats;
+  const alerts = run.engine.funnel.summary().total;
+  process.stderr.write(
+    `netguard: ${s.packets} packets, ${s.bytes} bytes, ${alerts} alerts, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors (${run.source.name})\n`,
+  );
+  return 0;
+}
+
+/** Buffers stdout lines and writes them in batches, honouring back-pressure and EPIPE (| head). */
+export class StdoutLines {
+  private buf: string[] = [];
+  private size = 0;
+  private closed = false;
+
+  constructor() {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') this.closed = true;
+    });
+  }
+
+  line(s: string): void {
+    if (this.closed) return;
+    this.buf.push(s);
+    this.size += s.length + 1;
+    if (this.size > 1 << 16) this.flushSync();
+  }
+
+  private flushSync(): void {
+    if (this.buf.length === 0 || this.closed) return;
+    process.stdout.write(this.buf.join('\n') + '\n');
+    this.buf = [];
+    this.size = 0;
+  }
+
+  async end(): Promise<void> {
+    this.flushSync();
+    await new Promise<void>((resolve) => {
+      if (process.stdout.writableNeedDrain) process.stdout.once('drain', () => resolve());
+      else resolve();
+    });
+  }
+}

@@ -1,0 +1,258 @@
+// The engine: one packet goes source -> decode -> flow state -> detectors -> alert funnel, synchronously.
+//
+// It owns the reused Packet struct, the reassembler, the trackers and the detector list, advances
+// detector time from packet timestamps (and from tick() when a live wire is quiet), and publishes the
+// snapshot views read. Nothing here waits for I/O: sinks queue their own writes.
+import type { RawPacket } from '../capture/types.js';
+import { Packet, Reassembler, decodePacket, packetSummary, formatIp, LAYER_TCP, LAYER_UDP, LAYER_ICMP, LAYER_ICMPV6 } from '../decode/index.js';
+import { ConnectionTracker, DnsTracker, ProtocolStatistics } from '../flow/index.js';
+import type { Detector } from '../detect/types.js';
+import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
+import { SEVERITIES } from '../alert/types.js';
+import type { BaselineStatus, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot } from './types.js';
+import { PacketHistory } from './history.js';
+
+/** The alert funnel as the engine uses it (src/alert/funnel.ts). */
+export interface FunnelPart {
+  raise(d: Detection): Alert | null;
+  recent(n?: number): Alert[];
+  summary(): { total: number; byType: Record<string, number>; bySeverity: Record<string, number>; bySource: Record<string, number> };
+  clear(): void;
+  addSink(s: AlertSink): void;
+  onTick?(now: number): void;
+}
+
+/** The custom rule engine as the engine uses it (src/rules/). */
+export interface RulesPart {
+  onPacket(p: Packet, now: number): void;
+  onTick?(now: number): void;
+  list(): RuleView[];
+  toggle(name: string): boolean | null;
+  reload(): { ok: boolean; message: string };
+}
+
+/** IP reputation as the engine uses it (src/reputation/): scores alerts, may promote to MALICIOUS_IP. */
+export interface ReputationPart {
+  onAlert(a: Alert, now: number): Detection | null;
+  decay?(now: number): void;
+}
+
+export interface EngineOptions {
+  /** Interface name or file path, for the views. */
+  source: string;
+  live: boolean;
+  filter: string;
+  /** Frames kept for the feed, the menu and export (display.packet_history_size). */
+  historySize: number;
+  funnel: FunnelPart;
+  /** Built with the engine's raise(): call engine.raise from them. */
+  detectors?: (raise: (d: Detection) => void) => Detector[];
+  rules?: (raise: (d: Detection) => void) => RulesPart | null;
+  reputation?: ReputationPart | null;
+  /** Baseline learning status for views (the TrafficBaseline detector's status). */
+  baseline?: () => BaselineStatus | null;
+  /** Called with each decoded packet after detection (EVE dns/http records); must not block. */
+  packetTaps?: Array<(p: Packet, now: number) => void>;
+  /** Writes the held packets to a pcap file (src/capture writer); returns how many were written. */
+  writePcap?: (path: string, packets: RawPacket[]) => Promise<number>;
+  /** Kernel drop count, where the source knows it. */
+  drops?: () => number | null;
+  maxConnections?: number;
+}
+
+const TICK_MS = 1000;
+
+export class Engine implements EngineControl {
+  readonly flows: ConnectionTracker;
+  readonly dns = new DnsTracker();
+  readonly stats = new ProtocolStatistics();
+  readonly history: PacketHistory;
+  readonly detectors: Detector[];
+  readonly rules: RulesPart | null;
+  readonly funnel: FunnelPart;
+  private readonly pkt = new Packet();
+  private readonly reasm = new Reassembler();
+  private readonly listeners = new Set<(a: Alert) => void>();
+  private readonly taps: Array<(p: Packet, now: number) => void>;
+  private n = 0;
+  private decodeErrors = 0;
+  private firstTs = 0;
+  private lastTs = 0;
+  private nextTick = 0;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.flows = new ConnectionTracker({ maxConnections: opts.maxConnections });
+    this.history = new PacketHistory(opts.historySize);
+    this.funnel = opts.funnel;
+    const raise = (d: Detection): void => this.raise(d);
+    this.detectors = opts.detectors ? opts.detectors(raise) : [];
+    this.rules = opts.rules ? opts.rules(raise) : null;
+    this.taps = opts.packetTaps ?? [];
+  }
+
+  /** Hands a detection to the funnel; a new alert also feeds the reputation score and the listeners. */
+  raise(d: Detection): void {
+    const before = this.funnel.summary().total;
+    const alert = this.funnel.raise(d);
+    if (!alert || this.funnel.summary().total === before) return;
+    for (const l of this.listeners) l(alert);
+    const promoted = this.opts.reputation?.onAlert(alert, d.ts);
+    if (promoted) this.raise(promoted);
+  }
+
+  /** Processes one packet: the hot path. */
+  handle(raw: RawPacket): void {
+    const n = ++this.n;
+    const now = raw.ts;
+    if (this.firstTs === 0) this.firstTs = now;
+    // Packet time only moves forward for detectors, even if a file has out-of-order timestamps.
+    if (now > this.lastTs) this.lastTs = now;
+    const p = decodePacket(raw, n, this.pkt, this.reasm);
+    if (p.events.length > 0) this.decodeErrors++;
+    this.stats.onPacket(p, now);
+    this.flows.onPacket(p, now);
+    this.dns.onPacket(p, now);
+    const dets = this.detectors;
+    for (let i = 0; i < dets.length; i++) dets[i].onPacket(p, now);
+    if (this.rules) this.rules.onPacket(p, now);
+    for (let i = 0; i < this.taps.length; i++) this.taps[i](p, now);
+    this.history.push(n, raw);
+    if (this.lastTs >= this.nextTick) this.tick(this.lastTs);
+  }
+
+  /** Advances time for expiry and rate windows; called per second of packet time, and by a timer when live. */
+  tick(now: number): void {
+    if (now < this.lastTs) now = this.lastTs;
+    this.lastTs = now;
+    this.nextTick = now + TICK_MS;
+    this.reasm.expire(now);
+    this.flows.onTick(now);
+    this.dns.onTick(now);
+    this.stats.onTick(now);
+    for (const d of this.detectors) d.onTick?.(now);
+    this.rules?.onTick?.(now);
+    this.funnel.onTick?.(now);
+    this.opts.reputation?.decay?.(now);
+  }
+
+  get packets(): number {
+    return this.n;
+  }
+
+  get errors(): number {
+    return this.decodeErrors;
+  }
+
+  get firstTime(): number {
+    return this.firstTs;
+  }
+
+  get now(): number {
+    return this.lastTs;
+  }
+
+  /** Re-decodes the held frames into feed lines (only the few a view shows, a few times a second). */
+  packetLines(): PacketLine[] {
+    const p = new Packet();
+    const out: PacketLine[] = [];
+    for (const h of this.history.list()) {
+      decodePacket(h.raw, h.n, p, null);
+      const s = packetSummary(p);
+      let transport: string | undefined;
+      if (p.layers & LAYER_TCP) transport = 'TCP';
+      else if (p.layers & LAYER_UDP) transport = 'UDP';
+      else if (p.layers & LAYER_ICMP) transport = 'ICMP';
+      else if (p.layers & LAYER_ICMPV6) transport = 'ICMPv6';
+      out.push({
+        n: h.n,
+        ts: h.raw.ts,
+        proto: s.proto,
+        transport,
+        src: p.ipVersion ? formatIp(p.ipSrc) : p.arpOp ? formatIp(p.arpSenderIp) : '',
+        srcPort: p.srcPort,
+        dst: p.ipVersion ? formatIp(p.ipDst) : p.arpOp ? formatIp(p.arpTargetIp) : '',
+        dstPort: p.dstPort,
+        len: h.raw.len,
+        info: s.info,
+      });
+    }
+    return out;
+  }
+
+  snapshot(): Snapshot {
+    const now = this.lastTs;
+    const rate = this.stats.rate(now);
+    const alerts = this.funnel.recent(200);
+    const alertCounts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+    const bySev = this.funnel.summary().bySeverity;
+    for (const s of SEVERITIES) alertCounts[s] = bySev[s] ?? 0;
+    const connections: ConnectionView[] = this.flows
+      .active()
+      .sort((a, b) => b.last - a.last)
+      .slice(0, 200)
+      .map((c) => ({
+        id: c.id,
+        proto: c.proto,
+        src: c.src,
+        srcPort: c.srcPort,
+        dst: c.dst,
+        dstPort: c.dstPort,
+        service: c.service,
+        state: c.state,
+        packets: c.packetsOut + c.packetsIn,
+        bytes: c.bytesOut + c.bytesIn,
+        start: c.start,
+        last: c.last,
+      }));
+    return {
+      ts: now,
+      stats: {
+        packets: this.stats.packets,
+        bytes: this.stats.bytes,
+        pps: rate.pps,
+        bps: rate.bps,
+        rateHistory: this.stats.rateHistory(now),
+        protocols: this.stats.protocols(),
+        decodeErrors: this.decodeErrors,
+        drops: this.opts.drops ? this.opts.drops() : null,
+        startedAt: this.firstTs,
+        now,
+        source: this.opts.source,
+        filter: this.opts.filter,
+        live: this.opts.live,
+        baseline: this.opts.baseline ? this.opts.baseline() : null,
+      },
+      alerts,
+      alertCounts,
+      connections,
+      topByBytes: this.stats.topTalkers(10, 'bytes'),
+      topByPackets: this.stats.topTalkers(10, 'packets'),
+      packets: this.packetLines(),
+      rules: this.rules ? this.rules.list() : [],
+    };
+  }
+
+  async exportPcap(path: string): Promise<{ count: number; path: string }> {
+    if (!this.opts.writePcap) throw new Error('export is not available');
+    const held = this.history.list().map((h) => h.raw);
+    const count = await this.opts.writePcap(path, held);
+    return { count, path };
+  }
+
+  toggleRule(name: string): boolean | null {
+    return this.rules ? this.rules.toggle(name) : null;
+  }
+
+  reloadRules(): { ok: boolean; message: string } {
+    return this.rules ? this.rules.reload() : { ok: false, message: 'no rules file is loaded' };
+  }
+
+  clearAlerts(): void {
+    this.funnel.clear();
+  }
+
+  onAlert(cb: (a: Alert) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+}

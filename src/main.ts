@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// NetGuard's entry point: parses the command line, runs the chosen mode, and turns failures into one line and an exit code.
+import { parseArgs, UsageError } from './cli/args.js';
+import { runMain } from './cli/modes.js';
+
+async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const opts = parseArgs(argv);
+    if (!opts) return 0;
+    return await runMain(opts);
+  } catch (e) {
+    const err = e as Error & { exitCode?: number; code?: string };
+    const code = typeof err.exitCode === 'number' ? err.exitCode : err instanceof UsageError ? 2 : 1;
+    const msg = err.message || String(e);
+    process.stderr.write(`netguard: ${msg}${code === 2 && err instanceof UsageError ? ' (see netguard --help)' : ''}\n`);
+    if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    return code;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Live capture handles and timers must not keep a finished run alive.
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (e: unknown) => {
+    process.stderr.write(`netguard: ${String(e)}\n`);
+    process.exit(1);
+  },
+);
