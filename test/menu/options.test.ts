@@ -321,3 +321,19 @@ describe('the 24 options', () => {
     expect(out.split('NetGuard menu').length - 1).toBe(4);
   });
 });
+
+describe('summary line', () => {
+  it('can be left out when the caller printed its own', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { runMenu } = await import('../../src/cli/menu/index.js');
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let out = '';
+    output.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const done = runMenu(new FakeBackend(), { input, output, isTTY: false, color: false, summary: false });
+    input.end('21\n');
+    await done;
+    expect(out).not.toContain('Captured 547 packets');
+    expect(out).toContain('NetGuard menu');
+  });
+});

@@ -38,6 +38,8 @@ export interface MenuIo {
   color: boolean;
   /** Rows per page when paging (default 20). */
   pageSize?: number;
+  /** Print the one-line capture summary before the first menu (default true). */
+  summary?: boolean;
 }
 
 /** The seed's menu, in its order. */
@@ -190,7 +192,7 @@ class Menu {
     let interrupted = false;
     let showMenu = true;
     try {
-      this.printSummary();
+      if (this.io.summary !== false) this.printSummary();
       for (;;) {
         if (showMenu) this.printMenu();
         showMenu = true;
