@@ -1,0 +1,51 @@
+// A queue of text appended to a file in batches from a timer, off the packet path; writes are serialised
+// so a flush() awaits everything queued before it.
+import { appendFile } from 'node:fs/promises';
+
+export class BatchWriter {
+  private queue: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  /** Last write error (the sink keeps going; the next batch retries the file). */
+  lastError: Error | null = null;
+
+  constructor(
+    private readonly write: (chunk: string[]) => Promise<void>,
+    private readonly delayMs = 200,
+    private readonly maxQueued = 1000,
+  ) {}
+
+  push(line: string): void {
+    this.queue.push(line);
+    if (this.queue.length >= this.maxQueued) {
+      void this.flush();
+    } else if (!this.timer) {
+      // Not unref'd: a pending batch keeps the process alive until it is written.
+      this.timer = setTimeout(() => void this.flush(), this.delayMs);
+    }
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return this.chain;
+    this.chain = this.chain.then(() =>
+      this.write(batch).catch((e: unknown) => {
+        this.lastError = e as Error;
+      }),
+    );
+    return this.chain;
+  }
+}
+
+export function appender(file: string): (chunk: string[]) => Promise<void> {
+  return (chunk) => appendFile(file, chunk.join(''));
+}

@@ -1,0 +1,33 @@
+// Human-readable alert log (alerts.text_log, PyNetGuard's alerts.log): one line per alert, appended in
+// batches: "2026-11-20T12:00:00.000Z [HIGH] SYN_SCAN 10.0.0.1 -> 10.0.0.2: message".
+import type { Alert, AlertSink } from '../types.js';
+import { appender, BatchWriter } from './batch-writer.js';
+import { alertLine } from './format.js';
+
+export class TextLogSink implements AlertSink {
+  readonly name = 'text-log';
+  private writer: BatchWriter;
+
+  constructor(
+    readonly file: string,
+    delayMs = 200,
+  ) {
+    this.writer = new BatchWriter(appender(file), delayMs);
+  }
+
+  onAlert(alert: Alert): void {
+    this.writer.push(alertLine(alert) + '\n');
+  }
+
+  get lastError(): Error | null {
+    return this.writer.lastError;
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  close(): Promise<void> {
+    return this.flush();
+  }
+}
