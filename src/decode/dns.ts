@@ -4,7 +4,7 @@
 import { formatIpv4, formatIpv6Bytes } from './addr.js';
 import type { DnsMessage, DnsQuestion, DnsRecord } from './packet.js';
 import {
-  EV_DNS_BAD_LABEL_TYPE, EV_DNS_FORWARD_POINTER, EV_DNS_NAME_TOO_LONG, EV_DNS_POINTER_LOOP, EV_DNS_TCP_LENGTH_MISMATCH,
+  EV_DNS_BAD_LABEL_TYPE, EV_DNS_FORWARD_POINTER, EV_DNS_NAME_TOO_LONG, EV_DNS_POINTER_LOOP,
   EV_DNS_TOO_MANY_LABELS, EV_DNS_TOO_MANY_POINTERS, EV_DNS_TOO_MANY_RECORDS, EV_DNS_TOO_SHORT, EV_DNS_TRUNCATED,
   pushEvent,
 } from './events.js';
@@ -44,19 +44,50 @@ export function dnsTypeName(t: number): string {
 /** Why the last readName failed (an event name), and where the name ended in the original position. */
 let nameError = '';
 let nameEnd = 0;
+/**
+ * Where a name that could not be read ends on the wire, scanning labels without following pointers
+ * (-1 when that is unknown too), so the rest of the message can still be decoded.
+ */
+function skipName(b: Uint8Array, pos: number, end: number): number {
+  while (pos < end) {
+    const l = b[pos];
+    if (l === 0) return pos + 1;
+    if ((l & 0xc0) === 0xc0) return pos + 2 <= end ? pos + 2 : -1;
+    if ((l & 0xc0) !== 0) return -1;
+    pos += 1 + l;
+  }
+  return -1;
+}
+
+/** Shown in place of a name that breaks a rule but whose end is known (tshark's wording where it has one). */
+const PLACEHOLDERS: Record<string, string> = {
+  [EV_DNS_NAME_TOO_LONG]: '<Name too long>',
+  [EV_DNS_TOO_MANY_LABELS]: '<Name too long>',
+  [EV_DNS_POINTER_LOOP]: '<Name contains a pointer that loops>',
+  [EV_DNS_FORWARD_POINTER]: '<Name contains a forward pointer>',
+  [EV_DNS_TOO_MANY_POINTERS]: '<Name contains too many pointers>',
+  [EV_DNS_BAD_LABEL_TYPE]: '<Unknown extended label>',
+};
+
 /** Ranges [start, end) of the message already read for the current name, to tell loops from forward pointers. */
 const visitedStart: number[] = [];
 const visitedEnd: number[] = [];
 
+const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
+
+/**
+ * One label as text, escaped the way tshark shows names: control bytes as C escapes (\r, \n, ...) or
+ * three-digit octal (\032), printable ASCII as is. Unlike tshark, a backslash is doubled, a '.' inside a
+ * label is written "\." (RFC 1035 §5.1) and bytes 0x80-0xff are octal too, so the text is unambiguous
+ * and pure ASCII.
+ */
 function labelText(b: Uint8Array, off: number, len: number): string {
   let s = '';
   for (let i = off; i < off + len; i++) {
     const c = b[i];
-    // Presentation format (RFC 1035 §5.1): '.' and '\' inside a label are escaped, non-printable bytes
-    // are written as \DDD (decimal), as dig and tshark show them.
     if (c === 0x2e || c === 0x5c) s += '\\' + String.fromCharCode(c);
-    else if (c > 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += '\\' + (c < 10 ? '00' : c < 100 ? '0' : '') + c;
+    else if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
+    else s += C_ESCAPES[c] ?? '\\' + c.toString(8).padStart(3, '0');
   }
   return s;
 }
@@ -70,6 +101,20 @@ function labelText(b: Uint8Array, off: number, len: number): string {
  * already covered is a loop (the "zlip" attack), any other pointer forwards is refused as well.
  */
 export function readName(b: Uint8Array, base: number, pos: number, end: number): string | null {
+  nameEnd = -1;
+  const name = readNameInner(b, base, pos, end);
+  if (name === null && nameEnd < 0 && nameError !== EV_DNS_TRUNCATED && nameError !== EV_DNS_BAD_LABEL_TYPE) {
+    nameEnd = skipName(b, pos, end);
+  }
+  return name;
+}
+
+/** After a failed readName: the placeholder to show and go on with, or null when the message must stop here. */
+function placeholder(): string | null {
+  return nameEnd >= 0 ? PLACEHOLDERS[nameError] ?? null : null;
+}
+
+function readNameInner(b: Uint8Array, base: number, pos: number, end: number): string | null {
   let out = '';
   let wireLen = 1;
   let labels = 0;
@@ -225,8 +270,12 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
   };
   for (let i = 0; i < qd; i++) {
     if (++records > MAX_RECORDS) return fail(EV_DNS_TOO_MANY_RECORDS);
-    const name = readName(b, off, pos, end);
-    if (name === null) return fail(nameError);
+    let name = readName(b, off, pos, end);
+    if (name === null) {
+      pushEvent(events, nameError);
+      name = placeholder();
+      if (name === null) return msg;
+    }
     pos = nameEnd;
     if (end - pos < 4) return fail(EV_DNS_TRUNCATED);
     const q: DnsQuestion = { name, type: u16(b, pos), class: u16(b, pos + 2) };
@@ -238,8 +287,12 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
     const list = sections[s];
     for (let i = 0; i < counts[s]; i++) {
       if (++records > MAX_RECORDS) return fail(EV_DNS_TOO_MANY_RECORDS);
-      const name = readName(b, off, pos, end);
-      if (name === null) return fail(nameError);
+      let name = readName(b, off, pos, end);
+      if (name === null) {
+        pushEvent(events, nameError);
+        name = placeholder();
+        if (name === null) return msg;
+      }
       pos = nameEnd;
       if (end - pos < 10) return fail(EV_DNS_TRUNCATED);
       const type = u16(b, pos);
@@ -266,10 +319,9 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
 export function decodeDnsTcp(b: Uint8Array, off: number, end: number, events: string[]): DnsMessage | null {
   if (end - off < 2 + DNS_HEADER_LEN) return null;
   const len = u16(b, off);
-  if (len < DNS_HEADER_LEN) {
-    events.push(EV_DNS_TCP_LENGTH_MISMATCH);
-    return null;
-  }
+  // Too short to be a message: most likely a continuation segment of a longer message, which only
+  // stream reassembly could place; not an anomaly in itself.
+  if (len < DNS_HEADER_LEN) return null;
   // A message longer than this segment continues in the next one; decode the part that is here.
   const stop = Math.min(end, off + 2 + len);
   return decodeDns(b, off + 2, stop, events);

@@ -6,6 +6,7 @@ export const EV_ETH_TOO_SHORT = 'decode.ethernet.header_too_short';
 export const EV_VLAN_TOO_SHORT = 'decode.vlan.header_too_short';
 export const EV_VLAN_TOO_MANY = 'decode.vlan.too_many_tags';
 export const EV_SLL_TOO_SHORT = 'decode.sll.header_too_short';
+export const EV_PPPOE_TOO_SHORT = 'decode.pppoe.header_too_short';
 export const EV_NULL_TOO_SHORT = 'decode.null.header_too_short';
 export const EV_NULL_UNKNOWN_FAMILY = 'decode.null.unknown_family';
 export const EV_RAW_BAD_VERSION = 'decode.raw.bad_ip_version';
@@ -53,7 +54,6 @@ export const EV_DNS_NAME_TOO_LONG = 'decode.dns.name_too_long';
 export const EV_DNS_TOO_MANY_LABELS = 'decode.dns.too_many_labels';
 export const EV_DNS_TOO_MANY_POINTERS = 'decode.dns.too_many_pointers';
 export const EV_DNS_TOO_MANY_RECORDS = 'decode.dns.too_many_records';
-export const EV_DNS_TCP_LENGTH_MISMATCH = 'decode.dns.tcp_length_mismatch';
 
 export const EV_HTTP_HEADER_TOO_LONG = 'decode.http.header_too_long';
 export const EV_HTTP_TOO_MANY_HEADERS = 'decode.http.too_many_headers';
@@ -62,7 +62,7 @@ export const EV_HTTP_BAD_CONTENT_LENGTH = 'decode.http.bad_content_length';
 /** Every decode event name, for documentation and for detectors that list them. */
 export const DECODE_EVENTS: readonly string[] = [
   EV_LINK_UNKNOWN_LINKTYPE, EV_ETH_TOO_SHORT, EV_VLAN_TOO_SHORT, EV_VLAN_TOO_MANY,
-  EV_SLL_TOO_SHORT, EV_NULL_TOO_SHORT, EV_NULL_UNKNOWN_FAMILY, EV_RAW_BAD_VERSION, EV_LINK_IP_VERSION_MISMATCH,
+  EV_SLL_TOO_SHORT, EV_PPPOE_TOO_SHORT, EV_NULL_TOO_SHORT, EV_NULL_UNKNOWN_FAMILY, EV_RAW_BAD_VERSION, EV_LINK_IP_VERSION_MISMATCH,
   EV_ARP_TOO_SHORT, EV_ARP_UNSUPPORTED,
   EV_IPV4_TOO_SHORT, EV_IPV4_BAD_VERSION, EV_IPV4_BAD_IHL, EV_IPV4_BAD_TOTAL_LEN, EV_IPV4_TRUNCATED,
   EV_IPV4_BAD_CHECKSUM, EV_IPV4_BAD_OPTION, EV_IPV4_FRAG_OVERLAP, EV_IPV4_FRAG_TOO_LARGE, EV_IPV4_FRAG_LIMIT,
@@ -71,7 +71,7 @@ export const DECODE_EVENTS: readonly string[] = [
   EV_TCP_TOO_SHORT, EV_TCP_BAD_OFFSET, EV_TCP_OPT_TRUNCATED, EV_UDP_TOO_SHORT, EV_UDP_BAD_LENGTH,
   EV_ICMP_TOO_SHORT, EV_ICMP_QUOTE_TOO_SHORT, EV_ICMPV6_TOO_SHORT, EV_ICMPV6_QUOTE_TOO_SHORT,
   EV_DNS_TOO_SHORT, EV_DNS_TRUNCATED, EV_DNS_POINTER_LOOP, EV_DNS_FORWARD_POINTER, EV_DNS_BAD_LABEL_TYPE,
-  EV_DNS_NAME_TOO_LONG, EV_DNS_TOO_MANY_LABELS, EV_DNS_TOO_MANY_POINTERS, EV_DNS_TOO_MANY_RECORDS, EV_DNS_TCP_LENGTH_MISMATCH,
+  EV_DNS_NAME_TOO_LONG, EV_DNS_TOO_MANY_LABELS, EV_DNS_TOO_MANY_POINTERS, EV_DNS_TOO_MANY_RECORDS,
   EV_HTTP_HEADER_TOO_LONG, EV_HTTP_TOO_MANY_HEADERS, EV_HTTP_BAD_CONTENT_LENGTH,
 ];
 

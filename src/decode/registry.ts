@@ -9,6 +9,7 @@ import { decodeEthernet } from './ethernet.js';
 import { decodeSll, decodeSll2 } from './sll.js';
 import { decodeLoop, decodeNull } from './null-loopback.js';
 import { decodeArp } from './arp.js';
+import { decodePppoeSession, ETHERTYPE_PPPOE_SESSION } from './pppoe.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { decodeTcp } from './tcp.js';
@@ -70,6 +71,7 @@ export const ETHERTYPE_DECODERS = new Map<number, NetworkDecoder>([
   [ETHERTYPE_IPV4, decodeIpv4],
   [ETHERTYPE_IPV6, decodeIpv6],
   [ETHERTYPE_ARP, decodeArp],
+  [ETHERTYPE_PPPOE_SESSION, decodePppoeSession],
 ]);
 
 /** Indexed by IP protocol number (after IPv6 extension headers). */
