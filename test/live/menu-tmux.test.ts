@@ -105,7 +105,7 @@ beforeAll(async () => {
   );
   const conf = path.join(dir, 'tmux.conf');
   writeFileSync(conf, 'set -g history-limit 50000\nset -g remain-on-exit on\nset -g status off\n');
-  const cmd = ['env', 'TZ=UTC', ...netguardArgv(['-r', PCAP])].map(sh).join(' ');
+  const cmd = ['env', '-u', 'NO_COLOR', 'TZ=UTC', ...netguardArgv(['-r', PCAP])].map(sh).join(' ');
   execFileSync('tmux', ['-L', SOCKET, '-f', conf, 'new-session', '-d', '-s', SESSION, '-x', '160', '-y', '50', '-c', dir, cmd]);
   await waitFor((s) => s.includes(MENU), 'the first menu', 60_000);
 });
