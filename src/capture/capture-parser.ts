@@ -74,8 +74,11 @@ export class CaptureParser {
   private pcapSnaplen = 0;
   private pcapLinkType = 0;
   private pcapSwapLengths = false;
-  // pcapng: interfaces of the current section.
+  // pcapng: interfaces of the current section, and how many earlier sections described (ids are
+  // numbered across the whole file, as Wireshark does, so a second section's interface 0 stays distinct).
   private ifaces: Interface[] = [];
+  private ifaceBase = 0;
+  private readonly allLinkTypes: number[] = [];
   private sections = 0;
   private badIfaceWarned = 0;
   private overSnapCount = 0;
@@ -111,9 +114,9 @@ export class CaptureParser {
     this.maxGapMs = opts.maxGapMs ?? 5000;
   }
 
-  /** Link types of the interfaces seen so far (pcap: one), in interface order of the last section. */
+  /** Link types of the interfaces seen so far (pcap: one), indexed by RawPacket.ifIndex. */
   get linkTypes(): number[] {
-    return this.format === 'pcap' ? [this.pcapLinkType] : this.ifaces.map((i) => i.linkType);
+    return this.format === 'pcap' ? [this.pcapLinkType] : [...this.allLinkTypes];
   }
 
   /** Sum of the newest pcapng interface-statistics drop counters, or null when the file has none. */
@@ -371,6 +374,7 @@ export class CaptureParser {
             return pos;
           }
           this.sections++;
+          this.ifaceBase += this.ifaces.length;
           this.ifaces = [];
           break;
         }
@@ -430,9 +434,10 @@ export class CaptureParser {
       o += 4 + ((olen + 3) & ~3);
     }
     if (iface.units > 1e6) this.nanosecond = true;
-    const id = this.ifaces.length;
+    const id = this.ifaceBase + this.ifaces.length;
     if (!DECODABLE_LINK_TYPES.has(iface.linkType)) this.warn(unknownLinkTypeWarning(id, iface.linkType));
     this.ifaces.push(iface);
+    this.allLinkTypes.push(iface.linkType);
   }
 
   private readIsb(dv: DataView, pos: number, blen: number): void {
@@ -565,7 +570,7 @@ export class CaptureParser {
     pkt.caplen = caplen;
     pkt.len = len;
     pkt.linkType = iface.linkType;
-    pkt.ifIndex = ifId;
+    pkt.ifIndex = this.ifaceBase + ifId;
     pkt.data = buf.subarray(dataOff, dataOff + caplen);
     this.packets++;
     onPacket(pkt);

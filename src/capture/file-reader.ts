@@ -18,7 +18,7 @@ export interface CaptureFileSource extends PacketSource {
   readonly format: 'pcap' | 'pcapng' | null;
   /** True once the file shows a clock finer than a microsecond (write exports with nanosecond pcap). */
   readonly nanosecond: boolean;
-  /** Link types of the file's interfaces (pcapng: of its last section), once read. */
+  /** Link types of the file's interfaces, indexed by RawPacket.ifIndex (numbered across sections), once read. */
   readonly linkTypes: number[];
   /** Packets delivered so far. */
   readonly packets: number;
