@@ -1,0 +1,229 @@
+// EVE JSON output checked field by field against Suricata's EVE documentation ("Eve JSON Format",
+// etc/schema.json) and against suricata-verify's test.yaml oracles on the same captures.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { alertToEve, EVE_SIGNATURES, EveSink, eveTimestamp, signatureOf, type EveRecord } from '../../src/alert/sinks/eve.js';
+import { ALERT_TYPES, type Alert } from '../../src/alert/types.js';
+import { defaultSettings } from '../../src/config/schema.js';
+import { communityId } from '../../src/flow/community-id.js';
+import { openFile } from '../../src/capture/index.js';
+import { decodePacket, Packet, Reassembler } from '../../src/decode/index.js';
+import { CORPUS } from '../helpers/netguard.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ng-eve-'));
+});
+
+function sink(over: Partial<ReturnType<typeof defaultSettings>['outputs']['eve']> = {}, opts: ConstructorParameters<typeof EveSink>[1] = {}): EveSink {
+  return new EveSink({ ...defaultSettings().outputs.eve, enabled: true, file: path.join(dir, 'eve.json'), ...over }, opts);
+}
+
+function records(): EveRecord[] {
+  const f = path.join(dir, 'eve.json');
+  if (!existsSync(f)) return [];
+  return readFileSync(f, 'utf8')
+    .split('\n')
+    .filter((l) => l)
+    .map((l) => JSON.parse(l) as EveRecord);
+}
+
+const ALERT: Alert = {
+  id: '1763640000000-1',
+  timestamp: '2026-11-20T12:00:00.123Z',
+  type: 'SQL_INJECTION',
+  severity: 'HIGH',
+  message: 'SQL injection pattern in HTTP request from 203.0.113.50',
+  src_ip: '203.0.113.50',
+  dst_ip: '10.0.0.5',
+  src_port: 51514,
+  dst_port: 80,
+  proto: 'TCP',
+  details: { pattern: 'SELECT ... FROM' },
+  count: 1,
+  last_seen: '2026-11-20T12:00:00.123Z',
+};
+
+/** Suricata's etc/schema.json: timestamp pattern, and the keys allowed in "alert" (additionalProperties: false). */
+const SCHEMA_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+[+-]\d+$/;
+const SCHEMA_ALERT_KEYS = ['action', 'category', 'gid', 'rev', 'rule', 'severity', 'signature', 'signature_id', 'xff', 'metadata', 'source', 'target'];
+
+describe('EVE alert records', () => {
+  it('has every documented field with the documented type and value', async () => {
+    const s = sink({}, { iface: 'eth0' });
+    s.onAlert(ALERT);
+    await s.close();
+    const [r] = records();
+    expect(r.timestamp).toBe('2026-11-20T12:00:00.123000+0000');
+    expect(r.timestamp).toMatch(SCHEMA_TIMESTAMP);
+    expect(Number.isSafeInteger(r.flow_id)).toBe(true);
+    expect(r.flow_id).toBeGreaterThan(0);
+    expect(r.in_iface).toBe('eth0');
+    expect(r.event_type).toBe('alert');
+    expect(r.src_ip).toBe('203.0.113.50');
+    expect(r.src_port).toBe(51514);
+    expect(r.dest_ip).toBe('10.0.0.5');
+    expect(r.dest_port).toBe(80);
+    expect(r.proto).toBe('TCP');
+    expect(r.community_id).toBe(communityId(6, '203.0.113.50', '10.0.0.5', 51514, 80));
+    const a = r.alert as Record<string, unknown>;
+    expect(a).toEqual({
+      action: 'allowed',
+      gid: 1,
+      signature_id: 9000030,
+      rev: 1,
+      signature: 'NETGUARD WEB SQL injection attempt',
+      category: 'Web Application Attack',
+      severity: 2,
+    });
+    for (const k of Object.keys(a)) expect(SCHEMA_ALERT_KEYS).toContain(k);
+    // The field order of Suricata's records (jq and humans read them in this order).
+    expect(Object.keys(r).slice(0, 12)).toEqual(['timestamp', 'flow_id', 'in_iface', 'event_type', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto', 'community_id', 'alert', 'netguard']);
+    expect((r.netguard as Record<string, unknown>).type).toBe('SQL_INJECTION');
+  });
+
+  it('gives both directions of a flow the same flow_id and community_id', () => {
+    const back = alertToEve({ ...ALERT, src_ip: ALERT.dst_ip, dst_ip: ALERT.src_ip, src_port: 80, dst_port: 51514 });
+    const fwd = alertToEve(ALERT);
+    expect(back.flow_id).toBe(fwd.flow_id);
+    expect(back.community_id).toBe(fwd.community_id);
+  });
+
+  it('maps severity to 1 (CRITICAL) .. 4 (LOW)', () => {
+    const sev = (severity: Alert['severity']): unknown => (alertToEve({ ...ALERT, severity }).alert as { severity: number }).severity;
+    expect([sev('CRITICAL'), sev('HIGH'), sev('WARNING'), sev('LOW')]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('has a distinct, stable signature_id per alert type and per custom rule', () => {
+    const sids = ALERT_TYPES.map((t) => EVE_SIGNATURES[t].sid);
+    expect(new Set(sids).size).toBe(ALERT_TYPES.length);
+    expect(EVE_SIGNATURES.SYN_SCAN.sid).toBe(9000001);
+    const rule = (name: string): number => signatureOf({ ...ALERT, type: 'CUSTOM_RULE', details: { rule: name } }).sid;
+    expect(rule('ssh-brute')).toBe(rule('ssh-brute'));
+    expect(rule('ssh-brute')).not.toBe(rule('telnet'));
+    expect(rule('ssh-brute')).toBeGreaterThan(9100000);
+    expect(rule('ssh-brute')).toBeLessThan(9200000);
+    expect(signatureOf({ ...ALERT, type: 'CUSTOM_RULE', details: { rule: 'telnet' } }).signature).toBe('NETGUARD RULE telnet');
+  });
+
+  it('omits the flow fields when the alert has no destination (a sweep, a surge)', () => {
+    const r = alertToEve({ ...ALERT, type: 'TRAFFIC_SURGE', dst_ip: undefined, src_port: undefined, dst_port: undefined, proto: undefined });
+    expect(r.flow_id).toBeUndefined();
+    expect(r.community_id).toBeUndefined();
+    expect(r.event_type).toBe('alert');
+    expect((r.alert as { category: string }).category).toBe('Detection of a Denial of Service Attack');
+  });
+
+  it('writes microseconds and UTC offset like Suricata', () => {
+    expect(eveTimestamp(Date.UTC(2026, 10, 20, 12, 0, 0))).toBe('2026-11-20T12:00:00.000000+0000');
+    expect(eveTimestamp(Date.UTC(2011, 7, 12, 14, 52, 57) + 716.36)).toBe('2011-08-12T14:52:57.716360+0000');
+  });
+
+  it('writes in batches, not on the caller', async () => {
+    const s = sink({ flush_interval: 60_000 });
+    for (let i = 0; i < 100; i++) s.onAlert({ ...ALERT, id: `x-${i}` });
+    expect(records()).toHaveLength(0);
+    await s.flush();
+    expect(records()).toHaveLength(100);
+    await s.close();
+  });
+});
+
+/** Reads a dotted suricata-verify path ("dns.answers[0].rdata", "http.request_headers.__len"). */
+function getPath(obj: unknown, p: string): unknown {
+  let cur: unknown = obj;
+  for (const part of p.split('.')) {
+    if (cur === undefined || cur === null) return undefined;
+    if (part === '__len') return Array.isArray(cur) ? cur.length : undefined;
+    const m = /^([^[]+)((?:\[\d+\])*)$/.exec(part);
+    if (!m) return undefined;
+    cur = (cur as Record<string, unknown>)[m[1]];
+    for (const idx of m[2].match(/\d+/g) ?? []) cur = Array.isArray(cur) ? cur[Number(idx)] : undefined;
+  }
+  return cur;
+}
+
+/** Runs a corpus capture through the decoder into an EVE sink and returns the records. */
+async function eveOfPcap(rel: string): Promise<EveRecord[]> {
+  const s = sink({}, { pcapCount: true });
+  const pkt = new Packet();
+  const reasm = new Reassembler();
+  let n = 0;
+  await openFile(path.join(CORPUS, rel)).run((raw) => {
+    decodePacket(raw, ++n, pkt, reasm);
+    s.onPacket(pkt);
+  });
+  await s.close();
+  return records();
+}
+
+interface Check {
+  filter?: { count: number; match: Record<string, unknown> };
+}
+
+/**
+ * Every suricata-verify filter on `eventType` must match the same number of NetGuard records.
+ * `ignore` lists keys NetGuard does not write (said why at the call).
+ */
+function checkOracle(recs: EveRecord[], oracle: string, eventType: string, ignore: string[]): number {
+  const doc = parseYaml(readFileSync(path.join(CORPUS, oracle), 'utf8')) as { checks: Check[] };
+  let checked = 0;
+  for (const c of doc.checks) {
+    if (!c.filter || c.filter.match.event_type !== eventType) continue;
+    const match = Object.entries(c.filter.match).filter(([k]) => !ignore.includes(k));
+    const hits = recs.filter((r) => match.every(([k, v]) => getPath(r, k) === v));
+    expect(hits.length, `${oracle}: ${JSON.stringify(c.filter.match)}`).toBe(c.filter.count);
+    checked++;
+  }
+  return checked;
+}
+
+describe('EVE dns and http records against suricata-verify oracles', () => {
+  it('dns/bug-1158: every request and response record matches Suricata 8 (dns version 3)', async () => {
+    const recs = await eveOfPcap('suricata-verify/dns/bug-1158/input.pcap');
+    expect(recs.length).toBeGreaterThan(100);
+    // tx_id is Suricata's per-flow transaction counter, which NetGuard does not keep.
+    const checked = checkOracle(recs, 'suricata-verify/_oracles/dns/bug-1158/test.yaml', 'dns', ['dns.tx_id']);
+    expect(checked).toBeGreaterThan(100);
+    const resp = recs.find((r) => (r.dns as { type?: string }).type === 'response') as EveRecord;
+    expect(Object.keys(resp.dns as object)).toEqual(expect.arrayContaining(['version', 'type', 'id', 'flags', 'qr', 'rd', 'ra', 'rcode', 'queries', 'answers', 'grouped']));
+    expect(resp.timestamp).toMatch(SCHEMA_TIMESTAMP);
+  });
+
+  it('http-all-headers: one record per transaction with all request and response headers', async () => {
+    const recs = await eveOfPcap('suricata-verify/http-all-headers/input.pcap');
+    checkOracle(recs, 'suricata-verify/_oracles/http-all-headers/test.yaml', 'http', []);
+    const [h] = recs.filter((r) => r.event_type === 'http');
+    const http = h.http as Record<string, unknown>;
+    expect(http.hostname).toBe('www.ethereal.com');
+    expect(http.http_method).toBe('GET');
+    expect(http.protocol).toBe('HTTP/1.1');
+    expect(http.status).toBe(200);
+    expect(typeof http.url).toBe('string');
+    expect(h.app_proto).toBe('http');
+    expect(h.proto).toBe('TCP');
+    expect(h.dest_port).toBe(80);
+  });
+
+  it('http-ipv6: the bracketed IPv6 Host is logged whole, as Suricata does', async () => {
+    const recs = await eveOfPcap('suricata-verify/http-ipv6/input.pcap');
+    const n = checkOracle(recs, 'suricata-verify/_oracles/http-ipv6/test.yaml', 'http', []);
+    expect(n).toBe(1);
+  });
+
+  it('writes no dns or http records when those are turned off', async () => {
+    const s = sink({ dns: false, http: false });
+    const pkt = new Packet();
+    let n = 0;
+    await openFile(path.join(CORPUS, 'suricata-verify/http-all-headers/input.pcap')).run((raw) => {
+      decodePacket(raw, ++n, pkt, null);
+      s.onPacket(pkt);
+    });
+    await s.close();
+    expect(records()).toEqual([]);
+  });
+});
+
