@@ -1,0 +1,263 @@
+// The dashboard: header, the five panels laid out for the terminal's size, overlays and the keys.
+// It renders what the engine publishes (EngineControl.snapshot(), polled at refreshHz) and never
+// reaches into detectors.
+import path from 'node:path';
+import React, { useCallback, useRef, useState } from 'react';
+import { Box, useApp, useInput, type Key } from 'ink';
+import type { EngineControl, RuleView, Snapshot, StatsView } from '../engine/types.js';
+import { AlertsPanel } from './AlertsPanel.js';
+import { ConnectionsPanel } from './ConnectionsPanel.js';
+import { Footer, type StatusMessage } from './Footer.js';
+import { Header } from './Header.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { PacketFeed } from './PacketFeed.js';
+import { RulesOverlay } from './RulesOverlay.js';
+import { StatsPanel } from './StatsPanel.js';
+import { TalkersPanel } from './TalkersPanel.js';
+import { nextFilter, type ProtoFilter } from './filter.js';
+import { fmtInt } from './format.js';
+import { computeLayout, GAP, type PanelId } from './layout.js';
+import { useNewAlertsWhilePaused } from './use-alert-count.js';
+import { useSnapshot } from './use-snapshot.js';
+import { useTerminalSize } from './use-terminal-size.js';
+
+export interface DashboardProps {
+  control: EngineControl;
+  /** Snapshot polls (and redraws) per second: display.refresh_rate. */
+  refreshHz: number;
+  /** Packets shown in the feed at most: display.packet_history_size. */
+  historySize: number;
+  title?: string;
+  /** Where `e` writes; relative paths resolve against the working directory. Default capture.pcap. */
+  exportPath?: string;
+  /** Called once when the user quits (q or Ctrl+C), before the app unmounts. */
+  onQuit?: () => void;
+}
+
+type Overlay = 'none' | 'help' | 'rules';
+
+const EMPTY_STATS: StatsView = {
+  packets: 0,
+  bytes: 0,
+  pps: 0,
+  bps: 0,
+  rateHistory: [],
+  protocols: {},
+  decodeErrors: 0,
+  drops: null,
+  startedAt: 0,
+  now: 0,
+  source: '',
+  filter: '',
+  live: false,
+  baseline: null,
+};
+
+const EMPTY: Snapshot = {
+  ts: 0,
+  stats: EMPTY_STATS,
+  alerts: [],
+  alertCounts: { LOW: 0, WARNING: 0, HIGH: 0, CRITICAL: 0 },
+  connections: [],
+  topByBytes: [],
+  topByPackets: [],
+  packets: [],
+  rules: [],
+};
+
+export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard', exportPath = 'capture.pcap', onQuit }: DashboardProps): React.JSX.Element {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  const [paused, setPaused] = useState(false);
+  const [filter, setFilter] = useState<ProtoFilter>('ALL');
+  const [overlay, setOverlayState] = useState<Overlay>('none');
+  // Keys can arrive several in one read (fast typing, tmux send-keys, a busy event loop), and each must
+  // see the overlay the previous one opened, so the current overlay is also kept in a ref.
+  const overlayRef = useRef<Overlay>('none');
+  const setOverlay = useCallback((o: Overlay) => {
+    overlayRef.current = o;
+    setOverlayState(o);
+  }, []);
+  const [message, setMessage] = useState<StatusMessage | null>(null);
+  const [ruleIndex, setRuleIndexState] = useState(0);
+  const ruleIndexRef = useRef(0);
+  const setRuleIndex = useCallback((f: (i: number) => number) => {
+    ruleIndexRef.current = f(ruleIndexRef.current);
+    setRuleIndexState(ruleIndexRef.current);
+  }, []);
+  const [rules, setRulesState] = useState(() => EMPTY.rules);
+  const rulesRef = useRef(EMPTY.rules);
+  const setRules = useCallback((r: RuleView[]) => {
+    rulesRef.current = r;
+    setRulesState(r);
+  }, []);
+  const quitting = useRef(false);
+  const exporting = useRef(false);
+
+  const { snapshot, error, refresh, replace } = useSnapshot(control, refreshHz, paused);
+  const newWhilePaused = useNewAlertsWhilePaused(control, paused);
+  const snap = snapshot ?? EMPTY;
+
+  /** Rules come straight from the engine, also while paused, so toggles show their real state. */
+  const loadRules = useCallback(() => {
+    try {
+      const r = control.snapshot().rules;
+      setRules(r);
+      return r;
+    } catch {
+      return null;
+    }
+  }, [control]);
+
+  const doExport = useCallback(() => {
+    if (exporting.current) return;
+    exporting.current = true;
+    const target = path.resolve(exportPath);
+    setMessage({ text: `Exporting to ${target}…`, kind: 'info' });
+    control
+      .exportPcap(target)
+      .then(
+        (r) => setMessage({ text: `Exported ${fmtInt(r.count)} packet${r.count === 1 ? '' : 's'} to ${r.path}`, kind: 'ok' }),
+        (e: unknown) => setMessage({ text: `Export failed: ${(e as Error).message ?? String(e)}`, kind: 'error' }),
+      )
+      .finally(() => {
+        exporting.current = false;
+      });
+  }, [control, exportPath]);
+
+  const toggleSelected = useCallback(() => {
+    const rule = rulesRef.current[ruleIndexRef.current];
+    if (!rule) return;
+    const state = control.toggleRule(rule.name);
+    if (state === null) setMessage({ text: `No rule named "${rule.name}"`, kind: 'error' });
+    else setMessage({ text: `Rule "${rule.name}" ${state ? 'enabled' : 'disabled'}`, kind: 'ok' });
+    loadRules();
+  }, [control, loadRules]);
+
+  const reload = useCallback(() => {
+    let r: { ok: boolean; message: string };
+    try {
+      r = control.reloadRules();
+    } catch (e) {
+      r = { ok: false, message: (e as Error).message };
+    }
+    setMessage({ text: `Reload: ${r.message}`, kind: r.ok ? 'ok' : 'error' });
+    const next = loadRules();
+    if (next) setRuleIndex((i) => Math.min(i, Math.max(0, next.length - 1)));
+  }, [control, loadRules]);
+
+  const onKey = (input: string, key: Key): void => {
+    if (quitting.current) return;
+    const overlay = overlayRef.current;
+    if (input === 'q' || (key.ctrl && input === 'c')) {
+      quitting.current = true;
+      onQuit?.();
+      exit();
+      return;
+    }
+    if (overlay === 'rules') {
+      if (key.upArrow || input === 'k') setRuleIndex((i) => Math.max(0, i - 1));
+      else if (key.downArrow || input === 'j') setRuleIndex((i) => Math.min(Math.max(0, rulesRef.current.length - 1), i + 1));
+      else if (input === ' ' || key.return) toggleSelected();
+      else if (input === 'R' || input === 'l') reload();
+      else if (key.escape || input === 'r') setOverlay('none');
+      else if (input === '?') setOverlay('help');
+      return;
+    }
+    if (overlay === 'help' && (key.escape || input === '?')) {
+      setOverlay('none');
+      return;
+    }
+    switch (input) {
+      case 'p':
+        setPaused((p) => !p);
+        break;
+      case 'f':
+        setFilter((f) => nextFilter(f));
+        break;
+      case 'e':
+        doExport();
+        break;
+      case 'c': {
+        control.clearAlerts();
+        // A frozen display drops the cleared alerts too; a live one takes a fresh snapshot.
+        const fresh = paused ? null : refresh();
+        if (!fresh) replace({ ...snap, alerts: [], alertCounts: { LOW: 0, WARNING: 0, HIGH: 0, CRITICAL: 0 } });
+        setMessage({ text: 'Alerts cleared', kind: 'ok' });
+        break;
+      }
+      case '?':
+        setOverlay('help');
+        break;
+      case 'r':
+        loadRules();
+        setOverlay('rules');
+        break;
+      case 'R':
+      case 'l':
+        reload();
+        break;
+      default:
+        break;
+    }
+  };
+
+  useInput((input, key) => {
+    // Plain characters typed faster than they are read come in one string: handle them one by one.
+    if (input.length > 1 && !key.ctrl && !key.meta && !input.includes('\x1b')) {
+      for (const ch of input) onKey(ch, key);
+    } else {
+      onKey(input, key);
+    }
+  });
+
+  const lay = computeLayout(columns, rows);
+  const body = lay.height - 2;
+  const footer: StatusMessage | null = message ?? (error ? { text: `Snapshot failed: ${error}`, kind: 'error' } : null);
+
+  let main: React.ReactNode;
+  if (overlay === 'help') {
+    main = <HelpOverlay width={lay.width} height={body} exportPath={path.resolve(exportPath)} />;
+  } else if (overlay === 'rules') {
+    main = <RulesOverlay rules={rules} selected={Math.min(ruleIndex, Math.max(0, rules.length - 1))} width={lay.width} height={body} />;
+  } else {
+    const panel = (id: PanelId, width: number, height: number): React.ReactNode => {
+      switch (id) {
+        case 'stats':
+          return <StatsPanel key={id} stats={snap.stats} width={width} height={height} />;
+        case 'alerts':
+          return <AlertsPanel key={id} alerts={snap.alerts} counts={snap.alertCounts} width={width} height={height} />;
+        case 'connections':
+          return <ConnectionsPanel key={id} connections={snap.connections} filter={filter} now={snap.ts} width={width} height={height} />;
+        case 'talkers':
+          return <TalkersPanel key={id} byBytes={snap.topByBytes} byPackets={snap.topByPackets} width={width} height={height} />;
+        case 'feed':
+          return <PacketFeed key={id} packets={snap.packets} filter={filter} historySize={historySize} width={width} height={height} />;
+      }
+    };
+    main = lay.rows.map((row) => (
+      <Box key={row.panels.map((p) => p.id).join('+')} flexDirection="row" height={row.height} gap={GAP} flexShrink={0}>
+        {row.panels.map((p) => panel(p.id, p.width, row.height))}
+      </Box>
+    ));
+  }
+
+  return (
+    <Box flexDirection="column" width={lay.width} height={lay.height} overflow="hidden">
+      <Header
+        title={title}
+        source={snap.stats.source}
+        live={snap.stats.live}
+        paused={paused}
+        newWhilePaused={newWhilePaused}
+        filter={filter}
+        ts={snap.ts}
+        width={lay.width}
+      />
+      <Box flexDirection="column" height={body} overflow="hidden">
+        {main}
+      </Box>
+      <Footer message={footer} width={lay.width} />
+    </Box>
+  );
+}

@@ -1,0 +1,50 @@
+// The header line: title, capture source, PAUSED, the protocol filter and the snapshot's clock.
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { ProtoFilter } from './filter.js';
+import { fmtClock, safe } from './format.js';
+
+export interface HeaderProps {
+  title: string;
+  source: string;
+  live: boolean;
+  paused: boolean;
+  /** Alerts raised since the display was paused. */
+  newWhilePaused: number;
+  filter: ProtoFilter;
+  ts: number;
+  width: number;
+}
+
+export function Header({ title, source, live, paused, newWhilePaused, filter, ts, width }: HeaderProps): React.JSX.Element {
+  return (
+    <Box width={width} height={1} flexDirection="row">
+      <Box flexGrow={1} flexShrink={1} overflow="hidden">
+        <Text wrap="truncate-end">
+          <Text inverse bold color="cyan">
+            {` ${safe(title)} `}
+          </Text>
+          <Text> {live ? 'live' : 'file'} </Text>
+          <Text bold>{safe(source) || '-'}</Text>
+          <Text dimColor> │ </Text>
+          <Text>Filter: </Text>
+          <Text bold color={filter === 'ALL' ? undefined : 'yellow'}>
+            {filter}
+          </Text>
+          {paused ? (
+            <>
+              <Text> </Text>
+              <Text inverse bold color="yellow">
+                {' PAUSED '}
+              </Text>
+              {newWhilePaused > 0 ? <Text color="yellow"> +{newWhilePaused} alerts</Text> : null}
+            </>
+          ) : null}
+        </Text>
+      </Box>
+      <Box flexShrink={0}>
+        <Text bold> {fmtClock(ts)}</Text>
+      </Box>
+    </Box>
+  );
+}

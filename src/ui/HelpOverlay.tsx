@@ -1,0 +1,37 @@
+// The help overlay (`?`): every key the dashboard understands.
+import React from 'react';
+import { Box, Text } from 'ink';
+import { Line, Panel } from './Panel.js';
+
+export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
+  ['p', 'pause / resume the display (capture and detection go on)'],
+  ['f', 'cycle the protocol filter ALL → TCP → UDP → ICMP (feed and connections)'],
+  ['e', 'export the packets held to capture.pcap'],
+  ['r', 'custom rules: ↑/↓ select, space/enter toggle, R or l reload rules.yaml'],
+  ['c', 'clear the alerts list'],
+  ['?', 'this help'],
+  ['esc', 'close an overlay'],
+  ['q', 'quit (Ctrl+C too)'],
+];
+
+export function HelpOverlay({ width, height, exportPath }: { width: number; height: number; exportPath: string }): React.JSX.Element {
+  return (
+    <Panel title="Help" note="? or esc to close" width={width} height={height} color="yellow">
+      {KEY_HELP.map(([k, d]) => (
+        <Line key={k}>
+          <Text bold color="yellow">
+            {'  '}
+            {k.padEnd(5)}
+          </Text>
+          <Text>{k === 'e' ? `export the packets held to ${exportPath}` : d}</Text>
+        </Line>
+      ))}
+      <Box height={1} />
+      <Line dim>
+        {'  '}Panels: Statistics, Alerts (newest first, by severity colour), Active connections, Top talkers, Live packet
+        feed.
+      </Line>
+      <Line dim>{'  '}Severity colours: CRITICAL red tag, HIGH red, WARNING yellow, LOW cyan.</Line>
+    </Panel>
+  );
+}
