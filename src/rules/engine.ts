@@ -144,6 +144,14 @@ export class RuleEngineCore implements Detector {
         errors.push(`${prefix([])}: each rule is a mapping with name, condition, threshold, window, severity`);
         return;
       }
+      if (typeof item.name === 'string') {
+        const dup = seen.get(item.name);
+        if (dup !== undefined) {
+          errors.push(`${prefix(['name'])}: duplicate rule name (rule ${dup + 1} has it too)`);
+          return;
+        }
+        seen.set(item.name, i);
+      }
       const parsed = ruleEntrySchema.safeParse(item);
       if (!parsed.success) {
         for (const iss of parsed.error.issues) {
@@ -170,12 +178,6 @@ export class RuleEngineCore implements Detector {
         return;
       }
       const entry = parsed.data;
-      const dup = seen.get(entry.name);
-      if (dup !== undefined) {
-        errors.push(`${prefix(['name'])}: duplicate rule name (rule ${dup + 1} has it too)`);
-        return;
-      }
-      seen.set(entry.name, i);
       let pred: Predicate;
       try {
         pred = compileCondition(entry.condition);

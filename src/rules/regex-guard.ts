@@ -29,6 +29,7 @@ export function checkRegex(pattern: string): RegexProblem | null {
   if (pattern.length > MAX_PATTERN_LENGTH) return { message: `regular expression is longer than ${MAX_PATTERN_LENGTH} characters`, index: 0 };
   const stack: Group[] = [{ start: -1, hasQuantifier: false, hasAlternation: false }];
   let inClass = false;
+  let classStart = 0;
   // The group that just closed (if the next token is a quantifier, it applies to this group).
   let lastClosed: Group | null = null;
   for (let i = 0; i < pattern.length; i++) {
@@ -47,6 +48,7 @@ export function checkRegex(pattern: string): RegexProblem | null {
     }
     if (c === '[') {
       inClass = true;
+      classStart = i;
       lastClosed = null;
       continue;
     }
@@ -102,7 +104,7 @@ export function checkRegex(pattern: string): RegexProblem | null {
     }
     lastClosed = null;
   }
-  if (inClass) return { message: "unterminated character class '['", index: pattern.length - 1 };
+  if (inClass) return { message: "unterminated character class '['", index: classStart };
   if (stack.length > 1) return { message: "unterminated group '('", index: stack[stack.length - 1].start };
   return null;
 }

@@ -1,0 +1,179 @@
+// RuleEngine: thresholds per track key within a window, CUSTOM_RULE detections, toggle (persisted into
+// rules.yaml with comments kept), reload, and a failed reload under traffic keeping the running rules.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Detection } from '../../src/alert/types.js';
+import { RuleEngine, RuleEngineCore, MAX_KEYS_PER_RULE } from '../../src/rules/index.js';
+import { ROOT } from '../helpers/netguard.js';
+import { pkt } from './packets.js';
+
+const SSH = `# my rules (this comment must survive a toggle)
+rules:
+  - name: "SSH Brute"   # inline comment
+    description: "ssh"
+    condition: "tcp.dst_port == 22 and tcp.flags.syn and not tcp.flags.ack"
+    threshold: 3
+    window: 10
+    severity: HIGH
+    enabled: true
+`;
+
+function engine(text = SSH): { e: RuleEngineCore; got: Detection[] } {
+  const got: Detection[] = [];
+  const e = new RuleEngineCore((d) => got.push(d));
+  const r = e.load(text, 'rules.yaml');
+  expect(r.errors).toEqual([]);
+  return { e, got };
+}
+
+describe('thresholds and windows', () => {
+  it('raises once at the threshold within the window, per source', () => {
+    const { e, got } = engine();
+    const t0 = 1_700_000_000_000;
+    e.onPacket(pkt({ src: '10.0.0.1', dport: 22 }), t0);
+    e.onPacket(pkt({ src: '10.0.0.1', dport: 22 }), t0 + 1000);
+    expect(got).toHaveLength(0);
+    e.onPacket(pkt({ src: '10.0.0.9', dport: 22 }), t0 + 1500); // another source: its own count
+    e.onPacket(pkt({ src: '10.0.0.1', dport: 80 }), t0 + 1600); // not matching
+    expect(got).toHaveLength(0);
+    e.onPacket(pkt({ src: '10.0.0.1', dport: 22 }), t0 + 2000);
+    expect(got).toHaveLength(1);
+    const d = got[0];
+    expect(d.type).toBe('CUSTOM_RULE');
+    expect(d.severity).toBe('HIGH');
+    expect(d.details.rule).toBe('SSH Brute');
+    expect(d.details.count).toBe(3);
+    expect(d.src_ip).toBe('10.0.0.1');
+    expect(d.dst_port).toBe(22);
+    expect(d.proto).toBe('TCP');
+    expect(d.ts).toBe(t0 + 2000);
+    expect(d.message).toBe('Rule "SSH Brute": 3 matching packets in 10s from 10.0.0.1');
+    // More matches in the same window do not raise again.
+    e.onPacket(pkt({ src: '10.0.0.1', dport: 22 }), t0 + 3000);
+    expect(got).toHaveLength(1);
+    expect(e.list()[0].matches).toBe(5);
+  });
+
+  it('matches spread wider than the window do not add up', () => {
+    const { e, got } = engine();
+    const t0 = 1_700_000_000_000;
+    for (let i = 0; i < 6; i++) e.onPacket(pkt({ dport: 22 }), t0 + i * 6000);
+    expect(got).toHaveLength(0);
+  });
+
+  it('a new window raises again', () => {
+    const { e, got } = engine();
+    const t0 = 1_700_000_000_000;
+    for (let i = 0; i < 3; i++) e.onPacket(pkt({ dport: 22 }), t0 + i);
+    for (let i = 0; i < 3; i++) e.onPacket(pkt({ dport: 22 }), t0 + 20_000 + i);
+    expect(got).toHaveLength(2);
+  });
+
+  it('track: dst counts per destination, track: pair per pair', () => {
+    const dst = engine(SSH.replace('    enabled: true', '    track: dst'));
+    for (let i = 1; i <= 3; i++) dst.e.onPacket(pkt({ src: `10.0.0.${i}`, dst: '10.9.9.9', dport: 22 }), 1000 + i);
+    expect(dst.got).toHaveLength(1);
+    expect(dst.got[0].message).toContain('to 10.9.9.9');
+    const pair = engine(SSH.replace('    enabled: true', '    track: pair'));
+    for (let i = 1; i <= 3; i++) pair.e.onPacket(pkt({ src: `10.0.0.${i}`, dst: '10.9.9.9', dport: 22 }), 1000 + i);
+    expect(pair.got).toHaveLength(0);
+    for (let i = 1; i <= 3; i++) pair.e.onPacket(pkt({ src: '10.0.0.1', dst: '10.9.9.9', dport: 22 }), 2000 + i);
+    expect(pair.got).toHaveLength(1);
+    expect(pair.got[0].key).toBe('SSH Brute|10.0.0.1>10.9.9.9');
+  });
+
+  it('state stays bounded under a spoofed-source flood', () => {
+    const { e } = engine(SSH.replace('threshold: 3', 'threshold: 100'));
+    for (let i = 0; i < MAX_KEYS_PER_RULE * 2; i++) e.onPacket(pkt({ src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dport: 22 }), 1000);
+    expect(e.status().trackedKeys).toBeLessThanOrEqual(MAX_KEYS_PER_RULE);
+    e.onTick(1000 + 11_000);
+    expect(e.status().trackedKeys).toBe(0);
+  });
+});
+
+describe('toggle and reload', () => {
+  function tempRules(text = SSH): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rules-'));
+    const f = path.join(dir, 'rules.yaml');
+    writeFileSync(f, text);
+    return f;
+  }
+
+  it('toggle flips, stops matching, and is written to rules.yaml keeping comments', () => {
+    const f = tempRules();
+    const got: Detection[] = [];
+    const e = new RuleEngine((d) => got.push(d));
+    expect(e.loadFile(f).ok).toBe(true);
+    expect(e.toggle('SSH Brute')).toBe(false);
+    for (let i = 0; i < 5; i++) e.onPacket(pkt({ dport: 22 }), 1000 + i);
+    expect(got).toHaveLength(0);
+    const text = readFileSync(f, 'utf8');
+    expect(text).toContain('# my rules (this comment must survive a toggle)');
+    expect(text).toContain('# inline comment');
+    expect(text).toMatch(/enabled: false/);
+    // A restart (a new engine on the same file) sees the rule disabled.
+    const e2 = new RuleEngine(() => undefined);
+    e2.loadFile(f);
+    expect(e2.list()[0].enabled).toBe(false);
+    expect(e.toggle('ssh brute')).toBe(true); // case-insensitive fallback
+    expect(readFileSync(f, 'utf8')).toMatch(/enabled: true/);
+    expect(e.toggle('no such rule')).toBeNull();
+  });
+
+  it('reload picks up changes; a reload with errors under traffic keeps the running rules', () => {
+    const f = tempRules();
+    const got: Detection[] = [];
+    const e = new RuleEngine((d) => got.push(d));
+    e.loadFile(f);
+    let t = 1_000_000;
+    const burst = (n: number, dport = 22): void => {
+      for (let i = 0; i < n; i++) e.onPacket(pkt({ src: `10.1.0.${(t / 7) & 255}`, dport }), (t += 1));
+    };
+    burst(50);
+    // Break the file mid-traffic: the reload fails, says where, and the rules keep working.
+    writeFileSync(f, SSH.replace('tcp.dst_port == 22', 'tcp.dst_port == 22 andd tcp'));
+    const r = e.reload();
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/keeping the 1 running rules/);
+    expect(r.message).toMatch(/rules\.yaml:5:\d+: rule "SSH Brute": expected 'and', 'or' or the end of the condition, found 'andd'/);
+    const before = got.length;
+    t += 60_000;
+    burst(5);
+    expect(got.length).toBe(before + 1);
+    expect(e.list()[0].condition).toBe('tcp.dst_port == 22 and tcp.flags.syn and not tcp.flags.ack');
+    // Fix it with a different port: the reload takes effect.
+    writeFileSync(f, SSH.replace('tcp.dst_port == 22', 'tcp.dst_port == 2222'));
+    expect(e.reload()).toEqual({ ok: true, message: `reloaded 1 rules from ${f} (1 enabled)` });
+    t += 60_000;
+    burst(5, 22);
+    expect(got.length).toBe(before + 1);
+    burst(5, 2222);
+    expect(got.length).toBe(before + 2);
+  });
+
+  it('a missing rules file is an error naming it', () => {
+    const e = new RuleEngine(() => undefined);
+    expect(e.loadFile('/nonexistent/rules.yaml').errors).toEqual(['/nonexistent/rules.yaml: rules file not found']);
+    expect(e.reload().ok).toBe(false);
+  });
+});
+
+describe('the shipped rules.yaml', () => {
+  it('loads without errors and its SSH rule fires on 10 SYNs to port 22', () => {
+    const got: Detection[] = [];
+    const e = new RuleEngine((d) => got.push(d));
+    const r = e.load(readFileSync(path.join(ROOT, 'rules.yaml'), 'utf8'), 'rules.yaml');
+    expect(r.errors).toEqual([]);
+    expect(r.rules).toBeGreaterThanOrEqual(8);
+    for (let i = 0; i < 10; i++) e.onPacket(pkt({ src: '198.51.100.7', dport: 22, flags: 0x02 }), 5000 + i * 100);
+    expect(got.map((d) => d.details.rule)).toContain('SSH Bruteforce Detection');
+    e.onPacket(pkt({ proto: 'udp', dport: 53, qname: 'login.example.xyz' }), 9000);
+    expect(got.map((d) => d.details.rule)).toContain('DNS Query to Suspicious TLD');
+    e.onPacket(pkt({ dport: 80, flags: 0x18, http: { method: 'GET', uri: '/phpmyadmin/index.php' } }), 9100);
+    expect(got.map((d) => d.details.rule)).toContain('HTTP Admin Path');
+    e.onPacket(pkt({ src: '198.51.100.8', dport: 5901 }), 9200);
+    expect(got.map((d) => d.details.rule)).toContain('External Access to Private Service');
+  });
+});
