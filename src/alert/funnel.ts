@@ -1,0 +1,239 @@
+// The alert funnel (Zeek's notice framework, base/frameworks/notice/main.zeek): every detection passes
+// here to become an alert: whitelist policy, aggregation of an episode into one alert, suppression of
+// repeats keyed by type and identifier and expiring by packet time, severity escalation, then fan-out
+// to every sink.
+//
+// - One episode, one alert: a detection with the same type and key as an open alert, within that
+//   type's suppression interval of the alert's last detection (or the detection's holdMs, when a
+//   detector asks for a longer episode such as a slow scan), is folded in: count + 1, last_seen, the
+//   newest message, details merged (arrays united, other values replaced by the newer), and sinks get
+//   onUpdate. Nothing new is printed or notified for a repeat.
+// - A higher severity than the open alert's is a new alert (onAlert), which then carries the episode.
+//   A lower one is folded into the open alert, which keeps its severity.
+// - Whitelisted sources raise no alerts at all, except BLACKLISTED_IP (the lists' own business).
+// - Bounded: open episodes are capped and expire by packet time; the recent list keeps maxAlerts.
+// No I/O, no clock: time is the detection's packet time.
+import type { Settings } from '../config/schema.js';
+import type { Alert, AlertSink, AlertType, Detection, Details, Severity } from './types.js';
+
+export interface FunnelOptions {
+  /** Suppression interval per type, ms of packet time. */
+  suppressionMs: (type: AlertType) => number;
+  isWhitelisted?: (ip: string) => boolean;
+  /** Alerts kept for recent() (newest first). Default 1000. */
+  maxAlerts?: number;
+  /** Open episodes held for aggregation. Default 10000; the oldest is closed when full. */
+  maxOpen?: number;
+  /** Prefix of alert ids ("<prefix>-<seq>"); default: the first detection's packet time in ms. */
+  idPrefix?: string;
+}
+
+export interface FunnelSummary {
+  /** Alerts raised (not detections: a folded repeat does not count). */
+  total: number;
+  byType: Record<string, number>;
+  bySeverity: Record<string, number>;
+  bySource: Record<string, number>;
+}
+
+interface Episode {
+  alert: Alert;
+  lastTs: number;
+  /** ms after lastTs that the episode stays open. */
+  holdMs: number;
+}
+
+/** Most distinct sources counted in summary().bySource; more go to "other". */
+const MAX_SOURCES = 10_000;
+/** Items kept in a merged array in details. */
+const MAX_MERGED = 200;
+const RANK: Record<Severity, number> = { LOW: 0, WARNING: 1, HIGH: 2, CRITICAL: 3 };
+
+/** The suppression function from settings: alerts.suppression_interval, with alerts.suppression overrides. */
+export function suppressionFromSettings(settings: Settings): (type: AlertType) => number {
+  const per = settings.alerts.suppression as Record<string, number>;
+  const base = settings.alerts.suppression_interval;
+  return (type) => 1000 * (per[type] ?? base);
+}
+
+function mergeDetails(into: Details, from: Details): Details {
+  const out: Details = { ...into };
+  for (const [k, v] of Object.entries(from)) {
+    if (v === undefined) continue;
+    const old = out[k];
+    if (Array.isArray(old) && Array.isArray(v)) {
+      const seen = new Set<unknown>(old.map((x) => (typeof x === 'object' ? JSON.stringify(x) : x)));
+      const merged = old.slice(0, MAX_MERGED);
+      for (const x of v) {
+        if (merged.length >= MAX_MERGED) break;
+        const id = typeof x === 'object' ? JSON.stringify(x) : x;
+        if (!seen.has(id)) {
+          seen.add(id);
+          merged.push(x);
+        }
+      }
+      if (merged.every((x) => typeof x === 'number')) (merged as number[]).sort((a, b) => a - b);
+      out[k] = merged;
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+export class AlertFunnel {
+  private readonly opts: FunnelOptions;
+  private readonly maxAlerts: number;
+  private readonly maxOpen: number;
+  private readonly open = new Map<string, Episode>();
+  private readonly sinks: AlertSink[] = [];
+  /** Newest last; trimmed to maxAlerts. */
+  private list: Alert[] = [];
+  private seq = 0;
+  private prefix: string | undefined;
+  private lastExpire = 0;
+  private sum: FunnelSummary = { total: 0, byType: {}, bySeverity: {}, bySource: {} };
+  /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
+  folded = 0;
+  whitelisted = 0;
+  sinkErrors = 0;
+
+  constructor(opts: FunnelOptions) {
+    this.opts = opts;
+    this.maxAlerts = opts.maxAlerts ?? 1000;
+    this.maxOpen = opts.maxOpen ?? 10_000;
+    this.prefix = opts.idPrefix;
+  }
+
+  addSink(s: AlertSink): void {
+    this.sinks.push(s);
+  }
+
+  /** Turns a detection into a new alert or folds it into the open one; null when policy dropped it. */
+  raise(d: Detection): Alert | null {
+    if (d.type !== 'BLACKLISTED_IP' && d.src_ip && this.opts.isWhitelisted?.(d.src_ip)) {
+      this.whitelisted++;
+      return null;
+    }
+    const now = d.ts;
+    if (now - this.lastExpire >= 1000) this.expire(now);
+    const key = `${d.type}|${d.key}`;
+    const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
+    const ep = this.open.get(key);
+    if (ep && now - ep.lastTs <= ep.holdMs && RANK[d.severity] <= RANK[ep.alert.severity]) {
+      const a = ep.alert;
+      a.count++;
+      a.last_seen = new Date(Math.max(now, ep.lastTs)).toISOString();
+      a.message = d.message;
+      a.details = mergeDetails(a.details, d.details);
+      if (a.dst_ip === undefined && d.dst_ip !== undefined) a.dst_ip = d.dst_ip;
+      if (a.dst_port === undefined && d.dst_port !== undefined) a.dst_port = d.dst_port;
+      if (a.src_port === undefined && d.src_port !== undefined) a.src_port = d.src_port;
+      ep.lastTs = Math.max(now, ep.lastTs);
+      ep.holdMs = Math.max(ep.holdMs, hold);
+      this.folded++;
+      this.emit(a, false);
+      return a;
+    }
+    // New episode, or an escalation (which carries the episode's evidence forward).
+    const alert = this.newAlert(d, ep && now - ep.lastTs <= ep.holdMs ? ep.alert : undefined);
+    this.open.delete(key);
+    if (this.open.size >= this.maxOpen) {
+      const oldest = this.open.keys().next();
+      if (!oldest.done) this.open.delete(oldest.value);
+    }
+    this.open.set(key, { alert, lastTs: now, holdMs: hold });
+    this.list.push(alert);
+    if (this.list.length > this.maxAlerts * 2) this.list = this.list.slice(-this.maxAlerts);
+    this.count(alert);
+    this.emit(alert, true);
+    return alert;
+  }
+
+  private newAlert(d: Detection, escalatedFrom: Alert | undefined): Alert {
+    if (this.prefix === undefined) this.prefix = String(Math.floor(d.ts));
+    const ts = new Date(d.ts).toISOString();
+    const details = escalatedFrom ? mergeDetails(escalatedFrom.details, d.details) : { ...d.details };
+    if (escalatedFrom) details.escalated_from = escalatedFrom.severity;
+    const a: Alert = {
+      id: `${this.prefix}-${++this.seq}`,
+      timestamp: ts,
+      type: d.type,
+      severity: d.severity,
+      message: d.message,
+      details,
+      count: 1,
+      last_seen: ts,
+    };
+    if (d.src_ip !== undefined) a.src_ip = d.src_ip;
+    if (d.dst_ip !== undefined) a.dst_ip = d.dst_ip;
+    if (d.src_port !== undefined) a.src_port = d.src_port;
+    if (d.dst_port !== undefined) a.dst_port = d.dst_port;
+    if (d.proto !== undefined) a.proto = d.proto;
+    return a;
+  }
+
+  private count(a: Alert): void {
+    const s = this.sum;
+    s.total++;
+    s.byType[a.type] = (s.byType[a.type] ?? 0) + 1;
+    s.bySeverity[a.severity] = (s.bySeverity[a.severity] ?? 0) + 1;
+    if (a.src_ip !== undefined) {
+      if (s.bySource[a.src_ip] !== undefined || Object.keys(s.bySource).length < MAX_SOURCES) {
+        s.bySource[a.src_ip] = (s.bySource[a.src_ip] ?? 0) + 1;
+      } else {
+        s.bySource.other = (s.bySource.other ?? 0) + 1;
+      }
+    }
+  }
+
+  private emit(a: Alert, isNew: boolean): void {
+    if (this.sinks.length === 0) return;
+    // Sinks get a copy: the funnel keeps updating its own alert object as the episode grows.
+    const copy: Alert = { ...a, details: { ...a.details } };
+    for (const s of this.sinks) {
+      try {
+        if (isNew) s.onAlert?.(copy);
+        else s.onUpdate?.(copy);
+      } catch {
+        // A broken sink must not stop detection or the other sinks.
+        this.sinkErrors++;
+      }
+    }
+  }
+
+  /** Alerts newest first (at most n; default all kept). Updated in place as their episodes grow. */
+  recent(n?: number): Alert[] {
+    const len = Math.min(this.list.length, this.maxAlerts);
+    const k = Math.max(0, Math.min(n ?? len, len));
+    const out: Alert[] = new Array(k);
+    for (let i = 0; i < k; i++) out[i] = this.list[this.list.length - 1 - i];
+    return out;
+  }
+
+  /** Counts since the start (or the last clear()). The returned records are live: read, don't modify. */
+  summary(): FunnelSummary {
+    return this.sum;
+  }
+
+  clear(): void {
+    this.list = [];
+    this.open.clear();
+    this.sum = { total: 0, byType: {}, bySeverity: {}, bySource: {} };
+  }
+
+  /** Closes episodes whose suppression interval has passed (packet time). */
+  onTick(now: number): void {
+    this.expire(now);
+  }
+
+  private expire(now: number): void {
+    this.lastExpire = now;
+    for (const [k, ep] of this.open) if (now - ep.lastTs > ep.holdMs) this.open.delete(k);
+  }
+
+  /** Open episodes (for tests, the bench and status views). */
+  openEpisodes(): number {
+    return this.open.size;
+  }
+}

@@ -1,0 +1,117 @@
+// ConnectionFloodDetector: too many new TCP connections from one source in a short window (an HTTP
+// hammering client, `ab`, a brute-forcer opening connection after connection).
+//
+// Knobs (settings.yaml, `thresholds`):
+//   connection_flood          50   completed connections one source opens within the window
+//   connection_flood_window   10   seconds of the sliding window
+//
+// A connection counts when its three-way handshake completes (RFC 793: SYN, SYN/ACK, then the
+// initiator's ACK). Attempts that never complete are the SYN flood and scan detectors' business, so a
+// spoofed SYN flood or an nmap scan of closed ports does not also raise this. One alert per source
+// and episode (WARNING), its evidence updated at most once a second. State is capped and expires.
+import type { Settings } from '../config/schema.js';
+import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
+import type { Detector, Raise } from './types.js';
+import { BoundedMap, WindowCounter, iso, ipText, thresholds } from './util.js';
+
+const MAX_PENDING = 65536;
+const MAX_SOURCES = 8192;
+const UPDATE_MS = 1000;
+
+interface SourceState {
+  ip: string;
+  counter: WindowCounter;
+  ports: Map<number, number>;
+  targets: Set<string | number>;
+  total: number;
+  first: number;
+  last: number;
+  raised: boolean;
+  lastRaise: number;
+}
+
+export function createConnectionFloodDetector(settings: Settings, raise: Raise): Detector {
+  const t = thresholds(settings);
+  const windowMs = t.connection_flood_window * 1000;
+  /** Initiator 4-tuple -> 1 after its SYN, 2 after the SYN/ACK. */
+  const pending = new BoundedMap<string, { stage: number; ts: number }>(MAX_PENDING);
+  const sources = new BoundedMap<IpAddr, SourceState>(MAX_SOURCES);
+  let lastSweep = 0;
+
+  const established = (src: IpAddr, dst: IpAddr, dport: number, now: number): void => {
+    let s = sources.get(src);
+    if (s && s.raised && now - s.last > windowMs) {
+      sources.delete(src); // the previous episode is over
+      s = undefined;
+    }
+    if (!s) {
+      s = { ip: ipText(src), counter: new WindowCounter(windowMs, 10), ports: new Map(), targets: new Set(), total: 0, first: now, last: now, raised: false, lastRaise: 0 };
+      sources.set(src, s);
+    }
+    s.counter.add(now);
+    s.total++;
+    s.last = now;
+    if (s.ports.size < 32 || s.ports.has(dport)) s.ports.set(dport, (s.ports.get(dport) ?? 0) + 1);
+    if (s.targets.size < 256) s.targets.add(dst);
+    const n = s.counter.total(now);
+    if ((!s.raised && n >= t.connection_flood) || (s.raised && now - s.lastRaise >= UPDATE_MS)) {
+      s.raised = true;
+      s.lastRaise = now;
+      const ports = Array.from(s.ports.entries()).sort((a, b) => b[1] - a[1]).slice(0, 10).map(([p]) => p);
+      const single = s.targets.size === 1 ? ipText(dst) : undefined;
+      raise({
+        type: 'CONNECTION_FLOOD',
+        severity: 'WARNING',
+        message: `Connection flood from ${s.ip}: ${n} connections in ${t.connection_flood_window}s`,
+        ts: now,
+        key: s.ip,
+        src_ip: s.ip,
+        dst_ip: single,
+        dst_port: ports.length === 1 ? ports[0] : undefined,
+        proto: 'TCP',
+        details: {
+          connections_in_window: n,
+          connections: s.total,
+          threshold: t.connection_flood,
+          window_s: t.connection_flood_window,
+          ports,
+          targets: s.targets.size,
+          first_seen: iso(s.first),
+          last_seen: iso(now),
+        },
+      });
+    }
+  };
+
+  const expire = (now: number): void => {
+    lastSweep = now;
+    pending.sweep((v) => now - v.ts > 30_000);
+    sources.sweep((s) => now - s.last > windowMs);
+  };
+
+  return {
+    name: 'connection-flood',
+    onPacket(p: Packet, now: number): void {
+      if (!(p.layers & LAYER_TCP)) return;
+      const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
+      if (f === TCP_SYN) {
+        pending.set(`${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`, { stage: 1, ts: now });
+      } else if (f === (TCP_SYN | TCP_ACK)) {
+        const v = pending.get(`${p.ipDst}|${p.dstPort}|${p.ipSrc}|${p.srcPort}`);
+        if (v) v.stage = 2;
+      } else if ((f & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK && pending.size > 0) {
+        const k = `${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`;
+        const v = pending.get(k);
+        if (v) {
+          pending.delete(k);
+          if (v.stage === 2) established(p.ipSrc, p.ipDst, p.dstPort, now);
+        }
+      }
+      if (now - lastSweep >= 5000) expire(now);
+    },
+    onTick: expire,
+    status() {
+      return { sources: sources.size, pendingHandshakes: pending.size };
+    },
+  };
+}

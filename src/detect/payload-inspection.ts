@@ -1,0 +1,327 @@
+// PayloadInspector: SQL injection and directory traversal in HTTP requests (RFC 9112 request line,
+// header fields and body), after URL decoding, double encoding and overlong UTF-8 included
+// (RFC 3986 §2.1 percent-encoding, RFC 3629 §10 on overlong forms), case-insensitively.
+//
+// No thresholds: one matching request raises SQL_INJECTION or DIRECTORY_TRAVERSAL (HIGH); more from the
+// same source fold into that alert (count, last request). What matches:
+//   SQL_INJECTION        UNION [ALL] SELECT; quote-breaking tautologies (' OR 1=1, ' OR 'a'='a,
+//                        %' or '0'='0); a quote followed by a comment (admin'--, ' #, '/*); stacked
+//                        queries (; DROP TABLE, ; EXEC, ; SELECT ...); time-based functions (SLEEP(,
+//                        BENCHMARK(, WAITFOR DELAY, PG_SLEEP(, DBMS_LOCK.SLEEP); schema probing
+//                        (information_schema, @@version, LOAD_FILE(, INTO OUTFILE, xp_cmdshell,
+//                        EXTRACTVALUE(); ' ORDER BY n; a parameter that is a SELECT ... FROM.
+//                        Comments used as spaces (UNION/**/SELECT, /*!50000UNION*/) are removed first.
+//   DIRECTORY_TRAVERSAL  a ../ or ..\ segment (in any encoding: %2e%2e%2f, %252e%252e%252f, ..%c0%af,
+//                        %u002e) in the URI; two or more levels in a header or body (a lone "../"
+//                        is ordinary text there); sensitive targets anywhere (/etc/passwd,
+//                        /etc/shadow, win.ini, boot.ini, system32, /proc/self/, .ssh/id_rsa).
+// A lone quote, "1=1" without a quote break, or SQL words in prose never match, so ordinary URLs such as
+// /FindPackagesById()?id='AzureAD' stay quiet. Requests are taken from the decoder's HTTP layer, or
+// parsed here from a TCP payload that starts with a request line (any port, or a SYN with TCP Fast
+// Open data); a body that continues in later segments is inspected too (bounded).
+import type { Settings } from '../config/schema.js';
+import { escapeText } from '../decode/addr.js';
+import { LAYER_TCP, TCP_RST, type Packet } from '../decode/packet.js';
+import type { AlertType } from '../alert/types.js';
+import type { Detector, Raise } from './types.js';
+import { BoundedMap, ipText } from './util.js';
+
+/** Bytes of a body (per packet) that are inspected. */
+const MAX_BODY = 16384;
+const MAX_CONTINUATIONS = 4096;
+
+// ---------------------------------------------------------------------------------------------------
+// Decoding
+
+const HEX = (c: number): number =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+
+/** One round of percent-decoding (and %uXXXX, and '+' as space), never throwing on bad escapes. */
+export function percentDecode(s: string): string {
+  if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 43) {
+      out += ' ';
+      continue;
+    }
+    if (c === 37 && i + 2 < s.length) {
+      const a = HEX(s.charCodeAt(i + 1));
+      const b = HEX(s.charCodeAt(i + 2));
+      if (a >= 0 && b >= 0) {
+        out += String.fromCharCode(a * 16 + b);
+        i += 2;
+        continue;
+      }
+      const u = s.charCodeAt(i + 1);
+      if ((u === 117 || u === 85) && i + 5 < s.length) {
+        const h = [2, 3, 4, 5].map((k) => HEX(s.charCodeAt(i + k)));
+        if (h.every((x) => x >= 0)) {
+          const cp = h[0] * 4096 + h[1] * 256 + h[2] * 16 + h[3];
+          // IIS %u encoding; the fullwidth and division-slash look-alikes count as the ASCII ones.
+          out += cp === 0x2215 || cp === 0xff0f ? '/' : cp === 0x2216 || cp === 0xff3c ? '\\' : cp === 0xff0e ? '.' : String.fromCharCode(cp);
+          i += 5;
+          continue;
+        }
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+/** Overlong UTF-8 forms of '.', '/' and '\' (as Latin-1 byte strings after decoding). */
+const OVERLONG = /\xc0\xae|\xe0\x80\xae|\xc0\xaf|\xe0\x80\xaf|\xc1\x9c|\xc1\x1c|\xc0\x5c/g;
+const overlongChar = (m: string): string => (m.endsWith('\xae') ? '.' : m.endsWith('\xaf') ? '/' : '\\');
+
+/** Decodes until stable (at most 3 rounds: double and triple encoding) and lowercases. */
+export function normalize(raw: string): string {
+  let s = raw;
+  for (let round = 0; round < 3; round++) {
+    const d = percentDecode(s).replace(OVERLONG, overlongChar);
+    if (d === s) break;
+    s = d;
+  }
+  return s.toLowerCase();
+}
+
+/** SQL comments used as whitespace are removed, runs of whitespace collapsed. */
+function sqlForm(s: string): string {
+  return s
+    .replace(/\/\*![0-9]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\*\//g, ' ')
+    .replace(/[\s\x00]+/g, ' ');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Patterns
+
+interface Pattern {
+  name: string;
+  re: RegExp;
+}
+
+const Q = `['"\`]`;
+const SQLI: Pattern[] = [
+  { name: 'union select', re: /\bunion\b\s*(?:all\s+|distinct\s+)?\(?\s*select\b/ },
+  {
+    name: 'quote tautology',
+    re: new RegExp(`${Q}\\s*\\)*\\s*(?:or|and|xor|\\|\\||&&)\\s*\\(*\\s*${Q}?[\\w.]*${Q}?\\s*(?:=|<>|!=|<=>|>|<|\\blike\\b|\\bis\\b|\\bin\\s*\\()`),
+  },
+  { name: 'quote boolean', re: new RegExp(`${Q}\\s*\\)*\\s*(?:or|and)\\s+(?:true|false|not\\s)`) },
+  { name: 'numeric tautology', re: /\b(?:or|and)\s+(\d+)\s*(?:=|like)\s*\1\b/ },
+  { name: 'quote comment', re: new RegExp(`${Q}\\s*\\)*\\s*(?:--(?:\\s|$|[-+])|#(?:\\s|$)|/\\*|;\\s*--)`) },
+  { name: 'quote order by', re: new RegExp(`${Q}\\s*\\)*\\s*(?:order|group)\\s+by\\s+\\d`) },
+  {
+    name: 'stacked query',
+    re: /;\s*(?:drop\s+(?:table|database)|insert\s+into|update\s+\S+\s+set\b|delete\s+from|select\s+[\w*@(]|exec(?:ute)?\s+\w|declare\s+@|shutdown\b|create\s+(?:table|user|database|procedure)|alter\s+(?:table|user)|truncate\s+table)/,
+  },
+  {
+    name: 'time-based',
+    re: /\b(?:sleep|pg_sleep)\s*\(\s*\d|\bbenchmark\s*\(\s*\d+\s*,|\bwaitfor\s+delay\s*['"\d]|\bdbms_(?:pipe\.receive_message|lock\.sleep)\s*\(/,
+  },
+  {
+    name: 'schema probing',
+    re: /\binformation_schema\b|@@version\b|\b(?:load_file|extractvalue|updatexml)\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|\bsysobjects\b|\bmysql\.user\b/,
+  },
+  { name: 'select from', re: /(?:^|[=&?'"();])\s*select\s+[\w*,\s@().'"`]{1,120}?\s+from\s+[\w.`[]/ },
+];
+
+const TRAVERSAL_URI: Pattern = { name: 'dot-dot segment', re: /(?:^|[/\\=?&:;,'"])\.\.(?:[/\\]|;\/|$)/ };
+const TRAVERSAL_DEEP: Pattern = { name: 'dot-dot segments', re: /\.\.[/\\]+(?:[^/\\]{0,40}[/\\]+)?\.\.[/\\]/ };
+const SENSITIVE: Pattern = {
+  name: 'sensitive file',
+  re: /(?:^|[/\\=:])etc[/\\]+(?:passwd|shadow|master\.passwd|gshadow)\b|\b(?:win|boot|system)\.ini\b|[/\\]windows[/\\]+system32\b|[/\\]proc[/\\]+self[/\\]|\.ssh[/\\]+(?:id_rsa|id_dsa|id_ed25519|authorized_keys)\b|[/\\]etc[/\\]+hosts\b(?=.*\.\.)|\.\.[/\\].*[/\\]etc[/\\]+hosts\b/,
+};
+
+export interface PayloadFinding {
+  type: AlertType;
+  pattern: string;
+  /** "uri", "header:<name>" or "body" */
+  where: string;
+  /** The decoded text around the match (escaped, short). */
+  excerpt: string;
+}
+
+function excerpt(s: string, m: RegExpExecArray): string {
+  const from = Math.max(0, m.index - 20);
+  return escapeText(s.slice(from, m.index + m[0].length + 40)).slice(0, 120);
+}
+
+/** Checks one piece of a request. `uri` pieces allow a single ../; headers and bodies need two. */
+export function inspectText(raw: string, where: string, out: PayloadFinding[]): void {
+  if (raw.length === 0) return;
+  const n = normalize(raw);
+  const sql = sqlForm(n);
+  if (!out.some((f) => f.type === 'SQL_INJECTION')) {
+    for (const p of SQLI) {
+      const m = p.re.exec(sql);
+      if (m) {
+        out.push({ type: 'SQL_INJECTION', pattern: p.name, where, excerpt: excerpt(sql, m) });
+        break;
+      }
+    }
+  }
+  if (!out.some((f) => f.type === 'DIRECTORY_TRAVERSAL')) {
+    for (const p of [where === 'uri' ? TRAVERSAL_URI : TRAVERSAL_DEEP, SENSITIVE]) {
+      const m = p.re.exec(n);
+      if (m) {
+        out.push({ type: 'DIRECTORY_TRAVERSAL', pattern: p.name, where, excerpt: excerpt(n, m) });
+        break;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Requests
+
+export interface RequestParts {
+  method: string;
+  uri: string;
+  headers: Array<[string, string]>;
+  body: string;
+  /** Body bytes announced but not in this packet. */
+  remaining: number;
+}
+
+const METHOD_RE = /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|TRACE|CONNECT|PROPFIND) (\S+) HTTP\/\d/;
+
+function latin1(b: Uint8Array, off: number, len: number): string {
+  let s = '';
+  const end = Math.min(b.length, off + len);
+  for (let i = off; i < end; i += 8192) {
+    s += String.fromCharCode(...b.subarray(i, Math.min(end, i + 8192)));
+  }
+  return s;
+}
+
+/** Parses a request from raw TCP payload text (when the decoder did not). */
+export function parseRequest(text: string): RequestParts | null {
+  const m = METHOD_RE.exec(text.slice(0, 8300));
+  if (!m) return null;
+  const headEnd = text.indexOf('\r\n\r\n');
+  const head = headEnd >= 0 ? text.slice(0, headEnd) : text;
+  const lines = head.split(/\r?\n/);
+  const headers: Array<[string, string]> = [];
+  let clen = 0;
+  for (let i = 1; i < lines.length && i < 200; i++) {
+    const c = lines[i].indexOf(':');
+    if (c <= 0) continue;
+    const name = lines[i].slice(0, c).trim();
+    const value = lines[i].slice(c + 1).trim();
+    headers.push([name, value]);
+    if (name.toLowerCase() === 'content-length') clen = Number(value) || 0;
+  }
+  const body = headEnd >= 0 ? text.slice(headEnd + 4, headEnd + 4 + MAX_BODY) : '';
+  return { method: m[1], uri: m[2], headers, body, remaining: Math.max(0, clen - (headEnd >= 0 ? text.length - headEnd - 4 : 0)) };
+}
+
+export function inspectRequest(r: RequestParts): PayloadFinding[] {
+  const out: PayloadFinding[] = [];
+  inspectText(r.uri, 'uri', out);
+  for (const [name, value] of r.headers) {
+    const lname = name.toLowerCase();
+    // Host is an address; Content-Length and friends are numbers. Everything else a client controls.
+    if (lname === 'host' || lname === 'content-length' || lname === 'connection' || lname === 'accept-encoding') continue;
+    inspectText(value, `header:${name}`, out);
+    if (out.length >= 2) break;
+  }
+  if (out.length < 2 && r.body) inspectText(r.body, 'body', out);
+  return out;
+}
+
+interface Continuation {
+  remaining: number;
+  ts: number;
+  method: string;
+  uri: string;
+}
+
+export function createPayloadInspector(_settings: Settings, raise: Raise): Detector {
+  const continuations = new BoundedMap<string, Continuation>(MAX_CONTINUATIONS);
+  let requests = 0;
+  let lastSweep = 0;
+
+  const report = (p: Packet, now: number, method: string, uri: string, host: string | null, f: PayloadFinding): void => {
+    const src = ipText(p.ipSrc);
+    const what = f.type === 'SQL_INJECTION' ? 'SQL injection' : 'Directory traversal';
+    const shownUri = escapeText(uri).slice(0, 256);
+    raise({
+      type: f.type,
+      severity: 'HIGH',
+      message: `${what} attempt from ${src}: ${method} ${shownUri.slice(0, 120)} (${f.pattern} in ${f.where})`,
+      ts: now,
+      key: src,
+      src_ip: src,
+      dst_ip: ipText(p.ipDst),
+      src_port: p.srcPort,
+      dst_port: p.dstPort,
+      proto: 'TCP',
+      details: {
+        method,
+        uri: shownUri,
+        host: host === null ? undefined : escapeText(host).slice(0, 128),
+        where: f.where,
+        pattern: f.pattern,
+        match: f.excerpt,
+        patterns: [f.pattern],
+      },
+    });
+  };
+
+  return {
+    name: 'payload',
+    onPacket(p: Packet, now: number): void {
+      if (!(p.layers & LAYER_TCP) || p.payloadLen === 0 || p.tcpFlags & TCP_RST) return;
+      const flowKey = `${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`;
+      const h = p.http;
+      let parts: RequestParts | null = null;
+      let host: string | null = null;
+      if (h && h.kind === 'request' && h.uri !== null) {
+        const bodyLen = Math.min(h.bodyLen, MAX_BODY);
+        parts = {
+          method: h.method ?? '',
+          uri: h.uri,
+          headers: h.headers,
+          body: bodyLen > 0 ? latin1(p.data, h.bodyOff, bodyLen) : '',
+          remaining: Math.max(0, (h.contentLength ?? 0) - h.bodyLen),
+        };
+        host = h.host;
+      } else if (!h) {
+        const b0 = p.data[p.payloadOff];
+        if (b0 >= 65 && b0 <= 90) {
+          // Starts with an upper-case letter: maybe a request line the decoder did not parse.
+          parts = parseRequest(latin1(p.data, p.payloadOff, Math.min(p.payloadLen, 8300 + MAX_BODY)));
+          if (parts) host = parts.headers.find(([n]) => n.toLowerCase() === 'host')?.[1] ?? null;
+        }
+        if (!parts && continuations.size > 0) {
+          const c = continuations.get(flowKey);
+          if (c) {
+            // More body of a request seen earlier on this connection.
+            const body = latin1(p.data, p.payloadOff, Math.min(p.payloadLen, MAX_BODY));
+            c.remaining -= p.payloadLen;
+            if (c.remaining <= 0) continuations.delete(flowKey);
+            const out: PayloadFinding[] = [];
+            inspectText(body, 'body', out);
+            for (const f of out) report(p, now, c.method, c.uri, null, f);
+          }
+        }
+      }
+      if (parts) {
+        requests++;
+        if (parts.remaining > 0) continuations.set(flowKey, { remaining: parts.remaining, ts: now, method: parts.method, uri: parts.uri });
+        for (const f of inspectRequest(parts)) report(p, now, parts.method, parts.uri, host, f);
+      }
+      if (now - lastSweep >= 30_000) {
+        lastSweep = now;
+        continuations.sweep((c) => now - c.ts > 60_000);
+      }
+    },
+    status() {
+      return { requests, continuations: continuations.size };
+    },
+  };
+}

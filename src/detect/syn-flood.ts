@@ -1,0 +1,205 @@
+// SYNFloodDetector: the rate of half-open TCP SYNs (RFC 4987), per destination host, so that a flood
+// from random spoofed sources (`hping3 --rand-source`) is caught, and per source, for one source
+// flooding many hosts.
+//
+// Knobs (settings.yaml, `thresholds`):
+//   syn_flood   100   half-open SYNs per second (a sliding one-second window)
+// Severity by the multiple of the threshold the rate reaches: WARNING from 1x, HIGH from 3x, CRITICAL
+// from 10x. The rate is estimated over the time the window's SYNs actually span (at least 100 ms), so
+// a flood running at 10x is CRITICAL from its first alert instead of climbing through three alerts.
+//
+// Half-open: a SYN whose handshake the initiator completes (its ACK to the SYN/ACK) is taken back out
+// of the window, so a crawler's many quick successful connections are no flood. A flood hits few
+// ports: SYNs spread over many ports (an nmap SYN scan, 1 SYN per port) are a scan, not a flood, so a
+// window only counts as flood-shaped when it averages at least 4 SYNs per destination port. The
+// alert is keyed by the victim (per-destination) or the flooder (per-source); a single-source flood
+// is reported once, by destination. State is capped and expires by packet time.
+import type { Settings } from '../config/schema.js';
+import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
+import type { Severity } from '../alert/types.js';
+import type { Detector, Raise } from './types.js';
+import { BoundedMap, WindowCounter, iso, ipText, thresholds } from './util.js';
+
+const WINDOW_MS = 1000;
+const MAX_DST = 4096;
+const MAX_SRC = 8192;
+const MAX_PENDING = 65536;
+/** Distinct sources (or destinations) remembered per flood, for the evidence. */
+const MAX_PEERS = 1024;
+const UPDATE_MS = 1000;
+/** A flood episode ends after this long below the threshold. */
+const QUIET_MS = 10_000;
+const SEVERITIES: Severity[] = ['WARNING', 'HIGH', 'CRITICAL'];
+
+interface FloodState {
+  ip: string;
+  counter: WindowCounter;
+  /** Tumbling one-second shape check: SYNs and distinct ports in the current second. */
+  tumbleStart: number;
+  tumbleSyns: number;
+  tumblePorts: Set<number>;
+  shapeOk: boolean;
+  peers: Set<string | number>;
+  ports: Map<number, number>;
+  total: number;
+  first: number;
+  lastAbove: number;
+  level: number;
+  peakRate: number;
+  lastRaise: number;
+  last: number;
+}
+
+export function createSynFloodDetector(settings: Settings, raise: Raise): Detector {
+  const thr = thresholds(settings).syn_flood;
+  const perDst = new BoundedMap<IpAddr, FloodState>(MAX_DST);
+  const perSrc = new BoundedMap<IpAddr, FloodState>(MAX_SRC);
+  /** Initiator 4-tuple -> SYN time, to take completed handshakes back out. */
+  const pending = new BoundedMap<string, number>(MAX_PENDING);
+  let lastSweep = 0;
+
+  const stateOf = (m: BoundedMap<IpAddr, FloodState>, ip: IpAddr, now: number): FloodState => {
+    let s = m.get(ip);
+    if (!s) {
+      s = {
+        ip: ipText(ip),
+        counter: new WindowCounter(WINDOW_MS, 10),
+        tumbleStart: now,
+        tumbleSyns: 0,
+        tumblePorts: new Set(),
+        shapeOk: false,
+        peers: new Set(),
+        ports: new Map(),
+        total: 0,
+        first: now,
+        lastAbove: 0,
+        level: -1,
+        peakRate: 0,
+        lastRaise: 0,
+        last: now,
+      };
+      m.set(ip, s);
+    }
+    return s;
+  };
+
+  const count = (s: FloodState, port: number, peer: IpAddr, now: number): void => {
+    if (now - s.tumbleStart >= WINDOW_MS) {
+      if (s.tumbleSyns >= 20) s.shapeOk = s.tumbleSyns >= 4 * s.tumblePorts.size;
+      s.tumbleStart = now;
+      s.tumbleSyns = 0;
+      s.tumblePorts.clear();
+    }
+    s.tumbleSyns++;
+    if (s.tumblePorts.size < 1024) s.tumblePorts.add(port);
+    s.counter.add(now);
+    s.last = now;
+    if (s.level >= 0 && now - s.lastAbove > QUIET_MS) {
+      // The previous episode is over.
+      s.level = -1;
+      s.total = 0;
+      s.peakRate = 0;
+      s.peers.clear();
+      s.ports.clear();
+      s.first = now;
+    }
+    if (s.level < 0 && s.total === 0) s.first = now;
+    s.total++;
+    if (s.peers.size < MAX_PEERS) s.peers.add(peer);
+    if (s.ports.size < 64 || s.ports.has(port)) s.ports.set(port, (s.ports.get(port) ?? 0) + 1);
+  };
+
+  const shape = (s: FloodState): boolean =>
+    s.tumbleSyns >= 20 ? s.tumbleSyns >= 4 * s.tumblePorts.size : s.shapeOk;
+
+  /** Returns true when this state is (still) flooding and was reported. */
+  const evaluate = (s: FloodState, byDst: boolean, now: number): boolean => {
+    const n = s.counter.total(now);
+    if (n < thr || !shape(s)) return false;
+    const span = Math.min(1, Math.max(0.1, (now - s.counter.oldest(now)) / 1000));
+    const rate = n / span;
+    const mult = rate / thr;
+    const level = mult >= 10 ? 2 : mult >= 3 ? 1 : 0;
+    s.lastAbove = now;
+    if (rate > s.peakRate) s.peakRate = rate;
+    if (level > s.level || now - s.lastRaise >= UPDATE_MS) {
+      if (level > s.level) s.level = level;
+      s.lastRaise = now;
+      report(s, byDst, n, rate, now);
+    }
+    return true;
+  };
+
+  const report = (s: FloodState, byDst: boolean, halfOpen: number, rate: number, now: number): void => {
+    const ports = Array.from(s.ports.entries())
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([p]) => p);
+    const single = s.peers.size === 1 ? ipText(s.peers.values().next().value as IpAddr) : undefined;
+    const severity = SEVERITIES[s.level];
+    raise({
+      type: 'SYN_FLOOD',
+      severity,
+      message: byDst
+        ? `SYN flood against ${s.ip}${ports.length === 1 ? `:${ports[0]}` : ''}: ${Math.round(rate)} half-open SYN/s from ${s.peers.size >= MAX_PEERS ? `${MAX_PEERS}+` : s.peers.size} source(s)`
+        : `SYN flood from ${s.ip}: ${Math.round(rate)} half-open SYN/s to ${s.peers.size} host(s)`,
+      ts: now,
+      key: byDst ? `dst:${s.ip}` : `src:${s.ip}`,
+      src_ip: byDst ? single : s.ip,
+      dst_ip: byDst ? s.ip : single,
+      dst_port: ports.length === 1 ? ports[0] : undefined,
+      proto: 'TCP',
+      details: {
+        rate: Math.round(rate),
+        peak_rate: Math.round(s.peakRate),
+        half_open_in_window: halfOpen,
+        threshold: thr,
+        multiple: Math.round((rate / thr) * 10) / 10,
+        syns: s.total,
+        [byDst ? 'sources' : 'targets']: s.peers.size,
+        spoofed_sources: byDst && s.peers.size > 1,
+        ports,
+        first_seen: iso(s.first),
+        last_seen: iso(now),
+      },
+    });
+  };
+
+  const expire = (now: number): void => {
+    lastSweep = now;
+    pending.sweep((at) => now - at > 30_000);
+    perDst.sweep((s) => now - s.last > 2 * QUIET_MS);
+    perSrc.sweep((s) => now - s.last > 2 * QUIET_MS);
+  };
+
+  return {
+    name: 'syn-flood',
+    onPacket(p: Packet, now: number): void {
+      if (!(p.layers & LAYER_TCP)) return;
+      const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
+      if (f === TCP_SYN) {
+        pending.set(`${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`, now);
+        const d = stateOf(perDst, p.ipDst, now);
+        count(d, p.dstPort, p.ipSrc, now);
+        const s = stateOf(perSrc, p.ipSrc, now);
+        count(s, p.dstPort, p.ipDst, now);
+        // By destination first: a single-source flood of one host is one alert, keyed by the victim.
+        if (!evaluate(d, true, now)) evaluate(s, false, now);
+      } else if (f === TCP_ACK && pending.size > 0) {
+        const k = `${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`;
+        const at = pending.get(k);
+        if (at !== undefined) {
+          // Handshake completed: not half-open.
+          pending.delete(k);
+          perDst.get(p.ipDst)?.counter.remove(now, at);
+          perSrc.get(p.ipSrc)?.counter.remove(now, at);
+        }
+      }
+      if (now - lastSweep >= 5000) expire(now);
+    },
+    onTick: expire,
+    status() {
+      return { destinations: perDst.size, sources: perSrc.size, pendingSyns: pending.size };
+    },
+  };
+}
