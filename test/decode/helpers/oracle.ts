@@ -1,6 +1,6 @@
 // The tshark oracle: runs tshark once per capture for a fixed field list and renders NetGuard's decode of
 // the same packets in tshark's -T fields conventions, so the two can be compared field by field.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { formatIp, formatMac, formatIpv4 } from '../../../src/decode/addr.js';
 import {
   LAYER_ARP, LAYER_ETH, LAYER_HTTP, LAYER_ICMP, LAYER_ICMPV6, LAYER_IPV4, LAYER_IPV6, LAYER_TCP, LAYER_UDP, type Packet,
@@ -31,18 +31,16 @@ export const TSHARK_PREFS = [
 ];
 
 /** Runs tshark on `file`; returns rows keyed by frame number, each a map of field to value ('' when absent). */
-export function runTshark(file: string): Map<number, Record<Field, string>> {
+export async function runTshark(file: string): Promise<Map<number, Record<Field, string>>> {
   const args = ['-r', file, '-n', ...TSHARK_PREFS, '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=,', '-e', 'frame.number'];
   for (const f of FIELDS) args.push('-e', f);
   // 802.1ad service tags are a separate tshark field; NetGuard lists every tag outermost first.
   args.push('-e', 'ieee8021ad.id');
-  let out: string;
-  try {
-    out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    // tshark exits non-zero on a file cut short at the end, after printing every packet it could read.
-    out = String((e as { stdout?: string }).stdout ?? '');
-  }
+  // tshark exits non-zero on a file cut short at the end, after printing every packet it could read,
+  // so its stdout is used either way.
+  const out = await new Promise<string>((resolve) => {
+    execFile('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }, (_err, stdout) => resolve(String(stdout ?? '')));
+  });
   const rows = new Map<number, Record<Field, string>>();
   for (const line of out.split('\n')) {
     if (line === '') continue;
