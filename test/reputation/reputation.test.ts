@@ -1,0 +1,198 @@
+// IP reputation: list matching (IPv4, IPv6, CIDR, comments), whitelist precedence, scores, promotion,
+// decay, the list detector's per-address aggregation, and persistence (restart, corrupt file, appends).
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Alert, Detection } from '../../src/alert/types.js';
+import { defaultSettings } from '../../src/config/index.js';
+import { parseIp } from '../../src/decode/addr.js';
+import { IpReputation, ReputationStore, createReputationDetector, createReputationSink, REPEAT_MS } from '../../src/reputation/index.js';
+import { pkt } from '../rules/packets.js';
+
+const ip = (s: string) => parseIp(s)!;
+const HOUR = 3_600_000;
+
+const BLACK = `# bad actors
+203.0.113.0/24   # documentation net
+198.51.100.7
+2001:db8:bad::/48
+2001:db8::dead
+not-an-address
+10.0.0.0/40
+`;
+
+describe('lists', () => {
+  it('match IPv4 and IPv6 addresses and CIDR blocks; comments and blank lines ignored; bad lines warned', () => {
+    const r = new IpReputation();
+    const w = r.loadLists({ blacklist: BLACK, whitelist: '198.51.100.0/24\n' }, { blacklist: 'blacklist.txt' });
+    expect(w).toEqual([
+      "blacklist.txt:6: 'not-an-address' is not an IPv4/IPv6 address or CIDR block; line ignored",
+      "blacklist.txt:7: '10.0.0.0/40' is not an IPv4/IPv6 address or CIDR block; line ignored",
+    ]);
+    expect(r.isBlacklisted(ip('203.0.113.200'))).toBe(true);
+    expect(r.isBlacklisted(ip('203.0.114.1'))).toBe(false);
+    expect(r.isBlacklisted(ip('2001:db8:bad:1::5'))).toBe(true);
+    expect(r.isBlacklisted(ip('2001:db8:bae::1'))).toBe(false);
+    expect(r.isBlacklisted(ip('2001:db8:0:0::dead'))).toBe(true); // same address, other spelling
+    // Whitelist wins over the blacklist.
+    expect(r.isBlacklisted(ip('198.51.100.7'))).toBe(false);
+    expect(r.isWhitelisted('198.51.100.7')).toBe(true);
+    expect(r.status('198.51.100.7').status).toBe('whitelisted');
+    expect(r.status('203.0.113.1')).toMatchObject({ status: 'blacklisted', reasons: ['listed in blacklist.txt (203.0.113.0/24)'] });
+    expect(r.isWhitelisted('garbage')).toBe(false);
+  });
+});
+
+function alert(type: Alert['type'], src: string, t: number): Alert {
+  const ts = new Date(t).toISOString();
+  return { id: `x-${t}`, timestamp: ts, last_seen: ts, type, severity: 'HIGH', message: 'm', src_ip: src, details: {}, count: 1 };
+}
+
+describe('scores', () => {
+  it('alerts add points per type; reaching the threshold promotes once to MALICIOUS_IP', () => {
+    const r = new IpReputation({ score_threshold: 50, decay_per_hour: 0, points: defaultSettings().ip_reputation.points });
+    const t = 1_700_000_000_000;
+    expect(r.onAlert(alert('SYN_SCAN', '10.0.0.5', t), t)).toBeNull(); // 10
+    expect(r.status('10.0.0.5')).toMatchObject({ score: 10, status: 'suspicious', reasons: ['SYN_SCAN (+10)'] });
+    expect(r.onAlert(alert('SYN_FLOOD', '10.0.0.5', t), t)).toBeNull(); // 30
+    const d = r.onAlert(alert('SQL_INJECTION', '10.0.0.5', t), t); // 55 >= 50
+    expect(d).toMatchObject({ type: 'MALICIOUS_IP', severity: 'HIGH', key: '10.0.0.5', details: { score: 55, threshold: 50 } });
+    expect(r.status('10.0.0.5').status).toBe('malicious');
+    expect(r.onAlert(alert('SYN_SCAN', '10.0.0.5', t), t)).toBeNull();
+  });
+
+  it('promotion returns the detection exactly when the threshold is crossed', () => {
+    const r = new IpReputation({ score_threshold: 30, decay_per_hour: 0 });
+    const t = 1_700_000_000_000;
+    expect(r.addScore('10.0.0.6', 20, 'A', t)).toBeNull();
+    const d = r.addScore('10.0.0.6', 15, 'B', t + 1) as Detection;
+    expect(d).toMatchObject({ type: 'MALICIOUS_IP', key: '10.0.0.6', src_ip: '10.0.0.6', ts: t + 1, details: { score: 35, threshold: 30, reasons: ['A (+20)', 'B (+15)'] } });
+    expect(r.addScore('10.0.0.6', 15, 'C', t + 2)).toBeNull(); // already malicious
+    expect(r.malicious().map((s) => s.ip)).toEqual(['10.0.0.6']);
+    expect(r.suspicious()).toEqual([]);
+  });
+
+  it('whitelisted sources, MALICIOUS_IP/BLACKLISTED_IP alerts and zero-point types are not scored', () => {
+    const r = new IpReputation({ decay_per_hour: 0, points: { default: 5, TRAFFIC_SURGE: 0 } });
+    r.loadLists({ whitelist: '10.0.0.0/8\n' });
+    const t = 1;
+    r.onAlert(alert('SYN_SCAN', '10.1.2.3', t), t);
+    r.onAlert(alert('MALICIOUS_IP', '192.0.2.1', t), t);
+    r.onAlert(alert('TRAFFIC_SURGE', '192.0.2.1', t), t);
+    expect(r.tracked).toBe(0);
+    r.onAlert(alert('NULL_SCAN', '192.0.2.1', t), t);
+    expect(r.status('192.0.2.1').score).toBe(5); // default
+  });
+
+  it('scores decay per hour; a decayed address is forgotten and can be promoted again', () => {
+    const r = new IpReputation({ score_threshold: 50, decay_per_hour: 10 });
+    const t = 1_700_000_000_000;
+    r.addScore('192.0.2.9', 60, 'X', t);
+    expect(r.status('192.0.2.9').status).toBe('malicious');
+    r.decay(t + 2 * HOUR);
+    expect(r.status('192.0.2.9')).toMatchObject({ score: 40, status: 'malicious' }); // promoted stays until it reaches 0
+    r.decay(t + 5.5 * HOUR);
+    expect(r.status('192.0.2.9')).toMatchObject({ score: 5, status: 'malicious' });
+    r.decay(t + 6 * HOUR);
+    expect(r.status('192.0.2.9')).toMatchObject({ score: 0, status: 'clean' });
+    expect(r.tracked).toBe(0);
+    expect(r.addScore('192.0.2.9', 55, 'again', t + 7 * HOUR)?.type).toBe('MALICIOUS_IP');
+    // Decay also applies lazily when points are added.
+    r.addScore('192.0.2.10', 20, 'a', t + 8 * HOUR);
+    r.addScore('192.0.2.10', 20, 'b', t + 9 * HOUR);
+    expect(r.status('192.0.2.10').score).toBe(30);
+  });
+
+  it('tracked addresses are capped', () => {
+    const r = new IpReputation({ max_tracked: 100, decay_per_hour: 0 });
+    for (let i = 0; i < 1000; i++) r.addScore(`10.0.${i >> 8}.${i & 255}`, 1, 'x', i);
+    expect(r.tracked).toBe(100);
+  });
+
+  it('the reputation sink scores alerts and raises the promotion', () => {
+    const r = new IpReputation({ score_threshold: 20, decay_per_hour: 0, points: { SYN_SCAN: 10 } });
+    const got: Detection[] = [];
+    const sink = createReputationSink(r, (d) => got.push(d));
+    sink.onAlert!(alert('SYN_SCAN', '192.0.2.4', 1000));
+    sink.onAlert!(alert('SYN_SCAN', '192.0.2.4', 2000));
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ type: 'MALICIOUS_IP', ts: 2000 });
+  });
+});
+
+describe('list detector', () => {
+  it('raises BLACKLISTED_IP from or to a listed address, aggregated per address', () => {
+    const r = new IpReputation();
+    r.loadLists({ blacklist: '203.0.113.0/24\n2001:db8:bad::/48\n', malicious: '192.0.2.66\n' });
+    const got: Detection[] = [];
+    const det = createReputationDetector(r, (d) => got.push(d));
+    const t = 1_700_000_000_000;
+    for (let i = 0; i < 100; i++) det.onPacket(pkt({ src: '203.0.113.5', dst: '10.0.0.1' }), t + i);
+    det.onPacket(pkt({ src: '10.0.0.1', dst: '203.0.113.5' }), t + 200);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ type: 'BLACKLISTED_IP', key: '203.0.113.5', src_ip: '203.0.113.5', details: { direction: 'src', entry: '203.0.113.0/24', packets: 1 } });
+    det.onPacket(pkt({ src: '10.0.0.1', dst: '203.0.113.5' }), t + REPEAT_MS + 1);
+    expect(got).toHaveLength(2);
+    expect(got[1].details).toMatchObject({ direction: 'dst', packets: 101 }); // 99 + 1 + this one since the first
+    det.onPacket(pkt({ src: '2001:db8::1', dst: '2001:db8:bad::99' }), t);
+    expect(got[2]).toMatchObject({ type: 'BLACKLISTED_IP', key: '2001:db8:bad::99' });
+    det.onPacket(pkt({ src: '192.0.2.66', dst: '10.0.0.1' }), t);
+    expect(got[3]).toMatchObject({ type: 'MALICIOUS_IP', key: '192.0.2.66' });
+    det.onPacket(pkt({ src: '10.0.0.1', dst: '10.0.0.2' }), t);
+    expect(got).toHaveLength(4);
+  });
+});
+
+describe('persistence', () => {
+  function cfg(dir: string) {
+    return { ...defaultSettings().ip_reputation, state_file: path.join(dir, 'state.json'), blacklist_file: path.join(dir, 'black.txt'), whitelist_file: path.join(dir, 'white.txt'), malicious_file: path.join(dir, 'mal.txt'), decay_per_hour: 0 };
+  }
+
+  it('scores survive a restart', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const a = new ReputationStore(cfg(dir));
+    expect(a.warnings).toEqual([]);
+    a.rep.addScore('10.0.0.7', 30, 'SYN_SCAN', 1000);
+    a.rep.addScore('2001:db8::7', 60, 'SYN_FLOOD', 1000);
+    await a.stop();
+    const b = new ReputationStore(cfg(dir));
+    expect(b.rep.status('10.0.0.7')).toMatchObject({ score: 30, status: 'suspicious', reasons: ['SYN_SCAN (+30)'] });
+    expect(b.rep.status('2001:db8::7').status).toBe('malicious');
+  });
+
+  it('a corrupt state file is moved aside with a warning, never silently lost', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const c = cfg(dir);
+    writeFileSync(c.state_file, '{"version":1,"entries":[{"ip":"10.0.0.1","sco');
+    const s = new ReputationStore(c);
+    expect(s.warnings).toHaveLength(1);
+    expect(s.warnings[0]).toMatch(new RegExp(`^${c.state_file}: corrupt reputation state \\(.*\\); moved to ${c.state_file}\\.corrupt-1, starting with empty scores$`));
+    expect(readFileSync(`${c.state_file}.corrupt-1`, 'utf8')).toContain('"sco');
+    expect(existsSync(c.state_file)).toBe(false);
+    writeFileSync(c.state_file, '[1,2,3]');
+    const s2 = new ReputationStore(c);
+    expect(s2.warnings[0]).toMatch(/moved to .*state\.json\.corrupt-2/);
+  });
+
+  it('menu additions append to the list files and take effect at once', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const c = cfg(dir);
+    writeFileSync(c.blacklist_file, '# mine\n192.0.2.1'); // no final newline
+    const s = new ReputationStore(c);
+    expect(s.add('blacklist', '203.0.113.0/24', 'added from the menu')).toEqual({ ok: true, message: `added 203.0.113.0/24 to ${c.blacklist_file}` });
+    expect(readFileSync(c.blacklist_file, 'utf8')).toBe('# mine\n192.0.2.1\n203.0.113.0/24  # added from the menu\n');
+    expect(s.rep.isBlacklisted(ip('203.0.113.9'))).toBe(true);
+    expect(s.add('whitelist', '2001:db8::/32').ok).toBe(true);
+    expect(s.rep.isWhitelisted('2001:db8::1')).toBe(true);
+    expect(s.add('malicious', '192.0.2.200').ok).toBe(true);
+    expect(readFileSync(c.malicious_file, 'utf8')).toBe('192.0.2.200\n');
+    expect(s.rep.status('192.0.2.200').status).toBe('malicious');
+    expect(s.add('blacklist', 'nonsense')).toEqual({ ok: false, message: "'nonsense' is not an IPv4/IPv6 address or CIDR block" });
+    // A restart reads them back.
+    const s2 = new ReputationStore(c);
+    expect(s2.rep.isBlacklisted(ip('203.0.113.9'))).toBe(true);
+    expect(s2.rep.status('192.0.2.200').status).toBe('malicious');
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
