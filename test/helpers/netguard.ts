@@ -1,11 +1,13 @@
 // Runs the NetGuard command line from source (node --import tsx src/main.ts), optionally inside a namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAIN = path.join(ROOT, 'src/main.ts');
 export const CORPUS = path.resolve(ROOT, '../shared/corpus');
+/** tsx's loader by absolute URL, so NetGuard can run from source in any working directory. */
+export const TSX_LOADER = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export interface RunOptions {
   /** Run inside this network namespace. */
@@ -26,7 +28,7 @@ export interface RunResult {
 
 /** The argv that starts NetGuard: [command, ...args]. */
 export function netguardArgv(args: string[], netns?: string): string[] {
-  const base = [process.execPath, '--import', 'tsx', MAIN, ...args];
+  const base = [process.execPath, '--import', TSX_LOADER, MAIN, ...args];
   return netns ? ['ip', 'netns', 'exec', netns, ...base] : base;
 }
 
