@@ -17,19 +17,16 @@ export interface HeaderProps {
 }
 
 export function Header({ title, source, live, paused, newWhilePaused, filter, ts, width }: HeaderProps): React.JSX.Element {
+  // What changes with the keys (PAUSED, the filter) comes first, so a narrow terminal cuts the source
+  // path rather than them; a title that already names the source does not repeat it.
+  const src = safe(source);
+  const showSource = src !== '' && !title.includes(source);
   return (
     <Box width={width} height={1} flexDirection="row">
       <Box flexGrow={1} flexShrink={1} overflow="hidden">
         <Text wrap="truncate-end">
           <Text inverse bold color="cyan">
             {` ${safe(title)} `}
-          </Text>
-          <Text> {live ? 'live' : 'file'} </Text>
-          <Text bold>{safe(source) || '-'}</Text>
-          <Text dimColor> │ </Text>
-          <Text>Filter: </Text>
-          <Text bold color={filter === 'ALL' ? undefined : 'yellow'}>
-            {filter}
           </Text>
           {paused ? (
             <>
@@ -40,6 +37,13 @@ export function Header({ title, source, live, paused, newWhilePaused, filter, ts
               {newWhilePaused > 0 ? <Text color="yellow"> +{newWhilePaused} alerts</Text> : null}
             </>
           ) : null}
+          <Text> Filter: </Text>
+          <Text bold color={filter === 'ALL' ? undefined : 'yellow'}>
+            {filter}
+          </Text>
+          <Text dimColor> │ </Text>
+          <Text>{live ? 'live' : 'file'}</Text>
+          {showSource ? <Text bold> {src}</Text> : null}
         </Text>
       </Box>
       <Box flexShrink={0}>

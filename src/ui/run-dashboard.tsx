@@ -54,8 +54,9 @@ export async function runDashboard(control: EngineControl, opts: DashboardOption
       exportPath={opts.exportPath ?? 'capture.pcap'}
       onQuit={opts.onQuit}
     />,
-    // Ctrl+C is a key like q here (the dashboard quits cleanly), not an abrupt exit.
-    { stdout, stdin, exitOnCtrlC: false, patchConsole: true },
+    // Ctrl+C is a key like q here (the dashboard quits cleanly), not an abrupt exit. Stray console
+    // output would tear the screen, so it is routed through Ink, when Ink owns the process's stdout.
+    { stdout, stdin, exitOnCtrlC: false, patchConsole: stdout === process.stdout },
   );
   try {
     await instance.waitUntilExit();
