@@ -1,0 +1,93 @@
+// The dashboard in a real terminal (tmux), replaying a capture: panels, p, f, e (read back by tshark) and q.
+import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CORPUS } from '../helpers/netguard.js';
+import { sh } from '../helpers/netns.js';
+import { netguardCommand, packetsShown, startTmux, type TmuxSession } from '../ui/tmux.js';
+
+const SYNSCAN = path.join(CORPUS, 'ndpi/synscan.pcap'); // nmap SYN scan, 2011 packets over 23 s
+let session: TmuxSession | null = null;
+let dir = '';
+
+afterEach(async () => {
+  await session?.kill();
+  session = null;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = '';
+});
+
+const header = (s: string): string => s.split('\n')[0];
+
+describe('--tui -r FILE in tmux', () => {
+  it('shows the five panels, and p, f, e and q do what they say', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
+    session = await startTmux('tuir', netguardCommand(['--tui', '-r', SYNSCAN], dir), 120, 40);
+    let s = await session.until((x) => packetsShown(x) === 2011 && x.includes('SYN_SCAN'), 'the whole file and a scan alert');
+
+    for (const t of ['─ Statistics', '─ Top talkers', '─ Alerts', '─ Active connections', '─ Live packet feed']) expect(s).toContain(t);
+    expect(header(s)).toContain('NetGuard');
+    expect(header(s)).toContain('Filter: ALL');
+    expect(header(s)).toMatch(/file.* \d\d:\d\d:\d\d$/);
+    expect(s).toContain('Proto TCP 2,011');
+    expect(s).toMatch(/SYN_SCAN.*172\.16\.0\.8 → 64\.13\.134\.52/);
+    expect(s).toMatch(/172\.16\.0\.8 +█+ +\d/); // a top talker with its bar
+    expect(s).toMatch(/TCP +172\.16\.0\.8:\d+ → 64\.13\.134\.52:22 ssh/); // a connection with its service
+    expect(s).toMatch(/\d\d:\d\d:\d\d\.\d{3} TCP +\S+ → \S+ +\d+ SYN/); // the feed
+    expect(s).toContain('─ Live packet feed 100/100');
+
+    await session.keys('p');
+    s = await session.until((x) => header(x).includes('PAUSED'), 'PAUSED');
+    await session.keys('p');
+    s = await session.until((x) => !header(x).includes('PAUSED'), 'resume');
+
+    await session.keys('f');
+    s = await session.until((x) => header(x).includes('Filter: TCP'), 'Filter: TCP');
+    expect(s).toContain('─ Live packet feed 100/100 TCP');
+    await session.keys('f');
+    s = await session.until((x) => header(x).includes('Filter: UDP'), 'Filter: UDP');
+    expect(s).toContain('No UDP packets among the last 100');
+    expect(s).toContain('No active UDP connections');
+    await session.keys('f', 'f');
+    s = await session.until((x) => header(x).includes('Filter: ALL'), 'Filter: ALL');
+
+    await session.keys('e');
+    const out = path.join(dir, 'capture.pcap');
+    s = await session.until((x) => x.includes('Exported'), 'the export confirmation');
+    expect(s).toContain(`Exported 100 packets to ${out}`);
+    expect(existsSync(out)).toBe(true);
+    const tshark = await sh('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.number', '-e', 'ip.src', '-e', 'tcp.flags.syn']);
+    expect(tshark.code, tshark.stderr).toBe(0);
+    const rows = tshark.stdout.trim().split('\n');
+    expect(rows).toHaveLength(100);
+    expect(rows.every((r) => /^\d+\t(172\.16\.0\.8|64\.13\.134\.52)\t(1|True)$/.test(r))).toBe(true);
+
+    await session.keys('q');
+    s = await session.until((x) => x.includes('NETGUARD-EXIT='), 'exit', 20_000);
+    expect(s).toContain('NETGUARD-EXIT=0');
+    // The alternate screen was left: the dashboard is gone from the terminal.
+    expect(s).not.toContain('─ Statistics');
+  });
+
+  it('? and r overlays open and close in a real terminal; --realtime replays at the recorded pace', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
+    session = await startTmux('tuirt', netguardCommand(['--tui', '-r', SYNSCAN, '--realtime'], dir), 100, 30);
+    let s = await session.until((x) => packetsShown(x) > 0, 'the first packets');
+    // The capture spans 23 seconds: a few seconds in, only part of it has been shown.
+    const first = packetsShown(s);
+    expect(first).toBeLessThan(2011);
+    await session.keys('?');
+    s = await session.until((x) => x.includes('─ Help'), 'help');
+    expect(s).toContain('cycle the protocol filter ALL → TCP → UDP → ICMP');
+    await session.keys('?');
+    await session.keys('r');
+    s = await session.until((x) => x.includes('─ Custom rules'), 'rules overlay');
+    await session.keys('Escape');
+    s = await session.until((x) => x.includes('─ Statistics'), 'panels again');
+    s = await session.until((x) => packetsShown(x) > first, 'more packets as time passes', 20_000);
+    await session.keys('q');
+    s = await session.until((x) => x.includes('NETGUARD-EXIT='), 'exit', 20_000);
+    expect(s).toContain('NETGUARD-EXIT=0');
+  });
+});

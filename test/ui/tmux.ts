@@ -1,0 +1,75 @@
+// Drives NetGuard's dashboard in a real terminal through tmux: start a session, type keys, read the screen.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { netguardArgv, ROOT } from '../helpers/netguard.js';
+
+const run = promisify(execFile);
+
+const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The shell command that starts NetGuard. `--import tsx` is resolved from the working directory, and
+ * the tests run in a temporary one (so that capture.pcap and the alert logs land there), so tsx's
+ * loader is named by its absolute URL. CI is unset because Ink draws nothing until exit when it
+ * believes it runs in CI. The exit status is printed afterwards, and the pane stays to show it.
+ */
+export function netguardCommand(args: string[], cwd: string, netns?: string): string {
+  const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+  const argv = netguardArgv(args, netns).map((a) => (a === 'tsx' ? loader : a));
+  return `cd ${quote(cwd)} && env -u CI -u CONTINUOUS_INTEGRATION ${argv.map(quote).join(' ')}; echo "NETGUARD-EXIT=$?"; sleep 600`;
+}
+
+export interface TmuxSession {
+  readonly name: string;
+  screen(): Promise<string>;
+  /** Sends keys as tmux send-keys names them ("p", "q", "Down", "Space"). */
+  keys(...keys: string[]): Promise<void>;
+  /** Polls the screen until `pred` holds; throws with the last screen on timeout. */
+  until(pred: (screen: string) => boolean, what: string, ms?: number): Promise<string>;
+  kill(): Promise<void>;
+}
+
+/** Starts `command` in a detached tmux session of its own server (socket), columns x rows big. */
+export async function startTmux(tag: string, command: string, columns = 120, rows = 40): Promise<TmuxSession> {
+  const socket = `netguard-${tag}-${process.pid}`;
+  const name = `ng${tag}`;
+  const tmux = (...a: string[]): Promise<{ stdout: string }> => run('tmux', ['-L', socket, ...a], { timeout: 10_000 });
+  await tmux('new-session', '-d', '-x', String(columns), '-y', String(rows), '-s', name, command);
+  const screen = async (): Promise<string> => (await tmux('capture-pane', '-p', '-t', name)).stdout;
+  return {
+    name,
+    screen,
+    keys: async (...keys: string[]) => {
+      for (const k of keys) {
+        await tmux('send-keys', '-t', name, k);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    },
+    until: async (pred, what, ms = 60_000) => {
+      const end = Date.now() + ms;
+      let last = '';
+      for (;;) {
+        try {
+          last = await screen();
+        } catch (e) {
+          throw new Error(`tmux session ended while waiting for ${what}: ${(e as Error).message}`);
+        }
+        if (pred(last)) return last;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${last}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    // Killing our own server ends the session and the NetGuard it started, and nothing else.
+    kill: async () => {
+      await tmux('kill-server').catch(() => undefined);
+    },
+  };
+}
+
+/** The number after "Packets " in the statistics panel, or -1. */
+export function packetsShown(screen: string): number {
+  const m = /Packets ([\d,]+)/.exec(screen);
+  return m ? Number(m[1].replace(/,/g, '')) : -1;
+}
