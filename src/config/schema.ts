@@ -205,6 +205,59 @@ export const settingsSchema = z
       })
       .passthrough()
       .prefault({}),
+    /** Alert history: every alert stored in one SQLite file (WAL), queried by `netguard alerts` and the web page. */
+    history: z
+      .object({
+        /** Store alerts in SQLite. */
+        enabled: z.boolean().default(true),
+        /** The SQLite database file. */
+        db_file: z.string().default('./netguard.db'),
+        /** Days an alert is kept (by its timestamp); 0 keeps alerts forever. */
+        retention_days: z.number().nonnegative().default(90),
+        /** Most alerts kept (oldest deleted beyond); 0 means no limit. */
+        max_rows: z.number().int().nonnegative().default(1_000_000),
+        /** Milliseconds between batched writes (one transaction each). */
+        flush_interval: z.number().int().positive().default(500),
+      })
+      .strict()
+      .prefault({}),
+    /** The live web dashboard (--web). */
+    web: z
+      .object({
+        /** Serve the web dashboard without --web. */
+        enabled: z.boolean().default(false),
+        /** Address to listen on; 127.0.0.1 keeps it on this machine (0.0.0.0 only when you mean all interfaces). */
+        host: z.string().default('127.0.0.1'),
+        port: port.default(8080),
+        /** Access token; empty: a random one is generated at start and printed. */
+        token: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
+    /** Active response (IPS mode, --block): temporary firewall drops for high-confidence attackers. */
+    response: z
+      .object({
+        /** Block without --block. */
+        enabled: z.boolean().default(false),
+        /** Log what would be blocked and change nothing (as --dry-run). */
+        dry_run: z.boolean().default(false),
+        /** Alert types that may block their source. */
+        types: z
+          .array(z.string())
+          .default(['SYN_FLOOD', 'SYN_SCAN', 'FIN_SCAN', 'XMAS_SCAN', 'NULL_SCAN', 'MAIMON_SCAN', 'CONNECTION_FLOOD', 'BLACKLISTED_IP', 'MALICIOUS_IP']),
+        /** Lowest severity of such an alert that blocks. */
+        min_severity: severity.default('HIGH'),
+        /** Seconds a block lasts (the kernel expires the nftables set element). */
+        block_seconds: z.number().int().positive().default(300),
+        /** Most addresses blocked at once; further alerts are logged, not blocked. */
+        max_blocks: z.number().int().positive().default(100),
+        /** Firewall backend: auto (nft, else iptables), nft or iptables. */
+        backend: z.enum(['auto', 'nft', 'iptables']).default('auto'),
+        /** Addresses or CIDRs never blocked, on top of the whitelist, own addresses, gateway and DNS servers. */
+        never_block: z.array(z.string()).default([]),
+      })
+      .strict()
+      .prefault({}),
   })
   .passthrough();
 
