@@ -170,6 +170,7 @@ export class AlertFunnel {
     if (d.src_port !== undefined) a.src_port = d.src_port;
     if (d.dst_port !== undefined) a.dst_port = d.dst_port;
     if (d.proto !== undefined) a.proto = d.proto;
+    if (d.community_id) a.community_id = d.community_id;
     return a;
   }
 

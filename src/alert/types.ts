@@ -58,6 +58,8 @@ export interface Detection {
    * type's suppression interval (a slow scan sends one probe every 5 minutes and is still one alert).
    */
   holdMs?: number;
+  /** Community ID v1 of the flow, when the detection is about one flow (the engine fills it in). */
+  community_id?: string;
 }
 
 /** An alert as every sink sees it. Field names are the on-disk (JSONL) names. */

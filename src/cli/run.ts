@@ -10,6 +10,9 @@ import { createSinks, flushAll } from '../alert/sinks/index.js';
 import type { Alert, AlertSink, AlertType } from '../alert/types.js';
 import { createDetectors } from '../detect/index.js';
 import { RuleEngine } from '../rules/index.js';
+import { createEnricher, readApiKey } from '../enrich/index.js';
+import { createEveSink, type EveSink } from '../alert/sinks/eve.js';
+import { createSyslogSink } from '../alert/sinks/syslog.js';
 import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
 import type { CliOptions } from './args.js';
 
@@ -78,7 +81,33 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     isWhitelisted: (ip: string) => reputation.rep.isWhitelisted(ip),
     maxAlerts: 10_000,
   });
-  const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode });
+  const debug = opts.debug ? (m: string) => process.stderr.write(`netguard: debug: ${m}\n`) : undefined;
+  const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
+  // Outputs for the rest of the stack (issue 8): VirusTotal enrichment, EVE JSON, syslog.
+  let eve: EveSink | null = null;
+  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live })));
+  try {
+    if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
+  } catch (e) {
+    throw new ConfigError(`${loaded.path ?? 'settings'}: outputs.syslog: ${(e as Error).message}`);
+  }
+  if (settings.enrichment.enabled) {
+    const { key } = readApiKey('VT_API_KEY', settings.enrichment.env_file);
+    if (key) {
+      sinks.push(
+        createEnricher(settings, {
+          log: (m) => warnings.push(m),
+          // A VirusTotal verdict arrives after the packet path; it scores the source at the engine's current time.
+          onVerdict: (ip, stats, points) => {
+            const d = reputation.rep.addScore(ip, points, `VirusTotal: ${stats.malicious} engines report malicious`, engine.now);
+            if (d) engine.raise(d);
+          },
+        }),
+      );
+    } else {
+      warnings.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
+    }
+  }
   for (const s of sinks) funnel.addSink(s);
   reputation.alertsBySource = () => funnel.summary().bySource;
 
@@ -109,7 +138,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     },
     reputation: reputation.rep,
     baseline: (): BaselineStatus | null => baselineOf(engine),
-    packetTaps: extras.packetTaps,
+    packetTaps: [...(extras.packetTaps ?? []), ...(eve ? [(p: Packet, now: number) => eve!.onPacket(p, now)] : [])],
     writePcap: writePcapFile,
     drops: () => source.drops(),
   });

@@ -5,7 +5,7 @@
 // snapshot views read. Nothing here waits for I/O: sinks queue their own writes.
 import type { RawPacket } from '../capture/types.js';
 import { Packet, Reassembler, decodePacket, packetSummary, formatIp, LAYER_TCP, LAYER_UDP, LAYER_ICMP, LAYER_ICMPV6 } from '../decode/index.js';
-import { ConnectionTracker, DnsTracker, ProtocolStatistics } from '../flow/index.js';
+import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNumber } from '../flow/index.js';
 import type { Detector } from '../detect/types.js';
 import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
@@ -84,6 +84,7 @@ export class Engine implements EngineControl {
     this.flows = new ConnectionTracker({ maxConnections: opts.maxConnections });
     this.history = new PacketHistory(opts.historySize);
     this.funnel = opts.funnel;
+    this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a) });
     const raise = (d: Detection): void => this.raise(d);
     this.detectors = opts.detectors ? opts.detectors(raise) : [];
     this.rules = opts.rules ? opts.rules(raise) : null;
@@ -92,11 +93,17 @@ export class Engine implements EngineControl {
 
   /** Hands a detection to the funnel; a new alert also feeds the reputation score and the listeners. */
   raise(d: Detection): void {
-    const before = this.funnel.summary().total;
-    const alert = this.funnel.raise(d);
-    if (!alert || this.funnel.summary().total === before) return;
+    if (!d.community_id && d.src_ip && d.dst_ip && d.src_port !== undefined && d.dst_port !== undefined) {
+      const proto = protoNumber(d.proto);
+      if (proto !== null) d.community_id = communityId(proto, d.src_ip, d.dst_ip, d.src_port, d.dst_port) || undefined;
+    }
+    this.funnel.raise(d);
+  }
+
+  /** A new alert (not a fold into an existing one): listeners, then the source's reputation score. */
+  private onNewAlert(alert: Alert): void {
     for (const l of this.listeners) l(alert);
-    const promoted = this.opts.reputation?.onAlert(alert, d.ts);
+    const promoted = this.opts.reputation?.onAlert(alert, Date.parse(alert.last_seen) || this.lastTs);
     if (promoted) this.raise(promoted);
   }
 
