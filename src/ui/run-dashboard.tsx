@@ -31,6 +31,8 @@ const SHOW_CURSOR = '\x1b[?25h';
 export async function runDashboard(control: EngineControl, opts: DashboardOptions): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
+  // Keys need raw mode, which only a terminal has; Ink would fail later with a stack trace.
+  if (stdin.isTTY !== true) throw new Error('the dashboard needs a terminal on stdin to read its keys (use --batch for scripts)');
   const fullScreen = stdout.isTTY === true;
   let inAltScreen = false;
   const leave = (): void => {

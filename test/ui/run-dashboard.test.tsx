@@ -98,6 +98,16 @@ describe('runDashboard', () => {
     expect(quits()).toBe(1);
   });
 
+  it('refuses a stdin that is not a terminal with a clear message', async () => {
+    const stdin = new FakeStdin();
+    stdin.isTTY = false;
+    const stdout = new FakeStdout();
+    await expect(
+      runDashboard(new FakeControl(), { refreshHz: 4, historySize: 10, stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream }),
+    ).rejects.toThrow('the dashboard needs a terminal on stdin to read its keys (use --batch for scripts)');
+    expect(stdout.out).toBe('');
+  });
+
   it('does not switch screens when stdout is not a terminal', async () => {
     const c = new FakeControl();
     const stdout = new FakeStdout();
