@@ -1,0 +1,501 @@
+// The alert history: every alert in one SQLite file (better-sqlite3, WAL), written in batched transactions
+// from a timer off the packet path, trimmed by age and count, and queried by `netguard alerts` and the web page.
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Alert, AlertSink, AlertType, Severity } from '../alert/types.js';
+import { SEVERITIES } from '../alert/types.js';
+
+type Db = Database.Database;
+type Statement = Database.Statement;
+
+/** What people ask of the history: who, what, how bad, when, and free text. */
+export interface HistoryQuery {
+  /** Source or destination address. */
+  ip?: string;
+  type?: string;
+  /** Lowest severity shown (HIGH shows HIGH and CRITICAL), like journalctl -p. */
+  severity?: Severity;
+  /** ms since epoch, inclusive (alert timestamp). */
+  since?: number;
+  /** ms since epoch, exclusive (alert timestamp). */
+  until?: number;
+  /** Most alerts returned (newest first); default 100, at most MAX_LIMIT. */
+  limit?: number;
+  /** Case-insensitive substring of the message, type, addresses or details. */
+  search?: string;
+}
+
+export interface CountRow {
+  key: string;
+  count: number;
+}
+
+export interface HistorySummary {
+  total: number;
+  /** Alerts per type, most first. */
+  byType: CountRow[];
+  /** Alerts per source address, most first (at most `top`). */
+  bySource: CountRow[];
+  /** Alerts per UTC day (YYYY-MM-DD), oldest first. */
+  byDay: CountRow[];
+}
+
+export interface HistoryOptions {
+  /** Days an alert is kept after it was stored; 0 keeps alerts forever. */
+  retentionDays?: number;
+  /** Most rows kept (the oldest go first); 0: no limit. */
+  maxRows?: number;
+  /** Milliseconds between batched writes. */
+  flushMs?: number;
+  /** Milliseconds between retention passes (also run at open). */
+  retentionEveryMs?: number;
+  /** Alerts held in memory while the database cannot be written (oldest dropped beyond). */
+  maxPending?: number;
+  /** Where problems are reported, one line each (default: stderr). */
+  log?: (line: string) => void;
+  /** Wall clock for retention (tests); alerts carry their own packet time. */
+  now?: () => number;
+  /** Open without writing (queries only; the file must exist). */
+  readonly?: boolean;
+}
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 10_000;
+const RANK: Record<Severity, number> = { LOW: 0, WARNING: 1, HIGH: 2, CRITICAL: 3 };
+const DAY_MS = 86_400_000;
+
+/** A database that cannot be opened or read, with the file and what happened, in one line. */
+export class HistoryError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly code?: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS alerts (
+  seq INTEGER PRIMARY KEY,
+  run TEXT NOT NULL,
+  alert_id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  sev_rank INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  src_ip TEXT,
+  dst_ip TEXT,
+  src_port INTEGER,
+  dst_port INTEGER,
+  proto TEXT,
+  count INTEGER NOT NULL,
+  community_id TEXT,
+  details TEXT NOT NULL,
+  UNIQUE (run, alert_id)
+);
+CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
+CREATE INDEX IF NOT EXISTS alerts_src ON alerts (src_ip, ts);
+CREATE INDEX IF NOT EXISTS alerts_dst ON alerts (dst_ip, ts);
+CREATE INDEX IF NOT EXISTS alerts_type ON alerts (type, ts);
+CREATE INDEX IF NOT EXISTS alerts_sev ON alerts (sev_rank, ts);
+CREATE INDEX IF NOT EXISTS alerts_stored ON alerts (stored_at);
+`;
+
+interface Row {
+  alert_id: string;
+  ts: number;
+  last_seen: number;
+  type: string;
+  severity: string;
+  message: string;
+  src_ip: string | null;
+  dst_ip: string | null;
+  src_port: number | null;
+  dst_port: number | null;
+  proto: string | null;
+  count: number;
+  community_id: string | null;
+  details: string;
+}
+
+function rowToAlert(r: Row): Alert {
+  let details: Record<string, unknown> = {};
+  try {
+    const d = JSON.parse(r.details) as unknown;
+    if (d && typeof d === 'object' && !Array.isArray(d)) details = d as Record<string, unknown>;
+  } catch {
+    // a hand-edited row: keep the alert, lose the evidence
+  }
+  const a: Alert = {
+    id: r.alert_id,
+    timestamp: new Date(r.ts).toISOString(),
+    type: r.type as AlertType,
+    severity: r.severity as Severity,
+    message: r.message,
+    details,
+    count: r.count,
+    last_seen: new Date(r.last_seen).toISOString(),
+  };
+  if (r.src_ip !== null) a.src_ip = r.src_ip;
+  if (r.dst_ip !== null) a.dst_ip = r.dst_ip;
+  if (r.src_port !== null) a.src_port = r.src_port;
+  if (r.dst_port !== null) a.dst_port = r.dst_port;
+  if (r.proto !== null) a.proto = r.proto;
+  if (r.community_id !== null) a.community_id = r.community_id;
+  return a;
+}
+
+/** Turns a SQLite failure into the one line a person needs. */
+function describeSqlite(e: unknown): { reason: string; code: string; fatal: boolean } {
+  const err = e as { code?: string; message?: string };
+  const code = err.code ?? 'ERROR';
+  const msg = err.message ?? String(e);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return { reason: `database is locked by another process (${msg})`, code, fatal: false };
+  }
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
+    return { reason: `not a SQLite database, or corrupt (${msg}); move it aside to start a new history`, code, fatal: true };
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
+    return { reason: `cannot write the database (${msg})`, code, fatal: true };
+  }
+  if (code.startsWith('SQLITE_FULL') || code.startsWith('SQLITE_IOERR')) {
+    return { reason: `disk error (${msg})`, code, fatal: false };
+  }
+  return { reason: msg, code, fatal: false };
+}
+
+/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
+function likePattern(s: string): string {
+  return '%' + s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+function where(q: HistoryQuery): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (q.ip) {
+    parts.push('(src_ip = ? OR dst_ip = ?)');
+    params.push(q.ip, q.ip);
+  }
+  if (q.type) {
+    parts.push('type = ?');
+    params.push(q.type);
+  }
+  if (q.severity) {
+    parts.push('sev_rank >= ?');
+    params.push(RANK[q.severity]);
+  }
+  if (q.since !== undefined) {
+    parts.push('ts >= ?');
+    params.push(Math.floor(q.since));
+  }
+  if (q.until !== undefined) {
+    parts.push('ts < ?');
+    params.push(Math.ceil(q.until));
+  }
+  if (q.search) {
+    parts.push(
+      "(message LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\' OR src_ip LIKE ? ESCAPE '\\' OR dst_ip LIKE ? ESCAPE '\\' OR details LIKE ? ESCAPE '\\')",
+    );
+    const p = likePattern(q.search);
+    params.push(p, p, p, p, p);
+  }
+  return { sql: parts.length ? 'WHERE ' + parts.join(' AND ') : '', params };
+}
+
+/**
+ * The SQLite alert sink and query store. onAlert/onUpdate only queue (a Map keyed by alert id, so an
+ * episode's updates collapse into one upsert); a timer writes the queue in one transaction. A locked
+ * database is retried on the next flush; a corrupt or unwritable one turns the sink off for the run.
+ * Either way one line says which file and what happened, and nothing is thrown into the funnel.
+ */
+export class AlertHistory implements AlertSink {
+  readonly name = 'history';
+  readonly file: string;
+  /** Why the store is off (null while it works). */
+  error: string | null = null;
+  /** Alerts written, alerts dropped because the queue was full, flushes that failed. */
+  written = 0;
+  dropped = 0;
+  failures = 0;
+
+  private db: Db | null = null;
+  private readonly run = randomBytes(6).toString('hex');
+  private readonly pending = new Map<string, Alert>();
+  private timer: NodeJS.Timeout | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly opts: Required<Omit<HistoryOptions, 'readonly'>> & { readonly: boolean };
+  private upsert: Statement | null = null;
+  private lastReported = '';
+  private closed = false;
+
+  constructor(file: string, opts: HistoryOptions = {}) {
+    this.file = file;
+    this.opts = {
+      retentionDays: opts.retentionDays ?? 90,
+      maxRows: opts.maxRows ?? 1_000_000,
+      flushMs: opts.flushMs ?? 500,
+      retentionEveryMs: opts.retentionEveryMs ?? 60_000,
+      maxPending: opts.maxPending ?? 100_000,
+      log: opts.log ?? ((l) => process.stderr.write(`netguard: ${l}\n`)),
+      now: opts.now ?? Date.now,
+      readonly: opts.readonly ?? false,
+    };
+    try {
+      this.open();
+    } catch (e) {
+      const d = describeSqlite(e);
+      this.disable(d.reason);
+    }
+  }
+
+  /** Opens an existing history for queries; throws HistoryError (missing, corrupt) with the file in the message. */
+  static openForQuery(file: string): AlertHistory {
+    if (!existsSync(file)) throw new HistoryError(file, 'no alert history here (the database does not exist; NetGuard creates it when it stores its first alert)', 'ENOENT');
+    const h = new AlertHistory(file, { readonly: true, log: () => undefined });
+    if (h.error) throw new HistoryError(file, h.error);
+    return h;
+  }
+
+  private open(): void {
+    if (this.opts.readonly) {
+      this.db = new Database(this.file, { readonly: true, fileMustExist: true });
+      this.db.pragma('busy_timeout = 2000');
+      // Reading the schema proves the file is a database (a corrupt file fails here, not mid-query).
+      const t = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alerts'").get();
+      if (!t) throw Object.assign(new Error('no alerts table: not a NetGuard history database'), { code: 'SQLITE_NOTADB' });
+      return;
+    }
+    this.db = new Database(this.file);
+    // A short busy wait: the writer runs on the event loop, so a long lock wait would stall capture.
+    this.db.pragma('busy_timeout = 50');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    this.upsert = this.db.prepare(`
+      INSERT INTO alerts (run, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
+                          src_port, dst_port, proto, count, community_id, details)
+      VALUES (@run, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
+              @src_port, @dst_port, @proto, @count, @community_id, @details)
+      ON CONFLICT (run, alert_id) DO UPDATE SET
+        last_seen = excluded.last_seen, severity = excluded.severity, sev_rank = excluded.sev_rank,
+        message = excluded.message, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
+        dst_port = excluded.dst_port, count = excluded.count, community_id = excluded.community_id,
+        details = excluded.details`);
+    this.applyRetention();
+    this.retentionTimer = setInterval(() => this.applyRetention(), this.opts.retentionEveryMs);
+    this.retentionTimer.unref();
+  }
+
+  /** True while alerts are being stored. */
+  get enabled(): boolean {
+    return this.db !== null && this.error === null && !this.opts.readonly;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  private report(line: string, key = line): void {
+    // One line per distinct problem, not one per flush.
+    if (key === this.lastReported) return;
+    this.lastReported = key;
+    this.opts.log(line);
+  }
+
+  private disable(reason: string): void {
+    this.error = reason;
+    this.report(`history: ${this.file}: ${reason}; alert history is off for this run (other outputs continue)`);
+    this.pending.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.retentionTimer = null;
+    try {
+      this.db?.close();
+    } catch {
+      // already unusable
+    }
+    this.db = null;
+  }
+
+  onAlert(a: Alert): void {
+    this.enqueue(a);
+  }
+
+  onUpdate(a: Alert): void {
+    this.enqueue(a);
+  }
+
+  private enqueue(a: Alert): void {
+    if (!this.enabled || this.closed) return;
+    // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
+    this.pending.delete(a.id);
+    this.pending.set(a.id, a);
+    if (this.pending.size > this.opts.maxPending) {
+      const oldest = this.pending.keys().next();
+      if (!oldest.done) {
+        this.pending.delete(oldest.value);
+        this.dropped++;
+      }
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.writePending();
+      }, this.opts.flushMs);
+    }
+  }
+
+  /** Writes the queue in one transaction; on a lock, keeps it for the next try. */
+  private writePending(): void {
+    if (!this.enabled || this.pending.size === 0 || !this.db || !this.upsert) return;
+    const batch = [...this.pending.values()];
+    const stmt = this.upsert;
+    const storedAt = this.opts.now();
+    const tx = this.db.transaction((alerts: Alert[]) => {
+      for (const a of alerts) {
+        stmt.run({
+          run: this.run,
+          alert_id: a.id,
+          ts: Date.parse(a.timestamp),
+          last_seen: Date.parse(a.last_seen),
+          stored_at: storedAt,
+          type: a.type,
+          severity: a.severity,
+          sev_rank: RANK[a.severity] ?? 0,
+          message: a.message,
+          src_ip: a.src_ip ?? null,
+          dst_ip: a.dst_ip ?? null,
+          src_port: a.src_port ?? null,
+          dst_port: a.dst_port ?? null,
+          proto: a.proto ?? null,
+          count: a.count,
+          community_id: a.community_id ?? null,
+          details: JSON.stringify(a.details ?? {}),
+        });
+      }
+    });
+    try {
+      tx(batch);
+      // Only what was written leaves the queue; an alert updated meanwhile is a newer object and stays.
+      for (const a of batch) if (this.pending.get(a.id) === a) this.pending.delete(a.id);
+      this.written += batch.length;
+      if (this.lastReported) {
+        this.opts.log(`history: ${this.file}: writing again (${batch.length} queued alerts stored)`);
+        this.lastReported = '';
+      }
+    } catch (e) {
+      this.failures++;
+      const d = describeSqlite(e);
+      if (d.fatal) {
+        this.disable(d.reason);
+        return;
+      }
+      this.report(`history: ${this.file}: ${d.reason}; ${this.pending.size} alerts queued, retrying`, d.reason);
+      if (!this.timer && !this.closed) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.writePending();
+        }, Math.max(this.opts.flushMs, 1000));
+      }
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.writePending();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.retentionTimer = null;
+    try {
+      this.db?.close();
+    } catch {
+      // closing a broken handle
+    }
+    this.db = null;
+  }
+
+  /** Deletes rows older than retention_days (by when they were stored) and beyond max_rows (oldest first). */
+  applyRetention(): { byAge: number; byCount: number } {
+    const out = { byAge: 0, byCount: 0 };
+    if (!this.enabled || !this.db) return out;
+    try {
+      if (this.opts.retentionDays > 0) {
+        const cutoff = this.opts.now() - this.opts.retentionDays * DAY_MS;
+        out.byAge = this.db.prepare('DELETE FROM alerts WHERE stored_at < ?').run(cutoff).changes;
+      }
+      if (this.opts.maxRows > 0) {
+        const edge = this.db.prepare('SELECT seq FROM alerts ORDER BY seq DESC LIMIT 1 OFFSET ?').get(this.opts.maxRows) as { seq: number } | undefined;
+        if (edge) out.byCount = this.db.prepare('DELETE FROM alerts WHERE seq <= ?').run(edge.seq).changes;
+      }
+    } catch (e) {
+      const d = describeSqlite(e);
+      if (d.fatal) this.disable(d.reason);
+      else this.report(`history: ${this.file}: retention pass skipped: ${d.reason}`);
+    }
+    return out;
+  }
+
+  private reader(): Db {
+    if (!this.db) throw new HistoryError(this.file, this.error ?? 'the history database is closed');
+    return this.db;
+  }
+
+  /** Alerts matching q, newest first. Throws HistoryError when the database cannot be read. */
+  query(q: HistoryQuery = {}): Alert[] {
+    const db = this.reader();
+    const { sql, params } = where(q);
+    const limit = Math.max(1, Math.min(MAX_LIMIT, Math.floor(q.limit ?? DEFAULT_LIMIT)));
+    try {
+      const rows = db.prepare(`SELECT * FROM alerts ${sql} ORDER BY ts DESC, seq DESC LIMIT ?`).all(...params, limit) as Row[];
+      return rows.map(rowToAlert);
+    } catch (e) {
+      throw new HistoryError(this.file, describeSqlite(e).reason);
+    }
+  }
+
+  /** Counts of the alerts matching q (limit ignored) by type, source (top `top`) and UTC day. */
+  summary(q: HistoryQuery = {}, top = 20): HistorySummary {
+    const db = this.reader();
+    const { sql, params } = where(q);
+    const and = sql ? `${sql} AND` : 'WHERE';
+    try {
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM alerts ${sql}`).get(...params) as { n: number }).n;
+      const byType = db.prepare(`SELECT type AS key, COUNT(*) AS count FROM alerts ${sql} GROUP BY type ORDER BY count DESC, key`).all(...params) as CountRow[];
+      const bySource = db
+        .prepare(`SELECT src_ip AS key, COUNT(*) AS count FROM alerts ${and} src_ip IS NOT NULL GROUP BY src_ip ORDER BY count DESC, key LIMIT ?`)
+        .all(...params, top) as CountRow[];
+      const byDay = db
+        .prepare(`SELECT strftime('%Y-%m-%d', ts / 1000, 'unixepoch') AS key, COUNT(*) AS count FROM alerts ${sql} GROUP BY key ORDER BY key`)
+        .all(...params) as CountRow[];
+      return { total, byType, bySource, byDay };
+    } catch (e) {
+      throw new HistoryError(this.file, describeSqlite(e).reason);
+    }
+  }
+
+  /** Rows stored (all runs). */
+  count(): number {
+    const db = this.reader();
+    return (db.prepare('SELECT COUNT(*) AS n FROM alerts').get() as { n: number }).n;
+  }
+}
+
+/** Severity names in order, for option checking. */
+export const HISTORY_SEVERITIES = SEVERITIES;

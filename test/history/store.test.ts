@@ -1,0 +1,303 @@
+// AlertHistory: SQLite storage of alerts (WAL, indexes, batched transactions, upserts), queries,
+// summaries, retention by age and count, and a locked or corrupt database handled without throwing.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AlertFunnel } from '../../src/alert/funnel.js';
+import type { Alert, AlertSink } from '../../src/alert/types.js';
+import { defaultSettings } from '../../src/config/schema.js';
+import { AlertHistory, HistoryError, createHistorySink } from '../../src/history/index.js';
+import { mkAlert } from './fixtures.js';
+
+let dir: string;
+let file: string;
+const open: AlertHistory[] = [];
+
+function history(opts: ConstructorParameters<typeof AlertHistory>[1] = {}, f = file): AlertHistory {
+  const h = new AlertHistory(f, { flushMs: 20, log: () => undefined, ...opts });
+  open.push(h);
+  return h;
+}
+
+function rawCount(f = file): number {
+  const db = new Database(f, { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM alerts').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ng-history-'));
+  file = path.join(dir, 'netguard.db');
+});
+
+afterEach(async () => {
+  for (const h of open.splice(0)) await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('storage', () => {
+  it('stores every field of an alert and reads it back', async () => {
+    const h = history();
+    const a = mkAlert({
+      type: 'SQL_INJECTION',
+      severity: 'CRITICAL',
+      src_ip: '2001:db8::9',
+      dst_ip: '2001:db8::1',
+      src_port: 51000,
+      dst_port: 80,
+      proto: 'TCP',
+      community_id: '1:abc=',
+      details: { pattern: "' OR 1=1", uri: '/login?q=<script>' },
+      count: 3,
+      at: '2026-10-30T12:00:00.123Z',
+      last_seen: '2026-10-30T12:00:09.000Z',
+    });
+    h.onAlert(a);
+    await h.flush();
+    expect(h.query({})).toEqual([a]);
+  });
+
+  it('uses WAL and has indexes for time, source, destination, type and severity', () => {
+    history();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const idx = (db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts' AND sql IS NOT NULL").all() as { sql: string }[]).map((r) => r.sql);
+      const cols = idx.map((s) => /\((\w+)/.exec(s)?.[1]);
+      expect(cols).toEqual(expect.arrayContaining(['ts', 'src_ip', 'dst_ip', 'type', 'sev_rank']));
+      const plan = (sql: string): string => (db.prepare('EXPLAIN QUERY PLAN ' + sql).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+      expect(plan("SELECT * FROM alerts WHERE type = 'SYN_SCAN' ORDER BY ts DESC")).toMatch(/USING INDEX alerts_type/);
+      expect(plan("SELECT * FROM alerts WHERE src_ip = '1.2.3.4' OR dst_ip = '1.2.3.4'")).toMatch(/alerts_src[\s\S]*alerts_dst/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('queues in onAlert and writes on the timer, in one batch', async () => {
+    const h = history({ flushMs: 150 });
+    for (let i = 0; i < 500; i++) h.onAlert(mkAlert({ src_ip: `10.0.${i >> 8}.${i & 255}` }));
+    expect(h.pendingCount).toBe(500);
+    expect(rawCount()).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.pendingCount).toBe(0);
+    expect(rawCount()).toBe(500);
+    expect(h.written).toBe(500);
+  });
+
+  it('folds updates of an episode into one row with the newest count and details', async () => {
+    const h = history();
+    const a = mkAlert({ details: { ports: [22] } });
+    h.onAlert(a);
+    await h.flush();
+    h.onUpdate({ ...a, count: 2, details: { ports: [22, 80] }, last_seen: '2026-10-30T12:00:05.000Z' });
+    h.onUpdate({ ...a, count: 3, details: { ports: [22, 80, 443] }, last_seen: '2026-10-30T12:00:07.000Z', message: 'newest' });
+    await h.flush();
+    const rows = h.query({});
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ count: 3, message: 'newest', details: { ports: [22, 80, 443] }, last_seen: '2026-10-30T12:00:07.000Z' });
+  });
+
+  it('keeps the alerts of two runs apart even when their ids repeat (the same pcap read twice)', async () => {
+    const a = mkAlert({ id: '1600000000000-1' });
+    const h1 = history();
+    h1.onAlert(a);
+    await h1.close();
+    const h2 = history();
+    h2.onAlert(a);
+    await h2.flush();
+    expect(h2.count()).toBe(2);
+  });
+
+  it('close() writes what is queued', async () => {
+    const h = history({ flushMs: 60_000 });
+    h.onAlert(mkAlert());
+    h.onAlert(mkAlert());
+    await h.close();
+    expect(rawCount()).toBe(2);
+  });
+});
+
+describe('queries', () => {
+  let h: AlertHistory;
+  beforeEach(async () => {
+    h = history();
+    const all: Alert[] = [
+      mkAlert({ id: 'r-1', type: 'SYN_SCAN', severity: 'HIGH', src_ip: '203.0.113.9', dst_ip: '192.0.2.10', at: '2026-10-01T10:00:00.000Z' }),
+      mkAlert({ id: 'r-2', type: 'SYN_FLOOD', severity: 'CRITICAL', src_ip: '198.51.100.7', dst_ip: '203.0.113.9', at: '2026-10-15T10:00:00.000Z' }),
+      mkAlert({ id: 'r-3', type: 'SUSPICIOUS_PORT', severity: 'LOW', src_ip: '192.0.2.50', dst_ip: '192.0.2.10', at: '2026-10-20T10:00:00.000Z', message: 'telnet attempt' }),
+      mkAlert({ id: 'r-4', type: 'DIRECTORY_TRAVERSAL', severity: 'WARNING', src_ip: '192.0.2.50', at: '2026-10-31T23:59:59.000Z', message: 'GET /../../etc/passwd', details: { uri: '/a_b%c' } }),
+      mkAlert({ id: 'r-5', type: 'SYN_SCAN', severity: 'WARNING', src_ip: '203.0.113.9', at: '2026-11-02T00:00:00.000Z' }),
+    ];
+    for (const a of all) h.onAlert(a);
+    await h.flush();
+  });
+  const ids = (q: Parameters<AlertHistory['query']>[0]): string[] => h.query(q).map((a) => a.id);
+
+  it('newest first, with a limit', () => {
+    expect(ids({})).toEqual(['r-5', 'r-4', 'r-3', 'r-2', 'r-1']);
+    expect(ids({ limit: 2 })).toEqual(['r-5', 'r-4']);
+  });
+  it('--ip matches the source or the destination', () => {
+    expect(ids({ ip: '203.0.113.9' })).toEqual(['r-5', 'r-2', 'r-1']);
+  });
+  it('type, and severity as a minimum', () => {
+    expect(ids({ type: 'SYN_SCAN' })).toEqual(['r-5', 'r-1']);
+    expect(ids({ severity: 'HIGH' })).toEqual(['r-2', 'r-1']);
+    expect(ids({ severity: 'CRITICAL' })).toEqual(['r-2']);
+    expect(ids({ type: 'SYN_SCAN', severity: 'HIGH' })).toEqual(['r-1']);
+  });
+  it('since is inclusive, until exclusive', () => {
+    expect(ids({ since: Date.parse('2026-10-15T10:00:00.000Z') })).toEqual(['r-5', 'r-4', 'r-3', 'r-2']);
+    expect(ids({ until: Date.parse('2026-10-15T10:00:00.000Z') })).toEqual(['r-1']);
+    expect(ids({ since: Date.parse('2026-10-10T00:00:00Z'), until: Date.parse('2026-11-01T00:00:00Z') })).toEqual(['r-4', 'r-3', 'r-2']);
+  });
+  it('search looks in message and details, case-insensitively, with % and _ taken literally', () => {
+    expect(ids({ search: 'PASSWD' })).toEqual(['r-4']);
+    expect(ids({ search: 'telnet' })).toEqual(['r-3']);
+    expect(ids({ search: 'a_b%c' })).toEqual(['r-4']);
+    expect(ids({ search: 'a%' })).toEqual([]);
+  });
+  it('summary counts by type, source and UTC day', () => {
+    const s = h.summary({});
+    expect(s.total).toBe(5);
+    expect(s.byType).toEqual([
+      { key: 'SYN_SCAN', count: 2 },
+      { key: 'DIRECTORY_TRAVERSAL', count: 1 },
+      { key: 'SUSPICIOUS_PORT', count: 1 },
+      { key: 'SYN_FLOOD', count: 1 },
+    ]);
+    expect(s.bySource).toEqual([
+      { key: '192.0.2.50', count: 2 },
+      { key: '203.0.113.9', count: 2 },
+      { key: '198.51.100.7', count: 1 },
+    ]);
+    expect(s.byDay.map((d) => d.key)).toEqual(['2026-10-01', '2026-10-15', '2026-10-20', '2026-10-31', '2026-11-02']);
+    expect(h.summary({ ip: '203.0.113.9' }).total).toBe(3);
+  });
+});
+
+describe('retention', () => {
+  it('deletes alerts stored more than retention_days ago', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const h = history({ retentionDays: 30, now: () => now });
+    h.onAlert(mkAlert({ id: 'old' }));
+    await h.flush();
+    now += 20 * 86_400_000;
+    h.onAlert(mkAlert({ id: 'newer' }));
+    await h.flush();
+    now += 15 * 86_400_000;
+    expect(h.applyRetention()).toEqual({ byAge: 1, byCount: 0 });
+    expect(h.query({}).map((a) => a.id)).toEqual(['newer']);
+  });
+
+  it('keeps at most max_rows, dropping the oldest stored', async () => {
+    const h = history({ maxRows: 10 });
+    for (let i = 0; i < 25; i++) h.onAlert(mkAlert({ id: `c-${i}`, at: new Date(Date.UTC(2026, 9, 1, 0, 0, i)).toISOString() }));
+    await h.flush();
+    expect(h.applyRetention().byCount).toBe(15);
+    expect(h.count()).toBe(10);
+    expect(h.query({ limit: 100 }).map((a) => a.id).at(-1)).toBe('c-15');
+  });
+
+  it('applies retention when it opens a file', async () => {
+    const h = history({ maxRows: 0 });
+    for (let i = 0; i < 8; i++) h.onAlert(mkAlert());
+    await h.close();
+    const h2 = history({ maxRows: 3 });
+    expect(h2.count()).toBe(3);
+  });
+});
+
+describe('a locked or corrupt database', () => {
+  it('a locked database: one line naming the file, alerts kept and written once the lock is gone', async () => {
+    const lines: string[] = [];
+    const h = history({ log: (l) => lines.push(l) });
+    h.onAlert(mkAlert({ id: 'before' }));
+    await h.flush();
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    h.onAlert(mkAlert({ id: 'during-1' }));
+    h.onAlert(mkAlert({ id: 'during-2' }));
+    await expect(h.flush()).resolves.toBeUndefined();
+    await h.flush();
+    expect(h.pendingCount).toBe(2);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(file);
+    expect(lines[0]).toMatch(/locked/);
+    other.exec('COMMIT');
+    other.close();
+    await h.flush();
+    expect(h.pendingCount).toBe(0);
+    expect(h.query({}).map((a) => a.id).sort()).toEqual(['before', 'during-1', 'during-2']);
+    expect(lines[1]).toMatch(/writing again/);
+  });
+
+  it('a corrupt file: reported in one line, the sink turns itself off, the funnel and other sinks go on', async () => {
+    writeFileSync(file, 'this is not a database '.repeat(200));
+    const lines: string[] = [];
+    const h = history({ log: (l) => lines.push(l) });
+    expect(h.enabled).toBe(false);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(file);
+    expect(lines[0]).toMatch(/not a SQLite database, or corrupt/);
+    expect(lines[0]).not.toMatch(/\n|at .*\.ts/);
+
+    const seen: Alert[] = [];
+    const other: AlertSink = { name: 'other', onAlert: (a) => seen.push(a) };
+    const funnel = new AlertFunnel({ suppressionMs: () => 60_000 });
+    funnel.addSink(h);
+    funnel.addSink(other);
+    funnel.raise({ type: 'SYN_SCAN', severity: 'HIGH', message: 'scan', ts: 1_700_000_000_000, key: '10.0.0.1', src_ip: '10.0.0.1', details: {} });
+    await h.flush();
+    expect(seen).toHaveLength(1);
+    expect(funnel.sinkErrors).toBe(0);
+    expect(() => AlertHistory.openForQuery(file)).toThrow(HistoryError);
+    expect(() => AlertHistory.openForQuery(file)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a SQLite database`));
+  });
+
+  it('a database locked for long: the queue stays bounded (oldest dropped) and one line is reported', async () => {
+    const lines: string[] = [];
+    const h = history({ log: (l) => lines.push(l), maxPending: 50 });
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      for (let i = 0; i < 200; i++) {
+        h.onAlert(mkAlert({ id: `q-${i}` }));
+        if (i % 40 === 0) await h.flush();
+      }
+      await h.flush();
+      expect(h.pendingCount).toBe(50);
+      expect(h.dropped).toBe(150);
+      expect(lines).toHaveLength(1);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    await h.flush();
+    expect(h.query({ limit: 1000 }).map((a) => a.id)).toContain('q-199');
+    expect(h.count()).toBe(50);
+  });
+
+  it('openForQuery on a missing file says so', () => {
+    expect(() => AlertHistory.openForQuery(path.join(dir, 'nope.db'))).toThrow(/nope\.db: no alert history here/);
+  });
+});
+
+describe('createHistorySink', () => {
+  it('follows the history settings, and is null when disabled', async () => {
+    const s = defaultSettings();
+    expect(s.history).toEqual({ enabled: true, db_file: './netguard.db', retention_days: 90, max_rows: 1_000_000, flush_interval: 500 });
+    s.history.db_file = file;
+    const h = createHistorySink(s, { log: () => undefined })!;
+    open.push(h);
+    expect(h.file).toBe(file);
+    expect(h.enabled).toBe(true);
+    s.history.enabled = false;
+    expect(createHistorySink(s)).toBeNull();
+  });
+});
