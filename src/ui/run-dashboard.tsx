@@ -47,6 +47,12 @@ export async function runDashboard(control: EngineControl, opts: DashboardOption
     inAltScreen = true;
     process.once('exit', onExit);
   }
+  let quit = false;
+  const onQuit = (): void => {
+    if (quit) return;
+    quit = true;
+    opts.onQuit?.();
+  };
   const instance = render(
     <Dashboard
       control={control}
@@ -54,17 +60,36 @@ export async function runDashboard(control: EngineControl, opts: DashboardOption
       historySize={opts.historySize}
       title={opts.title}
       exportPath={opts.exportPath ?? 'capture.pcap'}
-      onQuit={opts.onQuit}
+      onQuit={onQuit}
     />,
     // Ctrl+C is a key like q here (the dashboard quits cleanly), not an abrupt exit. Stray console
     // output would tear the screen, so it is routed through Ink, when Ink owns the process's stdout.
     { stdout, stdin, exitOnCtrlC: false, patchConsole: stdout === process.stdout },
   );
+  // A terminal that goes away (window closed, ssh dropped, tmux killed: SIGHUP, end of input, or
+  // write errors) ends the dashboard as q does, so the caller still flushes and exits instead of
+  // running on without a screen.
+  let gone = false;
+  const hangup = (): void => {
+    if (quit) return;
+    gone = true;
+    onQuit();
+    inAltScreen = false; // nothing to restore on a terminal that is gone
+    instance.unmount();
+  };
+  const onOutputError = (): void => hangup();
+  process.on('SIGHUP', hangup);
+  stdin.on('end', hangup);
+  stdout.on('error', onOutputError);
   try {
     await instance.waitUntilExit();
   } finally {
+    process.off('SIGHUP', hangup);
+    stdin.off('end', hangup);
     instance.cleanup();
     leave();
     process.off('exit', onExit);
+    // On a terminal that is gone, later writes fail too: they must not crash the flush that follows.
+    if (!gone) stdout.off('error', onOutputError);
   }
 }

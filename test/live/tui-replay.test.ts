@@ -20,6 +20,15 @@ afterEach(async () => {
 
 const header = (s: string): string => s.split('\n')[0];
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('--tui -r FILE in tmux', () => {
   it('shows the five panels, and p, f, e and q do what they say', async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
@@ -68,6 +77,22 @@ describe('--tui -r FILE in tmux', () => {
     expect(s).toContain('NETGUARD-EXIT=0');
     // The alternate screen was left: the dashboard is gone from the terminal.
     expect(s).not.toContain('─ Statistics');
+  });
+
+  it('ends (and flushes) when its terminal goes away instead of running on without a screen', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
+    session = await startTmux('tuih', netguardCommand(['--tui', '-r', SYNSCAN], dir), 100, 30);
+    await session.until((x) => packetsShown(x) === 2011, 'the dashboard');
+    const pid = await session.childPid();
+    expect(alive(pid)).toBe(true);
+    await session.kill(); // the pane's processes get SIGHUP, as when a terminal window closes
+    session = null;
+    const end = Date.now() + 15_000;
+    while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    const stillAlive = alive(pid);
+    if (stillAlive) process.kill(pid, 'SIGKILL'); // ours: do not leave it behind
+    expect(stillAlive).toBe(false);
+    expect(existsSync(path.join(dir, 'alerts.json'))).toBe(true); // the alert log was flushed on the way out
   });
 
   it('? and r overlays open and close in a real terminal; --realtime replays at the recorded pace', async () => {

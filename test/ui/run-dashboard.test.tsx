@@ -98,6 +98,21 @@ describe('runDashboard', () => {
     expect(quits()).toBe(1);
   });
 
+  it('ends like q when the terminal hangs up (SIGHUP) or input ends', async () => {
+    const listeners = process.listenerCount('SIGHUP');
+    const a = await start();
+    expect(process.listenerCount('SIGHUP')).toBeGreaterThan(listeners);
+    process.emit('SIGHUP', 'SIGHUP');
+    await a.done;
+    expect(a.quits()).toBe(1);
+    expect(process.listenerCount('SIGHUP')).toBe(listeners);
+    const b = await start();
+    b.stdin.emit('end');
+    await b.done;
+    expect(b.quits()).toBe(1);
+    expect(b.c.listenerCount).toBe(0);
+  });
+
   it('refuses a stdin that is not a terminal with a clear message', async () => {
     const stdin = new FakeStdin();
     stdin.isTTY = false;

@@ -28,6 +28,8 @@ export interface TmuxSession {
   keys(...keys: string[]): Promise<void>;
   /** Polls the screen until `pred` holds; throws with the last screen on timeout. */
   until(pred: (screen: string) => boolean, what: string, ms?: number): Promise<string>;
+  /** The pid of the command the pane's shell started (NetGuard, or `ip netns exec` in front of it). */
+  childPid(): Promise<number>;
   kill(): Promise<void>;
 }
 
@@ -60,6 +62,13 @@ export async function startTmux(tag: string, command: string, columns = 120, row
         if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${last}`);
         await new Promise((r) => setTimeout(r, 200));
       }
+    },
+    childPid: async () => {
+      const pane = Number((await tmux('list-panes', '-t', name, '-F', '#{pane_pid}')).stdout.trim());
+      const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(pane)]);
+      const pid = Number(stdout.trim().split('\n')[0]);
+      if (!pid) throw new Error(`no child of pane process ${pane}`);
+      return pid;
     },
     // Killing our own server ends the session and the NetGuard it started, and nothing else.
     kill: async () => {
