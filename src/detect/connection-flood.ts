@@ -12,9 +12,8 @@
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
-import { BoundedMap, WindowCounter, iso, ipText, thresholds } from './util.js';
+import { BoundedMap, HandshakeTable, WindowCounter, iso, ipText, thresholds } from './util.js';
 
-const MAX_PENDING = 65536;
 const MAX_SOURCES = 8192;
 const UPDATE_MS = 1000;
 
@@ -33,8 +32,8 @@ interface SourceState {
 export function createConnectionFloodDetector(settings: Settings, raise: Raise): Detector {
   const t = thresholds(settings);
   const windowMs = t.connection_flood_window * 1000;
-  /** Initiator 4-tuple -> 1 after its SYN, 2 after the SYN/ACK. */
-  const pending = new BoundedMap<string, { stage: number; ts: number }>(MAX_PENDING);
+  /** Handshakes in progress: stage 1 after the SYN, 2 after the SYN/ACK. */
+  const pending = new HandshakeTable(16);
   const sources = new BoundedMap<IpAddr, SourceState>(MAX_SOURCES);
   let lastSweep = 0;
 
@@ -85,7 +84,7 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
 
   const expire = (now: number): void => {
     lastSweep = now;
-    pending.sweep((v) => now - v.ts > 30_000);
+    pending.expire(now, 30_000);
     sources.sweep((s) => now - s.last > windowMs);
   };
 
@@ -95,23 +94,25 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
       if (!(p.layers & LAYER_TCP)) return;
       const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
       if (f === TCP_SYN) {
-        pending.set(`${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`, { stage: 1, ts: now });
+        pending.add(p.ipSrc, p.srcPort, p.ipDst, p.dstPort, now);
       } else if (f === (TCP_SYN | TCP_ACK)) {
-        const v = pending.get(`${p.ipDst}|${p.dstPort}|${p.ipSrc}|${p.srcPort}`);
-        if (v) v.stage = 2;
-      } else if ((f & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK && pending.size > 0) {
-        const k = `${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`;
-        const v = pending.get(k);
-        if (v) {
-          pending.delete(k);
-          if (v.stage === 2) established(p.ipSrc, p.ipDst, p.dstPort, now);
+        if (pending.count > 0) {
+          const slot = pending.find(p.ipDst, p.dstPort, p.ipSrc, p.srcPort);
+          if (slot >= 0) pending.stage[slot] = 2;
+        }
+      } else if ((f & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK && pending.count > 0) {
+        const slot = pending.find(p.ipSrc, p.srcPort, p.ipDst, p.dstPort);
+        if (slot >= 0) {
+          const stage = pending.stage[slot];
+          pending.remove(slot);
+          if (stage === 2) established(p.ipSrc, p.ipDst, p.dstPort, now);
         }
       }
       if (now - lastSweep >= 5000) expire(now);
     },
     onTick: expire,
     status() {
-      return { sources: sources.size, pendingHandshakes: pending.size };
+      return { sources: sources.size, pendingHandshakes: pending.count };
     },
   };
 }

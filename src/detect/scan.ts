@@ -78,29 +78,29 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
   const idleMs = t.slow_scan_idle * 1000;
   const fastN = t.port_scan;
   const slowN = t.slow_scan_ports;
-  const pairs = new BoundedMap<string, PairState>(MAX_PAIRS);
   const dirty = new Set<string>();
   let stored = 0;
+  const forget = (ps: PairState, k: string): void => {
+    for (const ks of ps.kinds) if (ks) stored -= ks.recent.size + ks.evidence.size;
+    dirty.delete(k);
+  };
+  const pairs = new BoundedMap<string, PairState>(MAX_PAIRS, forget);
   let lastFlush = 0;
   let lastSweep = 0;
 
   const dropPair = (k: string, ps: PairState): void => {
-    for (const ks of ps.kinds) if (ks) stored -= ks.recent.size + ks.evidence.size;
+    forget(ps, k);
     pairs.delete(k);
-    dirty.delete(k);
   };
 
   const pairOf = (r: ProbeRec): [string, PairState] => {
     const k = `${r.src}>${r.dst}`;
     let ps = pairs.get(k);
     if (!ps) {
-      if (pairs.size >= MAX_PAIRS) {
-        const oldest = pairs.entries().next();
-        if (!oldest.done) dropPair(oldest.value[0], oldest.value[1]);
-        pairs.evicted++;
-      }
       ps = { src: ipText(r.src), dst: ipText(r.dst), last: 0, kinds: new Array<KindState | undefined>(KIND_COUNT) };
       pairs.set(k, ps);
+    } else {
+      pairs.touch(k, ps);
     }
     return [k, ps];
   };
@@ -249,7 +249,7 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
             stored++;
           }
           if (r.kind === K_ACK || r.kind === K_MAIMON) touchRecent(ks, r.port, now);
-        } else if (delta < 0) {
+        } else if (delta < 0 || o === 'success' || o === 'transit') {
           if (ks.evidence.delete(r.port)) stored--;
           if (ks.recent.delete(r.port)) stored--;
         }

@@ -5,7 +5,7 @@
 // Knobs (settings.yaml, `thresholds`):
 //   syn_flood   100   half-open SYNs per second (a sliding one-second window)
 // Severity by the multiple of the threshold the rate reaches: WARNING from 1x, HIGH from 3x, CRITICAL
-// from 10x. The rate is estimated over the time the window's SYNs actually span (at least 100 ms), so
+// from 10x. The rate is estimated over the time the window's SYNs actually span (at least 20 ms), so
 // a flood running at 10x is CRITICAL from its first alert instead of climbing through three alerts.
 //
 // Half-open: a SYN whose handshake the initiator completes (its ACK to the SYN/ACK) is taken back out
@@ -29,11 +29,15 @@ const MAX_PEERS = 1024;
 const UPDATE_MS = 1000;
 /** A flood episode ends after this long below the threshold. */
 const QUIET_MS = 10_000;
+/** Shortest time span a rate is estimated over (s): 100 SYNs in 1 ms is not 100000 SYN/s. */
+const MIN_SPAN_S = 0.02;
 const SEVERITIES: Severity[] = ['WARNING', 'HIGH', 'CRITICAL'];
 
 interface FloodState {
   ip: string;
   counter: WindowCounter;
+  /** Time of the first SYN since the window was last empty (for the rate's time span). */
+  burstStart: number;
   /** Tumbling one-second shape check: SYNs and distinct ports in the current second. */
   tumbleStart: number;
   tumbleSyns: number;
@@ -54,9 +58,34 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
   const thr = thresholds(settings).syn_flood;
   const perDst = new BoundedMap<IpAddr, FloodState>(MAX_DST);
   const perSrc = new BoundedMap<IpAddr, FloodState>(MAX_SRC);
-  /** Initiator 4-tuple -> SYN time, to take completed handshakes back out. */
-  const pending = new BoundedMap<string, number>(MAX_PENDING);
+  // Initiator 4-tuple -> SYN time, to take completed handshakes back out: a fixed hash table (slot by
+  // hash, a second hash as fingerprint), so a flood allocates nothing; a collision forgets a SYN.
+  const pendTs = new Float64Array(MAX_PENDING);
+  const pendFp = new Int32Array(MAX_PENDING);
+  let pendingCount = 0;
   let lastSweep = 0;
+  // Per-source state is only made for sources that send a few SYNs within a second: a spoofed flood's
+  // million one-SYN sources cost one counter bump each in this fixed table, not an object each.
+  const sketch = new Uint16Array(65536);
+  let sketchSec = -1;
+  const gate = Math.max(1, Math.floor(thr / 4));
+  const hashIp = (a: IpAddr): number => {
+    if (typeof a === 'number') return Math.imul(a ^ (a >>> 15), 0x9e3779b1) >>> 0;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+    return h >>> 0;
+  };
+  /** Two independent 32-bit hashes of the initiator's 4-tuple: [slot hash, fingerprint]. */
+  const tupleHash = (p: Packet): number => {
+    const a = hashIp(p.ipSrc);
+    const b = hashIp(p.ipDst);
+    return (Math.imul(a ^ Math.imul(b, 0x85ebca6b) ^ ((p.srcPort << 16) | p.dstPort), 0xc2b2ae35) ^ (a >>> 13)) >>> 0;
+  };
+  const tupleFp = (p: Packet): number => {
+    const a = hashIp(p.ipSrc);
+    const b = hashIp(p.ipDst);
+    return (Math.imul(b ^ Math.imul(a, 0x27d4eb2f) ^ ((p.dstPort << 16) | p.srcPort), 0x165667b1) | 1);
+  };
 
   const stateOf = (m: BoundedMap<IpAddr, FloodState>, ip: IpAddr, now: number): FloodState => {
     let s = m.get(ip);
@@ -64,6 +93,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
       s = {
         ip: ipText(ip),
         counter: new WindowCounter(WINDOW_MS, 10),
+        burstStart: now,
         tumbleStart: now,
         tumbleSyns: 0,
         tumblePorts: new Set(),
@@ -92,6 +122,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
     }
     s.tumbleSyns++;
     if (s.tumblePorts.size < 1024) s.tumblePorts.add(port);
+    if (s.counter.total(now) === 0) s.burstStart = now;
     s.counter.add(now);
     s.last = now;
     if (s.level >= 0 && now - s.lastAbove > QUIET_MS) {
@@ -116,7 +147,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
   const evaluate = (s: FloodState, byDst: boolean, now: number): boolean => {
     const n = s.counter.total(now);
     if (n < thr || !shape(s)) return false;
-    const span = Math.min(1, Math.max(0.1, (now - s.counter.oldest(now)) / 1000));
+    const span = Math.min(1, Math.max(MIN_SPAN_S, (now - s.burstStart) / 1000));
     const rate = n / span;
     const mult = rate / thr;
     const level = mult >= 10 ? 2 : mult >= 3 ? 1 : 0;
@@ -167,7 +198,14 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
 
   const expire = (now: number): void => {
     lastSweep = now;
-    pending.sweep((at) => now - at > 30_000);
+    if (pendingCount > 0) {
+      for (let i = 0; i < MAX_PENDING; i++) {
+        if (pendTs[i] !== 0 && now - pendTs[i] > 30_000) {
+          pendTs[i] = 0;
+          pendingCount--;
+        }
+      }
+    }
     perDst.sweep((s) => now - s.last > 2 * QUIET_MS);
     perSrc.sweep((s) => now - s.last > 2 * QUIET_MS);
   };
@@ -178,19 +216,30 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
       if (!(p.layers & LAYER_TCP)) return;
       const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
       if (f === TCP_SYN) {
-        pending.set(`${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`, now);
+        const slot = tupleHash(p) & (MAX_PENDING - 1);
+        if (pendTs[slot] === 0) pendingCount++;
+        pendTs[slot] = now || 1;
+        pendFp[slot] = tupleFp(p);
         const d = stateOf(perDst, p.ipDst, now);
         count(d, p.dstPort, p.ipSrc, now);
-        const s = stateOf(perSrc, p.ipSrc, now);
-        count(s, p.dstPort, p.ipDst, now);
+        const sec = Math.floor(now / 1000);
+        if (sec !== sketchSec) {
+          sketch.fill(0);
+          sketchSec = sec;
+        }
+        const h = hashIp(p.ipSrc) >>> 16;
+        if (sketch[h] < 65535) sketch[h]++;
+        const s = sketch[h] >= gate || perSrc.has(p.ipSrc) ? stateOf(perSrc, p.ipSrc, now) : undefined;
+        if (s) count(s, p.dstPort, p.ipDst, now);
         // By destination first: a single-source flood of one host is one alert, keyed by the victim.
-        if (!evaluate(d, true, now)) evaluate(s, false, now);
-      } else if (f === TCP_ACK && pending.size > 0) {
-        const k = `${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`;
-        const at = pending.get(k);
-        if (at !== undefined) {
+        if (!evaluate(d, true, now) && s) evaluate(s, false, now);
+      } else if (f === TCP_ACK && pendingCount > 0) {
+        const slot = tupleHash(p) & (MAX_PENDING - 1);
+        const at = pendTs[slot];
+        if (at !== 0 && pendFp[slot] === tupleFp(p)) {
           // Handshake completed: not half-open.
-          pending.delete(k);
+          pendTs[slot] = 0;
+          pendingCount--;
           perDst.get(p.ipDst)?.counter.remove(now, at);
           perSrc.get(p.ipSrc)?.counter.remove(now, at);
         }
@@ -199,7 +248,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
     },
     onTick: expire,
     status() {
-      return { destinations: perDst.size, sources: perSrc.size, pendingSyns: pending.size };
+      return { destinations: perDst.size, sources: perSrc.size, pendingSyns: pendingCount };
     },
   };
 }

@@ -10,35 +10,88 @@ import {
 } from '../decode/packet.js';
 import type { Settings } from '../config/schema.js';
 
-/** A Map that never holds more than `cap` entries: inserting into a full map drops the oldest insertion. */
-export class BoundedMap<K, V> extends Map<K, V> {
+/**
+ * A map that never holds more than `cap` entries, in two generations: new keys go to the young map;
+ * when it holds cap/2 the old generation is dropped (onEvict sees each entry) and the young becomes
+ * old. Every operation is O(1) (amortised), unlike evicting a Map's first key one at a time, which V8
+ * makes O(deleted entries) per call. Updating or touching a key in the old generation moves it to the
+ * young one, so live entries survive a flood of new keys; a flood of more than cap/2 new keys between
+ * two touches does push them out (bounded memory wins).
+ */
+export class BoundedMap<K, V> {
   /** Entries dropped because the map was full (a flood of distinct keys shows up here). */
   evicted = 0;
-  constructor(readonly cap: number) {
-    super();
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
+  private readonly half: number;
+  constructor(
+    readonly cap: number,
+    private readonly onEvict?: (v: V, k: K) => void,
+  ) {
+    this.half = Math.max(1, Math.floor(cap / 2));
   }
-  override set(key: K, value: V): this {
-    if (this.size >= this.cap && !this.has(key)) {
-      const oldest = this.keys().next();
-      if (!oldest.done) {
-        this.delete(oldest.value);
-        this.evicted++;
-      }
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+  get(key: K): V | undefined {
+    const v = this.young.get(key);
+    return v !== undefined ? v : this.old.get(key);
+  }
+  has(key: K): boolean {
+    return this.young.has(key) || this.old.has(key);
+  }
+  set(key: K, value: V): this {
+    if (this.young.has(key)) {
+      this.young.set(key, value);
+      return this;
     }
-    return super.set(key, value);
+    this.old.delete(key);
+    this.young.set(key, value);
+    if (this.young.size >= this.half) this.rotate();
+    return this;
   }
-  /** Moves an entry to the young end (least-recently-used order for eviction). */
+  /** Marks an entry as recently used (moves it to the young generation). */
   touch(key: K, value: V): void {
-    this.delete(key);
-    this.set(key, value);
+    if (!this.young.has(key)) this.set(key, value);
+  }
+  delete(key: K): boolean {
+    return this.young.delete(key) || this.old.delete(key);
+  }
+  clear(): void {
+    this.young.clear();
+    this.old.clear();
+  }
+  private rotate(): void {
+    const dropped = this.old;
+    this.evicted += dropped.size;
+    if (this.onEvict) for (const [k, v] of dropped) this.onEvict(v, k);
+    this.old = this.young;
+    this.young = new Map();
+  }
+  *entries(): IterableIterator<[K, V]> {
+    yield* this.old.entries();
+    yield* this.young.entries();
+  }
+  *values(): IterableIterator<V> {
+    yield* this.old.values();
+    yield* this.young.values();
+  }
+  *keys(): IterableIterator<K> {
+    yield* this.old.keys();
+    yield* this.young.keys();
+  }
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries();
   }
   /** Deletes every entry for which `stale` returns true. */
   sweep(stale: (v: V, k: K) => boolean): number {
     let n = 0;
-    for (const [k, v] of this) {
-      if (stale(v, k)) {
-        this.delete(k);
-        n++;
+    for (const m of [this.old, this.young]) {
+      for (const [k, v] of m) {
+        if (stale(v, k)) {
+          m.delete(k);
+          n++;
+        }
       }
     }
     return n;
@@ -181,4 +234,73 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 export function thresholds(settings: Settings | undefined): Thresholds {
   const t = (settings?.thresholds ?? {}) as Partial<Thresholds>;
   return { ...DEFAULT_THRESHOLDS, ...t };
+}
+
+/** 32-bit hash of an address (IPv4 number or IPv6 text). */
+export function hashIp(a: IpAddr): number {
+  if (typeof a === 'number') return Math.imul(a ^ (a >>> 15), 0x9e3779b1) >>> 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * A fixed-size table of TCP handshakes in progress, keyed by the initiator's 4-tuple (slot by one hash,
+ * checked by a second as fingerprint): no allocation per SYN, so a spoofed flood costs nothing but
+ * overwritten slots (a collision forgets one handshake, which only makes a count slightly high).
+ */
+export class HandshakeTable {
+  readonly ts: Float64Array;
+  readonly fp: Int32Array;
+  readonly stage: Uint8Array;
+  private readonly mask: number;
+  count = 0;
+  constructor(bits = 16) {
+    const n = 1 << bits;
+    this.ts = new Float64Array(n);
+    this.fp = new Int32Array(n);
+    this.stage = new Uint8Array(n);
+    this.mask = n - 1;
+  }
+  private slotOf(a: number, b: number, sp: number, dp: number): number {
+    return ((Math.imul(a ^ Math.imul(b, 0x85ebca6b) ^ ((sp << 16) | dp), 0xc2b2ae35) ^ (a >>> 13)) >>> 0) & this.mask;
+  }
+  private fpOf(a: number, b: number, sp: number, dp: number): number {
+    return Math.imul(b ^ Math.imul(a, 0x27d4eb2f) ^ ((dp << 16) | sp), 0x165667b1) | 1;
+  }
+  /** Slot of the initiator 4-tuple if present, else -1. */
+  find(src: IpAddr, sport: number, dst: IpAddr, dport: number): number {
+    const a = hashIp(src);
+    const b = hashIp(dst);
+    const s = this.slotOf(a, b, sport, dport);
+    return this.ts[s] !== 0 && this.fp[s] === this.fpOf(a, b, sport, dport) ? s : -1;
+  }
+  /** Records a handshake start; returns its slot. */
+  add(src: IpAddr, sport: number, dst: IpAddr, dport: number, now: number, stage = 1): number {
+    const a = hashIp(src);
+    const b = hashIp(dst);
+    const s = this.slotOf(a, b, sport, dport);
+    if (this.ts[s] === 0) this.count++;
+    this.ts[s] = now || 1;
+    this.fp[s] = this.fpOf(a, b, sport, dport);
+    this.stage[s] = stage;
+    return s;
+  }
+  remove(slot: number): void {
+    if (this.ts[slot] !== 0) {
+      this.ts[slot] = 0;
+      this.count--;
+    }
+  }
+  /** Forgets handshakes older than maxAgeMs. */
+  expire(now: number, maxAgeMs: number): void {
+    if (this.count === 0) return;
+    const ts = this.ts;
+    for (let i = 0; i < ts.length; i++) {
+      if (ts[i] !== 0 && now - ts[i] > maxAgeMs) {
+        ts[i] = 0;
+        this.count--;
+      }
+    }
+  }
 }
