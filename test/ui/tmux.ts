@@ -1,5 +1,6 @@
 // Drives NetGuard's dashboard in a real terminal through tmux: start a session, type keys, read the screen.
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -72,7 +73,10 @@ export async function startTmux(tag: string, command: string, columns = 120, row
     },
     // Killing our own server ends the session and the NetGuard it started, and nothing else.
     kill: async () => {
+      const sock = await tmux('display-message', '-p', '#{socket_path}').then((r) => r.stdout.trim(), () => '');
       await tmux('kill-server').catch(() => undefined);
+      // kill-server leaves the socket file behind.
+      if (sock) rmSync(sock, { force: true });
     },
   };
 }
