@@ -180,17 +180,26 @@ function isClosedState(s: number): boolean {
   return s === S_CLOSED || s === S_RESET || s === S_UNREACHABLE;
 }
 
-/** One tracked flow. Objects are pooled per table slot and reused when the slot is. */
+/**
+ * One tracked flow. Pooled and reused. Fields used on every packet come first, so they share the
+ * object's first cache lines.
+ */
 class Conn {
-  seq = 0;
+  hash = 0;
   proto = 0;
-  /** Initiator (a) and responder (b) addresses and ports; for ICMP echo both ports are the echo id. */
-  a: IpAddr = 0;
-  b: IpAddr = 0;
+  /**
+   * Initiator (a) and responder (b) ends as compared on the packet path: IPv4 as int32 (a small integer
+   * compares in one instruction; a mixed number|string field would need a generic comparison), IPv6
+   * as text. For ICMP echo both ports are the echo id.
+   */
+  v6 = false;
+  a4 = 0;
   pa = 0;
+  b4 = 0;
   pb = 0;
+  a6 = '';
+  b6 = '';
   state = 0;
-  start = 0;
   last = 0;
   pktsA = 0;
   pktsB = 0;
@@ -198,21 +207,60 @@ class Conn {
   bytesB = 0;
   payA = 0;
   payB = 0;
+  established = false;
+  midstream = false;
+  seq = 0;
+  start = 0;
   /** ACK number that acknowledges A's / B's FIN; -1 before that FIN. */
   finAckA = -1;
   finAckB = -1;
   /** Which side sent the last FIN seen: 1 = A, 2 = B. */
   lastFinBy = 0;
-  established = false;
-  midstream = false;
+  /** The ends as IpAddr, for display. */
+  a: IpAddr = 0;
+  b: IpAddr = 0;
+  /** Packet time of the last move to the head of the LRU list (at most once per TOUCH_MS). */
+  touched = 0;
+  /** LRU list neighbours: prev is more recent, next less recent. */
+  prev: Conn | null = null;
+  next: Conn | null = null;
 }
 
-const PROTO_NAMES: Record<number, FlowProto> = {
-  [IPPROTO_TCP]: 'TCP',
-  [IPPROTO_UDP]: 'UDP',
-  [IPPROTO_ICMP]: 'ICMP',
-  [IPPROTO_ICMPV6]: 'ICMPv6',
-};
+/**
+ * A flow moves to the head of the LRU list at most once per this many ms of packet time: relinking on
+ * every packet costs several cache misses on neighbouring entries, and second granularity is plenty
+ * for idle expiry and eviction.
+ */
+const TOUCH_MS = 1000;
+
+function protoName(proto: number): FlowProto {
+  return proto === IPPROTO_TCP ? 'TCP' : proto === IPPROTO_UDP ? 'UDP' : proto === IPPROTO_ICMP ? 'ICMP' : 'ICMPv6';
+}
+
+/** Sets a flow's initiator (a) and responder (b) ends. */
+function setEnds(c: Conn, a: IpAddr, pa: number, b: IpAddr, pb: number): void {
+  c.a = a;
+  c.b = b;
+  c.pa = pa;
+  c.pb = pb;
+  if (typeof a === 'number') {
+    c.v6 = false;
+    c.a4 = a | 0;
+    c.b4 = (b as number) | 0;
+    c.a6 = c.b6 = '';
+  } else {
+    c.v6 = true;
+    c.a6 = a;
+    c.b6 = b as string;
+    c.a4 = c.b4 = 0;
+  }
+}
+
+/** True when (addr, port) is the flow's initiator end. */
+function isInitiator(c: Conn, addr: IpAddr, port: number): boolean {
+  if (c.pa !== port) return false;
+  return typeof addr === 'number' ? !c.v6 && c.a4 === (addr | 0) : c.v6 && c.a6 === addr;
+}
 
 /** murmur3's 32-bit finalizer: spreads the bits of a 32-bit value. */
 function fmix(h: number): number {
@@ -223,9 +271,10 @@ function fmix(h: number): number {
 
 function addrHash(a: IpAddr): number {
   if (typeof a === 'number') return a | 0;
-  // FNV-1a over the characters of the IPv6 text.
-  let h = 0x811c9dc5;
-  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
+  // FNV-1a over the last 16 characters of the IPv6 text and its length: the tail (interface id) is
+  // what varies between hosts of one network, and entries are compared in full anyway.
+  let h = 0x811c9dc5 ^ a.length;
+  for (let i = a.length > 16 ? a.length - 16 : 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
   return h;
 }
 
@@ -248,18 +297,14 @@ export class ConnectionTracker {
   private readonly closedKeep: number;
   private readonly minTimeout: number;
 
-  // Hash index: slot + 1, 0 = empty; linear probing, backward-shift deletion.
-  private readonly index: Int32Array;
+  // Hash index of flows, linear probing with backward-shift deletion (no tombstones); null = empty.
+  private readonly index: Array<Conn | null>;
   private readonly mask: number;
-  private readonly hashes: Int32Array;
-  // Slots: pooled Conn objects, a free list, and a doubly linked LRU list (head = most recent).
-  private readonly conns: Conn[] = [];
-  private readonly inUse: Uint8Array;
-  private readonly free: number[] = [];
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
-  private head = -1;
-  private tail = -1;
+  /** Conn objects of removed flows, reused for new ones. */
+  private readonly pool: Conn[] = [];
+  // LRU list: head = most recently touched.
+  private head: Conn | null = null;
+  private tail: Conn | null = null;
   private count = 0;
   private seqCounter = 0;
   private nextSweep = -Infinity;
@@ -316,12 +361,8 @@ export class ConnectionTracker {
     );
     let size = 16;
     while (size < this.cap * 2) size *= 2;
-    this.index = new Int32Array(size);
+    this.index = new Array<Conn | null>(size).fill(null);
     this.mask = size - 1;
-    this.hashes = new Int32Array(this.cap);
-    this.inUse = new Uint8Array(this.cap);
-    this.prev = new Int32Array(this.cap);
-    this.next = new Int32Array(this.cap);
   }
 
   /** Flows in the table (active and lingering closed ones). */
@@ -370,92 +411,77 @@ export class ConnectionTracker {
     const src = p.ipSrc;
     const dst = p.ipDst;
     const hash = flowHash(proto, src, sp, dst, dp);
-    let slot = this.find(hash, proto, src, sp, dst, dp);
-    const u = this.u;
+    const found = this.find(hash, proto, src, sp, dst, dp);
     if (proto === IPPROTO_TCP) {
       const flags = p.tcpFlags;
-      if (slot < 0) {
+      if (found === null) {
         if (flags & TCP_RST) return null;
-        slot = this.create(hash, proto, now);
-        const c = this.conns[slot];
+        const c = this.create(hash, proto, now);
         this.initTcp(c, p, src, sp, dst, dp, flags);
-        this.resetUpdate(c, 'NONE', true);
-        return this.account(c, p, now, c.a === src && c.pa === sp);
+        this.resetUpdate('NONE', true);
+        return this.account(c, p, now, isInitiator(c, src, sp));
       }
-      const c = this.conns[slot];
-      const fromA = c.a === src && c.pa === sp;
+      const c = found;
+      const fromA = isInitiator(c, src, sp);
       if (isClosedState(c.state) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
         // A new SYN on the 4-tuple of a closed connection starts a new connection.
         this.retire(c);
         this.resetConn(c, proto, now);
         this.initTcp(c, p, src, sp, dst, dp, flags);
         this.created++;
-        this.resetUpdate(c, 'NONE', true);
-        this.touch(slot);
+        this.resetUpdate('NONE', true);
+        this.touch(c, now);
         return this.account(c, p, now, true);
       }
-      this.resetUpdate(c, STATE_NAMES[c.state], false);
+      this.resetUpdate(STATE_NAMES[c.state], false);
       this.tcpTransition(c, p, flags, fromA);
-      this.touch(slot);
+      if (now - c.touched >= TOUCH_MS) this.touch(c, now);
       return this.account(c, p, now, fromA);
     }
     // UDP
-    if (slot < 0) {
-      slot = this.create(hash, proto, now);
-      const c = this.conns[slot];
-      c.a = src;
-      c.b = dst;
-      c.pa = sp;
-      c.pb = dp;
+    if (found === null) {
+      const c = this.create(hash, proto, now);
+      setEnds(c, src, sp, dst, dp);
       c.state = S_UNREPLIED;
-      this.resetUpdate(c, 'NONE', true);
+      this.resetUpdate('NONE', true);
       return this.account(c, p, now, true);
     }
-    const c = this.conns[slot];
-    const fromA = c.a === src && c.pa === sp;
-    this.resetUpdate(c, STATE_NAMES[c.state], false);
+    const c = found;
+    const fromA = isInitiator(c, src, sp);
+    this.resetUpdate(STATE_NAMES[c.state], false);
     if (!fromA && c.state === S_UNREPLIED) {
       c.state = S_REPLIED;
       c.established = true;
     }
-    this.touch(slot);
+    if (now - c.touched >= TOUCH_MS) this.touch(c, now);
     return this.account(c, p, now, fromA);
   }
 
   /** Expires idle flows. Called from onPacket once per second of packet time, and by the engine when the wire is quiet. */
   onTick(now: number): void {
     this.nextSweep = now + 1000;
-    let s = this.tail;
-    while (s !== -1) {
-      const c = this.conns[s];
-      const idle = now - c.last;
-      if (idle < this.minTimeout) break; // everything nearer the head is more recent still
-      const before = this.prev[s];
-      if (idle >= this.timeoutOf(c)) {
+    let c = this.tail;
+    while (c !== null) {
+      // List order is by touch time, and a flow is touched at most TOUCH_MS before its last packet:
+      // once a flow was touched within the shortest timeout, everything nearer the head is too recent.
+      if (now - c.touched < this.minTimeout) break;
+      const before = c.prev;
+      if (now - c.last >= this.timeoutOf(c)) {
         this.expired++;
-        this.remove(s);
+        this.remove(c);
       }
-      s = before;
+      c = before;
     }
   }
 
   /** Open flows (not closed), most recently seen first; at most `limit`. */
   active(limit = Infinity): ConnectionInfo[] {
-    const out: ConnectionInfo[] = [];
-    for (let s = this.head; s !== -1 && out.length < limit; s = this.next[s]) {
-      const c = this.conns[s];
-      if (!isClosedState(c.state)) out.push(this.info(c));
-    }
-    return out;
+    return this.listTable(false, limit);
   }
 
   /** Closed connections (still lingering in the table, then the kept ring), most recently seen first; at most `limit`. */
   closed(limit = Infinity): ConnectionInfo[] {
-    const out: ConnectionInfo[] = [];
-    for (let s = this.head; s !== -1; s = this.next[s]) {
-      const c = this.conns[s];
-      if (isClosedState(c.state)) out.push(this.info(c));
-    }
+    const out = this.listTable(true, limit);
     out.push(...this.closedRing);
     out.sort((x, y) => y.last - x.last);
     return out.length > limit ? out.slice(0, limit) : out;
@@ -465,10 +491,22 @@ export class ConnectionTracker {
   get(id: string): ConnectionInfo | undefined {
     const seq = Number(id);
     if (!Number.isInteger(seq) || seq <= 0) return undefined;
-    for (let s = this.head; s !== -1; s = this.next[s]) {
-      if (this.conns[s].seq === seq) return this.info(this.conns[s]);
+    for (let c = this.head; c !== null; c = c.next) {
+      if (c.seq === seq) return this.info(c);
     }
     return this.closedRing.find((i) => i.id === id);
+  }
+
+  /** The `limit` most recently seen table entries that are (closed) or are not (open) closed. */
+  private listTable(closed: boolean, limit: number): ConnectionInfo[] {
+    const picked: Conn[] = [];
+    for (let c = this.head; c !== null; c = c.next) {
+      if (isClosedState(c.state) === closed) picked.push(c);
+    }
+    // The list is ordered by touch time (second granularity); order exactly by last packet time.
+    picked.sort((x, y) => y.last - x.last);
+    if (picked.length > limit) picked.length = limit;
+    return picked.map((c) => this.info(c));
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -478,29 +516,26 @@ export class ConnectionTracker {
     const src = p.ipSrc;
     const dst = p.ipDst;
     const hash = flowHash(proto, src, id, dst, id);
-    let slot = this.find(hash, proto, src, id, dst, id);
-    if (slot < 0) {
-      slot = this.create(hash, proto, now);
-      const c = this.conns[slot];
+    const found = this.find(hash, proto, src, id, dst, id);
+    if (found === null) {
+      const c = this.create(hash, proto, now);
       // A reply seen first (capture started late): its destination sent the request.
-      c.a = isRequest ? src : dst;
-      c.b = isRequest ? dst : src;
-      c.pa = id;
-      c.pb = id;
+      if (isRequest) setEnds(c, src, id, dst, id);
+      else setEnds(c, dst, id, src, id);
       c.state = isRequest ? S_UNREPLIED : S_REPLIED;
       c.established = !isRequest;
       c.midstream = !isRequest;
-      this.resetUpdate(c, 'NONE', true);
+      this.resetUpdate('NONE', true);
       return this.account(c, p, now, isRequest);
     }
-    const c = this.conns[slot];
-    const fromA = c.a === src;
-    this.resetUpdate(c, STATE_NAMES[c.state], false);
+    const c = found;
+    const fromA = isInitiator(c, src, id);
+    this.resetUpdate(STATE_NAMES[c.state], false);
     if (!fromA && !isRequest && c.state === S_UNREPLIED) {
       c.state = S_REPLIED;
       c.established = true;
     }
-    this.touch(slot);
+    if (now - c.touched >= TOUCH_MS) this.touch(c, now);
     return this.account(c, p, now, fromA);
   }
 
@@ -509,13 +544,12 @@ export class ConnectionTracker {
     const q = p.icmpQuoted;
     if (q.proto !== IPPROTO_TCP && q.proto !== IPPROTO_UDP) return null;
     const hash = flowHash(q.proto, q.src, q.srcPort, q.dst, q.dstPort);
-    const slot = this.find(hash, q.proto, q.src, q.srcPort, q.dst, q.dstPort);
-    if (slot < 0) return null;
-    const c = this.conns[slot];
-    this.resetUpdate(c, STATE_NAMES[c.state], false);
+    const c = this.find(hash, q.proto, q.src, q.srcPort, q.dst, q.dstPort);
+    if (c === null) return null;
+    this.resetUpdate(STATE_NAMES[c.state], false);
     // Only the initiator's packets are probes worth reporting; and only a flow not yet answered or
     // established is refused by an unreachable (a late error for a live connection is ignored).
-    const quotedFromA = c.a === q.src && c.pa === q.srcPort;
+    const quotedFromA = isInitiator(c, q.src, q.srcPort);
     if (quotedFromA && (c.state === S_UNREPLIED || c.state === S_SYN_SENT)) {
       c.state = S_UNREACHABLE;
       this.closedTotal++;
@@ -523,7 +557,7 @@ export class ConnectionTracker {
       u.closed = true;
       u.unreachable = true;
     }
-    this.touch(slot);
+    if (now - c.touched >= TOUCH_MS) this.touch(c, now);
     // Counted as a packet towards the initiator; no payload of the flow.
     c.last = now;
     c.pktsB++;
@@ -552,17 +586,8 @@ export class ConnectionTracker {
       // FIN, NULL, XMAS or URG/PSH-only first packet: not a way to open a connection.
       c.state = S_INVALID;
     }
-    if (srcIsA) {
-      c.a = src;
-      c.b = dst;
-      c.pa = sp;
-      c.pb = dp;
-    } else {
-      c.a = dst;
-      c.b = src;
-      c.pa = dp;
-      c.pb = sp;
-    }
+    if (srcIsA) setEnds(c, src, sp, dst, dp);
+    else setEnds(c, dst, dp, src, sp);
     c.established = false;
     c.finAckA = -1;
     c.finAckB = -1;
@@ -661,7 +686,7 @@ export class ConnectionTracker {
     return c.proto === IPPROTO_UDP ? this.udpIdleMs : this.icmpIdleMs;
   }
 
-  private resetUpdate(c: Conn, prevState: string, isNew: boolean): void {
+  private resetUpdate(prevState: string, isNew: boolean): void {
     const u = this.u;
     u.isNew = isNew;
     u.prevState = prevState;
@@ -690,7 +715,7 @@ export class ConnectionTracker {
   private fill(c: Conn, now: number, fromA: boolean): FlowUpdate {
     const u = this.u;
     u.seq = c.seq;
-    u.proto = PROTO_NAMES[c.proto];
+    u.proto = protoName(c.proto);
     u.initiatorIsSrc = fromA;
     u.state = STATE_NAMES[c.state];
     u.established = c.established;
@@ -706,51 +731,48 @@ export class ConnectionTracker {
     return u;
   }
 
-  private find(hash: number, proto: number, src: IpAddr, sp: number, dst: IpAddr, dp: number): number {
+  private find(hash: number, proto: number, src: IpAddr, sp: number, dst: IpAddr, dp: number): Conn | null {
     const index = this.index;
     const mask = this.mask;
+    if (typeof src === 'number') {
+      const s4 = src | 0;
+      const d4 = (dst as number) | 0;
+      for (let i = hash & mask; ; i = (i + 1) & mask) {
+        const c = index[i];
+        if (c === null) return null;
+        if (c.hash !== hash || c.proto !== proto || c.v6) continue;
+        if ((c.a4 === s4 && c.pa === sp && c.b4 === d4 && c.pb === dp) || (c.a4 === d4 && c.pa === dp && c.b4 === s4 && c.pb === sp)) return c;
+      }
+    }
+    const d6 = dst as string;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const v = index[i];
-      if (v === 0) return -1;
-      const s = v - 1;
-      if (this.hashes[s] !== hash) continue;
-      const c = this.conns[s];
-      if (c.proto !== proto) continue;
-      if ((c.a === src && c.pa === sp && c.b === dst && c.pb === dp) || (c.a === dst && c.pa === dp && c.b === src && c.pb === sp)) return s;
+      const c = index[i];
+      if (c === null) return null;
+      if (c.hash !== hash || c.proto !== proto || !c.v6) continue;
+      if ((c.a6 === src && c.pa === sp && c.b6 === d6 && c.pb === dp) || (c.a6 === d6 && c.pa === dp && c.b6 === src && c.pb === sp)) return c;
     }
   }
 
-  /** Takes a slot for a new flow (evicting if full), links it at the LRU head and indexes it. */
-  private create(hash: number, proto: number, now: number): number {
+  /** Takes a Conn for a new flow (evicting if full), links it at the LRU head and indexes it. */
+  private create(hash: number, proto: number, now: number): Conn {
     if (this.count >= this.cap) this.evictOne();
-    let s: number;
-    let c: Conn;
-    if (this.free.length > 0) {
-      s = this.free.pop() as number;
-      c = this.conns[s];
-    } else {
-      s = this.conns.length;
-      c = new Conn();
-      this.conns.push(c);
-    }
-    this.inUse[s] = 1;
-    this.hashes[s] = hash;
+    const c = this.pool.pop() ?? new Conn();
+    c.hash = hash;
     this.resetConn(c, proto, now);
-    // Index it.
     const index = this.index;
     const mask = this.mask;
     let i = hash & mask;
-    while (index[i] !== 0) i = (i + 1) & mask;
-    index[i] = s + 1;
-    // Link at head.
-    this.prev[s] = -1;
-    this.next[s] = this.head;
-    if (this.head !== -1) this.prev[this.head] = s;
-    this.head = s;
-    if (this.tail === -1) this.tail = s;
+    while (index[i] !== null) i = (i + 1) & mask;
+    index[i] = c;
+    c.prev = null;
+    c.next = this.head;
+    if (this.head !== null) this.head.prev = c;
+    this.head = c;
+    if (this.tail === null) this.tail = c;
+    c.touched = now;
     this.count++;
     this.created++;
-    return s;
+    return c;
   }
 
   /** Clears a pooled Conn for a new flow; the caller sets addresses, ports and state. */
@@ -774,34 +796,32 @@ export class ConnectionTracker {
    */
   private evictOne(): void {
     let victim = this.tail;
-    let s = this.tail;
-    for (let k = 0; k < 16 && s !== -1; k++, s = this.prev[s]) {
-      const c = this.conns[s];
+    let c = this.tail;
+    for (let k = 0; k < 16 && c !== null; k++, c = c.prev) {
       if (!c.established || isClosedState(c.state)) {
-        victim = s;
+        victim = c;
         break;
       }
     }
-    if (victim === -1) return;
+    if (victim === null) return;
     this.evicted++;
     this.remove(victim);
   }
 
-  /** Unlinks and unindexes a slot; a closed or established flow goes to the closed ring first. */
-  private remove(s: number): void {
-    const c = this.conns[s];
+  /** Unlinks and unindexes a flow; a closed or established one is listed in the closed ring first. */
+  private remove(c: Conn): void {
     this.retire(c);
     // Unindex with backward-shift deletion (linear probing keeps no tombstones).
     const index = this.index;
     const mask = this.mask;
-    let i = this.hashes[s] & mask;
-    while (index[i] !== s + 1) i = (i + 1) & mask;
+    let i = c.hash & mask;
+    while (index[i] !== c) i = (i + 1) & mask;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
       const v = index[j];
-      if (v === 0) break;
-      const k = this.hashes[v - 1] & mask;
+      if (v === null) break;
+      const k = v.hash & mask;
       // Move v back to i unless its home k lies cyclically in (i, j].
       const inRange = i <= j ? k > i && k <= j : k > i || k <= j;
       if (!inRange) {
@@ -809,16 +829,17 @@ export class ConnectionTracker {
         i = j;
       }
     }
-    index[i] = 0;
-    // Unlink.
-    const pv = this.prev[s];
-    const nx = this.next[s];
-    if (pv !== -1) this.next[pv] = nx;
+    index[i] = null;
+    const pv = c.prev;
+    const nx = c.next;
+    if (pv !== null) pv.next = nx;
     else this.head = nx;
-    if (nx !== -1) this.prev[nx] = pv;
+    if (nx !== null) nx.prev = pv;
     else this.tail = pv;
-    this.inUse[s] = 0;
-    this.free.push(s);
+    c.prev = c.next = null;
+    c.a = c.b = 0;
+    c.a6 = c.b6 = '';
+    this.pool.push(c);
     this.count--;
   }
 
@@ -835,22 +856,23 @@ export class ConnectionTracker {
     }
   }
 
-  private touch(s: number): void {
-    if (this.head === s) return;
-    const pv = this.prev[s];
-    const nx = this.next[s];
-    // s is not head, so pv !== -1.
-    this.next[pv] = nx;
-    if (nx !== -1) this.prev[nx] = pv;
+  /** Moves a flow to the head of the LRU list. */
+  private touch(c: Conn, now: number): void {
+    c.touched = now;
+    if (this.head === c) return;
+    const pv = c.prev as Conn; // not the head, so it has a predecessor
+    const nx = c.next;
+    pv.next = nx;
+    if (nx !== null) nx.prev = pv;
     else this.tail = pv;
-    this.prev[s] = -1;
-    this.next[s] = this.head;
-    this.prev[this.head] = s;
-    this.head = s;
+    c.prev = null;
+    c.next = this.head;
+    (this.head as Conn).prev = c;
+    this.head = c;
   }
 
   private info(c: Conn): ConnectionInfo {
-    const proto = PROTO_NAMES[c.proto];
+    const proto = protoName(c.proto);
     return {
       id: String(c.seq),
       proto,

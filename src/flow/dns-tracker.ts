@@ -28,7 +28,7 @@ export interface DnsQueryInfo {
   name: string;
   /** Question type name: A, AAAA, MX, ... or TYPEnnn (RFC 3597). */
   type: string;
-  /** "" while waiting, NOERROR, NXDOMAIN, ..., or TIMEOUT when no response came. */
+  /** "" while waiting, NOERROR, NXDOMAIN, ..., TIMEOUT when no response came, RETRANSMITTED when the client asked again. */
   rcode: string;
   /** Answer data as the decoder rendered it (addresses, names), raw. */
   answers: string[];
@@ -95,13 +95,27 @@ export function dnsRcodeName(r: number): string {
   return RCODE_NAMES[r] ?? `RCODE${r}`;
 }
 
-interface Pending {
-  rec: DnsQueryInfo;
-  t: number;
+/** A query as held internally: addresses stay IpAddr until a view asks (formatting costs). */
+interface Rec {
+  ts: number;
+  client: IpAddr;
+  clientPort: number;
+  server: IpAddr;
+  id: number;
+  name: string;
+  type: string;
+  rcode: string;
+  answers: string[];
+  latencyMs: number | null;
+  /** Still waiting for its response (and in the pending table). */
+  waiting: boolean;
+  /** Next pending query with the same (client port, id) key. */
+  chain: Rec | null;
 }
 
-function pendingKey(client: IpAddr, clientPort: number, server: IpAddr, id: number): string {
-  return `${client}|${clientPort}|${server}|${id}`;
+/** Pending queries are keyed by (client port, transaction id) as one int32; endpoints are compared on the record. */
+function pendingKey(clientPort: number, id: number): number {
+  return ((clientPort << 16) | id) | 0;
 }
 
 export class DnsTracker {
@@ -109,9 +123,14 @@ export class DnsTracker {
   private readonly keep: number;
   private readonly timeoutMs: number;
   private readonly maxDomains: number;
-  /** Insertion order is query order, so the first entries are the oldest (expiry and eviction). */
-  private readonly pending = new Map<string, Pending>();
-  private readonly ring: DnsQueryInfo[] = [];
+  /** Waiting queries by pendingKey, chained on collisions. */
+  private readonly pending = new Map<number, Rec>();
+  private pendingCount = 0;
+  /** Waiting queries in arrival order (a ring of maxPending), for expiry and eviction of the oldest. */
+  private readonly waitRing: Array<Rec | null>;
+  private waitHead = 0;
+  private waitLen = 0;
+  private readonly ring: Rec[] = [];
   private ringPos = 0;
   private readonly domains = new Map<string, number>();
   private nx = 0;
@@ -126,6 +145,7 @@ export class DnsTracker {
     this.keep = Math.max(1, Math.floor(opts.keep ?? 1000));
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxDomains = Math.max(2, Math.floor(opts.maxDomains ?? 10_000));
+    this.waitRing = new Array<Rec | null>(this.maxPending).fill(null);
   }
 
   /** Responses with rcode NXDOMAIN. */
@@ -141,7 +161,7 @@ export class DnsTracker {
   /** Sizes and counters, for the bench, the menu and tests. */
   counters(): { pending: number; kept: number; domains: number; queries: number; responses: number; matched: number; timedOut: number; nxdomain: number } {
     return {
-      pending: this.pending.size,
+      pending: this.pendingCount,
       kept: this.ring.length,
       domains: this.domains.size,
       queries: this.queriesSeen,
@@ -160,50 +180,48 @@ export class DnsTracker {
     const q = dns.questions.length > 0 ? dns.questions[0] : null;
     if (!dns.qr) {
       this.queriesSeen++;
-      const rec: DnsQueryInfo = {
+      const rec: Rec = {
         ts: now,
-        client: formatIp(p.ipSrc),
-        server: formatIp(p.ipDst),
+        client: p.ipSrc,
+        clientPort: p.srcPort,
+        server: p.ipDst,
         id: dns.id,
         name: q ? q.name : '',
         type: q ? dnsTypeName(q.type) : '',
         rcode: '',
         answers: [],
         latencyMs: null,
+        waiting: true,
+        chain: null,
       };
       this.record(rec);
       if (q) this.countDomain(q.name);
-      const key = pendingKey(p.ipSrc, p.srcPort, p.ipDst, dns.id);
       // A retransmission replaces the earlier wait, so latency is measured from the last try.
-      this.pending.delete(key);
-      if (this.pending.size >= this.maxPending) {
-        const oldest = this.pending.keys().next();
-        if (!oldest.done) this.pending.delete(oldest.value);
-      }
-      this.pending.set(key, { rec, t: now });
+      const earlier = this.take(p.ipSrc, p.srcPort, p.ipDst, dns.id);
+      if (earlier) earlier.rcode = 'RETRANSMITTED';
+      this.wait(rec);
       return;
     }
     this.responsesSeen++;
     if (dns.rcode === 3) this.nx++;
-    const key = pendingKey(p.ipDst, p.dstPort, p.ipSrc, dns.id);
-    const pend = this.pending.get(key);
-    let rec: DnsQueryInfo;
-    if (pend) {
-      this.pending.delete(key);
+    let rec = this.take(p.ipDst, p.dstPort, p.ipSrc, dns.id);
+    if (rec !== null) {
       this.matched++;
-      rec = pend.rec;
-      rec.latencyMs = now - pend.t;
+      rec.latencyMs = now - rec.ts;
     } else {
       rec = {
         ts: now,
-        client: formatIp(p.ipDst),
-        server: formatIp(p.ipSrc),
+        client: p.ipDst,
+        clientPort: p.dstPort,
+        server: p.ipSrc,
         id: dns.id,
         name: q ? q.name : '',
         type: q ? dnsTypeName(q.type) : '',
         rcode: '',
         answers: [],
         latencyMs: null,
+        waiting: false,
+        chain: null,
       };
       this.record(rec);
     }
@@ -216,18 +234,32 @@ export class DnsTracker {
   /** Gives up queries that waited longer than timeoutMs. */
   onTick(now: number): void {
     this.nextSweep = now + 1000;
-    for (const [key, pend] of this.pending) {
-      if (now - pend.t < this.timeoutMs) break; // insertion order: the rest are newer
-      this.pending.delete(key);
-      pend.rec.rcode = 'TIMEOUT';
-      this.timedOut++;
+    while (this.waitLen > 0) {
+      const r = this.waitRing[this.waitHead];
+      if (r !== null && r.waiting && now - r.ts < this.timeoutMs) break; // arrival order: the rest are newer
+      this.popOldest();
+      if (r !== null && r.waiting) {
+        this.unlink(r);
+        r.rcode = 'TIMEOUT';
+        this.timedOut++;
+      }
     }
   }
 
   /** Recent queries, oldest first, newest last (at most `keep`). */
   queries(): DnsQueryInfo[] {
-    if (this.ring.length < this.keep) return this.ring.slice();
-    return [...this.ring.slice(this.ringPos), ...this.ring.slice(0, this.ringPos)];
+    const recs = this.ring.length < this.keep ? this.ring : [...this.ring.slice(this.ringPos), ...this.ring.slice(0, this.ringPos)];
+    return recs.map((r) => ({
+      ts: r.ts,
+      client: formatIp(r.client),
+      server: formatIp(r.server),
+      id: r.id,
+      name: r.name,
+      type: r.type,
+      rcode: r.rcode,
+      answers: r.answers,
+      latencyMs: r.latencyMs,
+    }));
   }
 
   /** The most queried names (case-folded), most first. Exact until maxDomains distinct names are seen. */
@@ -238,12 +270,57 @@ export class DnsTracker {
       .map(([name, count]) => ({ name, count }));
   }
 
-  private record(rec: DnsQueryInfo): void {
+  private record(rec: Rec): void {
     if (this.ring.length < this.keep) this.ring.push(rec);
     else {
       this.ring[this.ringPos] = rec;
       this.ringPos = (this.ringPos + 1) % this.keep;
     }
+  }
+
+  /** Adds a query to the pending table, giving up the oldest waiting one when full. */
+  private wait(rec: Rec): void {
+    while (this.waitLen >= this.maxPending) {
+      const old = this.popOldest();
+      if (old !== null && old.waiting) this.unlink(old);
+    }
+    const key = pendingKey(rec.clientPort, rec.id);
+    rec.chain = this.pending.get(key) ?? null;
+    this.pending.set(key, rec);
+    this.pendingCount++;
+    this.waitRing[(this.waitHead + this.waitLen) % this.maxPending] = rec;
+    this.waitLen++;
+  }
+
+  private popOldest(): Rec | null {
+    const r = this.waitRing[this.waitHead];
+    this.waitRing[this.waitHead] = null;
+    this.waitHead = (this.waitHead + 1) % this.maxPending;
+    this.waitLen--;
+    return r;
+  }
+
+  /** Removes and returns the waiting query of this client, port, server and id, if any. */
+  private take(client: IpAddr, clientPort: number, server: IpAddr, id: number): Rec | null {
+    const key = pendingKey(clientPort, id);
+    let prev: Rec | null = null;
+    for (let r = this.pending.get(key) ?? null; r !== null; prev = r, r = r.chain) {
+      if (r.client === client && r.server === server && r.clientPort === clientPort && r.id === id) {
+        if (prev === null) {
+          if (r.chain === null) this.pending.delete(key);
+          else this.pending.set(key, r.chain);
+        } else prev.chain = r.chain;
+        r.chain = null;
+        r.waiting = false;
+        this.pendingCount--;
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private unlink(rec: Rec): void {
+    this.take(rec.client, rec.clientPort, rec.server, rec.id);
   }
 
   private countDomain(name: string): void {

@@ -42,6 +42,67 @@ interface HostStat {
   bytes: number;
 }
 
+/**
+ * Per-host counters for IPv4 in typed arrays (open addressing on the address as an int32): a Map keyed
+ * by addresses above 127.255.255.255 hashes a boxed number on every lookup, which cost more than all
+ * the other statistics together.
+ */
+class V4Hosts {
+  readonly keys: Int32Array;
+  readonly used: Uint8Array;
+  readonly packets: Float64Array;
+  readonly bytes: Float64Array;
+  readonly mask: number;
+  count = 0;
+
+  constructor(cap: number) {
+    let size = 16;
+    while (size < cap * 2) size *= 2;
+    this.keys = new Int32Array(size);
+    this.used = new Uint8Array(size);
+    this.packets = new Float64Array(size);
+    this.bytes = new Float64Array(size);
+    this.mask = size - 1;
+  }
+
+  /** Adds to an existing host; returns false when the host is not in the table. */
+  add(ip: number, len: number): boolean {
+    const mask = this.mask;
+    for (let i = Math.imul(ip ^ (ip >>> 15), 0x2c1b3c6d) & mask; ; i = (i + 1) & mask) {
+      if (this.used[i] === 0) return false;
+      if (this.keys[i] === ip) {
+        this.packets[i]++;
+        this.bytes[i] += len;
+        return true;
+      }
+    }
+  }
+
+  insert(ip: number, packets: number, bytes: number): void {
+    const mask = this.mask;
+    let i = Math.imul(ip ^ (ip >>> 15), 0x2c1b3c6d) & mask;
+    while (this.used[i] !== 0) i = (i + 1) & mask;
+    this.used[i] = 1;
+    this.keys[i] = ip;
+    this.packets[i] = packets;
+    this.bytes[i] = bytes;
+    this.count++;
+  }
+
+  clear(): void {
+    this.used.fill(0);
+    this.count = 0;
+  }
+
+  entries(): Array<[IpAddr, HostStat]> {
+    const out: Array<[IpAddr, HostStat]> = [];
+    for (let i = 0; i < this.used.length; i++) {
+      if (this.used[i]) out.push([this.keys[i] >>> 0, { packets: this.packets[i], bytes: this.bytes[i] }]);
+    }
+    return out;
+  }
+}
+
 export class ProtocolStatistics {
   private readonly maxHosts: number;
   private totalPackets = 0;
@@ -51,7 +112,8 @@ export class ProtocolStatistics {
   /** Packets whose server port is this port, for TCP and UDP: dense arrays, bounded by nature. */
   private readonly tcpPorts = new Float64Array(65536);
   private readonly udpPorts = new Float64Array(65536);
-  private readonly hosts = new Map<IpAddr, HostStat>();
+  private readonly v4Hosts: V4Hosts;
+  private readonly v6Hosts = new Map<string, HostStat>();
   private hostPrunes = 0;
   // Per-second ring: which second each bucket holds, and its counts.
   private readonly secStamp = new Float64Array(RING).fill(-1);
@@ -62,6 +124,7 @@ export class ProtocolStatistics {
 
   constructor(opts: ProtocolStatisticsOptions = {}) {
     this.maxHosts = Math.max(2, Math.floor(opts.maxHosts ?? 10_000));
+    this.v4Hosts = new V4Hosts(this.maxHosts);
   }
 
   get packets(): number {
@@ -74,7 +137,7 @@ export class ProtocolStatistics {
 
   /** Sizes of the bounded state, for the bench and tests. */
   counters(): { hosts: number; maxHosts: number; hostPrunes: number } {
-    return { hosts: this.hosts.size, maxHosts: this.maxHosts, hostPrunes: this.hostPrunes };
+    return { hosts: this.v4Hosts.count + this.v6Hosts.size, maxHosts: this.maxHosts, hostPrunes: this.hostPrunes };
   }
 
   onPacket(p: Packet, now: number): void {
@@ -129,7 +192,7 @@ export class ProtocolStatistics {
 
   /** Hosts with the most traffic (sent plus received), most first. */
   topTalkers(n: number, by: 'bytes' | 'packets'): { ip: string; packets: number; bytes: number }[] {
-    const all = [...this.hosts];
+    const all = this.allHosts();
     all.sort(by === 'bytes' ? (a, b) => b[1].bytes - a[1].bytes : (a, b) => b[1].packets - a[1].packets);
     return all.slice(0, Math.max(0, n)).map(([ip, h]) => ({ ip: formatIp(ip), packets: h.packets, bytes: h.bytes }));
   }
@@ -169,21 +232,39 @@ export class ProtocolStatistics {
   }
 
   private countHost(ip: IpAddr, len: number): void {
-    const h = this.hosts.get(ip);
+    if (typeof ip === 'number') {
+      const k = ip | 0;
+      if (this.v4Hosts.add(k, len)) return;
+      if (this.v4Hosts.count + this.v6Hosts.size >= this.maxHosts) this.pruneHosts();
+      this.v4Hosts.insert(k, 1, len);
+      return;
+    }
+    const h = this.v6Hosts.get(ip);
     if (h !== undefined) {
       h.packets++;
       h.bytes += len;
       return;
     }
-    if (this.hosts.size >= this.maxHosts) this.pruneHosts();
-    this.hosts.set(ip, { packets: 1, bytes: len });
+    if (this.v4Hosts.count + this.v6Hosts.size >= this.maxHosts) this.pruneHosts();
+    this.v6Hosts.set(ip, { packets: 1, bytes: len });
+  }
+
+  private allHosts(): Array<[IpAddr, HostStat]> {
+    const all = this.v4Hosts.entries();
+    for (const e of this.v6Hosts) all.push(e);
+    return all;
   }
 
   /** Keeps the busier half of the hosts (by bytes): bounded memory, amortized O(log n) per new host. */
   private pruneHosts(): void {
-    const sorted = [...this.hosts].sort((a, b) => b[1].bytes - a[1].bytes);
-    this.hosts.clear();
-    for (let i = 0; i < sorted.length >> 1; i++) this.hosts.set(sorted[i][0], sorted[i][1]);
+    const sorted = this.allHosts().sort((a, b) => b[1].bytes - a[1].bytes);
+    this.v4Hosts.clear();
+    this.v6Hosts.clear();
+    for (let i = 0; i < sorted.length >> 1; i++) {
+      const [ip, h] = sorted[i];
+      if (typeof ip === 'number') this.v4Hosts.insert(ip | 0, h.packets, h.bytes);
+      else this.v6Hosts.set(ip, h);
+    }
     this.hostPrunes++;
   }
 

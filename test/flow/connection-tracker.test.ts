@@ -182,9 +182,10 @@ describe('expiry and the cap', () => {
     expect(u).toMatchObject({ isNew: false, state: 'ESTABLISHED', established: true });
   });
 
-  it('keeps an exact LRU with a consistent index under random traffic (model check)', () => {
+  it('keeps an exact LRU at second granularity with a consistent index under random traffic (model check)', () => {
     const cap = 300;
-    const t = new ConnectionTracker({ maxConnections: cap });
+    // Flows move up the LRU list at most once per second of packet time, so packets here are 1 s apart.
+    const t = new ConnectionTracker({ maxConnections: cap, udpIdleMs: 1e12 });
     const model = new Map<string, true>();
     let seed = 12345;
     const rnd = (n: number): number => {
@@ -199,14 +200,18 @@ describe('expiry and the cap', () => {
       const key = String(k);
       const forward = rnd(2) === 0;
       const p = forward ? udp(a, 1000 + (k % 7), '10.2.0.1', 53) : udp('10.2.0.1', 53, a, 1000 + (k % 7));
-      const u = t.onPacket(p, 0);
+      const now = i * 1000;
+      const u = t.onPacket(p, now);
       const known = model.has(key);
       expect(u?.isNew).toBe(!known);
-      if (!known) expect(t.onPacket(forward ? udp('10.2.0.1', 53, a, 1000 + (k % 7)) : udp(a, 1000 + (k % 7), '10.2.0.1', 53), 0)?.isNew).toBe(false);
+      if (!known) expect(t.onPacket(forward ? udp('10.2.0.1', 53, a, 1000 + (k % 7)) : udp(a, 1000 + (k % 7), '10.2.0.1', 53), now)?.isNew).toBe(false);
       if (known) model.delete(key);
       else if (model.size >= cap) model.delete(model.keys().next().value as string);
       model.set(key, true);
       expect(t.size).toBe(model.size);
     }
+    const listed = t.active().map((c) => (c.src === '10.2.0.1' ? c.dst : c.src));
+    const expected = [...model.keys()].map((k) => `10.1.${Number(k) >> 8}.${Number(k) & 255}`);
+    expect(new Set(listed)).toEqual(new Set(expected));
   });
 });

@@ -77,6 +77,20 @@ describe('DnsTracker', () => {
     expect(d.queries().every((q) => q.rcode === 'TIMEOUT')).toBe(true);
   });
 
+  it('measures latency from the last retransmission, and matches over IPv6', () => {
+    const d = new DnsTracker();
+    d.onPacket(query(9, 'slow.test'), 0);
+    d.onPacket(query(9, 'slow.test'), 1000);
+    d.onPacket(answer(9, 'slow.test', 0, ['10.9.9.9']), 1040);
+    expect(d.queries().map((q) => [q.rcode, q.latencyMs])).toEqual([
+      ['RETRANSMITTED', null],
+      ['NOERROR', 40],
+    ]);
+    d.onPacket(udp('2001:db8::10', 5555, '2001:db8::53', 53, 40, dnsMsg(3, false, 'v6.test', 28)), 2000);
+    d.onPacket(udp('2001:db8::53', 53, '2001:db8::10', 5555, 80, dnsMsg(3, true, 'v6.test', 28, 0, ['2001:db8::1'])), 2007);
+    expect(d.queries().at(-1)).toMatchObject({ client: '2001:db8::10', server: '2001:db8::53', type: 'AAAA', answers: ['2001:db8::1'], latencyMs: 7 });
+  });
+
   it('keeps names raw (views escape them)', () => {
     const d = new DnsTracker();
     d.onPacket(query(1, 'evil\x1b[2J.test'), 0);

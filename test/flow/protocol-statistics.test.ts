@@ -47,6 +47,12 @@ describe('ProtocolStatistics', () => {
       { ip: '10.0.0.1', packets: 10, bytes: 500 },
     ]);
     expect(s.topTalkers(3, 'bytes').map((t) => t.ip)).toEqual(['10.0.0.9', '10.0.0.2', '10.0.0.1']);
+    // IPv6 hosts rank with the IPv4 ones.
+    for (let i = 0; i < 20; i++) s.onPacket(udp('2001:db8::1', 1000, '2001:db8::2', 2000, 8), 20 + i);
+    expect(s.topTalkers(2, 'packets').map((t) => [t.ip, t.packets])).toEqual([
+      ['2001:db8::1', 20],
+      ['2001:db8::2', 20],
+    ]);
   });
 
   it('counts the server port of requests and replies, with service names', () => {

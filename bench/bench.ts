@@ -1,0 +1,249 @@
+// `npm run bench`: decode plus flow state on one core versus tshark and tcpdump on the same generated
+// capture, and a spoofed SYN flood of distinct sources to show that memory stays bounded.
+//
+// Each measured run is its own child process pinned to one CPU (taskset), so its peak resident memory
+// (getrusage maxrss) is its own and not the generator's. BENCH_PACKETS=N scales the captures down
+// (default 1,000,000); BENCH_RUNS=N repeats the fast measurements and keeps the best (default 2);
+// BENCH_KEEP=1 keeps the temporary directory.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { decodePacket, Packet, Reassembler } from '../src/decode/index.js';
+import { ConnectionTracker, DnsTracker, ProtocolStatistics } from '../src/flow/index.js';
+import { defaultSettings } from '../src/config/schema.js';
+import type { Detection } from '../src/alert/types.js';
+import type { Detector } from '../src/detect/types.js';
+import { readPcapChunked } from './pcap-file.js';
+import { generateMixed, generateSynFlood } from './traffic-gen.js';
+
+const SELF = fileURLToPath(import.meta.url);
+
+type Stage = 'read' | 'decode' | 'flow' | 'detect';
+
+interface ChildResult {
+  stage: Stage;
+  packets: number;
+  bytes: number;
+  seconds: number;
+  maxRssKB: number;
+  sizes: Record<string, unknown>;
+  alerts: Record<string, number>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child side: one pipeline over one file, then one JSON line on stdout.
+
+async function loadDetectors(raise: (d: Detection) => void): Promise<Detector[] | null> {
+  const dir = path.dirname(SELF);
+  const candidates = [path.join(dir, '../src/detect/index.js'), path.join(dir, '../src/detect/index.ts')];
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (!file) return null;
+  const mod = (await import(pathToFileURL(file).href)) as { createDetectors?: (settings: unknown, raise: (d: Detection) => void) => unknown };
+  if (typeof mod.createDetectors !== 'function') return null;
+  const made = mod.createDetectors(defaultSettings(), raise);
+  if (Array.isArray(made)) return made as Detector[];
+  if (made && typeof (made as Detector).onPacket === 'function') return [made as Detector];
+  return null;
+}
+
+async function child(stage: Stage, file: string): Promise<void> {
+  const pkt = new Packet();
+  const reasm = new Reassembler();
+  const conns = new ConnectionTracker();
+  const dns = new DnsTracker();
+  const stats = new ProtocolStatistics();
+  const alerts: Record<string, number> = {};
+  const detectors = stage === 'detect' ? await loadDetectors((d) => (alerts[d.type] = (alerts[d.type] ?? 0) + 1)) : null;
+  const dets = detectors ?? [];
+  let sink = 0;
+  const t0 = process.hrtime.bigint();
+  let res: { packets: number; bytes: number };
+  if (stage === 'read') {
+    res = readPcapChunked(file, (raw) => {
+      sink += raw.data[0];
+    });
+  } else if (stage === 'decode') {
+    res = readPcapChunked(file, (raw, n) => {
+      decodePacket(raw, n, pkt, reasm);
+      sink += pkt.layers;
+    });
+  } else {
+    res = readPcapChunked(file, (raw, n) => {
+      const p = decodePacket(raw, n, pkt, reasm);
+      const now = p.ts;
+      conns.onPacket(p, now);
+      dns.onPacket(p, now);
+      stats.onPacket(p, now);
+      for (let i = 0; i < dets.length; i++) dets[i].onPacket(p, now);
+    });
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const sizes: Record<string, unknown> = {};
+  if (stage === 'flow' || stage === 'detect') {
+    sizes.connections = conns.counters();
+    sizes.dns = dns.counters();
+    sizes.stats = stats.counters();
+    if (stage === 'detect') {
+      if (detectors === null) sizes.detectors = 'src/detect/index.ts (createDetectors) not found: detectors not run';
+      for (const d of dets) sizes[`detector ${d.name}`] = d.status ? d.status() : '(no status())';
+    }
+  }
+  const out: ChildResult = { stage, packets: res.packets, bytes: res.bytes, seconds, maxRssKB: process.resourceUsage().maxRSS, sizes, alerts };
+  process.stdout.write(JSON.stringify(out) + (sink === -1 ? ' ' : '') + '\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Parent side.
+
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+const CPU = String(Math.max(0, os.cpus().length - 1));
+
+function pinned(cmd: string, args: string[]): [string, string[]] {
+  return hasTaskset ? ['taskset', ['-c', CPU, cmd, ...args]] : [cmd, args];
+}
+
+function runChild(stage: Stage, file: string): Promise<ChildResult> {
+  const [cmd, args] = pinned(process.execPath, [...process.execArgv, SELF, '--child', stage, file]);
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    c.on('error', reject);
+    c.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`bench child (${stage}) exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as ChildResult);
+      } catch {
+        reject(new Error(`bench child (${stage}) printed no result: ${out.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+interface ToolResult {
+  seconds: number;
+  maxRssKB: number;
+}
+
+/** Runs a command under /usr/bin/time -v (stdout to /dev/null) and reads its wall time and max RSS. */
+function runTimed(cmd: string, args: string[]): Promise<ToolResult | null> {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) return Promise.resolve(null);
+  const [c, a] = pinned(cmd, args);
+  return new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const p = spawn('/usr/bin/time', ['-v', c, ...a], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    p.on('error', () => resolve(null));
+    p.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
+      if (code !== 0 || !rss) {
+        process.stderr.write(`bench: ${cmd} failed (exit ${code}): ${err.split('\n').slice(0, 3).join(' | ')}\n`);
+        return resolve(null);
+      }
+      const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(err);
+      const timeWall = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : seconds;
+      resolve({ seconds: Math.min(seconds, Math.max(timeWall, 1e-6)) || seconds, maxRssKB: Number(rss[1]) });
+    });
+  });
+}
+
+async function best<T extends { seconds: number }>(runs: number, f: () => Promise<T | null>): Promise<T | null> {
+  let b: T | null = null;
+  for (let i = 0; i < runs; i++) {
+    const r = await f();
+    if (r && (!b || r.seconds < b.seconds)) b = r;
+  }
+  return b;
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmtRate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`);
+const fmtMB = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
+
+function table(rows: string[][]): string {
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r, ri) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + (ri === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
+}
+
+async function main(): Promise<void> {
+  const n = Math.max(1000, Number(process.env.BENCH_PACKETS ?? 1_000_000) || 1_000_000);
+  const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 2) || 2);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netguard-bench-'));
+  try {
+    console.log(`NetGuard benchmark: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, Node ${process.version}${hasTaskset ? `, each run pinned to CPU ${CPU}` : ''}`);
+    const mixed = path.join(dir, 'mixed.pcap');
+    let t = Date.now();
+    const g = generateMixed(mixed, n);
+    console.log(`Generated ${mixed}: ${fmtInt(g.packets)} packets, ${fmtInt(g.bytes)} bytes (${(g.bytes / g.packets).toFixed(0)} B avg) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    console.log('  mix: TCP sessions (HTTP, TLS-like, SSH...; 5% refused, 10% reset), DNS A/AAAA with 5% NXDOMAIN, NTP, ICMP/ICMPv6 echo; ~8% IPv6 sessions, ~10% VLAN-tagged\n');
+
+    const rows: string[][] = [['scenario (one core)', 'packets/s', 'bytes/s', 'wall s', 'peak RSS']];
+    const add = (name: string, packets: number, bytes: number, r: { seconds: number; maxRssKB: number }): void => {
+      rows.push([name, fmtRate(packets / r.seconds), `${fmtRate(bytes / r.seconds)}B`, r.seconds.toFixed(2), fmtMB(r.maxRssKB)]);
+    };
+    const read = await best(runs, () => runChild('read', mixed));
+    const dec = await best(runs, () => runChild('decode', mixed));
+    const flow = await best(runs, () => runChild('flow', mixed));
+    if (!read || !dec || !flow) throw new Error('a NetGuard run failed');
+    add('NetGuard read only (chunked pcap)', read.packets, read.bytes, read);
+    add('NetGuard read + decode', dec.packets, dec.bytes, dec);
+    add('NetGuard read + decode + flow state', flow.packets, flow.bytes, flow);
+    const tcpdump = await best(runs, () => runTimed('tcpdump', ['-r', mixed, '-w', '/dev/null']));
+    if (tcpdump) add('tcpdump -r FILE -w /dev/null', g.packets, g.bytes, tcpdump);
+    else rows.push(['tcpdump', 'n/a', '', '', '']);
+    const tshark = await runTimed('tshark', ['-r', mixed, '-T', 'fields', '-e', 'ip.src', '-e', 'tcp.dstport']);
+    if (tshark) add('tshark -T fields -e ip.src -e tcp.dstport', g.packets, g.bytes, tshark);
+    else rows.push(['tshark', 'n/a', '', '', '']);
+    console.log(table(rows));
+
+    const ours = flow.packets / flow.seconds;
+    console.log('');
+    if (tshark) {
+      const x = ours / (g.packets / tshark.seconds);
+      console.log(`decode + flow vs tshark:  ${x.toFixed(1)}x tshark's rate   (target >= 40x)  ${x >= 40 ? 'MET' : 'NOT MET'}`);
+    }
+    if (tcpdump) {
+      const x = ours / (g.packets / tcpdump.seconds);
+      console.log(`decode + flow vs tcpdump: ${x.toFixed(2)} of tcpdump's copy rate   (target >= 0.25)  ${x >= 0.25 ? 'MET' : 'NOT MET'}`);
+    }
+    console.log(`decode + flow rate:       ${fmtRate(ours)} packets/s   (target about 1.5 M)  ${ours >= 1.5e6 ? 'MET' : 'NOT MET'}`);
+    console.log(`flow state at the end:    ${JSON.stringify(flow.sizes)}`);
+
+    // Scenario 2: spoofed SYN flood from distinct sources.
+    fs.rmSync(mixed);
+    const flood = path.join(dir, 'synflood.pcap');
+    t = Date.now();
+    const fg = generateSynFlood(flood, n);
+    console.log(`\nSYN flood: ${fmtInt(n)} distinct spoofed sources -> 10.0.0.2:80, ${fmtInt(fg.packets)} packets (SYNs and the victim's SYN/ACKs), generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const fr = await runChild('detect', flood);
+    console.log(
+      table([
+        ['scenario (one core)', 'packets/s', 'bytes/s', 'wall s', 'peak RSS'],
+        ['decode + flow + detectors', fmtRate(fr.packets / fr.seconds), `${fmtRate(fr.bytes / fr.seconds)}B`, fr.seconds.toFixed(2), fmtMB(fr.maxRssKB)],
+      ]),
+    );
+    console.log('Bounded state after the flood:');
+    for (const [k, v] of Object.entries(fr.sizes)) console.log(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    console.log(`Alerts raised: ${Object.keys(fr.alerts).length ? JSON.stringify(fr.alerts) : 'none'}`);
+  } finally {
+    if (process.env.BENCH_KEEP === '1') console.log(`(kept ${dir})`);
+    else fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--child') {
+  child(argv[1] as Stage, argv[2]).catch((e: unknown) => {
+    process.stderr.write(`bench child: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+} else {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}
