@@ -112,7 +112,7 @@ const SQLI: Pattern[] = [
   },
   { name: 'quote boolean', re: new RegExp(`${Q}\\s*\\)*\\s*(?:or|and)\\s+(?:true|false|not\\s)`) },
   { name: 'numeric tautology', re: /\b(?:or|and)\s+(\d+)\s*(?:=|like)\s*\1\b/ },
-  { name: 'quote comment', re: new RegExp(`${Q}\\s*\\)*\\s*(?:--(?:\\s|$|[-+])|#(?:\\s|$)|/\\*|;\\s*--)`) },
+  { name: 'quote comment', re: new RegExp(`${Q}\\s*\\)*\\s*(?:--(?:\\s|$|[-+&;])|#(?:\\s|$|&)|/\\*|;\\s*--)`) },
   { name: 'quote order by', re: new RegExp(`${Q}\\s*\\)*\\s*(?:order|group)\\s+by\\s+\\d`) },
   {
     name: 'stacked query',
@@ -126,7 +126,12 @@ const SQLI: Pattern[] = [
     name: 'schema probing',
     re: /\binformation_schema\b|@@version\b|\b(?:load_file|extractvalue|updatexml)\s*\(|\binto\s+(?:out|dump)file\b|\bxp_cmdshell\b|\bsysobjects\b|\bmysql\.user\b/,
   },
-  { name: 'select from', re: /(?:^|[=&?'"();])\s*select\s+[\w*,\s@().'"`]{1,120}?\s+from\s+[\w.`[]/ },
+  {
+    // A parameter that is a query: a select list of *, NULL, @@var, a list or a function call, or one
+    // column read FROM a table with a clause after it. "select a product from the list" is prose.
+    name: 'select from',
+    re: /(?:^|[=&?'"();])\s*select\s+(?:(?:\*|null\b|@@|[\w.`]+\s*[,(])[^;]{0,120}?\bfrom\s+[\w.`[]|[\w.`]+\s+from\s+[\w.`]+\s+(?:where|limit|order|group|union)\b)/,
+  },
 ];
 
 const TRAVERSAL_URI: Pattern = { name: 'dot-dot segment', re: /(?:^|[/\\=?&:;,'"])\.\.(?:[/\\]|;\/|$)/ };

@@ -1,0 +1,158 @@
+// SYN flood, connection flood, port and ICMP sweep detectors with hand-built packets.
+import { describe, expect, it } from 'vitest';
+import {
+  createConnectionFloodDetector,
+  createPortSweepDetector,
+  createSynFloodDetector,
+} from '../../src/detect/index.js';
+import { settingsWith } from './pipeline.js';
+import { ACK, FIN, Harness, PSH, RSTACK, SYN, SYNACK, echo, tcp } from './packets.js';
+
+const T0 = 1_700_000_000_000;
+const V = '10.0.0.2';
+
+describe('SYNFloodDetector', () => {
+  it('a single-source flood of one port is one SYN_FLOOD alert keyed by the victim, severity by rate', () => {
+    const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+    // 500 SYN/s for 3 s: 5x the threshold -> HIGH.
+    for (let i = 0; i < 1500; i++) h.feed(tcp('10.0.0.1', 1024 + i, V, 80, SYN), T0 + i * 2);
+    const d = h.of('SYN_FLOOD');
+    expect(d.length).toBeGreaterThan(0);
+    expect(new Set(d.map((x) => x.key))).toEqual(new Set([`dst:${V}`]));
+    expect(new Set(d.map((x) => x.severity))).toEqual(new Set(['HIGH']));
+    expect(d[0].src_ip).toBe('10.0.0.1');
+    expect(d[0].dst_port).toBe(80);
+  });
+
+  it('scales severity WARNING / HIGH / CRITICAL with the multiple of the threshold', () => {
+    const sev = (perSec: number): string => {
+      const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+      for (let i = 0; i < perSec * 2; i++) h.feed(tcp('10.0.0.1', 1024 + (i % 60000), V, 443, SYN), T0 + (i * 1000) / perSec);
+      return h.of('SYN_FLOOD')[0]?.severity ?? 'none';
+    };
+    expect(sev(50)).toBe('none');
+    expect(sev(150)).toBe('WARNING');
+    expect(sev(500)).toBe('HIGH');
+    expect(sev(2000)).toBe('CRITICAL');
+  });
+
+  it('catches a flood from random spoofed sources (hping3 --rand-source) by destination', () => {
+    const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+    for (let i = 0; i < 3000; i++) h.feed(tcp(`172.${16 + (i % 16)}.${(i >> 8) & 255}.${i & 255}`, 3000 + i, V, 80, SYN), T0 + i);
+    const d = h.of('SYN_FLOOD');
+    expect(d.length).toBeGreaterThan(0);
+    expect(d[0].key).toBe(`dst:${V}`);
+    expect(d[0].src_ip).toBeUndefined();
+    expect(d[0].details.spoofed_sources).toBe(true);
+  });
+
+  it('many quick successful connections (a crawler) are not a flood', () => {
+    const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+    for (let i = 0; i < 3000; i++) {
+      const t = T0 + i * 2; // 500 connections per second
+      h.feed(tcp('10.0.0.1', 20000 + i, V, 80, SYN, { os: true }), t);
+      h.feed(tcp(V, 80, '10.0.0.1', 20000 + i, SYNACK), t + 0.1);
+      h.feed(tcp('10.0.0.1', 20000 + i, V, 80, ACK), t + 0.2);
+    }
+    expect(h.detections).toEqual([]);
+  });
+
+  it('an nmap SYN scan (one SYN per port, many ports) is not a flood', () => {
+    const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+    for (let port = 1; port <= 1000; port++) {
+      h.feed(tcp('10.0.0.1', 50000, V, port, SYN), T0 + port * 0.5);
+      h.feed(tcp(V, port, '10.0.0.1', 50000, RSTACK), T0 + port * 0.5 + 0.1);
+    }
+    expect(h.detections).toEqual([]);
+  });
+
+  it('keeps bounded state for a million spoofed sources', () => {
+    const det = createSynFloodDetector(settingsWith(), () => {});
+    const p = tcp('1.1.1.1', 1, V, 80, SYN);
+    for (let i = 0; i < 1_000_000; i++) {
+      p.ipSrc = (0x0b000000 + i * 7919) >>> 0;
+      p.srcPort = 1024 + (i & 0x7fff);
+      det.onPacket(p, T0 + i / 50);
+    }
+    const st = det.status!();
+    expect(st.sources).toBe(0);
+    expect(st.pendingSyns as number).toBeLessThanOrEqual(65536);
+  });
+});
+
+describe('ConnectionFloodDetector', () => {
+  const connect = (h: Harness, n: number, spacingMs: number): void => {
+    for (let i = 0; i < n; i++) {
+      const t = T0 + i * spacingMs;
+      h.feed(tcp('10.0.0.1', 30000 + i, V, 8080, SYN, { os: true }), t);
+      h.feed(tcp(V, 8080, '10.0.0.1', 30000 + i, SYNACK), t + 0.1);
+      h.feed(tcp('10.0.0.1', 30000 + i, V, 8080, ACK), t + 0.2);
+      h.feed(tcp('10.0.0.1', 30000 + i, V, 8080, ACK | PSH, { payload: 'GET / HTTP/1.1\r\n\r\n' }), t + 0.3);
+      h.feed(tcp('10.0.0.1', 30000 + i, V, 8080, FIN | ACK), t + 1);
+    }
+  };
+  it('50 completed connections within 10 s from one source raise one CONNECTION_FLOOD episode', () => {
+    const h = new Harness((r) => createConnectionFloodDetector(settingsWith(), r));
+    connect(h, 120, 50);
+    const d = h.of('CONNECTION_FLOOD');
+    expect(d.length).toBeGreaterThan(0);
+    expect(new Set(d.map((x) => x.key))).toEqual(new Set(['10.0.0.1']));
+    expect(d[0].details.connections_in_window).toBe(50);
+    expect(d[0].dst_port).toBe(8080);
+  });
+  it('40 connections in 10 s, or 200 spread over 10 minutes, are not', () => {
+    const a = new Harness((r) => createConnectionFloodDetector(settingsWith(), r));
+    connect(a, 40, 200);
+    const b = new Harness((r) => createConnectionFloodDetector(settingsWith(), r));
+    connect(b, 200, 3000);
+    expect([...a.detections, ...b.detections]).toEqual([]);
+  });
+  it('SYNs that never complete (a SYN flood) are not connections', () => {
+    const h = new Harness((r) => createConnectionFloodDetector(settingsWith(), r));
+    for (let i = 0; i < 500; i++) {
+      h.feed(tcp('10.0.0.1', 1000 + i, V, 80, SYN), T0 + i);
+      h.feed(tcp(V, 80, '10.0.0.1', 1000 + i, SYNACK), T0 + i + 0.1);
+    }
+    expect(h.detections).toEqual([]);
+  });
+});
+
+describe('PortSweepDetector', () => {
+  it('one port probed on 5+ hosts that refuse it is a PORT_SWEEP', () => {
+    const h = new Harness((r) => createPortSweepDetector(settingsWith(), r));
+    for (let i = 10; i < 30; i++) {
+      h.feed(tcp('10.0.0.1', 45000, `10.0.0.${i}`, 22, SYN), T0 + i * 10);
+      h.feed(tcp(`10.0.0.${i}`, 22, '10.0.0.1', 45000, RSTACK), T0 + i * 10 + 1);
+    }
+    const d = h.of('PORT_SWEEP');
+    expect(d.length).toBeGreaterThan(0);
+    expect(d[0].details.hosts_seen).toBe(5);
+    expect(d[0].dst_port).toBe(22);
+    expect(d[0].key).toBe('10.0.0.1');
+    // Later evidence is throttled to one update a second and flushed on the tick.
+    h.tick(T0 + 5000);
+    expect(h.of('PORT_SWEEP').at(-1)!.details.hosts_seen).toBe(20);
+  });
+  it('browsing many web servers on 443 (successful conversations) is not a sweep', () => {
+    const h = new Harness((r) => createPortSweepDetector(settingsWith(), r));
+    for (let i = 1; i < 60; i++) {
+      const s = `93.184.${i}.1`;
+      const t = T0 + i * 500;
+      h.feed(tcp('10.0.0.1', 40000 + i, s, 443, SYN, { os: true }), t);
+      h.feed(tcp(s, 443, '10.0.0.1', 40000 + i, SYNACK), t + 20);
+      h.feed(tcp('10.0.0.1', 40000 + i, s, 443, ACK), t + 21);
+      h.feed(tcp('10.0.0.1', 40000 + i, s, 443, ACK | PSH, { payload: 300 }), t + 22);
+      h.feed(tcp(s, 443, '10.0.0.1', 40000 + i, ACK | PSH, { payload: 3000 }), t + 50);
+    }
+    h.tick(T0 + 120_000);
+    expect(h.detections).toEqual([]);
+  });
+  it('echo requests to 10+ hosts are an ICMP_SWEEP; pinging one host many times is not', () => {
+    const h = new Harness((r) => createPortSweepDetector(settingsWith(), r));
+    for (let i = 0; i < 100; i++) h.feed(echo('10.0.0.1', V), T0 + i * 1000);
+    expect(h.detections).toEqual([]);
+    for (let i = 1; i <= 12; i++) h.feed(echo('10.0.0.1', `10.0.1.${i}`), T0 + 200_000 + i);
+    expect(h.types()).toEqual(['ICMP_SWEEP']);
+    expect(h.detections[0].details.hosts_seen).toBe(10);
+  });
+});
