@@ -27,8 +27,10 @@ export const MAX_NAME_LEN = 255;
 export const MAX_LABELS = 127;
 /** Compression pointers followed per name; real names need a handful. */
 export const MAX_POINTERS = 64;
-/** Records decoded per message (all sections); a 64 KB message cannot hold legitimately many more. */
-export const MAX_RECORDS = 4096;
+/** Records decoded per message (all sections): bounds the work one packet can cost. */
+export const MAX_RECORDS = 1024;
+/** Malformed names tolerated per message before the rest is given up as garbage. */
+export const MAX_NAME_ERRORS = 8;
 
 const TYPE_NAMES: Record<number, string> = {
   1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 13: 'HINFO', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV',
@@ -264,6 +266,7 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
   const counts = [u16(b, off + 6), u16(b, off + 8), u16(b, off + 10)];
   let pos = off + DNS_HEADER_LEN;
   let records = 0;
+  let nameErrors = 0;
   const fail = (ev: string): DnsMessage => {
     pushEvent(events, ev);
     return msg;
@@ -273,7 +276,7 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
     let name = readName(b, off, pos, end);
     if (name === null) {
       pushEvent(events, nameError);
-      name = placeholder();
+      name = ++nameErrors > MAX_NAME_ERRORS ? null : placeholder();
       if (name === null) return msg;
     }
     pos = nameEnd;
@@ -290,7 +293,7 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
       let name = readName(b, off, pos, end);
       if (name === null) {
         pushEvent(events, nameError);
-        name = placeholder();
+        name = ++nameErrors > MAX_NAME_ERRORS ? null : placeholder();
         if (name === null) return msg;
       }
       pos = nameEnd;
