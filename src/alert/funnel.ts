@@ -93,6 +93,7 @@ export class AlertFunnel {
   private prefix: string | undefined;
   private lastExpire = 0;
   private sum: FunnelSummary = { total: 0, byType: {}, bySeverity: {}, bySource: {} };
+  private sources = 0;
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
@@ -138,10 +139,7 @@ export class AlertFunnel {
     // New episode, or an escalation (which carries the episode's evidence forward).
     const alert = this.newAlert(d, ep && now - ep.lastTs <= ep.holdMs ? ep.alert : undefined);
     this.open.delete(key);
-    if (this.open.size >= this.maxOpen) {
-      const oldest = this.open.keys().next();
-      if (!oldest.done) this.open.delete(oldest.value);
-    }
+    if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, { alert, lastTs: now, holdMs: hold });
     this.list.push(alert);
     if (this.list.length > this.maxAlerts * 2) this.list = this.list.slice(-this.maxAlerts);
@@ -180,7 +178,8 @@ export class AlertFunnel {
     s.byType[a.type] = (s.byType[a.type] ?? 0) + 1;
     s.bySeverity[a.severity] = (s.bySeverity[a.severity] ?? 0) + 1;
     if (a.src_ip !== undefined) {
-      if (s.bySource[a.src_ip] !== undefined || Object.keys(s.bySource).length < MAX_SOURCES) {
+      if (s.bySource[a.src_ip] !== undefined || this.sources < MAX_SOURCES) {
+        if (s.bySource[a.src_ip] === undefined) this.sources++;
         s.bySource[a.src_ip] = (s.bySource[a.src_ip] ?? 0) + 1;
       } else {
         s.bySource.other = (s.bySource.other ?? 0) + 1;
@@ -221,6 +220,7 @@ export class AlertFunnel {
     this.list = [];
     this.open.clear();
     this.sum = { total: 0, byType: {}, bySeverity: {}, bySource: {} };
+    this.sources = 0;
   }
 
   /** Closes episodes whose suppression interval has passed (packet time). */
@@ -231,6 +231,17 @@ export class AlertFunnel {
   private expire(now: number): void {
     this.lastExpire = now;
     for (const [k, ep] of this.open) if (now - ep.lastTs > ep.holdMs) this.open.delete(k);
+  }
+
+  /** When full: closes expired episodes, then the oldest half (amortised O(1) per new episode). */
+  private evictHalf(now: number): void {
+    this.expire(now);
+    if (this.open.size < this.maxOpen * 0.75) return;
+    let drop = Math.ceil(this.open.size / 2);
+    for (const k of this.open.keys()) {
+      if (drop-- <= 0) break;
+      this.open.delete(k);
+    }
   }
 
   /** Open episodes (for tests, the bench and status views). */

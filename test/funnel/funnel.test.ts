@@ -1,0 +1,143 @@
+// AlertFunnel: aggregation of an episode, suppression by packet time per type, escalation, whitelist, bounds, sinks.
+import { describe, expect, it } from 'vitest';
+import { AlertFunnel, suppressionFromSettings } from '../../src/alert/funnel.js';
+import type { Alert, AlertType, Detection, Severity } from '../../src/alert/types.js';
+import { defaultSettings } from '../../src/config/schema.js';
+
+const T0 = Date.UTC(2024, 0, 1);
+
+function det(over: Partial<Detection> = {}): Detection {
+  return {
+    type: 'SYN_SCAN',
+    severity: 'HIGH',
+    message: 'SYN scan from 10.0.0.1',
+    ts: T0,
+    key: '10.0.0.1',
+    src_ip: '10.0.0.1',
+    dst_ip: '10.0.0.2',
+    proto: 'TCP',
+    details: { ports_seen: 25, ports: [1, 2, 3] },
+    ...over,
+  };
+}
+
+function recorder(): { sink: { name: string; onAlert(a: Alert): void; onUpdate(a: Alert): void }; news: Alert[]; updates: Alert[] } {
+  const news: Alert[] = [];
+  const updates: Alert[] = [];
+  return { sink: { name: 'rec', onAlert: (a) => news.push(a), onUpdate: (a) => updates.push(a) }, news, updates };
+}
+
+describe('AlertFunnel', () => {
+  it('one episode is one alert whose evidence grows', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000 });
+    const r = recorder();
+    f.addSink(r.sink);
+    const a = f.raise(det())!;
+    f.raise(det({ ts: T0 + 1000, message: 'SYN scan: 60 ports', details: { ports_seen: 60, ports: [3, 4, 5] } }));
+    f.raise(det({ ts: T0 + 2000, details: { ports_seen: 90, ports: [6] } }));
+    expect(f.recent()).toHaveLength(1);
+    expect(r.news).toHaveLength(1);
+    expect(r.updates).toHaveLength(2);
+    const alert = f.recent()[0];
+    expect(alert).toBe(a);
+    expect(alert.count).toBe(3);
+    expect(alert.timestamp).toBe(new Date(T0).toISOString());
+    expect(alert.last_seen).toBe(new Date(T0 + 2000).toISOString());
+    expect(alert.details.ports_seen).toBe(90);
+    expect(alert.details.ports).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(r.updates[1].count).toBe(3);
+    // Sinks got copies: a later update does not change what an earlier hook saw.
+    expect(r.news[0].count).toBe(1);
+    expect(f.summary()).toEqual({ total: 1, byType: { SYN_SCAN: 1 }, bySeverity: { HIGH: 1 }, bySource: { '10.0.0.1': 1 } });
+  });
+
+  it('suppression is per type, measured from the last detection in packet time', () => {
+    const f = new AlertFunnel({ suppressionMs: (t: AlertType) => (t === 'SYN_FLOOD' ? 5_000 : 60_000) });
+    f.raise(det());
+    f.raise(det({ ts: T0 + 50_000 }));
+    f.raise(det({ ts: T0 + 100_000 })); // within 60 s of the previous one
+    expect(f.recent()).toHaveLength(1);
+    f.raise(det({ ts: T0 + 161_000 })); // 61 s of silence: a new episode
+    expect(f.recent()).toHaveLength(2);
+
+    const flood = det({ type: 'SYN_FLOOD', key: 'dst:10.0.0.2' });
+    f.raise(flood);
+    f.raise({ ...flood, ts: T0 + 4_000 });
+    f.raise({ ...flood, ts: T0 + 10_000 });
+    expect(f.recent().filter((a) => a.type === 'SYN_FLOOD')).toHaveLength(2);
+  });
+
+  it('different keys and different types are different alerts', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000 });
+    f.raise(det());
+    f.raise(det({ key: '10.0.0.9', src_ip: '10.0.0.9' }));
+    f.raise(det({ type: 'FIN_SCAN' }));
+    expect(f.recent().map((a) => `${a.type} ${a.src_ip}`)).toEqual(['FIN_SCAN 10.0.0.1', 'SYN_SCAN 10.0.0.9', 'SYN_SCAN 10.0.0.1']);
+  });
+
+  it('an escalation in severity is a new alert carrying the evidence; a lower severity folds in', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000 });
+    const r = recorder();
+    f.addSink(r.sink);
+    const sev = (s: Severity, ts: number) => f.raise(det({ type: 'SYN_FLOOD', key: 'dst:v', severity: s, ts, details: { rate: ts - T0 } }));
+    sev('WARNING', T0);
+    sev('WARNING', T0 + 100);
+    const high = sev('HIGH', T0 + 200)!;
+    sev('WARNING', T0 + 300);
+    sev('CRITICAL', T0 + 400);
+    expect(r.news.map((a) => a.severity)).toEqual(['WARNING', 'HIGH', 'CRITICAL']);
+    expect(high.count).toBe(2);
+    expect(high.severity).toBe('HIGH');
+    expect(r.news[1].details.escalated_from).toBe('WARNING');
+    expect(f.summary().bySeverity).toEqual({ WARNING: 1, HIGH: 1, CRITICAL: 1 });
+  });
+
+  it('holdMs keeps a slow episode open longer than the suppression interval', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000 });
+    for (let i = 0; i < 10; i++) f.raise(det({ ts: T0 + i * 300_000, holdMs: 1_800_000 }));
+    expect(f.recent()).toHaveLength(1);
+    expect(f.recent()[0].count).toBe(10);
+  });
+
+  it('whitelisted sources raise nothing, except BLACKLISTED_IP', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000, isWhitelisted: (ip) => ip === '10.0.0.1' });
+    expect(f.raise(det())).toBeNull();
+    expect(f.raise(det({ type: 'SQL_INJECTION' }))).toBeNull();
+    expect(f.raise(det({ type: 'BLACKLISTED_IP' }))).not.toBeNull();
+    expect(f.raise(det({ src_ip: '10.0.0.5', key: '10.0.0.5' }))).not.toBeNull();
+    expect(f.summary().total).toBe(2);
+  });
+
+  it('expires episodes by packet time and stays bounded', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000, maxAlerts: 100, maxOpen: 1000 });
+    for (let i = 0; i < 50_000; i++) f.raise(det({ key: `k${i}`, src_ip: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, ts: T0 + i }));
+    expect(f.openEpisodes()).toBeLessThanOrEqual(1000);
+    expect(f.recent()).toHaveLength(100);
+    expect(f.recent(3).map((a) => a.src_ip)).toEqual(['10.0.195.79', '10.0.195.78', '10.0.195.77']);
+    expect(Object.keys(f.summary().bySource).length).toBeLessThanOrEqual(10_001);
+    f.onTick(T0 + 50_000 + 61_000);
+    expect(f.openEpisodes()).toBe(0);
+    f.clear();
+    expect(f.recent()).toEqual([]);
+    expect(f.summary().total).toBe(0);
+  });
+
+  it('a sink that throws does not stop the others', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000 });
+    const r = recorder();
+    f.addSink({ name: 'bad', onAlert: () => { throw new Error('disk full'); } });
+    f.addSink(r.sink);
+    f.raise(det());
+    expect(r.news).toHaveLength(1);
+    expect(f.sinkErrors).toBe(1);
+  });
+
+  it('reads suppression intervals from settings', () => {
+    const s = defaultSettings();
+    s.alerts.suppression_interval = 30;
+    s.alerts.suppression = { SYN_FLOOD: 5 };
+    const fn = suppressionFromSettings(s);
+    expect(fn('SYN_FLOOD')).toBe(5000);
+    expect(fn('SYN_SCAN')).toBe(30_000);
+  });
+});
