@@ -117,6 +117,8 @@ afterAll(() => {
   } catch {
     // The server is gone already.
   }
+  // kill-server leaves the socket file behind.
+  rmSync(path.join(os.tmpdir(), `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
