@@ -21,6 +21,8 @@ export interface LiveOptions {
   promiscuous?: boolean;
   /** Kernel capture buffer in bytes (default 10 MiB). */
   bufferSize?: number;
+  /** Called once the capture is open and packets can arrive (tests and scripts wait for this). */
+  onOpen?: (info: { iface: string; linkType: number }) => void;
 }
 
 /** A live capture: a PacketSource plus what it learned once running. */
@@ -31,7 +33,7 @@ export interface LiveSource extends PacketSource {
   readonly packets: number;
 }
 
-export const DEFAULT_BUFFER_SIZE = 10 * 1024 * 1024;
+export const DEFAULT_BUFFER_SIZE = 256 * 1024 * 1024;
 /** cap sets snaplen 65535; one more byte lets us tell a full-size packet from a cut one. */
 const PACKET_BUFFER_SIZE = 65536;
 
@@ -179,6 +181,7 @@ class LiveCapture implements LiveSource {
         return;
       }
       this.cap = cap;
+      this.opts.onOpen?.({ iface: this.opts.iface, linkType: this.linkType ?? -1 });
       this.finish = (err?: Error) => {
         this.finish = null;
         if (err) reject(err);

@@ -1,6 +1,6 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
-import { openFile, openLive, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type PacketSource, type RawPacket } from '../capture/index.js';
+import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type PacketSource, type RawPacket } from '../capture/index.js';
 import { loadSettings, ConfigError, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
@@ -42,7 +42,7 @@ function baselineOf(engine: Engine): BaselineStatus | null {
   return st && typeof st.learning === 'boolean' ? (st as unknown as BaselineStatus) : null;
 }
 
-function chooseSource(opts: CliOptions, settings: Settings): { source: PacketSource; live: boolean; name: string; filter: string } {
+function chooseSource(opts: CliOptions, settings: Settings, mode: Mode): { source: PacketSource; live: boolean; name: string; filter: string } {
   const filter = opts.filter ?? settings.interface.filter ?? '';
   if (opts.read) {
     const src = openFile(opts.read, { realtime: opts.realtime });
@@ -53,7 +53,11 @@ function chooseSource(opts: CliOptions, settings: Settings): { source: PacketSou
     const names = listInterfaces().map((i) => i.name);
     throw new SourceError(`no interface to capture on: none is up (available: ${names.join(', ') || 'none'}); use -i IFACE or -r FILE`, 'ENODEV');
   }
-  const src = openLive({ iface, filter, promiscuous: settings.interface.promiscuous });
+  // Like tcpdump, say when the capture is open, so scripts know when traffic will be seen.
+  const onOpen = (i: { iface: string; linkType: number }): void => {
+    if (mode !== 'tui') process.stderr.write(`netguard: listening on ${i.iface}, link-type ${linkTypeName(i.linkType)}${filter ? `, filter "${filter}"` : ''}\n`);
+  };
+  const src = openLive({ iface, filter, promiscuous: settings.interface.promiscuous, bufferSize: settings.interface.buffer_size_mb * 1024 * 1024, onOpen });
   return { source: src, live: true, name: iface, filter };
 }
 
@@ -72,7 +76,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const settings = loaded.settings;
   if (opts.filter && opts.read) warnings.push('-f applies to live capture only; to filter a file, use: tcpdump -r FILE -w - "FILTER" | netguard -r -');
 
-  const { source, live, name, filter } = chooseSource(opts, settings);
+  const { source, live, name, filter } = chooseSource(opts, settings, mode);
   const reputation = openReputation(settings, warnings);
 
   const suppression = settings.alerts.suppression as Record<string, number>;

@@ -14,6 +14,12 @@ export const settingsSchema = z
         promiscuous: z.boolean().default(true),
         /** BPF capture filter (tcpdump syntax) when -f is not given. */
         filter: z.string().default(''),
+        /**
+         * Kernel capture ring in MiB. cap fixes the snap length at 65535, so each slot of libpcap's ring
+         * takes 64 KiB: 256 MiB holds about 4000 packets, enough for an nmap -T4 burst of 2000 while
+         * JavaScript drains it. Smaller rings lose packets in bursts.
+         */
+        buffer_size_mb: z.number().int().min(1).max(2048).default(256),
       })
       .strict()
       .prefault({}),
