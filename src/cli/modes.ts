@@ -62,7 +62,7 @@ async function runTui(opts: CliOptions): Promise<number> {
   const pumping = run.pump().catch((e: unknown) => {
     failure = e;
   });
-  const title = `NetGuard ${run.source.name}`;
+  const title = 'NetGuard';
   await runDashboard(run.engine, {
     refreshHz: run.settings.display.refresh_rate,
     historySize: run.settings.display.packet_history_size,
