@@ -12,6 +12,14 @@ export async function runMain(opts: CliOptions): Promise<number> {
   return runCli(opts);
 }
 
+/** SIGTERM in an interactive mode: flush every sink and state file, then exit (143, as for a signal). */
+function exitOnTerm(run: Run): void {
+  process.once('SIGTERM', () => {
+    run.source.stop();
+    void run.close().finally(() => process.exit(143));
+  });
+}
+
 function printWarnings(run: Run): void {
   for (const w of run.warnings.splice(0)) process.stderr.write(`netguard: warning: ${w}\n`);
 }
@@ -19,6 +27,7 @@ function printWarnings(run: Run): void {
 /** CLI mode (the seed's default): capture -c packets or read a file, print a summary, open the menu. */
 async function runCli(opts: CliOptions): Promise<number> {
   const run = await wire(opts, 'cli');
+  exitOnTerm(run);
   printWarnings(run);
   const what = opts.read ? `Reading ${opts.read}` : `Capturing ${opts.count ?? 50} packets on ${run.source.name}`;
   process.stderr.write(`${what}${run.engine.packets === 0 && !opts.read ? ' (Ctrl-C to stop early)' : ''}...\n`);
@@ -56,6 +65,7 @@ async function runCli(opts: CliOptions): Promise<number> {
 async function runTui(opts: CliOptions): Promise<number> {
   if (!process.stdout.isTTY) throw new SourceError('--tui needs a terminal; use --batch for scripts', 'EOTHER');
   const run = await wire(opts, 'tui');
+  exitOnTerm(run);
   const { runDashboard } = await import('../ui/index.js');
   process.on('SIGHUP', () => run.engine.reloadRules());
   let failure: unknown = null;
