@@ -63,6 +63,11 @@ const ALLOW: Array<{ id: string; reason: string; match: (d: Diff) => boolean }> 
     match: (d) => isDns(d.field) && has(d, 'decode.dns.bad_label_type'),
   },
   {
+    id: 'dns-name-too-long-recovery',
+    reason: 'after a name over 255 bytes NetGuard shows <Name too long> and decodes the next names (up to 8 bad ones); tshark gives up on the rest of that message',
+    match: (d) => isDns(d.field) && has(d, 'decode.dns.name_too_long') && d.ours.startsWith(`${d.theirs},`),
+  },
+  {
     id: 'dns-high-bytes',
     reason: 'bytes 0x80-0xff in a DNS name: tshark prints them raw (U+FFFD once its output is read as UTF-8), NetGuard as octal escapes so names stay ASCII; NetGuard also doubles a backslash',
     match: (d) =>
