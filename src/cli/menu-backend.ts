@@ -68,7 +68,23 @@ export function menuBackend(run: Run): MenuBackend {
       topPorts: engine.stats.topPorts(10),
     }),
     suspiciousIps: () => rep.suspicious(),
-    maliciousIps: () => rep.malicious(),
+    // Option 13 lists promoted addresses and the blacklisted ones seen in this capture.
+    maliciousIps: () => {
+      const rows = rep.malicious();
+      const seen = new Set(rows.map((r) => r.ip));
+      for (const a of engine.funnel.recent(10_000)) {
+        if (a.type !== 'BLACKLISTED_IP') continue;
+        for (const ip of [a.src_ip, a.dst_ip]) {
+          if (!ip || seen.has(ip)) continue;
+          const row = rep.row(ip);
+          if (row.status === 'blacklisted') {
+            rows.push(row);
+            seen.add(ip);
+          }
+        }
+      }
+      return rows;
+    },
     reputation: (ip: string) => rep.row(ip),
     addToBlacklist: (ip: string) => rep.addToBlacklist(ip),
     addToWhitelist: (ip: string) => rep.addToWhitelist(ip),

@@ -29,8 +29,8 @@ async function runCli(opts: CliOptions): Promise<number> {
   const run = await wire(opts, 'cli');
   exitOnTerm(run);
   printWarnings(run);
-  const what = opts.read ? `Reading ${opts.read}` : `Capturing ${opts.count ?? 50} packets on ${run.source.name}`;
-  process.stderr.write(`${what}${run.engine.packets === 0 && !opts.read ? ' (Ctrl-C to stop early)' : ''}...\n`);
+  const what = opts.read ? `Reading ${opts.read}` : `Capturing ${opts.count ?? 50} packets on ${run.source.name} (Ctrl-C to stop early)`;
+  process.stderr.write(`${what}...\n`);
   const stop = (): void => run.source.stop();
   process.once('SIGINT', stop);
   try {
@@ -56,6 +56,7 @@ async function runCli(opts: CliOptions): Promise<number> {
     output: process.stdout,
     isTTY,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    summary: false,
   });
   await run.close();
   return 0;

@@ -147,7 +147,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     drops: () => source.drops(),
   });
 
-  let stopAt = opts.count ?? (mode === 'cli' ? 50 : Infinity);
+  // The seed's -c default of 50 is for live CLI captures; a file is read to its end unless -c is given.
+  let stopAt = opts.count ?? (mode === 'cli' && !opts.read ? 50 : Infinity);
   const pump = async (onPacket?: (raw: RawPacket) => void): Promise<void> => {
     const tickTimer = live ? setInterval(() => engine.tick(Date.now()), 1000) : null;
     try {
@@ -167,12 +168,15 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     warnings.push(...source.warnings);
   };
 
-  const close = async (): Promise<void> => {
-    stopAt = 0;
-    await flushAll(sinks);
-    if (writer) await writer.close();
-    await reputation.save();
-  };
+  let closing: Promise<void> | null = null;
+  // Idempotent: the menu, a signal handler and the mode may all ask to close.
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      stopAt = 0;
+      await flushAll(sinks);
+      if (writer) await writer.close();
+      await reputation.save();
+    })());
 
   return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, warnings, pump, close };
 }
