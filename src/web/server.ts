@@ -114,8 +114,8 @@ function readCookie(header: string | undefined, name: string): string | undefine
   return undefined;
 }
 
-/** The wire-safe view of a snapshot for the page (the packet feed and rules stay in the terminal views). */
-function statsPayload(s: Snapshot): Omit<Snapshot, 'packets' | 'alerts'> & { alerts: Alert[] } {
+/** The snapshot as the page gets it: the same fields, with lists trimmed (the newest 30 packets of the feed). */
+function statsPayload(s: Snapshot): Snapshot {
   return {
     ts: s.ts,
     stats: s.stats,
@@ -124,6 +124,7 @@ function statsPayload(s: Snapshot): Omit<Snapshot, 'packets' | 'alerts'> & { ale
     connections: s.connections.slice(0, 50),
     topByBytes: s.topByBytes,
     topByPackets: s.topByPackets,
+    packets: s.packets.slice(-30),
     rules: s.rules,
   };
 }

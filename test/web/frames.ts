@@ -94,3 +94,33 @@ export function writePcap(path: string, packets: RawPacket[]): void {
   }
   writeFileSync(path, Buffer.concat(parts));
 }
+
+/** One Ethernet II + IPv4 + UDP frame (RFC 768); UDP checksum 0 (allowed for IPv4). */
+export function udpFrame(o: { src: string; dst: string; sport: number; dport: number; payload: Uint8Array }): Uint8Array {
+  const udpLen = 8 + o.payload.length;
+  const ipLen = 20 + udpLen;
+  const f = new Uint8Array(14 + ipLen);
+  f.set([0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00], 0);
+  const ip = f.subarray(14, 34);
+  ip.set([0x45, 0, ipLen >> 8, ipLen & 0xff, 0, 2, 0x40, 0, 64, 17, 0, 0, ...ip4(o.src), ...ip4(o.dst)]);
+  const c = checksum(ip);
+  ip[10] = c >> 8;
+  ip[11] = c & 0xff;
+  const u = new DataView(f.buffer, 34, 8);
+  u.setUint16(0, o.sport);
+  u.setUint16(2, o.dport);
+  u.setUint16(4, udpLen);
+  f.set(o.payload, 42);
+  return f;
+}
+
+/** A DNS query (RFC 1035 §4.1) for `name`, type A. Labels may carry any bytes, markup included. */
+export function dnsQuery(id: number, name: string): Uint8Array {
+  const parts: number[] = [id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+  for (const label of name.split('.')) {
+    const b = Buffer.from(label, 'latin1');
+    parts.push(b.length, ...b);
+  }
+  parts.push(0, 0, 1, 0, 1);
+  return Uint8Array.from(parts);
+}

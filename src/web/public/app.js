@@ -4,6 +4,7 @@
 
 const MAX_LIVE = 200;
 const SEVS = ['CRITICAL', 'HIGH', 'WARNING', 'LOW'];
+const SEV_SHORT = { CRITICAL: 'CRIT', HIGH: 'HIGH', WARNING: 'WARN', LOW: 'LOW' };
 const PROTO_ORDER = ['TCP', 'UDP', 'ICMP', 'ICMPv6', 'ARP', 'DNS', 'HTTP', 'Other'];
 
 /** @param {string} id */
@@ -20,9 +21,12 @@ function el(tag, cls, text) {
   return e;
 }
 
-/** @param {HTMLElement} tr @param {unknown[]} cells @param {number[]} [numeric] */
-function cells(tr, values, numeric = []) {
-  values.forEach((v, i) => tr.appendChild(el('td', numeric.includes(i) ? 'num' : '', v)));
+/**
+ * Appends one cell per value; `numeric` columns are right-aligned, `wrap` columns may wrap (others don't).
+ * @param {HTMLElement} tr @param {unknown[]} values @param {number[]} [numeric] @param {number[]} [wrap]
+ */
+function cells(tr, values, numeric = [], wrap = []) {
+  values.forEach((v, i) => tr.appendChild(el('td', numeric.includes(i) ? 'num nowrap' : wrap.includes(i) ? '' : 'nowrap', v)));
   return tr;
 }
 
@@ -63,8 +67,21 @@ function liveItem(a) {
   body.appendChild(document.createTextNode(' '));
   body.appendChild(el('span', 'muted', `${endpoint(a.src_ip, a.src_port)} → ${endpoint(a.dst_ip, a.dst_port)} `));
   body.appendChild(el('span', 'text', a.message));
+  body.appendChild(el('span', 'count muted', a.count > 1 ? ` ×${a.count}` : ''));
   li.appendChild(body);
   return li;
+}
+
+/** Brings live items up to date as their episodes grow (count, newest message). @param {any[]} alerts */
+function updateLive(alerts) {
+  const list = $('live');
+  for (const a of alerts) {
+    const li = list.querySelector(`li[data-id="${CSS.escape(String(a.id))}"]`);
+    const text = li?.querySelector('.text');
+    if (text && text.textContent !== a.message) text.textContent = a.message;
+    const n = li?.querySelector('.count');
+    if (n) n.textContent = a.count > 1 ? ` ×${a.count}` : '';
+  }
 }
 
 /** @param {any[]} alerts newest last */
@@ -138,10 +155,11 @@ function renderStats(s) {
   $('errors').textContent = `${fmtInt(st.decodeErrors)} / ${st.drops === null ? '-' : fmtInt(st.drops)}`;
   $('source').textContent = `${st.live ? 'live' : 'file'}: ${st.source}${st.filter ? `  filter: ${st.filter}` : ''}`;
   $('uptime').textContent = st.startedAt ? `up ${fmtUptime(st.now - st.startedAt)}` : '';
-  for (const sev of SEVS) $(`n-${sev}`).textContent = `${sev[0]} ${fmtInt(s.alertCounts[sev] ?? 0)}`;
+  for (const sev of SEVS) $(`n-${sev}`).textContent = `${SEV_SHORT[sev]} ${fmtInt(s.alertCounts[sev] ?? 0)}`;
   const b = st.baseline;
   $('baseline').textContent = b ? (b.learning ? `Baseline: learning (${Math.round(b.progress * 100)}% of ${b.windowSec}s)` : `Baseline: mean ${b.mean.pps.toFixed(1)} pkt/s, σ ${b.stddev.pps.toFixed(1)}`) : '';
   drawChart(st.rateHistory);
+  updateLive(s.alerts);
 
   const protos = Object.entries(st.protocols).filter(([, v]) => v.packets > 0).sort((a, b) => {
     const ia = PROTO_ORDER.indexOf(a[0]), ib = PROTO_ORDER.indexOf(b[0]);
@@ -150,11 +168,13 @@ function renderStats(s) {
   const maxP = Math.max(1, ...protos.map(([, v]) => v.packets));
   replaceRows(/** @type {HTMLElement} */ ($('protocols').querySelector('tbody')), protos.map(([k, v]) => {
     const tr = cells(el('tr'), [k, fmtInt(v.packets), fmtBytes(v.bytes)], [1, 2]);
-    const td = el('td'); const bar = el('div', 'bar'); bar.style.width = `${Math.round((v.packets / maxP) * 100)}%`;
+    const td = el('td', 'bar-cell'); const bar = el('div', 'bar'); bar.style.width = `${Math.round((v.packets / maxP) * 100)}%`;
     td.appendChild(bar); tr.appendChild(td);
     return tr;
   }));
   replaceRows(/** @type {HTMLElement} */ ($('talkers').querySelector('tbody')), s.topByBytes.slice(0, 8).map((t) => cells(el('tr'), [t.ip, fmtInt(t.packets), fmtBytes(t.bytes)], [1, 2])));
+  replaceRows(/** @type {HTMLElement} */ ($('packets-feed').querySelector('tbody')), (s.packets ?? []).slice(-12).map((p) =>
+    cells(el('tr'), [p.n, p.proto, endpoint(p.src, p.srcPort || undefined), endpoint(p.dst, p.dstPort || undefined), p.len, p.info], [0, 4], [5])));
   replaceRows(/** @type {HTMLElement} */ ($('connections').querySelector('tbody')), s.connections.slice(0, 10).map((c) =>
     cells(el('tr'), [c.proto, endpoint(c.src, c.srcPort), endpoint(c.dst, c.dstPort), c.service || '-', c.state, fmtInt(c.packets), fmtBytes(c.bytes)], [5, 6])));
 }
@@ -181,9 +201,9 @@ async function search(ev) {
     $('hist-source').textContent = r.source === 'history' ? '(SQLite history)' : '(recent alerts in memory)';
     const rows = r.alerts.map((a) => {
       const tr = el('tr');
-      tr.appendChild(el('td', '', timeOf(a.timestamp)));
+      tr.appendChild(el('td', 'nowrap', timeOf(a.timestamp)));
       const sev = el('td'); sev.appendChild(el('span', `badge sev-${SEVS.includes(a.severity) ? a.severity : 'LOW'}`, a.severity)); tr.appendChild(sev);
-      cells(tr, [a.type, endpoint(a.src_ip, a.src_port), endpoint(a.dst_ip, a.dst_port), fmtInt(a.count), a.message], [4]);
+      cells(tr, [a.type, endpoint(a.src_ip, a.src_port), endpoint(a.dst_ip, a.dst_port), fmtInt(a.count), a.message], [3], [4]);
       return tr;
     });
     replaceRows(/** @type {HTMLElement} */ ($('history').querySelector('tbody')), rows);
