@@ -26,7 +26,9 @@ interface ChildResult {
   stage: Stage;
   packets: number;
   bytes: number;
+  /** CPU time (user + system) of the loop; the rates are computed from it. */
   seconds: number;
+  wall: number;
   maxRssKB: number;
   sizes: Record<string, unknown>;
   alerts: Record<string, number>;
@@ -59,6 +61,7 @@ async function child(stage: Stage, file: string): Promise<void> {
   const dets = detectors ?? [];
   let sink = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let res: { packets: number; bytes: number };
   if (stage === 'read') {
     res = readPcapChunked(file, (raw) => {
@@ -79,7 +82,9 @@ async function child(stage: Stage, file: string): Promise<void> {
       for (let i = 0; i < dets.length; i++) dets[i].onPacket(p, now);
     });
   }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(c0);
+  const seconds = (cpu.user + cpu.system) / 1e6;
   const sizes: Record<string, unknown> = {};
   if (stage === 'flow' || stage === 'detect') {
     sizes.connections = conns.counters();
@@ -90,7 +95,7 @@ async function child(stage: Stage, file: string): Promise<void> {
       for (const d of dets) sizes[`detector ${d.name}`] = d.status ? d.status() : '(no status())';
     }
   }
-  const out: ChildResult = { stage, packets: res.packets, bytes: res.bytes, seconds, maxRssKB: process.resourceUsage().maxRSS, sizes, alerts };
+  const out: ChildResult = { stage, packets: res.packets, bytes: res.bytes, seconds, wall, maxRssKB: process.resourceUsage().maxRSS, sizes, alerts };
   process.stdout.write(JSON.stringify(out) + (sink === -1 ? ' ' : '') + '\n');
 }
 
@@ -123,7 +128,9 @@ function runChild(stage: Stage, file: string): Promise<ChildResult> {
 }
 
 interface ToolResult {
+  /** CPU time (user + system). */
   seconds: number;
+  wall: number;
   maxRssKB: number;
 }
 
@@ -144,9 +151,13 @@ function runTimed(cmd: string, args: string[]): Promise<ToolResult | null> {
         process.stderr.write(`bench: ${cmd} failed (exit ${code}): ${err.split('\n').slice(0, 3).join(' | ')}\n`);
         return resolve(null);
       }
-      const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(err);
-      const timeWall = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : seconds;
-      resolve({ seconds: Math.min(seconds, Math.max(timeWall, 1e-6)) || seconds, maxRssKB: Number(rss[1]) });
+      const wallM = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(err);
+      const wall = wallM ? Number(wallM[1] ?? 0) * 3600 + Number(wallM[2]) * 60 + Number(wallM[3]) : seconds;
+      const user = /User time \(seconds\): ([\d.]+)/.exec(err);
+      const sys = /System time \(seconds\): ([\d.]+)/.exec(err);
+      const cpu = user && sys ? Number(user[1]) + Number(sys[1]) : wall;
+      // /usr/bin/time reports CPU to 10 ms; a very short run is at least that.
+      resolve({ seconds: Math.max(cpu, 0.01), wall, maxRssKB: Number(rss[1]) });
     });
   });
 }
@@ -181,9 +192,9 @@ async function main(): Promise<void> {
     console.log(`Generated ${mixed}: ${fmtInt(g.packets)} packets, ${fmtInt(g.bytes)} bytes (${(g.bytes / g.packets).toFixed(0)} B avg) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     console.log('  mix: TCP sessions (HTTP, TLS-like, SSH...; 5% refused, 10% reset), DNS A/AAAA with 5% NXDOMAIN, NTP, ICMP/ICMPv6 echo; ~8% IPv6 sessions, ~10% VLAN-tagged\n');
 
-    const rows: string[][] = [['scenario (one core)', 'packets/s', 'bytes/s', 'wall s', 'peak RSS']];
-    const add = (name: string, packets: number, bytes: number, r: { seconds: number; maxRssKB: number }): void => {
-      rows.push([name, fmtRate(packets / r.seconds), `${fmtRate(bytes / r.seconds)}B`, r.seconds.toFixed(2), fmtMB(r.maxRssKB)]);
+    const rows: string[][] = [['scenario (one core)', 'packets/s', 'bytes/s', 'CPU s', 'wall s', 'peak RSS']];
+    const add = (name: string, packets: number, bytes: number, r: { seconds: number; wall: number; maxRssKB: number }): void => {
+      rows.push([name, fmtRate(packets / r.seconds), `${fmtRate(bytes / r.seconds)}B`, r.seconds.toFixed(2), r.wall.toFixed(2), fmtMB(r.maxRssKB)]);
     };
     const read = await best(runs, () => runChild('read', mixed));
     const dec = await best(runs, () => runChild('decode', mixed));
@@ -194,11 +205,12 @@ async function main(): Promise<void> {
     add('NetGuard read + decode + flow state', flow.packets, flow.bytes, flow);
     const tcpdump = await best(runs, () => runTimed('tcpdump', ['-r', mixed, '-w', '/dev/null']));
     if (tcpdump) add('tcpdump -r FILE -w /dev/null', g.packets, g.bytes, tcpdump);
-    else rows.push(['tcpdump', 'n/a', '', '', '']);
+    else rows.push(['tcpdump', 'n/a', '', '', '', '']);
     const tshark = await runTimed('tshark', ['-r', mixed, '-T', 'fields', '-e', 'ip.src', '-e', 'tcp.dstport']);
     if (tshark) add('tshark -T fields -e ip.src -e tcp.dstport', g.packets, g.bytes, tshark);
-    else rows.push(['tshark', 'n/a', '', '', '']);
+    else rows.push(['tshark', 'n/a', '', '', '', '']);
     console.log(table(rows));
+    console.log('(rates are packets and bytes per CPU second, user + system, so that other load on the machine does not count against either side)');
 
     const ours = flow.packets / flow.seconds;
     console.log('');
@@ -222,8 +234,8 @@ async function main(): Promise<void> {
     const fr = await runChild('detect', flood);
     console.log(
       table([
-        ['scenario (one core)', 'packets/s', 'bytes/s', 'wall s', 'peak RSS'],
-        ['decode + flow + detectors', fmtRate(fr.packets / fr.seconds), `${fmtRate(fr.bytes / fr.seconds)}B`, fr.seconds.toFixed(2), fmtMB(fr.maxRssKB)],
+        ['scenario (one core)', 'packets/s', 'bytes/s', 'CPU s', 'wall s', 'peak RSS'],
+        ['decode + flow + detectors', fmtRate(fr.packets / fr.seconds), `${fmtRate(fr.bytes / fr.seconds)}B`, fr.seconds.toFixed(2), fr.wall.toFixed(2), fmtMB(fr.maxRssKB)],
       ]),
     );
     console.log('Bounded state after the flood:');

@@ -197,10 +197,10 @@ class Conn {
   pa = 0;
   b4 = 0;
   pb = 0;
-  a6 = '';
-  b6 = '';
   state = 0;
   last = 0;
+  /** Packet time of the last move to the head of the LRU list (at most once per TOUCH_MS). */
+  touched = 0;
   pktsA = 0;
   pktsB = 0;
   bytesA = 0;
@@ -211,6 +211,8 @@ class Conn {
   midstream = false;
   seq = 0;
   start = 0;
+  a6 = '';
+  b6 = '';
   /** ACK number that acknowledges A's / B's FIN; -1 before that FIN. */
   finAckA = -1;
   finAckB = -1;
@@ -219,8 +221,6 @@ class Conn {
   /** The ends as IpAddr, for display. */
   a: IpAddr = 0;
   b: IpAddr = 0;
-  /** Packet time of the last move to the head of the LRU list (at most once per TOUCH_MS). */
-  touched = 0;
   /** LRU list neighbours: prev is more recent, next less recent. */
   prev: Conn | null = null;
   next: Conn | null = null;
@@ -308,6 +308,11 @@ export class ConnectionTracker {
   private count = 0;
   private seqCounter = 0;
   private nextSweep = -Infinity;
+  /**
+   * Times inside Conn are whole ms since the first packet: small integers live inside the object,
+   * while a full epoch time (a double) is a separate boxed number, one more cache miss per packet.
+   */
+  private epoch = Number.NaN;
 
   private readonly closedRing: ConnectionInfo[] = [];
   private closedPos = 0;
@@ -385,6 +390,7 @@ export class ConnectionTracker {
   /** Feeds one decoded packet; see the top of this file for what comes back. */
   onPacket(p: Packet, now: number): FlowUpdate | null {
     if (now >= this.nextSweep) this.onTick(now);
+    const rt = this.relTime(now);
     const layers = p.layers;
     let proto: number;
     let sp: number;
@@ -402,8 +408,8 @@ export class ConnectionTracker {
       const t = p.icmpType;
       const isRequest = v6 ? t === 128 : t === 8;
       const isReply = v6 ? t === 129 : t === 0;
-      if (isRequest || isReply) return this.onEcho(p, now, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, isRequest);
-      if ((v6 ? t === 1 : t === 3) && p.icmpQuoted.present) return this.onUnreachable(p, now);
+      if (isRequest || isReply) return this.onEcho(p, rt, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, isRequest);
+      if ((v6 ? t === 1 : t === 3) && p.icmpQuoted.present) return this.onUnreachable(p, rt);
       return null;
     } else {
       return null;
@@ -416,35 +422,35 @@ export class ConnectionTracker {
       const flags = p.tcpFlags;
       if (found === null) {
         if (flags & TCP_RST) return null;
-        const c = this.create(hash, proto, now);
+        const c = this.create(hash, proto, rt);
         this.initTcp(c, p, src, sp, dst, dp, flags);
         this.resetUpdate('NONE', true);
-        return this.account(c, p, now, isInitiator(c, src, sp));
+        return this.account(c, p, rt, isInitiator(c, src, sp));
       }
       const c = found;
       const fromA = isInitiator(c, src, sp);
       if (isClosedState(c.state) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
         // A new SYN on the 4-tuple of a closed connection starts a new connection.
         this.retire(c);
-        this.resetConn(c, proto, now);
+        this.resetConn(c, proto, rt);
         this.initTcp(c, p, src, sp, dst, dp, flags);
         this.created++;
         this.resetUpdate('NONE', true);
-        this.touch(c, now);
-        return this.account(c, p, now, true);
+        this.touch(c, rt);
+        return this.account(c, p, rt, true);
       }
       this.resetUpdate(STATE_NAMES[c.state], false);
       this.tcpTransition(c, p, flags, fromA);
-      if (now - c.touched >= TOUCH_MS) this.touch(c, now);
-      return this.account(c, p, now, fromA);
+      if (rt - c.touched >= TOUCH_MS) this.touch(c, rt);
+      return this.account(c, p, rt, fromA);
     }
     // UDP
     if (found === null) {
-      const c = this.create(hash, proto, now);
+      const c = this.create(hash, proto, rt);
       setEnds(c, src, sp, dst, dp);
       c.state = S_UNREPLIED;
       this.resetUpdate('NONE', true);
-      return this.account(c, p, now, true);
+      return this.account(c, p, rt, true);
     }
     const c = found;
     const fromA = isInitiator(c, src, sp);
@@ -453,20 +459,21 @@ export class ConnectionTracker {
       c.state = S_REPLIED;
       c.established = true;
     }
-    if (now - c.touched >= TOUCH_MS) this.touch(c, now);
-    return this.account(c, p, now, fromA);
+    if (rt - c.touched >= TOUCH_MS) this.touch(c, rt);
+    return this.account(c, p, rt, fromA);
   }
 
   /** Expires idle flows. Called from onPacket once per second of packet time, and by the engine when the wire is quiet. */
   onTick(now: number): void {
     this.nextSweep = now + 1000;
+    const rt = this.relTime(now);
     let c = this.tail;
     while (c !== null) {
       // List order is by touch time, and a flow is touched at most TOUCH_MS before its last packet:
       // once a flow was touched within the shortest timeout, everything nearer the head is too recent.
-      if (now - c.touched < this.minTimeout) break;
+      if (rt - c.touched < this.minTimeout) break;
       const before = c.prev;
-      if (now - c.last >= this.timeoutOf(c)) {
+      if (rt - c.last >= this.timeoutOf(c)) {
         this.expired++;
         this.remove(c);
       }
@@ -507,6 +514,12 @@ export class ConnectionTracker {
     picked.sort((x, y) => y.last - x.last);
     if (picked.length > limit) picked.length = limit;
     return picked.map((c) => this.info(c));
+  }
+
+  /** Packet time as whole ms since the tracker's first packet (see `epoch`). */
+  private relTime(now: number): number {
+    if (this.epoch !== this.epoch) this.epoch = Math.floor(now);
+    return Math.floor(now - this.epoch);
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -726,7 +739,7 @@ export class ConnectionTracker {
     u.bytesIn = c.bytesB;
     u.payloadOut = c.payA;
     u.payloadIn = c.payB;
-    u.start = c.start;
+    u.start = this.epoch + c.start;
     u.durationMs = now - c.start;
     return u;
   }
@@ -886,8 +899,8 @@ export class ConnectionTracker {
       packetsIn: c.pktsB,
       bytesOut: c.bytesA,
       bytesIn: c.bytesB,
-      start: c.start,
-      last: c.last,
+      start: this.epoch + c.start,
+      last: this.epoch + c.last,
       closed: isClosedState(c.state),
     };
   }
