@@ -225,22 +225,32 @@ async function main(): Promise<void> {
     console.log(`decode + flow rate:       ${fmtRate(ours)} packets/s   (target about 1.5 M)  ${ours >= 1.5e6 ? 'MET' : 'NOT MET'}`);
     console.log(`flow state at the end:    ${JSON.stringify(flow.sizes)}`);
 
-    // Scenario 2: spoofed SYN flood from distinct sources.
+    // Scenario 2: spoofed SYN floods of distinct sources, a quarter and the full size: bounded state
+    // means the peak memory of the full flood is about that of the quarter one.
     fs.rmSync(mixed);
-    const flood = path.join(dir, 'synflood.pcap');
-    t = Date.now();
-    const fg = generateSynFlood(flood, n);
-    console.log(`\nSYN flood: ${fmtInt(n)} distinct spoofed sources -> 10.0.0.2:80, ${fmtInt(fg.packets)} packets (SYNs and the victim's SYN/ACKs), generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    const fr = await runChild('detect', flood);
-    console.log(
-      table([
-        ['scenario (one core)', 'packets/s', 'bytes/s', 'CPU s', 'wall s', 'peak RSS'],
-        ['decode + flow + detectors', fmtRate(fr.packets / fr.seconds), `${fmtRate(fr.bytes / fr.seconds)}B`, fr.seconds.toFixed(2), fr.wall.toFixed(2), fmtMB(fr.maxRssKB)],
-      ]),
-    );
-    console.log('Bounded state after the flood:');
-    for (const [k, v] of Object.entries(fr.sizes)) console.log(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-    console.log(`Alerts raised: ${Object.keys(fr.alerts).length ? JSON.stringify(fr.alerts) : 'none'}`);
+    const sizes = [Math.max(1000, Math.floor(n / 4)), n];
+    const floodRows: string[][] = [['SYN flood (one core)', 'packets', 'packets/s', 'CPU s', 'wall s', 'peak RSS']];
+    let last: ChildResult | null = null;
+    for (const sources of sizes) {
+      const flood = path.join(dir, `synflood-${sources}.pcap`);
+      t = Date.now();
+      const fg = generateSynFlood(flood, sources);
+      console.log(`\nSYN flood: ${fmtInt(sources)} distinct spoofed sources -> 10.0.0.2:80, ${fmtInt(fg.packets)} packets (SYNs and the victim's SYN/ACKs), generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      for (const stage of ['flow', 'detect'] as const) {
+        const fr = await runChild(stage, flood);
+        const label = `${fmtInt(sources)} sources: decode + flow${stage === 'detect' ? ' + detectors' : ''}`;
+        floodRows.push([label, fmtInt(fr.packets), fmtRate(fr.packets / fr.seconds), fr.seconds.toFixed(2), fr.wall.toFixed(2), fmtMB(fr.maxRssKB)]);
+        if (stage === 'detect') last = fr;
+      }
+      fs.rmSync(flood);
+    }
+    console.log('');
+    console.log(table(floodRows));
+    if (last) {
+      console.log(`Bounded state after the ${fmtInt(n)}-source flood:`);
+      for (const [k, v] of Object.entries(last.sizes)) console.log(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      console.log(`Alerts raised: ${Object.keys(last.alerts).length ? JSON.stringify(last.alerts) : 'none'}`);
+    }
   } finally {
     if (process.env.BENCH_KEEP === '1') console.log(`(kept ${dir})`);
     else fs.rmSync(dir, { recursive: true, force: true });
