@@ -61,6 +61,8 @@ export interface HistoryOptions {
 }
 
 export const DEFAULT_LIMIT = 100;
+/** Most alerts one timed write puts in a transaction (about 10 to 20 ms of work). */
+export const BATCH_MAX = 1000;
 export const MAX_LIMIT = 10_000;
 const RANK: Record<Severity, number> = { LOW: 0, WARNING: 1, HIGH: 2, CRITICAL: 3 };
 const DAY_MS = 86_400_000;
@@ -219,8 +221,9 @@ export class AlertHistory implements AlertSink {
   readonly file: string;
   /** Why the store is off (null while it works). */
   error: string | null = null;
-  /** Alerts written, alerts dropped because the queue was full, flushes that failed. */
+  /** Alerts written, transactions that wrote them, alerts dropped because the queue was full, failed writes. */
   written = 0;
+  batches = 0;
   dropped = 0;
   failures = 0;
 
@@ -352,10 +355,18 @@ export class AlertHistory implements AlertSink {
     }
   }
 
-  /** Writes the queue in one transaction; on a lock, keeps it for the next try. */
-  private writePending(): void {
-    if (!this.enabled || this.pending.size === 0 || !this.db || !this.upsert) return;
-    const batch = [...this.pending.values()];
+  /**
+   * Writes up to `max` queued alerts in one transaction; on a lock, keeps them for the next try. Returns
+   * whether that batch was written. The timer writes BATCH_MAX at a time and comes back at once for the rest,
+   * so an alert storm never holds the event loop (capture runs on it) for more than a few milliseconds.
+   */
+  private writePending(max = BATCH_MAX): boolean {
+    if (!this.enabled || this.pending.size === 0 || !this.db || !this.upsert) return false;
+    const batch: Alert[] = [];
+    for (const a of this.pending.values()) {
+      batch.push(a);
+      if (batch.length >= max) break;
+    }
     const stmt = this.upsert;
     const storedAt = this.opts.now();
     const tx = this.db.transaction((alerts: Alert[]) => {
@@ -386,16 +397,24 @@ export class AlertHistory implements AlertSink {
       // Only what was written leaves the queue; an alert updated meanwhile is a newer object and stays.
       for (const a of batch) if (this.pending.get(a.id) === a) this.pending.delete(a.id);
       this.written += batch.length;
+      this.batches++;
       if (this.lastReported) {
         this.opts.log(`history: ${this.file}: writing again (${batch.length} queued alerts stored)`);
         this.lastReported = '';
       }
+      if (this.pending.size > 0 && !this.timer && !this.closed) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.writePending();
+        }, 0);
+      }
+      return true;
     } catch (e) {
       this.failures++;
       const d = describeSqlite(e);
       if (d.fatal) {
         this.disable(d.reason);
-        return;
+        return false;
       }
       this.report(`history: ${this.file}: ${d.reason}; ${this.pending.size} alerts queued, retrying`, d.reason);
       if (!this.timer && !this.closed) {
@@ -404,15 +423,30 @@ export class AlertHistory implements AlertSink {
           this.writePending();
         }, Math.max(this.opts.flushMs, 1000));
       }
+      return false;
     }
   }
 
+  /** Writes everything queued now (on exit, and before a query that must see the newest alerts). */
   async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.writePending();
+    while (this.pending.size > 0 && this.writePending(Infinity)) {
+      // the whole queue in one transaction; loops only if alerts arrived meanwhile
+    }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    // Still queued (a locked database): the retry timer comes back for it.
+    if (this.pending.size > 0 && this.enabled && !this.closed) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.writePending();
+      }, Math.max(this.opts.flushMs, 1000));
+    }
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import { AlertFunnel } from '../../src/alert/funnel.js';
 import type { Alert, AlertSink } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/schema.js';
 import { AlertHistory, HistoryError, createHistorySink } from '../../src/history/index.js';
+import { BATCH_MAX } from '../../src/history/store.js';
 import { mkAlert } from './fixtures.js';
 
 let dir: string;
@@ -87,6 +88,20 @@ describe('storage', () => {
     expect(h.pendingCount).toBe(0);
     expect(rawCount()).toBe(500);
     expect(h.written).toBe(500);
+  });
+
+  it('an alert storm is written by the timer in transactions of at most BATCH_MAX, not one long stall', async () => {
+    const h = history({ flushMs: 50 });
+    for (let i = 0; i < 5000; i++) h.onAlert(mkAlert({ src_ip: `10.1.${i >> 8}.${i & 255}` }));
+    const counts: number[] = [];
+    for (let i = 0; i < 100 && h.written < 5000; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      if (counts.at(-1) !== h.written) counts.push(h.written);
+    }
+    expect(h.written).toBe(5000);
+    expect(h.batches).toBe(5000 / BATCH_MAX);
+    expect(rawCount()).toBe(5000);
+    expect(counts.every((n) => n % BATCH_MAX === 0 || n === 5000)).toBe(true);
   });
 
   it('folds updates of an episode into one row with the newest count and details', async () => {
