@@ -307,7 +307,9 @@ export class CaptureParser {
       pkt.tsNsec = nano ? frac : frac * 1000;
       pkt.caplen = caplen;
       pkt.len = len;
-      pkt.data = buf.subarray(pos + PCAP_RECORD_LEN, pos + PCAP_RECORD_LEN + caplen);
+      // A plain Uint8Array, not a Buffer: Buffer.slice() is a view, and a consumer that copies with
+      // .slice() (reassembly, the packet history) must get a copy, not bytes the next chunk overwrites.
+      pkt.data = new Uint8Array(buf.buffer, buf.byteOffset + pos + PCAP_RECORD_LEN, caplen);
       pos += PCAP_RECORD_LEN + caplen;
       this.packets++;
       onPacket(pkt);
@@ -571,7 +573,7 @@ export class CaptureParser {
     pkt.len = len;
     pkt.linkType = iface.linkType;
     pkt.ifIndex = this.ifaceBase + ifId;
-    pkt.data = buf.subarray(dataOff, dataOff + caplen);
+    pkt.data = new Uint8Array(buf.buffer, buf.byteOffset + dataOff, caplen); // plain Uint8Array: see above
     this.packets++;
     onPacket(pkt);
     return 0;

@@ -209,7 +209,9 @@ class LiveCapture implements LiveSource {
         pkt.caplen = nbytes;
         // cap does not pass the wire length on; a frame cut at the snap length reads as that length.
         pkt.len = nbytes;
-        pkt.data = buffer.subarray(0, nbytes);
+        // A plain Uint8Array over cap's reused Buffer: Buffer.slice() would return a view, and reassembly and
+        // the packet history copy with .slice().
+        pkt.data = new Uint8Array(buffer.buffer, buffer.byteOffset, nbytes);
         this.packets++;
         try {
           onPacket(pkt);

@@ -21,7 +21,8 @@ export class PacketHistory {
   /** Copies the frame (the source reuses its buffer) and keeps it, dropping the oldest past capacity. */
   push(n: number, raw: RawPacket): void {
     const slot = this.ring[this.next];
-    const copy: RawPacket = { ...raw, data: raw.data.slice() };
+    // new Uint8Array(x) always copies (a Buffer's .slice() would not).
+    const copy: RawPacket = { ...raw, data: new Uint8Array(raw.data) };
     if (slot) {
       slot.n = n;
       slot.raw = copy;
