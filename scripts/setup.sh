@@ -23,7 +23,7 @@ if ((${#missing[@]})); then
     apt-get update -qq >/dev/null
     # wireshark-common asks whether non-root users may capture; answer for it.
     echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections 2>/dev/null || true
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "setup: missing Debian packages (need root to install): ${missing[*]}" >&2
     [[ $mode == start && " ${missing[*]} " == *" libpcap-dev "* && ! -d node_modules/cap ]] && exit 1
