@@ -28,7 +28,7 @@ export interface FirewallBackend {
   readonly name: 'nft' | 'iptables';
   /** True when the kernel removes a block by itself (no unblock needed at expiry). */
   readonly kernelExpiry: boolean;
-  /** Creates NetGuard's table/chain (removing a leftover one first). */
+  /** Creates NetGuard's table/chain (the Responder removes leftovers with teardown() first). */
   setup(): Promise<void>;
   block(ip: string, family: Family, seconds: number): Promise<void>;
   unblock(ip: string, family: Family): Promise<void>;
@@ -75,8 +75,6 @@ export class NftBackend implements FirewallBackend {
   constructor(private readonly run: CommandRunner) {}
 
   async setup(): Promise<void> {
-    // A table left by a run that was killed: start clean (failure just means there was none).
-    await this.run('nft', ['delete', 'table', 'inet', NFT_TABLE]);
     await must(this.run, 'nft', ['-f', '-'], nftRuleset());
   }
 
@@ -141,7 +139,6 @@ export class IptablesBackend implements FirewallBackend {
   async setup(): Promise<void> {
     for (const f of [4, 6] as const) {
       const c = IptablesBackend.cmd(f);
-      await this.removeChain(c);
       await must(this.run, c, ['-w', '-N', IPT_CHAIN]);
       await must(this.run, c, ['-w', '-I', 'INPUT', '-j', IPT_CHAIN]);
       await must(this.run, c, ['-w', '-I', 'FORWARD', '-j', IPT_CHAIN]);

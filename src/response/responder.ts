@@ -73,6 +73,13 @@ export class Responder implements AlertSink {
     this.run = opts.run ?? execRunner;
     this.log = opts.log ?? ((l) => process.stderr.write(`netguard: response: ${l}\n`));
     this.protect = new ProtectedSet(opts.neverBlock ?? []);
+    // Rules left by a run that was killed (kill -9, power loss) go first: iptables rules would never expire.
+    if (!opts.dryRun) {
+      this.enqueue(async () => {
+        this.backend ??= await chooseBackend(this.opts.backend ?? 'auto', this.run);
+        await this.backend.teardown();
+      });
+    }
   }
 
   onAlert(a: Alert): void {

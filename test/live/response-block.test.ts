@@ -2,13 +2,15 @@
 // veth-v while the attacker floods it with a real, bounded `hping3 -S --flood`. The attacker's address
 // lands in the nftables set inside the victim namespace, its further packets are dropped there (ping
 // fails, the drop rule's counter grows) while another address of the attacker still gets through, the
-// block disappears after block_seconds, and the table is gone when NetGuard exits. --dry-run changes nothing.
+// block disappears after block_seconds, and the table is gone when NetGuard exits; a table left by a killed
+// run is removed at start. --dry-run changes nothing.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPair, requireRoot, sh, type NetnsPair } from '../helpers/netns.js';
 import { jsonLines, spawnNetguard, type RunResult } from '../helpers/netguard.js';
+import { nftRuleset } from '../../src/response/index.js';
 
 const BLOCK_SECONDS = 8;
 /** A second address on the attacker's veth: the same host, not the one that attacked. */
@@ -96,11 +98,17 @@ describe('--block against a real hping3 SYN flood', () => {
   it('blocks the attacker in nftables, drops its packets, expires the block, and removes the table on exit', async () => {
     expect(await ping(null)).toBe(0);
     expect(await ping(OTHER)).toBe(0);
-    expect((await nftTable()).code).not.toBe(0);
+    // A table left behind by a killed run, blocking the other address for 10 minutes.
+    const stale = await sh('ip', ['netns', 'exec', pair.victim, 'sh', '-c', `printf '%s' "$0" | nft -f - && nft add element inet netguard blocked4 '{ ${OTHER} timeout 600s }'`, nftRuleset()]);
+    expect(stale.code, stale.stderr).toBe(0);
+    expect(await ping(OTHER)).not.toBe(0);
 
     const ng = startNetguard(['--block', '--settings', settingsFile('block.yaml')]);
     try {
       await until('NetGuard to listen', 30_000, async () => ng.stderr().includes('listening on veth-v'));
+      // NetGuard removed the leftover table at start.
+      await until('the stale table to go', 10_000, async () => (await nftTable()).code !== 0);
+      expect(await ping(OTHER)).toBe(0);
       const flooding = flood(5);
       const blockedAt = await until('the attacker in the nftables set', 15_000, async () => {
         const t = await nftTable();

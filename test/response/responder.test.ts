@@ -73,7 +73,9 @@ describe('nftables', () => {
     await resp.flush();
     expect(r.calls.map(line)).toEqual([
       'nft --version',
+      // At start: whatever a killed run left behind goes.
       'nft delete table inet netguard',
+      // At the first block: the table, then the element.
       'nft -f -',
       'nft add element inet netguard blocked4 { 203.0.113.9 timeout 300s }',
     ]);
@@ -111,7 +113,7 @@ describe('nftables', () => {
     resp.onAlert(alert({ src_ip: '203.0.113.4', details: { spoofed_sources: true } }));
     resp.onAlert(alert({ src_ip: '1.2.3.4 } ; flush ruleset ; {' }));
     await resp.flush();
-    expect(r.calls).toEqual([]);
+    expect(r.calls.map(line)).toEqual(['nft --version', 'nft delete table inet netguard']);
     resp.onAlert(alert({ severity: 'CRITICAL', src_ip: '203.0.113.5' }));
     await resp.flush();
     expect(line(r.calls.at(-1)!)).toBe('nft add element inet netguard blocked4 { 203.0.113.5 timeout 300s }');
@@ -188,6 +190,7 @@ describe('expiry, dry run, iptables, failures', () => {
       'nft -f -',
       'nft add element inet netguard blocked4 { 203.0.113.9 timeout 1s }',
     ]);
+    expect(r.calls.filter((c) => c.args[0] === '-f')).toHaveLength(2);
     await resp.close();
   });
 
@@ -209,17 +212,13 @@ describe('expiry, dry run, iptables, failures', () => {
     resp.onAlert(alert());
     resp.onAlert(alert({ src_ip: '2001:db8::7' }));
     await resp.flush();
-    const setup = (c: string): string[] => [
-      `${c} -w -D INPUT -j NETGUARD`,
-      `${c} -w -D FORWARD -j NETGUARD`,
-      `${c} -w -F NETGUARD`,
-      `${c} -w -X NETGUARD`,
-      `${c} -w -N NETGUARD`,
-      `${c} -w -I INPUT -j NETGUARD`,
-      `${c} -w -I FORWARD -j NETGUARD`,
-    ];
+    const remove = (c: string): string[] => [`${c} -w -D INPUT -j NETGUARD`, `${c} -w -D FORWARD -j NETGUARD`, `${c} -w -F NETGUARD`, `${c} -w -X NETGUARD`];
+    const setup = (c: string): string[] => [`${c} -w -N NETGUARD`, `${c} -w -I INPUT -j NETGUARD`, `${c} -w -I FORWARD -j NETGUARD`];
     expect(r.calls.map(line)).toEqual([
       'nft --version',
+      // At start: a chain a killed run left behind goes (its rules would never expire).
+      ...remove('iptables'),
+      ...remove('ip6tables'),
       ...setup('iptables'),
       ...setup('ip6tables'),
       'iptables -w -I NETGUARD -s 203.0.113.9 -j DROP -m comment --comment netguard',
@@ -231,8 +230,8 @@ describe('expiry, dry run, iptables, failures', () => {
     expect(r.calls.slice(n).map(line)).toEqual([
       'iptables -w -D NETGUARD -s 203.0.113.9 -j DROP -m comment --comment netguard',
       'ip6tables -w -D NETGUARD -s 2001:db8::7 -j DROP -m comment --comment netguard',
-      ...setup('iptables').slice(0, 4),
-      ...setup('ip6tables').slice(0, 4),
+      ...remove('iptables'),
+      ...remove('ip6tables'),
     ]);
     await resp.close();
   });
