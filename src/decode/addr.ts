@@ -20,32 +20,76 @@ export function formatMac(m: number): string {
 
 /** Reads 16 bytes at `off` as an IPv6 address in RFC 5952 canonical text. */
 export function formatIpv6Bytes(b: Uint8Array, off: number): string {
-  const w = new Array<number>(8);
-  for (let i = 0; i < 8; i++) w[i] = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
+  // Built without temporary arrays: this runs for every IPv6 address not in the cache below.
   // IPv4-mapped addresses (::ffff:a.b.c.d) keep their dotted tail, as tshark and RFC 5952 §5 show them.
-  if (w[0] === 0 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w[4] === 0 && w[5] === 0xffff) {
+  let zeroHead = true;
+  for (let i = 0; i < 10; i++) {
+    if (b[off + i] !== 0) {
+      zeroHead = false;
+      break;
+    }
+  }
+  if (zeroHead && b[off + 10] === 0xff && b[off + 11] === 0xff) {
     return `::ffff:${b[off + 12]}.${b[off + 13]}.${b[off + 14]}.${b[off + 15]}`;
   }
   // Longest run of two or more zero words becomes "::" (first one on ties), RFC 5952 §4.2.
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
+    if (b[off + 2 * i] !== 0 || b[off + 2 * i + 1] !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && w[j] === 0) j++;
+    while (j < 8 && b[off + 2 * j] === 0 && b[off + 2 * j + 1] === 0) j++;
     if (j - i > bestLen) {
       bestStart = i;
       bestLen = j - i;
     }
     i = j;
   }
-  if (bestStart < 0) return w.map((x) => x.toString(16)).join(':');
-  const head = w.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = w.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (s !== '' && !s.endsWith(':')) s += ':';
+    s += ((b[off + 2 * i] << 8) | b[off + 2 * i + 1]).toString(16);
+  }
+  return s;
+}
+
+// A direct-mapped cache of recently formatted IPv6 addresses: the same hosts recur packet after packet,
+// and a hit costs four word compares instead of building a string. It also hands out the same string
+// object for the same address, so later equality checks end at the pointer compare.
+const V6_CACHE_BITS = 12;
+const V6_CACHE_MASK = (1 << V6_CACHE_BITS) - 1;
+const v6Keys = new Int32Array(4 << V6_CACHE_BITS);
+const v6Text: string[] = new Array<string>(1 << V6_CACHE_BITS).fill('');
+
+/** formatIpv6Bytes through a small cache (bounded: 4096 entries, the newest address wins a slot). */
+export function formatIpv6Cached(b: Uint8Array, off: number): string {
+  const w0 = (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
+  const w1 = (b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7];
+  const w2 = (b[off + 8] << 24) | (b[off + 9] << 16) | (b[off + 10] << 8) | b[off + 11];
+  const w3 = (b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15];
+  let h = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(w2 ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  const slot = h & V6_CACHE_MASK;
+  const k = slot << 2;
+  const t = v6Text[slot];
+  if (t !== '' && v6Keys[k] === w0 && v6Keys[k + 1] === w1 && v6Keys[k + 2] === w2 && v6Keys[k + 3] === w3) return t;
+  const text = formatIpv6Bytes(b, off);
+  v6Keys[k] = w0;
+  v6Keys[k + 1] = w1;
+  v6Keys[k + 2] = w2;
+  v6Keys[k + 3] = w3;
+  v6Text[slot] = text;
+  return text;
 }
 
 /** Parses dotted-quad IPv4 text to its number, or null. */
@@ -187,8 +231,17 @@ export function escapeText(s: string): string {
 
 /** Decodes bytes as Latin-1 text (one char per byte), the safe reading of wire text before escaping. */
 export function latin1(b: Uint8Array, off: number, len: number): string {
-  let s = '';
   const end = Math.min(b.length, off + len);
-  for (let i = off; i < end; i++) s += String.fromCharCode(b[i]);
+  if (end - off <= 12) {
+    let s = '';
+    for (let i = off; i < end; i++) s += String.fromCharCode(b[i]);
+    return s;
+  }
+  // One native call per chunk instead of a string concatenation per byte (HTTP heads, DNS text).
+  let s = '';
+  for (let i = off; i < end; i += 8192) {
+    const chunk = b.subarray(i, Math.min(end, i + 8192));
+    s += String.fromCharCode.apply(null, chunk as unknown as number[]);
+  }
   return s;
 }

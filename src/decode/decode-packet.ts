@@ -8,20 +8,13 @@ import { decodeDns, decodeDnsTcp } from './dns.js';
 import { decodeHttp, httpStart } from './http.js';
 import type { Reassembler } from './reassembly.js';
 
-// A DataView per distinct byte range; sources that hand out the same Uint8Array reuse it.
-let lastBuf: ArrayBufferLike | null = null;
-let lastOff = -1;
-let lastLen = -1;
-let lastView: DataView = new DataView(new ArrayBuffer(0));
-
-function viewOf(d: Uint8Array): DataView {
-  if (d.buffer !== lastBuf || d.byteOffset !== lastOff || d.byteLength !== lastLen) {
-    lastBuf = d.buffer;
-    lastOff = d.byteOffset;
-    lastLen = d.byteLength;
-    lastView = new DataView(d.buffer, d.byteOffset, d.byteLength);
-  }
-  return lastView;
+// The port sets of registry.ts as compares (a Set lookup per packet costs more than the whole test);
+// checked against the sets once at load so the two cannot drift apart.
+function isDnsUdpPort(port: number): boolean {
+  return port === 53 || port === 5353 || port === 5355;
+}
+if (DNS_UDP_PORTS.size !== 3 || ![...DNS_UDP_PORTS].every(isDnsUdpPort) || DNS_TCP_PORTS.size !== 1 || !DNS_TCP_PORTS.has(53)) {
+  throw new Error('decode-packet.ts: DNS port compares out of date with registry.ts');
 }
 
 /** The application layer: DNS on its well-known ports, HTTP by content on any TCP port. */
@@ -31,22 +24,24 @@ function decodeApplication(p: Packet): void {
   if (p.payloadLen === 0) return;
   const b = p.data;
   if ((p.layers & LAYER_UDP) !== 0) {
-    if (DNS_UDP_PORTS.has(p.dstPort) || DNS_UDP_PORTS.has(p.srcPort)) {
+    if (isDnsUdpPort(p.dstPort) || isDnsUdpPort(p.srcPort)) {
       p.dns = decodeDns(b, off, end, p.events);
       if (p.dns !== null) p.layers |= LAYER_DNS;
     }
     return;
   }
   if ((p.layers & LAYER_TCP) === 0) return;
-  if (DNS_TCP_PORTS.has(p.dstPort) || DNS_TCP_PORTS.has(p.srcPort)) {
+  if (p.dstPort === 53 || p.srcPort === 53) {
     p.dns = decodeDnsTcp(b, off, end, p.events);
     if (p.dns !== null) {
       p.layers |= LAYER_DNS;
       return;
     }
   }
-  if (httpStart(b, off, end) !== -1) {
-    p.http = decodeHttp(b, off, end, p.events);
+  // A few byte compares decide "not HTTP" for most segments before any string is made.
+  const kind = httpStart(b, off, end);
+  if (kind !== -1) {
+    p.http = decodeHttp(b, off, end, p.events, kind);
     if (p.http !== null) p.layers |= LAYER_HTTP;
   }
 }
@@ -68,7 +63,6 @@ export function decodePacket(raw: RawPacket, n: number, out: Packet, reasm: Reas
   const d = raw.data;
   p.frame = d;
   p.data = d;
-  p.view = viewOf(d);
   const link = LINK_DECODERS.get(raw.linkType);
   if (link === undefined) {
     p.events.push(EV_LINK_UNKNOWN_LINKTYPE);

@@ -42,9 +42,12 @@ function indexOfCrlf(b: Uint8Array, from: number, end: number): number {
   return -1;
 }
 
-/** Decodes an HTTP/1.x message head at [off, end) of `b`; null when the payload is not HTTP. */
-export function decodeHttp(b: Uint8Array, off: number, end: number, events: string[]): HttpMessage | null {
-  const kind = httpStart(b, off, end);
+/**
+ * Decodes an HTTP/1.x message head at [off, end) of `b`; null when the payload is not HTTP. `known` is
+ * httpStart's answer when the caller already has it.
+ */
+export function decodeHttp(b: Uint8Array, off: number, end: number, events: string[], known?: number): HttpMessage | null {
+  const kind = known ?? httpStart(b, off, end);
   if (kind === -1) return null;
   const limit = Math.min(end, off + MAX_HTTP_HEAD);
   let eol = indexOfCrlf(b, off, limit);
@@ -103,7 +106,9 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
     const name = colon < 0 ? h : h.slice(0, colon);
     const value = colon < 0 ? '' : h.slice(colon + 1).trim();
     msg.headers.push([name, value]);
-    const lower = name.toLowerCase();
+    // Only names of the four lengths below can match; lower-casing every header name cost more.
+    const nl = name.length;
+    const lower = nl === 4 || nl === 10 || nl === 12 || nl === 14 ? name.toLowerCase() : '';
     if (lower === 'host') msg.host ??= value;
     else if (lower === 'user-agent') msg.userAgent ??= value;
     else if (lower === 'content-type') msg.contentType ??= value;

@@ -5,7 +5,7 @@ import {
   EV_IPV4_BAD_CHECKSUM, EV_IPV4_BAD_IHL, EV_IPV4_BAD_OPTION, EV_IPV4_BAD_TOTAL_LEN, EV_IPV4_BAD_VERSION,
   EV_IPV4_TOO_SHORT, EV_IPV4_TRUNCATED,
 } from './events.js';
-import { setPayload, u16, u32 } from './bytes.js';
+import { setPayload, u16 } from './bytes.js';
 import type { Reassembler } from './reassembly.js';
 
 export const IPV4_MIN_HEADER_LEN = 20;
@@ -67,8 +67,9 @@ export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembl
   p.ipId = u16(b, off + 4);
   p.ipTtl = b[off + 8];
   p.ipProto = b[off + 9];
-  p.ipSrc = u32(b, off + 12);
-  p.ipDst = u32(b, off + 16);
+  // As int32 (no `>>> 0`): stays a small integer inside the packet object (see packet.ts).
+  p.ip4Src = (b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15];
+  p.ip4Dst = (b[off + 16] << 24) | (b[off + 17] << 16) | (b[off + 18] << 8) | b[off + 19];
   p.layers |= LAYER_IPV4;
   if (onesComplementSum(b, off, ihl) !== 0xffff) {
     p.ipChecksumOk = false;
@@ -103,7 +104,6 @@ export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembl
     const dg = reasm.addV4(p, off, ihl, fragOff, more, ipEnd);
     if (dg === null) return false;
     p.data = dg;
-    p.view = new DataView(dg.buffer, dg.byteOffset, dg.byteLength);
     p.ipOffset = 0;
     p.ipHeaderLen = (dg[0] & 15) << 2;
     p.ipLen = dg.length;

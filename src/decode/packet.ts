@@ -6,6 +6,12 @@
 // their RFC 5952 text, since no number type holds 128 bits cheaply. DNS and HTTP, which are rarer and
 // variable-sized, are allocated objects. Anything kept after the packet is processed must be copied
 // (strings and numbers are safe; `data`, `frame` and `view` are reused).
+//
+// Storage of addresses (measured with the benchmark): a field holding number|string keeps a number at
+// or above 2^31 (every IPv4 address from 128.0.0.0) as a separately allocated heap number, one or two
+// allocations per packet. So IPv4 lives in int32 fields (ip4Src/ip4Dst, small integers stored inline)
+// and IPv6 text in string fields (ip6Src/ip6Dst); `ipSrc`/`ipDst` are accessors that give the usual
+// IpAddr (IPv4 as an unsigned number). The DataView `view` is made only when someone asks for it.
 
 /** An IP address: IPv4 as an unsigned 32-bit number, IPv6 as its RFC 5952 text. */
 export type IpAddr = number | string;
@@ -125,7 +131,20 @@ export class Packet {
    * reassembly, the reassembled IP datagram (then ipOffset is 0).
    */
   data: Uint8Array = new Uint8Array(0);
-  view: DataView = new DataView(new ArrayBuffer(0));
+  /** A DataView over `data`, made on first use (nothing on the hot path needs one). */
+  get view(): DataView {
+    const d = this.data;
+    let v = this.viewCache;
+    if (v === null || v.buffer !== d.buffer || v.byteOffset !== d.byteOffset || v.byteLength !== d.byteLength) {
+      v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+      this.viewCache = v;
+    }
+    return v;
+  }
+  set view(v: DataView) {
+    this.viewCache = v;
+  }
+  private viewCache: DataView | null = null;
   /** LAYER_* bits. */
   layers = 0;
 
@@ -145,8 +164,38 @@ export class Packet {
   // Network layer
   /** 0 when there is no IP layer. */
   ipVersion = 0;
-  ipSrc: IpAddr = 0;
-  ipDst: IpAddr = 0;
+  /** IPv4 source/destination as a signed int32 (`>>> 0` gives the unsigned value); 0 when IPv6 or none. */
+  ip4Src = 0;
+  ip4Dst = 0;
+  /** IPv6 source/destination as RFC 5952 text; '' when the addresses are IPv4 (or there is no IP layer). */
+  ip6Src = '';
+  ip6Dst = '';
+  /** Source address: IPv4 as an unsigned number, IPv6 as text (0 when there is no IP layer). */
+  get ipSrc(): IpAddr {
+    return this.ip6Src !== '' ? this.ip6Src : this.ip4Src >>> 0;
+  }
+  set ipSrc(a: IpAddr) {
+    if (typeof a === 'number') {
+      this.ip4Src = a | 0;
+      this.ip6Src = '';
+    } else {
+      this.ip4Src = 0;
+      this.ip6Src = a;
+    }
+  }
+  /** Destination address: IPv4 as an unsigned number, IPv6 as text (0 when there is no IP layer). */
+  get ipDst(): IpAddr {
+    return this.ip6Dst !== '' ? this.ip6Dst : this.ip4Dst >>> 0;
+  }
+  set ipDst(a: IpAddr) {
+    if (typeof a === 'number') {
+      this.ip4Dst = a | 0;
+      this.ip6Dst = '';
+    } else {
+      this.ip4Dst = 0;
+      this.ip6Dst = a;
+    }
+  }
   /** Transport protocol (after IPv6 extension headers). */
   ipProto = 0;
   /** TTL, or hop limit for IPv6. */
@@ -201,13 +250,16 @@ export class Packet {
     this.ethSrc = 0;
     this.ethDst = 0;
     this.etherType = 0;
-    this.vlanIds.length = 0;
+    // Setting an array's length is a runtime call even when it is already 0; most packets have none.
+    if (this.vlanIds.length !== 0) this.vlanIds.length = 0;
     this.arpOp = 0;
     this.arpSenderIp = 0;
     this.arpTargetIp = 0;
     this.ipVersion = 0;
-    this.ipSrc = 0;
-    this.ipDst = 0;
+    this.ip4Src = 0;
+    this.ip4Dst = 0;
+    this.ip6Src = '';
+    this.ip6Dst = '';
     this.ipProto = 0;
     this.ipTtl = 0;
     this.ipLen = 0;
@@ -235,6 +287,6 @@ export class Packet {
     this.payloadLen = 0;
     this.dns = null;
     this.http = null;
-    this.events.length = 0;
+    if (this.events.length !== 0) this.events.length = 0;
   }
 }
