@@ -22,13 +22,14 @@ function exitOnTerm(run: Run): void {
 
 function printWarnings(run: Run): void {
   for (const w of run.warnings.splice(0)) process.stderr.write(`netguard: warning: ${w}\n`);
+  for (const n of run.notes.splice(0)) process.stderr.write(`netguard: ${n}\n`);
 }
 
 /** CLI mode (the seed's default): capture -c packets or read a file, print a summary, open the menu. */
 async function runCli(opts: CliOptions): Promise<number> {
   const run = await wire(opts, 'cli');
   exitOnTerm(run);
-  printWarnings(run);
+  for (const w of run.warnings.splice(0)) process.stderr.write(`netguard: warning: ${w}\n`);
   const what = opts.read ? `Reading ${opts.read}` : `Capturing ${opts.count ?? 50} packets on ${run.source.name} (Ctrl-C to stop early)`;
   process.stderr.write(`${what}...\n`);
   const stop = (): void => run.source.stop();

@@ -28,6 +28,8 @@ export interface Run {
   rulesFile: string | null;
   /** Warnings to show (settings, rules, source). */
   warnings: string[];
+  /** Informational notes (shown once, after the source has opened). */
+  notes: string[];
   /** Processes the source to its end (or until stop/count); resolves when done. */
   pump(onPacket?: (raw: RawPacket) => void): Promise<void>;
   /** Flushes sinks, the -w writer and state files. */
@@ -68,6 +70,7 @@ export interface WireExtras {
 
 export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}): Promise<Run> {
   const warnings: string[] = [];
+  const notes: string[] = [];
   // Settings: the default path is optional; a path given explicitly must exist.
   const explicitSettings = opts.settings !== undefined && opts.settings !== './settings.yaml';
   if (explicitSettings && !existsSync(opts.settings!)) throw new ConfigError(`${opts.settings}: settings file not found`);
@@ -109,7 +112,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
         }),
       );
     } else {
-      warnings.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
+      notes.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
     }
   }
   for (const s of sinks) funnel.addSink(s);
@@ -178,7 +181,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       await reputation.save();
     })());
 
-  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, warnings, pump, close };
+  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, warnings, notes, pump, close };
 }
 
 /** Batch mode: alerts as JSON lines on stdout (and packets with --dump-packets), one summary line on stderr. */
@@ -205,6 +208,7 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
   const s = run.engine.snapshot().stats;
   const alerts = run.engine.funnel.summary().total;
+  for (const n of run.notes) process.stderr.write(`netguard: ${n}\n`);
   process.stderr.write(
     `netguard: ${s.packets} packets, ${s.bytes} bytes, ${alerts} alerts, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors (${run.source.name})\n`,
   );
