@@ -1,6 +1,5 @@
 // The three ways to run: batch (scripts), CLI (capture, analyse, then the menu) and the dashboard.
 import { SourceError } from '../capture/index.js';
-import { formatBytes } from './format.js';
 import { wire, runBatch, type Run } from './run.js';
 import { menuBackend } from './menu-backend.js';
 import { runMenu } from './menu/index.js';
@@ -40,16 +39,6 @@ async function runCli(opts: CliOptions): Promise<number> {
     process.off('SIGINT', stop);
   }
   printWarnings(run);
-  const sum = run.engine.funnel.summary();
-  const st = run.engine.snapshot().stats;
-  const protos = Object.entries(st.protocols)
-    .filter(([, v]) => v.packets > 0)
-    .map(([k, v]) => `${k} ${v.packets}`)
-    .join(', ');
-  process.stdout.write(
-    `\nAnalysed ${st.packets} packets (${formatBytes(st.bytes)}) from ${run.source.name}: ${protos || 'no traffic'}; ` +
-      `${run.engine.flows.size} connections, ${sum.total} alerts, ${st.decodeErrors} malformed.\n`,
-  );
   process.on('SIGHUP', () => process.stderr.write(`netguard: ${run.engine.reloadRules().message}\n`));
   const isTTY = Boolean(process.stdin.isTTY);
   await runMenu(menuBackend(run), {
@@ -57,7 +46,6 @@ async function runCli(opts: CliOptions): Promise<number> {
     output: process.stdout,
     isTTY,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
-    summary: false,
   });
   await run.close();
   return 0;
