@@ -5,6 +5,8 @@ import { runMain } from './cli/modes.js';
 
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  // `netguard alerts ...` queries the SQLite history (src/cli/alerts-command.ts prints its own errors).
+  if (argv[0] === 'alerts') return (await import('./cli/alerts-command.js')).runAlertsCommand(argv.slice(1));
   try {
     const opts = parseArgs(argv);
     if (!opts) return 0;

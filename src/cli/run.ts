@@ -13,6 +13,9 @@ import { RuleEngine } from '../rules/index.js';
 import { createEnricher, readApiKey } from '../enrich/index.js';
 import { createEveSink, type EveSink } from '../alert/sinks/eve.js';
 import { createSyslogSink } from '../alert/sinks/syslog.js';
+import { createHistorySink, type AlertHistory } from '../history/index.js';
+import { createResponder, type Responder } from '../response/index.js';
+import { startWebServer, parseWebAddress, type WebServer } from '../web/index.js';
 import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
 import type { CliOptions } from './args.js';
 
@@ -26,6 +29,12 @@ export interface Run {
   sinks: AlertSink[];
   reputation: ReputationRuntime;
   rulesFile: string | null;
+  /** The SQLite alert history (history.enabled), or null. */
+  history: AlertHistory | null;
+  /** Active response (--block or response.enabled), or null. */
+  responder: Responder | null;
+  /** The web dashboard (--web or web.enabled), or null. */
+  web: WebServer | null;
   /** Warnings to show (settings, rules, source). */
   warnings: string[];
   /** Informational notes (shown once, after the source has opened). */
@@ -115,6 +124,21 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       notes.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
     }
   }
+  // Issue 9: alert history in SQLite and active response, as sinks. Their one-line problems go to stderr,
+  // except under the dashboard, which owns the terminal (they are shown after it exits).
+  const note = (m: string): void => {
+    if (mode === 'tui') warnings.push(m);
+    else process.stderr.write(`netguard: ${m}\n`);
+  };
+  const history = createHistorySink(settings, { log: note });
+  if (history) sinks.push(history);
+  const responder = createResponder(settings, {
+    block: opts.block,
+    dryRun: opts.dryRun,
+    isWhitelisted: (ip: string) => reputation.rep.isWhitelisted(ip),
+    log: (m) => note(`response: ${m}`),
+  });
+  if (responder) sinks.push(responder);
   for (const s of sinks) funnel.addSink(s);
   reputation.alertsBySource = () => funnel.summary().bySource;
 
@@ -150,6 +174,14 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     drops: () => source.drops(),
   });
 
+  // The web dashboard (--web [host:port], or web.enabled): bare --web uses web.host:web.port (127.0.0.1:8080).
+  let web: WebServer | null = null;
+  if (opts.web !== undefined || settings.web.enabled) {
+    const { host, port } = parseWebAddress(opts.web, { host: settings.web.host, port: settings.web.port });
+    web = await startWebServer(engine, { host, port, token: settings.web.token, history });
+    process.stderr.write(`netguard: web dashboard at ${web.loginUrl}\n`);
+  }
+
   // The seed's -c default of 50 is for live CLI captures; a file is read to its end unless -c is given.
   let stopAt = opts.count ?? (mode === 'cli' && !opts.read ? 50 : Infinity);
   const pump = async (onPacket?: (raw: RawPacket) => void): Promise<void> => {
@@ -176,12 +208,16 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       stopAt = 0;
+      await web?.close();
       await flushAll(sinks);
+      // Closes the database and removes NetGuard's firewall table.
+      await history?.close();
+      await responder?.close();
       if (writer) await writer.close();
       await reputation.save();
     })());
 
-  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, warnings, notes, pump, close };
+  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, warnings, notes, pump, close };
 }
 
 /** Batch mode: alerts as JSON lines on stdout (and packets with --dump-packets), one summary line on stderr. */
