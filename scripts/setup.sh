@@ -39,10 +39,12 @@ fi
 
 # Build when any source is newer than the last build.
 stamp=dist/.build-stamp
-if [[ ! -f $stamp ]] || [[ -n $(find src bench tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null) ]]; then
+if [[ ! -f $stamp ]] || [[ -n $(find src bench scripts/setup.sh tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null) ]]; then
   echo "setup: building (tsc)" >&2
   rm -rf dist
   node_modules/.bin/tsc -p tsconfig.json
+  # The web page's static files sit beside the compiled server, as they do beside its source.
+  cp -r src/web/public dist/src/web/public
   chmod +x dist/src/main.js 2>/dev/null || true
   touch "$stamp"
 fi
