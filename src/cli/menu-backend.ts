@@ -89,7 +89,18 @@ export function menuBackend(run: Run): MenuBackend {
     addToBlacklist: (ip: string) => rep.addToBlacklist(ip),
     addToWhitelist: (ip: string) => rep.addToWhitelist(ip),
     addMalicious: (ip: string) => rep.addMalicious(ip),
-    recentAlerts: (n: number) => engine.funnel.recent(n),
+    // This run's alerts first; when there are fewer than asked, older ones from the SQLite history follow.
+    recentAlerts: (n: number) => {
+      const mine = engine.funnel.recent(n);
+      if (mine.length >= n || !run.history) return mine;
+      try {
+        const ids = new Set(mine.map((a) => a.id));
+        const older = run.history.query({ limit: n * 2 }).filter((a) => !ids.has(a.id));
+        return [...mine, ...older].slice(0, n);
+      } catch {
+        return mine;
+      }
+    },
     alertSummary: () => engine.funnel.summary(),
     baseline: () => engine.snapshot().stats.baseline,
     rules: () => (engine.rules ? engine.rules.list() : []),
