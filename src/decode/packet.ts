@@ -250,8 +250,9 @@ export class Packet {
     this.ethSrc = 0;
     this.ethDst = 0;
     this.etherType = 0;
-    // Setting an array's length is a runtime call even when it is already 0; most packets have none.
-    if (this.vlanIds.length !== 0) this.vlanIds.length = 0;
+    // pop(), not `length = 0`: setting the length frees the backing store, so the next push would
+    // allocate a new one (measured: one allocation per tagged packet); pop keeps it.
+    while (this.vlanIds.length !== 0) this.vlanIds.pop();
     this.arpOp = 0;
     this.arpSenderIp = 0;
     this.arpTargetIp = 0;
@@ -287,6 +288,6 @@ export class Packet {
     this.payloadLen = 0;
     this.dns = null;
     this.http = null;
-    if (this.events.length !== 0) this.events.length = 0;
+    while (this.events.length !== 0) this.events.pop();
   }
 }

@@ -171,8 +171,15 @@ export class ProtocolStatistics {
       (tcp ? this.tcpPorts : this.udpPorts)[port]++;
     }
     if (p.ipVersion !== 0) {
-      this.countHost(p.ipSrc, len);
-      if (p.ipDst !== p.ipSrc) this.countHost(p.ipDst, len);
+      // The int32 / text fields, not the ipSrc accessor: an unsigned IPv4 number from 128.0.0.0 up
+      // would be boxed on every call.
+      if (p.ip6Src === '') {
+        this.countHost4(p.ip4Src, len);
+        if (p.ip4Dst !== p.ip4Src) this.countHost4(p.ip4Dst, len);
+      } else {
+        this.countHost6(p.ip6Src, len);
+        if (p.ip6Dst !== p.ip6Src) this.countHost6(p.ip6Dst, len);
+      }
     }
     this.countSecond(now, len);
   }
@@ -231,14 +238,14 @@ export class ProtocolStatistics {
     return out;
   }
 
-  private countHost(ip: IpAddr, len: number): void {
-    if (typeof ip === 'number') {
-      const k = ip | 0;
-      if (this.v4Hosts.add(k, len)) return;
-      if (this.v4Hosts.count + this.v6Hosts.size >= this.maxHosts) this.pruneHosts();
-      this.v4Hosts.insert(k, 1, len);
-      return;
-    }
+  /** `ip` is an IPv4 address as int32. */
+  private countHost4(ip: number, len: number): void {
+    if (this.v4Hosts.add(ip, len)) return;
+    if (this.v4Hosts.count + this.v6Hosts.size >= this.maxHosts) this.pruneHosts();
+    this.v4Hosts.insert(ip, 1, len);
+  }
+
+  private countHost6(ip: string, len: number): void {
     const h = this.v6Hosts.get(ip);
     if (h !== undefined) {
       h.packets++;
