@@ -302,7 +302,9 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
 
   it('21 exits with status 0, and what the menu changed was saved', async () => {
     type('21');
-    await waitFor(() => tmux('display', '-p', '-t', SESSION, '#{pane_dead}').trim() === '1', 'netguard to exit');
+    // tmux marks the pane dead when the pty closes and records the status when it reaps the process a
+    // moment later: wait for both.
+    await waitFor(() => tmux('display', '-p', '-t', SESSION, '#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}').trim().match(/^1:.+/) !== null, 'netguard to exit');
     expect(tmux('display', '-p', '-t', SESSION, '#{pane_dead_status}').trim()).toBe('0');
     expect(readFileSync(path.join(dir, 'blacklist.txt'), 'utf8')).toMatch(/^198\.51\.100\.20\b/m);
     expect(readFileSync(path.join(dir, 'whitelist.txt'), 'utf8')).toMatch(/^2001:db8::7\b/m);

@@ -117,8 +117,9 @@ describe('--block against a real hping3 SYN flood', () => {
       await flooding;
       // Its further packets are dropped at the victim: ping from it fails, the drop counter grows, and
       // the other address of the same namespace still gets answers.
+      // (The flood may have ended before the block landed, so the counter can still be 0 here; the pings
+      // below must each be dropped.)
       const before = dropCounter((await nftTable()).stdout);
-      expect(before).toBeGreaterThan(0);
       expect(await ping(null, 3)).not.toBe(0);
       expect(await ping(OTHER)).toBe(0);
       const table = (await nftTable()).stdout;
