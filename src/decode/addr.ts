@@ -229,15 +229,30 @@ export function escapeText(s: string): string {
   return out;
 }
 
+// Node's native Latin-1 decoder (what Buffer#toString('latin1') calls), used directly on a Uint8Array
+// so no Buffer object is made. Absent on other runtimes; then the chunked fallback below is used.
+type Latin1Slice = (this: Uint8Array, start: number, end: number) => string;
+const nativeLatin1: Latin1Slice | null = (() => {
+  const f = (globalThis as { Buffer?: { prototype?: { latin1Slice?: unknown } } }).Buffer?.prototype?.latin1Slice;
+  if (typeof f !== 'function') return null;
+  try {
+    const probe = new Uint8Array([0x41, 0xe9, 0x80, 0x00]);
+    return (f as Latin1Slice).call(probe, 0, 4) === 'A\u00e9\u0080\u0000' ? (f as Latin1Slice) : null;
+  } catch {
+    return null;
+  }
+})();
+
 /** Decodes bytes as Latin-1 text (one char per byte), the safe reading of wire text before escaping. */
 export function latin1(b: Uint8Array, off: number, len: number): string {
   const end = Math.min(b.length, off + len);
-  if (end - off <= 12) {
+  if (end - off <= 8) {
     let s = '';
     for (let i = off; i < end; i++) s += String.fromCharCode(b[i]);
     return s;
   }
-  // One native call per chunk instead of a string concatenation per byte (HTTP heads, DNS text).
+  // One native copy instead of a string concatenation per byte (HTTP heads, DNS names).
+  if (nativeLatin1 !== null) return nativeLatin1.call(b, off, end);
   let s = '';
   for (let i = off; i < end; i += 8192) {
     const chunk = b.subarray(i, Math.min(end, i + 8192));

@@ -1,7 +1,7 @@
 // DNS messages (RFC 1035 §4): header, question, answer, authority and additional sections, with rdata
 // rendered for A, AAAA (RFC 3596), CNAME, NS, PTR, MX, TXT, SOA, SRV (RFC 2782) and hex for the rest.
 // Over UDP a message fills the datagram; over TCP it follows a 2-byte length (RFC 1035 §4.2.2).
-import { formatIpv4, formatIpv6Bytes } from './addr.js';
+import { formatIpv4, formatIpv6Bytes, latin1 } from './addr.js';
 import type { DnsMessage, DnsQuestion, DnsRecord } from './packet.js';
 import {
   EV_DNS_BAD_LABEL_TYPE, EV_DNS_FORWARD_POINTER, EV_DNS_NAME_TOO_LONG, EV_DNS_POINTER_LOOP,
@@ -72,8 +72,10 @@ const PLACEHOLDERS: Record<string, string> = {
 };
 
 /** Ranges [start, end) of the message already read for the current name, to tell loops from forward pointers. */
-const visitedStart: number[] = [];
-const visitedEnd: number[] = [];
+// Typed and fixed-size (a name follows at most MAX_POINTERS pointers, plus its first segment): plain
+// arrays emptied with `length = 0` gave back their storage and allocated it again for every name.
+const visitedStart = new Int32Array(MAX_POINTERS + 2);
+const visitedEnd = new Int32Array(MAX_POINTERS + 2);
 
 const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
 
@@ -84,6 +86,16 @@ const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\
  * and pure ASCII.
  */
 function labelText(b: Uint8Array, off: number, len: number): string {
+  // Most labels are plain printable text: one native string copy, no per-byte concatenation.
+  let plain = true;
+  for (let i = off; i < off + len; i++) {
+    const c = b[i];
+    if (c < 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return latin1(b, off, len);
   let s = '';
   for (let i = off; i < off + len; i++) {
     const c = b[i];
@@ -123,8 +135,7 @@ function readNameInner(b: Uint8Array, base: number, pos: number, end: number): s
   let pointers = 0;
   let jumped = false;
   let segStart = pos;
-  visitedStart.length = 0;
-  visitedEnd.length = 0;
+  let visited = 0;
   for (;;) {
     if (pos >= end) {
       nameError = EV_DNS_TRUNCATED;
@@ -143,9 +154,10 @@ function readNameInner(b: Uint8Array, base: number, pos: number, end: number): s
       }
       const target = base + (((l & 0x3f) << 8) | b[pos + 1]);
       if (!jumped) nameEnd = pos + 2;
-      visitedStart.push(segStart);
-      visitedEnd.push(pos + 2);
-      for (let k = 0; k < visitedStart.length; k++) {
+      visitedStart[visited] = segStart;
+      visitedEnd[visited] = pos + 2;
+      visited++;
+      for (let k = 0; k < visited; k++) {
         if (target >= visitedStart[k] && target < visitedEnd[k]) {
           nameError = EV_DNS_POINTER_LOOP;
           return null;

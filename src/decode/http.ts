@@ -37,6 +37,26 @@ export function httpStart(b: Uint8Array, off: number, end: number): number {
   return -1;
 }
 
+function isTrimByte(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+}
+
+/** "200", or "200 " followed by a reason with no CR or LF. */
+function isStatusLine(rest: string): boolean {
+  if (rest.length < 3) return false;
+  for (let i = 0; i < 3; i++) {
+    const c = rest.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  if (rest.length === 3) return true;
+  if (rest.charCodeAt(3) !== 0x20) return false;
+  for (let i = 4; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) return false;
+  }
+  return true;
+}
+
 function indexOfCrlf(b: Uint8Array, from: number, end: number): number {
   for (let i = from; i < end - 1; i++) if (b[i] === 0x0d && b[i + 1] === 0x0a) return i;
   return -1;
@@ -64,10 +84,11 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
     const sp = line.indexOf(' ');
     msg.version = sp < 0 ? line : line.slice(0, sp);
     const rest = sp < 0 ? '' : line.slice(sp + 1);
-    const m = /^(\d{3})(?: (.*))?$/.exec(rest);
-    if (m === null) return null;
-    msg.status = Number(m[1]);
-    msg.reason = m[2] ?? '';
+    // /^(\d{3})(?: (.*))?$/ by hand (no match array): three digits, then nothing or a space and a
+    // reason without line breaks.
+    if (!isStatusLine(rest)) return null;
+    msg.status = Number(rest.slice(0, 3));
+    msg.reason = rest.length > 3 ? rest.slice(4) : '';
   } else {
     const sp1 = line.indexOf(' ');
     const sp2 = line.lastIndexOf(' ');
@@ -101,10 +122,28 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
       events.push(EV_HTTP_TOO_MANY_HEADERS);
       return msg;
     }
-    const h = latin1(b, pos, eol - pos);
-    const colon = h.indexOf(':');
-    const name = colon < 0 ? h : h.slice(0, colon);
-    const value = colon < 0 ? '' : h.slice(colon + 1).trim();
+    // Name and value cut in bytes, so only the two strings kept are made; the value is trimmed of what
+    // String.prototype.trim removes in Latin-1 (tab, LF, VT, FF, CR, space, NBSP).
+    let colon = -1;
+    for (let i = pos; i < eol; i++) {
+      if (b[i] === 0x3a) {
+        colon = i;
+        break;
+      }
+    }
+    let name: string;
+    let value: string;
+    if (colon < 0) {
+      name = latin1(b, pos, eol - pos);
+      value = '';
+    } else {
+      name = latin1(b, pos, colon - pos);
+      let vs = colon + 1;
+      let ve = eol;
+      while (vs < ve && isTrimByte(b[vs])) vs++;
+      while (ve > vs && isTrimByte(b[ve - 1])) ve--;
+      value = latin1(b, vs, ve - vs);
+    }
     msg.headers.push([name, value]);
     // Only names of the four lengths below can match; lower-casing every header name cost more.
     const nl = name.length;
