@@ -72,7 +72,8 @@ export function readPcapChunked(path: string, onPacket: (raw: RawPacket, n: numb
     let bytes = 0;
     // Plain Uint8Array and DataView over the chunk: Buffer's readUInt32LE and subarray (a FastBuffer per
     // packet) cost several times more per record.
-    let u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+    let ab = buf.buffer;
+    let abOff = buf.byteOffset;
     let dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
     for (;;) {
       while (pos + RECORD_HEADER_LEN <= have) {
@@ -82,7 +83,8 @@ export function readPcapChunked(path: string, onPacket: (raw: RawPacket, n: numb
         raw.ts = dv.getUint32(pos, true) * 1000 + dv.getUint32(pos + 4, true) / 1000;
         raw.caplen = incl;
         raw.len = dv.getUint32(pos + 12, true);
-        raw.data = u8.subarray(pos + RECORD_HEADER_LEN, end);
+        // The constructor on the ArrayBuffer is about twice as fast as subarray() (no species lookup).
+        raw.data = new Uint8Array(ab, abOff + pos + RECORD_HEADER_LEN, incl);
         onPacket(raw, ++n);
         bytes += raw.len;
         pos = end;
@@ -93,7 +95,8 @@ export function readPcapChunked(path: string, onPacket: (raw: RawPacket, n: numb
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
-        u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+        ab = buf.buffer;
+        abOff = buf.byteOffset;
         dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
       } else if (rest > 0) {
         buf.copy(buf, 0, pos, have);

@@ -273,8 +273,12 @@ function flowHash(proto: number, src: IpAddr, sp: number, dst: IpAddr, dp: numbe
   return fmix(((ha + hb) | 0) ^ Math.imul(proto, 0x27d4eb2d));
 }
 
-/** Slots allocated before the first growth; they double up to the cap. */
-const INITIAL_SLOTS = 1024;
+/**
+ * Slots allocated up front (they double up to the cap beyond it). Allocating them all at once costs no
+ * resident memory until a slot is first used (the pages are zero-filled on demand), while growing by
+ * doubling copied every record several times (measured: ~100 ms per million packets of the bench).
+ */
+const INITIAL_SLOTS = 131072;
 
 export class ConnectionTracker {
   private readonly cap: number;
