@@ -1,5 +1,6 @@
 // Runs the NetGuard command line from source (node --import tsx src/main.ts), optionally inside a namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -16,6 +17,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, then stdin is closed. */
   stdin?: string;
+  /** A file streamed to stdin (binary), then stdin is closed. */
+  stdinFile?: string;
   timeoutMs?: number;
 }
 
@@ -45,6 +48,7 @@ export function spawnNetguard(args: string[], opts: RunOptions = {}): { child: C
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
+  else if (opts.stdinFile !== undefined && child.stdin) createReadStream(opts.stdinFile).pipe(child.stdin);
   const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : null;
   const done = new Promise<RunResult>((resolve) => {
     child.on('close', (code, signal) => {
