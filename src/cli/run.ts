@@ -172,6 +172,14 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     packetTaps: [...(extras.packetTaps ?? []), ...(eve ? [(p: Packet, now: number) => eve!.onPacket(p, now)] : [])],
     writePcap: writePcapFile,
     drops: () => source.drops(),
+    // The dashboard's history view. Queued alerts are written first (flush does its writes before it
+    // returns) so the view includes this run's latest ones; a user asks this, never the packet path.
+    alertHistory: history
+      ? (q) => {
+          void history.flush();
+          return history.query(q);
+        }
+      : null,
   });
 
   // The web dashboard (--web [host:port], or web.enabled): bare --web uses web.host:web.port (127.0.0.1:8080).

@@ -9,7 +9,7 @@ import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNu
 import type { Detector } from '../detect/types.js';
 import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
-import type { BaselineStatus, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot } from './types.js';
+import type { AlertHistoryQuery, BaselineStatus, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot } from './types.js';
 import { PacketHistory } from './history.js';
 
 /** The alert funnel as the engine uses it (src/alert/funnel.ts). */
@@ -58,6 +58,8 @@ export interface EngineOptions {
   /** Kernel drop count, where the source knows it. */
   drops?: () => number | null;
   maxConnections?: number;
+  /** Queries the stored alert history (src/history); absent or null when history is off. */
+  alertHistory?: ((q: AlertHistoryQuery) => Alert[]) | null;
 }
 
 const TICK_MS = 1000;
@@ -79,6 +81,8 @@ export class Engine implements EngineControl {
   private firstTs = 0;
   private lastTs = 0;
   private nextTick = 0;
+  /** EngineControl.alertHistory: only there when a history is configured, so views can say it is off. */
+  declare readonly alertHistory?: (q: AlertHistoryQuery) => Alert[];
 
   constructor(private readonly opts: EngineOptions) {
     this.flows = new ConnectionTracker({ maxConnections: opts.maxConnections });
@@ -89,6 +93,8 @@ export class Engine implements EngineControl {
     this.detectors = opts.detectors ? opts.detectors(raise) : [];
     this.rules = opts.rules ? opts.rules(raise) : null;
     this.taps = opts.packetTaps ?? [];
+    const query = opts.alertHistory;
+    if (query) this.alertHistory = (q: AlertHistoryQuery): Alert[] => query(q);
   }
 
   /** Hands a detection to the funnel; a new alert also feeds the reputation score and the listeners. */

@@ -109,6 +109,19 @@ export interface Snapshot {
   rules: RuleView[];
 }
 
+/** A question to the stored alert history (the SQLite store's query, as views may ask it). */
+export interface AlertHistoryQuery {
+  /** Source or destination address. */
+  ip?: string;
+  type?: string;
+  /** Lowest severity returned (HIGH returns HIGH and CRITICAL). */
+  severity?: Severity;
+  /** Case-insensitive text in the message, type, addresses or details. */
+  search?: string;
+  /** Most alerts returned, newest first. */
+  limit?: number;
+}
+
 /** What a view may ask of the running engine. */
 export interface EngineControl {
   snapshot(): Snapshot;
@@ -121,4 +134,10 @@ export interface EngineControl {
   clearAlerts(): void;
   /** Subscribes to new alerts; returns the unsubscribe function. */
   onAlert(cb: (a: Alert) => void): () => void;
+  /**
+   * Alerts from the stored history (all runs), newest first. Absent when no history is configured
+   * (history.enabled off); throws with a one-line message when the database cannot be read.
+   * (Named alertHistory because Engine.history is its packet history.)
+   */
+  alertHistory?(q: AlertHistoryQuery): Alert[];
 }
