@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CORPUS, ROOT, jsonLines, runNetguard } from '../helpers/netguard.js';
+import { CORPUS, ROOT, jsonLines, runNetguard, spawnNetguard } from '../helpers/netguard.js';
 
 const SYNSCAN = path.join(CORPUS, 'ndpi/synscan.pcap');
 const DNS = path.join(CORPUS, 'tcpdump/dns_udp.pcap');
@@ -141,5 +141,42 @@ describe('--version and --help', () => {
     expect(r.stdout).toMatch(/netguard --tui -i eth0/);
     expect(r.stdout).toMatch(/netguard -i eth0 -c 100/);
     expect(r.stdout).toMatch(/netguard --batch -r/);
+  });
+});
+
+describe('SIGHUP', () => {
+  it('reloads the rules while running, and keeps the running rules when the new file is broken', async () => {
+    const rules = path.join(dir, 'hup-rules.yaml');
+    const rule = (name: string) => `rules:\n  - name: "${name}"\n    condition: "udp and dst_port == 53"\n    threshold: 1\n    window: 60\n    severity: LOW\n`;
+    writeFileSync(rules, rule('DNS one'));
+    // Standard input stays open, so the run goes on until we end it.
+    const { child, done } = spawnNetguard(['--batch', '-r', '-', '--rules', rules], { cwd: dir });
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const waitFor = async (re: RegExp): Promise<void> => {
+      for (let i = 0; i < 200 && !re.test(err); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(err).toMatch(re);
+    };
+    child.stdin?.write(readFileSync(DNS).subarray(0, 24));
+    // Wait until NetGuard catches SIGHUP (bit 0 of SigCgt in /proc/PID/status); before that the signal
+    // would end the process.
+    const catchesHup = (): boolean => {
+      const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return m !== null && (BigInt('0x' + m[1]) & 1n) === 1n;
+    };
+    for (let i = 0; i < 600 && !catchesHup(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(catchesHup()).toBe(true);
+    writeFileSync(rules, rule('DNS two') + '  - name: "DNS three"\n    condition: "udp and"\n');
+    child.kill('SIGHUP');
+    await waitFor(/reload failed, keeping the 1 running rules/);
+    writeFileSync(rules, rule('DNS two'));
+    child.kill('SIGHUP');
+    await waitFor(/reloaded 1 rules from .*hup-rules\.yaml/);
+    // The reloaded rule is the one that fires.
+    child.stdin?.end(readFileSync(DNS).subarray(24));
+    const r = await done;
+    expect(r.code).toBe(0);
+    const alerts = jsonLines<{ type: string; details: { rule?: string } }>(r.stdout).filter((a) => a.type === 'CUSTOM_RULE');
+    expect(alerts.map((a) => a.details.rule)).toEqual(['DNS two']);
   });
 });
