@@ -10,6 +10,7 @@ import { ConnectionsPanel } from './ConnectionsPanel.js';
 import { Footer, type StatusMessage } from './Footer.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
+import { HistoryOverlay, historyRoom } from './HistoryOverlay.js';
 import { PacketFeed } from './PacketFeed.js';
 import { RulesOverlay } from './RulesOverlay.js';
 import { StatsPanel } from './StatsPanel.js';
@@ -18,6 +19,7 @@ import { nextFilter, type ProtoFilter } from './filter.js';
 import { fmtInt } from './format.js';
 import { computeLayout, GAP, type PanelId } from './layout.js';
 import { useNewAlertsWhilePaused } from './use-alert-count.js';
+import { useAlertHistory } from './use-alert-history.js';
 import { useSnapshot } from './use-snapshot.js';
 import { useTerminalSize } from './use-terminal-size.js';
 
@@ -34,7 +36,7 @@ export interface DashboardProps {
   onQuit?: () => void;
 }
 
-type Overlay = 'none' | 'help' | 'rules';
+type Overlay = 'none' | 'help' | 'rules' | 'history';
 
 const EMPTY_STATS: StatsView = {
   packets: 0,
@@ -97,6 +99,9 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const { snapshot, error, refresh, replace } = useSnapshot(control, refreshHz, paused);
   const newWhilePaused = useNewAlertsWhilePaused(control, paused);
   const snap = snapshot ?? EMPTY;
+  const history = useAlertHistory(control);
+  /** Rows the history overlay shows (a page for PgUp/PgDn), from the last drawn layout. */
+  const historyRoomRef = useRef(1);
 
   /** Rules come straight from the engine, also while paused, so toggles show their real state. */
   const loadRules = useCallback(() => {
@@ -149,10 +154,28 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const onKey = (input: string, key: Key): void => {
     if (quitting.current) return;
     const overlay = overlayRef.current;
-    if (input === 'q' || (key.ctrl && input === 'c')) {
+    const quit = (): void => {
       quitting.current = true;
       onQuit?.();
       exit();
+    };
+    if (key.ctrl && input === 'c') {
+      quit();
+      return;
+    }
+    // While a history search is typed, every key is text (q, h and p included), except Ctrl+C.
+    if (overlay === 'history' && history.editing()) {
+      history.key(input, key, historyRoomRef.current);
+      return;
+    }
+    if (input === 'q') {
+      quit();
+      return;
+    }
+    if (overlay === 'history') {
+      const action = history.key(input, key, historyRoomRef.current);
+      if (action === 'close') setOverlay('none');
+      else if (action === 'help') setOverlay('help');
       return;
     }
     if (overlay === 'rules') {
@@ -193,6 +216,10 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
         loadRules();
         setOverlay('rules');
         break;
+      case 'h':
+        history.open();
+        setOverlay('history');
+        break;
       case 'R':
       case 'l':
         reload();
@@ -213,11 +240,14 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
 
   const lay = computeLayout(columns, rows);
   const body = lay.height - 2;
+  historyRoomRef.current = historyRoom(body);
   const footer: StatusMessage | null = message ?? (error ? { text: `Snapshot failed: ${error}`, kind: 'error' } : null);
 
   let main: React.ReactNode;
   if (overlay === 'help') {
     main = <HelpOverlay width={lay.width} height={body} exportPath={path.resolve(exportPath)} />;
+  } else if (overlay === 'history') {
+    main = <HistoryOverlay state={history.state} width={lay.width} height={body} />;
   } else if (overlay === 'rules') {
     main = <RulesOverlay rules={rules} selected={Math.min(ruleIndex, Math.max(0, rules.length - 1))} width={lay.width} height={body} />;
   } else {

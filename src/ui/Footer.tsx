@@ -21,9 +21,9 @@ export function Footer({ message, width }: { message: StatusMessage | null; widt
   }
   return (
     <Box width={width} height={1}>
-    <Text wrap="truncate-end" dimColor>
-      p pause  f filter  e export  r rules  c clear alerts  ? help  q quit
-    </Text>
+      <Text wrap="truncate-end" dimColor>
+        p pause  f filter  e export  r rules  h history  c clear alerts  ? help  q quit
+      </Text>
     </Box>
   );
 }

@@ -8,6 +8,7 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['f', 'cycle the protocol filter ALL → TCP → UDP → ICMP (feed and connections)'],
   ['e', 'export the packets held to capture.pcap'],
   ['r', 'custom rules: ↑/↓ select, space/enter toggle, R or l reload rules.yaml'],
+  ['h', 'alert history (SQLite): ↑↓ PgUp PgDn scroll, / search, s severity, esc or h close'],
   ['c', 'clear the alerts list'],
   ['?', 'this help'],
   ['esc', 'close an overlay'],

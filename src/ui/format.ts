@@ -93,6 +93,18 @@ export function fmtIsoClock(iso: string): string {
   return Number.isNaN(t) ? '--:--:--' : fmtClock(t);
 }
 
+/**
+ * Local date and time of an ISO 8601 timestamp: "2024-03-05 14:07:04", or without the year
+ * ("03-05 14:07:04") when `short`. The alert history spans days, so its times carry the date.
+ */
+export function fmtIsoDateTime(iso: string, short = false): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return short ? '--------------' : '-------------------';
+  const d = new Date(t);
+  const day = `${two(d.getMonth() + 1)}-${two(d.getDate())} ${fmtClock(t)}`;
+  return short ? day : `${d.getFullYear()}-${day}`;
+}
+
 const SPARKS = '▁▂▃▄▅▆▇█';
 
 /** The last `width` values as a sparkline, scaled to their maximum. */

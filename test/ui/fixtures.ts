@@ -1,6 +1,6 @@
 // Test doubles for the dashboard: realistic made-up snapshots and a fake EngineControl that records calls.
 import type { Alert, Severity } from '../../src/alert/types.js';
-import type { ConnectionView, EngineControl, PacketLine, RuleView, Snapshot, TalkerView } from '../../src/engine/types.js';
+import type { AlertHistoryQuery, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot, TalkerView } from '../../src/engine/types.js';
 
 /** 2024-03-05 14:07:09.250 UTC: the snapshot's packet time. */
 export const T0 = Date.UTC(2024, 2, 5, 14, 7, 9, 250);
@@ -184,5 +184,34 @@ export class FakeControl implements EngineControl {
   }
   get listenerCount(): number {
     return this.listeners.size;
+  }
+}
+
+const RANK: Record<Severity, number> = { LOW: 0, WARNING: 1, HIGH: 2, CRITICAL: 3 };
+
+/**
+ * A FakeControl with a stored alert history: alertHistory(q) answers as the SQLite store does (newest
+ * first, severity floor, case-insensitive search in message, type and addresses, limit) and records
+ * every query. `failure` makes it throw as a locked or corrupt database would.
+ */
+export class HistoryControl extends FakeControl {
+  stored: Alert[];
+  queries: AlertHistoryQuery[] = [];
+  failure: string | null = null;
+
+  constructor(stored: Alert[], snap?: Snapshot) {
+    super(snap);
+    this.stored = stored;
+  }
+
+  alertHistory(q: AlertHistoryQuery): Alert[] {
+    this.queries.push(q);
+    if (this.failure) throw new Error(this.failure);
+    const needle = q.search?.toLowerCase();
+    return this.stored
+      .filter((a) => !q.severity || RANK[a.severity] >= RANK[q.severity])
+      .filter((a) => !needle || [a.message, a.type, a.src_ip ?? '', a.dst_ip ?? ''].some((f) => f.toLowerCase().includes(needle)))
+      .sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp))
+      .slice(0, q.limit ?? 100);
   }
 }
