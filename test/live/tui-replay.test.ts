@@ -1,8 +1,10 @@
-// The dashboard in a real terminal (tmux), replaying a capture: panels, p, f, e (read back by tshark) and q.
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+// The dashboard in a real terminal (tmux), replaying a capture: panels, p, f, e (read back by tshark), q,
+// and h reading the alerts back from the SQLite history.
+import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AlertHistory } from '../../src/history/index.js';
 import { CORPUS } from '../helpers/netguard.js';
 import { sh } from '../helpers/netns.js';
 import { netguardCommand, packetsShown, startTmux, type TmuxSession } from '../ui/tmux.js';
@@ -114,5 +116,72 @@ describe('--tui -r FILE in tmux', () => {
     await session.keys('q');
     s = await session.until((x) => x.includes('NETGUARD-EXIT='), 'exit', 20_000);
     expect(s).toContain('NETGUARD-EXIT=0');
+  });
+
+  it('h shows the replayed alerts from SQLite (also after c cleared them, and across runs), with / search', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
+    const db = path.join(dir, 'netguard.db'); // history.db_file's default, in the fresh working directory
+    expect(existsSync(db)).toBe(false);
+    session = await startTmux('tuihist', netguardCommand(['--tui', '-r', SYNSCAN], dir), 120, 40);
+    let s = await session.until((x) => packetsShown(x) === 2011 && x.includes('SYN_SCAN'), 'the whole file and a scan alert');
+    const shownAlerts = Number(/─ Alerts (\d+)/.exec(s)?.[1] ?? -1);
+    expect(shownAlerts).toBeGreaterThan(1);
+
+    // Clearing empties the live list; the history still has every alert.
+    await session.keys('c');
+    s = await session.until((x) => x.includes('Alerts cleared') && x.includes('No alerts'), 'alerts cleared');
+    await session.keys('h');
+    s = await session.until((x) => x.includes('─ Alert history'), 'the history overlay');
+    expect(s).toContain(`─ Alert history ${shownAlerts} alerts │`);
+    expect(s).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d HIGH +SYN_SCAN +9 172\.16\.0\.8 → 64\.13\.134\.52 +SYN scan from 172\.16\.0\.8/);
+    expect(s).toMatch(/LOW +SUSPICIOUS_PORT +\d+ 172\.16\.0\.8 → 64\.13\.134\.52/);
+    expect(s).toContain(`1–${shownAlerts} of ${shownAlerts}, newest first`);
+    // What the overlay lists is what the database holds.
+    const store = AlertHistory.openForQuery(db);
+    try {
+      expect(store.count()).toBe(shownAlerts);
+    } finally {
+      await store.close();
+    }
+
+    await session.keys('/', 'syn scan', 'Enter');
+    s = await session.until((x) => x.includes('1 alert matching "syn scan"'), 'the search');
+    expect(s).toMatch(/HIGH +SYN_SCAN +9 172\.16\.0\.8/);
+    expect(s).not.toContain('SUSPICIOUS_PORT');
+    await session.keys('Escape');
+    s = await session.until((x) => x.includes('─ Statistics'), 'panels again');
+    await session.keys('q');
+    s = await session.until((x) => x.includes('NETGUARD-EXIT='), 'exit', 20_000);
+    expect(s).toContain('NETGUARD-EXIT=0');
+    await session.kill();
+
+    // A second run in the same directory: the history holds both runs' alerts.
+    session = await startTmux('tuihist2', netguardCommand(['--tui', '-r', SYNSCAN], dir), 120, 40);
+    s = await session.until((x) => packetsShown(x) === 2011 && x.includes('SYN_SCAN'), 'the second replay');
+    // The reputation state persists between runs, so the second run may raise a different number.
+    const secondAlerts = Number(/─ Alerts (\d+)/.exec(s)?.[1] ?? -1);
+    expect(secondAlerts).toBeGreaterThan(1);
+    await session.keys('h');
+    s = await session.until((x) => x.includes('─ Alert history'), 'the history overlay');
+    expect(s).toContain(`─ Alert history ${shownAlerts + secondAlerts} alerts │`);
+    expect(s.match(/SYN_SCAN +9 172\.16\.0\.8/g)).toHaveLength(2);
+    await session.keys('h');
+    await session.until((x) => x.includes('─ Statistics'), 'h closes');
+    await session.keys('q');
+    s = await session.until((x) => x.includes('NETGUARD-EXIT='), 'exit', 20_000);
+    expect(s).toContain('NETGUARD-EXIT=0');
+  });
+
+  it('h says the history is off when history.enabled is false', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
+    writeFileSync(path.join(dir, 'settings.yaml'), 'history:\n  enabled: false\n');
+    session = await startTmux('tuihoff', netguardCommand(['--tui', '-r', SYNSCAN], dir), 100, 30);
+    await session.until((x) => packetsShown(x) === 2011 && x.includes('SYN_SCAN'), 'the replay');
+    await session.keys('h');
+    const s = await session.until((x) => x.includes('─ Alert history'), 'the history overlay');
+    expect(s).toContain('alert history is off (history.enabled)');
+    await session.keys('q');
+    await session.until((x) => x.includes('NETGUARD-EXIT=0'), 'exit', 20_000);
+    expect(existsSync(path.join(dir, 'netguard.db'))).toBe(false);
   });
 });
