@@ -1,9 +1,15 @@
 // The decode driver: walks link -> network -> transport -> application through the registry's dispatch
 // tables, filling one reused Packet. Never throws on packet bytes; allocates nothing for the common layers.
 import type { RawPacket } from '../capture/types.js';
-import { LAYER_DNS, LAYER_HTTP, LAYER_TCP, LAYER_UDP, type Packet } from './packet.js';
+import { IPPROTO_TCP, IPPROTO_UDP, LAYER_DNS, LAYER_HTTP, LAYER_TCP, LAYER_UDP, type Packet } from './packet.js';
 import { EV_LINK_UNKNOWN_LINKTYPE } from './events.js';
-import { DNS_TCP_PORTS, DNS_UDP_PORTS, ETHERTYPE_DECODERS, IPPROTO_DECODERS, LINK_DECODERS } from './registry.js';
+import { DNS_TCP_PORTS, DNS_UDP_PORTS, ETHERTYPE_DECODERS, IPPROTO_DECODERS, LINK_DECODERS, LINKTYPE_ETHERNET } from './registry.js';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethertypes.js';
+import { decodeEthernet } from './ethernet.js';
+import { decodeIpv4 } from './ipv4.js';
+import { decodeIpv6 } from './ipv6.js';
+import { decodeTcp } from './tcp.js';
+import { decodeUdp } from './udp.js';
 import { decodeDns, decodeDnsTcp } from './dns.js';
 import { decodeHttp, httpStart } from './http.js';
 import type { Reassembler } from './reassembly.js';
@@ -63,18 +69,47 @@ export function decodePacket(raw: RawPacket, n: number, out: Packet, reasm: Reas
   const d = raw.data;
   p.frame = d;
   p.data = d;
-  const link = LINK_DECODERS.get(raw.linkType);
-  if (link === undefined) {
-    p.events.push(EV_LINK_UNKNOWN_LINKTYPE);
-    return p;
+  // The common cases are called directly (monomorphic calls the compiler can inline); everything else
+  // goes through the registry's tables, which hold the same functions (checked at load, below).
+  if (raw.linkType === LINKTYPE_ETHERNET) {
+    if (!decodeEthernet(p, 0, d.length)) return p;
+  } else {
+    const link = LINK_DECODERS.get(raw.linkType);
+    if (link === undefined) {
+      p.events.push(EV_LINK_UNKNOWN_LINKTYPE);
+      return p;
+    }
+    if (!link(p, 0, d.length)) return p;
   }
-  if (!link(p, 0, d.length)) return p;
-  const net = ETHERTYPE_DECODERS.get(p.etherType);
-  if (net === undefined) return p;
-  if (!net(p, p.payloadOff, p.payloadOff + p.payloadLen, reasm)) return p;
-  const tr = IPPROTO_DECODERS[p.ipProto];
-  if (tr === undefined) return p;
-  if (!tr(p, p.payloadOff, p.payloadOff + p.payloadLen)) return p;
+  const et = p.etherType;
+  let ok: boolean;
+  if (et === ETHERTYPE_IPV4) ok = decodeIpv4(p, p.payloadOff, p.payloadOff + p.payloadLen, reasm);
+  else if (et === ETHERTYPE_IPV6) ok = decodeIpv6(p, p.payloadOff, p.payloadOff + p.payloadLen, reasm);
+  else {
+    const net = ETHERTYPE_DECODERS.get(et);
+    if (net === undefined) return p;
+    ok = net(p, p.payloadOff, p.payloadOff + p.payloadLen, reasm);
+  }
+  if (!ok) return p;
+  const proto = p.ipProto;
+  if (proto === IPPROTO_TCP) ok = decodeTcp(p, p.payloadOff, p.payloadOff + p.payloadLen);
+  else if (proto === IPPROTO_UDP) ok = decodeUdp(p, p.payloadOff, p.payloadOff + p.payloadLen);
+  else {
+    const tr = IPPROTO_DECODERS[proto];
+    if (tr === undefined) return p;
+    ok = tr(p, p.payloadOff, p.payloadOff + p.payloadLen);
+  }
+  if (!ok) return p;
   decodeApplication(p);
   return p;
+}
+
+if (
+  LINK_DECODERS.get(LINKTYPE_ETHERNET) !== decodeEthernet ||
+  ETHERTYPE_DECODERS.get(ETHERTYPE_IPV4) !== decodeIpv4 ||
+  ETHERTYPE_DECODERS.get(ETHERTYPE_IPV6) !== decodeIpv6 ||
+  IPPROTO_DECODERS[IPPROTO_TCP] !== decodeTcp ||
+  IPPROTO_DECODERS[IPPROTO_UDP] !== decodeUdp
+) {
+  throw new Error('decode-packet.ts: direct calls out of date with registry.ts');
 }

@@ -71,6 +71,15 @@ const PLACEHOLDERS: Record<string, string> = {
   [EV_DNS_BAD_LABEL_TYPE]: '<Unknown extended label>',
 };
 
+// The name cache of readName, valid while decodeDns reads one message (cacheBuf is null otherwise).
+let cacheBuf: Uint8Array | null = null;
+let cacheBase = -1;
+let cacheOff = -1;
+let cacheNameEnd = -1;
+let cacheName = '';
+/** Whether the last name readNameInner returned followed a pointer. */
+let lastJumped = false;
+
 /** Ranges [start, end) of the message already read for the current name, to tell loops from forward pointers. */
 // Typed and fixed-size (a name follows at most MAX_POINTERS pointers, plus its first segment): plain
 // arrays emptied with `length = 0` gave back their storage and allocated it again for every name.
@@ -115,8 +124,24 @@ function labelText(b: Uint8Array, off: number, len: number): string {
  * already covered is a loop (the "zlip" attack), any other pointer forwards is refused as well.
  */
 export function readName(b: Uint8Array, base: number, pos: number, end: number): string | null {
+  // A name that is one pointer to the message's last pointer-free name (an answer pointing at the
+  // question, the usual 0xc00c) reads back the same text: reuse it. That name lies wholly before `pos`,
+  // so following the pointer could meet no loop, forward pointer or bound that the first read did not.
+  if (b === cacheBuf && base === cacheBase && cacheOff >= 0 && cacheNameEnd <= pos && pos + 2 <= end) {
+    const rel = cacheOff - base;
+    if (b[pos] === (0xc0 | (rel >> 8)) && b[pos + 1] === (rel & 255)) {
+      nameEnd = pos + 2;
+      return cacheName;
+    }
+  }
   nameEnd = -1;
+  lastJumped = true;
   const name = readNameInner(b, base, pos, end);
+  if (name !== null && !lastJumped && b === cacheBuf && base === cacheBase && pos - base < 0x4000) {
+    cacheOff = pos;
+    cacheNameEnd = nameEnd;
+    cacheName = name;
+  }
   if (name === null && nameEnd < 0 && nameError !== EV_DNS_TRUNCATED && nameError !== EV_DNS_BAD_LABEL_TYPE) {
     nameEnd = skipName(b, pos, end);
   }
@@ -197,6 +222,7 @@ function readNameInner(b: Uint8Array, base: number, pos: number, end: number): s
     out += (labels > 1 ? '.' : '') + labelText(b, pos + 1, l);
     pos += 1 + l;
   }
+  lastJumped = jumped;
   return labels === 0 ? '<Root>' : out;
 }
 
@@ -254,6 +280,18 @@ function renderRdata(b: Uint8Array, base: number, type: number, off: number, len
  * name or record, records the event and returns what was decoded before it.
  */
 export function decodeDns(b: Uint8Array, off: number, end: number, events: string[]): DnsMessage | null {
+  cacheBuf = b;
+  cacheBase = off;
+  cacheOff = -1;
+  try {
+    return decodeMessage(b, off, end, events);
+  } finally {
+    cacheBuf = null;
+    cacheName = '';
+  }
+}
+
+function decodeMessage(b: Uint8Array, off: number, end: number, events: string[]): DnsMessage | null {
   if (end - off < DNS_HEADER_LEN) {
     events.push(EV_DNS_TOO_SHORT);
     return null;
@@ -275,16 +313,11 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
     additionals: [],
   };
   const qd = u16(b, off + 4);
-  const counts = [u16(b, off + 6), u16(b, off + 8), u16(b, off + 10)];
   let pos = off + DNS_HEADER_LEN;
   let records = 0;
   let nameErrors = 0;
-  const fail = (ev: string): DnsMessage => {
-    pushEvent(events, ev);
-    return msg;
-  };
   for (let i = 0; i < qd; i++) {
-    if (++records > MAX_RECORDS) return fail(EV_DNS_TOO_MANY_RECORDS);
+    if (++records > MAX_RECORDS) return fail(events, EV_DNS_TOO_MANY_RECORDS, msg);
     let name = readName(b, off, pos, end);
     if (name === null) {
       pushEvent(events, nameError);
@@ -292,16 +325,16 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
       if (name === null) return msg;
     }
     pos = nameEnd;
-    if (end - pos < 4) return fail(EV_DNS_TRUNCATED);
+    if (end - pos < 4) return fail(events, EV_DNS_TRUNCATED, msg);
     const q: DnsQuestion = { name, type: u16(b, pos), class: u16(b, pos + 2) };
     msg.questions.push(q);
     pos += 4;
   }
-  const sections = [msg.answers, msg.authorities, msg.additionals];
   for (let s = 0; s < 3; s++) {
-    const list = sections[s];
-    for (let i = 0; i < counts[s]; i++) {
-      if (++records > MAX_RECORDS) return fail(EV_DNS_TOO_MANY_RECORDS);
+    const list = s === 0 ? msg.answers : s === 1 ? msg.authorities : msg.additionals;
+    const count = u16(b, off + 6 + 2 * s);
+    for (let i = 0; i < count; i++) {
+      if (++records > MAX_RECORDS) return fail(events, EV_DNS_TOO_MANY_RECORDS, msg);
       let name = readName(b, off, pos, end);
       if (name === null) {
         pushEvent(events, nameError);
@@ -309,13 +342,13 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
         if (name === null) return msg;
       }
       pos = nameEnd;
-      if (end - pos < 10) return fail(EV_DNS_TRUNCATED);
+      if (end - pos < 10) return fail(events, EV_DNS_TRUNCATED, msg);
       const type = u16(b, pos);
       const cls = u16(b, pos + 2);
       const ttl = u32(b, pos + 4);
       const rdlen = u16(b, pos + 8);
       pos += 10;
-      if (end - pos < rdlen) return fail(EV_DNS_TRUNCATED);
+      if (end - pos < rdlen) return fail(events, EV_DNS_TRUNCATED, msg);
       let data = renderRdata(b, off, type, pos, rdlen);
       if (data === null) {
         if (nameError !== '') pushEvent(events, nameError);
@@ -327,6 +360,12 @@ export function decodeDns(b: Uint8Array, off: number, end: number, events: strin
       pos += rdlen;
     }
   }
+  return msg;
+}
+
+/** Records the event that stops decoding and returns what was decoded. */
+function fail(events: string[], ev: string, msg: DnsMessage): DnsMessage {
+  pushEvent(events, ev);
   return msg;
 }
 

@@ -57,6 +57,14 @@ function isStatusLine(rest: string): boolean {
   return true;
 }
 
+/** Offset of the CR of the first CRLF CRLF in [from, end) (where the head's last line ends), or -1. */
+function indexOfBlankLine(b: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end - 3; i++) {
+    if (b[i] === 0x0d && b[i + 1] === 0x0a && b[i + 2] === 0x0d && b[i + 3] === 0x0a) return i;
+  }
+  return -1;
+}
+
 function indexOfCrlf(b: Uint8Array, from: number, end: number): number {
   for (let i = from; i < end - 1; i++) if (b[i] === 0x0d && b[i + 1] === 0x0a) return i;
   return -1;
@@ -70,9 +78,13 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
   const kind = known ?? httpStart(b, off, end);
   if (kind === -1) return null;
   const limit = Math.min(end, off + MAX_HTTP_HEAD);
+  // The whole head becomes one string in one native copy (up to the empty line, or the limit); lines,
+  // names and values are then slices of it, cut at offsets found in the bytes.
+  const blank = indexOfBlankLine(b, off, limit);
+  const text = latin1(b, off, (blank < 0 ? limit : blank) - off);
   let eol = indexOfCrlf(b, off, limit);
   const lineEnd = eol < 0 ? limit : eol;
-  const line = latin1(b, off, lineEnd - off);
+  const line = text.slice(0, lineEnd - off);
   const msg: HttpMessage = {
     kind: kind === -2 ? 'response' : 'request',
     method: null, uri: null, version: '', status: null, reason: null,
@@ -122,7 +134,7 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
       events.push(EV_HTTP_TOO_MANY_HEADERS);
       return msg;
     }
-    // Name and value cut in bytes, so only the two strings kept are made; the value is trimmed of what
+    // Name and value cut at byte offsets, so only the two strings kept are made; the value is trimmed of what
     // String.prototype.trim removes in Latin-1 (tab, LF, VT, FF, CR, space, NBSP).
     let colon = -1;
     for (let i = pos; i < eol; i++) {
@@ -134,15 +146,15 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
     let name: string;
     let value: string;
     if (colon < 0) {
-      name = latin1(b, pos, eol - pos);
+      name = text.slice(pos - off, eol - off);
       value = '';
     } else {
-      name = latin1(b, pos, colon - pos);
+      name = text.slice(pos - off, colon - off);
       let vs = colon + 1;
       let ve = eol;
       while (vs < ve && isTrimByte(b[vs])) vs++;
       while (ve > vs && isTrimByte(b[ve - 1])) ve--;
-      value = latin1(b, vs, ve - vs);
+      value = text.slice(vs - off, ve - off);
     }
     msg.headers.push([name, value]);
     // Only names of the four lengths below can match; lower-casing every header name cost more.

@@ -152,6 +152,15 @@ export function isKnownService(port: number, proto: 'tcp' | 'udp'): boolean {
  * to tell which end of a flow is the server when the SYN was not seen, and which port a reply belongs to.
  */
 export function portRank(port: number, tcp: boolean): number {
-  if (port < 1024) return 2;
-  return serviceName(port, tcp ? 'tcp' : 'udp') !== '' ? 1 : 0;
+  if (!(port >= 0 && port <= 65535)) return 0;
+  return (tcp ? tcpRank : udpRank)[port | 0];
+}
+
+// portRank as byte tables (64 KiB each): it runs twice per packet in the statistics, and a byte table
+// stays in cache where the string tables above (512 KiB each) do not.
+const tcpRank = new Uint8Array(65536);
+const udpRank = new Uint8Array(65536);
+for (let port = 0; port < 65536; port++) {
+  tcpRank[port] = port < 1024 ? 2 : tcpNames[port] !== '' ? 1 : 0;
+  udpRank[port] = port < 1024 ? 2 : udpNames[port] !== '' ? 1 : 0;
 }
