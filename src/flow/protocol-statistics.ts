@@ -48,6 +48,23 @@ interface HostStat {
  * all the other statistics together. Each entry is [address + 2^32 (0 = empty), packets, bytes, -] in
  * one 32-byte record, so a lookup touches one cache line.
  */
+/**
+ * Home slot of an IPv4 address: murmur3's finalizer, so every input bit reaches the low bits. (A single
+ * multiply only moves bits upwards; spoofed sources in arithmetic progression, as a flood tool makes them,
+ * then filled runs of neighbouring slots and linear probing crawled along them: measured 1.6 s of 3.6 s
+ * on the bench's million-source flood.)
+ */
+function slotOf(ip: number): number {
+  let h = Math.imul(ip ^ (ip >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** Tie-break order for pruning: IPv4 by address, IPv6 (kept in a Map, no slots) all equal. */
+function tieKey(ip: IpAddr): number {
+  return typeof ip === 'number' ? ip : 0;
+}
+
 class V4Hosts {
   private readonly rec: Float64Array;
   readonly mask: number;
@@ -65,7 +82,7 @@ class V4Hosts {
     const mask = this.mask;
     const rec = this.rec;
     const key = ip + 4294967296; // never 0: int32 plus 2^32 is positive
-    for (let i = Math.imul(ip ^ (ip >>> 15), 0x2c1b3c6d) & mask; ; i = (i + 1) & mask) {
+    for (let i = slotOf(ip) & mask; ; i = (i + 1) & mask) {
       const o = i << 2;
       const k = rec[o];
       if (k === 0) return false;
@@ -80,7 +97,7 @@ class V4Hosts {
   insert(ip: number, packets: number, bytes: number): void {
     const mask = this.mask;
     const rec = this.rec;
-    let i = Math.imul(ip ^ (ip >>> 15), 0x2c1b3c6d) & mask;
+    let i = slotOf(ip) & mask;
     while (rec[i << 2] !== 0) i = (i + 1) & mask;
     const o = i << 2;
     rec[o] = ip + 4294967296;
@@ -265,7 +282,10 @@ export class ProtocolStatistics {
 
   /** Keeps the busier half of the hosts (by bytes): bounded memory, amortized O(log n) per new host. */
   private pruneHosts(): void {
-    const sorted = this.allHosts().sort((a, b) => b[1].bytes - a[1].bytes);
+    // Ties (a spoofed flood: every source one packet) are broken by address, never left in table
+    // order: keeping the first half in slot order packed the survivors into one run of neighbouring
+    // slots, which every later lookup then probed through (measured: ~200 probes per lookup).
+    const sorted = this.allHosts().sort((a, b) => b[1].bytes - a[1].bytes || b[1].packets - a[1].packets || tieKey(a[0]) - tieKey(b[0]));
     this.v4Hosts.clear();
     this.v6Hosts.clear();
     for (let i = 0; i < sorted.length >> 1; i++) {
