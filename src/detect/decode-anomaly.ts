@@ -2,46 +2,58 @@
 // DNS pointer loops, fragment overlaps; names in src/decode/events.ts) into DECODE_ANOMALY alerts.
 //
 // No knobs. Aggregated per source address and event name: the first occurrence raises (LOW), repeats
-// update the same alert's count at most once a second of packet time. State is capped and expires.
+// update the same alert's count at most once a second of packet time. State is capped and expires; it
+// lives in a fixed table (AddrTable) keyed by the source's number or text and the event name, so a flood
+// of malformed packets builds no strings until an alert is raised.
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
-import { BoundedMap, iso, ipText, protoName } from './util.js';
+import { AddrTable, addrText, iso, protoName } from './util.js';
 
 const MAX_KEYS = 4096;
 const UPDATE_MS = 1000;
 const IDLE_MS = 600_000;
 
-interface AnomalyState {
-  src: string;
-  event: string;
-  count: number;
-  reported: number;
-  first: number;
-  last: number;
-  lastRaise: number;
-  dst: string | undefined;
-  proto: string;
-}
-
 export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): Detector {
-  const states = new BoundedMap<string, AnomalyState>(MAX_KEYS);
+  // Key (source, event name, has an IP layer); the first packet's destination and protocol are kept.
+  const tab = new AddrTable(MAX_KEYS);
+  const n = tab.slots;
+  const count = new Float64Array(n);
+  const reported = new Float64Array(n);
+  const first = new Float64Array(n);
+  const last = new Float64Array(n);
+  const lastRaise = new Float64Array(n);
+  const dst: Array<string | undefined> = new Array<string | undefined>(n).fill(undefined);
+  const proto: string[] = new Array<string>(n).fill('');
   let lastSweep = 0;
 
-  const report = (s: AnomalyState, now: number): void => {
-    s.lastRaise = now;
-    s.reported = s.count;
+  const report = (s: number, now: number): void => {
+    const src = tab.x[s] === 1 ? addrText(tab.a4[s], tab.a6[s]) : '';
+    const event = tab.b6[s];
+    const c = count[s];
+    lastRaise[s] = now;
+    reported[s] = c;
     raise({
       type: 'DECODE_ANOMALY',
       severity: 'LOW',
-      message: `Malformed packet${s.src ? ` from ${s.src}` : ''}: ${s.event}${s.count > 1 ? ` (${s.count} times)` : ''}`,
+      message: `Malformed packet${src ? ` from ${src}` : ''}: ${event}${c > 1 ? ` (${c} times)` : ''}`,
       ts: now,
-      key: `${s.src}|${s.event}`,
-      src_ip: s.src || undefined,
-      dst_ip: s.dst,
-      proto: s.proto,
-      details: { event: s.event, packets: s.count, first_seen: iso(s.first), last_seen: iso(s.last) },
+      key: `${src}|${event}`,
+      src_ip: src || undefined,
+      dst_ip: dst[s],
+      proto: proto[s],
+      details: { event, packets: c, first_seen: iso(first[s]), last_seen: iso(last[s]) },
     });
+  };
+
+  const sweep = (now: number): void => {
+    if (tab.count === 0) return;
+    for (let s = 0; s < n; s++) {
+      if (tab.used[s] === 1 && now - last[s] > IDLE_MS) {
+        dst[s] = undefined;
+        tab.remove(s);
+      }
+    }
   };
 
   return {
@@ -49,33 +61,46 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
     onPacket(p: Packet, now: number): void {
       const evs = p.events;
       if (evs.length === 0) return;
-      const src = p.ipVersion ? ipText(p.ipSrc) : '';
+      const ip = p.ipVersion ? 1 : 0;
+      const a4 = ip ? p.ip4Src : 0;
+      const a6 = ip ? p.ip6Src : '';
       for (let i = 0; i < evs.length; i++) {
         const ev = evs[i];
-        const k = `${src}|${ev}`;
-        let s = states.get(k);
-        if (s && now - s.last > IDLE_MS) s = undefined;
-        if (!s) {
-          s = { src, event: ev, count: 1, reported: 0, first: now, last: now, lastRaise: 0, dst: p.ipVersion ? ipText(p.ipDst) : undefined, proto: protoName(p) };
-          states.set(k, s);
+        let s = tab.find(a4, a6, 0, ev, ip);
+        // New, or back after IDLE_MS: a fresh episode (an idle one is reused in place).
+        const fresh = s < 0 || now - last[s] > IDLE_MS;
+        if (s < 0) s = tab.insert(a4, a6, 0, ev, ip, now);
+        tab.touched[s] = now;
+        if (fresh) {
+          count[s] = 1;
+          reported[s] = 0;
+          first[s] = now;
+          last[s] = now;
+          lastRaise[s] = 0;
+          dst[s] = ip ? addrText(p.ip4Dst, p.ip6Dst) : undefined;
+          proto[s] = protoName(p);
           report(s, now);
         } else {
-          s.count++;
-          s.last = now;
-          if (now - s.lastRaise >= UPDATE_MS) report(s, now);
+          count[s]++;
+          last[s] = now;
+          if (now - lastRaise[s] >= UPDATE_MS) report(s, now);
         }
       }
       if (now - lastSweep >= 30_000) {
         lastSweep = now;
-        states.sweep((v) => now - v.last > IDLE_MS);
+        sweep(now);
       }
     },
     onTick(now: number): void {
-      for (const s of states.values()) if (s.count !== s.reported) report(s, now);
-      states.sweep((v) => now - v.last > IDLE_MS);
+      if (tab.count > 0) {
+        const due: number[] = [];
+        for (let s = 0; s < n; s++) if (tab.used[s] === 1 && count[s] !== reported[s]) due.push(s);
+        for (const s of tab.byAge(due)) report(s, now);
+      }
+      sweep(now);
     },
     status() {
-      return { tracked: states.size };
+      return { tracked: tab.count, maxTracked: tab.slots, evicted: tab.evicted };
     },
   };
 }

@@ -13,119 +13,184 @@
 // web servers on port 443 is successful conversations, so it is never a sweep. Echo requests count as
 // sent (a ping sweep is visible from its requests alone). One alert per source and type, evidence
 // (ports, hosts) growing; state is capped and expires by packet time.
+//
+// State per (source, service) lives in a fixed table (AddrTable) with its counters in typed arrays; the
+// first host is kept inline and the host map is only made at the second distinct host, so a spoofed
+// flood's one-probe sources allocate nothing.
 import type { Settings } from '../config/schema.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_ICMP, LAYER_ICMPV6, type IpAddr, type Packet } from '../decode/packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, LAYER_ICMP, LAYER_ICMPV6, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
 import { ProbeTracker } from './probes.js';
-import { BoundedMap, iso, ipText, thresholds } from './util.js';
+import { AddrTable, addrText, iso, thresholds } from './util.js';
 
 const MAX_KEYS = 8192;
 /** Most hosts remembered per (source, port) or per pinging source. */
 const MAX_HOSTS = 1024;
 const UPDATE_MS = 1000;
-
-interface SweepState {
-  src: string;
-  /** "TCP/22", "UDP/161", or "ICMP" */
-  what: string;
-  port: number;
-  proto: string;
-  /** Host -> last time it was probed, oldest first. */
-  hosts: Map<string | number, number>;
-  first: number;
-  last: number;
-  probes: number;
-  raised: boolean;
-  lastRaise: number;
-  changed: boolean;
-}
+/** The service part of an ICMP sweep's key (TCP and UDP use (proto << 16) | port). */
+const SVC_ICMP = IPPROTO_ICMP << 16;
+/** Display protocol by code. */
+const PROTO_NAMES = ['TCP', 'UDP', 'ICMP', 'ICMPv6'] as const;
 
 export function createPortSweepDetector(settings: Settings, raise: Raise): Detector {
   const t = thresholds(settings);
   const windowMs = t.port_sweep_window * 1000;
-  const states = new BoundedMap<string, SweepState>(MAX_KEYS);
+  // Sweeps: key (source, -, service); values by slot.
+  const tab = new AddrTable(MAX_KEYS);
+  const n = tab.slots;
+  const protoCode = new Uint8Array(n);
+  const first = new Float64Array(n);
+  const last = new Float64Array(n);
+  const lastRaise = new Float64Array(n);
+  const probes = new Float64Array(n);
+  const raised = new Uint8Array(n);
+  const changed = new Uint8Array(n);
+  // The first host, inline (int32 IPv4 or IPv6 text) with the time it was probed.
+  const host4 = new Int32Array(n);
+  const host6: string[] = new Array<string>(n).fill('');
+  const hostTs = new Float64Array(n);
+  const hasHost = new Uint8Array(n);
+  /** Host -> last time it was probed, oldest first; made at the second distinct host (IPv4 as int32). */
+  const hostMaps: Array<Map<number | string, number> | undefined> = new Array<Map<number | string, number> | undefined>(n).fill(undefined);
   let lastFlush = 0;
   let lastSweep = 0;
 
-  const stateOf = (key: string, src: IpAddr, what: string, proto: string, port: number, now: number): SweepState => {
-    let s = states.get(key);
-    if (s && now - s.last > windowMs) {
-      states.delete(key);
-      s = undefined;
+  const hostCount = (s: number): number => {
+    const m = hostMaps[s];
+    return m !== undefined ? m.size : hasHost[s];
+  };
+
+  const drop = (s: number): void => {
+    hostMaps[s] = undefined;
+    host6[s] = '';
+    hasHost[s] = 0;
+    tab.remove(s);
+  };
+
+  const stateOf = (a4: number, a6: string, svc: number, proto: number, now: number): number => {
+    let s = tab.find(a4, a6, 0, '', svc);
+    if (s >= 0 && now - last[s] > windowMs) {
+      drop(s);
+      s = -1;
     }
-    if (!s) {
-      s = {
-        src: ipText(src),
-        what,
-        port,
-        proto,
-        hosts: new Map(),
-        first: now,
-        last: now,
-        probes: 0,
-        raised: false,
-        lastRaise: 0,
-        changed: false,
-      };
-      states.set(key, s);
+    if (s < 0) {
+      s = tab.insert(a4, a6, 0, '', svc, now);
+      protoCode[s] = proto;
+      hostMaps[s] = undefined;
+      host6[s] = '';
+      hasHost[s] = 0;
+      first[s] = now;
+      last[s] = now;
+      probes[s] = 0;
+      raised[s] = 0;
+      lastRaise[s] = 0;
+      changed[s] = 0;
     }
     return s;
   };
 
-  const report = (s: SweepState, now: number): void => {
-    const icmp = s.what === 'ICMP';
-    s.raised = true;
-    s.lastRaise = now;
-    s.changed = false;
-    const hosts = Array.from(s.hosts.keys()).slice(0, 50).map((h) => ipText(h));
+  const report = (s: number, now: number): void => {
+    const svc = tab.x[s];
+    const icmp = svc === SVC_ICMP;
+    const port = svc & 0xffff;
+    const proto = PROTO_NAMES[protoCode[s]];
+    const src = addrText(tab.a4[s], tab.a6[s]);
+    const count = hostCount(s);
+    raised[s] = 1;
+    lastRaise[s] = now;
+    changed[s] = 0;
+    const m = hostMaps[s];
+    const hosts =
+      m !== undefined
+        ? Array.from(m.keys())
+            .slice(0, 50)
+            .map((h) => (typeof h === 'number' ? addrText(h, '') : h))
+        : hasHost[s] === 1
+          ? [addrText(host4[s], host6[s])]
+          : [];
     raise({
       type: icmp ? 'ICMP_SWEEP' : 'PORT_SWEEP',
       severity: 'WARNING',
       message: icmp
-        ? `ICMP sweep from ${s.src}: echo requests to ${s.hosts.size} hosts`
-        : `Port sweep from ${s.src}: ${s.what} on ${s.hosts.size} hosts`,
+        ? `ICMP sweep from ${src}: echo requests to ${count} hosts`
+        : `Port sweep from ${src}: ${proto}/${port} on ${count} hosts`,
       ts: now,
-      key: s.src,
-      src_ip: s.src,
-      dst_port: icmp ? undefined : s.port,
-      proto: s.proto,
+      key: src,
+      src_ip: src,
+      dst_port: icmp ? undefined : port,
+      proto,
       details: {
-        ...(icmp ? {} : { port: s.port, ports: [s.port] }),
-        hosts_seen: s.hosts.size,
+        ...(icmp ? {} : { port, ports: [port] }),
+        hosts_seen: count,
         hosts,
-        probes: s.probes,
-        first_seen: iso(s.first),
-        last_seen: iso(s.last),
+        probes: probes[s],
+        first_seen: iso(first[s]),
+        last_seen: iso(last[s]),
         window_s: t.port_sweep_window,
       },
     });
   };
 
-  const add = (s: SweepState, host: string | number, now: number, threshold: number): void => {
-    s.hosts.delete(host);
-    if (s.hosts.size < MAX_HOSTS) s.hosts.set(host, now);
-    for (const [h, ts] of s.hosts) {
-      if (ts >= now - windowMs) break;
-      s.hosts.delete(h);
+  const add = (s: number, h4: number, h6: string, now: number, threshold: number): void => {
+    let m = hostMaps[s];
+    if (m === undefined) {
+      if (hasHost[s] === 0 || (host4[s] === h4 && host6[s] === h6)) {
+        host4[s] = h4;
+        host6[s] = h6;
+        hostTs[s] = now;
+        hasHost[s] = 1;
+      } else {
+        // A second distinct host: from here on a map (host -> last probe time, oldest first).
+        m = new Map();
+        m.set(host6[s] !== '' ? host6[s] : host4[s], hostTs[s]);
+        hostMaps[s] = m;
+        host6[s] = '';
+        hasHost[s] = 0;
+        tab.pin[s] = 1;
+      }
     }
-    s.last = now;
-    s.changed = true;
-    if (!s.raised) {
-      if (s.hosts.size >= threshold) report(s, now);
-    } else if (now - s.lastRaise >= UPDATE_MS) {
+    if (m !== undefined) {
+      const host: number | string = h6 !== '' ? h6 : h4;
+      m.delete(host);
+      if (m.size < MAX_HOSTS) m.set(host, now);
+      for (const [h, ts] of m) {
+        if (ts >= now - windowMs) break;
+        m.delete(h);
+      }
+    }
+    last[s] = now;
+    tab.touched[s] = now;
+    changed[s] = 1;
+    if (raised[s] === 0) {
+      if (hostCount(s) >= threshold) report(s, now);
+    } else if (now - lastRaise[s] >= UPDATE_MS) {
       report(s, now);
     }
   };
 
+  /** Reports sweeps whose evidence grew since their last report (at most once a second each). */
+  const flush = (now: number, throttle: boolean): void => {
+    if (tab.count === 0) return;
+    const due: number[] = [];
+    for (let s = 0; s < n; s++) {
+      if (tab.used[s] === 1 && raised[s] === 1 && changed[s] === 1 && (!throttle || now - lastRaise[s] >= UPDATE_MS)) due.push(s);
+    }
+    for (const s of tab.byAge(due)) report(s, now);
+  };
+
+  const sweep = (now: number): void => {
+    if (tab.count === 0) return;
+    for (let s = 0; s < n; s++) if (tab.used[s] === 1 && now - last[s] > windowMs) drop(s);
+  };
+
   const tracker = new ProbeTracker(
     {
-      onOutcome(r, _o, delta, now) {
+      onOutcome(tr, r, _o, delta, now) {
         if (delta <= 0) return; // withdrawn evidence stays in the window; success never counts
-        const proto = r.proto === 6 ? 'TCP' : 'UDP';
-        const key = `${r.src}|${proto}|${r.port}`;
-        const s = stateOf(key, r.src, `${proto}/${r.port}`, proto, r.port, now);
-        s.probes++;
-        add(s, r.dst, now, t.port_sweep);
+        const proto = tr.proto(r);
+        const s = stateOf(tr.recs.a4[r], tr.recs.a6[r], tr.recs.x[r], proto === IPPROTO_TCP ? 0 : 1, now);
+        probes[s]++;
+        add(s, tr.recs.b4[r], tr.recs.b6[r], now, t.port_sweep);
       },
     },
     { timeoutMs: t.probe_timeout * 1000 },
@@ -136,34 +201,34 @@ export function createPortSweepDetector(settings: Settings, raise: Raise): Detec
     onPacket(p: Packet, now: number): void {
       tracker.onPacket(p, now);
       if (p.layers & (LAYER_ICMP | LAYER_ICMPV6)) {
-        const echo =
-          (p.ipProto === IPPROTO_ICMP && p.icmpType === 8) || (p.ipProto === IPPROTO_ICMPV6 && p.icmpType === 128);
+        const v4 = p.ipProto === IPPROTO_ICMP;
+        const echo = (v4 && p.icmpType === 8) || (p.ipProto === IPPROTO_ICMPV6 && p.icmpType === 128);
         if (echo) {
-          const key = `${p.ipSrc}|ICMP`;
-          const s = stateOf(key, p.ipSrc, 'ICMP', p.ipProto === IPPROTO_ICMP ? 'ICMP' : 'ICMPv6', 0, now);
-          s.probes++;
-          const d = p.ipDst;
+          const s = stateOf(p.ip4Src, p.ip6Src, SVC_ICMP, v4 ? 2 : 3, now);
+          probes[s]++;
+          const d4 = p.ip4Dst;
+          const d6 = p.ip6Dst;
           // Broadcast and multicast pings are one request to many hosts, not a sweep of them.
-          const group = typeof d === 'number' ? d >>> 28 === 0xe || (d & 0xff) === 0xff : d.startsWith('ff');
-          if (!group) add(s, d, now, t.icmp_sweep);
+          const group = d6 === '' ? d4 >>> 28 === 0xe || (d4 & 0xff) === 0xff : d6.startsWith('ff');
+          if (!group) add(s, d4, d6, now, t.icmp_sweep);
         }
       }
       if (now - lastFlush >= UPDATE_MS) {
         lastFlush = now;
-        for (const s of states.values()) if (s.raised && s.changed && now - s.lastRaise >= UPDATE_MS) report(s, now);
+        flush(now, true);
       }
       if (now - lastSweep >= 30_000) {
         lastSweep = now;
-        states.sweep((s) => now - s.last > windowMs);
+        sweep(now);
       }
     },
     onTick(now: number): void {
       tracker.expire(now);
-      for (const s of states.values()) if (s.raised && s.changed) report(s, now);
-      states.sweep((s) => now - s.last > windowMs);
+      flush(now, false);
+      sweep(now);
     },
     status() {
-      return { sweeps: states.size, probes: tracker.size() };
+      return { sweeps: tab.count, maxSweeps: tab.slots, evictedSweeps: tab.evicted, probes: tracker.size(), pendingProbes: tracker.pending() };
     },
   };
 }

@@ -11,6 +11,11 @@
 //   stealth     a FIN, NULL or XMAS probe: no normal stack sends these, so the probe itself is evidence
 //   success     data flowed (or a UDP reply came): a real conversation, which is never scan evidence
 // Every record has a cap and an expiry by packet time.
+//
+// Records live in a fixed-size table (AddrTable, util.ts) with their fields in typed arrays, and the
+// probes waiting for an answer in a fixed ring: a probe costs no string key, no object and no Map
+// entry, so a spoofed flood of a million one-probe sources allocates nothing here. Consumers get the
+// record's slot and read its fields (src4/src6, dst4/dst6, proto, port, kind) from the tracker.
 import {
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
@@ -26,10 +31,9 @@ import {
   TCP_RST,
   TCP_SYN,
   TCP_URG,
-  type IpAddr,
   type Packet,
 } from '../decode/packet.js';
-import { BoundedMap } from './util.js';
+import { AddrTable, addrText } from './util.js';
 
 /** Probe kinds; the index is also the position in KIND_TYPES. */
 export const K_SYN = 0;
@@ -62,37 +66,28 @@ const S_ESTABLISHED = 2;
 const S_RESOLVED = 3;
 const S_SUCCESS = 4;
 
-export type Outcome = 'closed' | 'unanswered' | 'torn' | 'stealth' | 'success' | 'transit';
-
-export interface ProbeRec {
-  src: IpAddr;
-  dst: IpAddr;
-  /** IPPROTO_TCP or IPPROTO_UDP. */
-  proto: number;
-  port: number;
-  kind: number;
-  state: number;
-  /** Packet time of the probe that opened this record. */
-  probeTs: number;
-  last: number;
-  /** True while this probe is counted as scan evidence. */
-  counted: boolean;
-}
+/** Outcomes of a probe (onOutcome's `outcome`). */
+export const O_CLOSED = 0;
+export const O_UNANSWERED = 1;
+export const O_TORN = 2;
+export const O_STEALTH = 3;
+export const O_SUCCESS = 4;
+export const O_TRANSIT = 5;
 
 export interface ProbeEvents {
-  /** A new probe left the source (not a retransmission). */
-  onProbe?(r: ProbeRec, now: number): void;
+  /** A new probe left the source (not a retransmission). `slot` is its record in the tracker. */
+  onProbe?(t: ProbeTracker, slot: number, now: number): void;
   /**
-   * The probe's outcome changed. `delta` is +1 when it became scan evidence, -1 when evidence was
-   * withdrawn (data flowed after all), 0 for more evidence on an already counted probe.
+   * The probe's outcome (O_*) changed. `delta` is +1 when it became scan evidence, -1 when evidence
+   * was withdrawn (data flowed after all), 0 for more evidence on an already counted probe.
    */
-  onOutcome?(r: ProbeRec, outcome: Outcome, delta: number, now: number): void;
+  onOutcome?(t: ProbeTracker, slot: number, outcome: number, delta: number, now: number): void;
 }
 
 export interface ProbeTrackerOptions {
   /** ms without an answer before a probe counts as unanswered. */
   timeoutMs: number;
-  /** Most probe records held. */
+  /** Most probe records held (and most probes waiting for an answer). */
   cap?: number;
   /** ms a record lives after its last activity. */
   idleMs?: number;
@@ -101,104 +96,169 @@ export interface ProbeTrackerOptions {
 const FLAGS6 = TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG;
 const XMAS = TCP_FIN | TCP_PSH | TCP_URG;
 
-function isMulticastOrBroadcast(a: IpAddr): boolean {
-  if (typeof a === 'number') return a >>> 28 === 0xe || a === 0xffffffff || (a & 0xff) === 0xff;
-  return a.startsWith('ff');
+function isMulticastOrBroadcast(a4: number, a6: string): boolean {
+  if (a6 === '') return a4 >>> 28 === 0xe || a4 === -1 || (a4 & 0xff) === 0xff;
+  return a6.startsWith('ff');
 }
 
 export class ProbeTracker {
-  readonly recs: BoundedMap<string, ProbeRec>;
+  /** The records' keys: (source, target, (proto << 16) | port). */
+  readonly recs: AddrTable;
+  readonly kind: Uint8Array;
+  readonly state: Uint8Array;
+  /** 1 while this probe is counted as scan evidence. */
+  readonly counted: Uint8Array;
+  /** Packet time of the probe that opened the record. */
+  readonly probeTs: Float64Array;
+  /** Last activity (packet time). */
+  readonly last: Float64Array;
+  /** Sequence number of the record's current probe (ties a waiting-queue entry to it). */
+  private readonly seq: Uint32Array;
+  private seqNext = 0;
   private readonly timeoutMs: number;
   private readonly idleMs: number;
-  /** Probes waiting for an answer, oldest first: [rec, probeTs]. */
-  private queue: Array<[ProbeRec, number]> = [];
+  /** Probes waiting for an answer, oldest first: a ring of (slot, seq, probe time). */
+  private readonly qSlot: Int32Array;
+  private readonly qSeq: Uint32Array;
+  private readonly qTs: Float64Array;
   private qHead = 0;
-  private readonly qCap: number;
+  private qLen = 0;
   private lastSweep = 0;
 
   constructor(
     private readonly ev: ProbeEvents,
     opts: ProbeTrackerOptions,
   ) {
+    const cap = opts.cap ?? 65536;
     this.timeoutMs = opts.timeoutMs;
-    this.recs = new BoundedMap(opts.cap ?? 65536);
-    this.qCap = opts.cap ?? 65536;
     this.idleMs = opts.idleMs ?? 600_000;
+    this.recs = new AddrTable(cap);
+    const n = this.recs.slots;
+    this.kind = new Uint8Array(n);
+    this.state = new Uint8Array(n);
+    this.counted = new Uint8Array(n);
+    this.probeTs = new Float64Array(n);
+    this.last = new Float64Array(n);
+    this.seq = new Uint32Array(n);
+    this.qSlot = new Int32Array(cap);
+    this.qSeq = new Uint32Array(cap);
+    this.qTs = new Float64Array(cap);
   }
 
-  private key(src: IpAddr, dst: IpAddr, proto: number, port: number): string {
-    return `${src}>${dst}>${proto}>${port}`;
+  /** Source, target, transport and target port of a record. */
+  src4(slot: number): number {
+    return this.recs.a4[slot];
+  }
+  src6(slot: number): string {
+    return this.recs.a6[slot];
+  }
+  dst4(slot: number): number {
+    return this.recs.b4[slot];
+  }
+  dst6(slot: number): string {
+    return this.recs.b6[slot];
+  }
+  /** IPPROTO_TCP or IPPROTO_UDP. */
+  proto(slot: number): number {
+    return this.recs.x[slot] >>> 16;
+  }
+  port(slot: number): number {
+    return this.recs.x[slot] & 0xffff;
+  }
+  srcText(slot: number): string {
+    return addrText(this.recs.a4[slot], this.recs.a6[slot]);
+  }
+  dstText(slot: number): string {
+    return addrText(this.recs.b4[slot], this.recs.b6[slot]);
   }
 
-  private outcome(r: ProbeRec, o: Outcome, now: number): void {
+  private outcome(r: number, o: number, now: number): void {
     let delta = 0;
-    if (o === 'success' || o === 'transit') {
-      r.state = S_SUCCESS;
-      if (r.counted) {
-        r.counted = false;
+    if (o === O_SUCCESS || o === O_TRANSIT) {
+      this.state[r] = S_SUCCESS;
+      if (this.counted[r] === 1) {
+        this.counted[r] = 0;
         delta = -1;
       }
     } else {
-      if (o !== 'stealth') r.state = S_RESOLVED;
-      if (!r.counted) {
-        r.counted = true;
+      if (o !== O_STEALTH) this.state[r] = S_RESOLVED;
+      if (this.counted[r] === 0) {
+        this.counted[r] = 1;
         delta = 1;
       }
     }
-    r.last = now;
-    this.ev.onOutcome?.(r, o, delta, now);
+    this.last[r] = now;
+    this.ev.onOutcome?.(this, r, o, delta, now);
   }
 
-  private newProbe(src: IpAddr, dst: IpAddr, proto: number, port: number, kind: number, now: number): void {
-    const k = this.key(src, dst, proto, port);
-    let r = this.recs.get(k);
-    if (r) {
-      if (r.state === S_SUCCESS) {
-        r.last = now;
+  private newProbe(a4: number, a6: string, b4: number, b6: string, x: number, kind: number, now: number): void {
+    let r = this.recs.find(a4, a6, b4, b6, x);
+    if (r >= 0) {
+      const st = this.state[r];
+      if (st === S_SUCCESS) {
+        this.last[r] = now;
         return; // a port this source really talks to: never a probe
       }
-      const settled = r.state === S_RESOLVED || (r.counted && r.kind >= K_FIN && r.kind <= K_NULL);
+      const k = this.kind[r];
+      const settled = st === S_RESOLVED || (this.counted[r] === 1 && k >= K_FIN && k <= K_NULL);
       // Same kind soon again: a retransmission. A different kind, or the same long after: a new probe.
-      if (r.kind === kind && (!settled || now - r.last < 2 * this.timeoutMs)) {
-        r.last = now;
+      if (k === kind && (!settled || now - this.last[r] < 2 * this.timeoutMs)) {
+        this.last[r] = now;
         return;
       }
-      r.kind = kind;
-      r.state = S_PENDING;
-      r.probeTs = now;
-      r.last = now;
-      r.counted = false;
     } else {
-      r = { src, dst, proto, port, kind, state: S_PENDING, probeTs: now, last: now, counted: false };
-      this.recs.set(k, r);
+      r = this.recs.insert(a4, a6, b4, b6, x, now);
     }
-    this.ev.onProbe?.(r, now);
+    this.kind[r] = kind;
+    this.state[r] = S_PENDING;
+    this.probeTs[r] = now;
+    this.last[r] = now;
+    this.counted[r] = 0;
+    const seq = (this.seqNext = (this.seqNext + 1) >>> 0);
+    this.seq[r] = seq;
+    this.ev.onProbe?.(this, r, now);
     if (kind >= K_FIN && kind <= K_NULL) {
-      this.outcome(r, 'stealth', now);
+      this.outcome(r, O_STEALTH, now);
     } else {
-      if (this.queue.length - this.qHead >= this.qCap) this.qHead++;
-      this.queue.push([r, now]);
+      const cap = this.qSlot.length;
+      if (this.qLen === cap) {
+        // Full: the oldest waiting probe is dropped (it never resolves as unanswered).
+        this.qHead = this.qHead + 1 === cap ? 0 : this.qHead + 1;
+        this.qLen--;
+      }
+      let i = this.qHead + this.qLen;
+      if (i >= cap) i -= cap;
+      this.qSlot[i] = r;
+      this.qSeq[i] = seq;
+      this.qTs[i] = now;
+      this.qLen++;
     }
   }
 
   /** Turns probes that waited longer than the timeout into "unanswered" evidence. */
   expire(now: number): void {
-    const q = this.queue;
-    while (this.qHead < q.length && q[this.qHead][1] + this.timeoutMs <= now) {
-      const [r, t] = q[this.qHead++];
-      if (r.probeTs !== t) continue;
+    const cap = this.qSlot.length;
+    while (this.qLen > 0 && this.qTs[this.qHead] + this.timeoutMs <= now) {
+      const h = this.qHead;
+      const r = this.qSlot[h];
+      const seq = this.qSeq[h];
+      this.qHead = h + 1 === cap ? 0 : h + 1;
+      this.qLen--;
+      // A record replaced or probed again since: this queue entry is stale.
+      if (this.recs.used[r] === 0 || this.seq[r] !== seq) continue;
       // ACK and Maimon probes are only evidence when answered (RST): silence is what ordinary
       // mid-stream ACKs get too. A SYN/ACK left dangling (prober never completed nor reset) is half-open.
-      if (r.state === S_PENDING && r.kind !== K_ACK && r.kind !== K_MAIMON) this.outcome(r, 'unanswered', now);
-      else if (r.state === S_OPEN) this.outcome(r, 'torn', now);
-    }
-    if (this.qHead > 4096 && this.qHead * 2 > q.length) {
-      this.queue = q.slice(this.qHead);
-      this.qHead = 0;
+      const st = this.state[r];
+      const k = this.kind[r];
+      if (st === S_PENDING && k !== K_ACK && k !== K_MAIMON) this.outcome(r, O_UNANSWERED, now);
+      else if (st === S_OPEN) this.outcome(r, O_TORN, now);
     }
     if (now - this.lastSweep >= 30_000) {
       this.lastSweep = now;
-      this.recs.sweep((r) => now - r.last > this.idleMs);
+      const recs = this.recs;
+      if (recs.count > 0) {
+        for (let r = 0; r < recs.slots; r++) if (recs.used[r] === 1 && now - this.last[r] > this.idleMs) recs.remove(r);
+      }
     }
   }
 
@@ -212,110 +272,126 @@ export class ProbeTracker {
 
   private tcp(p: Packet, now: number): void {
     const f = p.tcpFlags & FLAGS6;
-    const src = p.ipSrc;
-    const dst = p.ipDst;
+    const a4 = p.ip4Src;
+    const a6 = p.ip6Src;
+    const b4 = p.ip4Dst;
+    const b6 = p.ip6Dst;
+    const fwd = (IPPROTO_TCP << 16) | p.dstPort;
+    const rev = (IPPROTO_TCP << 16) | p.srcPort;
+    const recs = this.recs;
     if (f === TCP_SYN) {
       // OS connect() SYNs carry window scaling, SACK-permitted or timestamps; raw scanner SYNs
       // (nmap -sS, hping3) carry at most an MSS.
       const osStyle = p.tcpWscale >= 0 || p.tcpSackOk || p.tcpTsVal >= 0;
-      this.newProbe(src, dst, IPPROTO_TCP, p.dstPort, osStyle ? K_CONNECT : K_SYN, now);
+      this.newProbe(a4, a6, b4, b6, fwd, osStyle ? K_CONNECT : K_SYN, now);
       return;
     }
     if (f === (TCP_SYN | TCP_ACK)) {
-      const r = this.recs.get(this.key(dst, src, IPPROTO_TCP, p.srcPort));
-      if (r && r.state === S_PENDING && (r.kind === K_SYN || r.kind === K_CONNECT)) {
-        r.state = S_OPEN;
-        r.last = now;
+      const r = recs.find(b4, b6, a4, a6, rev);
+      if (r >= 0 && this.state[r] === S_PENDING && (this.kind[r] === K_SYN || this.kind[r] === K_CONNECT)) {
+        this.state[r] = S_OPEN;
+        this.last[r] = now;
       }
       return;
     }
     if (f === 0 || f === TCP_FIN || f === XMAS) {
-      this.newProbe(src, dst, IPPROTO_TCP, p.dstPort, f === 0 ? K_NULL : f === TCP_FIN ? K_FIN : K_XMAS, now);
+      this.newProbe(a4, a6, b4, b6, fwd, f === 0 ? K_NULL : f === TCP_FIN ? K_FIN : K_XMAS, now);
       return;
     }
     if (f & TCP_RST) {
       // From the target: the probed port is closed (or, for ACK/Maimon probes, unfiltered).
-      const ans = this.recs.get(this.key(dst, src, IPPROTO_TCP, p.srcPort));
-      if (ans && ans.state !== S_SUCCESS) {
-        if (ans.state === S_PENDING || ans.counted) this.outcome(ans, 'closed', now);
-        else if (ans.state === S_OPEN || ans.state === S_ESTABLISHED) this.outcome(ans, 'torn', now);
+      const ans = recs.find(b4, b6, a4, a6, rev);
+      if (ans >= 0 && this.state[ans] !== S_SUCCESS) {
+        const st = this.state[ans];
+        if (st === S_PENDING || this.counted[ans] === 1) this.outcome(ans, O_CLOSED, now);
+        else if (st === S_OPEN || st === S_ESTABLISHED) this.outcome(ans, O_TORN, now);
         return;
       }
       // From the prober: tearing down a half-open (SYN scan) or just-completed (connect scan) handshake.
-      const own = this.recs.get(this.key(src, dst, IPPROTO_TCP, p.dstPort));
-      if (own && (own.state === S_OPEN || own.state === S_ESTABLISHED)) this.outcome(own, 'torn', now);
+      const own = recs.find(a4, a6, b4, b6, fwd);
+      if (own >= 0 && (this.state[own] === S_OPEN || this.state[own] === S_ESTABLISHED)) this.outcome(own, O_TORN, now);
       return;
     }
     if (p.payloadLen > 0) {
       // Data in either direction makes the conversation real.
-      const a = this.recs.get(this.key(src, dst, IPPROTO_TCP, p.dstPort));
-      if (a && a.state !== S_SUCCESS) this.outcome(a, 'success', now);
-      const b = this.recs.get(this.key(dst, src, IPPROTO_TCP, p.srcPort));
-      if (b && b.state !== S_SUCCESS) this.outcome(b, 'success', now);
+      const a = recs.find(a4, a6, b4, b6, fwd);
+      if (a >= 0 && this.state[a] !== S_SUCCESS) this.outcome(a, O_SUCCESS, now);
+      const b = recs.find(b4, b6, a4, a6, rev);
+      if (b >= 0 && this.state[b] !== S_SUCCESS) this.outcome(b, O_SUCCESS, now);
       return;
     }
     if (f & TCP_ACK) {
-      const own = this.recs.get(this.key(src, dst, IPPROTO_TCP, p.dstPort));
-      if (own) {
-        if (own.state === S_OPEN && !(f & TCP_FIN)) {
+      const own = recs.find(a4, a6, b4, b6, fwd);
+      if (own >= 0) {
+        const st = this.state[own];
+        if (st === S_OPEN && !(f & TCP_FIN)) {
           // The prober completed the handshake: a full connect().
-          own.state = S_ESTABLISHED;
-          if (own.kind === K_SYN) own.kind = K_CONNECT;
-          own.last = now;
-        } else if ((f & TCP_FIN) && (own.state === S_OPEN || own.state === S_ESTABLISHED)) {
-          this.outcome(own, 'torn', now);
-        } else if (own.state === S_RESOLVED && (f === TCP_ACK || f === (TCP_FIN | TCP_ACK))) {
+          this.state[own] = S_ESTABLISHED;
+          if (this.kind[own] === K_SYN) this.kind[own] = K_CONNECT;
+          this.last[own] = now;
+        } else if (f & TCP_FIN && (st === S_OPEN || st === S_ESTABLISHED)) {
+          this.outcome(own, O_TORN, now);
+        } else if (st === S_RESOLVED && (f === TCP_ACK || f === (TCP_FIN | TCP_ACK))) {
           // An earlier probe of this port was settled; an ACK or FIN/ACK now is the next scan type.
-          this.newProbe(src, dst, IPPROTO_TCP, p.dstPort, f === TCP_ACK ? K_ACK : K_MAIMON, now);
+          this.newProbe(a4, a6, b4, b6, fwd, f === TCP_ACK ? K_ACK : K_MAIMON, now);
         } else {
-          own.last = now;
+          this.last[own] = now;
         }
         return;
       }
-      if (this.recs.has(this.key(dst, src, IPPROTO_TCP, p.srcPort))) return; // part of a known conversation
-      if (f === TCP_ACK) this.newProbe(src, dst, IPPROTO_TCP, p.dstPort, K_ACK, now);
-      else if (f === (TCP_FIN | TCP_ACK)) this.newProbe(src, dst, IPPROTO_TCP, p.dstPort, K_MAIMON, now);
+      if (recs.find(b4, b6, a4, a6, rev) >= 0) return; // part of a known conversation
+      if (f === TCP_ACK) this.newProbe(a4, a6, b4, b6, fwd, K_ACK, now);
+      else if (f === (TCP_FIN | TCP_ACK)) this.newProbe(a4, a6, b4, b6, fwd, K_MAIMON, now);
     }
   }
 
   private udp(p: Packet, now: number): void {
-    const src = p.ipSrc;
-    const dst = p.ipDst;
+    const a4 = p.ip4Src;
+    const a6 = p.ip6Src;
+    const b4 = p.ip4Dst;
+    const b6 = p.ip6Dst;
     // A reply to an earlier datagram: the service answered.
-    const rep = this.recs.get(this.key(dst, src, IPPROTO_UDP, p.srcPort));
-    if (rep) {
-      if (rep.state !== S_SUCCESS) this.outcome(rep, 'success', now);
-      else rep.last = now;
+    const rep = this.recs.find(b4, b6, a4, a6, (IPPROTO_UDP << 16) | p.srcPort);
+    if (rep >= 0) {
+      if (this.state[rep] !== S_SUCCESS) this.outcome(rep, O_SUCCESS, now);
+      else this.last[rep] = now;
       return;
     }
-    if (isMulticastOrBroadcast(dst)) return;
-    this.newProbe(src, dst, IPPROTO_UDP, p.dstPort, K_UDP, now);
+    if (isMulticastOrBroadcast(b4, b6)) return;
+    this.newProbe(a4, a6, b4, b6, (IPPROTO_UDP << 16) | p.dstPort, K_UDP, now);
   }
 
   private icmp(p: Packet, now: number): void {
     const q = p.icmpQuoted;
     if (!q.present || (q.proto !== IPPROTO_TCP && q.proto !== IPPROTO_UDP)) return;
-    const r = this.recs.get(this.key(q.src, q.dst, q.proto, q.dstPort));
-    if (!r || r.state === S_SUCCESS) return;
+    const qs = q.src;
+    const qd = q.dst;
+    const r =
+      typeof qs === 'number'
+        ? this.recs.find(qs | 0, '', typeof qd === 'number' ? qd | 0 : 0, typeof qd === 'number' ? '' : qd, (q.proto << 16) | q.dstPort)
+        : this.recs.find(0, qs, typeof qd === 'number' ? qd | 0 : 0, typeof qd === 'number' ? '' : qd, (q.proto << 16) | q.dstPort);
+    if (r < 0 || this.state[r] === S_SUCCESS) return;
     const v6 = p.ipProto === IPPROTO_ICMPV6;
     const t = p.icmpType;
     const c = p.icmpCode;
     if (p.ipProto !== IPPROTO_ICMP && !v6) return;
     if ((!v6 && t === 3 && c === 3) || (v6 && t === 1 && c === 4)) {
-      this.outcome(r, 'closed', now);
+      this.outcome(r, O_CLOSED, now);
     } else if ((!v6 && t === 3) || (v6 && t === 1)) {
       // Host/net unreachable or administratively prohibited: the probe got no service.
-      this.outcome(r, 'unanswered', now);
+      this.outcome(r, O_UNANSWERED, now);
     } else if ((!v6 && t === 11) || (v6 && t === 3)) {
       // Time exceeded in transit: a traceroute, not a probe of the target's ports.
-      this.outcome(r, 'transit', now);
+      this.outcome(r, O_TRANSIT, now);
     }
   }
 
+  /** Probe records held. */
   size(): number {
-    return this.recs.size;
+    return this.recs.count;
   }
+  /** Probes waiting for an answer. */
   pending(): number {
-    return this.queue.length - this.qHead;
+    return this.qLen;
   }
 }

@@ -18,6 +18,12 @@
 // most one per second of packet time) grow its evidence. A scan that has lasted longer than
 // scan_window is slow: its detections carry holdMs = slow_scan_idle so the funnel keeps one alert open
 // across probes minutes apart. All state is capped (pairs, ports per pair, total ports) and expires.
+//
+// State per (source, target, probe kind) lives in a fixed table (AddrTable) with its counters in typed
+// arrays. Its first port is kept inline; the two port sets (a Map and a Set) are only made when a second
+// distinct port shows up, i.e. for something that looks like a scan. A spoofed flood's million
+// one-probe sources therefore cost no allocation, and a full bucket gives up single-port state before
+// state with evidence of several ports.
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
@@ -28,13 +34,16 @@ import {
   KIND_COUNT,
   KIND_NAMES,
   KIND_TYPES,
+  O_CLOSED,
+  O_SUCCESS,
+  O_TORN,
+  O_TRANSIT,
+  O_UNANSWERED,
   ProbeTracker,
-  type Outcome,
-  type ProbeRec,
 } from './probes.js';
-import { BoundedMap, iso, ipText, portSample, thresholds } from './util.js';
+import { AddrTable, addrText, iso, portSample, thresholds } from './util.js';
 
-/** Most (source, target) pairs tracked. */
+/** Most (source, target, probe kind) episodes tracked. */
 const MAX_PAIRS = 4096;
 /** Most ports remembered per pair and probe kind, in each of the two sets. */
 const MAX_PORTS = 2048;
@@ -42,34 +51,27 @@ const MAX_PORTS = 2048;
 const MAX_TOTAL_PORTS = 500_000;
 /** Evidence updates for an open alert: at most one per this many ms of packet time. */
 const UPDATE_MS = 1000;
+/** How often (ms of packet time) idle episodes are dropped. */
+const SWEEP_MS = 30_000;
 
-interface KindState {
+/** The port sets of an episode that has seen more than one distinct port. */
+interface PortSets {
   /** Ports probed within scan_window: port -> last probe time, oldest first. */
   recent: Map<number, number>;
   /** Ports whose probe ended closed, unanswered, torn down or stealthy (the slow-scan evidence). */
   evidence: Set<number>;
-  probes: number;
-  closed: number;
-  unanswered: number;
-  torn: number;
-  first: number;
-  last: number;
-  raised: boolean;
-  slow: boolean;
-  lastRaise: number;
-  /** Evidence changed since the last report. */
-  changed: boolean;
-}
-
-interface PairState {
-  src: string;
-  dst: string;
-  last: number;
-  kinds: Array<KindState | undefined>;
 }
 
 export interface ScanDetector extends Detector {
-  status(): { pairs: number; probes: number; pendingProbes: number; storedPorts: number; evictedPairs: number };
+  status(): {
+    pairs: number;
+    maxPairs: number;
+    probes: number;
+    pendingProbes: number;
+    probeRecords: number;
+    storedPorts: number;
+    evictedPairs: number;
+  };
 }
 
 export function createScanDetector(settings: Settings, raise: Raise): ScanDetector {
@@ -78,183 +80,317 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
   const idleMs = t.slow_scan_idle * 1000;
   const fastN = t.port_scan;
   const slowN = t.slow_scan_ports;
-  const dirty = new Set<string>();
+
+  // Episodes: key (source, target, kind); values by slot.
+  const tab = new AddrTable(MAX_PAIRS);
+  const n = tab.slots;
+  const probes = new Float64Array(n);
+  const closed = new Float64Array(n);
+  const unanswered = new Float64Array(n);
+  const torn = new Float64Array(n);
+  const first = new Float64Array(n);
+  /** Time of the last probe. */
+  const last = new Float64Array(n);
+  const lastRaise = new Float64Array(n);
+  const raised = new Uint8Array(n);
+  const slow = new Uint8Array(n);
+  /** Evidence changed since the last report. */
+  const changed = new Uint8Array(n);
+  /** Waiting in the dirty list for a throttled report. */
+  const dirty = new Uint8Array(n);
+  const dirtyList = new Int32Array(n);
+  let dirtyLen = 0;
+  let dirtyCount = 0;
+  // The first distinct port, inline: in the recent window (with its time) and/or in the evidence.
+  const port1 = new Int32Array(n);
+  const inRecent = new Uint8Array(n);
+  const recentTs = new Float64Array(n);
+  const inEvidence = new Uint8Array(n);
+  /** Port sets, made at the second distinct port (then the inline port is unused). */
+  const sets: Array<PortSets | undefined> = new Array<PortSets | undefined>(n).fill(undefined);
   let stored = 0;
-  const forget = (ps: PairState, k: string): void => {
-    for (const ks of ps.kinds) if (ks) stored -= ks.recent.size + ks.evidence.size;
-    dirty.delete(k);
-  };
-  const pairs = new BoundedMap<string, PairState>(MAX_PAIRS, forget);
   let lastFlush = 0;
   let lastSweep = 0;
 
-  const dropPair = (k: string, ps: PairState): void => {
-    forget(ps, k);
-    pairs.delete(k);
+  const recentSize = (s: number): number => {
+    const ps = sets[s];
+    return ps !== undefined ? ps.recent.size : inRecent[s];
+  };
+  const evidenceSize = (s: number): number => {
+    const ps = sets[s];
+    return ps !== undefined ? ps.evidence.size : inEvidence[s];
   };
 
-  const pairOf = (r: ProbeRec): [string, PairState] => {
-    const k = `${r.src}>${r.dst}`;
-    let ps = pairs.get(k);
-    if (!ps) {
-      ps = { src: ipText(r.src), dst: ipText(r.dst), last: 0, kinds: new Array<KindState | undefined>(KIND_COUNT) };
-      pairs.set(k, ps);
-    } else {
-      pairs.touch(k, ps);
-    }
-    return [k, ps];
+  /** Starts a fresh episode in slot s (after dropping whatever it held). */
+  const reset = (s: number, now: number): void => {
+    stored -= recentSize(s) + evidenceSize(s);
+    sets[s] = undefined;
+    port1[s] = -1;
+    inRecent[s] = 0;
+    inEvidence[s] = 0;
+    probes[s] = 0;
+    closed[s] = 0;
+    unanswered[s] = 0;
+    torn[s] = 0;
+    first[s] = now;
+    last[s] = now;
+    lastRaise[s] = 0;
+    raised[s] = 0;
+    slow[s] = 0;
+    changed[s] = 0;
+    tab.pin[s] = 0;
   };
 
-  const kindOf = (ps: PairState, kind: number, now: number): KindState => {
-    let ks = ps.kinds[kind];
-    // An episode ends after silence: a fast scan that was reported ends after scan_window, anything
-    // else (a scan still collecting slow evidence, or a slow scan) after slow_scan_idle.
-    if (ks && now - ks.last > (ks.raised && !ks.slow ? windowMs : idleMs)) {
-      stored -= ks.recent.size + ks.evidence.size;
-      ks = undefined;
+  const drop = (s: number): void => {
+    stored -= recentSize(s) + evidenceSize(s);
+    sets[s] = undefined;
+    inRecent[s] = 0;
+    inEvidence[s] = 0;
+    if (dirty[s] === 1) {
+      dirty[s] = 0;
+      dirtyCount--;
     }
-    if (!ks) {
-      ks = {
-        recent: new Map(),
-        evidence: new Set(),
-        probes: 0,
-        closed: 0,
-        unanswered: 0,
-        torn: 0,
-        first: now,
-        last: now,
-        raised: false,
-        slow: false,
-        lastRaise: 0,
-        changed: false,
-      };
-      ps.kinds[kind] = ks;
-    }
-    ps.last = now;
-    return ks;
+    tab.remove(s);
   };
 
-  const touchRecent = (ks: KindState, port: number, now: number): void => {
-    if (ks.recent.delete(port)) stored--;
-    if (ks.recent.size < MAX_PORTS) {
-      ks.recent.set(port, now);
+  /** The episode of probe record r (created or restarted as needed). */
+  const episodeOf = (tr: ProbeTracker, r: number, now: number): number => {
+    const a4 = tr.recs.a4[r];
+    const a6 = tr.recs.a6[r];
+    const b4 = tr.recs.b4[r];
+    const b6 = tr.recs.b6[r];
+    const kind = tr.kind[r];
+    let s = tab.find(a4, a6, b4, b6, kind);
+    if (s < 0) {
+      s = tab.insert(a4, a6, b4, b6, kind, now);
+      if (tab.replaced) {
+        // Evicted: forget the old episode's ports and pending report.
+        if (dirty[s] === 1) {
+          dirty[s] = 0;
+          dirtyCount--;
+        }
+      } else {
+        sets[s] = undefined;
+        inRecent[s] = 0;
+        inEvidence[s] = 0;
+      }
+      reset(s, now);
+    } else if (now - last[s] > (raised[s] === 1 && slow[s] === 0 ? windowMs : idleMs)) {
+      // An episode ends after silence: a fast scan that was reported ends after scan_window, anything
+      // else (a scan still collecting slow evidence, or a slow scan) after slow_scan_idle.
+      reset(s, now);
+    }
+    tab.touched[s] = now;
+    return s;
+  };
+
+  /** Moves the inline port into real port sets (a second distinct port arrived). */
+  const promote = (s: number): PortSets => {
+    const ps: PortSets = { recent: new Map(), evidence: new Set() };
+    if (inRecent[s] === 1) ps.recent.set(port1[s], recentTs[s]);
+    if (inEvidence[s] === 1) ps.evidence.add(port1[s]);
+    inRecent[s] = 0;
+    inEvidence[s] = 0;
+    port1[s] = -1;
+    sets[s] = ps;
+    // Several ports: worth more than a one-probe source when the table is full.
+    tab.pin[s] = 1;
+    return ps;
+  };
+
+  /** The port sets to use for `port`, or undefined when the inline port covers it. */
+  const setsFor = (s: number, port: number): PortSets | undefined => {
+    const ps = sets[s];
+    if (ps !== undefined) return ps;
+    if (port1[s] === port) return undefined;
+    if (inRecent[s] === 0 && inEvidence[s] === 0) {
+      port1[s] = port;
+      return undefined;
+    }
+    return promote(s);
+  };
+
+  const touchRecent = (s: number, port: number, now: number): void => {
+    const ps = setsFor(s, port);
+    if (ps === undefined) {
+      if (inRecent[s] === 0) stored++;
+      inRecent[s] = 1;
+      recentTs[s] = now;
+      return;
+    }
+    const recent = ps.recent;
+    if (recent.delete(port)) stored--;
+    if (recent.size < MAX_PORTS) {
+      recent.set(port, now);
       stored++;
     }
-    for (const [p, ts] of ks.recent) {
+    for (const [p, ts] of recent) {
       if (ts >= now - windowMs) break;
-      ks.recent.delete(p);
+      recent.delete(p);
       stored--;
     }
   };
 
-  const portsSeen = (ks: KindState): number => {
-    let n = ks.evidence.size;
-    for (const p of ks.recent.keys()) if (!ks.evidence.has(p)) n++;
-    return n;
+  const addEvidence = (s: number, port: number): void => {
+    const ps = setsFor(s, port);
+    if (ps === undefined) {
+      if (inEvidence[s] === 0) {
+        inEvidence[s] = 1;
+        stored++;
+      }
+      return;
+    }
+    if (!ps.evidence.has(port) && ps.evidence.size < MAX_PORTS) {
+      ps.evidence.add(port);
+      stored++;
+    }
   };
 
-  const report = (ps: PairState, kind: number, ks: KindState, now: number): void => {
-    const seen = portsSeen(ks);
-    if (now - ks.first > windowMs) ks.slow = true;
-    ks.raised = true;
-    ks.lastRaise = now;
-    ks.changed = false;
-    const ports = new Set<number>(ks.evidence);
-    for (const p of ks.recent.keys()) ports.add(p);
+  const removePort = (s: number, port: number): void => {
+    const ps = sets[s];
+    if (ps === undefined) {
+      if (port1[s] !== port) return;
+      if (inEvidence[s] === 1) stored--;
+      if (inRecent[s] === 1) stored--;
+      inEvidence[s] = 0;
+      inRecent[s] = 0;
+      return;
+    }
+    if (ps.evidence.delete(port)) stored--;
+    if (ps.recent.delete(port)) stored--;
+  };
+
+  const portSet = (s: number): Set<number> => {
+    const ps = sets[s];
+    if (ps === undefined) return new Set(inRecent[s] === 1 || inEvidence[s] === 1 ? [port1[s]] : []);
+    const ports = new Set<number>(ps.evidence);
+    for (const p of ps.recent.keys()) ports.add(p);
+    return ports;
+  };
+
+  const report = (s: number, now: number): void => {
+    const kind = tab.x[s];
+    const ports = portSet(s);
+    const seen = ports.size;
+    if (now - first[s] > windowMs) slow[s] = 1;
+    raised[s] = 1;
+    lastRaise[s] = now;
+    changed[s] = 0;
+    const src = addrText(tab.a4[s], tab.a6[s]);
+    const dst = addrText(tab.b4[s], tab.b6[s]);
+    const isSlow = slow[s] === 1;
     raise({
       type: KIND_TYPES[kind],
       severity: 'HIGH',
-      message: `${KIND_NAMES[kind]} ${ks.slow ? 'slow ' : ''}scan from ${ps.src} against ${ps.dst}: ${seen} ports, ${ks.probes} probes`,
+      message: `${KIND_NAMES[kind]} ${isSlow ? 'slow ' : ''}scan from ${src} against ${dst}: ${seen} ports, ${probes[s]} probes`,
       ts: now,
-      key: ps.src,
-      src_ip: ps.src,
-      dst_ip: ps.dst,
+      key: src,
+      src_ip: src,
+      dst_ip: dst,
       proto: kind === K_UDP ? 'UDP' : 'TCP',
       details: {
-        target: ps.dst,
+        target: dst,
         ports_seen: seen,
-        probes: ks.probes,
+        probes: probes[s],
         ports: portSample(ports, 100),
-        closed: ks.closed,
-        unanswered: ks.unanswered,
-        open_no_data: ks.torn,
-        first_seen: iso(ks.first),
-        last_seen: iso(ks.last),
+        closed: closed[s],
+        unanswered: unanswered[s],
+        open_no_data: torn[s],
+        first_seen: iso(first[s]),
+        last_seen: iso(last[s]),
         window_s: t.scan_window,
-        slow: ks.slow,
+        slow: isSlow,
       },
-      holdMs: ks.slow ? idleMs : undefined,
+      holdMs: isSlow ? idleMs : undefined,
     });
   };
 
-  const check = (k: string, ps: PairState, kind: number, ks: KindState, now: number): void => {
-    const hit = ks.recent.size >= fastN || ks.evidence.size >= slowN;
-    if (!hit && !ks.raised) return;
-    if (!ks.raised) {
-      report(ps, kind, ks, now);
+  const check = (s: number, now: number): void => {
+    if (raised[s] === 0) {
+      if (recentSize(s) >= fastN || evidenceSize(s) >= slowN) report(s, now);
       return;
     }
-    if (ks.changed) {
-      if (now - ks.lastRaise >= UPDATE_MS) report(ps, kind, ks, now);
-      else dirty.add(k);
+    if (changed[s] === 1) {
+      if (now - lastRaise[s] >= UPDATE_MS) report(s, now);
+      else if (dirty[s] === 0) {
+        dirty[s] = 1;
+        dirtyCount++;
+        if (dirtyLen === n) {
+          // Full of entries for slots dropped since: rebuild it from the flags (each slot once).
+          dirtyLen = 0;
+          for (let i = 0; i < n; i++) if (dirty[i] === 1) dirtyList[dirtyLen++] = i;
+        } else {
+          dirtyList[dirtyLen++] = s;
+        }
+      }
     }
   };
 
   const flush = (now: number): void => {
     lastFlush = now;
-    for (const k of dirty) {
-      const ps = pairs.get(k);
-      dirty.delete(k);
-      if (!ps) continue;
-      ps.kinds.forEach((ks, kind) => {
-        if (ks && ks.raised && ks.changed) {
-          report(ps, kind, ks, now);
-        }
-      });
+    const len = dirtyLen;
+    dirtyLen = 0;
+    for (let i = 0; i < len; i++) {
+      const s0 = dirtyList[i];
+      if (dirty[s0] === 0) continue;
+      // The whole (source, target) pair at once, kinds in order, as one scan report round.
+      const a4 = tab.a4[s0];
+      const a6 = tab.a6[s0];
+      const b4 = tab.b4[s0];
+      const b6 = tab.b6[s0];
+      for (let kind = 0; kind < KIND_COUNT; kind++) {
+        const s = kind === tab.x[s0] ? s0 : tab.find(a4, a6, b4, b6, kind);
+        if (s < 0 || dirty[s] === 0) continue;
+        dirty[s] = 0;
+        dirtyCount--;
+        if (raised[s] === 1 && changed[s] === 1) report(s, now);
+      }
     }
   };
 
   const sweep = (now: number): void => {
     lastSweep = now;
-    for (const [k, ps] of pairs) if (now - ps.last > idleMs) dropPair(k, ps);
-    while (stored > MAX_TOTAL_PORTS && pairs.size > 0) {
-      const oldest = pairs.entries().next();
-      if (oldest.done) break;
-      dropPair(oldest.value[0], oldest.value[1]);
+    if (tab.count > 0) {
+      for (let s = 0; s < n; s++) if (tab.used[s] === 1 && now - tab.touched[s] > idleMs) drop(s);
+    }
+    while (stored > MAX_TOTAL_PORTS && tab.count > 0) {
+      let oldest = -1;
+      for (let s = 0; s < n; s++) if (tab.used[s] === 1 && (oldest < 0 || tab.touched[s] < tab.touched[oldest])) oldest = s;
+      drop(oldest);
     }
   };
 
   const tracker = new ProbeTracker(
     {
-      onProbe(r, now) {
-        const [k, ps] = pairOf(r);
-        const ks = kindOf(ps, r.kind, now);
-        ks.probes++;
-        ks.last = now;
-        ks.changed = true;
+      onProbe(tr, r, now) {
+        const kind = tr.kind[r];
+        const s = episodeOf(tr, r, now);
+        probes[s]++;
+        last[s] = now;
+        changed[s] = 1;
         // ACK and Maimon probes only count once the target answers (see probes.ts).
-        if (r.kind !== K_ACK && r.kind !== K_MAIMON) touchRecent(ks, r.port, now);
-        check(k, ps, r.kind, ks, now);
+        if (kind !== K_ACK && kind !== K_MAIMON) touchRecent(s, tr.port(r), now);
+        check(s, now);
       },
-      onOutcome(r: ProbeRec, o: Outcome, delta: number, now: number) {
-        const [k, ps] = pairOf(r);
-        const ks = kindOf(ps, r.kind, now);
-        if (o === 'closed') ks.closed++;
-        else if (o === 'unanswered') ks.unanswered++;
-        else if (o === 'torn') ks.torn++;
-        ks.changed = true;
+      onOutcome(tr, r, o, delta, now) {
+        const kind = tr.kind[r];
+        const port = tr.port(r);
+        const s = episodeOf(tr, r, now);
+        if (o === O_CLOSED) closed[s]++;
+        else if (o === O_UNANSWERED) unanswered[s]++;
+        else if (o === O_TORN) torn[s]++;
+        changed[s] = 1;
         if (delta > 0) {
-          if (!ks.evidence.has(r.port) && ks.evidence.size < MAX_PORTS) {
-            ks.evidence.add(r.port);
-            stored++;
-          }
-          if (r.kind === K_ACK || r.kind === K_MAIMON) touchRecent(ks, r.port, now);
-        } else if (delta < 0 || o === 'success' || o === 'transit') {
-          if (ks.evidence.delete(r.port)) stored--;
-          if (ks.recent.delete(r.port)) stored--;
+          addEvidence(s, port);
+          if (kind === K_ACK || kind === K_MAIMON) touchRecent(s, port, now);
+        } else if (delta < 0 || o === O_SUCCESS || o === O_TRANSIT) {
+          removePort(s, port);
         }
-        if (stored > MAX_TOTAL_PORTS) sweep(now);
-        check(k, ps, r.kind, ks, now);
+        if (stored > MAX_TOTAL_PORTS) {
+          sweep(now);
+          if (tab.used[s] === 0) return;
+        }
+        check(s, now);
       },
     },
     { timeoutMs: t.probe_timeout * 1000, idleMs: Math.max(600_000, 2 * windowMs) },
@@ -264,18 +400,26 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
     name: 'scan',
     onPacket(p: Packet, now: number): void {
       tracker.onPacket(p, now);
-      if (now - lastFlush >= UPDATE_MS && dirty.size > 0) flush(now);
-      if (now - lastSweep >= 30_000) sweep(now);
+      if (dirtyCount > 0 && now - lastFlush >= UPDATE_MS) flush(now);
+      if (now - lastSweep >= SWEEP_MS) sweep(now);
     },
     onTick(now: number): void {
       tracker.expire(now);
-      if (dirty.size > 0) flush(now);
-      if (now - lastSweep >= 30_000) sweep(now);
+      if (dirtyCount > 0) flush(now);
+      if (now - lastSweep >= SWEEP_MS) sweep(now);
     },
     status() {
-      let probes = 0;
-      for (const ps of pairs.values()) for (const ks of ps.kinds) if (ks) probes += ks.probes;
-      return { pairs: pairs.size, probes, pendingProbes: tracker.pending(), storedPorts: stored, evictedPairs: pairs.evicted };
+      let total = 0;
+      for (let s = 0; s < n; s++) if (tab.used[s] === 1) total += probes[s];
+      return {
+        pairs: tab.count,
+        maxPairs: tab.slots,
+        probes: total,
+        pendingProbes: tracker.pending(),
+        probeRecords: tracker.size(),
+        storedPorts: stored,
+        evictedPairs: tab.evicted,
+      };
     },
   };
 }

@@ -5,79 +5,102 @@
 //   suspicious_ports   [21, 22, 23, 445, 3389]   destination ports that raise SUSPICIOUS_PORT (LOW)
 //
 // Aggregated per source and port: the first attempt raises, repeats update the same alert's count
-// (at most once a second of packet time). State is capped and expires.
+// (at most once a second of packet time). State is capped and expires; it lives in a fixed table
+// (AddrTable) with typed-array values, so a flood of spoofed SYNs to a listed port allocates only the
+// alerts themselves.
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_SYN, TCP_RST, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
-import { BoundedMap, iso, ipText, thresholds } from './util.js';
+import { AddrTable, addrText, iso, thresholds } from './util.js';
 
 const MAX_KEYS = 8192;
 const UPDATE_MS = 1000;
 const IDLE_MS = 600_000;
 
-interface PortState {
-  src: string;
-  dst: string;
-  attempts: number;
-  first: number;
-  last: number;
-  lastRaise: number;
-  reported: number;
-}
-
 export function createSuspiciousPortDetector(settings: Settings, raise: Raise): Detector {
   const ports = new Set(thresholds(settings).suspicious_ports);
-  const states = new BoundedMap<string, PortState>(MAX_KEYS);
+  // Key (source, -, port); the first attempt's destination is kept for the alert.
+  const tab = new AddrTable(MAX_KEYS);
+  const n = tab.slots;
+  const dst4 = new Int32Array(n);
+  const dst6: string[] = new Array<string>(n).fill('');
+  const attempts = new Float64Array(n);
+  const reported = new Float64Array(n);
+  const first = new Float64Array(n);
+  const last = new Float64Array(n);
+  const lastRaise = new Float64Array(n);
   let lastSweep = 0;
 
-  const report = (s: PortState, port: number, now: number): void => {
-    s.lastRaise = now;
-    s.reported = s.attempts;
+  const report = (s: number, now: number): void => {
+    const port = tab.x[s];
+    const src = addrText(tab.a4[s], tab.a6[s]);
+    const dst = addrText(dst4[s], dst6[s]);
+    lastRaise[s] = now;
+    reported[s] = attempts[s];
     raise({
       type: 'SUSPICIOUS_PORT',
       severity: 'LOW',
-      message: `Connection attempt from ${s.src} to suspicious port ${port} on ${s.dst}`,
+      message: `Connection attempt from ${src} to suspicious port ${port} on ${dst}`,
       ts: now,
-      key: `${s.src}|${port}`,
-      src_ip: s.src,
-      dst_ip: s.dst,
+      key: `${src}|${port}`,
+      src_ip: src,
+      dst_ip: dst,
       dst_port: port,
       proto: 'TCP',
-      details: { port, attempts: s.attempts, first_seen: iso(s.first), last_seen: iso(s.last) },
+      details: { port, attempts: attempts[s], first_seen: iso(first[s]), last_seen: iso(last[s]) },
     });
+  };
+
+  const sweep = (now: number): void => {
+    if (tab.count === 0) return;
+    for (let s = 0; s < n; s++) {
+      if (tab.used[s] === 1 && now - last[s] > IDLE_MS) {
+        dst6[s] = '';
+        tab.remove(s);
+      }
+    }
   };
 
   return {
     name: 'suspicious-port',
     onPacket(p: Packet, now: number): void {
       if (!(p.layers & LAYER_TCP) || (p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) !== TCP_SYN) return;
-      if (!ports.has(p.dstPort)) return;
-      const k = `${p.ipSrc}|${p.dstPort}`;
-      let s = states.get(k);
-      if (s && now - s.last > IDLE_MS) s = undefined;
-      if (!s) {
-        s = { src: ipText(p.ipSrc), dst: ipText(p.ipDst), attempts: 0, first: now, last: now, lastRaise: 0, reported: 0 };
-        states.set(k, s);
-        s.attempts = 1;
-        report(s, p.dstPort, now);
+      const port = p.dstPort;
+      if (!ports.has(port)) return;
+      let s = tab.find(p.ip4Src, p.ip6Src, 0, '', port);
+      // New, or back after IDLE_MS: a fresh episode (an idle one is reused in place).
+      const fresh = s < 0 || now - last[s] > IDLE_MS;
+      if (s < 0) s = tab.insert(p.ip4Src, p.ip6Src, 0, '', port, now);
+      tab.touched[s] = now;
+      if (fresh) {
+        dst4[s] = p.ip4Dst;
+        dst6[s] = p.ip6Dst;
+        attempts[s] = 1;
+        reported[s] = 0;
+        first[s] = now;
+        last[s] = now;
+        lastRaise[s] = 0;
+        report(s, now);
       } else {
-        s.attempts++;
-        s.last = now;
-        if (now - s.lastRaise >= UPDATE_MS) report(s, p.dstPort, now);
+        attempts[s]++;
+        last[s] = now;
+        if (now - lastRaise[s] >= UPDATE_MS) report(s, now);
       }
       if (now - lastSweep >= 30_000) {
         lastSweep = now;
-        states.sweep((v) => now - v.last > IDLE_MS);
+        sweep(now);
       }
     },
     onTick(now: number): void {
-      for (const [k, s] of states) {
-        if (s.attempts !== s.reported) report(s, Number(k.slice(k.lastIndexOf('|') + 1)), now);
+      if (tab.count > 0) {
+        const due: number[] = [];
+        for (let s = 0; s < n; s++) if (tab.used[s] === 1 && attempts[s] !== reported[s]) due.push(s);
+        for (const s of tab.byAge(due)) report(s, now);
       }
-      states.sweep((v) => now - v.last > IDLE_MS);
+      sweep(now);
     },
     status() {
-      return { tracked: states.size };
+      return { tracked: tab.count, maxTracked: tab.slots, evicted: tab.evicted };
     },
   };
 }

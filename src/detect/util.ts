@@ -1,4 +1,5 @@
-// Small shared helpers for detectors: bounded maps, sliding-window counters, address keys and names.
+// Small shared helpers for detectors: bounded maps and fixed-size address tables, sliding-window
+// counters, address keys and names.
 import { formatIp } from '../decode/addr.js';
 import {
   IPPROTO_ICMP,
@@ -302,5 +303,154 @@ export class HandshakeTable {
         this.count--;
       }
     }
+  }
+}
+
+/** 32-bit hash of an address given as the packet keeps it: IPv4 as int32 `a4`, IPv6 as text `a6` ('' for IPv4). */
+export function addrHash(a4: number, a6: string): number {
+  if (a6 === '') return Math.imul(a4 ^ (a4 >>> 15), 0x9e3779b1);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < a6.length; i++) h = Math.imul(h ^ a6.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** Display text of an address kept as (int32 IPv4, IPv6 text). */
+export function addrText(a4: number, a6: string): string {
+  return a6 !== '' ? a6 : formatIp(a4 >>> 0);
+}
+
+/** Ways (slots) per bucket of an AddrTable. */
+const WAYS = 8;
+
+/**
+ * A fixed-size, set-associative hash table for detector state keyed by up to two addresses and a
+ * number: (a4, a6, b4, b6, x), where an address is its int32 IPv4 form plus its IPv6 text ('' for
+ * IPv4), as Packet keeps them. It only holds the keys; a detector keeps its values in typed arrays
+ * (or plain arrays) indexed by the slot number this table hands out.
+ *
+ * Why: a Map keyed by a string built per packet costs a string, a Map entry and usually an object per
+ * new key, all promoted garbage once the key is evicted; under a spoofed flood of a million sources
+ * that garbage, not the live state, is what grew the heap. Here a lookup allocates nothing and the
+ * memory is fixed when the table is made.
+ *
+ * A key lives in one bucket of 8 slots (chosen by hash). When its bucket is full a new key replaces
+ * the slot with the lowest `pin` (the detector's priority, e.g. 1 for state that already holds
+ * evidence of a scan), oldest `touched` first: a flood of new keys pushes out single-packet state
+ * before real evidence. `replaced` tells the caller that insert() overwrote a live entry (so it can
+ * drop that entry's values).
+ */
+export class AddrTable {
+  /** Slots (a power of two, at least 8). */
+  readonly slots: number;
+  readonly a4: Int32Array;
+  readonly b4: Int32Array;
+  readonly x: Int32Array;
+  readonly a6: string[];
+  readonly b6: string[];
+  readonly used: Uint8Array;
+  /** Eviction priority (lower goes first); the detector sets it. */
+  readonly pin: Uint8Array;
+  /** Last use (packet time); the detector sets it, insert() prefers the oldest as victim. */
+  readonly touched: Float64Array;
+  /** Insertion sequence number of each entry: reports that go out together keep first-seen order. */
+  readonly born: Float64Array;
+  private births = 0;
+  private readonly mask: number;
+  /** Live entries. */
+  count = 0;
+  /** Live entries replaced because their bucket was full (a flood of distinct keys shows up here). */
+  evicted = 0;
+  /** Set by insert(): true when the returned slot held a live entry (now replaced). */
+  replaced = false;
+
+  constructor(cap: number) {
+    let n = WAYS;
+    while (n < cap) n *= 2;
+    this.slots = n;
+    this.a4 = new Int32Array(n);
+    this.b4 = new Int32Array(n);
+    this.x = new Int32Array(n);
+    this.a6 = new Array<string>(n).fill('');
+    this.b6 = new Array<string>(n).fill('');
+    this.used = new Uint8Array(n);
+    this.pin = new Uint8Array(n);
+    this.touched = new Float64Array(n);
+    this.born = new Float64Array(n);
+    this.mask = n / WAYS - 1;
+  }
+
+  private base(a4: number, a6: string, b4: number, b6: string, x: number): number {
+    let h = addrHash(a4, a6);
+    h = Math.imul(h ^ (h >>> 16) ^ addrHash(b4, b6), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13) ^ x, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return (h & this.mask) * WAYS;
+  }
+
+  /** Slot of the key, or -1. */
+  find(a4: number, a6: string, b4: number, b6: string, x: number): number {
+    const s0 = this.base(a4, a6, b4, b6, x);
+    const used = this.used;
+    for (let s = s0; s < s0 + WAYS; s++) {
+      if (used[s] === 1 && this.x[s] === x && this.a4[s] === a4 && this.b4[s] === b4 && this.a6[s] === a6 && this.b6[s] === b6) return s;
+    }
+    return -1;
+  }
+
+  /**
+   * Takes a slot for a key that find() did not return: an empty one of its bucket, else the lowest
+   * pin, least recently touched. Sets the key, pin 0 and touched = now; `replaced` says whether a live
+   * entry was overwritten.
+   */
+  insert(a4: number, a6: string, b4: number, b6: string, x: number, now: number): number {
+    const s0 = this.base(a4, a6, b4, b6, x);
+    const used = this.used;
+    let v = -1;
+    for (let s = s0; s < s0 + WAYS; s++) {
+      if (used[s] === 0) {
+        v = s;
+        break;
+      }
+      if (v < 0 || this.pin[s] < this.pin[v] || (this.pin[s] === this.pin[v] && this.touched[s] < this.touched[v])) v = s;
+    }
+    if (used[v] === 1) {
+      this.replaced = true;
+      this.evicted++;
+    } else {
+      this.replaced = false;
+      used[v] = 1;
+      this.count++;
+    }
+    this.a4[v] = a4;
+    this.a6[v] = a6;
+    this.b4[v] = b4;
+    this.b6[v] = b6;
+    this.x[v] = x;
+    this.pin[v] = 0;
+    this.touched[v] = now;
+    this.born[v] = ++this.births;
+    return v;
+  }
+
+  /** Sorts slots by insertion order (oldest entry first), in place. */
+  byAge(slots: number[]): number[] {
+    if (slots.length > 1) slots.sort((i, j) => this.born[i] - this.born[j]);
+    return slots;
+  }
+
+  remove(slot: number): void {
+    if (this.used[slot] === 1) {
+      this.used[slot] = 0;
+      this.a6[slot] = '';
+      this.b6[slot] = '';
+      this.count--;
+    }
+  }
+
+  clear(): void {
+    this.used.fill(0);
+    this.a6.fill('');
+    this.b6.fill('');
+    this.count = 0;
   }
 }
