@@ -60,11 +60,6 @@ function slotOf(ip: number): number {
   return h ^ (h >>> 16);
 }
 
-/** Tie-break order for pruning: IPv4 by address, IPv6 (kept in a Map, no slots) all equal. */
-function tieKey(ip: IpAddr): number {
-  return typeof ip === 'number' ? ip : 0;
-}
-
 class V4Hosts {
   private readonly rec: Float64Array;
   readonly mask: number;
@@ -109,6 +104,41 @@ class V4Hosts {
   clear(): void {
     this.rec.fill(0);
     this.count = 0;
+  }
+
+  /** Writes every host's byte count into `out` from `at`; returns the index after the last. */
+  collectBytes(out: Float64Array, at: number): number {
+    const rec = this.rec;
+    for (let o = 0; o < rec.length; o += 4) if (rec[o] !== 0) out[at++] = rec[o + 2];
+    return at;
+  }
+
+  /** Unsigned addresses of the hosts with exactly `bytes` bytes. */
+  addressesWithBytes(bytes: number): Float64Array {
+    const rec = this.rec;
+    const out: number[] = [];
+    for (let o = 0; o < rec.length; o += 4) if (rec[o] !== 0 && rec[o + 2] === bytes) out.push((rec[o] - 4294967296) >>> 0);
+    return Float64Array.from(out);
+  }
+
+  /** Keeps hosts with more than `threshold` bytes, and those with exactly that many at addresses <= `tieCut` (unsigned; -1 keeps none). */
+  retain(threshold: number, tieCut: number): void {
+    const rec = this.rec;
+    const ips: number[] = [];
+    const pk: number[] = [];
+    const by: number[] = [];
+    for (let o = 0; o < rec.length; o += 4) {
+      if (rec[o] === 0) continue;
+      const b = rec[o + 2];
+      const ip = (rec[o] - 4294967296) >>> 0;
+      if (b > threshold || (b === threshold && ip <= tieCut)) {
+        ips.push(ip);
+        pk.push(rec[o + 1]);
+        by.push(b);
+      }
+    }
+    this.clear();
+    for (let i = 0; i < ips.length; i++) this.insert(ips[i] | 0, pk[i], by[i]);
   }
 
   entries(): Array<[IpAddr, HostStat]> {
@@ -280,19 +310,45 @@ export class ProtocolStatistics {
     return all;
   }
 
-  /** Keeps the busier half of the hosts (by bytes): bounded memory, amortized O(log n) per new host. */
+  /**
+   * Keeps the busier half of the hosts (by bytes): bounded memory, amortized O(log n) per new host.
+   * Done on typed arrays (a numeric sort for the byte threshold, no per-host objects): under a spoofed
+   * flood it runs every maxHosts/2 new sources. Ties at the threshold (a flood: every source one packet)
+   * keep IPv6 hosts first, then IPv4 by ascending address, never table order: keeping the first half
+   * in slot order packed the survivors into one run of neighbouring slots, which every later lookup
+   * then probed through (measured: ~200 probes per lookup).
+   */
   private pruneHosts(): void {
-    // Ties (a spoofed flood: every source one packet) are broken by address, never left in table
-    // order: keeping the first half in slot order packed the survivors into one run of neighbouring
-    // slots, which every later lookup then probed through (measured: ~200 probes per lookup).
-    const sorted = this.allHosts().sort((a, b) => b[1].bytes - a[1].bytes || b[1].packets - a[1].packets || tieKey(a[0]) - tieKey(b[0]));
-    this.v4Hosts.clear();
-    this.v6Hosts.clear();
-    for (let i = 0; i < sorted.length >> 1; i++) {
-      const [ip, h] = sorted[i];
-      if (typeof ip === 'number') this.v4Hosts.insert(ip | 0, h.packets, h.bytes);
-      else this.v6Hosts.set(ip, h);
+    const v4 = this.v4Hosts;
+    const n = v4.count + this.v6Hosts.size;
+    const keep = n >> 1;
+    const bytes = new Float64Array(n);
+    let k = v4.collectBytes(bytes, 0);
+    for (const h of this.v6Hosts.values()) bytes[k++] = h.bytes;
+    bytes.sort();
+    // The keep-th largest byte count; hosts above it stay, and enough of those equal to it.
+    const threshold = keep > 0 ? bytes[n - keep] : Infinity;
+    let above = 0;
+    for (let i = n - 1; i >= 0 && bytes[i] > threshold; i--) above++;
+    let tiesLeft = keep - above;
+    const v6Kept: Array<[string, HostStat]> = [];
+    for (const [ip, h] of this.v6Hosts) {
+      if (h.bytes > threshold) v6Kept.push([ip, h]);
+      else if (h.bytes === threshold && tiesLeft > 0) {
+        v6Kept.push([ip, h]);
+        tiesLeft--;
+      }
     }
+    // IPv4 ties: the lowest addresses, up to what is left of the half.
+    let tieCut = -1;
+    if (tiesLeft > 0) {
+      const tied = v4.addressesWithBytes(threshold);
+      tied.sort();
+      tieCut = tied.length === 0 ? -1 : tied[Math.min(tiesLeft, tied.length) - 1];
+    }
+    v4.retain(threshold, tieCut);
+    this.v6Hosts.clear();
+    for (const [ip, h] of v6Kept) this.v6Hosts.set(ip, h);
     this.hostPrunes++;
   }
 

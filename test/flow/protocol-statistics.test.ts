@@ -96,4 +96,41 @@ describe('ProtocolStatistics', () => {
     }
     expect(s.topTalkers(1, 'packets')).toEqual([{ ip: '10.0.0.2', packets: 50_000, bytes: 50_000 * 54 }]);
   });
+
+  it('prunes to the busier half by bytes, ties kept by lowest address, IPv6 hosts counted alongside', () => {
+    const s = new ProtocolStatistics({ maxHosts: 8 });
+    // Eight hosts fill the table: 10.0.0.1 (4 packets), 10.0.0.2 (3), three tied at 2 (10.0.0.4,
+    // 2001:db8::9, 10.0.0.3) and three single-packet ones.
+    const send = (src: string, n: number): void => {
+      for (let k = 0; k < n; k++) s.onPacket(udp(src, 5000, src, 53), 1000);
+    };
+    send('10.0.0.1', 4);
+    send('10.0.0.2', 3);
+    send('10.0.0.4', 2);
+    send('2001:db8::9', 2);
+    send('10.0.0.3', 2);
+    send('10.0.0.7', 1);
+    send('10.0.0.8', 1);
+    send('10.0.0.6', 1);
+    expect(s.counters()).toMatchObject({ hosts: 8, hostPrunes: 0 });
+    // The ninth host prunes to four: the two busiest, then of the three tied at 2 packets the IPv6
+    // host and the lowest IPv4 address (10.0.0.3, not 10.0.0.4); then the new host is added.
+    send('10.0.0.5', 1);
+    expect(s.counters()).toMatchObject({ hosts: 5, hostPrunes: 1 });
+    expect(s.topTalkers(10, 'packets').map((t) => t.ip)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3', '2001:db8::9', '10.0.0.5']);
+  });
+
+  it('under a flood of equal single-packet sources keeps the lowest addresses, not table order', () => {
+    const s = new ProtocolStatistics({ maxHosts: 64 });
+    // Sources in arithmetic progression, as a flood tool makes them; all tie at one packet each.
+    const sources: number[] = [];
+    for (let i = 0; i < 64; i++) sources.push((0x0b000000 + ((i * 2654435761) >>> 8)) >>> 0);
+    for (const a of sources) s.onPacket(udp(`${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, 1, '203.0.113.1', 2), 0);
+    // 65 hosts with the server: the server (64 packets) and the 31 lowest sources stay, then the last source.
+    const kept = s.topTalkers(100, 'packets').map((t) => t.ip);
+    expect(kept[0]).toBe('203.0.113.1');
+    const lowest = sources.slice(0, 63).sort((x, y) => x - y).slice(0, 31).map((a) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`);
+    const last = sources[63];
+    expect(new Set(kept.slice(1))).toEqual(new Set([...lowest, `${last >>> 24}.${(last >>> 16) & 255}.${(last >>> 8) & 255}.${last & 255}`]));
+  });
 });
