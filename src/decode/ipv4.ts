@@ -21,6 +21,12 @@ export function onesComplementSum(b: Uint8Array, off: number, len: number): numb
   return sum;
 }
 
+/** Folds a sum of 16-bit words to 16 bits with end-around carry (RFC 1071). */
+function fold(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum;
+}
+
 /** Option walk (RFC 791 §3.1): single-byte EOL/NOP, else type, length (>= 2) and data within the header. */
 function checkOptions(b: Uint8Array, off: number, end: number): boolean {
   let i = off;
@@ -71,7 +77,17 @@ export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembl
   p.ip4Src = (b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15];
   p.ip4Dst = (b[off + 16] << 24) | (b[off + 17] << 16) | (b[off + 18] << 8) | b[off + 19];
   p.layers |= LAYER_IPV4;
-  if (onesComplementSum(b, off, ihl) !== 0xffff) {
+  // The usual 20-byte header summed in one expression (the general loop for options).
+  const sum =
+    ihl === IPV4_MIN_HEADER_LEN
+      ? fold(
+          ((b[off] << 8) | b[off + 1]) + ((b[off + 2] << 8) | b[off + 3]) + ((b[off + 4] << 8) | b[off + 5]) +
+            ((b[off + 6] << 8) | b[off + 7]) + ((b[off + 8] << 8) | b[off + 9]) + ((b[off + 10] << 8) | b[off + 11]) +
+            ((b[off + 12] << 8) | b[off + 13]) + ((b[off + 14] << 8) | b[off + 15]) + ((b[off + 16] << 8) | b[off + 17]) +
+            ((b[off + 18] << 8) | b[off + 19]),
+        )
+      : onesComplementSum(b, off, ihl);
+  if (sum !== 0xffff) {
     p.ipChecksumOk = false;
     p.events.push(EV_IPV4_BAD_CHECKSUM);
   }
