@@ -12,7 +12,7 @@
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
-import { BoundedMap, HandshakeTable, WindowCounter, iso, ipText, thresholds } from './util.js';
+import { BoundedMap, HandshakeTable, WindowCounter, addrHash, iso, ipText, thresholds } from './util.js';
 
 const MAX_SOURCES = 8192;
 const UPDATE_MS = 1000;
@@ -94,14 +94,14 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
       if (!(p.layers & LAYER_TCP)) return;
       const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
       if (f === TCP_SYN) {
-        pending.add(p.ipSrc, p.srcPort, p.ipDst, p.dstPort, now);
+        pending.add(addrHash(p.ip4Src, p.ip6Src), p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort, now);
       } else if (f === (TCP_SYN | TCP_ACK)) {
         if (pending.count > 0) {
-          const slot = pending.find(p.ipDst, p.dstPort, p.ipSrc, p.srcPort);
+          const slot = pending.find(addrHash(p.ip4Dst, p.ip6Dst), p.dstPort, addrHash(p.ip4Src, p.ip6Src), p.srcPort);
           if (slot >= 0) pending.stage[slot] = 2;
         }
       } else if ((f & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK && pending.count > 0) {
-        const slot = pending.find(p.ipSrc, p.srcPort, p.ipDst, p.dstPort);
+        const slot = pending.find(addrHash(p.ip4Src, p.ip6Src), p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
         if (slot >= 0) {
           const stage = pending.stage[slot];
           pending.remove(slot);

@@ -28,8 +28,8 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
   let lastSweep = 0;
 
   const report = (s: number, now: number): void => {
-    const src = tab.x[s] === 1 ? addrText(tab.a4[s], tab.a6[s]) : '';
-    const event = tab.b6[s];
+    const src = tab.x(s) === 1 ? addrText(tab.a4(s), tab.a6(s)) : '';
+    const event = tab.b6(s);
     const c = count[s];
     lastRaise[s] = now;
     reported[s] = c;
@@ -49,7 +49,7 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
   const sweep = (now: number): void => {
     if (tab.count === 0) return;
     for (let s = 0; s < n; s++) {
-      if (tab.used[s] === 1 && now - last[s] > IDLE_MS) {
+      if (tab.isUsed(s) && now - last[s] > IDLE_MS) {
         dst[s] = undefined;
         tab.remove(s);
       }
@@ -94,7 +94,7 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
     onTick(now: number): void {
       if (tab.count > 0) {
         const due: number[] = [];
-        for (let s = 0; s < n; s++) if (tab.used[s] === 1 && count[s] !== reported[s]) due.push(s);
+        for (let s = 0; s < n; s++) if (tab.isUsed(s) && count[s] !== reported[s]) due.push(s);
         for (const s of tab.byAge(due)) report(s, now);
       }
       sweep(now);

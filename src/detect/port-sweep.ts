@@ -90,11 +90,11 @@ export function createPortSweepDetector(settings: Settings, raise: Raise): Detec
   };
 
   const report = (s: number, now: number): void => {
-    const svc = tab.x[s];
+    const svc = tab.x(s);
     const icmp = svc === SVC_ICMP;
     const port = svc & 0xffff;
     const proto = PROTO_NAMES[protoCode[s]];
-    const src = addrText(tab.a4[s], tab.a6[s]);
+    const src = addrText(tab.a4(s), tab.a6(s));
     const count = hostCount(s);
     raised[s] = 1;
     lastRaise[s] = now;
@@ -146,7 +146,7 @@ export function createPortSweepDetector(settings: Settings, raise: Raise): Detec
         hostMaps[s] = m;
         host6[s] = '';
         hasHost[s] = 0;
-        tab.pin[s] = 1;
+        tab.setPin(s, 1);
       }
     }
     if (m !== undefined) {
@@ -173,14 +173,14 @@ export function createPortSweepDetector(settings: Settings, raise: Raise): Detec
     if (tab.count === 0) return;
     const due: number[] = [];
     for (let s = 0; s < n; s++) {
-      if (tab.used[s] === 1 && raised[s] === 1 && changed[s] === 1 && (!throttle || now - lastRaise[s] >= UPDATE_MS)) due.push(s);
+      if (tab.isUsed(s) && raised[s] === 1 && changed[s] === 1 && (!throttle || now - lastRaise[s] >= UPDATE_MS)) due.push(s);
     }
     for (const s of tab.byAge(due)) report(s, now);
   };
 
   const sweep = (now: number): void => {
     if (tab.count === 0) return;
-    for (let s = 0; s < n; s++) if (tab.used[s] === 1 && now - last[s] > windowMs) drop(s);
+    for (let s = 0; s < n; s++) if (tab.isUsed(s) && now - last[s] > windowMs) drop(s);
   };
 
   const tracker = new ProbeTracker(
@@ -188,9 +188,9 @@ export function createPortSweepDetector(settings: Settings, raise: Raise): Detec
       onOutcome(tr, r, _o, delta, now) {
         if (delta <= 0) return; // withdrawn evidence stays in the window; success never counts
         const proto = tr.proto(r);
-        const s = stateOf(tr.recs.a4[r], tr.recs.a6[r], tr.recs.x[r], proto === IPPROTO_TCP ? 0 : 1, now);
+        const s = stateOf(tr.recs.a4(r), tr.recs.a6(r), tr.recs.x(r), proto === IPPROTO_TCP ? 0 : 1, now);
         probes[s]++;
-        add(s, tr.recs.b4[r], tr.recs.b6[r], now, t.port_sweep);
+        add(s, tr.recs.b4(r), tr.recs.b6(r), now, t.port_sweep);
       },
     },
     { timeoutMs: t.probe_timeout * 1000 },

@@ -66,6 +66,11 @@ const S_ESTABLISHED = 2;
 const S_RESOLVED = 3;
 const S_SUCCESS = 4;
 
+/** Offsets of a record's fields in ProbeTracker.f8 (4 per record). */
+const F_KIND = 0;
+const F_STATE = 1;
+const F_COUNTED = 2;
+
 /** Outcomes of a probe (onOutcome's `outcome`). */
 export const O_CLOSED = 0;
 export const O_UNANSWERED = 1;
@@ -104,14 +109,11 @@ function isMulticastOrBroadcast(a4: number, a6: string): boolean {
 export class ProbeTracker {
   /** The records' keys: (source, target, (proto << 16) | port). */
   readonly recs: AddrTable;
-  readonly kind: Uint8Array;
-  readonly state: Uint8Array;
-  /** 1 while this probe is counted as scan evidence. */
-  readonly counted: Uint8Array;
-  /** Packet time of the probe that opened the record. */
-  readonly probeTs: Float64Array;
-  /** Last activity (packet time). */
-  readonly last: Float64Array;
+  /** Per record, side by side (one cache line for a bucket): kind, state, counted (1 while the probe
+   *  counts as scan evidence), unused. */
+  private readonly f8: Uint8Array;
+  /** Per record: last activity (packet time). */
+  private readonly lastTs: Float64Array;
   /** Sequence number of the record's current probe (ties a waiting-queue entry to it). */
   private readonly seq: Uint32Array;
   private seqNext = 0;
@@ -134,86 +136,90 @@ export class ProbeTracker {
     this.idleMs = opts.idleMs ?? 600_000;
     this.recs = new AddrTable(cap);
     const n = this.recs.slots;
-    this.kind = new Uint8Array(n);
-    this.state = new Uint8Array(n);
-    this.counted = new Uint8Array(n);
-    this.probeTs = new Float64Array(n);
-    this.last = new Float64Array(n);
+    this.f8 = new Uint8Array(n * 4);
+    this.lastTs = new Float64Array(n);
     this.seq = new Uint32Array(n);
     this.qSlot = new Int32Array(cap);
     this.qSeq = new Uint32Array(cap);
     this.qTs = new Float64Array(cap);
   }
 
+  /** Probe kind (K_*) of a record. */
+  kindOf(slot: number): number {
+    return this.f8[(slot << 2) + F_KIND];
+  }
+  /** Last activity of a record (packet time). */
+  lastOf(slot: number): number {
+    return this.lastTs[slot];
+  }
   /** Source, target, transport and target port of a record. */
   src4(slot: number): number {
-    return this.recs.a4[slot];
+    return this.recs.a4(slot);
   }
   src6(slot: number): string {
-    return this.recs.a6[slot];
+    return this.recs.a6(slot);
   }
   dst4(slot: number): number {
-    return this.recs.b4[slot];
+    return this.recs.b4(slot);
   }
   dst6(slot: number): string {
-    return this.recs.b6[slot];
+    return this.recs.b6(slot);
   }
   /** IPPROTO_TCP or IPPROTO_UDP. */
   proto(slot: number): number {
-    return this.recs.x[slot] >>> 16;
+    return this.recs.x(slot) >>> 16;
   }
   port(slot: number): number {
-    return this.recs.x[slot] & 0xffff;
+    return this.recs.x(slot) & 0xffff;
   }
   srcText(slot: number): string {
-    return addrText(this.recs.a4[slot], this.recs.a6[slot]);
+    return addrText(this.recs.a4(slot), this.recs.a6(slot));
   }
   dstText(slot: number): string {
-    return addrText(this.recs.b4[slot], this.recs.b6[slot]);
+    return addrText(this.recs.b4(slot), this.recs.b6(slot));
   }
 
   private outcome(r: number, o: number, now: number): void {
     let delta = 0;
     if (o === O_SUCCESS || o === O_TRANSIT) {
-      this.state[r] = S_SUCCESS;
-      if (this.counted[r] === 1) {
-        this.counted[r] = 0;
+      this.f8[(r << 2) + F_STATE] = S_SUCCESS;
+      if (this.f8[(r << 2) + F_COUNTED] === 1) {
+        this.f8[(r << 2) + F_COUNTED] = 0;
         delta = -1;
       }
     } else {
-      if (o !== O_STEALTH) this.state[r] = S_RESOLVED;
-      if (this.counted[r] === 0) {
-        this.counted[r] = 1;
+      if (o !== O_STEALTH) this.f8[(r << 2) + F_STATE] = S_RESOLVED;
+      if (this.f8[(r << 2) + F_COUNTED] === 0) {
+        this.f8[(r << 2) + F_COUNTED] = 1;
         delta = 1;
       }
     }
-    this.last[r] = now;
+    this.lastTs[r] = now;
     this.ev.onOutcome?.(this, r, o, delta, now);
   }
 
   private newProbe(a4: number, a6: string, b4: number, b6: string, x: number, kind: number, now: number): void {
     let r = this.recs.find(a4, a6, b4, b6, x);
     if (r >= 0) {
-      const st = this.state[r];
+      const st = this.f8[(r << 2) + F_STATE];
       if (st === S_SUCCESS) {
-        this.last[r] = now;
+        this.lastTs[r] = now;
         return; // a port this source really talks to: never a probe
       }
-      const k = this.kind[r];
-      const settled = st === S_RESOLVED || (this.counted[r] === 1 && k >= K_FIN && k <= K_NULL);
+      const k = this.f8[(r << 2) + F_KIND];
+      const settled = st === S_RESOLVED || (this.f8[(r << 2) + F_COUNTED] === 1 && k >= K_FIN && k <= K_NULL);
       // Same kind soon again: a retransmission. A different kind, or the same long after: a new probe.
-      if (k === kind && (!settled || now - this.last[r] < 2 * this.timeoutMs)) {
-        this.last[r] = now;
+      if (k === kind && (!settled || now - this.lastTs[r] < 2 * this.timeoutMs)) {
+        this.lastTs[r] = now;
         return;
       }
     } else {
       r = this.recs.insert(a4, a6, b4, b6, x, now);
     }
-    this.kind[r] = kind;
-    this.state[r] = S_PENDING;
-    this.probeTs[r] = now;
-    this.last[r] = now;
-    this.counted[r] = 0;
+    this.f8[(r << 2) + F_KIND] = kind;
+    this.f8[(r << 2) + F_STATE] = S_PENDING;
+    this.lastTs[r] = now;
+    this.f8[(r << 2) + F_COUNTED] = 0;
     const seq = (this.seqNext = (this.seqNext + 1) >>> 0);
     this.seq[r] = seq;
     this.ev.onProbe?.(this, r, now);
@@ -245,11 +251,11 @@ export class ProbeTracker {
       this.qHead = h + 1 === cap ? 0 : h + 1;
       this.qLen--;
       // A record replaced or probed again since: this queue entry is stale.
-      if (this.recs.used[r] === 0 || this.seq[r] !== seq) continue;
+      if (!this.recs.isUsed(r) || this.seq[r] !== seq) continue;
       // ACK and Maimon probes are only evidence when answered (RST): silence is what ordinary
       // mid-stream ACKs get too. A SYN/ACK left dangling (prober never completed nor reset) is half-open.
-      const st = this.state[r];
-      const k = this.kind[r];
+      const st = this.f8[(r << 2) + F_STATE];
+      const k = this.f8[(r << 2) + F_KIND];
       if (st === S_PENDING && k !== K_ACK && k !== K_MAIMON) this.outcome(r, O_UNANSWERED, now);
       else if (st === S_OPEN) this.outcome(r, O_TORN, now);
     }
@@ -257,7 +263,7 @@ export class ProbeTracker {
       this.lastSweep = now;
       const recs = this.recs;
       if (recs.count > 0) {
-        for (let r = 0; r < recs.slots; r++) if (recs.used[r] === 1 && now - this.last[r] > this.idleMs) recs.remove(r);
+        for (let r = 0; r < recs.slots; r++) if (recs.isUsed(r) && now - this.lastTs[r] > this.idleMs) recs.remove(r);
       }
     }
   }
@@ -288,9 +294,9 @@ export class ProbeTracker {
     }
     if (f === (TCP_SYN | TCP_ACK)) {
       const r = recs.find(b4, b6, a4, a6, rev);
-      if (r >= 0 && this.state[r] === S_PENDING && (this.kind[r] === K_SYN || this.kind[r] === K_CONNECT)) {
-        this.state[r] = S_OPEN;
-        this.last[r] = now;
+      if (r >= 0 && this.f8[(r << 2) + F_STATE] === S_PENDING && (this.f8[(r << 2) + F_KIND] === K_SYN || this.f8[(r << 2) + F_KIND] === K_CONNECT)) {
+        this.f8[(r << 2) + F_STATE] = S_OPEN;
+        this.lastTs[r] = now;
       }
       return;
     }
@@ -301,41 +307,41 @@ export class ProbeTracker {
     if (f & TCP_RST) {
       // From the target: the probed port is closed (or, for ACK/Maimon probes, unfiltered).
       const ans = recs.find(b4, b6, a4, a6, rev);
-      if (ans >= 0 && this.state[ans] !== S_SUCCESS) {
-        const st = this.state[ans];
-        if (st === S_PENDING || this.counted[ans] === 1) this.outcome(ans, O_CLOSED, now);
+      if (ans >= 0 && this.f8[(ans << 2) + F_STATE] !== S_SUCCESS) {
+        const st = this.f8[(ans << 2) + F_STATE];
+        if (st === S_PENDING || this.f8[(ans << 2) + F_COUNTED] === 1) this.outcome(ans, O_CLOSED, now);
         else if (st === S_OPEN || st === S_ESTABLISHED) this.outcome(ans, O_TORN, now);
         return;
       }
       // From the prober: tearing down a half-open (SYN scan) or just-completed (connect scan) handshake.
       const own = recs.find(a4, a6, b4, b6, fwd);
-      if (own >= 0 && (this.state[own] === S_OPEN || this.state[own] === S_ESTABLISHED)) this.outcome(own, O_TORN, now);
+      if (own >= 0 && (this.f8[(own << 2) + F_STATE] === S_OPEN || this.f8[(own << 2) + F_STATE] === S_ESTABLISHED)) this.outcome(own, O_TORN, now);
       return;
     }
     if (p.payloadLen > 0) {
       // Data in either direction makes the conversation real.
       const a = recs.find(a4, a6, b4, b6, fwd);
-      if (a >= 0 && this.state[a] !== S_SUCCESS) this.outcome(a, O_SUCCESS, now);
+      if (a >= 0 && this.f8[(a << 2) + F_STATE] !== S_SUCCESS) this.outcome(a, O_SUCCESS, now);
       const b = recs.find(b4, b6, a4, a6, rev);
-      if (b >= 0 && this.state[b] !== S_SUCCESS) this.outcome(b, O_SUCCESS, now);
+      if (b >= 0 && this.f8[(b << 2) + F_STATE] !== S_SUCCESS) this.outcome(b, O_SUCCESS, now);
       return;
     }
     if (f & TCP_ACK) {
       const own = recs.find(a4, a6, b4, b6, fwd);
       if (own >= 0) {
-        const st = this.state[own];
+        const st = this.f8[(own << 2) + F_STATE];
         if (st === S_OPEN && !(f & TCP_FIN)) {
           // The prober completed the handshake: a full connect().
-          this.state[own] = S_ESTABLISHED;
-          if (this.kind[own] === K_SYN) this.kind[own] = K_CONNECT;
-          this.last[own] = now;
+          this.f8[(own << 2) + F_STATE] = S_ESTABLISHED;
+          if (this.f8[(own << 2) + F_KIND] === K_SYN) this.f8[(own << 2) + F_KIND] = K_CONNECT;
+          this.lastTs[own] = now;
         } else if (f & TCP_FIN && (st === S_OPEN || st === S_ESTABLISHED)) {
           this.outcome(own, O_TORN, now);
         } else if (st === S_RESOLVED && (f === TCP_ACK || f === (TCP_FIN | TCP_ACK))) {
           // An earlier probe of this port was settled; an ACK or FIN/ACK now is the next scan type.
           this.newProbe(a4, a6, b4, b6, fwd, f === TCP_ACK ? K_ACK : K_MAIMON, now);
         } else {
-          this.last[own] = now;
+          this.lastTs[own] = now;
         }
         return;
       }
@@ -353,8 +359,8 @@ export class ProbeTracker {
     // A reply to an earlier datagram: the service answered.
     const rep = this.recs.find(b4, b6, a4, a6, (IPPROTO_UDP << 16) | p.srcPort);
     if (rep >= 0) {
-      if (this.state[rep] !== S_SUCCESS) this.outcome(rep, O_SUCCESS, now);
-      else this.last[rep] = now;
+      if (this.f8[(rep << 2) + F_STATE] !== S_SUCCESS) this.outcome(rep, O_SUCCESS, now);
+      else this.lastTs[rep] = now;
       return;
     }
     if (isMulticastOrBroadcast(b4, b6)) return;
@@ -370,7 +376,7 @@ export class ProbeTracker {
       typeof qs === 'number'
         ? this.recs.find(qs | 0, '', typeof qd === 'number' ? qd | 0 : 0, typeof qd === 'number' ? '' : qd, (q.proto << 16) | q.dstPort)
         : this.recs.find(0, qs, typeof qd === 'number' ? qd | 0 : 0, typeof qd === 'number' ? '' : qd, (q.proto << 16) | q.dstPort);
-    if (r < 0 || this.state[r] === S_SUCCESS) return;
+    if (r < 0 || this.f8[(r << 2) + F_STATE] === S_SUCCESS) return;
     const v6 = p.ipProto === IPPROTO_ICMPV6;
     const t = p.icmpType;
     const c = p.icmpCode;

@@ -138,7 +138,7 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
     raised[s] = 0;
     slow[s] = 0;
     changed[s] = 0;
-    tab.pin[s] = 0;
+    tab.setPin(s, 0);
   };
 
   const drop = (s: number): void => {
@@ -155,11 +155,11 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
 
   /** The episode of probe record r (created or restarted as needed). */
   const episodeOf = (tr: ProbeTracker, r: number, now: number): number => {
-    const a4 = tr.recs.a4[r];
-    const a6 = tr.recs.a6[r];
-    const b4 = tr.recs.b4[r];
-    const b6 = tr.recs.b6[r];
-    const kind = tr.kind[r];
+    const a4 = tr.recs.a4(r);
+    const a6 = tr.recs.a6(r);
+    const b4 = tr.recs.b4(r);
+    const b6 = tr.recs.b6(r);
+    const kind = tr.kindOf(r);
     let s = tab.find(a4, a6, b4, b6, kind);
     if (s < 0) {
       s = tab.insert(a4, a6, b4, b6, kind, now);
@@ -194,7 +194,7 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
     port1[s] = -1;
     sets[s] = ps;
     // Several ports: worth more than a one-probe source when the table is full.
-    tab.pin[s] = 1;
+    tab.setPin(s, 1);
     return ps;
   };
 
@@ -269,15 +269,15 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
   };
 
   const report = (s: number, now: number): void => {
-    const kind = tab.x[s];
+    const kind = tab.x(s);
     const ports = portSet(s);
     const seen = ports.size;
     if (now - first[s] > windowMs) slow[s] = 1;
     raised[s] = 1;
     lastRaise[s] = now;
     changed[s] = 0;
-    const src = addrText(tab.a4[s], tab.a6[s]);
-    const dst = addrText(tab.b4[s], tab.b6[s]);
+    const src = addrText(tab.a4(s), tab.a6(s));
+    const dst = addrText(tab.b4(s), tab.b6(s));
     const isSlow = slow[s] === 1;
     raise({
       type: KIND_TYPES[kind],
@@ -334,12 +334,12 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
       const s0 = dirtyList[i];
       if (dirty[s0] === 0) continue;
       // The whole (source, target) pair at once, kinds in order, as one scan report round.
-      const a4 = tab.a4[s0];
-      const a6 = tab.a6[s0];
-      const b4 = tab.b4[s0];
-      const b6 = tab.b6[s0];
+      const a4 = tab.a4(s0);
+      const a6 = tab.a6(s0);
+      const b4 = tab.b4(s0);
+      const b6 = tab.b6(s0);
       for (let kind = 0; kind < KIND_COUNT; kind++) {
-        const s = kind === tab.x[s0] ? s0 : tab.find(a4, a6, b4, b6, kind);
+        const s = kind === tab.x(s0) ? s0 : tab.find(a4, a6, b4, b6, kind);
         if (s < 0 || dirty[s] === 0) continue;
         dirty[s] = 0;
         dirtyCount--;
@@ -351,11 +351,11 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
   const sweep = (now: number): void => {
     lastSweep = now;
     if (tab.count > 0) {
-      for (let s = 0; s < n; s++) if (tab.used[s] === 1 && now - tab.touched[s] > idleMs) drop(s);
+      for (let s = 0; s < n; s++) if (tab.isUsed(s) && now - tab.touched[s] > idleMs) drop(s);
     }
     while (stored > MAX_TOTAL_PORTS && tab.count > 0) {
       let oldest = -1;
-      for (let s = 0; s < n; s++) if (tab.used[s] === 1 && (oldest < 0 || tab.touched[s] < tab.touched[oldest])) oldest = s;
+      for (let s = 0; s < n; s++) if (tab.isUsed(s) && (oldest < 0 || tab.touched[s] < tab.touched[oldest])) oldest = s;
       drop(oldest);
     }
   };
@@ -363,7 +363,7 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
   const tracker = new ProbeTracker(
     {
       onProbe(tr, r, now) {
-        const kind = tr.kind[r];
+        const kind = tr.kindOf(r);
         const s = episodeOf(tr, r, now);
         probes[s]++;
         last[s] = now;
@@ -373,7 +373,7 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
         check(s, now);
       },
       onOutcome(tr, r, o, delta, now) {
-        const kind = tr.kind[r];
+        const kind = tr.kindOf(r);
         const port = tr.port(r);
         const s = episodeOf(tr, r, now);
         if (o === O_CLOSED) closed[s]++;
@@ -388,7 +388,7 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
         }
         if (stored > MAX_TOTAL_PORTS) {
           sweep(now);
-          if (tab.used[s] === 0) return;
+          if (!tab.isUsed(s)) return;
         }
         check(s, now);
       },
@@ -410,7 +410,7 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
     },
     status() {
       let total = 0;
-      for (let s = 0; s < n; s++) if (tab.used[s] === 1) total += probes[s];
+      for (let s = 0; s < n; s++) if (tab.isUsed(s)) total += probes[s];
       return {
         pairs: tab.count,
         maxPairs: tab.slots,

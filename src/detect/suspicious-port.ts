@@ -32,8 +32,8 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
   let lastSweep = 0;
 
   const report = (s: number, now: number): void => {
-    const port = tab.x[s];
-    const src = addrText(tab.a4[s], tab.a6[s]);
+    const port = tab.x(s);
+    const src = addrText(tab.a4(s), tab.a6(s));
     const dst = addrText(dst4[s], dst6[s]);
     lastRaise[s] = now;
     reported[s] = attempts[s];
@@ -54,7 +54,7 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
   const sweep = (now: number): void => {
     if (tab.count === 0) return;
     for (let s = 0; s < n; s++) {
-      if (tab.used[s] === 1 && now - last[s] > IDLE_MS) {
+      if (tab.isUsed(s) && now - last[s] > IDLE_MS) {
         dst6[s] = '';
         tab.remove(s);
       }
@@ -94,7 +94,7 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
     onTick(now: number): void {
       if (tab.count > 0) {
         const due: number[] = [];
-        for (let s = 0; s < n; s++) if (tab.used[s] === 1 && attempts[s] !== reported[s]) due.push(s);
+        for (let s = 0; s < n; s++) if (tab.isUsed(s) && attempts[s] !== reported[s]) due.push(s);
         for (const s of tab.byAge(due)) report(s, now);
       }
       sweep(now);

@@ -18,7 +18,7 @@ import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Severity } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
-import { BoundedMap, WindowCounter, iso, ipText, thresholds } from './util.js';
+import { BoundedMap, WindowCounter, addrHash, iso, ipText, thresholds } from './util.js';
 
 const WINDOW_MS = 1000;
 const MAX_DST = 4096;
@@ -69,23 +69,16 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
   const sketch = new Uint16Array(65536);
   let sketchSec = -1;
   const gate = Math.max(1, Math.floor(thr / 4));
-  const hashIp = (a: IpAddr): number => {
-    if (typeof a === 'number') return Math.imul(a ^ (a >>> 15), 0x9e3779b1) >>> 0;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
-    return h >>> 0;
-  };
-  /** Two independent 32-bit hashes of the initiator's 4-tuple: [slot hash, fingerprint]. */
-  const tupleHash = (p: Packet): number => {
-    const a = hashIp(p.ipSrc);
-    const b = hashIp(p.ipDst);
-    return (Math.imul(a ^ Math.imul(b, 0x85ebca6b) ^ ((p.srcPort << 16) | p.dstPort), 0xc2b2ae35) ^ (a >>> 13)) >>> 0;
-  };
-  const tupleFp = (p: Packet): number => {
-    const a = hashIp(p.ipSrc);
-    const b = hashIp(p.ipDst);
-    return (Math.imul(b ^ Math.imul(a, 0x27d4eb2f) ^ ((p.dstPort << 16) | p.srcPort), 0x165667b1) | 1);
-  };
+  /** Two independent 32-bit hashes of the initiator's 4-tuple (a, b: addrHash of source and destination). */
+  const tupleHash = (a: number, b: number, sport: number, dport: number): number =>
+    (Math.imul(a ^ Math.imul(b, 0x85ebca6b) ^ ((sport << 16) | dport), 0xc2b2ae35) ^ (a >>> 13)) >>> 0;
+  const tupleFp = (a: number, b: number, sport: number, dport: number): number =>
+    Math.imul(b ^ Math.imul(a, 0x27d4eb2f) ^ ((dport << 16) | sport), 0x165667b1) | 1;
+  // The last destination's state, so a flood against one host costs no map lookup per SYN (and no
+  // boxed address). Cleared whenever perDst may have dropped it.
+  let lastDst: FloodState | undefined;
+  let lastDst4 = 0;
+  let lastDst6 = '';
 
   const stateOf = (m: BoundedMap<IpAddr, FloodState>, ip: IpAddr, now: number): FloodState => {
     let s = m.get(ip);
@@ -113,7 +106,9 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
     return s;
   };
 
-  const count = (s: FloodState, port: number, peer: IpAddr, now: number): void => {
+  /** Counts a SYN (the peer is the packet's source when counting by destination, else its destination). */
+  const count = (s: FloodState, p: Packet, byDst: boolean, now: number): void => {
+    const port = p.dstPort;
     if (now - s.tumbleStart >= WINDOW_MS) {
       if (s.tumbleSyns >= 20) s.shapeOk = s.tumbleSyns >= 4 * s.tumblePorts.size;
       s.tumbleStart = now;
@@ -136,7 +131,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
     }
     if (s.level < 0 && s.total === 0) s.first = now;
     s.total++;
-    if (s.peers.size < MAX_PEERS) s.peers.add(peer);
+    if (s.peers.size < MAX_PEERS) s.peers.add(byDst ? p.ipSrc : p.ipDst);
     if (s.ports.size < 64 || s.ports.has(port)) s.ports.set(port, (s.ports.get(port) ?? 0) + 1);
   };
 
@@ -206,6 +201,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
         }
       }
     }
+    lastDst = undefined;
     perDst.sweep((s) => now - s.last > 2 * QUIET_MS);
     perSrc.sweep((s) => now - s.last > 2 * QUIET_MS);
   };
@@ -216,27 +212,37 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
       if (!(p.layers & LAYER_TCP)) return;
       const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
       if (f === TCP_SYN) {
-        const slot = tupleHash(p) & (MAX_PENDING - 1);
+        const ha = addrHash(p.ip4Src, p.ip6Src);
+        const hb = addrHash(p.ip4Dst, p.ip6Dst);
+        const slot = tupleHash(ha, hb, p.srcPort, p.dstPort) & (MAX_PENDING - 1);
         if (pendTs[slot] === 0) pendingCount++;
         pendTs[slot] = now || 1;
-        pendFp[slot] = tupleFp(p);
-        const d = stateOf(perDst, p.ipDst, now);
-        count(d, p.dstPort, p.ipSrc, now);
+        pendFp[slot] = tupleFp(ha, hb, p.srcPort, p.dstPort);
+        let d = lastDst;
+        if (d === undefined || p.ip4Dst !== lastDst4 || p.ip6Dst !== lastDst6) {
+          d = stateOf(perDst, p.ipDst, now);
+          lastDst = d;
+          lastDst4 = p.ip4Dst;
+          lastDst6 = p.ip6Dst;
+        }
+        count(d, p, true, now);
         const sec = Math.floor(now / 1000);
         if (sec !== sketchSec) {
           sketch.fill(0);
           sketchSec = sec;
         }
-        const h = hashIp(p.ipSrc) >>> 16;
+        const h = ha >>> 16;
         if (sketch[h] < 65535) sketch[h]++;
-        const s = sketch[h] >= gate || perSrc.has(p.ipSrc) ? stateOf(perSrc, p.ipSrc, now) : undefined;
-        if (s) count(s, p.dstPort, p.ipDst, now);
+        const s = sketch[h] >= gate || (perSrc.size > 0 && perSrc.has(p.ipSrc)) ? stateOf(perSrc, p.ipSrc, now) : undefined;
+        if (s) count(s, p, false, now);
         // By destination first: a single-source flood of one host is one alert, keyed by the victim.
         if (!evaluate(d, true, now) && s) evaluate(s, false, now);
       } else if (f === TCP_ACK && pendingCount > 0) {
-        const slot = tupleHash(p) & (MAX_PENDING - 1);
+        const ha = addrHash(p.ip4Src, p.ip6Src);
+        const hb = addrHash(p.ip4Dst, p.ip6Dst);
+        const slot = tupleHash(ha, hb, p.srcPort, p.dstPort) & (MAX_PENDING - 1);
         const at = pendTs[slot];
-        if (at !== 0 && pendFp[slot] === tupleFp(p)) {
+        if (at !== 0 && pendFp[slot] === tupleFp(ha, hb, p.srcPort, p.dstPort)) {
           // Handshake completed: not half-open.
           pendTs[slot] = 0;
           pendingCount--;

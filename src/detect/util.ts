@@ -246,8 +246,8 @@ export function hashIp(a: IpAddr): number {
 }
 
 /**
- * A fixed-size table of TCP handshakes in progress, keyed by the initiator's 4-tuple (slot by one hash,
- * checked by a second as fingerprint): no allocation per SYN, so a spoofed flood costs nothing but
+ * A fixed-size table of TCP handshakes in progress, keyed by the initiator's 4-tuple given as address
+ * hashes (addrHash) and ports (slot by one hash, checked by a second as fingerprint): no allocation per SYN, so a spoofed flood costs nothing but
  * overwritten slots (a collision forgets one handshake, which only makes a count slightly high).
  */
 export class HandshakeTable {
@@ -269,17 +269,13 @@ export class HandshakeTable {
   private fpOf(a: number, b: number, sp: number, dp: number): number {
     return Math.imul(b ^ Math.imul(a, 0x27d4eb2f) ^ ((dp << 16) | sp), 0x165667b1) | 1;
   }
-  /** Slot of the initiator 4-tuple if present, else -1. */
-  find(src: IpAddr, sport: number, dst: IpAddr, dport: number): number {
-    const a = hashIp(src);
-    const b = hashIp(dst);
+  /** Slot of the initiator 4-tuple if present, else -1. `a`, `b`: addrHash() of source and destination. */
+  find(a: number, sport: number, b: number, dport: number): number {
     const s = this.slotOf(a, b, sport, dport);
     return this.ts[s] !== 0 && this.fp[s] === this.fpOf(a, b, sport, dport) ? s : -1;
   }
-  /** Records a handshake start; returns its slot. */
-  add(src: IpAddr, sport: number, dst: IpAddr, dport: number, now: number, stage = 1): number {
-    const a = hashIp(src);
-    const b = hashIp(dst);
+  /** Records a handshake start; returns its slot. `a`, `b`: addrHash() of source and destination. */
+  add(a: number, sport: number, b: number, dport: number, now: number, stage = 1): number {
     const s = this.slotOf(a, b, sport, dport);
     if (this.ts[s] === 0) this.count++;
     this.ts[s] = now || 1;
@@ -321,6 +317,9 @@ export function addrText(a4: number, a6: string): string {
 
 /** Ways (slots) per bucket of an AddrTable. */
 const WAYS = 8;
+/** Tag bits of an AddrTable slot. */
+const T_USED = 1;
+const T_V6 = 2;
 
 /**
  * A fixed-size, set-associative hash table for detector state keyed by up to two addresses and a
@@ -331,10 +330,11 @@ const WAYS = 8;
  * Why: a Map keyed by a string built per packet costs a string, a Map entry and usually an object per
  * new key, all promoted garbage once the key is evicted; under a spoofed flood of a million sources
  * that garbage, not the live state, is what grew the heap. Here a lookup allocates nothing and the
- * memory is fixed when the table is made.
+ * memory is fixed when the table is made. The numeric key fields of a slot sit side by side (a4, b4,
+ * x, tag), so scanning a bucket touches two cache lines; IPv6 text is only compared for IPv6 keys.
  *
  * A key lives in one bucket of 8 slots (chosen by hash). When its bucket is full a new key replaces
- * the slot with the lowest `pin` (the detector's priority, e.g. 1 for state that already holds
+ * the slot with the lowest pin (the detector's priority, e.g. 1 for state that already holds
  * evidence of a scan), oldest `touched` first: a flood of new keys pushes out single-packet state
  * before real evidence. `replaced` tells the caller that insert() overwrote a live entry (so it can
  * drop that entry's values).
@@ -342,14 +342,10 @@ const WAYS = 8;
 export class AddrTable {
   /** Slots (a power of two, at least 8). */
   readonly slots: number;
-  readonly a4: Int32Array;
-  readonly b4: Int32Array;
-  readonly x: Int32Array;
-  readonly a6: string[];
-  readonly b6: string[];
-  readonly used: Uint8Array;
-  /** Eviction priority (lower goes first); the detector sets it. */
-  readonly pin: Uint8Array;
+  /** Per slot: a4, b4, x, tag (T_USED, T_V6, pin << 8). */
+  private readonly k: Int32Array;
+  private readonly a6s: string[];
+  private readonly b6s: string[];
   /** Last use (packet time); the detector sets it, insert() prefers the oldest as victim. */
   readonly touched: Float64Array;
   /** Insertion sequence number of each entry: reports that go out together keep first-seen order. */
@@ -367,16 +363,36 @@ export class AddrTable {
     let n = WAYS;
     while (n < cap) n *= 2;
     this.slots = n;
-    this.a4 = new Int32Array(n);
-    this.b4 = new Int32Array(n);
-    this.x = new Int32Array(n);
-    this.a6 = new Array<string>(n).fill('');
-    this.b6 = new Array<string>(n).fill('');
-    this.used = new Uint8Array(n);
-    this.pin = new Uint8Array(n);
+    this.k = new Int32Array(n * 4);
+    this.a6s = new Array<string>(n).fill('');
+    this.b6s = new Array<string>(n).fill('');
     this.touched = new Float64Array(n);
     this.born = new Float64Array(n);
     this.mask = n / WAYS - 1;
+  }
+
+  a4(slot: number): number {
+    return this.k[slot << 2];
+  }
+  b4(slot: number): number {
+    return this.k[(slot << 2) + 1];
+  }
+  x(slot: number): number {
+    return this.k[(slot << 2) + 2];
+  }
+  a6(slot: number): string {
+    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.a6s[slot] : '';
+  }
+  b6(slot: number): string {
+    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.b6s[slot] : '';
+  }
+  isUsed(slot: number): boolean {
+    return (this.k[(slot << 2) + 3] & T_USED) !== 0;
+  }
+  /** Eviction priority (lower goes first); 0 after insert(). */
+  setPin(slot: number, pin: number): void {
+    const i = (slot << 2) + 3;
+    this.k[i] = (this.k[i] & 0xff) | (pin << 8);
   }
 
   private base(a4: number, a6: string, b4: number, b6: string, x: number): number {
@@ -390,9 +406,19 @@ export class AddrTable {
   /** Slot of the key, or -1. */
   find(a4: number, a6: string, b4: number, b6: string, x: number): number {
     const s0 = this.base(a4, a6, b4, b6, x);
-    const used = this.used;
+    const want = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
+    const k = this.k;
     for (let s = s0; s < s0 + WAYS; s++) {
-      if (used[s] === 1 && this.x[s] === x && this.a4[s] === a4 && this.b4[s] === b4 && this.a6[s] === a6 && this.b6[s] === b6) return s;
+      const i = s << 2;
+      if (
+        (k[i + 3] & (T_USED | T_V6)) === want &&
+        k[i + 2] === x &&
+        k[i] === a4 &&
+        k[i + 1] === b4 &&
+        (want === T_USED || (this.a6s[s] === a6 && this.b6s[s] === b6))
+      ) {
+        return s;
+      }
     }
     return -1;
   }
@@ -404,29 +430,44 @@ export class AddrTable {
    */
   insert(a4: number, a6: string, b4: number, b6: string, x: number, now: number): number {
     const s0 = this.base(a4, a6, b4, b6, x);
-    const used = this.used;
+    const k = this.k;
     let v = -1;
+    let vRank = 0;
     for (let s = s0; s < s0 + WAYS; s++) {
-      if (used[s] === 0) {
+      const tag = k[(s << 2) + 3];
+      if ((tag & T_USED) === 0) {
         v = s;
         break;
       }
-      if (v < 0 || this.pin[s] < this.pin[v] || (this.pin[s] === this.pin[v] && this.touched[s] < this.touched[v])) v = s;
+      const rank = tag >>> 8;
+      if (v < 0 || rank < vRank || (rank === vRank && this.touched[s] < this.touched[v])) {
+        v = s;
+        vRank = rank;
+      }
     }
-    if (used[v] === 1) {
+    const i = v << 2;
+    const old = k[i + 3];
+    if ((old & T_USED) !== 0) {
       this.replaced = true;
       this.evicted++;
     } else {
       this.replaced = false;
-      used[v] = 1;
       this.count++;
     }
-    this.a4[v] = a4;
-    this.a6[v] = a6;
-    this.b4[v] = b4;
-    this.b6[v] = b6;
-    this.x[v] = x;
-    this.pin[v] = 0;
+    k[i] = a4;
+    k[i + 1] = b4;
+    k[i + 2] = x;
+    if (a6 !== '' || b6 !== '') {
+      k[i + 3] = T_USED | T_V6;
+      this.a6s[v] = a6;
+      this.b6s[v] = b6;
+    } else {
+      k[i + 3] = T_USED;
+      if ((old & T_V6) !== 0) {
+        this.a6s[v] = '';
+        this.b6s[v] = '';
+      }
+    }
     this.touched[v] = now;
     this.born[v] = ++this.births;
     return v;
@@ -439,18 +480,22 @@ export class AddrTable {
   }
 
   remove(slot: number): void {
-    if (this.used[slot] === 1) {
-      this.used[slot] = 0;
-      this.a6[slot] = '';
-      this.b6[slot] = '';
+    const i = (slot << 2) + 3;
+    const tag = this.k[i];
+    if ((tag & T_USED) !== 0) {
+      this.k[i] = 0;
+      if ((tag & T_V6) !== 0) {
+        this.a6s[slot] = '';
+        this.b6s[slot] = '';
+      }
       this.count--;
     }
   }
 
   clear(): void {
-    this.used.fill(0);
-    this.a6.fill('');
-    this.b6.fill('');
+    this.k.fill(0);
+    this.a6s.fill('');
+    this.b6s.fill('');
     this.count = 0;
   }
 }
