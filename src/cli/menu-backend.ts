@@ -1,11 +1,18 @@
 // The menu's view of a finished run: MenuBackend implemented over the engine, reputation and rules.
 import { escapeText, decodePacket, Packet, LAYER_TCP, LAYER_UDP, LAYER_ICMP, LAYER_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_ARP } from '../decode/index.js';
-import { serviceName, type ConnectionInfo } from '../flow/index.js';
+import { serviceName, communityId, protoNumber, type ConnectionInfo } from '../flow/index.js';
 import type { MenuBackend, ConnectionRow, PacketRow } from './menu/index.js';
 import type { Run } from './run.js';
 
 function connRow(c: ConnectionInfo): ConnectionRow {
-  return { ...c, src: c.src, dst: c.dst };
+  return { ...c, communityId: flowCommunityId(c) };
+}
+
+/** Community ID of a tracked flow (ICMP flows carry no ports to hash: none). */
+export function flowCommunityId(c: { proto: string; src: string; dst: string; srcPort: number; dstPort: number }): string | undefined {
+  const proto = protoNumber(c.proto);
+  if (proto === null || c.proto.startsWith('ICMP')) return undefined;
+  return communityId(proto, c.src, c.dst, c.srcPort, c.dstPort) || undefined;
 }
 
 /** Names every protocol a packet carries, so a search for HTTP also finds packets whose feed line says TCP. */

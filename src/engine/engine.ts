@@ -216,6 +216,7 @@ export class Engine implements EngineControl {
         bytes: c.bytesOut + c.bytesIn,
         start: c.start,
         last: c.last,
+        communityId: c.proto === 'TCP' || c.proto === 'UDP' ? communityId(c.proto === 'TCP' ? 6 : 17, c.src, c.dst, c.srcPort, c.dstPort) || undefined : undefined,
       }));
     return {
       ts: now,

@@ -54,6 +54,8 @@ export interface ConnectionView {
   /** ms, packet time */
   start: number;
   last: number;
+  /** Community ID v1 of the flow (TCP/UDP), to look it up in Zeek, Suricata or Wireshark. */
+  communityId?: string;
 }
 
 export interface TalkerView {

@@ -180,3 +180,22 @@ describe('SIGHUP', () => {
     expect(alerts.map((a) => a.details.rule)).toEqual(['DNS two']);
   });
 });
+
+describe('menu on a real capture', () => {
+  it('option 8 shows the connection with its Community ID, the same hash an independent implementation computes', async () => {
+    const r = await runNetguard(['-r', DNS], { cwd: dir, stdin: '8\n1\n21\n' });
+    expect(r.code).toBe(0);
+    const m = /Community ID\s+(1:[A-Za-z0-9+/=]+)/.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    // Community ID v1 (corelight spec) computed by Python's hashlib: seed, ordered addresses, proto, pad, ports.
+    const py = [
+      'import hashlib,base64,socket,struct',
+      "a,b=(socket.inet_aton('192.168.1.11'),43966),(socket.inet_aton('209.87.249.18'),53)",
+      'x,y=(a,b) if a<=b else (b,a)',
+      "d=struct.pack('!H',0)+x[0]+y[0]+struct.pack('!BB',17,0)+struct.pack('!HH',x[1],y[1])",
+      "print('1:'+base64.b64encode(hashlib.sha1(d).digest()).decode())",
+    ].join('\n');
+    const expected = execFileSync('python3', ['-c', py], { encoding: 'utf8' }).trim();
+    expect(m![1]).toBe(expected);
+  });
+});

@@ -44,6 +44,8 @@ export interface ConnectionRow {
   last: number;
   /** True once the connection ended (FIN exchange, RST, or expiry). */
   closed: boolean;
+  /** Community ID v1 of the flow ("1:..."), when known. */
+  communityId?: string;
 }
 
 /** One DNS query and (when seen) its response. */

@@ -473,6 +473,8 @@ const OPTION_HANDLERS: Record<number, Handler> = {
       ['Duration', formatDuration(c.last - c.start)],
       ['Client to server', `${plural(c.packetsOut, 'packet')}, ${formatBytes(c.bytesOut)} (${plural(c.bytesOut, 'byte')})`],
       ['Server to client', `${plural(c.packetsIn, 'packet')}, ${formatBytes(c.bytesIn)} (${plural(c.bytesIn, 'byte')})`],
+      // Community ID v1: the same flow hash Zeek, Suricata and Wireshark show, to find it in their logs.
+      ...(c.communityId ? ([['Community ID', safe(c.communityId)]] as [string, string][]) : []),
     ]);
     const own = m.backend
       .packets()
