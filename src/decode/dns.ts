@@ -86,33 +86,41 @@ let lastJumped = false;
 const visitedStart = new Int32Array(MAX_POINTERS + 2);
 const visitedEnd = new Int32Array(MAX_POINTERS + 2);
 
-const C_ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r' };
+/** C escape letters for bytes 7-13 (\a \b \t \n \v \f \r). */
+const C_ESCAPE_LETTERS = [0x61, 0x62, 0x74, 0x6e, 0x76, 0x66, 0x72];
+/**
+ * A name's presentation text is built here, then made one flat string in one native copy: building it
+ * label by label made a tree of concatenated strings, and the DNS tracker keeps names (measured).
+ * A name has at most MAX_NAME_LEN wire bytes, each at most 4 text bytes.
+ */
+const nameText = new Uint8Array(MAX_NAME_LEN * 4 + 8);
 
 /**
  * One label as text, escaped the way tshark shows names: control bytes as C escapes (\r, \n, ...) or
  * three-digit octal (\032), printable ASCII as is. Unlike tshark, a backslash is doubled, a '.' inside a
  * label is written "\." (RFC 1035 §5.1) and bytes 0x80-0xff are octal too, so the text is unambiguous
- * and pure ASCII.
+ * and pure ASCII. Written into nameText at `at`; returns the position after it.
  */
-function labelText(b: Uint8Array, off: number, len: number): string {
-  // Most labels are plain printable text: one native string copy, no per-byte concatenation.
-  let plain = true;
+function appendLabel(b: Uint8Array, off: number, len: number, at: number): number {
+  const t = nameText;
   for (let i = off; i < off + len; i++) {
     const c = b[i];
-    if (c < 0x20 || c >= 0x7f || c === 0x2e || c === 0x5c) {
-      plain = false;
-      break;
+    if (c === 0x2e || c === 0x5c) {
+      t[at++] = 0x5c;
+      t[at++] = c;
+    } else if (c >= 0x20 && c < 0x7f) {
+      t[at++] = c;
+    } else if (c >= 7 && c <= 13) {
+      t[at++] = 0x5c;
+      t[at++] = C_ESCAPE_LETTERS[c - 7];
+    } else {
+      t[at++] = 0x5c;
+      t[at++] = 0x30 + (c >> 6);
+      t[at++] = 0x30 + ((c >> 3) & 7);
+      t[at++] = 0x30 + (c & 7);
     }
   }
-  if (plain) return latin1(b, off, len);
-  let s = '';
-  for (let i = off; i < off + len; i++) {
-    const c = b[i];
-    if (c === 0x2e || c === 0x5c) s += '\\' + String.fromCharCode(c);
-    else if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += C_ESCAPES[c] ?? '\\' + c.toString(8).padStart(3, '0');
-  }
-  return s;
+  return at;
 }
 
 /**
@@ -154,7 +162,7 @@ function placeholder(): string | null {
 }
 
 function readNameInner(b: Uint8Array, base: number, pos: number, end: number): string | null {
-  let out = '';
+  let out = 0;
   let wireLen = 1;
   let labels = 0;
   let pointers = 0;
@@ -219,11 +227,12 @@ function readNameInner(b: Uint8Array, base: number, pos: number, end: number): s
       nameError = EV_DNS_TOO_MANY_LABELS;
       return null;
     }
-    out += (labels > 1 ? '.' : '') + labelText(b, pos + 1, l);
+    if (labels > 1) nameText[out++] = 0x2e;
+    out = appendLabel(b, pos + 1, l, out);
     pos += 1 + l;
   }
   lastJumped = jumped;
-  return labels === 0 ? '<Root>' : out;
+  return labels === 0 ? '<Root>' : latin1(nameText, 0, out);
 }
 
 /** Renders rdata [off, off+len) of a record of type `type`; null when it does not parse. */
