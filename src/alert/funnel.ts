@@ -49,6 +49,18 @@ const MAX_SOURCES = 10_000;
 const MAX_MERGED = 200;
 const RANK: Record<Severity, number> = { LOW: 0, WARNING: 1, HIGH: 2, CRITICAL: 3 };
 
+let isoMs = NaN;
+let isoText = '';
+/** Packet time as ISO 8601; the last result is reused within the same millisecond (alert storms). */
+function isoTime(ms: number): string {
+  const whole = Math.trunc(ms);
+  if (whole !== isoMs) {
+    isoText = new Date(whole).toISOString();
+    isoMs = whole;
+  }
+  return isoText;
+}
+
 /** The suppression function from settings: alerts.suppression_interval, with alerts.suppression overrides. */
 export function suppressionFromSettings(settings: Settings): (type: AlertType) => number {
   const per = settings.alerts.suppression as Record<string, number>;
@@ -124,7 +136,7 @@ export class AlertFunnel {
     if (ep && now - ep.lastTs <= ep.holdMs && RANK[d.severity] <= RANK[ep.alert.severity]) {
       const a = ep.alert;
       a.count++;
-      a.last_seen = new Date(Math.max(now, ep.lastTs)).toISOString();
+      a.last_seen = isoTime(Math.max(now, ep.lastTs));
       a.message = d.message;
       a.details = mergeDetails(a.details, d.details);
       if (a.dst_ip === undefined && d.dst_ip !== undefined) a.dst_ip = d.dst_ip;
@@ -150,7 +162,7 @@ export class AlertFunnel {
 
   private newAlert(d: Detection, escalatedFrom: Alert | undefined): Alert {
     if (this.prefix === undefined) this.prefix = String(Math.floor(d.ts));
-    const ts = new Date(d.ts).toISOString();
+    const ts = isoTime(d.ts);
     const details = escalatedFrom ? mergeDetails(escalatedFrom.details, d.details) : { ...d.details };
     if (escalatedFrom) details.escalated_from = escalatedFrom.severity;
     const a: Alert = {

@@ -181,9 +181,19 @@ export function ipText(a: IpAddr): string {
   return formatIp(a);
 }
 
-/** Packet time as ISO 8601 (the only Date use: formatting a given time, never reading the clock). */
+let isoMs = NaN;
+let isoText = '';
+/**
+ * Packet time as ISO 8601 (the only Date use: formatting a given time, never reading the clock). The
+ * last result is reused for the same millisecond: a flood raises many alerts within one.
+ */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const whole = Math.trunc(ms);
+  if (whole !== isoMs) {
+    isoText = new Date(whole).toISOString();
+    isoMs = whole;
+  }
+  return isoText;
 }
 
 /** Sorted copy of a set of ports, at most `max` of them (evidence samples). */
