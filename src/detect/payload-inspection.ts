@@ -245,6 +245,11 @@ interface Continuation {
   uri: string;
 }
 
+/** Key of a connection direction, for request bodies that continue in later segments (built only when needed). */
+function flowKeyOf(p: Packet): string {
+  return `${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`;
+}
+
 export function createPayloadInspector(_settings: Settings, raise: Raise): Detector {
   const continuations = new BoundedMap<string, Continuation>(MAX_CONTINUATIONS);
   let requests = 0;
@@ -281,7 +286,6 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     name: 'payload',
     onPacket(p: Packet, now: number): void {
       if (!(p.layers & LAYER_TCP) || p.payloadLen === 0 || p.tcpFlags & TCP_RST) return;
-      const flowKey = `${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`;
       const h = p.http;
       let parts: RequestParts | null = null;
       let host: string | null = null;
@@ -303,6 +307,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
           if (parts) host = parts.headers.find(([n]) => n.toLowerCase() === 'host')?.[1] ?? null;
         }
         if (!parts && continuations.size > 0) {
+          const flowKey = flowKeyOf(p);
           const c = continuations.get(flowKey);
           if (c) {
             // More body of a request seen earlier on this connection.
@@ -317,7 +322,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
       }
       if (parts) {
         requests++;
-        if (parts.remaining > 0) continuations.set(flowKey, { remaining: parts.remaining, ts: now, method: parts.method, uri: parts.uri });
+        if (parts.remaining > 0) continuations.set(flowKeyOf(p), { remaining: parts.remaining, ts: now, method: parts.method, uri: parts.uri });
         for (const f of inspectRequest(parts)) report(p, now, parts.method, parts.uri, host, f);
       }
       if (now - lastSweep >= 30_000) {
