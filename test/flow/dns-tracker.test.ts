@@ -96,4 +96,35 @@ describe('DnsTracker', () => {
     d.onPacket(query(1, 'evil\x1b[2J.test'), 0);
     expect(d.queries()[0].name).toBe('evil\x1b[2J.test');
   });
+
+  it('reuses listing records only once answered: a query still waiting when its slot comes round is matched later, and listings already handed out do not change', () => {
+    const d = new DnsTracker({ keep: 4 });
+    d.onPacket(query(1, 'slow.test', 1, CL, 50001), 0); // stays unanswered for a while
+    d.onPacket(query(2, 'fast.test', 1, CL, 50002), 1);
+    d.onPacket(answer(2, 'fast.test', 0, ['192.0.2.2'], CL, 50002), 2);
+    const before = d.queries();
+    // Eight more answered queries go round the four-slot ring twice.
+    for (let i = 0; i < 8; i++) {
+      d.onPacket(query(100 + i, `n${i}.test`, 1, CL, 51000 + i), 10 + i);
+      d.onPacket(answer(100 + i, `n${i}.test`, 3, [], CL, 51000 + i), 11 + i);
+    }
+    expect(before.map((q) => [q.name, q.rcode, q.answers])).toEqual([
+      ['slow.test', '', []],
+      ['fast.test', 'NOERROR', ['192.0.2.2']],
+    ]);
+    // The slow query left the listing but still waits, and its answer is matched.
+    expect(d.queries().map((q) => q.name)).toEqual(['n4.test', 'n5.test', 'n6.test', 'n7.test']);
+    expect(d.counters()).toMatchObject({ pending: 1, matched: 9 });
+    d.onPacket(answer(1, 'slow.test', 0, ['192.0.2.1'], CL, 50001), 500);
+    expect(d.counters()).toMatchObject({ pending: 0, matched: 10, timedOut: 0 });
+    // Later queries and the timeout sweep do not disturb the records now in the listing.
+    d.onPacket(query(200, 'late.test', 1, CL, 52000), 40_000);
+    expect(d.queries().map((q) => [q.name, q.rcode])).toEqual([
+      ['n5.test', 'NXDOMAIN'],
+      ['n6.test', 'NXDOMAIN'],
+      ['n7.test', 'NXDOMAIN'],
+      ['late.test', ''],
+    ]);
+    expect(d.counters()).toMatchObject({ pending: 1, timedOut: 0 });
+  });
 });
