@@ -18,6 +18,10 @@ export function formatMac(m: number): string {
   return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
+/** Scratch for formatIpv6Bytes: at most 8 words of 4 digits and 7 colons (39 bytes). */
+const v6Buf = new Uint8Array(40);
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
 /** Reads 16 bytes at `off` as an IPv6 address in RFC 5952 canonical text. */
 export function formatIpv6Bytes(b: Uint8Array, off: number): string {
   // Built without temporary arrays: this runs for every IPv6 address not in the cache below.
@@ -48,17 +52,25 @@ export function formatIpv6Bytes(b: Uint8Array, off: number): string {
     }
     i = j;
   }
-  let s = '';
+  // The text is written as bytes and made one flat string in one copy: concatenating eight hex words
+  // built a tree of small strings (measured: ~1 us per address, most of it for DNS AAAA answers).
+  const t = v6Buf;
+  let at = 0;
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
-      s += '::';
+      t[at++] = 0x3a;
+      t[at++] = 0x3a;
       i += bestLen - 1;
       continue;
     }
-    if (s !== '' && !s.endsWith(':')) s += ':';
-    s += ((b[off + 2 * i] << 8) | b[off + 2 * i + 1]).toString(16);
+    if (at > 0 && t[at - 1] !== 0x3a) t[at++] = 0x3a;
+    const w = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
+    if (w >= 0x1000) t[at++] = HEX_DIGITS[w >> 12];
+    if (w >= 0x100) t[at++] = HEX_DIGITS[(w >> 8) & 15];
+    if (w >= 0x10) t[at++] = HEX_DIGITS[(w >> 4) & 15];
+    t[at++] = HEX_DIGITS[w & 15];
   }
-  return s;
+  return latin1(t, 0, at);
 }
 
 // A direct-mapped cache of recently formatted IPv6 addresses: the same hosts recur packet after packet,

@@ -1,7 +1,7 @@
 // DNS messages (RFC 1035 §4): header, question, answer, authority and additional sections, with rdata
 // rendered for A, AAAA (RFC 3596), CNAME, NS, PTR, MX, TXT, SOA, SRV (RFC 2782) and hex for the rest.
 // Over UDP a message fills the datagram; over TCP it follows a 2-byte length (RFC 1035 §4.2.2).
-import { formatIpv4, formatIpv6Bytes, latin1 } from './addr.js';
+import { formatIpv4, formatIpv6Cached, latin1 } from './addr.js';
 import type { DnsMessage, DnsQuestion, DnsRecord } from './packet.js';
 import {
   EV_DNS_BAD_LABEL_TYPE, EV_DNS_FORWARD_POINTER, EV_DNS_NAME_TOO_LONG, EV_DNS_POINTER_LOOP,
@@ -242,7 +242,8 @@ function renderRdata(b: Uint8Array, base: number, type: number, off: number, len
     case DNS_TYPE_A:
       return len === 4 ? formatIpv4(u32(b, off)) : null;
     case DNS_TYPE_AAAA:
-      return len === 16 ? formatIpv6Bytes(b, off) : null;
+      // Through the address cache: the same answers recur (and the DNS tracker keeps one string each).
+      return len === 16 ? formatIpv6Cached(b, off) : null;
     case DNS_TYPE_CNAME:
     case DNS_TYPE_NS:
     case DNS_TYPE_PTR:

@@ -70,6 +70,30 @@ function indexOfCrlf(b: Uint8Array, from: number, end: number): number {
   return -1;
 }
 
+const NAME_HOST = Array.from('host', (c) => c.charCodeAt(0));
+const NAME_USER_AGENT = Array.from('user-agent', (c) => c.charCodeAt(0));
+const NAME_CONTENT_TYPE = Array.from('content-type', (c) => c.charCodeAt(0));
+const NAME_CONTENT_LENGTH = Array.from('content-length', (c) => c.charCodeAt(0));
+
+/** Whether the header name at `off` (of the lower-case name's length) is `lower`, ignoring ASCII case. */
+function nameIs(b: Uint8Array, off: number, lower: number[]): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = b[off + i];
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower[i]) return false;
+  }
+  return true;
+}
+
+/** /^\d{1,15}$/ without a regular expression. */
+function isDecimal(s: string): boolean {
+  if (s.length < 1 || s.length > 15) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /**
  * Decodes an HTTP/1.x message head at [off, end) of `b`; null when the payload is not HTTP. `known` is
  * httpStart's answer when the caller already has it.
@@ -157,14 +181,17 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
       value = text.slice(vs - off, ve - off);
     }
     msg.headers.push([name, value]);
-    // Only names of the four lengths below can match; lower-casing every header name cost more.
-    const nl = name.length;
-    const lower = nl === 4 || nl === 10 || nl === 12 || nl === 14 ? name.toLowerCase() : '';
-    if (lower === 'host') msg.host ??= value;
-    else if (lower === 'user-agent') msg.userAgent ??= value;
-    else if (lower === 'content-type') msg.contentType ??= value;
-    else if (lower === 'content-length') {
-      if (/^\d{1,15}$/.test(value)) msg.contentLength ??= Number(value);
+    // Only names of the four lengths below can match; they are compared in the bytes, case-folded
+    // (lower-casing every candidate name made a string per header).
+    const nl = (colon < 0 ? eol : colon) - pos;
+    if (nl === 4) {
+      if (msg.host === null && nameIs(b, pos, NAME_HOST)) msg.host = value;
+    } else if (nl === 10) {
+      if (msg.userAgent === null && nameIs(b, pos, NAME_USER_AGENT)) msg.userAgent = value;
+    } else if (nl === 12) {
+      if (msg.contentType === null && nameIs(b, pos, NAME_CONTENT_TYPE)) msg.contentType = value;
+    } else if (nl === 14 && nameIs(b, pos, NAME_CONTENT_LENGTH)) {
+      if (isDecimal(value)) msg.contentLength ??= Number(value);
       else events.push(EV_HTTP_BAD_CONTENT_LENGTH);
     }
     pos = eol + 2;
