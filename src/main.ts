@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // NetGuard's entry point: parses the command line, runs the chosen mode, and turns failures into one line and an exit code.
-import { parseArgs, UsageError } from './cli/args.js';
-import { runMain } from './cli/modes.js';
+import { parseArgs, runMain, UsageError } from './cli/index.js';
 
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
