@@ -3,9 +3,9 @@
 //
 // Names and answers are stored RAW, exactly as the decoder produced them from the wire (they may hold
 // any byte); every view must pass them through `escapeText` (src/decode/addr.ts) before showing them.
-import type { IpAddr, Packet } from '../decode/packet.js';
+import type { Packet } from '../decode/packet.js';
 import { LAYER_DNS } from '../decode/packet.js';
-import { formatIp } from '../decode/addr.js';
+import { formatIpv4 } from '../decode/addr.js';
 
 export interface DnsTrackerOptions {
   /** Queries waiting for their response; the oldest is given up beyond it. Default 10000. */
@@ -95,25 +95,26 @@ export function dnsRcodeName(r: number): string {
   return RCODE_NAMES[r] ?? `RCODE${r}`;
 }
 
-/** A query as held internally: addresses stay IpAddr until a view asks (formatting costs). */
-interface Rec {
-  ts: number;
-  client: IpAddr;
-  clientPort: number;
-  server: IpAddr;
-  id: number;
-  name: string;
-  type: string;
-  rcode: string;
-  answers: string[];
-  latencyMs: number | null;
-  /** Still waiting for its response (and in the pending table). */
-  waiting: boolean;
-  /** Next pending query with the same (client port, id) key. */
-  chain: Rec | null;
+// Storage. Nothing per query is an object: a query's fields live in typed arrays (and its name, IPv6
+// ends and answers in plain arrays), in two fixed rings. The listing ring holds the last `keep` records;
+// the waiting ring holds pending queries in arrival order (its positions are their handles). A listed
+// record is found from its pending query by slot and serial number, so a query whose listing slot was
+// reused meanwhile is still matched (and counted) without touching the newer record. Measured: one
+// object per query (with its boxed time and latency) outlived the young generation and was copied and
+// promoted, ~0.1 s per million packets of the bench's mix; listings are made only when asked for.
+
+/** Listing rcode codes besides the wire rcode (>= 0). */
+const RC_WAITING = -1;
+const RC_TIMEOUT = -2;
+const RC_RETRANSMITTED = -3;
+
+function rcodeText(code: number): string {
+  return code === RC_WAITING ? '' : code === RC_TIMEOUT ? 'TIMEOUT' : code === RC_RETRANSMITTED ? 'RETRANSMITTED' : dnsRcodeName(code);
 }
 
-/** Pending queries are keyed by (client port, transaction id) as one int32; endpoints are compared on the record. */
+const NO_ANSWERS: readonly string[] = Object.freeze([]);
+
+/** Pending queries are keyed by (client port, transaction id) as one int32; endpoints are compared on the entry. */
 function pendingKey(clientPort: number, id: number): number {
   return ((clientPort << 16) | id) | 0;
 }
@@ -123,15 +124,48 @@ export class DnsTracker {
   private readonly keep: number;
   private readonly timeoutMs: number;
   private readonly maxDomains: number;
-  /** Waiting queries by pendingKey, chained on collisions. */
-  private readonly pending = new Map<number, Rec>();
-  private pendingCount = 0;
-  /** Waiting queries in arrival order (a ring of maxPending), for expiry and eviction of the oldest. */
-  private readonly waitRing: Array<Rec | null>;
+
+  // The listing ring: `keep` records, the oldest at ringPos once full.
+  private readonly rTs: Float64Array;
+  /** Latency, NaN while none. */
+  private readonly rLat: Float64Array;
+  /** Serial number of the record in the slot (1, 2, ...), to tell whether a pending query still owns it. */
+  private readonly rSerial: Float64Array;
+  private readonly rC4: Int32Array;
+  private readonly rS4: Int32Array;
+  private readonly rId: Int32Array;
+  /** Question type, -1 when the message had no question. */
+  private readonly rType: Int32Array;
+  private readonly rRcode: Int32Array;
+  /** IPv6 client / server text ('' for IPv4). */
+  private readonly rC6: string[];
+  private readonly rS6: string[];
+  private readonly rName: string[];
+  private readonly rAns: Array<readonly string[]>;
+  private ringLen = 0;
+  private ringPos = 0;
+  private serial = 0;
+
+  // The waiting ring: pending queries in arrival order, `maxPending` positions.
+  private readonly wTs: Float64Array;
+  private readonly wSerial: Float64Array;
+  private readonly wSlot: Int32Array;
+  private readonly wC4: Int32Array;
+  private readonly wS4: Int32Array;
+  private readonly wPort: Int32Array;
+  private readonly wId: Int32Array;
+  /** 1 while the query waits (and is in `pending`), 0 once answered, retransmitted or given up. */
+  private readonly wWaiting: Uint8Array;
+  /** Next waiting position with the same key, -1 at the end of the chain. */
+  private readonly wChain: Int32Array;
+  private readonly wC6: string[];
+  private readonly wS6: string[];
   private waitHead = 0;
   private waitLen = 0;
-  private readonly ring: Rec[] = [];
-  private ringPos = 0;
+  /** First waiting position by pendingKey. */
+  private readonly pending = new Map<number, number>();
+  private pendingCount = 0;
+
   private readonly domains = new Map<string, number>();
   private nx = 0;
   private queriesSeen = 0;
@@ -145,7 +179,31 @@ export class DnsTracker {
     this.keep = Math.max(1, Math.floor(opts.keep ?? 1000));
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxDomains = Math.max(2, Math.floor(opts.maxDomains ?? 10_000));
-    this.waitRing = new Array<Rec | null>(this.maxPending).fill(null);
+    const k = this.keep;
+    this.rTs = new Float64Array(k);
+    this.rLat = new Float64Array(k);
+    this.rSerial = new Float64Array(k);
+    this.rC4 = new Int32Array(k);
+    this.rS4 = new Int32Array(k);
+    this.rId = new Int32Array(k);
+    this.rType = new Int32Array(k);
+    this.rRcode = new Int32Array(k);
+    this.rC6 = new Array<string>(k).fill('');
+    this.rS6 = new Array<string>(k).fill('');
+    this.rName = new Array<string>(k).fill('');
+    this.rAns = new Array<readonly string[]>(k).fill(NO_ANSWERS);
+    const m = this.maxPending;
+    this.wTs = new Float64Array(m);
+    this.wSerial = new Float64Array(m);
+    this.wSlot = new Int32Array(m);
+    this.wC4 = new Int32Array(m);
+    this.wS4 = new Int32Array(m);
+    this.wPort = new Int32Array(m);
+    this.wId = new Int32Array(m);
+    this.wWaiting = new Uint8Array(m);
+    this.wChain = new Int32Array(m);
+    this.wC6 = new Array<string>(m).fill('');
+    this.wS6 = new Array<string>(m).fill('');
   }
 
   /** Responses with rcode NXDOMAIN. */
@@ -162,7 +220,7 @@ export class DnsTracker {
   counters(): { pending: number; kept: number; domains: number; queries: number; responses: number; matched: number; timedOut: number; nxdomain: number } {
     return {
       pending: this.pendingCount,
-      kept: this.ring.length,
+      kept: this.ringLen,
       domains: this.domains.size,
       queries: this.queriesSeen,
       responses: this.responsesSeen,
@@ -178,69 +236,59 @@ export class DnsTracker {
     const dns = p.dns;
     if (dns === null) return;
     const q = dns.questions.length > 0 ? dns.questions[0] : null;
+    // The packet's int32 / text address fields, not the ipSrc accessor (which boxes IPv4 numbers).
+    const src4 = p.ip4Src;
+    const dst4 = p.ip4Dst;
+    const src6 = p.ip6Src;
+    const dst6 = p.ip6Dst;
     if (!dns.qr) {
       this.queriesSeen++;
-      const rec: Rec = {
-        ts: now,
-        client: p.ipSrc,
-        clientPort: p.srcPort,
-        server: p.ipDst,
-        id: dns.id,
-        name: q ? q.name : '',
-        type: q ? dnsTypeName(q.type) : '',
-        rcode: '',
-        answers: [],
-        latencyMs: null,
-        waiting: true,
-        chain: null,
-      };
-      this.record(rec);
-      if (q) this.countDomain(q.name);
+      const slot = this.record(now, src4, src6, dst4, dst6, dns.id, q === null ? '' : q.name, q === null ? -1 : q.type);
+      if (q !== null) this.countDomain(q.name);
       // A retransmission replaces the earlier wait, so latency is measured from the last try.
-      const earlier = this.take(p.ipSrc, p.srcPort, p.ipDst, dns.id);
-      if (earlier) earlier.rcode = 'RETRANSMITTED';
-      this.wait(rec);
+      const earlier = this.take(src4, src6, p.srcPort, dst4, dst6, dns.id);
+      if (earlier >= 0) {
+        const es = this.wSlot[earlier];
+        if (this.rSerial[es] === this.wSerial[earlier]) this.rRcode[es] = RC_RETRANSMITTED;
+      }
+      this.wait(now, slot, src4, src6, p.srcPort, dst4, dst6, dns.id);
       return;
     }
     this.responsesSeen++;
     if (dns.rcode === 3) this.nx++;
-    let rec = this.take(p.ipDst, p.dstPort, p.ipSrc, dns.id);
-    if (rec !== null) {
+    const w = this.take(dst4, dst6, p.dstPort, src4, src6, dns.id);
+    let slot: number;
+    if (w >= 0) {
       this.matched++;
-      rec.latencyMs = now - rec.ts;
+      slot = this.wSlot[w];
+      // The record may have left the listing while its query waited: then only the count changes.
+      if (this.rSerial[slot] !== this.wSerial[w]) return;
+      this.rLat[slot] = now - this.wTs[w];
     } else {
-      rec = {
-        ts: now,
-        client: p.ipDst,
-        clientPort: p.dstPort,
-        server: p.ipSrc,
-        id: dns.id,
-        name: q ? q.name : '',
-        type: q ? dnsTypeName(q.type) : '',
-        rcode: '',
-        answers: [],
-        latencyMs: null,
-        waiting: false,
-        chain: null,
-      };
-      this.record(rec);
+      slot = this.record(now, dst4, dst6, src4, src6, dns.id, q === null ? '' : q.name, q === null ? -1 : q.type);
     }
-    rec.rcode = dnsRcodeName(dns.rcode);
-    const answers: string[] = [];
-    for (const a of dns.answers) answers.push(a.data);
-    rec.answers = answers;
+    this.rRcode[slot] = dns.rcode;
+    const an = dns.answers;
+    if (an.length === 0) this.rAns[slot] = NO_ANSWERS;
+    else {
+      const answers: string[] = [];
+      for (let i = 0; i < an.length; i++) answers.push(an[i].data);
+      this.rAns[slot] = answers;
+    }
   }
 
   /** Gives up queries that waited longer than timeoutMs. */
   onTick(now: number): void {
     this.nextSweep = now + 1000;
     while (this.waitLen > 0) {
-      const r = this.waitRing[this.waitHead];
-      if (r !== null && r.waiting && now - r.ts < this.timeoutMs) break; // arrival order: the rest are newer
+      const w = this.waitHead;
+      const waiting = this.wWaiting[w] === 1;
+      if (waiting && now - this.wTs[w] < this.timeoutMs) break; // arrival order: the rest are newer
       this.popOldest();
-      if (r !== null && r.waiting) {
-        this.unlink(r);
-        r.rcode = 'TIMEOUT';
+      if (waiting) {
+        this.unlink(w);
+        const slot = this.wSlot[w];
+        if (this.rSerial[slot] === this.wSerial[w]) this.rRcode[slot] = RC_TIMEOUT;
         this.timedOut++;
       }
     }
@@ -248,18 +296,26 @@ export class DnsTracker {
 
   /** Recent queries, oldest first, newest last (at most `keep`). */
   queries(): DnsQueryInfo[] {
-    const recs = this.ring.length < this.keep ? this.ring : [...this.ring.slice(this.ringPos), ...this.ring.slice(0, this.ringPos)];
-    return recs.map((r) => ({
-      ts: r.ts,
-      client: formatIp(r.client),
-      server: formatIp(r.server),
-      id: r.id,
-      name: r.name,
-      type: r.type,
-      rcode: r.rcode,
-      answers: r.answers,
-      latencyMs: r.latencyMs,
-    }));
+    const out: DnsQueryInfo[] = [];
+    const first = this.ringLen < this.keep ? 0 : this.ringPos;
+    for (let k = 0; k < this.ringLen; k++) {
+      const i = (first + k) % this.keep;
+      const type = this.rType[i];
+      const lat = this.rLat[i];
+      const ans = this.rAns[i];
+      out.push({
+        ts: this.rTs[i],
+        client: this.rC6[i] !== '' ? this.rC6[i] : formatIpv4(this.rC4[i] >>> 0),
+        server: this.rS6[i] !== '' ? this.rS6[i] : formatIpv4(this.rS4[i] >>> 0),
+        id: this.rId[i],
+        name: this.rName[i],
+        type: type < 0 ? '' : dnsTypeName(type),
+        rcode: rcodeText(this.rRcode[i]),
+        answers: ans === NO_ANSWERS ? [] : (ans as string[]),
+        latencyMs: lat === lat ? lat : null,
+      });
+    }
+    return out;
   }
 
   /** The most queried names (case-folded), most first. Exact until maxDomains distinct names are seen. */
@@ -270,57 +326,86 @@ export class DnsTracker {
       .map(([name, count]) => ({ name, count }));
   }
 
-  private record(rec: Rec): void {
-    if (this.ring.length < this.keep) this.ring.push(rec);
+  /** Writes a new listing record (waiting, no answers) over the oldest; returns its slot. */
+  private record(ts: number, c4: number, c6: string, s4: number, s6: string, id: number, name: string, type: number): number {
+    let slot: number;
+    if (this.ringLen < this.keep) slot = this.ringLen++;
     else {
-      this.ring[this.ringPos] = rec;
+      slot = this.ringPos;
       this.ringPos = (this.ringPos + 1) % this.keep;
     }
+    this.rSerial[slot] = ++this.serial;
+    this.rTs[slot] = ts;
+    this.rLat[slot] = Number.NaN;
+    this.rC4[slot] = c4;
+    this.rS4[slot] = s4;
+    this.rC6[slot] = c6;
+    this.rS6[slot] = s6;
+    this.rId[slot] = id;
+    this.rName[slot] = name;
+    this.rType[slot] = type;
+    this.rRcode[slot] = RC_WAITING;
+    this.rAns[slot] = NO_ANSWERS;
+    return slot;
   }
 
-  /** Adds a query to the pending table, giving up the oldest waiting one when full. */
-  private wait(rec: Rec): void {
+  /** Adds a query (listed in `slot`) to the pending table, giving up the oldest waiting one when full. */
+  private wait(ts: number, slot: number, c4: number, c6: string, port: number, s4: number, s6: string, id: number): void {
     while (this.waitLen >= this.maxPending) {
       const old = this.popOldest();
-      if (old !== null && old.waiting) this.unlink(old);
+      if (this.wWaiting[old] === 1) this.unlink(old);
     }
-    const key = pendingKey(rec.clientPort, rec.id);
-    rec.chain = this.pending.get(key) ?? null;
-    this.pending.set(key, rec);
-    this.pendingCount++;
-    this.waitRing[(this.waitHead + this.waitLen) % this.maxPending] = rec;
+    const w = (this.waitHead + this.waitLen) % this.maxPending;
     this.waitLen++;
+    this.wTs[w] = ts;
+    this.wSerial[w] = this.rSerial[slot];
+    this.wSlot[w] = slot;
+    this.wC4[w] = c4;
+    this.wS4[w] = s4;
+    this.wC6[w] = c6;
+    this.wS6[w] = s6;
+    this.wPort[w] = port;
+    this.wId[w] = id;
+    this.wWaiting[w] = 1;
+    const key = pendingKey(port, id);
+    const head = this.pending.get(key);
+    this.wChain[w] = head === undefined ? -1 : head;
+    this.pending.set(key, w);
+    this.pendingCount++;
   }
 
-  private popOldest(): Rec | null {
-    const r = this.waitRing[this.waitHead];
-    this.waitRing[this.waitHead] = null;
+  /** Frees the oldest waiting position and returns it (its fields stay readable until reused). */
+  private popOldest(): number {
+    const w = this.waitHead;
     this.waitHead = (this.waitHead + 1) % this.maxPending;
     this.waitLen--;
-    return r;
+    return w;
   }
 
-  /** Removes and returns the waiting query of this client, port, server and id, if any. */
-  private take(client: IpAddr, clientPort: number, server: IpAddr, id: number): Rec | null {
-    const key = pendingKey(clientPort, id);
-    let prev: Rec | null = null;
-    for (let r = this.pending.get(key) ?? null; r !== null; prev = r, r = r.chain) {
-      if (r.client === client && r.server === server && r.clientPort === clientPort && r.id === id) {
-        if (prev === null) {
-          if (r.chain === null) this.pending.delete(key);
-          else this.pending.set(key, r.chain);
-        } else prev.chain = r.chain;
-        r.chain = null;
-        r.waiting = false;
+  /** Removes the waiting query of this client, port, server and id from the pending table; its position, or -1. */
+  private take(c4: number, c6: string, port: number, s4: number, s6: string, id: number): number {
+    const key = pendingKey(port, id);
+    const head = this.pending.get(key);
+    if (head === undefined) return -1;
+    let prev = -1;
+    for (let w = head; w >= 0; prev = w, w = this.wChain[w]) {
+      if (this.wC4[w] === c4 && this.wS4[w] === s4 && this.wPort[w] === port && this.wId[w] === id && this.wC6[w] === c6 && this.wS6[w] === s6) {
+        const next = this.wChain[w];
+        if (prev < 0) {
+          if (next < 0) this.pending.delete(key);
+          else this.pending.set(key, next);
+        } else this.wChain[prev] = next;
+        this.wChain[w] = -1;
+        this.wWaiting[w] = 0;
         this.pendingCount--;
-        return r;
+        return w;
       }
     }
-    return null;
+    return -1;
   }
 
-  private unlink(rec: Rec): void {
-    this.take(rec.client, rec.clientPort, rec.server, rec.id);
+  private unlink(w: number): void {
+    this.take(this.wC4[w], this.wC6[w], this.wPort[w], this.wS4[w], this.wS6[w], this.wId[w]);
   }
 
   private countDomain(name: string): void {
