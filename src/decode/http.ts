@@ -70,6 +70,10 @@ function indexOfCrlf(b: Uint8Array, from: number, end: number): number {
   return -1;
 }
 
+/** Line ends found by decodeHttp's first pass: request line, MAX_HTTP_HEADERS headers, the empty line. */
+const CRLF_CAP = MAX_HTTP_HEADERS + 2;
+const crlfAt = new Int32Array(CRLF_CAP + 1);
+
 const NAME_HOST = Array.from('host', (c) => c.charCodeAt(0));
 const NAME_USER_AGENT = Array.from('user-agent', (c) => c.charCodeAt(0));
 const NAME_CONTENT_TYPE = Array.from('content-type', (c) => c.charCodeAt(0));
@@ -104,9 +108,31 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
   const limit = Math.min(end, off + MAX_HTTP_HEAD);
   // The whole head becomes one string in one native copy (up to the empty line, or the limit); lines,
   // names and values are then slices of it, cut at offsets found in the bytes.
-  const blank = indexOfBlankLine(b, off, limit);
+  // One pass finds the line ends (the CR of each CRLF) up to the empty line; a head with more lines
+  // than crlfAt holds goes on with the two scans below (the line ends and the empty line cost one
+  // pass over the head instead of two).
+  let lines = 0;
+  let blank = -1;
+  let overflow = false;
+  for (let i = off; i < limit - 1; i++) {
+    if (b[i] === 0x0d && b[i + 1] === 0x0a) {
+      if (lines > 0 && crlfAt[lines - 1] === i - 2) {
+        blank = i - 2;
+        crlfAt[lines++] = i;
+        break;
+      }
+      if (lines === CRLF_CAP) {
+        overflow = true;
+        break;
+      }
+      crlfAt[lines++] = i;
+      i++;
+    }
+  }
+  if (overflow) blank = indexOfBlankLine(b, off, limit);
   const text = latin1(b, off, (blank < 0 ? limit : blank) - off);
-  let eol = indexOfCrlf(b, off, limit);
+  let k = 0;
+  let eol = lines > 0 ? crlfAt[k++] : -1;
   const lineEnd = eol < 0 ? limit : eol;
   const line = text.slice(0, lineEnd - off);
   const msg: HttpMessage = {
@@ -144,7 +170,7 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
   }
   let pos = eol + 2;
   for (;;) {
-    eol = indexOfCrlf(b, pos, limit);
+    eol = k < lines ? crlfAt[k++] : overflow ? indexOfCrlf(b, pos, limit) : -1;
     if (eol < 0) {
       if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
       return msg;
