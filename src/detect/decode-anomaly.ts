@@ -8,7 +8,7 @@
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
-import { AddrTable, addrText, iso, protoName } from './util.js';
+import { AddrTable, EpisodeCounts, addrText, iso, protoName } from './util.js';
 
 const MAX_KEYS = 4096;
 const UPDATE_MS = 1000;
@@ -18,21 +18,18 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
   // Key (source, event name, has an IP layer); the first packet's destination and protocol are kept.
   const tab = new AddrTable(MAX_KEYS);
   const n = tab.slots;
-  const count = new Float64Array(n);
-  const reported = new Float64Array(n);
-  const first = new Float64Array(n);
-  const last = new Float64Array(n);
-  const lastRaise = new Float64Array(n);
+  const ep = new EpisodeCounts(tab, UPDATE_MS, IDLE_MS);
   const dst: Array<string | undefined> = new Array<string | undefined>(n).fill(undefined);
   const proto: string[] = new Array<string>(n).fill('');
-  let lastSweep = 0;
+  const clear = (s: number): void => {
+    dst[s] = undefined;
+  };
 
   const report = (s: number, now: number): void => {
     const src = tab.x(s) === 1 ? addrText(tab.a4(s), tab.a6(s)) : '';
     const event = tab.b6(s);
-    const c = count[s];
-    lastRaise[s] = now;
-    reported[s] = c;
+    const c = ep.count[s];
+    ep.reportedAt(s, now);
     raise({
       type: 'DECODE_ANOMALY',
       severity: 'LOW',
@@ -42,18 +39,8 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
       src_ip: src || undefined,
       dst_ip: dst[s],
       proto: proto[s],
-      details: { event, packets: c, first_seen: iso(first[s]), last_seen: iso(last[s]) },
+      details: { event, packets: c, first_seen: iso(ep.first[s]), last_seen: iso(ep.last[s]) },
     });
-  };
-
-  const sweep = (now: number): void => {
-    if (tab.count === 0) return;
-    for (let s = 0; s < n; s++) {
-      if (tab.isUsed(s) && now - last[s] > IDLE_MS) {
-        dst[s] = undefined;
-        tab.remove(s);
-      }
-    }
   };
 
   return {
@@ -68,36 +55,23 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
         const ev = evs[i];
         let s = tab.find(a4, a6, 0, ev, ip);
         // New, or back after IDLE_MS: a fresh episode (an idle one is reused in place).
-        const fresh = s < 0 || now - last[s] > IDLE_MS;
+        const fresh = ep.isFresh(s, now);
         if (s < 0) s = tab.insert(a4, a6, 0, ev, ip, now);
         tab.touched[s] = now;
         if (fresh) {
-          count[s] = 1;
-          reported[s] = 0;
-          first[s] = now;
-          last[s] = now;
-          lastRaise[s] = 0;
+          ep.start(s, now);
           dst[s] = ip ? addrText(p.ip4Dst, p.ip6Dst) : undefined;
           proto[s] = protoName(p);
           report(s, now);
-        } else {
-          count[s]++;
-          last[s] = now;
-          if (now - lastRaise[s] >= UPDATE_MS) report(s, now);
+        } else if (ep.repeat(s, now)) {
+          report(s, now);
         }
       }
-      if (now - lastSweep >= 30_000) {
-        lastSweep = now;
-        sweep(now);
-      }
+      ep.sweep(now, clear);
     },
     onTick(now: number): void {
-      if (tab.count > 0) {
-        const due: number[] = [];
-        for (let s = 0; s < n; s++) if (tab.isUsed(s) && count[s] !== reported[s]) due.push(s);
-        for (const s of tab.byAge(due)) report(s, now);
-      }
-      sweep(now);
+      for (const s of ep.due()) report(s, now);
+      ep.sweep(now, clear, true);
     },
     status() {
       return { tracked: tab.count, maxTracked: tab.slots, evicted: tab.evicted };

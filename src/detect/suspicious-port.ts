@@ -11,7 +11,7 @@
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_SYN, TCP_RST, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
-import { AddrTable, addrText, iso, thresholds } from './util.js';
+import { AddrTable, EpisodeCounts, addrText, iso, thresholds } from './util.js';
 
 const MAX_KEYS = 8192;
 const UPDATE_MS = 1000;
@@ -22,21 +22,18 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
   // Key (source, -, port); the first attempt's destination is kept for the alert.
   const tab = new AddrTable(MAX_KEYS);
   const n = tab.slots;
+  const ep = new EpisodeCounts(tab, UPDATE_MS, IDLE_MS);
   const dst4 = new Int32Array(n);
   const dst6: string[] = new Array<string>(n).fill('');
-  const attempts = new Float64Array(n);
-  const reported = new Float64Array(n);
-  const first = new Float64Array(n);
-  const last = new Float64Array(n);
-  const lastRaise = new Float64Array(n);
-  let lastSweep = 0;
+  const clear = (s: number): void => {
+    dst6[s] = '';
+  };
 
   const report = (s: number, now: number): void => {
     const port = tab.x(s);
     const src = addrText(tab.a4(s), tab.a6(s));
     const dst = addrText(dst4[s], dst6[s]);
-    lastRaise[s] = now;
-    reported[s] = attempts[s];
+    ep.reportedAt(s, now);
     raise({
       type: 'SUSPICIOUS_PORT',
       severity: 'LOW',
@@ -47,18 +44,8 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
       dst_ip: dst,
       dst_port: port,
       proto: 'TCP',
-      details: { port, attempts: attempts[s], first_seen: iso(first[s]), last_seen: iso(last[s]) },
+      details: { port, attempts: ep.count[s], first_seen: iso(ep.first[s]), last_seen: iso(ep.last[s]) },
     });
-  };
-
-  const sweep = (now: number): void => {
-    if (tab.count === 0) return;
-    for (let s = 0; s < n; s++) {
-      if (tab.isUsed(s) && now - last[s] > IDLE_MS) {
-        dst6[s] = '';
-        tab.remove(s);
-      }
-    }
   };
 
   return {
@@ -69,35 +56,22 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
       if (!ports.has(port)) return;
       let s = tab.find(p.ip4Src, p.ip6Src, 0, '', port);
       // New, or back after IDLE_MS: a fresh episode (an idle one is reused in place).
-      const fresh = s < 0 || now - last[s] > IDLE_MS;
+      const fresh = ep.isFresh(s, now);
       if (s < 0) s = tab.insert(p.ip4Src, p.ip6Src, 0, '', port, now);
       tab.touched[s] = now;
       if (fresh) {
         dst4[s] = p.ip4Dst;
         dst6[s] = p.ip6Dst;
-        attempts[s] = 1;
-        reported[s] = 0;
-        first[s] = now;
-        last[s] = now;
-        lastRaise[s] = 0;
+        ep.start(s, now);
         report(s, now);
-      } else {
-        attempts[s]++;
-        last[s] = now;
-        if (now - lastRaise[s] >= UPDATE_MS) report(s, now);
+      } else if (ep.repeat(s, now)) {
+        report(s, now);
       }
-      if (now - lastSweep >= 30_000) {
-        lastSweep = now;
-        sweep(now);
-      }
+      ep.sweep(now, clear);
     },
     onTick(now: number): void {
-      if (tab.count > 0) {
-        const due: number[] = [];
-        for (let s = 0; s < n; s++) if (tab.isUsed(s) && attempts[s] !== reported[s]) due.push(s);
-        for (const s of tab.byAge(due)) report(s, now);
-      }
-      sweep(now);
+      for (const s of ep.due()) report(s, now);
+      ep.sweep(now, clear, true);
     },
     status() {
       return { tracked: tab.count, maxTracked: tab.slots, evicted: tab.evicted };
