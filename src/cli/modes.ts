@@ -1,6 +1,6 @@
 // The three ways to run: batch (scripts), CLI (capture, analyse, then the menu) and the dashboard.
 import { SourceError } from '../capture/index.js';
-import { wire, runBatch, type Run } from './run.js';
+import { wire, runBatch, printWarnings, type Run } from './run.js';
 import { menuBackend } from './menu-backend.js';
 import { runMenu } from './menu/index.js';
 import type { CliOptions } from './args.js';
@@ -19,16 +19,11 @@ function exitOnTerm(run: Run): void {
   });
 }
 
-function printWarnings(run: Run): void {
-  for (const w of run.warnings.splice(0)) process.stderr.write(`netguard: warning: ${w}\n`);
-  for (const n of run.notes.splice(0)) process.stderr.write(`netguard: ${n}\n`);
-}
-
 /** CLI mode (the seed's default): capture -c packets or read a file, print a summary, open the menu. */
 async function runCli(opts: CliOptions): Promise<number> {
   const run = await wire(opts, 'cli');
   exitOnTerm(run);
-  for (const w of run.warnings.splice(0)) process.stderr.write(`netguard: warning: ${w}\n`);
+  printWarnings(run, true);
   const what = opts.read ? `Reading ${opts.read}` : `Capturing ${opts.count ?? 50} packets on ${run.source.name} (Ctrl-C to stop early)`;
   process.stderr.write(`${what}...\n`);
   const stop = (): void => run.source.stop();

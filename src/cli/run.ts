@@ -228,12 +228,18 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, warnings, notes, pump, close };
 }
 
+/** Prints the run's pending warnings (and, unless `warningsOnly`, its notes) on stderr, once each. */
+export function printWarnings(run: Run, warningsOnly = false): void {
+  for (const w of run.warnings.splice(0)) process.stderr.write(`netguard: warning: ${w}\n`);
+  if (!warningsOnly) for (const n of run.notes.splice(0)) process.stderr.write(`netguard: ${n}\n`);
+}
+
 /** Batch mode: alerts as JSON lines on stdout (and packets with --dump-packets), one summary line on stderr. */
 export async function runBatch(opts: CliOptions): Promise<number> {
   const out = new StdoutLines();
   const taps = opts.dumpPackets ? [(p: Packet) => out.line(JSON.stringify(packetToJson(p)))] : [];
   const run = await wire(opts, 'batch', { packetTaps: taps });
-  for (const w of run.warnings.splice(0)) process.stderr.write(`netguard: warning: ${w}\n`);
+  printWarnings(run, true);
   run.engine.onAlert((a: Alert) => out.line(JSON.stringify(a)));
   const started = process.hrtime.bigint();
   const stop = (): void => run.source.stop();
@@ -248,11 +254,10 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   }
   await run.close();
   await out.end();
-  for (const w of run.warnings) process.stderr.write(`netguard: warning: ${w}\n`);
+  printWarnings(run);
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
   const s = run.engine.snapshot().stats;
   const alerts = run.engine.funnel.summary().total;
-  for (const n of run.notes) process.stderr.write(`netguard: ${n}\n`);
   process.stderr.write(
     `netguard: ${s.packets} packets, ${s.bytes} bytes, ${alerts} alerts, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors (${run.source.name})\n`,
   );
