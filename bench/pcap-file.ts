@@ -58,7 +58,8 @@ export class PcapWriter {
 
 /**
  * Reads a classic little-endian microsecond pcap in chunks (no whole-file load), calling onPacket with
- * one reused RawPacket whose data is a view into the chunk buffer. The default chunk (256 KB) is small
+ * one reused RawPacket whose data is the chunk buffer and whose off is the frame's offset in it, as
+ * NetGuard's own file reader does. The default chunk (256 KB) is small
  * enough that what the kernel just copied into it is still in the core's L2 cache when the decoder reads
  * it; with 4 MB chunks the decoder read every packet back from L3 (alternating runs: read stage 0.166
  * -> 0.151 CPU s per million packets, decode + flow 0.789 -> 0.767 median).
@@ -69,14 +70,13 @@ export function readPcapChunked(path: string, onPacket: (raw: RawPacket, n: numb
     let buf = Buffer.allocUnsafe(chunkSize);
     let have = fs.readSync(fd, buf, 0, buf.length, null);
     if (have < GLOBAL_HEADER_LEN || buf.readUInt32LE(0) !== MAGIC_US) throw new Error(`${path}: not a little-endian microsecond pcap file`);
-    const raw: RawPacket = { ts: 0, caplen: 0, len: 0, linkType: buf.readUInt32LE(20), data: new Uint8Array(0), ifIndex: 0 };
+    // A plain Uint8Array over the chunk, made once per buffer: a view per packet (Buffer.subarray or
+    // new Uint8Array) cost 0.065 CPU s per million packets, with its garbage.
+    const raw: RawPacket = { ts: 0, caplen: 0, len: 0, linkType: buf.readUInt32LE(20), data: new Uint8Array(buf.buffer, buf.byteOffset, buf.length), off: 0, ifIndex: 0 };
     let pos = GLOBAL_HEADER_LEN;
     let n = 0;
     let bytes = 0;
-    // Plain Uint8Array and DataView over the chunk: Buffer's readUInt32LE and subarray (a FastBuffer per
-    // packet) cost several times more per record.
-    let ab = buf.buffer;
-    let abOff = buf.byteOffset;
+    // A DataView over the chunk: Buffer's readUInt32LE costs several times more per record.
     let dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
     for (;;) {
       while (pos + RECORD_HEADER_LEN <= have) {
@@ -86,8 +86,7 @@ export function readPcapChunked(path: string, onPacket: (raw: RawPacket, n: numb
         raw.ts = dv.getUint32(pos, true) * 1000 + dv.getUint32(pos + 4, true) / 1000;
         raw.caplen = incl;
         raw.len = dv.getUint32(pos + 12, true);
-        // The constructor on the ArrayBuffer is about twice as fast as subarray() (no species lookup).
-        raw.data = new Uint8Array(ab, abOff + pos + RECORD_HEADER_LEN, incl);
+        raw.off = pos + RECORD_HEADER_LEN;
         onPacket(raw, ++n);
         bytes += raw.len;
         pos = end;
@@ -98,8 +97,7 @@ export function readPcapChunked(path: string, onPacket: (raw: RawPacket, n: numb
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
-        ab = buf.buffer;
-        abOff = buf.byteOffset;
+        raw.data = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
         dv = new DataView(buf.buffer, buf.byteOffset, buf.length);
       } else if (rest > 0) {
         buf.copy(buf, 0, pos, have);

@@ -93,6 +93,8 @@ export class CaptureParser {
   private outSec = 0;
   private outRem = 0;
 
+  /** The read buffer `pkt.data` is a view of. */
+  private pktBuf: Buffer | null = null;
   /** The one RawPacket handed to every onPacket call. */
   private readonly pkt: RawPacket = {
     ts: 0,
@@ -100,6 +102,7 @@ export class CaptureParser {
     len: 0,
     linkType: 0,
     data: new Uint8Array(0),
+    off: 0,
     ifIndex: 0,
     tsSec: 0,
     tsNsec: 0,
@@ -136,6 +139,13 @@ export class CaptureParser {
    * of buf[0], for messages. Throws SourceError when the input is not a capture file.
    */
   process(buf: Buffer, dv: DataView, pos: number, end: number, base: number, onPacket: (p: RawPacket) => void): number {
+    // Packets are handed out as offsets into one plain Uint8Array over the read buffer, made again only
+    // when the caller's buffer changes: no object per packet. A plain Uint8Array, not the Buffer, so a
+    // consumer that copies with .slice() (reassembly, the packet history) gets a copy, not a view.
+    if (this.pktBuf !== buf) {
+      this.pktBuf = buf;
+      this.pkt.data = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+    }
     this.need = 0;
     this.skip = 0;
     this.pauseMs = 0;
@@ -307,9 +317,7 @@ export class CaptureParser {
       pkt.tsNsec = nano ? frac : frac * 1000;
       pkt.caplen = caplen;
       pkt.len = len;
-      // A plain Uint8Array, not a Buffer: Buffer.slice() is a view, and a consumer that copies with
-      // .slice() (reassembly, the packet history) must get a copy, not bytes the next chunk overwrites.
-      pkt.data = new Uint8Array(buf.buffer, buf.byteOffset + pos + PCAP_RECORD_LEN, caplen);
+      pkt.off = pos + PCAP_RECORD_LEN;
       pos += PCAP_RECORD_LEN + caplen;
       this.packets++;
       onPacket(pkt);
@@ -573,7 +581,7 @@ export class CaptureParser {
     pkt.len = len;
     pkt.linkType = iface.linkType;
     pkt.ifIndex = this.ifaceBase + ifId;
-    pkt.data = new Uint8Array(buf.buffer, buf.byteOffset + dataOff, caplen); // plain Uint8Array: see above
+    pkt.off = dataOff; // pkt.data is the whole buffer: see process()
     this.packets++;
     onPacket(pkt);
     return 0;

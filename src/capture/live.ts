@@ -193,7 +193,10 @@ class LiveCapture implements LiveSource {
         caplen: 0,
         len: 0,
         linkType: this.linkType ?? -1,
-        data: buffer.subarray(0, 0),
+        // A plain Uint8Array over cap's reused Buffer, made once: Buffer.slice() would return a view,
+        // and reassembly and the packet history copy with .slice(). The frame is its first caplen bytes.
+        data: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length),
+        off: 0,
         ifIndex: 0,
         tsSec: 0,
         tsNsec: 0,
@@ -209,9 +212,6 @@ class LiveCapture implements LiveSource {
         pkt.caplen = nbytes;
         // cap does not pass the wire length on; a frame cut at the snap length reads as that length.
         pkt.len = nbytes;
-        // A plain Uint8Array over cap's reused Buffer: Buffer.slice() would return a view, and reassembly and
-        // the packet history copy with .slice().
-        pkt.data = new Uint8Array(buffer.buffer, buffer.byteOffset, nbytes);
         this.packets++;
         try {
           onPacket(pkt);

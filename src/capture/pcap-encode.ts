@@ -32,18 +32,18 @@ export function pcapFileHeader(linkType: number, snaplen: number, nanosecond: bo
 
 /** Bytes a packet takes as a pcap record, after cutting it to the snap length. */
 export function pcapRecordLength(p: RawPacket, snaplen: number): number {
-  return PCAP_RECORD_HEADER_LEN + Math.min(p.data.length, snaplen);
+  return PCAP_RECORD_HEADER_LEN + Math.min(p.caplen, snaplen);
 }
 
 /** Writes one pcap record at `off` (room must be there); returns the bytes written. */
 export function writePcapRecord(buf: Buffer, off: number, p: RawPacket, snaplen: number, nanosecond: boolean): number {
   const { sec, nsec } = packetTime(p);
-  const caplen = Math.min(p.data.length, snaplen);
+  const caplen = Math.min(p.caplen, snaplen);
   buf.writeUInt32LE(sec >>> 0, off);
   buf.writeUInt32LE((nanosecond ? nsec : Math.floor(nsec / 1000)) >>> 0, off + 4);
   buf.writeUInt32LE(caplen, off + 8);
-  buf.writeUInt32LE(Math.max(p.len, p.data.length) >>> 0, off + 12);
-  buf.set(caplen === p.data.length ? p.data : p.data.subarray(0, caplen), off + PCAP_RECORD_HEADER_LEN);
+  buf.writeUInt32LE(Math.max(p.len, p.caplen) >>> 0, off + 12);
+  buf.set(p.data.subarray(p.off, p.off + caplen), off + PCAP_RECORD_HEADER_LEN);
   return PCAP_RECORD_HEADER_LEN + caplen;
 }
 
@@ -77,7 +77,7 @@ export function pcapngInterface(linkType: number, snaplen: number, nanosecond: b
 
 /** One pcapng Enhanced Packet Block. */
 export function pcapngPacket(p: RawPacket, ifId: number, snaplen: number, nanosecond: boolean): Buffer {
-  const caplen = Math.min(p.data.length, snaplen);
+  const caplen = Math.min(p.caplen, snaplen);
   const padded = (caplen + 3) & ~3;
   const blen = 32 + padded;
   const b = Buffer.alloc(blen);
@@ -89,8 +89,8 @@ export function pcapngPacket(p: RawPacket, ifId: number, snaplen: number, nanose
   b.writeUInt32LE(Number(units >> 32n) >>> 0, 12);
   b.writeUInt32LE(Number(units & 0xffffffffn) >>> 0, 16);
   b.writeUInt32LE(caplen, 20);
-  b.writeUInt32LE(Math.max(p.len, p.data.length) >>> 0, 24);
-  b.set(p.data.subarray(0, caplen), 28);
+  b.writeUInt32LE(Math.max(p.len, p.caplen) >>> 0, 24);
+  b.set(p.data.subarray(p.off, p.off + caplen), 28);
   b.writeUInt32LE(blen, blen - 4);
   return b;
 }

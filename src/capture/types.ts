@@ -14,13 +14,19 @@ export const LINKTYPE_LINUX_SLL2 = 276;
 export interface RawPacket {
   /** Capture time in milliseconds since the Unix epoch; the fraction carries micro/nanoseconds. */
   ts: number;
-  /** Bytes captured (equals data.length). */
+  /** Bytes captured: the frame is `data[off, off + caplen)`. */
   caplen: number;
   /** Length of the frame on the wire (may exceed caplen when the snap length cut it). */
   len: number;
   /** LINKTYPE_* of the interface the frame came from. */
   linkType: number;
+  /**
+   * The bytes the frame is in, from `off` for `caplen` bytes. A file source hands out its whole read
+   * buffer here, so no object is made per packet (a view per packet was 9% of decode + flow state in
+   * the benchmark); use frameBytes() for the frame alone.
+   */
   data: Uint8Array;
+  off: number;
   /** pcapng interface id (0 for pcap and live). */
   ifIndex: number;
   /**
@@ -32,6 +38,12 @@ export interface RawPacket {
   tsNsec?: number;
   /** True when the source's clock resolution is finer than a microsecond (nanosecond pcap, pcapng if_tsresol > 6). */
   tsNanos?: boolean;
+}
+
+/** The captured frame alone: a view of `raw.data` (no copy; copy it to keep it). */
+export function frameBytes(raw: RawPacket): Uint8Array {
+  const d = raw.data;
+  return raw.off === 0 && raw.caplen === d.length ? d : d.subarray(raw.off, raw.off + raw.caplen);
 }
 
 /**

@@ -66,20 +66,25 @@ export function decodePacket(raw: RawPacket, n: number, out: Packet, reasm: Reas
   p.caplen = raw.caplen;
   p.linkType = raw.linkType;
   p.ifIndex = raw.ifIndex;
+  // The frame is d[off, off + caplen) of the source's buffer, and every offset below is into that
+  // buffer: no view is made per packet. Decoders stop at the `end` they are given, never at d.length.
   const d = raw.data;
+  const off = raw.off;
+  const end = off + raw.caplen;
   p.frame = d;
+  p.frameOff = off;
   p.data = d;
   // The common cases are called directly (monomorphic calls the compiler can inline); everything else
   // goes through the registry's tables, which hold the same functions (checked at load, below).
   if (raw.linkType === LINKTYPE_ETHERNET) {
-    if (!decodeEthernet(p, 0, d.length)) return p;
+    if (!decodeEthernet(p, off, end)) return p;
   } else {
     const link = LINK_DECODERS.get(raw.linkType);
     if (link === undefined) {
       p.events.push(EV_LINK_UNKNOWN_LINKTYPE);
       return p;
     }
-    if (!link(p, 0, d.length)) return p;
+    if (!link(p, off, end)) return p;
   }
   const et = p.etherType;
   let ok: boolean;

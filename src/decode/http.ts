@@ -32,7 +32,8 @@ export function httpStart(b: Uint8Array, off: number, end: number): number {
   if (c < 0x43 || c > 0x55) return -1;
   for (let i = 0; i < METHOD_BYTES.length; i++) {
     const m = METHOD_BYTES[i];
-    if (m[0] === c && startsWith(b, off, end, m) && b[off + m.length] === 0x20) return i;
+    // The space must be inside the payload: the bytes after `end` belong to whatever follows in the buffer.
+    if (m[0] === c && off + m.length < end && startsWith(b, off, end, m) && b[off + m.length] === 0x20) return i;
   }
   return -1;
 }

@@ -124,11 +124,15 @@ export class Packet {
   caplen = 0;
   linkType = 0;
   ifIndex = 0;
-  /** The captured frame as it came from the source (for export). Reused: copy to keep. */
-  frame: Uint8Array = new Uint8Array(0);
   /**
-   * The bytes the offsets below refer to: the frame itself, or, for a packet that completed an IP
-   * reassembly, the reassembled IP datagram (then ipOffset is 0).
+   * The buffer the captured frame is in, from frameOff for caplen bytes (the source's read buffer, or
+   * the frame alone). Reused: copy to keep.
+   */
+  frame: Uint8Array = new Uint8Array(0);
+  frameOff = 0;
+  /**
+   * The bytes the offsets below refer to: the frame's buffer (so the Ethernet header is at frameOff),
+   * or, for a packet that completed an IP reassembly, the reassembled IP datagram (then ipOffset is 0).
    */
   data: Uint8Array = new Uint8Array(0);
   /** A DataView over `data`, made on first use (nothing on the hot path needs one). */
@@ -244,6 +248,7 @@ export class Packet {
     this.ts = 0;
     this.len = 0;
     this.caplen = 0;
+    this.frameOff = 0;
     this.linkType = 0;
     this.ifIndex = 0;
     this.layers = 0;

@@ -2,7 +2,7 @@
 //
 // Why keep raw frames and not formatted lines: formatting every packet would put string building on the
 // hot path; instead a view's few-times-a-second snapshot re-decodes just the frames it shows.
-import type { RawPacket } from '../capture/types.js';
+import { frameBytes, type RawPacket } from '../capture/types.js';
 
 export interface HeldPacket {
   n: number;
@@ -22,7 +22,7 @@ export class PacketHistory {
   push(n: number, raw: RawPacket): void {
     const slot = this.ring[this.next];
     // new Uint8Array(x) always copies (a Buffer's .slice() would not).
-    const copy: RawPacket = { ...raw, data: new Uint8Array(raw.data) };
+    const copy: RawPacket = { ...raw, data: new Uint8Array(frameBytes(raw)), off: 0 };
     if (slot) {
       slot.n = n;
       slot.raw = copy;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CORPUS } from '../helpers/netguard.js';
-import type { PacketSource } from '../../src/capture/index.js';
+import { frameBytes, type PacketSource } from '../../src/capture/index.js';
 
 const run = promisify(execFile);
 
@@ -42,7 +42,7 @@ export async function readAll(src: PacketSource): Promise<ReadResult> {
         len: p.len,
         linkType: p.linkType,
         ifIndex: p.ifIndex,
-        data: Buffer.from(p.data),
+        data: Buffer.from(frameBytes(p)),
       });
     });
   } catch (e) {

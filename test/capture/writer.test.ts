@@ -21,7 +21,7 @@ async function tcpdumpRecords(file: string): Promise<Buffer> {
 }
 
 function asRaw(p: ReadPacket): RawPacket {
-  return { ...p, data: p.data };
+  return { ...p, data: p.data, off: 0 };
 }
 
 describe('PcapWriter round trip', () => {
@@ -68,7 +68,7 @@ describe('PcapWriter round trip', () => {
     const out = path.join(dir, 'live.pcap');
     const w = new PcapWriter(out, 1);
     const ts = [1_700_000_000_000, 1_700_000_000_001, 1_700_000_001_999];
-    for (const t of ts) w.write({ ts: t, caplen: 24, len: 24, linkType: 1, data: frame(10), ifIndex: 0 });
+    for (const t of ts) w.write({ ts: t, caplen: 24, len: 24, linkType: 1, data: frame(10), off: 0, ifIndex: 0 });
     await w.close();
     const rows = await tsharkFields(out, ['frame.time_epoch']);
     expect(rows.map((r) => r[0])).toEqual(['1700000000.000000000', '1700000000.001000000', '1700000001.999000000']);
@@ -77,7 +77,7 @@ describe('PcapWriter round trip', () => {
   it('cuts packets to the snap length and keeps the wire length', async () => {
     const out = path.join(dir, 'snap.pcap');
     const w = new PcapWriter(out, 1, { snaplen: 20 });
-    w.write({ ts: 1000, caplen: 64, len: 64, linkType: 1, data: frame(50), ifIndex: 0 });
+    w.write({ ts: 1000, caplen: 64, len: 64, linkType: 1, data: frame(50), off: 0, ifIndex: 0 });
     await w.close();
     expect(await tsharkFields(out, ['frame.len', 'frame.cap_len'])).toEqual([['64', '20']]);
   });
@@ -85,8 +85,8 @@ describe('PcapWriter round trip', () => {
   it('packets of another link type are counted, not written', async () => {
     const out = path.join(dir, 'mixed.pcap');
     const w = new PcapWriter(out, 1);
-    w.write({ ts: 1000, caplen: 24, len: 24, linkType: 1, data: frame(10), ifIndex: 0 });
-    w.write({ ts: 1001, caplen: 24, len: 24, linkType: 113, data: frame(10), ifIndex: 1 });
+    w.write({ ts: 1000, caplen: 24, len: 24, linkType: 1, data: frame(10), off: 0, ifIndex: 0 });
+    w.write({ ts: 1001, caplen: 24, len: 24, linkType: 113, data: frame(10), off: 0, ifIndex: 1 });
     await w.close();
     expect([w.count, w.skipped]).toEqual([1, 1]);
     expect((await readAll(openFile(out))).packets).toHaveLength(1);
@@ -108,7 +108,7 @@ describe('PcapWriter round trip', () => {
   it('writes in batches as it goes: a quiet capture reaches the disk within about a second', async () => {
     const out = path.join(dir, 'follow.pcap');
     const w = new PcapWriter(out, 1);
-    w.write({ ts: 1000, caplen: 24, len: 24, linkType: 1, data: frame(10), ifIndex: 0 });
+    w.write({ ts: 1000, caplen: 24, len: 24, linkType: 1, data: frame(10), off: 0, ifIndex: 0 });
     expect(fs.statSync(out).size).toBe(0); // nothing written synchronously on the packet path
     await new Promise((r) => setTimeout(r, 1500));
     expect(fs.statSync(out).size).toBe(24 + 16 + 24);

@@ -44,7 +44,7 @@ describe('robustness', () => {
     const p = new Packet();
     const r = new Reassembler();
     let cuts = 0;
-    const cut: RawPacket = { ts: 0, caplen: 0, len: 0, linkType: 0, data: new Uint8Array(0), ifIndex: 0 };
+    const cut: RawPacket = { ts: 0, caplen: 0, len: 0, linkType: 0, data: new Uint8Array(0), off: 0, ifIndex: 0 };
     for (const pk of packets) {
       cut.ts = pk.ts;
       cut.len = pk.len;
@@ -105,7 +105,7 @@ describe('robustness', () => {
       }
       const linkType = kind === 4 ? linkTypes[Math.floor(rnd() * linkTypes.length)] : src.linkType;
       try {
-        exercise({ ts: src.ts + i, caplen: d.length, len: d.length, linkType, data: d, ifIndex: 0 }, p, r);
+        exercise({ ts: src.ts + i, caplen: d.length, len: d.length, linkType, data: d, off: 0, ifIndex: 0 }, p, r);
       } catch (e) {
         throw new Error(`mutation ${i} (seed ${seed}, kind ${kind}) threw: ${String(e)}; bytes ${Buffer.from(d).toString('hex')}`);
       }
@@ -124,7 +124,8 @@ describe('robustness', () => {
     const ev2: string[] = [];
     decodeDns(m, 0, m.length, ev2);
     expect(ev2.some((e) => e === 'decode.dns.pointer_loop' || e === 'decode.dns.forward_pointer')).toBe(true);
-    const p = decodePacket({ ts: 0, caplen: 0, len: 0, linkType: 1, data: bytes(F.dnsPointerLoop.hex), ifIndex: 0 }, 1, new Packet(), null);
+    const loop = bytes(F.dnsPointerLoop.hex);
+    const p = decodePacket({ ts: 0, caplen: loop.length, len: loop.length, linkType: 1, data: loop, off: 0, ifIndex: 0 }, 1, new Packet(), null);
     expect(p.events).toContain('decode.dns.pointer_loop');
   });
 });

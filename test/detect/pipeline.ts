@@ -2,7 +2,7 @@
 // the engine does (packet time, a tick every second of packet time and one at the end), and returns the
 // alerts and detections.
 import { openFile } from '../../src/capture/index.js';
-import type { RawPacket } from '../../src/capture/types.js';
+import { frameBytes, type RawPacket } from '../../src/capture/types.js';
 import { Packet, Reassembler, decodePacket } from '../../src/decode/index.js';
 import { createDetectors, type DetectorName } from '../../src/detect/index.js';
 import type { Detector } from '../../src/detect/types.js';
@@ -100,7 +100,8 @@ export class Pipeline {
 export async function readPackets(path: string): Promise<RawPacket[]> {
   const src = openFile(path);
   const out: RawPacket[] = [];
-  await src.run((r) => out.push({ ...r, data: r.data.slice() }));
+  // The source hands out offsets into its reused read buffer: keep a copy of each frame alone.
+  await src.run((r) => out.push({ ...r, data: frameBytes(r).slice(), off: 0 }));
   return out;
 }
 

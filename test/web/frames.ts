@@ -51,7 +51,7 @@ export function tcpFrame(o: { src: string; dst: string; sport: number; dport: nu
 }
 
 export function raw(ts: number, data: Uint8Array): RawPacket {
-  return { ts, caplen: data.length, len: data.length, linkType: 1, data, ifIndex: 0 } as RawPacket;
+  return { ts, caplen: data.length, len: data.length, linkType: 1, data, off: 0, ifIndex: 0 } as RawPacket;
 }
 
 /** A SYN scan: `ports` SYNs from src to dst within `spanMs`, starting at t0. */

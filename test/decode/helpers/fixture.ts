@@ -9,7 +9,7 @@ export function bytes(hex: string): Uint8Array {
 
 export function raw(f: Fixture | { linkType: number; data: Uint8Array }, ts = 1_700_000_000_000): RawPacket {
   const data = 'hex' in f ? bytes(f.hex) : f.data;
-  return { ts, caplen: data.length, len: data.length, linkType: f.linkType, data, ifIndex: 0 };
+  return { ts, caplen: data.length, len: data.length, linkType: f.linkType, data, off: 0, ifIndex: 0 };
 }
 
 export function decode(f: Fixture | { linkType: number; data: Uint8Array }, reasm: Reassembler | null = null, ts?: number): Packet {

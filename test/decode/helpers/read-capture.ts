@@ -38,7 +38,7 @@ export function readCapture(file: string): Capture {
     if (incl > 262144 * 4) break;
     const end = Math.min(off + incl, b.length);
     const data = b.subarray(off, end);
-    packets.push({ ts: sec * 1000 + (nano ? frac / 1e6 : frac / 1e3), caplen: data.length, len: orig, linkType, data, ifIndex: 0 });
+    packets.push({ ts: sec * 1000 + (nano ? frac / 1e6 : frac / 1e3), caplen: data.length, len: orig, linkType, data, off: 0, ifIndex: 0 });
     off += incl;
   }
   return { format: 'pcap', packets };
@@ -83,12 +83,12 @@ function readPcapng(b: Uint8Array, dv: DataView): RawPacket[] {
       const iface = ifaces[ifId] ?? { linkType: 1, unitsPerSec: 1e6 };
       const units = tsHigh * 4294967296 + tsLow;
       const data = b.subarray(off + 28, Math.min(off + 28 + cap, off + len));
-      packets.push({ ts: (units / iface.unitsPerSec) * 1000, caplen: data.length, len: orig, linkType: iface.linkType, data, ifIndex: ifId });
+      packets.push({ ts: (units / iface.unitsPerSec) * 1000, caplen: data.length, len: orig, linkType: iface.linkType, data, off: 0, ifIndex: ifId });
     } else if (type === 3) {
       const orig = dv.getUint32(off + 8, le);
       const iface = ifaces[0] ?? { linkType: 1, unitsPerSec: 1e6 };
       const data = b.subarray(off + 12, Math.min(off + 12 + orig, off + len - 4));
-      packets.push({ ts: 0, caplen: data.length, len: orig, linkType: iface.linkType, data, ifIndex: 0 });
+      packets.push({ ts: 0, caplen: data.length, len: orig, linkType: iface.linkType, data, off: 0, ifIndex: 0 });
     }
     off += len;
   }
