@@ -51,6 +51,11 @@ async function runTui(opts: CliOptions): Promise<number> {
   if (!process.stdout.isTTY) throw new SourceError('--tui needs a terminal; use --batch for scripts', 'EOTHER');
   const run = await wire(opts, 'tui');
   exitOnTerm(run);
+  // React's development build, which React picks whenever NODE_ENV is not 'production' (and a test runner
+  // sets it to 'test' for every child), logs every commit to the Performance timeline with a deep copy of
+  // the props: with the engine in the props that was seconds per commit once the flow tables filled, and a
+  // hung-up dashboard took over ten seconds to unmount. The dashboard always runs React's production build.
+  process.env.NODE_ENV = 'production';
   const { runDashboard } = await import('../ui/index.js');
   process.on('SIGHUP', () => run.engine.reloadRules());
   let failure: unknown = null;
@@ -58,7 +63,7 @@ async function runTui(opts: CliOptions): Promise<number> {
     failure = e;
   });
   const title = 'NetGuard';
-  await runDashboard(run.engine, {
+  const { hungUp } = await runDashboard(run.engine, {
     refreshHz: run.settings.display.refresh_rate,
     historySize: run.settings.display.packet_history_size,
     title,
@@ -68,5 +73,12 @@ async function runTui(opts: CliOptions): Promise<number> {
   await run.close();
   printWarnings(run);
   if (failure) throw failure;
+  if (hungUp) {
+    // State and alerts are saved; now end as a program whose terminal hung up does, by SIGHUP. A normal
+    // exit would have Node restore the terminal's modes on a terminal that no longer exists, which fails
+    // an assertion inside Node (tcsetattr gives EIO) and aborts with a native stack trace.
+    process.removeAllListeners('SIGHUP');
+    process.kill(process.pid, 'SIGHUP');
+  }
   return 0;
 }

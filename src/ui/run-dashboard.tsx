@@ -27,8 +27,11 @@ const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[2J\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 const SHOW_CURSOR = '\x1b[?25h';
 
-/** Runs the dashboard until the user presses q (or Ctrl+C); resolves once the terminal is restored. */
-export async function runDashboard(control: EngineControl, opts: DashboardOptions): Promise<void> {
+/**
+ * Runs the dashboard until the user presses q (or Ctrl+C), or the terminal goes away; resolves once the
+ * terminal is restored, with whether it went away (`hungUp`).
+ */
+export async function runDashboard(control: EngineControl, opts: DashboardOptions): Promise<{ hungUp: boolean }> {
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
   // Keys need raw mode, which only a terminal has; Ink would fail later with a stack trace.
@@ -92,4 +95,5 @@ export async function runDashboard(control: EngineControl, opts: DashboardOption
     // On a terminal that is gone, later writes fail too: they must not crash the flush that follows.
     if (!gone) stdout.off('error', onOutputError);
   }
+  return { hungUp: gone };
 }
