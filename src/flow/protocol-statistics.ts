@@ -248,7 +248,14 @@ export class ProtocolStatistics {
   /** Hosts with the most traffic (sent plus received), most first. */
   topTalkers(n: number, by: 'bytes' | 'packets'): { ip: string; packets: number; bytes: number }[] {
     const all = this.allHosts();
-    all.sort(by === 'bytes' ? (a, b) => b[1].bytes - a[1].bytes : (a, b) => b[1].packets - a[1].packets);
+    // Ties by address (IPv4 first, then IPv6 text), not by where the hash table happens to keep them.
+    const byAddr = (a: IpAddr, b: IpAddr): number =>
+      typeof a === 'number' ? (typeof b === 'number' ? a - b : -1) : typeof b === 'number' ? 1 : a < b ? -1 : a > b ? 1 : 0;
+    all.sort(
+      by === 'bytes'
+        ? (a, b) => b[1].bytes - a[1].bytes || b[1].packets - a[1].packets || byAddr(a[0], b[0])
+        : (a, b) => b[1].packets - a[1].packets || b[1].bytes - a[1].bytes || byAddr(a[0], b[0]),
+    );
     return all.slice(0, Math.max(0, n)).map(([ip, h]) => ({ ip: formatIp(ip), packets: h.packets, bytes: h.bytes }));
   }
 

@@ -120,6 +120,14 @@ describe('ProtocolStatistics', () => {
     expect(s.topTalkers(10, 'packets').map((t) => t.ip)).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3', '2001:db8::9', '10.0.0.5']);
   });
 
+  it('lists hosts with equal counts by address (IPv4 first), whatever order they arrived in', () => {
+    const s = new ProtocolStatistics();
+    for (const src of ['10.0.0.200', '2001:db8::2', '192.168.1.1', '2001:db8::1', '10.0.0.3', '172.16.0.1']) s.onPacket(udp(src, 5000, src, 53), 1000);
+    const order = ['10.0.0.3', '10.0.0.200', '172.16.0.1', '192.168.1.1', '2001:db8::1', '2001:db8::2'];
+    expect(s.topTalkers(10, 'packets').map((t) => t.ip)).toEqual(order);
+    expect(s.topTalkers(10, 'bytes').map((t) => t.ip)).toEqual(order);
+  });
+
   it('under a flood of equal single-packet sources keeps the lowest addresses, not table order', () => {
     const s = new ProtocolStatistics({ maxHosts: 64 });
     // Sources in arithmetic progression, as a flood tool makes them; all tie at one packet each.
