@@ -170,6 +170,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     reputation: reputation.rep,
     baseline: (): BaselineStatus | null => baselineOf(engine),
     packetTaps: [...(extras.packetTaps ?? []), ...(eve ? [(p: Packet, now: number) => eve!.onPacket(p, now)] : [])],
+    // EVE flow records: a flow is logged when it leaves the connection table (and at close, if open).
+    onFlowEnd: eve && settings.outputs.eve.flow ? (f, reason, now) => eve!.onFlowEnd(f, reason, now) : undefined,
     writePcap: writePcapFile,
     drops: () => source.drops(),
     // The dashboard's history view. Queued alerts are written first (flush does its writes before it
@@ -217,6 +219,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     (closing ??= (async () => {
       stopAt = 0;
       await web?.close();
+      // Flows still open when the capture ends are logged as ended by shutdown, as Suricata does.
+      if (eve && settings.outputs.eve.flow) engine.endFlows();
       await flushAll(sinks);
       // Closes the database and removes NetGuard's firewall table.
       await history?.close();

@@ -180,6 +180,8 @@ export const settingsSchema = z
             dns: z.boolean().default(true),
             /** Also write http records for decoded HTTP requests and responses. */
             http: z.boolean().default(true),
+            /** Also write a flow record for every connection when it ends, and at exit for those still open. */
+            flow: z.boolean().default(true),
             /** Milliseconds between batched writes. */
             flush_interval: z.number().int().positive().default(500),
           })

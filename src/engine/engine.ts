@@ -5,7 +5,7 @@
 // snapshot views read. Nothing here waits for I/O: sinks queue their own writes.
 import type { RawPacket } from '../capture/types.js';
 import { Packet, Reassembler, decodePacket, packetSummary, formatIp, LAYER_TCP, LAYER_UDP, LAYER_ICMP, LAYER_ICMPV6 } from '../decode/index.js';
-import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNumber } from '../flow/index.js';
+import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNumber, type ConnectionInfo, type FlowEndReason } from '../flow/index.js';
 import type { Detector } from '../detect/types.js';
 import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
@@ -58,6 +58,8 @@ export interface EngineOptions {
   /** Kernel drop count, where the source knows it. */
   drops?: () => number | null;
   maxConnections?: number;
+  /** Told about every flow that leaves the connection table, and, at endFlows(), those still in it (EVE flow records). */
+  onFlowEnd?: (flow: ConnectionInfo, reason: FlowEndReason, now: number) => void;
   /** Queries the stored alert history (src/history); absent or null when history is off. */
   alertHistory?: ((q: AlertHistoryQuery) => Alert[]) | null;
 }
@@ -85,7 +87,7 @@ export class Engine implements EngineControl {
   declare readonly alertHistory?: (q: AlertHistoryQuery) => Alert[];
 
   constructor(private readonly opts: EngineOptions) {
-    this.flows = new ConnectionTracker({ maxConnections: opts.maxConnections });
+    this.flows = new ConnectionTracker({ maxConnections: opts.maxConnections, onEnd: opts.onFlowEnd });
     this.history = new PacketHistory(opts.historySize);
     this.funnel = opts.funnel;
     this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a) });
@@ -162,6 +164,11 @@ export class Engine implements EngineControl {
 
   get now(): number {
     return this.lastTs;
+  }
+
+  /** Tells onFlowEnd about every flow still open, as ended by the end of the capture; call once, at the end. */
+  endFlows(): void {
+    this.flows.endAll(this.lastTs);
   }
 
   /** Re-decodes the held frames into feed lines (only the few a view shows, a few times a second). */

@@ -81,7 +81,19 @@ export interface ConnectionTrackerOptions {
   icmpIdleMs?: number;
   /** Closed connections kept for listing after they leave the table. Default 1000. */
   closedKeep?: number;
+  /**
+   * Told about every flow that leaves the table, with why and the packet time (EVE flow records). It is
+   * called from inside onPacket and onTick, so it must not call back into the tracker, and it runs only
+   * when a flow ends, never per packet.
+   */
+  onEnd?: (flow: ConnectionInfo, reason: FlowEndReason, now: number) => void;
 }
+
+/**
+ * Why a flow left the table: idle past its timeout; pushed out by the cap; its 4-tuple taken by a new
+ * connection (a SYN after it closed); or still open when the capture ended (endAll()).
+ */
+export type FlowEndReason = 'timeout' | 'evicted' | 'reused' | 'shutdown';
 
 /** A connection as shown to views. `src` is the initiator; Out counts initiator -> responder. */
 export interface ConnectionInfo {
@@ -102,6 +114,8 @@ export interface ConnectionInfo {
   start: number;
   last: number;
   closed: boolean;
+  /** The connection was established at some point (handshake completed, or the responder answered). */
+  established: boolean;
 }
 
 /** What one packet did to its flow. One object, reused by every call: copy what you keep. */
@@ -294,6 +308,7 @@ export class ConnectionTracker {
   private readonly icmpIdleMs: number;
   private readonly closedKeep: number;
   private readonly minTimeout: number;
+  private readonly onEnd: ((flow: ConnectionInfo, reason: FlowEndReason, now: number) => void) | null;
 
   // Per-slot records (see Storage above); they grow by doubling up to `cap` slots.
   private ints: Int32Array;
@@ -363,6 +378,7 @@ export class ConnectionTracker {
     this.udpIdleMs = opts.udpIdleMs ?? 60_000;
     this.icmpIdleMs = opts.icmpIdleMs ?? 30_000;
     this.closedKeep = Math.max(0, Math.floor(opts.closedKeep ?? 1000));
+    this.onEnd = opts.onEnd ?? null;
     this.minTimeout = Math.min(
       this.tcpIdleMs,
       this.tcpHalfOpenMs,
@@ -450,6 +466,7 @@ export class ConnectionTracker {
       const state = this.ints[c * IS + I_STATE];
       if (isClosedState(state) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
         // A new SYN on the 4-tuple of a closed connection starts a new connection.
+        if (this.onEnd !== null) this.onEnd(this.info(c), 'reused', now);
         this.retire(c);
         this.resetConn(c, proto, rt);
         this.initTcp(c, p, p.ipSrc, sp, p.ipDst, dp, flags);
@@ -495,10 +512,20 @@ export class ConnectionTracker {
       const before = this.ints[c * IS + I_PREV];
       if (rt - this.dbls[c * DS + D_LAST] >= this.timeoutOf(c)) {
         this.expired++;
+        if (this.onEnd !== null) this.onEnd(this.info(c), 'timeout', now);
         this.remove(c);
       }
       c = before;
     }
+  }
+
+  /**
+   * Tells onEnd about every flow still in the table, as ending at `now` for the reason 'shutdown' (the
+   * capture is over). The table is left as it is, for the views; call it once, when the run ends.
+   */
+  endAll(now: number): void {
+    if (this.onEnd === null) return;
+    for (let c = this.tail; c >= 0; c = this.ints[c * IS + I_PREV]) this.onEnd(this.info(c), 'shutdown', now);
   }
 
   /** Open flows (not closed), most recently seen first; at most `limit`. */
@@ -893,7 +920,7 @@ export class ConnectionTracker {
 
   /** Takes a slot for a new flow (evicting if full), links it at the LRU head and indexes it. */
   private create(hash: number, proto: number, now: number): number {
-    if (this.count >= this.cap) this.evictOne();
+    if (this.count >= this.cap) this.evictOne(now);
     let c: number;
     if (this.free.length > 0) c = this.free.pop() as number;
     else {
@@ -942,7 +969,7 @@ export class ConnectionTracker {
    * (half-open SYNs, unanswered UDP, probes) or is already closed, like Linux conntrack's early drop;
    * otherwise the least recently seen one.
    */
-  private evictOne(): void {
+  private evictOne(rt: number): void {
     const ints = this.ints;
     let victim = this.tail;
     let c = this.tail;
@@ -954,6 +981,7 @@ export class ConnectionTracker {
     }
     if (victim < 0) return;
     this.evicted++;
+    if (this.onEnd !== null) this.onEnd(this.info(victim), 'evicted', this.epoch + rt);
     this.remove(victim);
   }
 
@@ -1048,6 +1076,7 @@ export class ConnectionTracker {
       start: this.epoch + d[od + D_START],
       last: this.epoch + d[od + D_LAST],
       closed: isClosedState(state),
+      established: (ints[o + I_FLAGS] & F_ESTABLISHED) !== 0,
     };
   }
 }

@@ -6,6 +6,7 @@ export {
   STATE_NAMES,
   icmpEchoId,
   type ConnectionInfo,
+  type FlowEndReason,
   type ConnectionTrackerCounters,
   type ConnectionTrackerOptions,
   type FlowProto,

@@ -215,3 +215,48 @@ describe('expiry and the cap', () => {
     expect(new Set(listed)).toEqual(new Set(expected));
   });
 });
+
+describe('flow end notifications (onEnd)', () => {
+  it('reports each flow once as it leaves: timeout, evicted by the cap, reused by a new SYN, and shutdown', () => {
+    const ended: Array<[string, number, string, number, number, string]> = [];
+    const t = new ConnectionTracker({
+      maxConnections: 3,
+      udpIdleMs: 60_000,
+      onEnd: (f, reason, now) => ended.push([reason, f.srcPort, f.state, f.packetsOut, f.packetsIn, `${now}`]),
+    });
+    // A UDP exchange that goes idle: gone by timeout once a packet 60 s later sweeps the table.
+    t.onPacket(udp(C, 5000, S, 53), 1000);
+    t.onPacket(udp(S, 53, C, 5000), 1010);
+    // A connection that closes by RST, and then a new SYN on the same 4-tuple takes its place.
+    t.onPacket(tcp(C, 40000, S, 80, TCP_SYN, { seq: 1 }), 2000);
+    t.onPacket(tcp(S, 80, C, 40000, TCP_RST | TCP_ACK, { ack: 2 }), 2001);
+    t.onPacket(tcp(C, 40000, S, 80, TCP_SYN, { seq: 9 }), 3000);
+    expect(ended).toEqual([['reused', 40000, 'RESET', 1, 1, '3000']]);
+    // Two more flows fill the cap of 3, so the next evicts: among the least recently seen it prefers a
+    // flow never established (the new SYN_SENT on 40000) to the answered UDP exchange, as conntrack does.
+    t.onPacket(tcp(C, 40001, S, 80, TCP_SYN), 3100);
+    t.onPacket(tcp(C, 40002, S, 80, TCP_SYN), 3200);
+    expect(ended[1]).toEqual(['evicted', 40000, 'SYN_SENT', 1, 0, '3200']);
+    // At 62 s the sweep removes the UDP flow (idle 61 s >= 60 s) and the half-open SYNs (30 s), oldest first.
+    t.onPacket(tcp(C, 40003, S, 80, TCP_SYN), 62_000);
+    t.endAll(70_000);
+    expect(ended).toEqual([
+      ['reused', 40000, 'RESET', 1, 1, '3000'],
+      ['evicted', 40000, 'SYN_SENT', 1, 0, '3200'],
+      ['timeout', 5000, 'REPLIED', 1, 1, '62000'],
+      ['timeout', 40001, 'SYN_SENT', 1, 0, '62000'],
+      ['timeout', 40002, 'SYN_SENT', 1, 0, '62000'],
+      ['shutdown', 40003, 'SYN_SENT', 1, 0, '70000'],
+    ]);
+    expect(t.size).toBe(1); // endAll reports, the table stays for the views
+    // Every flow that was ever created was reported exactly once.
+    expect(t.counters().created).toBe(ended.length);
+  });
+
+  it('costs nothing without a listener: endAll is a no-op', () => {
+    const t = new ConnectionTracker();
+    t.onPacket(udp(C, 5000, S, 53), 1000);
+    expect(() => t.endAll(2000)).not.toThrow();
+    expect(t.size).toBe(1);
+  });
+});

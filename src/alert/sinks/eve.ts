@@ -1,4 +1,4 @@
-// EVE JSON output: alert, dns (version 3) and http records in the shape of Suricata's eve.json
+// EVE JSON output: alert, dns (version 3), http and flow records in the shape of Suricata's eve.json
 // (docs.suricata.io, "Eve JSON Format"), so Filebeat's Suricata module, Wazuh, EveBox and jq recipes
 // written for Suricata read NetGuard's file unchanged.
 //
@@ -10,6 +10,7 @@ import type { Settings } from '../../config/schema.js';
 import { formatIp } from '../../decode/addr.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_TCP, LAYER_UDP, type DnsRecord, type Packet } from '../../decode/packet.js';
 import { communityId, flowIdOf, protoNumber } from '../../flow/community-id.js';
+import type { ConnectionInfo, FlowEndReason } from '../../flow/connection-tracker.js';
 
 export type EveSettings = Settings['outputs']['eve'];
 
@@ -89,7 +90,7 @@ export interface EveRecord {
   flow_id?: number;
   pcap_cnt?: number;
   in_iface?: string;
-  event_type: 'alert' | 'dns' | 'http';
+  event_type: 'alert' | 'dns' | 'http' | 'flow';
   src_ip?: string;
   src_port?: number;
   dest_ip?: string;
@@ -282,6 +283,73 @@ export function httpToEve(p: Packet, ts: number, iface?: string, pcapCnt = false
   return rec;
 }
 
+/** Suricata's flow.reason for each way a NetGuard flow ends. */
+const END_REASON: Record<FlowEndReason, string> = { timeout: 'timeout', evicted: 'forced', reused: 'tcp_reuse', shutdown: 'shutdown' };
+
+/** Suricata's tcp.state names (StreamTcpStateAsString) for the connection tracker's TCP states. */
+const TCP_STATE: Record<string, string> = {
+  SYN_SENT: 'syn_sent',
+  SYN_RECEIVED: 'syn_recv',
+  ESTABLISHED: 'established',
+  FIN_WAIT: 'fin_wait1',
+  CLOSE_WAIT: 'close_wait',
+  LAST_ACK: 'last_ack',
+  CLOSED: 'closed',
+  RESET: 'closed',
+  UNREACHABLE: 'closed',
+  INVALID: 'none',
+};
+
+const PROTO_NUMBER: Record<string, number> = { TCP: 6, UDP: 17, ICMP: IPPROTO_ICMP, ICMPv6: IPPROTO_ICMPV6 };
+
+/**
+ * The EVE flow record for a flow that left the connection table (Suricata's output-json-flow): the
+ * initiator is src ("to server" is initiator to responder), `timestamp` is when it was logged (the packet
+ * time the flow ended at), flow.start/end its first and last packet, flow.age whole seconds between
+ * them. ICMP echo flows carry the echo types as icmp_type/response_icmp_type, as Suricata's do.
+ */
+export function flowToEve(flow: ConnectionInfo, reason: FlowEndReason, now: number, iface?: string, alerted = false): EveRecord {
+  const proto = PROTO_NUMBER[flow.proto] ?? 0;
+  const icmp = proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6;
+  const echo = proto === IPPROTO_ICMP ? 8 : 128;
+  const sport = icmp ? echo : flow.srcPort;
+  const dport = icmp ? 0 : flow.dstPort;
+  const rec = { timestamp: eveTimestamp(Math.max(now, flow.last)) } as EveRecord;
+  const fid = flowIdOf(proto, flow.src, flow.dst, sport, dport);
+  if (fid) rec.flow_id = fid;
+  if (iface) rec.in_iface = iface;
+  rec.event_type = 'flow';
+  rec.src_ip = flow.src;
+  if (!icmp) rec.src_port = flow.srcPort;
+  rec.dest_ip = flow.dst;
+  if (!icmp) rec.dest_port = flow.dstPort;
+  rec.proto = eveProto(proto);
+  if (icmp) {
+    rec.icmp_type = echo;
+    rec.icmp_code = 0;
+    if (flow.packetsIn > 0) {
+      rec.response_icmp_type = proto === IPPROTO_ICMP ? 0 : 129;
+      rec.response_icmp_code = 0;
+    }
+  }
+  const cid = communityId(proto, flow.src, flow.dst, sport, dport);
+  if (cid) rec.community_id = cid;
+  rec.flow = {
+    pkts_toserver: flow.packetsOut,
+    pkts_toclient: flow.packetsIn,
+    bytes_toserver: flow.bytesOut,
+    bytes_toclient: flow.bytesIn,
+    start: eveTimestamp(flow.start),
+    end: eveTimestamp(flow.last),
+    age: Math.floor(flow.last / 1000) - Math.floor(flow.start / 1000),
+    state: flow.closed ? 'closed' : flow.established ? 'established' : 'new',
+    reason: END_REASON[reason],
+    alerted,
+  };
+  if (proto === 6) rec.tcp = { state: TCP_STATE[flow.state] ?? 'none' };
+  return rec;
+}
+
 export interface EveOptions {
   /** Capture interface name for in_iface (omitted when reading a file, as Suricata does). */
   iface?: string;
@@ -297,6 +365,8 @@ const MAX_BUFFERED = 100_000;
 const MAX_OPEN_HTTP = 10_000;
 /** A request whose response has not come within this much packet time is written alone. */
 const HTTP_PAIR_MS = 60_000;
+/** Flow ids remembered as having had an alert (flow.alerted); beyond this the oldest are forgotten. */
+const MAX_ALERTED = 65_536;
 
 interface OpenRequest {
   rec: EveRecord;
@@ -314,6 +384,8 @@ export class EveSink implements AlertSink {
   dropped = 0;
   /** Requests waiting for their response, per flow (community id), oldest first within a flow. */
   private openHttp = new Map<string, OpenRequest[]>();
+  /** Flow ids named by an alert (for flow.alerted), oldest first. */
+  private readonly alerted = new Set<number>();
   private lastTs = 0;
 
   constructor(
@@ -322,7 +394,21 @@ export class EveSink implements AlertSink {
   ) {}
 
   onAlert(alert: Alert): void {
-    this.push(alertToEve(alert, this.opts.iface));
+    const rec = alertToEve(alert, this.opts.iface);
+    if (rec.flow_id !== undefined) {
+      if (this.alerted.size >= MAX_ALERTED) this.alerted.delete(this.alerted.values().next().value as number);
+      this.alerted.add(rec.flow_id);
+    }
+    this.push(rec);
+  }
+
+  /** Logs a flow record for a flow that ended (the engine's onFlowEnd), when flow records are on. */
+  onFlowEnd(flow: ConnectionInfo, reason: FlowEndReason, now: number): void {
+    if (!this.settings.flow) return;
+    const rec = flowToEve(flow, reason, now, this.opts.iface);
+    const flowObj = rec.flow as Record<string, unknown>;
+    if (rec.flow_id !== undefined && this.alerted.has(rec.flow_id)) flowObj.alerted = true;
+    this.push(rec);
   }
 
   /** Logs dns and http records for a decoded packet, as enabled in settings (the engine calls this per packet). */

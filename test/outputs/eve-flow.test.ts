@@ -1,0 +1,170 @@
+// EVE flow records: one per connection when it leaves the table (or at the end of the capture), with
+// packets and bytes each way checked against tshark's conversation statistics on real captures.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CORPUS, jsonLines, runNetguard } from '../helpers/netguard.js';
+
+interface FlowRecord {
+  timestamp: string;
+  flow_id: number;
+  event_type: string;
+  src_ip: string;
+  src_port?: number;
+  dest_ip: string;
+  dest_port?: number;
+  proto: string;
+  community_id: string;
+  flow: {
+    pkts_toserver: number;
+    pkts_toclient: number;
+    bytes_toserver: number;
+    bytes_toclient: number;
+    start: string;
+    end: string;
+    age: number;
+    state: string;
+    reason: string;
+    alerted: boolean;
+  };
+  tcp?: { state: string };
+}
+
+/** Runs NetGuard over a capture with EVE on and returns its records. */
+async function eveOf(file: string): Promise<Array<Record<string, unknown>>> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ng-eveflow-'));
+  try {
+    writeFileSync(path.join(dir, 'settings.yaml'), 'outputs:\n  eve:\n    enabled: true\n');
+    const r = await runNetguard(['--batch', '-r', file], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    return jsonLines(readFileSync(path.join(dir, 'eve.json'), 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Frames and bytes each way per conversation: key "PROTO a b" (ends sorted) -> end -> [frames, bytes] it sent. */
+type Conversations = Map<string, Record<string, [number, number | null]>>;
+
+/** tshark -z conv,tcp and conv,udp. Bytes shown rounded ("63 kB") are not compared (null). */
+function tsharkConversations(file: string): Conversations {
+  const out: Conversations = new Map();
+  for (const proto of ['tcp', 'udp']) {
+    const text = execFileSync('tshark', ['-n', '-r', file, '-q', '-z', `conv,${proto}`], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+    for (const line of text.split('\n')) {
+      // "a:pa <-> b:pb   <frames b->a> <bytes> <unit>  <frames a->b> <bytes> <unit>  ..."
+      const m = /^(\S+)\s+<->\s+(\S+)\s+([\d,]+)\s+([\d,]+) (bytes|kB|MB)\s+([\d,]+)\s+([\d,]+) (bytes|kB|MB)/.exec(line);
+      if (!m) continue;
+      const n = (s: string): number => Number(s.replace(/,/g, ''));
+      const [, a, b, baF, baB, baU, abF, abB, abU] = m;
+      out.set([proto.toUpperCase(), ...[a, b].sort()].join(' '), {
+        [a]: [n(abF), abU === 'bytes' ? n(abB) : null],
+        [b]: [n(baF), baU === 'bytes' ? n(baB) : null],
+      });
+    }
+  }
+  return out;
+}
+
+/** NetGuard's flow records summed per conversation the way tshark keys them (a reused 4-tuple is one). */
+function ourConversations(flows: FlowRecord[]): Conversations {
+  const out: Conversations = new Map();
+  for (const f of flows) {
+    if (f.proto !== 'TCP' && f.proto !== 'UDP') continue;
+    // tshark writes both families as addr:port (IPv6 without brackets).
+    const end = (ip: string, port: number | undefined): string => `${ip}:${port}`;
+    const a = end(f.src_ip, f.src_port);
+    const b = end(f.dest_ip, f.dest_port);
+    const key = [f.proto, ...[a, b].sort()].join(' ');
+    const c = out.get(key) ?? { [a]: [0, 0], [b]: [0, 0] };
+    c[a] = [c[a][0] + f.flow.pkts_toserver, (c[a][1] ?? 0) + f.flow.bytes_toserver];
+    c[b] = [c[b][0] + f.flow.pkts_toclient, (c[b][1] ?? 0) + f.flow.bytes_toclient];
+    out.set(key, c);
+  }
+  return out;
+}
+
+const CAPTURES = [
+  'chrissanders-packets/http_dvwa_sqlinjection.pcapng',
+  'chrissanders-packets/http_dvwa_directorytraversal.pcapng',
+  'chrissanders-packets/synscan.pcapng',
+  'chrissanders-packets/activeosfingerprinting.pcapng',
+  'chrissanders-packets/dns_axfr.pcapng',
+  'tcpdump/dns_tcp.pcap',
+  'tcpdump/dns_udp.pcap',
+  'tcpdump/dnssec.pcap',
+  'tcpdump/dns_fwdptr.pcap',
+  'zeek/nmap-vsn.pcap',
+  'zeek/ipv6-fragmented-dns.pcap',
+  'zeek/vlan-qinqinq.pcap',
+];
+
+describe('EVE flow records', () => {
+  it('count every packet and byte of each TCP and UDP conversation each way, as tshark does', async () => {
+    let conversations = 0;
+    for (const name of CAPTURES) {
+      const file = path.join(CORPUS, name);
+      const records = await eveOf(file);
+      const flows = records.filter((r) => r.event_type === 'flow') as unknown as FlowRecord[];
+      const ours = ourConversations(flows);
+      const theirs = tsharkConversations(file);
+      expect(theirs.size, name).toBeGreaterThan(0);
+      for (const [key, t] of theirs) {
+        const o = ours.get(key);
+        expect(o, `${name}: NetGuard has no flow for ${key}`).toBeDefined();
+        for (const endpoint of Object.keys(t)) {
+          const [frames, bytes] = t[endpoint];
+          expect(o![endpoint]?.[0], `${name} ${key}: packets from ${endpoint}`).toBe(frames);
+          if (bytes !== null) expect(o![endpoint]?.[1], `${name} ${key}: bytes from ${endpoint}`).toBe(bytes);
+        }
+        conversations++;
+      }
+      for (const key of ours.keys()) expect(theirs.has(key), `${name}: NetGuard flow ${key} that tshark does not have`).toBe(true);
+      // Each flow is logged once, with Suricata's fields.
+      expect(new Set(flows.map((f) => `${f.flow_id} ${f.flow.start}`)).size, name).toBe(flows.length);
+      for (const f of flows) {
+        expect(['timeout', 'forced', 'tcp_reuse', 'shutdown']).toContain(f.flow.reason);
+        expect(['new', 'established', 'closed']).toContain(f.flow.state);
+        expect(f.flow.end >= f.flow.start).toBe(true);
+        expect(f.community_id).toMatch(/^1:[A-Za-z0-9+/]{27}=$/);
+        if (f.proto === 'TCP') expect(f.tcp?.state).toMatch(/^[a-z_0-9]+$/);
+      }
+    }
+    console.log(`EVE flow records: ${conversations} conversations in ${CAPTURES.length} captures agree with tshark -z conv`);
+    expect(conversations).toBeGreaterThan(2000);
+  });
+
+  it('mark the flow an alert named, log open flows as shut down at the end, and closed ones by timeout', async () => {
+    const records = await eveOf(path.join(CORPUS, 'chrissanders-packets/http_dvwa_sqlinjection.pcapng'));
+    const alert = records.find((r) => r.event_type === 'alert') as { flow_id: number; src_port: number } | undefined;
+    expect(alert).toBeDefined();
+    const flows = records.filter((r) => r.event_type === 'flow') as unknown as FlowRecord[];
+    expect(flows.map((f) => [f.src_port, f.flow.reason, f.flow.state, f.tcp?.state, f.flow.pkts_toserver, f.flow.pkts_toclient])).toEqual([
+      [58856, 'timeout', 'closed', 'closed', 6, 6],
+      [58866, 'timeout', 'closed', 'closed', 6, 5],
+      [58868, 'shutdown', 'closed', 'closed', 6, 6],
+    ]);
+    const alerted = flows.filter((f) => f.flow.alerted);
+    expect(alerted.map((f) => f.flow_id)).toEqual([alert!.flow_id]);
+    expect(alerted[0].src_port).toBe(alert!.src_port);
+    // A closed connection lingers 10 s (closedLingerMs) before it leaves the table: logged at that packet time.
+    expect(flows[0].flow).toMatchObject({ start: '2017-04-05T20:15:44.641000+0000', end: '2017-04-05T20:15:53.546000+0000', age: 9 });
+    expect(Date.parse(flows[0].timestamp.replace('+0000', 'Z')) - Date.parse(flows[0].flow.end.replace('+0000', 'Z'))).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('are not written with outputs.eve.flow off', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-eveflow-'));
+    try {
+      writeFileSync(path.join(dir, 'settings.yaml'), 'outputs:\n  eve:\n    enabled: true\n    flow: false\n');
+      const r = await runNetguard(['--batch', '-r', path.join(CORPUS, 'tcpdump/dns_udp.pcap')], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      const types = jsonLines(readFileSync(path.join(dir, 'eve.json'), 'utf8')).map((x) => x.event_type);
+      expect(types).toContain('dns');
+      expect(types).not.toContain('flow');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
