@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-start}
 
-runtime_pkgs=(libpcap-dev python3 make g++)
-test_pkgs=(tshark tcpdump nmap hping3 tmux iproute2 iputils-ping procps curl wget netcat-openbsd
+# tcpdump: `-f` on a capture file reads it through tcpdump (src/capture/filter-input.ts).
+runtime_pkgs=(libpcap-dev python3 make g++ tcpdump)
+test_pkgs=(tshark nmap hping3 tmux iproute2 iputils-ping procps curl wget netcat-openbsd
            chromium rsyslog xvfb dbus-x11 dunst libnotify-bin nftables iptables)
 
 pkgs=("${runtime_pkgs[@]}")

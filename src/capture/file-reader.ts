@@ -2,6 +2,7 @@
 // into one reused buffer, so a 10 GB file needs no more memory than a small one.
 import type { Readable } from 'node:stream';
 import { openFileInput, streamInput, type ByteInput } from './byte-input.js';
+import { filteredInput } from './filter-input.js';
 import { CaptureParser, MAX_BUFFERED_BLOCK, type ParserOptions } from './capture-parser.js';
 import { SourceError, type PacketSource, type RawPacket } from './types.js';
 
@@ -10,7 +11,10 @@ export const READ_CHUNK = 1 << 20;
 // Room for one chunk plus the unfinished record kept from the chunk before (at most one whole block).
 const BUFFER_SIZE = READ_CHUNK + MAX_BUFFERED_BLOCK;
 
-export interface FileSourceOptions extends ParserOptions {}
+export interface FileSourceOptions extends ParserOptions {
+  /** A BPF filter (tcpdump syntax): only matching packets are read, the file going through tcpdump (filter-input.ts). */
+  filter?: string;
+}
 
 /** A capture file or stream as a packet source, with what the reader learned about the file. */
 export interface CaptureFileSource extends PacketSource {
@@ -156,6 +160,11 @@ function displayName(path: string): string {
  */
 export function openFile(path: string, opts: FileSourceOptions = {}): CaptureFileSource {
   const display = displayName(path);
+  const filter = opts.filter?.trim() ?? '';
+  if (filter !== '') {
+    const src: FileSource = new FileSource(path, display, () => filteredInput(path, display, filter, (m) => src.warnings.push(m)), opts);
+    return src;
+  }
   const open = path === '-' ? async () => streamInput(process.stdin, display) : () => openFileInput(path, display);
   return new FileSource(path, display, open, opts);
 }

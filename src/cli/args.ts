@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     .option('-c, --count <n>', 'packets to capture (CLI mode default 50; batch and dashboard: unlimited)', positiveInt('-c/--count'))
     .option('-r, --read <file>', 'read a pcap or pcapng file instead of capturing ("-" for stdin)')
     .option('-w, --write <file>', 'also write every packet to this pcap file')
-    .option('-f, --filter <bpf>', 'BPF capture filter for live capture, e.g. "tcp port 80"')
+    .option('-f, --filter <bpf>', 'BPF filter in tcpdump syntax, e.g. "tcp port 80" (live capture, or a file with -r)')
     .option('--batch', 'process without interaction: alerts as JSON lines on stdout, summary on stderr', false)
     .option('--dump-packets', 'with --batch: also write every decoded packet as a JSON line', false)
     .option('--realtime', 'with -r: replay at the capture\'s recorded pace', false)

@@ -56,8 +56,10 @@ function baselineOf(engine: Engine): BaselineStatus | null {
 function chooseSource(opts: CliOptions, settings: Settings, mode: Mode): { source: PacketSource; live: boolean; name: string; filter: string } {
   const filter = opts.filter ?? settings.interface.filter ?? '';
   if (opts.read) {
-    const src = openFile(opts.read, { realtime: opts.realtime });
-    return { source: src, live: false, name: opts.read, filter: '' };
+    // Only -f filters a file: interface.filter in the settings is the live capture's filter.
+    const fileFilter = opts.filter ?? '';
+    const src = openFile(opts.read, { realtime: opts.realtime, filter: fileFilter });
+    return { source: src, live: false, name: opts.read, filter: fileFilter };
   }
   const iface = opts.interface ?? defaultInterface(settings.interface.default || undefined);
   if (!iface) {
@@ -86,7 +88,6 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const loaded = loadSettings(opts.settings && existsSync(opts.settings) ? opts.settings : null);
   warnings.push(...loaded.warnings);
   const settings = loaded.settings;
-  if (opts.filter && opts.read) warnings.push('-f applies to live capture only; to filter a file, use: tcpdump -r FILE -w - "FILTER" | netguard -r -');
 
   const { source, live, name, filter } = chooseSource(opts, settings, mode);
   const reputation = openReputation(settings, warnings);
