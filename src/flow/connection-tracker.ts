@@ -234,7 +234,7 @@ const D_BYTES_A = 8;
 const D_BYTES_B = 9;
 const D_PAY_A = 10;
 const D_PAY_B = 11;
-/** Times are whole ms since the tracker's first packet (see ConnectionTracker.epoch). */
+/** Times are ms since the tracker's first packet (see ConnectionTracker.epoch), with the packets' fraction (microseconds and below). */
 const D_LAST = 12;
 /** Packet time of the last move to the head of the LRU list (at most once per TOUCH_MS). */
 const D_TOUCHED = 13;
@@ -333,7 +333,7 @@ export class ConnectionTracker {
   private count = 0;
   private seqCounter = 0;
   private nextSweep = -Infinity;
-  /** Packet time of the first packet: times inside the records are whole ms since it. */
+  /** Packet time of the first packet (whole ms): times inside the records are ms since it. */
   private epoch = Number.NaN;
 
   private readonly closedRing: ConnectionInfo[] = [];
@@ -563,10 +563,13 @@ export class ConnectionTracker {
     return picked.map((c) => this.info(c));
   }
 
-  /** Packet time as whole ms since the tracker's first packet (see `epoch`). */
+  /**
+   * Packet time as ms since the tracker's first packet (see `epoch`), keeping the fraction: a flow's
+   * start and end are shown (EVE flow records) to the microsecond, as Suricata shows them.
+   */
   private relTime(now: number): number {
     if (this.epoch !== this.epoch) this.epoch = Math.floor(now);
-    return Math.floor(now - this.epoch);
+    return now - this.epoch;
   }
 
   // ---------------------------------------------------------------------------------------------------

@@ -308,7 +308,7 @@ const PROTO_NUMBER: Record<string, number> = { TCP: 6, UDP: 17, ICMP: IPPROTO_IC
  * time the flow ended at), flow.start/end its first and last packet, flow.age whole seconds between
  * them. ICMP echo flows carry the echo types as icmp_type/response_icmp_type, as Suricata's do.
  */
-export function flowToEve(flow: ConnectionInfo, reason: FlowEndReason, now: number, iface?: string, alerted = false): EveRecord {
+export function flowToEve(flow: ConnectionInfo, reason: FlowEndReason, now: number, iface?: string, alerted = false, appProto?: string): EveRecord {
   const proto = PROTO_NUMBER[flow.proto] ?? 0;
   const icmp = proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6;
   const echo = proto === IPPROTO_ICMP ? 8 : 128;
@@ -324,6 +324,7 @@ export function flowToEve(flow: ConnectionInfo, reason: FlowEndReason, now: numb
   rec.dest_ip = flow.dst;
   if (!icmp) rec.dest_port = flow.dstPort;
   rec.proto = eveProto(proto);
+  if (appProto) rec.app_proto = appProto;
   if (icmp) {
     rec.icmp_type = echo;
     rec.icmp_code = 0;
@@ -367,6 +368,15 @@ const MAX_OPEN_HTTP = 10_000;
 const HTTP_PAIR_MS = 60_000;
 /** Flow ids remembered as having had an alert (flow.alerted); beyond this the oldest are forgotten. */
 const MAX_ALERTED = 65_536;
+/** Flows whose application protocol and transaction counts are kept; beyond this the oldest are forgotten. */
+const MAX_FLOW_STATE = 65_536;
+
+/** What the sink knows of a flow from its dns and http records: the protocol, and the next tx_ids. */
+interface FlowState {
+  app: string;
+  dnsTx: number;
+  httpTx: number;
+}
 
 interface OpenRequest {
   rec: EveRecord;
@@ -386,6 +396,8 @@ export class EveSink implements AlertSink {
   private openHttp = new Map<string, OpenRequest[]>();
   /** Flow ids named by an alert (for flow.alerted), oldest first. */
   private readonly alerted = new Set<number>();
+  /** Per flow id: app_proto and transaction counters (tx_id), oldest first; dropped when the flow ends. */
+  private readonly flows = new Map<number, FlowState>();
   private lastTs = 0;
 
   constructor(
@@ -405,10 +417,35 @@ export class EveSink implements AlertSink {
   /** Logs a flow record for a flow that ended (the engine's onFlowEnd), when flow records are on. */
   onFlowEnd(flow: ConnectionInfo, reason: FlowEndReason, now: number): void {
     if (!this.settings.flow) return;
-    const rec = flowToEve(flow, reason, now, this.opts.iface);
-    const flowObj = rec.flow as Record<string, unknown>;
-    if (rec.flow_id !== undefined && this.alerted.has(rec.flow_id)) flowObj.alerted = true;
-    this.push(rec);
+    const probe = flowToEve(flow, reason, now, this.opts.iface);
+    const fid = probe.flow_id;
+    const st = fid !== undefined ? this.flows.get(fid) : undefined;
+    // The next connection on this 4-tuple is a new flow: its transactions count from 0 again.
+    if (fid !== undefined) this.flows.delete(fid);
+    this.push(flowToEve(flow, reason, now, this.opts.iface, fid !== undefined && this.alerted.has(fid), st?.app));
+  }
+
+  /**
+   * Numbers an http record as the flow's next transaction (tx_id, before the http object, as Suricata
+   * writes it): a request and its response are one transaction, a response seen alone is one too.
+   */
+  private httpTransaction(rec: EveRecord): EveRecord {
+    if (rec.flow_id === undefined) return rec;
+    const st = this.flowState(rec.flow_id);
+    st.app = 'http';
+    const { http, app_proto, ...head } = rec;
+    return { ...head, tx_id: st.httpTx++, app_proto, http } as EveRecord;
+  }
+
+  /** The sink's state for a flow id, made on first use (bounded: the oldest flow's is dropped). */
+  private flowState(fid: number): FlowState {
+    let st = this.flows.get(fid);
+    if (st === undefined) {
+      if (this.flows.size >= MAX_FLOW_STATE) this.flows.delete(this.flows.keys().next().value as number);
+      st = { app: '', dnsTx: 0, httpTx: 0 };
+      this.flows.set(fid, st);
+    }
+    return st;
   }
 
   /** Logs dns and http records for a decoded packet, as enabled in settings (the engine calls this per packet). */
@@ -421,7 +458,16 @@ export class EveSink implements AlertSink {
   writeDns(p: Packet, now?: number): void {
     if (!(p.layers & (LAYER_UDP | LAYER_TCP))) return;
     const rec = dnsToEve(p, now ?? p.ts, this.opts.iface, this.opts.pcapCount);
-    if (rec) this.push(rec);
+    if (!rec) return;
+    if (rec.flow_id !== undefined) {
+      const st = this.flowState(rec.flow_id);
+      st.app = 'dns';
+      // Suricata 8 makes every DNS message its own transaction, so tx_id counts the flow's DNS messages;
+      // it goes right after type, where Suricata writes it.
+      const { version, type, ...rest } = rec.dns as Record<string, unknown>;
+      rec.dns = { version, type, tx_id: st.dnsTx++, ...rest };
+    }
+    this.push(rec);
   }
 
   /** Requests wait (bounded) for their response so that one record holds the transaction. */
@@ -441,11 +487,12 @@ export class EveSink implements AlertSink {
         return;
       }
       const rec = httpToEve(p, ts, this.opts.iface, this.opts.pcapCount);
-      if (rec) this.push(rec);
+      if (rec) this.push(this.httpTransaction(rec));
       return;
     }
-    const rec = httpToEve(p, ts, this.opts.iface, this.opts.pcapCount);
-    if (!rec) return;
+    const made = httpToEve(p, ts, this.opts.iface, this.opts.pcapCount);
+    if (!made) return;
+    const rec = this.httpTransaction(made);
     let q = this.openHttp.get(key);
     if (!q) {
       if (this.openHttp.size >= MAX_OPEN_HTTP) this.expireHttp(Infinity);
