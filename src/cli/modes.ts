@@ -56,6 +56,11 @@ async function runTui(opts: CliOptions): Promise<number> {
   // the props: with the engine in the props that was seconds per commit once the flow tables filled, and a
   // hung-up dashboard took over ten seconds to unmount. The dashboard always runs React's production build.
   process.env.NODE_ENV = 'production';
+  // Ink draws only the final frame when CI or CONTINUOUS_INTEGRATION is set (it then assumes a log, not
+  // a screen). The dashboard runs only on a terminal, so it is interactive whatever those say; Ink reads
+  // them once, when it is first imported, just below.
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
   const { runDashboard } = await import('../ui/index.js');
   process.on('SIGHUP', () => run.engine.reloadRules());
   let failure: unknown = null;

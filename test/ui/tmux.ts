@@ -13,13 +13,14 @@ const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.rep
 /**
  * The shell command that starts NetGuard. `--import tsx` is resolved from the working directory, and
  * the tests run in a temporary one (so that capture.pcap and the alert logs land there), so tsx's
- * loader is named by its absolute URL. CI is unset because Ink draws nothing until exit when it
- * believes it runs in CI. The exit status is printed afterwards, and the pane stays to show it.
+ * loader is named by its absolute URL. CI=true is set on purpose: Ink draws nothing until exit when it
+ * believes it runs in CI, and NetGuard's dashboard must draw anyway (it clears those variables), so
+ * every tmux test checks that too. The exit status is printed afterwards, and the pane stays to show it.
  */
 export function netguardCommand(args: string[], cwd: string, netns?: string): string {
   const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
   const argv = netguardArgv(args, netns).map((a) => (a === 'tsx' ? loader : a));
-  return `cd ${quote(cwd)} && env -u CI -u CONTINUOUS_INTEGRATION ${argv.map(quote).join(' ')}; echo "NETGUARD-EXIT=$?"; sleep 600`;
+  return `cd ${quote(cwd)} && env CI=true CONTINUOUS_INTEGRATION=true ${argv.map(quote).join(' ')}; echo "NETGUARD-EXIT=$?"; sleep 600`;
 }
 
 export interface TmuxSession {
