@@ -1,20 +1,10 @@
 // Frames handed out as offsets into a larger read buffer (RawPacket.off) decode exactly as the frame alone:
 // no decoder reads before the frame's start or past its captured end into the next record's bytes.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORPUS } from '../helpers/netguard.js';
-import { readCapture } from './helpers/read-capture.js';
-import { frameBytes, type RawPacket } from '../../src/capture/types.js';
+import { corpusPackets, prng } from './helpers/corpus.js';
+import { frameBytes } from '../../src/capture/types.js';
 import { decodePacket, Packet, packetToJson, Reassembler } from '../../src/decode/index.js';
 import { httpStart } from '../../src/decode/http.js';
-
-function corpusPackets(): RawPacket[] {
-  const files = readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[0]);
-  const out: RawPacket[] = [];
-  for (const f of files) out.push(...readCapture(path.join(CORPUS, f)).packets);
-  return out;
-}
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -34,18 +24,6 @@ function dump(p: Packet): string {
   });
 }
 
-/** xorshift32, seeded so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 describe('frames at an offset in a shared buffer', () => {
   const packets = corpusPackets();

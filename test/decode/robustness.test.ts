@@ -1,34 +1,16 @@
 // Decoders never throw or hang: every corpus packet cut at every offset, 100,000+ seeded mutations
 // (bit flips, truncation, length-field corruption, random bytes), and DNS pointer loops.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CORPUS } from '../helpers/netguard.js';
 import { readCapture } from './helpers/read-capture.js';
+import { corpusPackets, prng } from './helpers/corpus.js';
 import * as F from './fixtures.js';
 import { bytes } from './helpers/fixture.js';
 import type { RawPacket } from '../../src/capture/types.js';
 import { decodeDns, decodePacket, Packet, packetSummary, packetToJson, Reassembler } from '../../src/decode/index.js';
 
-function corpusPackets(): RawPacket[] {
-  const files = readFileSync(path.join(CORPUS, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t')[0]);
-  const out: RawPacket[] = [];
-  for (const f of files) out.push(...readCapture(path.join(CORPUS, f)).packets);
-  return out;
-}
 
-/** xorshift32: a small seeded PRNG so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** Decodes and formats, as the engine and --dump-packets would; any throw fails the test. */
 function exercise(raw: RawPacket, p: Packet, r: Reassembler): void {
