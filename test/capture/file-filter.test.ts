@@ -1,6 +1,8 @@
 // -f with -r: a capture file filtered with libpcap's filter language (through tcpdump) gives exactly the
 // packets tcpdump selects, unchanged, and filter and file errors are one clear line.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CORPUS, jsonLines, runNetguard } from '../helpers/netguard.js';
@@ -69,5 +71,14 @@ describe('-f on a capture file', () => {
     const missing = await runNetguard(['--batch', '-r', '/nonexistent/capture.pcap', '-f', 'udp']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('netguard: cannot read capture file /nonexistent/capture.pcap: no such file');
+    // Without tcpdump on the PATH, -f on a file says what is missing.
+    const empty = mkdtempSync(path.join(tmpdir(), 'ng-nopath-'));
+    try {
+      const noTcpdump = await runNetguard(['--batch', '-r', path.join(CORPUS, 'tcpdump/dns_udp.pcap'), '-f', 'udp'], { env: { PATH: empty } });
+      expect(noTcpdump.code).toBe(1);
+      expect(noTcpdump.stderr).toContain('netguard: -f with -r filters the file through tcpdump, which is not installed (apt-get install tcpdump)');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
