@@ -221,7 +221,10 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       stopAt = 0;
       await web?.close();
       // Flows still open when the capture ends are logged as ended by shutdown, as Suricata does.
-      if (eve && settings.outputs.eve.flow) engine.endFlows();
+      if (eve && settings.outputs.eve.flow) {
+        eve.finalRecords();
+        engine.endFlows();
+      }
       await flushAll(sinks);
       // Closes the database and removes NetGuard's firewall table.
       await history?.close();

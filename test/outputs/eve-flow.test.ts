@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CORPUS, jsonLines, runNetguard } from '../helpers/netguard.js';
+import { EveSink } from '../../src/alert/sinks/eve.js';
+import { defaultSettings } from '../../src/config/schema.js';
+import type { ConnectionInfo } from '../../src/flow/index.js';
 import { checkOracle } from './oracle.js';
 
 interface FlowRecord {
@@ -186,6 +189,35 @@ describe('EVE flow records', () => {
       const types = jsonLines(readFileSync(path.join(dir, 'eve.json'), 'utf8')).map((x) => x.event_type);
       expect(types).toContain('dns');
       expect(types).not.toContain('flow');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('EVE buffer bound', () => {
+  const flow = (i: number): ConnectionInfo => ({
+    id: String(i), proto: 'UDP', src: '10.0.0.1', srcPort: 1024 + (i % 60000), dst: '10.0.0.2', dstPort: 53, service: 'domain',
+    state: 'REPLIED', packetsOut: 1, packetsIn: 1, bytesOut: 60, bytesIn: 80, start: 1000, last: 1010, closed: false, established: true,
+  });
+
+  it('drops what goes beyond 100,000 waiting records and says how many at close; at exit it keeps all', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-evebound-'));
+    try {
+      const logged: string[] = [];
+      const base = { ...defaultSettings().outputs.eve, enabled: true };
+      const bounded = new EveSink({ ...base, file: path.join(dir, 'a.json') }, { log: (m) => logged.push(m) });
+      for (let i = 0; i < 100_005; i++) bounded.onFlowEnd(flow(i), 'timeout', 2000);
+      await bounded.close();
+      expect(readFileSync(path.join(dir, 'a.json'), 'utf8').trim().split('\n')).toHaveLength(100_000);
+      expect(logged).toEqual([`EVE output ${path.join(dir, 'a.json')}: 5 records dropped, more than 100000 waited for the disk at once`]);
+      // The flows still open at exit (up to the connection cap) are written whatever their number.
+      const atExit = new EveSink({ ...base, file: path.join(dir, 'b.json') }, { log: (m) => logged.push(m) });
+      atExit.finalRecords();
+      for (let i = 0; i < 100_005; i++) atExit.onFlowEnd(flow(i), 'shutdown', 2000);
+      await atExit.close();
+      expect(readFileSync(path.join(dir, 'b.json'), 'utf8').trim().split('\n')).toHaveLength(100_005);
+      expect(logged).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -360,7 +360,10 @@ export interface EveOptions {
   log?: (message: string) => void;
 }
 
-/** Lines held while the disk is slow; beyond this the oldest are dropped and counted. */
+/**
+ * Lines held between writes; beyond this new records are dropped and counted (the first records of an
+ * attack are kept, and dropping costs nothing: shifting the oldest out of a full array was O(n) a record).
+ */
 const MAX_BUFFERED = 100_000;
 /** Flows with a request waiting for its response; beyond this the oldest is written without one. */
 const MAX_OPEN_HTTP = 10_000;
@@ -390,8 +393,10 @@ export class EveSink implements AlertSink {
   private writing: Promise<void> | null = null;
   private closed = false;
   private errorShown = false;
-  /** Records dropped because the disk did not keep up. */
+  /** Records dropped because more than MAX_BUFFERED waited for the disk. */
   dropped = 0;
+  /** Set by finalRecords(): the records made at exit are all written, whatever their number. */
+  private keepAll = false;
   /** Requests waiting for their response, per flow (community id), oldest first within a flow. */
   private openHttp = new Map<string, OpenRequest[]>();
   /** Flow ids named by an alert (for flow.alerted), oldest first. */
@@ -519,11 +524,11 @@ export class EveSink implements AlertSink {
 
   private push(rec: EveRecord): void {
     if (this.closed) return;
-    this.lines.push(JSON.stringify(rec));
-    if (this.lines.length > MAX_BUFFERED) {
-      this.lines.shift();
+    if (this.lines.length >= MAX_BUFFERED && !this.keepAll) {
       this.dropped++;
+      return;
     }
+    this.lines.push(JSON.stringify(rec));
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -552,13 +557,27 @@ export class EveSink implements AlertSink {
     await this.writing;
   }
 
+  /**
+   * Called at exit before the last records are made (the flows still open, up to the connection cap):
+   * they are written right after, so none is dropped for the buffer bound.
+   */
+  finalRecords(): void {
+    this.keepAll = true;
+  }
+
   async close(): Promise<void> {
+    this.keepAll = true;
     for (const q of this.openHttp.values()) for (const o of q) this.push(o.rec);
     this.openHttp.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.flush();
     this.closed = true;
+    if (this.dropped > 0) {
+      (this.opts.log ?? ((m: string) => process.stderr.write(`netguard: ${m}\n`)))(
+        `EVE output ${this.settings.file}: ${this.dropped} records dropped, more than ${MAX_BUFFERED} waited for the disk at once`,
+      );
+    }
   }
 }
 
