@@ -11,6 +11,10 @@
 // - A higher severity than the open alert's is a new alert (onAlert), which then carries the episode.
 //   A lower one is folded into the open alert, which keeps its severity.
 // - Whitelisted sources raise no alerts at all, except BLACKLISTED_IP (the lists' own business).
+// - Rate limits (alerts.rate_limit, off by default): at most `count` new alerts of a type in each
+//   window of `seconds` of packet time, like Suricata's threshold "limit"; the detections that would
+//   have opened more are counted, not raised (a held-back one opens no episode, so its repeats count
+//   again). Repeats folded into open alerts and escalations are never limited.
 // - Bounded: open episodes are capped and expire by packet time; the recent list keeps maxAlerts.
 // No I/O, no clock: time is the detection's packet time.
 import type { Settings } from '../config/schema.js';
@@ -26,6 +30,8 @@ export interface FunnelOptions {
   maxOpen?: number;
   /** Prefix of alert ids ("<prefix>-<seq>"); default: the first detection's packet time in ms. */
   idPrefix?: string;
+  /** Most new alerts of a type per window (ms of packet time); null or absent: no limit. */
+  rateLimit?: (type: AlertType) => { count: number; windowMs: number } | null;
 }
 
 export interface FunnelSummary {
@@ -34,6 +40,8 @@ export interface FunnelSummary {
   byType: Record<string, number>;
   bySeverity: Record<string, number>;
   bySource: Record<string, number>;
+  /** New alerts not raised because their type was over its rate limit (alerts.rate_limit). */
+  rateLimited: number;
 }
 
 interface Episode {
@@ -59,6 +67,15 @@ function isoTime(ms: number): string {
     isoMs = whole;
   }
   return isoText;
+}
+
+/** The rate limit function from settings: alerts.rate_limit (seconds in the settings, ms here). */
+export function rateLimitFromSettings(settings: Settings): (type: AlertType) => { count: number; windowMs: number } | null {
+  const per = settings.alerts.rate_limit as Partial<Record<AlertType, { count: number; seconds: number }>>;
+  return (type) => {
+    const r = per[type];
+    return r ? { count: r.count, windowMs: r.seconds * 1000 } : null;
+  };
 }
 
 /** The suppression function from settings: alerts.suppression_interval, with alerts.suppression overrides. */
@@ -104,12 +121,17 @@ export class AlertFunnel {
   private seq = 0;
   private prefix: string | undefined;
   private lastExpire = 0;
-  private sum: FunnelSummary = { total: 0, byType: {}, bySeverity: {}, bySource: {} };
+  private sum: FunnelSummary = { total: 0, byType: {}, bySeverity: {}, bySource: {}, rateLimited: 0 };
   private sources = 0;
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
   sinkErrors = 0;
+  /** New alerts not raised because their type was over its rate limit, in all and per type. */
+  rateLimited = 0;
+  readonly rateLimitedByType: Record<string, number> = {};
+  /** Per limited type: when its current window started (packet time) and the alerts raised in it. */
+  private readonly windows = new Map<AlertType, { start: number; n: number }>();
 
   constructor(opts: FunnelOptions) {
     this.opts = opts;
@@ -149,7 +171,9 @@ export class AlertFunnel {
       return a;
     }
     // New episode, or an escalation (which carries the episode's evidence forward).
-    const alert = this.newAlert(d, ep && now - ep.lastTs <= ep.holdMs ? ep.alert : undefined);
+    const escalatedFrom = ep !== undefined && now - ep.lastTs <= ep.holdMs ? ep.alert : undefined;
+    if (escalatedFrom === undefined && this.overLimit(d.type, now)) return null;
+    const alert = this.newAlert(d, escalatedFrom);
     this.open.delete(key);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, { alert, lastTs: now, holdMs: hold });
@@ -158,6 +182,25 @@ export class AlertFunnel {
     this.count(alert);
     this.emit(alert, true);
     return alert;
+  }
+
+  /** Whether a new alert of `type` at `now` is over its rate limit (and then counts it); else counts it in. */
+  private overLimit(type: AlertType, now: number): boolean {
+    const lim = this.opts.rateLimit?.(type);
+    if (!lim) return false;
+    let w = this.windows.get(type);
+    if (w === undefined || now - w.start >= lim.windowMs || now < w.start) {
+      w = { start: now, n: 0 };
+      this.windows.set(type, w);
+    }
+    if (w.n >= lim.count) {
+      this.rateLimited++;
+      this.sum.rateLimited++;
+      this.rateLimitedByType[type] = (this.rateLimitedByType[type] ?? 0) + 1;
+      return true;
+    }
+    w.n++;
+    return false;
   }
 
   private newAlert(d: Detection, escalatedFrom: Alert | undefined): Alert {
@@ -231,7 +274,7 @@ export class AlertFunnel {
   clear(): void {
     this.list = [];
     this.open.clear();
-    this.sum = { total: 0, byType: {}, bySeverity: {}, bySource: {} };
+    this.sum = { total: 0, byType: {}, bySeverity: {}, bySource: {}, rateLimited: 0 };
     this.sources = 0;
   }
 

@@ -1,4 +1,4 @@
 // Public surface of alerting: the alert vocabulary, the funnel and the sinks registry.
 export * from './types.js';
-export { AlertFunnel, suppressionFromSettings, type FunnelOptions, type FunnelSummary } from './funnel.js';
+export { AlertFunnel, rateLimitFromSettings, suppressionFromSettings, type FunnelOptions, type FunnelSummary } from './funnel.js';
 export { createSinks, flushAll, closeAll, JsonlSink, TextLogSink, ConsoleSink, NotifySink, colorLevel, hasDesktop, alertLine, safeLine, type SinkOptions, type Notifier, type NotifyMessage, type NotifyOptions } from './sinks/index.js';

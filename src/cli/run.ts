@@ -5,7 +5,7 @@ import { loadSettings, ConfigError, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
 import type { BaselineStatus } from '../engine/index.js';
-import { AlertFunnel } from '../alert/funnel.js';
+import { AlertFunnel, rateLimitFromSettings } from '../alert/funnel.js';
 import { createSinks, flushAll } from '../alert/sinks/index.js';
 import type { Alert, AlertSink, AlertType } from '../alert/types.js';
 import { createDetectors } from '../detect/index.js';
@@ -97,6 +97,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     suppressionMs: (t: AlertType) => 1000 * (suppression[t] ?? settings.alerts.suppression_interval),
     isWhitelisted: (ip: string) => reputation.rep.isWhitelisted(ip),
     maxAlerts: 10_000,
+    rateLimit: rateLimitFromSettings(settings),
   });
   const debug = opts.debug ? (m: string) => process.stderr.write(`netguard: debug: ${m}\n`) : undefined;
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
@@ -265,9 +266,10 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   printWarnings(run);
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
   const s = run.engine.snapshot().stats;
-  const alerts = run.engine.funnel.summary().total;
+  const sum = run.engine.funnel.summary();
+  const limited = sum.rateLimited ? ` (${sum.rateLimited} detections held back by alerts.rate_limit)` : '';
   process.stderr.write(
-    `netguard: ${s.packets} packets, ${s.bytes} bytes, ${alerts} alerts, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors (${run.source.name})\n`,
+    `netguard: ${s.packets} packets, ${s.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors (${run.source.name})\n`,
   );
   return 0;
 }

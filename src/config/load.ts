@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { deepMerge } from './dot-path.js';
 import { settingsSchema, defaultSettings, type Settings } from './schema.js';
-import { allKeyPaths, describe, nearest, schemaAt, shapeOf } from './schema-walk.js';
+import { allKeyPaths, describe, nearest, recordKeys, schemaAt, shapeOf } from './schema-walk.js';
 import { locate, parseLocated, where, type Located } from './yaml-position.js';
 
 export const DEFAULT_SETTINGS_PATH = './settings.yaml';
@@ -77,14 +77,23 @@ export function parseSettings(text: string, file: string): { settings: Settings;
   const merged = deepMerge(defaultSettings(), fromFile);
   const result = settingsSchema.safeParse(merged);
   if (!result.success) {
-    const problems = result.error.issues.map((iss) => {
+    const problems = result.error.issues.flatMap((iss) => {
       const path = iss.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      // A key outside a fixed set (alerts.rate_limit takes alert type names): say which key and the set.
+      if (iss.code === 'unrecognized_keys') {
+        const allowed = recordKeys(schemaAt(settingsSchema, path));
+        return iss.keys.map((k) => {
+          const near = nearest(k, allowed);
+          const hint = (near ? ` (did you mean ${near}?)` : '') + (allowed.length ? `; it must be one of ${allowed.join(', ')}` : '');
+          return `${where(located, locate(located, [...path, k], 'key'))}: ${[...path, k].join('.')}: "${k}" is not a name this section knows${hint}`;
+        });
+      }
       const pos = locate(located, path, 'value');
       const leaf = schemaAt(settingsSchema, path);
       let got: unknown = fromFile;
       for (const seg of path) got = isRecord(got) || Array.isArray(got) ? (got as Record<string, unknown>)[String(seg)] : undefined;
       const what = leaf ? describe(leaf) : iss.message;
-      return `${where(located, pos)}: ${path.join('.')} must be ${what} (got ${show(got)})`;
+      return [`${where(located, pos)}: ${path.join('.')} must be ${what} (got ${show(got)})`];
     });
     throw new ConfigError(problems.join('\n'), problems);
   }

@@ -10,6 +10,7 @@ interface Def {
   in?: AnySchema;
   shape?: Record<string, AnySchema>;
   valueType?: AnySchema;
+  keyType?: AnySchema;
   element?: AnySchema;
   entries?: Record<string, string | number>;
   values?: unknown[];
@@ -59,6 +60,15 @@ export function schemaAt(root: AnySchema, path: ReadonlyArray<string | number>):
     else return null;
   }
   return cur;
+}
+
+/** The keys a record allows when they are a fixed set (an enum, as alerts.rate_limit's alert types), else []. */
+export function recordKeys(s: AnySchema | null): string[] {
+  if (!s) return [];
+  const d = def(unwrap(s));
+  if (d.type !== 'record' || !d.keyType) return [];
+  const k = def(unwrap(d.keyType));
+  return k.type === 'enum' ? Object.values(k.entries ?? {}).map(String) : [];
 }
 
 /** Every dotted key path the schema knows (objects only; record and array contents are free). */

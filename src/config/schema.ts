@@ -4,6 +4,16 @@ import { z } from 'zod';
 const seconds = z.number().nonnegative();
 const port = z.number().int().min(0).max(65535);
 const severity = z.enum(['LOW', 'WARNING', 'HIGH', 'CRITICAL']);
+/**
+ * Alert type names, for keys that name a type (alerts.rate_limit). The same list as ALERT_TYPES in
+ * src/alert/types.ts (config imports nothing of ours; test/config checks the two agree).
+ */
+export const ALERT_TYPE_NAMES = [
+  'SYN_SCAN', 'FIN_SCAN', 'XMAS_SCAN', 'NULL_SCAN', 'ACK_SCAN', 'MAIMON_SCAN', 'CONNECT_SCAN', 'UDP_SCAN',
+  'SYN_FLOOD', 'TRAFFIC_SURGE', 'TCP_SURGE', 'UDP_SURGE', 'ICMP_SURGE', 'PORT_SWEEP', 'ICMP_SWEEP',
+  'CONNECTION_FLOOD', 'CUSTOM_RULE', 'SQL_INJECTION', 'DIRECTORY_TRAVERSAL', 'SUSPICIOUS_PORT',
+  'BLACKLISTED_IP', 'MALICIOUS_IP', 'DECODE_ANOMALY',
+] as const;
 
 export const settingsSchema = z
   .object({
@@ -50,6 +60,15 @@ export const settingsSchema = z
         suppression_interval: seconds.default(60),
         /** Per-type overrides of suppression_interval, e.g. { SYN_FLOOD: 30 }. */
         suppression: z.record(z.string(), seconds).default({}),
+        /**
+         * Per-type limits on new alerts, like Suricata's threshold "limit": at most `count` new alerts of
+         * the type in each `seconds` of packet time; more are counted, not raised (repeats folded into an
+         * open alert and escalations are not limited). E.g. { SUSPICIOUS_PORT: { count: 20, seconds: 60 } }.
+         * None by default.
+         */
+        rate_limit: z
+          .partialRecord(z.enum(ALERT_TYPE_NAMES), z.object({ count: z.number().int().positive(), seconds: z.number().positive() }).strict())
+          .default({}),
       })
       .strict()
       .prefault({}),

@@ -16,7 +16,7 @@ import { PacketHistory } from './history.js';
 export interface FunnelPart {
   raise(d: Detection): Alert | null;
   recent(n?: number): Alert[];
-  summary(): { total: number; byType: Record<string, number>; bySeverity: Record<string, number>; bySource: Record<string, number> };
+  summary(): { total: number; byType: Record<string, number>; bySeverity: Record<string, number>; bySource: Record<string, number>; rateLimited?: number };
   clear(): void;
   addSink(s: AlertSink): void;
   onTick?(now: number): void;

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultSettings, getPath, loadSettings, parseSettings, setPath } from '../../src/config/index.js';
 import { jsonSchemaTexts } from '../../src/config/json-schemas.js';
+import { ALERT_TYPE_NAMES } from '../../src/config/schema.js';
+import { ALERT_TYPES } from '../../src/alert/types.js';
 import { ROOT } from '../helpers/netguard.js';
 
 function err(text: string, file = 'settings.yaml'): ConfigError {
@@ -89,6 +91,23 @@ describe('errors name file, line and column', () => {
   });
   it('a section that is not a mapping', () => {
     expect(err('thresholds: 5\n').message).toBe('settings.yaml:1:13: thresholds must be a mapping of settings (got 5)');
+  });
+});
+
+describe('alerts.rate_limit', () => {
+  it('takes a count and seconds per alert type', () => {
+    const { settings } = parseSettings('alerts:\n  rate_limit:\n    SUSPICIOUS_PORT: {count: 20, seconds: 60}\n', 'settings.yaml');
+    expect(settings.alerts.rate_limit).toEqual({ SUSPICIOUS_PORT: { count: 20, seconds: 60 } });
+    expect(defaultSettings().alerts.rate_limit).toEqual({});
+  });
+  it('an unknown alert type names itself, suggests the nearest and lists the types; a bad count is an error', () => {
+    const e = err('alerts:\n  rate_limit:\n    SUSPICIUS_PORT: {count: 20, seconds: 60}\n');
+    expect(e.message).toMatch(/^settings\.yaml:3:5: alerts\.rate_limit\.SUSPICIUS_PORT: "SUSPICIUS_PORT" is not a name this section knows \(did you mean SUSPICIOUS_PORT\?\); it must be one of SYN_SCAN, .*DECODE_ANOMALY$/);
+    expect(e.exitCode).toBe(2);
+    expect(err('alerts:\n  rate_limit:\n    SYN_SCAN: {count: 0, seconds: 60}\n').message).toBe('settings.yaml:3:23: alerts.rate_limit.SYN_SCAN.count must be a positive integer (got 0)');
+  });
+  it('knows exactly the alert types the funnel raises', () => {
+    expect([...ALERT_TYPE_NAMES].sort()).toEqual([...ALERT_TYPES].sort());
   });
 });
 

@@ -1,6 +1,6 @@
 // AlertFunnel: aggregation of an episode, suppression by packet time per type, escalation, whitelist, bounds, sinks.
 import { describe, expect, it } from 'vitest';
-import { AlertFunnel, suppressionFromSettings } from '../../src/alert/funnel.js';
+import { AlertFunnel, rateLimitFromSettings, suppressionFromSettings } from '../../src/alert/funnel.js';
 import type { Alert, AlertType, Detection, Severity } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/schema.js';
 
@@ -48,7 +48,7 @@ describe('AlertFunnel', () => {
     expect(r.updates[1].count).toBe(3);
     // Sinks got copies: a later update does not change what an earlier hook saw.
     expect(r.news[0].count).toBe(1);
-    expect(f.summary()).toEqual({ total: 1, byType: { SYN_SCAN: 1 }, bySeverity: { HIGH: 1 }, bySource: { '10.0.0.1': 1 } });
+    expect(f.summary()).toEqual({ total: 1, byType: { SYN_SCAN: 1 }, bySeverity: { HIGH: 1 }, bySource: { '10.0.0.1': 1 }, rateLimited: 0 });
   });
 
   it('suppression is per type, measured from the last detection in packet time', () => {
@@ -139,5 +139,49 @@ describe('AlertFunnel', () => {
     const fn = suppressionFromSettings(s);
     expect(fn('SYN_FLOOD')).toBe(5000);
     expect(fn('SYN_SCAN')).toBe(30_000);
+  });
+});
+
+describe('alerts.rate_limit', () => {
+  const limited = (type: AlertType): { count: number; windowMs: number } | null => (type === 'SUSPICIOUS_PORT' ? { count: 2, windowMs: 60_000 } : null);
+  const port = (src: string, ts: number, severity: Severity = 'LOW'): Detection =>
+    det({ type: 'SUSPICIOUS_PORT', severity, key: src, src_ip: src, ts, message: `to port 22 from ${src}`, details: { port: 22 } });
+
+  it('raises at most `count` new alerts of a type per window; the rest are counted, other types untouched', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000, rateLimit: limited });
+    const r = recorder();
+    f.addSink(r.sink);
+    const raised = [1, 2, 3, 4, 5].map((i) => f.raise(port(`10.0.0.${i}`, T0 + i)));
+    expect(raised.map((a) => a !== null)).toEqual([true, true, false, false, false]);
+    expect(r.news.map((a) => a.src_ip)).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(f.rateLimited).toBe(3);
+    expect(f.rateLimitedByType).toEqual({ SUSPICIOUS_PORT: 3 });
+    expect(f.summary()).toMatchObject({ total: 2, rateLimited: 3 });
+    // Another type has no limit.
+    for (let i = 0; i < 5; i++) expect(f.raise(det({ key: `s${i}`, src_ip: `10.1.0.${i}`, ts: T0 + 10 + i }))).not.toBeNull();
+    expect(f.summary().byType).toEqual({ SUSPICIOUS_PORT: 2, SYN_SCAN: 5 });
+  });
+
+  it('never limits repeats folded into an open alert or escalations, and opens a new window after `seconds`', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000, rateLimit: limited });
+    f.raise(port('10.0.0.1', T0));
+    f.raise(port('10.0.0.2', T0 + 1));
+    // The window is full: a repeat of an open episode still folds in, and a higher severity escalates.
+    expect(f.raise(port('10.0.0.1', T0 + 2))?.count).toBe(2);
+    expect(f.raise(port('10.0.0.2', T0 + 3, 'HIGH'))?.severity).toBe('HIGH');
+    expect(f.raise(port('10.0.0.3', T0 + 4))).toBeNull();
+    // 60 s later a new window starts.
+    expect(f.raise(port('10.0.0.4', T0 + 60_004))).not.toBeNull();
+    expect(f.raise(port('10.0.0.5', T0 + 60_005))).not.toBeNull();
+    expect(f.raise(port('10.0.0.6', T0 + 60_006))).toBeNull();
+    expect(f.rateLimited).toBe(2);
+  });
+
+  it('reads the limits from settings, seconds to ms', () => {
+    const s = defaultSettings();
+    s.alerts.rate_limit = { SUSPICIOUS_PORT: { count: 20, seconds: 60 } };
+    const lim = rateLimitFromSettings(s);
+    expect(lim('SUSPICIOUS_PORT')).toEqual({ count: 20, windowMs: 60_000 });
+    expect(lim('SYN_SCAN')).toBeNull();
   });
 });
