@@ -307,8 +307,16 @@ const PROTO_NUMBER: Record<string, number> = { TCP: 6, UDP: 17, ICMP: IPPROTO_IC
  * initiator is src ("to server" is initiator to responder), `timestamp` is when it was logged (the packet
  * time the flow ended at), flow.start/end its first and last packet, flow.age whole seconds between
  * them. ICMP echo flows carry the echo types as icmp_type/response_icmp_type, as Suricata's do.
+ * `known` tells, by the record's flow_id, whether an alert named the flow and which application
+ * protocol was seen on it (the caller's own bookkeeping; nothing when absent).
  */
-export function flowToEve(flow: ConnectionInfo, reason: FlowEndReason, now: number, iface?: string, alerted = false, appProto?: string): EveRecord {
+export function flowToEve(
+  flow: ConnectionInfo,
+  reason: FlowEndReason,
+  now: number,
+  iface?: string,
+  known?: (flowId: number) => { alerted: boolean; appProto?: string },
+): EveRecord {
   const proto = PROTO_NUMBER[flow.proto] ?? 0;
   const icmp = proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6;
   const echo = proto === IPPROTO_ICMP ? 8 : 128;
@@ -317,6 +325,7 @@ export function flowToEve(flow: ConnectionInfo, reason: FlowEndReason, now: numb
   const rec = { timestamp: eveTimestamp(Math.max(now, flow.last)) } as EveRecord;
   const fid = flowIdOf(proto, flow.src, flow.dst, sport, dport);
   if (fid) rec.flow_id = fid;
+  const facts = fid && known ? known(fid) : null;
   if (iface) rec.in_iface = iface;
   rec.event_type = 'flow';
   rec.src_ip = flow.src;
@@ -324,7 +333,7 @@ export function flowToEve(flow: ConnectionInfo, reason: FlowEndReason, now: numb
   rec.dest_ip = flow.dst;
   if (!icmp) rec.dest_port = flow.dstPort;
   rec.proto = eveProto(proto);
-  if (appProto) rec.app_proto = appProto;
+  if (facts?.appProto) rec.app_proto = facts.appProto;
   if (icmp) {
     rec.icmp_type = echo;
     rec.icmp_code = 0;
@@ -345,7 +354,7 @@ export function flowToEve(flow: ConnectionInfo, reason: FlowEndReason, now: numb
     age: Math.floor(flow.last / 1000) - Math.floor(flow.start / 1000),
     state: flow.closed ? 'closed' : flow.established ? 'established' : 'new',
     reason: END_REASON[reason],
-    alerted,
+    alerted: facts?.alerted ?? false,
   };
   if (proto === 6) rec.tcp = { state: TCP_STATE[flow.state] ?? 'none' };
   return rec;
@@ -422,12 +431,13 @@ export class EveSink implements AlertSink {
   /** Logs a flow record for a flow that ended (the engine's onFlowEnd), when flow records are on. */
   onFlowEnd(flow: ConnectionInfo, reason: FlowEndReason, now: number): void {
     if (!this.settings.flow) return;
-    const probe = flowToEve(flow, reason, now, this.opts.iface);
-    const fid = probe.flow_id;
-    const st = fid !== undefined ? this.flows.get(fid) : undefined;
-    // The next connection on this 4-tuple is a new flow: its transactions count from 0 again.
-    if (fid !== undefined) this.flows.delete(fid);
-    this.push(flowToEve(flow, reason, now, this.opts.iface, fid !== undefined && this.alerted.has(fid), st?.app));
+    const rec = flowToEve(flow, reason, now, this.opts.iface, (fid) => {
+      const st = this.flows.get(fid);
+      // The next connection on this 4-tuple is a new flow: its transactions count from 0 again.
+      this.flows.delete(fid);
+      return { alerted: this.alerted.has(fid), appProto: st?.app };
+    });
+    this.push(rec);
   }
 
   /**
