@@ -315,6 +315,11 @@ export class AlertHistory implements AlertSink {
     this.error = reason;
     this.report(`history: ${this.file}: ${reason}; alert history is off for this run (other outputs continue)`);
     this.pending.clear();
+    this.release();
+  }
+
+  /** Stops the write and retention timers and closes the database (a broken handle may throw: ignored). */
+  private release(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
@@ -453,16 +458,7 @@ export class AlertHistory implements AlertSink {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.retentionTimer) clearInterval(this.retentionTimer);
-    this.retentionTimer = null;
-    try {
-      this.db?.close();
-    } catch {
-      // closing a broken handle
-    }
-    this.db = null;
+    this.release();
   }
 
   /** Deletes rows older than retention_days (by when they were stored) and beyond max_rows (oldest first). */

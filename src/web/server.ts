@@ -141,6 +141,17 @@ interface AlertsQuery {
 
 class BadQuery extends Error {}
 
+/** The request's history query, or null after answering 400 with what is wrong with it. */
+function queryOf(req: FastifyRequest, reply: FastifyReply): HistoryQuery | null {
+  try {
+    return toHistoryQuery(req.query as AlertsQuery, Date.now());
+  } catch (e) {
+    if (!(e instanceof BadQuery)) throw e;
+    void reply.code(400).send({ error: e.message });
+    return null;
+  }
+}
+
 function toHistoryQuery(raw: AlertsQuery, now: number): HistoryQuery {
   const q: HistoryQuery = { limit: 100 };
   const one = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
@@ -250,13 +261,8 @@ export async function buildWebApp(control: EngineControl, opts: Omit<WebOptions,
   app.get('/api/meta', async () => ({ types: ALERT_TYPES, severities: SEVERITIES, history: Boolean(opts.history?.enabled) }));
 
   app.get('/api/alerts', async (req, reply) => {
-    let q: HistoryQuery;
-    try {
-      q = toHistoryQuery(req.query as AlertsQuery, Date.now());
-    } catch (e) {
-      if (e instanceof BadQuery) return reply.code(400).send({ error: e.message });
-      throw e;
-    }
+    const q = queryOf(req, reply);
+    if (q === null) return reply;
     const h = opts.history;
     if (h && h.enabled) {
       try {
@@ -272,13 +278,8 @@ export async function buildWebApp(control: EngineControl, opts: Omit<WebOptions,
   app.get('/api/summary', async (req, reply) => {
     const h = opts.history;
     if (!h || !h.enabled) return reply.code(404).send({ error: 'no alert history (history.enabled is off or the database is unusable)' });
-    let q: HistoryQuery;
-    try {
-      q = toHistoryQuery(req.query as AlertsQuery, Date.now());
-    } catch (e) {
-      if (e instanceof BadQuery) return reply.code(400).send({ error: e.message });
-      throw e;
-    }
+    const q = queryOf(req, reply);
+    if (q === null) return reply;
     await h.flush();
     return h.summary(q);
   });
