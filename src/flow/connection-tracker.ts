@@ -466,7 +466,7 @@ export class ConnectionTracker {
       const state = this.ints[c * IS + I_STATE];
       if (isClosedState(state) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
         // A new SYN on the 4-tuple of a closed connection starts a new connection.
-        if (this.onEnd !== null) this.onEnd(this.info(c), 'reused', now);
+        this.ended(c, 'reused', now);
         this.retire(c);
         this.resetConn(c, proto, rt);
         this.initTcp(c, p, p.ipSrc, sp, p.ipDst, dp, flags);
@@ -512,7 +512,7 @@ export class ConnectionTracker {
       const before = this.ints[c * IS + I_PREV];
       if (rt - this.dbls[c * DS + D_LAST] >= this.timeoutOf(c)) {
         this.expired++;
-        if (this.onEnd !== null) this.onEnd(this.info(c), 'timeout', now);
+        this.ended(c, 'timeout', now);
         this.remove(c);
       }
       c = before;
@@ -525,7 +525,12 @@ export class ConnectionTracker {
    */
   endAll(now: number): void {
     if (this.onEnd === null) return;
-    for (let c = this.tail; c >= 0; c = this.ints[c * IS + I_PREV]) this.onEnd(this.info(c), 'shutdown', now);
+    for (let c = this.tail; c >= 0; c = this.ints[c * IS + I_PREV]) this.ended(c, 'shutdown', now);
+  }
+
+  /** Tells the onEnd listener, if any, that flow c ends for `reason` at packet time `now`. */
+  private ended(c: number, reason: FlowEndReason, now: number): void {
+    if (this.onEnd !== null) this.onEnd(this.info(c), reason, now);
   }
 
   /** Open flows (not closed), most recently seen first; at most `limit`. */
@@ -984,7 +989,7 @@ export class ConnectionTracker {
     }
     if (victim < 0) return;
     this.evicted++;
-    if (this.onEnd !== null) this.onEnd(this.info(victim), 'evicted', this.epoch + rt);
+    this.ended(victim, 'evicted', this.epoch + rt);
     this.remove(victim);
   }
 
