@@ -5,9 +5,9 @@ import { loadSettings, ConfigError, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
 import type { BaselineStatus } from '../engine/index.js';
-import { AlertFunnel, rateLimitFromSettings } from '../alert/funnel.js';
+import { AlertFunnel, rateLimitFromSettings, suppressionFromSettings } from '../alert/funnel.js';
 import { createSinks, flushAll } from '../alert/sinks/index.js';
-import type { Alert, AlertSink, AlertType } from '../alert/types.js';
+import type { Alert, AlertSink } from '../alert/types.js';
 import { createDetectors } from '../detect/index.js';
 import { RuleEngine } from '../rules/index.js';
 import { createEnricher, readApiKey } from '../enrich/index.js';
@@ -92,9 +92,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const { source, live, name, filter } = chooseSource(opts, settings, mode);
   const reputation = openReputation(settings, warnings);
 
-  const suppression = settings.alerts.suppression as Record<string, number>;
   const funnel = new AlertFunnel({
-    suppressionMs: (t: AlertType) => 1000 * (suppression[t] ?? settings.alerts.suppression_interval),
+    suppressionMs: suppressionFromSettings(settings),
     isWhitelisted: (ip: string) => reputation.rep.isWhitelisted(ip),
     maxAlerts: 10_000,
     rateLimit: rateLimitFromSettings(settings),
