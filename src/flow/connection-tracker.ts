@@ -477,8 +477,7 @@ export class ConnectionTracker {
       }
       this.resetUpdate(STATE_NAMES[state], false);
       this.tcpTransition(c, p, flags, fromA);
-      if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c, rt);
-      return this.account(c, p, rt, fromA);
+      return this.seen(c, p, rt, fromA);
     }
     // UDP
     if (found < 0) {
@@ -496,6 +495,16 @@ export class ConnectionTracker {
       this.ints[o + I_STATE] = S_REPLIED;
       this.ints[o + I_FLAGS] |= F_ESTABLISHED;
     }
+    return this.seen(c, p, rt, fromA);
+  }
+
+  /**
+   * The common end of a packet of a known TCP or UDP flow: the LRU move (at most once per TOUCH_MS),
+   * then the counters. One call site for both protocols, so the optimizer's feedback for the rare
+   * touch() call is shared: with a site of its own, the UDP path (DNS flows live far less than a
+   * second) reached its first touch() only after optimization and threw the compiled onPacket away.
+   */
+  private seen(c: number, p: Packet, rt: number, fromA: boolean): FlowUpdate {
     if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c, rt);
     return this.account(c, p, rt, fromA);
   }
