@@ -4,11 +4,12 @@
 // benchmark's 1,000,000 packets, the first 20,000 took about 0.14 of 0.60 CPU seconds, interpreted
 // while V8's optimizing compiler worked (measured per 5,000 packets; the rest ran at 0.4 us each).
 //
-// --no-lazy-feedback-allocation  Functions record type feedback from their first call, not from their
-//     ~8th. Lazily, a branch taken only on the first calls (the first packet starts the trackers'
-//     once-a-second expiry sweep) looked never-taken to the optimizer, so its next turn, a second of
-//     packet time later, threw the optimized code of three trackers away and compiled it again: the
-//     bench's flow stage had 5 deoptimizations and 86 compilations, with this 2 and 81.
+// --no-lazy-feedback-allocation  Functions record type feedback from their first call, not only once
+//     their first calls have used up a small budget. Lazily, a branch taken only on the first calls
+//     (the first packet starts the trackers' once-a-second expiry sweep) looked never-taken to the
+//     optimizer, so its next turn, a second of packet time later, threw the optimized code of three
+//     trackers away and compiled it again: the bench's flow stage had 5 deoptimizations and 86
+//     compilations, with this 2 and 81.
 // --always-sparkplug  Baseline machine code from a function's first call, instead of the bytecode
 //     interpreter until it is warm: the packets before the optimizing compiler is done run faster.
 //
