@@ -500,9 +500,11 @@ export class ConnectionTracker {
 
   /**
    * The common end of a packet of a known TCP or UDP flow: the LRU move (at most once per TOUCH_MS),
-   * then the counters. One call site for both protocols, so the optimizer's feedback for the rare
-   * touch() call is shared: with a site of its own, the UDP path (DNS flows live far less than a
-   * second) reached its first touch() only after optimization and threw the compiled onPacket away.
+   * then the counters. A small function of its own because the touch() call is rare: it had no type
+   * feedback yet when onPacket was first optimized (DNS flows live far less than a second), and
+   * reaching it inside onPacket threw the whole compiled onPacket away and compiled it again. Now V8
+   * (--trace-deopt, bench flow stage) deoptimizes and recompiles only this function; onPacket is
+   * compiled once.
    */
   private seen(c: number, p: Packet, rt: number, fromA: boolean): FlowUpdate {
     if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c, rt);
