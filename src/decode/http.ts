@@ -89,14 +89,20 @@ function nameIs(b: Uint8Array, off: number, lower: number[]): boolean {
   return true;
 }
 
-/** /^\d{1,15}$/ without a regular expression. */
-function isDecimal(s: string): boolean {
-  if (s.length < 1 || s.length > 15) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
+/**
+ * The value of the decimal digits at [from, to) of `b` (/^\d{1,15}$/), or -1 for anything else. Read off
+ * the bytes: Number() of the header's text went through a runtime call that hashed the string first
+ * (measured: about 1% of decode plus flow state, for two numbers per HTTP message).
+ */
+function decimalAt(b: Uint8Array, from: number, to: number): number {
+  if (to - from < 1 || to - from > 15) return -1;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = b[i];
+    if (c < 0x30 || c > 0x39) return -1;
+    v = v * 10 + (c - 0x30);
   }
-  return true;
+  return v;
 }
 
 /**
@@ -150,7 +156,7 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
     // /^(\d{3})(?: (.*))?$/ by hand (no match array): three digits, then nothing or a space and a
     // reason without line breaks.
     if (!isStatusLine(rest)) return null;
-    msg.status = Number(rest.slice(0, 3));
+    msg.status = (rest.charCodeAt(0) - 0x30) * 100 + (rest.charCodeAt(1) - 0x30) * 10 + (rest.charCodeAt(2) - 0x30);
     msg.reason = rest.length > 3 ? rest.slice(4) : '';
   } else {
     const sp1 = line.indexOf(' ');
@@ -196,13 +202,15 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
     }
     let name: string;
     let value: string;
+    // The value's bytes, [vs, ve): empty for a line without a colon.
+    let vs = eol;
+    let ve = eol;
     if (colon < 0) {
       name = text.slice(pos - off, eol - off);
       value = '';
     } else {
       name = text.slice(pos - off, colon - off);
-      let vs = colon + 1;
-      let ve = eol;
+      vs = colon + 1;
       while (vs < ve && isTrimByte(b[vs])) vs++;
       while (ve > vs && isTrimByte(b[ve - 1])) ve--;
       value = text.slice(vs - off, ve - off);
@@ -210,16 +218,18 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
     msg.headers.push([name, value]);
     // Only names of the four lengths below can match; they are compared in the bytes, case-folded
     // (lower-casing every candidate name made a string per header).
+    // One compare site for the four names (the optimizing compiler copies an inlined loop per call site).
     const nl = (colon < 0 ? eol : colon) - pos;
-    if (nl === 4) {
-      if (msg.host === null && nameIs(b, pos, NAME_HOST)) msg.host = value;
-    } else if (nl === 10) {
-      if (msg.userAgent === null && nameIs(b, pos, NAME_USER_AGENT)) msg.userAgent = value;
-    } else if (nl === 12) {
-      if (msg.contentType === null && nameIs(b, pos, NAME_CONTENT_TYPE)) msg.contentType = value;
-    } else if (nl === 14 && nameIs(b, pos, NAME_CONTENT_LENGTH)) {
-      if (isDecimal(value)) msg.contentLength ??= Number(value);
-      else events.push(EV_HTTP_BAD_CONTENT_LENGTH);
+    const want = nl === 4 ? NAME_HOST : nl === 10 ? NAME_USER_AGENT : nl === 12 ? NAME_CONTENT_TYPE : nl === 14 ? NAME_CONTENT_LENGTH : null;
+    if (want !== null && nameIs(b, pos, want)) {
+      if (nl === 4) msg.host ??= value;
+      else if (nl === 10) msg.userAgent ??= value;
+      else if (nl === 12) msg.contentType ??= value;
+      else {
+        const n = decimalAt(b, vs, ve);
+        if (n >= 0) msg.contentLength ??= n;
+        else events.push(EV_HTTP_BAD_CONTENT_LENGTH);
+      }
     }
     pos = eol + 2;
   }

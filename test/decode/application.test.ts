@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as F from './fixtures.js';
 import { bytes, decode } from './helpers/fixture.js';
-import { decodeDns, packetSummary, packetToJson, readName, LAYER_HTTP } from '../../src/decode/index.js';
+import { decodeDns, decodeHttp, packetSummary, packetToJson, readName, LAYER_HTTP } from '../../src/decode/index.js';
 
 describe('DNS', () => {
   it('decodes a response with compression and every rendered type', () => {
@@ -116,6 +116,34 @@ describe('HTTP', () => {
     const body = Buffer.from(p.data.subarray(p.http!.bodyOff, p.http!.bodyOff + p.http!.bodyLen)).toString();
     expect(body).toBe('not found');
     expect(packetSummary(p).info).toBe('HTTP 404 Not Found');
+  });
+
+  it('reads Content-Length and the status as numbers, and flags a length that is not one', () => {
+    const head = (s: string): { msg: ReturnType<typeof decodeHttp>; events: string[] } => {
+      const b = new Uint8Array(Buffer.from(s, 'latin1'));
+      const events: string[] = [];
+      return { msg: decodeHttp(b, 0, b.length, events), events };
+    };
+    // Trimmed like the other values, any case of the name, the first of two kept.
+    let r = head('HTTP/1.0 007 Odd\r\nCONTENT-length: \t 042 \r\ncontent-length: 9\r\n\r\n');
+    expect(r.msg).toMatchObject({ status: 7, reason: 'Odd', contentLength: 42 });
+    expect(r.msg?.headers).toEqual([['CONTENT-length', '042'], ['content-length', '9']]);
+    expect(r.events).toEqual([]);
+    r = head('HTTP/1.1 200\r\nContent-Length: 999999999999999\r\n\r\n');
+    expect(r.msg).toMatchObject({ status: 200, reason: '', contentLength: 999999999999999 });
+    // Not digits, sixteen digits, empty, a sign: no length, one event each.
+    for (const v of ['4x', '1000000000000000', '', '+5', '0x10']) {
+      r = head(`POST /u HTTP/1.1\r\nContent-Length: ${v}\r\n\r\n`);
+      expect(r.msg?.contentLength, v).toBeNull();
+      expect(r.events, v).toEqual(['decode.http.bad_content_length']);
+    }
+    // A name of the right length that is not one of the four is only a header.
+    r = head('GET / HTTP/1.1\r\nHosx: a\r\nUser-Agenx: b\r\nContent-Typx: c\r\nContent-Lengtx: d\r\n\r\n');
+    expect(r.msg).toMatchObject({ host: null, userAgent: null, contentType: null, contentLength: null });
+    expect(r.msg?.headers).toHaveLength(4);
+    expect(r.events).toEqual([]);
+    // A status that is not three digits is not HTTP.
+    expect(head('HTTP/1.1 20x OK\r\n\r\n').msg).toBeNull();
   });
 
   it('leaves non-HTTP TCP payloads alone', () => {
