@@ -80,8 +80,24 @@ const V6_CACHE_BITS = 12;
 const V6_CACHE_MASK = (1 << V6_CACHE_BITS) - 1;
 const v6Keys = new Int32Array(4 << V6_CACHE_BITS);
 const v6Text: string[] = new Array<string>(1 << V6_CACHE_BITS).fill('');
+const v6Hash = new Int32Array(1 << V6_CACHE_BITS);
 
-/** formatIpv6Bytes through a small cache (bounded: 4096 entries, the newest address wins a slot). */
+/**
+ * The hash of an IPv6 address's text that flow and host tables use: FNV-1a over its last 16 characters
+ * and its length. The tail (the interface id) is what varies between hosts of one network, and entries
+ * are compared in full anyway. The decoder hands it out with the text (Packet.ip6SrcHash), computed
+ * once per address in the cache below, so the tables need not walk the characters per packet.
+ */
+export function ipv6TextHash(s: string): number {
+  let h = 0x811c9dc5 ^ s.length;
+  for (let i = s.length > 16 ? s.length - 16 : 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** ipv6TextHash of the text that formatIpv6Cached returned last. */
+export let lastIpv6Hash = 0;
+
+/** formatIpv6Bytes through a small cache (bounded: 4096 entries, the newest address wins a slot); sets lastIpv6Hash. */
 export function formatIpv6Cached(b: Uint8Array, off: number): string {
   const w0 = (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
   const w1 = (b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7];
@@ -94,13 +110,17 @@ export function formatIpv6Cached(b: Uint8Array, off: number): string {
   const slot = h & V6_CACHE_MASK;
   const k = slot << 2;
   const t = v6Text[slot];
-  if (t !== '' && v6Keys[k] === w0 && v6Keys[k + 1] === w1 && v6Keys[k + 2] === w2 && v6Keys[k + 3] === w3) return t;
+  if (t !== '' && v6Keys[k] === w0 && v6Keys[k + 1] === w1 && v6Keys[k + 2] === w2 && v6Keys[k + 3] === w3) {
+    lastIpv6Hash = v6Hash[slot];
+    return t;
+  }
   const text = formatIpv6Bytes(b, off);
   v6Keys[k] = w0;
   v6Keys[k + 1] = w1;
   v6Keys[k + 2] = w2;
   v6Keys[k + 3] = w3;
   v6Text[slot] = text;
+  lastIpv6Hash = v6Hash[slot] = ipv6TextHash(text);
   return text;
 }
 

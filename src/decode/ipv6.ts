@@ -1,6 +1,6 @@
 // IPv6 (RFC 8200): fixed header and the extension header chain (hop-by-hop, routing, fragment,
 // destination options, and AH's length rule from RFC 4302), fragments handed to the reassembler.
-import { formatIpv6Cached } from './addr.js';
+import { formatIpv6Cached, lastIpv6Hash } from './addr.js';
 import { LAYER_FRAGMENT, LAYER_IPV6, LAYER_REASSEMBLED, type Packet } from './packet.js';
 import {
   EV_IPV6_BAD_VERSION, EV_IPV6_EXTHDR_TOO_SHORT, EV_IPV6_TOO_MANY_EXTHDRS, EV_IPV6_TOO_SHORT, EV_IPV6_TRUNCATED,
@@ -35,7 +35,9 @@ export function decodeIpv6(p: Packet, off: number, end: number, reasm: Reassembl
   p.ipLen = IPV6_HEADER_LEN + payloadLen;
   p.ipTtl = b[off + 7];
   p.ip6Src = formatIpv6Cached(b, off + 8);
+  p.ip6SrcHash = lastIpv6Hash;
   p.ip6Dst = formatIpv6Cached(b, off + 24);
+  p.ip6DstHash = lastIpv6Hash;
   p.layers |= LAYER_IPV6;
   let ipEnd = off + IPV6_HEADER_LEN + payloadLen;
   if (payloadLen === 0) {

@@ -12,6 +12,7 @@
 // allocations per packet. So IPv4 lives in int32 fields (ip4Src/ip4Dst, small integers stored inline)
 // and IPv6 text in string fields (ip6Src/ip6Dst); `ipSrc`/`ipDst` are accessors that give the usual
 // IpAddr (IPv4 as an unsigned number). The DataView `view` is made only when someone asks for it.
+import { ipv6TextHash } from './addr.js';
 
 /** An IP address: IPv4 as an unsigned 32-bit number, IPv6 as its RFC 5952 text. */
 export type IpAddr = number | string;
@@ -174,6 +175,9 @@ export class Packet {
   /** IPv6 source/destination as RFC 5952 text; '' when the addresses are IPv4 (or there is no IP layer). */
   ip6Src = '';
   ip6Dst = '';
+  /** ipv6TextHash of ip6Src / ip6Dst (0 with IPv4), for hash tables keyed by the address. */
+  ip6SrcHash = 0;
+  ip6DstHash = 0;
   /** Source address: IPv4 as an unsigned number, IPv6 as text (0 when there is no IP layer). */
   get ipSrc(): IpAddr {
     return this.ip6Src !== '' ? this.ip6Src : this.ip4Src >>> 0;
@@ -182,9 +186,11 @@ export class Packet {
     if (typeof a === 'number') {
       this.ip4Src = a | 0;
       this.ip6Src = '';
+      this.ip6SrcHash = 0;
     } else {
       this.ip4Src = 0;
       this.ip6Src = a;
+      this.ip6SrcHash = ipv6TextHash(a);
     }
   }
   /** Destination address: IPv4 as an unsigned number, IPv6 as text (0 when there is no IP layer). */
@@ -195,9 +201,11 @@ export class Packet {
     if (typeof a === 'number') {
       this.ip4Dst = a | 0;
       this.ip6Dst = '';
+      this.ip6DstHash = 0;
     } else {
       this.ip4Dst = 0;
       this.ip6Dst = a;
+      this.ip6DstHash = ipv6TextHash(a);
     }
   }
   /** Transport protocol (after IPv6 extension headers). */
@@ -266,6 +274,8 @@ export class Packet {
     this.ip4Dst = 0;
     this.ip6Src = '';
     this.ip6Dst = '';
+    this.ip6SrcHash = 0;
+    this.ip6DstHash = 0;
     this.ipProto = 0;
     this.ipTtl = 0;
     this.ipLen = 0;

@@ -59,7 +59,7 @@ import {
   TCP_RST,
   TCP_SYN,
 } from '../decode/packet.js';
-import { formatIpv4 } from '../decode/addr.js';
+import { formatIpv4, ipv6TextHash } from '../decode/addr.js';
 import { portRank, serviceName } from './port-names.js';
 
 export type FlowProto = 'TCP' | 'UDP' | 'ICMP' | 'ICMPv6';
@@ -262,12 +262,7 @@ function fmix(h: number): number {
 }
 
 function addrHash(a: IpAddr): number {
-  if (typeof a === 'number') return a | 0;
-  // FNV-1a over the last 16 characters of the IPv6 text and its length: the tail (interface id) is
-  // what varies between hosts of one network, and entries are compared in full anyway.
-  let h = 0x811c9dc5 ^ a.length;
-  for (let i = a.length > 16 ? a.length - 16 : 0; i < a.length; i++) h = Math.imul(h ^ a.charCodeAt(i), 0x01000193);
-  return h;
+  return typeof a === 'number' ? a | 0 : ipv6TextHash(a);
 }
 
 /** flowHash for IPv4 ends given as int32 (the same value as flowHash gives). */
@@ -277,10 +272,10 @@ function flowHash4(proto: number, s4: number, sp: number, d4: number, dp: number
   return fmix(((ha + hb) | 0) ^ Math.imul(proto, 0x27d4eb2d));
 }
 
-/** flowHash for IPv6 ends given as text (the same value as flowHash gives). */
-function flowHash6(proto: number, s6: string, sp: number, d6: string, dp: number): number {
-  const ha = fmix(addrHash(s6) ^ Math.imul(sp + 1, 0x9e3779b1));
-  const hb = fmix(addrHash(d6) ^ Math.imul(dp + 1, 0x9e3779b1));
+/** flowHash for IPv6 ends given by their ipv6TextHash (the same value as flowHash gives for the texts). */
+function flowHash6(proto: number, hs: number, sp: number, hd: number, dp: number): number {
+  const ha = fmix(hs ^ Math.imul(sp + 1, 0x9e3779b1));
+  const hb = fmix(hd ^ Math.imul(dp + 1, 0x9e3779b1));
   return fmix(((ha + hb) | 0) ^ Math.imul(proto, 0x27d4eb2d));
 }
 
@@ -450,7 +445,7 @@ export class ConnectionTracker {
     const d4 = p.ip4Dst;
     const s6 = p.ip6Src;
     const d6 = p.ip6Dst;
-    const hash = v6 ? flowHash6(proto, s6, sp, d6, dp) : flowHash4(proto, s4, sp, d4, dp);
+    const hash = v6 ? flowHash6(proto, p.ip6SrcHash, sp, p.ip6DstHash, dp) : flowHash4(proto, s4, sp, d4, dp);
     const found = v6 ? this.find6(hash, proto, s6, sp, d6, dp) : this.find4(hash, proto, s4, sp, d4, dp);
     if (proto === IPPROTO_TCP) {
       const flags = p.tcpFlags;

@@ -5,7 +5,7 @@ import * as F from './fixtures.js';
 import { bytes, decode } from './helpers/fixture.js';
 import {
   formatIp, formatMac, LAYER_ARP, LAYER_ETH, LAYER_IPV4, LAYER_IPV6, LAYER_NULL, LAYER_SLL, LAYER_TCP, LAYER_UDP, LAYER_VLAN,
-  LAYER_ICMP, TCP_ACK, TCP_SYN,
+  LAYER_ICMP, TCP_ACK, TCP_SYN, Packet, ipv6TextHash,
 } from '../../src/decode/index.js';
 
 describe('link layers', () => {
@@ -129,6 +129,21 @@ describe('IPv6', () => {
     expect(p.dstPort).toBe(443);
     expect(p.tcpFlags).toBe(TCP_SYN | TCP_ACK);
     expect(p.tcpAck).toBe(1001);
+  });
+
+  it('hands out the address hash with the text, the same on a cache miss and a hit as ipv6TextHash', () => {
+    for (let round = 0; round < 2; round++) {
+      const p = decode(F.ipv6ExtChainTcp);
+      expect(p.ip6SrcHash).toBe(ipv6TextHash('2001:db8::1'));
+      expect(p.ip6DstHash).toBe(ipv6TextHash('2001:db8::2'));
+      expect(p.ip6SrcHash).not.toBe(p.ip6DstHash);
+    }
+    // The setter (used by tools that build packets by hand) keeps the hash in step, and clears it for IPv4.
+    const q = new Packet();
+    q.ipSrc = '2001:db8::1';
+    expect(q.ip6SrcHash).toBe(ipv6TextHash('2001:db8::1'));
+    q.ipSrc = 0x0a000001;
+    expect(q.ip6SrcHash).toBe(0);
   });
 
   it('reports an extension header that runs past the packet', () => {

@@ -141,4 +141,22 @@ describe('ProtocolStatistics', () => {
     const last = sources[63];
     expect(new Set(kept.slice(1))).toEqual(new Set([...lowest, `${last >>> 24}.${(last >>> 16) & 255}.${(last >>> 8) & 255}.${last & 255}`]));
   });
+
+  it('counts IPv6 hosts past the table\'s first size, and prunes their ties by lowest text', () => {
+    const s = new ProtocolStatistics({ maxHosts: 1000 });
+    // 300 hosts: the table starts with 64 slots and grows; every count must survive the rehashing.
+    for (let i = 0; i < 300; i++) for (let k = 0; k <= i % 3; k++) s.onPacket(udp(`2001:db8::${(i + 1).toString(16)}`, 5000, '2001:db8::ffff', 53), 0);
+    const top = s.topTalkers(1000, 'packets');
+    expect(top).toHaveLength(301);
+    expect(top[0]).toMatchObject({ ip: '2001:db8::ffff', packets: 600 });
+    const byIp = new Map(top.map((t) => [t.ip, t.packets]));
+    for (let i = 0; i < 300; i++) expect(byIp.get(`2001:db8::${(i + 1).toString(16)}`)).toBe((i % 3) + 1);
+
+    const t = new ProtocolStatistics({ maxHosts: 6 });
+    for (const ip of ['2001:db8::5', '2001:db8::3', '2001:db8::4', '10.0.0.9', '2001:db8::1', '2001:db8::2']) t.onPacket(udp(ip, 1, ip, 2), 0);
+    // Six hosts tied at one packet; the seventh prunes to three: the lowest IPv6 texts, whatever their order of arrival.
+    t.onPacket(udp('10.0.0.1', 1, '10.0.0.1', 2), 0);
+    expect(t.counters()).toMatchObject({ hosts: 4, hostPrunes: 1 });
+    expect(t.topTalkers(10, 'packets').map((h) => h.ip)).toEqual(['10.0.0.1', '2001:db8::1', '2001:db8::2', '2001:db8::3']);
+  });
 });
