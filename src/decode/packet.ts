@@ -82,6 +82,11 @@ export interface DnsMessage {
   additionals: DnsRecord[];
 }
 
+/**
+ * An HTTP/1.x message head. decodeHttp's messages read kind, status, contentLength and the body's place
+ * off the bytes, and parse the other fields from their own copy of the head when one is first read (so
+ * they stay right after the packet's buffer is reused; see decode/http.ts).
+ */
 export interface HttpMessage {
   kind: 'request' | 'response';
   /** Request line. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { corpusPackets, prng } from './helpers/corpus.js';
 import { frameBytes } from '../../src/capture/types.js';
-import { decodePacket, Packet, packetToJson, Reassembler } from '../../src/decode/index.js';
+import { decodePacket, Packet, packetToJson, plainHttp, Reassembler } from '../../src/decode/index.js';
 import { httpStart } from '../../src/decode/http.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -20,7 +20,7 @@ function dump(p: Packet): string {
     tcp: [p.tcpMss, p.tcpWscale, p.tcpSackOk, p.tcpTsVal, p.tcpTsEcr, p.tcpHeaderLen, p.ipChecksumOk],
     quoted: p.icmpQuoted.present ? p.icmpQuoted : null,
     dns: p.dns,
-    http: p.http === null ? null : { ...p.http, bodyOff: p.http.bodyOff - rel, body: hex(p.data.subarray(p.http.bodyOff, p.http.bodyOff + p.http.bodyLen)) },
+    http: p.http === null ? null : { ...plainHttp(p.http), bodyOff: p.http.bodyOff - rel, body: hex(p.data.subarray(p.http.bodyOff, p.http.bodyOff + p.http.bodyLen)) },
   });
 }
 
