@@ -395,6 +395,11 @@ class HttpHead implements HttpMessage {
     return this.fields().headers;
   }
 
+  /** Every field as an own property (JSON.stringify and spreading see only those). */
+  toJSON(): HttpMessage {
+    return plainHttp(this);
+  }
+
   private fields(): HttpMessage {
     if (this.full === null) {
       const h = this.head;

@@ -3,7 +3,7 @@
 //
 // Names and answers are stored RAW, exactly as the decoder produced them from the wire (they may hold
 // any byte); every view must pass them through `escapeText` (src/decode/addr.ts) before showing them.
-import type { Packet } from '../decode/packet.js';
+import type { DnsMessage, Packet } from '../decode/packet.js';
 import { LAYER_DNS } from '../decode/packet.js';
 import { formatIpv4 } from '../decode/addr.js';
 
@@ -112,7 +112,6 @@ function rcodeText(code: number): string {
   return code === RC_WAITING ? '' : code === RC_TIMEOUT ? 'TIMEOUT' : code === RC_RETRANSMITTED ? 'RETRANSMITTED' : dnsRcodeName(code);
 }
 
-const NO_ANSWERS: readonly string[] = Object.freeze([]);
 
 /** Pending queries are keyed by (client port, transaction id) as one int32; endpoints are compared on the entry. */
 function pendingKey(clientPort: number, id: number): number {
@@ -141,7 +140,11 @@ export class DnsTracker {
   private readonly rC6: string[];
   private readonly rS6: string[];
   private readonly rName: string[];
-  private readonly rAns: Array<readonly string[]>;
+  /**
+   * The response whose answers a record lists (null: none yet). The message, not the answers' text:
+   * DNS records are rendered when first read (decode/dns.ts), so only listed records pay for it.
+   */
+  private readonly rAns: Array<DnsMessage | null>;
   private ringLen = 0;
   private ringPos = 0;
   private serial = 0;
@@ -191,7 +194,7 @@ export class DnsTracker {
     this.rC6 = new Array<string>(k).fill('');
     this.rS6 = new Array<string>(k).fill('');
     this.rName = new Array<string>(k).fill('');
-    this.rAns = new Array<readonly string[]>(k).fill(NO_ANSWERS);
+    this.rAns = new Array<DnsMessage | null>(k).fill(null);
     const m = this.maxPending;
     this.wTs = new Float64Array(m);
     this.wSerial = new Float64Array(m);
@@ -268,13 +271,7 @@ export class DnsTracker {
       slot = this.record(now, dst4, dst6, src4, src6, dns.id, q === null ? '' : q.name, q === null ? -1 : q.type);
     }
     this.rRcode[slot] = dns.rcode;
-    const an = dns.answers;
-    if (an.length === 0) this.rAns[slot] = NO_ANSWERS;
-    else {
-      const answers: string[] = [];
-      for (let i = 0; i < an.length; i++) answers.push(an[i].data);
-      this.rAns[slot] = answers;
-    }
+    this.rAns[slot] = dns;
   }
 
   /** Gives up queries that waited longer than timeoutMs. */
@@ -311,7 +308,7 @@ export class DnsTracker {
         name: this.rName[i],
         type: type < 0 ? '' : dnsTypeName(type),
         rcode: rcodeText(this.rRcode[i]),
-        answers: ans === NO_ANSWERS ? [] : (ans as string[]),
+        answers: ans === null ? [] : ans.answers.map((r) => r.data),
         latencyMs: lat === lat ? lat : null,
       });
     }
@@ -345,7 +342,7 @@ export class DnsTracker {
     this.rName[slot] = name;
     this.rType[slot] = type;
     this.rRcode[slot] = RC_WAITING;
-    this.rAns[slot] = NO_ANSWERS;
+    this.rAns[slot] = null;
     return slot;
   }
 
