@@ -6,7 +6,7 @@
 // (default 1,000,000); BENCH_RUNS=N repeats the fast measurements and keeps the best (default 2);
 // BENCH_KEEP=1 keeps the temporary directory and the captures in it.
 // First, as in NetGuard's entry point: the measured code runs under the same V8 settings.
-import '../src/cli/v8-flags.js';
+import { ONE_CPU_NODE_FLAGS } from '../src/cli/v8-flags.js';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -127,7 +127,9 @@ function pinned(cmd: string, args: string[]): [string, string[]] {
 }
 
 function runChild(stage: Stage, file: string): Promise<ChildResult> {
-  const [cmd, args] = pinned(process.execPath, [...process.execArgv, SELF, '--child', stage, file]);
+  // A child pinned to one CPU runs as bin/netguard would run NetGuard there: with the one-CPU flags.
+  const flags = hasTaskset ? ONE_CPU_NODE_FLAGS : [];
+  const [cmd, args] = pinned(process.execPath, [...flags, ...process.execArgv, SELF, '--child', stage, file]);
   return new Promise((resolve, reject) => {
     const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -202,7 +204,10 @@ async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 2) || 2);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netguard-bench-'));
   try {
-    console.log(`NetGuard benchmark: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, Node ${process.version}${hasTaskset ? `, each run pinned to CPU ${CPU}` : ''}`);
+    console.log(
+      `NetGuard benchmark: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, Node ${process.version}` +
+        (hasTaskset ? `, each run pinned to CPU ${CPU} (NetGuard's runs with its one-CPU setting, node ${ONE_CPU_NODE_FLAGS.join(' ')})` : ''),
+    );
     const mixed = path.join(dir, 'mixed.pcap');
     let t = Date.now();
     const g = generateMixed(mixed, n);

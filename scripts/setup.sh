@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-start}
 
 # tcpdump: `-f` on a capture file reads it through tcpdump (src/capture/filter-input.ts).
-runtime_pkgs=(libpcap-dev python3 make g++ tcpdump)
+# util-linux and coreutils: bin/netguard asks `nproc` how many CPUs it may use; the bench pins runs with `taskset`.
+runtime_pkgs=(libpcap-dev python3 make g++ tcpdump util-linux coreutils)
 test_pkgs=(tshark nmap hping3 tmux iproute2 iputils-ping procps curl wget netcat-openbsd
            chromium rsyslog xvfb dbus-x11 dunst libnotify-bin nftables iptables)
 
