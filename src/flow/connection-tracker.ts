@@ -472,7 +472,8 @@ export class ConnectionTracker {
       }
       this.resetUpdate(STATE_NAMES[state], false);
       this.tcpTransition(c, p, flags, fromA);
-      return this.seen(c, p, rt, fromA);
+      if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c, rt);
+      return this.account(c, p, rt, fromA);
     }
     // UDP
     if (found < 0) {
@@ -490,18 +491,6 @@ export class ConnectionTracker {
       this.ints[o + I_STATE] = S_REPLIED;
       this.ints[o + I_FLAGS] |= F_ESTABLISHED;
     }
-    return this.seen(c, p, rt, fromA);
-  }
-
-  /**
-   * The common end of a packet of a known TCP or UDP flow: the LRU move (at most once per TOUCH_MS),
-   * then the counters. A small function of its own because the touch() call is rare: it had no type
-   * feedback yet when onPacket was first optimized (DNS flows live far less than a second), and
-   * reaching it inside onPacket threw the whole compiled onPacket away and compiled it again. Now V8
-   * (--trace-deopt, bench flow stage) deoptimizes and recompiles only this function; onPacket is
-   * compiled once.
-   */
-  private seen(c: number, p: Packet, rt: number, fromA: boolean): FlowUpdate {
     if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c, rt);
     return this.account(c, p, rt, fromA);
   }
@@ -961,7 +950,12 @@ export class ConnectionTracker {
     if (this.head >= 0) ints[this.head * IS + I_PREV] = c;
     this.head = c;
     if (this.tail < 0) this.tail = c;
-    this.dbls[c * DS + D_TOUCHED] = now;
+    // Stamped one TOUCH_MS early, so the flow's next packet goes through touch(), which finds it at or
+    // near the head. That way onPacket's touch() call is made within the first packets, before onPacket
+    // is optimized: made first a second of packet time later, it threw the compiled code away
+    // (--trace-deopt). The expiry sweep only ever reads this stamp to stop early, and an older stamp
+    // never stops it sooner.
+    this.dbls[c * DS + D_TOUCHED] = now - TOUCH_MS;
     this.count++;
     this.created++;
     return c;
