@@ -207,6 +207,10 @@ export class DnsTracker {
     this.wChain = new Int32Array(m);
     this.wC6 = new Array<string>(m).fill('');
     this.wS6 = new Array<string>(m).fill('');
+    // Stored a second time on purpose: V8 treats a field written only by its initializer as a constant
+    // and builds it into optimized code, which it then throws away at the first real write (popOldest,
+    // after the first timeout or overflow; --trace-deopt showed wait() deoptimized and compiled again).
+    this.waitHead = 0;
   }
 
   /** Responses with rcode NXDOMAIN. */
