@@ -97,12 +97,16 @@ export function ipv6TextHash(s: string): number {
 /** ipv6TextHash of the text that formatIpv6Cached returned last. */
 export let lastIpv6Hash = 0;
 
-/** formatIpv6Bytes through a small cache (bounded: 4096 entries, the newest address wins a slot); sets lastIpv6Hash. */
-export function formatIpv6Cached(b: Uint8Array, off: number): string {
-  const w0 = (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
-  const w1 = (b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7];
-  const w2 = (b[off + 8] << 24) | (b[off + 9] << 16) | (b[off + 10] << 8) | b[off + 11];
-  const w3 = (b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15];
+/**
+ * formatIpv6Bytes through a small cache (bounded: 4096 entries, the newest address wins a slot); sets
+ * lastIpv6Hash. `dv`, when given, is a DataView over the same bytes as `b` (the same offsets).
+ */
+export function formatIpv6Cached(b: Uint8Array, off: number, dv: DataView | null = null): string {
+  // The four words through a DataView over the same bytes when the caller has one (the decoder does).
+  const w0 = dv !== null ? dv.getInt32(off) : (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
+  const w1 = dv !== null ? dv.getInt32(off + 4) : (b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7];
+  const w2 = dv !== null ? dv.getInt32(off + 8) : (b[off + 8] << 24) | (b[off + 9] << 16) | (b[off + 10] << 8) | b[off + 11];
+  const w3 = dv !== null ? dv.getInt32(off + 12) : (b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15];
   let h = Math.imul(w0 ^ Math.imul(w1, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(w2 ^ Math.imul(w3, 0xc2b2ae35), 0x27d4eb2d);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);

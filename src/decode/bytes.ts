@@ -1,4 +1,5 @@
-// Big-endian reads from a Uint8Array; plain index arithmetic is what V8 optimises best on the hot path.
+// Big-endian reads from a Uint8Array, for decoders that are handed bytes alone (DNS, HTTP, ICMP quotes); the
+// per-packet header fields are read through Packet.dv, a DataView over the same buffer.
 import type { Packet } from './packet.js';
 
 export function u16(b: Uint8Array, o: number): number {

@@ -73,7 +73,7 @@ export function decodePacket(raw: RawPacket, n: number, out: Packet, reasm: Reas
   const end = off + raw.caplen;
   p.frame = d;
   p.frameOff = off;
-  p.data = d;
+  p.setData(d);
   // The common cases are called directly (monomorphic calls the compiler can inline); everything else
   // goes through the registry's tables, which hold the same functions (checked at load, below).
   if (raw.linkType === LINKTYPE_ETHERNET) {

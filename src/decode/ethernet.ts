@@ -2,7 +2,6 @@
 // tags after the addresses are handled by vlan.ts.
 import { LAYER_ETH, type Packet } from './packet.js';
 import { EV_ETH_TOO_SHORT } from './events.js';
-import { u16 } from './bytes.js';
 import { decodeVlanTags } from './vlan.js';
 import { setPayload } from './bytes.js';
 
@@ -14,12 +13,12 @@ export function decodeEthernet(p: Packet, off: number, end: number): boolean {
     p.events.push(EV_ETH_TOO_SHORT);
     return false;
   }
-  const b = p.data;
+  const dv = p.dv;
   // Written out rather than through mac48(): a 48-bit value returned from a call is boxed as a heap
   // number on every packet, while computed in place it goes straight into the packet's double field.
-  p.ethDst = ((b[off] << 8) | b[off + 1]) * 0x100000000 + (((b[off + 2] << 24) | (b[off + 3] << 16) | (b[off + 4] << 8) | b[off + 5]) >>> 0);
-  p.ethSrc = ((b[off + 6] << 8) | b[off + 7]) * 0x100000000 + (((b[off + 8] << 24) | (b[off + 9] << 16) | (b[off + 10] << 8) | b[off + 11]) >>> 0);
+  p.ethDst = dv.getUint16(off) * 0x100000000 + dv.getUint32(off + 2);
+  p.ethSrc = dv.getUint16(off + 6) * 0x100000000 + dv.getUint32(off + 8);
   p.layers |= LAYER_ETH;
-  p.etherType = u16(b, off + 12);
+  p.etherType = dv.getUint16(off + 12);
   return setPayload(p, decodeVlanTags(p, off + ETH_HEADER_LEN, end), end);
 }

@@ -65,26 +65,25 @@ export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembl
     p.events.push(EV_IPV4_TOO_SHORT);
     return false;
   }
-  const totalLen = u16(b, off + 2);
+  const dv = p.dv;
+  const totalLen = dv.getUint16(off + 2);
   p.ipVersion = 4;
   p.ipOffset = off;
   p.ipHeaderLen = ihl;
   p.ipLen = totalLen;
-  p.ipId = u16(b, off + 4);
+  p.ipId = dv.getUint16(off + 4);
   p.ipTtl = b[off + 8];
   p.ipProto = b[off + 9];
-  // As int32 (no `>>> 0`): stays a small integer inside the packet object (see packet.ts).
-  p.ip4Src = (b[off + 12] << 24) | (b[off + 13] << 16) | (b[off + 14] << 8) | b[off + 15];
-  p.ip4Dst = (b[off + 16] << 24) | (b[off + 17] << 16) | (b[off + 18] << 8) | b[off + 19];
+  // As int32 (getInt32, not getUint32): stays a small integer inside the packet object (see packet.ts).
+  p.ip4Src = dv.getInt32(off + 12);
+  p.ip4Dst = dv.getInt32(off + 16);
   p.layers |= LAYER_IPV4;
   // The usual 20-byte header summed in one expression (the general loop for options).
   const sum =
     ihl === IPV4_MIN_HEADER_LEN
       ? fold(
-          ((b[off] << 8) | b[off + 1]) + ((b[off + 2] << 8) | b[off + 3]) + ((b[off + 4] << 8) | b[off + 5]) +
-            ((b[off + 6] << 8) | b[off + 7]) + ((b[off + 8] << 8) | b[off + 9]) + ((b[off + 10] << 8) | b[off + 11]) +
-            ((b[off + 12] << 8) | b[off + 13]) + ((b[off + 14] << 8) | b[off + 15]) + ((b[off + 16] << 8) | b[off + 17]) +
-            ((b[off + 18] << 8) | b[off + 19]),
+          dv.getUint16(off) + dv.getUint16(off + 2) + dv.getUint16(off + 4) + dv.getUint16(off + 6) + dv.getUint16(off + 8) +
+            dv.getUint16(off + 10) + dv.getUint16(off + 12) + dv.getUint16(off + 14) + dv.getUint16(off + 16) + dv.getUint16(off + 18),
         )
       : onesComplementSum(b, off, ihl);
   if (sum !== 0xffff) {
@@ -110,7 +109,7 @@ export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembl
     ipEnd = off + totalLen; // drops Ethernet padding after the datagram
   }
 
-  const frag = u16(b, off + 6);
+  const frag = dv.getUint16(off + 6);
   const more = (frag & 0x2000) !== 0;
   const fragOff = (frag & 0x1fff) << 3;
   if (more || fragOff !== 0) {
@@ -119,7 +118,7 @@ export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembl
     if (reasm === null || ipEnd - off < p.ipLen) return false;
     const dg = reasm.addV4(p, off, ihl, fragOff, more, ipEnd);
     if (dg === null) return false;
-    p.data = dg;
+    p.setData(dg);
     p.ipOffset = 0;
     p.ipHeaderLen = (dg[0] & 15) << 2;
     p.ipLen = dg.length;

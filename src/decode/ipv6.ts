@@ -34,9 +34,9 @@ export function decodeIpv6(p: Packet, off: number, end: number, reasm: Reassembl
   p.ipHeaderLen = IPV6_HEADER_LEN;
   p.ipLen = IPV6_HEADER_LEN + payloadLen;
   p.ipTtl = b[off + 7];
-  p.ip6Src = formatIpv6Cached(b, off + 8);
+  p.ip6Src = formatIpv6Cached(b, off + 8, p.dv);
   p.ip6SrcHash = lastIpv6Hash;
-  p.ip6Dst = formatIpv6Cached(b, off + 24);
+  p.ip6Dst = formatIpv6Cached(b, off + 24, p.dv);
   p.ip6DstHash = lastIpv6Hash;
   p.layers |= LAYER_IPV6;
   let ipEnd = off + IPV6_HEADER_LEN + payloadLen;
@@ -77,7 +77,7 @@ export function decodeIpv6(p: Packet, off: number, end: number, reasm: Reassembl
       const dg = reasm.addV6(p, off, next, id, fragOff, more, cur, ipEnd);
       if (dg === null) return false;
       // The reassembled datagram is the fixed header (next header = the fragment's) and the payload.
-      p.data = dg;
+      p.setData(dg);
       p.ipOffset = 0;
       p.ipLen = dg.length;
       p.layers = (p.layers & ~LAYER_FRAGMENT) | LAYER_REASSEMBLED;

@@ -1,19 +1,19 @@
 // UDP (RFC 768): ports and length; the payload is what the length field covers, within the captured bytes.
 import { LAYER_UDP, type Packet } from './packet.js';
 import { EV_UDP_BAD_LENGTH, EV_UDP_TOO_SHORT } from './events.js';
-import { setPayload, u16 } from './bytes.js';
+import { setPayload } from './bytes.js';
 
 export const UDP_HEADER_LEN = 8;
 
 export function decodeUdp(p: Packet, off: number, end: number): boolean {
-  const b = p.data;
+  const dv = p.dv;
   if (end - off < UDP_HEADER_LEN) {
     p.events.push(EV_UDP_TOO_SHORT);
     return false;
   }
-  p.srcPort = u16(b, off);
-  p.dstPort = u16(b, off + 2);
-  const len = u16(b, off + 4);
+  p.srcPort = dv.getUint16(off);
+  p.dstPort = dv.getUint16(off + 2);
+  const len = dv.getUint16(off + 4);
   p.udpLen = len;
   p.layers |= LAYER_UDP;
   if (len < UDP_HEADER_LEN) {

@@ -1,7 +1,6 @@
 // IEEE 802.1Q VLAN tags and 802.1ad (QinQ) service tags, stacked in any number up to a bound.
 import { LAYER_VLAN, type Packet } from './packet.js';
 import { EV_VLAN_TOO_MANY, EV_VLAN_TOO_SHORT } from './events.js';
-import { u16 } from './bytes.js';
 
 export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_QINQ = 0x88a8;
@@ -19,7 +18,7 @@ function isVlanType(t: number): boolean {
  * the 12-bit VLAN id and moves on. Returns the offset after the last tag, or -1.
  */
 export function decodeVlanTags(p: Packet, off: number, end: number): number {
-  const b = p.data;
+  const dv = p.dv;
   while (isVlanType(p.etherType)) {
     if (p.vlanIds.length >= MAX_VLAN_TAGS) {
       p.events.push(EV_VLAN_TOO_MANY);
@@ -29,9 +28,9 @@ export function decodeVlanTags(p: Packet, off: number, end: number): number {
       p.events.push(EV_VLAN_TOO_SHORT);
       return -1;
     }
-    p.vlanIds.push(u16(b, off) & 0x0fff);
+    p.vlanIds.push(dv.getUint16(off) & 0x0fff);
     p.layers |= LAYER_VLAN;
-    p.etherType = u16(b, off + 2);
+    p.etherType = dv.getUint16(off + 2);
     off += 4;
   }
   return off;
