@@ -3,6 +3,7 @@
 export { serviceName, isKnownService, portRank } from './port-names.js';
 export {
   ConnectionTracker,
+  copyUpdate,
   STATE_NAMES,
   icmpEchoId,
   type ConnectionInfo,

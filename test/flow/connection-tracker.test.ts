@@ -1,7 +1,7 @@
 // ConnectionTracker: TCP state transitions in both directions, UDP and ICMP flows, expiry, and the cap
 // under a spoofed SYN flood.
 import { describe, expect, it } from 'vitest';
-import { ConnectionTracker, type FlowUpdate } from '../../src/flow/index.js';
+import { ConnectionTracker, copyUpdate, type FlowUpdate } from '../../src/flow/index.js';
 import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/packet.js';
 import { echo, tcp, udp, unreachable } from './make-packet.js';
 
@@ -10,8 +10,32 @@ const S = '10.0.0.2';
 const SA = TCP_SYN | TCP_ACK;
 
 function snap(u: FlowUpdate | null): FlowUpdate | null {
-  return u ? { ...u } : null;
+  return u ? copyUpdate(u) : null;
 }
+
+describe('the update onPacket returns', () => {
+  it('copies (copyUpdate, JSON) into every field and nothing else, and the copy keeps its values', () => {
+    const t = new ConnectionTracker();
+    t.onPacket(tcp(C, 41000, S, 443, TCP_SYN, { seq: 1 }), 5000.25);
+    const u = t.onPacket(tcp(S, 443, C, 41000, TCP_SYN | TCP_ACK, { seq: 9, ack: 2 }), 5003.75)!;
+    const copy = copyUpdate(u);
+    expect(Object.keys(copy).sort()).toEqual([
+      'bytesIn', 'bytesOut', 'closed', 'durationMs', 'established', 'handshakeCompleted', 'initiatorIsSrc', 'isNew', 'midstream',
+      'packetsIn', 'packetsOut', 'payloadIn', 'payloadOut', 'prevState', 'proto', 'rejected', 'reset', 'resetByInitiator', 'seq',
+      'start', 'state', 'unreachable',
+    ]);
+    expect(copy).toMatchObject({
+      proto: 'TCP', state: 'SYN_RECEIVED', prevState: 'SYN_SENT', isNew: false, initiatorIsSrc: false, established: false,
+      packetsOut: 1, packetsIn: 1, bytesOut: 54, bytesIn: 54, payloadOut: 0, payloadIn: 0, start: 5000.25, durationMs: 3.5,
+    });
+    expect(JSON.parse(JSON.stringify(u))).toEqual(copy);
+    // The next packet (another flow) moves the update on; the copy stays.
+    const v = t.onPacket(udp(C, 5000, S, 53), 5010)!;
+    expect(v.proto).toBe('UDP');
+    expect(copy.proto).toBe('TCP');
+    expect(copy.seq).not.toBe(v.seq);
+  });
+});
 
 describe('TCP state machine', () => {
   it('follows handshake, data both ways and a graceful close started by the client', () => {
