@@ -81,6 +81,38 @@ function indexOfCrlf(b: Uint8Array, from: number, end: number): number {
 /** Line ends found by decodeHttp's first pass: request line, MAX_HTTP_HEADERS headers, the empty line. */
 const CRLF_CAP = MAX_HTTP_HEADERS + 2;
 const crlfAt = new Int32Array(CRLF_CAP + 1);
+/** What scanLines found besides the count: the CR of the empty line's CRLF (-1: none), and whether crlfAt filled up. */
+let scanBlank = -1;
+let scanOverflow = false;
+
+/**
+ * One pass over the head at [off, limit) that puts the line ends (the CR of each CRLF) into crlfAt up to
+ * the empty line, and returns how many; a head with more lines than crlfAt holds stops there
+ * (scanOverflow) and its empty line is looked for on its own. The line ends and the empty line cost one
+ * pass instead of two.
+ */
+function scanLines(b: Uint8Array, off: number, limit: number): number {
+  let lines = 0;
+  scanBlank = -1;
+  scanOverflow = false;
+  for (let i = off; i < limit - 1; i++) {
+    if (b[i] === 0x0d && b[i + 1] === 0x0a) {
+      if (lines > 0 && crlfAt[lines - 1] === i - 2) {
+        scanBlank = i - 2;
+        crlfAt[lines++] = i;
+        break;
+      }
+      if (lines === CRLF_CAP) {
+        scanOverflow = true;
+        break;
+      }
+      crlfAt[lines++] = i;
+      i++;
+    }
+  }
+  if (scanOverflow) scanBlank = indexOfBlankLine(b, off, limit);
+  return lines;
+}
 
 const NAME_HOST = Array.from('host', (c) => c.charCodeAt(0));
 const NAME_USER_AGENT = Array.from('user-agent', (c) => c.charCodeAt(0));
@@ -122,28 +154,9 @@ export function parseHead(b: Uint8Array, off: number, end: number, events: strin
   const limit = Math.min(end, off + MAX_HTTP_HEAD);
   // The whole head becomes one string in one native copy (up to the empty line, or the limit); lines,
   // names and values are then slices of it, cut at offsets found in the bytes.
-  // One pass finds the line ends (the CR of each CRLF) up to the empty line; a head with more lines
-  // than crlfAt holds goes on with the two scans below (the line ends and the empty line cost one
-  // pass over the head instead of two).
-  let lines = 0;
-  let blank = -1;
-  let overflow = false;
-  for (let i = off; i < limit - 1; i++) {
-    if (b[i] === 0x0d && b[i + 1] === 0x0a) {
-      if (lines > 0 && crlfAt[lines - 1] === i - 2) {
-        blank = i - 2;
-        crlfAt[lines++] = i;
-        break;
-      }
-      if (lines === CRLF_CAP) {
-        overflow = true;
-        break;
-      }
-      crlfAt[lines++] = i;
-      i++;
-    }
-  }
-  if (overflow) blank = indexOfBlankLine(b, off, limit);
+  const lines = scanLines(b, off, limit);
+  const blank = scanBlank;
+  const overflow = scanOverflow;
   const text = latin1(b, off, (blank < 0 ? limit : blank) - off);
   let k = 0;
   let eol = lines > 0 ? crlfAt[k++] : -1;
@@ -269,27 +282,9 @@ export function decodeHttp(b: Uint8Array, off: number, end: number, events: stri
   const kind = known ?? httpStart(b, off, end);
   if (kind === -1) return null;
   const limit = Math.min(end, off + MAX_HTTP_HEAD);
-  // One pass finds the line ends (the CR of each CRLF) up to the empty line; a head with more lines
-  // than crlfAt holds goes on with the two scans below.
-  let lines = 0;
-  let blank = -1;
-  let overflow = false;
-  for (let i = off; i < limit - 1; i++) {
-    if (b[i] === 0x0d && b[i + 1] === 0x0a) {
-      if (lines > 0 && crlfAt[lines - 1] === i - 2) {
-        blank = i - 2;
-        crlfAt[lines++] = i;
-        break;
-      }
-      if (lines === CRLF_CAP) {
-        overflow = true;
-        break;
-      }
-      crlfAt[lines++] = i;
-      i++;
-    }
-  }
-  if (overflow) blank = indexOfBlankLine(b, off, limit);
+  const lines = scanLines(b, off, limit);
+  const blank = scanBlank;
+  const overflow = scanOverflow;
   let k = 0;
   let eol = lines > 0 ? crlfAt[k++] : -1;
   let status: number | null = null;
