@@ -49,22 +49,6 @@ function isTrimByte(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 }
 
-/** "200", or "200 " followed by a reason with no CR or LF. */
-function isStatusLine(rest: string): boolean {
-  if (rest.length < 3) return false;
-  for (let i = 0; i < 3; i++) {
-    const c = rest.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  if (rest.length === 3) return true;
-  if (rest.charCodeAt(3) !== 0x20) return false;
-  for (let i = 4; i < rest.length; i++) {
-    const c = rest.charCodeAt(i);
-    if (c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029) return false;
-  }
-  return true;
-}
-
 /** Offset of the CR of the first CRLF CRLF in [from, end) (where the head's last line ends), or -1. */
 function indexOfBlankLine(b: Uint8Array, from: number, end: number): number {
   for (let i = from; i < end - 3; i++) {
@@ -145,117 +129,6 @@ function decimalAt(b: Uint8Array, from: number, to: number): number {
 }
 
 /**
- * The whole parse into strings at once (`kind`: httpStart's answer, -2 for a response, a method index
- * for a request). Run by HttpHead on its own copy of the head, when a field is first read; the tests
- * hold decodeHttp's message to what this gives for the same bytes.
- */
-export function parseHead(b: Uint8Array, off: number, end: number, events: string[], kind: number): HttpMessage | null {
-  if (kind === -1) return null;
-  const limit = Math.min(end, off + MAX_HTTP_HEAD);
-  // The whole head becomes one string in one native copy (up to the empty line, or the limit); lines,
-  // names and values are then slices of it, cut at offsets found in the bytes.
-  const lines = scanLines(b, off, limit);
-  const blank = scanBlank;
-  const overflow = scanOverflow;
-  const text = latin1(b, off, (blank < 0 ? limit : blank) - off);
-  let k = 0;
-  let eol = lines > 0 ? crlfAt[k++] : -1;
-  const lineEnd = eol < 0 ? limit : eol;
-  const line = text.slice(0, lineEnd - off);
-  const msg: HttpMessage = {
-    kind: kind === -2 ? 'response' : 'request',
-    method: null, uri: null, version: '', status: null, reason: null,
-    host: null, userAgent: null, contentType: null, contentLength: null,
-    headers: [], bodyOff: end, bodyLen: 0,
-  };
-  if (kind === -2) {
-    // "HTTP/1.1 200 OK": version, 3-digit status, optional reason.
-    const sp = line.indexOf(' ');
-    msg.version = sp < 0 ? line : line.slice(0, sp);
-    const rest = sp < 0 ? '' : line.slice(sp + 1);
-    // /^(\d{3})(?: (.*))?$/ by hand (no match array): three digits, then nothing or a space and a
-    // reason without line breaks.
-    if (!isStatusLine(rest)) return null;
-    msg.status = (rest.charCodeAt(0) - 0x30) * 100 + (rest.charCodeAt(1) - 0x30) * 10 + (rest.charCodeAt(2) - 0x30);
-    msg.reason = rest.length > 3 ? rest.slice(4) : '';
-  } else {
-    const sp1 = line.indexOf(' ');
-    const sp2 = line.lastIndexOf(' ');
-    msg.method = line.slice(0, sp1);
-    if (sp2 > sp1 && line.startsWith('HTTP/', sp2 + 1)) {
-      msg.uri = line.slice(sp1 + 1, sp2);
-      msg.version = line.slice(sp2 + 1);
-    } else {
-      // HTTP/0.9-style or a cut-off line: everything after the method is the URI.
-      msg.uri = line.slice(sp1 + 1);
-    }
-  }
-  // A head cut by the segment end is normal TCP; one longer than MAX_HTTP_HEAD is not.
-  if (eol < 0) {
-    if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
-    return msg;
-  }
-  let pos = eol + 2;
-  for (;;) {
-    eol = k < lines ? crlfAt[k++] : overflow ? indexOfCrlf(b, pos, limit) : -1;
-    if (eol < 0) {
-      if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
-      return msg;
-    }
-    if (eol === pos) {
-      msg.bodyOff = eol + 2;
-      msg.bodyLen = end - msg.bodyOff;
-      return msg;
-    }
-    if (msg.headers.length >= MAX_HTTP_HEADERS) {
-      events.push(EV_HTTP_TOO_MANY_HEADERS);
-      return msg;
-    }
-    // Name and value cut at byte offsets, so only the two strings kept are made; the value is trimmed of what
-    // String.prototype.trim removes in Latin-1 (tab, LF, VT, FF, CR, space, NBSP).
-    let colon = -1;
-    for (let i = pos; i < eol; i++) {
-      if (b[i] === 0x3a) {
-        colon = i;
-        break;
-      }
-    }
-    let name: string;
-    let value: string;
-    // The value's bytes, [vs, ve): empty for a line without a colon.
-    let vs = eol;
-    let ve = eol;
-    if (colon < 0) {
-      name = text.slice(pos - off, eol - off);
-      value = '';
-    } else {
-      name = text.slice(pos - off, colon - off);
-      vs = colon + 1;
-      while (vs < ve && isTrimByte(b[vs])) vs++;
-      while (ve > vs && isTrimByte(b[ve - 1])) ve--;
-      value = text.slice(vs - off, ve - off);
-    }
-    msg.headers.push([name, value]);
-    // Only names of the four lengths below can match; they are compared in the bytes, case-folded
-    // (lower-casing every candidate name made a string per header).
-    // One compare site for the four names (the optimizing compiler copies an inlined loop per call site).
-    const nl = (colon < 0 ? eol : colon) - pos;
-    const want = nl === 4 ? NAME_HOST : nl === 10 ? NAME_USER_AGENT : nl === 12 ? NAME_CONTENT_TYPE : nl === 14 ? NAME_CONTENT_LENGTH : null;
-    if (want !== null && nameIs(b, pos, want)) {
-      if (nl === 4) msg.host ??= value;
-      else if (nl === 10) msg.userAgent ??= value;
-      else if (nl === 12) msg.contentType ??= value;
-      else {
-        const n = decimalAt(b, vs, ve);
-        if (n >= 0) msg.contentLength ??= n;
-        else events.push(EV_HTTP_BAD_CONTENT_LENGTH);
-      }
-    }
-    pos = eol + 2;
-  }
-}
-
-/**
  * The status code of a status line's rest at [from, to) of `b` ("200", or "200 " and a reason with no CR
  * or LF: /^(\d{3})(?: (.*))?$/), or -1 when it is not one.
  */
@@ -273,6 +146,129 @@ function statusAt(b: Uint8Array, from: number, to: number): number {
   return v;
 }
 
+/** A fresh message with every field at its "absent" value; the walk fills it. */
+function emptyMessage(kind: number, end: number): HttpMessage {
+  return {
+    kind: kind === -2 ? 'response' : 'request',
+    method: null, uri: null, version: '', status: null, reason: null,
+    host: null, userAgent: null, contentType: null, contentLength: null,
+    headers: [], bodyOff: end, bodyLen: 0,
+  };
+}
+
+/**
+ * The one walk over the head at [off, end) (`kind`: httpStart's answer). It always finds what decoding
+ * itself decides: that a response's status line holds a status (false when not: then it is no HTTP),
+ * the status, Content-Length, where the body starts, and the decode events, into `msg`. With `build`, it
+ * also cuts the request line and the header fields out of the head as strings (one native copy of the
+ * head, slices of it). decodeHttp walks without building and parseHead with it, so the two cannot
+ * disagree about anything but the strings.
+ */
+function walkHead(b: Uint8Array, off: number, end: number, events: string[], kind: number, msg: HttpMessage, build: boolean): boolean {
+  const limit = Math.min(end, off + MAX_HTTP_HEAD);
+  const lines = scanLines(b, off, limit);
+  const overflow = scanOverflow;
+  const text = build ? latin1(b, off, (scanBlank < 0 ? limit : scanBlank) - off) : '';
+  let k = 0;
+  let eol = lines > 0 ? crlfAt[k++] : -1;
+  const lineEnd = eol < 0 ? limit : eol;
+  if (kind === -2) {
+    // "HTTP/1.1 200 OK": the version up to the first space, then a status and an optional reason.
+    let sp = off;
+    while (sp < lineEnd && b[sp] !== 0x20) sp++;
+    const status = sp < lineEnd ? statusAt(b, sp + 1, lineEnd) : -1;
+    if (status < 0) return false;
+    msg.status = status;
+    if (build) {
+      msg.version = text.slice(0, sp - off);
+      msg.reason = lineEnd - sp - 1 > 3 ? text.slice(sp + 5 - off, lineEnd - off) : '';
+    }
+  } else if (build) {
+    const line = text.slice(0, lineEnd - off);
+    const sp1 = line.indexOf(' ');
+    const sp2 = line.lastIndexOf(' ');
+    msg.method = line.slice(0, sp1);
+    if (sp2 > sp1 && line.startsWith('HTTP/', sp2 + 1)) {
+      msg.uri = line.slice(sp1 + 1, sp2);
+      msg.version = line.slice(sp2 + 1);
+    } else {
+      // HTTP/0.9-style or a cut-off line: everything after the method is the URI.
+      msg.uri = line.slice(sp1 + 1);
+    }
+  }
+  // A head cut by the segment end is normal TCP; one longer than MAX_HTTP_HEAD is not.
+  if (eol < 0) {
+    if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
+    return true;
+  }
+  let pos = eol + 2;
+  for (let count = 0; ; count++) {
+    eol = k < lines ? crlfAt[k++] : overflow ? indexOfCrlf(b, pos, limit) : -1;
+    if (eol < 0) {
+      if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
+      return true;
+    }
+    if (eol === pos) {
+      msg.bodyOff = eol + 2;
+      msg.bodyLen = end - msg.bodyOff;
+      return true;
+    }
+    if (count >= MAX_HTTP_HEADERS) {
+      events.push(EV_HTTP_TOO_MANY_HEADERS);
+      return true;
+    }
+    let colon = pos;
+    while (colon < eol && b[colon] !== 0x3a) colon++;
+    // Only names of the four lengths below can match; they are compared in the bytes, case-folded
+    // (lower-casing every candidate name made a string per header), at one compare site (the
+    // optimizing compiler copies an inlined loop per call site).
+    const nl = colon - pos;
+    const want = !build ? (nl === 14 ? NAME_CONTENT_LENGTH : null) :
+      nl === 4 ? NAME_HOST : nl === 10 ? NAME_USER_AGENT : nl === 12 ? NAME_CONTENT_TYPE : nl === 14 ? NAME_CONTENT_LENGTH : null;
+    if (!build && want === null) {
+      pos = eol + 2;
+      continue;
+    }
+    // The value: its bytes [vs, ve) trimmed of what String.prototype.trim removes in Latin-1 (tab, LF,
+    // VT, FF, CR, space, NBSP); empty for a line without a colon.
+    let vs = colon < eol ? colon + 1 : eol;
+    let ve = eol;
+    while (vs < ve && isTrimByte(b[vs])) vs++;
+    while (ve > vs && isTrimByte(b[ve - 1])) ve--;
+    let value = '';
+    if (build) {
+      // Name and value cut at byte offsets, so only the two strings kept are made.
+      value = text.slice(vs - off, ve - off);
+      msg.headers.push([text.slice(pos - off, colon - off), value]);
+    }
+    if (want !== null && nameIs(b, pos, want)) {
+      if (nl === 4) msg.host ??= value;
+      else if (nl === 10) msg.userAgent ??= value;
+      else if (nl === 12) msg.contentType ??= value;
+      else {
+        const n = decimalAt(b, vs, ve);
+        if (n >= 0) msg.contentLength ??= n;
+        else events.push(EV_HTTP_BAD_CONTENT_LENGTH);
+      }
+    }
+    pos = eol + 2;
+  }
+}
+
+/**
+ * The whole parse into strings at once (`kind`: httpStart's answer, -2 for a response, a method index
+ * for a request); null when the payload is not HTTP. Run by HttpHead on its own copy of the head, when a
+ * field is first read; the tests hold decodeHttp's message to what this gives for the same bytes.
+ */
+export function parseHead(b: Uint8Array, off: number, end: number, events: string[], kind: number): HttpMessage | null {
+  if (kind === -1) return null;
+  const msg = emptyMessage(kind, end);
+  return walkHead(b, off, end, events, kind, msg, true) ? msg : null;
+}
+
+/** decodeHttp's walk writes here; the message it returns copies the four numbers. */
+const eager: HttpMessage = emptyMessage(0, 0);
+
 /**
  * Decodes an HTTP/1.x message head at [off, end) of `b`; null when the payload is not HTTP. `known` is
  * httpStart's answer when the caller already has it. Reads the bytes only; the strings come from the
@@ -281,59 +277,17 @@ function statusAt(b: Uint8Array, from: number, to: number): number {
 export function decodeHttp(b: Uint8Array, off: number, end: number, events: string[], known?: number): HttpMessage | null {
   const kind = known ?? httpStart(b, off, end);
   if (kind === -1) return null;
+  const m = eager;
+  m.status = null;
+  m.contentLength = null;
+  m.bodyOff = end;
+  m.bodyLen = 0;
+  if (!walkHead(b, off, end, events, kind, m, false)) return null;
+  // The head as one string in one native copy, with its closing empty line (scanBlank, left by the
+  // walk), for the fields later.
   const limit = Math.min(end, off + MAX_HTTP_HEAD);
-  const lines = scanLines(b, off, limit);
-  const blank = scanBlank;
-  const overflow = scanOverflow;
-  let k = 0;
-  let eol = lines > 0 ? crlfAt[k++] : -1;
-  let status: number | null = null;
-  if (kind === -2) {
-    // "HTTP/1.1 200 OK": the rest after the first space must be a status.
-    const lineEnd = eol < 0 ? limit : eol;
-    let sp = off;
-    while (sp < lineEnd && b[sp] !== 0x20) sp++;
-    const st = sp < lineEnd ? statusAt(b, sp + 1, lineEnd) : -1;
-    if (st < 0) return null;
-    status = st;
-  }
-  // The head as one string in one native copy, with its closing empty line, for the fields later.
-  const msg = new HttpHead(kind, latin1(b, off, (blank < 0 ? limit : blank + 4) - off), status, end);
-  // A head cut by the segment end is normal TCP; one longer than MAX_HTTP_HEAD is not.
-  if (eol < 0) {
-    if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
-    return msg;
-  }
-  let pos = eol + 2;
-  for (let count = 0; ; count++) {
-    eol = k < lines ? crlfAt[k++] : overflow ? indexOfCrlf(b, pos, limit) : -1;
-    if (eol < 0) {
-      if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
-      return msg;
-    }
-    if (eol === pos) {
-      msg.bodyOff = eol + 2;
-      msg.bodyLen = end - msg.bodyOff;
-      return msg;
-    }
-    if (count >= MAX_HTTP_HEADERS) {
-      events.push(EV_HTTP_TOO_MANY_HEADERS);
-      return msg;
-    }
-    // Of the header fields only Content-Length is read here (a decode event when it is no number).
-    let colon = pos;
-    while (colon < eol && b[colon] !== 0x3a) colon++;
-    if (colon - pos === 14 && nameIs(b, pos, NAME_CONTENT_LENGTH)) {
-      let vs = colon < eol ? colon + 1 : eol;
-      let ve = eol;
-      while (vs < ve && isTrimByte(b[vs])) vs++;
-      while (ve > vs && isTrimByte(b[ve - 1])) ve--;
-      const n = decimalAt(b, vs, ve);
-      if (n >= 0) msg.contentLength ??= n;
-      else events.push(EV_HTTP_BAD_CONTENT_LENGTH);
-    }
-    pos = eol + 2;
-  }
+  const head = latin1(b, off, (scanBlank < 0 ? limit : scanBlank + 4) - off);
+  return new HttpHead(kind, head, m.status, m.contentLength, m.bodyOff, m.bodyLen);
 }
 
 /** What a head that parseHead cannot read again gives (never expected: it accepted the same bytes once). */
@@ -349,20 +303,17 @@ const NO_FIELDS: HttpMessage = {
  */
 class HttpHead implements HttpMessage {
   readonly kind: 'request' | 'response';
-  readonly status: number | null;
-  contentLength: number | null = null;
-  bodyOff: number;
-  bodyLen = 0;
-  private readonly head: string;
-  private readonly start: number;
   private full: HttpMessage | null = null;
 
-  constructor(start: number, head: string, status: number | null, bodyOff: number) {
+  constructor(
+    private readonly start: number,
+    private readonly head: string,
+    readonly status: number | null,
+    readonly contentLength: number | null,
+    readonly bodyOff: number,
+    readonly bodyLen: number,
+  ) {
     this.kind = start === -2 ? 'response' : 'request';
-    this.start = start;
-    this.head = head;
-    this.status = status;
-    this.bodyOff = bodyOff;
   }
 
   get method(): string | null {
