@@ -736,7 +736,7 @@ export class ConnectionTracker {
     this.dbls[d + D_LAST] = now;
     this.dbls[d + D_PKTS_B]++;
     this.dbls[d + D_BYTES_B] += p.len;
-    return this.fill(c, now, false);
+    return this.fill(c, false);
   }
 
   private initTcp(c: number, p: Packet, src: IpAddr, sp: number, dst: IpAddr, dp: number, flags: number): void {
@@ -904,15 +904,16 @@ export class ConnectionTracker {
       d[o + D_PAY_B] += p.payloadLen;
     }
     d[o + D_LAST] = now;
-    return this.fill(c, now, fromA);
+    return this.fill(c, fromA);
   }
 
   /**
    * The update for flow c: the view points at its record (its counters, state and times are read from
    * there when asked; the engine never asks, and filling them per packet was 4% of decode plus flow
-   * state on the bench). `now` is the packet's time, already the flow's D_LAST.
+   * state on the bench). The callers have set the flow's D_LAST to the packet's time, which the
+   * update's durationMs reads.
    */
-  private fill(c: number, now: number, fromA: boolean): FlowUpdate {
+  private fill(c: number, fromA: boolean): FlowUpdate {
     const u = this.u;
     u.point(this.ints, this.dbls, this.epoch, c);
     u.initiatorIsSrc = fromA;
