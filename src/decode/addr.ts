@@ -279,6 +279,13 @@ const nativeLatin1: Latin1Slice | null = (() => {
   }
 })();
 
+/** The bytes of text made by latin1() (one byte per char): a decoder's own copy of wire bytes, read back. */
+export function latin1Bytes(s: string): Uint8Array {
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return b;
+}
+
 /** Decodes bytes as Latin-1 text (one char per byte), the safe reading of wire text before escaping. */
 export function latin1(b: Uint8Array, off: number, len: number): string {
   const end = Math.min(b.length, off + len);

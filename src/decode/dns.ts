@@ -7,7 +7,7 @@
 // (`validateOnly`); they are decoded for real, by the same code on the message's own copy, the first
 // time anything reads them (DnsMessageView below). The flow trackers never do for most messages;
 // rendering every record of every response was 7% of decode plus flow state on the bench (measured).
-import { formatIpv4, formatIpv6Cached, latin1 } from './addr.js';
+import { formatIpv4, formatIpv6Cached, latin1, latin1Bytes } from './addr.js';
 import type { DnsMessage, DnsQuestion, DnsRecord } from './packet.js';
 import {
   EV_DNS_BAD_LABEL_TYPE, EV_DNS_FORWARD_POINTER, EV_DNS_NAME_TOO_LONG, EV_DNS_POINTER_LOOP,
@@ -468,9 +468,7 @@ class DnsMessageView implements DnsMessage {
 
   private records(): DnsMessage {
     if (this.full === null) {
-      const w = this.wire;
-      const b = new Uint8Array(w.length);
-      for (let i = 0; i < w.length; i++) b[i] = w.charCodeAt(i);
+      const b = latin1Bytes(this.wire);
       // The same bytes decoded the same way as when the packet came; only the events are not wanted again.
       this.full = decodeDnsFull(b, 0, b.length, []) ?? NO_MESSAGE;
     }

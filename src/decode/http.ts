@@ -7,7 +7,7 @@
 // string the first time anything asks for one of them (HttpHead below). The flow trackers never do; a
 // detector, a rule, EVE or --dump-packets does. Decoding the strings for every message was most of the
 // allocation of decode plus flow state on the bench (measured: 6% of its time).
-import { latin1 } from './addr.js';
+import { latin1, latin1Bytes } from './addr.js';
 import type { HttpMessage } from './packet.js';
 import { EV_HTTP_BAD_CONTENT_LENGTH, EV_HTTP_HEADER_TOO_LONG, EV_HTTP_TOO_MANY_HEADERS } from './events.js';
 
@@ -348,9 +348,7 @@ class HttpHead implements HttpMessage {
 
   private fields(): HttpMessage {
     if (this.full === null) {
-      const h = this.head;
-      const b = new Uint8Array(h.length);
-      for (let i = 0; i < h.length; i++) b[i] = h.charCodeAt(i);
+      const b = latin1Bytes(this.head);
       this.full = parseHead(b, 0, b.length, [], this.start) ?? NO_FIELDS;
     }
     return this.full;
