@@ -63,6 +63,9 @@ export interface NetnsPair {
  */
 export async function createPair(tag: string, net: number, opts: { extraVictimIps?: number } = {}): Promise<NetnsPair> {
   requireRoot();
+  // NG_NS_TAG (one or two letters) keeps runs of the live suite from different checkouts on one
+  // machine apart: their namespaces and temporary veth names then differ.
+  tag = `${(process.env.NG_NS_TAG ?? '').slice(0, 2)}${tag}`;
   const attacker = `ng${tag}-a`;
   const victim = `ng${tag}-v`;
   // Leftovers from a run that was killed before cleanup would make `ip netns add` fail.
