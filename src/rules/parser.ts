@@ -1,4 +1,4 @@
-// Recursive-descent parser of the rule condition language (grammar in docs/readme/55-rules.md):
+// Recursive-descent parser of the rule condition language (grammar in docs/rules.md):
 //   expr := or ; or := and ('or' and)* ; and := unary ('and' unary)* ; unary := 'not' unary | primary
 //   primary := '(' expr ')' | field [ op value | 'in' (list | addr) | ('contains'|'matches') string ]
 import type { CmpOp, Expr, Value } from './ast.js';

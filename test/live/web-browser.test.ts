@@ -2,7 +2,7 @@
 // replayed at its recorded pace through the real file reader, engine, detectors, funnel and SQLite history:
 // alerts appear without a reload, statistics and the chart fill in, the search works, requests without the
 // token are refused, and an HTTP URI and a DNS name carrying <script> show as text (no script runs).
-// Also takes the README screenshot (written to docs/readme/web.png when UPDATE_SCREENSHOT=1).
+// Also takes the README screenshot (written to docs/images/web.png when UPDATE_SCREENSHOT=1).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -189,7 +189,7 @@ describe('web dashboard in Chromium', () => {
   it('had no CSP violations or script errors, and takes the README screenshot', async () => {
     expect(consoleErrors).toEqual([]);
     // The README's picture is refreshed on request only (UPDATE_SCREENSHOT=1), so test runs leave the tree alone.
-    const out = process.env.UPDATE_SCREENSHOT ? path.join(ROOT, 'docs/readme/web.png') : path.join(dir, 'web.png');
+    const out = process.env.UPDATE_SCREENSHOT ? path.join(ROOT, 'docs/images/web.png') : path.join(dir, 'web.png');
     mkdirSync(path.dirname(out), { recursive: true });
     const png = await page.screenshot({ path: out, fullPage: true });
     expect(png.subarray(1, 4).toString()).toBe('PNG');
