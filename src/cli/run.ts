@@ -1,7 +1,7 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
 import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type PacketSource, type RawPacket } from '../capture/index.js';
-import { loadSettings, ConfigError, type Settings } from '../config/index.js';
+import { loadSettings, ConfigError, removeStaleTemps, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
 import type { BaselineStatus } from '../engine/index.js';
@@ -88,6 +88,10 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const loaded = loadSettings(opts.settings && existsSync(opts.settings) ? opts.settings : null);
   warnings.push(...loaded.warnings);
   const settings = loaded.settings;
+  // Temporary files that runs killed mid-write left beside the files NetGuard replaces atomically.
+  for (const f of [settings.alerts.log_file, settings.ip_reputation.state_file, opts.rules ?? './rules.yaml']) {
+    if (f) removeStaleTemps(f);
+  }
 
   const { source, live, name, filter } = chooseSource(opts, settings, mode);
   const reputation = openReputation(settings, warnings);

@@ -6,4 +6,4 @@ export { getPath, setPath, deepMerge } from './dot-path.js';
 export { parseLocated, locate, findNodes, sourceLine, valueOffsets, where, posAt, type Located, type Pos } from './yaml-position.js';
 export { nearest, editDistance, describe } from './schema-walk.js';
 export { rulesFileSchema, ruleEntrySchema, type RuleEntry } from './rules-file.js';
-export { writeFileAtomic, writeFileAtomicAsync } from './atomic-file.js';
+export { writeFileAtomic, writeFileAtomicAsync, removeStaleTemps } from './atomic-file.js';
