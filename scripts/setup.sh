@@ -39,6 +39,17 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   touch node_modules/.package-lock.json
 fi
 
+# The capture addon (binding.gyp, src/capture/native/): rebuilt when missing or older than its source.
+# node-gyp comes with npm; nodedir=/usr because no Node headers can be downloaded here (as in .npmrc).
+addon=build/Release/pcap_batch.node
+if [[ ! -f $addon || binding.gyp -nt $addon || src/capture/native/pcap-batch.cc -nt $addon ]]; then
+  echo "setup: building the capture addon (node-gyp)" >&2
+  gyp="$(dirname "$(realpath "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+  node "$gyp" rebuild --nodedir=/usr --loglevel=error >&2 || {
+    echo "setup: the capture addon did not build (libpcap-dev, make and g++ are needed); reading files still works, live capture will not" >&2
+  }
+fi
+
 # Build when any source is newer than the last build.
 stamp=dist/.build-stamp
 if [[ ! -f $stamp ]] || [[ -n $(find src bench scripts/setup.sh tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null) ]]; then
