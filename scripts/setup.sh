@@ -9,7 +9,7 @@ mode=${1:-start}
 # util-linux and coreutils: bin/netguard asks `nproc` how many CPUs it may use; the bench pins runs with `taskset`.
 runtime_pkgs=(libpcap-dev python3 make g++ tcpdump util-linux coreutils)
 test_pkgs=(tshark nmap hping3 tmux iproute2 iputils-ping procps curl wget netcat-openbsd
-           chromium rsyslog xvfb dbus-x11 dunst libnotify-bin nftables iptables)
+           chromium rsyslog xvfb dbus-x11 dunst libnotify-bin nftables iptables tcpreplay)
 
 pkgs=("${runtime_pkgs[@]}")
 [[ $mode == test ]] && pkgs+=("${test_pkgs[@]}")
