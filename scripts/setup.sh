@@ -28,7 +28,7 @@ if ((${#missing[@]})); then
     apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "setup: missing Debian packages (need root to install): ${missing[*]}" >&2
-    [[ $mode == start && " ${missing[*]} " == *" libpcap-dev "* && ! -d node_modules/cap ]] && exit 1
+    [[ $mode == start && " ${missing[*]} " == *" libpcap-dev "* && ! -f build/Release/pcap_batch.node ]] && exit 1
   fi
 fi
 
@@ -41,6 +41,8 @@ fi
 
 # The capture addon (binding.gyp, src/capture/native/): rebuilt when missing or older than its source.
 # node-gyp comes with npm; nodedir=/usr because no Node headers can be downloaded here (as in .npmrc).
+# package.json says "gypfile": false so that npm ci does not build it too (and fail without libpcap-dev:
+# reading capture files needs no addon).
 addon=build/Release/pcap_batch.node
 if [[ ! -f $addon || binding.gyp -nt $addon || src/capture/native/pcap-batch.cc -nt $addon ]]; then
   echo "setup: building the capture addon (node-gyp)" >&2
