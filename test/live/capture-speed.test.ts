@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMixed } from '../../bench/traffic-gen.js';
 import { createPair, requireRoot, sh, type NetnsPair } from '../helpers/netns.js';
-import { ROOT, spawnNetguard, type RunResult } from '../helpers/netguard.js';
+import { netguardArgv, ROOT, spawnNetguard, type RunResult } from '../helpers/netguard.js';
 
 const NET = 202;
 const PACKETS = 200_000;
@@ -204,5 +204,35 @@ describe('live capture at full speed (tcpreplay --topspeed over veth)', () => {
       expect(during, `promiscuous: ${setting}`).toBe(want);
       expect(await promiscuity()).toBe(0);
     }
+  });
+
+  it('without root, node with CAP_NET_RAW captures; without it the run ends with one line saying so', async () => {
+    // A copy of node with the capability (setcap on the system's node would change it for everyone).
+    const node = path.join(tmp, 'node-cap-net-raw');
+    fs.copyFileSync(process.execPath, node);
+    fs.chmodSync(node, 0o755);
+    fs.chmodSync(tmp, 0o755);
+    const cwd = fs.mkdtempSync(path.join(tmp, 'nobody-'));
+    fs.chmodSync(cwd, 0o777);
+    expect((await sh('setcap', ['cap_net_raw+eip', node])).code).toBe(0);
+    const asNobody = (bin: string): string[] => {
+      const [, ...args] = netguardArgv(['--batch', '-i', pair.victimIf, '-f', 'icmp', '-c', '6']);
+      return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'timeout', '30', bin, ...args];
+    };
+    const withCap = pair.spawn(pair.victim, 'sh', ['-c', `cd ${cwd} && exec "$@"`, 'sh', ...asNobody(node)]);
+    running.push(withCap);
+    let err = '';
+    withCap.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((resolve) => withCap.on('close', resolve));
+    const t0 = Date.now();
+    while (!err.includes('listening on') && withCap.exitCode === null && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    const ping = await pair.exec(pair.attacker, 'timeout', ['20', 'ping', '-c', '3', '-i', '0.2', pair.victimIp]);
+    expect(ping.code).toBe(0);
+    expect(await closed, err).toBe(0);
+    expect(err).toMatch(/netguard: 6 packets, .* 0 dropped by kernel \(veth-v\)/);
+
+    const without = await pair.exec(pair.victim, 'sh', ['-c', `cd ${cwd} && exec "$@"`, 'sh', ...asNobody(process.execPath)]);
+    expect(without.code).not.toBe(0);
+    expect(without.stderr.trim().split('\n')).toEqual([`netguard: cannot capture on ${pair.victimIf}: permission denied (run as root or give node CAP_NET_RAW)`]);
   });
 });
