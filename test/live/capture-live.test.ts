@@ -1,4 +1,4 @@
-// Live capture with cap between two network namespaces: every ping request and reply is seen, a BPF
+// Live capture (the pcap-batch addon over libpcap) between two network namespaces: every ping request and reply is seen, a BPF
 // filter keeps only what it names, `any` gives Linux cooked frames, and a missing interface is ENODEV.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
