@@ -18,6 +18,7 @@ import type { Detection } from '../src/alert/types.js';
 import type { Detector } from '../src/detect/types.js';
 import { readPcapChunked } from './pcap-file.js';
 import { generateMixed, generateSynFlood } from './traffic-gen.js';
+import { liveCaptureBench } from './live-capture.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -284,6 +285,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_KEEP === '1') console.log(`(kept ${dir})`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
+  await liveCaptureBench();
 }
 
 const argv = process.argv.slice(2);

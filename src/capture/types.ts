@@ -65,6 +65,21 @@ export interface PacketSource {
   readonly warnings: string[];
   /** Packets the kernel dropped, when the source can know it (null otherwise). */
   drops(): number | null;
+  /** The kernel's capture counters, for a live source once they have been read (null otherwise). */
+  stats?(): CaptureStats | null;
+}
+
+/**
+ * The kernel's capture counters (libpcap's pcap_stats), named as Suricata's `capture.*` stats.
+ * On Linux kernel_packets counts every packet that passed the filter, kernel_drops included.
+ */
+export interface CaptureStats {
+  /** Packets the kernel handed to the capture socket (ps_recv), dropped ones included. */
+  kernel_packets: number;
+  /** Packets the kernel dropped because the capture ring was full (ps_drop). */
+  kernel_drops: number;
+  /** Packets the interface or its driver dropped (ps_ifdrop; counted only in promiscuous mode). */
+  kernel_ifdrops: number;
 }
 
 /** A fatal source problem; `message` is one line saying what and where. */

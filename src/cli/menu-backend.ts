@@ -41,6 +41,7 @@ export function menuBackend(run: Run): MenuBackend {
       alerts: engine.funnel.summary().total,
       decodeErrors: engine.errors,
       source: run.source.name,
+      capture: run.source.stats?.() ?? null,
     }),
     packets: (): PacketRow[] => {
       const lines = engine.packetLines();

@@ -1,6 +1,6 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
-import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type PacketSource, type RawPacket } from '../capture/index.js';
+import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type CaptureStats, type PacketSource, type RawPacket } from '../capture/index.js';
 import { loadSettings, ConfigError, removeStaleTemps, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
@@ -70,7 +70,8 @@ function chooseSource(opts: CliOptions, settings: Settings, mode: Mode): { sourc
   const onOpen = (i: { iface: string; linkType: number }): void => {
     if (mode !== 'tui') process.stderr.write(`netguard: listening on ${i.iface}, link-type ${linkTypeName(i.linkType)}${filter ? `, filter "${filter}"` : ''}\n`);
   };
-  const src = openLive({ iface, filter, promiscuous: settings.interface.promiscuous, bufferSize: settings.interface.buffer_size_mb * 1024 * 1024, onOpen });
+  const { promiscuous, snaplen, buffer_size: bufferSize } = settings.interface;
+  const src = openLive({ iface, filter, promiscuous, snaplen, bufferSize, onOpen });
   return { source: src, live: true, name: iface, filter };
 }
 
@@ -179,6 +180,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     onFlowEnd: eve && settings.outputs.eve.flow ? (f, reason, now) => eve!.onFlowEnd(f, reason, now) : undefined,
     writePcap: writePcapFile,
     drops: () => source.drops(),
+    captureStats: () => source.stats?.() ?? null,
     // The dashboard's history view. Queued alerts are written first (flush does its writes before it
     // returns) so the view includes this run's latest ones; a user asks this, never the packet path.
     alertHistory: history
@@ -200,7 +202,13 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // The seed's -c default of 50 is for live CLI captures; a file is read to its end unless -c is given.
   let stopAt = opts.count ?? (mode === 'cli' && !opts.read ? 50 : Infinity);
   const pump = async (onPacket?: (raw: RawPacket) => void): Promise<void> => {
-    const tickTimer = live ? setInterval(() => engine.tick(Date.now()), 1000) : null;
+    const dropWatch = live ? new DropWatch(name, note) : null;
+    const tickTimer = live
+      ? setInterval(() => {
+          engine.tick(Date.now());
+          dropWatch!.check(source.stats?.() ?? null, engine.packets);
+        }, 1000)
+      : null;
     try {
       await source.run((raw) => {
         if (engine.packets >= stopAt) return;
@@ -215,6 +223,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     } finally {
       if (tickTimer) clearInterval(tickTimer);
     }
+    // Drops that began in the last second of the capture still get their one line.
+    dropWatch?.check(source.stats?.() ?? null, engine.packets);
     warnings.push(...source.warnings);
   };
 
@@ -238,6 +248,30 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     })());
 
   return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, warnings, notes, pump, close };
+}
+
+/**
+ * One warning line when the kernel begins to drop packets of a live capture, as Zeek's capture-loss
+ * notice: a user must know that what NetGuard did not see it could not detect.
+ */
+export class DropWatch {
+  private warned = false;
+
+  constructor(
+    private readonly iface: string,
+    private readonly say: (m: string) => void,
+  ) {}
+
+  check(stats: CaptureStats | null, seen: number): void {
+    if (this.warned || stats === null || stats.kernel_drops === 0) return;
+    this.warned = true;
+    const total = seen + stats.kernel_drops;
+    const pct = total > 0 ? ((100 * stats.kernel_drops) / total).toFixed(1) : '0';
+    this.say(
+      `warning: the kernel dropped ${stats.kernel_drops} packets on ${this.iface} (${pct}% so far): NetGuard is not keeping up and cannot see them; ` +
+        'a bigger interface.buffer_size absorbs bursts, a capture filter (-f) lightens a steady load (see docs/capture.md)',
+    );
+  }
 }
 
 /** Prints the run's pending warnings (and, unless `warningsOnly`, its notes) on stderr, once each. */
@@ -268,11 +302,14 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   await out.end();
   printWarnings(run);
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
-  const s = run.engine.snapshot().stats;
+  const snap = run.engine.snapshot();
+  const s = snap.stats;
   const sum = run.engine.funnel.summary();
   const limited = sum.rateLimited ? ` (${sum.rateLimited} detections held back by alerts.rate_limit)` : '';
+  // A live capture also says what the kernel dropped (as tcpdump's "N packets dropped by kernel").
+  const dropped = snap.capture ? `, ${snap.capture.kernel_drops} dropped by kernel` : '';
   process.stderr.write(
-    `netguard: ${s.packets} packets, ${s.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors (${run.source.name})\n`,
+    `netguard: ${s.packets} packets, ${s.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors${dropped} (${run.source.name})\n`,
   );
   return 0;
 }

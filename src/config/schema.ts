@@ -21,15 +21,18 @@ export const settingsSchema = z
       .object({
         /** Interface to capture on when -i is not given. Empty: the first up, non-loopback interface. */
         default: z.string().default('eth0'),
+        /** Capture in promiscuous mode (frames for other hosts too). Off: only this host's traffic. */
         promiscuous: z.boolean().default(true),
         /** BPF capture filter (tcpdump syntax) when -f is not given. */
         filter: z.string().default(''),
+        /** Bytes kept of each packet (tcpdump -s); longer packets are cut, their original length kept. */
+        snaplen: z.number().int().min(64).max(262144).default(262144),
         /**
-         * Kernel capture ring in MiB. cap fixes the snap length at 65535, so each slot of libpcap's ring
-         * takes 64 KiB: 256 MiB holds about 4000 packets, enough for an nmap -T4 burst of 2000 while
-         * JavaScript drains it. Smaller rings lose packets in bursts.
+         * Kernel capture ring in bytes (tcpdump -B takes KiB). Packets wait here while NetGuard is busy; when
+         * it is full the kernel drops and counts them. A packet takes its size plus about 80 bytes, so
+         * the default 128 MiB (as Zeek's AF_PACKET default) holds about 230,000 packets of 500 bytes.
          */
-        buffer_size_mb: z.number().int().min(1).max(2048).default(256),
+        buffer_size: z.number().int().min(65536).max(1073741824).default(134217728),
       })
       .strict()
       .prefault({}),

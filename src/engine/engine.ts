@@ -9,7 +9,7 @@ import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNu
 import type { Detector } from '../detect/types.js';
 import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
-import type { AlertHistoryQuery, BaselineStatus, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot } from './types.js';
+import type { AlertHistoryQuery, BaselineStatus, CaptureCounters, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot } from './types.js';
 import { PacketHistory } from './history.js';
 
 /** The alert funnel as the engine uses it (src/alert/funnel.ts). */
@@ -57,6 +57,8 @@ export interface EngineOptions {
   writePcap?: (path: string, packets: RawPacket[]) => Promise<number>;
   /** Kernel drop count, where the source knows it. */
   drops?: () => number | null;
+  /** The live capture's kernel counters, where the source has them (they cost nothing to ask: read ~1/s). */
+  captureStats?: () => CaptureCounters | null;
   maxConnections?: number;
   /** Told about every flow that leaves the connection table, and, at endFlows(), those still in it (EVE flow records). */
   onFlowEnd?: (flow: ConnectionInfo, reason: FlowEndReason, now: number) => void;
@@ -250,6 +252,7 @@ export class Engine implements EngineControl {
       topByPackets: this.stats.topTalkers(10, 'packets'),
       packets: this.packetLines(),
       rules: this.rules ? this.rules.list() : [],
+      capture: this.opts.captureStats ? this.opts.captureStats() : null,
     };
   }
 

@@ -109,6 +109,21 @@ export interface Snapshot {
   /** Newest last, at most display.packet_history_size. */
   packets: PacketLine[];
   rules: RuleView[];
+  /**
+   * A live capture's kernel counters, read about once a second (null for a file, or before the first
+   * read). Named as Suricata's stats `capture.kernel_packets`, `capture.kernel_drops`.
+   */
+  capture?: CaptureCounters | null;
+}
+
+/** The kernel's capture counters (libpcap pcap_stats). */
+export interface CaptureCounters {
+  /** Packets the kernel passed to the capture (on Linux, dropped ones included). */
+  kernel_packets: number;
+  /** Packets dropped because the capture ring was full: traffic NetGuard never saw. */
+  kernel_drops: number;
+  /** Packets the interface dropped (counted in promiscuous mode only). */
+  kernel_ifdrops: number;
 }
 
 /** A question to the stored alert history (the SQLite store's query, as views may ask it). */

@@ -94,6 +94,8 @@ export interface CaptureSummary {
   decodeErrors: number;
   /** Interface name or capture file path. */
   source: string;
+  /** A live capture's kernel counters (received, dropped, dropped by the interface); null for a file. */
+  capture?: { kernel_packets: number; kernel_drops: number; kernel_ifdrops: number } | null;
 }
 
 export interface PortRow {

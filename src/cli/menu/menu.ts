@@ -533,6 +533,14 @@ const OPTION_HANDLERS: Record<number, Handler> = {
       ['Bytes', `${formatBytes(s.bytes)} (${plural(s.bytes, 'byte')})`],
       ['Duration', formatDuration(s.durationMs)],
       ['Decode errors', String(s.decodeErrors)],
+      // What the kernel handed over and what it had to drop (ring full): traffic no detector saw.
+      ...(s.capture
+        ? ([
+            ['Kernel received', String(s.capture.kernel_packets)],
+            ['Kernel dropped', `${s.capture.kernel_drops} (${pct(s.capture.kernel_drops, s.capture.kernel_packets)})`],
+            ['Interface dropped', String(s.capture.kernel_ifdrops)],
+          ] as Array<[string, string]>)
+        : []),
     ]);
     m.print();
     m.print(m.c.bold('Protocols'));
