@@ -11,6 +11,8 @@ import { Footer, type StatusMessage } from './Footer.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { HistoryOverlay, historyRoom } from './HistoryOverlay.js';
+import { EvidenceOverlay, evidenceRoom } from './EvidenceOverlay.js';
+import { orderAlerts, useAlertDrill } from './use-alert-drill.js';
 import { PacketFeed } from './PacketFeed.js';
 import { RulesOverlay } from './RulesOverlay.js';
 import { StatsPanel } from './StatsPanel.js';
@@ -36,7 +38,7 @@ export interface DashboardProps {
   onQuit?: () => void;
 }
 
-type Overlay = 'none' | 'help' | 'rules' | 'history';
+type Overlay = 'none' | 'help' | 'rules' | 'history' | 'evidence';
 
 const EMPTY_STATS: StatsView = {
   packets: 0,
@@ -102,6 +104,8 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const history = useAlertHistory(control);
   /** Rows the history overlay shows (a page for PgUp/PgDn), from the last drawn layout. */
   const historyRoomRef = useRef(1);
+  const drill = useAlertDrill(control, setMessage);
+  const evidenceRoomRef = useRef(1);
 
   /** Rules come straight from the engine, also while paused, so toggles show their real state. */
   const loadRules = useCallback(() => {
@@ -178,6 +182,15 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
       else if (action === 'help') setOverlay('help');
       return;
     }
+    if (overlay === 'evidence') {
+      if (drill.evidenceKey(input, key, evidenceRoomRef.current) === 'close') setOverlay('none');
+      return;
+    }
+    if (overlay === 'none') {
+      const used = drill.panelKey(input, key, snap.alerts);
+      if (used === 'open') setOverlay('evidence');
+      if (used !== 'not mine') return;
+    }
     if (overlay === 'rules') {
       if (key.upArrow || input === 'k') setRuleIndex((i) => Math.max(0, i - 1));
       else if (key.downArrow || input === 'j') setRuleIndex((i) => Math.min(Math.max(0, rulesRef.current.length - 1), i + 1));
@@ -248,6 +261,9 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
     main = <HelpOverlay width={lay.width} height={body} exportPath={path.resolve(exportPath)} />;
   } else if (overlay === 'history') {
     main = <HistoryOverlay state={history.state} width={lay.width} height={body} />;
+  } else if (overlay === 'evidence' && drill.open) {
+    evidenceRoomRef.current = evidenceRoom(body, drill.open.evidence?.flows.length ?? 0);
+    main = <EvidenceOverlay alert={drill.open.alert} evidence={drill.open.evidence} offset={drill.offset} width={lay.width} height={body} />;
   } else if (overlay === 'rules') {
     main = <RulesOverlay rules={rules} selected={Math.min(ruleIndex, Math.max(0, rules.length - 1))} width={lay.width} height={body} />;
   } else {
@@ -256,7 +272,17 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
         case 'stats':
           return <StatsPanel key={id} stats={snap.stats} width={width} height={height} />;
         case 'alerts':
-          return <AlertsPanel key={id} alerts={snap.alerts} counts={snap.alertCounts} width={width} height={height} />;
+          return (
+            <AlertsPanel
+              key={id}
+              alerts={orderAlerts(snap.alerts, drill.order)}
+              counts={snap.alertCounts}
+              width={width}
+              height={height}
+              selectedId={drill.selectedId}
+              sortNote={drill.order === 'newest' ? '' : `by ${drill.order}`}
+            />
+          );
         case 'connections':
           return <ConnectionsPanel key={id} connections={snap.connections} filter={filter} now={snap.ts} width={width} height={height} />;
         case 'talkers':
