@@ -4,3 +4,4 @@ export { FrameRing } from './frame-ring.js';
 export { readBackPackets, fileStamp, type FileStamp } from './read-back.js';
 export { evidenceOptionsFromSettings } from './settings.js';
 export { evidenceRow, pcapBytes, type EvidenceSource, type EvidenceRow } from './record.js';
+export { storedAlertPcap, EvidenceGone, type StoredPcap } from './stored.js';
