@@ -13,6 +13,7 @@ import { HelpOverlay } from './HelpOverlay.js';
 import { HistoryOverlay, historyRoom } from './HistoryOverlay.js';
 import { EvidenceOverlay, evidenceRoom } from './EvidenceOverlay.js';
 import { orderAlerts, useAlertDrill } from './use-alert-drill.js';
+import { orderConnections, orderTalkers, usePanelNav } from './use-panel-nav.js';
 import { PacketFeed } from './PacketFeed.js';
 import { RulesOverlay } from './RulesOverlay.js';
 import { StatsPanel } from './StatsPanel.js';
@@ -105,6 +106,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   /** Rows the history overlay shows (a page for PgUp/PgDn), from the last drawn layout. */
   const historyRoomRef = useRef(1);
   const drill = useAlertDrill(control, setMessage);
+  const nav = usePanelNav(setMessage);
   const evidenceRoomRef = useRef(1);
 
   /** Rules come straight from the engine, also while paused, so toggles show their real state. */
@@ -172,6 +174,10 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
       history.key(input, key, historyRoomRef.current);
       return;
     }
+    if (overlayRef.current === 'none' && nav.draft !== null) {
+      nav.key(input, key);
+      return;
+    }
     if (input === 'q') {
       quit();
       return;
@@ -186,7 +192,8 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
       if (drill.evidenceKey(input, key, evidenceRoomRef.current) === 'close') setOverlay('none');
       return;
     }
-    if (overlay === 'none') {
+    if (overlay === 'none' && nav.key(input, key)) return;
+    if (overlay === 'none' && nav.focus === 'alerts') {
       const used = drill.panelKey(input, key, snap.alerts);
       if (used === 'open') setOverlay('evidence');
       if (used !== 'not mine') return;
@@ -254,7 +261,12 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const lay = computeLayout(columns, rows);
   const body = lay.height - 2;
   historyRoomRef.current = historyRoom(body);
-  const footer: StatusMessage | null = message ?? (error ? { text: `Snapshot failed: ${error}`, kind: 'error' } : null);
+  const footer: StatusMessage | null =
+    nav.draft !== null
+      ? message?.kind === 'error'
+        ? { text: `${message.text}  Display filter: ${nav.draft}▏`, kind: 'error' }
+        : { text: `Display filter: ${nav.draft}▏ (Enter apply, Esc cancel)`, kind: 'info' }
+      : (message ?? (error ? { text: `Snapshot failed: ${error}`, kind: 'error' } : null));
 
   let main: React.ReactNode;
   if (overlay === 'help') {
@@ -280,15 +292,44 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
               width={width}
               height={height}
               selectedId={drill.selectedId}
-              sortNote={drill.order === 'newest' ? '' : `by ${drill.order}`}
+              sortNote={(nav.focus === 'alerts' ? '◆ ' : '') + (drill.order === 'newest' ? '' : `by ${drill.order}`)}
             />
           );
         case 'connections':
-          return <ConnectionsPanel key={id} connections={snap.connections} filter={filter} now={snap.ts} width={width} height={height} />;
+          return (
+            <ConnectionsPanel
+              key={id}
+              connections={orderConnections(snap.connections.filter(nav.filter), nav.connOrder).slice(nav.connOffset)}
+              filter={filter}
+              now={snap.ts}
+              width={width}
+              height={height}
+              extraNote={`${nav.focus === 'connections' ? '◆ ' : ''}${nav.connOrder === 'recent' ? '' : `by ${nav.connOrder} `}${nav.connOffset > 0 ? `from ${nav.connOffset + 1} ` : ''}${nav.filterText ? `/${nav.filterText}` : ''}`.trim()}
+            />
+          );
         case 'talkers':
-          return <TalkersPanel key={id} byBytes={snap.topByBytes} byPackets={snap.topByPackets} width={width} height={height} />;
+          return (
+            <TalkersPanel
+              key={id}
+              byBytes={orderTalkers(snap.topByBytes, nav.talkerOrder).slice(nav.talkerOffset)}
+              byPackets={orderTalkers(snap.topByPackets, nav.talkerOrder).slice(nav.talkerOffset)}
+              width={width}
+              height={height}
+              note={`${nav.focus === 'talkers' ? '◆ ' : ''}${nav.talkerOrder === 'address' ? 'by address ' : ''}${nav.talkerOffset > 0 ? `from ${nav.talkerOffset + 1}` : ''}`.trim()}
+            />
+          );
         case 'feed':
-          return <PacketFeed key={id} packets={snap.packets} filter={filter} historySize={historySize} width={width} height={height} />;
+          return (
+            <PacketFeed
+              key={id}
+              packets={nav.filterText ? snap.packets.filter(nav.filter) : snap.packets}
+              filter={filter}
+              historySize={historySize}
+              width={width}
+              height={height}
+              extraNote={nav.filterText ? `/${nav.filterText}` : ''}
+            />
+          );
       }
     };
     main = lay.rows.map((row) => (

@@ -67,6 +67,23 @@ describe('alert drill-down in the dashboard', () => {
     await session.keys('o');
     s = await session.until((x) => /─ Alerts .*by severity/.test(x), 'alerts ordered by severity');
 
+    // Tab to the connections, order them by packets; a display filter narrows feed and connections.
+    await session.keys('Tab');
+    s = await session.until((x) => /─ Active connections \d+ ◆/.test(x), 'the connections panel chosen');
+    await session.keys('o');
+    s = await session.until((x) => /─ Active connections \d+ ◆ by packets/.test(x), 'connections by packets');
+    await session.keys('/');
+    for (const ch of 'ip.src == 10.219.0.2 andd'.split('')) await session.keys(ch === ' ' ? 'Space' : ch);
+    await session.keys('Enter');
+    s = await session.until((x) => x.includes("Filter error at col 22: expected 'and', 'or' or the end of the filter, found 'andd'"), 'the filter error at its column');
+    for (let i = 0; i < 5; i++) await session.keys('BSpace');
+    await session.keys('Enter');
+    s = await session.until((x) => /─ Live packet feed \d+\/\d+ \/ip\.src == 10\.219\.0\.2/.test(x), 'the filter applied');
+    const feed = s.slice(s.indexOf('─ Live packet feed')).split('\n').slice(1).filter((l) => /^\d\d:\d\d:\d\d\.\d{3} /.test(l));
+    expect(feed.length).toBeGreaterThan(10);
+    for (const l of feed) expect(l).toMatch(/^\S+ TCP +10\.219\.0\.2:\d+ → 10\.219\.0\.1:/);
+    expect(s).toMatch(/─ Active connections \d+ ◆ by packets \/ip\.src == 10\.219\.0\.2/);
+
     await session.keys('q');
     s = await session.until((x) => x.includes('NETGUARD-EXIT='), 'exit', 20_000);
     expect(s).toContain('NETGUARD-EXIT=0');
