@@ -146,6 +146,8 @@ export class EvidenceStore {
   /** Open alerts by watched address key. */
   private readonly watch = new Map<number, AlertEvidence[]>();
   private readonly scratch = new Packet();
+  /** Alerts opened during the current packet, whose earlier packets are still to be taken from the lookback. */
+  private readonly pending: AlertEvidence[] = [];
   private nextSlot = 1;
   private openCount = 0;
   /** File offsets recorded for all alerts (bounded by fileIndexTotal). */
@@ -190,6 +192,7 @@ export class EvidenceStore {
   }
 
   get(id: string): AlertEvidence | undefined {
+    if (this.pending.length > 0) this.drainPending();
     return this.alerts.get(id);
   }
 
@@ -198,6 +201,7 @@ export class EvidenceStore {
    * belongs to. `flow` is what the connection tracker said about it (state and counts), or null.
    */
   onPacket(raw: RawPacket, p: Packet, n: number, flow: FlowUpdate | null): void {
+    if (this.pending.length > 0) this.drainPending();
     if (p.ipVersion === 0) return;
     const s = p.ip6Src !== '' ? p.ip6SrcHash : p.ip4Src;
     const d = p.ip6Dst !== '' ? p.ip6DstHash : p.ip4Dst;
@@ -308,7 +312,17 @@ export class EvidenceStore {
     if (list) list.push(ev);
     else this.watch.set(a.key, [ev]);
     this.openCount++;
-    this.fromLookback(ev);
+    // The lookback is searched at the next packet or tick, not now: the alert is raised from inside a
+    // detector while the current packet is being processed, and decoding earlier packets here (for their
+    // ports and flows) would disturb the decoder's lazily read HTTP and DNS text of the current one.
+    this.pending.push(ev);
+  }
+
+  /** Searches the lookback for alerts opened since the last call. */
+  private drainPending(): void {
+    const list = this.pending;
+    for (let i = 0; i < list.length; i++) if (this.alerts.get(list[i].id) === list[i]) this.fromLookback(list[i]);
+    list.length = 0;
   }
 
   private fromLookback(ev: AlertEvidence): void {
@@ -349,6 +363,7 @@ export class EvidenceStore {
 
   /** Closes episodes whose alert has been quiet for the type's hold time (packet time). */
   onTick(now: number): void {
+    if (this.pending.length > 0) this.drainPending();
     if (this.openCount === 0) return;
     for (const ev of this.alerts.values()) {
       if (ev.open && now - ev.lastTs > this.opts.holdMs(ev.type)) this.close(ev);
@@ -369,6 +384,7 @@ export class EvidenceStore {
 
   /** Closes every open episode (end of the run), telling onClose about each. */
   closeAll(): void {
+    if (this.pending.length > 0) this.drainPending();
     for (const ev of this.alerts.values()) if (ev.open) this.close(ev);
   }
 
@@ -392,7 +408,7 @@ export class EvidenceStore {
 
   /** The alert's kept packets in capture order, each a copy (for views and export). */
   packets(id: string): { n: number; raw: RawPacket }[] {
-    const ev = this.alerts.get(id);
+    const ev = this.get(id);
     if (!ev) return [];
     const out: { n: number; raw: RawPacket }[] = [];
     const k = this.kept;
