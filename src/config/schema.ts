@@ -254,9 +254,9 @@ export const settingsSchema = z
         /** Keep packets per alert. */
         enabled: z.boolean().default(true),
         /** Packets of the first part of an episode kept per alert (the handshake, the request, the first probes). */
-        per_alert_packets: z.number().int().positive().max(1_000_000).default(1000),
+        per_alert_packets: z.number().int().positive().max(1_000_000).default(300),
         /** KiB of packet bytes kept per alert. */
-        per_alert_kb: z.number().int().positive().max(1_048_576).default(1024),
+        per_alert_kb: z.number().int().positive().max(1_048_576).default(512),
         /** MiB for the kept packets of all alerts together; the oldest are evicted first when full. */
         total_mb: z.number().int().positive().max(4096).default(32),
         /** Alerts that have evidence at once; the oldest closed one is forgotten first. */

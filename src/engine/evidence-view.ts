@@ -25,7 +25,7 @@ export function evidenceView(store: EvidenceStore, id: string): AlertEvidenceVie
     sourceFile: store.opts.sourceFile,
     indexed: ev.indexed,
     complete: ev.indexComplete,
-    flows: [...ev.flows.values()].map((f) => ({ ...f })),
+    flows: store.flowIds(ev).map((f) => ({ ...f })),
     flowsDropped: ev.flowsDropped,
     packets,
   };

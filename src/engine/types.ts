@@ -148,7 +148,7 @@ export interface AlertEvidenceView {
   /** The file gives back every packet of the episode (the pcap is complete). */
   complete: boolean;
   flows: EvidenceFlowView[];
-  /** Flows not listed (flows_per_alert). */
+  /** Kept packets of flows not listed (the list holds flows_per_alert). */
   flowsDropped: number;
   /** The held packets, oldest first. */
   packets: PacketLine[];

@@ -60,6 +60,6 @@ export function evidenceRow(store: EvidenceStore, ev: AlertEvidence, src: Eviden
     kept: file ? ev.kept : held.length,
     offsets,
     pcap: held.length > 0 ? pcapBytes(held) : null,
-    flows: JSON.stringify([...ev.flows.values()]),
+    flows: JSON.stringify(store.flowIds(ev)),
   };
 }

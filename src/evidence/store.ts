@@ -98,7 +98,11 @@ export class AlertEvidence {
   indexed = 0;
   /** Packets whose position could not be recorded (index full). */
   indexDropped = 0;
-  readonly flows = new Map<string, EvidenceFlow>();
+  /** The flows of the kept packets, in order of their first packet (at most flows_per_alert). */
+  readonly flows: EvidenceFlow[] = [];
+  /** The flows by a number made from both ends (see flowOf). */
+  readonly flowIndex = new Map<number, { proto: number; s: number; sp: number; d: number; dp: number; flow: EvidenceFlow }[]>();
+  /** Kept packets whose flow is not listed because the list was full. */
   flowsDropped = 0;
 
   constructor(slot: number, alert: Alert, a: { key: number; text: string }, b: { key: number; text: string } | null, file: boolean) {
@@ -237,7 +241,7 @@ export class EvidenceStore {
     this.kept.add(raw, n, ev.slot, s, d);
     ev.kept++;
     ev.bytes += Math.min(raw.caplen, this.kept.arena.length);
-    if (p !== null) this.flowOf(ev, p, raw, flow);
+    if (p !== null) this.flowOf(ev, p, raw, flow, s, d);
   }
 
   private index(ev: AlertEvidence, raw: RawPacket): void {
@@ -257,38 +261,56 @@ export class EvidenceStore {
     this.indexTotal++;
   }
 
-  /** Adds a kept packet to its alert's flow list (only kept packets: bounded work per alert). */
-  private flowOf(ev: AlertEvidence, p: Packet, raw: RawPacket, flow: FlowUpdate | null): void {
-    const proto = p.ipProto === 6 ? 'TCP' : p.ipProto === 17 ? 'UDP' : p.ipProto === 1 ? 'ICMP' : p.ipProto === 58 ? 'ICMPv6' : String(p.ipProto);
-    const src = formatAddr(p, true);
-    const dst = formatAddr(p, false);
-    const fwd = `${proto} ${src} ${p.srcPort} ${dst} ${p.dstPort}`;
-    const rev = `${proto} ${dst} ${p.dstPort} ${src} ${p.srcPort}`;
-    let f = ev.flows.get(fwd) ?? ev.flows.get(rev);
+  /**
+   * Adds a kept packet to its alert's flow list (only kept packets: bounded work per alert). Flows are
+   * found by a number made from both ends (the same in either direction), so a packet of a known flow
+   * makes no string; text is made once per new flow.
+   */
+  private flowOf(ev: AlertEvidence, p: Packet, raw: RawPacket, flow: FlowUpdate | null, s: number, d: number): void {
+    const a = s ^ Math.imul(p.srcPort + 1, 0x9e3779b1);
+    const b = d ^ Math.imul(p.dstPort + 1, 0x9e3779b1);
+    const key = (a ^ b ^ Math.imul(p.ipProto + 1, 0x85ebca6b)) | 0;
+    let f: EvidenceFlow | undefined;
+    const list = ev.flowIndex.get(key);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const k = list[i];
+        if (k.proto === p.ipProto && ((k.s === s && k.sp === p.srcPort && k.d === d && k.dp === p.dstPort) || (k.s === d && k.sp === p.dstPort && k.d === s && k.dp === p.srcPort))) {
+          f = k.flow;
+          break;
+        }
+      }
+    }
     if (f === undefined) {
-      if (ev.flows.size >= this.opts.flowsPerAlert) {
+      if (ev.flows.length >= this.opts.flowsPerAlert) {
         ev.flowsDropped++;
         return;
       }
+      const proto = p.ipProto === 6 ? 'TCP' : p.ipProto === 17 ? 'UDP' : p.ipProto === 1 ? 'ICMP' : p.ipProto === 58 ? 'ICMPv6' : String(p.ipProto);
+      const src = formatAddr(p, true);
+      const dst = formatAddr(p, false);
       // The initiator is the source when the tracker says so (or when it does not know).
       const swap = flow !== null && !flow.initiatorIsSrc;
-      const num = protoNumber(proto) ?? p.ipProto;
-      const [s, sp, d, dp] = swap ? [dst, p.dstPort, src, p.srcPort] : [src, p.srcPort, dst, p.dstPort];
+      const [fs, fsp, fd, fdp] = swap ? [dst, p.dstPort, src, p.srcPort] : [src, p.srcPort, dst, p.dstPort];
       f = {
         proto,
-        src: s,
-        srcPort: sp,
-        dst: d,
-        dstPort: dp,
-        community_id: communityId(num, s, d, sp, dp) || '',
-        flow_id: flowIdOf(num, s, d, sp, dp),
+        src: fs,
+        srcPort: fsp,
+        dst: fd,
+        dstPort: fdp,
+        // Filled in when someone looks (flowIds()): two SHA-1 digests per flow are not for the packet path.
+        community_id: '',
+        flow_id: 0,
         state: '',
         packets: 0,
         bytes: 0,
         first: raw.ts,
         last: raw.ts,
       };
-      ev.flows.set(swap ? rev : fwd, f);
+      ev.flows.push(f);
+      const k = { proto: p.ipProto, s, sp: p.srcPort, d, dp: p.dstPort, flow: f };
+      if (list !== undefined) list.push(k);
+      else ev.flowIndex.set(key, [k]);
     }
     f.packets++;
     f.bytes += raw.len;
@@ -404,6 +426,17 @@ export class EvidenceStore {
     this.bySlot.delete(victim.slot);
     this.indexTotal -= victim.indexed;
     this.forgotten++;
+  }
+
+  /** The alert's flows with their Community ID and flow_id filled in (computed once, when first asked). */
+  flowIds(ev: AlertEvidence): EvidenceFlow[] {
+    for (const f of ev.flows) {
+      if (f.community_id !== '') continue;
+      const num = protoNumber(f.proto) ?? Number(f.proto);
+      f.community_id = communityId(num, f.src, f.dst, f.srcPort, f.dstPort) || '-';
+      f.flow_id = flowIdOf(num, f.src, f.dst, f.srcPort, f.dstPort);
+    }
+    return ev.flows;
   }
 
   /** The alert's kept packets in capture order, each a copy (for views and export). */

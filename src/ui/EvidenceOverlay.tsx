@@ -60,7 +60,7 @@ export function EvidenceOverlay({
       </Line>
       <Line dim> {where}</Line>
       <Line>
-        <Text bold> Flows {fmtInt(e.flows.length + e.flowsDropped)}</Text>
+        <Text bold> Flows {fmtInt(e.flows.length)}{e.flowsDropped > 0 ? '+' : ''}</Text>
         <Text dimColor>{e.flows.length > flows.length ? ` (first ${flows.length})` : ''}</Text>
       </Line>
       {flows.map((f, i) => (

@@ -397,7 +397,7 @@ async function showAlert(m: Menu, a: Alert, file: string): Promise<void> {
         (ev.sourceFile ? (ev.complete ? `; all ${ev.indexed} can be read back from ${safe(ev.sourceFile)}` : `; ${ev.indexed} positions in ${safe(ev.sourceFile)}`) : ''),
     );
     m.print();
-    m.print(m.c.bold(`Flows (${ev.flows.length + ev.flowsDropped})`));
+    m.print(m.c.bold(`Flows (${ev.flows.length}${ev.flowsDropped > 0 ? `; the list is full, ${ev.flowsDropped} kept packets are of flows not listed` : ''})`));
     await m.printTable(
       [{ header: 'Proto' }, { header: 'Source' }, { header: 'Destination' }, { header: 'State' }, { header: 'Pkts', align: 'right' }, { header: 'Bytes', align: 'right' }, { header: 'Community ID' }, { header: 'flow_id' }],
       ev.flows.map((f) => [safe(f.proto), endpoint(f.src, f.srcPort), endpoint(f.dst, f.dstPort), safe(f.state) || '-', String(f.packets), formatBytes(f.bytes), safe(f.community_id), String(f.flow_id)]),
