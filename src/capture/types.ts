@@ -38,6 +38,11 @@ export interface RawPacket {
   tsNsec?: number;
   /** True when the source's clock resolution is finer than a microsecond (nanosecond pcap, pcapng if_tsresol > 6). */
   tsNanos?: boolean;
+  /**
+   * Byte offset of the frame's first byte in the capture file (file sources; absent or -1 for live
+   * capture), so a packet kept as evidence can be read back from the file later.
+   */
+  fileOffset?: number;
 }
 
 /** The captured frame alone: a view of `raw.data` (no copy; copy it to keep it). */

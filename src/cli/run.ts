@@ -17,6 +17,7 @@ import { createHistorySink, type AlertHistory } from '../history/index.js';
 import { createResponder, type Responder } from '../response/index.js';
 import { startWebServer, parseWebAddress, type WebServer } from '../web/index.js';
 import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
+import { createEvidence } from './evidence-runtime.js';
 import type { CliOptions } from './args.js';
 
 /** Everything a mode needs once the run is wired. */
@@ -154,7 +155,11 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   let rulesFile: string | null = null;
   let writer: PcapWriter | null = null;
 
+  const evidence = createEvidence(settings, { live, read: opts.read, name, filter, history: history ? settings.history.db_file : null, note });
+
   const engine: Engine = new Engine({
+    evidence: evidence?.store ?? null,
+    fileFilter: filter,
     source: name,
     live,
     filter,
@@ -240,6 +245,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
         engine.endFlows();
       }
       await flushAll(sinks);
+      evidence?.close();
       // Closes the database and removes NetGuard's firewall table.
       await history?.close();
       await responder?.close();

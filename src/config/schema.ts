@@ -251,6 +251,34 @@ export const settingsSchema = z
       })
       .strict()
       .prefault({}),
+    /** Evidence per alert (src/evidence/): the packets and flows of each alert's episode, for drill-down and its pcap. */
+    evidence: z
+      .object({
+        /** Keep packets per alert. */
+        enabled: z.boolean().default(true),
+        /** Packets of the first part of an episode kept per alert (the handshake, the request, the first probes). */
+        per_alert_packets: z.number().int().positive().max(1_000_000).default(300),
+        /** KiB of packet bytes kept per alert. */
+        per_alert_kb: z.number().int().positive().max(1_048_576).default(512),
+        /** MiB for the kept packets of all alerts together; the oldest are evicted first when full. */
+        total_mb: z.number().int().positive().max(4096).default(32),
+        /** Alerts that have evidence at once; the oldest closed one is forgotten first. */
+        max_alerts: z.number().int().positive().max(1_000_000).default(2000),
+        /** Newest packets of all traffic held to find an alert's packets from before it was raised (its first probes). */
+        lookback_packets: z.number().int().positive().max(10_000_000).default(20000),
+        /** MiB for those packets. */
+        lookback_mb: z.number().int().positive().max(4096).default(8),
+        /** Seconds before an alert's first detection that its packets are looked for. */
+        lookback_seconds: seconds.default(120),
+        /** File sources: packet positions in the file recorded per alert (8 bytes each), so its packets can be read back past the memory budget. */
+        file_index_per_alert: z.number().int().nonnegative().max(100_000_000).default(1_000_000),
+        /** File sources: packet positions recorded for all alerts together. */
+        file_index_total: z.number().int().nonnegative().max(1_000_000_000).default(4_000_000),
+        /** Flows listed per alert. */
+        flows_per_alert: z.number().int().positive().max(100_000).default(100),
+      })
+      .strict()
+      .prefault({}),
     /** The live web dashboard (--web). */
     web: z
       .object({

@@ -126,6 +126,49 @@ export interface CaptureCounters {
   kernel_ifdrops: number;
 }
 
+/** One flow an alert involved (src/evidence EvidenceFlow). Addresses are wire text: escape before showing. */
+export interface EvidenceFlowView {
+  proto: string;
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  community_id: string;
+  flow_id: number;
+  state: string;
+  packets: number;
+  bytes: number;
+  first: number;
+  last: number;
+}
+
+/** What is kept for one alert: counts, its flows and its packets as list lines. */
+export interface AlertEvidenceView {
+  id: string;
+  /** The episode is still open: packets are still being added. */
+  open: boolean;
+  /** Packets that belonged to the episode. */
+  seen: number;
+  /** Packets held in memory now, and their bytes. */
+  kept: number;
+  bytes: number;
+  /** Held packets evicted by the total budget; packets not held because of the alert's own budget. */
+  evicted: number;
+  overBudget: number;
+  /** Packets found in the lookback (sent before the alert was raised). */
+  fromLookback: number;
+  /** The capture file the packets can be read back from (null: live or stdin), and how many positions are recorded. */
+  sourceFile: string | null;
+  indexed: number;
+  /** The file gives back every packet of the episode (the pcap is complete). */
+  complete: boolean;
+  flows: EvidenceFlowView[];
+  /** Kept packets of flows not listed (the list holds flows_per_alert). */
+  flowsDropped: number;
+  /** The held packets, oldest first. */
+  packets: PacketLine[];
+}
+
 /** A question to the stored alert history (the SQLite store's query, as views may ask it). */
 export interface AlertHistoryQuery {
   /** Source or destination address. */
@@ -135,6 +178,9 @@ export interface AlertHistoryQuery {
   severity?: Severity;
   /** Case-insensitive text in the message, type, addresses or details. */
   search?: string;
+  /** ms since epoch: alerts at or after `since` and before `until`. */
+  since?: number;
+  until?: number;
   /** Most alerts returned, newest first. */
   limit?: number;
 }
@@ -157,4 +203,8 @@ export interface EngineControl {
    * (Named alertHistory because Engine.history is its packet history.)
    */
   alertHistory?(q: AlertHistoryQuery): Alert[];
+  /** What is kept for an alert of this run, or null (evidence off, or none kept for that alert). */
+  alertEvidence?(id: string): AlertEvidenceView | null;
+  /** Writes an alert's packets to a pcap file; throws with a one-line message when there are none. */
+  exportAlertPcap?(id: string, path: string): Promise<{ count: number; path: string; from: 'file' | 'memory' }>;
 }

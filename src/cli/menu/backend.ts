@@ -5,7 +5,7 @@
 // engine (src/main.ts); tests implement it over fixed content. Strings that came from the wire are
 // expected to be escaped already (escapeText); the menu escapes control characters again defensively.
 import type { Alert } from '../../alert/types.js';
-import type { BaselineStatus, PacketLine, RuleView, TalkerView } from '../../engine/types.js';
+import type { AlertEvidenceView, BaselineStatus, PacketLine, RuleView, TalkerView } from '../../engine/types.js';
 
 export type { Alert, BaselineStatus, PacketLine, RuleView, TalkerView };
 
@@ -161,4 +161,8 @@ export interface MenuBackend {
   reloadRules(): MaybePromise<{ ok: boolean; message: string }>;
   /** Flushes every sink and state file; called once when the menu exits. */
   close(): Promise<void>;
+  /** What is kept for an alert of this run (packets, flows), or null; absent when evidence is off. */
+  alertEvidence?(id: string): AlertEvidenceView | null;
+  /** Writes an alert's packets as a pcap (this run's evidence, else the history's); rejects with a one-line reason. */
+  exportAlertPcap?(id: string, path: string): Promise<{ count: number; path: string; from: string }>;
 }
