@@ -102,7 +102,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
   // Outputs for the rest of the stack (issue 8): VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
-  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live })));
+  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now })));
   try {
     if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
   } catch (e) {

@@ -8,7 +8,9 @@ import { appendFile } from 'node:fs/promises';
 import type { Alert, AlertSink, AlertType, Severity } from '../types.js';
 import type { Settings } from '../../config/schema.js';
 import { formatIp } from '../../decode/addr.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_TCP, LAYER_UDP, type DnsRecord, type Packet } from '../../decode/packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_TCP, LAYER_UDP, type DnsMessage, type Packet } from '../../decode/packet.js';
+import { decodeDns, DNS_HEADER_LEN } from '../../decode/dns.js';
+import { dnsObject, FORWARD_POINTER_NAME, suricataQuestionNames } from './eve-dns.js';
 import { communityId, flowIdOf, protoNumber } from '../../flow/community-id.js';
 import type { ConnectionInfo, FlowEndReason } from '../../flow/connection-tracker.js';
 
@@ -77,11 +79,23 @@ export function signatureOf(alert: Alert): { sid: number; signature: string; cat
   return { sid: base.sid + 1 + (fnv1a(rule) % 99_999), signature: `${base.signature} ${rule}`, category: base.category };
 }
 
-/** Suricata's timestamp: "2026-11-20T12:00:00.000000+0000" (microseconds, numeric offset; NetGuard writes UTC). */
+/**
+ * Slack when cutting a packet time (a double of ms since the epoch) to whole microseconds. A double near
+ * 2^41 ms holds times to about 0.24 us, so a microsecond capture time can read as 455.9999 us: it still
+ * cuts to 456. Sub-microsecond parts of nanosecond captures are cut off (Suricata truncates), except
+ * within this slack of the next microsecond, which the double cannot tell from it.
+ */
+const MICRO_SLACK = 0.13;
+
+/** Suricata's timestamp: "2026-11-20T12:00:00.000000+0000" (microseconds, truncated; numeric offset; NetGuard writes UTC). */
 export function eveTimestamp(ms: number): string {
-  const d = new Date(Math.floor(ms));
-  const iso = d.toISOString(); // 2026-11-20T12:00:00.123Z
-  const micro = Math.round((ms - Math.floor(ms)) * 1000);
+  let whole = Math.floor(ms);
+  let micro = Math.floor((ms - whole) * 1000 + MICRO_SLACK);
+  if (micro >= 1000) {
+    whole += 1;
+    micro -= 1000;
+  }
+  const iso = new Date(whole).toISOString(); // 2026-11-20T12:00:00.123Z
   return `${iso.slice(0, 23)}${String(micro).padStart(3, '0')}+0000`;
 }
 
@@ -118,16 +132,59 @@ function eveProto(n: number): string {
   }
 }
 
-/** The EVE alert record for a NetGuard alert. */
-export function alertToEve(alert: Alert, iface?: string): EveRecord {
-  const ts = Date.parse(alert.timestamp);
+/** ET's signature_severity words (a metadata key Suricata's schema names) for NetGuard's severities. */
+const SIGNATURE_SEVERITY: Record<Severity, string> = { CRITICAL: 'Critical', HIGH: 'Major', WARNING: 'Minor', LOW: 'Informational' };
+
+/** Items kept of one evidence list in alert.metadata (a scan's port list); the JSONL alert keeps them all. */
+const MAX_METADATA_ITEMS = 100;
+
+/** One evidence value as metadata strings: scalars as text, lists item by item, objects as JSON. */
+function metadataStrings(v: unknown): string[] {
+  if (v === null || v === undefined) return [];
+  if (Array.isArray(v)) return v.slice(0, MAX_METADATA_ITEMS).flatMap((x) => (x === null || x === undefined ? [] : [typeof x === 'object' ? JSON.stringify(x) : String(x)]));
+  return [typeof v === 'object' ? JSON.stringify(v) : String(v)];
+}
+
+/**
+ * NetGuard's evidence as alert.metadata, the one place in an alert record where Suricata's schema lets
+ * a writer add keys: every value an array of strings, as Suricata writes a rule's `metadata:` keywords.
+ * Keys are NetGuard's own, prefixed `netguard_`, beside the schema's signature_severity. An EVE alert is
+ * written when the alert is raised, so count and details are those of its first detection; the final
+ * evidence (count, last_seen, merged details) is in the JSONL alert log.
+ */
+export function alertMetadata(alert: Alert): Record<string, string[]> {
+  const md: Record<string, string[]> = {
+    signature_severity: [SIGNATURE_SEVERITY[alert.severity] ?? 'Minor'],
+    netguard_id: [alert.id],
+    netguard_type: [alert.type],
+    netguard_severity: [alert.severity],
+    netguard_message: [alert.message],
+    netguard_count: [String(alert.count)],
+    netguard_last_seen: [alert.last_seen],
+  };
+  for (const [k, v] of Object.entries(alert.details)) {
+    const key = `netguard_${k.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const vals = metadataStrings(v);
+    if (vals.length > 0 && !(key in md)) md[key] = vals;
+  }
+  return md;
+}
+
+/**
+ * The EVE alert record for a NetGuard alert. flow_id and community_id are written only when the alert
+ * is about one real flow (the engine then set alert.community_id, the same in every output); a scan,
+ * flood or sweep names no flow, so it gets neither (its src/dest are the attacker and a target, not a
+ * conversation). `ts` is the triggering packet's time (ms with the fraction) when the caller has it;
+ * else the alert's own time, which is kept to the millisecond.
+ */
+export function alertToEve(alert: Alert, iface?: string, ts?: number): EveRecord {
+  const parsed = Date.parse(alert.timestamp);
   const proto = protoNumber(alert.proto);
   // Keys are added in Suricata's order (timestamp, flow_id, in_iface, event_type, tuple, ...).
-  const rec = { timestamp: eveTimestamp(Number.isNaN(ts) ? 0 : ts) } as EveRecord;
-  const sport = alert.src_port ?? 0;
-  const dport = alert.dst_port ?? 0;
-  if (proto !== null && alert.src_ip && alert.dst_ip) {
-    const fid = flowIdOf(proto, alert.src_ip, alert.dst_ip, sport, dport);
+  const rec = { timestamp: eveTimestamp(ts ?? (Number.isNaN(parsed) ? 0 : parsed)) } as EveRecord;
+  const cid = alert.community_id ?? '';
+  if (cid && proto !== null && alert.src_ip && alert.dst_ip && alert.src_port !== undefined && alert.dst_port !== undefined) {
+    const fid = flowIdOf(proto, alert.src_ip, alert.dst_ip, alert.src_port, alert.dst_port);
     if (fid) rec.flow_id = fid;
   }
   if (iface) rec.in_iface = iface;
@@ -137,8 +194,7 @@ export function alertToEve(alert: Alert, iface?: string): EveRecord {
   if (alert.dst_ip) rec.dest_ip = alert.dst_ip;
   if (alert.dst_port !== undefined) rec.dest_port = alert.dst_port;
   if (alert.proto) rec.proto = proto !== null ? eveProto(proto) : alert.proto;
-  const cid = alert.community_id || (proto !== null && alert.src_ip && alert.dst_ip ? communityId(proto, alert.src_ip, alert.dst_ip, sport, dport) : '');
-  if (cid) rec.community_id = cid;
+  if (cid && rec.flow_id !== undefined) rec.community_id = cid;
   const sig = signatureOf(alert);
   rec.alert = {
     action: 'allowed',
@@ -148,9 +204,8 @@ export function alertToEve(alert: Alert, iface?: string): EveRecord {
     signature: sig.signature,
     category: sig.category,
     severity: EVE_SEVERITY[alert.severity] ?? 3,
+    metadata: alertMetadata(alert),
   };
-  // NetGuard's own fields ride along in one namespaced object that EVE readers ignore.
-  rec.netguard = { id: alert.id, type: alert.type, severity: alert.severity, message: alert.message, count: alert.count, last_seen: alert.last_seen, details: alert.details };
   return rec;
 }
 
@@ -175,55 +230,25 @@ function tuple(p: Packet, iface: string | undefined, pcapCnt: boolean, ts: numbe
   return rec;
 }
 
-const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
-
-const TYPE_NAMES: Record<number, string> = {
-  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 13: 'HINFO', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR',
-  41: 'OPT', 43: 'DS', 44: 'SSHFP', 46: 'RRSIG', 47: 'NSEC', 48: 'DNSKEY', 50: 'NSEC3', 52: 'TLSA', 64: 'SVCB', 65: 'HTTPS',
-  99: 'SPF', 252: 'AXFR', 255: 'ANY', 257: 'CAA',
-};
-
-/** Suricata writes known types by mnemonic and others by number. */
-function rrtype(t: number): string {
-  return TYPE_NAMES[t] ?? String(t);
-}
-
 /**
- * Rdata strings of a record. Suricata 8 logs each character-string of a TXT record as its own
- * answer, unquoted (suricata-verify dns/bug-1158); the decoder renders them JSON-quoted, space-separated.
+ * The EVE dns record (version 3: "request" / "response" with queries, answers, authorities, additionals,
+ * grouped; see eve-dns.ts). `msg` replaces the packet's own message where the sink read it better (a
+ * DNS-over-TCP message whose length came in an earlier segment).
  */
-function rdataOf(r: DnsRecord): string[] {
-  if (r.type !== 16) return [r.data];
-  const parts = r.data.match(/"(?:[^"\\]|\\.)*"/g);
-  if (!parts) return [r.data];
-  return parts.map((q) => JSON.parse(q) as string);
-}
-
-/** The EVE dns record (version 3: "request" / "response" with queries, answers, authorities, grouped). */
-export function dnsToEve(p: Packet, ts: number, iface?: string, pcapCnt = false): EveRecord | null {
-  const m = p.dns;
-  if (!m || !(p.layers & LAYER_DNS)) return null;
+export function dnsToEve(p: Packet, ts: number, iface?: string, pcapCnt = false, msg?: DnsMessage): EveRecord | null {
+  const m = msg ?? p.dns;
+  if (!m || (!msg && !(p.layers & LAYER_DNS))) return null;
   const rec = tuple(p, iface, pcapCnt, ts, 'dns', false);
-  const flags = ((m.qr ? 1 : 0) << 15) | ((m.opcode & 15) << 11) | ((m.aa ? 1 : 0) << 10) | ((m.tc ? 1 : 0) << 9) | ((m.rd ? 1 : 0) << 8) | ((m.ra ? 1 : 0) << 7) | (m.rcode & 15);
-  const dns: Record<string, unknown> = { version: 3, type: m.qr ? 'response' : 'request', id: m.id, flags: flags.toString(16).padStart(4, '0') };
-  // Suricata writes each flag only when it is set.
-  if (m.qr) dns.qr = true;
-  if (m.aa) dns.aa = true;
-  if (m.tc) dns.tc = true;
-  if (m.rd) dns.rd = true;
-  if (m.ra) dns.ra = true;
-  dns.opcode = m.opcode;
-  dns.rcode = RCODES[m.rcode] ?? String(m.rcode);
-  dns.queries = m.questions.map((q) => ({ rrname: q.name, rrtype: rrtype(q.type) }));
-  if (m.qr) {
-    const rr = (r: DnsRecord): Array<Record<string, unknown>> => rdataOf(r).map((rdata) => ({ rrname: r.name, rrtype: rrtype(r.type), ttl: r.ttl, rdata }));
-    if (m.answers.length) dns.answers = m.answers.flatMap(rr);
-    if (m.authorities.length) dns.authorities = m.authorities.flatMap(rr);
-    if (m.answers.length) {
-      const grouped: Record<string, string[]> = {};
-      for (const r of m.answers) (grouped[rrtype(r.type)] ??= []).push(...rdataOf(r));
-      dns.grouped = grouped;
-    }
+  const dns = dnsObject(m);
+  // Names the decoder refused for a forward compression pointer are read as Suricata reads them.
+  const queries = dns.queries as Array<{ rrname: string }> | undefined;
+  if (queries?.some((q) => q.rrname === FORWARD_POINTER_NAME) && p.payloadLen > 0) {
+    const tcp = (p.layers & LAYER_TCP) !== 0 && !msg ? 2 : 0;
+    const names = suricataQuestionNames(p.data, p.payloadOff + tcp, p.payloadOff + p.payloadLen);
+    queries.forEach((q, i) => {
+      const n = names[i];
+      if (q.rrname === FORWARD_POINTER_NAME && n !== null && n !== undefined) q.rrname = n;
+    });
   }
   rec.dns = dns;
   return rec;
@@ -367,6 +392,11 @@ export interface EveOptions {
   pcapCount?: boolean;
   /** Error messages (cannot write the file); default stderr. */
   log?: (message: string) => void;
+  /**
+   * The time of the packet being handled (the engine's packet time, ms with the fraction), so an alert
+   * record carries its packet's microseconds; alerts keep only milliseconds. Absent: the alert's time.
+   */
+  packetTime?: () => number;
 }
 
 /**
@@ -380,6 +410,8 @@ const MAX_OPEN_HTTP = 10_000;
 const HTTP_PAIR_MS = 60_000;
 /** Flow ids remembered as having had an alert (flow.alerted); beyond this the oldest are forgotten. */
 const MAX_ALERTED = 65_536;
+/** DNS-over-TCP lengths waiting for their message's segment; beyond this the oldest is forgotten. */
+const MAX_TCP_DNS_PENDING = 1024;
 /** Flows whose application protocol and transaction counts are kept; beyond this the oldest are forgotten. */
 const MAX_FLOW_STATE = 65_536;
 
@@ -413,6 +445,8 @@ export class EveSink implements AlertSink {
   /** Per flow id: app_proto and transaction counters (tx_id), oldest first; dropped when the flow ends. */
   private readonly flows = new Map<number, FlowState>();
   private lastTs = 0;
+  /** DNS-over-TCP lengths that came in a segment of their own, per direction (src|sport|dst|dport). */
+  private readonly tcpDnsLength = new Map<string, number>();
 
   constructor(
     readonly settings: EveSettings,
@@ -420,12 +454,22 @@ export class EveSink implements AlertSink {
   ) {}
 
   onAlert(alert: Alert): void {
-    const rec = alertToEve(alert, this.opts.iface);
+    const rec = alertToEve(alert, this.opts.iface, this.triggerTime(alert));
     if (rec.flow_id !== undefined) {
       if (this.alerted.size >= MAX_ALERTED) this.alerted.delete(this.alerted.values().next().value as number);
       this.alerted.add(rec.flow_id);
     }
     this.push(rec);
+  }
+
+  /**
+   * The triggering packet's time of a new alert, to the microsecond: the packet being handled (an alert
+   * is raised while its packet is handled) when it falls in the alert's millisecond, else undefined.
+   */
+  private triggerTime(alert: Alert): number | undefined {
+    const now = this.opts.packetTime?.();
+    if (now === undefined) return undefined;
+    return Math.floor(now) === Date.parse(alert.timestamp) ? now : undefined;
   }
 
   /** Logs a flow record for a flow that ended (the engine's onFlowEnd), when flow records are on. */
@@ -465,14 +509,36 @@ export class EveSink implements AlertSink {
 
   /** Logs dns and http records for a decoded packet, as enabled in settings (the engine calls this per packet). */
   onPacket(p: Packet, now?: number): void {
+    if (this.settings.dns && p.layers & LAYER_TCP && (p.srcPort === 53 || p.dstPort === 53) && p.payloadLen > 0 && this.dnsOverTcp(p, now)) return;
     if (!(p.layers & (LAYER_DNS | LAYER_HTTP))) return;
     if (this.settings.dns && p.layers & LAYER_DNS) this.writeDns(p, now);
     if (this.settings.http && p.layers & LAYER_HTTP && p.layers & LAYER_TCP) this.writeHttp(p, now);
   }
 
-  writeDns(p: Packet, now?: number): void {
+  /**
+   * DNS over TCP whose 2-byte length (RFC 1035 §4.2.2) came alone in a segment of its own: the length is
+   * kept per direction and the next segment read as the message. True when this segment was handled so.
+   */
+  private dnsOverTcp(p: Packet, now?: number): boolean {
+    const key = `${formatIp(p.ipSrc)}|${p.srcPort}|${formatIp(p.ipDst)}|${p.dstPort}`;
+    if (p.payloadLen === 2) {
+      if (this.tcpDnsLength.size >= MAX_TCP_DNS_PENDING) this.tcpDnsLength.delete(this.tcpDnsLength.keys().next().value as string);
+      this.tcpDnsLength.set(key, (p.data[p.payloadOff] << 8) | p.data[p.payloadOff + 1]);
+      return true;
+    }
+    const len = this.tcpDnsLength.get(key);
+    if (len === undefined) return false;
+    this.tcpDnsLength.delete(key);
+    if (len < DNS_HEADER_LEN || p.payloadLen < DNS_HEADER_LEN) return false;
+    const msg = decodeDns(p.data, p.payloadOff, p.payloadOff + Math.min(len, p.payloadLen), []);
+    if (!msg) return false;
+    this.writeDns(p, now, msg);
+    return true;
+  }
+
+  writeDns(p: Packet, now?: number, msg?: DnsMessage): void {
     if (!(p.layers & (LAYER_UDP | LAYER_TCP))) return;
-    const rec = dnsToEve(p, now ?? p.ts, this.opts.iface, this.opts.pcapCount);
+    const rec = dnsToEve(p, now ?? p.ts, this.opts.iface, this.opts.pcapCount, msg);
     if (!rec) return;
     if (rec.flow_id !== undefined) {
       const st = this.flowState(rec.flow_id);
