@@ -102,7 +102,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
   // Outputs for the rest of the stack (issue 8): VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
-  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now })));
+  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters() })));
   try {
     if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
   } catch (e) {
@@ -196,7 +196,12 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // The seed's -c default of 50 is for live CLI captures; a file is read to its end unless -c is given.
   let stopAt = opts.count ?? (mode === 'cli' && !opts.read ? 50 : Infinity);
   const pump = async (onPacket?: (raw: RawPacket) => void): Promise<void> => {
-    const tickTimer = live ? setInterval(() => engine.tick(Date.now()), 1000) : null;
+    const tickTimer = live
+      ? setInterval(() => {
+          engine.tick(Date.now());
+          eve?.onTick(engine.now);
+        }, 1000)
+      : null;
     try {
       await source.run((raw) => {
         if (engine.packets >= stopAt) return;
@@ -221,9 +226,10 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       stopAt = 0;
       await web?.close();
       // Flows still open when the capture ends are logged as ended by shutdown, as Suricata does.
-      if (eve && settings.outputs.eve.flow) {
+      if (eve) {
         eve.finalRecords();
-        engine.endFlows();
+        if (settings.outputs.eve.flow) engine.endFlows();
+        eve.finish(engine.now);
       }
       await flushAll(sinks);
       // Closes the database and removes NetGuard's firewall table.

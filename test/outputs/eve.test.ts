@@ -209,6 +209,47 @@ describe('EVE dns and http records against suricata-verify oracles', () => {
     expect(resp.timestamp).toMatch(SCHEMA_TIMESTAMP);
   });
 
+  it('dns/dns-udp-eve-dig and bug-856: flags keep AD and CD, SOA authorities are objects, as Suricata 8 writes them', async () => {
+    const dig = await eveOfPcap('suricata-verify/cond-log-dns-dig/input.pcap');
+    expect(checkOracle(dig, 'suricata-verify/_oracles/dns/dns-udp-eve-dig/test.yaml', 'dns', [])).toBe(3);
+    // dig asks with RD and AD (0x0120); the answer is QR RD RA AD (0x81a0). The old writer dropped AD.
+    expect(dig.map((r) => (r.dns as { flags: string }).flags)).toEqual(['120', '81a0']);
+    const fp = await eveOfPcap('suricata-verify/dns-udp-z-flag-fp/suricatafpdnsdecoder.pcap');
+    expect(checkOracle(fp, 'suricata-verify/_oracles/dns/bug-856/test.yaml', 'dns', [])).toBeGreaterThan(3);
+  });
+
+  it('dns/dns-forward-pointer: the question named through a forward pointer is logged by name, as Suricata reads it', async () => {
+    const recs = await eveOfPcap('suricata-verify/dns/dns-forward-pointer/input.pcap');
+    expect(checkOracle(recs, 'suricata-verify/_oracles/dns/dns-forward-pointer/test.yaml', 'dns', [])).toBe(2);
+  });
+
+  it('tcp-fastopen-01/02: http.length is the response body length (0 for a bodiless 302), one record per transaction', async () => {
+    const recs = await eveOfPcap('suricata-verify/tcp-fastopen-01/tfo.pcap');
+    expect(checkOracle(recs, 'suricata-verify/_oracles/tcp-fastopen-02/test.yaml', 'http', [])).toBeGreaterThan(0);
+    expect(checkOracle(recs, 'suricata-verify/_oracles/tcp-fastopen-01/test.yaml', 'http', [])).toBe(3);
+  });
+
+  it('http.length counts the body over later segments up to Content-Length', async () => {
+    const s = sink();
+    const bodies: number[] = [];
+    const pkt = new Packet();
+    const reasm = new Reassembler();
+    let n = 0;
+    // http_dvwa_sqlinjection: responses whose bodies span several segments.
+    await openFile(path.join(CORPUS, 'chrissanders-packets/http_dvwa_sqlinjection.pcapng')).run((raw) => {
+      decodePacket(raw, ++n, pkt, reasm);
+      if (pkt.http?.kind === 'response' && pkt.http.contentLength !== null) bodies.push(pkt.http.contentLength);
+      s.onPacket(pkt);
+    });
+    s.finish(0);
+    await s.close();
+    const http = records().filter((r) => r.event_type === 'http').map((r) => r.http as { length: number; status?: number });
+    expect(http.length).toBeGreaterThan(0);
+    // Every response here says its Content-Length, and the whole body is in the capture.
+    expect(http.filter((h) => h.status !== undefined).map((h) => h.length)).toEqual(bodies);
+    expect(bodies.some((b) => b > 1460)).toBe(true);
+  });
+
   it('http-all-headers: one record per transaction with all request and response headers', async () => {
     const recs = await eveOfPcap('suricata-verify/http-all-headers/input.pcap');
     checkOracle(recs, 'suricata-verify/_oracles/http-all-headers/test.yaml', 'http', []);
@@ -231,7 +272,7 @@ describe('EVE dns and http records against suricata-verify oracles', () => {
   });
 
   it('writes no dns or http records when those are turned off', async () => {
-    const s = sink({ dns: false, http: false });
+    const s = sink({ dns: false, http: false, stats: false });
     const pkt = new Packet();
     let n = 0;
     await openFile(path.join(CORPUS, 'suricata-verify/http-all-headers/input.pcap')).run((raw) => {

@@ -8,8 +8,10 @@ import { appendFile } from 'node:fs/promises';
 import type { Alert, AlertSink, AlertType, Severity } from '../types.js';
 import type { Settings } from '../../config/schema.js';
 import { formatIp } from '../../decode/addr.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_TCP, LAYER_UDP, type DnsMessage, type Packet } from '../../decode/packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type DnsMessage, type IpAddr, type Packet } from '../../decode/packet.js';
 import { decodeDns, DNS_HEADER_LEN } from '../../decode/dns.js';
+import { Icmp6FlowTable, tracksIcmp6, type Icmp6Flow } from './eve-icmp6-flows.js';
+import { type CaptureCounters, DecoderCounters, type FlowCounters, statsObject } from './eve-stats.js';
 import { dnsObject, FORWARD_POINTER_NAME, suricataQuestionNames } from './eve-dns.js';
 import { communityId, flowIdOf, protoNumber } from '../../flow/community-id.js';
 import type { ConnectionInfo, FlowEndReason } from '../../flow/connection-tracker.js';
@@ -104,7 +106,7 @@ export interface EveRecord {
   flow_id?: number;
   pcap_cnt?: number;
   in_iface?: string;
-  event_type: 'alert' | 'dns' | 'http' | 'flow';
+  event_type: 'alert' | 'dns' | 'http' | 'flow' | 'stats';
   src_ip?: string;
   src_port?: number;
   dest_ip?: string;
@@ -261,17 +263,21 @@ function splitHost(host: string): { hostname: string; port: number | null } {
   return { hostname: m[1], port: m[2] !== undefined ? Number(m[2]) : null };
 }
 
-/** Adds a response's fields (status, content type, length, response_headers) to an http object. */
+/**
+ * Adds a response's fields (status, content type, response_headers) to an http object, and `length`:
+ * the body bytes this packet holds (Suricata's length is the response body's length, whatever the
+ * headers say; EveSink adds the body's later segments).
+ */
 function addResponse(http: Record<string, unknown>, p: Packet): void {
   const h = p.http;
   if (!h) return;
   const loc = h.headers.find(([k]) => k.toLowerCase() === 'location')?.[1];
   if (h.contentType !== null) http.http_content_type = h.contentType;
-  if (http.protocol === undefined) http.protocol = h.version;
+  if (http.protocol === undefined && h.version) http.protocol = h.version;
   if (h.status !== null) http.status = h.status;
   if (loc !== undefined) http.redirect = loc;
-  if (h.contentLength !== null) http.length = h.contentLength;
-  http.response_headers = h.headers.map(([name, value]) => ({ name, value }));
+  http.length = h.contentLength !== null ? Math.min(h.bodyLen, h.contentLength) : h.bodyLen;
+  if (h.headers.length) http.response_headers = h.headers.map(([name, value]) => ({ name, value }));
 }
 
 /**
@@ -297,15 +303,22 @@ export function httpToEve(p: Packet, ts: number, iface?: string, pcapCnt = false
     const ref = h.headers.find(([k]) => k.toLowerCase() === 'referer')?.[1];
     if (ref !== undefined) http.http_refer = ref;
     if (h.method !== null) http.http_method = h.method;
-    http.protocol = h.version;
-    if (h.contentLength !== null) http.length = h.contentLength;
-    http.request_headers = h.headers.map(([name, value]) => ({ name, value }));
+    // An HTTP/0.9 request line has no version: Suricata writes no protocol then.
+    if (h.version) http.protocol = h.version;
+    // The response body's length: 0 until a response comes (Suricata writes it for every transaction).
+    http.length = 0;
+    if (h.headers.length) http.request_headers = h.headers.map(([name, value]) => ({ name, value }));
   } else {
     addResponse(http, p);
   }
   rec.app_proto = 'http';
   rec.http = http;
   return rec;
+}
+
+/** One direction of a connection as a map key: "src|sport|dst|dport". */
+function dirKey(src: IpAddr | string, sport: number, dst: IpAddr | string, dport: number): string {
+  return `${typeof src === 'string' ? src : formatIp(src)}|${sport}|${typeof dst === 'string' ? dst : formatIp(dst)}|${dport}`;
 }
 
 /** Suricata's flow.reason for each way a NetGuard flow ends. */
@@ -348,7 +361,8 @@ export function flowToEve(
   const sport = icmp ? echo : flow.srcPort;
   const dport = icmp ? 0 : flow.dstPort;
   const rec = { timestamp: eveTimestamp(Math.max(now, flow.last)) } as EveRecord;
-  const fid = flowIdOf(proto, flow.src, flow.dst, sport, dport);
+  // ICMP echo conversations between two hosts share a Community ID; each gets its own flow_id.
+  const fid = flowIdOf(proto, flow.src, flow.dst, sport, dport, icmp ? (Number(flow.id) % 0xffff) + 1 : 0);
   if (fid) rec.flow_id = fid;
   const facts = fid && known ? known(fid) : null;
   if (iface) rec.in_iface = iface;
@@ -385,6 +399,39 @@ export function flowToEve(
   return rec;
 }
 
+/** The EVE flow record of an ICMPv6 neighbour discovery or MLD conversation (eve-icmp6-flows.ts). */
+export function icmp6FlowToEve(f: Icmp6Flow, reason: FlowEndReason, now: number, iface?: string): EveRecord {
+  const rec = { timestamp: eveTimestamp(Math.max(now, f.last)) } as EveRecord;
+  const fid = flowIdOf(IPPROTO_ICMPV6, f.src, f.dst, f.type, f.code);
+  if (fid) rec.flow_id = fid;
+  if (iface) rec.in_iface = iface;
+  rec.event_type = 'flow';
+  rec.src_ip = f.src;
+  rec.dest_ip = f.dst;
+  rec.proto = eveProto(IPPROTO_ICMPV6);
+  rec.icmp_type = f.type;
+  rec.icmp_code = f.code;
+  if (f.respType >= 0) {
+    rec.response_icmp_type = f.respType;
+    rec.response_icmp_code = f.respCode;
+  }
+  const cid = communityId(IPPROTO_ICMPV6, f.src, f.dst, f.type, f.code);
+  if (cid) rec.community_id = cid;
+  rec.flow = {
+    pkts_toserver: f.pktsToServer,
+    pkts_toclient: f.pktsToClient,
+    bytes_toserver: f.bytesToServer,
+    bytes_toclient: f.bytesToClient,
+    start: eveTimestamp(f.start),
+    end: eveTimestamp(f.last),
+    age: Math.floor(f.last / 1000) - Math.floor(f.start / 1000),
+    state: f.respType >= 0 ? 'established' : 'new',
+    reason: END_REASON[reason],
+    alerted: false,
+  };
+  return rec;
+}
+
 export interface EveOptions {
   /** Capture interface name for in_iface (omitted when reading a file, as Suricata does). */
   iface?: string;
@@ -397,6 +444,13 @@ export interface EveOptions {
    * record carries its packet's microseconds; alerts keep only milliseconds. Absent: the alert's time.
    */
   packetTime?: () => number;
+  /** The flow table's counters for the stats record (flow.total, flow.active); absent: no flow object. */
+  flowCounters?: () => FlowCounters | null;
+  /**
+   * The live source's kernel counters for the stats record (capture.kernel_packets, kernel_drops);
+   * absent or null (a file): no capture object.
+   */
+  captureCounters?: () => CaptureCounters | null;
 }
 
 /**
@@ -445,6 +499,15 @@ export class EveSink implements AlertSink {
   /** Per flow id: app_proto and transaction counters (tx_id), oldest first; dropped when the flow ends. */
   private readonly flows = new Map<number, FlowState>();
   private lastTs = 0;
+  /** ICMPv6 neighbour discovery and MLD conversations, for their flow records. */
+  private readonly icmp6 = new Icmp6FlowTable();
+  /** Decoder counters for the stats record (every packet shown to onPacket). */
+  private readonly decoder = new DecoderCounters();
+  /** Packet time of the first packet (uptime counts from it), and when the next stats record is due. */
+  private firstTs = Number.NaN;
+  private nextStats = Number.POSITIVE_INFINITY;
+  /** Transactions whose response body is still coming, per server-to-client direction (dirKey). */
+  private readonly bodies = new Map<string, { rec: EveRecord; remaining: number; ts: number }>();
   /** DNS-over-TCP lengths that came in a segment of their own, per direction (src|sport|dst|dport). */
   private readonly tcpDnsLength = new Map<string, number>();
 
@@ -472,6 +535,47 @@ export class EveSink implements AlertSink {
     return Math.floor(now) === Date.parse(alert.timestamp) ? now : undefined;
   }
 
+  /**
+   * Packet time moves on (every packet, and the live capture's one-second timer): writes a stats record
+   * when one is due, every stats_interval seconds from the first packet.
+   */
+  onTick(now: number): void {
+    if (this.settings.flow) for (const f of this.icmp6.expire(now)) this.push(icmp6FlowToEve(f, 'timeout', now, this.opts.iface));
+    if (!this.settings.stats) return;
+    if (this.firstTs !== this.firstTs) {
+      this.firstTs = now;
+      const every = this.settings.stats_interval * 1000;
+      this.nextStats = every > 0 ? now + every : Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (now < this.nextStats) return;
+    const every = this.settings.stats_interval * 1000;
+    // The next point of the interval's grid after now: an idle gap makes one record, not a burst.
+    this.nextStats = now - ((now - this.firstTs) % every) + every;
+    this.pushStats(now);
+  }
+
+  private pushStats(now: number): void {
+    const stats = statsObject((now - this.firstTs) / 1000, this.decoder, this.opts.flowCounters?.() ?? null, this.opts.captureCounters?.() ?? null);
+    this.push({ timestamp: eveTimestamp(now), event_type: 'stats', stats });
+  }
+
+  /**
+   * The end of the run, after the last flows were logged: requests still waiting for their response are
+   * written (Suricata logs pending transactions at the end), then the last stats record.
+   */
+  finish(now: number): void {
+    this.keepAll = true;
+    if (this.settings.flow) for (const f of this.icmp6.drain()) this.push(icmp6FlowToEve(f, 'shutdown', now, this.opts.iface));
+    for (const key of [...this.bodies.keys()]) this.endBody(key);
+    for (const q of this.openHttp.values()) for (const o of q) this.push(o.rec);
+    this.openHttp.clear();
+    if (this.settings.stats && this.firstTs === this.firstTs) {
+      this.nextStats = Number.POSITIVE_INFINITY;
+      this.pushStats(Math.max(now, this.firstTs));
+    }
+  }
+
   /** Logs a flow record for a flow that ended (the engine's onFlowEnd), when flow records are on. */
   onFlowEnd(flow: ConnectionInfo, reason: FlowEndReason, now: number): void {
     if (!this.settings.flow) return;
@@ -481,6 +585,15 @@ export class EveSink implements AlertSink {
       this.flows.delete(fid);
       return { alerted: this.alerted.has(fid), appProto: st?.app };
     });
+    // A response held for its body, and requests still waiting for a response, are written now,
+    // before the flow's record.
+    this.endBody(dirKey(flow.dst, flow.dstPort, flow.src, flow.srcPort));
+    this.endBody(dirKey(flow.src, flow.srcPort, flow.dst, flow.dstPort));
+    const pending = rec.community_id !== undefined ? this.openHttp.get(rec.community_id) : undefined;
+    if (pending) {
+      for (const o of pending) this.push(o.rec);
+      this.openHttp.delete(rec.community_id as string);
+    }
     this.push(rec);
   }
 
@@ -509,7 +622,14 @@ export class EveSink implements AlertSink {
 
   /** Logs dns and http records for a decoded packet, as enabled in settings (the engine calls this per packet). */
   onPacket(p: Packet, now?: number): void {
+    if (this.settings.stats) this.decoder.count(p);
+    if (this.settings.stats || this.settings.flow) this.onTick(now ?? p.ts);
     if (this.settings.dns && p.layers & LAYER_TCP && (p.srcPort === 53 || p.dstPort === 53) && p.payloadLen > 0 && this.dnsOverTcp(p, now)) return;
+    if (this.settings.flow && p.layers & LAYER_ICMPV6 && tracksIcmp6(p)) {
+      const out = this.icmp6.onPacket(p, now ?? p.ts);
+      if (out) this.push(icmp6FlowToEve(out, 'evicted', now ?? p.ts, this.opts.iface));
+    }
+    if (this.bodies.size > 0 && p.layers & LAYER_TCP && p.payloadLen > 0 && !(p.layers & LAYER_HTTP)) this.addBody(p);
     if (!(p.layers & (LAYER_DNS | LAYER_HTTP))) return;
     if (this.settings.dns && p.layers & LAYER_DNS) this.writeDns(p, now);
     if (this.settings.http && p.layers & LAYER_HTTP && p.layers & LAYER_TCP) this.writeHttp(p, now);
@@ -564,13 +684,15 @@ export class EveSink implements AlertSink {
       if (q && q.length === 0) this.openHttp.delete(key);
       if (open) {
         addResponse(open.rec.http as Record<string, unknown>, p);
-        this.push(open.rec);
+        this.holdBody(p, open.rec, ts);
         return;
       }
       const rec = httpToEve(p, ts, this.opts.iface, this.opts.pcapCount);
-      if (rec) this.push(this.httpTransaction(rec));
+      if (rec) this.holdBody(p, this.httpTransaction(rec), ts);
       return;
     }
+    // A new request on the connection: the previous response's body is complete.
+    this.endBody(dirKey(p.ipDst, p.dstPort, p.ipSrc, p.srcPort));
     const made = httpToEve(p, ts, this.opts.iface, this.opts.pcapCount);
     if (!made) return;
     const rec = this.httpTransaction(made);
@@ -581,6 +703,49 @@ export class EveSink implements AlertSink {
       this.openHttp.set(key, q);
     }
     q.push({ rec, ts });
+  }
+
+  /**
+   * A transaction whose response came: written at once when its body is complete in this packet (or it
+   * has none), else held while the server's next segments add to http.length, until the body's
+   * Content-Length is reached, the next message or the end of the connection.
+   */
+  private holdBody(p: Packet, rec: EveRecord, ts: number): void {
+    const h = p.http;
+    const http = rec.http as Record<string, unknown>;
+    const key = dirKey(p.ipSrc, p.srcPort, p.ipDst, p.dstPort);
+    this.endBody(key);
+    const status = h?.status ?? 0;
+    // RFC 9112 §6.3: no body after 1xx, 204 and 304, nor after a response to HEAD.
+    const noBody = (status >= 100 && status < 200) || status === 204 || status === 304 || http.http_method === 'HEAD';
+    const cl = h?.contentLength ?? null;
+    const got = typeof http.length === 'number' ? http.length : 0;
+    if (noBody || (cl !== null && got >= cl)) {
+      this.push(rec);
+      return;
+    }
+    if (this.bodies.size >= MAX_OPEN_HTTP) this.endBody(this.bodies.keys().next().value as string);
+    this.bodies.set(key, { rec, remaining: cl !== null ? cl - got : Number.POSITIVE_INFINITY, ts });
+  }
+
+  /** A server segment without an HTTP head: more of the held response's body. */
+  private addBody(p: Packet): void {
+    const key = dirKey(p.ipSrc, p.srcPort, p.ipDst, p.dstPort);
+    const b = this.bodies.get(key);
+    if (!b) return;
+    const n = Math.min(p.payloadLen, b.remaining);
+    const http = b.rec.http as Record<string, unknown>;
+    http.length = (http.length as number) + n;
+    b.remaining -= n;
+    if (b.remaining <= 0) this.endBody(key);
+  }
+
+  /** Writes the transaction held for its body on this server-to-client direction, if any. */
+  private endBody(key: string): void {
+    const b = this.bodies.get(key);
+    if (!b) return;
+    this.bodies.delete(key);
+    this.push(b.rec);
   }
 
   /** Writes requests that waited longer than HTTP_PAIR_MS (or, with Infinity, the oldest flow's). */
@@ -616,6 +781,7 @@ export class EveSink implements AlertSink {
 
   async flush(): Promise<void> {
     if (this.openHttp.size) this.expireHttp(this.lastTs - HTTP_PAIR_MS);
+    for (const [key, b] of this.bodies) if (b.ts < this.lastTs - HTTP_PAIR_MS) this.endBody(key);
     while (this.writing) await this.writing;
     if (this.lines.length === 0) return;
     const chunk = this.lines.join('\n') + '\n';
@@ -643,6 +809,7 @@ export class EveSink implements AlertSink {
 
   async close(): Promise<void> {
     this.keepAll = true;
+    for (const key of [...this.bodies.keys()]) this.endBody(key);
     for (const q of this.openHttp.values()) for (const o of q) this.push(o.rec);
     this.openHttp.clear();
     if (this.timer) clearTimeout(this.timer);
