@@ -70,6 +70,7 @@ describe('EVE alert records', () => {
     expect(r.dest_ip).toBe('10.0.0.5');
     expect(r.dest_port).toBe(80);
     expect(r.proto).toBe('TCP');
+    expect(r.pkt_src).toBe('wire/pcap');
     expect(r.community_id).toBe(communityId(6, '203.0.113.50', '10.0.0.5', 51514, 80));
     const a = r.alert as Record<string, unknown>;
     expect(a).toEqual({
@@ -97,7 +98,7 @@ describe('EVE alert records', () => {
     for (const k of Object.keys(a)) expect(SCHEMA_ALERT_KEYS).toContain(k);
     // The field order of Suricata's records (jq and humans read them in this order); nothing of
     // NetGuard's own at the top level, which the schema closes (additionalProperties: false).
-    expect(Object.keys(r)).toEqual(['timestamp', 'flow_id', 'in_iface', 'event_type', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto', 'community_id', 'alert']);
+    expect(Object.keys(r)).toEqual(['timestamp', 'flow_id', 'in_iface', 'event_type', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto', 'pkt_src', 'community_id', 'alert']);
   });
 
   it('gives flow_id and community_id only to an alert about one real flow, never a port-0 pseudo-flow', () => {

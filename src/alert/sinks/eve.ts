@@ -196,6 +196,7 @@ export function alertToEve(alert: Alert, iface?: string, ts?: number): EveRecord
   if (alert.dst_ip) rec.dest_ip = alert.dst_ip;
   if (alert.dst_port !== undefined) rec.dest_port = alert.dst_port;
   if (alert.proto) rec.proto = proto !== null ? eveProto(proto) : alert.proto;
+  rec.pkt_src = PKT_SRC;
   if (cid && rec.flow_id !== undefined) rec.community_id = cid;
   const sig = signatureOf(alert);
   rec.alert = {
@@ -210,6 +211,12 @@ export function alertToEve(alert: Alert, iface?: string, ts?: number): EveRecord
   };
   return rec;
 }
+
+/**
+ * Where the record's packet came from, as Suricata 8 writes it on records made from a packet (alert,
+ * dns, http): "wire/pcap" for a captured packet, live or from a file (NetGuard decodes no tunnels).
+ */
+const PKT_SRC = 'wire/pcap';
 
 function tuple(p: Packet, iface: string | undefined, pcapCnt: boolean, ts: number, type: 'dns' | 'http', flip: boolean): EveRecord {
   const src = formatIp(flip ? p.ipDst : p.ipSrc);
@@ -227,6 +234,7 @@ function tuple(p: Packet, iface: string | undefined, pcapCnt: boolean, ts: numbe
   rec.dest_ip = dst;
   rec.dest_port = dport;
   rec.proto = eveProto(p.ipProto);
+  rec.pkt_src = PKT_SRC;
   const cid = communityId(p.ipProto, src, dst, sport, dport);
   if (cid) rec.community_id = cid;
   return rec;
