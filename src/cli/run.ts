@@ -108,7 +108,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
   // Outputs for the rest of the stack (issue 8): VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
-  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live })));
+  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null })));
   try {
     if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
   } catch (e) {
@@ -212,6 +212,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       ? setInterval(() => {
           engine.tick(Date.now());
           dropWatch!.check(source.stats?.() ?? null, engine.packets);
+          eve?.onTick(engine.now);
         }, 1000)
       : null;
     try {
@@ -240,9 +241,10 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       stopAt = 0;
       await web?.close();
       // Flows still open when the capture ends are logged as ended by shutdown, as Suricata does.
-      if (eve && settings.outputs.eve.flow) {
+      if (eve) {
         eve.finalRecords();
-        engine.endFlows();
+        if (settings.outputs.eve.flow) engine.endFlows();
+        eve.finish(engine.now);
       }
       await flushAll(sinks);
       evidence?.close();

@@ -204,6 +204,10 @@ export const settingsSchema = z
             http: z.boolean().default(true),
             /** Also write a flow record for every connection when it ends, and at exit for those still open. */
             flow: z.boolean().default(true),
+            /** Also write a stats record (decoder, flow and capture counters, as Suricata's stats event). */
+            stats: z.boolean().default(true),
+            /** Seconds of packet time between stats records (Suricata's default, 8); 0: only the one at exit. */
+            stats_interval: seconds.default(8),
             /** Milliseconds between batched writes. */
             flush_interval: z.number().int().positive().default(500),
           })

@@ -169,6 +169,12 @@ export class Engine implements EngineControl {
     return this.n;
   }
 
+  /** Flows created since start and flows in the table now (the EVE stats record's flow counters). */
+  flowCounters(): { total: number; active: number } {
+    const c = this.flows.counters();
+    return { total: c.created, active: c.size };
+  }
+
   get errors(): number {
     return this.decodeErrors;
   }
