@@ -10,6 +10,7 @@ const severity = z.enum(['LOW', 'WARNING', 'HIGH', 'CRITICAL']);
  */
 export const ALERT_TYPE_NAMES = [
   'SYN_SCAN', 'FIN_SCAN', 'XMAS_SCAN', 'NULL_SCAN', 'ACK_SCAN', 'MAIMON_SCAN', 'CONNECT_SCAN', 'UDP_SCAN',
+  'DECOY_SCAN', 'DISTRIBUTED_SCAN',
   'SYN_FLOOD', 'TRAFFIC_SURGE', 'TCP_SURGE', 'UDP_SURGE', 'ICMP_SURGE', 'PORT_SWEEP', 'ICMP_SWEEP',
   'CONNECTION_FLOOD', 'CUSTOM_RULE', 'SQL_INJECTION', 'DIRECTORY_TRAVERSAL', 'SUSPICIOUS_PORT',
   'BLACKLISTED_IP', 'MALICIOUS_IP', 'DECODE_ANOMALY',
@@ -96,6 +97,20 @@ export const settingsSchema = z
         probe_timeout: seconds.default(5),
         /** Distinct hosts one source sends ICMP echo requests to within port_sweep_window to be an ICMP sweep. */
         icmp_sweep: z.number().int().positive().default(10),
+        /** Decoy scans (nmap -D): distinct ports a source probes in lockstep with another source. */
+        decoy_ports: z.number().int().positive().default(10),
+        /** Sources in lockstep against one target that make a decoy scan (DECOY_SCAN). */
+        decoy_sources: z.number().int().min(2).default(2),
+        /** Seconds within which another source's probe of the same port counts as a copy (nmap: microseconds). */
+        decoy_lockstep: z.number().positive().default(1),
+        /** Distributed scans: distinct ports of one target probed by all sources together (DISTRIBUTED_SCAN). */
+        distributed_ports: z.number().int().positive().default(100),
+        /** Sources that each probed at least distributed_source_ports of them. */
+        distributed_sources: z.number().int().min(2).default(3),
+        /** Ports one source must probe to count as a source of a distributed scan. */
+        distributed_source_ports: z.number().int().positive().default(5),
+        /** Seconds of a distributed scan's window (the union covers this window and the previous one). */
+        distributed_window: z.number().positive().default(60),
         /** Destination ports whose connection attempts raise SUSPICIOUS_PORT (LOW). */
         suspicious_ports: z.array(port).default([21, 22, 23, 445, 3389]),
         /** Seconds of per-second rate samples the traffic baseline learns from (a rolling window). */
@@ -129,6 +144,8 @@ export const settingsSchema = z
           MAIMON_SCAN: 15,
           CONNECT_SCAN: 10,
           UDP_SCAN: 10,
+          DECOY_SCAN: 15,
+          DISTRIBUTED_SCAN: 10,
           PORT_SWEEP: 10,
           ICMP_SWEEP: 5,
           SYN_FLOOD: 20,

@@ -42,6 +42,8 @@ export const EVE_SIGNATURES: Record<AlertType, { sid: number; signature: string;
   MAIMON_SCAN: { sid: 9000006, signature: 'NETGUARD SCAN TCP Maimon scan', category: CAT_SCAN },
   CONNECT_SCAN: { sid: 9000007, signature: 'NETGUARD SCAN TCP connect scan', category: CAT_SCAN },
   UDP_SCAN: { sid: 9000008, signature: 'NETGUARD SCAN UDP port scan', category: CAT_SCAN },
+  DECOY_SCAN: { sid: 9000009, signature: 'NETGUARD SCAN port scan from decoy sources', category: CAT_SCAN },
+  DISTRIBUTED_SCAN: { sid: 9000022, signature: 'NETGUARD SCAN distributed port scan', category: CAT_SCAN },
   SYN_FLOOD: { sid: 9000010, signature: 'NETGUARD DOS TCP SYN flood', category: CAT_DOS },
   TRAFFIC_SURGE: { sid: 9000011, signature: 'NETGUARD DOS traffic surge above baseline', category: CAT_DOS_DETECT },
   TCP_SURGE: { sid: 9000012, signature: 'NETGUARD DOS TCP surge above baseline', category: CAT_DOS_DETECT },
