@@ -264,11 +264,12 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   await out.end();
   printWarnings(run);
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
-  const s = run.engine.snapshot().stats;
-  const sum = run.engine.funnel.summary();
+  // The counters alone: a whole snapshot() would also list and sort every open connection for nothing.
+  const e = run.engine;
+  const sum = e.funnel.summary();
   const limited = sum.rateLimited ? ` (${sum.rateLimited} detections held back by alerts.rate_limit)` : '';
   process.stderr.write(
-    `netguard: ${s.packets} packets, ${s.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors (${run.source.name})\n`,
+    `netguard: ${e.stats.packets} packets, ${e.stats.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${e.errors} decode errors (${run.source.name})\n`,
   );
   return 0;
 }
