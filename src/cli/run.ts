@@ -310,14 +310,15 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   await out.end();
   printWarnings(run);
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
-  const snap = run.engine.snapshot();
-  const s = snap.stats;
-  const sum = run.engine.funnel.summary();
+  // The counters alone: a whole snapshot() would also list and sort every open connection for nothing.
+  const e = run.engine;
+  const sum = e.funnel.summary();
   const limited = sum.rateLimited ? ` (${sum.rateLimited} detections held back by alerts.rate_limit)` : '';
   // A live capture also says what the kernel dropped (as tcpdump's "N packets dropped by kernel").
-  const dropped = snap.capture ? `, ${snap.capture.kernel_drops} dropped by kernel` : '';
+  const cap = run.source.stats?.() ?? null;
+  const dropped = cap ? `, ${cap.kernel_drops} dropped by kernel` : '';
   process.stderr.write(
-    `netguard: ${s.packets} packets, ${s.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors${dropped} (${run.source.name})\n`,
+    `netguard: ${e.stats.packets} packets, ${e.stats.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${e.errors} decode errors${dropped} (${run.source.name})\n`,
   );
   return 0;
 }
