@@ -96,7 +96,10 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   }
 
   const { source, live, name, filter } = chooseSource(opts, settings, mode);
-  const reputation = openReputation(settings, warnings);
+  // A capture file gives the same output every time: its scores neither come from nor go to the state
+  // file of earlier runs unless --reputation-state asks for it (live capture keeps them, as the seed does).
+  const repSettings = live || opts.reputationState ? settings : { ...settings, ip_reputation: { ...settings.ip_reputation, state_file: '' } };
+  const reputation = openReputation(repSettings, warnings);
 
   const funnel = new AlertFunnel({
     suppressionMs: suppressionFromSettings(settings),
