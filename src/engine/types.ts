@@ -1,6 +1,7 @@
 // The engine's public surface for views (dashboard, menu, web): a snapshot published a few times a
 // second, plus the few controls a view may use. Views never reach into detectors.
 import type { Alert, Severity } from '../alert/types.js';
+import type { EvidenceFlow } from '../evidence/index.js';
 
 export interface BaselineStatus {
   /** True until the learning window has filled. */
@@ -127,20 +128,7 @@ export interface CaptureCounters {
 }
 
 /** One flow an alert involved (src/evidence EvidenceFlow). Addresses are wire text: escape before showing. */
-export interface EvidenceFlowView {
-  proto: string;
-  src: string;
-  srcPort: number;
-  dst: string;
-  dstPort: number;
-  community_id: string;
-  flow_id: number;
-  state: string;
-  packets: number;
-  bytes: number;
-  first: number;
-  last: number;
-}
+export type EvidenceFlowView = EvidenceFlow;
 
 /** What is kept for one alert: counts, its flows and its packets as list lines. */
 export interface AlertEvidenceView {
