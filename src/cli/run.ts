@@ -109,7 +109,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   });
   const debug = opts.debug ? (m: string) => process.stderr.write(`netguard: debug: ${m}\n`) : undefined;
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
-  // Outputs for the rest of the stack (issue 8): VirusTotal enrichment, EVE JSON, syslog.
+  // Outputs for the rest of the stack: VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
   if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null })));
   try {
@@ -134,7 +134,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       notes.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
     }
   }
-  // Issue 9: alert history in SQLite and active response, as sinks. Their one-line problems go to stderr,
+  // The alert history in SQLite and active response, as sinks. Their one-line problems go to stderr,
   // except under the dashboard, which owns the terminal (they are shown after it exits).
   const note = (m: string): void => {
     if (mode === 'tui') warnings.push(m);

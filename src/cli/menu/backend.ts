@@ -1,8 +1,8 @@
 // MenuBackend: everything the CLI menu reads or changes, as plain data, so the menu never reaches into the engine.
 //
 // Why an interface of its own: the menu runs after capture and analysis are done and only shows what
-// was found, so it needs finished rows, not live detector state. The lead implements this over the
-// engine (src/main.ts); tests implement it over fixed content. Strings that came from the wire are
+// was found, so it needs finished rows, not live detector state. It is implemented over the
+// engine (src/cli/menu-from-run.ts); tests implement it over fixed content. Strings that came from the wire are
 // expected to be escaped already (escapeText); the menu escapes control characters again defensively.
 import type { Alert } from '../../alert/types.js';
 import type { AlertEvidenceView, BaselineStatus, PacketLine, RuleView, TalkerView } from '../../engine/types.js';
