@@ -50,10 +50,7 @@ import {
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { K_FIN, K_NULL, K_SYN, K_UDP, K_XMAS, KIND_NAMES } from './probes.js';
 import { PORT_WORDS, countPorts, listPorts, portRanges, setPort } from './port-ranges.js';
-import { AddrTable, addrText, iso } from './util.js';
-
-/** Defaults of this detector's knobs (settings.yaml `thresholds`). */
-export const DECOY_DEFAULTS = { decoy_ports: 10, decoy_sources: 2, decoy_lockstep: 1, slow_scan_idle: 1800, scan_window: 60 };
+import { AddrTable, addrText, iso, thresholds } from './util.js';
 
 /** Targets with lockstep state. */
 const MAX_TARGETS = 256;
@@ -97,12 +94,8 @@ export interface DecoyScanDetector extends Detector {
   status(): { targets: number; pairs: number; members: number; signals: number; evictedPairs: number };
 }
 
-function knobs(settings: Settings | undefined): typeof DECOY_DEFAULTS {
-  return { ...DECOY_DEFAULTS, ...(settings?.thresholds as Partial<typeof DECOY_DEFAULTS> | undefined) };
-}
-
 export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: DetectorContext): DecoyScanDetector {
-  const k = knobs(settings);
+  const k = thresholds(settings);
   const lockMs = k.decoy_lockstep * 1000;
   const idleMs = k.slow_scan_idle * 1000;
   const windowMs = k.scan_window * 1000;

@@ -22,16 +22,7 @@ import type { Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
 import { K_UDP, KIND_NAMES, ProbeTracker } from './probes.js';
 import { PORT_WORDS, countPorts, listPorts, portRanges } from './port-ranges.js';
-import { AddrTable, addrText, iso } from './util.js';
-
-/** Defaults of this detector's knobs (settings.yaml `thresholds`). */
-export const DISTRIBUTED_DEFAULTS = {
-  distributed_ports: 100,
-  distributed_sources: 3,
-  distributed_source_ports: 5,
-  distributed_window: 60,
-  probe_timeout: 5,
-};
+import { AddrTable, addrText, iso, thresholds } from './util.js';
 
 /** Targets with port evidence. */
 const MAX_TARGETS = 256;
@@ -50,12 +41,8 @@ export interface DistributedScanDetector extends Detector {
   status(): { targets: number; pairs: number; pendingProbes: number; probeRecords: number; evictedPairs: number };
 }
 
-function knobs(settings: Settings | undefined): typeof DISTRIBUTED_DEFAULTS {
-  return { ...DISTRIBUTED_DEFAULTS, ...(settings?.thresholds as Partial<typeof DISTRIBUTED_DEFAULTS> | undefined) };
-}
-
 export function createDistributedScanDetector(settings: Settings, raise: Raise): DistributedScanDetector {
-  const k = knobs(settings);
+  const k = thresholds(settings);
   const windowMs = k.distributed_window * 1000;
   const needPorts = k.distributed_ports;
   const needSources = k.distributed_sources;
