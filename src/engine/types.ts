@@ -2,6 +2,7 @@
 // second, plus the few controls a view may use. Views never reach into detectors.
 import type { Alert, Severity } from '../alert/types.js';
 import type { EvidenceFlow } from '../evidence/index.js';
+import type { CaptureStats } from '../capture/types.js';
 
 export interface BaselineStatus {
   /** True until the learning window has filled. */
@@ -118,14 +119,7 @@ export interface Snapshot {
 }
 
 /** The kernel's capture counters (libpcap pcap_stats). */
-export interface CaptureCounters {
-  /** Packets the kernel passed to the capture (on Linux, dropped ones included). */
-  kernel_packets: number;
-  /** Packets dropped because the capture ring was full: traffic NetGuard never saw. */
-  kernel_drops: number;
-  /** Packets the interface dropped (counted in promiscuous mode only). */
-  kernel_ifdrops: number;
-}
+export type CaptureCounters = CaptureStats;
 
 /** One flow an alert involved (src/evidence EvidenceFlow). Addresses are wire text: escape before showing. */
 export type EvidenceFlowView = EvidenceFlow;

@@ -4,16 +4,13 @@
 import {
   LAYER_ARP, LAYER_ICMP, LAYER_ICMPV6, LAYER_IPV4, LAYER_IPV6, LAYER_TCP, LAYER_UDP, LAYER_VLAN, type Packet,
 } from '../../decode/packet.js';
+import {
+  LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_RAW_OLD_12, LINKTYPE_RAW_OLD_14,
+} from '../../decode/registry.js';
+import type { CaptureStats } from '../../capture/types.js';
 
 /** Kernel counters of a live capture (pcap_stats), as the capture source reports them. */
-export interface CaptureCounters {
-  /** Packets the kernel received (pcap_stats ps_recv). */
-  kernel_packets: number;
-  /** Packets the kernel dropped for lack of buffer space (ps_drop). */
-  kernel_drops: number;
-  /** Packets the interface or its driver dropped (ps_ifdrop), where known. */
-  kernel_ifdrops?: number;
-}
+export type CaptureCounters = CaptureStats;
 
 /** Flow table counters: flows created since start, and flows in the table now. */
 export interface FlowCounters {
@@ -21,13 +18,8 @@ export interface FlowCounters {
   active: number;
 }
 
-/** LINKTYPE numbers counted under Suricata's link-layer decoder names. */
-const LINK_ETHERNET = 1;
-const LINK_NULL = 0;
-const LINK_LOOP = 108;
-const LINK_SLL = 113;
-const LINK_SLL2 = 276;
-const LINK_RAW = new Set([12, 14, 101, 228, 229]);
+/** Link types counted as Suricata's decoder.raw: IP with no link header. */
+const LINK_RAW = new Set([LINKTYPE_RAW_OLD_12, LINKTYPE_RAW_OLD_14, LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6]);
 
 /** Decoder counters of every packet the sink is shown (Suricata's decoder.* names). */
 export class DecoderCounters {
@@ -55,10 +47,10 @@ export class DecoderCounters {
     if (p.len > this.maxPktSize) this.maxPktSize = p.len;
     if (p.events.length > 0) this.invalid++;
     const lt = p.linkType;
-    if (lt === LINK_ETHERNET) this.ethernet++;
-    else if (lt === LINK_SLL) this.sll++;
-    else if (lt === LINK_SLL2) this.sll2++;
-    else if (lt === LINK_NULL || lt === LINK_LOOP) this.null++;
+    if (lt === LINKTYPE_ETHERNET) this.ethernet++;
+    else if (lt === LINKTYPE_LINUX_SLL) this.sll++;
+    else if (lt === LINKTYPE_LINUX_SLL2) this.sll2++;
+    else if (lt === LINKTYPE_NULL || lt === LINKTYPE_LOOP) this.null++;
     else if (LINK_RAW.has(lt)) this.raw++;
     const l = p.layers;
     if (l & LAYER_VLAN) this.vlan++;
