@@ -43,7 +43,9 @@ import {
   O_UNANSWERED,
   ProbeTracker,
 } from './probes.js';
-import { AddrTable, addrText, iso, portSample, thresholds } from './util.js';
+import { AddrTable } from './state/index.js';
+import { addrText, iso, portSample } from './format.js';
+import { thresholds } from './thresholds.js';
 
 /** Most (source, target, probe kind) episodes tracked. */
 const MAX_PAIRS = 4096;
