@@ -23,7 +23,9 @@ import type { Detector, DetectorContext, Raise } from './types.js';
 import { K_UDP, KIND_NAMES, type ProbeRecords } from './probes.js';
 import { probeSource } from './shared-probes.js';
 import { PORT_WORDS, countPorts, listPorts, portRanges } from './port-ranges.js';
-import { AddrTable, addrText, iso, thresholds } from './util.js';
+import { AddrTable } from './state/index.js';
+import { addrText, iso } from './format.js';
+import { thresholds } from './thresholds.js';
 
 /** Targets with port evidence. */
 const MAX_TARGETS = 256;

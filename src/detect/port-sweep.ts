@@ -21,7 +21,9 @@ import type { Settings } from '../config/schema.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, LAYER_ICMP, LAYER_ICMPV6, type Packet } from '../decode/packet.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { probeSource } from './shared-probes.js';
-import { AddrTable, addrText, iso, thresholds } from './util.js';
+import { AddrTable } from './state/index.js';
+import { addrText, iso } from './format.js';
+import { thresholds } from './thresholds.js';
 
 const MAX_KEYS = 8192;
 /** Most hosts remembered per (source, port) or per pinging source. */

@@ -12,9 +12,9 @@
 //   success     data flowed (or a UDP reply came): a real conversation, which is never scan evidence
 // Every record has a cap and an expiry by packet time.
 //
-// Records live in a fixed-size table (AddrTable, util.ts) with their fields in typed arrays, and the
-// probes waiting for an answer in a fixed ring: a probe costs no string key, no object and no Map
-// entry, so a spoofed flood of a million one-probe sources allocates nothing here. Consumers get the
+// Records live in a fixed-size table (AddrTable, state/addr-table.ts) with their fields in typed arrays,
+// and the probes waiting for an answer in a fixed ring: a probe costs no string key, no object and no
+// Map entry, so a spoofed flood of a million one-probe sources allocates nothing here. Consumers get the
 // record's slot and read its fields (src4/src6, dst4/dst6, proto, port, kind) from the tracker.
 import {
   IPPROTO_ICMP,
@@ -33,7 +33,8 @@ import {
   TCP_URG,
   type Packet,
 } from '../decode/packet.js';
-import { AddrTable, addrText } from './util.js';
+import { AddrTable } from './state/index.js';
+import { addrText } from './format.js';
 
 /** Probe kinds; the index is also the position in KIND_TYPES. */
 export const K_SYN = 0;

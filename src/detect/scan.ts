@@ -44,7 +44,9 @@ import {
   type ProbeRecords,
 } from './probes.js';
 import { probeSource } from './shared-probes.js';
-import { AddrTable, addrText, iso, portSample, thresholds } from './util.js';
+import { AddrTable } from './state/index.js';
+import { addrText, iso, portSample } from './format.js';
+import { thresholds } from './thresholds.js';
 
 /** Most (source, target, probe kind) episodes tracked. */
 const MAX_PAIRS = 4096;
