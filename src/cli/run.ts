@@ -160,6 +160,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
 
   const evidence = createEvidence(settings, { live, read: opts.read, name, filter, history: history ? settings.history.db_file : null, note });
 
+  /** Set once the source has run to its end (or was stopped): the views then show the end, not a frozen rate. */
+  let sourceEnded = false;
   const engine: Engine = new Engine({
     evidence: evidence?.store ?? null,
     fileFilter: filter,
@@ -189,6 +191,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     writePcap: writePcapFile,
     drops: () => source.drops(),
     captureStats: () => source.stats?.() ?? null,
+    ended: () => sourceEnded,
     // The dashboard's history view. Queued alerts are written first (flush does its writes before it
     // returns) so the view includes this run's latest ones; a user asks this, never the packet path.
     alertHistory: history
@@ -231,6 +234,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       });
     } finally {
       if (tickTimer) clearInterval(tickTimer);
+      sourceEnded = true;
     }
     // Drops that began in the last second of the capture still get their one line.
     dropWatch?.check(source.stats?.() ?? null, engine.packets);
