@@ -50,11 +50,10 @@ export function StatsPanel({ stats, capture = null, width, height }: { stats: St
   // give the run's average instead (the sparkline keeps the history).
   const avg = stats.ended ? averageRate(stats) : null;
   const endText = stats.live ? 'capture stopped' : 'end of file';
-  const rateText = stats.ended
-    ? avg
-      ? `${endText}, average ${fmtRate(avg.pps)} pkt/s  ${fmtBits(avg.bps)} `
-      : `${endText} `
-    : `${fmtRate(stats.pps)} pkt/s  ${fmtBits(stats.bps)} `;
+  const endedLong = avg ? `${endText}, average ${fmtRate(avg.pps)} pkt/s  ${fmtBits(avg.bps)} ` : `${endText} `;
+  // A narrow panel keeps the average packet rate and leaves out the bit rate.
+  const endedText = avg && 5 + endedLong.length > inner ? `${endText}, avg ${fmtRate(avg.pps)} pkt/s ` : endedLong;
+  const rateText = stats.ended ? endedText : `${fmtRate(stats.pps)} pkt/s  ${fmtBits(stats.bps)} `;
   const spark = sparkline(stats.rateHistory, Math.max(0, Math.min(30, inner - 6 - rateText.length)));
   const b = stats.baseline;
   // "Drops 12 of 200,000 received (99.99% captured)" where it fits, else the short "Errors 3  Drops

@@ -72,6 +72,11 @@ describe('after the source ends', () => {
     expect(t).toContain('Uptime 01:02:03');
   });
 
+  it('80x24: the end of file and the average packet rate fit the narrow panel', async () => {
+    const { v } = await show(withStats({ live: false, ended: true, source: '/tmp/synscan.pcap' }), { columns: 80, rows: 24 });
+    expect(v.text()).toMatch(/Rate end of file, avg 13 pkt\/s /);
+  });
+
   it('a stopped live capture says capture stopped', async () => {
     const { v } = await show(withStats({ ended: true }));
     const t = v.text();
