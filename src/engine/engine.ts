@@ -45,7 +45,7 @@ export interface EngineOptions {
   source: string;
   live: boolean;
   filter: string;
-  /** Frames kept for the feed, the menu and export (display.packet_history_size). */
+  /** Frames kept for the feed, the menu and export (display.packet_history_size); 0 when nothing shows them. */
   historySize: number;
   funnel: FunnelPart;
   /** Built with the engine's raise(): call engine.raise from them. */
@@ -114,12 +114,15 @@ export class Engine implements EngineControl {
   private firstTs = 0;
   private lastTs = 0;
   private nextTick = 0;
+  /** historySize > 0: some view shows the held packets. */
+  private readonly holdPackets: boolean;
   /** EngineControl.alertHistory: only there when a history is configured, so views can say it is off. */
   declare readonly alertHistory?: (q: AlertHistoryQuery) => Alert[];
 
   constructor(private readonly opts: EngineOptions) {
     this.flows = new ConnectionTracker({ maxConnections: opts.maxConnections, onEnd: opts.onFlowEnd });
     this.history = new PacketHistory(opts.historySize);
+    this.holdPackets = opts.historySize > 0;
     this.funnel = opts.funnel;
     this.evidence = opts.evidence ?? null;
     const ev = this.evidence;
@@ -166,7 +169,7 @@ export class Engine implements EngineControl {
     if (this.rules) this.rules.onPacket(p, now);
     for (let i = 0; i < this.taps.length; i++) this.taps[i](p, now);
     if (this.evidence !== null) this.evidence.onPacket(raw, p, n, flow);
-    this.history.push(n, raw);
+    if (this.holdPackets) this.history.push(n, raw);
     if (this.lastTs >= this.nextTick) this.tick(this.lastTs);
   }
 
