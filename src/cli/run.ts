@@ -16,6 +16,7 @@ import { createSyslogSink } from '../alert/sinks/syslog.js';
 import { createHistorySink, type AlertHistory } from '../history/index.js';
 import { createResponder, type Responder } from '../response/index.js';
 import { startWebServer, parseWebAddress, type WebServer } from '../web/index.js';
+import { serveUntilInterrupted } from './web-hold.js';
 import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
 import { createEvidence } from './evidence-runtime.js';
 import type { CliOptions } from './args.js';
@@ -160,6 +161,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
 
   const evidence = createEvidence(settings, { live, read: opts.read, name, filter, history: history ? settings.history.db_file : null, note });
 
+  /** Set once the source has run to its end (or was stopped): the views then show the end, not a frozen rate. */
+  let sourceEnded = false;
   const engine: Engine = new Engine({
     evidence: evidence?.store ?? null,
     fileFilter: filter,
@@ -191,6 +194,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     writePcap: writePcapFile,
     drops: () => source.drops(),
     captureStats: () => source.stats?.() ?? null,
+    ended: () => sourceEnded,
     // The dashboard's history view. Queued alerts are written first (flush does its writes before it
     // returns) so the view includes this run's latest ones; a user asks this, never the packet path.
     alertHistory: history
@@ -233,6 +237,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       });
     } finally {
       if (tickTimer) clearInterval(tickTimer);
+      sourceEnded = true;
     }
     // Drops that began in the last second of the capture still get their one line.
     dropWatch?.check(source.stats?.() ?? null, engine.packets);
@@ -301,7 +306,11 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   printWarnings(run, true);
   run.engine.onAlert((a: Alert) => out.line(JSON.stringify(a)));
   const started = process.hrtime.bigint();
-  const stop = (): void => run.source.stop();
+  let interrupted = false;
+  const stop = (): void => {
+    interrupted = true;
+    run.source.stop();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.on('SIGHUP', () => process.stderr.write(`netguard: ${run.engine.reloadRules().message}\n`));
@@ -311,10 +320,20 @@ export async function runBatch(opts: CliOptions): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+  // A file read with --web: the page keeps showing the finished run until the user interrupts (at once
+  // when the user already interrupted the reading).
+  // The summary's time is the run's, without that wait.
+  let servedNs = 0n;
+  if (run.web && opts.read !== undefined && !interrupted) {
+    await out.end();
+    const from = process.hrtime.bigint();
+    await serveUntilInterrupted(opts.read, run.web.loginUrl, (l) => process.stderr.write(`${l}\n`));
+    servedNs = process.hrtime.bigint() - from;
+  }
   await run.close();
   await out.end();
   printWarnings(run);
-  const secs = Number(process.hrtime.bigint() - started) / 1e9;
+  const secs = Number(process.hrtime.bigint() - started - servedNs) / 1e9;
   // The counters alone: a whole snapshot() would also list and sort every open connection for nothing.
   const e = run.engine;
   const sum = e.funnel.summary();

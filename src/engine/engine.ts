@@ -62,6 +62,8 @@ export interface EngineOptions {
   drops?: () => number | null;
   /** The live capture's kernel counters, where the source has them (they cost nothing to ask: read ~1/s). */
   captureStats?: () => CaptureCounters | null;
+  /** Whether the source has ended (a file read to its end, a capture stopped), for the views. */
+  ended?: () => boolean;
   maxConnections?: number;
   /** Told about every flow that leaves the connection table, and, at endFlows(), those still in it (EVE flow records). */
   onFlowEnd?: (flow: ConnectionInfo, reason: FlowEndReason, now: number) => void;
@@ -74,6 +76,25 @@ export interface EngineOptions {
 }
 
 const TICK_MS = 1000;
+
+/** A tracked connection as views list it, with its Community ID (TCP and UDP). */
+function connectionView(c: ConnectionInfo): ConnectionView {
+  return {
+    id: c.id,
+    proto: c.proto,
+    src: c.src,
+    srcPort: c.srcPort,
+    dst: c.dst,
+    dstPort: c.dstPort,
+    service: c.service,
+    state: c.state,
+    packets: c.packetsOut + c.packetsIn,
+    bytes: c.bytesOut + c.bytesIn,
+    start: c.start,
+    last: c.last,
+    communityId: c.proto === 'TCP' || c.proto === 'UDP' ? communityId(c.proto === 'TCP' ? 6 : 17, c.src, c.dst, c.srcPort, c.dstPort) || undefined : undefined,
+  };
+}
 
 export class Engine implements EngineControl {
   readonly flows: ConnectionTracker;
@@ -213,25 +234,8 @@ export class Engine implements EngineControl {
     const alertCounts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
     const bySev = this.funnel.summary().bySeverity;
     for (const s of SEVERITIES) alertCounts[s] = bySev[s] ?? 0;
-    const connections: ConnectionView[] = this.flows
-      .active()
-      .sort((a, b) => b.last - a.last)
-      .slice(0, 200)
-      .map((c) => ({
-        id: c.id,
-        proto: c.proto,
-        src: c.src,
-        srcPort: c.srcPort,
-        dst: c.dst,
-        dstPort: c.dstPort,
-        service: c.service,
-        state: c.state,
-        packets: c.packetsOut + c.packetsIn,
-        bytes: c.bytesOut + c.bytesIn,
-        start: c.start,
-        last: c.last,
-        communityId: c.proto === 'TCP' || c.proto === 'UDP' ? communityId(c.proto === 'TCP' ? 6 : 17, c.src, c.dst, c.srcPort, c.dstPort) || undefined : undefined,
-      }));
+    const open = this.flows.active();
+    const connections = open.sort((a, b) => b.last - a.last).slice(0, 200).map(connectionView);
     return {
       ts: now,
       stats: {
@@ -248,11 +252,14 @@ export class Engine implements EngineControl {
         source: this.opts.source,
         filter: this.opts.filter,
         live: this.opts.live,
+        ended: this.opts.ended ? this.opts.ended() : false,
         baseline: this.opts.baseline ? this.opts.baseline() : null,
       },
       alerts,
       alertCounts,
       connections,
+      closedConnections: this.flows.closed(200).map(connectionView),
+      connectionCounts: { open: open.length, closed: this.flows.counters().closedTotal },
       topByBytes: this.stats.topTalkers(10, 'bytes'),
       topByPackets: this.stats.topTalkers(10, 'packets'),
       packets: this.packetLines(),

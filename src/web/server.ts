@@ -78,7 +78,10 @@ function readCookie(header: string | undefined, name: string): string | undefine
   return undefined;
 }
 
-/** The snapshot as the page gets it: the same fields, with lists trimmed (the newest 30 packets of the feed). */
+/**
+ * The snapshot as the page gets it: the same fields, with lists trimmed (the newest 30 packets of the
+ * feed, 50 open and 50 closed connections).
+ */
 function statsPayload(s: Snapshot): Snapshot {
   return {
     ts: s.ts,
@@ -86,6 +89,9 @@ function statsPayload(s: Snapshot): Snapshot {
     alerts: s.alerts.slice(0, 50),
     alertCounts: s.alertCounts,
     connections: s.connections.slice(0, 50),
+    closedConnections: (s.closedConnections ?? []).slice(0, 50),
+    connectionCounts: s.connectionCounts,
+    capture: s.capture ?? null,
     topByBytes: s.topByBytes,
     topByPackets: s.topByPackets,
     packets: s.packets.slice(-30),
