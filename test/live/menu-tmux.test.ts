@@ -14,7 +14,7 @@ const PCAP = path.join(CORPUS, 'zeek/nmap-vsn.pcap');
 const SOCKET = `netguard-menu-${process.pid}`;
 const SESSION = 'menu';
 const MENU = 'Choice [1-24]:';
-const MORE = '-- more (Enter, q) --';
+const MORE = '-- more (space, q) --';
 
 let dir = '';
 
@@ -132,19 +132,21 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
     expect(s).toContain('  12. Show suspicious IPs         24. Reload rules');
   });
 
-  it('1 pages the kept packets; q stops', async () => {
+  it('1 pages through every packet of the file; space pages, q stops at once', async () => {
     const menus = count(screen(), MENU);
     type('1');
     const s = await waitFor((x) => x.includes(MORE), 'the pager');
-    expect(s).toContain('The last 100 of 547 packets');
-    // The page holds 20 packet rows, numbered from 448 (the last 100 of 547).
-    const rows = s.split('\n').filter((l) => /^\s*\d+\s+\d\d:\d\d:\d\d\.\d{3}\s/.test(l));
-    expect(rows).toHaveLength(20);
-    expect(rows[0].trim().split(/\s+/)[0]).toBe('448');
-    expect(rows.some((l) => /\sARP\s/.test(l))).toBe(true);
-    type('q');
+    // The page holds 20 packet rows, from the file's first packet.
+    const numbers = (t: string): number[] => t.split('\n').filter((l) => /^\s*\d+\s+\d\d:\d\d:\d\d\.\d{3}\s/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+    expect(numbers(s)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(s.split('\n').some((l) => /^\s*\d+\s.*\sARP\s/.test(l))).toBe(true);
+    // Space, without Enter: the next page; its prompt line was erased and replaced by the rows.
+    tmux('send-keys', '-t', SESSION, 'Space');
+    await waitFor((x) => numbers(x).length === 40, 'the second page');
+    tmux('send-keys', '-t', SESSION, 'q');
     const after = await waitFor((x) => count(x, MENU) > menus, 'the menu');
-    expect(after).toContain('(80 more rows not shown)');
+    expect(after).toContain('(507 more rows not shown)');
+    expect(numbers(after)).toHaveLength(40);
   });
 
   it('2 lists the connections with service names next to ports', async () => {
@@ -286,11 +288,13 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
     expect(reload).toMatch(/\d+ rules loaded, \d+ enabled\./);
   });
 
-  it('an unknown choice says so and shows the menu again', async () => {
+  it('an unknown choice gets one line and the prompt, not the whole menu again', async () => {
     const menus = count(screen(), 'NetGuard menu');
+    const prompts = count(screen(), MENU);
     type('42');
-    const s = await waitFor((x) => count(x, 'NetGuard menu') > menus, 'the menu');
-    expect(s).toContain("Unknown choice '42': enter a number from 1 to 24.");
+    const s = await waitFor((x) => count(x, MENU) > prompts, 'the prompt');
+    expect(s.trimEnd().split('\n').slice(-3)).toEqual([`${MENU} 42`, "Unknown choice '42': enter a number from 1 to 24 (Enter alone shows the menu).", MENU]);
+    expect(count(s, 'NetGuard menu')).toBe(menus);
   });
 
   it('Ctrl-C at a prompt returns to the menu', async () => {

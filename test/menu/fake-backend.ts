@@ -112,6 +112,12 @@ export class FakeBackend implements MenuBackend {
   packets() {
     return this.packetList;
   }
+  /** Searches the fake's packet list; `searchNote` stands for a live run that kept fewer packets than it saw. */
+  searchNote: string | null = null;
+  async searchPackets(match: (p: PacketRow) => boolean) {
+    const rows = this.packetList.filter(match);
+    return { rows, cut: 0, searched: this.packetList.length, total: this.summary().packets, note: this.searchNote };
+  }
   connections() {
     return this.connectionList;
   }
@@ -242,8 +248,9 @@ export class TtySession {
     this.done = runMenu(backend, { input: this.input, output: this.output, isTTY: true, color: false, pageSize });
   }
 
+  /** The output as a transcript: a line the pager erased (its prompt) ends there, as on a screen. */
   get text(): string {
-    return stripAnsi(this.raw);
+    return stripAnsi(this.raw.replace(/\r\x1b\[2K/g, '\n'));
   }
 
   /** Resolves once `needle` has appeared `times` times in the output. */

@@ -85,6 +85,18 @@ export interface ReputationRow {
   lastSeen: number | null;
 }
 
+/** What a search over the run's packets found, and what it covered. */
+export interface PacketSearch {
+  /** Matching packets, oldest first (at most a cap; `cut` counts the matches past it). */
+  rows: PacketRow[];
+  cut: number;
+  /** Packets looked at, and packets the run processed. */
+  searched: number;
+  total: number;
+  /** Why fewer than all packets were searched (a live run kept fewer, the file changed), or null. */
+  note: string | null;
+}
+
 export interface CaptureSummary {
   packets: number;
   bytes: number;
@@ -127,8 +139,10 @@ export interface AlertSummary {
 /** Everything the menu needs. Reads are synchronous snapshots of the finished analysis. */
 export interface MenuBackend {
   summary(): CaptureSummary;
-  /** Captured packets the engine kept (display.packet_history_size), oldest first. */
+  /** The newest packets the engine keeps for views (display.packet_history_size), oldest first. */
   packets(): PacketRow[];
+  /** Every packet of the run `match` accepts: read back from the capture file, or those a live run held (up to -c). */
+  searchPackets(match: (p: PacketRow) => boolean): Promise<PacketSearch>;
   /** All tracked connections, oldest first. */
   connections(): ConnectionRow[];
   connection(id: string): ConnectionRow | undefined;

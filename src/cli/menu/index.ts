@@ -4,6 +4,7 @@ export type {
   MenuBackend,
   MaybePromise,
   PacketRow,
+  PacketSearch,
   ConnectionRow,
   DnsRow,
   ReputationRow,
