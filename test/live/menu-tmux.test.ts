@@ -285,7 +285,22 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
     const after = await choose(22, 'Show custom rules');
     expect(row(after, 'SSH Bruteforce Detection')[2]).toBe('disabled');
     const reload = await choose(24, 'Reload rules');
-    expect(reload).toMatch(/\d+ rules loaded, \d+ enabled\./);
+    expect(reload).toMatch(/^reloaded \d+ rules from \S*rules\.yaml \(\d+ enabled\)$/m);
+    // A broken rules file: the reason with file:line:col, the line and a caret under the column, each on its own line.
+    const file = path.join(dir, 'rules.yaml');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, 'rules:\n  - name: Bad\n    condition: tcp.dst_port ==\n    threshold: 1\n');
+    try {
+      const failed = await choose(24, 'Reload rules');
+      const lines = failed.split('\n');
+      expect(lines[1]).toMatch(/^Reload failed; the \d+ running rules stay \(\d+ enabled\):$/);
+      expect(lines[2]).toMatch(/rules\.yaml:3:\d+: rule "Bad": expected .*after '=='/);
+      expect(lines[3]).toBe('3 |     condition: tcp.dst_port ==');
+      expect(lines[4]).toMatch(/^ {2}\| {28,}\^$/);
+      expect(failed).not.toContain('\\n');
+    } finally {
+      writeFileSync(file, good);
+    }
   });
 
   it('an unknown choice gets one line and the prompt, not the whole menu again', async () => {

@@ -318,11 +318,22 @@ describe('the 24 options', () => {
     const b = new FakeBackend();
     const ok = section(await runPiped('24\n', b), 24);
     expect(b.calls).toEqual(['reload']);
-    expect(ok).toContain('Reloaded 2 rules from rules.yaml.');
-    expect(ok).toContain('2 rules loaded, 1 enabled.');
-    b.reloadResult = { ok: false, message: 'rules.yaml:3:12: unknown field "thresold"' };
+    // The result once: no second line restating the count.
+    expect(ok.trim().split('\n')).toEqual(['24. Reload rules', 'Reloaded 2 rules from rules.yaml.']);
+    // A failure as RuleEngine.reload() words it: lines, each shown as a line (no literal \n), the caret under its column.
+    b.reloadResult = {
+      ok: false,
+      message: 'reload failed, keeping the 2 running rules:\nrules.yaml:3:31: rule "Bad": expected a number after \'==\'\n3 |     condition: tcp.dst_port == \n  |                               ^',
+    };
     const bad = section(await runPiped('24\n', b), 24);
-    expect(bad).toContain('Reload failed, the previous rules stay: rules.yaml:3:12: unknown field "thresold"');
+    expect(bad.trim().split('\n')).toEqual([
+      '24. Reload rules',
+      'Reload failed; the 2 running rules stay (1 enabled):',
+      'rules.yaml:3:31: rule "Bad": expected a number after \'==\'',
+      '3 |     condition: tcp.dst_port == ',
+      '  |                               ^',
+    ]);
+    expect(bad).not.toContain('\\n');
   });
 
   it('an unknown choice gets one line and the prompt again; Enter alone shows the menu', async () => {

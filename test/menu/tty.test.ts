@@ -93,8 +93,9 @@ describe('paging in a terminal', () => {
     await s.done;
   });
 
-  it('at 100 columns tables are cut to the width, and 22 shows each condition whole on lines under it', async () => {
-    const s = new TtySession();
+  it('at 100 columns tables are cut to the width; 22 and 18 show conditions and messages whole', async () => {
+    const b = new FakeBackend();
+    const s = new TtySession(b);
     (s.output as unknown as { columns: number }).columns = 100;
     await s.waitFor(MENU);
     s.send('2\r');
@@ -112,6 +113,16 @@ describe('paging in a terminal', () => {
     const cont = next.slice(0, next.findIndex((l) => !/^ {2}\S/.test(l) || /^\s*\d+ {2}\S/.test(l)));
     const condition = cont.map((l) => l.trim()).join(' ');
     expect(condition).toBe('tcp.dst_port == 22 and tcp.flags.syn and not tcp.flags.ack');
+    // 18: each message whole, on the row's line or continued under it, never cut.
+    b.alertList[0].message = 'SYN flood to 192.168.1.1:80 from 203.0.113.9: 400 SYN packets without an answer in 1.0 s';
+    s.send('18\r');
+    await s.waitFor('for its evidence');
+    const text = s.text.slice(s.text.lastIndexOf('\n18. Show recent alerts\n'));
+    for (const l of text.split('\n')) expect(l.length, l).toBeLessThanOrEqual(100);
+    expect(text.replace(/\n\s+/g, ' ')).toContain(b.alertList[0].message);
+    expect(text).not.toContain('…');
+    s.send('\r');
+    await s.waitFor(MENU, 4);
     s.send(CTRL_D);
     await s.done;
   });

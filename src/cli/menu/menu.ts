@@ -772,10 +772,18 @@ const OPTION_HANDLERS: Record<number, Handler> = {
   },
   24: async (m) => {
     const r = await m.backend.reloadRules();
-    if (r.ok) m.print(m.c.green(safe(r.message)));
-    else m.print(m.c.red(`Reload failed, the previous rules stay: ${safe(r.message)}`));
+    if (r.ok) {
+      m.print(m.c.green(safe(r.message)));
+      return;
+    }
+    // The reason spans lines (file:line:col and why, the source line, a caret under the column): each
+    // is printed as a line of its own, escaped on its own, so the caret stays under its column.
+    const lines = r.message.split('\n');
+    const head = /^reload failed/i.test(lines[0]) ? lines.shift()! : '';
     const rules = m.backend.rules();
-    m.print(`${plural(rules.length, 'rule')} loaded, ${rules.filter((x) => x.enabled).length} enabled.`);
+    const kept = rules.length === 1 ? 'the running rule stays' : `the ${rules.length} running rules stay`;
+    m.print(m.c.red(`Reload failed; ${kept} (${rules.filter((x) => x.enabled).length} enabled)${head || lines.length ? ':' : '.'}`));
+    for (const l of lines) m.print(safe(l));
   },
 };
 
