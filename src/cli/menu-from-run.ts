@@ -22,6 +22,19 @@ export function flowCommunityId(c: { proto: string; src: string; dst: string; sr
 export function menuBackend(run: Run, all: MenuPackets): MenuBackend {
   const { engine } = run;
   const rep = run.reputation;
+  // First and last seen of an address also count this run's alerts that name it.
+  rep.alertTimes = (ip: string) => {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const a of engine.funnel.recent(10_000)) {
+      if (a.src_ip !== ip && a.dst_ip !== ip) continue;
+      const f = Date.parse(a.timestamp);
+      const l = Date.parse(a.last_seen);
+      if (f < first) first = f;
+      if (l > last) last = l;
+    }
+    return Number.isFinite(first) && Number.isFinite(last) ? { first, last } : null;
+  };
   return {
     summary: () => ({
       packets: engine.packets,
@@ -87,6 +100,7 @@ export function menuBackend(run: Run, all: MenuPackets): MenuBackend {
     addToBlacklist: (ip: string) => rep.addToBlacklist(ip),
     addToWhitelist: (ip: string) => rep.addToWhitelist(ip),
     addMalicious: (ip: string) => rep.addMalicious(ip),
+    removeFromList: (list, entry) => rep.removeFromList(list, entry),
     // This run's alerts first; when there are fewer than asked, older ones from the SQLite history follow.
     recentAlerts: (n: number) => {
       const mine = engine.funnel.recent(n);

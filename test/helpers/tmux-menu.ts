@@ -61,7 +61,7 @@ export class TmuxMenu {
 
   /** Types text then Enter. */
   type(text: string): void {
-    if (text) this.tmux('send-keys', '-t', this.session, '-l', text);
+    if (text) this.tmux('send-keys', '-t', this.session, '-l', '--', text);
     this.tmux('send-keys', '-t', this.session, 'Enter');
   }
 

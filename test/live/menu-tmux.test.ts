@@ -45,7 +45,7 @@ async function waitFor(pred: (s: string) => boolean, what: string, timeoutMs = 1
 }
 
 function type(text: string): void {
-  if (text) tmux('send-keys', '-t', SESSION, '-l', text);
+  if (text) tmux('send-keys', '-t', SESSION, '-l', '--', text);
   tmux('send-keys', '-t', SESSION, 'Enter');
 }
 
@@ -246,14 +246,14 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
 
   it('15, 16, 17 add addresses (after re-asking) and 13, 14 show them', async () => {
     const bl = await choose(15, 'Add IP to blacklist', [
-      { prompt: 'blacklist:', text: 'not-an-ip' },
-      { prompt: 'blacklist:', text: '198.51.100.20' },
+      { prompt: 'blacklist (-ADDR', text: 'not-an-ip' },
+      { prompt: 'blacklist (-ADDR', text: '198.51.100.20' },
     ]);
-    expect(bl).toContain("'not-an-ip' is not an IP address");
+    expect(bl).toContain("'not-an-ip' is not an IP address or CIDR block");
     expect(bl).toContain('198.51.100.20');
-    const wl = await choose(16, 'Add IP to whitelist', [{ prompt: 'whitelist:', text: '2001:DB8::0:7' }]);
+    const wl = await choose(16, 'Add IP to whitelist', [{ prompt: 'whitelist (-ADDR', text: '2001:DB8::0:7' }]);
     expect(wl).toContain('2001:db8::7');
-    const mal = await choose(17, 'Add known malicious IP', [{ prompt: 'malicious IPs:', text: '203.0.113.66' }]);
+    const mal = await choose(17, 'Add known malicious IP', [{ prompt: 'malicious IPs (-ADDR', text: '203.0.113.66' }]);
     expect(mal).toContain('203.0.113.66');
     const list = await choose(13, 'Show malicious IPs');
     expect(row(list, '203.0.113.66')).toEqual(expect.arrayContaining(['203.0.113.66', 'malicious']));
@@ -265,6 +265,27 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
     ]);
     expect(rep).toContain("'10.0.0' is not an IP address");
     expect(field(rep, 'Status')).toBe('malicious');
+  });
+
+  it('15 says "already listed" instead of adding twice, takes CIDR blocks, says what wins on two lists, and -ADDR removes', async () => {
+    const again = await choose(15, 'Add IP to blacklist', [{ prompt: 'blacklist (-ADDR', text: '198.51.100.20' }]);
+    expect(again).toMatch(/^198\.51\.100\.20 is already listed in \S*blacklist\.txt; nothing changed$/m);
+    const block = await choose(15, 'Add IP to blacklist', [{ prompt: 'blacklist (-ADDR', text: '2001:db8::/64' }]);
+    // 2001:db8::7 was whitelisted above: the blacklist still raises BLACKLISTED_IP for it.
+    expect(block).toMatch(/^added 2001:db8::\/64 to \S*blacklist\.txt; it is also on \S*whitelist\.txt \(2001:db8::7\): BLACKLISTED_IP is raised for it all the same, its other alerts stay off$/m);
+    const both = await choose(14, 'Check IP reputation', [{ prompt: 'to check:', text: '2001:db8::7' }]);
+    expect(field(both, 'Status')).toBe('blacklisted');
+    expect(field(both, 'Reasons')).toMatch(/also listed in \S*whitelist\.txt/);
+    const removed = await choose(15, 'Add IP to blacklist', [{ prompt: 'blacklist (-ADDR', text: '-2001:db8::/64' }]);
+    expect(removed).toMatch(/^removed 2001:db8::\/64 from \S*blacklist\.txt$/m);
+    expect(readFileSync(path.join(dir, 'blacklist.txt'), 'utf8')).not.toContain('2001:db8::/64');
+  });
+
+  it('14 shows when an address was first and last seen (its alerts)', async () => {
+    const s = await choose(14, 'Check IP reputation', [{ prompt: 'to check:', text: '192.168.1.71' }]);
+    // The PORT_SWEEP of 2011-09-27 18:07 from 192.168.1.71 (TZ=UTC).
+    expect(field(s, 'First seen')).toMatch(/^2011-09-27 18:07:\d\d$/);
+    expect(field(s, 'Last seen')).toMatch(/^2011-09-27 18:07:\d\d$/);
   });
 
   it('20 shows the baseline state', async () => {
@@ -314,13 +335,13 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
 
   it('Ctrl-C at a prompt returns to the menu', async () => {
     const menus = count(screen(), MENU);
-    const prompts = count(screen(), 'IP address to add to the blacklist:');
+    const prompts = count(screen(), 'to add to the blacklist (-ADDR removes one):');
     type('15');
-    await waitFor((x) => count(x, 'IP address to add to the blacklist:') > prompts, 'the prompt');
+    await waitFor((x) => count(x, 'to add to the blacklist (-ADDR removes one):') > prompts, 'the prompt');
     tmux('send-keys', '-t', SESSION, '-l', '10.1.1');
     tmux('send-keys', '-t', SESSION, 'C-c');
     const s = await waitFor((x) => count(x, MENU) > menus, 'the menu after Ctrl-C');
-    expect(s.slice(s.lastIndexOf('\n15. Add IP to blacklist\n'))).toMatch(/IP address to add to the blacklist: \^C\n\(cancelled\)/);
+    expect(s.slice(s.lastIndexOf('\n15. Add IP to blacklist\n'))).toMatch(/to add to the blacklist \(-ADDR removes one\): \^C\n\(cancelled\)/);
   });
 
   it('21 exits with status 0, and what the menu changed was saved', async () => {

@@ -181,6 +181,13 @@ export class FakeBackend implements MenuBackend {
     this.malicious.push(ip);
     return `Marked ${ip} as known malicious.`;
   }
+  async removeFromList(list: 'blacklist' | 'whitelist' | 'malicious', entry: string) {
+    const l = list === 'blacklist' ? this.blacklist : list === 'whitelist' ? this.whitelist : this.malicious;
+    const i = l.indexOf(entry);
+    if (i < 0) throw new Error(`${entry} is not listed in ${list}.txt`);
+    l.splice(i, 1);
+    return `removed ${entry} from ${list}.txt`;
+  }
   recentAlerts(n: number) {
     this.calls.push(`recentAlerts ${n}`);
     return this.alertList.slice(0, n);

@@ -138,9 +138,9 @@ describe('Ctrl-C and Ctrl-D', () => {
       ['5', 'Protocol ('],
       ['8', 'Connection number (1-4) or id: '],
       ['14', 'IP address to check: '],
-      ['15', 'IP address to add to the blacklist: '],
-      ['16', 'IP address to add to the whitelist: '],
-      ['17', 'IP address to add to the known malicious IPs: '],
+      ['15', 'Address or CIDR block to add to the blacklist (-ADDR removes one): '],
+      ['16', 'Address or CIDR block to add to the whitelist (-ADDR removes one): '],
+      ['17', 'Address or CIDR block to add to the known malicious IPs (-ADDR removes one): '],
       ['23', 'Rule number (1-2) or name: '],
     ];
     await s.waitFor(MENU);
@@ -172,11 +172,11 @@ describe('Ctrl-C and Ctrl-D', () => {
     const s = new TtySession(b);
     await s.waitFor(MENU);
     s.send('15\r');
-    await s.waitFor('IP address to add to the blacklist: ');
+    await s.waitFor('Address or CIDR block to add to the blacklist (-ADDR removes one): ');
     s.send(`10.9.9${CTRL_C}`);
     await s.waitFor('(cancelled)');
     s.send('15\r');
-    await s.waitFor('IP address to add to the blacklist: ', 2);
+    await s.waitFor('Address or CIDR block to add to the blacklist (-ADDR removes one): ', 2);
     s.send('192.0.2.77\r');
     await s.waitFor('Added 192.0.2.77');
     expect(b.blacklist).toEqual(['192.0.2.77']);

@@ -66,6 +66,9 @@ export interface DnsRow {
   latencyMs: number | null;
 }
 
+/** The three address lists options 15, 16 and 17 edit. */
+export type ListName = 'blacklist' | 'whitelist' | 'malicious';
+
 export type ReputationStatus = 'whitelisted' | 'blacklisted' | 'malicious' | 'suspicious' | 'clean';
 
 /** What NetGuard knows about one address. */
@@ -159,10 +162,15 @@ export interface MenuBackend {
   maliciousIps(): ReputationRow[];
   /** Reputation of any address (status "clean", score 0 when nothing is known). `ip` is normalised. */
   reputation(ip: string): ReputationRow;
-  /** Persist the address in the list; resolve to a confirmation line, reject with a one-line reason. */
-  addToBlacklist(ip: string): Promise<string>;
-  addToWhitelist(ip: string): Promise<string>;
-  addMalicious(ip: string): Promise<string>;
+  /**
+   * Persist the address or CIDR block in the list; resolve to a confirmation line (or to one saying it
+   * was listed already), reject with a one-line reason.
+   */
+  addToBlacklist(entry: string): Promise<string>;
+  addToWhitelist(entry: string): Promise<string>;
+  addMalicious(entry: string): Promise<string>;
+  /** Takes an entry off a list (file and memory); resolves to a confirmation line, rejects with a reason. */
+  removeFromList(list: ListName, entry: string): Promise<string>;
   /** The newest n alerts, newest first. */
   recentAlerts(n: number): Alert[];
   alertSummary(): AlertSummary;

@@ -4,7 +4,7 @@
 // (`printf '11\n19\n21\n' | netguard -r capture.pcap`).
 import type { ChalkInstance } from 'chalk';
 import { SEVERITIES, type Alert } from '../../alert/types.js';
-import type { ConnectionRow, MenuBackend, PacketRow, PacketSearch, ReputationRow } from './backend.js';
+import type { ConnectionRow, ListName, MenuBackend, PacketRow, PacketSearch, ReputationRow } from './backend.js';
 import {
   formatBytes,
   formatClock,
@@ -24,6 +24,7 @@ import {
   KNOWN_PROTOCOLS,
   parseConnectionInput,
   parseIpInput,
+  parseListInput,
   parsePortInput,
   parseProtocolInput,
   parseRuleInput,
@@ -482,9 +483,11 @@ function knownProtocols(m: Menu): string[] {
   return out;
 }
 
-async function addToList(m: Menu, what: string, add: (ip: string) => Promise<string>): Promise<void> {
-  const ip = await m.prompt(`IP address to add to the ${what}: `, parseIpInput);
-  m.print(m.c.green(safe(await add(ip))));
+/** Options 15, 16, 17: an address or block to add to a list, or -ADDR to take one off it. */
+async function editList(m: Menu, list: ListName, what: string, add: (entry: string) => Promise<string>): Promise<void> {
+  const edit = await m.prompt(`Address or CIDR block to add to the ${what} (-ADDR removes one): `, parseListInput);
+  const said = edit.remove ? await m.backend.removeFromList(list, edit.entry) : await add(edit.entry);
+  m.print(m.c.green(safe(said)));
 }
 
 function printReputation(m: Menu, r: ReputationRow): void {
@@ -673,9 +676,9 @@ const OPTION_HANDLERS: Record<number, Handler> = {
     const ip = await m.prompt('IP address to check: ', parseIpInput);
     printReputation(m, m.backend.reputation(ip));
   },
-  15: (m) => addToList(m, 'blacklist', (ip) => m.backend.addToBlacklist(ip)),
-  16: (m) => addToList(m, 'whitelist', (ip) => m.backend.addToWhitelist(ip)),
-  17: (m) => addToList(m, 'known malicious IPs', (ip) => m.backend.addMalicious(ip)),
+  15: (m) => editList(m, 'blacklist', 'blacklist', (ip) => m.backend.addToBlacklist(ip)),
+  16: (m) => editList(m, 'whitelist', 'whitelist', (ip) => m.backend.addToWhitelist(ip)),
+  17: (m) => editList(m, 'malicious', 'known malicious IPs', (ip) => m.backend.addMalicious(ip)),
   18: async (m, arg) => {
     const alerts = m.backend.recentAlerts(RECENT_ALERTS);
     if (arg) {
