@@ -169,7 +169,7 @@ describe('keys', () => {
     expect(c.snapshotCalls).toBe(callsAtPause);
     expect(v.text()).not.toContain('NEW-PACKET');
     expect(v.text()).not.toContain('XMAS_SCAN');
-    expect(v.text().split('\n')[0]).toMatch(/PAUSED {2}\+1 alerts Filter: ALL │ live eth0 +14:07:09$/);
+    expect(v.text().split('\n')[0]).toMatch(/PAUSED {2}\+1 alert Filter: ALL │ live eth0 +14:07:09$/);
     await v.press('p');
     const t = await v.until((x) => x.includes('NEW-PACKET'), 'the display to resume');
     expect(t.split('\n')[0]).not.toContain('PAUSED');
