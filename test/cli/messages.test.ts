@@ -50,6 +50,25 @@ describe('command-line messages', () => {
     expect(menu.stdout).not.toContain('VirusTotal');
   });
 
+  it('a settings or rules file with a key indented one space too far: exit 2, the line of the fault and a caret', async () => {
+    writeFileSync(path.join(dir, 'bad-settings.yaml'), 'thresholds:\n  syn_flood: 100\n   port_scan: 20\n');
+    const s = await runNetguard(['--batch', '-r', PCAP, '--settings', 'bad-settings.yaml'], { cwd: dir, env });
+    expect(s.code).toBe(2);
+    expect(s.stderr.trim().split('\n')).toEqual([
+      "netguard: bad-settings.yaml:3:13: mapping values are not allowed here (the key on this line is indented deeper than the one on line 2, so it reads as part of that line's value)",
+      '3 |    port_scan: 20',
+      '  |             ^',
+    ]);
+    writeFileSync(path.join(dir, 'bad-rules.yaml'), 'rules:\n  - name: SSH\n    condition: tcp.dst_port == 22\n     threshold: 5\n');
+    const r = await runNetguard(['--batch', '-r', PCAP, '--settings', 'plain.yaml', '--rules', 'bad-rules.yaml'], { cwd: dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n').slice(0, 3)).toEqual([
+      "netguard: bad-rules.yaml:4:15: mapping values are not allowed here (the key on this line is indented deeper than the one on line 3, so it reads as part of that line's value)",
+      '4 |      threshold: 5',
+      '  |               ^',
+    ]);
+  });
+
   it('--eve FILE writes EVE JSON there, alerts included', async () => {
     const r = await runNetguard(['--batch', '-r', PCAP, '--settings', 'plain.yaml', '--eve', 'my-eve.json'], { cwd: dir, env });
     expect(r.code, r.stderr).toBe(0);
