@@ -2,6 +2,7 @@
 import { SourceError } from '../capture/index.js';
 import { wire, runBatch, printWarnings, type Run } from './run.js';
 import { menuBackend } from './menu-from-run.js';
+import { MenuPackets, HELD_PACKETS_PIPE } from './menu-packets.js';
 import { runMenu } from './menu/index.js';
 import type { CliOptions } from './args.js';
 
@@ -28,15 +29,24 @@ async function runCli(opts: CliOptions): Promise<number> {
   process.stderr.write(`${what}...\n`);
   const stop = (): void => run.source.stop();
   process.once('SIGINT', stop);
+  // The menu searches every packet: a file is read back when asked; live packets (and a pipe's) are held up to -c.
+  const file = opts.read !== undefined && opts.read !== '-' ? opts.read : null;
+  const all = new MenuPackets({
+    file,
+    filter: file !== null ? (opts.filter ?? '') : '',
+    hold: opts.count ?? (opts.read === '-' ? HELD_PACKETS_PIPE : 50),
+    total: () => run.engine.packets,
+  });
+  await all.start();
   try {
-    await run.pump();
+    await run.pump(file === null ? (raw) => all.onPacket(raw, run.engine.packets) : undefined);
   } finally {
     process.off('SIGINT', stop);
   }
   printWarnings(run);
   process.on('SIGHUP', () => process.stderr.write(`netguard: ${run.engine.reloadRules().message}\n`));
   const isTTY = Boolean(process.stdin.isTTY);
-  await runMenu(menuBackend(run), {
+  await runMenu(menuBackend(run, all), {
     input: process.stdin,
     output: process.stdout,
     isTTY,

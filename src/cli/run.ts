@@ -91,6 +91,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const loaded = loadSettings(opts.settings && existsSync(opts.settings) ? opts.settings : null);
   warnings.push(...loaded.warnings);
   const settings = loaded.settings;
+  // --eve FILE: EVE JSON to FILE, as outputs.eve.enabled with that file (Suricata users' habit).
+  if (opts.eve !== undefined) settings.outputs.eve = { ...settings.outputs.eve, enabled: true, file: opts.eve };
   // Temporary files that runs killed mid-write left beside the files NetGuard replaces atomically.
   for (const f of [settings.alerts.log_file, settings.ip_reputation.state_file, opts.rules ?? './rules.yaml']) {
     if (f) removeStaleTemps(f);
@@ -131,8 +133,9 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
           },
         }),
       );
-    } else {
-      notes.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
+    } else if (loaded.given.enrichment !== undefined) {
+      // Said once, with the start-up warnings, and only when the settings file asks for enrichment (it is on by default, and silently off without a key).
+      warnings.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
     }
   }
   // The alert history in SQLite and active response, as sinks. Their one-line problems go to stderr,
@@ -341,8 +344,9 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   // A live capture also says what the kernel dropped (as tcpdump's "N packets dropped by kernel").
   const cap = run.source.stats?.() ?? null;
   const dropped = cap ? `, ${cap.kernel_drops} dropped by kernel` : '';
+  const n = (k: number, word: string): string => `${k} ${word}${k === 1 ? '' : 's'}`;
   process.stderr.write(
-    `netguard: ${e.stats.packets} packets, ${e.stats.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${e.errors} decode errors${dropped} (${run.source.name})\n`,
+    `netguard: ${n(e.stats.packets, 'packet')}, ${n(e.stats.bytes, 'byte')}, ${n(sum.total, 'alert')}${limited}, ${secs.toFixed(2)} s, ${n(e.errors, 'decode error')}${dropped} (${run.source.name})\n`,
   );
   return 0;
 }

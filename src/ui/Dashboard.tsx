@@ -82,6 +82,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const [paused, setPaused] = useState(false);
   const [filter, setFilter] = useState<ProtoFilter>('ALL');
   const [overlay, setOverlayState] = useState<Overlay>('none');
+  const [reloadError, setReloadError] = useState<string | null>(null);
   // Keys can arrive several in one read (fast typing, tmux send-keys, a busy event loop), and each must
   // see the overlay the previous one opened, so the current overlay is also kept in a ref.
   const overlayRef = useRef<Overlay>('none');
@@ -159,10 +160,13 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
     } catch (e) {
       r = { ok: false, message: (e as Error).message };
     }
-    setMessage({ text: `Reload: ${r.message}`, kind: r.ok ? 'ok' : 'error' });
+    // A failure's reason spans lines (file:line:col, the source line, a caret): the rules view shows it whole.
+    setReloadError(r.ok ? null : r.message);
+    setMessage(r.ok ? { text: `Reload: ${r.message}`, kind: 'ok' } : { text: 'Reload failed: the running rules stay (the rules view shows why)', kind: 'error' });
     const next = loadRules();
     if (next) setRuleIndex((i) => Math.min(i, Math.max(0, next.length - 1)));
-  }, [control, loadRules]);
+    if (!r.ok) setOverlay('rules');
+  }, [control, loadRules, setOverlay]);
 
   const onKey = (input: string, key: Key): void => {
     if (quitting.current) return;
@@ -284,7 +288,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
     evidenceRoomRef.current = evidenceRoom(body, drill.open.evidence?.flows.length ?? 0);
     main = <EvidenceOverlay alert={drill.open.alert} evidence={drill.open.evidence} offset={drill.offset} width={lay.width} height={body} />;
   } else if (overlay === 'rules') {
-    main = <RulesOverlay rules={rules} selected={Math.min(ruleIndex, Math.max(0, rules.length - 1))} width={lay.width} height={body} />;
+    main = <RulesOverlay rules={rules} selected={Math.min(ruleIndex, Math.max(0, rules.length - 1))} width={lay.width} height={body} error={reloadError} />;
   } else {
     const panel = (id: PanelId, width: number, height: number): React.ReactNode => {
       switch (id) {

@@ -36,7 +36,7 @@ export function Header({ title, source, live, ended = false, paused, newWhilePau
               <Text inverse bold color="yellow">
                 {' PAUSED '}
               </Text>
-              {newWhilePaused > 0 ? <Text color="yellow"> +{newWhilePaused} alerts</Text> : null}
+              {newWhilePaused > 0 ? <Text color="yellow"> +{newWhilePaused} {newWhilePaused === 1 ? 'alert' : 'alerts'}</Text> : null}
             </>
           ) : null}
           <Text> Filter: </Text>
