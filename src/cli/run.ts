@@ -243,9 +243,13 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     (closing ??= (async () => {
       stopAt = 0;
       await web?.close();
+      eve?.finalRecords();
+      // Every alert still open gets its final record: the detectors first raise the evidence they held
+      // back (at most one update per second), then the funnel closes each episode (final: true).
+      for (const d of engine.detectors) d.finish?.(engine.now);
+      funnel.closeAll();
       // Flows still open when the capture ends are logged as ended by shutdown, as Suricata does.
       if (eve) {
-        eve.finalRecords();
         if (settings.outputs.eve.flow) engine.endFlows();
         eve.finish(engine.now);
       }
@@ -298,6 +302,8 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   const run = await wire(opts, 'batch', { packetTaps: taps });
   printWarnings(run, true);
   run.engine.onAlert((a: Alert) => out.line(JSON.stringify(a), true));
+  // Each alert once more when its episode closes, with its whole evidence (final: true, same id).
+  run.engine.funnel.addSink({ name: 'stdout', onFinal: (a: Alert) => out.line(JSON.stringify(a), true) });
   const started = process.hrtime.bigint();
   const stop = (): void => run.source.stop();
   process.once('SIGINT', stop);

@@ -153,8 +153,9 @@ function metadataStrings(v: unknown): string[] {
  * NetGuard's evidence as alert.metadata, the one place in an alert record where Suricata's schema lets
  * a writer add keys: every value an array of strings, as Suricata writes a rule's `metadata:` keywords.
  * Keys are NetGuard's own, prefixed `netguard_`, beside the schema's signature_severity. An EVE alert is
- * written when the alert is raised, so count and details are those of its first detection; the final
- * evidence (count, last_seen, merged details) is in the JSONL alert log.
+ * written when the alert is raised, so count and details are those of its first detection; when its
+ * episode closes the same alert is written again with the final evidence (count, last_seen, merged
+ * details) and netguard_final ["true"] and netguard_final_reason, the same netguard_id.
  */
 export function alertMetadata(alert: Alert): Record<string, string[]> {
   const md: Record<string, string[]> = {
@@ -166,6 +167,10 @@ export function alertMetadata(alert: Alert): Record<string, string[]> {
     netguard_count: [String(alert.count)],
     netguard_last_seen: [alert.last_seen],
   };
+  if (alert.final) {
+    md.netguard_final = ['true'];
+    if (alert.final_reason) md.netguard_final_reason = [alert.final_reason];
+  }
   for (const [k, v] of Object.entries(alert.details)) {
     const key = `netguard_${k.replace(/[^A-Za-z0-9_]/g, '_')}`;
     const vals = metadataStrings(v);
@@ -533,6 +538,15 @@ export class EveSink implements AlertSink {
       this.alerted.add(rec.flow_id);
     }
     this.push(rec);
+  }
+
+  /**
+   * An alert's final record (its episode closed): the same alert record, Suricata's shape, with the final
+   * evidence and netguard_final in alert.metadata. Its timestamp is the alert's first detection (to the
+   * millisecond), as on the JSONL final record; netguard_last_seen says when the episode's last one was.
+   */
+  onFinal(alert: Alert): void {
+    this.push(alertToEve(alert, this.opts.iface));
   }
 
   /**
