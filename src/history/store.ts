@@ -348,9 +348,13 @@ export class AlertHistory implements AlertSink {
     this.enqueue(a);
   }
 
-  /** The final record updates the alert's row (same run and id), never adds one. */
+  /**
+   * The final record updates the alert's row (same run and id), never adds one. One still queued is
+   * replaced where it stands, so rows are first stored in the order they were last updated, as without it.
+   */
   onFinal(a: Alert): void {
-    this.enqueue(a);
+    if (this.pending.has(a.id) && this.enabled && !this.closed) this.pending.set(a.id, a);
+    else this.enqueue(a);
   }
 
   private enqueue(a: Alert): void {

@@ -88,9 +88,12 @@ describe('final records of a 1000-port SYN scan', () => {
   });
 
   it('EVE: a second alert record in Suricata shape, netguard_final in alert.metadata', () => {
-    const eve = jsonLines<{ event_type: string; alert?: { signature_id: number; metadata: Record<string, string[]> } }>(readFileSync(path.join(dir, 'eve.json'), 'utf8'));
+    const eve = jsonLines<{ timestamp: string; event_type: string; alert?: { signature_id: number; metadata: Record<string, string[]> } }>(readFileSync(path.join(dir, 'eve.json'), 'utf8'));
     const scans = eve.filter((e) => e.event_type === 'alert' && e.alert!.metadata.netguard_type[0] === 'SYN_SCAN');
     expect(scans).toHaveLength(2);
+    // Both records carry the triggering packet's time, to the microsecond.
+    expect(scans[1].timestamp).toBe(scans[0].timestamp);
+    expect(scans[0].timestamp).toMatch(/^2026-11-20T12:00:00\.\d{6}\+0000$/);
     const [first, fin] = scans.map((e) => e.alert!);
     expect(fin.signature_id).toBe(first.signature_id);
     expect(fin.metadata.netguard_id).toEqual(first.metadata.netguard_id);

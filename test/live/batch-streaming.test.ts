@@ -103,5 +103,10 @@ describe('live --batch streams alerts', () => {
       expect(at, `${name} did not have the alert within 1.5 s of the stdout line`).not.toBeNull();
       expect(at! - raised, `${name}: ${at! - raised} ms after the alert was raised`).toBeLessThan(1000 + 20);
     }
+    // At exit the scan's final record (same id) has the whole scan: nmap's 1000 ports, all closed.
+    const fin = lines.filter((l) => l.rec.id === scanLine!.rec.id && l.rec.final === true);
+    expect(fin).toHaveLength(1);
+    expect(fin[0].rec.details.ports_seen).toBe(1000);
+    expect(fin[0].rec.message).toMatch(/: 1000 ports, \d+ probes$/);
   }, 120_000);
 });

@@ -511,6 +511,8 @@ export class EveSink implements AlertSink {
   private openHttp = new Map<string, OpenRequest[]>();
   /** Flow ids named by an alert (for flow.alerted), oldest first. */
   private readonly alerted = new Set<number>();
+  /** Per open alert id, its first record's packet time, so its final record has the same timestamp. */
+  private readonly alertTimes = new Map<string, number>();
   /** Per flow id: app_proto and transaction counters (tx_id), oldest first; dropped when the flow ends. */
   private readonly flows = new Map<number, FlowState>();
   private lastTs = 0;
@@ -532,7 +534,12 @@ export class EveSink implements AlertSink {
   ) {}
 
   onAlert(alert: Alert): void {
-    const rec = alertToEve(alert, this.opts.iface, this.triggerTime(alert));
+    const ts = this.triggerTime(alert);
+    if (ts !== undefined) {
+      if (this.alertTimes.size >= MAX_ALERTED) this.alertTimes.delete(this.alertTimes.keys().next().value as string);
+      this.alertTimes.set(alert.id, ts);
+    }
+    const rec = alertToEve(alert, this.opts.iface, ts);
     if (rec.flow_id !== undefined) {
       if (this.alerted.size >= MAX_ALERTED) this.alerted.delete(this.alerted.values().next().value as number);
       this.alerted.add(rec.flow_id);
@@ -542,11 +549,14 @@ export class EveSink implements AlertSink {
 
   /**
    * An alert's final record (its episode closed): the same alert record, Suricata's shape, with the final
-   * evidence and netguard_final in alert.metadata. Its timestamp is the alert's first detection (to the
-   * millisecond), as on the JSONL final record; netguard_last_seen says when the episode's last one was.
+   * evidence and netguard_final in alert.metadata. Its timestamp is the first record's (the alert's first
+   * detection, as on the JSONL final record; to the millisecond if that one is no longer known), so it
+   * never sorts before its flow's start; netguard_last_seen says when the episode's last detection was.
    */
   onFinal(alert: Alert): void {
-    this.push(alertToEve(alert, this.opts.iface));
+    const ts = this.alertTimes.get(alert.id);
+    this.alertTimes.delete(alert.id);
+    this.push(alertToEve(alert, this.opts.iface, ts));
   }
 
   /**
