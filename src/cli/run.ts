@@ -253,9 +253,13 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     (closing ??= (async () => {
       stopAt = 0;
       await web?.close();
+      eve?.finalRecords();
+      // Every alert still open gets its final record: the detectors first raise the evidence they held
+      // back (at most one update per second), then the funnel closes each episode (final: true).
+      for (const d of engine.detectors) d.finish?.(engine.now);
+      funnel.closeAll();
       // Flows still open when the capture ends are logged as ended by shutdown, as Suricata does.
       if (eve) {
-        eve.finalRecords();
         if (settings.outputs.eve.flow) engine.endFlows();
         eve.finish(engine.now);
       }
@@ -307,7 +311,9 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   const taps = opts.dumpPackets ? [(p: Packet) => out.line(JSON.stringify(packetToJson(p)))] : [];
   const run = await wire(opts, 'batch', { packetTaps: taps });
   printWarnings(run, true);
-  run.engine.onAlert((a: Alert) => out.line(JSON.stringify(a)));
+  run.engine.onAlert((a: Alert) => out.line(JSON.stringify(a), true));
+  // Each alert once more when its episode closes, with its whole evidence (final: true, same id).
+  run.engine.funnel.addSink({ name: 'stdout', onFinal: (a: Alert) => out.line(JSON.stringify(a), true) });
   const started = process.hrtime.bigint();
   let interrupted = false;
   const stop = (): void => {
@@ -351,11 +357,25 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   return 0;
 }
 
-/** Buffers stdout lines and writes them in batches, honouring back-pressure and EPIPE (| head). */
+/** Longest a line waits in StdoutLines before it is written, ms of wall time. */
+const STDOUT_FLUSH_MS = 250;
+
+/**
+ * Batch mode's stdout. Lines are gathered and written in blocks of up to 64 KiB (--dump-packets writes a
+ * line per packet, and one write per line would cost more than decoding), but an alert is for a SIEM
+ * shipper reading the pipe and must not wait: line(s, true) writes the buffer as soon as the chunk of
+ * packets being processed is done (setImmediate runs when the source's synchronous loop yields, after
+ * every chunk of a file, of stdin and of the live capture), and no line waits longer than STDOUT_FLUSH_MS
+ * (an unref'd timer, so it never holds the process open). The same whether stdout is a pipe, a file or a
+ * terminal. A reader that went away (EPIPE, as `| head`) ends the writing, not the run.
+ */
 export class StdoutLines {
   private buf: string[] = [];
   private size = 0;
   private closed = false;
+  private soon: NodeJS.Immediate | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly flushNow = (): void => this.flushSync();
 
   constructor() {
     process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -363,14 +383,27 @@ export class StdoutLines {
     });
   }
 
-  line(s: string): void {
+  /** Queues one line; `urgent` (an alert) has it written once the current chunk of packets is done. */
+  line(s: string, urgent = false): void {
     if (this.closed) return;
     this.buf.push(s);
     this.size += s.length + 1;
-    if (this.size > 1 << 16) this.flushSync();
+    if (this.size > 1 << 16) {
+      this.flushSync();
+      return;
+    }
+    if (urgent && this.soon === null) this.soon = setImmediate(this.flushNow);
+    if (this.timer === null) {
+      this.timer = setTimeout(this.flushNow, STDOUT_FLUSH_MS);
+      this.timer.unref();
+    }
   }
 
   private flushSync(): void {
+    if (this.soon !== null) clearImmediate(this.soon);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.soon = null;
+    this.timer = null;
     if (this.buf.length === 0 || this.closed) return;
     process.stdout.write(this.buf.join('\n') + '\n');
     this.buf = [];

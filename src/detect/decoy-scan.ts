@@ -628,6 +628,10 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
       if (dirty > 0) flush(now);
       if (now - lastSweep >= SWEEP_MS) sweep(now);
     },
+    finish(now: number): void {
+      // The updates flush() holds back for UPDATE_MS, raised now so the final record has them.
+      for (let t = 0; t < nt && dirty > 0; t++) if (tChanged[t] === 1 && tgt.isUsed(t) && tRaised[t] === 1) report(t, now);
+    },
     status() {
       return { targets: tgt.count, pairs: prs.count, members, signals: sig.count, evictedPairs: prs.evicted };
     },

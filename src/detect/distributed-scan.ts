@@ -319,6 +319,10 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
       if (dirty > 0) flush(now);
       if (now - lastSweep >= SWEEP_MS) sweep(now);
     },
+    finish(now: number): void {
+      // The updates flush() holds back for UPDATE_MS, raised now so the final record has them.
+      for (let t = 0; t < nt && dirty > 0; t++) if (tChanged[t] === 1 && tgt.isUsed(t) && tRaised[t] === 1) report(t, pairsOf(t, now), now);
+    },
     status() {
       return { targets: tgt.count, pairs: prs.count, pendingProbes: tracker.pending(), probeRecords: tracker.size(), evictedPairs: prs.evicted };
     },

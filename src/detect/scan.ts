@@ -418,6 +418,9 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
       if (dirtyCount > 0) flush(now);
       if (now - lastSweep >= SWEEP_MS) sweep(now);
     },
+    finish(now: number): void {
+      if (dirtyCount > 0) flush(now);
+    },
     status() {
       let total = 0;
       for (let s = 0; s < n; s++) if (tab.isUsed(s)) total += probes[s];

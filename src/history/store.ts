@@ -98,6 +98,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   count INTEGER NOT NULL,
   community_id TEXT,
   details TEXT NOT NULL,
+  final INTEGER NOT NULL DEFAULT 0,
   UNIQUE (run, alert_id)
 );
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
@@ -123,6 +124,8 @@ interface Row {
   count: number;
   community_id: string | null;
   details: string;
+  /** 1 once the alert's episode closed and the row holds its final evidence (absent in old databases). */
+  final?: number;
 }
 
 function rowToAlert(r: Row): Alert {
@@ -149,6 +152,7 @@ function rowToAlert(r: Row): Alert {
   if (r.dst_port !== null) a.dst_port = r.dst_port;
   if (r.proto !== null) a.proto = r.proto;
   if (r.community_id !== null) a.community_id = r.community_id;
+  if (r.final === 1) a.final = true;
   return a;
 }
 
@@ -280,16 +284,20 @@ export class AlertHistory implements AlertSink {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    // A database made before final records existed gets the column (each alert's row is updated in place
+    // with its final evidence; `final` says the episode closed).
+    const cols = this.db.prepare('PRAGMA table_info(alerts)').all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'final')) this.db.exec('ALTER TABLE alerts ADD COLUMN final INTEGER NOT NULL DEFAULT 0');
     this.upsert = this.db.prepare(`
       INSERT INTO alerts (run, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
-                          src_port, dst_port, proto, count, community_id, details)
+                          src_port, dst_port, proto, count, community_id, details, final)
       VALUES (@run, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
-              @src_port, @dst_port, @proto, @count, @community_id, @details)
+              @src_port, @dst_port, @proto, @count, @community_id, @details, @final)
       ON CONFLICT (run, alert_id) DO UPDATE SET
         last_seen = excluded.last_seen, severity = excluded.severity, sev_rank = excluded.sev_rank,
         message = excluded.message, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
         dst_port = excluded.dst_port, count = excluded.count, community_id = excluded.community_id,
-        details = excluded.details`);
+        details = excluded.details, final = excluded.final`);
     this.applyRetention();
     this.retentionTimer = setInterval(() => this.applyRetention(), this.opts.retentionEveryMs);
     this.retentionTimer.unref();
@@ -338,6 +346,15 @@ export class AlertHistory implements AlertSink {
 
   onUpdate(a: Alert): void {
     this.enqueue(a);
+  }
+
+  /**
+   * The final record updates the alert's row (same run and id), never adds one. One still queued is
+   * replaced where it stands, so rows are first stored in the order they were last updated, as without it.
+   */
+  onFinal(a: Alert): void {
+    if (this.pending.has(a.id) && this.enabled && !this.closed) this.pending.set(a.id, a);
+    else this.enqueue(a);
   }
 
   private enqueue(a: Alert): void {
@@ -394,6 +411,7 @@ export class AlertHistory implements AlertSink {
           count: a.count,
           community_id: a.community_id ?? null,
           details: JSON.stringify(a.details ?? {}),
+          final: a.final ? 1 : 0,
         });
       }
     });

@@ -153,8 +153,9 @@ function metadataStrings(v: unknown): string[] {
  * NetGuard's evidence as alert.metadata, the one place in an alert record where Suricata's schema lets
  * a writer add keys: every value an array of strings, as Suricata writes a rule's `metadata:` keywords.
  * Keys are NetGuard's own, prefixed `netguard_`, beside the schema's signature_severity. An EVE alert is
- * written when the alert is raised, so count and details are those of its first detection; the final
- * evidence (count, last_seen, merged details) is in the JSONL alert log.
+ * written when the alert is raised, so count and details are those of its first detection; when its
+ * episode closes the same alert is written again with the final evidence (count, last_seen, merged
+ * details) and netguard_final ["true"] and netguard_final_reason, the same netguard_id.
  */
 export function alertMetadata(alert: Alert): Record<string, string[]> {
   const md: Record<string, string[]> = {
@@ -166,6 +167,10 @@ export function alertMetadata(alert: Alert): Record<string, string[]> {
     netguard_count: [String(alert.count)],
     netguard_last_seen: [alert.last_seen],
   };
+  if (alert.final) {
+    md.netguard_final = ['true'];
+    if (alert.final_reason) md.netguard_final_reason = [alert.final_reason];
+  }
   for (const [k, v] of Object.entries(alert.details)) {
     const key = `netguard_${k.replace(/[^A-Za-z0-9_]/g, '_')}`;
     const vals = metadataStrings(v);
@@ -506,6 +511,8 @@ export class EveSink implements AlertSink {
   private openHttp = new Map<string, OpenRequest[]>();
   /** Flow ids named by an alert (for flow.alerted), oldest first. */
   private readonly alerted = new Set<number>();
+  /** Per open alert id, its first record's packet time, so its final record has the same timestamp. */
+  private readonly alertTimes = new Map<string, number>();
   /** Per flow id: app_proto and transaction counters (tx_id), oldest first; dropped when the flow ends. */
   private readonly flows = new Map<number, FlowState>();
   private lastTs = 0;
@@ -527,12 +534,29 @@ export class EveSink implements AlertSink {
   ) {}
 
   onAlert(alert: Alert): void {
-    const rec = alertToEve(alert, this.opts.iface, this.triggerTime(alert));
+    const ts = this.triggerTime(alert);
+    if (ts !== undefined) {
+      if (this.alertTimes.size >= MAX_ALERTED) this.alertTimes.delete(this.alertTimes.keys().next().value as string);
+      this.alertTimes.set(alert.id, ts);
+    }
+    const rec = alertToEve(alert, this.opts.iface, ts);
     if (rec.flow_id !== undefined) {
       if (this.alerted.size >= MAX_ALERTED) this.alerted.delete(this.alerted.values().next().value as number);
       this.alerted.add(rec.flow_id);
     }
     this.push(rec);
+  }
+
+  /**
+   * An alert's final record (its episode closed): the same alert record, Suricata's shape, with the final
+   * evidence and netguard_final in alert.metadata. Its timestamp is the first record's (the alert's first
+   * detection, as on the JSONL final record; to the millisecond if that one is no longer known), so it
+   * never sorts before its flow's start; netguard_last_seen says when the episode's last detection was.
+   */
+  onFinal(alert: Alert): void {
+    const ts = this.alertTimes.get(alert.id);
+    this.alertTimes.delete(alert.id);
+    this.push(alertToEve(alert, this.opts.iface, ts));
   }
 
   /**

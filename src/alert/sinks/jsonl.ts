@@ -1,4 +1,5 @@
-// JSONL alert log (alerts.log_file): one alert per line, the newest alerts.max_log_entries kept. New
+// JSONL alert log (alerts.log_file): one alert per line, the newest alerts.max_log_entries kept; each
+// alert's final record (same id, "final": true, written when its episode closes) is a line too. New
 // alerts are appended in batches; when the file would pass the limit it is rewritten with the newest
 // lines atomically (temporary file + rename), so a crash leaves the old or the new file, not a mix.
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,6 +35,10 @@ export class JsonlSink implements AlertSink {
   }
 
   onAlert(alert: Alert): void {
+    this.writer.push(JSON.stringify(alert) + '\n');
+  }
+
+  onFinal(alert: Alert): void {
     this.writer.push(JSON.stringify(alert) + '\n');
   }
 

@@ -1,5 +1,6 @@
 // Human-readable alert log (alerts.text_log, PyNetGuard's alerts.log): one line per alert, appended in
-// batches: "2026-11-20T12:00:00.000Z [HIGH] SYN_SCAN 10.0.0.1 -> 10.0.0.2: message".
+// batches: "2026-11-20T12:00:00.000Z [HIGH] SYN_SCAN 10.0.0.1 -> 10.0.0.2: message", and once more
+// when its episode closes, with the final message and "(final: N detections until LAST_SEEN)".
 import type { Alert, AlertSink } from '../types.js';
 import { appender, BatchWriter } from './batch-writer.js';
 import { alertLine } from './format.js';
@@ -16,6 +17,10 @@ export class TextLogSink implements AlertSink {
   }
 
   onAlert(alert: Alert): void {
+    this.writer.push(alertLine(alert) + '\n');
+  }
+
+  onFinal(alert: Alert): void {
     this.writer.push(alertLine(alert) + '\n');
   }
 
