@@ -24,6 +24,9 @@ export interface CliOptions {
   debug: boolean;
 }
 
+/** Exit code of a run that went to its end but could not write some output (each named on stderr when it failed). */
+export const EXIT_OUTPUTS_LOST = 3;
+
 /** Bad usage: exit code 2 with one line. */
 export class UsageError extends Error {
   readonly exitCode = 2;
@@ -69,7 +72,8 @@ Examples:
   sudo tcpdump -i eth0 -w - | netguard --batch -r -
   sudo netguard --batch -i eth0 -f "tcp port 80" -w web.pcap
 
-Exit codes: 0 success, 1 runtime failure (file, interface, permission), 2 bad usage or configuration.`;
+Exit codes: 0 success, 1 runtime failure (file, interface, permission), 2 bad usage or configuration,
+  3 the run finished but an output could not be written (each named on stderr; the summary counts what it lost).`;
 
 export function buildProgram(): Command {
   const program = new Command('netguard')

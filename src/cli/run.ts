@@ -1,7 +1,7 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
 import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type CaptureStats, type PacketSource, type RawPacket } from '../capture/index.js';
-import { loadSettings, ConfigError, removeStaleTemps, type Settings } from '../config/index.js';
+import { loadSettings, ConfigError, removeStaleTemps, WriteFailures, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
 import type { BaselineStatus } from '../engine/index.js';
@@ -18,7 +18,7 @@ import { createResponder, type Responder } from '../response/index.js';
 import { startWebServer, parseWebAddress, type WebServer } from '../web/index.js';
 import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
 import { createEvidence } from './evidence-runtime.js';
-import type { CliOptions } from './args.js';
+import { EXIT_OUTPUTS_LOST, type CliOptions } from './args.js';
 
 /** Everything a mode needs once the run is wired. */
 export interface Run {
@@ -36,6 +36,8 @@ export interface Run {
   responder: Responder | null;
   /** The web dashboard (--web or web.enabled), or null. */
   web: WebServer | null;
+  /** Outputs that could not be written: named once each, counted for the summary and the exit code. */
+  failures: WriteFailures;
   /** Warnings to show (settings, rules, source). */
   warnings: string[];
   /** Informational notes (shown once, after the source has opened). */
@@ -84,6 +86,8 @@ export interface WireExtras {
 export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}): Promise<Run> {
   const warnings: string[] = [];
   const notes: string[] = [];
+  // Under the dashboard, which owns the terminal, these lines are shown after it exits.
+  const failures = new WriteFailures((m) => (mode === 'tui' ? warnings.push(m) : process.stderr.write(`netguard: ${m}\n`)));
   // Settings: the default path is optional; a path given explicitly must exist.
   const explicitSettings = opts.settings !== undefined && opts.settings !== './settings.yaml';
   if (explicitSettings && !existsSync(opts.settings!)) throw new ConfigError(`${opts.settings}: settings file not found`);
@@ -99,7 +103,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // A capture file gives the same output every time: its scores neither come from nor go to the state
   // file of earlier runs unless --reputation-state asks for it (live capture keeps them, as the seed does).
   const repSettings = live || opts.reputationState ? settings : { ...settings, ip_reputation: { ...settings.ip_reputation, state_file: '' } };
-  const reputation = openReputation(repSettings, warnings);
+  const reputation = openReputation(repSettings, warnings, failures);
 
   const funnel = new AlertFunnel({
     suppressionMs: suppressionFromSettings(settings),
@@ -108,10 +112,10 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     rateLimit: rateLimitFromSettings(settings),
   });
   const debug = opts.debug ? (m: string) => process.stderr.write(`netguard: debug: ${m}\n`) : undefined;
-  const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
+  const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug, failures });
   // Outputs for the rest of the stack: VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
-  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null })));
+  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, failures })));
   try {
     if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
   } catch (e) {
@@ -140,7 +144,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     if (mode === 'tui') warnings.push(m);
     else process.stderr.write(`netguard: ${m}\n`);
   };
-  const history = createHistorySink(settings, { log: note });
+  const history = createHistorySink(settings, { log: note, failures });
   if (history) sinks.push(history);
   const responder = createResponder(settings, {
     block: opts.block,
@@ -158,7 +162,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   let rulesFile: string | null = null;
   let writer: PcapWriter | null = null;
 
-  const evidence = createEvidence(settings, { live, read: opts.read, name, filter, history: history ? settings.history.db_file : null, note });
+  const evidence = createEvidence(settings, { live, read: opts.read, name, filter, history: history ? settings.history.db_file : null, note, failures });
 
   const engine: Engine = new Engine({
     evidence: evidence?.store ?? null,
@@ -222,9 +226,13 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       await source.run((raw) => {
         if (engine.packets >= stopAt) return;
         engine.handle(raw);
-        if (opts.write) {
-          writer ??= new PcapWriter(opts.write, raw.linkType);
-          writer.write(raw);
+        if (opts.write && !failures.has(opts.write)) {
+          try {
+            writer ??= new PcapWriter(opts.write, raw.linkType);
+            writer.write(raw);
+          } catch (e) {
+            failures.fail(opts.write, (e as { cause?: unknown }).cause ?? e, { after: 'packets are not saved there', unsaved: 'no packets saved' });
+          }
         }
         onPacket?.(raw);
         if (engine.packets >= stopAt) source.stop();
@@ -254,11 +262,14 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       // Closes the database and removes NetGuard's firewall table.
       await history?.close();
       await responder?.close();
-      if (writer) await writer.close();
+      if (writer) {
+        const w = writer;
+        await w.close().catch((e: unknown) => failures.fail(w.path, (e as { cause?: unknown }).cause ?? e, { after: 'the capture file is incomplete', unsaved: `incomplete after ${w.count} packets` }));
+      }
       await reputation.save();
     })());
 
-  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, warnings, notes, pump, close };
+  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, failures, warnings, notes, pump, close };
 }
 
 /**
@@ -320,10 +331,12 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   // A live capture also says what the kernel dropped (as tcpdump's "N packets dropped by kernel").
   const cap = run.source.stats?.() ?? null;
   const dropped = cap ? `, ${cap.kernel_drops} dropped by kernel` : '';
+  // What the outputs that failed did not get (each was named when it failed).
+  const lost = run.failures.summary();
   process.stderr.write(
-    `netguard: ${e.stats.packets} packets, ${e.stats.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${e.errors} decode errors${dropped} (${run.source.name})\n`,
+    `netguard: ${e.stats.packets} packets, ${e.stats.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${e.errors} decode errors${dropped} (${run.source.name})${lost ? `; not written: ${lost}` : ''}\n`,
   );
-  return 0;
+  return run.failures.anyLost ? EXIT_OUTPUTS_LOST : 0;
 }
 
 /** Buffers stdout lines and writes them in batches, honouring back-pressure and EPIPE (| head). */
