@@ -19,6 +19,8 @@ export interface CliOptions {
   web?: string | boolean;
   block: boolean;
   dryRun: boolean;
+  /** -l: the directory the files NetGuard writes go to (relative output paths of the settings resolve against it). */
+  logDir?: string;
   /** With -r: load and save the reputation state file (live capture always does). */
   reputationState: boolean;
   debug: boolean;
@@ -88,6 +90,7 @@ export function buildProgram(): Command {
     .option('--batch', 'process without interaction: alerts as JSON lines on stdout, summary on stderr', false)
     .option('--dump-packets', 'with --batch: also write every decoded packet as a JSON line', false)
     .option('--realtime', 'with -r: replay at the capture\'s recorded pace', false)
+    .option('-l, --log-dir <dir>', 'write every output file (alerts.json, alerts.log, eve.json, netguard.db, reputation state, exports) in this directory, created if missing; relative paths in the settings resolve against it (default: the working directory)')
     .option('--settings <file>', 'settings file', './settings.yaml')
     .option('--rules <file>', 'custom rules file', './rules.yaml')
     .addOption(new Option('--web [host:port]', 'serve the web dashboard (default 127.0.0.1:8080)'))

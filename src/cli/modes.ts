@@ -79,6 +79,7 @@ async function runTui(opts: CliOptions): Promise<number> {
     refreshHz: run.settings.display.refresh_rate,
     historySize: run.settings.display.packet_history_size,
     title,
+    exportDir: run.logDir ?? undefined,
   });
   run.source.stop();
   await pumping;

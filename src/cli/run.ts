@@ -1,7 +1,7 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
 import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type CaptureStats, type PacketSource, type RawPacket } from '../capture/index.js';
-import { loadSettings, ConfigError, removeStaleTemps, WriteFailures, type Settings } from '../config/index.js';
+import { loadSettings, ConfigError, removeStaleTemps, WriteFailures, ensureLogDir, withLogDir, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
 import type { BaselineStatus } from '../engine/index.js';
@@ -36,6 +36,8 @@ export interface Run {
   responder: Responder | null;
   /** The web dashboard (--web or web.enabled), or null. */
   web: WebServer | null;
+  /** -l/--log-dir as an absolute path (exports are written there too), or null: the working directory. */
+  logDir: string | null;
   /** Outputs that could not be written: named once each, counted for the summary and the exit code. */
   failures: WriteFailures;
   /** Warnings to show (settings, rules, source). */
@@ -93,7 +95,9 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   if (explicitSettings && !existsSync(opts.settings!)) throw new ConfigError(`${opts.settings}: settings file not found`);
   const loaded = loadSettings(opts.settings && existsSync(opts.settings) ? opts.settings : null);
   warnings.push(...loaded.warnings);
-  const settings = loaded.settings;
+  // -l: output files go to the log directory (made if missing); without it, paths stay as the settings say.
+  const logDir = opts.logDir !== undefined ? ensureLogDir(opts.logDir) : null;
+  const settings = logDir ? withLogDir(loaded.settings, logDir) : loaded.settings;
   // Temporary files that runs killed mid-write left beside the files NetGuard replaces atomically.
   for (const f of [settings.alerts.log_file, settings.ip_reputation.state_file, opts.rules ?? './rules.yaml']) {
     if (f) removeStaleTemps(f);
@@ -269,7 +273,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       await reputation.save();
     })());
 
-  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, failures, warnings, notes, pump, close };
+  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, logDir, failures, warnings, notes, pump, close };
 }
 
 /**

@@ -33,8 +33,10 @@ export interface DashboardProps {
   /** Packets shown in the feed at most: display.packet_history_size. */
   historySize: number;
   title?: string;
-  /** Where `e` writes; relative paths resolve against the working directory. Default capture.pcap. */
+  /** Where `e` writes; a relative path resolves against exportDir. Default capture.pcap. */
   exportPath?: string;
+  /** The directory relative export paths resolve against (-l/--log-dir); default the working directory. */
+  exportDir?: string;
   /** Called once when the user quits (q or Ctrl+C), before the app unmounts. */
   onQuit?: () => void;
 }
@@ -70,7 +72,7 @@ const EMPTY: Snapshot = {
   rules: [],
 };
 
-export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard', exportPath = 'capture.pcap', onQuit }: DashboardProps): React.JSX.Element {
+export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard', exportPath = 'capture.pcap', exportDir = '.', onQuit }: DashboardProps): React.JSX.Element {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const [paused, setPaused] = useState(false);
@@ -105,7 +107,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const history = useAlertHistory(control);
   /** Rows the history overlay shows (a page for PgUp/PgDn), from the last drawn layout. */
   const historyRoomRef = useRef(1);
-  const drill = useAlertDrill(control, setMessage);
+  const drill = useAlertDrill(control, setMessage, exportDir);
   const nav = usePanelNav(setMessage);
   const evidenceRoomRef = useRef(1);
 
@@ -123,7 +125,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const doExport = useCallback(() => {
     if (exporting.current) return;
     exporting.current = true;
-    const target = path.resolve(exportPath);
+    const target = path.resolve(exportDir, exportPath);
     setMessage({ text: `Exporting to ${target}…`, kind: 'info' });
     control
       .exportPcap(target)
@@ -134,7 +136,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
       .finally(() => {
         exporting.current = false;
       });
-  }, [control, exportPath]);
+  }, [control, exportPath, exportDir]);
 
   const toggleSelected = useCallback(() => {
     const rule = rulesRef.current[ruleIndexRef.current];
@@ -270,7 +272,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
 
   let main: React.ReactNode;
   if (overlay === 'help') {
-    main = <HelpOverlay width={lay.width} height={body} exportPath={path.resolve(exportPath)} />;
+    main = <HelpOverlay width={lay.width} height={body} exportPath={path.resolve(exportDir, exportPath)} />;
   } else if (overlay === 'history') {
     main = <HistoryOverlay state={history.state} width={lay.width} height={body} />;
   } else if (overlay === 'evidence' && drill.open) {
