@@ -1,6 +1,7 @@
 // The dashboard: header, the five panels laid out for the terminal's size, overlays and the keys.
 // It renders what the engine publishes (EngineControl.snapshot(), polled at refreshHz) and never
 // reaches into detectors.
+import path from 'node:path';
 import React, { useCallback, useRef, useState } from 'react';
 import { Box, useApp, useInput, type Key } from 'ink';
 import type { EngineControl, RuleView, Snapshot, StatsView } from '../engine/types.js';
@@ -35,10 +36,12 @@ export interface DashboardProps {
   title?: string;
   /**
    * Where `e` writes: each export is a new file named after this one with the local time added
-   * (capture.pcap gives capture-20261205-174501.pcap, then -2, -3 within one second); relative paths
-   * resolve against the working directory. Default capture.pcap.
+   * (capture.pcap gives capture-20261205-174501.pcap, then -2, -3 within one second); a relative path
+   * resolves against exportDir. Default capture.pcap.
    */
   exportPath?: string;
+  /** The directory relative export paths resolve against (-l/--log-dir); default the working directory. */
+  exportDir?: string;
   /** The wall clock that names exports; tests pass a fixed one. Default the system clock. */
   clock?: () => Date;
   /** Called once when the user quits (q or Ctrl+C), before the app unmounts. */
@@ -76,7 +79,7 @@ const EMPTY: Snapshot = {
   rules: [],
 };
 
-export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard', exportPath = 'capture.pcap', clock = () => new Date(), onQuit }: DashboardProps): React.JSX.Element {
+export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard', exportPath = 'capture.pcap', exportDir = '.', clock = () => new Date(), onQuit }: DashboardProps): React.JSX.Element {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const [paused, setPaused] = useState(false);
@@ -112,7 +115,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const history = useAlertHistory(control);
   /** Rows the history overlay shows (a page for PgUp/PgDn), from the last drawn layout. */
   const historyRoomRef = useRef(1);
-  const drill = useAlertDrill(control, setMessage);
+  const drill = useAlertDrill(control, setMessage, exportDir);
   const nav = usePanelNav(setMessage);
   const evidenceRoomRef = useRef(1);
 
@@ -131,7 +134,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
     if (exporting.current) return;
     exporting.current = true;
     // A new file per export: earlier exports (and any other file) are never overwritten.
-    const target = nextExportPath(exportPath, clock());
+    const target = nextExportPath(path.resolve(exportDir, exportPath), clock());
     setMessage({ text: `Exporting to ${target}…`, kind: 'info' });
     control
       .exportPcap(target)
@@ -142,7 +145,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
       .finally(() => {
         exporting.current = false;
       });
-  }, [control, exportPath, clock]);
+  }, [control, exportPath, exportDir, clock]);
 
   const toggleSelected = useCallback(() => {
     const rule = rulesRef.current[ruleIndexRef.current];
@@ -281,7 +284,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
 
   let main: React.ReactNode;
   if (overlay === 'help') {
-    main = <HelpOverlay width={lay.width} height={body} exportPath={exportPattern(exportPath)} />;
+    main = <HelpOverlay width={lay.width} height={body} exportPath={exportPattern(path.resolve(exportDir, exportPath))} />;
   } else if (overlay === 'history') {
     main = <HistoryOverlay state={history.state} width={lay.width} height={body} />;
   } else if (overlay === 'evidence' && drill.open) {
