@@ -182,7 +182,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     filter,
     // Batch output has no packet feed, menu or export to show held packets: copying each frame for
     // nobody was 2% of `--batch -r` (a web page, when asked for, shows them).
-    historySize: mode === 'batch' && !opts.web ? 0 : settings.display.packet_history_size,
+    historySize: mode === 'batch' && opts.web === undefined && !settings.web.enabled ? 0 : settings.display.packet_history_size,
     funnel,
     detectors: (raise) => [...createDetectors(settings, raise), reputation.detector(raise)],
     rules: (raise) => {
