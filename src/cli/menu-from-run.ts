@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { writeError } from '../capture/pcap-writer.js';
 import { storedAlertPcap } from '../evidence/index.js';
+import { inLogDir } from '../config/index.js';
 import { escapeText, decodePacket, Packet } from '../decode/index.js';
 import { serviceName, communityId, protoNumber, type ConnectionInfo } from '../flow/index.js';
 import type { MenuBackend, ConnectionRow, PacketRow } from './menu/index.js';
@@ -121,7 +122,9 @@ export function menuBackend(run: Run, all: MenuPackets): MenuBackend {
     close: () => run.close(),
     alertEvidence: (id: string) => engine.alertEvidence(id),
     // This run's evidence when it has the alert; an alert of an earlier run from the history's evidence table.
-    exportAlertPcap: async (id: string, file: string) => {
+    // A relative file name goes to the log directory (-l), as every file the run writes.
+    exportAlertPcap: async (id: string, named: string) => {
+      const file = inLogDir(run.logDir, named);
       if (engine.alertEvidence(id)) {
         const r = await engine.exportAlertPcap(id, file);
         return { count: r.count, path: r.path, from: r.from === 'file' ? 'read back from the capture file' : 'the packets kept in memory' };

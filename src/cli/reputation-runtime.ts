@@ -1,7 +1,7 @@
 // IP reputation for a run: the store (lists, scores, state file), its detector, and the menu's rows.
 import { ReputationStore, createReputationDetector, type IpReputation, type ListName } from '../reputation/index.js';
 import { parseIp, formatIp } from '../decode/index.js';
-import type { Settings } from '../config/index.js';
+import type { Settings, WriteFailures } from '../config/index.js';
 import type { Detector, Raise } from '../detect/types.js';
 import type { ReputationRow } from './menu/index.js';
 
@@ -23,8 +23,8 @@ export interface ReputationRuntime {
   save(): Promise<void>;
 }
 
-export function openReputation(settings: Settings, warnings: string[]): ReputationRuntime {
-  const store = new ReputationStore(settings.ip_reputation);
+export function openReputation(settings: Settings, warnings: string[], failures?: WriteFailures): ReputationRuntime {
+  const store = new ReputationStore(settings.ip_reputation, failures);
   warnings.push(...store.warnings.splice(0));
   store.start();
   const threshold = settings.ip_reputation.score_threshold;

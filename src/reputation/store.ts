@@ -4,6 +4,7 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { writeFileAtomic, writeFileAtomicAsync } from '../config/atomic-file.js';
 import type { Settings } from '../config/schema.js';
+import { WriteFailures } from '../config/write-failures.js';
 import { parseCidr, parseIp } from '../decode/addr.js';
 import { canonicalEntry, type IpList } from './ip-list.js';
 import { IpReputation, type ReputationState } from './reputation.js';
@@ -83,7 +84,10 @@ export class ReputationStore {
   private timer: NodeJS.Timeout | null = null;
   private saving: Promise<void> = Promise.resolve();
 
-  constructor(readonly cfg: Settings['ip_reputation']) {
+  constructor(
+    readonly cfg: Settings['ip_reputation'],
+    private readonly failures: WriteFailures = new WriteFailures(),
+  ) {
     this.rep = new IpReputation({
       score_threshold: cfg.score_threshold,
       decay_per_hour: cfg.decay_per_hour,
@@ -183,18 +187,32 @@ export class ReputationStore {
     return { ok: true, message: `removed ${t} from ${file}` };
   }
 
-  /** Saves the score state now, synchronously (on exit). */
+  /** A save that failed names the state file once (the error's path is the temporary file's, not the one to name). */
+  private saveFailed(e: unknown): void {
+    this.failures.fail(this.cfg.state_file, e, { after: 'the reputation scores of this run are not saved', unsaved: 'reputation scores not saved' });
+  }
+
+  /** Saves the score state now, synchronously (on exit); a failure is named, not thrown. */
   saveSync(): void {
-    if (this.cfg.state_file) saveReputationState(this.cfg.state_file, this.rep.toState());
+    if (!this.cfg.state_file) return;
+    try {
+      saveReputationState(this.cfg.state_file, this.rep.toState());
+      this.failures.saved(this.cfg.state_file);
+    } catch (e) {
+      this.saveFailed(e);
+    }
   }
 
   /** Saves in the background; saves never overlap. */
   save(): Promise<void> {
     if (!this.cfg.state_file) return Promise.resolve();
     const state = this.rep.toState();
-    this.saving = this.saving.then(() => saveReputationStateAsync(this.cfg.state_file, state)).catch((e: unknown) => {
-      this.warnings.push(`${this.cfg.state_file}: save failed (${(e as Error).message})`);
-    });
+    this.saving = this.saving
+      .then(() => saveReputationStateAsync(this.cfg.state_file, state))
+      .then(
+        () => this.failures.saved(this.cfg.state_file),
+        (e: unknown) => this.saveFailed(e),
+      );
     return this.saving;
   }
 

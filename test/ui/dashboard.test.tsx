@@ -220,11 +220,12 @@ describe('keys', () => {
     expect(panel(v.text(), 'Live packet feed')[0]).toBe('No UDP packets among the last 1');
   });
 
-  it('e exports to capture.pcap (absolute path) and confirms how many and where', async () => {
+  it('e exports to a new capture-YYYYmmdd-HHMMSS.pcap (absolute path) and confirms how many and where', async () => {
     const c = new FakeControl();
-    const v = await show(c);
+    // 2024-03-05 14:07:09 UTC (TZ is UTC here).
+    const v = await show(c, undefined, { clock: () => new Date(T0) });
     await v.press('e');
-    const want = path.resolve('capture.pcap');
+    const want = path.resolve('capture-20240305-140709.pcap');
     const t = await v.until((x) => x.includes('Exported'), 'the export confirmation');
     expect(c.exports).toEqual([want]);
     expect(t.trimEnd().split('\n').at(-1)).toBe(`Exported 6 packets to ${want}`);
@@ -245,7 +246,7 @@ describe('keys', () => {
     const v = await show(new FakeControl());
     await v.press('?');
     const t = await v.until((x) => x.includes('─ Help'), 'help');
-    for (const k of ['pause / resume', 'ALL → TCP → UDP → ICMP', `export the packets held to ${path.resolve('capture.pcap')}`, 'clear the alerts', 'quit']) {
+    for (const k of ['pause / resume', 'ALL → TCP → UDP → ICMP', `export the packets held to ${path.resolve('capture-YYYYmmdd-HHMMSS.pcap')}`, 'clear the alerts', 'quit']) {
       expect(t).toContain(k);
     }
     expect(t).not.toContain('─ Alerts');
