@@ -50,7 +50,9 @@ import {
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { K_FIN, K_NULL, K_SYN, K_UDP, K_XMAS, KIND_NAMES } from './probes.js';
 import { PORT_WORDS, countPorts, listPorts, portRanges, setPort } from './port-ranges.js';
-import { AddrTable, addrText, iso, thresholds } from './util.js';
+import { AddrTable } from './state/index.js';
+import { addrText, iso } from './format.js';
+import { thresholds } from './thresholds.js';
 
 /** Targets with lockstep state. */
 const MAX_TARGETS = 256;

@@ -25,7 +25,8 @@ import { escapeText } from '../decode/addr.js';
 import { LAYER_TCP, TCP_RST, type Packet } from '../decode/packet.js';
 import type { AlertType } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
-import { BoundedMap, ipText } from './util.js';
+import { BoundedMap } from './state/index.js';
+import { ipText } from './format.js';
 
 /** Bytes of a body (per packet) that are inspected. */
 const MAX_BODY = 16384;

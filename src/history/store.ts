@@ -2,7 +2,9 @@
 // from a timer off the packet path, trimmed by age and count, and queried by `netguard alerts` and the web page.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
+import { WriteFailures } from '../config/write-failures.js';
 import type { Alert, AlertSink, AlertType, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 
@@ -58,6 +60,8 @@ export interface HistoryOptions {
   now?: () => number;
   /** Open without writing (queries only; the file must exist). */
   readonly?: boolean;
+  /** Where a database that cannot be written is named and its lost alerts counted (default: said through `log`). */
+  failures?: WriteFailures;
 }
 
 export const DEFAULT_LIMIT = 100;
@@ -176,6 +180,24 @@ function describeSqlite(e: unknown): { reason: string; code: string; fatal: bool
   return { reason: msg, code, fatal: false };
 }
 
+/**
+ * The error to name when SQLite cannot create or write the file: SQLite says only CANTOPEN or READONLY,
+ * so the file and its directory are asked for write access, which gives the errno (EACCES, EROFS).
+ */
+function placeError(file: string, e: unknown): unknown {
+  const code = (e as { code?: string }).code ?? '';
+  if (!/^SQLITE_(CANTOPEN|READONLY|PERM)/.test(code)) return e;
+  for (const p of [file, path.dirname(file)]) {
+    if (p === file && !existsSync(file)) continue;
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (err) {
+      return err;
+    }
+  }
+  return e;
+}
+
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
 function likePattern(s: string): string {
   return '%' + s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
@@ -236,10 +258,13 @@ export class AlertHistory implements AlertSink {
   private readonly pending = new Map<string, Alert>();
   private timer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
-  private readonly opts: Required<Omit<HistoryOptions, 'readonly'>> & { readonly: boolean };
+  private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures'>> & { readonly: boolean };
   private upsert: Statement | null = null;
   private lastReported = '';
   private closed = false;
+  private readonly outputs: WriteFailures;
+  /** The last failed write, named at close if alerts are still unwritten then. */
+  private lastWriteError: unknown = null;
 
   constructor(file: string, opts: HistoryOptions = {}) {
     this.file = file;
@@ -253,11 +278,12 @@ export class AlertHistory implements AlertSink {
       now: opts.now ?? Date.now,
       readonly: opts.readonly ?? false,
     };
+    this.outputs = opts.failures ?? new WriteFailures(this.opts.log);
     try {
       this.open();
     } catch (e) {
       const d = describeSqlite(e);
-      this.disable(d.reason);
+      this.disable(d.reason, e);
     }
   }
 
@@ -312,6 +338,14 @@ export class AlertHistory implements AlertSink {
     return this.pending.size;
   }
 
+  /** Each alert id counted once, however many updates it gets after the store went off. */
+  private readonly lostIds = new Set<string>();
+  private countLost(a: Alert): void {
+    if (this.lostIds.has(a.id)) return;
+    if (this.lostIds.size < 1_000_000) this.lostIds.add(a.id);
+    this.outputs.lose(this.file, 1, 'alert');
+  }
+
   private report(line: string, key = line): void {
     // One line per distinct problem, not one per flush.
     if (key === this.lastReported) return;
@@ -319,11 +353,27 @@ export class AlertHistory implements AlertSink {
     this.opts.log(line);
   }
 
-  private disable(reason: string): void {
+  /** Turns the store off for the run: the file is named once, and the alerts it will not hold are counted. */
+  private disable(reason: string, e: unknown): void {
     this.error = reason;
-    this.report(`history: ${this.file}: ${reason}; alert history is off for this run (other outputs continue)`);
+    if (this.opts.readonly) this.report(`history: ${this.file}: ${reason}`);
+    else {
+      this.outputs.fail(this.file, this.asNamed(reason, e), {
+        after: 'the alert history is off for this run (other outputs continue)',
+        lost: this.pending.size + this.dropped,
+        unit: 'alert',
+      });
+    }
     this.pending.clear();
     this.release();
+  }
+
+  /** The error as WriteFailures names it: the errno of an unwritable place, else SQLite's reason in words. */
+  private asNamed(reason: string, e: unknown): unknown {
+    const placed = placeError(this.file, e);
+    if (placed !== e) return placed;
+    const code = (e as { code?: string }).code;
+    return /^SQLITE_(FULL|CANTOPEN|READONLY|PERM)/.test(code ?? '') ? e : { message: reason, code };
   }
 
   /** Stops the write and retention timers and closes the database (a broken handle may throw: ignored). */
@@ -358,7 +408,11 @@ export class AlertHistory implements AlertSink {
   }
 
   private enqueue(a: Alert): void {
-    if (!this.enabled || this.closed) return;
+    if (!this.enabled || this.closed) {
+      // Off for a write failure: a new alert is one the history will not have.
+      if (this.error !== null && !this.closed && !this.opts.readonly && !this.pending.has(a.id)) this.countLost(a);
+      return;
+    }
     // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
     this.pending.delete(a.id);
     this.pending.set(a.id, a);
@@ -434,12 +488,16 @@ export class AlertHistory implements AlertSink {
       return true;
     } catch (e) {
       this.failures++;
+      this.lastWriteError = e;
       const d = describeSqlite(e);
       if (d.fatal) {
-        this.disable(d.reason);
+        this.disable(d.reason, e);
         return false;
       }
-      this.report(`history: ${this.file}: ${d.reason}; ${this.pending.size} alerts queued, retrying`, d.reason);
+      if (/^SQLITE_(FULL|IOERR)/.test(d.code)) {
+        // A full disk may free up: the alerts wait (up to maxPending) and are retried; those still unwritten at exit are counted.
+        this.outputs.fail(this.file, this.asNamed(d.reason, e), { after: `${this.pending.size} alerts wait in memory and are retried; any still unwritten at exit are counted` });
+      } else this.report(`history: ${this.file}: ${d.reason}; ${this.pending.size} alerts queued, retrying`, d.reason);
       if (!this.timer && !this.closed) {
         this.timer = setTimeout(() => {
           this.timer = null;
@@ -476,6 +534,13 @@ export class AlertHistory implements AlertSink {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    // What never reached the file (the disk stayed full, the database stayed locked) is lost: named and counted.
+    const unwritten = this.pending.size + this.dropped;
+    if (unwritten > 0 && !this.opts.readonly && this.error === null) {
+      const e = this.lastWriteError ?? { message: 'alerts were still queued at exit', code: 'SQLITE_BUSY' };
+      this.outputs.fail(this.file, this.asNamed(describeSqlite(e).reason, e), { after: 'alerts queued for it are lost', lost: unwritten, unit: 'alert' });
+      this.pending.clear();
+    }
     this.release();
   }
 
@@ -494,7 +559,7 @@ export class AlertHistory implements AlertSink {
       }
     } catch (e) {
       const d = describeSqlite(e);
-      if (d.fatal) this.disable(d.reason);
+      if (d.fatal) this.disable(d.reason, e);
       else this.report(`history: ${this.file}: retention pass skipped: ${d.reason}`);
     }
     return out;

@@ -7,6 +7,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { Alert, AlertSink, AlertType, Severity } from '../types.js';
 import type { Settings } from '../../config/schema.js';
+import { WriteFailures } from '../../config/write-failures.js';
 import { formatIp } from '../../decode/addr.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type DnsMessage, type IpAddr, type Packet } from '../../decode/packet.js';
 import { decodeDns, DNS_HEADER_LEN } from '../../decode/dns.js';
@@ -454,6 +455,8 @@ export interface EveOptions {
   pcapCount?: boolean;
   /** Error messages (cannot write the file); default stderr. */
   log?: (message: string) => void;
+  /** Where an EVE file that cannot be written is named and its lost records counted (default: said on stderr). */
+  failures?: WriteFailures;
   /**
    * The time of the packet being handled (the engine's packet time, ms with the fraction), so an alert
    * record carries its packet's microseconds; alerts keep only milliseconds. Absent: the alert's time.
@@ -502,7 +505,9 @@ export class EveSink implements AlertSink {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
-  private errorShown = false;
+  /** The write error that stopped the file: later records are counted as lost, not written after a gap. */
+  private failed: Error | null = null;
+  private readonly failures: WriteFailures;
   /** Records dropped because more than MAX_BUFFERED waited for the disk. */
   dropped = 0;
   /** Set by finalRecords(): the records made at exit are all written, whatever their number. */
@@ -531,7 +536,9 @@ export class EveSink implements AlertSink {
   constructor(
     readonly settings: EveSettings,
     private readonly opts: EveOptions = {},
-  ) {}
+  ) {
+    this.failures = opts.failures ?? new WriteFailures(opts.log);
+  }
 
   onAlert(alert: Alert): void {
     const ts = this.triggerTime(alert);
@@ -799,6 +806,10 @@ export class EveSink implements AlertSink {
 
   private push(rec: EveRecord): void {
     if (this.closed) return;
+    if (this.failed) {
+      this.failures.lose(this.settings.file, 1, 'EVE record');
+      return;
+    }
     if (this.lines.length >= MAX_BUFFERED && !this.keepAll) {
       this.dropped++;
       return;
@@ -818,14 +829,18 @@ export class EveSink implements AlertSink {
     for (const [key, b] of this.bodies) if (b.ts < this.lastTs - HTTP_PAIR_MS) this.endBody(key);
     while (this.writing) await this.writing;
     if (this.lines.length === 0) return;
+    const count = this.lines.length;
+    if (this.failed) {
+      this.lines = [];
+      this.failures.lose(this.settings.file, count, 'EVE record');
+      return;
+    }
     const chunk = this.lines.join('\n') + '\n';
     this.lines = [];
     this.writing = appendFile(this.settings.file, chunk)
       .catch((e: unknown) => {
-        if (!this.errorShown) {
-          this.errorShown = true;
-          (this.opts.log ?? ((m: string) => process.stderr.write(`netguard: ${m}\n`)))(`cannot write EVE output ${this.settings.file}: ${(e as Error).message}`);
-        }
+        this.failed = e as Error;
+        this.failures.fail(this.settings.file, e, { after: 'EVE records from now on are not saved there', lost: count, unit: 'EVE record' });
       })
       .finally(() => {
         this.writing = null;

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { writeFileAtomicAsync } from '../../config/atomic-file.js';
+import { WriteFailures } from '../../config/write-failures.js';
 import type { Alert, AlertSink } from '../types.js';
 import { BatchWriter } from './batch-writer.js';
 
@@ -29,9 +30,11 @@ export class JsonlSink implements AlertSink {
     readonly file: string,
     readonly maxEntries = 1000,
     delayMs = 200,
+    failures: WriteFailures = new WriteFailures(),
   ) {
     this.lines = countLines(file);
     this.writer = new BatchWriter((chunk) => this.write(chunk), delayMs);
+    this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert' });
   }
 
   onAlert(alert: Alert): void {
