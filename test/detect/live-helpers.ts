@@ -37,9 +37,13 @@ export interface LiveRun {
  */
 export async function underNetguard(pair: NetnsPair, dir: string, attack: () => Promise<unknown>, settleMs = 6500): Promise<LiveRun> {
   const { child, done } = spawnNetguard(['--batch', '-i', pair.victimIf], { netns: pair.victim, cwd: dir, timeoutMs: 110_000 });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   try {
-    // Give node and the capture a moment to start; the ping proves packets flow through the link.
-    await sleep(3000);
+    // Wait until the capture is open (NetGuard says so on stderr, as tcpdump does): a fixed pause was
+    // too short on a loaded machine. The ping proves packets flow through the link.
+    for (let i = 0; i < 600 && !/listening on /.test(err) && child.exitCode === null; i++) await sleep(50);
+    if (!/listening on /.test(err)) throw new Error(`NetGuard did not open ${pair.victimIf} within 30 s: ${err}`);
     await pair.exec(pair.attacker, 'ping', ['-c', '1', '-W', '1', pair.victimIp]);
     await attack();
     await sleep(settleMs);

@@ -34,7 +34,7 @@ export class JsonlSink implements AlertSink {
   ) {
     this.lines = countLines(file);
     this.writer = new BatchWriter((chunk) => this.write(chunk), delayMs);
-    this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert' });
+    this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert record' });
   }
 
   onAlert(alert: Alert): void {

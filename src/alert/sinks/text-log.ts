@@ -16,7 +16,7 @@ export class TextLogSink implements AlertSink {
     failures: WriteFailures = new WriteFailures(),
   ) {
     this.writer = new BatchWriter(appender(file), delayMs);
-    this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert' });
+    this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert record' });
   }
 
   onAlert(alert: Alert): void {
