@@ -1,5 +1,6 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type CaptureStats, type PacketSource, type RawPacket } from '../capture/index.js';
 import { loadSettings, ConfigError, removeStaleTemps, WriteFailures, ensureLogDir, withLogDir, findShippedFile, loadedFilesLine, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
@@ -153,7 +154,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     if (mode === 'tui') warnings.push(m);
     else process.stderr.write(`netguard: ${m}\n`);
   };
-  const history = createHistorySink(settings, { log: note, failures });
+  const history = createHistorySink(settings, { log: note, failures, source: live ? name : name === '-' ? 'stdin' : path.resolve(name) });
   if (history) sinks.push(history);
   const responder = createResponder(settings, {
     block: opts.block,
