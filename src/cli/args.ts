@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../config/shipped-files.js';
 
 export interface CliOptions {
   tui: boolean;
@@ -36,19 +36,15 @@ export class UsageError extends Error {
   readonly exitCode = 2;
 }
 
-/** The version in package.json (found by walking up from this file, in src/ or dist/src/). */
+/** The version in NetGuard's package.json. */
 export function version(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'netguard' && pkg.version) return pkg.version;
-    } catch {
-      // not here; keep walking up
-    }
-    dir = path.dirname(dir);
+  const root = packageRoot();
+  if (!root) return 'unknown';
+  try {
+    return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
-  return 'unknown';
 }
 
 function positiveInt(flag: string) {

@@ -1,7 +1,8 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type CaptureStats, type PacketSource, type RawPacket } from '../capture/index.js';
-import { loadSettings, ConfigError, removeStaleTemps, WriteFailures, ensureLogDir, withLogDir, type Settings } from '../config/index.js';
+import { loadSettings, ConfigError, removeStaleTemps, WriteFailures, ensureLogDir, withLogDir, findShippedFile, loadedFilesLine, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
 import type { BaselineStatus } from '../engine/index.js';
@@ -94,7 +95,12 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // Settings: the default path is optional; a path given explicitly must exist.
   const explicitSettings = opts.settings !== undefined && opts.settings !== './settings.yaml';
   if (explicitSettings && !existsSync(opts.settings!)) throw new ConfigError(`${opts.settings}: settings file not found`);
-  const loaded = loadSettings(opts.settings && existsSync(opts.settings) ? opts.settings : null);
+  // Not named: the working directory's settings.yaml and rules.yaml, else the copies shipped with NetGuard.
+  const settingsFound = explicitSettings ? null : findShippedFile('settings.yaml');
+  const loaded = loadSettings(explicitSettings ? opts.settings! : (settingsFound?.path ?? null));
+  const explicitRules = opts.rules !== undefined && opts.rules !== './rules.yaml';
+  const rulesFound = explicitRules ? null : findShippedFile('rules.yaml');
+  const rulesPath = explicitRules ? opts.rules! : (rulesFound?.path ?? './rules.yaml');
   warnings.push(...loaded.warnings);
   // --eve FILE: EVE JSON to FILE, as outputs.eve.enabled with that file (Suricata users' habit).
   if (opts.eve !== undefined) loaded.settings.outputs.eve = { ...loaded.settings.outputs.eve, enabled: true, file: opts.eve };
@@ -102,7 +108,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const logDir = opts.logDir !== undefined ? ensureLogDir(opts.logDir) : null;
   const settings = logDir ? withLogDir(loaded.settings, logDir) : loaded.settings;
   // Temporary files that runs killed mid-write left beside the files NetGuard replaces atomically.
-  for (const f of [settings.alerts.log_file, settings.ip_reputation.state_file, opts.rules ?? './rules.yaml']) {
+  for (const f of [settings.alerts.log_file, settings.ip_reputation.state_file, rulesPath]) {
     if (f) removeStaleTemps(f);
   }
 
@@ -152,7 +158,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     if (mode === 'tui') warnings.push(m);
     else process.stderr.write(`netguard: ${m}\n`);
   };
-  const history = createHistorySink(settings, { log: note, failures });
+  const history = createHistorySink(settings, { log: note, failures, source: live ? name : name === '-' ? 'stdin' : path.resolve(name) });
   if (history) sinks.push(history);
   const responder = createResponder(settings, {
     block: opts.block,
@@ -165,8 +171,6 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   reputation.alertsBySource = () => funnel.summary().bySource;
 
   // Rules: the default file is optional; an explicitly named one must load, and errors are fatal at start.
-  const rulesPath = opts.rules ?? './rules.yaml';
-  const explicitRules = opts.rules !== undefined && opts.rules !== './rules.yaml';
   let rulesFile: string | null = null;
   let writer: PcapWriter | null = null;
 
@@ -215,6 +219,11 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
         }
       : null,
   });
+
+  // Which settings and rules this run uses, in one line (the dashboard's is shown when it exits).
+  const loadedLine = loadedFilesLine(explicitSettings ? opts.settings! : settingsFound, rulesFile === null ? null : explicitRules ? rulesPath : rulesFound);
+  if (mode === 'tui') notes.push(loadedLine);
+  else process.stderr.write(`netguard: ${loadedLine}\n`);
 
   // The web dashboard (--web [host:port], or web.enabled): bare --web uses web.host:web.port (127.0.0.1:8080).
   let web: WebServer | null = null;

@@ -9,3 +9,4 @@ export { rulesFileSchema, ruleEntrySchema, type RuleEntry } from './rules-file.j
 export { writeFileAtomic, writeFileAtomicAsync, removeStaleTemps } from './atomic-file.js';
 export { WriteFailures, whyNotWritten, shownPath, type WriteFailure, type FailOptions } from './write-failures.js';
 export { inLogDir, withLogDir, ensureLogDir, LogDirError, OUTPUT_FILE_SETTINGS } from './log-dir.js';
+export { findShippedFile, loadedFilesLine, packageRoot, type FoundFile } from './shipped-files.js';

@@ -62,6 +62,11 @@ export interface HistoryOptions {
   readonly?: boolean;
   /** Where a database that cannot be written is named and its lost alerts counted (default: said through `log`). */
   failures?: WriteFailures;
+  /**
+   * What this run reads: the capture file's absolute path, "stdin", or the interface. Stored in each row;
+   * a file read again replaces its earlier rows (same ids), so the history never holds an id twice for it.
+   */
+  source?: string;
 }
 
 export const DEFAULT_LIMIT = 100;
@@ -103,6 +108,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   community_id TEXT,
   details TEXT NOT NULL,
   final INTEGER NOT NULL DEFAULT 0,
+  source TEXT,
   UNIQUE (run, alert_id)
 );
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
@@ -112,6 +118,13 @@ CREATE INDEX IF NOT EXISTS alerts_type ON alerts (type, ts);
 CREATE INDEX IF NOT EXISTS alerts_sev ON alerts (sev_rank, ts);
 CREATE INDEX IF NOT EXISTS alerts_stored ON alerts (stored_at);
 `;
+
+/**
+ * Applied after SCHEMA, so a history written before the source column existed is migrated in place
+ * (ALTER TABLE; its old rows keep a NULL source). One row per source and alert id: ids are per run
+ * ("<first packet ms>-<n>"), so the same capture read again gives the same ids and replaces its rows.
+ */
+const SOURCE_INDEX = `CREATE UNIQUE INDEX IF NOT EXISTS alerts_source_id ON alerts (source, alert_id);`;
 
 interface Row {
   alert_id: string;
@@ -254,11 +267,13 @@ export class AlertHistory implements AlertSink {
   failures = 0;
 
   private db: Db | null = null;
-  private readonly run = randomBytes(6).toString('hex');
+  /** This run's id, stored in each of its rows. */
+  readonly run = randomBytes(6).toString('hex');
+  private readonly source: string;
   private readonly pending = new Map<string, Alert>();
   private timer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
-  private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures'>> & { readonly: boolean };
+  private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures' | 'source'>> & { readonly: boolean };
   private upsert: Statement | null = null;
   private lastReported = '';
   private closed = false;
@@ -279,6 +294,7 @@ export class AlertHistory implements AlertSink {
       readonly: opts.readonly ?? false,
     };
     this.outputs = opts.failures ?? new WriteFailures(this.opts.log);
+    this.source = opts.source ?? 'unknown';
     try {
       this.open();
     } catch (e) {
@@ -310,19 +326,23 @@ export class AlertHistory implements AlertSink {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    const columns = (this.db.prepare('PRAGMA table_info(alerts)').all() as { name: string }[]).map((c) => c.name);
     // A database made before final records existed gets the column (each alert's row is updated in place
     // with its final evidence; `final` says the episode closed).
-    const cols = this.db.prepare('PRAGMA table_info(alerts)').all() as Array<{ name: string }>;
-    if (!cols.some((c) => c.name === 'final')) this.db.exec('ALTER TABLE alerts ADD COLUMN final INTEGER NOT NULL DEFAULT 0');
+    if (!columns.includes('final')) this.db.exec('ALTER TABLE alerts ADD COLUMN final INTEGER NOT NULL DEFAULT 0');
+    if (!columns.includes('source')) this.db.exec('ALTER TABLE alerts ADD COLUMN source TEXT');
+    this.db.exec(SOURCE_INDEX);
+    // The same source and id (this run's update, or an earlier run of the same file): the row becomes this run's.
     this.upsert = this.db.prepare(`
-      INSERT INTO alerts (run, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
+      INSERT INTO alerts (run, source, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
                           src_port, dst_port, proto, count, community_id, details, final)
-      VALUES (@run, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
+      VALUES (@run, @source, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
               @src_port, @dst_port, @proto, @count, @community_id, @details, @final)
-      ON CONFLICT (run, alert_id) DO UPDATE SET
+      ON CONFLICT (source, alert_id) DO UPDATE SET
+        run = excluded.run, ts = excluded.ts, stored_at = excluded.stored_at, type = excluded.type,
         last_seen = excluded.last_seen, severity = excluded.severity, sev_rank = excluded.sev_rank,
-        message = excluded.message, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
-        dst_port = excluded.dst_port, count = excluded.count, community_id = excluded.community_id,
+        message = excluded.message, src_ip = excluded.src_ip, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
+        dst_port = excluded.dst_port, proto = excluded.proto, count = excluded.count, community_id = excluded.community_id,
         details = excluded.details, final = excluded.final`);
     this.applyRetention();
     this.retentionTimer = setInterval(() => this.applyRetention(), this.opts.retentionEveryMs);
@@ -399,7 +419,7 @@ export class AlertHistory implements AlertSink {
   }
 
   /**
-   * The final record updates the alert's row (same run and id), never adds one. One still queued is
+   * The final record updates the alert's row (same source and id), never adds one. One still queued is
    * replaced where it stands, so rows are first stored in the order they were last updated, as without it.
    */
   onFinal(a: Alert): void {
@@ -449,6 +469,7 @@ export class AlertHistory implements AlertSink {
       for (const a of alerts) {
         stmt.run({
           run: this.run,
+          source: this.source,
           alert_id: a.id,
           ts: Date.parse(a.timestamp),
           last_seen: Date.parse(a.last_seen),
