@@ -108,7 +108,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const logDir = opts.logDir !== undefined ? ensureLogDir(opts.logDir) : null;
   const settings = logDir ? withLogDir(loaded.settings, logDir) : loaded.settings;
   // Temporary files that runs killed mid-write left beside the files NetGuard replaces atomically.
-  for (const f of [settings.alerts.log_file, settings.ip_reputation.state_file, rulesPath]) {
+  // ./rules.yaml too: an earlier run that used it may have left its temporaries, even when this run uses the shipped copy.
+  for (const f of [settings.alerts.log_file, settings.ip_reputation.state_file, rulesPath, './rules.yaml']) {
     if (f) removeStaleTemps(f);
   }
 

@@ -57,6 +57,6 @@ describe('JsonlSink on a file it cannot write', () => {
     s.onAlert(alert(3));
     await s.flush();
     expect(said).toEqual([`cannot write ${file}: no such file or directory (ENOENT); alerts from now on are not saved there`]);
-    expect(failures.summary()).toBe(`${file} (3 alerts)`);
+    expect(failures.summary()).toBe(`${file} (3 alert records)`);
   });
 });
