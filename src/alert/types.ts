@@ -92,6 +92,11 @@ export interface AlertSink {
   onAlert?(alert: Alert): void;
   /** An existing alert aggregated more evidence (count, details, last_seen changed). */
   onUpdate?(alert: Alert): void;
+  /**
+   * A new alert that storm control folded into a storm alert instead of raising it. For state that
+   * counts every alert (the reputation score), not for writing: the storm alert carries it to outputs.
+   */
+  onFolded?(d: Detection): void;
   /** Writes out anything queued; called on exit and periodically. */
   flush?(): Promise<void>;
   close?(): Promise<void>;

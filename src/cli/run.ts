@@ -6,6 +6,7 @@ import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
 import type { BaselineStatus } from '../engine/index.js';
 import { AlertFunnel, rateLimitFromSettings, suppressionFromSettings } from '../alert/funnel.js';
+import type { StormCounts } from '../alert/storm.js';
 import { createSinks, flushAll } from '../alert/sinks/index.js';
 import type { Alert, AlertSink } from '../alert/types.js';
 import { createDetectors } from '../detect/index.js';
@@ -101,6 +102,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     isWhitelisted: (ip: string) => reputation.rep.isWhitelisted(ip),
     maxAlerts: 10_000,
     rateLimit: rateLimitFromSettings(settings),
+    stormSample: settings.alerts.storm_sample,
   });
   const debug = opts.debug ? (m: string) => process.stderr.write(`netguard: debug: ${m}\n`) : undefined;
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
@@ -224,6 +226,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     (closing ??= (async () => {
       stopAt = 0;
       await web?.close();
+      // Storm alerts' last counts go out as updates before the sinks write their queues.
+      funnel.flushStorms();
       // Flows still open when the capture ends are logged as ended by shutdown, as Suricata does.
       if (eve && settings.outputs.eve.flow) {
         eve.finalRecords();
@@ -270,11 +274,19 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
   const s = run.engine.snapshot().stats;
   const sum = run.engine.funnel.summary();
-  const limited = sum.rateLimited ? ` (${sum.rateLimited} detections held back by alerts.rate_limit)` : '';
+  const limited = sum.storm?.folded ? ` (${stormText(sum.storm)})` : '';
   process.stderr.write(
     `netguard: ${s.packets} packets, ${s.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors (${run.source.name})\n`,
   );
   return 0;
+}
+
+/** "99296 more folded into 4 storm alerts: SQL_INJECTION 19800, ..." (the summary line's storm part). */
+export function stormText(s: StormCounts): string {
+  const types = Object.entries(s.foldedByType)
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+    .map(([t, n]) => `${t} ${n}`);
+  return `${s.folded} more folded into ${s.storms} storm alert${s.storms === 1 ? '' : 's'} by alerts.rate_limit: ${types.join(', ')}`;
 }
 
 /** Buffers stdout lines and writes them in batches, honouring back-pressure and EPIPE (| head). */

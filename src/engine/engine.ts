@@ -16,7 +16,7 @@ import { PacketHistory } from './history.js';
 export interface FunnelPart {
   raise(d: Detection): Alert | null;
   recent(n?: number): Alert[];
-  summary(): { total: number; byType: Record<string, number>; bySeverity: Record<string, number>; bySource: Record<string, number>; rateLimited?: number };
+  summary(): { total: number; byType: Record<string, number>; bySeverity: Record<string, number>; bySource: Record<string, number>; storm?: { folded: number; foldedByType: Record<string, number>; storms: number } };
   clear(): void;
   addSink(s: AlertSink): void;
   onTick?(now: number): void;
@@ -33,7 +33,7 @@ export interface RulesPart {
 
 /** IP reputation as the engine uses it (src/reputation/): scores alerts, may promote to MALICIOUS_IP. */
 export interface ReputationPart {
-  onAlert(a: Alert, now: number): Detection | null;
+  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number): Detection | null;
   decay?(now: number): void;
 }
 
@@ -90,7 +90,8 @@ export class Engine implements EngineControl {
     this.flows = new ConnectionTracker({ maxConnections: opts.maxConnections, onEnd: opts.onFlowEnd });
     this.history = new PacketHistory(opts.historySize);
     this.funnel = opts.funnel;
-    this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a) });
+    // An alert folded into a storm alert still scores its source, as it would have raised.
+    this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a), onFolded: (d) => this.scoreFolded(d) });
     const raise = (d: Detection): void => this.raise(d);
     this.detectors = opts.detectors ? opts.detectors(raise) : [];
     this.rules = opts.rules ? opts.rules(raise) : null;
@@ -112,6 +113,11 @@ export class Engine implements EngineControl {
   private onNewAlert(alert: Alert): void {
     for (const l of this.listeners) l(alert);
     const promoted = this.opts.reputation?.onAlert(alert, Date.parse(alert.last_seen) || this.lastTs);
+    if (promoted) this.raise(promoted);
+  }
+
+  private scoreFolded(d: Detection): void {
+    const promoted = this.opts.reputation?.onAlert(d, d.ts);
     if (promoted) this.raise(promoted);
   }
 
@@ -204,7 +210,8 @@ export class Engine implements EngineControl {
     const rate = this.stats.rate(now);
     const alerts = this.funnel.recent(200);
     const alertCounts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-    const bySev = this.funnel.summary().bySeverity;
+    const sum = this.funnel.summary();
+    const bySev = sum.bySeverity;
     for (const s of SEVERITIES) alertCounts[s] = bySev[s] ?? 0;
     const connections: ConnectionView[] = this.flows
       .active()
@@ -245,6 +252,7 @@ export class Engine implements EngineControl {
       },
       alerts,
       alertCounts,
+      alertsFolded: sum.storm ? { folded: sum.storm.folded, storms: sum.storm.storms } : undefined,
       connections,
       topByBytes: this.stats.topTalkers(10, 'bytes'),
       topByPackets: this.stats.topTalkers(10, 'packets'),

@@ -181,7 +181,7 @@ export class IpReputation {
   }
 
   /** Scores the source of an alert; returns MALICIOUS_IP when it promotes the source. */
-  onAlert(a: Alert, now: number): Detection | null {
+  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number): Detection | null {
     if (!a.src_ip || a.type === 'MALICIOUS_IP' || a.type === 'BLACKLISTED_IP') return null;
     return this.addScore(a.src_ip, this.pointsFor(a.type), a.type, now);
   }

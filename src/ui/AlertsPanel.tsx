@@ -26,11 +26,14 @@ function who(a: Alert): string {
 export function AlertsPanel({
   alerts,
   counts,
+  folded = 0,
   width,
   height,
 }: {
   alerts: readonly Alert[];
   counts: Record<Severity, number>;
+  /** New alerts folded into storm alerts (storm control), said after the counts. */
+  folded?: number;
   width: number;
   height: number;
 }): React.JSX.Element {
@@ -39,7 +42,8 @@ export function AlertsPanel({
   const total = counts.CRITICAL + counts.HIGH + counts.WARNING + counts.LOW;
   // The title sums the alerts by severity: "Alerts 4 (1 CRITICAL, 1 HIGH, 2 LOW)".
   const parts = (['CRITICAL', 'HIGH', 'WARNING', 'LOW'] as const).filter((s) => counts[s] > 0);
-  const noteText = total > 0 ? `${fmtInt(total)} (${parts.map((s) => `${fmtInt(counts[s])} ${s}`).join(', ')})` : '';
+  const foldedText = folded > 0 ? `, ${fmtInt(folded)} folded into storms` : '';
+  const noteText = total > 0 ? `${fmtInt(total)} (${parts.map((s) => `${fmtInt(counts[s])} ${s}`).join(', ')})${foldedText}` : '';
   const note =
     total > 0 ? (
       <Text>
@@ -52,6 +56,7 @@ export function AlertsPanel({
           </Text>
         ))}
         <Text dimColor>)</Text>
+        {foldedText ? <Text color="yellow">{foldedText}</Text> : null}
       </Text>
     ) : undefined;
   const shown = alerts.slice(0, room);
@@ -72,6 +77,7 @@ export function AlertsPanel({
               <Text color={st.color} bold={st.bold}>
                 {' '}
                 {safe(a.type)}
+                {a.details.storm === true ? ' storm' : ''}
               </Text>
               {a.count > 1 ? <Text color={st.color}> ×{fmtInt(a.count)}</Text> : null}
               <Text> {who(a)}</Text>

@@ -256,7 +256,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
         case 'stats':
           return <StatsPanel key={id} stats={snap.stats} width={width} height={height} />;
         case 'alerts':
-          return <AlertsPanel key={id} alerts={snap.alerts} counts={snap.alertCounts} width={width} height={height} />;
+          return <AlertsPanel key={id} alerts={snap.alerts} counts={snap.alertCounts} folded={snap.alertsFolded?.folded ?? 0} width={width} height={height} />;
         case 'connections':
           return <ConnectionsPanel key={id} connections={snap.connections} filter={filter} now={snap.ts} width={width} height={height} />;
         case 'talkers':
