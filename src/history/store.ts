@@ -108,6 +108,10 @@ CREATE INDEX IF NOT EXISTS alerts_sev ON alerts (sev_rank, ts);
 CREATE INDEX IF NOT EXISTS alerts_stored ON alerts (stored_at);
 `;
 
+/** The columns an alert is written to, in the order writePending binds them. */
+const UPSERT_COLUMNS = ['run', 'alert_id', 'ts', 'last_seen', 'stored_at', 'type', 'severity', 'sev_rank', 'message', 'src_ip', 'dst_ip',
+  'src_port', 'dst_port', 'proto', 'count', 'community_id', 'details'] as const;
+
 interface Row {
   alert_id: string;
   ts: number;
@@ -280,11 +284,10 @@ export class AlertHistory implements AlertSink {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    // Positional parameters (the order of UPSERT_COLUMNS): binding by name costs a lookup per column per row.
     this.upsert = this.db.prepare(`
-      INSERT INTO alerts (run, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
-                          src_port, dst_port, proto, count, community_id, details)
-      VALUES (@run, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
-              @src_port, @dst_port, @proto, @count, @community_id, @details)
+      INSERT INTO alerts (${UPSERT_COLUMNS.join(', ')})
+      VALUES (${UPSERT_COLUMNS.map(() => '?').join(', ')})
       ON CONFLICT (run, alert_id) DO UPDATE SET
         last_seen = excluded.last_seen, severity = excluded.severity, sev_rank = excluded.sev_rank,
         message = excluded.message, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
@@ -333,17 +336,18 @@ export class AlertHistory implements AlertSink {
   }
 
   onAlert(a: Alert): void {
-    this.enqueue(a);
+    // A new alert has a new id: nothing queued to replace.
+    this.enqueue(a, false);
   }
 
   onUpdate(a: Alert): void {
     this.enqueue(a);
   }
 
-  private enqueue(a: Alert): void {
+  private enqueue(a: Alert, replaces = true): void {
     if (!this.enabled || this.closed) return;
     // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
-    this.pending.delete(a.id);
+    if (replaces) this.pending.delete(a.id);
     this.pending.set(a.id, a);
     if (this.pending.size > this.opts.maxPending) {
       const oldest = this.pending.keys().next();
@@ -374,27 +378,28 @@ export class AlertHistory implements AlertSink {
     }
     const stmt = this.upsert;
     const storedAt = this.opts.now();
+    const run = this.run;
     const tx = this.db.transaction((alerts: Alert[]) => {
       for (const a of alerts) {
-        stmt.run({
-          run: this.run,
-          alert_id: a.id,
-          ts: Date.parse(a.timestamp),
-          last_seen: Date.parse(a.last_seen),
-          stored_at: storedAt,
-          type: a.type,
-          severity: a.severity,
-          sev_rank: RANK[a.severity] ?? 0,
-          message: a.message,
-          src_ip: a.src_ip ?? null,
-          dst_ip: a.dst_ip ?? null,
-          src_port: a.src_port ?? null,
-          dst_port: a.dst_port ?? null,
-          proto: a.proto ?? null,
-          count: a.count,
-          community_id: a.community_id ?? null,
-          details: JSON.stringify(a.details ?? {}),
-        });
+        stmt.run(
+          run,
+          a.id,
+          Date.parse(a.timestamp),
+          Date.parse(a.last_seen),
+          storedAt,
+          a.type,
+          a.severity,
+          RANK[a.severity] ?? 0,
+          a.message,
+          a.src_ip ?? null,
+          a.dst_ip ?? null,
+          a.src_port ?? null,
+          a.dst_port ?? null,
+          a.proto ?? null,
+          a.count,
+          a.community_id ?? null,
+          JSON.stringify(a.details ?? {}),
+        );
       }
     });
     try {
