@@ -188,7 +188,7 @@ describe('settings: alerts.rate_limit, storm_control, storm_sample', () => {
     expect(err('alerts:\n  storm_sample: -1\n').message).toBe('settings.yaml:2:17: alerts.storm_sample must be a non-negative integer of at most 1000 (got -1)');
     expect(err('alerts:\n  storm_control: "yes"\n').message).toBe('settings.yaml:2:18: alerts.storm_control must be true or false (got "yes")');
     expect(err('alerts:\n  rate_limit:\n    SQL_INJECTION: {count: 1, secs: 60}\n').message).toBe(
-      'settings.yaml:3:31: alerts.rate_limit.SQL_INJECTION.secs: "secs" is not a name this section knows (did you mean seconds?); it must be one of count, seconds',
+      'settings.yaml:3:31: alerts.rate_limit.SQL_INJECTION.secs: "secs" is not a name this section knows; it must be one of count, seconds',
     );
     // A type without a default budget needs both.
     expect(err('alerts:\n  rate_limit:\n    SYN_SCAN: {count: 1}\n').message).toBe('settings.yaml:3:15: alerts.rate_limit.SYN_SCAN.seconds must be a positive number (got nothing)');
