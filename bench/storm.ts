@@ -76,8 +76,10 @@ interface StormChildResult {
 
 /** Child: the CLI's own wiring (settings defaults, every default sink) over one file, to the end and close(). */
 async function pipelineChild(file: string): Promise<StormChildResult> {
-  const { wire } = await import('../src/cli/run.js');
-  const run = await wire({ tui: false, batch: true, dumpPackets: false, realtime: false, block: false, dryRun: false, debug: false, read: file, settings: './settings.yaml' }, 'batch');
+  const { wire, parseArgs } = await import('../src/cli/index.js');
+  const opts = parseArgs(['--batch', '-r', file]);
+  if (!opts) throw new Error('parseArgs returned nothing for --batch -r');
+  const run = await wire(opts, 'batch');
   // As batch mode does: every new alert as a JSON line (here counted, not printed).
   let lines = 0;
   run.engine.onAlert((a) => {

@@ -29,6 +29,8 @@ export function AlertsPanel({
   folded = 0,
   width,
   height,
+  selectedId = null,
+  sortNote = '',
 }: {
   alerts: readonly Alert[];
   counts: Record<Severity, number>;
@@ -36,6 +38,10 @@ export function AlertsPanel({
   folded?: number;
   width: number;
   height: number;
+  /** The alert chosen with ↑/↓ (Enter shows its evidence); the list scrolls to keep it in view. */
+  selectedId?: string | null;
+  /** How the list is ordered, when not newest first. */
+  sortNote?: string;
 }): React.JSX.Element {
   const wide = width >= 70;
   const room = Math.max(0, height - 1);
@@ -43,7 +49,7 @@ export function AlertsPanel({
   // The title sums the alerts by severity: "Alerts 4 (1 CRITICAL, 1 HIGH, 2 LOW)".
   const parts = (['CRITICAL', 'HIGH', 'WARNING', 'LOW'] as const).filter((s) => counts[s] > 0);
   const foldedText = folded > 0 ? `, ${fmtInt(folded)} folded into storms` : '';
-  const noteText = total > 0 ? `${fmtInt(total)} (${parts.map((s) => `${fmtInt(counts[s])} ${s}`).join(', ')})${foldedText}` : '';
+  const noteText = (total > 0 ? `${fmtInt(total)} (${parts.map((s) => `${fmtInt(counts[s])} ${s}`).join(', ')})${foldedText}` : '') + (sortNote ? ` ${sortNote}` : '');
   const note =
     total > 0 ? (
       <Text>
@@ -57,9 +63,12 @@ export function AlertsPanel({
         ))}
         <Text dimColor>)</Text>
         {foldedText ? <Text color="yellow">{foldedText}</Text> : null}
+        {sortNote ? <Text dimColor> {sortNote}</Text> : null}
       </Text>
     ) : undefined;
-  const shown = alerts.slice(0, room);
+  const sel = selectedId === null ? -1 : alerts.findIndex((a) => a.id === selectedId);
+  const offset = sel >= room ? sel - room + 1 : 0;
+  const shown = alerts.slice(offset, offset + room);
   return (
     <Panel title="Alerts" note={note} noteWidth={noteText.length} width={width} height={height} color={counts.CRITICAL > 0 || counts.HIGH > 0 ? 'red' : 'cyan'}>
       {shown.length === 0 ? (
@@ -70,6 +79,7 @@ export function AlertsPanel({
           const tag = wide ? a.severity.padEnd(8) : SHORT[a.severity] ?? safe(a.severity);
           return (
             <Line key={a.id}>
+              {a.id === selectedId ? <Text inverse>▶</Text> : null}
               <Text dimColor>{fmtIsoClock(a.timestamp)} </Text>
               <Text color={st.tagColor ?? st.color} backgroundColor={st.tagBg} bold={st.bold}>
                 {tag}
