@@ -14,8 +14,9 @@
 //   alert after it opens the next window, with a fresh budget and, once that is spent, a new storm alert.
 // - A storm alert has the folded type, `details.storm: true`, `count` = the alerts folded into it (new
 //   alerts that were not raised), `details.repeats` = later detections of those same episodes, and the
-//   highest severity folded. It is raised (onAlert) when the first alert is folded; what follows reaches
-//   the sinks as updates (onUpdate), at most once per tick (a second of packet time) and at the end.
+//   highest severity folded. It is raised (onAlert) once, complete, when its window ends (seen at the
+//   next new alert of its type or the next tick) or at the end of the run, so every output gets its
+//   exact counts in one record; later repeats reach the sinks as updates (onUpdate), once per tick.
 // - Bounded: one open storm per type; per storm at most `sample` entries per list and MAX_DISTINCT
 //   distinct sources counted (beyond, `distinct_sources` is a lower bound and `distinct_sources_capped`).
 // No I/O, no clock: time is the detection's packet time.
@@ -34,6 +35,8 @@ export interface StormOptions {
   sample?: number;
   /** A fresh alert id (the funnel's "<prefix>-<seq>"). */
   newId: (ts: number) => string;
+  /** Fills in a detection's community_id before its flow is sampled (computed only for the sample). */
+  complete?: (d: Detection) => void;
 }
 
 /** What storm control has folded, for the summary line, the dashboard and tests. */
@@ -73,17 +76,22 @@ interface Storm {
   sampleSources: string[];
   ports: Set<number>;
   sampleFlows: StormFlow[];
+  /** Custom rules' names and how many of their alerts were folded (at most `sample` names; the rest in `other`). */
+  rules: Map<string, number> | null;
   /** The one destination address (and port, protocol) every folded alert had; null once they differ. */
   dst: string | null | undefined;
   dstPort: number | null | undefined;
   proto: string | null | undefined;
-  /** Changed since the sinks last saw it. */
+  /** Raised (its window ended or the run did): later changes go out as updates. */
+  raised: boolean;
+  /** Changed since the sinks last saw it (only tracked once raised). */
   dirty: boolean;
 }
 
 /** Per type: the current window's start and the new alerts raised in it. */
 interface Window {
   start: number;
+  windowMs: number;
   n: number;
   storm: Storm | null;
 }
@@ -104,6 +112,8 @@ export class StormControl {
   private readonly opts: StormOptions;
   private readonly sample: number;
   private readonly windows = new Map<AlertType, Window>();
+  /** Storms whose window has ended, to be raised by the caller (takeFinished). */
+  private finished: Storm[] = [];
   private readonly dirty = new Set<Storm>();
   /** Each storm by its alert, also after its window has passed (its folded episodes may still repeat). */
   private readonly byAlert = new WeakMap<Alert, Storm>();
@@ -123,7 +133,8 @@ export class StormControl {
     if (!b) return true;
     let w = this.windows.get(type);
     if (w === undefined || now - w.start >= b.windowMs || now < w.start) {
-      w = { start: now, n: 0, storm: null };
+      if (w !== undefined) this.finish(w);
+      w = { start: now, windowMs: b.windowMs, n: 0, storm: null };
       this.windows.set(type, w);
     }
     if (w.n >= b.count) return false;
@@ -132,17 +143,15 @@ export class StormControl {
   }
 
   /**
-   * Folds a new alert that admit() refused into its type's storm alert for the current window. Returns
-   * that alert and whether it is new (the caller raises a new one, and later emits the updates).
+   * Folds a new alert that admit() refused into its type's storm alert for the current window, opened
+   * by the first one. Returns that alert (raised later, by the caller, from takeFinished()).
    */
-  fold(d: Detection): { alert: Alert; isNew: boolean } {
+  fold(d: Detection): Alert {
     const w = this.windows.get(d.type);
     const b = this.opts.budget(d.type);
     if (!w || !b) throw new Error(`storm: fold() of ${d.type} without admit() refusing it first`);
-    let isNew = false;
     let s = w.storm;
     if (s === null) {
-      isNew = true;
       s = w.storm = this.open(d, b, w.start);
       this.byAlert.set(s.alert, s);
       this.counts.storms++;
@@ -163,6 +172,7 @@ export class StormControl {
     }
     if (d.dst_port !== undefined && s.ports.size < this.sample) s.ports.add(d.dst_port);
     if (s.sampleFlows.length < this.sample) {
+      this.opts.complete?.(d);
       const f: StormFlow = {};
       if (d.src_ip !== undefined) f.src_ip = d.src_ip;
       if (d.src_port !== undefined) f.src_port = d.src_port;
@@ -172,12 +182,16 @@ export class StormControl {
       if (d.community_id) f.community_id = d.community_id;
       s.sampleFlows.push(f);
     }
+    const rule = d.details.rule;
+    if (typeof rule === 'string') {
+      const rules = (s.rules ??= new Map());
+      const name = rules.has(rule) || rules.size < this.sample ? rule : 'other';
+      rules.set(name, (rules.get(name) ?? 0) + 1);
+    }
     s.dst = same(s.dst, d.dst_ip);
     s.dstPort = same(s.dstPort, d.dst_port);
     s.proto = same(s.proto, d.proto);
-    if (isNew) this.render(s);
-    else this.mark(s);
-    return { alert: s.alert, isNew };
+    return s.alert;
   }
 
   /** A later detection of an episode that was folded: counted as a repeat in the storm alert it went to. */
@@ -186,17 +200,48 @@ export class StormControl {
     if (s === undefined) return;
     s.repeats++;
     if (ts > s.last) s.last = ts;
-    this.mark(s);
-  }
-
-  private mark(s: Storm): void {
-    if (!s.dirty) {
+    if (s.raised && !s.dirty) {
       s.dirty = true;
       this.dirty.add(s);
     }
   }
 
-  /** Storm alerts changed since the last call, brought up to date (the caller emits them as updates). */
+  /** Ends the windows that have run out by `now` (packet time); their storms are then in takeFinished(). */
+  tick(now: number): void {
+    for (const [type, w] of this.windows) {
+      if (now - w.start >= w.windowMs) {
+        this.finish(w);
+        this.windows.delete(type);
+      }
+    }
+  }
+
+  /** Ends every window (the end of the run): every storm alert open is then in takeFinished(). */
+  finishAll(): void {
+    for (const w of this.windows.values()) this.finish(w);
+    this.windows.clear();
+  }
+
+  private finish(w: Window): void {
+    if (w.storm === null) return;
+    this.finished.push(w.storm);
+    w.storm = null;
+  }
+
+  /** Storm alerts whose window has ended, complete, oldest first: the caller raises each (onAlert) once. */
+  takeFinished(): Alert[] {
+    if (this.finished.length === 0) return [];
+    const out: Alert[] = [];
+    for (const s of this.finished) {
+      this.render(s);
+      s.raised = true;
+      out.push(s.alert);
+    }
+    this.finished = [];
+    return out;
+  }
+
+  /** Raised storm alerts that changed since (later repeats), brought up to date: the caller emits updates. */
   takeChanged(): Alert[] {
     if (this.dirty.size === 0) return [];
     const out: Alert[] = [];
@@ -211,6 +256,7 @@ export class StormControl {
   /** Forgets every window and storm and starts the counts again (the funnel's clear()). */
   clear(): void {
     this.windows.clear();
+    this.finished = [];
     this.dirty.clear();
     this.counts = { folded: 0, foldedByType: {}, storms: 0 };
   }
@@ -241,9 +287,11 @@ export class StormControl {
       sampleSources: [],
       ports: new Set(),
       sampleFlows: [],
+      rules: null,
       dst: undefined,
       dstPort: undefined,
       proto: undefined,
+      raised: false,
       dirty: false,
     };
   }
@@ -280,6 +328,7 @@ export class StormControl {
       sources: s.sampleSources.slice(),
       ports: [...s.ports].sort((x, y) => x - y),
       flows: s.sampleFlows.map((f) => ({ ...f })),
+      ...(s.rules ? { rules: Object.fromEntries(s.rules) } : {}),
     };
   }
 }

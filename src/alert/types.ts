@@ -95,10 +95,11 @@ export interface AlertSink {
   /** An existing alert aggregated more evidence (count, details, last_seen changed). */
   onUpdate?(alert: Alert): void;
   /**
-   * A new alert that storm control folded into a storm alert instead of raising it. For state that
-   * counts every alert (the reputation score), not for writing: the storm alert carries it to outputs.
+   * A new alert that storm control folded into `storm` (its type's storm alert, raised when its window
+   * ends) instead of raising it: for what must still see every alert (the reputation score, the history's
+   * record of folded alerts). Called on the packet path: queue, never write here.
    */
-  onFolded?(d: Detection): void;
+  onFolded?(d: Detection, storm: Alert): void;
   /** Writes out anything queued; called on exit and periodically. */
   flush?(): Promise<void>;
   close?(): Promise<void>;

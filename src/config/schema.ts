@@ -82,6 +82,7 @@ export const settingsSchema = z
             DIRECTORY_TRAVERSAL: { count: 200, seconds: 60 },
             MALICIOUS_IP: { count: 200, seconds: 60 },
             BLACKLISTED_IP: { count: 200, seconds: 60 },
+            CUSTOM_RULE: { count: 200, seconds: 60 },
           }),
         /** Fold alerts beyond the rate_limit budgets into storm alerts; false: no budgets, every alert raised. */
         storm_control: z.boolean().default(true),

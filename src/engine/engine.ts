@@ -22,6 +22,8 @@ export interface FunnelPart {
   summary(): { total: number; byType: Record<string, number>; bySeverity: Record<string, number>; bySource: Record<string, number>; storm?: { folded: number; foldedByType: Record<string, number>; storms: number } };
   clear(): void;
   addSink(s: AlertSink): void;
+  /** Asks for a detection's community_id only when it is needed (see AlertFunnel.setFlowIds). */
+  setFlowIds?(fill: (d: Detection) => void): void;
   onTick?(now: number): void;
 }
 
@@ -75,6 +77,14 @@ export interface EngineOptions {
 
 const TICK_MS = 1000;
 
+/** Sets a detection's community_id from its 5-tuple, when it has one and none was given. */
+function withCommunityId(d: Detection): void {
+  if (!d.community_id && d.src_ip && d.dst_ip && d.src_port !== undefined && d.dst_port !== undefined) {
+    const proto = protoNumber(d.proto);
+    if (proto !== null) d.community_id = communityId(proto, d.src_ip, d.dst_ip, d.src_port, d.dst_port) || undefined;
+  }
+}
+
 export class Engine implements EngineControl {
   readonly flows: ConnectionTracker;
   readonly dns = new DnsTracker();
@@ -93,6 +103,7 @@ export class Engine implements EngineControl {
   private firstTs = 0;
   private lastTs = 0;
   private nextTick = 0;
+  private readonly lazyFlowIds: boolean;
   /** EngineControl.alertHistory: only there when a history is configured, so views can say it is off. */
   declare readonly alertHistory?: (q: AlertHistoryQuery) => Alert[];
 
@@ -101,6 +112,8 @@ export class Engine implements EngineControl {
     this.history = new PacketHistory(opts.historySize);
     this.funnel = opts.funnel;
     this.evidence = opts.evidence ?? null;
+    this.lazyFlowIds = typeof this.funnel.setFlowIds === 'function';
+    this.funnel.setFlowIds?.(withCommunityId);
     const ev = this.evidence;
     // An alert folded into a storm alert still scores its source, as it would have raised.
     this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a), onUpdate: ev ? (a) => ev.updateAlert(a) : undefined, onFolded: (d) => this.scoreFolded(d) });
@@ -114,10 +127,8 @@ export class Engine implements EngineControl {
 
   /** Hands a detection to the funnel; a new alert also feeds the reputation score and the listeners. */
   raise(d: Detection): void {
-    if (!d.community_id && d.src_ip && d.dst_ip && d.src_port !== undefined && d.dst_port !== undefined) {
-      const proto = protoNumber(d.proto);
-      if (proto !== null) d.community_id = communityId(proto, d.src_ip, d.dst_ip, d.src_port, d.dst_port) || undefined;
-    }
+    // A funnel that asks for flow ids itself gets them only for the detections it makes alerts of.
+    if (!this.lazyFlowIds) withCommunityId(d);
     this.funnel.raise(d);
   }
 

@@ -49,56 +49,66 @@ describe('StormControl', () => {
     // A type without a budget is always admitted.
     expect(Array.from({ length: 50 }, (_, i) => s.admit('SYN_SCAN', T0 + i)).every(Boolean)).toBe(true);
     expect(s.counts).toEqual({ folded: 10, foldedByType: { SUSPICIOUS_PORT: 7, SQL_INJECTION: 3 }, storms: 2 });
-    const [a, b] = s.takeChanged();
+    // Nothing is raised while the windows last: a storm alert goes out once, complete.
+    s.tick(T0 + 59_999);
+    expect(s.takeFinished()).toEqual([]);
+    s.tick(T0 + 60_000);
+    const [a] = s.takeFinished();
     expect(a).toMatchObject({ type: 'SUSPICIOUS_PORT', severity: 'LOW', count: 7, dst_ip: '192.0.2.1', dst_port: 22, proto: 'TCP' });
     expect(a.details).toMatchObject({ storm: true, folded: 7, repeats: 0, budget: 3, window_seconds: 60, distinct_sources: 7, window_start: new Date(T0).toISOString() });
     expect(a.timestamp).toBe(new Date(T0 + 3).toISOString());
     expect(a.last_seen).toBe(new Date(T0 + 9).toISOString());
     expect(a.message).toBe('Alert storm: 7 more SUSPICIOUS_PORT alerts from 7 sources to 192.0.2.1 folded into this one (over the budget of 3 per 60 s)');
     expect(a.src_ip).toBeUndefined();
+    // The SQL_INJECTION window opened 100 ms later: it ends at the end of the run.
+    s.finishAll();
+    const [b] = s.takeFinished();
     expect(b).toMatchObject({ type: 'SQL_INJECTION', severity: 'HIGH', count: 3 });
     // Nothing changed since: nothing to emit.
+    expect(s.takeFinished()).toEqual([]);
     expect(s.takeChanged()).toEqual([]);
   });
 
-  it('a window rolls over after its seconds of packet time: a fresh budget and a new storm alert; the old one keeps its count', () => {
+  it('a window rolls over after its seconds of packet time: a fresh budget and a new storm alert; the old one is finished', () => {
     const s = control({ SUSPICIOUS_PORT: { count: 2, windowMs: 10_000 } });
     const first = [0, 1, 2, 3].map((i) => feed(s, det(i)));
     expect(first).toEqual([true, true, false, false]);
-    const old = s.takeChanged()[0];
-    expect(old.count).toBe(2);
     // 9.999 s after the window opened: still the same window.
     expect(feed(s, det(9_999))).toBe(false);
-    // 10 s after: the next window, admitted again, and its overflow goes to a new storm alert (new, so
-    // the funnel raises it itself; takeChanged() lists the old one, which changed).
+    expect(s.takeFinished()).toEqual([]);
+    // 10 s after: the next window, admitted again; the old storm alert is finished with its 3.
     expect(feed(s, det(10_000))).toBe(true);
+    const [old] = s.takeFinished();
+    expect(old).toMatchObject({ count: 3, last_seen: new Date(T0 + 9_999).toISOString() });
     expect(feed(s, det(10_001))).toBe(true);
     expect(s.admit('SUSPICIOUS_PORT', T0 + 10_002)).toBe(false);
     const b = s.fold(det(10_002));
-    expect(b.isNew).toBe(true);
-    expect(s.takeChanged()).toEqual([old]);
-    expect(old.count).toBe(3);
-    expect(b.alert).not.toBe(old);
-    expect(b.alert.id).not.toBe(old.id);
-    expect(b.alert).toMatchObject({ count: 1, details: { window_start: new Date(T0 + 10_000).toISOString() } });
+    expect(b).not.toBe(old);
+    expect(b.id).not.toBe(old.id);
+    s.finishAll();
+    expect(s.takeFinished()).toEqual([b]);
+    expect(b).toMatchObject({ count: 1, details: { window_start: new Date(T0 + 10_000).toISOString() } });
     expect(s.counts).toMatchObject({ folded: 4, storms: 2 });
     // Time going backwards (out-of-order packets) starts a new window rather than charging an old one.
     expect(feed(s, det(5_000))).toBe(true);
   });
 
-  it('repeats of a folded alert count in its storm, also after the window has passed', () => {
+  it('repeats of a folded alert count in its storm, also after the storm alert was raised: then as updates', () => {
     const s = control({ SUSPICIOUS_PORT: { count: 1, windowMs: 1000 } });
     feed(s, det(0));
     expect(s.admit('SUSPICIOUS_PORT', T0 + 1)).toBe(false);
-    const { alert: storm, isNew } = s.fold(det(1));
-    expect(isNew).toBe(true);
+    const storm = s.fold(det(1));
     expect(s.counts.folded).toBe(1);
+    // Before it is raised a repeat changes nothing to emit: it is in the alert when raised.
+    s.repeat(storm, T0 + 2);
+    expect(s.takeChanged()).toEqual([]);
     feed(s, det(5000)); // the next window
+    expect(s.takeFinished()).toEqual([storm]);
+    expect(storm.details.repeats).toBe(1);
     s.repeat(storm, T0 + 6000);
     s.repeat(storm, T0 + 6001);
-    const changed = s.takeChanged();
-    expect(changed).toEqual([storm]);
-    expect(storm.details.repeats).toBe(2);
+    expect(s.takeChanged()).toEqual([storm]);
+    expect(storm.details.repeats).toBe(3);
     expect(storm.count).toBe(1);
     expect(storm.last_seen).toBe(new Date(T0 + 6001).toISOString());
   });
@@ -111,7 +121,8 @@ describe('StormControl', () => {
       const src = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
       feed(s, det(i, { ts: T0 + 1, src_ip: src, key: src, dst_port: 1000 + (i % 7), dst_ip: `192.0.2.${i % 3}` }));
     }
-    const a = s.takeChanged()[0];
+    s.finishAll();
+    const a = s.takeFinished()[0];
     expect(a.count).toBe(n);
     expect(a.details.sources).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']);
     expect(a.details.ports).toHaveLength(4);
@@ -126,7 +137,17 @@ describe('StormControl', () => {
     // sample 0: counts only.
     const z = control({ SUSPICIOUS_PORT: { count: 1, windowMs: 1000 } }, 0);
     for (let i = 0; i < 5; i++) feed(z, det(i));
-    expect(z.takeChanged()[0].details).toMatchObject({ folded: 4, sources: [], ports: [], flows: [], distinct_sources: 4 });
+    z.finishAll();
+    expect(z.takeFinished()[0].details).toMatchObject({ folded: 4, sources: [], ports: [], flows: [], distinct_sources: 4 });
+  });
+
+  it('custom rules: the storm alert counts the folded alerts per rule name (at most `sample` names, the rest as other)', () => {
+    const s = control({ CUSTOM_RULE: { count: 1, windowMs: 60_000 } }, 2);
+    const rule = (i: number, name: string): Detection => det(i, { type: 'CUSTOM_RULE', severity: 'WARNING', details: { rule: name } });
+    ['Telnet', 'Telnet', 'SSH', 'Telnet', 'RDP', 'SMB', 'SSH'].forEach((n, i) => feed(s, rule(i, n)));
+    s.finishAll();
+    // The first Telnet was within the budget: 6 folded.
+    expect(s.takeFinished()[0].details).toMatchObject({ folded: 6, rules: { Telnet: 2, SSH: 2, other: 2 } });
   });
 
   it('the storm alert has the highest severity folded into it', () => {
@@ -135,7 +156,8 @@ describe('StormControl', () => {
     feed(s, det(1, { type: 'MALICIOUS_IP', severity: 'HIGH' }));
     feed(s, det(2, { type: 'MALICIOUS_IP', severity: 'CRITICAL' }));
     feed(s, det(3, { type: 'MALICIOUS_IP', severity: 'WARNING' }));
-    expect(s.takeChanged()[0]).toMatchObject({ severity: 'CRITICAL', count: 3 });
+    s.finishAll();
+    expect(s.takeFinished()[0]).toMatchObject({ severity: 'CRITICAL', count: 3 });
   });
 
   it('fold() without a refusing admit() first is a programming error, said as such', () => {
@@ -154,7 +176,7 @@ describe('settings: alerts.rate_limit, storm_control, storm_sample', () => {
     throw new Error('no error');
   };
 
-  it('defaults: budgets for port, decode, payload and reputation alerts; storm control on; 10 samples', () => {
+  it('defaults: budgets for port, decode, payload, reputation and custom rule alerts; storm control on; 10 samples', () => {
     const a = defaultSettings().alerts;
     expect(a.storm_control).toBe(true);
     expect(a.storm_sample).toBe(10);
@@ -165,6 +187,7 @@ describe('settings: alerts.rate_limit, storm_control, storm_sample', () => {
       DIRECTORY_TRAVERSAL: { count: 200, seconds: 60 },
       MALICIOUS_IP: { count: 200, seconds: 60 },
       BLACKLISTED_IP: { count: 200, seconds: 60 },
+      CUSTOM_RULE: { count: 200, seconds: 60 },
     });
   });
 

@@ -147,51 +147,59 @@ describe('alerts.rate_limit: storm control in the funnel', () => {
   const port = (src: string, ts: number, severity: Severity = 'LOW'): Detection =>
     det({ type: 'SUSPICIOUS_PORT', severity, key: src, src_ip: src, ts, message: `to port 22 from ${src}`, details: { port: 22 } });
 
-  it('raises `count` new alerts of a type per window and folds the rest into one storm alert; other types untouched', () => {
+  it('raises `count` new alerts of a type per window and folds the rest into one storm alert, raised once complete; other types untouched', () => {
     const f = new AlertFunnel({ suppressionMs: () => 60_000, rateLimit: limited });
     const r = recorder();
     const folded: string[] = [];
-    f.addSink({ ...r.sink, onFolded: (d: Detection) => folded.push(d.src_ip ?? '') });
+    f.addSink({ ...r.sink, onFolded: (d: Detection, storm: Alert) => folded.push(`${d.src_ip ?? ''} in ${storm.id}`) });
     const out = [1, 2, 3, 4, 5].map((i) => f.raise(port(`10.0.0.${i}`, T0 + i)));
-    // The three over the budget all went into the same storm alert, raised once (at the first of them).
+    // The three over the budget all went into the same storm alert, not raised while its window lasts.
     expect(out[2]).toBe(out[3]);
     expect(out[3]).toBe(out[4]);
-    expect(r.news.map((a) => a.src_ip ?? `storm of ${a.count}`)).toEqual(['10.0.0.1', '10.0.0.2', 'storm of 1']);
-    expect(folded).toEqual(['10.0.0.3', '10.0.0.4', '10.0.0.5']);
-    f.flushStorms();
-    const storm = r.updates.at(-1)!;
-    expect(storm).toMatchObject({ type: 'SUSPICIOUS_PORT', count: 3, details: { storm: true, folded: 3, sources: ['10.0.0.3', '10.0.0.4', '10.0.0.5'] } });
-    expect(f.summary()).toMatchObject({ total: 3, storm: { folded: 3, foldedByType: { SUSPICIOUS_PORT: 3 }, storms: 1 } });
-    // Folded alerts still count for their sources.
-    expect(f.summary().bySource['10.0.0.4']).toBe(1);
+    expect(r.news.map((a) => a.src_ip)).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(folded).toEqual([`10.0.0.3 in ${out[2]!.id}`, `10.0.0.4 in ${out[2]!.id}`, `10.0.0.5 in ${out[2]!.id}`]);
     // Another type has no budget.
     for (let i = 0; i < 5; i++) expect(f.raise(det({ key: `s${i}`, src_ip: `10.1.0.${i}`, ts: T0 + 10 + i }))?.details.storm).toBeUndefined();
+    // The window ends (a tick 60 s after it opened with the first alert): the storm alert is raised, once.
+    f.onTick(T0 + 60_000);
+    expect(r.news.filter((a) => a.details.storm)).toHaveLength(0);
+    f.onTick(T0 + 60_001);
+    const storm = r.news.at(-1)!;
+    expect(storm).toMatchObject({ id: out[2]!.id, type: 'SUSPICIOUS_PORT', count: 3, details: { storm: true, folded: 3, sources: ['10.0.0.3', '10.0.0.4', '10.0.0.5'] } });
+    expect(r.news.filter((a) => a.details.storm)).toHaveLength(1);
+    f.flushStorms();
+    expect(r.news.filter((a) => a.details.storm)).toHaveLength(1);
+    expect(f.summary()).toMatchObject({ total: 8, storm: { folded: 3, foldedByType: { SUSPICIOUS_PORT: 3 }, storms: 1 } });
+    // Folded alerts still count for their sources.
+    expect(f.summary().bySource['10.0.0.4']).toBe(1);
     expect(f.summary().byType).toEqual({ SUSPICIOUS_PORT: 3, SYN_SCAN: 5 });
   });
 
   it('repeats of a folded alert count in the storm as repeats, not as new alerts; raised ones still fold and escalate', () => {
     const f = new AlertFunnel({ suppressionMs: () => 60_000, rateLimit: limited });
+    const r = recorder();
+    f.addSink(r.sink);
     f.raise(port('10.0.0.1', T0));
     f.raise(port('10.0.0.2', T0 + 1));
     // The window is full: a repeat of an open episode still folds into it, and a higher severity escalates.
     expect(f.raise(port('10.0.0.1', T0 + 2))?.count).toBe(2);
     expect(f.raise(port('10.0.0.2', T0 + 3, 'HIGH'))?.severity).toBe('HIGH');
     const storm = f.raise(port('10.0.0.3', T0 + 4))!;
-    expect(storm.details.storm).toBe(true);
     f.raise(port('10.0.0.3', T0 + 5));
     f.raise(port('10.0.0.3', T0 + 6));
-    f.flushStorms();
-    expect(storm).toMatchObject({ count: 1, details: { folded: 1, repeats: 2 } });
     expect(f.summary().storm).toMatchObject({ folded: 1 });
-    // 60 s later a new window starts. A folded alert's escalation is a new alert (no evidence to carry
-    // over), within this window's budget, so raised; then one more is raised and the third folded.
+    // 60 s later a new window starts and the first storm alert goes out before the new alert. A folded
+    // alert's escalation is a new alert (no evidence to carry over), within this window's budget, so
+    // raised; then one more is raised and the third folded into a second storm alert.
     const up = f.raise(port('10.0.0.3', T0 + 60_003, 'HIGH'));
+    expect(r.news.at(-2)).toMatchObject({ id: storm.id, count: 1, details: { storm: true, folded: 1, repeats: 2 } });
     expect(up).toMatchObject({ src_ip: '10.0.0.3', severity: 'HIGH', count: 1 });
     expect(up?.details.storm).toBeUndefined();
     expect(f.raise(port('10.0.0.4', T0 + 60_004))?.src_ip).toBe('10.0.0.4');
     const storm2 = f.raise(port('10.0.0.5', T0 + 60_005))!;
-    expect(storm2.details.storm).toBe(true);
     expect(storm2).not.toBe(storm);
+    f.flushStorms();
+    expect(r.news.at(-1)).toMatchObject({ id: storm2.id, count: 1, details: { storm: true } });
     expect(f.summary().storm).toMatchObject({ folded: 2, storms: 2 });
   });
 
