@@ -236,13 +236,14 @@ function runPipeline(stage: 'pipeline' | 'pipeline-warm', file: string, work: st
     c.on('error', reject);
     c.on('close', (code) => {
       fs.closeSync(out);
-      const summaries = [...err.matchAll(/^netguard: (\d+) packets, (\d+) bytes, (\d+) alerts.*$/gm)];
-      const other = err.split('\n').filter((l) => l && !/^netguard: \d+ packets, /.test(l));
+      const summaries = [...err.matchAll(/^netguard: (\d+) packets?, (\d+) bytes?, (\d+) alerts?.*$/gm)];
+      const other = err.split('\n').filter((l) => l && !/^netguard: \d+ packets?, /.test(l));
       if (other.length) process.stderr.write(other.map((l) => `  (${stage}) ${l}\n`).join(''));
       if (code !== 0 || !fs.existsSync(resultFile) || summaries.length === 0) return reject(new Error(`bench child (${stage}) exited with ${code}`));
       const r = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ChildResult;
       const last = summaries[summaries.length - 1];
-      const lines = fs.readFileSync(stdoutFile, 'utf8').split('\n').filter((l) => l.length > 0).length;
+      // Alerts raised: each alert's line, not its final record (the same id again, "final":true, when its episode closed).
+      const lines = fs.readFileSync(stdoutFile, 'utf8').split('\n').filter((l) => l.length > 0 && !l.includes('"final":true')).length;
       if (process.env.BENCH_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
       resolve({ ...r, packets: Number(last[1]), bytes: Number(last[2]), alertCount: lines, processCpu: Number(r.sizes.processCpu) });
     });

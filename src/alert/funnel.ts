@@ -18,10 +18,15 @@
 //   stays open as usual, so its repeats fold (into the storm) exactly as they would have into it;
 //   escalations of raised alerts are never folded.
 // - Bounded: open episodes are capped and expire by packet time; the recent list keeps maxAlerts.
+// - Final records: an alert is written when raised (onAlert) and once more when its episode closes
+//   (onFinal: the same id with final: true and final_reason), so logs that only append (JSONL, text
+//   log, EVE, stdout) also end with the episode's whole evidence: its suppression interval passed
+//   ("timeout"), an escalation took it over ("escalated"), the cap closed it ("evicted"), closeAll() at
+//   the end of the capture or at exit ("end"), or clear() ("cleared"). Every alert gets exactly one.
 // No I/O, no clock: time is the detection's packet time.
 import type { Settings } from '../config/schema.js';
 import { StormControl, type StormBudget, type StormCounts } from './storm.js';
-import type { Alert, AlertSink, AlertType, Detection, Details, Severity } from './types.js';
+import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, Severity } from './types.js';
 
 export interface FunnelOptions {
   /** Suppression interval per type, ms of packet time. */
@@ -242,6 +247,8 @@ export class AlertFunnel {
     // admit() may have ended the type's window: its storm alert goes out before this new alert.
     for (const a of this.storm.takeFinished()) this.raised(a);
     const alert = this.newAlert(d, escalatedFrom);
+    // The escalated alert's episode ends here: its final record comes before the alert that takes over.
+    if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
     this.openEpisode(key, { alert, lastTs: now, holdMs: hold }, now);
     this.raised(alert);
     return alert;
@@ -346,6 +353,27 @@ export class AlertFunnel {
     }
   }
 
+  /**
+   * An episode closed: its alert's final record. An episode folded into a storm has none of its own (its
+   * `alert` is the storm alert, which is raised once, complete, when its window ends).
+   */
+  private closed(ep: Episode, reason: FinalReason): void {
+    if (ep.folded === undefined) this.emitFinal(ep.alert, reason);
+  }
+
+  /** The final record of an alert whose episode closed: a copy marked final, to every sink's onFinal. */
+  private emitFinal(a: Alert, reason: FinalReason): void {
+    if (this.sinks.length === 0) return;
+    const copy: Alert = { ...a, details: { ...a.details }, final: true, final_reason: reason };
+    for (const s of this.sinks) {
+      try {
+        s.onFinal?.(copy);
+      } catch {
+        this.sinkErrors++;
+      }
+    }
+  }
+
   /** Alerts newest first (at most n; default all kept). Updated in place as their episodes grow. */
   recent(n?: number): Alert[] {
     const len = Math.min(this.list.length, this.maxAlerts);
@@ -361,6 +389,7 @@ export class AlertFunnel {
   }
 
   clear(): void {
+    for (const ep of this.open.values()) this.closed(ep, 'cleared');
     this.list = [];
     this.open.clear();
     this.storm.clear();
@@ -375,9 +404,20 @@ export class AlertFunnel {
     this.emitStorms();
   }
 
+  /** Closes every open episode with its final record (end of the capture, or exit); call once, at the end. */
+  closeAll(): void {
+    for (const ep of this.open.values()) this.closed(ep, 'end');
+    this.open.clear();
+  }
+
   private expire(now: number): void {
     this.lastExpire = now;
-    for (const [k, ep] of this.open) if (now - ep.lastTs > ep.holdMs) this.open.delete(k);
+    for (const [k, ep] of this.open) {
+      if (now - ep.lastTs > ep.holdMs) {
+        this.open.delete(k);
+        this.closed(ep, 'timeout');
+      }
+    }
   }
 
   /** When full: closes expired episodes, then the oldest half (amortised O(1) per new episode). */
@@ -385,9 +425,10 @@ export class AlertFunnel {
     this.expire(now);
     if (this.open.size < this.maxOpen * 0.75) return;
     let drop = Math.ceil(this.open.size / 2);
-    for (const k of this.open.keys()) {
+    for (const [k, ep] of this.open) {
       if (drop-- <= 0) break;
       this.open.delete(k);
+      this.closed(ep, 'evicted');
     }
   }
 

@@ -85,7 +85,21 @@ export interface Alert {
   last_seen: string;
   /** Community ID v1 flow hash, where the alert is about one flow. */
   community_id?: string;
+  /**
+   * Set only on the alert's final record, written again (same id) when its episode closes: count,
+   * last_seen, message and details are then complete. Absent on the record written when it was raised.
+   */
+  final?: true;
+  /** Why the episode closed (on the final record only). */
+  final_reason?: FinalReason;
 }
+
+/**
+ * Why an alert's episode closed: its suppression interval passed with no repeat ("timeout"), a higher
+ * severity alert took the episode over ("escalated"), the open-episode cap closed it ("evicted"), the
+ * capture ended or NetGuard exited ("end"), or the alerts were cleared from a view ("cleared").
+ */
+export type FinalReason = 'timeout' | 'escalated' | 'evicted' | 'end' | 'cleared';
 
 /** An output for alerts. Every hook is optional; none may block the packet path (queue and batch I/O). */
 export interface AlertSink {
@@ -94,6 +108,8 @@ export interface AlertSink {
   onAlert?(alert: Alert): void;
   /** An existing alert aggregated more evidence (count, details, last_seen changed). */
   onUpdate?(alert: Alert): void;
+  /** The alert's episode closed: `alert` is its final record (final: true, same id), evidence complete. */
+  onFinal?(alert: Alert): void;
   /**
    * A new alert that storm control folded into `storm` (its type's storm alert, raised when its window
    * ends) instead of raising it: for what must still see every alert (the reputation score, the history's

@@ -4,7 +4,9 @@
 // row per FOLDED_BATCH of them with their storm alert's id and the alerts as one JSON array.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
+import { WriteFailures } from '../config/write-failures.js';
 import type { Alert, AlertSink, AlertType, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 
@@ -62,6 +64,13 @@ export interface HistoryOptions {
   now?: () => number;
   /** Open without writing (queries only; the file must exist). */
   readonly?: boolean;
+  /** Where a database that cannot be written is named and its lost alerts counted (default: said through `log`). */
+  failures?: WriteFailures;
+  /**
+   * What this run reads: the capture file's absolute path, "stdin", or the interface. Stored in each row;
+   * a file read again replaces its earlier rows (same ids), so the history never holds an id twice for it.
+   */
+  source?: string;
 }
 
 export const DEFAULT_LIMIT = 100;
@@ -104,6 +113,8 @@ CREATE TABLE IF NOT EXISTS alerts (
   count INTEGER NOT NULL,
   community_id TEXT,
   details TEXT NOT NULL,
+  final INTEGER NOT NULL DEFAULT 0,
+  source TEXT,
   UNIQUE (run, alert_id)
 );
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
@@ -142,9 +153,13 @@ interface FoldedGroup {
   members: FoldedMember[];
 }
 
-/** The columns an alert is written to, in the order writePending binds them. */
-const UPSERT_COLUMNS = ['run', 'alert_id', 'ts', 'last_seen', 'stored_at', 'type', 'severity', 'sev_rank', 'message', 'src_ip', 'dst_ip',
-  'src_port', 'dst_port', 'proto', 'count', 'community_id', 'details'] as const;
+
+/**
+ * Applied after SCHEMA, so a history written before the source column existed is migrated in place
+ * (ALTER TABLE; its old rows keep a NULL source). One row per source and alert id: ids are per run
+ * ("<first packet ms>-<n>"), so the same capture read again gives the same ids and replaces its rows.
+ */
+const SOURCE_INDEX = `CREATE UNIQUE INDEX IF NOT EXISTS alerts_source_id ON alerts (source, alert_id);`;
 
 interface Row {
   alert_id: string;
@@ -161,6 +176,8 @@ interface Row {
   count: number;
   community_id: string | null;
   details: string;
+  /** 1 once the alert's episode closed and the row holds its final evidence (absent in old databases). */
+  final?: number;
 }
 
 function rowToAlert(r: Row): Alert {
@@ -187,6 +204,7 @@ function rowToAlert(r: Row): Alert {
   if (r.dst_port !== null) a.dst_port = r.dst_port;
   if (r.proto !== null) a.proto = r.proto;
   if (r.community_id !== null) a.community_id = r.community_id;
+  if (r.final === 1) a.final = true;
   return a;
 }
 
@@ -208,6 +226,24 @@ function describeSqlite(e: unknown): { reason: string; code: string; fatal: bool
     return { reason: `disk error (${msg})`, code, fatal: false };
   }
   return { reason: msg, code, fatal: false };
+}
+
+/**
+ * The error to name when SQLite cannot create or write the file: SQLite says only CANTOPEN or READONLY,
+ * so the file and its directory are asked for write access, which gives the errno (EACCES, EROFS).
+ */
+function placeError(file: string, e: unknown): unknown {
+  const code = (e as { code?: string }).code ?? '';
+  if (!/^SQLITE_(CANTOPEN|READONLY|PERM)/.test(code)) return e;
+  for (const p of [file, path.dirname(file)]) {
+    if (p === file && !existsSync(file)) continue;
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (err) {
+      return err;
+    }
+  }
+  return e;
 }
 
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
@@ -266,7 +302,9 @@ export class AlertHistory implements AlertSink {
   failures = 0;
 
   private db: Db | null = null;
-  private readonly run = randomBytes(6).toString('hex');
+  /** This run's id, stored in each of its rows. */
+  readonly run = randomBytes(6).toString('hex');
+  private readonly source: string;
   private readonly pending = new Map<string, Alert>();
   /** Folded alerts: the group filling per storm alert, full groups waiting, and how many in all. */
   private readonly foldedOpen = new Map<string, FoldedGroup>();
@@ -278,10 +316,13 @@ export class AlertHistory implements AlertSink {
   private insertFolded: Statement | null = null;
   private timer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
-  private readonly opts: Required<Omit<HistoryOptions, 'readonly'>> & { readonly: boolean };
+  private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures' | 'source'>> & { readonly: boolean };
   private upsert: Statement | null = null;
   private lastReported = '';
   private closed = false;
+  private readonly outputs: WriteFailures;
+  /** The last failed write, named at close if alerts are still unwritten then. */
+  private lastWriteError: unknown = null;
 
   constructor(file: string, opts: HistoryOptions = {}) {
     this.file = file;
@@ -296,11 +337,13 @@ export class AlertHistory implements AlertSink {
       now: opts.now ?? Date.now,
       readonly: opts.readonly ?? false,
     };
+    this.outputs = opts.failures ?? new WriteFailures(this.opts.log);
+    this.source = opts.source ?? 'unknown';
     try {
       this.open();
     } catch (e) {
       const d = describeSqlite(e);
-      this.disable(d.reason);
+      this.disable(d.reason, e);
     }
   }
 
@@ -327,15 +370,24 @@ export class AlertHistory implements AlertSink {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
-    // Positional parameters (the order of UPSERT_COLUMNS): binding by name costs a lookup per column per row.
+    const columns = (this.db.prepare('PRAGMA table_info(alerts)').all() as { name: string }[]).map((c) => c.name);
+    // A database made before final records existed gets the column (each alert's row is updated in place
+    // with its final evidence; `final` says the episode closed).
+    if (!columns.includes('final')) this.db.exec('ALTER TABLE alerts ADD COLUMN final INTEGER NOT NULL DEFAULT 0');
+    if (!columns.includes('source')) this.db.exec('ALTER TABLE alerts ADD COLUMN source TEXT');
+    this.db.exec(SOURCE_INDEX);
+    // The same source and id (this run's update, or an earlier run of the same file): the row becomes this run's.
     this.upsert = this.db.prepare(`
-      INSERT INTO alerts (${UPSERT_COLUMNS.join(', ')})
-      VALUES (${UPSERT_COLUMNS.map(() => '?').join(', ')})
-      ON CONFLICT (run, alert_id) DO UPDATE SET
+      INSERT INTO alerts (run, source, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
+                          src_port, dst_port, proto, count, community_id, details, final)
+      VALUES (@run, @source, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
+              @src_port, @dst_port, @proto, @count, @community_id, @details, @final)
+      ON CONFLICT (source, alert_id) DO UPDATE SET
+        run = excluded.run, ts = excluded.ts, stored_at = excluded.stored_at, type = excluded.type,
         last_seen = excluded.last_seen, severity = excluded.severity, sev_rank = excluded.sev_rank,
-        message = excluded.message, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
-        dst_port = excluded.dst_port, count = excluded.count, community_id = excluded.community_id,
-        details = excluded.details`);
+        message = excluded.message, src_ip = excluded.src_ip, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
+        dst_port = excluded.dst_port, proto = excluded.proto, count = excluded.count, community_id = excluded.community_id,
+        details = excluded.details, final = excluded.final`);
     this.insertFolded = this.db.prepare('INSERT INTO folded (run, storm_id, type, first_ts, last_ts, n, stored_at, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.applyRetention();
     this.retentionTimer = setInterval(() => this.applyRetention(), this.opts.retentionEveryMs);
@@ -356,6 +408,14 @@ export class AlertHistory implements AlertSink {
     return this.foldedQueued;
   }
 
+  /** Each alert id counted once, however many updates it gets after the store went off. */
+  private readonly lostIds = new Set<string>();
+  private countLost(a: Alert): void {
+    if (this.lostIds.has(a.id)) return;
+    if (this.lostIds.size < 1_000_000) this.lostIds.add(a.id);
+    this.outputs.lose(this.file, 1, 'alert');
+  }
+
   private report(line: string, key = line): void {
     // One line per distinct problem, not one per flush.
     if (key === this.lastReported) return;
@@ -363,14 +423,30 @@ export class AlertHistory implements AlertSink {
     this.opts.log(line);
   }
 
-  private disable(reason: string): void {
+  /** Turns the store off for the run: the file is named once, and the alerts it will not hold are counted. */
+  private disable(reason: string, e: unknown): void {
     this.error = reason;
-    this.report(`history: ${this.file}: ${reason}; alert history is off for this run (other outputs continue)`);
+    if (this.opts.readonly) this.report(`history: ${this.file}: ${reason}`);
+    else {
+      this.outputs.fail(this.file, this.asNamed(reason, e), {
+        after: 'the alert history is off for this run (other outputs continue)',
+        lost: this.pending.size + this.dropped,
+        unit: 'alert',
+      });
+    }
     this.pending.clear();
     this.foldedOpen.clear();
     this.foldedReady = [];
     this.foldedQueued = 0;
     this.release();
+  }
+
+  /** The error as WriteFailures names it: the errno of an unwritable place, else SQLite's reason in words. */
+  private asNamed(reason: string, e: unknown): unknown {
+    const placed = placeError(this.file, e);
+    if (placed !== e) return placed;
+    const code = (e as { code?: string }).code;
+    return /^SQLITE_(FULL|CANTOPEN|READONLY|PERM)/.test(code ?? '') ? e : { message: reason, code };
   }
 
   /** Stops the write and retention timers and closes the database (a broken handle may throw: ignored). */
@@ -423,8 +499,21 @@ export class AlertHistory implements AlertSink {
     this.schedule();
   }
 
+  /**
+   * The final record updates the alert's row (same source and id), never adds one. One still queued is
+   * replaced where it stands, so rows are first stored in the order they were last updated, as without it.
+   */
+  onFinal(a: Alert): void {
+    if (this.pending.has(a.id) && this.enabled && !this.closed) this.pending.set(a.id, a);
+    else this.enqueue(a);
+  }
+
   private enqueue(a: Alert, replaces = true): void {
-    if (!this.enabled || this.closed) return;
+    if (!this.enabled || this.closed) {
+      // Off for a write failure: a new alert is one the history will not have.
+      if (this.error !== null && !this.closed && !this.opts.readonly && !this.pending.has(a.id)) this.countLost(a);
+      return;
+    }
     // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
     if (replaces) this.pending.delete(a.id);
     this.pending.set(a.id, a);
@@ -473,25 +562,27 @@ export class AlertHistory implements AlertSink {
     const run = this.run;
     const tx = this.db.transaction((alerts: Alert[]) => {
       for (const a of alerts) {
-        stmt.run(
-          run,
-          a.id,
-          Date.parse(a.timestamp),
-          Date.parse(a.last_seen),
-          storedAt,
-          a.type,
-          a.severity,
-          RANK[a.severity] ?? 0,
-          a.message,
-          a.src_ip ?? null,
-          a.dst_ip ?? null,
-          a.src_port ?? null,
-          a.dst_port ?? null,
-          a.proto ?? null,
-          a.count,
-          a.community_id ?? null,
-          JSON.stringify(a.details ?? {}),
-        );
+        stmt.run({
+          run: this.run,
+          source: this.source,
+          alert_id: a.id,
+          ts: Date.parse(a.timestamp),
+          last_seen: Date.parse(a.last_seen),
+          stored_at: storedAt,
+          type: a.type,
+          severity: a.severity,
+          sev_rank: RANK[a.severity] ?? 0,
+          message: a.message,
+          src_ip: a.src_ip ?? null,
+          dst_ip: a.dst_ip ?? null,
+          src_port: a.src_port ?? null,
+          dst_port: a.dst_port ?? null,
+          proto: a.proto ?? null,
+          count: a.count,
+          community_id: a.community_id ?? null,
+          details: JSON.stringify(a.details ?? {}),
+          final: a.final ? 1 : 0,
+        });
       }
       for (const g of groups) ins.run(run, g.stormId, g.type, Math.floor(g.first), Math.floor(g.last), g.members.length, storedAt, JSON.stringify(g.members));
     });
@@ -521,12 +612,16 @@ export class AlertHistory implements AlertSink {
       return true;
     } catch (e) {
       this.failures++;
+      this.lastWriteError = e;
       const d = describeSqlite(e);
       if (d.fatal) {
-        this.disable(d.reason);
+        this.disable(d.reason, e);
         return false;
       }
-      this.report(`history: ${this.file}: ${d.reason}; ${this.pending.size} alerts queued, retrying`, d.reason);
+      if (/^SQLITE_(FULL|IOERR)/.test(d.code)) {
+        // A full disk may free up: the alerts wait (up to maxPending) and are retried; those still unwritten at exit are counted.
+        this.outputs.fail(this.file, this.asNamed(d.reason, e), { after: `${this.pending.size} alerts wait in memory and are retried; any still unwritten at exit are counted` });
+      } else this.report(`history: ${this.file}: ${d.reason}; ${this.pending.size} alerts queued, retrying`, d.reason);
       if (!this.timer && !this.closed) {
         this.timer = setTimeout(() => {
           this.timer = null;
@@ -566,6 +661,13 @@ export class AlertHistory implements AlertSink {
       this.opts.log(`history: ${this.file}: ${this.foldedDropped} folded alerts not stored (more than ${this.opts.maxPendingFolded} waited at once); their storm alerts count them`);
     }
     this.closed = true;
+    // What never reached the file (the disk stayed full, the database stayed locked) is lost: named and counted.
+    const unwritten = this.pending.size + this.dropped;
+    if (unwritten > 0 && !this.opts.readonly && this.error === null) {
+      const e = this.lastWriteError ?? { message: 'alerts were still queued at exit', code: 'SQLITE_BUSY' };
+      this.outputs.fail(this.file, this.asNamed(describeSqlite(e).reason, e), { after: 'alerts queued for it are lost', lost: unwritten, unit: 'alert' });
+      this.pending.clear();
+    }
     this.release();
   }
 
@@ -591,7 +693,7 @@ export class AlertHistory implements AlertSink {
       }
     } catch (e) {
       const d = describeSqlite(e);
-      if (d.fatal) this.disable(d.reason);
+      if (d.fatal) this.disable(d.reason, e);
       else this.report(`history: ${this.file}: retention pass skipped: ${d.reason}`);
     }
     return out;

@@ -22,7 +22,10 @@ export function removeDir(dir: string): void {
 }
 
 export interface LiveRun {
+  /** Each alert as first printed, when raised. */
   alerts: Alert[];
+  /** The final records printed when each alert's episode closed (at exit, for most). */
+  finals: Alert[];
   stderr: string;
   code: number | null;
 }
@@ -34,9 +37,13 @@ export interface LiveRun {
  */
 export async function underNetguard(pair: NetnsPair, dir: string, attack: () => Promise<unknown>, settleMs = 6500): Promise<LiveRun> {
   const { child, done } = spawnNetguard(['--batch', '-i', pair.victimIf], { netns: pair.victim, cwd: dir, timeoutMs: 110_000 });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   try {
-    // Give node and the capture a moment to start; the ping proves packets flow through the link.
-    await sleep(3000);
+    // Wait until the capture is open (NetGuard says so on stderr, as tcpdump does): a fixed pause was
+    // too short on a loaded machine. The ping proves packets flow through the link.
+    for (let i = 0; i < 600 && !/listening on /.test(err) && child.exitCode === null; i++) await sleep(50);
+    if (!/listening on /.test(err)) throw new Error(`NetGuard did not open ${pair.victimIf} within 30 s: ${err}`);
     await pair.exec(pair.attacker, 'ping', ['-c', '1', '-W', '1', pair.victimIp]);
     await attack();
     await sleep(settleMs);
@@ -44,8 +51,8 @@ export async function underNetguard(pair: NetnsPair, dir: string, attack: () => 
     child.kill('SIGINT');
   }
   const r = await done;
-  const alerts = jsonLines<Alert>(r.stdout);
-  return { alerts, stderr: r.stderr, code: r.code };
+  const all = jsonLines<Alert>(r.stdout);
+  return { alerts: all.filter((a) => !a.final), finals: all.filter((a) => a.final), stderr: r.stderr, code: r.code };
 }
 
 export function summary(alerts: Alert[]): string {

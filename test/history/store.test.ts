@@ -117,15 +117,20 @@ describe('storage', () => {
     expect(rows[0]).toMatchObject({ count: 3, message: 'newest', details: { ports: [22, 80, 443] }, last_seen: '2026-10-30T12:00:07.000Z' });
   });
 
-  it('keeps the alerts of two runs apart even when their ids repeat (the same pcap read twice)', async () => {
+  it('the same pcap read twice keeps one row per id (the later run); another source keeps its own row', async () => {
     const a = mkAlert({ id: '1600000000000-1' });
-    const h1 = history();
+    const h1 = history({ source: '/captures/scan.pcap' });
     h1.onAlert(a);
     await h1.close();
-    const h2 = history();
-    h2.onAlert(a);
+    const h2 = history({ source: '/captures/scan.pcap' });
+    h2.onAlert({ ...a, count: 5 });
     await h2.flush();
-    expect(h2.count()).toBe(2);
+    expect(h2.count()).toBe(1);
+    expect(h2.query({})[0].count).toBe(5);
+    const h3 = history({ source: 'eth0' });
+    h3.onAlert(a);
+    await h3.flush();
+    expect(h3.count()).toBe(2);
   });
 
   it('close() writes what is queued', async () => {

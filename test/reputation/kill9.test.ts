@@ -4,15 +4,23 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadReputationState } from '../../src/reputation/store.js';
 import { ROOT } from '../helpers/netguard.js';
 
 const FIXTURE = path.join(ROOT, 'test/reputation/fixtures/save-loop.ts');
 
+/** The child saving in a loop, while one runs: a test that times out must not leave it spinning. */
+let running: ReturnType<typeof spawn> | null = null;
+afterEach(() => {
+  running?.kill('SIGKILL');
+  running = null;
+});
+
 function runAndKill(file: string, afterMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    running = child;
     let last = 0;
     let started = false;
     let err = '';

@@ -1,4 +1,5 @@
-// JSONL alert log (alerts.log_file): one alert per line, the newest alerts.max_log_entries kept. New
+// JSONL alert log (alerts.log_file): one alert per line, the newest alerts.max_log_entries kept; each
+// alert's final record (same id, "final": true, written when its episode closes) is a line too. New
 // alerts are appended in batches; when the file would pass the limit it is rewritten with the newest
 // lines atomically (temporary file + rename), so a crash leaves the old or the new file, not a mix. The
 // file is read once, at the first rewrite; after that the newest lines are kept in memory (an alert
@@ -6,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { writeFileAtomicAsync } from '../../config/atomic-file.js';
+import { WriteFailures } from '../../config/write-failures.js';
 import type { Alert, AlertSink } from '../types.js';
 import { BatchWriter } from './batch-writer.js';
 
@@ -32,14 +34,20 @@ export class JsonlSink implements AlertSink {
     readonly file: string,
     readonly maxEntries = 1000,
     delayMs = 200,
+    failures: WriteFailures = new WriteFailures(),
   ) {
     this.lines = countLines(file);
     // Batches of up to ten times the kept lines: past the limit every batch rewrites the file, so in an
     // alert storm fewer, larger batches mean fewer rewrites (at most one per delayMs, or per 10x the limit).
     this.writer = new BatchWriter((chunk) => this.write(chunk), delayMs, Math.max(1000, 10 * maxEntries));
+    this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert record' });
   }
 
   onAlert(alert: Alert): void {
+    this.writer.push(JSON.stringify(alert) + '\n');
+  }
+
+  onFinal(alert: Alert): void {
     this.writer.push(JSON.stringify(alert) + '\n');
   }
 
