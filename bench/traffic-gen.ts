@@ -16,12 +16,12 @@ export function rng(seed: number): () => number {
 }
 
 const FIN = 0x01;
-const SYN = 0x02;
+export const SYN = 0x02;
 const RST = 0x04;
-const PSH = 0x08;
-const ACK = 0x10;
+export const PSH = 0x08;
+export const ACK = 0x10;
 
-interface Endpoint {
+export interface Endpoint {
   v6: boolean;
   /** IPv4 as a number, or 16 bytes. */
   ip4: number;
@@ -29,7 +29,7 @@ interface Endpoint {
   mac: number;
 }
 
-interface FrameSpec {
+export interface FrameSpec {
   src: Endpoint;
   dst: Endpoint;
   vlan: number;
@@ -67,7 +67,7 @@ function putMac(b: Uint8Array, o: number, m: number): void {
 }
 
 /** Builds one Ethernet frame into a fresh Uint8Array. */
-function frame(f: FrameSpec): Uint8Array {
+export function frame(f: FrameSpec): Uint8Array {
   const b = scratch;
   let o = 0;
   putMac(b, 0, f.dst.mac);
@@ -145,7 +145,7 @@ function frame(f: FrameSpec): Uint8Array {
   return b.slice(0, Math.max(o, 60));
 }
 
-function spec(src: Endpoint, dst: Endpoint, vlan: number, proto: number, sport: number, dport: number): FrameSpec {
+export function spec(src: Endpoint, dst: Endpoint, vlan: number, proto: number, sport: number, dport: number): FrameSpec {
   return { src, dst, vlan, proto, sport, dport, flags: 0, seq: 0, ack: 0, synOpts: false, icmpType: 0, icmpId: 0, icmpSeq: 0, payload: null, payloadLen: 0 };
 }
 

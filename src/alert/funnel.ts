@@ -11,10 +11,12 @@
 // - A higher severity than the open alert's is a new alert (onAlert), which then carries the episode.
 //   A lower one is folded into the open alert, which keeps its severity.
 // - Whitelisted sources raise no alerts at all, except BLACKLISTED_IP (the lists' own business).
-// - Rate limits (alerts.rate_limit, off by default): at most `count` new alerts of a type in each
-//   window of `seconds` of packet time, like Suricata's threshold "limit"; the detections that would
-//   have opened more are counted, not raised (a held-back one opens no episode, so its repeats count
-//   again). Repeats folded into open alerts and escalations are never limited.
+// - Storm control (storm.ts; alerts.rate_limit, alerts.storm_control): beyond a type's budget of new
+//   alerts per window of packet time, a new alert is folded into that type's storm alert instead of
+//   being raised; sinks with onFolded still see it (reputation, history). The storm alert is raised once,
+//   complete, when its window ends (or at flushStorms(), the end of the run). A folded alert's episode
+//   stays open as usual, so its repeats fold (into the storm) exactly as they would have into it;
+//   escalations of raised alerts are never folded.
 // - Bounded: open episodes are capped and expire by packet time; the recent list keeps maxAlerts.
 // - Final records: an alert is written when raised (onAlert) and once more when its episode closes
 //   (onFinal: the same id with final: true and final_reason), so logs that only append (JSONL, text
@@ -23,6 +25,7 @@
 //   the end of the capture or at exit ("end"), or clear() ("cleared"). Every alert gets exactly one.
 // No I/O, no clock: time is the detection's packet time.
 import type { Settings } from '../config/schema.js';
+import { StormControl, type StormBudget, type StormCounts } from './storm.js';
 import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, Severity } from './types.js';
 
 export interface FunnelOptions {
@@ -35,8 +38,10 @@ export interface FunnelOptions {
   maxOpen?: number;
   /** Prefix of alert ids ("<prefix>-<seq>"); default: the first detection's packet time in ms. */
   idPrefix?: string;
-  /** Most new alerts of a type per window (ms of packet time); null or absent: no limit. */
-  rateLimit?: (type: AlertType) => { count: number; windowMs: number } | null;
+  /** Storm control: a type's budget of new alerts per window (ms of packet time); null or absent: none. */
+  rateLimit?: (type: AlertType) => StormBudget | null;
+  /** Sources, ports and flows listed (each) in a storm alert; default 10. */
+  stormSample?: number;
 }
 
 export interface FunnelSummary {
@@ -45,8 +50,8 @@ export interface FunnelSummary {
   byType: Record<string, number>;
   bySeverity: Record<string, number>;
   bySource: Record<string, number>;
-  /** New alerts not raised because their type was over its rate limit (alerts.rate_limit). */
-  rateLimited: number;
+  /** New alerts folded into storm alerts (not raised on their own), in all, per type, and the storm alerts. */
+  storm: StormCounts;
 }
 
 interface Episode {
@@ -54,6 +59,8 @@ interface Episode {
   lastTs: number;
   /** ms after lastTs that the episode stays open. */
   holdMs: number;
+  /** Set when the episode's alert was folded into a storm (then `alert` is the storm alert): its severity. */
+  folded?: Severity;
 }
 
 /** Most distinct sources counted in summary().bySource; more go to "other". */
@@ -74,12 +81,13 @@ function isoTime(ms: number): string {
   return isoText;
 }
 
-/** The rate limit function from settings: alerts.rate_limit (seconds in the settings, ms here). */
-export function rateLimitFromSettings(settings: Settings): (type: AlertType) => { count: number; windowMs: number } | null {
-  const per = settings.alerts.rate_limit as Partial<Record<AlertType, { count: number; seconds: number }>>;
+/** The storm budgets from settings: alerts.rate_limit (seconds there, ms here), none if alerts.storm_control is off. */
+export function rateLimitFromSettings(settings: Settings): (type: AlertType) => StormBudget | null {
+  const per = settings.alerts.rate_limit as Partial<Record<AlertType, { count: number; seconds: number } | false>>;
+  const on = settings.alerts.storm_control;
   return (type) => {
     const r = per[type];
-    return r ? { count: r.count, windowMs: r.seconds * 1000 } : null;
+    return on && r ? { count: r.count, windowMs: r.seconds * 1000 } : null;
   };
 }
 
@@ -88,6 +96,30 @@ export function suppressionFromSettings(settings: Settings): (type: AlertType) =
   const per = settings.alerts.suppression as Record<string, number>;
   const base = settings.alerts.suppression_interval;
   return (type) => 1000 * (per[type] ?? base);
+}
+
+/**
+ * A copy of an alert with its own details object (fields in one order, so every copy has one shape:
+ * an object spread of alerts with different optional fields made V8 go through dictionary mode).
+ */
+function copyAlert(a: Alert): Alert {
+  const c: Alert = {
+    id: a.id,
+    timestamp: a.timestamp,
+    type: a.type,
+    severity: a.severity,
+    message: a.message,
+    details: { ...a.details },
+    count: a.count,
+    last_seen: a.last_seen,
+  };
+  if (a.src_ip !== undefined) c.src_ip = a.src_ip;
+  if (a.dst_ip !== undefined) c.dst_ip = a.dst_ip;
+  if (a.src_port !== undefined) c.src_port = a.src_port;
+  if (a.dst_port !== undefined) c.dst_port = a.dst_port;
+  if (a.proto !== undefined) c.proto = a.proto;
+  if (a.community_id !== undefined) c.community_id = a.community_id;
+  return c;
 }
 
 function mergeDetails(into: Details, from: Details): Details {
@@ -126,26 +158,51 @@ export class AlertFunnel {
   private seq = 0;
   private prefix: string | undefined;
   private lastExpire = 0;
-  private sum: FunnelSummary = { total: 0, byType: {}, bySeverity: {}, bySource: {}, rateLimited: 0 };
+  private readonly storm: StormControl;
+  /** The sinks with an onFolded hook (the reputation score, the history), called per folded alert. */
+  private readonly foldSinks: AlertSink[] = [];
+  private flowIds: ((d: Detection) => void) | null = null;
+  private sum: FunnelSummary;
   private sources = 0;
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
   sinkErrors = 0;
-  /** New alerts not raised because their type was over its rate limit, in all and per type. */
-  rateLimited = 0;
-  readonly rateLimitedByType: Record<string, number> = {};
-  /** Per limited type: when its current window started (packet time) and the alerts raised in it. */
-  private readonly windows = new Map<AlertType, { start: number; n: number }>();
 
   constructor(opts: FunnelOptions) {
     this.opts = opts;
     this.maxAlerts = opts.maxAlerts ?? 1000;
     this.maxOpen = opts.maxOpen ?? 10_000;
     this.prefix = opts.idPrefix;
+    this.storm = new StormControl({
+      budget: opts.rateLimit ?? (() => null),
+      sample: opts.stormSample,
+      newId: (ts) => this.nextId(ts),
+      complete: (d) => this.flowIds?.(d),
+    });
+    this.sum = this.emptySummary();
+  }
+
+  private emptySummary(): FunnelSummary {
+    return { total: 0, byType: {}, bySeverity: {}, bySource: {}, storm: this.storm.counts };
+  }
+
+  private nextId(ts: number): string {
+    if (this.prefix === undefined) this.prefix = String(Math.floor(ts));
+    return `${this.prefix}-${++this.seq}`;
+  }
+
+  /**
+   * Fills in a detection's flow ids (community_id) when the funnel makes an alert of it or samples its
+   * flow in a storm alert; the engine sets it. A detection folded into an alert or a storm needs none,
+   * and in an alert storm a SHA-1 per detection was a tenth of the time.
+   */
+  setFlowIds(fill: (d: Detection) => void): void {
+    this.flowIds = fill;
   }
 
   addSink(s: AlertSink): void {
+    if (s.onFolded) this.foldSinks.push(s);
     this.sinks.push(s);
   }
 
@@ -160,8 +217,17 @@ export class AlertFunnel {
     const key = `${d.type}|${d.key}`;
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
     const ep = this.open.get(key);
-    if (ep && now - ep.lastTs <= ep.holdMs && RANK[d.severity] <= RANK[ep.alert.severity]) {
+    const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
+    if (live && RANK[d.severity] <= RANK[ep.folded ?? ep.alert.severity]) {
       const a = ep.alert;
+      if (ep.folded !== undefined) {
+        // A repeat of an alert that was folded into a storm: counted there, as it would have been here.
+        ep.lastTs = Math.max(now, ep.lastTs);
+        ep.holdMs = Math.max(ep.holdMs, hold);
+        this.folded++;
+        this.storm.repeat(a, now);
+        return a;
+      }
       a.count++;
       a.last_seen = isoTime(Math.max(now, ep.lastTs));
       a.message = d.message;
@@ -176,47 +242,66 @@ export class AlertFunnel {
       return a;
     }
     // New episode, or an escalation (which carries the episode's evidence forward).
-    const escalatedFrom = ep !== undefined && now - ep.lastTs <= ep.holdMs ? ep.alert : undefined;
-    if (escalatedFrom === undefined && this.overLimit(d.type, now)) return null;
+    const escalatedFrom = live && ep.folded === undefined ? ep.alert : undefined;
+    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now);
+    // admit() may have ended the type's window: its storm alert goes out before this new alert.
+    for (const a of this.storm.takeFinished()) this.raised(a);
     const alert = this.newAlert(d, escalatedFrom);
     // The escalated alert's episode ends here: its final record comes before the alert that takes over.
     if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
+    this.openEpisode(key, { alert, lastTs: now, holdMs: hold }, now);
+    this.raised(alert);
+    return alert;
+  }
+
+  private openEpisode(key: string, ep: Episode, now: number): void {
     this.open.delete(key);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
-    this.open.set(key, { alert, lastTs: now, holdMs: hold });
+    this.open.set(key, ep);
+  }
+
+  private raised(alert: Alert): void {
     this.list.push(alert);
     if (this.list.length > this.maxAlerts * 2) this.list = this.list.slice(-this.maxAlerts);
     this.count(alert);
     this.emit(alert, true);
+  }
+
+  /** A new alert over its type's budget: into the storm alert (raised when its window ends), episode kept. */
+  private foldIntoStorm(d: Detection, key: string, hold: number, now: number): Alert {
+    const alert = this.storm.fold(d);
+    this.openEpisode(key, { alert, lastTs: now, holdMs: hold, folded: d.severity }, now);
+    if (d.src_ip !== undefined) this.countSource(d.src_ip);
+    for (let i = 0; i < this.foldSinks.length; i++) {
+      try {
+        this.foldSinks[i].onFolded!(d, alert);
+      } catch {
+        this.sinkErrors++;
+      }
+    }
     return alert;
   }
 
-  /** Whether a new alert of `type` at `now` is over its rate limit (and then counts it); else counts it in. */
-  private overLimit(type: AlertType, now: number): boolean {
-    const lim = this.opts.rateLimit?.(type);
-    if (!lim) return false;
-    let w = this.windows.get(type);
-    if (w === undefined || now - w.start >= lim.windowMs || now < w.start) {
-      w = { start: now, n: 0 };
-      this.windows.set(type, w);
-    }
-    if (w.n >= lim.count) {
-      this.rateLimited++;
-      this.sum.rateLimited++;
-      this.rateLimitedByType[type] = (this.rateLimitedByType[type] ?? 0) + 1;
-      return true;
-    }
-    w.n++;
-    return false;
+  /** Raises the storm alerts whose window has ended, then emits later changes of raised ones as updates. */
+  private emitStorms(): void {
+    for (const a of this.storm.takeFinished()) this.raised(a);
+    for (const a of this.storm.takeChanged()) this.emit(a, false);
+  }
+
+  /** The end of the run: every storm alert still open is raised, complete, and every change emitted. */
+  flushStorms(): void {
+    this.storm.finishAll();
+    this.emitStorms();
   }
 
   private newAlert(d: Detection, escalatedFrom: Alert | undefined): Alert {
-    if (this.prefix === undefined) this.prefix = String(Math.floor(d.ts));
+    this.flowIds?.(d);
+    const id = this.nextId(d.ts);
     const ts = isoTime(d.ts);
     const details = escalatedFrom ? mergeDetails(escalatedFrom.details, d.details) : { ...d.details };
     if (escalatedFrom) details.escalated_from = escalatedFrom.severity;
     const a: Alert = {
-      id: `${this.prefix}-${++this.seq}`,
+      id,
       timestamp: ts,
       type: d.type,
       severity: d.severity,
@@ -239,20 +324,24 @@ export class AlertFunnel {
     s.total++;
     s.byType[a.type] = (s.byType[a.type] ?? 0) + 1;
     s.bySeverity[a.severity] = (s.bySeverity[a.severity] ?? 0) + 1;
-    if (a.src_ip !== undefined) {
-      if (s.bySource[a.src_ip] !== undefined || this.sources < MAX_SOURCES) {
-        if (s.bySource[a.src_ip] === undefined) this.sources++;
-        s.bySource[a.src_ip] = (s.bySource[a.src_ip] ?? 0) + 1;
-      } else {
-        s.bySource.other = (s.bySource.other ?? 0) + 1;
-      }
+    if (a.src_ip !== undefined) this.countSource(a.src_ip);
+  }
+
+  /** Alerts per source: raised ones and those folded into storm alerts (a source's count is a fact kept). */
+  private countSource(ip: string): void {
+    const s = this.sum;
+    if (s.bySource[ip] !== undefined || this.sources < MAX_SOURCES) {
+      if (s.bySource[ip] === undefined) this.sources++;
+      s.bySource[ip] = (s.bySource[ip] ?? 0) + 1;
+    } else {
+      s.bySource.other = (s.bySource.other ?? 0) + 1;
     }
   }
 
   private emit(a: Alert, isNew: boolean): void {
     if (this.sinks.length === 0) return;
     // Sinks get a copy: the funnel keeps updating its own alert object as the episode grows.
-    const copy: Alert = { ...a, details: { ...a.details } };
+    const copy = copyAlert(a);
     for (const s of this.sinks) {
       try {
         if (isNew) s.onAlert?.(copy);
@@ -262,6 +351,14 @@ export class AlertFunnel {
         this.sinkErrors++;
       }
     }
+  }
+
+  /**
+   * An episode closed: its alert's final record. An episode folded into a storm has none of its own (its
+   * `alert` is the storm alert, which is raised once, complete, when its window ends).
+   */
+  private closed(ep: Episode, reason: FinalReason): void {
+    if (ep.folded === undefined) this.emitFinal(ep.alert, reason);
   }
 
   /** The final record of an alert whose episode closed: a copy marked final, to every sink's onFinal. */
@@ -292,21 +389,24 @@ export class AlertFunnel {
   }
 
   clear(): void {
-    for (const ep of this.open.values()) this.emitFinal(ep.alert, 'cleared');
+    for (const ep of this.open.values()) this.closed(ep, 'cleared');
     this.list = [];
     this.open.clear();
-    this.sum = { total: 0, byType: {}, bySeverity: {}, bySource: {}, rateLimited: 0 };
+    this.storm.clear();
+    this.sum = this.emptySummary();
     this.sources = 0;
   }
 
   /** Closes episodes whose suppression interval has passed (packet time). */
   onTick(now: number): void {
     this.expire(now);
+    this.storm.tick(now);
+    this.emitStorms();
   }
 
   /** Closes every open episode with its final record (end of the capture, or exit); call once, at the end. */
   closeAll(): void {
-    for (const ep of this.open.values()) this.emitFinal(ep.alert, 'end');
+    for (const ep of this.open.values()) this.closed(ep, 'end');
     this.open.clear();
   }
 
@@ -315,7 +415,7 @@ export class AlertFunnel {
     for (const [k, ep] of this.open) {
       if (now - ep.lastTs > ep.holdMs) {
         this.open.delete(k);
-        this.emitFinal(ep.alert, 'timeout');
+        this.closed(ep, 'timeout');
       }
     }
   }
@@ -328,7 +428,7 @@ export class AlertFunnel {
     for (const [k, ep] of this.open) {
       if (drop-- <= 0) break;
       this.open.delete(k);
-      this.emitFinal(ep.alert, 'evicted');
+      this.closed(ep, 'evicted');
     }
   }
 

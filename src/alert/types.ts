@@ -110,6 +110,12 @@ export interface AlertSink {
   onUpdate?(alert: Alert): void;
   /** The alert's episode closed: `alert` is its final record (final: true, same id), evidence complete. */
   onFinal?(alert: Alert): void;
+  /**
+   * A new alert that storm control folded into `storm` (its type's storm alert, raised when its window
+   * ends) instead of raising it: for what must still see every alert (the reputation score, the history's
+   * record of folded alerts). Called on the packet path: queue, never write here.
+   */
+  onFolded?(d: Detection, storm: Alert): void;
   /** Writes out anything queued; called on exit and periodically. */
   flush?(): Promise<void>;
   close?(): Promise<void>;

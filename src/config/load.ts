@@ -63,6 +63,16 @@ function stripUnknown(obj: Record<string, unknown>, schema: z.ZodType, path: str
   }
 }
 
+/**
+ * A value that matches no option of a union (alerts.rate_limit's {count, seconds} or false): when one
+ * option got past the type check and failed inside (a bad count), its issues say what is wrong and where.
+ */
+function intoUnion(iss: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (iss.code !== 'invalid_union' || !iss.errors?.length) return [iss];
+  const inner = iss.errors.find((opt) => opt.length > 0 && opt.every((o) => o.path.length > 0 || o.code === 'unrecognized_keys'));
+  return inner ? inner.map((o) => ({ ...o, path: [...iss.path, ...o.path] })) : [iss];
+}
+
 /** Parses and validates settings text. Throws ConfigError for syntax errors and invalid values. */
 export function parseSettings(text: string, file: string): { settings: Settings; warnings: string[]; given: Record<string, unknown> } {
   const name = displayName(file);
@@ -79,11 +89,14 @@ export function parseSettings(text: string, file: string): { settings: Settings;
   const merged = deepMerge(defaultSettings(), fromFile);
   const result = settingsSchema.safeParse(merged);
   if (!result.success) {
-    const problems = result.error.issues.flatMap((iss) => {
+    const problems = result.error.issues.flatMap(intoUnion).flatMap((iss) => {
       const path = iss.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
       // A key outside a fixed set (alerts.rate_limit takes alert type names): say which key and the set.
       if (iss.code === 'unrecognized_keys') {
-        const allowed = recordKeys(schemaAt(settingsSchema, path));
+        const at = schemaAt(settingsSchema, path);
+        const sh = at ? shapeOf(at) : null;
+        // The fixed keys of a record (alert types), or of a mapping inside one ({count, seconds}).
+        const allowed = sh?.kind === 'object' ? Object.keys(sh.keys) : recordKeys(at);
         return iss.keys.map((k) => {
           const near = nearest(k, allowed);
           const hint = (near ? ` (did you mean ${near}?)` : '') + (allowed.length ? `; it must be one of ${allowed.join(', ')}` : '');

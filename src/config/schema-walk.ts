@@ -40,6 +40,11 @@ export type Shape = { kind: 'object'; keys: Record<string, AnySchema> } | { kind
 export function shapeOf(s: AnySchema): Shape {
   const u = unwrap(s);
   const d = def(u);
+  // A union of a mapping and plain values (alerts.rate_limit's {count, seconds} or false): the mapping's keys.
+  if (d.type === 'union') {
+    const mapping = (d.options ?? []).find((o) => shapeOf(o).kind !== 'leaf');
+    return mapping ? shapeOf(mapping) : { kind: 'leaf' };
+  }
   if (d.type === 'object' && d.shape) return { kind: 'object', keys: d.shape };
   if (d.type === 'record' && d.valueType) return { kind: 'record', value: d.valueType };
   if (d.type === 'array' && d.element) return { kind: 'array', element: d.element };

@@ -65,14 +65,29 @@ export const settingsSchema = z
         /** Per-type overrides of suppression_interval, e.g. { SYN_FLOOD: 30 }. */
         suppression: z.record(z.string(), seconds).default({}),
         /**
-         * Per-type limits on new alerts, like Suricata's threshold "limit": at most `count` new alerts of
-         * the type in each `seconds` of packet time; more are counted, not raised (repeats folded into an
-         * open alert and escalations are not limited). E.g. { SUSPICIOUS_PORT: { count: 20, seconds: 60 } }.
-         * None by default.
+         * Storm control (src/alert/storm.ts): per-type budgets of new alerts, like Suricata's rate_filter:
+         * beyond `count` new alerts of a type in `seconds` of packet time, further ones are folded into one
+         * storm alert per type and window that counts them (repeats folded into an open alert and
+         * escalations are not limited). A file's entries replace these per type; TYPE: false removes one.
          */
         rate_limit: z
-          .partialRecord(z.enum(ALERT_TYPE_NAMES), z.object({ count: z.number().int().positive(), seconds: z.number().positive() }).strict())
-          .default({}),
+          .partialRecord(
+            z.enum(ALERT_TYPE_NAMES),
+            z.union([z.literal(false), z.object({ count: z.number().int().positive(), seconds: z.number().positive() }).strict()]),
+          )
+          .default({
+            SUSPICIOUS_PORT: { count: 100, seconds: 60 },
+            DECODE_ANOMALY: { count: 100, seconds: 60 },
+            SQL_INJECTION: { count: 200, seconds: 60 },
+            DIRECTORY_TRAVERSAL: { count: 200, seconds: 60 },
+            MALICIOUS_IP: { count: 200, seconds: 60 },
+            BLACKLISTED_IP: { count: 200, seconds: 60 },
+            CUSTOM_RULE: { count: 200, seconds: 60 },
+          }),
+        /** Fold alerts beyond the rate_limit budgets into storm alerts; false: no budgets, every alert raised. */
+        storm_control: z.boolean().default(true),
+        /** Sources, destination ports and flows listed (each) in a storm alert. */
+        storm_sample: z.number().int().min(0).max(1000).default(10),
       })
       .strict()
       .prefault({}),

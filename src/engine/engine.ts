@@ -19,9 +19,11 @@ import type { EvidenceStore } from '../evidence/index.js';
 export interface FunnelPart {
   raise(d: Detection): Alert | null;
   recent(n?: number): Alert[];
-  summary(): { total: number; byType: Record<string, number>; bySeverity: Record<string, number>; bySource: Record<string, number>; rateLimited?: number };
+  summary(): { total: number; byType: Record<string, number>; bySeverity: Record<string, number>; bySource: Record<string, number>; storm?: { folded: number; foldedByType: Record<string, number>; storms: number } };
   clear(): void;
   addSink(s: AlertSink): void;
+  /** Asks for a detection's community_id only when it is needed (see AlertFunnel.setFlowIds). */
+  setFlowIds?(fill: (d: Detection) => void): void;
   onTick?(now: number): void;
 }
 
@@ -36,7 +38,7 @@ export interface RulesPart {
 
 /** IP reputation as the engine uses it (src/reputation/): scores alerts, may promote to MALICIOUS_IP. */
 export interface ReputationPart {
-  onAlert(a: Alert, now: number): Detection | null;
+  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number): Detection | null;
   decay?(now: number): void;
 }
 
@@ -96,6 +98,14 @@ function connectionView(c: ConnectionInfo): ConnectionView {
   };
 }
 
+/** Sets a detection's community_id from its 5-tuple, when it has one and none was given. */
+function withCommunityId(d: Detection): void {
+  if (!d.community_id && d.src_ip && d.dst_ip && d.src_port !== undefined && d.dst_port !== undefined) {
+    const proto = protoNumber(d.proto);
+    if (proto !== null) d.community_id = communityId(proto, d.src_ip, d.dst_ip, d.src_port, d.dst_port) || undefined;
+  }
+}
+
 export class Engine implements EngineControl {
   readonly flows: ConnectionTracker;
   readonly dns = new DnsTracker();
@@ -116,6 +126,7 @@ export class Engine implements EngineControl {
   private nextTick = 0;
   /** historySize > 0: some view shows the held packets. */
   private readonly holdPackets: boolean;
+  private readonly lazyFlowIds: boolean;
   /** EngineControl.alertHistory: only there when a history is configured, so views can say it is off. */
   declare readonly alertHistory?: (q: AlertHistoryQuery) => Alert[];
 
@@ -125,8 +136,11 @@ export class Engine implements EngineControl {
     this.holdPackets = opts.historySize > 0;
     this.funnel = opts.funnel;
     this.evidence = opts.evidence ?? null;
+    this.lazyFlowIds = typeof this.funnel.setFlowIds === 'function';
+    this.funnel.setFlowIds?.(withCommunityId);
     const ev = this.evidence;
-    this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a), onUpdate: ev ? (a) => ev.updateAlert(a) : undefined });
+    // An alert folded into a storm alert still scores its source, as it would have raised.
+    this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a), onUpdate: ev ? (a) => ev.updateAlert(a) : undefined, onFolded: (d) => this.scoreFolded(d) });
     const raise = (d: Detection): void => this.raise(d);
     this.detectors = opts.detectors ? opts.detectors(raise) : [];
     this.rules = opts.rules ? opts.rules(raise) : null;
@@ -137,10 +151,8 @@ export class Engine implements EngineControl {
 
   /** Hands a detection to the funnel; a new alert also feeds the reputation score and the listeners. */
   raise(d: Detection): void {
-    if (!d.community_id && d.src_ip && d.dst_ip && d.src_port !== undefined && d.dst_port !== undefined) {
-      const proto = protoNumber(d.proto);
-      if (proto !== null) d.community_id = communityId(proto, d.src_ip, d.dst_ip, d.src_port, d.dst_port) || undefined;
-    }
+    // A funnel that asks for flow ids itself gets them only for the detections it makes alerts of.
+    if (!this.lazyFlowIds) withCommunityId(d);
     this.funnel.raise(d);
   }
 
@@ -149,6 +161,11 @@ export class Engine implements EngineControl {
     this.evidence?.openAlert(alert);
     for (const l of this.listeners) l(alert);
     const promoted = this.opts.reputation?.onAlert(alert, Date.parse(alert.last_seen) || this.lastTs);
+    if (promoted) this.raise(promoted);
+  }
+
+  private scoreFolded(d: Detection): void {
+    const promoted = this.opts.reputation?.onAlert(d, d.ts);
     if (promoted) this.raise(promoted);
   }
 
@@ -232,7 +249,8 @@ export class Engine implements EngineControl {
     const rate = this.stats.rate(now);
     const alerts = this.funnel.recent(200);
     const alertCounts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-    const bySev = this.funnel.summary().bySeverity;
+    const sum = this.funnel.summary();
+    const bySev = sum.bySeverity;
     for (const s of SEVERITIES) alertCounts[s] = bySev[s] ?? 0;
     const open = this.flows.active();
     const connections = open.sort((a, b) => b.last - a.last).slice(0, 200).map(connectionView);
@@ -257,6 +275,7 @@ export class Engine implements EngineControl {
       },
       alerts,
       alertCounts,
+      alertsFolded: sum.storm ? { folded: sum.storm.folded, storms: sum.storm.storms } : undefined,
       connections,
       closedConnections: this.flows.closed(200).map(connectionView),
       connectionCounts: { open: open.length, closed: this.flows.counters().closedTotal },

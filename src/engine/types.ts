@@ -110,6 +110,8 @@ export interface Snapshot {
   /** Newest first, at most 200. */
   alerts: Alert[];
   alertCounts: Record<Severity, number>;
+  /** New alerts storm control folded into storm alerts (not in alertCounts), and those storm alerts. */
+  alertsFolded?: { folded: number; storms: number };
   /** Active connections, most recently seen first, at most 200. */
   connections: ConnectionView[];
   /** Closed connections (ended, reset, or kept after they left the table), most recently seen first, at most 200. */

@@ -1,11 +1,13 @@
 // The alert history: every alert in one SQLite file (better-sqlite3, WAL), written in batched transactions
 // from a timer off the packet path, trimmed by age and count, and queried by `netguard alerts` and the web page.
+// Alerts that storm control folded into a storm alert are kept too, in batched form: table `folded`, one
+// row per FOLDED_BATCH of them with their storm alert's id and the alerts as one JSON array.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { WriteFailures } from '../config/write-failures.js';
-import type { Alert, AlertSink, AlertType, Severity } from '../alert/types.js';
+import type { Alert, AlertSink, AlertType, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 
 type Db = Database.Database;
@@ -54,6 +56,8 @@ export interface HistoryOptions {
   retentionEveryMs?: number;
   /** Alerts held in memory while the database cannot be written (oldest dropped beyond). */
   maxPending?: number;
+  /** Folded alerts (storm control) held in memory while not yet written (newer ones counted, not kept, beyond). */
+  maxPendingFolded?: number;
   /** Where problems are reported, one line each (default: stderr). */
   log?: (line: string) => void;
   /** Wall clock for retention (tests); alerts carry their own packet time. */
@@ -72,6 +76,8 @@ export interface HistoryOptions {
 export const DEFAULT_LIMIT = 100;
 /** Most alerts one timed write puts in a transaction (about 10 to 20 ms of work). */
 export const BATCH_MAX = 1000;
+/** Full groups of folded alerts one timed write adds to its transaction (a few ms of JSON and SQLite). */
+const FOLDED_GROUPS_PER_WRITE = 10;
 export const MAX_LIMIT = 10_000;
 const RANK: Record<Severity, number> = { LOW: 0, WARNING: 1, HIGH: 2, CRITICAL: 3 };
 const DAY_MS = 86_400_000;
@@ -117,7 +123,36 @@ CREATE INDEX IF NOT EXISTS alerts_dst ON alerts (dst_ip, ts);
 CREATE INDEX IF NOT EXISTS alerts_type ON alerts (type, ts);
 CREATE INDEX IF NOT EXISTS alerts_sev ON alerts (sev_rank, ts);
 CREATE INDEX IF NOT EXISTS alerts_stored ON alerts (stored_at);
+CREATE TABLE IF NOT EXISTS folded (
+  seq INTEGER PRIMARY KEY,
+  run TEXT NOT NULL,
+  storm_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL,
+  members TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS folded_storm ON folded (run, storm_id);
+CREATE INDEX IF NOT EXISTS folded_stored ON folded (stored_at);
 `;
+
+/** Folded alerts per row of the folded table. */
+export const FOLDED_BATCH = 1000;
+/** The fields of one folded alert in a folded row's `members` array, in this order. */
+export const FOLDED_FIELDS = ['ts', 'severity', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto'] as const;
+type FoldedMember = [number, string, string | null, number | null, string | null, number | null, string | null];
+
+/** The folded alerts of one storm alert waiting to be written (at most FOLDED_BATCH). */
+interface FoldedGroup {
+  stormId: string;
+  type: string;
+  first: number;
+  last: number;
+  members: FoldedMember[];
+}
+
 
 /**
  * Applied after SCHEMA, so a history written before the source column existed is migrated in place
@@ -271,6 +306,14 @@ export class AlertHistory implements AlertSink {
   readonly run = randomBytes(6).toString('hex');
   private readonly source: string;
   private readonly pending = new Map<string, Alert>();
+  /** Folded alerts: the group filling per storm alert, full groups waiting, and how many in all. */
+  private readonly foldedOpen = new Map<string, FoldedGroup>();
+  private foldedReady: FoldedGroup[] = [];
+  private foldedQueued = 0;
+  /** Folded alerts written, and those not kept because the queue was full (counted, reported at close). */
+  foldedWritten = 0;
+  foldedDropped = 0;
+  private insertFolded: Statement | null = null;
   private timer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures' | 'source'>> & { readonly: boolean };
@@ -289,6 +332,7 @@ export class AlertHistory implements AlertSink {
       flushMs: opts.flushMs ?? 500,
       retentionEveryMs: opts.retentionEveryMs ?? 60_000,
       maxPending: opts.maxPending ?? 100_000,
+      maxPendingFolded: opts.maxPendingFolded ?? 500_000,
       log: opts.log ?? ((l) => process.stderr.write(`netguard: ${l}\n`)),
       now: opts.now ?? Date.now,
       readonly: opts.readonly ?? false,
@@ -344,6 +388,7 @@ export class AlertHistory implements AlertSink {
         message = excluded.message, src_ip = excluded.src_ip, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
         dst_port = excluded.dst_port, proto = excluded.proto, count = excluded.count, community_id = excluded.community_id,
         details = excluded.details, final = excluded.final`);
+    this.insertFolded = this.db.prepare('INSERT INTO folded (run, storm_id, type, first_ts, last_ts, n, stored_at, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.applyRetention();
     this.retentionTimer = setInterval(() => this.applyRetention(), this.opts.retentionEveryMs);
     this.retentionTimer.unref();
@@ -356,6 +401,11 @@ export class AlertHistory implements AlertSink {
 
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** Folded alerts queued and not yet written. */
+  get pendingFolded(): number {
+    return this.foldedQueued;
   }
 
   /** Each alert id counted once, however many updates it gets after the store went off. */
@@ -385,6 +435,9 @@ export class AlertHistory implements AlertSink {
       });
     }
     this.pending.clear();
+    this.foldedOpen.clear();
+    this.foldedReady = [];
+    this.foldedQueued = 0;
     this.release();
   }
 
@@ -411,11 +464,39 @@ export class AlertHistory implements AlertSink {
   }
 
   onAlert(a: Alert): void {
-    this.enqueue(a);
+    // A new alert has a new id: nothing queued to replace.
+    this.enqueue(a, false);
   }
 
   onUpdate(a: Alert): void {
     this.enqueue(a);
+  }
+
+  /**
+   * An alert storm control folded into `storm`: queued in its storm's group (a small array, no I/O);
+   * a full group of FOLDED_BATCH waits for the timer's next transaction.
+   */
+  onFolded(d: Detection, storm: Alert): void {
+    if (!this.enabled || this.closed) return;
+    if (this.foldedQueued >= this.opts.maxPendingFolded) {
+      this.foldedDropped++;
+      return;
+    }
+    let g = this.foldedOpen.get(storm.id);
+    if (g === undefined) {
+      g = { stormId: storm.id, type: d.type, first: d.ts, last: d.ts, members: [] };
+      this.foldedOpen.set(storm.id, g);
+    }
+    if (d.ts < g.first) g.first = d.ts;
+    if (d.ts > g.last) g.last = d.ts;
+    // Whole ms (the alerts' own precision): a fraction costs more JSON than the rest of the member.
+    g.members.push([Math.floor(d.ts), d.severity, d.src_ip ?? null, d.src_port ?? null, d.dst_ip ?? null, d.dst_port ?? null, d.proto ?? null]);
+    this.foldedQueued++;
+    if (g.members.length >= FOLDED_BATCH) {
+      this.foldedReady.push(g);
+      this.foldedOpen.delete(storm.id);
+    }
+    this.schedule();
   }
 
   /**
@@ -427,14 +508,14 @@ export class AlertHistory implements AlertSink {
     else this.enqueue(a);
   }
 
-  private enqueue(a: Alert): void {
+  private enqueue(a: Alert, replaces = true): void {
     if (!this.enabled || this.closed) {
       // Off for a write failure: a new alert is one the history will not have.
       if (this.error !== null && !this.closed && !this.opts.readonly && !this.pending.has(a.id)) this.countLost(a);
       return;
     }
     // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
-    this.pending.delete(a.id);
+    if (replaces) this.pending.delete(a.id);
     this.pending.set(a.id, a);
     if (this.pending.size > this.opts.maxPending) {
       const oldest = this.pending.keys().next();
@@ -443,6 +524,10 @@ export class AlertHistory implements AlertSink {
         this.dropped++;
       }
     }
+    this.schedule();
+  }
+
+  private schedule(): void {
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -452,19 +537,29 @@ export class AlertHistory implements AlertSink {
   }
 
   /**
-   * Writes up to `max` queued alerts in one transaction; on a lock, keeps them for the next try. Returns
-   * whether that batch was written. The timer writes BATCH_MAX at a time and comes back at once for the rest,
-   * so an alert storm never holds the event loop (capture runs on it) for more than a few milliseconds.
+   * Writes up to `max` queued alerts and the full groups of folded alerts (all of them, and the groups
+   * still filling, when `all`) in one transaction; on a lock, keeps them for the next try. Returns whether
+   * that batch was written. The timer writes BATCH_MAX alerts and FOLDED_GROUPS_PER_WRITE groups at a time
+   * and comes back at once for the rest, so an alert storm never holds the event loop (capture runs on it)
+   * for more than a few milliseconds.
    */
-  private writePending(max = BATCH_MAX): boolean {
-    if (!this.enabled || this.pending.size === 0 || !this.db || !this.upsert) return false;
+  private writePending(max = BATCH_MAX, all = false): boolean {
+    if (!this.enabled || !this.db || !this.upsert || !this.insertFolded) return false;
+    if (all && this.foldedOpen.size > 0) {
+      for (const g of this.foldedOpen.values()) this.foldedReady.push(g);
+      this.foldedOpen.clear();
+    }
+    if (this.pending.size === 0 && this.foldedReady.length === 0) return false;
     const batch: Alert[] = [];
     for (const a of this.pending.values()) {
-      batch.push(a);
       if (batch.length >= max) break;
+      batch.push(a);
     }
+    const groups = all ? this.foldedReady.slice() : this.foldedReady.slice(0, FOLDED_GROUPS_PER_WRITE);
     const stmt = this.upsert;
+    const ins = this.insertFolded;
     const storedAt = this.opts.now();
+    const run = this.run;
     const tx = this.db.transaction((alerts: Alert[]) => {
       for (const a of alerts) {
         stmt.run({
@@ -489,18 +584,26 @@ export class AlertHistory implements AlertSink {
           final: a.final ? 1 : 0,
         });
       }
+      for (const g of groups) ins.run(run, g.stormId, g.type, Math.floor(g.first), Math.floor(g.last), g.members.length, storedAt, JSON.stringify(g.members));
     });
     try {
       tx(batch);
       // Only what was written leaves the queue; an alert updated meanwhile is a newer object and stays.
       for (const a of batch) if (this.pending.get(a.id) === a) this.pending.delete(a.id);
       this.written += batch.length;
+      if (groups.length > 0) {
+        this.foldedReady.splice(0, groups.length);
+        let n = 0;
+        for (const g of groups) n += g.members.length;
+        this.foldedQueued -= n;
+        this.foldedWritten += n;
+      }
       this.batches++;
       if (this.lastReported) {
         this.opts.log(`history: ${this.file}: writing again (${batch.length} queued alerts stored)`);
         this.lastReported = '';
       }
-      if (this.pending.size > 0 && !this.timer && !this.closed) {
+      if ((this.pending.size > 0 || this.foldedReady.length > 0) && !this.timer && !this.closed) {
         this.timer = setTimeout(() => {
           this.timer = null;
           this.writePending();
@@ -535,7 +638,7 @@ export class AlertHistory implements AlertSink {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    while (this.pending.size > 0 && this.writePending(Infinity)) {
+    while ((this.pending.size > 0 || this.foldedQueued > 0) && this.writePending(Infinity, true)) {
       // the whole queue in one transaction; loops only if alerts arrived meanwhile
     }
     if (this.timer) {
@@ -543,7 +646,7 @@ export class AlertHistory implements AlertSink {
       this.timer = null;
     }
     // Still queued (a locked database): the retry timer comes back for it.
-    if (this.pending.size > 0 && this.enabled && !this.closed) {
+    if ((this.pending.size > 0 || this.foldedQueued > 0) && this.enabled && !this.closed) {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.writePending();
@@ -554,6 +657,9 @@ export class AlertHistory implements AlertSink {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.flush();
+    if (this.foldedDropped > 0) {
+      this.opts.log(`history: ${this.file}: ${this.foldedDropped} folded alerts not stored (more than ${this.opts.maxPendingFolded} waited at once); their storm alerts count them`);
+    }
     this.closed = true;
     // What never reached the file (the disk stayed full, the database stayed locked) is lost: named and counted.
     const unwritten = this.pending.size + this.dropped;
@@ -573,10 +679,17 @@ export class AlertHistory implements AlertSink {
       if (this.opts.retentionDays > 0) {
         const cutoff = this.opts.now() - this.opts.retentionDays * DAY_MS;
         out.byAge = this.db.prepare('DELETE FROM alerts WHERE stored_at < ?').run(cutoff).changes;
+        this.db.prepare('DELETE FROM folded WHERE stored_at < ?').run(cutoff);
       }
       if (this.opts.maxRows > 0) {
         const edge = this.db.prepare('SELECT seq FROM alerts ORDER BY seq DESC LIMIT 1 OFFSET ?').get(this.opts.maxRows) as { seq: number } | undefined;
         if (edge) out.byCount = this.db.prepare('DELETE FROM alerts WHERE seq <= ?').run(edge.seq).changes;
+        // Folded alerts go with their storm alert; this run's storms may not be written yet, so only older runs'.
+        if (out.byCount > 0) {
+          this.db
+            .prepare('DELETE FROM folded WHERE run <> ? AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.run = folded.run AND a.alert_id = folded.storm_id)')
+            .run(this.run);
+        }
       }
     } catch (e) {
       const d = describeSqlite(e);

@@ -134,6 +134,7 @@ export class IpReputation {
   }
 
   isWhitelisted(ip: IpAddr | string): boolean {
+    if (this.whitelist.size === 0) return false;
     const a = typeof ip === 'string' ? parseIp(ip) : ip;
     if (a === null) return false;
     return (this.lists(a) & LIST_WHITE) !== 0;
@@ -154,11 +155,15 @@ export class IpReputation {
    * to score_threshold (once per promotion), else null. Whitelisted addresses are never scored.
    */
   addScore(ip: string, points: number, reason: string, now: number): Detection | null {
-    const key = this.norm(ip);
-    if (key === null || points <= 0) return null;
+    if (points <= 0) return null;
+    // An address already scored is its own key (keys are in normal form): no parse and format again,
+    // which an alert storm from a few thousand sources would otherwise pay on every alert.
+    let e = this.scores.get(ip);
+    const key = e !== undefined ? ip : this.norm(ip);
+    if (key === null) return null;
     if (now > this.clock) this.clock = now;
-    if (this.isWhitelisted(key)) return null;
-    let e = this.scores.get(key);
+    if (this.whitelist.size > 0 && this.isWhitelisted(key)) return null;
+    if (e === undefined) e = this.scores.get(key);
     if (!e) {
       if (this.scores.size >= this.cfg.max_tracked) this.evict(now);
       e = { ip: key, score: 0, updated: now, reasons: [], promoted: false, promotedAt: null, firstSeen: now, lastSeen: now };
@@ -199,7 +204,7 @@ export class IpReputation {
   }
 
   /** Scores the source of an alert; returns MALICIOUS_IP when it promotes the source. */
-  onAlert(a: Alert, now: number): Detection | null {
+  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number): Detection | null {
     if (!a.src_ip || a.type === 'MALICIOUS_IP' || a.type === 'BLACKLISTED_IP') return null;
     return this.addScore(a.src_ip, this.pointsFor(a.type), a.type, now);
   }

@@ -36,6 +36,7 @@ export function messageAfter(shown: string, message: string): string {
 export function AlertsPanel({
   alerts,
   counts,
+  folded = 0,
   width,
   height,
   selectedId = null,
@@ -43,6 +44,8 @@ export function AlertsPanel({
 }: {
   alerts: readonly Alert[];
   counts: Record<Severity, number>;
+  /** New alerts folded into storm alerts (storm control), said after the counts. */
+  folded?: number;
   width: number;
   height: number;
   /** The alert chosen with ↑/↓ (Enter shows its evidence); the list scrolls to keep it in view. */
@@ -55,7 +58,8 @@ export function AlertsPanel({
   const total = counts.CRITICAL + counts.HIGH + counts.WARNING + counts.LOW;
   // The title sums the alerts by severity: "Alerts 4 (1 CRITICAL, 1 HIGH, 2 LOW)".
   const parts = (['CRITICAL', 'HIGH', 'WARNING', 'LOW'] as const).filter((s) => counts[s] > 0);
-  const noteText = (total > 0 ? `${fmtInt(total)} (${parts.map((s) => `${fmtInt(counts[s])} ${s}`).join(', ')})` : '') + (sortNote ? ` ${sortNote}` : '');
+  const foldedText = folded > 0 ? `, ${fmtInt(folded)} folded into storms` : '';
+  const noteText = (total > 0 ? `${fmtInt(total)} (${parts.map((s) => `${fmtInt(counts[s])} ${s}`).join(', ')})${foldedText}` : '') + (sortNote ? ` ${sortNote}` : '');
   const note =
     total > 0 ? (
       <Text>
@@ -67,7 +71,9 @@ export function AlertsPanel({
             {fmtInt(counts[s])} {s}
           </Text>
         ))}
-        <Text dimColor>){sortNote ? ` ${sortNote}` : ''}</Text>
+        <Text dimColor>)</Text>
+        {foldedText ? <Text color="yellow">{foldedText}</Text> : null}
+        {sortNote ? <Text dimColor> {sortNote}</Text> : null}
       </Text>
     ) : undefined;
   const sel = selectedId === null ? -1 : alerts.findIndex((a) => a.id === selectedId);
@@ -91,6 +97,7 @@ export function AlertsPanel({
               <Text color={st.color} bold={st.bold}>
                 {' '}
                 {safe(a.type)}
+                {a.details.storm === true ? ' storm' : ''}
               </Text>
               {a.count > 1 ? <Text color={st.color}> ×{fmtInt(a.count)}</Text> : null}
               <Text> {who(a)}</Text>

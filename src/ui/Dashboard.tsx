@@ -303,6 +303,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
               key={id}
               alerts={orderAlerts(snap.alerts, drill.order)}
               counts={snap.alertCounts}
+              folded={snap.alertsFolded?.folded ?? 0}
               width={width}
               height={height}
               selectedId={drill.selectedId}

@@ -40,19 +40,21 @@ describe('--batch', () => {
     expect(summary).toContain(`${alerts.length} alerts`);
   });
 
-  it('alerts.rate_limit holds back new alerts of a type beyond its count, and the summary says how many', async () => {
+  it('alerts.rate_limit folds new alerts of a type beyond its budget into one storm alert, with exact counts in the summary', async () => {
     const fresh = mkdtempSync(path.join(tmpdir(), 'ng-ratelimit-'));
     const limited = mkdtempSync(path.join(tmpdir(), 'ng-ratelimit-'));
+    writeFileSync(path.join(fresh, 'settings.yaml'), 'alerts:\n  storm_control: false\n');
     writeFileSync(path.join(limited, 'settings.yaml'), 'alerts:\n  rate_limit:\n    SUSPICIOUS_PORT: {count: 2, seconds: 60}\n');
     const all = jsonLines<{ type: string; final?: boolean }>((await runNetguard(['--batch', '-r', SYNSCAN], { cwd: fresh })).stdout).filter((a) => a.type === 'SUSPICIOUS_PORT' && !a.final);
     const r = await runNetguard(['--batch', '-r', SYNSCAN], { cwd: limited });
     expect(r.code, r.stderr).toBe(0);
-    const kept = jsonLines<{ type: string; final?: boolean }>(r.stdout).filter((a) => a.type === 'SUSPICIOUS_PORT' && !a.final);
+    const out = jsonLines<{ type: string; final?: boolean; details: { storm?: boolean } }>(r.stdout).filter((a) => a.type === 'SUSPICIOUS_PORT' && !a.final);
     expect(all.length).toBeGreaterThan(2);
-    expect(kept).toHaveLength(2);
-    // Every detection that would have opened a new alert counts, repeats of a held-back one included.
-    const held = Number(/ alerts \((\d+) detections held back by alerts\.rate_limit\), /.exec(r.stderr)?.[1] ?? -1);
-    expect(held).toBeGreaterThanOrEqual(all.length - 2);
+    expect(out.filter((a) => !a.details.storm)).toHaveLength(2);
+    expect(out.filter((a) => a.details.storm)).toHaveLength(1);
+    const m = / alerts \((\d+) more folded into 1 storm alert by alerts\.rate_limit: SUSPICIOUS_PORT (\d+)\), /.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(Number(m![2])).toBe(all.length - 2);
   });
 
   it('--dump-packets writes every decoded packet with the documented fields', async () => {

@@ -48,7 +48,7 @@ describe('AlertFunnel', () => {
     expect(r.updates[1].count).toBe(3);
     // Sinks got copies: a later update does not change what an earlier hook saw.
     expect(r.news[0].count).toBe(1);
-    expect(f.summary()).toEqual({ total: 1, byType: { SYN_SCAN: 1 }, bySeverity: { HIGH: 1 }, bySource: { '10.0.0.1': 1 }, rateLimited: 0 });
+    expect(f.summary()).toEqual({ total: 1, byType: { SYN_SCAN: 1 }, bySeverity: { HIGH: 1 }, bySource: { '10.0.0.1': 1 }, storm: { folded: 0, foldedByType: {}, storms: 0 } });
   });
 
   it('suppression is per type, measured from the last detection in packet time', () => {
@@ -142,46 +142,75 @@ describe('AlertFunnel', () => {
   });
 });
 
-describe('alerts.rate_limit', () => {
+describe('alerts.rate_limit: storm control in the funnel', () => {
   const limited = (type: AlertType): { count: number; windowMs: number } | null => (type === 'SUSPICIOUS_PORT' ? { count: 2, windowMs: 60_000 } : null);
   const port = (src: string, ts: number, severity: Severity = 'LOW'): Detection =>
     det({ type: 'SUSPICIOUS_PORT', severity, key: src, src_ip: src, ts, message: `to port 22 from ${src}`, details: { port: 22 } });
 
-  it('raises at most `count` new alerts of a type per window; the rest are counted, other types untouched', () => {
+  it('raises `count` new alerts of a type per window and folds the rest into one storm alert, raised once complete; other types untouched', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000, rateLimit: limited });
+    const r = recorder();
+    const folded: string[] = [];
+    f.addSink({ ...r.sink, onFolded: (d: Detection, storm: Alert) => folded.push(`${d.src_ip ?? ''} in ${storm.id}`) });
+    const out = [1, 2, 3, 4, 5].map((i) => f.raise(port(`10.0.0.${i}`, T0 + i)));
+    // The three over the budget all went into the same storm alert, not raised while its window lasts.
+    expect(out[2]).toBe(out[3]);
+    expect(out[3]).toBe(out[4]);
+    expect(r.news.map((a) => a.src_ip)).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(folded).toEqual([`10.0.0.3 in ${out[2]!.id}`, `10.0.0.4 in ${out[2]!.id}`, `10.0.0.5 in ${out[2]!.id}`]);
+    // Another type has no budget.
+    for (let i = 0; i < 5; i++) expect(f.raise(det({ key: `s${i}`, src_ip: `10.1.0.${i}`, ts: T0 + 10 + i }))?.details.storm).toBeUndefined();
+    // The window ends (a tick 60 s after it opened with the first alert): the storm alert is raised, once.
+    f.onTick(T0 + 60_000);
+    expect(r.news.filter((a) => a.details.storm)).toHaveLength(0);
+    f.onTick(T0 + 60_001);
+    const storm = r.news.at(-1)!;
+    expect(storm).toMatchObject({ id: out[2]!.id, type: 'SUSPICIOUS_PORT', count: 3, details: { storm: true, folded: 3, sources: ['10.0.0.3', '10.0.0.4', '10.0.0.5'] } });
+    expect(r.news.filter((a) => a.details.storm)).toHaveLength(1);
+    f.flushStorms();
+    expect(r.news.filter((a) => a.details.storm)).toHaveLength(1);
+    expect(f.summary()).toMatchObject({ total: 8, storm: { folded: 3, foldedByType: { SUSPICIOUS_PORT: 3 }, storms: 1 } });
+    // Folded alerts still count for their sources.
+    expect(f.summary().bySource['10.0.0.4']).toBe(1);
+    expect(f.summary().byType).toEqual({ SUSPICIOUS_PORT: 3, SYN_SCAN: 5 });
+  });
+
+  it('repeats of a folded alert count in the storm as repeats, not as new alerts; raised ones still fold and escalate', () => {
     const f = new AlertFunnel({ suppressionMs: () => 60_000, rateLimit: limited });
     const r = recorder();
     f.addSink(r.sink);
-    const raised = [1, 2, 3, 4, 5].map((i) => f.raise(port(`10.0.0.${i}`, T0 + i)));
-    expect(raised.map((a) => a !== null)).toEqual([true, true, false, false, false]);
-    expect(r.news.map((a) => a.src_ip)).toEqual(['10.0.0.1', '10.0.0.2']);
-    expect(f.rateLimited).toBe(3);
-    expect(f.rateLimitedByType).toEqual({ SUSPICIOUS_PORT: 3 });
-    expect(f.summary()).toMatchObject({ total: 2, rateLimited: 3 });
-    // Another type has no limit.
-    for (let i = 0; i < 5; i++) expect(f.raise(det({ key: `s${i}`, src_ip: `10.1.0.${i}`, ts: T0 + 10 + i }))).not.toBeNull();
-    expect(f.summary().byType).toEqual({ SUSPICIOUS_PORT: 2, SYN_SCAN: 5 });
-  });
-
-  it('never limits repeats folded into an open alert or escalations, and opens a new window after `seconds`', () => {
-    const f = new AlertFunnel({ suppressionMs: () => 60_000, rateLimit: limited });
     f.raise(port('10.0.0.1', T0));
     f.raise(port('10.0.0.2', T0 + 1));
-    // The window is full: a repeat of an open episode still folds in, and a higher severity escalates.
+    // The window is full: a repeat of an open episode still folds into it, and a higher severity escalates.
     expect(f.raise(port('10.0.0.1', T0 + 2))?.count).toBe(2);
     expect(f.raise(port('10.0.0.2', T0 + 3, 'HIGH'))?.severity).toBe('HIGH');
-    expect(f.raise(port('10.0.0.3', T0 + 4))).toBeNull();
-    // 60 s later a new window starts.
-    expect(f.raise(port('10.0.0.4', T0 + 60_004))).not.toBeNull();
-    expect(f.raise(port('10.0.0.5', T0 + 60_005))).not.toBeNull();
-    expect(f.raise(port('10.0.0.6', T0 + 60_006))).toBeNull();
-    expect(f.rateLimited).toBe(2);
+    const storm = f.raise(port('10.0.0.3', T0 + 4))!;
+    f.raise(port('10.0.0.3', T0 + 5));
+    f.raise(port('10.0.0.3', T0 + 6));
+    expect(f.summary().storm).toMatchObject({ folded: 1 });
+    // 60 s later a new window starts and the first storm alert goes out before the new alert. A folded
+    // alert's escalation is a new alert (no evidence to carry over), within this window's budget, so
+    // raised; then one more is raised and the third folded into a second storm alert.
+    const up = f.raise(port('10.0.0.3', T0 + 60_003, 'HIGH'));
+    expect(r.news.at(-2)).toMatchObject({ id: storm.id, count: 1, details: { storm: true, folded: 1, repeats: 2 } });
+    expect(up).toMatchObject({ src_ip: '10.0.0.3', severity: 'HIGH', count: 1 });
+    expect(up?.details.storm).toBeUndefined();
+    expect(f.raise(port('10.0.0.4', T0 + 60_004))?.src_ip).toBe('10.0.0.4');
+    const storm2 = f.raise(port('10.0.0.5', T0 + 60_005))!;
+    expect(storm2).not.toBe(storm);
+    f.flushStorms();
+    expect(r.news.at(-1)).toMatchObject({ id: storm2.id, count: 1, details: { storm: true } });
+    expect(f.summary().storm).toMatchObject({ folded: 2, storms: 2 });
   });
 
   it('reads the limits from settings, seconds to ms', () => {
     const s = defaultSettings();
-    s.alerts.rate_limit = { SUSPICIOUS_PORT: { count: 20, seconds: 60 } };
+    s.alerts.rate_limit = { SUSPICIOUS_PORT: { count: 20, seconds: 60 }, SQL_INJECTION: false };
     const lim = rateLimitFromSettings(s);
     expect(lim('SUSPICIOUS_PORT')).toEqual({ count: 20, windowMs: 60_000 });
+    expect(lim('SQL_INJECTION')).toBeNull();
     expect(lim('SYN_SCAN')).toBeNull();
+    s.alerts.storm_control = false;
+    expect(rateLimitFromSettings(s)('SUSPICIOUS_PORT')).toBeNull();
   });
 });

@@ -1,7 +1,9 @@
 // JSONL alert log (alerts.log_file): one alert per line, the newest alerts.max_log_entries kept; each
 // alert's final record (same id, "final": true, written when its episode closes) is a line too. New
 // alerts are appended in batches; when the file would pass the limit it is rewritten with the newest
-// lines atomically (temporary file + rename), so a crash leaves the old or the new file, not a mix.
+// lines atomically (temporary file + rename), so a crash leaves the old or the new file, not a mix. The
+// file is read once, at the first rewrite; after that the newest lines are kept in memory (an alert
+// storm rewrites from there instead of reading and parsing the file for every batch).
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { writeFileAtomicAsync } from '../../config/atomic-file.js';
@@ -25,6 +27,8 @@ export class JsonlSink implements AlertSink {
   readonly name = 'jsonl';
   private lines: number;
   private writer: BatchWriter;
+  /** The newest lines (at least the file's, at most twice maxEntries), once the file has reached its limit. */
+  private tail: string[] | null = null;
 
   constructor(
     readonly file: string,
@@ -33,7 +37,9 @@ export class JsonlSink implements AlertSink {
     failures: WriteFailures = new WriteFailures(),
   ) {
     this.lines = countLines(file);
-    this.writer = new BatchWriter((chunk) => this.write(chunk), delayMs);
+    // Batches of up to ten times the kept lines: past the limit every batch rewrites the file, so in an
+    // alert storm fewer, larger batches mean fewer rewrites (at most one per delayMs, or per 10x the limit).
+    this.writer = new BatchWriter((chunk) => this.write(chunk), delayMs, Math.max(1000, 10 * maxEntries));
     this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert record' });
   }
 
@@ -46,28 +52,41 @@ export class JsonlSink implements AlertSink {
   }
 
   private async write(chunk: string[]): Promise<void> {
+    if (this.tail === null && this.lines + chunk.length <= this.maxEntries) {
+      await appendFile(this.file, chunk.join(''));
+      this.lines += chunk.length;
+      return;
+    }
+    if (this.tail === null) {
+      // Past the limit for the first time: read the file once. A line cut by a crash (no newline, or
+      // not JSON) is dropped here rather than kept forever. From now on the newest lines are kept here.
+      let old: string[] = [];
+      try {
+        old = (await readFile(this.file, 'utf8')).split('\n').filter((l) => l !== '');
+      } catch {
+        /* no file yet */
+      }
+      this.tail = old.filter((l) => {
+        try {
+          JSON.parse(l);
+          return true;
+        } catch {
+          return false;
+        }
+      }).map((l) => l + '\n');
+    }
+    const tail = this.tail;
+    // Of a batch longer than the limit, only its newest lines can be kept.
+    for (let i = Math.max(0, chunk.length - this.maxEntries); i < chunk.length; i++) tail.push(chunk[i]);
+    // Trimmed in steps, so an alert storm does not shift the array for every batch.
+    if (tail.length > 2 * this.maxEntries) tail.splice(0, tail.length - this.maxEntries);
     if (this.lines + chunk.length <= this.maxEntries) {
       await appendFile(this.file, chunk.join(''));
       this.lines += chunk.length;
       return;
     }
-    // Past the limit: rewrite with the newest maxEntries complete lines. A line cut by a crash (no
-    // newline, or not JSON) is dropped here rather than kept forever.
-    let old: string[] = [];
-    try {
-      old = (await readFile(this.file, 'utf8')).split('\n').filter((l) => l !== '');
-    } catch {
-      /* no file yet */
-    }
-    const all = [...old.map((l) => l + '\n'), ...chunk].filter((l) => {
-      try {
-        JSON.parse(l);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    const keep = all.slice(Math.max(0, all.length - this.maxEntries));
+    // Past the limit: rewrite with the newest maxEntries lines, atomically.
+    const keep = tail.length > this.maxEntries ? tail.slice(tail.length - this.maxEntries) : tail;
     await writeFileAtomicAsync(this.file, keep.join(''));
     this.lines = keep.length;
   }
