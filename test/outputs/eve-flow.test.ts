@@ -41,6 +41,9 @@ async function eveOf(file: string): Promise<Array<Record<string, unknown>>> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ng-eveflow-'));
   try {
     writeFileSync(path.join(dir, 'settings.yaml'), 'outputs:\n  eve:\n    enabled: true\n');
+    // No custom rules, as Suricata ran these tests with none (without a rules.yaml here, the shipped one
+    // would load, and a rule alert on a flow sets its flow.alerted).
+    writeFileSync(path.join(dir, 'rules.yaml'), 'rules: []\n');
     const r = await runNetguard(['--batch', '-r', file], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     return jsonLines(readFileSync(path.join(dir, 'eve.json'), 'utf8'));
