@@ -59,7 +59,7 @@ describe('history rows: run and source', () => {
 
     const r2 = await runNetguard(['--batch', '-r', path.relative(cwd, other)], { cwd });
     expect(r2.code, r2.stderr).toBe(0);
-    const otherIds = jsonLines<{ id: string }>(r2.stdout).map((a) => a.id);
+    const otherIds = [...new Set(jsonLines<{ id: string }>(r2.stdout).map((a) => a.id))];
     const all = rows(db);
     expect(all.length).toBe(ids.length + otherIds.length);
     // A relative -r path is stored as the file's absolute path; each run its own id.
