@@ -181,6 +181,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
 
   /** Set once the source has run to its end (or was stopped): the views then show the end, not a frozen rate. */
   let sourceEnded = false;
+  /** The web dashboard is served: --web [host:port], or web.enabled in the settings. */
+  const serveWeb = opts.web !== undefined || settings.web.enabled;
   const engine: Engine = new Engine({
     evidence: evidence?.store ?? null,
     fileFilter: filter,
@@ -189,7 +191,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     filter,
     // Batch output has no packet feed, menu or export to show held packets: copying each frame for
     // nobody was 2% of `--batch -r` (a web page, when asked for, shows them).
-    historySize: mode === 'batch' && opts.web === undefined && !settings.web.enabled ? 0 : settings.display.packet_history_size,
+    historySize: mode === 'batch' && !serveWeb ? 0 : settings.display.packet_history_size,
     funnel,
     detectors: (raise) => [...createDetectors(settings, raise), reputation.detector(raise)],
     rules: (raise) => {
@@ -230,7 +232,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
 
   // The web dashboard (--web [host:port], or web.enabled): bare --web uses web.host:web.port (127.0.0.1:8080).
   let web: WebServer | null = null;
-  if (opts.web !== undefined || settings.web.enabled) {
+  if (serveWeb) {
     const { host, port } = parseWebAddress(opts.web, { host: settings.web.host, port: settings.web.port });
     web = await startWebServer(engine, { host, port, token: settings.web.token, history });
     process.stderr.write(`netguard: web dashboard at ${web.loginUrl}\n`);

@@ -147,14 +147,8 @@ class ProbeHub {
     this.members.push(ev);
     this.cursor.push(0);
     const tracker = this.tracker;
-    if (k === 0) {
-      return {
-        onPacket: (p, now) => tracker.onPacket(p, now),
-        expire: (now) => tracker.expire(now),
-        size: () => tracker.size(),
-        pending: () => tracker.pending(),
-      };
-    }
+    // The first member drives the tracker itself.
+    if (k === 0) return tracker;
     const catchUp = (): void => this.catchUp(k);
     return { onPacket: catchUp, expire: catchUp, size: () => tracker.size(), pending: () => tracker.pending() };
   }
