@@ -83,6 +83,8 @@ export interface Alert {
   last_seen: string;
   /** Community ID v1 flow hash, where the alert is about one flow. */
   community_id?: string;
+  /** The sensor that raised it (set on alerts read back from a history that `netguard console` fills). */
+  sensor?: string;
 }
 
 /** An output for alerts. Every hook is optional; none may block the packet path (queue and batch I/O). */

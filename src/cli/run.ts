@@ -12,6 +12,7 @@ import { createDetectors } from '../detect/index.js';
 import { RuleEngine } from '../rules/index.js';
 import { createEnricher, readApiKey } from '../enrich/index.js';
 import { createEveSink, type EveSink } from '../alert/sinks/eve.js';
+import { createEveRedis } from '../alert/sinks/eve-redis.js';
 import { createSyslogSink } from '../alert/sinks/syslog.js';
 import { createHistorySink, type AlertHistory } from '../history/index.js';
 import { createResponder, type Responder } from '../response/index.js';
@@ -106,7 +107,9 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
   // Outputs for the rest of the stack (issue 8): VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
-  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live })));
+  // filetype redis: EVE lines go to Redis (queued, spooled when it is away) instead of the file.
+  const eveRedis = settings.outputs.eve.enabled ? createEveRedis(settings) : null;
+  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, transport: eveRedis ?? undefined })));
   try {
     if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
   } catch (e) {
@@ -135,7 +138,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     if (mode === 'tui') warnings.push(m);
     else process.stderr.write(`netguard: ${m}\n`);
   };
-  const history = createHistorySink(settings, { log: note });
+  // Local alerts name their sensor only when sensor_name is set (a console's rows always do).
+  const history = createHistorySink(settings, { log: note, sensor: settings.sensor_name });
   if (history) sinks.push(history);
   const responder = createResponder(settings, {
     block: opts.block,
@@ -230,6 +234,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
         engine.endFlows();
       }
       await flushAll(sinks);
+      await eveRedis?.close();
       // Closes the database and removes NetGuard's firewall table.
       await history?.close();
       await responder?.close();

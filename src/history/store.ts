@@ -24,6 +24,8 @@ export interface HistoryQuery {
   limit?: number;
   /** Case-insensitive substring of the message, type, addresses or details. */
   search?: string;
+  /** Only alerts of this sensor (EVE host; the local sensor's name for local alerts). */
+  sensor?: string;
 }
 
 export interface CountRow {
@@ -58,6 +60,23 @@ export interface HistoryOptions {
   now?: () => number;
   /** Open without writing (queries only; the file must exist). */
   readonly?: boolean;
+  /** The sensor name stored with this run's own alerts (default: empty, shown as the local sensor). */
+  sensor?: string;
+}
+
+/** One EVE record a console took from Redis, to store once (keyed by stream and entry id). */
+export interface RemoteRecord {
+  /** Stream key and entry id ("1700000000000-0"): the unique key that makes a redelivery a no-op. */
+  stream: string;
+  entryId: string;
+  sensor: string;
+  eventType: string;
+  /** Record time, ms. */
+  ts: number;
+  /** The EVE line as received. */
+  line: string;
+  /** The NetGuard alert it carries (event_type alert), else undefined. */
+  alert?: Alert;
 }
 
 export const DEFAULT_LIMIT = 100;
@@ -108,8 +127,32 @@ CREATE INDEX IF NOT EXISTS alerts_sev ON alerts (sev_rank, ts);
 CREATE INDEX IF NOT EXISTS alerts_stored ON alerts (stored_at);
 `;
 
+/**
+ * Additive, idempotent migration for many sensors: each alert's sensor (existing rows: '' = the local one),
+ * and every EVE record a console stored (flow, dns, http, stats, alert), once per stream entry.
+ */
+function migrateSensors(db: Db): void {
+  const cols = db.prepare("SELECT name FROM pragma_table_info('alerts')").all() as { name: string }[];
+  if (!cols.some((c) => c.name === 'sensor')) db.exec("ALTER TABLE alerts ADD COLUMN sensor TEXT NOT NULL DEFAULT ''");
+  db.exec(`
+CREATE INDEX IF NOT EXISTS alerts_sensor ON alerts (sensor, ts);
+CREATE TABLE IF NOT EXISTS eve_records (
+  stream TEXT NOT NULL,
+  entry_id TEXT NOT NULL,
+  sensor TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (stream, entry_id)
+);
+CREATE INDEX IF NOT EXISTS eve_records_sensor ON eve_records (sensor, event_type, ts);
+CREATE INDEX IF NOT EXISTS eve_records_stored ON eve_records (stored_at);`);
+}
+
 interface Row {
   alert_id: string;
+  sensor?: string;
   ts: number;
   last_seen: number;
   type: string;
@@ -149,6 +192,7 @@ function rowToAlert(r: Row): Alert {
   if (r.dst_port !== null) a.dst_port = r.dst_port;
   if (r.proto !== null) a.proto = r.proto;
   if (r.community_id !== null) a.community_id = r.community_id;
+  if (r.sensor) a.sensor = r.sensor;
   return a;
 }
 
@@ -183,6 +227,10 @@ function where(q: HistoryQuery): { sql: string; params: unknown[] } {
   if (q.ip) {
     parts.push('(src_ip = ? OR dst_ip = ?)');
     params.push(q.ip, q.ip);
+  }
+  if (q.sensor !== undefined) {
+    parts.push('sensor = ?');
+    params.push(q.sensor);
   }
   if (q.type) {
     parts.push('type = ?');
@@ -248,6 +296,7 @@ export class AlertHistory implements AlertSink {
       log: opts.log ?? ((l) => process.stderr.write(`netguard: ${l}\n`)),
       now: opts.now ?? Date.now,
       readonly: opts.readonly ?? false,
+      sensor: opts.sensor ?? '',
     };
     try {
       this.open();
@@ -280,11 +329,12 @@ export class AlertHistory implements AlertSink {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    migrateSensors(this.db);
     this.upsert = this.db.prepare(`
       INSERT INTO alerts (run, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
-                          src_port, dst_port, proto, count, community_id, details)
+                          src_port, dst_port, proto, count, community_id, details, sensor)
       VALUES (@run, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
-              @src_port, @dst_port, @proto, @count, @community_id, @details)
+              @src_port, @dst_port, @proto, @count, @community_id, @details, @sensor)
       ON CONFLICT (run, alert_id) DO UPDATE SET
         last_seen = excluded.last_seen, severity = excluded.severity, sev_rank = excluded.sev_rank,
         message = excluded.message, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
@@ -378,6 +428,7 @@ export class AlertHistory implements AlertSink {
       for (const a of alerts) {
         stmt.run({
           run: this.run,
+          sensor: this.opts.sensor,
           alert_id: a.id,
           ts: Date.parse(a.timestamp),
           last_seen: Date.parse(a.last_seen),
@@ -454,6 +505,72 @@ export class AlertHistory implements AlertSink {
     }
   }
 
+  /**
+   * Stores records a console read from Redis, all in one transaction, synchronously: when this returns
+   * they are on disk (WAL) and may be acknowledged. A record stored before (same stream and entry id: a
+   * redelivery after a crash) changes nothing. Alerts are keyed by run = "stream#entry id", so the same
+   * entry never makes a second row either. Returns how many records were new; throws HistoryError.
+   */
+  storeRemote(records: readonly RemoteRecord[]): number {
+    if (!this.enabled || !this.db || !this.upsert) throw new HistoryError(this.file, this.error ?? 'the history database is closed');
+    const db = this.db;
+    const upsert = this.upsert;
+    const insertRec = db.prepare(
+      'INSERT OR IGNORE INTO eve_records (stream, entry_id, sensor, event_type, ts, stored_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const storedAt = this.opts.now();
+    let fresh = 0;
+    const tx = db.transaction((recs: readonly RemoteRecord[]) => {
+      for (const r of recs) {
+        if (insertRec.run(r.stream, r.entryId, r.sensor, r.eventType, Math.floor(r.ts), storedAt, r.line).changes === 0) continue;
+        fresh++;
+        const a = r.alert;
+        if (!a) continue;
+        upsert.run({
+          run: `${r.stream}#${r.entryId}`,
+          sensor: r.sensor,
+          alert_id: a.id,
+          ts: Date.parse(a.timestamp),
+          last_seen: Date.parse(a.last_seen),
+          stored_at: storedAt,
+          type: a.type,
+          severity: a.severity,
+          sev_rank: RANK[a.severity] ?? 0,
+          message: a.message,
+          src_ip: a.src_ip ?? null,
+          dst_ip: a.dst_ip ?? null,
+          src_port: a.src_port ?? null,
+          dst_port: a.dst_port ?? null,
+          proto: a.proto ?? null,
+          count: a.count,
+          community_id: a.community_id ?? null,
+          details: JSON.stringify(a.details ?? {}),
+        });
+      }
+    });
+    try {
+      tx(records);
+    } catch (e) {
+      throw new HistoryError(this.file, describeSqlite(e).reason);
+    }
+    this.written += fresh;
+    return fresh;
+  }
+
+  /** Stored EVE records per sensor and event type (what a console took from Redis). */
+  recordCounts(): Array<{ sensor: string; event_type: string; count: number }> {
+    const db = this.reader();
+    try {
+      return db.prepare('SELECT sensor, event_type, COUNT(*) AS count FROM eve_records GROUP BY sensor, event_type ORDER BY sensor, event_type').all() as Array<{
+        sensor: string;
+        event_type: string;
+        count: number;
+      }>;
+    } catch (e) {
+      throw new HistoryError(this.file, describeSqlite(e).reason);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.flush();
@@ -469,6 +586,7 @@ export class AlertHistory implements AlertSink {
       if (this.opts.retentionDays > 0) {
         const cutoff = this.opts.now() - this.opts.retentionDays * DAY_MS;
         out.byAge = this.db.prepare('DELETE FROM alerts WHERE stored_at < ?').run(cutoff).changes;
+        this.db.prepare('DELETE FROM eve_records WHERE stored_at < ?').run(cutoff);
       }
       if (this.opts.maxRows > 0) {
         const edge = this.db.prepare('SELECT seq FROM alerts ORDER BY seq DESC LIMIT 1 OFFSET ?').get(this.opts.maxRows) as { seq: number } | undefined;

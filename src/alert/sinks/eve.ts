@@ -367,6 +367,8 @@ export interface EveOptions {
   pcapCount?: boolean;
   /** Error messages (cannot write the file); default stderr. */
   log?: (message: string) => void;
+  /** Where finished lines go instead of the file (filetype redis: eve-redis.ts); it queues, never blocks. */
+  transport?: { push(line: string): void };
 }
 
 /**
@@ -534,6 +536,10 @@ export class EveSink implements AlertSink {
 
   private push(rec: EveRecord): void {
     if (this.closed) return;
+    if (this.opts.transport) {
+      this.opts.transport.push(JSON.stringify(rec));
+      return;
+    }
     if (this.lines.length >= MAX_BUFFERED && !this.keepAll) {
       this.dropped++;
       return;
