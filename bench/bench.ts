@@ -1,10 +1,13 @@
-// `npm run bench`: decode plus flow state on one core versus tshark and tcpdump on the same generated
-// capture, and a spoofed SYN flood of distinct sources to show that memory stays bounded.
+// `npm run bench`: the whole pipeline users run (`netguard --batch -r FILE`: default settings, shipped
+// rules, default sinks) on a benign and an attack-heavy capture against tcpdump and tshark on the same
+// files; then decode and decode plus flow state alone; then a spoofed SYN flood of distinct sources to
+// show that memory stays bounded.
 //
 // Each measured run is its own child process pinned to one CPU (taskset), so its peak resident memory
 // (getrusage maxrss) is its own and not the generator's. BENCH_PACKETS=N scales the captures down
 // (default 1,000,000); BENCH_RUNS=N repeats the fast measurements and keeps the best (default 2);
-// BENCH_KEEP=1 keeps the temporary directory and the captures in it.
+// BENCH_KEEP=1 keeps the temporary directory and the captures in it; BENCH_ONLY=pipeline runs only the
+// full-pipeline section (BENCH_ONLY=stages, flood: only those).
 // First, as in NetGuard's entry point: the measured code runs under the same V8 settings.
 import { ONE_CPU_NODE_FLAGS } from '../src/cli/v8-flags.js';
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,11 +20,16 @@ import { ConnectionTracker, DnsTracker, ProtocolStatistics } from '../src/flow/i
 import type { Detection } from '../src/alert/types.js';
 import type { Detector } from '../src/detect/types.js';
 import { readPcapChunked } from './pcap-file.js';
-import { generateMixed, generateSynFlood } from './traffic-gen.js';
+import { ATTACK, BENIGN, generateMixed, generateSynFlood } from './traffic-gen.js';
+import { liveCaptureBench } from './live-capture.js';
 
 const SELF = fileURLToPath(import.meta.url);
+/** The project root (bench.ts runs from dist/bench/ when built): where the shipped rules.yaml and lists are. */
+const ROOT = [path.join(path.dirname(SELF), '../..'), path.join(path.dirname(SELF), '..')].find((d) => fs.existsSync(path.join(d, 'rules.yaml'))) ?? process.cwd();
+/** The files a user's working directory holds next to NetGuard: read by `--batch -r` with default settings. */
+const SHIPPED = ['settings.yaml', 'rules.yaml', 'blacklist.txt', 'whitelist.txt'];
 
-type Stage = 'read' | 'decode' | 'flow' | 'warm' | 'detect';
+type Stage = 'read' | 'decode' | 'flow' | 'warm' | 'detect' | 'pipeline' | 'pipeline-warm';
 
 interface ChildResult {
   stage: Stage;
@@ -72,7 +80,63 @@ function flowPass(file: string, dets: Detector[]): { res: { packets: number; byt
   return { res, conns, dns, stats };
 }
 
-async function child(stage: Stage, file: string): Promise<void> {
+/** A fresh working directory holding the shipped settings, rules and lists, as a user's would. */
+function runDir(parent: string, name: string): string {
+  const d = path.join(parent, name);
+  fs.mkdirSync(d, { recursive: true });
+  for (const f of SHIPPED) if (fs.existsSync(path.join(ROOT, f))) fs.copyFileSync(path.join(ROOT, f), path.join(d, f));
+  return d;
+}
+
+/**
+ * `netguard --batch -r FILE` as the CLI runs it (parseArgs, runMain), in a directory of its own so the
+ * default sinks (alerts.json, alerts.log, netguard.db, ip_reputation.json) write there; stdout (the
+ * alerts as JSON lines) goes where the parent pointed it. 'pipeline-warm' first runs the same command
+ * untimed in another directory, so the timed run uses code V8 has already optimized.
+ */
+async function pipelineChild(stage: Stage, file: string, work: string): Promise<ChildResult> {
+  const cli = await import('../src/cli/index.js');
+  const run = async (name: string): Promise<{ seconds: number; wall: number }> => {
+    process.chdir(runDir(work, name));
+    const opts = cli.parseArgs(['--batch', '-r', file]);
+    if (!opts) throw new Error('parseArgs returned nothing for --batch -r');
+    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    const code = await cli.runMain(opts);
+    const cpu = process.cpuUsage(c0);
+    if (code !== 0) throw new Error(`netguard --batch -r exited with ${code}`);
+    return { seconds: (cpu.user + cpu.system) / 1e6, wall: Number(process.hrtime.bigint() - t0) / 1e9 };
+  };
+  if (stage === 'pipeline-warm') {
+    // The untimed pass's alerts on stdout would be counted with the timed pass's: send them nowhere.
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    await run('warm-up');
+    process.stdout.write = write;
+  }
+  const r = await run('run');
+  const total = process.cpuUsage();
+  const st = fs.statSync(file);
+  return {
+    stage,
+    packets: 0,
+    bytes: st.size,
+    seconds: r.seconds,
+    wall: r.wall,
+    maxRssKB: process.resourceUsage().maxRSS,
+    sizes: { processCpu: (total.user + total.system) / 1e6 },
+    alerts: {},
+  };
+}
+
+async function child(stage: Stage, file: string, resultFile?: string): Promise<void> {
+  if (stage === 'pipeline' || stage === 'pipeline-warm') {
+    if (!resultFile) throw new Error('pipeline stages need a result file');
+    const res = await pipelineChild(stage, file, path.dirname(resultFile));
+    fs.writeFileSync(resultFile, JSON.stringify(res));
+    // Whatever a run left scheduled (a reputation save timer) must not keep the child alive.
+    process.exit(0);
+  }
   const alerts: Record<string, number> = {};
   const detectors = stage === 'detect' ? await loadDetectors((d) => (alerts[d.type] = (alerts[d.type] ?? 0) + 1)) : null;
   const dets = detectors ?? [];
@@ -146,6 +210,44 @@ function runChild(stage: Stage, file: string): Promise<ChildResult> {
   });
 }
 
+interface PipelineResult extends ChildResult {
+  /** New alerts, as `--batch` printed them on stdout (one JSON line each). */
+  alertCount: number;
+  /** CPU s of the whole process, with Node's start and module loading. */
+  processCpu: number;
+}
+
+/**
+ * One `netguard --batch -r FILE` child (pinned, NetGuard's one-CPU flags) in a fresh directory under
+ * `work`: packets and bytes from its summary line on stderr, alerts counted on its stdout.
+ */
+function runPipeline(stage: 'pipeline' | 'pipeline-warm', file: string, work: string): Promise<PipelineResult> {
+  const dir = fs.mkdtempSync(path.join(work, `${stage}-`));
+  const resultFile = path.join(dir, 'result.json');
+  const stdoutFile = path.join(dir, 'stdout.jsonl');
+  const flags = hasTaskset ? ONE_CPU_NODE_FLAGS : [];
+  const [cmd, args] = pinned(process.execPath, [...flags, ...process.execArgv, SELF, '--child', stage, file, resultFile]);
+  const out = fs.openSync(stdoutFile, 'w');
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', out, 'pipe'] });
+    let err = '';
+    c.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+    c.on('error', reject);
+    c.on('close', (code) => {
+      fs.closeSync(out);
+      const summaries = [...err.matchAll(/^netguard: (\d+) packets, (\d+) bytes, (\d+) alerts.*$/gm)];
+      const other = err.split('\n').filter((l) => l && !/^netguard: \d+ packets, /.test(l));
+      if (other.length) process.stderr.write(other.map((l) => `  (${stage}) ${l}\n`).join(''));
+      if (code !== 0 || !fs.existsSync(resultFile) || summaries.length === 0) return reject(new Error(`bench child (${stage}) exited with ${code}`));
+      const r = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ChildResult;
+      const last = summaries[summaries.length - 1];
+      const lines = fs.readFileSync(stdoutFile, 'utf8').split('\n').filter((l) => l.length > 0).length;
+      if (process.env.BENCH_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
+      resolve({ ...r, packets: Number(last[1]), bytes: Number(last[2]), alertCount: lines, processCpu: Number(r.sizes.processCpu) });
+    });
+  });
+}
+
 interface ToolResult {
   /** CPU time (user + system). */
   seconds: number;
@@ -199,96 +301,181 @@ function table(rows: string[][]): string {
   return rows.map((r, ri) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + (ri === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
 }
 
+/** What every section of the bench shares: the capture size, repeats, and the temporary directory. */
+interface BenchContext {
+  n: number;
+  runs: number;
+  dir: string;
+  keep: boolean;
+}
+
+type Row = { seconds: number; wall: number; maxRssKB: number };
+
+function generated(file: string, g: { packets: number; bytes: number }, t: number): void {
+  console.log(`Generated ${file}: ${fmtInt(g.packets)} packets, ${fmtInt(g.bytes)} bytes (${(g.bytes / g.packets).toFixed(0)} B avg) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+/** The lead table: `netguard --batch -r FILE` on the benign and the attack-heavy mix, beside tcpdump and tshark. */
+async function pipelineSection(ctx: BenchContext): Promise<void> {
+  const mixes = [
+    { name: 'benign', file: path.join(ctx.dir, 'benign.pcap'), mix: BENIGN, seed: 11, target: 1_000_000 },
+    { name: 'attack-heavy', file: path.join(ctx.dir, 'attack.pcap'), mix: ATTACK, seed: 12, target: 600_000 },
+  ];
+  console.log('Full pipeline: `netguard --batch -r FILE` (parseArgs + runMain, as bin/netguard runs it), default settings, shipped rules.yaml,');
+  console.log('  default sinks (alerts.json, alerts.log, netguard.db, ip_reputation.json) in a fresh temporary directory, alerts on stdout to a file');
+  console.log('  benign: TCP sessions (HTTP, TLS-like, SSH...), DNS, NTP, ICMP/ICMPv6 echo among 3,000 + 300 clients and 600 + 100 servers, ~10% VLAN-tagged');
+  console.log('  attack-heavy: the same with a quarter of the sessions attacks: SYN/FIN/NULL/UDP port scans from 8 scanners, a spoofed-source SYN flood on one web server, SSH login attempts from 60,000 addresses\n');
+  const rows: string[][] = [['full pipeline (one core)', 'packets/s', 'bytes/s', 'CPU s', 'wall s', 'peak RSS', 'alerts']];
+  const add = (name: string, g: { packets: number; bytes: number }, r: Row, alerts: string): void => {
+    rows.push([name, fmtRate(g.packets / r.seconds), `${fmtRate(g.bytes / r.seconds)}B`, r.seconds.toFixed(2), r.wall.toFixed(2), fmtMB(r.maxRssKB), alerts]);
+  };
+  const verdicts: string[] = [];
+  for (const m of mixes) {
+    const t = Date.now();
+    const g = generateMixed(m.file, ctx.n, m.seed, m.mix);
+    generated(m.file, g, t);
+    const cold = await best(ctx.runs, () => runPipeline('pipeline', m.file, ctx.dir));
+    const warm = await best(ctx.runs, () => runPipeline('pipeline-warm', m.file, ctx.dir));
+    if (!cold || !warm) throw new Error('a NetGuard pipeline run failed');
+    if (cold.packets !== g.packets) throw new Error(`netguard read ${cold.packets} of the ${g.packets} packets of ${m.file}`);
+    add(`${m.name}: netguard --batch -r FILE`, g, cold, fmtInt(cold.alertCount));
+    add(`  the same, JIT already warm (2nd run in the process)`, g, warm, fmtInt(warm.alertCount));
+    rows.push([`  whole process (Node start, modules, run)`, fmtRate(g.packets / cold.processCpu), `${fmtRate(g.bytes / cold.processCpu)}B`, cold.processCpu.toFixed(2), '', '', '']);
+    const tcpdump = await best(ctx.runs, () => runTimed('tcpdump', ['-r', m.file, '-w', '/dev/null']));
+    if (tcpdump) add(`  tcpdump -r FILE -w /dev/null`, g, tcpdump, '');
+    const tshark = await runTimed('tshark', ['-r', m.file, '-T', 'fields', '-e', 'ip.src', '-e', 'tcp.dstport']);
+    if (tshark) add(`  tshark -T fields -e ip.src -e tcp.dstport`, g, tshark, '');
+    const rate = g.packets / cold.seconds;
+    const warmRate = g.packets / warm.seconds;
+    let v = `${m.name}: ${fmtRate(rate)} packets/s cold, ${fmtRate(warmRate)} warm (target >= ${fmtRate(m.target)}) ${rate >= m.target ? 'MET' : 'NOT MET'}`;
+    if (tcpdump) v += `; ${(rate / (g.packets / tcpdump.seconds)).toFixed(2)} of tcpdump's copy rate`;
+    if (tshark) v += `; ${(rate / (g.packets / tshark.seconds)).toFixed(1)}x tshark's rate`;
+    v += `; peak RSS ${fmtMB(Math.max(cold.maxRssKB))} (target <= 256 MB) ${cold.maxRssKB <= 256 * 1024 ? 'MET' : 'NOT MET'}`;
+    verdicts.push(v);
+    if (!ctx.keep) fs.rmSync(m.file);
+  }
+  console.log('');
+  console.log(table(rows));
+  console.log('(rates are per CPU second, user + system; NetGuard rows time runMain from parsing the settings to closing the sinks, the tools their whole process)');
+  console.log('');
+  for (const v of verdicts) console.log(v);
+  console.log('');
+}
+
+/** Decode, and decode plus flow state, alone, on the mixed capture the earlier rounds measured. */
+async function stagesSection(ctx: BenchContext): Promise<void> {
+  const mixed = path.join(ctx.dir, 'mixed.pcap');
+  const t = Date.now();
+  const g = generateMixed(mixed, ctx.n);
+  generated(mixed, g, t);
+  console.log('  mix: TCP sessions (HTTP, TLS-like, SSH...; 5% refused, 10% reset), DNS A/AAAA with 5% NXDOMAIN, NTP, ICMP/ICMPv6 echo; ~8% IPv6 sessions, ~10% VLAN-tagged\n');
+
+  const rows: string[][] = [['stages (one core)', 'packets/s', 'bytes/s', 'CPU s', 'wall s', 'peak RSS']];
+  const add = (name: string, packets: number, bytes: number, r: Row): void => {
+    rows.push([name, fmtRate(packets / r.seconds), `${fmtRate(bytes / r.seconds)}B`, r.seconds.toFixed(2), r.wall.toFixed(2), fmtMB(r.maxRssKB)]);
+  };
+  const runs = ctx.runs;
+  const read = await best(runs, () => runChild('read', mixed));
+  const dec = await best(runs, () => runChild('decode', mixed));
+  const flow = await best(runs, () => runChild('flow', mixed));
+  const warm = await best(runs, () => runChild('warm', mixed));
+  if (!read || !dec || !flow || !warm) throw new Error('a NetGuard run failed');
+  add('NetGuard read only (chunked pcap)', read.packets, read.bytes, read);
+  add('NetGuard read + decode', dec.packets, dec.bytes, dec);
+  add('NetGuard read + decode + flow state', flow.packets, flow.bytes, flow);
+  add('  the same, JIT already warm (2nd pass)', warm.packets, warm.bytes, warm);
+  const tcpdump = await best(runs, () => runTimed('tcpdump', ['-r', mixed, '-w', '/dev/null']));
+  if (tcpdump) add('tcpdump -r FILE -w /dev/null', g.packets, g.bytes, tcpdump);
+  else rows.push(['tcpdump', 'n/a', '', '', '', '']);
+  const tshark = await runTimed('tshark', ['-r', mixed, '-T', 'fields', '-e', 'ip.src', '-e', 'tcp.dstport']);
+  if (tshark) add('tshark -T fields -e ip.src -e tcp.dstport', g.packets, g.bytes, tshark);
+  else rows.push(['tshark', 'n/a', '', '', '', '']);
+  console.log(table(rows));
+  console.log('(rates are packets and bytes per CPU second, user + system, so that other load on the machine does not count against either side)');
+
+  const ours = flow.packets / flow.seconds;
+  console.log('');
+  if (tshark) {
+    const x = ours / (g.packets / tshark.seconds);
+    console.log(`decode + flow vs tshark:  ${x.toFixed(1)}x tshark's rate   (target >= 40x)  ${x >= 40 ? 'MET' : 'NOT MET'}`);
+  }
+  if (tcpdump) {
+    const x = ours / (g.packets / tcpdump.seconds);
+    console.log(`decode + flow vs tcpdump: ${x.toFixed(2)} of tcpdump's copy rate   (target >= 0.25)  ${x >= 0.25 ? 'MET' : 'NOT MET'}`);
+  }
+  console.log(`decode + flow rate:       ${fmtRate(ours)} packets/s   (target about 1.5 M)  ${ours >= 1.5e6 ? 'MET' : 'NOT MET'}`);
+  console.log(`flow state at the end:    ${JSON.stringify(flow.sizes)}`);
+  console.log(
+    `JIT warm-up:              ${(flow.seconds - warm.seconds).toFixed(2)} CPU s of the ${flow.seconds.toFixed(2)} (V8 interpreting and compiling the first packets; the targets above count it, as a run over a file pays it;` +
+      ` the warm row is the rate a long live capture settles at; its peak RSS includes the untimed first pass)`,
+  );
+  if (!ctx.keep) fs.rmSync(mixed);
+}
+
+/**
+ * Spoofed SYN floods of distinct sources, a quarter and the full size: bounded state means the peak
+ * memory of the full flood is about that of the quarter one.
+ */
+async function synFloodSection(ctx: BenchContext): Promise<void> {
+  const n = ctx.n;
+  const sizes = [Math.max(1000, Math.floor(n / 4)), n];
+  const floodRows: string[][] = [['SYN flood (one core)', 'packets', 'packets/s', 'CPU s', 'wall s', 'peak RSS']];
+  let last: ChildResult | null = null;
+  for (const sources of sizes) {
+    const flood = path.join(ctx.dir, `synflood-${sources}.pcap`);
+    const t = Date.now();
+    const fg = generateSynFlood(flood, sources);
+    console.log(`\nSYN flood: ${fmtInt(sources)} distinct spoofed sources -> 10.0.0.2:80, ${fmtInt(fg.packets)} packets (SYNs and the victim's SYN/ACKs), generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    for (const stage of ['flow', 'detect'] as const) {
+      const fr = await runChild(stage, flood);
+      const label = `${fmtInt(sources)} sources: decode + flow${stage === 'detect' ? ' + detectors' : ''}`;
+      floodRows.push([label, fmtInt(fr.packets), fmtRate(fr.packets / fr.seconds), fr.seconds.toFixed(2), fr.wall.toFixed(2), fmtMB(fr.maxRssKB)]);
+      if (stage === 'detect') last = fr;
+    }
+    if (!ctx.keep) fs.rmSync(flood);
+  }
+  console.log('');
+  console.log(table(floodRows));
+  if (last) {
+    console.log(`Bounded state after the ${fmtInt(n)}-source flood:`);
+    for (const [k, v] of Object.entries(last.sizes)) console.log(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    console.log(`Alerts raised: ${Object.keys(last.alerts).length ? JSON.stringify(last.alerts) : 'none'}`);
+  }
+}
+
+/** The bench's sections in the order they print; BENCH_ONLY=name runs one. Add a section here. */
+const SECTIONS: Array<[string, (ctx: BenchContext) => Promise<void>]> = [
+  ['pipeline', pipelineSection],
+  ['stages', stagesSection],
+  ['flood', synFloodSection],
+  ['live', async () => {
+    await liveCaptureBench();
+  }],
+];
+
 async function main(): Promise<void> {
   const n = Math.max(1000, Number(process.env.BENCH_PACKETS ?? 1_000_000) || 1_000_000);
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 2) || 2);
+  const keep = process.env.BENCH_KEEP === '1';
+  const only = process.env.BENCH_ONLY;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netguard-bench-'));
   try {
     console.log(
       `NetGuard benchmark: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, Node ${process.version}` +
-        (hasTaskset ? `, each run pinned to CPU ${CPU} (NetGuard's runs with its one-CPU setting, node ${ONE_CPU_NODE_FLAGS.join(' ')})` : ''),
+        (hasTaskset ? `, each run pinned to CPU ${CPU} (NetGuard's runs with its one-CPU setting, node ${ONE_CPU_NODE_FLAGS.join(' ')})` : '') +
+        '\n',
     );
-    const mixed = path.join(dir, 'mixed.pcap');
-    let t = Date.now();
-    const g = generateMixed(mixed, n);
-    console.log(`Generated ${mixed}: ${fmtInt(g.packets)} packets, ${fmtInt(g.bytes)} bytes (${(g.bytes / g.packets).toFixed(0)} B avg) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    console.log('  mix: TCP sessions (HTTP, TLS-like, SSH...; 5% refused, 10% reset), DNS A/AAAA with 5% NXDOMAIN, NTP, ICMP/ICMPv6 echo; ~8% IPv6 sessions, ~10% VLAN-tagged\n');
-
-    const rows: string[][] = [['scenario (one core)', 'packets/s', 'bytes/s', 'CPU s', 'wall s', 'peak RSS']];
-    const add = (name: string, packets: number, bytes: number, r: { seconds: number; wall: number; maxRssKB: number }): void => {
-      rows.push([name, fmtRate(packets / r.seconds), `${fmtRate(bytes / r.seconds)}B`, r.seconds.toFixed(2), r.wall.toFixed(2), fmtMB(r.maxRssKB)]);
-    };
-    const read = await best(runs, () => runChild('read', mixed));
-    const dec = await best(runs, () => runChild('decode', mixed));
-    const flow = await best(runs, () => runChild('flow', mixed));
-    const warm = await best(runs, () => runChild('warm', mixed));
-    if (!read || !dec || !flow || !warm) throw new Error('a NetGuard run failed');
-    add('NetGuard read only (chunked pcap)', read.packets, read.bytes, read);
-    add('NetGuard read + decode', dec.packets, dec.bytes, dec);
-    add('NetGuard read + decode + flow state', flow.packets, flow.bytes, flow);
-    add('  the same, JIT already warm (2nd pass)', warm.packets, warm.bytes, warm);
-    const tcpdump = await best(runs, () => runTimed('tcpdump', ['-r', mixed, '-w', '/dev/null']));
-    if (tcpdump) add('tcpdump -r FILE -w /dev/null', g.packets, g.bytes, tcpdump);
-    else rows.push(['tcpdump', 'n/a', '', '', '', '']);
-    const tshark = await runTimed('tshark', ['-r', mixed, '-T', 'fields', '-e', 'ip.src', '-e', 'tcp.dstport']);
-    if (tshark) add('tshark -T fields -e ip.src -e tcp.dstport', g.packets, g.bytes, tshark);
-    else rows.push(['tshark', 'n/a', '', '', '', '']);
-    console.log(table(rows));
-    console.log('(rates are packets and bytes per CPU second, user + system, so that other load on the machine does not count against either side)');
-
-    const ours = flow.packets / flow.seconds;
-    console.log('');
-    if (tshark) {
-      const x = ours / (g.packets / tshark.seconds);
-      console.log(`decode + flow vs tshark:  ${x.toFixed(1)}x tshark's rate   (target >= 40x)  ${x >= 40 ? 'MET' : 'NOT MET'}`);
-    }
-    if (tcpdump) {
-      const x = ours / (g.packets / tcpdump.seconds);
-      console.log(`decode + flow vs tcpdump: ${x.toFixed(2)} of tcpdump's copy rate   (target >= 0.25)  ${x >= 0.25 ? 'MET' : 'NOT MET'}`);
-    }
-    console.log(`decode + flow rate:       ${fmtRate(ours)} packets/s   (target about 1.5 M)  ${ours >= 1.5e6 ? 'MET' : 'NOT MET'}`);
-    console.log(`flow state at the end:    ${JSON.stringify(flow.sizes)}`);
-    console.log(
-      `JIT warm-up:              ${(flow.seconds - warm.seconds).toFixed(2)} CPU s of the ${flow.seconds.toFixed(2)} (V8 interpreting and compiling the first packets; the targets above count it, as a run over a file pays it;` +
-        ` the warm row is the rate a long live capture settles at; its peak RSS includes the untimed first pass)`,
-    );
-
-    // Scenario 2: spoofed SYN floods of distinct sources, a quarter and the full size: bounded state
-    // means the peak memory of the full flood is about that of the quarter one.
-    const keep = process.env.BENCH_KEEP === '1';
-    if (!keep) fs.rmSync(mixed);
-    const sizes = [Math.max(1000, Math.floor(n / 4)), n];
-    const floodRows: string[][] = [['SYN flood (one core)', 'packets', 'packets/s', 'CPU s', 'wall s', 'peak RSS']];
-    let last: ChildResult | null = null;
-    for (const sources of sizes) {
-      const flood = path.join(dir, `synflood-${sources}.pcap`);
-      t = Date.now();
-      const fg = generateSynFlood(flood, sources);
-      console.log(`\nSYN flood: ${fmtInt(sources)} distinct spoofed sources -> 10.0.0.2:80, ${fmtInt(fg.packets)} packets (SYNs and the victim's SYN/ACKs), generated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-      for (const stage of ['flow', 'detect'] as const) {
-        const fr = await runChild(stage, flood);
-        const label = `${fmtInt(sources)} sources: decode + flow${stage === 'detect' ? ' + detectors' : ''}`;
-        floodRows.push([label, fmtInt(fr.packets), fmtRate(fr.packets / fr.seconds), fr.seconds.toFixed(2), fr.wall.toFixed(2), fmtMB(fr.maxRssKB)]);
-        if (stage === 'detect') last = fr;
-      }
-      if (!keep) fs.rmSync(flood);
-    }
-    console.log('');
-    console.log(table(floodRows));
-    if (last) {
-      console.log(`Bounded state after the ${fmtInt(n)}-source flood:`);
-      for (const [k, v] of Object.entries(last.sizes)) console.log(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-      console.log(`Alerts raised: ${Object.keys(last.alerts).length ? JSON.stringify(last.alerts) : 'none'}`);
-    }
+    const ctx: BenchContext = { n, runs, dir, keep };
+    for (const [name, section] of SECTIONS) if (!only || only === name) await section(ctx);
   } finally {
-    if (process.env.BENCH_KEEP === '1') console.log(`(kept ${dir})`);
+    if (keep) console.log(`(kept ${dir})`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--child') {
-  child(argv[1] as Stage, argv[2]).catch((e: unknown) => {
+  child(argv[1] as Stage, argv[2], argv[3]).catch((e: unknown) => {
     process.stderr.write(`bench child: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });

@@ -171,8 +171,29 @@ function dnsAnswer(id: number, name: string, type: number, nx: boolean, addrs: U
   return new Uint8Array([id >> 8, id & 255, 0x81, nx ? 0x83 : 0x80, 0, 1, 0, n, 0, 0, 0, 0, ...dnsName(name), 0, type, 0, 1, ...(nx ? [] : ans)]);
 }
 
-/** Generates the mixed-traffic capture. Returns packets and bytes written. */
-export function generateMixed(path: string, packets: number, seed = 1): { packets: number; bytes: number } {
+/** How many hosts a mix spreads over, and whether attacks are interleaved with it. */
+export interface MixOptions {
+  clients4: number;
+  servers4: number;
+  clients6: number;
+  servers6: number;
+  /**
+   * Share of new sessions that are attacks (0: none): port scans (SYN, FIN, NULL and UDP probes from a
+   * few scanners across a few targets' ports), a spoofed-source SYN flood against one web server, and
+   * SSH login attempts (short sessions to port 22) from a large pool of addresses.
+   */
+  attack: number;
+}
+
+/** The decode + flow stages' capture: a few hundred hosts, no attacks. */
+export const MIXED: MixOptions = { clients4: 400, servers4: 200, clients6: 100, servers6: 50, attack: 0 };
+/** The full pipeline's benign mix: web, TLS-like, DNS, NTP and ICMP among a few thousand hosts. */
+export const BENIGN: MixOptions = { clients4: 3000, servers4: 600, clients6: 300, servers6: 100, attack: 0 };
+/** The benign mix with scans, a spoofed SYN flood and SSH attempts interleaved (a quarter of the sessions). */
+export const ATTACK: MixOptions = { ...BENIGN, attack: 0.25 };
+
+/** Generates a mixed-traffic capture. Returns packets and bytes written. */
+export function generateMixed(path: string, packets: number, seed = 1, mix: MixOptions = MIXED): { packets: number; bytes: number } {
   const r = rng(seed);
   const w = new PcapWriter(path);
   const int = (n: number): number => Math.floor(r() * n);
@@ -183,10 +204,10 @@ export function generateMixed(path: string, packets: number, seed = 1): { packet
     ip6.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (last >> 8) & 255, last & 255]);
     return { v6: true, ip4: 0, ip6, mac: mac() };
   };
-  const clients4 = Array.from({ length: 400 }, (_, i) => ep4(0xc0a80000 + 10 + i)); // 192.168.x.y
-  const servers4 = Array.from({ length: 200 }, (_, i) => ep4(0x5db80000 + 1 + i * 7)); // 93.184.x.y
-  const clients6 = Array.from({ length: 100 }, (_, i) => ep6(0x1000 + i));
-  const servers6 = Array.from({ length: 50 }, (_, i) => ep6(0x2000 + i));
+  const clients4 = Array.from({ length: mix.clients4 }, (_, i) => ep4(0xc0a80000 + 10 + i)); // 192.168.x.y
+  const servers4 = Array.from({ length: mix.servers4 }, (_, i) => ep4(0x5db80000 + 1 + i * 7)); // 93.184.x.y
+  const clients6 = Array.from({ length: mix.clients6 }, (_, i) => ep6(0x1000 + i));
+  const servers6 = Array.from({ length: mix.servers6 }, (_, i) => ep6(0x2000 + i));
   const resolver4 = ep4(0xc0a80001);
   const resolver6 = ep6(0x53);
   const names = Array.from({ length: 500 }, (_, i) => `host${i}.${['example.com', 'example.org', 'test.net', 'cdn.example'][i % 4]}`);
@@ -306,7 +327,109 @@ export function generateMixed(path: string, packets: number, seed = 1): { packet
     }
     return { frames: out, i: 0 };
   };
+  // Attacks. Scanners walk the ports of their targets in order with one probe kind each; the flood's
+  // sources are spoofed (a bijection on 32 bits, so distinct); SSH attempts come from a 60,000-address pool.
+  const scanners = Array.from({ length: 8 }, (_, i) => ({ ep: ep4(0xcb007100 + 10 + i), target: pick(servers4), port: 1, kind: i % 4 }));
+  const floodVictim = servers4[0];
+  let floodN = 0;
+  const sshServer = servers4[1];
+  const scanProbe = (): Session => {
+    const sc = pick(scanners);
+    if (sc.port > 1024) {
+      sc.port = 1;
+      sc.target = pick(servers4);
+    }
+    const port = sc.port++;
+    const open = port === 22 || port === 80 || port === 443;
+    const sport = 40000 + (port & 0xfff);
+    if (sc.kind === 3) {
+      // UDP probe; a closed port answers with ICMP port unreachable (carrying the probe's headers).
+      const q = spec(sc.ep, sc.target, 0, 17, sport, port);
+      const probe = frame(q);
+      if (open || r() < 0.3) return { frames: [probe], i: 0 };
+      const u = spec(sc.target, sc.ep, 0, 1, 0, 0);
+      u.icmpType = 3;
+      u.payload = probe.subarray(14, 14 + 28);
+      const f = frame(u);
+      f[14 + 20 + 1] = 3; // code: port unreachable
+      return { frames: [probe, f], i: 0 };
+    }
+    const q = spec(sc.ep, sc.target, 0, 6, sport, port);
+    q.flags = sc.kind === 0 ? SYN : sc.kind === 1 ? FIN : 0;
+    q.seq = int(0xffffffff);
+    const a = spec(sc.target, sc.ep, 0, 6, port, sport);
+    if (sc.kind === 0 && open) {
+      a.flags = SYN | ACK;
+      a.ack = q.seq + 1;
+      const rst = spec(sc.ep, sc.target, 0, 6, sport, port);
+      rst.flags = RST;
+      rst.seq = q.seq + 1;
+      return { frames: [frame(q), frame(a), frame(rst)], i: 0 };
+    }
+    if (sc.kind !== 0 && open) return { frames: [frame(q)], i: 0 };
+    a.flags = RST | ACK;
+    a.ack = q.seq + 1;
+    return { frames: [frame(q), frame(a)], i: 0 };
+  };
+  const floodSyn = (): Session => {
+    const ip = (Math.imul(++floodN, 0x9e3779b1) >>> 0) | 0x01000000;
+    const src: Endpoint = { v6: false, ip4: ip >>> 0, ip6: floodVictim.ip6, mac: 0x020000000001 };
+    const sport = 1024 + int(64000);
+    const f = spec(src, floodVictim, 0, 6, sport, 80);
+    f.flags = SYN;
+    f.seq = int(0xffffffff);
+    if (r() < 0.5) return { frames: [frame(f)], i: 0 };
+    const a = spec(floodVictim, src, 0, 6, 80, sport);
+    a.flags = SYN | ACK;
+    a.seq = int(0xffffffff);
+    a.ack = f.seq + 1;
+    return { frames: [frame(f), frame(a)], i: 0 };
+  };
+  const sshAttempt = (): Session => {
+    const c = ep4(0x64400000 + int(60000)); // 100.64.x.y
+    const sport = 32768 + int(28000);
+    const cs = spec(c, sshServer, 0, 6, sport, 22);
+    const sc = spec(sshServer, c, 0, 6, 22, sport);
+    const out: Uint8Array[] = [];
+    let cseq = int(0xffffffff);
+    let sseq = int(0xffffffff);
+    const send = (f: FrameSpec, flags: number, seq: number, ack: number, len: number, synOpts = false): void => {
+      f.flags = flags;
+      f.seq = seq;
+      f.ack = ack;
+      f.payloadLen = len;
+      f.synOpts = synOpts;
+      out.push(frame(f));
+    };
+    send(cs, SYN, cseq, 0, 0, true);
+    send(sc, SYN | ACK, sseq, cseq + 1, 0, true);
+    cseq++;
+    sseq++;
+    send(cs, ACK, cseq, sseq, 0);
+    // Banner exchange, key exchange and one failed password, then the server closes.
+    for (const [fromClient, len] of [[false, 41], [true, 38], [true, 1080], [false, 1100], [true, 420], [false, 60]] as const) {
+      if (fromClient) {
+        send(cs, PSH | ACK, cseq, sseq, len);
+        cseq += len;
+      } else {
+        send(sc, PSH | ACK, sseq, cseq, len);
+        sseq += len;
+      }
+    }
+    send(sc, FIN | ACK, sseq, cseq, 0);
+    send(cs, FIN | ACK, cseq, sseq + 1, 0);
+    send(sc, ACK, sseq + 1, cseq + 1, 0);
+    return { frames: out, i: 0 };
+  };
+
   const newSession = (): Session => {
+    if (mix.attack > 0) {
+      const a = r();
+      if (a < mix.attack) {
+        const k = a / mix.attack;
+        return k < 0.45 ? scanProbe() : k < 0.85 ? floodSyn() : sshAttempt();
+      }
+    }
     const x = r();
     if (x < 0.55) return tcpSession(false);
     if (x < 0.63) return tcpSession(true);

@@ -9,7 +9,7 @@ mode=${1:-start}
 # util-linux and coreutils: bin/netguard asks `nproc` how many CPUs it may use; the bench pins runs with `taskset`.
 runtime_pkgs=(libpcap-dev python3 make g++ tcpdump util-linux coreutils)
 test_pkgs=(tshark nmap hping3 tmux iproute2 iputils-ping procps curl wget netcat-openbsd
-           chromium rsyslog xvfb dbus-x11 dunst libnotify-bin nftables iptables)
+           chromium rsyslog xvfb dbus-x11 dunst libnotify-bin nftables iptables tcpreplay)
 
 pkgs=("${runtime_pkgs[@]}")
 [[ $mode == test ]] && pkgs+=("${test_pkgs[@]}")
@@ -28,7 +28,7 @@ if ((${#missing[@]})); then
     apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "setup: missing Debian packages (need root to install): ${missing[*]}" >&2
-    [[ $mode == start && " ${missing[*]} " == *" libpcap-dev "* && ! -d node_modules/cap ]] && exit 1
+    [[ $mode == start && " ${missing[*]} " == *" libpcap-dev "* && ! -f build/Release/pcap_batch.node ]] && exit 1
   fi
 fi
 
@@ -37,6 +37,19 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund >&2
   touch node_modules/.package-lock.json
+fi
+
+# The capture addon (binding.gyp, src/capture/native/): rebuilt when missing or older than its source.
+# node-gyp comes with npm; nodedir=/usr because no Node headers can be downloaded here (as in .npmrc).
+# package.json says "gypfile": false so that npm ci does not build it too (and fail without libpcap-dev:
+# reading capture files needs no addon).
+addon=build/Release/pcap_batch.node
+if [[ ! -f $addon || binding.gyp -nt $addon || src/capture/native/pcap-batch.cc -nt $addon ]]; then
+  echo "setup: building the capture addon (node-gyp)" >&2
+  gyp="$(dirname "$(realpath "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+  node "$gyp" rebuild --nodedir=/usr --loglevel=error >&2 || {
+    echo "setup: the capture addon did not build (libpcap-dev, make and g++ are needed); reading files still works, live capture will not" >&2
+  }
 fi
 
 # Build when any source is newer than the last build.

@@ -107,6 +107,7 @@ export class CaptureParser {
     tsSec: 0,
     tsNsec: 0,
     tsNanos: false,
+    fileOffset: -1,
   };
 
   constructor(
@@ -318,6 +319,7 @@ export class CaptureParser {
       pkt.caplen = caplen;
       pkt.len = len;
       pkt.off = pos + PCAP_RECORD_LEN;
+      pkt.fileOffset = base + pkt.off;
       pos += PCAP_RECORD_LEN + caplen;
       this.packets++;
       onPacket(pkt);
@@ -582,6 +584,7 @@ export class CaptureParser {
     pkt.linkType = iface.linkType;
     pkt.ifIndex = this.ifaceBase + ifId;
     pkt.off = dataOff; // pkt.data is the whole buffer: see process()
+    pkt.fileOffset = base + dataOff;
     this.packets++;
     onPacket(pkt);
     return 0;

@@ -82,26 +82,10 @@ export function unknownLinkTypeWarning(ifIndex: number, linkType: number): strin
   return `interface ${ifIndex} has link type ${linkType} (${linkTypeName(linkType)}), which NetGuard cannot decode`;
 }
 
-/** Maps the link type string `cap` returns from open() to a LINKTYPE number, or null when unknown. */
-export function capLinkType(name: string): number | null {
-  switch (name) {
-    case 'ETHERNET':
-      return LINKTYPE_ETHERNET;
-    case 'NULL':
-      return LINKTYPE_NULL;
-    case 'RAW':
-      return LINKTYPE_RAW;
-    case 'LINKTYPE_LINUX_SLL':
-      return LINKTYPE_LINUX_SLL;
-    case 'IEEE802_11_RADIO':
-      return 127;
-    default: {
-      // cap reports every other DLT as "Unknown linktype <n>". DLT and LINKTYPE numbers agree on Linux
-      // for the types seen here (e.g. 276 for LINUX_SLL2), except DLT_RAW (12 or 14) which is RAW.
-      const m = /^Unknown linktype (\d+)$/.exec(name);
-      if (!m) return null;
-      const n = Number(m[1]);
-      return n === 12 || n === 14 ? LINKTYPE_RAW : n;
-    }
-  }
+/**
+ * The LINKTYPE_* number for a DLT_* number from pcap_datalink(). They agree on Linux except DLT_RAW,
+ * which is 12 or 14 depending on the platform and LINKTYPE_RAW (101) in files.
+ */
+export function dltLinkType(dlt: number): number {
+  return dlt === 12 || dlt === 14 ? LINKTYPE_RAW : dlt;
 }

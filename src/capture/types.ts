@@ -38,6 +38,11 @@ export interface RawPacket {
   tsNsec?: number;
   /** True when the source's clock resolution is finer than a microsecond (nanosecond pcap, pcapng if_tsresol > 6). */
   tsNanos?: boolean;
+  /**
+   * Byte offset of the frame's first byte in the capture file (file sources; absent or -1 for live
+   * capture), so a packet kept as evidence can be read back from the file later.
+   */
+  fileOffset?: number;
 }
 
 /** The captured frame alone: a view of `raw.data` (no copy; copy it to keep it). */
@@ -65,6 +70,21 @@ export interface PacketSource {
   readonly warnings: string[];
   /** Packets the kernel dropped, when the source can know it (null otherwise). */
   drops(): number | null;
+  /** The kernel's capture counters, for a live source once they have been read (null otherwise). */
+  stats?(): CaptureStats | null;
+}
+
+/**
+ * The kernel's capture counters (libpcap's pcap_stats), named as Suricata's `capture.*` stats.
+ * On Linux kernel_packets counts every packet that passed the filter, kernel_drops included.
+ */
+export interface CaptureStats {
+  /** Packets the kernel handed to the capture socket (ps_recv), dropped ones included. */
+  kernel_packets: number;
+  /** Packets the kernel dropped because the capture ring was full (ps_drop). */
+  kernel_drops: number;
+  /** Packets the interface or its driver dropped (ps_ifdrop; counted only in promiscuous mode). */
+  kernel_ifdrops: number;
 }
 
 /** A fatal source problem; `message` is one line saying what and where. */

@@ -6,6 +6,7 @@ import { ALERT_TYPES, SEVERITIES, type Alert, type Severity } from '../alert/typ
 import { loadSettings, ConfigError } from '../config/index.js';
 import { escapeText } from '../decode/addr.js';
 import { AlertHistory, HistoryError, MAX_LIMIT, parseTimeArg, type HistoryQuery, type HistorySummary } from '../history/index.js';
+import { writeAlertPcap } from './alert-pcap.js';
 
 interface AlertsOptions {
   ip?: string;
@@ -20,6 +21,8 @@ interface AlertsOptions {
   settings?: string;
   json: boolean;
   summary: boolean;
+  pcap?: string;
+  output?: string;
 }
 
 class AlertsUsage extends Error {}
@@ -35,6 +38,7 @@ Examples:
   netguard alerts --search passwd --json | jq .    JSON lines, one alert each
   netguard alerts --summary --since 7d             counts by type, source and day
   netguard alerts --sensor dmz-1 --since 1d        one sensor's alerts in a console's history
+  netguard alerts --pcap 1700000000000-3 -o a.pcap one alert's packets, for tshark or Wireshark
 
 Exit codes: 0 success, 1 no database or unreadable database, 2 bad usage.`;
 
@@ -53,6 +57,8 @@ function program(): Command {
     .option('--settings <file>', 'settings file', './settings.yaml')
     .option('--json', 'JSON lines, one alert per line', false)
     .option('--summary', 'counts by type, source and day instead of alerts', false)
+    .option('--pcap <id>', "write this alert's packets as a pcap file (with -o FILE)")
+    .option('-o, --output <file>', 'the pcap file --pcap writes')
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
     .exitOverride();
@@ -189,6 +195,23 @@ export async function runAlertsCommand(
     return 2;
   }
   const o = prog.opts<AlertsOptions>();
+  if (o.pcap !== undefined || o.output !== undefined) {
+    if (o.pcap === undefined || o.output === undefined) {
+      err.write(`netguard alerts: --pcap ID and -o FILE go together (see netguard alerts --help)\n`);
+      return 2;
+    }
+    let file: string;
+    try {
+      file = dbPath(o);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        err.write(`netguard alerts: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    return writeAlertPcap(file, o.pcap, o.output, out, err);
+  }
   let q: HistoryQuery;
   let file: string;
   try {

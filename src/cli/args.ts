@@ -19,6 +19,8 @@ export interface CliOptions {
   web?: string | boolean;
   block: boolean;
   dryRun: boolean;
+  /** With -r: load and save the reputation state file (live capture always does). */
+  reputationState: boolean;
   debug: boolean;
 }
 
@@ -87,6 +89,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--web [host:port]', 'serve the web dashboard (default 127.0.0.1:8080)'))
     .option('--block', 'active response: block high-confidence attackers with nftables/iptables', false)
     .option('--dry-run', 'with --block: log what would be blocked, change nothing', false)
+    .option('--reputation-state', 'with -r: load and save ip_reputation.state_file as live capture does (off for files, so a capture gives the same output every time)', false)
     .option('--debug', 'show stack traces for errors', false)
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError(true)
@@ -113,5 +116,6 @@ export function parseArgs(argv: string[]): CliOptions | null {
   if (o.read && o.interface) throw new UsageError('use either -r FILE or -i IFACE, not both');
   if (o.tui && o.batch) throw new UsageError('use either --tui or --batch, not both');
   if (o.dryRun && !o.block) throw new UsageError('--dry-run goes with --block');
+  if (o.reputationState && !o.read) throw new UsageError('--reputation-state goes with -r FILE (live capture always keeps the state)');
   return o;
 }

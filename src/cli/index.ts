@@ -2,4 +2,4 @@
 export { parseArgs, buildProgram, version, UsageError, type CliOptions } from './args.js';
 export { runMain } from './modes.js';
 export { wire, runBatch, type Run, type Mode } from './run.js';
-export { menuBackend } from './menu-backend.js';
+export { menuBackend } from './menu-from-run.js';

@@ -1,7 +1,7 @@
 // The three ways to run: batch (scripts), CLI (capture, analyse, then the menu) and the dashboard.
 import { SourceError } from '../capture/index.js';
 import { wire, runBatch, printWarnings, type Run } from './run.js';
-import { menuBackend } from './menu-backend.js';
+import { menuBackend } from './menu-from-run.js';
 import { runMenu } from './menu/index.js';
 import type { CliOptions } from './args.js';
 

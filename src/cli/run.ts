@@ -1,6 +1,6 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
-import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type PacketSource, type RawPacket } from '../capture/index.js';
+import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type CaptureStats, type PacketSource, type RawPacket } from '../capture/index.js';
 import { loadSettings, ConfigError, removeStaleTemps, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
@@ -18,6 +18,7 @@ import { createHistorySink, type AlertHistory } from '../history/index.js';
 import { createResponder, type Responder } from '../response/index.js';
 import { startWebServer, parseWebAddress, type WebServer } from '../web/index.js';
 import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
+import { createEvidence } from './evidence-runtime.js';
 import type { CliOptions } from './args.js';
 
 /** Everything a mode needs once the run is wired. */
@@ -71,7 +72,8 @@ function chooseSource(opts: CliOptions, settings: Settings, mode: Mode): { sourc
   const onOpen = (i: { iface: string; linkType: number }): void => {
     if (mode !== 'tui') process.stderr.write(`netguard: listening on ${i.iface}, link-type ${linkTypeName(i.linkType)}${filter ? `, filter "${filter}"` : ''}\n`);
   };
-  const src = openLive({ iface, filter, promiscuous: settings.interface.promiscuous, bufferSize: settings.interface.buffer_size_mb * 1024 * 1024, onOpen });
+  const { promiscuous, snaplen, buffer_size: bufferSize } = settings.interface;
+  const src = openLive({ iface, filter, promiscuous, snaplen, bufferSize, onOpen });
   return { source: src, live: true, name: iface, filter };
 }
 
@@ -95,7 +97,10 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   }
 
   const { source, live, name, filter } = chooseSource(opts, settings, mode);
-  const reputation = openReputation(settings, warnings);
+  // A capture file gives the same output every time: its scores neither come from nor go to the state
+  // file of earlier runs unless --reputation-state asks for it (live capture keeps them, as the seed does).
+  const repSettings = live || opts.reputationState ? settings : { ...settings, ip_reputation: { ...settings.ip_reputation, state_file: '' } };
+  const reputation = openReputation(repSettings, warnings);
 
   const funnel = new AlertFunnel({
     suppressionMs: suppressionFromSettings(settings),
@@ -105,11 +110,11 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   });
   const debug = opts.debug ? (m: string) => process.stderr.write(`netguard: debug: ${m}\n`) : undefined;
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
-  // Outputs for the rest of the stack (issue 8): VirusTotal enrichment, EVE JSON, syslog.
+  // Outputs for the rest of the stack: VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
   // filetype redis: EVE lines go to Redis (queued, spooled when it is away) instead of the file.
   const eveRedis = settings.outputs.eve.enabled ? createEveRedis(settings) : null;
-  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, transport: eveRedis ?? undefined })));
+  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined })));
   try {
     if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
   } catch (e) {
@@ -132,7 +137,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       notes.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
     }
   }
-  // Issue 9: alert history in SQLite and active response, as sinks. Their one-line problems go to stderr,
+  // The alert history in SQLite and active response, as sinks. Their one-line problems go to stderr,
   // except under the dashboard, which owns the terminal (they are shown after it exits).
   const note = (m: string): void => {
     if (mode === 'tui') warnings.push(m);
@@ -157,7 +162,11 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   let rulesFile: string | null = null;
   let writer: PcapWriter | null = null;
 
+  const evidence = createEvidence(settings, { live, read: opts.read, name, filter, history: history ? settings.history.db_file : null, note });
+
   const engine: Engine = new Engine({
+    evidence: evidence?.store ?? null,
+    fileFilter: filter,
     source: name,
     live,
     filter,
@@ -183,6 +192,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     onFlowEnd: eve && settings.outputs.eve.flow ? (f, reason, now) => eve!.onFlowEnd(f, reason, now) : undefined,
     writePcap: writePcapFile,
     drops: () => source.drops(),
+    captureStats: () => source.stats?.() ?? null,
     // The dashboard's history view. Queued alerts are written first (flush does its writes before it
     // returns) so the view includes this run's latest ones; a user asks this, never the packet path.
     alertHistory: history
@@ -204,7 +214,14 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // The seed's -c default of 50 is for live CLI captures; a file is read to its end unless -c is given.
   let stopAt = opts.count ?? (mode === 'cli' && !opts.read ? 50 : Infinity);
   const pump = async (onPacket?: (raw: RawPacket) => void): Promise<void> => {
-    const tickTimer = live ? setInterval(() => engine.tick(Date.now()), 1000) : null;
+    const dropWatch = live ? new DropWatch(name, note) : null;
+    const tickTimer = live
+      ? setInterval(() => {
+          engine.tick(Date.now());
+          dropWatch!.check(source.stats?.() ?? null, engine.packets);
+          eve?.onTick(engine.now);
+        }, 1000)
+      : null;
     try {
       await source.run((raw) => {
         if (engine.packets >= stopAt) return;
@@ -219,6 +236,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     } finally {
       if (tickTimer) clearInterval(tickTimer);
     }
+    // Drops that began in the last second of the capture still get their one line.
+    dropWatch?.check(source.stats?.() ?? null, engine.packets);
     warnings.push(...source.warnings);
   };
 
@@ -229,11 +248,13 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       stopAt = 0;
       await web?.close();
       // Flows still open when the capture ends are logged as ended by shutdown, as Suricata does.
-      if (eve && settings.outputs.eve.flow) {
+      if (eve) {
         eve.finalRecords();
-        engine.endFlows();
+        if (settings.outputs.eve.flow) engine.endFlows();
+        eve.finish(engine.now);
       }
       await flushAll(sinks);
+      evidence?.close();
       await eveRedis?.close();
       // Closes the database and removes NetGuard's firewall table.
       await history?.close();
@@ -243,6 +264,30 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     })());
 
   return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, warnings, notes, pump, close };
+}
+
+/**
+ * One warning line when the kernel begins to drop packets of a live capture, as Zeek's capture-loss
+ * notice: a user must know that what NetGuard did not see it could not detect.
+ */
+export class DropWatch {
+  private warned = false;
+
+  constructor(
+    private readonly iface: string,
+    private readonly say: (m: string) => void,
+  ) {}
+
+  check(stats: CaptureStats | null, seen: number): void {
+    if (this.warned || stats === null || stats.kernel_drops === 0) return;
+    this.warned = true;
+    const total = seen + stats.kernel_drops;
+    const pct = total > 0 ? ((100 * stats.kernel_drops) / total).toFixed(1) : '0';
+    this.say(
+      `warning: the kernel dropped ${stats.kernel_drops} packets on ${this.iface} (${pct}% so far): NetGuard is not keeping up and cannot see them; ` +
+        'a bigger interface.buffer_size absorbs bursts, a capture filter (-f) lightens a steady load (see docs/capture.md)',
+    );
+  }
 }
 
 /** Prints the run's pending warnings (and, unless `warningsOnly`, its notes) on stderr, once each. */
@@ -273,11 +318,15 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   await out.end();
   printWarnings(run);
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
-  const s = run.engine.snapshot().stats;
-  const sum = run.engine.funnel.summary();
+  // The counters alone: a whole snapshot() would also list and sort every open connection for nothing.
+  const e = run.engine;
+  const sum = e.funnel.summary();
   const limited = sum.rateLimited ? ` (${sum.rateLimited} detections held back by alerts.rate_limit)` : '';
+  // A live capture also says what the kernel dropped (as tcpdump's "N packets dropped by kernel").
+  const cap = run.source.stats?.() ?? null;
+  const dropped = cap ? `, ${cap.kernel_drops} dropped by kernel` : '';
   process.stderr.write(
-    `netguard: ${s.packets} packets, ${s.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${s.decodeErrors} decode errors (${run.source.name})\n`,
+    `netguard: ${e.stats.packets} packets, ${e.stats.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${e.errors} decode errors${dropped} (${run.source.name})\n`,
   );
   return 0;
 }

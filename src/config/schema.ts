@@ -10,6 +10,7 @@ const severity = z.enum(['LOW', 'WARNING', 'HIGH', 'CRITICAL']);
  */
 export const ALERT_TYPE_NAMES = [
   'SYN_SCAN', 'FIN_SCAN', 'XMAS_SCAN', 'NULL_SCAN', 'ACK_SCAN', 'MAIMON_SCAN', 'CONNECT_SCAN', 'UDP_SCAN',
+  'DECOY_SCAN', 'DISTRIBUTED_SCAN',
   'SYN_FLOOD', 'TRAFFIC_SURGE', 'TCP_SURGE', 'UDP_SURGE', 'ICMP_SURGE', 'PORT_SWEEP', 'ICMP_SWEEP',
   'CONNECTION_FLOOD', 'CUSTOM_RULE', 'SQL_INJECTION', 'DIRECTORY_TRAVERSAL', 'SUSPICIOUS_PORT',
   'BLACKLISTED_IP', 'MALICIOUS_IP', 'DECODE_ANOMALY',
@@ -23,15 +24,18 @@ export const settingsSchema = z
       .object({
         /** Interface to capture on when -i is not given. Empty: the first up, non-loopback interface. */
         default: z.string().default('eth0'),
+        /** Capture in promiscuous mode (frames for other hosts too). Off: only this host's traffic. */
         promiscuous: z.boolean().default(true),
         /** BPF capture filter (tcpdump syntax) when -f is not given. */
         filter: z.string().default(''),
+        /** Bytes kept of each packet (tcpdump -s); longer packets are cut, their original length kept. */
+        snaplen: z.number().int().min(64).max(262144).default(262144),
         /**
-         * Kernel capture ring in MiB. cap fixes the snap length at 65535, so each slot of libpcap's ring
-         * takes 64 KiB: 256 MiB holds about 4000 packets, enough for an nmap -T4 burst of 2000 while
-         * JavaScript drains it. Smaller rings lose packets in bursts.
+         * Kernel capture ring in bytes (tcpdump -B takes KiB). Packets wait here while NetGuard is busy; when
+         * it is full the kernel drops and counts them. A packet takes its size plus about 80 bytes, so
+         * the default 128 MiB (as Zeek's AF_PACKET default) holds about 230,000 packets of 500 bytes.
          */
-        buffer_size_mb: z.number().int().min(1).max(2048).default(256),
+        buffer_size: z.number().int().min(65536).max(1073741824).default(134217728),
       })
       .strict()
       .prefault({}),
@@ -95,6 +99,20 @@ export const settingsSchema = z
         probe_timeout: seconds.default(5),
         /** Distinct hosts one source sends ICMP echo requests to within port_sweep_window to be an ICMP sweep. */
         icmp_sweep: z.number().int().positive().default(10),
+        /** Decoy scans (nmap -D): distinct ports a source probes in lockstep with another source. */
+        decoy_ports: z.number().int().positive().default(10),
+        /** Sources in lockstep against one target that make a decoy scan (DECOY_SCAN). */
+        decoy_sources: z.number().int().min(2).default(2),
+        /** Seconds within which another source's probe of the same port counts as a copy (nmap: microseconds). */
+        decoy_lockstep: z.number().positive().default(1),
+        /** Distributed scans: distinct ports of one target probed by all sources together (DISTRIBUTED_SCAN). */
+        distributed_ports: z.number().int().positive().default(100),
+        /** Sources that each probed at least distributed_source_ports of them. */
+        distributed_sources: z.number().int().min(2).default(3),
+        /** Ports one source must probe to count as a source of a distributed scan. */
+        distributed_source_ports: z.number().int().positive().default(5),
+        /** Seconds of a distributed scan's window (the union covers this window and the previous one). */
+        distributed_window: z.number().positive().default(60),
         /** Destination ports whose connection attempts raise SUSPICIOUS_PORT (LOW). */
         suspicious_ports: z.array(port).default([21, 22, 23, 445, 3389]),
         /** Seconds of per-second rate samples the traffic baseline learns from (a rolling window). */
@@ -128,6 +146,8 @@ export const settingsSchema = z
           MAIMON_SCAN: 15,
           CONNECT_SCAN: 10,
           UDP_SCAN: 10,
+          DECOY_SCAN: 15,
+          DISTRIBUTED_SCAN: 10,
           PORT_SWEEP: 10,
           ICMP_SWEEP: 5,
           SYN_FLOOD: 20,
@@ -203,6 +223,10 @@ export const settingsSchema = z
             http: z.boolean().default(true),
             /** Also write a flow record for every connection when it ends, and at exit for those still open. */
             flow: z.boolean().default(true),
+            /** Also write a stats record (decoder, flow and capture counters, as Suricata's stats event). */
+            stats: z.boolean().default(true),
+            /** Seconds of packet time between stats records (Suricata's default, 8); 0: only the one at exit. */
+            stats_interval: seconds.default(8),
             /** Milliseconds between batched writes. */
             flush_interval: z.number().int().positive().default(500),
             /** Where records go, as Suricata's eve-log filetype: regular (the file) or redis (outputs.eve.redis instead). */
@@ -269,6 +293,34 @@ export const settingsSchema = z
         max_rows: z.number().int().nonnegative().default(1_000_000),
         /** Milliseconds between batched writes (one transaction each). */
         flush_interval: z.number().int().positive().default(500),
+      })
+      .strict()
+      .prefault({}),
+    /** Evidence per alert (src/evidence/): the packets and flows of each alert's episode, for drill-down and its pcap. */
+    evidence: z
+      .object({
+        /** Keep packets per alert. */
+        enabled: z.boolean().default(true),
+        /** Packets of the first part of an episode kept per alert (the handshake, the request, the first probes). */
+        per_alert_packets: z.number().int().positive().max(1_000_000).default(300),
+        /** KiB of packet bytes kept per alert. */
+        per_alert_kb: z.number().int().positive().max(1_048_576).default(512),
+        /** MiB for the kept packets of all alerts together; the oldest are evicted first when full. */
+        total_mb: z.number().int().positive().max(4096).default(32),
+        /** Alerts that have evidence at once; the oldest closed one is forgotten first. */
+        max_alerts: z.number().int().positive().max(1_000_000).default(2000),
+        /** Newest packets of all traffic held to find an alert's packets from before it was raised (its first probes). */
+        lookback_packets: z.number().int().positive().max(10_000_000).default(20000),
+        /** MiB for those packets. */
+        lookback_mb: z.number().int().positive().max(4096).default(8),
+        /** Seconds before an alert's first detection that its packets are looked for. */
+        lookback_seconds: seconds.default(120),
+        /** File sources: packet positions in the file recorded per alert (8 bytes each), so its packets can be read back past the memory budget. */
+        file_index_per_alert: z.number().int().nonnegative().max(100_000_000).default(1_000_000),
+        /** File sources: packet positions recorded for all alerts together. */
+        file_index_total: z.number().int().nonnegative().max(1_000_000_000).default(4_000_000),
+        /** Flows listed per alert. */
+        flows_per_alert: z.number().int().positive().max(100_000).default(100),
       })
       .strict()
       .prefault({}),

@@ -345,8 +345,9 @@ function decodeMessage(b: Uint8Array, off: number, end: number, events: string[]
   const msg: DnsMessage =
     lazy && hasRecords
       ? new DnsMessageView(latin1(b, off, end - off))
-      : { id: 0, qr: false, opcode: 0, aa: false, tc: false, rd: false, ra: false, rcode: 0, questions: [], answers: [], authorities: [], additionals: [] };
+      : { id: 0, flags: 0, qr: false, opcode: 0, aa: false, tc: false, rd: false, ra: false, rcode: 0, questions: [], answers: [], authorities: [], additionals: [] };
   msg.id = u16(b, off);
+  msg.flags = flags;
   msg.qr = (flags & 0x8000) !== 0;
   msg.opcode = (flags >> 11) & 15;
   msg.aa = (flags & 0x0400) !== 0;
@@ -430,7 +431,7 @@ export function decodeDnsTcp(b: Uint8Array, off: number, end: number, events: st
 /** The record list a validating walk "fills": never written, since no record is kept then. */
 const NO_RECORDS: DnsRecord[] = [];
 /** What a view whose copy cannot be decoded again gives (never expected: it was decoded once). */
-const NO_MESSAGE: DnsMessage = { id: 0, qr: false, opcode: 0, aa: false, tc: false, rd: false, ra: false, rcode: 0, questions: [], answers: [], authorities: [], additionals: [] };
+const NO_MESSAGE: DnsMessage = { id: 0, flags: 0, qr: false, opcode: 0, aa: false, tc: false, rd: false, ra: false, rcode: 0, questions: [], answers: [], authorities: [], additionals: [] };
 
 /**
  * A DNS message as decodeDns returns it when it has records: header and questions decoded, the records
@@ -439,6 +440,7 @@ const NO_MESSAGE: DnsMessage = { id: 0, qr: false, opcode: 0, aa: false, tc: fal
  */
 class DnsMessageView implements DnsMessage {
   id = 0;
+  flags = 0;
   qr = false;
   opcode = 0;
   aa = false;
@@ -479,7 +481,7 @@ class DnsMessageView implements DnsMessage {
 /** Every field of a DNS message as an own property of a plain object (for spreading, comparing, JSON). */
 export function plainDns(m: DnsMessage): DnsMessage {
   return {
-    id: m.id, qr: m.qr, opcode: m.opcode, aa: m.aa, tc: m.tc, rd: m.rd, ra: m.ra, rcode: m.rcode,
+    id: m.id, flags: m.flags, qr: m.qr, opcode: m.opcode, aa: m.aa, tc: m.tc, rd: m.rd, ra: m.ra, rcode: m.rcode,
     questions: m.questions, answers: m.answers, authorities: m.authorities, additionals: m.additionals,
   };
 }

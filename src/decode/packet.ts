@@ -69,6 +69,8 @@ export interface DnsRecord {
 
 export interface DnsMessage {
   id: number;
+  /** The header's whole flags word (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode), as on the wire. */
+  flags: number;
   qr: boolean;
   opcode: number;
   aa: boolean;

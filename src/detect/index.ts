@@ -1,6 +1,6 @@
 // The detection engine's public surface: every detector's factory and the standard list of them.
 import type { Settings } from '../config/schema.js';
-import type { Detector, Raise } from './types.js';
+import type { Detector, DetectorContext, Raise } from './types.js';
 import { createScanDetector } from './scan.js';
 import { createPortSweepDetector } from './port-sweep.js';
 import { createSynFloodDetector } from './syn-flood.js';
@@ -9,8 +9,12 @@ import { createTrafficBaseline, type TrafficBaseline } from './traffic-baseline.
 import { createPayloadInspector } from './payload-inspection.js';
 import { createSuspiciousPortDetector } from './suspicious-port.js';
 import { createDecodeAnomalyDetector } from './decode-anomaly.js';
+import { createDecoyScanDetector } from './decoy-scan.js';
+import { createDistributedScanDetector } from './distributed-scan.js';
 
-export type { Detector, Raise } from './types.js';
+export type { Detector, DetectorContext, Raise } from './types.js';
+export { createDecoyScanDetector, type DecoyScanDetector } from './decoy-scan.js';
+export { createDistributedScanDetector, type DistributedScanDetector } from './distributed-scan.js';
 export { createScanDetector, type ScanDetector } from './scan.js';
 export { createPortSweepDetector } from './port-sweep.js';
 export { createSynFloodDetector } from './syn-flood.js';
@@ -21,9 +25,14 @@ export { createSuspiciousPortDetector } from './suspicious-port.js';
 export { createDecodeAnomalyDetector } from './decode-anomaly.js';
 export { DEFAULT_THRESHOLDS, thresholds, type Thresholds } from './util.js';
 
-/** Detector names, as `Detector.name`, in the order createDetectors returns them. */
+/**
+ * Detector names, as `Detector.name`, in the order createDetectors returns them (and sees each packet):
+ * decoy-scan first, so that the scan and flood detectors know a decoy scan's sources before they raise.
+ */
 export const DETECTOR_NAMES = [
+  'decoy-scan',
   'scan',
+  'distributed-scan',
   'port-sweep',
   'syn-flood',
   'connection-flood',
@@ -34,8 +43,10 @@ export const DETECTOR_NAMES = [
 ] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
-const FACTORIES: Record<DetectorName, (s: Settings, r: Raise) => Detector> = {
+const FACTORIES: Record<DetectorName, (s: Settings, r: Raise, ctx: DetectorContext) => Detector> = {
+  'decoy-scan': createDecoyScanDetector,
   scan: createScanDetector,
+  'distributed-scan': createDistributedScanDetector,
   'port-sweep': createPortSweepDetector,
   'syn-flood': createSynFloodDetector,
   'connection-flood': createConnectionFloodDetector,
@@ -55,8 +66,9 @@ export function createDetectors(
   raise: Raise,
   opts: { only?: readonly DetectorName[]; disable?: readonly DetectorName[] } = {},
 ): Detector[] {
+  const ctx: DetectorContext = {};
   return DETECTOR_NAMES.filter((n) => (opts.only ? opts.only.includes(n) : true) && !opts.disable?.includes(n)).map(
-    (n) => FACTORIES[n](settings, raise),
+    (n) => FACTORIES[n](settings, raise, ctx),
   );
 }
 

@@ -192,7 +192,25 @@ export interface RequestParts {
   remaining: number;
 }
 
-const METHOD_RE = /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|TRACE|CONNECT|PROPFIND) (\S+) HTTP\/\d/;
+const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT', 'PROPFIND'] as const;
+const METHOD_RE = new RegExp(`^(${METHODS.join('|')}) (\\S+) HTTP\\/\\d`);
+/** The methods as bytes, each followed by the space METHOD_RE requires. */
+const METHOD_BYTES = METHODS.map((m) => Uint8Array.from(m + ' ', (c) => c.charCodeAt(0)));
+
+/**
+ * True when the bytes at `off` begin with a method and a space, as METHOD_RE needs: checked on the bytes
+ * so that TLS records and other binary payloads that merely start with a capital letter are not first
+ * made into text (that string was most of what this detector allocated).
+ */
+function startsWithMethod(b: Uint8Array, off: number, len: number): boolean {
+  for (const m of METHOD_BYTES) {
+    if (len < m.length || b[off] !== m[0]) continue;
+    let i = 1;
+    while (i < m.length && b[off + i] === m[i]) i++;
+    if (i === m.length) return true;
+  }
+  return false;
+}
 
 function latin1(b: Uint8Array, off: number, len: number): string {
   let s = '';
@@ -301,7 +319,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
         host = h.host;
       } else if (!h) {
         const b0 = p.data[p.payloadOff];
-        if (b0 >= 65 && b0 <= 90) {
+        if (b0 >= 65 && b0 <= 90 && startsWithMethod(p.data, p.payloadOff, Math.min(p.payloadLen, p.data.length - p.payloadOff))) {
           // Starts with an upper-case letter: maybe a request line the decoder did not parse.
           parts = parseRequest(latin1(p.data, p.payloadOff, Math.min(p.payloadLen, 8300 + MAX_BODY)));
           if (parts) host = parts.headers.find(([n]) => n.toLowerCase() === 'host')?.[1] ?? null;

@@ -19,6 +19,8 @@
 // scan_window is slow: its detections carry holdMs = slow_scan_idle so the funnel keeps one alert open
 // across probes minutes apart. All state is capped (pairs, ports per pair, total ports) and expires.
 //
+// Sources of a decoy scan (DetectorContext.decoyMember, decoy-scan.ts) raise no scan alert of their own.
+//
 // State per (source, target, probe kind) lives in a fixed table (AddrTable) with its counters in typed
 // arrays. Its first port is kept inline; the two port sets (a Map and a Set) are only made when a second
 // distinct port shows up, i.e. for something that looks like a scan. A spoofed flood's million
@@ -26,7 +28,7 @@
 // state with evidence of several ports.
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
-import type { Detector, Raise } from './types.js';
+import type { Detector, DetectorContext, Raise } from './types.js';
 import {
   K_ACK,
   K_MAIMON,
@@ -74,7 +76,7 @@ export interface ScanDetector extends Detector {
   };
 }
 
-export function createScanDetector(settings: Settings, raise: Raise): ScanDetector {
+export function createScanDetector(settings: Settings, raise: Raise, ctx?: DetectorContext): ScanDetector {
   const t = thresholds(settings);
   const windowMs = t.scan_window * 1000;
   const idleMs = t.slow_scan_idle * 1000;
@@ -307,7 +309,11 @@ export function createScanDetector(settings: Settings, raise: Raise): ScanDetect
 
   const check = (s: number, now: number): void => {
     if (raised[s] === 0) {
-      if (recentSize(s) >= fastN || evidenceSize(s) >= slowN) report(s, now);
+      if (recentSize(s) >= fastN || evidenceSize(s) >= slowN) {
+        // A decoy scan's sources are one DECOY_SCAN (decoy-scan.ts), not one scan alert each.
+        if (ctx?.decoyMember?.(tab.a4(s), tab.a6(s), tab.b4(s), tab.b6(s)) === true) return;
+        report(s, now);
+      }
       return;
     }
     if (changed[s] === 1) {

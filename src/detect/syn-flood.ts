@@ -14,10 +14,15 @@
 // window only counts as flood-shaped when it averages at least 4 SYNs per destination port. The
 // alert is keyed by the victim (per-destination) or the flooder (per-source); a single-source flood
 // is reported once, by destination. State is capped and expires by packet time.
+//
+// A decoy scan is no flood: a SYN that copies one from another source within COPY_MS (same target,
+// target port, source port and sequence number, as nmap -D sends each probe once per decoy) is not
+// counted again, up to MAX_COPIES copies (beyond that identical spoofed SYNs are a flood after all), and
+// SYNs from the sources of a known decoy scan (DetectorContext.decoyMember) are not counted.
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Severity } from '../alert/types.js';
-import type { Detector, Raise } from './types.js';
+import type { Detector, DetectorContext, Raise } from './types.js';
 import { BoundedMap, WindowCounter, addrHash, iso, ipText, thresholds } from './util.js';
 
 const WINDOW_MS = 1000;
@@ -32,6 +37,12 @@ const QUIET_MS = 10_000;
 /** Shortest time span a rate is estimated over (s): 100 SYNs in 1 ms is not 100000 SYN/s. */
 const MIN_SPAN_S = 0.02;
 const SEVERITIES: Severity[] = ['WARNING', 'HIGH', 'CRITICAL'];
+/** Slots of the table of recent SYNs that decoy copies are recognised by. */
+const COPY_SLOTS = 4096;
+/** A copy comes within this many ms of the SYN it copies. */
+const COPY_MS = 1000;
+/** Copies of one SYN not counted (nmap takes at most 128 decoys). */
+const MAX_COPIES = 128;
 
 interface FloodState {
   ip: string;
@@ -54,7 +65,7 @@ interface FloodState {
   last: number;
 }
 
-export function createSynFloodDetector(settings: Settings, raise: Raise): Detector {
+export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: DetectorContext): Detector {
   const thr = thresholds(settings).syn_flood;
   const perDst = new BoundedMap<IpAddr, FloodState>(MAX_DST);
   const perSrc = new BoundedMap<IpAddr, FloodState>(MAX_SRC);
@@ -79,6 +90,27 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
   let lastDst: FloodState | undefined;
   let lastDst4 = 0;
   let lastDst6 = '';
+  // Recent SYNs by (target, ports, sequence number): fingerprint, time, source hash, copies seen.
+  const copyFp = new Int32Array(COPY_SLOTS);
+  const copyTs = new Float64Array(COPY_SLOTS);
+  const copySrc = new Int32Array(COPY_SLOTS);
+  const copyN = new Uint8Array(COPY_SLOTS);
+  /** True when this SYN (source hash ha, target hash hb) copies a recent one from another source. */
+  const isCopy = (p: Packet, ha: number, hb: number, now: number): boolean => {
+    const h = Math.imul(hb ^ Math.imul(p.tcpSeq | 0, 0x9e3779b1) ^ ((p.srcPort << 16) | p.dstPort), 0x85ebca6b);
+    const slot = (h ^ (h >>> 15)) & (COPY_SLOTS - 1);
+    const fp = Math.imul(h ^ (p.tcpSeq | 0), 0x27d4eb2f) | 1;
+    if (copyFp[slot] === fp && now - copyTs[slot] <= COPY_MS && copySrc[slot] !== ha) {
+      if (copyN[slot] >= MAX_COPIES) return false;
+      copyN[slot]++;
+      return true;
+    }
+    copyFp[slot] = fp;
+    copyTs[slot] = now;
+    copySrc[slot] = ha;
+    copyN[slot] = 0;
+    return false;
+  };
 
   const stateOf = (m: BoundedMap<IpAddr, FloodState>, ip: IpAddr, now: number): FloodState => {
     let s = m.get(ip);
@@ -214,6 +246,10 @@ export function createSynFloodDetector(settings: Settings, raise: Raise): Detect
       if (f === TCP_SYN) {
         const ha = addrHash(p.ip4Src, p.ip6Src);
         const hb = addrHash(p.ip4Dst, p.ip6Dst);
+        if (isCopy(p, ha, hb, now) || ctx?.decoyMember?.(p.ip4Src, p.ip6Src, p.ip4Dst, p.ip6Dst) === true) {
+          if (now - lastSweep >= 5000) expire(now);
+          return;
+        }
         const slot = tupleHash(ha, hb, p.srcPort, p.dstPort) & (MAX_PENDING - 1);
         if (pendTs[slot] === 0) pendingCount++;
         pendTs[slot] = now || 1;

@@ -14,3 +14,13 @@ export interface Detector {
   /** Bounded-state introspection for tests, the bench and the menu (sizes of maps, learning status...). */
   status?(): Record<string, unknown>;
 }
+
+/**
+ * Facts the detectors of one createDetectors() set share, filled in by the detector that owns each:
+ * a scan sent from decoy addresses is one DECOY_SCAN, so the per-source scan and flood detectors ask
+ * before raising. Absent when a detector runs alone (tests, `only`).
+ */
+export interface DetectorContext {
+  /** Set by the decoy-scan detector: true when (source, target) is a member of a decoy scan. */
+  decoyMember?: (src4: number, src6: string, dst4: number, dst6: string) => boolean;
+}

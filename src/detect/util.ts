@@ -221,6 +221,15 @@ export interface Thresholds {
   surge_sigma: number;
   surge_min_pps: number;
   surge_min_bps: number;
+  /** decoy-scan.ts */
+  decoy_ports: number;
+  decoy_sources: number;
+  decoy_lockstep: number;
+  /** distributed-scan.ts */
+  distributed_ports: number;
+  distributed_sources: number;
+  distributed_source_ports: number;
+  distributed_window: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -240,6 +249,13 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   surge_sigma: 3,
   surge_min_pps: 100,
   surge_min_bps: 1_000_000,
+  decoy_ports: 10,
+  decoy_sources: 2,
+  decoy_lockstep: 1,
+  distributed_ports: 100,
+  distributed_sources: 3,
+  distributed_source_ports: 5,
+  distributed_window: 60,
 };
 
 export function thresholds(settings: Settings | undefined): Thresholds {

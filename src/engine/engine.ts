@@ -4,13 +4,16 @@
 // detector time from packet timestamps (and from tick() when a live wire is quiet), and publishes the
 // snapshot views read. Nothing here waits for I/O: sinks queue their own writes.
 import type { RawPacket } from '../capture/types.js';
-import { Packet, Reassembler, decodePacket, packetSummary, formatIp, LAYER_TCP, LAYER_UDP, LAYER_ICMP, LAYER_ICMPV6 } from '../decode/index.js';
+import { Packet, Reassembler, decodePacket } from '../decode/index.js';
 import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNumber, type ConnectionInfo, type FlowEndReason } from '../flow/index.js';
 import type { Detector } from '../detect/types.js';
 import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
-import type { AlertHistoryQuery, BaselineStatus, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot } from './types.js';
+import type { AlertEvidenceView, AlertHistoryQuery, BaselineStatus, CaptureCounters, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot } from './types.js';
 import { PacketHistory } from './history.js';
+import { packetLine } from './packet-line.js';
+import { evidenceView, exportAlertPcap } from './evidence-view.js';
+import type { EvidenceStore } from '../evidence/index.js';
 
 /** The alert funnel as the engine uses it (src/alert/funnel.ts). */
 export interface FunnelPart {
@@ -57,11 +60,17 @@ export interface EngineOptions {
   writePcap?: (path: string, packets: RawPacket[]) => Promise<number>;
   /** Kernel drop count, where the source knows it. */
   drops?: () => number | null;
+  /** The live capture's kernel counters, where the source has them (they cost nothing to ask: read ~1/s). */
+  captureStats?: () => CaptureCounters | null;
   maxConnections?: number;
   /** Told about every flow that leaves the connection table, and, at endFlows(), those still in it (EVE flow records). */
   onFlowEnd?: (flow: ConnectionInfo, reason: FlowEndReason, now: number) => void;
   /** Queries the stored alert history (src/history); absent or null when history is off. */
   alertHistory?: ((q: AlertHistoryQuery) => Alert[]) | null;
+  /** Keeps each alert's packets and flows (src/evidence); absent or null when evidence.enabled is off. */
+  evidence?: EvidenceStore | null;
+  /** The capture filter of a file source, to read an alert's packets back from the file the same way. */
+  fileFilter?: string;
 }
 
 const TICK_MS = 1000;
@@ -74,6 +83,7 @@ export class Engine implements EngineControl {
   readonly detectors: Detector[];
   readonly rules: RulesPart | null;
   readonly funnel: FunnelPart;
+  readonly evidence: EvidenceStore | null;
   private readonly pkt = new Packet();
   private readonly reasm = new Reassembler();
   private readonly listeners = new Set<(a: Alert) => void>();
@@ -90,7 +100,9 @@ export class Engine implements EngineControl {
     this.flows = new ConnectionTracker({ maxConnections: opts.maxConnections, onEnd: opts.onFlowEnd });
     this.history = new PacketHistory(opts.historySize);
     this.funnel = opts.funnel;
-    this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a) });
+    this.evidence = opts.evidence ?? null;
+    const ev = this.evidence;
+    this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a), onUpdate: ev ? (a) => ev.updateAlert(a) : undefined });
     const raise = (d: Detection): void => this.raise(d);
     this.detectors = opts.detectors ? opts.detectors(raise) : [];
     this.rules = opts.rules ? opts.rules(raise) : null;
@@ -110,6 +122,7 @@ export class Engine implements EngineControl {
 
   /** A new alert (not a fold into an existing one): listeners, then the source's reputation score. */
   private onNewAlert(alert: Alert): void {
+    this.evidence?.openAlert(alert);
     for (const l of this.listeners) l(alert);
     const promoted = this.opts.reputation?.onAlert(alert, Date.parse(alert.last_seen) || this.lastTs);
     if (promoted) this.raise(promoted);
@@ -125,12 +138,13 @@ export class Engine implements EngineControl {
     const p = decodePacket(raw, n, this.pkt, this.reasm);
     if (p.events.length > 0) this.decodeErrors++;
     this.stats.onPacket(p, now);
-    this.flows.onPacket(p, now);
+    const flow = this.flows.onPacket(p, now);
     this.dns.onPacket(p, now);
     const dets = this.detectors;
     for (let i = 0; i < dets.length; i++) dets[i].onPacket(p, now);
     if (this.rules) this.rules.onPacket(p, now);
     for (let i = 0; i < this.taps.length; i++) this.taps[i](p, now);
+    if (this.evidence !== null) this.evidence.onPacket(raw, p, n, flow);
     this.history.push(n, raw);
     if (this.lastTs >= this.nextTick) this.tick(this.lastTs);
   }
@@ -147,11 +161,18 @@ export class Engine implements EngineControl {
     for (const d of this.detectors) d.onTick?.(now);
     this.rules?.onTick?.(now);
     this.funnel.onTick?.(now);
+    this.evidence?.onTick(now);
     this.opts.reputation?.decay?.(now);
   }
 
   get packets(): number {
     return this.n;
+  }
+
+  /** Flows created since start and flows in the table now (the EVE stats record's flow counters). */
+  flowCounters(): { total: number; active: number } {
+    const c = this.flows.counters();
+    return { total: c.created, active: c.size };
   }
 
   get errors(): number {
@@ -177,24 +198,7 @@ export class Engine implements EngineControl {
     const out: PacketLine[] = [];
     for (const h of this.history.list()) {
       decodePacket(h.raw, h.n, p, null);
-      const s = packetSummary(p);
-      let transport: string | undefined;
-      if (p.layers & LAYER_TCP) transport = 'TCP';
-      else if (p.layers & LAYER_UDP) transport = 'UDP';
-      else if (p.layers & LAYER_ICMP) transport = 'ICMP';
-      else if (p.layers & LAYER_ICMPV6) transport = 'ICMPv6';
-      out.push({
-        n: h.n,
-        ts: h.raw.ts,
-        proto: s.proto,
-        transport,
-        src: p.ipVersion ? formatIp(p.ipSrc) : p.arpOp ? formatIp(p.arpSenderIp) : '',
-        srcPort: p.srcPort,
-        dst: p.ipVersion ? formatIp(p.ipDst) : p.arpOp ? formatIp(p.arpTargetIp) : '',
-        dstPort: p.dstPort,
-        len: h.raw.len,
-        info: s.info,
-      });
+      out.push(packetLine(p, h.n, h.raw.ts, h.raw.len));
     }
     return out;
   }
@@ -250,6 +254,7 @@ export class Engine implements EngineControl {
       topByPackets: this.stats.topTalkers(10, 'packets'),
       packets: this.packetLines(),
       rules: this.rules ? this.rules.list() : [],
+      capture: this.opts.captureStats ? this.opts.captureStats() : null,
     };
   }
 
@@ -258,6 +263,18 @@ export class Engine implements EngineControl {
     const held = this.history.list().map((h) => h.raw);
     const count = await this.opts.writePcap(path, held);
     return { count, path };
+  }
+
+  /** What is kept for one alert of this run (packets, flows, counts), or null when nothing is. */
+  alertEvidence(id: string): AlertEvidenceView | null {
+    return this.evidence ? evidenceView(this.evidence, id) : null;
+  }
+
+  /** Writes one alert's packets to a pcap file: read back from the capture file when it has them all, else those kept in memory. */
+  async exportAlertPcap(id: string, path: string): Promise<{ count: number; path: string; from: 'file' | 'memory' }> {
+    if (!this.opts.writePcap) throw new Error('export is not available');
+    if (!this.evidence) throw new Error('no evidence is kept (evidence.enabled is off in the settings)');
+    return exportAlertPcap(this.evidence, id, path, this.opts.writePcap, this.opts.fileFilter ?? '');
   }
 
   toggleRule(name: string): boolean | null {

@@ -1,6 +1,8 @@
 // The engine's public surface for views (dashboard, menu, web): a snapshot published a few times a
 // second, plus the few controls a view may use. Views never reach into detectors.
 import type { Alert, Severity } from '../alert/types.js';
+import type { EvidenceFlow } from '../evidence/index.js';
+import type { CaptureStats } from '../capture/types.js';
 
 export interface BaselineStatus {
   /** True until the learning window has filled. */
@@ -109,6 +111,44 @@ export interface Snapshot {
   /** Newest last, at most display.packet_history_size. */
   packets: PacketLine[];
   rules: RuleView[];
+  /**
+   * A live capture's kernel counters, read about once a second (null for a file, or before the first
+   * read). Named as Suricata's stats `capture.kernel_packets`, `capture.kernel_drops`.
+   */
+  capture?: CaptureCounters | null;
+}
+
+/** The kernel's capture counters (libpcap pcap_stats). */
+export type CaptureCounters = CaptureStats;
+
+/** One flow an alert involved (src/evidence EvidenceFlow). Addresses are wire text: escape before showing. */
+export type EvidenceFlowView = EvidenceFlow;
+
+/** What is kept for one alert: counts, its flows and its packets as list lines. */
+export interface AlertEvidenceView {
+  id: string;
+  /** The episode is still open: packets are still being added. */
+  open: boolean;
+  /** Packets that belonged to the episode. */
+  seen: number;
+  /** Packets held in memory now, and their bytes. */
+  kept: number;
+  bytes: number;
+  /** Held packets evicted by the total budget; packets not held because of the alert's own budget. */
+  evicted: number;
+  overBudget: number;
+  /** Packets found in the lookback (sent before the alert was raised). */
+  fromLookback: number;
+  /** The capture file the packets can be read back from (null: live or stdin), and how many positions are recorded. */
+  sourceFile: string | null;
+  indexed: number;
+  /** The file gives back every packet of the episode (the pcap is complete). */
+  complete: boolean;
+  flows: EvidenceFlowView[];
+  /** Kept packets of flows not listed (the list holds flows_per_alert). */
+  flowsDropped: number;
+  /** The held packets, oldest first. */
+  packets: PacketLine[];
 }
 
 /** A question to the stored alert history (the SQLite store's query, as views may ask it). */
@@ -120,6 +160,9 @@ export interface AlertHistoryQuery {
   severity?: Severity;
   /** Case-insensitive text in the message, type, addresses or details. */
   search?: string;
+  /** ms since epoch: alerts at or after `since` and before `until`. */
+  since?: number;
+  until?: number;
   /** Most alerts returned, newest first. */
   limit?: number;
 }
@@ -142,4 +185,8 @@ export interface EngineControl {
    * (Named alertHistory because Engine.history is its packet history.)
    */
   alertHistory?(q: AlertHistoryQuery): Alert[];
+  /** What is kept for an alert of this run, or null (evidence off, or none kept for that alert). */
+  alertEvidence?(id: string): AlertEvidenceView | null;
+  /** Writes an alert's packets to a pcap file; throws with a one-line message when there are none. */
+  exportAlertPcap?(id: string, path: string): Promise<{ count: number; path: string; from: 'file' | 'memory' }>;
 }

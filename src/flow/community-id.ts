@@ -171,9 +171,11 @@ export function protoNumber(name: string | undefined): number | null {
 /**
  * A stable flow number derived from the Community ID digest (both directions share it), kept below
  * 2^52 so JSON readers hold it exactly; used as EVE's flow_id. 0 when the tuple does not parse.
+ * `salt` (hashed as the digest's seed) tells apart flows that share a tuple, such as two ICMP echo
+ * conversations between the same hosts, whose Community ID is one.
  */
-export function flowIdOf(proto: number, src: IpAddr | string, dst: IpAddr | string, sport: number, dport: number): number {
-  const d = communityIdDigest(proto, src, dst, sport, dport, 0);
+export function flowIdOf(proto: number, src: IpAddr | string, dst: IpAddr | string, sport: number, dport: number, salt = 0): number {
+  const d = communityIdDigest(proto, src, dst, sport, dport, salt);
   if (!d) return 0;
   // 20 bits from the first word, 32 from the second: 52 bits, never 0 in practice.
   return (d.readUInt32BE(0) & 0xfffff) * 0x100000000 + d.readUInt32BE(4);

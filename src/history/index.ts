@@ -20,3 +20,4 @@ export function createHistorySink(settings: Settings, opts: Pick<HistoryOptions,
     ...opts,
   });
 }
+export { EvidenceTable, readStoredEvidence, type EvidenceRecord, type StoredEvidence } from './evidence-table.js';

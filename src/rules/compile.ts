@@ -66,16 +66,52 @@ function cidrOf(v: Value): Cidr {
   return c;
 }
 
+/** Fields read from a lazily parsed DNS or HTTP message: reading one may parse the message. */
+const PARSED_FIELDS = new Set(['dns.qtype', 'http.status']);
+
+/**
+ * A rough cost of evaluating a condition on one packet: a flag or number is a load or two, an address
+ * list a few matches, text (DNS and HTTP fields, parsed when first read) and regular expressions more.
+ * `and` and `or` test their cheaper side first: conditions have no side effects, so the order changes
+ * only how much work a packet that fails costs (`not (src_ip in [...]) and tcp.dst_port in [...]` then
+ * looks at the port before the address blocks).
+ */
+function cost(e: Expr): number {
+  switch (e.k) {
+    case 'and':
+    case 'or':
+      return cost(e.l) + cost(e.r);
+    case 'not':
+      return cost(e.e);
+    case 'flag':
+      return 1;
+    case 'cmp':
+    case 'in': {
+      const f = FIELDS[e.field.text];
+      if (!f) return 1;
+      if (f.type === 'str' || PARSED_FIELDS.has(e.field.text)) return 10;
+      return f.type === 'ip' ? 3 : 1;
+    }
+    case 'contains':
+      return 10;
+    case 'matches':
+      return 20;
+  }
+}
+
 function compileExpr(e: Expr): Predicate {
   switch (e.k) {
     case 'and': {
+      // Both sides are compiled in the order written, so the first error in the text is the one reported.
       const l = compileExpr(e.l);
       const r = compileExpr(e.r);
+      if (cost(e.r) < cost(e.l)) return (p) => r(p) && l(p);
       return (p) => l(p) && r(p);
     }
     case 'or': {
       const l = compileExpr(e.l);
       const r = compileExpr(e.r);
+      if (cost(e.r) < cost(e.l)) return (p) => r(p) || l(p);
       return (p) => l(p) || r(p);
     }
     case 'not': {

@@ -6,3 +6,4 @@ export { parseCondition } from './parser.js';
 export { tokenize, RuleSyntaxError, type Token } from './lexer.js';
 export { checkRegex, MAX_REGEX_INPUT, MAX_PATTERN_LENGTH } from './regex-guard.js';
 export { FIELDS, type FieldDef } from './fields.js';
+export { parseDisplayFilter, DisplayFilterError, DISPLAY_FILTER_FIELDS, type DisplayFilter, type FilterRow } from './display-filter.js';

@@ -28,18 +28,24 @@ export function AlertsPanel({
   counts,
   width,
   height,
+  selectedId = null,
+  sortNote = '',
 }: {
   alerts: readonly Alert[];
   counts: Record<Severity, number>;
   width: number;
   height: number;
+  /** The alert chosen with ↑/↓ (Enter shows its evidence); the list scrolls to keep it in view. */
+  selectedId?: string | null;
+  /** How the list is ordered, when not newest first. */
+  sortNote?: string;
 }): React.JSX.Element {
   const wide = width >= 70;
   const room = Math.max(0, height - 1);
   const total = counts.CRITICAL + counts.HIGH + counts.WARNING + counts.LOW;
   // The title sums the alerts by severity: "Alerts 4 (1 CRITICAL, 1 HIGH, 2 LOW)".
   const parts = (['CRITICAL', 'HIGH', 'WARNING', 'LOW'] as const).filter((s) => counts[s] > 0);
-  const noteText = total > 0 ? `${fmtInt(total)} (${parts.map((s) => `${fmtInt(counts[s])} ${s}`).join(', ')})` : '';
+  const noteText = (total > 0 ? `${fmtInt(total)} (${parts.map((s) => `${fmtInt(counts[s])} ${s}`).join(', ')})` : '') + (sortNote ? ` ${sortNote}` : '');
   const note =
     total > 0 ? (
       <Text>
@@ -51,10 +57,12 @@ export function AlertsPanel({
             {fmtInt(counts[s])} {s}
           </Text>
         ))}
-        <Text dimColor>)</Text>
+        <Text dimColor>){sortNote ? ` ${sortNote}` : ''}</Text>
       </Text>
     ) : undefined;
-  const shown = alerts.slice(0, room);
+  const sel = selectedId === null ? -1 : alerts.findIndex((a) => a.id === selectedId);
+  const offset = sel >= room ? sel - room + 1 : 0;
+  const shown = alerts.slice(offset, offset + room);
   return (
     <Panel title="Alerts" note={note} noteWidth={noteText.length} width={width} height={height} color={counts.CRITICAL > 0 || counts.HIGH > 0 ? 'red' : 'cyan'}>
       {shown.length === 0 ? (
@@ -65,6 +73,7 @@ export function AlertsPanel({
           const tag = wide ? a.severity.padEnd(8) : SHORT[a.severity] ?? safe(a.severity);
           return (
             <Line key={a.id}>
+              {a.id === selectedId ? <Text inverse>▶</Text> : null}
               <Text dimColor>{fmtIsoClock(a.timestamp)} </Text>
               <Text color={st.tagColor ?? st.color} backgroundColor={st.tagBg} bold={st.bold}>
                 {tag}

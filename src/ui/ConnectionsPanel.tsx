@@ -28,12 +28,15 @@ export function ConnectionsPanel({
   now,
   width,
   height,
+  extraNote = '',
 }: {
   connections: readonly ConnectionView[];
   filter: ProtoFilter;
   now: number;
   width: number;
   height: number;
+  /** Focus, order, scroll position and display filter, when set (the dashboard's keys). */
+  extraNote?: string;
 }): React.JSX.Element {
   const matching = connections.filter((c) => passesFilter(filter, c.proto));
   // Wide panels get a column header; narrow or short ones put units in the cells instead.
@@ -47,7 +50,7 @@ export function ConnectionsPanel({
   const wAge = 5;
   const wProto = 5;
   const wEnds = Math.max(10, width - wProto - wState - wPk - wBytes - wAge - 5);
-  const note = `${fmtInt(matching.length)}${filter === 'ALL' ? '' : ` ${filter}`}`;
+  const note = `${fmtInt(matching.length)}${filter === 'ALL' ? '' : ` ${filter}`}${extraNote ? ` ${extraNote}` : ''}`;
   return (
     <Panel title="Active connections" note={note} width={width} height={height}>
       {header ? (

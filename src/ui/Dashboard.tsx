@@ -11,6 +11,9 @@ import { Footer, type StatusMessage } from './Footer.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { HistoryOverlay, historyRoom } from './HistoryOverlay.js';
+import { EvidenceOverlay, evidenceRoom } from './EvidenceOverlay.js';
+import { orderAlerts, useAlertDrill } from './use-alert-drill.js';
+import { orderConnections, orderTalkers, usePanelNav } from './use-panel-nav.js';
 import { PacketFeed } from './PacketFeed.js';
 import { RulesOverlay } from './RulesOverlay.js';
 import { StatsPanel } from './StatsPanel.js';
@@ -36,7 +39,7 @@ export interface DashboardProps {
   onQuit?: () => void;
 }
 
-type Overlay = 'none' | 'help' | 'rules' | 'history';
+type Overlay = 'none' | 'help' | 'rules' | 'history' | 'evidence';
 
 const EMPTY_STATS: StatsView = {
   packets: 0,
@@ -102,6 +105,9 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const history = useAlertHistory(control);
   /** Rows the history overlay shows (a page for PgUp/PgDn), from the last drawn layout. */
   const historyRoomRef = useRef(1);
+  const drill = useAlertDrill(control, setMessage);
+  const nav = usePanelNav(setMessage);
+  const evidenceRoomRef = useRef(1);
 
   /** Rules come straight from the engine, also while paused, so toggles show their real state. */
   const loadRules = useCallback(() => {
@@ -168,6 +174,10 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
       history.key(input, key, historyRoomRef.current);
       return;
     }
+    if (overlayRef.current === 'none' && nav.draft !== null) {
+      nav.key(input, key);
+      return;
+    }
     if (input === 'q') {
       quit();
       return;
@@ -177,6 +187,16 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
       if (action === 'close') setOverlay('none');
       else if (action === 'help') setOverlay('help');
       return;
+    }
+    if (overlay === 'evidence') {
+      if (drill.evidenceKey(input, key, evidenceRoomRef.current) === 'close') setOverlay('none');
+      return;
+    }
+    if (overlay === 'none' && nav.key(input, key)) return;
+    if (overlay === 'none' && nav.focus === 'alerts') {
+      const used = drill.panelKey(input, key, snap.alerts);
+      if (used === 'open') setOverlay('evidence');
+      if (used !== 'not mine') return;
     }
     if (overlay === 'rules') {
       if (key.upArrow || input === 'k') setRuleIndex((i) => Math.max(0, i - 1));
@@ -241,13 +261,21 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const lay = computeLayout(columns, rows);
   const body = lay.height - 2;
   historyRoomRef.current = historyRoom(body);
-  const footer: StatusMessage | null = message ?? (error ? { text: `Snapshot failed: ${error}`, kind: 'error' } : null);
+  const footer: StatusMessage | null =
+    nav.draft !== null
+      ? message?.kind === 'error'
+        ? { text: `${message.text}  Display filter: ${nav.draft}▏`, kind: 'error' }
+        : { text: `Display filter: ${nav.draft}▏ (Enter apply, Esc cancel)`, kind: 'info' }
+      : (message ?? (error ? { text: `Snapshot failed: ${error}`, kind: 'error' } : null));
 
   let main: React.ReactNode;
   if (overlay === 'help') {
     main = <HelpOverlay width={lay.width} height={body} exportPath={path.resolve(exportPath)} />;
   } else if (overlay === 'history') {
     main = <HistoryOverlay state={history.state} width={lay.width} height={body} />;
+  } else if (overlay === 'evidence' && drill.open) {
+    evidenceRoomRef.current = evidenceRoom(body, drill.open.evidence?.flows.length ?? 0);
+    main = <EvidenceOverlay alert={drill.open.alert} evidence={drill.open.evidence} offset={drill.offset} width={lay.width} height={body} />;
   } else if (overlay === 'rules') {
     main = <RulesOverlay rules={rules} selected={Math.min(ruleIndex, Math.max(0, rules.length - 1))} width={lay.width} height={body} />;
   } else {
@@ -256,13 +284,52 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
         case 'stats':
           return <StatsPanel key={id} stats={snap.stats} width={width} height={height} />;
         case 'alerts':
-          return <AlertsPanel key={id} alerts={snap.alerts} counts={snap.alertCounts} width={width} height={height} />;
+          return (
+            <AlertsPanel
+              key={id}
+              alerts={orderAlerts(snap.alerts, drill.order)}
+              counts={snap.alertCounts}
+              width={width}
+              height={height}
+              selectedId={drill.selectedId}
+              sortNote={(nav.focus === 'alerts' ? '◆ ' : '') + (drill.order === 'newest' ? '' : `by ${drill.order}`)}
+            />
+          );
         case 'connections':
-          return <ConnectionsPanel key={id} connections={snap.connections} filter={filter} now={snap.ts} width={width} height={height} />;
+          return (
+            <ConnectionsPanel
+              key={id}
+              connections={orderConnections(snap.connections.filter(nav.filter), nav.connOrder).slice(nav.connOffset)}
+              filter={filter}
+              now={snap.ts}
+              width={width}
+              height={height}
+              extraNote={`${nav.focus === 'connections' ? '◆ ' : ''}${nav.connOrder === 'recent' ? '' : `by ${nav.connOrder} `}${nav.connOffset > 0 ? `from ${nav.connOffset + 1} ` : ''}${nav.filterText ? `/${nav.filterText}` : ''}`.trim()}
+            />
+          );
         case 'talkers':
-          return <TalkersPanel key={id} byBytes={snap.topByBytes} byPackets={snap.topByPackets} width={width} height={height} />;
+          return (
+            <TalkersPanel
+              key={id}
+              byBytes={orderTalkers(snap.topByBytes, nav.talkerOrder).slice(nav.talkerOffset)}
+              byPackets={orderTalkers(snap.topByPackets, nav.talkerOrder).slice(nav.talkerOffset)}
+              width={width}
+              height={height}
+              note={`${nav.focus === 'talkers' ? '◆ ' : ''}${nav.talkerOrder === 'address' ? 'by address ' : ''}${nav.talkerOffset > 0 ? `from ${nav.talkerOffset + 1}` : ''}`.trim()}
+            />
+          );
         case 'feed':
-          return <PacketFeed key={id} packets={snap.packets} filter={filter} historySize={historySize} width={width} height={height} />;
+          return (
+            <PacketFeed
+              key={id}
+              packets={nav.filterText ? snap.packets.filter(nav.filter) : snap.packets}
+              filter={filter}
+              historySize={historySize}
+              width={width}
+              height={height}
+              extraNote={nav.filterText ? `/${nav.filterText}` : ''}
+            />
+          );
       }
     };
     main = lay.rows.map((row) => (

@@ -23,12 +23,15 @@ export function PacketFeed({
   historySize,
   width,
   height,
+  extraNote = '',
 }: {
   packets: readonly PacketLine[];
   filter: ProtoFilter;
   historySize: number;
   width: number;
   height: number;
+  /** The display filter, when one is set (`/`). */
+  extraNote?: string;
 }): React.JSX.Element {
   const room = Math.max(0, height - 1);
   const recent = historySize > 0 ? packets.slice(-historySize) : packets;
@@ -36,7 +39,7 @@ export function PacketFeed({
   const shown = matching.slice(-room);
   const wide = width >= 100;
   const wEnds = wide ? 48 : Math.max(20, Math.floor((width - 16) * 0.6));
-  const note = `${fmtInt(matching.length)}/${fmtInt(recent.length)}${filter === 'ALL' ? '' : ` ${filter}`}`;
+  const note = `${fmtInt(matching.length)}/${fmtInt(recent.length)}${filter === 'ALL' ? '' : ` ${filter}`}${extraNote ? ` ${extraNote}` : ''}`;
   return (
     <Panel title="Live packet feed" note={note} width={width} height={height}>
       {shown.length === 0 ? (

@@ -43,18 +43,21 @@ export function TalkersPanel({
   byPackets,
   width,
   height,
+  note,
 }: {
   byBytes: readonly TalkerView[];
   byPackets: readonly TalkerView[];
   width: number;
   height: number;
+  /** Focus, order and scroll position, when set (the dashboard's keys). */
+  note?: string;
 }): React.JSX.Element {
   const room = Math.max(0, height - 1);
   // Two sub-lists, each a heading plus rows; bytes gets the odd line.
   const nBytes = Math.max(0, Math.ceil(room / 2) - 1);
   const nPackets = Math.max(0, Math.floor(room / 2) - 1);
   return (
-    <Panel title="Top talkers" width={width} height={height}>
+    <Panel title="Top talkers" note={note || undefined} width={width} height={height}>
       <Line dim>by bytes</Line>
       {byBytes.length === 0 ? <Line dim> none yet</Line> : Rows({ talkers: byBytes, value: (t) => t.bytes, label: (t) => fmtBytes(t.bytes), n: nBytes, width, color: 'green' })}
       {nPackets > 0 ? <Line dim>by packets</Line> : null}

@@ -8,6 +8,7 @@ import { ALERT_TYPES, SEVERITIES, type Alert, type Severity } from '../alert/typ
 import type { EngineControl, Snapshot } from '../engine/types.js';
 import type { AlertHistory, HistoryQuery } from '../history/index.js';
 import { parseTimeArg } from '../history/time-args.js';
+import { registerEvidenceRoutes } from './evidence-routes.js';
 
 export interface WebOptions {
   host: string;
@@ -49,6 +50,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  '/alert-page.js': { file: 'alert-page.js', type: 'text/javascript; charset=utf-8' },
 };
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -274,6 +276,8 @@ export async function buildWebApp(control: EngineControl, opts: Omit<WebOptions,
     }
     return { source: 'recent', alerts: filterRecent(control.snapshot().alerts, q) };
   });
+
+  registerEvidenceRoutes(app, control, opts.history);
 
   app.get('/api/summary', async (req, reply) => {
     const h = opts.history;

@@ -1,4 +1,4 @@
-// Live capture with cap between two network namespaces: every ping request and reply is seen, a BPF
+// Live capture (the pcap-batch addon over libpcap) between two network namespaces: every ping request and reply is seen, a BPF
 // filter keeps only what it names, `any` gives Linux cooked frames, and a missing interface is ENODEV.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -99,7 +99,8 @@ describe('live capture on a veth pair', () => {
     expect([...c.requestSeqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     // 100 SYN probes in, 100 RST or SYN-ACK answers out (at least).
     expect(c.tcp).toBeGreaterThanOrEqual(200);
-    expect(c.drops).toBeNull();
+    // The kernel's counters are read (pcap_stats): nothing was dropped at this rate.
+    expect(c.drops).toBe(0);
   });
 
   it('a BPF filter ("icmp") keeps only ICMP, and -w writes exactly what was captured', async () => {

@@ -225,7 +225,9 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
   });
 
   it('18 and 19 show the port sweep of port 80', async () => {
-    const recent = await choose(18, 'Show recent alerts');
+    // At a terminal 18 then asks for an alert to open; Enter alone goes back to the menu.
+    const recent = await choose(18, 'Show recent alerts', [{ prompt: 'for its evidence (Enter for the menu):', text: '' }]);
+    expect(recent).toContain('(cancelled)');
     expect(row(recent, 'PORT_SWEEP')).toEqual(expect.arrayContaining(['PORT_SWEEP']));
     // Severities are coloured in a terminal.
     const coloured = screen(true);

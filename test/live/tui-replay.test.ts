@@ -83,7 +83,8 @@ describe('--tui -r FILE in tmux', () => {
 
   it('ends (and flushes) when its terminal goes away instead of running on without a screen', async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
-    session = await startTmux('tuih', netguardCommand(['--tui', '-r', SYNSCAN], dir), 100, 30);
+    // --reputation-state: a file run saves the reputation state only when asked (a capture read twice gives the same alerts).
+    session = await startTmux('tuih', netguardCommand(['--tui', '--reputation-state', '-r', SYNSCAN], dir), 100, 30);
     await session.until((x) => packetsShown(x) === 2011, 'the dashboard');
     const pid = await session.childPid();
     expect(alive(pid)).toBe(true);

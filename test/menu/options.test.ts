@@ -223,13 +223,15 @@ describe('the 24 options', () => {
     const s = section(await runPiped('18\n', b), 18);
     expect(b.calls).toContain('recentAlerts 20');
     expect(s).toContain('The 3 newest alerts, newest first:');
-    const rows = s.split('\n').filter((l) => /^2011-/.test(l));
-    expect(rows.map((l) => cells(l).slice(1, 3))).toEqual([
+    // Numbered (the numbers "18 N" and the prompt take), newest first.
+    const rows = s.split('\n').filter((l) => /^\s*\d+ {2}2011-/.test(l));
+    expect(rows.map((l) => cells(l)[0])).toEqual(['1', '2', '3']);
+    expect(rows.map((l) => cells(l).slice(2, 4))).toEqual([
       ['CRITICAL', 'SYN_FLOOD'],
       ['HIGH', 'SYN_SCAN'],
       ['WARNING', 'PORT_SWEEP'],
     ]);
-    expect(cells(rows[0])).toEqual(['2011-09-27 18:07:23', 'CRITICAL', 'SYN_FLOOD', '203.0.113.9', '192.168.1.1:80', '400', 'SYN flood to 192.168.1.1:80']);
+    expect(cells(rows[0])).toEqual(['1', '2011-09-27 18:07:23', 'CRITICAL', 'SYN_FLOOD', '203.0.113.9', '192.168.1.1:80', '400', 'SYN flood to 192.168.1.1:80']);
   });
 
   it('18 and 19 with no alerts', async () => {

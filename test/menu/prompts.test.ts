@@ -182,7 +182,7 @@ describe('piped input', () => {
     // Colour does not break alignment: the Type column starts at the same place on every alert row.
     // eslint-disable-next-line no-control-regex
     const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
-    const rows = plain.split('\n').filter((l) => /^2011-/.test(l));
+    const rows = plain.split('\n').filter((l) => /^\s*\d+ {2}2011-/.test(l));
     expect(rows).toHaveLength(3);
     const at = rows.map((l) => l.search(/(SYN_FLOOD|SYN_SCAN|PORT_SWEEP)/));
     expect(new Set(at).size).toBe(1);

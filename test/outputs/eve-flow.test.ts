@@ -106,7 +106,7 @@ const CAPTURES = [
 ];
 
 describe('EVE flow records', () => {
-  it('count every packet and byte of each TCP and UDP conversation each way, as tshark does', async () => {
+  it('count every packet and byte of each TCP and UDP conversation each way, as tshark does', { timeout: 180_000 }, async () => {
     let conversations = 0;
     for (const name of CAPTURES) {
       const file = path.join(CORPUS, name);

@@ -90,6 +90,36 @@ describe('boolean structure', () => {
     expect(m('tcp && dst_port == 80', { dport: 80 })).toBe(true);
     expect(m('udp || !tcp', {})).toBe(false);
   });
+  it('and/or give the same answer whichever side is tested first (the cheaper side runs first)', () => {
+    // Every combination of an expensive side (addresses, text) and a cheap one (ports), in both orders.
+    const specs = [
+      { src: '10.1.2.3', dport: 2375 },
+      { src: '203.0.113.7', dport: 2375 },
+      { src: '203.0.113.7', dport: 80 },
+      { src: 'fd00::1', dport: 5901 },
+      { src: '2001:db8::1', dport: 5901 },
+      { proto: 'udp' as const, src: '203.0.113.7', dport: 2375 },
+      { proto: 'udp' as const, dport: 53, qname: 'evil.xyz', qtype: 16 },
+      { proto: 'udp' as const, dport: 53, qname: 'ok.example', qtype: 1 },
+    ];
+    const pairs: Array<[string, string]> = [
+      ['not (src_ip in [10.0.0.0/8, fc00::/7])', 'tcp.dst_port in [2375, 5900-5910]'],
+      ['dns.qname matches "\\.xyz$"', 'udp.dst_port == 53'],
+      ['dns.qtype == 16', 'udp'],
+    ];
+    for (const [costly, cheap] of pairs) {
+      for (const s of specs) {
+        const a = m(`${costly} and ${cheap}`, s);
+        expect(m(`${cheap} and ${costly}`, s)).toBe(a);
+        expect(a).toBe(m(costly, s) && m(cheap, s));
+        const o = m(`${costly} or ${cheap}`, s);
+        expect(m(`${cheap} or ${costly}`, s)).toBe(o);
+        expect(o).toBe(m(costly, s) || m(cheap, s));
+      }
+    }
+    expect(m('not (src_ip in [10.0.0.0/8, fc00::/7]) and tcp.dst_port in [2375, 5900-5910]', { src: '203.0.113.7', dport: 2375 })).toBe(true);
+    expect(m('not (src_ip in [10.0.0.0/8, fc00::/7]) and tcp.dst_port in [2375, 5900-5910]', { src: 'fd00::1', dport: 5901 })).toBe(false);
+  });
 });
 
 describe('addresses', () => {

@@ -48,7 +48,7 @@ export function pkt(s: Spec = {}): Packet {
   }
   if (s.qname !== undefined) {
     p.layers |= LAYER_DNS;
-    p.dns = { id: 1, qr: false, opcode: 0, aa: false, tc: false, rd: true, ra: false, rcode: 0, questions: [{ name: s.qname, type: s.qtype ?? 1, class: 1 }], answers: [], authorities: [], additionals: [] };
+    p.dns = { id: 1, flags: 0x0100, qr: false, opcode: 0, aa: false, tc: false, rd: true, ra: false, rcode: 0, questions: [{ name: s.qname, type: s.qtype ?? 1, class: 1 }], answers: [], authorities: [], additionals: [] };
   }
   if (s.http) {
     p.layers |= LAYER_HTTP;

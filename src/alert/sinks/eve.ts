@@ -8,7 +8,11 @@ import { appendFile } from 'node:fs/promises';
 import type { Alert, AlertSink, AlertType, Severity } from '../types.js';
 import type { Settings } from '../../config/schema.js';
 import { formatIp } from '../../decode/addr.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_TCP, LAYER_UDP, type DnsRecord, type Packet } from '../../decode/packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type DnsMessage, type IpAddr, type Packet } from '../../decode/packet.js';
+import { decodeDns, DNS_HEADER_LEN } from '../../decode/dns.js';
+import { Icmp6FlowTable, tracksIcmp6, type Icmp6Flow } from './eve-icmp6-flows.js';
+import { type CaptureCounters, DecoderCounters, type FlowCounters, statsObject } from './eve-stats.js';
+import { dnsObject, FORWARD_POINTER_NAME, suricataQuestionNames } from './eve-dns.js';
 import { communityId, flowIdOf, protoNumber } from '../../flow/community-id.js';
 import type { ConnectionInfo, FlowEndReason } from '../../flow/connection-tracker.js';
 
@@ -38,6 +42,8 @@ export const EVE_SIGNATURES: Record<AlertType, { sid: number; signature: string;
   MAIMON_SCAN: { sid: 9000006, signature: 'NETGUARD SCAN TCP Maimon scan', category: CAT_SCAN },
   CONNECT_SCAN: { sid: 9000007, signature: 'NETGUARD SCAN TCP connect scan', category: CAT_SCAN },
   UDP_SCAN: { sid: 9000008, signature: 'NETGUARD SCAN UDP port scan', category: CAT_SCAN },
+  DECOY_SCAN: { sid: 9000009, signature: 'NETGUARD SCAN port scan from decoy sources', category: CAT_SCAN },
+  DISTRIBUTED_SCAN: { sid: 9000022, signature: 'NETGUARD SCAN distributed port scan', category: CAT_SCAN },
   SYN_FLOOD: { sid: 9000010, signature: 'NETGUARD DOS TCP SYN flood', category: CAT_DOS },
   TRAFFIC_SURGE: { sid: 9000011, signature: 'NETGUARD DOS traffic surge above baseline', category: CAT_DOS_DETECT },
   TCP_SURGE: { sid: 9000012, signature: 'NETGUARD DOS TCP surge above baseline', category: CAT_DOS_DETECT },
@@ -77,11 +83,23 @@ export function signatureOf(alert: Alert): { sid: number; signature: string; cat
   return { sid: base.sid + 1 + (fnv1a(rule) % 99_999), signature: `${base.signature} ${rule}`, category: base.category };
 }
 
-/** Suricata's timestamp: "2026-11-20T12:00:00.000000+0000" (microseconds, numeric offset; NetGuard writes UTC). */
+/**
+ * Slack when cutting a packet time (a double of ms since the epoch) to whole microseconds. A double near
+ * 2^41 ms holds times to about 0.24 us, so a microsecond capture time can read as 455.9999 us: it still
+ * cuts to 456. Sub-microsecond parts of nanosecond captures are cut off (Suricata truncates), except
+ * within this slack of the next microsecond, which the double cannot tell from it.
+ */
+const MICRO_SLACK = 0.13;
+
+/** Suricata's timestamp: "2026-11-20T12:00:00.000000+0000" (microseconds, truncated; numeric offset; NetGuard writes UTC). */
 export function eveTimestamp(ms: number): string {
-  const d = new Date(Math.floor(ms));
-  const iso = d.toISOString(); // 2026-11-20T12:00:00.123Z
-  const micro = Math.round((ms - Math.floor(ms)) * 1000);
+  let whole = Math.floor(ms);
+  let micro = Math.floor((ms - whole) * 1000 + MICRO_SLACK);
+  if (micro >= 1000) {
+    whole += 1;
+    micro -= 1000;
+  }
+  const iso = new Date(whole).toISOString(); // 2026-11-20T12:00:00.123Z
   return `${iso.slice(0, 23)}${String(micro).padStart(3, '0')}+0000`;
 }
 
@@ -90,7 +108,7 @@ export interface EveRecord {
   flow_id?: number;
   pcap_cnt?: number;
   in_iface?: string;
-  event_type: 'alert' | 'dns' | 'http' | 'flow';
+  event_type: 'alert' | 'dns' | 'http' | 'flow' | 'stats';
   src_ip?: string;
   src_port?: number;
   dest_ip?: string;
@@ -118,16 +136,59 @@ function eveProto(n: number): string {
   }
 }
 
-/** The EVE alert record for a NetGuard alert. */
-export function alertToEve(alert: Alert, iface?: string): EveRecord {
-  const ts = Date.parse(alert.timestamp);
+/** ET's signature_severity words (a metadata key Suricata's schema names) for NetGuard's severities. */
+const SIGNATURE_SEVERITY: Record<Severity, string> = { CRITICAL: 'Critical', HIGH: 'Major', WARNING: 'Minor', LOW: 'Informational' };
+
+/** Items kept of one evidence list in alert.metadata (a scan's port list); the JSONL alert keeps them all. */
+const MAX_METADATA_ITEMS = 100;
+
+/** One evidence value as metadata strings: scalars as text, lists item by item, objects as JSON. */
+function metadataStrings(v: unknown): string[] {
+  if (v === null || v === undefined) return [];
+  if (Array.isArray(v)) return v.slice(0, MAX_METADATA_ITEMS).flatMap((x) => (x === null || x === undefined ? [] : [typeof x === 'object' ? JSON.stringify(x) : String(x)]));
+  return [typeof v === 'object' ? JSON.stringify(v) : String(v)];
+}
+
+/**
+ * NetGuard's evidence as alert.metadata, the one place in an alert record where Suricata's schema lets
+ * a writer add keys: every value an array of strings, as Suricata writes a rule's `metadata:` keywords.
+ * Keys are NetGuard's own, prefixed `netguard_`, beside the schema's signature_severity. An EVE alert is
+ * written when the alert is raised, so count and details are those of its first detection; the final
+ * evidence (count, last_seen, merged details) is in the JSONL alert log.
+ */
+export function alertMetadata(alert: Alert): Record<string, string[]> {
+  const md: Record<string, string[]> = {
+    signature_severity: [SIGNATURE_SEVERITY[alert.severity] ?? 'Minor'],
+    netguard_id: [alert.id],
+    netguard_type: [alert.type],
+    netguard_severity: [alert.severity],
+    netguard_message: [alert.message],
+    netguard_count: [String(alert.count)],
+    netguard_last_seen: [alert.last_seen],
+  };
+  for (const [k, v] of Object.entries(alert.details)) {
+    const key = `netguard_${k.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const vals = metadataStrings(v);
+    if (vals.length > 0 && !(key in md)) md[key] = vals;
+  }
+  return md;
+}
+
+/**
+ * The EVE alert record for a NetGuard alert. flow_id and community_id are written only when the alert
+ * is about one real flow (the engine then set alert.community_id, the same in every output); a scan,
+ * flood or sweep names no flow, so it gets neither (its src/dest are the attacker and a target, not a
+ * conversation). `ts` is the triggering packet's time (ms with the fraction) when the caller has it;
+ * else the alert's own time, which is kept to the millisecond.
+ */
+export function alertToEve(alert: Alert, iface?: string, ts?: number): EveRecord {
+  const parsed = Date.parse(alert.timestamp);
   const proto = protoNumber(alert.proto);
   // Keys are added in Suricata's order (timestamp, flow_id, in_iface, event_type, tuple, ...).
-  const rec = { timestamp: eveTimestamp(Number.isNaN(ts) ? 0 : ts) } as EveRecord;
-  const sport = alert.src_port ?? 0;
-  const dport = alert.dst_port ?? 0;
-  if (proto !== null && alert.src_ip && alert.dst_ip) {
-    const fid = flowIdOf(proto, alert.src_ip, alert.dst_ip, sport, dport);
+  const rec = { timestamp: eveTimestamp(ts ?? (Number.isNaN(parsed) ? 0 : parsed)) } as EveRecord;
+  const cid = alert.community_id ?? '';
+  if (cid && proto !== null && alert.src_ip && alert.dst_ip && alert.src_port !== undefined && alert.dst_port !== undefined) {
+    const fid = flowIdOf(proto, alert.src_ip, alert.dst_ip, alert.src_port, alert.dst_port);
     if (fid) rec.flow_id = fid;
   }
   if (iface) rec.in_iface = iface;
@@ -137,8 +198,8 @@ export function alertToEve(alert: Alert, iface?: string): EveRecord {
   if (alert.dst_ip) rec.dest_ip = alert.dst_ip;
   if (alert.dst_port !== undefined) rec.dest_port = alert.dst_port;
   if (alert.proto) rec.proto = proto !== null ? eveProto(proto) : alert.proto;
-  const cid = alert.community_id || (proto !== null && alert.src_ip && alert.dst_ip ? communityId(proto, alert.src_ip, alert.dst_ip, sport, dport) : '');
-  if (cid) rec.community_id = cid;
+  rec.pkt_src = PKT_SRC;
+  if (cid && rec.flow_id !== undefined) rec.community_id = cid;
   const sig = signatureOf(alert);
   rec.alert = {
     action: 'allowed',
@@ -148,11 +209,16 @@ export function alertToEve(alert: Alert, iface?: string): EveRecord {
     signature: sig.signature,
     category: sig.category,
     severity: EVE_SEVERITY[alert.severity] ?? 3,
+    metadata: alertMetadata(alert),
   };
-  // NetGuard's own fields ride along in one namespaced object that EVE readers ignore.
-  rec.netguard = { id: alert.id, type: alert.type, severity: alert.severity, message: alert.message, count: alert.count, last_seen: alert.last_seen, details: alert.details };
   return rec;
 }
+
+/**
+ * Where the record's packet came from, as Suricata 8 writes it on records made from a packet (alert,
+ * dns, http): "wire/pcap" for a captured packet, live or from a file (NetGuard decodes no tunnels).
+ */
+const PKT_SRC = 'wire/pcap';
 
 function tuple(p: Packet, iface: string | undefined, pcapCnt: boolean, ts: number, type: 'dns' | 'http', flip: boolean): EveRecord {
   const src = formatIp(flip ? p.ipDst : p.ipSrc);
@@ -170,60 +236,31 @@ function tuple(p: Packet, iface: string | undefined, pcapCnt: boolean, ts: numbe
   rec.dest_ip = dst;
   rec.dest_port = dport;
   rec.proto = eveProto(p.ipProto);
+  rec.pkt_src = PKT_SRC;
   const cid = communityId(p.ipProto, src, dst, sport, dport);
   if (cid) rec.community_id = cid;
   return rec;
 }
 
-const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
-
-const TYPE_NAMES: Record<number, string> = {
-  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 13: 'HINFO', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR',
-  41: 'OPT', 43: 'DS', 44: 'SSHFP', 46: 'RRSIG', 47: 'NSEC', 48: 'DNSKEY', 50: 'NSEC3', 52: 'TLSA', 64: 'SVCB', 65: 'HTTPS',
-  99: 'SPF', 252: 'AXFR', 255: 'ANY', 257: 'CAA',
-};
-
-/** Suricata writes known types by mnemonic and others by number. */
-function rrtype(t: number): string {
-  return TYPE_NAMES[t] ?? String(t);
-}
-
 /**
- * Rdata strings of a record. Suricata 8 logs each character-string of a TXT record as its own
- * answer, unquoted (suricata-verify dns/bug-1158); the decoder renders them JSON-quoted, space-separated.
+ * The EVE dns record (version 3: "request" / "response" with queries, answers, authorities, additionals,
+ * grouped; see eve-dns.ts). `msg` replaces the packet's own message where the sink read it better (a
+ * DNS-over-TCP message whose length came in an earlier segment).
  */
-function rdataOf(r: DnsRecord): string[] {
-  if (r.type !== 16) return [r.data];
-  const parts = r.data.match(/"(?:[^"\\]|\\.)*"/g);
-  if (!parts) return [r.data];
-  return parts.map((q) => JSON.parse(q) as string);
-}
-
-/** The EVE dns record (version 3: "request" / "response" with queries, answers, authorities, grouped). */
-export function dnsToEve(p: Packet, ts: number, iface?: string, pcapCnt = false): EveRecord | null {
-  const m = p.dns;
-  if (!m || !(p.layers & LAYER_DNS)) return null;
+export function dnsToEve(p: Packet, ts: number, iface?: string, pcapCnt = false, msg?: DnsMessage): EveRecord | null {
+  const m = msg ?? p.dns;
+  if (!m || (!msg && !(p.layers & LAYER_DNS))) return null;
   const rec = tuple(p, iface, pcapCnt, ts, 'dns', false);
-  const flags = ((m.qr ? 1 : 0) << 15) | ((m.opcode & 15) << 11) | ((m.aa ? 1 : 0) << 10) | ((m.tc ? 1 : 0) << 9) | ((m.rd ? 1 : 0) << 8) | ((m.ra ? 1 : 0) << 7) | (m.rcode & 15);
-  const dns: Record<string, unknown> = { version: 3, type: m.qr ? 'response' : 'request', id: m.id, flags: flags.toString(16).padStart(4, '0') };
-  // Suricata writes each flag only when it is set.
-  if (m.qr) dns.qr = true;
-  if (m.aa) dns.aa = true;
-  if (m.tc) dns.tc = true;
-  if (m.rd) dns.rd = true;
-  if (m.ra) dns.ra = true;
-  dns.opcode = m.opcode;
-  dns.rcode = RCODES[m.rcode] ?? String(m.rcode);
-  dns.queries = m.questions.map((q) => ({ rrname: q.name, rrtype: rrtype(q.type) }));
-  if (m.qr) {
-    const rr = (r: DnsRecord): Array<Record<string, unknown>> => rdataOf(r).map((rdata) => ({ rrname: r.name, rrtype: rrtype(r.type), ttl: r.ttl, rdata }));
-    if (m.answers.length) dns.answers = m.answers.flatMap(rr);
-    if (m.authorities.length) dns.authorities = m.authorities.flatMap(rr);
-    if (m.answers.length) {
-      const grouped: Record<string, string[]> = {};
-      for (const r of m.answers) (grouped[rrtype(r.type)] ??= []).push(...rdataOf(r));
-      dns.grouped = grouped;
-    }
+  const dns = dnsObject(m);
+  // Names the decoder refused for a forward compression pointer are read as Suricata reads them.
+  const queries = dns.queries as Array<{ rrname: string }> | undefined;
+  if (queries?.some((q) => q.rrname === FORWARD_POINTER_NAME) && p.payloadLen > 0) {
+    const tcp = (p.layers & LAYER_TCP) !== 0 && !msg ? 2 : 0;
+    const names = suricataQuestionNames(p.data, p.payloadOff + tcp, p.payloadOff + p.payloadLen);
+    queries.forEach((q, i) => {
+      const n = names[i];
+      if (q.rrname === FORWARD_POINTER_NAME && n !== null && n !== undefined) q.rrname = n;
+    });
   }
   rec.dns = dns;
   return rec;
@@ -236,17 +273,21 @@ function splitHost(host: string): { hostname: string; port: number | null } {
   return { hostname: m[1], port: m[2] !== undefined ? Number(m[2]) : null };
 }
 
-/** Adds a response's fields (status, content type, length, response_headers) to an http object. */
+/**
+ * Adds a response's fields (status, content type, response_headers) to an http object, and `length`:
+ * the body bytes this packet holds (Suricata's length is the response body's length, whatever the
+ * headers say; EveSink adds the body's later segments).
+ */
 function addResponse(http: Record<string, unknown>, p: Packet): void {
   const h = p.http;
   if (!h) return;
   const loc = h.headers.find(([k]) => k.toLowerCase() === 'location')?.[1];
   if (h.contentType !== null) http.http_content_type = h.contentType;
-  if (http.protocol === undefined) http.protocol = h.version;
+  if (http.protocol === undefined && h.version) http.protocol = h.version;
   if (h.status !== null) http.status = h.status;
   if (loc !== undefined) http.redirect = loc;
-  if (h.contentLength !== null) http.length = h.contentLength;
-  http.response_headers = h.headers.map(([name, value]) => ({ name, value }));
+  http.length = h.contentLength !== null ? Math.min(h.bodyLen, h.contentLength) : h.bodyLen;
+  if (h.headers.length) http.response_headers = h.headers.map(([name, value]) => ({ name, value }));
 }
 
 /**
@@ -272,15 +313,22 @@ export function httpToEve(p: Packet, ts: number, iface?: string, pcapCnt = false
     const ref = h.headers.find(([k]) => k.toLowerCase() === 'referer')?.[1];
     if (ref !== undefined) http.http_refer = ref;
     if (h.method !== null) http.http_method = h.method;
-    http.protocol = h.version;
-    if (h.contentLength !== null) http.length = h.contentLength;
-    http.request_headers = h.headers.map(([name, value]) => ({ name, value }));
+    // An HTTP/0.9 request line has no version: Suricata writes no protocol then.
+    if (h.version) http.protocol = h.version;
+    // The response body's length: 0 until a response comes (Suricata writes it for every transaction).
+    http.length = 0;
+    if (h.headers.length) http.request_headers = h.headers.map(([name, value]) => ({ name, value }));
   } else {
     addResponse(http, p);
   }
   rec.app_proto = 'http';
   rec.http = http;
   return rec;
+}
+
+/** One direction of a connection as a map key: "src|sport|dst|dport". */
+function dirKey(src: IpAddr | string, sport: number, dst: IpAddr | string, dport: number): string {
+  return `${typeof src === 'string' ? src : formatIp(src)}|${sport}|${typeof dst === 'string' ? dst : formatIp(dst)}|${dport}`;
 }
 
 /** Suricata's flow.reason for each way a NetGuard flow ends. */
@@ -323,7 +371,8 @@ export function flowToEve(
   const sport = icmp ? echo : flow.srcPort;
   const dport = icmp ? 0 : flow.dstPort;
   const rec = { timestamp: eveTimestamp(Math.max(now, flow.last)) } as EveRecord;
-  const fid = flowIdOf(proto, flow.src, flow.dst, sport, dport);
+  // ICMP echo conversations between two hosts share a Community ID; each gets its own flow_id.
+  const fid = flowIdOf(proto, flow.src, flow.dst, sport, dport, icmp ? (Number(flow.id) % 0xffff) + 1 : 0);
   if (fid) rec.flow_id = fid;
   const facts = fid && known ? known(fid) : null;
   if (iface) rec.in_iface = iface;
@@ -360,6 +409,39 @@ export function flowToEve(
   return rec;
 }
 
+/** The EVE flow record of an ICMPv6 neighbour discovery or MLD conversation (eve-icmp6-flows.ts). */
+export function icmp6FlowToEve(f: Icmp6Flow, reason: FlowEndReason, now: number, iface?: string): EveRecord {
+  const rec = { timestamp: eveTimestamp(Math.max(now, f.last)) } as EveRecord;
+  const fid = flowIdOf(IPPROTO_ICMPV6, f.src, f.dst, f.type, f.code);
+  if (fid) rec.flow_id = fid;
+  if (iface) rec.in_iface = iface;
+  rec.event_type = 'flow';
+  rec.src_ip = f.src;
+  rec.dest_ip = f.dst;
+  rec.proto = eveProto(IPPROTO_ICMPV6);
+  rec.icmp_type = f.type;
+  rec.icmp_code = f.code;
+  if (f.respType >= 0) {
+    rec.response_icmp_type = f.respType;
+    rec.response_icmp_code = f.respCode;
+  }
+  const cid = communityId(IPPROTO_ICMPV6, f.src, f.dst, f.type, f.code);
+  if (cid) rec.community_id = cid;
+  rec.flow = {
+    pkts_toserver: f.pktsToServer,
+    pkts_toclient: f.pktsToClient,
+    bytes_toserver: f.bytesToServer,
+    bytes_toclient: f.bytesToClient,
+    start: eveTimestamp(f.start),
+    end: eveTimestamp(f.last),
+    age: Math.floor(f.last / 1000) - Math.floor(f.start / 1000),
+    state: f.respType >= 0 ? 'established' : 'new',
+    reason: END_REASON[reason],
+    alerted: false,
+  };
+  return rec;
+}
+
 export interface EveOptions {
   /** Capture interface name for in_iface (omitted when reading a file, as Suricata does). */
   iface?: string;
@@ -369,6 +451,18 @@ export interface EveOptions {
   log?: (message: string) => void;
   /** Where finished lines go instead of the file (filetype redis: eve-redis.ts); it queues, never blocks. */
   transport?: { push(line: string): void };
+  /**
+   * The time of the packet being handled (the engine's packet time, ms with the fraction), so an alert
+   * record carries its packet's microseconds; alerts keep only milliseconds. Absent: the alert's time.
+   */
+  packetTime?: () => number;
+  /** The flow table's counters for the stats record (flow.total, flow.active); absent: no flow object. */
+  flowCounters?: () => FlowCounters | null;
+  /**
+   * The live source's kernel counters for the stats record (capture.kernel_packets, kernel_drops);
+   * absent or null (a file): no capture object.
+   */
+  captureCounters?: () => CaptureCounters | null;
 }
 
 /**
@@ -382,6 +476,8 @@ const MAX_OPEN_HTTP = 10_000;
 const HTTP_PAIR_MS = 60_000;
 /** Flow ids remembered as having had an alert (flow.alerted); beyond this the oldest are forgotten. */
 const MAX_ALERTED = 65_536;
+/** DNS-over-TCP lengths waiting for their message's segment; beyond this the oldest is forgotten. */
+const MAX_TCP_DNS_PENDING = 1024;
 /** Flows whose application protocol and transaction counts are kept; beyond this the oldest are forgotten. */
 const MAX_FLOW_STATE = 65_536;
 
@@ -415,6 +511,17 @@ export class EveSink implements AlertSink {
   /** Per flow id: app_proto and transaction counters (tx_id), oldest first; dropped when the flow ends. */
   private readonly flows = new Map<number, FlowState>();
   private lastTs = 0;
+  /** ICMPv6 neighbour discovery and MLD conversations, for their flow records. */
+  private readonly icmp6 = new Icmp6FlowTable();
+  /** Decoder counters for the stats record (every packet shown to onPacket). */
+  private readonly decoder = new DecoderCounters();
+  /** Packet time of the first packet (uptime counts from it), and when the next stats record is due. */
+  private firstTs = Number.NaN;
+  private nextStats = Number.POSITIVE_INFINITY;
+  /** Transactions whose response body is still coming, per server-to-client direction (dirKey). */
+  private readonly bodies = new Map<string, { rec: EveRecord; remaining: number; ts: number }>();
+  /** DNS-over-TCP lengths that came in a segment of their own, per direction (src|sport|dst|dport). */
+  private readonly tcpDnsLength = new Map<string, number>();
 
   constructor(
     readonly settings: EveSettings,
@@ -422,12 +529,63 @@ export class EveSink implements AlertSink {
   ) {}
 
   onAlert(alert: Alert): void {
-    const rec = alertToEve(alert, this.opts.iface);
+    const rec = alertToEve(alert, this.opts.iface, this.triggerTime(alert));
     if (rec.flow_id !== undefined) {
       if (this.alerted.size >= MAX_ALERTED) this.alerted.delete(this.alerted.values().next().value as number);
       this.alerted.add(rec.flow_id);
     }
     this.push(rec);
+  }
+
+  /**
+   * The triggering packet's time of a new alert, to the microsecond: the packet being handled (an alert
+   * is raised while its packet is handled) when it falls in the alert's millisecond, else undefined.
+   */
+  private triggerTime(alert: Alert): number | undefined {
+    const now = this.opts.packetTime?.();
+    if (now === undefined) return undefined;
+    return Math.floor(now) === Date.parse(alert.timestamp) ? now : undefined;
+  }
+
+  /**
+   * Packet time moves on (every packet, and the live capture's one-second timer): writes a stats record
+   * when one is due, every stats_interval seconds from the first packet.
+   */
+  onTick(now: number): void {
+    if (this.settings.flow) for (const f of this.icmp6.expire(now)) this.push(icmp6FlowToEve(f, 'timeout', now, this.opts.iface));
+    if (!this.settings.stats) return;
+    if (this.firstTs !== this.firstTs) {
+      this.firstTs = now;
+      const every = this.settings.stats_interval * 1000;
+      this.nextStats = every > 0 ? now + every : Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (now < this.nextStats) return;
+    const every = this.settings.stats_interval * 1000;
+    // The next point of the interval's grid after now: an idle gap makes one record, not a burst.
+    this.nextStats = now - ((now - this.firstTs) % every) + every;
+    this.pushStats(now);
+  }
+
+  private pushStats(now: number): void {
+    const stats = statsObject((now - this.firstTs) / 1000, this.decoder, this.opts.flowCounters?.() ?? null, this.opts.captureCounters?.() ?? null);
+    this.push({ timestamp: eveTimestamp(now), event_type: 'stats', stats });
+  }
+
+  /**
+   * The end of the run, after the last flows were logged: requests still waiting for their response are
+   * written (Suricata logs pending transactions at the end), then the last stats record.
+   */
+  finish(now: number): void {
+    this.keepAll = true;
+    if (this.settings.flow) for (const f of this.icmp6.drain()) this.push(icmp6FlowToEve(f, 'shutdown', now, this.opts.iface));
+    for (const key of [...this.bodies.keys()]) this.endBody(key);
+    for (const q of this.openHttp.values()) for (const o of q) this.push(o.rec);
+    this.openHttp.clear();
+    if (this.settings.stats && this.firstTs === this.firstTs) {
+      this.nextStats = Number.POSITIVE_INFINITY;
+      this.pushStats(Math.max(now, this.firstTs));
+    }
   }
 
   /** Logs a flow record for a flow that ended (the engine's onFlowEnd), when flow records are on. */
@@ -439,6 +597,15 @@ export class EveSink implements AlertSink {
       this.flows.delete(fid);
       return { alerted: this.alerted.has(fid), appProto: st?.app };
     });
+    // A response held for its body, and requests still waiting for a response, are written now,
+    // before the flow's record.
+    this.endBody(dirKey(flow.dst, flow.dstPort, flow.src, flow.srcPort));
+    this.endBody(dirKey(flow.src, flow.srcPort, flow.dst, flow.dstPort));
+    const pending = rec.community_id !== undefined ? this.openHttp.get(rec.community_id) : undefined;
+    if (pending) {
+      for (const o of pending) this.push(o.rec);
+      this.openHttp.delete(rec.community_id as string);
+    }
     this.push(rec);
   }
 
@@ -467,14 +634,43 @@ export class EveSink implements AlertSink {
 
   /** Logs dns and http records for a decoded packet, as enabled in settings (the engine calls this per packet). */
   onPacket(p: Packet, now?: number): void {
+    if (this.settings.stats) this.decoder.count(p);
+    if (this.settings.stats || this.settings.flow) this.onTick(now ?? p.ts);
+    if (this.settings.dns && p.layers & LAYER_TCP && (p.srcPort === 53 || p.dstPort === 53) && p.payloadLen > 0 && this.dnsOverTcp(p, now)) return;
+    if (this.settings.flow && p.layers & LAYER_ICMPV6 && tracksIcmp6(p)) {
+      const out = this.icmp6.onPacket(p, now ?? p.ts);
+      if (out) this.push(icmp6FlowToEve(out, 'evicted', now ?? p.ts, this.opts.iface));
+    }
+    if (this.bodies.size > 0 && p.layers & LAYER_TCP && p.payloadLen > 0 && !(p.layers & LAYER_HTTP)) this.addBody(p);
     if (!(p.layers & (LAYER_DNS | LAYER_HTTP))) return;
     if (this.settings.dns && p.layers & LAYER_DNS) this.writeDns(p, now);
     if (this.settings.http && p.layers & LAYER_HTTP && p.layers & LAYER_TCP) this.writeHttp(p, now);
   }
 
-  writeDns(p: Packet, now?: number): void {
+  /**
+   * DNS over TCP whose 2-byte length (RFC 1035 §4.2.2) came alone in a segment of its own: the length is
+   * kept per direction and the next segment read as the message. True when this segment was handled so.
+   */
+  private dnsOverTcp(p: Packet, now?: number): boolean {
+    const key = `${formatIp(p.ipSrc)}|${p.srcPort}|${formatIp(p.ipDst)}|${p.dstPort}`;
+    if (p.payloadLen === 2) {
+      if (this.tcpDnsLength.size >= MAX_TCP_DNS_PENDING) this.tcpDnsLength.delete(this.tcpDnsLength.keys().next().value as string);
+      this.tcpDnsLength.set(key, (p.data[p.payloadOff] << 8) | p.data[p.payloadOff + 1]);
+      return true;
+    }
+    const len = this.tcpDnsLength.get(key);
+    if (len === undefined) return false;
+    this.tcpDnsLength.delete(key);
+    if (len < DNS_HEADER_LEN || p.payloadLen < DNS_HEADER_LEN) return false;
+    const msg = decodeDns(p.data, p.payloadOff, p.payloadOff + Math.min(len, p.payloadLen), []);
+    if (!msg) return false;
+    this.writeDns(p, now, msg);
+    return true;
+  }
+
+  writeDns(p: Packet, now?: number, msg?: DnsMessage): void {
     if (!(p.layers & (LAYER_UDP | LAYER_TCP))) return;
-    const rec = dnsToEve(p, now ?? p.ts, this.opts.iface, this.opts.pcapCount);
+    const rec = dnsToEve(p, now ?? p.ts, this.opts.iface, this.opts.pcapCount, msg);
     if (!rec) return;
     if (rec.flow_id !== undefined) {
       const st = this.flowState(rec.flow_id);
@@ -500,13 +696,15 @@ export class EveSink implements AlertSink {
       if (q && q.length === 0) this.openHttp.delete(key);
       if (open) {
         addResponse(open.rec.http as Record<string, unknown>, p);
-        this.push(open.rec);
+        this.holdBody(p, open.rec, ts);
         return;
       }
       const rec = httpToEve(p, ts, this.opts.iface, this.opts.pcapCount);
-      if (rec) this.push(this.httpTransaction(rec));
+      if (rec) this.holdBody(p, this.httpTransaction(rec), ts);
       return;
     }
+    // A new request on the connection: the previous response's body is complete.
+    this.endBody(dirKey(p.ipDst, p.dstPort, p.ipSrc, p.srcPort));
     const made = httpToEve(p, ts, this.opts.iface, this.opts.pcapCount);
     if (!made) return;
     const rec = this.httpTransaction(made);
@@ -517,6 +715,49 @@ export class EveSink implements AlertSink {
       this.openHttp.set(key, q);
     }
     q.push({ rec, ts });
+  }
+
+  /**
+   * A transaction whose response came: written at once when its body is complete in this packet (or it
+   * has none), else held while the server's next segments add to http.length, until the body's
+   * Content-Length is reached, the next message or the end of the connection.
+   */
+  private holdBody(p: Packet, rec: EveRecord, ts: number): void {
+    const h = p.http;
+    const http = rec.http as Record<string, unknown>;
+    const key = dirKey(p.ipSrc, p.srcPort, p.ipDst, p.dstPort);
+    this.endBody(key);
+    const status = h?.status ?? 0;
+    // RFC 9112 §6.3: no body after 1xx, 204 and 304, nor after a response to HEAD.
+    const noBody = (status >= 100 && status < 200) || status === 204 || status === 304 || http.http_method === 'HEAD';
+    const cl = h?.contentLength ?? null;
+    const got = typeof http.length === 'number' ? http.length : 0;
+    if (noBody || (cl !== null && got >= cl)) {
+      this.push(rec);
+      return;
+    }
+    if (this.bodies.size >= MAX_OPEN_HTTP) this.endBody(this.bodies.keys().next().value as string);
+    this.bodies.set(key, { rec, remaining: cl !== null ? cl - got : Number.POSITIVE_INFINITY, ts });
+  }
+
+  /** A server segment without an HTTP head: more of the held response's body. */
+  private addBody(p: Packet): void {
+    const key = dirKey(p.ipSrc, p.srcPort, p.ipDst, p.dstPort);
+    const b = this.bodies.get(key);
+    if (!b) return;
+    const n = Math.min(p.payloadLen, b.remaining);
+    const http = b.rec.http as Record<string, unknown>;
+    http.length = (http.length as number) + n;
+    b.remaining -= n;
+    if (b.remaining <= 0) this.endBody(key);
+  }
+
+  /** Writes the transaction held for its body on this server-to-client direction, if any. */
+  private endBody(key: string): void {
+    const b = this.bodies.get(key);
+    if (!b) return;
+    this.bodies.delete(key);
+    this.push(b.rec);
   }
 
   /** Writes requests that waited longer than HTTP_PAIR_MS (or, with Infinity, the oldest flow's). */
@@ -556,6 +797,7 @@ export class EveSink implements AlertSink {
 
   async flush(): Promise<void> {
     if (this.openHttp.size) this.expireHttp(this.lastTs - HTTP_PAIR_MS);
+    for (const [key, b] of this.bodies) if (b.ts < this.lastTs - HTTP_PAIR_MS) this.endBody(key);
     while (this.writing) await this.writing;
     if (this.lines.length === 0) return;
     const chunk = this.lines.join('\n') + '\n';
@@ -583,6 +825,7 @@ export class EveSink implements AlertSink {
 
   async close(): Promise<void> {
     this.keepAll = true;
+    for (const key of [...this.bodies.keys()]) this.endBody(key);
     for (const q of this.openHttp.values()) for (const o of q) this.push(o.rec);
     this.openHttp.clear();
     if (this.timer) clearTimeout(this.timer);

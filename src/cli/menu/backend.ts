@@ -1,11 +1,11 @@
 // MenuBackend: everything the CLI menu reads or changes, as plain data, so the menu never reaches into the engine.
 //
 // Why an interface of its own: the menu runs after capture and analysis are done and only shows what
-// was found, so it needs finished rows, not live detector state. The lead implements this over the
-// engine (src/main.ts); tests implement it over fixed content. Strings that came from the wire are
+// was found, so it needs finished rows, not live detector state. It is implemented over the
+// engine (src/cli/menu-from-run.ts); tests implement it over fixed content. Strings that came from the wire are
 // expected to be escaped already (escapeText); the menu escapes control characters again defensively.
 import type { Alert } from '../../alert/types.js';
-import type { BaselineStatus, PacketLine, RuleView, TalkerView } from '../../engine/types.js';
+import type { AlertEvidenceView, BaselineStatus, PacketLine, RuleView, TalkerView } from '../../engine/types.js';
 
 export type { Alert, BaselineStatus, PacketLine, RuleView, TalkerView };
 
@@ -94,6 +94,8 @@ export interface CaptureSummary {
   decodeErrors: number;
   /** Interface name or capture file path. */
   source: string;
+  /** A live capture's kernel counters (received, dropped, dropped by the interface); null for a file. */
+  capture?: { kernel_packets: number; kernel_drops: number; kernel_ifdrops: number } | null;
 }
 
 export interface PortRow {
@@ -159,4 +161,8 @@ export interface MenuBackend {
   reloadRules(): MaybePromise<{ ok: boolean; message: string }>;
   /** Flushes every sink and state file; called once when the menu exits. */
   close(): Promise<void>;
+  /** What is kept for an alert of this run (packets, flows), or null; absent when evidence is off. */
+  alertEvidence?(id: string): AlertEvidenceView | null;
+  /** Writes an alert's packets as a pcap (this run's evidence, else the history's); rejects with a one-line reason. */
+  exportAlertPcap?(id: string, path: string): Promise<{ count: number; path: string; from: string }>;
 }

@@ -27,6 +27,8 @@ import {
   parsePortInput,
   parseProtocolInput,
   parseRuleInput,
+  parseAlertInput,
+  parseFilterArg,
   type Parsed,
 } from './prompts.js';
 
@@ -137,6 +139,11 @@ class Menu {
     );
   }
 
+  /** A person at a terminal (prompts that a piped script would not expect are asked only then). */
+  get interactive(): boolean {
+    return this.io.isTTY;
+  }
+
   async ask(prompt: string): Promise<Input> {
     return this.reader.ask(prompt);
   }
@@ -209,16 +216,23 @@ class Menu {
         interrupted = false;
         const text = input.text.trim();
         if (text === '') continue;
-        const n = /^\d+$/.test(text) ? Number(text) : NaN;
+        // "1 FILTER" and "18 ALERT [FILE]" take what follows the number (see OPTION_ARGS).
+        const parts = /^(\d+)(?:\s+(.*))?$/.exec(text);
+        const n = parts ? Number(parts[1]) : NaN;
+        const arg = parts?.[2]?.trim() ?? '';
         const option = MENU_OPTIONS.find((o) => o.n === n);
         if (!option) {
           this.print(this.c.red(`Unknown choice '${safe(text)}': enter a number from 1 to ${MENU_OPTIONS.length}.`));
           continue;
         }
+        if (arg !== '' && !OPTION_ARGS.has(option.n)) {
+          this.print(this.c.red(`Option ${option.n} takes nothing after its number (only 1 takes a display filter, and 18 an alert).`));
+          continue;
+        }
         if (option.n === EXIT_OPTION) break;
         try {
           this.title(`${option.n}. ${option.label}`);
-          await OPTION_HANDLERS[option.n](this);
+          await OPTION_HANDLERS[option.n](this, arg);
         } catch (e) {
           if (e instanceof EndOfInput) break;
           if (e instanceof Cancelled) {
@@ -349,6 +363,68 @@ const ALERT_COLUMNS: Column[] = [
   { header: 'Message' },
 ];
 
+/** "N [FILE]" after 18: an alert by its number in the list or its id, then an optional pcap file. */
+async function alertDetails(m: Menu, alerts: Alert[], arg: string): Promise<void> {
+  const [which, ...rest] = arg.split(/\s+/);
+  const r = parseAlertInput(which, alerts);
+  if (!r.ok) {
+    m.print(m.c.red(r.error));
+    return;
+  }
+  await showAlert(m, r.value, rest.join(' '));
+}
+
+/** One alert: its fields, its evidence (counts, flows, packets), then its pcap written to `file` (or asked for at a terminal). */
+async function showAlert(m: Menu, a: Alert, file: string): Promise<void> {
+  m.title(`Alert ${safe(a.id)}`);
+  m.printFields([
+    ['Type', safe(a.type)],
+    ['Severity', severityText(a.severity, m.c)],
+    ['First seen', formatIso(a.timestamp)],
+    ['Last seen', formatIso(a.last_seen)],
+    ['Source', endpoint(a.src_ip, a.src_port)],
+    ['Destination', endpoint(a.dst_ip, a.dst_port)],
+    ['Count', String(a.count)],
+    ['Message', safe(a.message)],
+    ['Details', safe(JSON.stringify(a.details))],
+  ]);
+  const ev = m.backend.alertEvidence ? m.backend.alertEvidence(a.id) : null;
+  if (ev) {
+    m.print();
+    m.print(
+      `${plural(ev.seen, 'packet')} in the episode${ev.open ? ' (still open)' : ''}, ${ev.kept} kept, ${ev.fromLookback} from before the alert, ` +
+        `${ev.evicted} evicted, ${ev.overBudget} over the alert's budget` +
+        (ev.sourceFile ? (ev.complete ? `; all ${ev.indexed} can be read back from ${safe(ev.sourceFile)}` : `; ${ev.indexed} positions in ${safe(ev.sourceFile)}`) : ''),
+    );
+    m.print();
+    m.print(m.c.bold(`Flows (${ev.flows.length}${ev.flowsDropped > 0 ? `; the list is full, ${ev.flowsDropped} kept packets are of flows not listed` : ''})`));
+    await m.printTable(
+      [{ header: 'Proto' }, { header: 'Source' }, { header: 'Destination' }, { header: 'State' }, { header: 'Pkts', align: 'right' }, { header: 'Bytes', align: 'right' }, { header: 'Community ID' }, { header: 'flow_id' }],
+      ev.flows.map((f) => [safe(f.proto), endpoint(f.src, f.srcPort), endpoint(f.dst, f.dstPort), safe(f.state) || '-', String(f.packets), formatBytes(f.bytes), safe(f.community_id), String(f.flow_id)]),
+      'No flows.',
+    );
+    m.print();
+    m.print(m.c.bold(`Packets (${ev.packets.length} kept)`));
+    await showPackets(m, ev.packets, 'No packets are held.');
+  } else {
+    m.print('No evidence of this alert is held by this run (an earlier run, evidence off, or it names no address).');
+  }
+  if (!m.backend.exportAlertPcap) return;
+  let target = file;
+  if (target === '' && m.interactive) {
+    const t = await m.ask("Write its packets to a pcap file (file name, Enter to skip): ");
+    if (t.kind !== 'line' || t.text.trim() === '') return;
+    target = t.text.trim();
+  }
+  if (target === '') return;
+  try {
+    const r = await m.backend.exportAlertPcap(a.id, target);
+    m.print(m.c.green(`Wrote ${plural(r.count, 'packet')} of alert ${safe(a.id)} to ${safe(r.path)} (${safe(r.from)}).`));
+  } catch (e) {
+    m.print(m.c.red(`Pcap not written: ${safe((e as Error).message)}`));
+  }
+}
+
 function alertRows(m: Menu, alerts: Alert[]): string[][] {
   return alerts.map((a) => [
     formatIso(a.timestamp),
@@ -417,14 +493,24 @@ function pct(part: number, whole: number): string {
 
 // ---- the 24 options --------------------------------------------------------------------------------
 
-type Handler = (m: Menu) => Promise<void>;
+type Handler = (m: Menu, arg: string) => Promise<void>;
+
+/** Options that take text after their number: 1 a display filter, 18 an alert number or id and a pcap file. */
+const OPTION_ARGS = new Set([1, 18]);
 
 const OPTION_HANDLERS: Record<number, Handler> = {
-  1: async (m) => {
-    const rows = m.backend.packets();
+  1: async (m, arg) => {
+    const filter = parseFilterArg(arg);
+    if (!filter.ok) {
+      m.print(m.c.red(filter.error));
+      return;
+    }
+    const all = m.backend.packets();
+    const rows = all.filter(filter.value);
     const s = m.backend.summary();
-    if (rows.length && rows.length < s.packets) m.print(`The last ${rows.length} of ${s.packets} packets (display.packet_history_size):`);
-    await showPackets(m, rows, 'No packets were captured.');
+    if (arg) m.print(`${plural(rows.length, 'packet')} of the last ${all.length} match "${safe(arg)}":`);
+    else if (rows.length && rows.length < s.packets) m.print(`The last ${rows.length} of ${s.packets} packets (display.packet_history_size):`);
+    await showPackets(m, rows, arg ? 'No packets match.' : 'No packets were captured.');
   },
   2: (m) => showConnections(m, () => true, 'No connections were seen.'),
   3: async (m) => {
@@ -533,6 +619,14 @@ const OPTION_HANDLERS: Record<number, Handler> = {
       ['Bytes', `${formatBytes(s.bytes)} (${plural(s.bytes, 'byte')})`],
       ['Duration', formatDuration(s.durationMs)],
       ['Decode errors', String(s.decodeErrors)],
+      // What the kernel handed over and what it had to drop (ring full): traffic no detector saw.
+      ...(s.capture
+        ? ([
+            ['Kernel received', String(s.capture.kernel_packets)],
+            ['Kernel dropped', `${s.capture.kernel_drops} (${pct(s.capture.kernel_drops, s.capture.kernel_packets)})`],
+            ['Interface dropped', String(s.capture.kernel_ifdrops)],
+          ] as Array<[string, string]>)
+        : []),
     ]);
     m.print();
     m.print(m.c.bold('Protocols'));
@@ -568,10 +662,19 @@ const OPTION_HANDLERS: Record<number, Handler> = {
   15: (m) => addToList(m, 'blacklist', (ip) => m.backend.addToBlacklist(ip)),
   16: (m) => addToList(m, 'whitelist', (ip) => m.backend.addToWhitelist(ip)),
   17: (m) => addToList(m, 'known malicious IPs', (ip) => m.backend.addMalicious(ip)),
-  18: async (m) => {
+  18: async (m, arg) => {
     const alerts = m.backend.recentAlerts(RECENT_ALERTS);
+    if (arg) {
+      await alertDetails(m, alerts, arg);
+      return;
+    }
     if (alerts.length) m.print(`The ${alerts.length} newest alert${alerts.length === 1 ? '' : 's'}, newest first:`);
-    await m.printTable(ALERT_COLUMNS, alertRows(m, alerts), 'No alerts.');
+    await m.printTable([{ header: '#', align: 'right' }, ...ALERT_COLUMNS], alertRows(m, alerts).map((r, i) => [String(i + 1), ...r]), 'No alerts.');
+    // At a terminal the list leads on to one alert's evidence; a script types "18 N [FILE]" instead.
+    if (alerts.length && m.interactive) {
+      const a = await m.prompt(`Alert number (1-${alerts.length}) or id for its evidence (Enter for the menu): `, (t) => parseAlertInput(t, alerts));
+      await showAlert(m, a, '');
+    }
   },
   19: async (m) => {
     const s = m.backend.alertSummary();

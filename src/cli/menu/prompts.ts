@@ -1,6 +1,7 @@
 // Input checks for the menu's prompts: each turns typed text into a value or a one-line reason to ask again.
 import { formatIp, parseIp } from '../../decode/addr.js';
-import type { ConnectionRow, RuleView } from './backend.js';
+import type { Alert, ConnectionRow, PacketRow, RuleView } from './backend.js';
+import { DisplayFilterError, parseDisplayFilter } from '../../rules/display-filter.js';
 import { safe } from './format.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -56,4 +57,26 @@ export function parseConnectionInput(text: string, list: ConnectionRow[], byId: 
   const c = list.find((x) => x.id === t) ?? byId(t);
   if (c) return { ok: true, value: c };
   return { ok: false, error: `No connection '${safe(t)}'; enter a number from 1 to ${list.length} or a connection id.` };
+}
+
+/** An alert by its number in option 18's list (1-based) or by its id. */
+export function parseAlertInput(text: string, alerts: Alert[]): Parsed<Alert> {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) {
+    const i = Number(t);
+    if (i >= 1 && i <= alerts.length) return { ok: true, value: alerts[i - 1] };
+  }
+  const a = alerts.find((x) => x.id === t);
+  if (a) return { ok: true, value: a };
+  return { ok: false, error: `No alert '${safe(t)}' among the ${alerts.length} newest; enter a number from 1 to ${alerts.length} or an alert id (netguard alerts --pcap ID reaches older ones).` };
+}
+
+/** A display filter typed after option 1 ("1 tcp and port 80"); errors point at the column. */
+export function parseFilterArg(text: string): Parsed<(p: PacketRow) => boolean> {
+  try {
+    return { ok: true, value: parseDisplayFilter(text) };
+  } catch (e) {
+    if (e instanceof DisplayFilterError) return { ok: false, error: `Display filter: ${e.excerpt.split('\n').map((l) => safe(l)).join('\n')}` };
+    throw e;
+  }
 }

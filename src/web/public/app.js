@@ -201,6 +201,7 @@ async function search(ev) {
     $('hist-source').textContent = r.source === 'history' ? '(SQLite history)' : '(recent alerts in memory)';
     const rows = r.alerts.map((a) => {
       const tr = el('tr');
+      tr.dataset.id = String(a.id);
       tr.appendChild(el('td', 'nowrap', timeOf(a.timestamp)));
       const sev = el('td'); sev.appendChild(el('span', `badge sev-${SEVS.includes(a.severity) ? a.severity : 'LOW'}`, a.severity)); tr.appendChild(sev);
       cells(tr, [a.type, endpoint(a.src_ip, a.src_port), endpoint(a.dst_ip, a.dst_port), fmtInt(a.count), a.message], [3], [4]);

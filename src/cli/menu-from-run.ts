@@ -1,4 +1,7 @@
 // The menu's view of a finished run: MenuBackend implemented over the engine, reputation and rules.
+import { writeFile } from 'node:fs/promises';
+import { writeError } from '../capture/pcap-writer.js';
+import { storedAlertPcap } from '../evidence/index.js';
 import { escapeText, decodePacket, Packet, LAYER_TCP, LAYER_UDP, LAYER_ICMP, LAYER_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_ARP } from '../decode/index.js';
 import { serviceName, communityId, protoNumber, type ConnectionInfo } from '../flow/index.js';
 import type { MenuBackend, ConnectionRow, PacketRow } from './menu/index.js';
@@ -41,6 +44,7 @@ export function menuBackend(run: Run): MenuBackend {
       alerts: engine.funnel.summary().total,
       decodeErrors: engine.errors,
       source: run.source.name,
+      capture: run.source.stats?.() ?? null,
     }),
     packets: (): PacketRow[] => {
       const lines = engine.packetLines();
@@ -114,5 +118,22 @@ export function menuBackend(run: Run): MenuBackend {
     toggleRule: (name: string) => engine.toggleRule(name),
     reloadRules: () => engine.reloadRules(),
     close: () => run.close(),
+    alertEvidence: (id: string) => engine.alertEvidence(id),
+    // This run's evidence when it has the alert; an alert of an earlier run from the history's evidence table.
+    exportAlertPcap: async (id: string, file: string) => {
+      if (engine.alertEvidence(id)) {
+        const r = await engine.exportAlertPcap(id, file);
+        return { count: r.count, path: r.path, from: r.from === 'file' ? 'read back from the capture file' : 'the packets kept in memory' };
+      }
+      if (!run.history) throw new Error(`no packets of alert ${id} are held by this run, and the alert history is off`);
+      await run.history.flush();
+      const r = await storedAlertPcap(run.history.file, id);
+      try {
+        await writeFile(file, r.bytes);
+      } catch (e) {
+        throw writeError(file, e);
+      }
+      return { count: r.count, path: file, from: r.from };
+    },
   };
 }

@@ -1,0 +1,162 @@
+// A first-in first-out store of copied frames in one preallocated byte arena with fixed-size record
+// tables: adding a frame copies its bytes and writes a few numbers, allocating nothing; when the arena
+// or the record table is full the oldest frames are evicted first.
+//
+// Why an arena and typed arrays, not an object per frame: the evidence store copies packets on the
+// packet path, and under a flood an object per packet is what makes the garbage collector the
+// bottleneck; here memory is fixed when the ring is made and never grows.
+import type { RawPacket } from '../capture/types.js';
+
+/** Why a record left the ring (for counters). */
+export type Evicted = (owner: number, caplen: number) => void;
+
+export class FrameRing {
+  readonly arena: Uint8Array;
+  readonly capacity: number;
+  /** Per record: where its bytes are, how many, and what the source said about the frame. */
+  readonly off: Int32Array;
+  readonly caplen: Int32Array;
+  readonly len: Int32Array;
+  readonly linkType: Int32Array;
+  /** Owner id (alert slot) for the kept ring; address keys for the lookback ring. */
+  readonly owner: Int32Array;
+  readonly srcKey: Int32Array;
+  readonly dstKey: Int32Array;
+  /** Frame number in the capture (1-based). */
+  readonly n: Float64Array;
+  readonly ts: Float64Array;
+  readonly tsSec: Float64Array;
+  readonly tsNsec: Float64Array;
+  /** Byte offset of the frame in its capture file; -1 when not from a file. */
+  readonly fileOffset: Float64Array;
+  /** 1 when the source's clock is finer than a microsecond (RawPacket.tsNanos). */
+  readonly nanos: Uint8Array;
+  /** Index of the oldest record and the number of records. */
+  private head = 0;
+  private count = 0;
+  /** Next arena byte to write. */
+  private write = 0;
+  bytesHeld = 0;
+  /** Frames evicted to make room, and frames too large to keep at all. */
+  evictions = 0;
+
+  constructor(arenaBytes: number, records: number, private readonly onEvict: Evicted | null = null) {
+    this.arena = new Uint8Array(Math.max(1, arenaBytes));
+    this.capacity = Math.max(1, records);
+    const c = this.capacity;
+    this.off = new Int32Array(c);
+    this.caplen = new Int32Array(c);
+    this.len = new Int32Array(c);
+    this.linkType = new Int32Array(c);
+    this.owner = new Int32Array(c);
+    this.srcKey = new Int32Array(c);
+    this.dstKey = new Int32Array(c);
+    this.n = new Float64Array(c);
+    this.ts = new Float64Array(c);
+    this.tsSec = new Float64Array(c);
+    this.tsNsec = new Float64Array(c);
+    this.fileOffset = new Float64Array(c);
+    this.nanos = new Uint8Array(c);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Record index of the i-th oldest record (0 <= i < size). */
+  at(i: number): number {
+    const r = this.head + i;
+    return r >= this.capacity ? r - this.capacity : r;
+  }
+
+  private dropOldest(): void {
+    const r = this.head;
+    this.bytesHeld -= this.caplen[r];
+    this.evictions++;
+    if (this.onEvict) this.onEvict(this.owner[r], this.caplen[r]);
+    this.head = r + 1 === this.capacity ? 0 : r + 1;
+    this.count--;
+  }
+
+  /**
+   * Copies the frame's bytes (at most the arena's size) and returns the record index, evicting the
+   * oldest records whose bytes or slots are needed.
+   */
+  add(raw: RawPacket, n: number, owner: number, srcKey: number, dstKey: number): number {
+    let cap = raw.caplen;
+    if (cap > this.arena.length) cap = this.arena.length;
+    if (this.count === this.capacity) this.dropOldest();
+    let w = this.write;
+    if (w + cap > this.arena.length) {
+      // Wrapping to the start: the records between the write point and the end of the arena are the
+      // oldest ones, and the space after them is lost until the next wrap; evict them now.
+      while (this.count > 0 && this.off[this.head] >= w) this.dropOldest();
+      w = 0;
+    }
+    // Evict the oldest records while their bytes overlap [w, w + cap). Records lie in the arena in the
+    // order they were written, so the oldest is always the next one in the way.
+    while (this.count > 0) {
+      const h = this.head;
+      const o = this.off[h];
+      if (o < w + cap && o + this.caplen[h] > w) this.dropOldest();
+      else break;
+    }
+    copyBytes(this.arena, w, raw.data, raw.off, cap);
+    const r = this.at(this.count);
+    this.off[r] = w;
+    this.caplen[r] = cap;
+    this.len[r] = raw.len;
+    this.linkType[r] = raw.linkType;
+    this.owner[r] = owner;
+    this.srcKey[r] = srcKey;
+    this.dstKey[r] = dstKey;
+    this.n[r] = n;
+    this.ts[r] = raw.ts;
+    this.tsSec[r] = raw.tsSec ?? Math.floor(raw.ts / 1000);
+    this.tsNsec[r] = raw.tsNsec ?? Math.round((raw.ts - Math.floor(raw.ts / 1000) * 1000) * 1e6);
+    this.fileOffset[r] = raw.fileOffset ?? -1;
+    this.nanos[r] = raw.tsNanos === true ? 1 : 0;
+    this.count++;
+    this.bytesHeld += cap;
+    this.write = w + cap;
+    return r;
+  }
+
+  /** Copies record r into `into` (another ring) as a new record with the given owner. */
+  copyTo(r: number, into: FrameRing, owner: number): number {
+    return into.add(this.rawOf(r, true), this.n[r], owner, this.srcKey[r], this.dstKey[r]);
+  }
+
+  /** The record as a RawPacket; `view` true gives a view into the arena (valid until the next add). */
+  rawOf(r: number, view: boolean): RawPacket {
+    const o = this.off[r];
+    const bytes = this.arena.subarray(o, o + this.caplen[r]);
+    return {
+      ts: this.ts[r],
+      caplen: this.caplen[r],
+      len: this.len[r],
+      linkType: this.linkType[r],
+      data: view ? bytes : new Uint8Array(bytes),
+      off: 0,
+      ifIndex: 0,
+      tsSec: this.tsSec[r],
+      tsNsec: this.tsNsec[r],
+      tsNanos: this.nanos[r] === 1,
+      fileOffset: this.fileOffset[r],
+    };
+  }
+}
+
+/**
+ * Copies n bytes. Short frames (most of a flood) are copied by a loop, which makes no object; longer
+ * ones by set() over a subarray view, whose one small object is noise beside copying the bytes.
+ */
+function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
+  if (n <= SHORT_COPY) {
+    for (let i = 0; i < n; i++) dst[at + i] = src[from + i];
+  } else {
+    dst.set(src.subarray(from, from + n), at);
+  }
+}
+
+const SHORT_COPY = 256;

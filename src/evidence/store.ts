@@ -1,0 +1,463 @@
+// Evidence per alert: the packets of each alert's episode (the probes and answers of a scan, the request
+// of a payload alert, the first packets of a flood) and the flows they belong to, kept within a fixed
+// memory budget, plus, for a file source, where every one of those packets is in the file.
+//
+// How a packet is found to belong to an alert: an open alert watches its addresses (the source and
+// destination pair when it names both, else the one it names). The engine hands every packet to
+// onPacket(); a packet whose addresses no open alert watches costs two Map lookups of a number and
+// nothing else (no allocation). Packets that came before the alert was raised (the first probes of a
+// scan) are taken from a lookback ring of the newest frames, searched once when the alert opens.
+//
+// Budgets (settings `evidence`, defaults in src/config/schema.ts):
+// - per alert: the first `per_alert_packets` packets and `per_alert_kb` KiB are kept. The start of an
+//   episode is what explains it (the handshake, the request, the first probes); later packets are
+//   counted, and for a file source their positions are still recorded (up to `file_index_per_alert`).
+// - in total: all kept packets share one arena of `total_mb` MiB; when it is full, the oldest packets of
+//   any alert are evicted first.
+// - alerts: at most `max_alerts` alerts have evidence; the oldest closed one is forgotten first.
+// An alert's episode stays open while its alert keeps being updated, and for the type's suppression
+// interval after (the funnel's rule), then it closes and `onClose` is told (the history stores it).
+// No I/O and no clock: time is packet time.
+import type { RawPacket } from '../capture/types.js';
+import type { Alert, AlertType } from '../alert/types.js';
+import { decodePacket, formatIpv4, ipv6TextHash, parseIpv4, Packet } from '../decode/index.js';
+import { communityId, flowIdOf, protoNumber, type FlowUpdate } from '../flow/index.js';
+import { FrameRing } from './frame-ring.js';
+
+export interface EvidenceOptions {
+  /** Frames in the lookback ring and its size in bytes. */
+  lookbackPackets: number;
+  lookbackBytes: number;
+  /** How far back (ms of packet time) before an alert's first detection the lookback is searched. */
+  lookbackMs: number;
+  perAlertPackets: number;
+  perAlertBytes: number;
+  totalBytes: number;
+  maxAlerts: number;
+  /** File positions recorded per alert and for all alerts (file sources), beyond the packets kept in memory. */
+  fileIndexPerAlert: number;
+  fileIndexTotal: number;
+  flowsPerAlert: number;
+  /** How long an episode stays open after its alert's last update (the funnel's suppression interval). */
+  holdMs: (type: AlertType) => number;
+  /** The capture file the packets come from (null for live capture or stdin): evidence can be read back from it. */
+  sourceFile: string | null;
+  /** Told when an alert's episode closes (and, at closeAll(), for every open one). */
+  onClose?: (ev: AlertEvidence) => void;
+}
+
+/** One flow an alert involved, as kept with its evidence. */
+export interface EvidenceFlow {
+  proto: string;
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  community_id: string;
+  /** EVE's flow_id for the same flow (src/flow/community-id.ts flowIdOf). */
+  flow_id: number;
+  /** Connection state after the newest kept packet (the connection tracker's name). */
+  state: string;
+  packets: number;
+  bytes: number;
+  /** ms, packet time */
+  first: number;
+  last: number;
+}
+
+
+/** What is kept for one alert. */
+export class AlertEvidence {
+  readonly slot: number;
+  readonly id: string;
+  readonly type: AlertType;
+  /** Watched addresses: a (always) and b (when the alert names both ends). */
+  readonly a: { key: number; text: string };
+  readonly b: { key: number; text: string } | null;
+  /** For an alert about one service (a payload alert, a suspicious port): its port; -1 matches any port. */
+  readonly port: number;
+  open = true;
+  firstTs: number;
+  lastTs: number;
+  /** Packets that belonged to the episode, kept or not. */
+  seen = 0;
+  /** Packets kept in memory now, and their bytes. */
+  kept = 0;
+  bytes = 0;
+  /** Kept packets evicted later by the total budget. */
+  evicted = 0;
+  /** Packets not kept because the alert's own budget was full. */
+  overBudget = 0;
+  /** Packets that came from the lookback ring (before the alert was raised). */
+  fromLookback = 0;
+  /**
+   * File offsets of every packet of the episode (file sources), in capture order: reading the file again
+   * and taking the packets at these offsets gives them all back (src/evidence/read-back.ts).
+   */
+  index: Float64Array | null;
+  indexed = 0;
+  /** Packets whose position could not be recorded (index full). */
+  indexDropped = 0;
+  /** The flows of the kept packets, in order of their first packet (at most flows_per_alert). */
+  readonly flows: EvidenceFlow[] = [];
+  /** The flows by a number made from both ends (see flowOf). */
+  readonly flowIndex = new Map<number, { proto: number; s: number; sp: number; d: number; dp: number; flow: EvidenceFlow }[]>();
+  /** Kept packets whose flow is not listed because the list was full. */
+  flowsDropped = 0;
+
+  constructor(slot: number, alert: Alert, a: { key: number; text: string }, b: { key: number; text: string } | null, file: boolean) {
+    this.slot = slot;
+    this.id = alert.id;
+    this.type = alert.type;
+    this.a = a;
+    this.b = b;
+    this.port = PORT_SCOPED.has(alert.type) && alert.dst_port !== undefined ? alert.dst_port : -1;
+    this.firstTs = Date.parse(alert.timestamp);
+    this.lastTs = Date.parse(alert.last_seen);
+    this.index = file ? new Float64Array(64) : null;
+  }
+
+  /** Whether the file index holds every packet of the episode (so the file gives them all back). */
+  get indexComplete(): boolean {
+    return this.index !== null && this.indexDropped === 0 && this.indexed === this.seen;
+  }
+}
+
+/**
+ * Types about one service: their episode is the traffic to that port between the two hosts, not
+ * everything else the hosts exchanged (a scan's alerts keep every port).
+ */
+const PORT_SCOPED: ReadonlySet<AlertType> = new Set<AlertType>(['SQL_INJECTION', 'DIRECTORY_TRAVERSAL', 'SUSPICIOUS_PORT']);
+
+/** The key a watch table uses for an address: IPv4 as int32, IPv6 as the decoder's text hash. */
+function addrKey(text: string): { key: number; text: string } | null {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) return { key: v4 | 0, text: '' };
+  if (text.includes(':')) return { key: ipv6TextHash(text), text };
+  return null;
+}
+
+const NO_OWNER = -1;
+
+export class EvidenceStore {
+  readonly opts: EvidenceOptions;
+  /** The newest frames of all traffic: owner is unused, srcKey/dstKey say whom they involve. */
+  private readonly lookback: FrameRing;
+  /** Kept packets of all alerts: owner is the alert's slot. */
+  private readonly kept: FrameRing;
+  private readonly alerts = new Map<string, AlertEvidence>();
+  private readonly bySlot = new Map<number, AlertEvidence>();
+  /** Open alerts by watched address key. */
+  private readonly watch = new Map<number, AlertEvidence[]>();
+  private readonly scratch = new Packet();
+  /** Alerts opened during the current packet, whose earlier packets are still to be taken from the lookback. */
+  private readonly pending: AlertEvidence[] = [];
+  private nextSlot = 1;
+  private openCount = 0;
+  /** File offsets recorded for all alerts (bounded by fileIndexTotal). */
+  private indexTotal = 0;
+  /** Alerts whose evidence was forgotten (max_alerts). */
+  forgotten = 0;
+
+  constructor(opts: EvidenceOptions) {
+    this.opts = opts;
+    this.lookback = new FrameRing(opts.lookbackBytes, opts.lookbackPackets);
+    // A record slot per 64 bytes of arena at most: the smallest frames are about that size.
+    this.kept = new FrameRing(opts.totalBytes, Math.max(16, Math.ceil(opts.totalBytes / 64)), (owner, caplen) => {
+      const ev = this.bySlot.get(owner);
+      if (ev) {
+        ev.kept--;
+        ev.bytes -= caplen;
+        ev.evicted++;
+      }
+    });
+  }
+
+  /** Bytes held by kept packets (never more than total_mb). */
+  get bytesKept(): number {
+    return this.kept.bytesHeld;
+  }
+
+  get packetsKept(): number {
+    return this.kept.size;
+  }
+
+  get alertCount(): number {
+    return this.alerts.size;
+  }
+
+  get openAlerts(): number {
+    return this.openCount;
+  }
+
+  /** Preallocated bytes: the lookback and kept arenas. */
+  get arenaBytes(): number {
+    return this.lookback.arena.length + this.kept.arena.length;
+  }
+
+  get(id: string): AlertEvidence | undefined {
+    if (this.pending.length > 0) this.drainPending();
+    return this.alerts.get(id);
+  }
+
+  /**
+   * A packet after detection: remembered in the lookback ring, and kept for every open alert it
+   * belongs to. `flow` is what the connection tracker said about it (state and counts), or null.
+   */
+  onPacket(raw: RawPacket, p: Packet, n: number, flow: FlowUpdate | null): void {
+    if (this.pending.length > 0) this.drainPending();
+    if (p.ipVersion === 0) return;
+    const s = p.ip6Src !== '' ? p.ip6SrcHash : p.ip4Src;
+    const d = p.ip6Dst !== '' ? p.ip6DstHash : p.ip4Dst;
+    if (this.openCount > 0) {
+      const ls = this.watch.get(s);
+      if (ls !== undefined) for (let i = 0; i < ls.length; i++) if (this.matches(ls[i], p, s, d)) this.take(ls[i], raw, p, n, flow, s, d);
+      if (d !== s) {
+        const ld = this.watch.get(d);
+        if (ld !== undefined) for (let i = 0; i < ld.length; i++) if (this.matches(ld[i], p, s, d)) this.take(ld[i], raw, p, n, flow, s, d);
+      }
+    }
+    this.lookback.add(raw, n, NO_OWNER, s, d);
+  }
+
+  private matches(ev: AlertEvidence, p: Packet, s: number, d: number): boolean {
+    if (ev.port >= 0 && p.srcPort !== ev.port && p.dstPort !== ev.port) return false;
+    const a = ev.a;
+    const b = ev.b;
+    if (b === null) return (s === a.key && (a.text === '' || a.text === p.ip6Src)) || (d === a.key && (a.text === '' || a.text === p.ip6Dst));
+    if (s === a.key && d === b.key) return a.text === '' || (a.text === p.ip6Src && b.text === p.ip6Dst);
+    if (s === b.key && d === a.key) return a.text === '' || (b.text === p.ip6Src && a.text === p.ip6Dst);
+    return false;
+  }
+
+  private take(ev: AlertEvidence, raw: RawPacket, p: Packet | null, n: number, flow: FlowUpdate | null, s: number, d: number): void {
+    ev.seen++;
+    if (raw.ts > ev.lastTs) ev.lastTs = raw.ts;
+    this.index(ev, raw);
+    if (ev.kept + ev.evicted >= this.opts.perAlertPackets || ev.bytes + raw.caplen > this.opts.perAlertBytes) {
+      ev.overBudget++;
+      return;
+    }
+    this.kept.add(raw, n, ev.slot, s, d);
+    ev.kept++;
+    ev.bytes += Math.min(raw.caplen, this.kept.arena.length);
+    if (p !== null) this.flowOf(ev, p, raw, flow, s, d);
+  }
+
+  private index(ev: AlertEvidence, raw: RawPacket): void {
+    if (ev.index === null) return;
+    const off = raw.fileOffset ?? -1;
+    if (off < 0 || ev.indexed >= this.opts.fileIndexPerAlert || this.indexTotal >= this.opts.fileIndexTotal) {
+      ev.indexDropped++;
+      return;
+    }
+    let ix = ev.index;
+    if (ev.indexed === ix.length) {
+      const grown = new Float64Array(Math.min(ix.length * 2, this.opts.fileIndexPerAlert));
+      grown.set(ix);
+      ix = ev.index = grown;
+    }
+    ix[ev.indexed++] = off;
+    this.indexTotal++;
+  }
+
+  /**
+   * Adds a kept packet to its alert's flow list (only kept packets: bounded work per alert). Flows are
+   * found by a number made from both ends (the same in either direction), so a packet of a known flow
+   * makes no string; text is made once per new flow.
+   */
+  private flowOf(ev: AlertEvidence, p: Packet, raw: RawPacket, flow: FlowUpdate | null, s: number, d: number): void {
+    const a = s ^ Math.imul(p.srcPort + 1, 0x9e3779b1);
+    const b = d ^ Math.imul(p.dstPort + 1, 0x9e3779b1);
+    const key = (a ^ b ^ Math.imul(p.ipProto + 1, 0x85ebca6b)) | 0;
+    let f: EvidenceFlow | undefined;
+    const list = ev.flowIndex.get(key);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const k = list[i];
+        if (k.proto === p.ipProto && ((k.s === s && k.sp === p.srcPort && k.d === d && k.dp === p.dstPort) || (k.s === d && k.sp === p.dstPort && k.d === s && k.dp === p.srcPort))) {
+          f = k.flow;
+          break;
+        }
+      }
+    }
+    if (f === undefined) {
+      if (ev.flows.length >= this.opts.flowsPerAlert) {
+        ev.flowsDropped++;
+        return;
+      }
+      const proto = p.ipProto === 6 ? 'TCP' : p.ipProto === 17 ? 'UDP' : p.ipProto === 1 ? 'ICMP' : p.ipProto === 58 ? 'ICMPv6' : String(p.ipProto);
+      const src = formatAddr(p, true);
+      const dst = formatAddr(p, false);
+      // The initiator is the source when the tracker says so (or when it does not know).
+      const swap = flow !== null && !flow.initiatorIsSrc;
+      const [fs, fsp, fd, fdp] = swap ? [dst, p.dstPort, src, p.srcPort] : [src, p.srcPort, dst, p.dstPort];
+      f = {
+        proto,
+        src: fs,
+        srcPort: fsp,
+        dst: fd,
+        dstPort: fdp,
+        // Filled in when someone looks (flowIds()): two SHA-1 digests per flow are not for the packet path.
+        community_id: '',
+        flow_id: 0,
+        state: '',
+        packets: 0,
+        bytes: 0,
+        first: raw.ts,
+        last: raw.ts,
+      };
+      ev.flows.push(f);
+      const k = { proto: p.ipProto, s, sp: p.srcPort, d, dp: p.dstPort, flow: f };
+      if (list !== undefined) list.push(k);
+      else ev.flowIndex.set(key, [k]);
+    }
+    f.packets++;
+    f.bytes += raw.len;
+    if (raw.ts > f.last) f.last = raw.ts;
+    if (flow !== null) f.state = flow.state;
+  }
+
+  /** A new alert: opens its episode, takes its earlier packets from the lookback ring. */
+  openAlert(alert: Alert): void {
+    if (this.alerts.has(alert.id)) return;
+    const src = alert.src_ip ? addrKey(alert.src_ip) : null;
+    const dst = alert.dst_ip ? addrKey(alert.dst_ip) : null;
+    const a = src ?? dst;
+    if (a === null) return; // nothing to match packets by (a traffic surge over all hosts)
+    const b = src !== null ? dst : null;
+    if (this.alerts.size >= this.opts.maxAlerts) this.forgetOldest();
+    const ev = new AlertEvidence(this.nextSlot++, alert, a, b, this.opts.sourceFile !== null);
+    this.alerts.set(ev.id, ev);
+    this.bySlot.set(ev.slot, ev);
+    const list = this.watch.get(a.key);
+    if (list) list.push(ev);
+    else this.watch.set(a.key, [ev]);
+    this.openCount++;
+    // The lookback is searched at the next packet or tick, not now: the alert is raised from inside a
+    // detector while the current packet is being processed, and decoding earlier packets here (for their
+    // ports and flows) would disturb the decoder's lazily read HTTP and DNS text of the current one.
+    this.pending.push(ev);
+  }
+
+  /** Searches the lookback for alerts opened since the last call. */
+  private drainPending(): void {
+    const list = this.pending;
+    for (let i = 0; i < list.length; i++) if (this.alerts.get(list[i].id) === list[i]) this.fromLookback(list[i]);
+    list.length = 0;
+  }
+
+  private fromLookback(ev: AlertEvidence): void {
+    const lb = this.lookback;
+    const since = ev.firstTs - this.opts.lookbackMs;
+    // Oldest first, so the alert's packets stay in capture order; bounded by the ring's size.
+    let first = lb.size;
+    for (let i = lb.size - 1; i >= 0; i--) {
+      if (lb.ts[lb.at(i)] < since) break;
+      first = i;
+    }
+    const a = ev.a;
+    const b = ev.b;
+    for (let i = first; i < lb.size; i++) {
+      const r = lb.at(i);
+      const s = lb.srcKey[r];
+      const d = lb.dstKey[r];
+      // IPv6 keys are hashes: a collision can only add a packet of another host pair, never lose one.
+      const hit = b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key);
+      if (!hit) continue;
+      const raw = lb.rawOf(r, true);
+      // Decoded again (only packets between the alert's hosts) for its port and the flow list; the
+      // tracker's state at that time is not known.
+      const p = decodePacket(raw, lb.n[r], this.scratch, null);
+      if (ev.port >= 0 && p.srcPort !== ev.port && p.dstPort !== ev.port) continue;
+      ev.fromLookback++;
+      this.take(ev, raw, p.ipVersion !== 0 ? p : null, lb.n[r], null, s, d);
+    }
+  }
+
+  /** The alert aggregated more evidence: its episode stays open longer. */
+  updateAlert(alert: Alert): void {
+    const ev = this.alerts.get(alert.id);
+    if (!ev) return;
+    const last = Date.parse(alert.last_seen);
+    if (last > ev.lastTs) ev.lastTs = last;
+  }
+
+  /** Closes episodes whose alert has been quiet for the type's hold time (packet time). */
+  onTick(now: number): void {
+    if (this.pending.length > 0) this.drainPending();
+    if (this.openCount === 0) return;
+    for (const ev of this.alerts.values()) {
+      if (ev.open && now - ev.lastTs > this.opts.holdMs(ev.type)) this.close(ev);
+    }
+  }
+
+  private close(ev: AlertEvidence): void {
+    ev.open = false;
+    this.openCount--;
+    const list = this.watch.get(ev.a.key);
+    if (list) {
+      const i = list.indexOf(ev);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.watch.delete(ev.a.key);
+    }
+    this.opts.onClose?.(ev);
+  }
+
+  /** Closes every open episode (end of the run), telling onClose about each. */
+  closeAll(): void {
+    if (this.pending.length > 0) this.drainPending();
+    for (const ev of this.alerts.values()) if (ev.open) this.close(ev);
+  }
+
+  private forgetOldest(): void {
+    // The oldest closed alert goes first; when every alert is open, the oldest one.
+    let victim: AlertEvidence | undefined;
+    for (const ev of this.alerts.values()) {
+      if (!ev.open) {
+        victim = ev;
+        break;
+      }
+    }
+    victim ??= this.alerts.values().next().value;
+    if (!victim) return;
+    if (victim.open) this.close(victim);
+    this.alerts.delete(victim.id);
+    this.bySlot.delete(victim.slot);
+    this.indexTotal -= victim.indexed;
+    this.forgotten++;
+  }
+
+  /** The alert's flows with their Community ID and flow_id filled in (computed once, when first asked). */
+  flowIds(ev: AlertEvidence): EvidenceFlow[] {
+    for (const f of ev.flows) {
+      if (f.community_id !== '') continue;
+      const num = protoNumber(f.proto) ?? Number(f.proto);
+      f.community_id = communityId(num, f.src, f.dst, f.srcPort, f.dstPort) || '-';
+      f.flow_id = flowIdOf(num, f.src, f.dst, f.srcPort, f.dstPort);
+    }
+    return ev.flows;
+  }
+
+  /** The alert's kept packets in capture order, each a copy (for views and export). */
+  packets(id: string): { n: number; raw: RawPacket }[] {
+    const ev = this.get(id);
+    if (!ev) return [];
+    const out: { n: number; raw: RawPacket }[] = [];
+    const k = this.kept;
+    for (let i = 0; i < k.size; i++) {
+      const r = k.at(i);
+      if (k.owner[r] === ev.slot) out.push({ n: k.n[r], raw: k.rawOf(r, false) });
+    }
+    return out;
+  }
+}
+
+function formatAddr(p: Packet, src: boolean): string {
+  if (src) return p.ip6Src !== '' ? p.ip6Src : fmt4(p.ip4Src);
+  return p.ip6Dst !== '' ? p.ip6Dst : fmt4(p.ip4Dst);
+}
+
+function fmt4(n: number): string {
+  return formatIpv4(n >>> 0);
+}

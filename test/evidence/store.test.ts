@@ -1,0 +1,157 @@
+// The evidence store: the frame ring keeps exact bytes and evicts oldest first within its arena; an
+// alert gets the packets of its episode (from before it was raised too) and its flows; and under a
+// 1 M-source SYN flood every budget holds (per alert, in total, number of alerts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertFunnel } from '../../src/alert/funnel.js';
+import { openFile, type RawPacket } from '../../src/capture/index.js';
+import { defaultSettings } from '../../src/config/schema.js';
+import { createDetectors } from '../../src/detect/index.js';
+import { Engine } from '../../src/engine/index.js';
+import { EvidenceStore, FrameRing, type EvidenceOptions } from '../../src/evidence/index.js';
+import { generateSynFlood } from '../../bench/traffic-gen.js';
+import { httpGet, synScan } from '../web/frames.js';
+
+const T0 = Date.parse('2026-10-30T12:00:00Z');
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'ng-evidence-store-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function raw(bytes: Uint8Array, ts: number): RawPacket {
+  return { ts, caplen: bytes.length, len: bytes.length, linkType: 1, data: bytes, off: 0, ifIndex: 0 };
+}
+
+function options(o: Partial<EvidenceOptions> = {}): EvidenceOptions {
+  return {
+    lookbackPackets: 1000,
+    lookbackBytes: 1 << 20,
+    lookbackMs: 120_000,
+    perAlertPackets: 1000,
+    perAlertBytes: 1 << 20,
+    totalBytes: 4 << 20,
+    maxAlerts: 100,
+    fileIndexPerAlert: 1000,
+    fileIndexTotal: 10_000,
+    flowsPerAlert: 100,
+    holdMs: () => 60_000,
+    sourceFile: null,
+    ...o,
+  };
+}
+
+function engineWith(store: EvidenceStore): Engine {
+  const s = defaultSettings();
+  const funnel = new AlertFunnel({ suppressionMs: () => 60_000 });
+  return new Engine({ source: 'test', live: false, filter: '', historySize: 10, funnel, detectors: (r) => createDetectors(s, r), evidence: store });
+}
+
+describe('FrameRing', () => {
+  it('holds exact copies, oldest evicted first, never more bytes than its arena', () => {
+    const evicted: number[] = [];
+    const ring = new FrameRing(10_000, 64, (owner) => evicted.push(owner));
+    let seed = 7;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const all: Uint8Array[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const len = 1 + Math.floor(rnd() * (i % 10 === 0 ? 1500 : 200));
+      const b = new Uint8Array(len).map(() => Math.floor(rnd() * 256));
+      all.push(b);
+      ring.add(raw(b, i), i + 1, i, 0, 0);
+      expect(ring.bytesHeld).toBeLessThanOrEqual(10_000);
+      expect(ring.size).toBeLessThanOrEqual(64);
+      // The held records are the newest ones, in order, byte for byte.
+      const first = i + 1 - ring.size;
+      for (let k = 0; k < ring.size; k++) {
+        const r = ring.at(k);
+        expect(ring.owner[r]).toBe(first + k);
+        expect(Buffer.from(ring.arena.subarray(ring.off[r], ring.off[r] + ring.caplen[r])).equals(Buffer.from(all[first + k]))).toBe(true);
+      }
+    }
+    // Evictions came oldest first.
+    expect(evicted).toEqual(evicted.slice().sort((a, b) => a - b));
+    expect(evicted.length + ring.size).toBe(2000);
+  });
+});
+
+describe('EvidenceStore', () => {
+  it("a scan's alert gets its probes from before it was raised and the answers after, and its flows", () => {
+    const store = new EvidenceStore(options());
+    const e = engineWith(store);
+    const frames = synScan(T0, '203.0.113.9', '192.0.2.10', 150);
+    // Unrelated traffic in between must not be kept.
+    const other = httpGet(T0 + 1, '198.51.100.7', '192.0.2.20', '/index.html');
+    for (const p of [...frames, ...other].sort((a, b) => a.ts - b.ts)) e.handle(p);
+    const scan = e.funnel.recent().find((a) => a.type === 'SYN_SCAN');
+    expect(scan).toBeDefined();
+    const v = e.alertEvidence(scan!.id)!;
+    expect(v.fromLookback).toBeGreaterThan(0);
+    expect(v.seen).toBe(frames.length);
+    expect(v.kept).toBe(frames.length);
+    expect(v.packets.every((l) => [l.src, l.dst].sort().join() === ['192.0.2.10', '203.0.113.9'].sort().join())).toBe(true);
+    // In capture order.
+    expect(v.packets.map((l) => l.n)).toEqual(v.packets.map((l) => l.n).slice().sort((a, b) => a - b));
+    // 150 probed ports are 150 flows; flows_per_alert (100 here) bounds the list.
+    expect(v.flows.length).toBe(100);
+    expect(v.flowsDropped).toBe(50);
+    const f = v.flows[0];
+    expect(f.src).toBe('203.0.113.9');
+    expect(f.proto).toBe('TCP');
+    expect(f.community_id).toMatch(/^1:/);
+    expect(f.flow_id).toBeGreaterThan(0);
+  });
+
+  it('per-alert budget keeps the first packets; the episode closes after its hold time', () => {
+    const closed: string[] = [];
+    const store = new EvidenceStore(options({ perAlertPackets: 10, onClose: (ev) => closed.push(ev.id) }));
+    const e = engineWith(store);
+    for (const p of synScan(T0, '203.0.113.9', '192.0.2.10', 150)) e.handle(p);
+    const scan = e.funnel.recent().find((a) => a.type === 'SYN_SCAN')!;
+    const v = e.alertEvidence(scan.id)!;
+    expect(v.kept).toBe(10);
+    expect(v.overBudget).toBe(v.seen - 10);
+    expect(v.packets[0].n).toBe(1);
+    expect(v.open).toBe(true);
+    e.tick(T0 + 200_000);
+    expect(e.alertEvidence(scan.id)!.open).toBe(false);
+    expect(closed).toContain(scan.id);
+  });
+
+  it('under a 1 M-source SYN flood every budget holds', async () => {
+    const file = path.join(dir, 'flood.pcap');
+    const gen = generateSynFlood(file, 1_000_000);
+    const total = 2 << 20;
+    const perAlert = 500;
+    const store = new EvidenceStore(options({ totalBytes: total, perAlertPackets: perAlert, perAlertBytes: 64 << 10, maxAlerts: 50, lookbackBytes: 1 << 20, lookbackPackets: 5000, fileIndexPerAlert: 100_000, fileIndexTotal: 200_000, sourceFile: file }));
+    const e = engineWith(store);
+    let maxKept = 0;
+    let n = 0;
+    await openFile(file).run((r) => {
+      e.handle(r);
+      if (++n % 100_000 === 0) maxKept = Math.max(maxKept, store.bytesKept);
+    });
+    expect(n).toBe(gen.packets);
+    maxKept = Math.max(maxKept, store.bytesKept);
+    expect(maxKept).toBeLessThanOrEqual(total);
+    expect(store.alertCount).toBeLessThanOrEqual(50);
+    const flood = e.funnel.recent().find((a) => a.type === 'SYN_FLOOD');
+    expect(flood).toBeDefined();
+    const v = e.alertEvidence(flood!.id);
+    expect(v).not.toBeNull();
+    // A sample: the alert's own budget, though it saw far more.
+    expect(v!.kept + v!.evicted).toBeLessThanOrEqual(perAlert);
+    expect(v!.bytes).toBeLessThanOrEqual(64 << 10);
+    expect(v!.seen).toBeGreaterThan(1_000_000);
+    expect(v!.indexed).toBeLessThanOrEqual(100_000);
+    expect(v!.complete).toBe(false);
+    for (const a of e.funnel.recent()) {
+      const ev = e.alertEvidence(a.id);
+      if (ev) expect(ev.kept + ev.evicted).toBeLessThanOrEqual(perAlert);
+    }
+    // The arenas were sized once: what the store holds is fixed however many sources came.
+    expect(store.arenaBytes).toBe(total + (1 << 20));
+  }, 300_000);
+});
