@@ -1,5 +1,5 @@
 // Turns one EVE line a sensor put into Redis into what the history stores: its sensor (EVE `host`), event
-// type, time and, for alert records, the NetGuard alert (from the `netguard` object, or Suricata's `alert`).
+// type, time and, for alert records, the NetGuard alert (from alert.metadata's netguard_* keys, or Suricata's `alert`).
 import { ALERT_TYPES, type Alert, type AlertType, type Severity } from '../alert/types.js';
 import type { RemoteRecord } from '../history/index.js';
 
@@ -18,23 +18,54 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** The NetGuard alert an EVE alert record carries; null when it is not an alert record. */
+/** The first string of one alert.metadata key (every metadata value is an array of strings). */
+function meta(md: Obj | null, key: string): string | undefined {
+  const v = md?.[key];
+  return Array.isArray(v) && typeof v[0] === 'string' && v[0] !== '' ? v[0] : undefined;
+}
+
+/** Evidence keys alertMetadata() writes for every alert, not from the alert's details. */
+const FIXED_KEYS = new Set(['netguard_id', 'netguard_type', 'netguard_severity', 'netguard_message', 'netguard_count', 'netguard_last_seen']);
+
+/**
+ * The alert's details back from alert.metadata's netguard_* keys (lists of strings, as written): a
+ * one-item list becomes its string, a number-looking one its number; Suricata records get their signature.
+ */
+function detailsOf(md: Obj | null, alert: Obj): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let any = false;
+  for (const [k, v] of Object.entries(md ?? {})) {
+    if (!k.startsWith('netguard_') || FIXED_KEYS.has(k) || !Array.isArray(v)) continue;
+    any = true;
+    const vals = v.map((x) => (typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x) ? Number(x) : x));
+    out[k.slice('netguard_'.length)] = vals.length === 1 ? vals[0] : vals;
+  }
+  if (any || md?.netguard_id) return out;
+  return { signature_id: alert.signature_id, signature: alert.signature, category: alert.category };
+}
+
+/**
+ * The NetGuard alert an EVE alert record carries (NetGuard's own fields are alert.metadata's netguard_*
+ * keys, see alertMetadata in alert/sinks/eve.ts); a Suricata record without them becomes a CUSTOM_RULE
+ * alert named by its signature. Null when it is not an alert record.
+ */
 export function eveToAlert(rec: Obj, ms: number): Alert | null {
   if (rec.event_type !== 'alert' || !isObj(rec.alert)) return null;
-  const ng = isObj(rec.netguard) ? rec.netguard : null;
-  const iso = new Date(Number.isNaN(ms) ? 0 : ms).toISOString();
-  const sevName = str(ng?.severity);
-  const typeName = str(ng?.type);
+  const al = rec.alert;
+  const md = isObj(al.metadata) ? al.metadata : null;
+  const iso = new Date(Number.isNaN(ms) ? 0 : Math.floor(ms)).toISOString();
+  const sevName = meta(md, 'netguard_severity');
+  const typeName = meta(md, 'netguard_type');
+  const count = Number(meta(md, 'netguard_count'));
   const a: Alert = {
-    // A record from Suricata (no netguard object) is kept as a custom rule named by its signature.
-    id: str(ng?.id) ?? String(num(rec.alert.signature_id) ?? 0),
+    id: meta(md, 'netguard_id') ?? String(num(al.signature_id) ?? 0),
     timestamp: iso,
     type: typeName && (ALERT_TYPES as readonly string[]).includes(typeName) ? (typeName as AlertType) : 'CUSTOM_RULE',
-    severity: sevName && SEVERITY_NAMES.has(sevName) ? (sevName as Severity) : (FROM_EVE_SEVERITY[num(rec.alert.severity) ?? 3] ?? 'WARNING'),
-    message: str(ng?.message) ?? str(rec.alert.signature) ?? 'EVE alert',
-    details: isObj(ng?.details) ? ng.details : { signature_id: rec.alert.signature_id, signature: rec.alert.signature, category: rec.alert.category },
-    count: num(ng?.count) ?? 1,
-    last_seen: str(ng?.last_seen) ?? iso,
+    severity: sevName && SEVERITY_NAMES.has(sevName) ? (sevName as Severity) : (FROM_EVE_SEVERITY[num(al.severity) ?? 3] ?? 'WARNING'),
+    message: meta(md, 'netguard_message') ?? str(al.signature) ?? 'EVE alert',
+    details: detailsOf(md, al),
+    count: Number.isInteger(count) && count > 0 ? count : 1,
+    last_seen: meta(md, 'netguard_last_seen') ?? iso,
   };
   const src = str(rec.src_ip);
   const dst = str(rec.dest_ip);

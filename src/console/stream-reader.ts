@@ -181,16 +181,17 @@ export class StreamReader {
       const line = at >= 0 && at % 2 === 0 ? fields[at + 1] : fields[1];
       records.push(entryToRecord(this.source.key, id, line, this.opts.unknownSensor ?? 'unknown'));
     }
-    let fresh: number;
+    let fresh: RemoteRecord[];
     try {
       fresh = this.history.storeRemote(records);
     } catch (e) {
       // Not acknowledged: the entries stay pending and come back after a restart.
       throw new HistoryStoreError(e as Error);
     }
-    this.stats.stored += fresh;
-    this.stats.duplicates += records.length - fresh;
-    const alerts = records.flatMap((r) => (r.alert ? [r.alert] : []));
+    this.stats.stored += fresh.length;
+    this.stats.duplicates += records.length - fresh.length;
+    // Only alerts stored now go to the live page: a redelivered one was shown before the restart.
+    const alerts = fresh.flatMap((r) => (r.alert ? [r.alert] : []));
     this.stats.alerts += alerts.length;
     await this.client.xack(this.source.key, this.opts.group, ...ids);
     this.stats.acked += ids.length;

@@ -509,9 +509,9 @@ export class AlertHistory implements AlertSink {
    * Stores records a console read from Redis, all in one transaction, synchronously: when this returns
    * they are on disk (WAL) and may be acknowledged. A record stored before (same stream and entry id: a
    * redelivery after a crash) changes nothing. Alerts are keyed by run = "stream#entry id", so the same
-   * entry never makes a second row either. Returns how many records were new; throws HistoryError.
+   * entry never makes a second row either. Returns the records that were new; throws HistoryError.
    */
-  storeRemote(records: readonly RemoteRecord[]): number {
+  storeRemote(records: readonly RemoteRecord[]): RemoteRecord[] {
     if (!this.enabled || !this.db || !this.upsert) throw new HistoryError(this.file, this.error ?? 'the history database is closed');
     const db = this.db;
     const upsert = this.upsert;
@@ -519,11 +519,12 @@ export class AlertHistory implements AlertSink {
       'INSERT OR IGNORE INTO eve_records (stream, entry_id, sensor, event_type, ts, stored_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     const storedAt = this.opts.now();
-    let fresh = 0;
+    let fresh: RemoteRecord[] = [];
     const tx = db.transaction((recs: readonly RemoteRecord[]) => {
+      fresh = [];
       for (const r of recs) {
         if (insertRec.run(r.stream, r.entryId, r.sensor, r.eventType, Math.floor(r.ts), storedAt, r.line).changes === 0) continue;
-        fresh++;
+        fresh.push(r);
         const a = r.alert;
         if (!a) continue;
         upsert.run({
@@ -553,7 +554,7 @@ export class AlertHistory implements AlertSink {
     } catch (e) {
       throw new HistoryError(this.file, describeSqlite(e).reason);
     }
-    this.written += fresh;
+    this.written += fresh.length;
     return fresh;
   }
 

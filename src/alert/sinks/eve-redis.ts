@@ -29,12 +29,6 @@ export function redisCommandOf(mode: RedisMode): 'lpush' | 'rpush' | 'publish' |
   }
 }
 
-/** Suricata's EVE `host` field (sensor-name), added last as Suricata adds it to a finished record. */
-export function withHost(line: string, host: string): string {
-  if (!host || !line.endsWith('}')) return line;
-  return `${line.slice(0, -1)}${line.length > 2 ? ',' : ''}"host":${JSON.stringify(host)}}`;
-}
-
 /** The sensor name: settings sensor_name, else this machine's host name. */
 export function sensorName(settings: Settings): string {
   return settings.sensor_name || hostname();
@@ -56,7 +50,8 @@ export class EveRedisTransport {
 
   constructor(
     private readonly cfg: EveRedisSettings,
-    private readonly host: string,
+    /** The sensor name, for EVE's `host` field (EveOptions.host). */
+    readonly host: string,
     opts: EveRedisOptions = {},
   ) {
     const log = opts.log ?? ((m: string) => process.stderr.write(`netguard: ${m}\n`));
@@ -92,10 +87,10 @@ export class EveRedisTransport {
     });
   }
 
-  /** Queues one finished EVE line; never waits. */
+  /** Queues one finished EVE line (the sink added `host`); never waits. */
   push(line: string): void {
     if (this.closed) return;
-    this.queue.push(withHost(line, this.host));
+    this.queue.push(line);
   }
 
   /** One MULTI/EXEC per batch: Redis applies all of it or none, so a failed batch is resent whole. */

@@ -451,6 +451,8 @@ export interface EveOptions {
   log?: (message: string) => void;
   /** Where finished lines go instead of the file (filetype redis: eve-redis.ts); it queues, never blocks. */
   transport?: { push(line: string): void };
+  /** EVE's `host` field on every record (Suricata's sensor-name); absent or empty: none. */
+  host?: string;
   /**
    * The time of the packet being handled (the engine's packet time, ms with the fraction), so an alert
    * record carries its packet's microseconds; alerts keep only milliseconds. Absent: the alert's time.
@@ -777,15 +779,16 @@ export class EveSink implements AlertSink {
 
   private push(rec: EveRecord): void {
     if (this.closed) return;
+    const line = this.opts.host ? withHost(JSON.stringify(rec), this.opts.host) : JSON.stringify(rec);
     if (this.opts.transport) {
-      this.opts.transport.push(JSON.stringify(rec));
+      this.opts.transport.push(line);
       return;
     }
     if (this.lines.length >= MAX_BUFFERED && !this.keepAll) {
       this.dropped++;
       return;
     }
-    this.lines.push(JSON.stringify(rec));
+    this.lines.push(line);
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -838,6 +841,12 @@ export class EveSink implements AlertSink {
       );
     }
   }
+}
+
+/** Suricata's EVE `host` field (sensor-name), added last as Suricata adds it to a finished record. */
+export function withHost(line: string, host: string): string {
+  if (!host || !line.endsWith('}')) return line;
+  return `${line.slice(0, -1)}${line.length > 2 ? ',' : ''}"host":${JSON.stringify(host)}}`;
 }
 
 /** Builds the EVE sink from the whole settings document (for the sink registry). */
