@@ -50,11 +50,11 @@ function queue(server: ReturnType<typeof fakeServer>, o: { maxQueue?: number; sp
   });
 }
 
-/** Pushes lines in chunks, letting the queue's loop run between them (as packets arrive between batches). */
+/** Pushes lines in chunks, letting the queue's loops finish between them (as packets arrive between batches). */
 async function pushAll(q: SpoolQueue, all: string[], chunk = 5): Promise<void> {
   for (let i = 0; i < all.length; i += chunk) {
     for (const l of all.slice(i, i + chunk)) q.push(l);
-    await new Promise((r) => setTimeout(r, 1));
+    await q.settled();
   }
 }
 
@@ -127,6 +127,44 @@ describe('SpoolQueue', () => {
     expect(q.stats).toMatchObject({ queued: 10, dropped: 15 });
     await vi.waitFor(() => expect(srv.got).toHaveLength(10));
     expect(srv.got).toEqual(lines(0, 10));
+  });
+
+  it('keeps spilling while a send hangs (the server went away mid-send), and the hung batch is resent first', async () => {
+    const srv = fakeServer();
+    let release: (() => void) | null = null;
+    let hung = true;
+    const got: string[] = [];
+    const q = new SpoolQueue({
+      maxQueue: 20,
+      spoolFile: path.join(dir, 'eve.spool'),
+      spoolMaxBytes: 1 << 20,
+      batch: 5,
+      isUp: () => srv.up,
+      send: async (l) => {
+        if (hung) {
+          hung = false;
+          await new Promise<void>((r) => (release = r));
+          throw new Error('command timed out');
+        }
+        got.push(...l);
+      },
+    });
+    q.push(line(0));
+    await vi.waitFor(() => expect(release).not.toBeNull());
+    srv.up = false;
+    // Memory (20) would overflow without the spill making room while the first send hangs.
+    for (let i = 1; i < 200; i += 5) {
+      for (const l of lines(i, Math.min(i + 5, 200))) q.push(l);
+      await vi.waitFor(() => expect(q.stats.queued).toBeLessThan(15));
+    }
+    expect(q.stats.spooled).toBeGreaterThan(180);
+    expect(q.stats.dropped).toBe(0);
+    (release as unknown as () => void)();
+    srv.up = true;
+    await new Promise((r) => setTimeout(r, 10));
+    q.schedule();
+    await vi.waitFor(() => expect(got).toHaveLength(200));
+    expect(got).toEqual(lines(0, 200));
   });
 
   it('resends a batch that failed, from its first line, and nothing twice', async () => {

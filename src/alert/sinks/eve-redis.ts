@@ -65,6 +65,8 @@ export class EveRedisTransport {
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => Math.min(100 * times, 1000),
       connectTimeout: 2000,
+      // A send into a connection that died unnoticed fails after this, and its batch is kept for resending.
+      commandTimeout: 5000,
     });
     this.client.on('error', (e: Error) => {
       // One line per distinct problem; reconnection goes on quietly.
