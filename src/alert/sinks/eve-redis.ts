@@ -9,6 +9,9 @@ import { Redis } from 'ioredis';
 import type { Settings } from '../../config/schema.js';
 import { SpoolQueue, type SpoolQueueStats } from './spool-queue.js';
 
+/** At exit, how long to wait for a connection that was never made before spooling what is left. */
+const FIRST_CONNECT_WAIT_MS = 3000;
+
 export type EveRedisSettings = Settings['outputs']['eve']['redis'];
 export type RedisMode = EveRedisSettings['mode'];
 
@@ -47,6 +50,7 @@ export class EveRedisTransport {
   private readonly where: string;
   private errorSaid = '';
   private closed = false;
+  private everReady = false;
 
   constructor(
     private readonly cfg: EveRedisSettings,
@@ -70,12 +74,13 @@ export class EveRedisTransport {
     });
     this.client.on('error', (e: Error) => {
       // One line per distinct problem; reconnection goes on quietly.
-      if (e.message !== this.errorSaid) {
+      if (!this.closed && e.message !== this.errorSaid) {
         this.errorSaid = e.message;
         log(`${this.where}: ${e.message}`);
       }
     });
     this.client.on('ready', () => {
+      this.everReady = true;
       this.errorSaid = '';
       this.queue.schedule();
     });
@@ -85,6 +90,7 @@ export class EveRedisTransport {
       spoolMaxBytes: Math.floor(cfg.spool_max_mb * 1024 * 1024),
       send: (lines) => this.send(lines),
       isUp: () => this.client.status === 'ready',
+      connecting: () => !this.everReady && (this.client.status === 'connecting' || this.client.status === 'wait' || this.client.status === 'connect'),
       log: (m) => log(`${this.where}: ${m}`),
     });
   }
@@ -111,16 +117,34 @@ export class EveRedisTransport {
 
   /** Sends what is queued (up to `timeoutMs`); what cannot go is spooled for the next run. */
   async flush(timeoutMs = 5000): Promise<SpoolQueueStats> {
-    return this.queue.drain(Date.now() + timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    // A short run (a small capture file) may end before the first connection is made: wait for it a while.
+    const st = this.client.status;
+    if (st === 'connecting' || st === 'connect' || st === 'reconnecting' || st === 'wait') {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.min(timeoutMs, FIRST_CONNECT_WAIT_MS));
+        function done(): void {
+          clearTimeout(t);
+          resolve();
+        }
+        this.client.once('ready', done);
+      });
+    }
+    return this.queue.drain(deadline);
   }
 
-  /** Flushes, says what was dropped, and closes the connection. */
+  /** Flushes, says what was sent, spooled for the next run and dropped, and closes the connection. */
   async close(log: (m: string) => void = (m) => process.stderr.write(`netguard: ${m}\n`)): Promise<SpoolQueueStats> {
     const st = await this.flush();
     this.closed = true;
-    if (st.dropped > 0 || st.spoolBytes > 0) {
-      log(`${this.where}: ${st.sent} records sent, ${st.dropped} dropped (memory queue ${this.cfg.max_queue} and spool ${this.cfg.spool_max_mb} MB full), ${st.spoolBytes} bytes left in ${this.cfg.spool_file} for the next run`);
-    }
+    const parts = [`${st.sent} records sent`];
+    if (st.spoolBytes > 0) parts.push(`${st.spoolBytes} bytes left in ${this.cfg.spool_file} for the next run`);
+    parts.push(
+      st.dropped > 0
+        ? `${st.dropped} dropped (the memory queue of ${this.cfg.max_queue} records and the spool of ${this.cfg.spool_max_mb} MB were full)`
+        : '0 dropped',
+    );
+    log(`${this.where}: ${parts.join(', ')}`);
     this.client.disconnect();
     return st;
   }

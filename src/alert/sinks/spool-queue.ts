@@ -24,6 +24,8 @@ export interface SpoolQueueOptions {
   send: (lines: string[]) => Promise<void>;
   /** Whether sending can be tried now (the connection is up). */
   isUp: () => boolean;
+  /** Whether the first connection is still being made (then waiting is not worth a line yet). */
+  connecting?: () => boolean;
   /** One line per event worth telling (spooling started, drops, back in order). */
   log?: (message: string) => void;
 }
@@ -62,6 +64,8 @@ export class SpoolQueue {
   private ready: Promise<void>;
   private droppedSinceSaid = 0;
   private wasDown = false;
+  /** Whether "server unreachable" was said for this outage (not while the first connection is being made). */
+  private saidDown = false;
   private stats_ = { sent: 0, spooled: 0, dropped: 0 };
   private readonly batch: number;
   private readonly spillAt: number;
@@ -174,7 +178,8 @@ export class SpoolQueue {
       if (this.wasDown) {
         this.wasDown = false;
         const lost = this.takeDroppedReport();
-        this.log(`server reachable again: sending ${this.mem.length + this.retry.length} queued records and ${this.spoolSize - this.spoolRead} spooled bytes in order${lost ? `; ${lost} records were dropped while it was away` : ''}`);
+        if (this.saidDown || lost) this.log(`server reachable again: sending ${this.mem.length + this.retry.length} queued records and ${this.spoolSize - this.spoolRead} spooled bytes in order${lost ? `; ${lost} records were dropped while it was away` : ''}`);
+        this.saidDown = false;
       }
       if (this.retry.length > 0) {
         try {
@@ -220,8 +225,9 @@ export class SpoolQueue {
   }
 
   private markDown(): void {
-    if (!this.wasDown) {
-      this.wasDown = true;
+    this.wasDown = true;
+    if (!this.saidDown && !this.opts.connecting?.()) {
+      this.saidDown = true;
       this.log(`server unreachable: holding records in memory (up to ${this.opts.maxQueue}), then in ${this.opts.spoolFile} (up to ${this.opts.spoolMaxBytes} bytes)`);
     }
   }
