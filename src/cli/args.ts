@@ -57,6 +57,7 @@ Modes:
   --tui          the live terminal dashboard
   --batch        no interaction: alerts as JSON lines on stdout, a summary line on stderr
   alerts         query the alert history (netguard alerts --help)
+  console        one place for many sensors: EVE records from Redis into the history (netguard console --help)
 
 Examples:
   sudo netguard -i eth0 -c 100                 capture 100 packets, then the menu

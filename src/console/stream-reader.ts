@@ -121,19 +121,20 @@ export class StreamReader {
   private async loop(): Promise<void> {
     const { key } = this.source;
     const { group, consumer } = this.opts;
-    // Entries delivered to this consumer before it stopped, not yet acknowledged.
-    for (;;) {
-      if (this.stopping) return;
-      const r = (await this.client.xreadgroup('GROUP', group, consumer, 'COUNT', this.batch, 'STREAMS', key, '0')) as StreamReply;
-      const entries = r?.[0]?.[1] ?? [];
-      // After a trim a pending entry may come back with no fields: acknowledge it, there is nothing to store.
-      if (entries.length === 0) break;
-      await this.handle(entries);
-    }
+    // First the entries delivered to this consumer before it stopped and not acknowledged (a restart after
+    // a crash), then new ones. Every Redis error, in either phase, is retried: Redis may restart any time.
+    let ownPendingDone = false;
     let lastClaim = 0;
     const claimIdle = this.opts.claimIdleMs ?? 60_000;
     while (!this.stopping) {
       try {
+        if (!ownPendingDone) {
+          const r = (await this.client.xreadgroup('GROUP', group, consumer, 'COUNT', this.batch, 'STREAMS', key, '0')) as StreamReply;
+          const entries = r?.[0]?.[1] ?? [];
+          if (entries.length === 0) ownPendingDone = true;
+          else await this.handle(entries);
+          continue;
+        }
         if (Date.now() - lastClaim >= Math.min(claimIdle, 10_000)) {
           lastClaim = Date.now();
           await this.claim(claimIdle);
@@ -143,16 +144,17 @@ export class StreamReader {
         if (entries.length > 0) await this.handle(entries);
       } catch (e) {
         if (this.stopping) return;
+        if (e instanceof HistoryStoreError) throw e.inner;
         const msg = (e as Error).message;
         if (msg.startsWith('NOGROUP')) {
           // The stream or group was deleted (FLUSHALL, a Redis restart without persistence): make it again.
           await this.client.xgroup('CREATE', key, group, '0', 'MKSTREAM').catch(() => undefined);
-        } else if (e instanceof HistoryStoreError) {
-          throw e.inner;
         } else if (msg !== this.errorSaid) {
           this.errorSaid = msg;
           this.log(`reading ${key}: ${msg} (retrying)`);
         }
+        // Entries handed out but not acknowledged when the error came are this consumer's pending ones.
+        ownPendingDone = false;
         await new Promise((r) => setTimeout(r, 500));
       }
     }

@@ -139,11 +139,17 @@ function sensorSettings(s: Site): string {
   return file;
 }
 
+/** What the running console wrote so far (for failure messages). */
+let consoleSaid = '';
+
 function startConsole(db: string): ReturnType<typeof spawnNetguard> {
-  return spawnNetguard(['console', '--redis', `redis://127.0.0.1:${redis.port}/${KEY}`, '--db', db, '--consumer', 'console-1', '--batch', '5', '--settings', path.join(dir, 'console.yaml')], {
+  consoleSaid = '';
+  const c = spawnNetguard(['console', '--redis', `redis://127.0.0.1:${redis.port}/${KEY}`, '--db', db, '--consumer', 'console-1', '--batch', '5', '--settings', path.join(dir, 'console.yaml')], {
     cwd: dir,
-    timeoutMs: 170_000,
+    timeoutMs: 280_000,
   });
+  c.child.stderr?.on('data', (d: string) => (consoleSaid += d));
+  return c;
 }
 
 /** Stream entries by sensor (the EVE host field). */
@@ -184,15 +190,15 @@ describe('three sensors, one console, through Redis', () => {
     let con = startConsole(db);
     for (const s of sites) {
       s.settings = sensorSettings(s);
-      s.run = spawnNetguard(['--batch', '-i', s.rootV, '--settings', s.settings], { cwd: path.dirname(s.settings), timeoutMs: 170_000 });
+      s.run = spawnNetguard(['--batch', '-i', s.rootV, '--settings', s.settings], { cwd: path.dirname(s.settings), timeoutMs: 280_000 });
     }
     // Each sensor is ready when its first records (stats, every second) are in the stream.
-    const readyBy = Date.now() + 40_000;
+    const readyBy = Date.now() + 90_000;
     for (;;) {
       for (const s of sites) await sh('ip', ['netns', 'exec', s.attacker, 'ping', '-c', '1', '-W', '1', s.victimIp]);
       const hosts = new Set(await streamHosts());
       if (sites.every((s) => hosts.has(s.sensor))) break;
-      if (Date.now() > readyBy) throw new Error(`sensors not sending: ${[...hosts].join(', ')}\n${sites.map((s) => s.run?.child.exitCode).join(' ')}`);
+      if (Date.now() > readyBy) throw new Error(`sensors not sending within 90 s; in the stream: ${[...hosts].join(', ') || 'nothing'}; exit codes: ${sites.map((s) => s.run?.child.exitCode).join(' ')}`);
       await sleep(500);
     }
 
@@ -200,12 +206,16 @@ describe('three sensors, one console, through Redis', () => {
     // DNS query so that http and dns records go too.
     await Promise.all(
       sites.map(async (s) => {
-        const web = startWebServer(s);
-        await sleep(1000);
-        await sh('ip', ['netns', 'exec', s.attacker, 'timeout', '60', 'nmap', '-n', '-Pn', '-sS', '-p', '1-200', s.victimIp], { timeoutMs: 70_000 });
-        await sh('ip', ['netns', 'exec', s.attacker, 'curl', '-s', '-m', '5', `http://${s.victimIp}:8000/`], { timeoutMs: 10_000 });
-        await sh('ip', ['netns', 'exec', s.attacker, 'python3', '-c', DNS_QUERY, s.victimIp], { timeoutMs: 10_000 });
-        web.kill('SIGTERM');
+        const servers = await startVictimServers(s);
+        try {
+          await sh('ip', ['netns', 'exec', s.attacker, 'timeout', '60', 'nmap', '-n', '-Pn', '-sS', '-p', '1-200', s.victimIp], { timeoutMs: 70_000 });
+          const web = await sh('ip', ['netns', 'exec', s.attacker, 'curl', '-s', '-m', '10', '-o', '/dev/null', `http://${s.victimIp}:8000/`], { timeoutMs: 15_000 });
+          expect(web.code, web.stderr).toBe(0);
+          const dns = await sh('ip', ['netns', 'exec', s.attacker, 'python3', '-c', DNS_QUERY, s.victimIp], { timeoutMs: 15_000 });
+          expect(dns.code, dns.stderr).toBe(0);
+        } finally {
+          servers.kill('SIGTERM');
+        }
       }),
     );
 
@@ -259,7 +269,7 @@ describe('three sensors, one console, through Redis', () => {
       const n = (d.prepare('SELECT COUNT(*) AS n FROM eve_records').get() as { n: number }).n;
       d.close();
       if (n === len && pending[0] === 0) break;
-      if (Date.now() > doneBy) throw new Error(`console stored ${n} of ${len} entries, ${pending[0]} pending`);
+      if (Date.now() > doneBy) throw new Error(`console stored ${n} of ${len} entries, ${pending[0]} pending; it said:\n${consoleSaid}`);
       await sleep(300);
     }
     con.child.kill('SIGTERM');
@@ -314,7 +324,7 @@ describe('three sensors, one console, through Redis', () => {
     const table = await runNetguard(['alerts', '--db', db, '--limit', '1000'], { cwd: dir });
     expect(table.stdout.split('\n')[0]).toMatch(/^SENSOR\s+TIME/);
     for (const s of sites) expect(table.stdout).toContain(s.sensor);
-  }, 175_000);
+  }, 290_000);
 });
 
 /** A one-shot DNS query (A record for example.com) to the address in argv[1], UDP port 53. */
@@ -322,10 +332,44 @@ const DNS_QUERY = [
   'import socket,sys',
   "q=bytes.fromhex('123401000001000000000000076578616d706c6503636f6d0000010001')",
   's=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)',
+  's.settimeout(5)',
   "s.sendto(q,(sys.argv[1],53))",
+  's.recvfrom(512)',
 ].join(';');
 
-/** A small web server in the victim namespace (port 8000) for the HTTP request; the caller stops it. */
-function startWebServer(s: Site): ChildProcess {
-  return spawn('ip', ['netns', 'exec', s.victim, 'timeout', '60', 'python3', '-m', 'http.server', '8000', '--bind', s.victimIp], { stdio: 'ignore' });
+/** The victim's services: HTTP on port 8000 and a DNS responder on 53 (the query back as an answer). */
+const VICTIM_SERVERS = `
+import socket, sys, threading, http.server
+ip = sys.argv[1]
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind((ip, 53))
+def dns():
+    while True:
+        q, a = u.recvfrom(512)
+        r = bytearray(q)
+        r[2] |= 0x80
+        u.sendto(bytes(r), a)
+threading.Thread(target=dns, daemon=True).start()
+h = http.server.HTTPServer((ip, 8000), http.server.SimpleHTTPRequestHandler)
+print('ready', flush=True)
+h.serve_forever()
+`;
+
+/** Starts the victim's services and resolves once they listen; the caller stops them. */
+async function startVictimServers(s: Site): Promise<ChildProcess> {
+  const c = spawn('ip', ['netns', 'exec', s.victim, 'timeout', '120', 'python3', '-c', VICTIM_SERVERS, s.victimIp], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`victim services in ${s.victim} did not start: ${out}`)), 60_000);
+    const on = (d: Buffer): void => {
+      out += d.toString();
+      if (out.includes('ready')) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    c.stdout?.on('data', on);
+    c.stderr?.on('data', on);
+  });
+  return c;
 }
