@@ -16,9 +16,14 @@
 //   have opened more are counted, not raised (a held-back one opens no episode, so its repeats count
 //   again). Repeats folded into open alerts and escalations are never limited.
 // - Bounded: open episodes are capped and expire by packet time; the recent list keeps maxAlerts.
+// - Final records: an alert is written when raised (onAlert) and once more when its episode closes
+//   (onFinal: the same id with final: true and final_reason), so logs that only append (JSONL, text
+//   log, EVE, stdout) also end with the episode's whole evidence: its suppression interval passed
+//   ("timeout"), an escalation took it over ("escalated"), the cap closed it ("evicted"), closeAll() at
+//   the end of the capture or at exit ("end"), or clear() ("cleared"). Every alert gets exactly one.
 // No I/O, no clock: time is the detection's packet time.
 import type { Settings } from '../config/schema.js';
-import type { Alert, AlertSink, AlertType, Detection, Details, Severity } from './types.js';
+import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, Severity } from './types.js';
 
 export interface FunnelOptions {
   /** Suppression interval per type, ms of packet time. */
@@ -174,6 +179,8 @@ export class AlertFunnel {
     const escalatedFrom = ep !== undefined && now - ep.lastTs <= ep.holdMs ? ep.alert : undefined;
     if (escalatedFrom === undefined && this.overLimit(d.type, now)) return null;
     const alert = this.newAlert(d, escalatedFrom);
+    // The escalated alert's episode ends here: its final record comes before the alert that takes over.
+    if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
     this.open.delete(key);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, { alert, lastTs: now, holdMs: hold });
@@ -257,6 +264,19 @@ export class AlertFunnel {
     }
   }
 
+  /** The final record of an alert whose episode closed: a copy marked final, to every sink's onFinal. */
+  private emitFinal(a: Alert, reason: FinalReason): void {
+    if (this.sinks.length === 0) return;
+    const copy: Alert = { ...a, details: { ...a.details }, final: true, final_reason: reason };
+    for (const s of this.sinks) {
+      try {
+        s.onFinal?.(copy);
+      } catch {
+        this.sinkErrors++;
+      }
+    }
+  }
+
   /** Alerts newest first (at most n; default all kept). Updated in place as their episodes grow. */
   recent(n?: number): Alert[] {
     const len = Math.min(this.list.length, this.maxAlerts);
@@ -272,6 +292,7 @@ export class AlertFunnel {
   }
 
   clear(): void {
+    for (const ep of this.open.values()) this.emitFinal(ep.alert, 'cleared');
     this.list = [];
     this.open.clear();
     this.sum = { total: 0, byType: {}, bySeverity: {}, bySource: {}, rateLimited: 0 };
@@ -283,9 +304,20 @@ export class AlertFunnel {
     this.expire(now);
   }
 
+  /** Closes every open episode with its final record (end of the capture, or exit); call once, at the end. */
+  closeAll(): void {
+    for (const ep of this.open.values()) this.emitFinal(ep.alert, 'end');
+    this.open.clear();
+  }
+
   private expire(now: number): void {
     this.lastExpire = now;
-    for (const [k, ep] of this.open) if (now - ep.lastTs > ep.holdMs) this.open.delete(k);
+    for (const [k, ep] of this.open) {
+      if (now - ep.lastTs > ep.holdMs) {
+        this.open.delete(k);
+        this.emitFinal(ep.alert, 'timeout');
+      }
+    }
   }
 
   /** When full: closes expired episodes, then the oldest half (amortised O(1) per new episode). */
@@ -293,9 +325,10 @@ export class AlertFunnel {
     this.expire(now);
     if (this.open.size < this.maxOpen * 0.75) return;
     let drop = Math.ceil(this.open.size / 2);
-    for (const k of this.open.keys()) {
+    for (const [k, ep] of this.open) {
       if (drop-- <= 0) break;
       this.open.delete(k);
+      this.emitFinal(ep.alert, 'evicted');
     }
   }
 

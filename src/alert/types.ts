@@ -87,7 +87,21 @@ export interface Alert {
   community_id?: string;
   /** The sensor that raised it (set on alerts read back from a history that `netguard console` fills). */
   sensor?: string;
+  /**
+   * Set only on the alert's final record, written again (same id) when its episode closes: count,
+   * last_seen, message and details are then complete. Absent on the record written when it was raised.
+   */
+  final?: true;
+  /** Why the episode closed (on the final record only). */
+  final_reason?: FinalReason;
 }
+
+/**
+ * Why an alert's episode closed: its suppression interval passed with no repeat ("timeout"), a higher
+ * severity alert took the episode over ("escalated"), the open-episode cap closed it ("evicted"), the
+ * capture ended or NetGuard exited ("end"), or the alerts were cleared from a view ("cleared").
+ */
+export type FinalReason = 'timeout' | 'escalated' | 'evicted' | 'end' | 'cleared';
 
 /** An output for alerts. Every hook is optional; none may block the packet path (queue and batch I/O). */
 export interface AlertSink {
@@ -96,6 +110,8 @@ export interface AlertSink {
   onAlert?(alert: Alert): void;
   /** An existing alert aggregated more evidence (count, details, last_seen changed). */
   onUpdate?(alert: Alert): void;
+  /** The alert's episode closed: `alert` is its final record (final: true, same id), evidence complete. */
+  onFinal?(alert: Alert): void;
   /** Writes out anything queued; called on exit and periodically. */
   flush?(): Promise<void>;
   close?(): Promise<void>;

@@ -81,7 +81,7 @@ class FilteredInput implements ByteInput {
         .filter((l) => l && !READING.test(l))
         .map((l) => l.replace(/^tcpdump: /, ''))[0] ?? `tcpdump exited with ${code}`;
     if (/filter|syntax|expression|unknown (host|net|port|proto)|illegal|not a valid/i.test(reason)) {
-      throw new SourceError(`bad capture filter "${this.filter}": ${reason}`, 'EFORMAT');
+      throw new SourceError(`bad capture filter "${this.filter}": ${reason}`, 'EFILTER');
     }
     // A damaged file: tcpdump passed on what it could read, as NetGuard's own reader does.
     this.warn(`${this.display}: ${reason} (read through tcpdump for the filter)`);

@@ -142,7 +142,7 @@ function noSuchInterface(iface: string): SourceError {
 /** One line for a failed open, from the addon's error code and libpcap's message. */
 function openError(iface: string, filter: string, code: string, message: string): SourceError {
   const m = message.trim();
-  if (code === 'EFILTER') return new SourceError(`bad capture filter "${filter}": ${m}`, 'EOTHER');
+  if (code === 'EFILTER') return new SourceError(`bad capture filter "${filter}": ${m}`, 'EFILTER');
   if (code === 'ENODEV' || /no such device/i.test(m)) return noSuchInterface(iface);
   if (code === 'EPERM' || /permission|not permitted|EPERM|EACCES/i.test(m)) {
     return new SourceError(`cannot capture on ${iface}: permission denied (run as root or give node CAP_NET_RAW)`, 'EPERM');

@@ -24,7 +24,11 @@ export function writeError(path: string, e: unknown): SourceError {
   const code = (e as NodeJS.ErrnoException).code;
   const why =
     code === 'ENOENT' ? 'no such directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code === 'ENOSPC' ? 'no space left on device' : (e as Error).message;
-  return new SourceError(`cannot write capture file ${path}: ${why}`, code === 'EACCES' || code === 'EPERM' ? 'EACCES' : code === 'ENOENT' ? 'ENOENT' : 'EOTHER');
+  const err = new SourceError(`cannot write capture file ${path}: ${why}`, code === 'EACCES' || code === 'EPERM' ? 'EACCES' : code === 'ENOENT' ? 'ENOENT' : 'EOTHER');
+  // The system's error stays as the cause (not enumerable: the error compares as before), for callers that
+  // name the errno of a full disk or a read-only file system.
+  Object.defineProperty(err, 'cause', { value: e, enumerable: false });
+  return err;
 }
 
 export class PcapWriter {

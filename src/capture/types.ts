@@ -89,8 +89,12 @@ export interface CaptureStats {
 
 /** A fatal source problem; `message` is one line saying what and where. */
 export class SourceError extends Error {
-  constructor(message: string, readonly code: 'ENOENT' | 'EACCES' | 'EFORMAT' | 'ENODEV' | 'EPERM' | 'EOTHER' = 'EOTHER') {
+  /** 2 for a bad capture filter (-f is bad usage, as for any other bad option); else unset (a runtime failure, 1). */
+  readonly exitCode: number | undefined;
+
+  constructor(message: string, readonly code: 'ENOENT' | 'EACCES' | 'EFORMAT' | 'EFILTER' | 'ENODEV' | 'EPERM' | 'EOTHER' = 'EOTHER') {
     super(message);
     this.name = 'SourceError';
+    this.exitCode = code === 'EFILTER' ? 2 : undefined;
   }
 }

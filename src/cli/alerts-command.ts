@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { existsSync } from 'node:fs';
 import { ALERT_TYPES, SEVERITIES, type Alert, type Severity } from '../alert/types.js';
-import { loadSettings, ConfigError } from '../config/index.js';
+import { loadSettings, ConfigError, inLogDir } from '../config/index.js';
 import { escapeText } from '../decode/addr.js';
 import { AlertHistory, HistoryError, MAX_LIMIT, parseTimeArg, type HistoryQuery, type HistorySummary } from '../history/index.js';
 import { writeAlertPcap } from './alert-pcap.js';
@@ -19,6 +19,7 @@ interface AlertsOptions {
   sensor?: string;
   db?: string;
   settings?: string;
+  logDir?: string;
   json: boolean;
   summary: boolean;
   pcap?: string;
@@ -54,6 +55,7 @@ function program(): Command {
     .option('--sensor <name>', 'alerts of this sensor only (the EVE host name; see netguard console)')
     .option('--limit <n>', `most alerts shown, newest first (default 50, at most ${MAX_LIMIT})`)
     .option('--db <file>', 'history database (default: history.db_file from the settings, ./netguard.db)')
+    .option('-l, --log-dir <dir>', 'the directory a run wrote its files in (netguard -l DIR): history.db_file resolves against it')
     .option('--settings <file>', 'settings file', './settings.yaml')
     .option('--json', 'JSON lines, one alert per line', false)
     .option('--summary', 'counts by type, source and day instead of alerts', false)
@@ -168,7 +170,7 @@ function dbPath(o: AlertsOptions): string {
   const explicit = o.settings !== undefined && o.settings !== './settings.yaml';
   if (explicit && !existsSync(o.settings!)) throw new ConfigError(`${o.settings}: settings file not found`);
   const loaded = loadSettings(o.settings && existsSync(o.settings) ? o.settings : null);
-  return loaded.settings.history.db_file || './netguard.db';
+  return inLogDir(o.logDir, loaded.settings.history.db_file || './netguard.db');
 }
 
 /** Runs `netguard alerts ARGS` (argv without "alerts"); returns the exit code. */

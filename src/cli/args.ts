@@ -19,10 +19,17 @@ export interface CliOptions {
   web?: string | boolean;
   block: boolean;
   dryRun: boolean;
+  /** -l: the directory the files NetGuard writes go to (relative output paths of the settings resolve against it). */
+  logDir?: string;
   /** With -r: load and save the reputation state file (live capture always does). */
   reputationState: boolean;
+  /** Write EVE JSON to this file (turns outputs.eve on; Suricata's `-l`/eve-log file). */
+  eve?: string;
   debug: boolean;
 }
+
+/** Exit code of a run that went to its end but could not write some output (each named on stderr when it failed). */
+export const EXIT_OUTPUTS_LOST = 3;
 
 /** Bad usage: exit code 2 with one line. */
 export class UsageError extends Error {
@@ -59,6 +66,14 @@ Modes:
   alerts         query the alert history (netguard alerts --help)
   console        one place for many sensors: EVE records from Redis into the history (netguard console --help)
 
+Outputs (settings.yaml; see README.md):
+  alerts.json    every alert as a JSON line (alerts.log_file), in every mode
+  alerts.log     the same alerts as text lines (alerts.text_log)
+  EVE JSON       Suricata-style alert, dns, http, flow and stats records: --eve FILE, or outputs.eve
+  syslog         RFC 5424 messages to a collector over UDP or TCP: outputs.syslog
+  history        every alert in SQLite (history.db_file, netguard.db), queried by netguard alerts and the web page
+  desktop        notifications (alerts.enable_notifications); web page with --web
+
 Examples:
   sudo netguard -i eth0 -c 100                 capture 100 packets, then the menu
   sudo netguard --tui -i eth0                  live dashboard
@@ -69,8 +84,10 @@ Examples:
   netguard --batch --dump-packets -r capture.pcap | jq .
   sudo tcpdump -i eth0 -w - | netguard --batch -r -
   sudo netguard --batch -i eth0 -f "tcp port 80" -w web.pcap
+  netguard --batch -r capture.pcap --eve eve.json && jq 'select(.event_type=="alert")' eve.json
 
-Exit codes: 0 success, 1 runtime failure (file, interface, permission), 2 bad usage or configuration.`;
+Exit codes: 0 success, 1 runtime failure (file, interface, permission), 2 bad usage or configuration,
+  3 the run finished but an output could not be written (each named on stderr; the summary counts what it lost).`;
 
 export function buildProgram(): Command {
   const program = new Command('netguard')
@@ -85,11 +102,13 @@ export function buildProgram(): Command {
     .option('--batch', 'process without interaction: alerts as JSON lines on stdout, summary on stderr', false)
     .option('--dump-packets', 'with --batch: also write every decoded packet as a JSON line', false)
     .option('--realtime', 'with -r: replay at the capture\'s recorded pace', false)
+    .option('-l, --log-dir <dir>', 'write every output file (alerts.json, alerts.log, eve.json, netguard.db, reputation state, exports) in this directory, created if missing; relative paths in the settings resolve against it (default: the working directory)')
     .option('--settings <file>', 'settings file', './settings.yaml')
     .option('--rules <file>', 'custom rules file', './rules.yaml')
     .addOption(new Option('--web [host:port]', 'serve the web dashboard (default 127.0.0.1:8080)'))
     .option('--block', 'active response: block high-confidence attackers with nftables/iptables', false)
     .option('--dry-run', 'with --block: log what would be blocked, change nothing', false)
+    .option('--eve <file>', 'also write Suricata-style EVE JSON (alerts, dns, http, flow, stats) to this file (turns outputs.eve on)')
     .option('--reputation-state', 'with -r: load and save ip_reputation.state_file as live capture does (off for files, so a capture gives the same output every time)', false)
     .option('--debug', 'show stack traces for errors', false)
     .addHelpText('after', EXAMPLES)

@@ -2,7 +2,7 @@
 // the alert history is on, the table that records where each closed episode's packets are.
 import { statSync } from 'node:fs';
 import { suppressionFromSettings } from '../alert/funnel.js';
-import type { Settings } from '../config/index.js';
+import type { Settings, WriteFailures } from '../config/index.js';
 import { EvidenceStore, evidenceOptionsFromSettings, evidenceRow, type EvidenceSource } from '../evidence/index.js';
 import { EvidenceTable } from '../history/index.js';
 
@@ -15,7 +15,7 @@ export interface EvidenceRuntime {
 
 export function createEvidence(
   settings: Settings,
-  o: { live: boolean; read?: string; name: string; filter: string; history: string | null; note: (m: string) => void },
+  o: { live: boolean; read?: string; name: string; filter: string; history: string | null; note: (m: string) => void; failures?: WriteFailures },
 ): EvidenceRuntime | null {
   if (!settings.evidence.enabled) return null;
   const file = !o.live && o.read !== undefined && o.read !== '-' ? o.read : null;
@@ -31,7 +31,7 @@ export function createEvidence(
     }
   }
   const src: EvidenceSource = { kind: file !== null ? 'file' : o.live ? 'live' : 'stdin', name: o.name, filter: o.filter, size, mtimeMs };
-  const table = o.history ? new EvidenceTable(o.history, { flushMs: settings.history.flush_interval, log: o.note }) : null;
+  const table = o.history ? new EvidenceTable(o.history, { flushMs: settings.history.flush_interval, log: o.note, failures: o.failures }) : null;
   const suppression = suppressionFromSettings(settings);
   const store: EvidenceStore = new EvidenceStore({
     ...evidenceOptionsFromSettings(settings, suppression, file),

@@ -2,10 +2,12 @@
 import { writeFile } from 'node:fs/promises';
 import { writeError } from '../capture/pcap-writer.js';
 import { storedAlertPcap } from '../evidence/index.js';
-import { escapeText, decodePacket, Packet, LAYER_TCP, LAYER_UDP, LAYER_ICMP, LAYER_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_ARP } from '../decode/index.js';
+import { inLogDir } from '../config/index.js';
+import { escapeText, decodePacket, Packet } from '../decode/index.js';
 import { serviceName, communityId, protoNumber, type ConnectionInfo } from '../flow/index.js';
 import type { MenuBackend, ConnectionRow, PacketRow } from './menu/index.js';
 import type { Run } from './run.js';
+import { layerNames, type MenuPackets } from './menu-packets.js';
 
 function connRow(c: ConnectionInfo): ConnectionRow {
   return { ...c, communityId: flowCommunityId(c) };
@@ -18,24 +20,22 @@ export function flowCommunityId(c: { proto: string; src: string; dst: string; sr
   return communityId(proto, c.src, c.dst, c.srcPort, c.dstPort) || undefined;
 }
 
-/** Names every protocol a packet carries, so a search for HTTP also finds packets whose feed line says TCP. */
-function layerNames(p: Packet): string[] {
-  const out: string[] = [];
-  if (p.layers & LAYER_ARP) out.push('ARP');
-  if (p.ipVersion === 4) out.push('IPv4', 'IP');
-  if (p.ipVersion === 6) out.push('IPv6', 'IP');
-  if (p.layers & LAYER_TCP) out.push('TCP');
-  if (p.layers & LAYER_UDP) out.push('UDP');
-  if (p.layers & LAYER_ICMP) out.push('ICMP');
-  if (p.layers & LAYER_ICMPV6) out.push('ICMPv6');
-  if (p.layers & LAYER_DNS) out.push('DNS');
-  if (p.layers & LAYER_HTTP) out.push('HTTP');
-  return out;
-}
-
-export function menuBackend(run: Run): MenuBackend {
+export function menuBackend(run: Run, all: MenuPackets): MenuBackend {
   const { engine } = run;
   const rep = run.reputation;
+  // First and last seen of an address also count this run's alerts that name it.
+  rep.alertTimes = (ip: string) => {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const a of engine.funnel.recent(10_000)) {
+      if (a.src_ip !== ip && a.dst_ip !== ip) continue;
+      const f = Date.parse(a.timestamp);
+      const l = Date.parse(a.last_seen);
+      if (f < first) first = f;
+      if (l > last) last = l;
+    }
+    return Number.isFinite(first) && Number.isFinite(last) ? { first, last } : null;
+  };
   return {
     summary: () => ({
       packets: engine.packets,
@@ -55,6 +55,7 @@ export function menuBackend(run: Run): MenuBackend {
         return { ...l, layers: layerNames(p) };
       });
     },
+    searchPackets: (match) => all.search(match),
     connections: () => [...engine.flows.closed(), ...engine.flows.active()].sort((a, b) => a.start - b.start).map(connRow),
     connection: (id: string) => {
       const c = engine.flows.get(id);
@@ -100,6 +101,7 @@ export function menuBackend(run: Run): MenuBackend {
     addToBlacklist: (ip: string) => rep.addToBlacklist(ip),
     addToWhitelist: (ip: string) => rep.addToWhitelist(ip),
     addMalicious: (ip: string) => rep.addMalicious(ip),
+    removeFromList: (list, entry) => rep.removeFromList(list, entry),
     // This run's alerts first; when there are fewer than asked, older ones from the SQLite history follow.
     recentAlerts: (n: number) => {
       const mine = engine.funnel.recent(n);
@@ -120,7 +122,9 @@ export function menuBackend(run: Run): MenuBackend {
     close: () => run.close(),
     alertEvidence: (id: string) => engine.alertEvidence(id),
     // This run's evidence when it has the alert; an alert of an earlier run from the history's evidence table.
-    exportAlertPcap: async (id: string, file: string) => {
+    // A relative file name goes to the log directory (-l), as every file the run writes.
+    exportAlertPcap: async (id: string, named: string) => {
+      const file = inLogDir(run.logDir, named);
       if (engine.alertEvidence(id)) {
         const r = await engine.exportAlertPcap(id, file);
         return { count: r.count, path: r.path, from: r.from === 'file' ? 'read back from the capture file' : 'the packets kept in memory' };

@@ -2,13 +2,21 @@
 import { SourceError } from '../capture/index.js';
 import { wire, runBatch, printWarnings, type Run } from './run.js';
 import { menuBackend } from './menu-from-run.js';
+import { MenuPackets, HELD_PACKETS_PIPE } from './menu-packets.js';
 import { runMenu } from './menu/index.js';
-import type { CliOptions } from './args.js';
+import { EXIT_OUTPUTS_LOST, type CliOptions } from './args.js';
 
 export async function runMain(opts: CliOptions): Promise<number> {
   if (opts.batch) return runBatch(opts);
   if (opts.tui) return runTui(opts);
   return runCli(opts);
+}
+
+/** After an interactive run: one line for what outputs that failed did not get, and the exit code that says so. */
+function outputsExit(run: Run): number {
+  const lost = run.failures.summary();
+  if (lost) process.stderr.write(`netguard: not written: ${lost}\n`);
+  return run.failures.anyLost ? EXIT_OUTPUTS_LOST : 0;
 }
 
 /** SIGTERM in an interactive mode: flush every sink and state file, then exit (143, as for a signal). */
@@ -28,22 +36,31 @@ async function runCli(opts: CliOptions): Promise<number> {
   process.stderr.write(`${what}...\n`);
   const stop = (): void => run.source.stop();
   process.once('SIGINT', stop);
+  // The menu searches every packet: a file is read back when asked; live packets (and a pipe's) are held up to -c.
+  const file = opts.read !== undefined && opts.read !== '-' ? opts.read : null;
+  const all = new MenuPackets({
+    file,
+    filter: file !== null ? (opts.filter ?? '') : '',
+    hold: opts.count ?? (opts.read === '-' ? HELD_PACKETS_PIPE : 50),
+    total: () => run.engine.packets,
+  });
+  await all.start();
   try {
-    await run.pump();
+    await run.pump(file === null ? (raw) => all.onPacket(raw, run.engine.packets) : undefined);
   } finally {
     process.off('SIGINT', stop);
   }
   printWarnings(run);
   process.on('SIGHUP', () => process.stderr.write(`netguard: ${run.engine.reloadRules().message}\n`));
   const isTTY = Boolean(process.stdin.isTTY);
-  await runMenu(menuBackend(run), {
+  await runMenu(menuBackend(run, all), {
     input: process.stdin,
     output: process.stdout,
     isTTY,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
   });
   await run.close();
-  return 0;
+  return outputsExit(run);
 }
 
 /** Dashboard mode: the source runs while the Ink dashboard renders snapshots; q quits. */
@@ -72,6 +89,7 @@ async function runTui(opts: CliOptions): Promise<number> {
     refreshHz: run.settings.display.refresh_rate,
     historySize: run.settings.display.packet_history_size,
     title,
+    exportDir: run.logDir ?? undefined,
   });
   run.source.stop();
   await pumping;
@@ -85,5 +103,5 @@ async function runTui(opts: CliOptions): Promise<number> {
     process.removeAllListeners('SIGHUP');
     process.kill(process.pid, 'SIGHUP');
   }
-  return 0;
+  return outputsExit(run);
 }

@@ -1,7 +1,7 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
 import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type CaptureStats, type PacketSource, type RawPacket } from '../capture/index.js';
-import { loadSettings, ConfigError, removeStaleTemps, type Settings } from '../config/index.js';
+import { loadSettings, ConfigError, removeStaleTemps, WriteFailures, ensureLogDir, withLogDir, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
 import type { BaselineStatus } from '../engine/index.js';
@@ -17,9 +17,10 @@ import { createSyslogSink } from '../alert/sinks/syslog.js';
 import { createHistorySink, type AlertHistory } from '../history/index.js';
 import { createResponder, type Responder } from '../response/index.js';
 import { startWebServer, parseWebAddress, type WebServer } from '../web/index.js';
+import { serveUntilInterrupted } from './web-hold.js';
 import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
 import { createEvidence } from './evidence-runtime.js';
-import type { CliOptions } from './args.js';
+import { EXIT_OUTPUTS_LOST, type CliOptions } from './args.js';
 
 /** Everything a mode needs once the run is wired. */
 export interface Run {
@@ -37,6 +38,10 @@ export interface Run {
   responder: Responder | null;
   /** The web dashboard (--web or web.enabled), or null. */
   web: WebServer | null;
+  /** -l/--log-dir as an absolute path (exports are written there too), or null: the working directory. */
+  logDir: string | null;
+  /** Outputs that could not be written: named once each, counted for the summary and the exit code. */
+  failures: WriteFailures;
   /** Warnings to show (settings, rules, source). */
   warnings: string[];
   /** Informational notes (shown once, after the source has opened). */
@@ -85,12 +90,18 @@ export interface WireExtras {
 export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}): Promise<Run> {
   const warnings: string[] = [];
   const notes: string[] = [];
+  // Under the dashboard, which owns the terminal, these lines are shown after it exits.
+  const failures = new WriteFailures((m) => (mode === 'tui' ? warnings.push(m) : process.stderr.write(`netguard: ${m}\n`)));
   // Settings: the default path is optional; a path given explicitly must exist.
   const explicitSettings = opts.settings !== undefined && opts.settings !== './settings.yaml';
   if (explicitSettings && !existsSync(opts.settings!)) throw new ConfigError(`${opts.settings}: settings file not found`);
   const loaded = loadSettings(opts.settings && existsSync(opts.settings) ? opts.settings : null);
   warnings.push(...loaded.warnings);
-  const settings = loaded.settings;
+  // --eve FILE: EVE JSON to FILE, as outputs.eve.enabled with that file (Suricata users' habit).
+  if (opts.eve !== undefined) loaded.settings.outputs.eve = { ...loaded.settings.outputs.eve, enabled: true, file: opts.eve };
+  // -l: output files go to the log directory (made if missing); without it, paths stay as the settings say.
+  const logDir = opts.logDir !== undefined ? ensureLogDir(opts.logDir) : null;
+  const settings = logDir ? withLogDir(loaded.settings, logDir) : loaded.settings;
   // Temporary files that runs killed mid-write left beside the files NetGuard replaces atomically.
   for (const f of [settings.alerts.log_file, settings.ip_reputation.state_file, opts.rules ?? './rules.yaml']) {
     if (f) removeStaleTemps(f);
@@ -100,7 +111,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // A capture file gives the same output every time: its scores neither come from nor go to the state
   // file of earlier runs unless --reputation-state asks for it (live capture keeps them, as the seed does).
   const repSettings = live || opts.reputationState ? settings : { ...settings, ip_reputation: { ...settings.ip_reputation, state_file: '' } };
-  const reputation = openReputation(repSettings, warnings);
+  const reputation = openReputation(repSettings, warnings, failures);
 
   const funnel = new AlertFunnel({
     suppressionMs: suppressionFromSettings(settings),
@@ -109,12 +120,12 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     rateLimit: rateLimitFromSettings(settings),
   });
   const debug = opts.debug ? (m: string) => process.stderr.write(`netguard: debug: ${m}\n`) : undefined;
-  const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug });
+  const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug, failures });
   // Outputs for the rest of the stack: VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
   // filetype redis: EVE lines go to Redis (queued, spooled when it is away) instead of the file.
   const eveRedis = settings.outputs.eve.enabled ? createEveRedis(settings) : null;
-  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined, host: eveRedis?.host ?? settings.sensor_name })));
+  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined, host: eveRedis?.host ?? settings.sensor_name, failures })));
   try {
     if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
   } catch (e) {
@@ -133,8 +144,9 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
           },
         }),
       );
-    } else {
-      notes.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
+    } else if (loaded.given.enrichment !== undefined) {
+      // Said once, with the start-up warnings, and only when the settings file asks for enrichment (it is on by default, and silently off without a key).
+      warnings.push(`VirusTotal enrichment is off: no VT_API_KEY in the environment or ${settings.enrichment.env_file}`);
     }
   }
   // The alert history in SQLite and active response, as sinks. Their one-line problems go to stderr,
@@ -144,7 +156,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     else process.stderr.write(`netguard: ${m}\n`);
   };
   // Local alerts name their sensor only when sensor_name is set (a console's rows always do).
-  const history = createHistorySink(settings, { log: note, sensor: settings.sensor_name });
+  const history = createHistorySink(settings, { log: note, sensor: settings.sensor_name, failures });
   if (history) sinks.push(history);
   const responder = createResponder(settings, {
     block: opts.block,
@@ -162,15 +174,19 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   let rulesFile: string | null = null;
   let writer: PcapWriter | null = null;
 
-  const evidence = createEvidence(settings, { live, read: opts.read, name, filter, history: history ? settings.history.db_file : null, note });
+  const evidence = createEvidence(settings, { live, read: opts.read, name, filter, history: history ? settings.history.db_file : null, note, failures });
 
+  /** Set once the source has run to its end (or was stopped): the views then show the end, not a frozen rate. */
+  let sourceEnded = false;
   const engine: Engine = new Engine({
     evidence: evidence?.store ?? null,
     fileFilter: filter,
     source: name,
     live,
     filter,
-    historySize: settings.display.packet_history_size,
+    // Batch output has no packet feed, menu or export to show held packets: copying each frame for
+    // nobody was 2% of `--batch -r` (a web page, when asked for, shows them).
+    historySize: mode === 'batch' && !opts.web ? 0 : settings.display.packet_history_size,
     funnel,
     detectors: (raise) => [...createDetectors(settings, raise), reputation.detector(raise)],
     rules: (raise) => {
@@ -193,6 +209,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     writePcap: writePcapFile,
     drops: () => source.drops(),
     captureStats: () => source.stats?.() ?? null,
+    ended: () => sourceEnded,
     // The dashboard's history view. Queued alerts are written first (flush does its writes before it
     // returns) so the view includes this run's latest ones; a user asks this, never the packet path.
     alertHistory: history
@@ -226,15 +243,20 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       await source.run((raw) => {
         if (engine.packets >= stopAt) return;
         engine.handle(raw);
-        if (opts.write) {
-          writer ??= new PcapWriter(opts.write, raw.linkType);
-          writer.write(raw);
+        if (opts.write && !failures.has(opts.write)) {
+          try {
+            writer ??= new PcapWriter(opts.write, raw.linkType);
+            writer.write(raw);
+          } catch (e) {
+            failures.fail(opts.write, (e as { cause?: unknown }).cause ?? e, { after: 'packets are not saved there', unsaved: 'no packets saved' });
+          }
         }
         onPacket?.(raw);
         if (engine.packets >= stopAt) source.stop();
       });
     } finally {
       if (tickTimer) clearInterval(tickTimer);
+      sourceEnded = true;
     }
     // Drops that began in the last second of the capture still get their one line.
     dropWatch?.check(source.stats?.() ?? null, engine.packets);
@@ -247,9 +269,13 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     (closing ??= (async () => {
       stopAt = 0;
       await web?.close();
+      eve?.finalRecords();
+      // Every alert still open gets its final record: the detectors first raise the evidence they held
+      // back (at most one update per second), then the funnel closes each episode (final: true).
+      for (const d of engine.detectors) d.finish?.(engine.now);
+      funnel.closeAll();
       // Flows still open when the capture ends are logged as ended by shutdown, as Suricata does.
       if (eve) {
-        eve.finalRecords();
         if (settings.outputs.eve.flow) engine.endFlows();
         eve.finish(engine.now);
       }
@@ -259,11 +285,14 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       // Closes the database and removes NetGuard's firewall table.
       await history?.close();
       await responder?.close();
-      if (writer) await writer.close();
+      if (writer) {
+        const w = writer;
+        await w.close().catch((e: unknown) => failures.fail(w.path, (e as { cause?: unknown }).cause ?? e, { after: 'the capture file is incomplete', unsaved: `incomplete after ${w.count} packets` }));
+      }
       await reputation.save();
     })());
 
-  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, warnings, notes, pump, close };
+  return { opts, settings, settingsPath: loaded.path, source, engine, sinks, reputation, rulesFile, history, responder, web, logDir, failures, warnings, notes, pump, close };
 }
 
 /**
@@ -302,9 +331,15 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   const taps = opts.dumpPackets ? [(p: Packet) => out.line(JSON.stringify(packetToJson(p)))] : [];
   const run = await wire(opts, 'batch', { packetTaps: taps });
   printWarnings(run, true);
-  run.engine.onAlert((a: Alert) => out.line(JSON.stringify(a)));
+  run.engine.onAlert((a: Alert) => out.line(JSON.stringify(a), true));
+  // Each alert once more when its episode closes, with its whole evidence (final: true, same id).
+  run.engine.funnel.addSink({ name: 'stdout', onFinal: (a: Alert) => out.line(JSON.stringify(a), true) });
   const started = process.hrtime.bigint();
-  const stop = (): void => run.source.stop();
+  let interrupted = false;
+  const stop = (): void => {
+    interrupted = true;
+    run.source.stop();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.on('SIGHUP', () => process.stderr.write(`netguard: ${run.engine.reloadRules().message}\n`));
@@ -314,10 +349,20 @@ export async function runBatch(opts: CliOptions): Promise<number> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+  // A file read with --web: the page keeps showing the finished run until the user interrupts (at once
+  // when the user already interrupted the reading).
+  // The summary's time is the run's, without that wait.
+  let servedNs = 0n;
+  if (run.web && opts.read !== undefined && !interrupted) {
+    await out.end();
+    const from = process.hrtime.bigint();
+    await serveUntilInterrupted(opts.read, run.web.loginUrl, (l) => process.stderr.write(`${l}\n`));
+    servedNs = process.hrtime.bigint() - from;
+  }
   await run.close();
   await out.end();
   printWarnings(run);
-  const secs = Number(process.hrtime.bigint() - started) / 1e9;
+  const secs = Number(process.hrtime.bigint() - started - servedNs) / 1e9;
   // The counters alone: a whole snapshot() would also list and sort every open connection for nothing.
   const e = run.engine;
   const sum = e.funnel.summary();
@@ -325,17 +370,34 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   // A live capture also says what the kernel dropped (as tcpdump's "N packets dropped by kernel").
   const cap = run.source.stats?.() ?? null;
   const dropped = cap ? `, ${cap.kernel_drops} dropped by kernel` : '';
+  const n = (k: number, word: string): string => `${k} ${word}${k === 1 ? '' : 's'}`;
+  // What the outputs that failed did not get (each was named when it failed).
+  const lost = run.failures.summary();
   process.stderr.write(
-    `netguard: ${e.stats.packets} packets, ${e.stats.bytes} bytes, ${sum.total} alerts${limited}, ${secs.toFixed(2)} s, ${e.errors} decode errors${dropped} (${run.source.name})\n`,
+    `netguard: ${n(e.stats.packets, 'packet')}, ${n(e.stats.bytes, 'byte')}, ${n(sum.total, 'alert')}${limited}, ${secs.toFixed(2)} s, ${n(e.errors, 'decode error')}${dropped} (${run.source.name})${lost ? `; not written: ${lost}` : ''}\n`,
   );
-  return 0;
+  return run.failures.anyLost ? EXIT_OUTPUTS_LOST : 0;
 }
 
-/** Buffers stdout lines and writes them in batches, honouring back-pressure and EPIPE (| head). */
+/** Longest a line waits in StdoutLines before it is written, ms of wall time. */
+const STDOUT_FLUSH_MS = 250;
+
+/**
+ * Batch mode's stdout. Lines are gathered and written in blocks of up to 64 KiB (--dump-packets writes a
+ * line per packet, and one write per line would cost more than decoding), but an alert is for a SIEM
+ * shipper reading the pipe and must not wait: line(s, true) writes the buffer as soon as the chunk of
+ * packets being processed is done (setImmediate runs when the source's synchronous loop yields, after
+ * every chunk of a file, of stdin and of the live capture), and no line waits longer than STDOUT_FLUSH_MS
+ * (an unref'd timer, so it never holds the process open). The same whether stdout is a pipe, a file or a
+ * terminal. A reader that went away (EPIPE, as `| head`) ends the writing, not the run.
+ */
 export class StdoutLines {
   private buf: string[] = [];
   private size = 0;
   private closed = false;
+  private soon: NodeJS.Immediate | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly flushNow = (): void => this.flushSync();
 
   constructor() {
     process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -343,14 +405,27 @@ export class StdoutLines {
     });
   }
 
-  line(s: string): void {
+  /** Queues one line; `urgent` (an alert) has it written once the current chunk of packets is done. */
+  line(s: string, urgent = false): void {
     if (this.closed) return;
     this.buf.push(s);
     this.size += s.length + 1;
-    if (this.size > 1 << 16) this.flushSync();
+    if (this.size > 1 << 16) {
+      this.flushSync();
+      return;
+    }
+    if (urgent && this.soon === null) this.soon = setImmediate(this.flushNow);
+    if (this.timer === null) {
+      this.timer = setTimeout(this.flushNow, STDOUT_FLUSH_MS);
+      this.timer.unref();
+    }
   }
 
   private flushSync(): void {
+    if (this.soon !== null) clearImmediate(this.soon);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.soon = null;
+    this.timer = null;
     if (this.buf.length === 0 || this.closed) return;
     process.stdout.write(this.buf.join('\n') + '\n');
     this.buf = [];

@@ -7,3 +7,5 @@ export { parseLocated, locate, findNodes, sourceLine, valueOffsets, where, posAt
 export { nearest, editDistance, describe } from './schema-walk.js';
 export { rulesFileSchema, ruleEntrySchema, type RuleEntry } from './rules-file.js';
 export { writeFileAtomic, writeFileAtomicAsync, removeStaleTemps } from './atomic-file.js';
+export { WriteFailures, whyNotWritten, shownPath, type WriteFailure, type FailOptions } from './write-failures.js';
+export { inLogDir, withLogDir, ensureLogDir, LogDirError, OUTPUT_FILE_SETTINGS } from './log-dir.js';

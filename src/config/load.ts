@@ -16,6 +16,8 @@ export interface LoadedSettings {
   warnings: string[];
   /** The file read, or null when built-in defaults were used. */
   path: string | null;
+  /** What the file itself set (known keys only), to tell a setting asked for from a default. */
+  given: Record<string, unknown>;
 }
 
 function displayName(file: string): string {
@@ -62,7 +64,7 @@ function stripUnknown(obj: Record<string, unknown>, schema: z.ZodType, path: str
 }
 
 /** Parses and validates settings text. Throws ConfigError for syntax errors and invalid values. */
-export function parseSettings(text: string, file: string): { settings: Settings; warnings: string[] } {
+export function parseSettings(text: string, file: string): { settings: Settings; warnings: string[]; given: Record<string, unknown> } {
   const name = displayName(file);
   const { located, errors } = parseLocated(text, name);
   if (errors.length) throw new ConfigError(errors.join('\n'), errors);
@@ -97,7 +99,7 @@ export function parseSettings(text: string, file: string): { settings: Settings;
     });
     throw new ConfigError(problems.join('\n'), problems);
   }
-  return { settings: result.data, warnings };
+  return { settings: result.data, warnings, given: fromFile };
 }
 
 /**
@@ -110,7 +112,7 @@ export function loadSettings(file: string | null): LoadedSettings {
   const p = file ?? DEFAULT_SETTINGS_PATH;
   if (!existsSync(p)) {
     if (explicit) throw new ConfigError(`${displayName(p)}: settings file not found`);
-    return { settings: defaultSettings(), warnings: [], path: null };
+    return { settings: defaultSettings(), warnings: [], path: null, given: {} };
   }
   let text: string;
   try {
@@ -118,6 +120,6 @@ export function loadSettings(file: string | null): LoadedSettings {
   } catch (e) {
     throw new ConfigError(`${displayName(p)}: cannot read settings file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  const { settings, warnings } = parseSettings(text, p);
-  return { settings, warnings, path: p };
+  const { settings, warnings, given } = parseSettings(text, p);
+  return { settings, warnings, path: p, given };
 }

@@ -15,17 +15,50 @@ export interface Pos {
   offset: number;
 }
 
-/** Parses YAML keeping positions; syntax errors are returned as "file:line:col: message" strings. */
+/**
+ * Parses YAML keeping positions; each syntax error is returned as "file:line:col: message", then the
+ * source line and a caret under the column.
+ *
+ * Where a fault is: a key indented deeper than the key above it (`  syn_flood: 100` then
+ * `   port_scan: 20`) makes the yaml package report two errors at the line above (the value there, as
+ * the start of a key that would span two lines). The fault is on the deeper line, at its ':', where
+ * PyYAML and yamllint point ("3:13 mapping values are not allowed here"): it is reported there, once.
+ */
 export function parseLocated(text: string, file: string): { located: Located; errors: string[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const errors = doc.errors.map((e) => {
-    const lp = lines.linePos(e.pos[0]);
+  const multiline = new Set(doc.errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]));
+  const errors: string[] = [];
+  for (const e of doc.errors) {
+    if (e.code === 'BLOCK_AS_IMPLICIT_KEY' && multiline.has(e.pos[0])) continue;
+    let at = e.pos[0];
     // The yaml package appends " at line N, column M:" and a context excerpt; we give our own prefix.
-    const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    return `${file}:${lp.line}:${lp.col}: ${msg}`;
-  });
+    let msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    if (e.code === 'MULTILINE_IMPLICIT_KEY') {
+      const above = lines.linePos(e.pos[0]).line;
+      // pos[1] ends the would-be key: the ':' of the deeper line.
+      at = text[e.pos[1]] === ':' ? e.pos[1] : Math.max(e.pos[0], e.pos[1] - 1);
+      msg = `mapping values are not allowed here (the key on this line is indented deeper than the one on line ${above}, so it reads as part of that line's value)`;
+    }
+    const lp = lines.linePos(Math.min(at, text.length));
+    errors.push(`${file}:${lp.line}:${lp.col}: ${msg}\n${caretExcerpt(text, at, at + 1, lp.line)}`);
+  }
   return { located: { doc, lines, file, text }, errors };
+}
+
+/** A caret excerpt: the source line with its number, and ^ under [start, end) (clipped to that line). */
+export function caretExcerpt(text: string, start: number, end: number, lineNo: number): string {
+  const ls = text.lastIndexOf('\n', start - 1) + 1;
+  let le = text.indexOf('\n', start);
+  if (le < 0) le = text.length;
+  const line = text.slice(ls, le).replace(/\r$/, '');
+  const gutter = String(lineNo);
+  const pad = ' '.repeat(gutter.length);
+  const col = start - ls;
+  const width = Math.max(1, Math.min(end, le) - start);
+  // Tabs stay tabs under the caret so it lines up in a terminal.
+  const lead = line.slice(0, col).replace(/[^\t]/g, ' ');
+  return `${gutter} | ${line}\n${pad} | ${lead}${'^'.repeat(width)}`;
 }
 
 /** The key node and value node at `path` (the deepest existing prefix when the path is missing). */

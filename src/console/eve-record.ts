@@ -1,11 +1,12 @@
 // Turns one EVE line a sensor put into Redis into what the history stores: its sensor (EVE `host`), event
 // type, time and, for alert records, the NetGuard alert (from alert.metadata's netguard_* keys, or Suricata's `alert`).
-import { ALERT_TYPES, type Alert, type AlertType, type Severity } from '../alert/types.js';
+import { ALERT_TYPES, type Alert, type AlertType, type FinalReason, type Severity } from '../alert/types.js';
 import type { RemoteRecord } from '../history/index.js';
 
 /** Suricata's severity (1 most severe) back to NetGuard's levels, the inverse of EVE_SEVERITY. */
 const FROM_EVE_SEVERITY: Record<number, Severity> = { 1: 'CRITICAL', 2: 'HIGH', 3: 'WARNING', 4: 'LOW' };
 const SEVERITY_NAMES = new Set<string>(['LOW', 'WARNING', 'HIGH', 'CRITICAL']);
+const FINAL_REASONS = new Set<string>(['timeout', 'escalated', 'evicted', 'end', 'cleared']);
 
 /** EVE's "2026-11-20T12:00:00.123456+0000" as ms (Date.parse wants the offset with a colon). */
 export function parseEveTime(ts: unknown): number {
@@ -25,7 +26,7 @@ function meta(md: Obj | null, key: string): string | undefined {
 }
 
 /** Evidence keys alertMetadata() writes for every alert, not from the alert's details. */
-const FIXED_KEYS = new Set(['netguard_id', 'netguard_type', 'netguard_severity', 'netguard_message', 'netguard_count', 'netguard_last_seen']);
+const FIXED_KEYS = new Set(['netguard_id', 'netguard_type', 'netguard_severity', 'netguard_message', 'netguard_count', 'netguard_last_seen', 'netguard_final', 'netguard_final_reason']);
 
 /**
  * The alert's details back from alert.metadata's netguard_* keys (lists of strings, as written): a
@@ -67,6 +68,12 @@ export function eveToAlert(rec: Obj, ms: number): Alert | null {
     count: Number.isInteger(count) && count > 0 ? count : 1,
     last_seen: meta(md, 'netguard_last_seen') ?? iso,
   };
+  // The alert's final record (its episode closed): the same id again with the final evidence.
+  if (meta(md, 'netguard_final') === 'true') {
+    a.final = true;
+    const why = meta(md, 'netguard_final_reason');
+    if (why && FINAL_REASONS.has(why)) a.final_reason = why as FinalReason;
+  }
   const src = str(rec.src_ip);
   const dst = str(rec.dest_ip);
   if (src) a.src_ip = src;

@@ -12,7 +12,9 @@
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
-import { BoundedMap, HandshakeTable, WindowCounter, addrHash, iso, ipText, thresholds } from './util.js';
+import { BoundedMap, HandshakeTable, WindowCounter, addrHash } from './state/index.js';
+import { iso, ipText } from './format.js';
+import { thresholds } from './thresholds.js';
 
 const MAX_SOURCES = 8192;
 const UPDATE_MS = 1000;

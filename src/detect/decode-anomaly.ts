@@ -8,7 +8,8 @@
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
-import { AddrTable, EpisodeCounts, addrText, iso, protoName } from './util.js';
+import { AddrTable, EpisodeCounts } from './state/index.js';
+import { addrText, iso, protoName } from './format.js';
 
 const MAX_KEYS = 4096;
 const UPDATE_MS = 1000;

@@ -50,7 +50,9 @@ import {
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { K_FIN, K_NULL, K_SYN, K_UDP, K_XMAS, KIND_NAMES } from './probes.js';
 import { PORT_WORDS, countPorts, listPorts, portRanges, setPort } from './port-ranges.js';
-import { AddrTable, addrText, iso, thresholds } from './util.js';
+import { AddrTable } from './state/index.js';
+import { addrText, iso } from './format.js';
+import { thresholds } from './thresholds.js';
 
 /** Targets with lockstep state. */
 const MAX_TARGETS = 256;
@@ -625,6 +627,10 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     onTick(now: number): void {
       if (dirty > 0) flush(now);
       if (now - lastSweep >= SWEEP_MS) sweep(now);
+    },
+    finish(now: number): void {
+      // The updates flush() holds back for UPDATE_MS, raised now so the final record has them.
+      for (let t = 0; t < nt && dirty > 0; t++) if (tChanged[t] === 1 && tgt.isUsed(t) && tRaised[t] === 1) report(t, now);
     },
     status() {
       return { targets: tgt.count, pairs: prs.count, members, signals: sig.count, evictedPairs: prs.evicted };

@@ -19,10 +19,13 @@
 // A conversation with data never counts. IPv4 and IPv6; fragmented probes arrive reassembled.
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
-import type { Detector, Raise } from './types.js';
-import { K_UDP, KIND_NAMES, ProbeTracker } from './probes.js';
+import type { Detector, DetectorContext, Raise } from './types.js';
+import { K_UDP, KIND_NAMES, type ProbeRecords } from './probes.js';
+import { probeSource } from './shared-probes.js';
 import { PORT_WORDS, countPorts, listPorts, portRanges } from './port-ranges.js';
-import { AddrTable, addrText, iso, thresholds } from './util.js';
+import { AddrTable } from './state/index.js';
+import { addrText, iso } from './format.js';
+import { thresholds } from './thresholds.js';
 
 /** Targets with port evidence. */
 const MAX_TARGETS = 256;
@@ -41,7 +44,7 @@ export interface DistributedScanDetector extends Detector {
   status(): { targets: number; pairs: number; pendingProbes: number; probeRecords: number; evictedPairs: number };
 }
 
-export function createDistributedScanDetector(settings: Settings, raise: Raise): DistributedScanDetector {
+export function createDistributedScanDetector(settings: Settings, raise: Raise, ctx?: DetectorContext): DistributedScanDetector {
   const k = thresholds(settings);
   const windowMs = k.distributed_window * 1000;
   const needPorts = k.distributed_ports;
@@ -234,7 +237,7 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise):
     });
   };
 
-  const evidence = (tr: ProbeTracker, r: number, delta: number, now: number): void => {
+  const evidence = (tr: ProbeRecords, r: number, delta: number, now: number): void => {
     const b4 = tr.dst4(r);
     const b6 = tr.dst6(r);
     const t = targetOf(b4, b6, now);
@@ -263,7 +266,8 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise):
     if (union[t] >= needPorts) check(t, now);
   };
 
-  const tracker = new ProbeTracker(
+  const tracker = probeSource(
+    ctx,
     {
       onOutcome(tr, r, _o, delta, now) {
         if (delta !== 0) evidence(tr, r, delta, now);
@@ -314,6 +318,10 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise):
       tracker.expire(now);
       if (dirty > 0) flush(now);
       if (now - lastSweep >= SWEEP_MS) sweep(now);
+    },
+    finish(now: number): void {
+      // The updates flush() holds back for UPDATE_MS, raised now so the final record has them.
+      for (let t = 0; t < nt && dirty > 0; t++) if (tChanged[t] === 1 && tgt.isUsed(t) && tRaised[t] === 1) report(t, pairsOf(t, now), now);
     },
     status() {
       return { targets: tgt.count, pairs: prs.count, pendingProbes: tracker.pending(), probeRecords: tracker.size(), evictedPairs: prs.evicted };

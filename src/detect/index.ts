@@ -23,7 +23,7 @@ export { createTrafficBaseline, type TrafficBaseline } from './traffic-baseline.
 export { createPayloadInspector, inspectRequest, inspectText, normalize, parseRequest } from './payload-inspection.js';
 export { createSuspiciousPortDetector } from './suspicious-port.js';
 export { createDecodeAnomalyDetector } from './decode-anomaly.js';
-export { DEFAULT_THRESHOLDS, thresholds, type Thresholds } from './util.js';
+export { DEFAULT_THRESHOLDS, thresholds, type Thresholds } from './thresholds.js';
 
 /**
  * Detector names, as `Detector.name`, in the order createDetectors returns them (and sees each packet):

@@ -2,8 +2,9 @@
 // header fields and body), after URL decoding, double encoding and overlong UTF-8 included
 // (RFC 3986 §2.1 percent-encoding, RFC 3629 §10 on overlong forms), case-insensitively.
 //
-// No thresholds: one matching request raises SQL_INJECTION or DIRECTORY_TRAVERSAL (HIGH); more from the
-// same source fold into that alert (count, last request). What matches:
+// No thresholds: one matching request raises SQL_INJECTION or DIRECTORY_TRAVERSAL (HIGH). The alert belongs
+// to its flow (its 5-tuple, community_id and EVE flow_id are that connection's): more requests on the same
+// connection fold into it (count, last request), another connection is an alert of its own. What matches:
 //   SQL_INJECTION        UNION [ALL] SELECT; quote-breaking tautologies (' OR 1=1, ' OR 'a'='a,
 //                        %' or '0'='0); a quote followed by a comment (admin'--, ' #, '/*); stacked
 //                        queries (; DROP TABLE, ; EXEC, ; SELECT ...); time-based functions (SLEEP(,
@@ -24,7 +25,8 @@ import { escapeText } from '../decode/addr.js';
 import { LAYER_TCP, TCP_RST, type Packet } from '../decode/packet.js';
 import type { AlertType } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
-import { BoundedMap, ipText } from './util.js';
+import { BoundedMap } from './state/index.js';
+import { ipText } from './format.js';
 
 /** Bytes of a body (per packet) that are inspected. */
 const MAX_BODY = 16384;
@@ -275,6 +277,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
 
   const report = (p: Packet, now: number, method: string, uri: string, host: string | null, f: PayloadFinding): void => {
     const src = ipText(p.ipSrc);
+    const dst = ipText(p.ipDst);
     const what = f.type === 'SQL_INJECTION' ? 'SQL injection' : 'Directory traversal';
     const shownUri = escapeText(uri).slice(0, 256);
     raise({
@@ -282,9 +285,11 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
       severity: 'HIGH',
       message: `${what} attempt from ${src}: ${method} ${shownUri.slice(0, 120)} (${f.pattern} in ${f.where})`,
       ts: now,
-      key: src,
+      // One episode per connection: a key of the source alone folded a second connection's request into
+      // the first one's alert, which then showed one flow's ports with the other's URI.
+      key: `${src} ${p.srcPort} ${dst} ${p.dstPort}`,
       src_ip: src,
-      dst_ip: ipText(p.ipDst),
+      dst_ip: dst,
       src_port: p.srcPort,
       dst_port: p.dstPort,
       proto: 'TCP',

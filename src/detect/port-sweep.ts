@@ -19,9 +19,11 @@
 // flood's one-probe sources allocate nothing.
 import type { Settings } from '../config/schema.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, LAYER_ICMP, LAYER_ICMPV6, type Packet } from '../decode/packet.js';
-import type { Detector, Raise } from './types.js';
-import { ProbeTracker } from './probes.js';
-import { AddrTable, addrText, iso, thresholds } from './util.js';
+import type { Detector, DetectorContext, Raise } from './types.js';
+import { probeSource } from './shared-probes.js';
+import { AddrTable } from './state/index.js';
+import { addrText, iso } from './format.js';
+import { thresholds } from './thresholds.js';
 
 const MAX_KEYS = 8192;
 /** Most hosts remembered per (source, port) or per pinging source. */
@@ -32,7 +34,7 @@ const SVC_ICMP = IPPROTO_ICMP << 16;
 /** Display protocol by code. */
 const PROTO_NAMES = ['TCP', 'UDP', 'ICMP', 'ICMPv6'] as const;
 
-export function createPortSweepDetector(settings: Settings, raise: Raise): Detector {
+export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: DetectorContext): Detector {
   const t = thresholds(settings);
   const windowMs = t.port_sweep_window * 1000;
   // Sweeps: key (source, -, service); values by slot.
@@ -183,14 +185,15 @@ export function createPortSweepDetector(settings: Settings, raise: Raise): Detec
     for (let s = 0; s < n; s++) if (tab.isUsed(s) && now - last[s] > windowMs) drop(s);
   };
 
-  const tracker = new ProbeTracker(
+  const tracker = probeSource(
+    ctx,
     {
       onOutcome(tr, r, _o, delta, now) {
         if (delta <= 0) return; // withdrawn evidence stays in the window; success never counts
         const proto = tr.proto(r);
-        const s = stateOf(tr.recs.a4(r), tr.recs.a6(r), tr.recs.x(r), proto === IPPROTO_TCP ? 0 : 1, now);
+        const s = stateOf(tr.src4(r), tr.src6(r), tr.key(r), proto === IPPROTO_TCP ? 0 : 1, now);
         probes[s]++;
-        add(s, tr.recs.b4(r), tr.recs.b6(r), now, t.port_sweep);
+        add(s, tr.dst4(r), tr.dst6(r), now, t.port_sweep);
       },
     },
     { timeoutMs: t.probe_timeout * 1000 },

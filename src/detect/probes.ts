@@ -12,9 +12,9 @@
 //   success     data flowed (or a UDP reply came): a real conversation, which is never scan evidence
 // Every record has a cap and an expiry by packet time.
 //
-// Records live in a fixed-size table (AddrTable, util.ts) with their fields in typed arrays, and the
-// probes waiting for an answer in a fixed ring: a probe costs no string key, no object and no Map
-// entry, so a spoofed flood of a million one-probe sources allocates nothing here. Consumers get the
+// Records live in a fixed-size table (AddrTable, state/addr-table.ts) with their fields in typed arrays,
+// and the probes waiting for an answer in a fixed ring: a probe costs no string key, no object and no
+// Map entry, so a spoofed flood of a million one-probe sources allocates nothing here. Consumers get the
 // record's slot and read its fields (src4/src6, dst4/dst6, proto, port, kind) from the tracker.
 import {
   IPPROTO_ICMP,
@@ -33,7 +33,8 @@ import {
   TCP_URG,
   type Packet,
 } from '../decode/packet.js';
-import { AddrTable, addrText } from './util.js';
+import { AddrTable } from './state/index.js';
+import { addrText } from './format.js';
 
 /** Probe kinds; the index is also the position in KIND_TYPES. */
 export const K_SYN = 0;
@@ -79,24 +80,46 @@ export const O_STEALTH = 3;
 export const O_SUCCESS = 4;
 export const O_TRANSIT = 5;
 
+/** What an event handler reads of a probe record: the tracker itself, or a shared tracker's copy (shared-probes.ts). */
+export interface ProbeRecords {
+  /** Probe kind (K_*). */
+  kindOf(slot: number): number;
+  /** Source, target, transport and target port of a record. */
+  src4(slot: number): number;
+  src6(slot: number): string;
+  dst4(slot: number): number;
+  dst6(slot: number): string;
+  /** (proto << 16) | port, as the record is keyed. */
+  key(slot: number): number;
+  /** IPPROTO_TCP or IPPROTO_UDP. */
+  proto(slot: number): number;
+  port(slot: number): number;
+}
+
 export interface ProbeEvents {
-  /** A new probe left the source (not a retransmission). `slot` is its record in the tracker. */
-  onProbe?(t: ProbeTracker, slot: number, now: number): void;
+  /**
+   * A new probe left the source (not a retransmission). `slot` is its record in `t`, to be read during
+   * the call only.
+   */
+  onProbe?(t: ProbeRecords, slot: number, now: number): void;
   /**
    * The probe's outcome (O_*) changed. `delta` is +1 when it became scan evidence, -1 when evidence
    * was withdrawn (data flowed after all), 0 for more evidence on an already counted probe.
    */
-  onOutcome?(t: ProbeTracker, slot: number, outcome: number, delta: number, now: number): void;
+  onOutcome?(t: ProbeRecords, slot: number, outcome: number, delta: number, now: number): void;
 }
 
 export interface ProbeTrackerOptions {
   /** ms without an answer before a probe counts as unanswered. */
   timeoutMs: number;
-  /** Most probe records held (and most probes waiting for an answer). */
+  /** Most probe records held (and most probes waiting for an answer); PROBE_CAP when absent. */
   cap?: number;
-  /** ms a record lives after its last activity. */
+  /** ms a record lives after its last activity; PROBE_IDLE_MS when absent. */
   idleMs?: number;
 }
+
+export const PROBE_CAP = 65536;
+export const PROBE_IDLE_MS = 600_000;
 
 const FLAGS6 = TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG;
 const XMAS = TCP_FIN | TCP_PSH | TCP_URG;
@@ -106,7 +129,7 @@ function isMulticastOrBroadcast(a4: number, a6: string): boolean {
   return a6.startsWith('ff');
 }
 
-export class ProbeTracker {
+export class ProbeTracker implements ProbeRecords {
   /** The records' keys: (source, target, (proto << 16) | port). */
   readonly recs: AddrTable;
   /** Per record, side by side (one cache line for a bucket): kind, state, counted (1 while the probe
@@ -131,9 +154,9 @@ export class ProbeTracker {
     private readonly ev: ProbeEvents,
     opts: ProbeTrackerOptions,
   ) {
-    const cap = opts.cap ?? 65536;
+    const cap = opts.cap ?? PROBE_CAP;
     this.timeoutMs = opts.timeoutMs;
-    this.idleMs = opts.idleMs ?? 600_000;
+    this.idleMs = opts.idleMs ?? PROBE_IDLE_MS;
     this.recs = new AddrTable(cap);
     const n = this.recs.slots;
     this.f8 = new Uint8Array(n * 4);
@@ -164,6 +187,9 @@ export class ProbeTracker {
   }
   dst6(slot: number): string {
     return this.recs.b6(slot);
+  }
+  key(slot: number): number {
+    return this.recs.x(slot);
   }
   /** IPPROTO_TCP or IPPROTO_UDP. */
   proto(slot: number): number {

@@ -41,9 +41,12 @@ import {
   O_TORN,
   O_TRANSIT,
   O_UNANSWERED,
-  ProbeTracker,
+  type ProbeRecords,
 } from './probes.js';
-import { AddrTable, addrText, iso, portSample, thresholds } from './util.js';
+import { probeSource } from './shared-probes.js';
+import { AddrTable } from './state/index.js';
+import { addrText, iso, portSample } from './format.js';
+import { thresholds } from './thresholds.js';
 
 /** Most (source, target, probe kind) episodes tracked. */
 const MAX_PAIRS = 4096;
@@ -156,11 +159,11 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   };
 
   /** The episode of probe record r (created or restarted as needed). */
-  const episodeOf = (tr: ProbeTracker, r: number, now: number): number => {
-    const a4 = tr.recs.a4(r);
-    const a6 = tr.recs.a6(r);
-    const b4 = tr.recs.b4(r);
-    const b6 = tr.recs.b6(r);
+  const episodeOf = (tr: ProbeRecords, r: number, now: number): number => {
+    const a4 = tr.src4(r);
+    const a6 = tr.src6(r);
+    const b4 = tr.dst4(r);
+    const b6 = tr.dst6(r);
     const kind = tr.kindOf(r);
     let s = tab.find(a4, a6, b4, b6, kind);
     if (s < 0) {
@@ -366,7 +369,8 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     }
   };
 
-  const tracker = new ProbeTracker(
+  const tracker = probeSource(
+    ctx,
     {
       onProbe(tr, r, now) {
         const kind = tr.kindOf(r);
@@ -413,6 +417,9 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
       tracker.expire(now);
       if (dirtyCount > 0) flush(now);
       if (now - lastSweep >= SWEEP_MS) sweep(now);
+    },
+    finish(now: number): void {
+      if (dirtyCount > 0) flush(now);
     },
     status() {
       let total = 0;

@@ -11,7 +11,9 @@
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_SYN, TCP_RST, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
-import { AddrTable, EpisodeCounts, addrText, iso, thresholds } from './util.js';
+import { AddrTable, EpisodeCounts } from './state/index.js';
+import { addrText, iso } from './format.js';
+import { thresholds } from './thresholds.js';
 
 const MAX_KEYS = 8192;
 const UPDATE_MS = 1000;

@@ -23,7 +23,9 @@ import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Severity } from '../alert/types.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
-import { BoundedMap, WindowCounter, addrHash, iso, ipText, thresholds } from './util.js';
+import { BoundedMap, WindowCounter, addrHash } from './state/index.js';
+import { iso, ipText } from './format.js';
+import { thresholds } from './thresholds.js';
 
 const WINDOW_MS = 1000;
 const MAX_DST = 4096;

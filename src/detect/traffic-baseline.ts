@@ -20,7 +20,8 @@ import type { BaselineStatus } from '../engine/types.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from '../decode/packet.js';
 import type { AlertType } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
-import { iso, thresholds } from './util.js';
+import { iso } from './format.js';
+import { thresholds } from './thresholds.js';
 
 /** Metrics: overall packets, overall bytes, then packets per protocol. */
 const M_PPS = 0;

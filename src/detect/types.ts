@@ -11,6 +11,11 @@ export interface Detector {
   onPacket(p: Packet, now: number): void;
   /** Sees time pass when the wire is quiet, to expire state. */
   onTick?(now: number): void;
+  /**
+   * The capture ended (or NetGuard is exiting): raise the evidence updates held back by a detector's
+   * one-update-per-second limit, so each alert's final record has all of it. Called once, at the end.
+   */
+  finish?(now: number): void;
   /** Bounded-state introspection for tests, the bench and the menu (sizes of maps, learning status...). */
   status?(): Record<string, unknown>;
 }

@@ -45,7 +45,7 @@ export interface EngineOptions {
   source: string;
   live: boolean;
   filter: string;
-  /** Frames kept for the feed, the menu and export (display.packet_history_size). */
+  /** Frames kept for the feed, the menu and export (display.packet_history_size); 0 when nothing shows them. */
   historySize: number;
   funnel: FunnelPart;
   /** Built with the engine's raise(): call engine.raise from them. */
@@ -62,6 +62,8 @@ export interface EngineOptions {
   drops?: () => number | null;
   /** The live capture's kernel counters, where the source has them (they cost nothing to ask: read ~1/s). */
   captureStats?: () => CaptureCounters | null;
+  /** Whether the source has ended (a file read to its end, a capture stopped), for the views. */
+  ended?: () => boolean;
   maxConnections?: number;
   /** Told about every flow that leaves the connection table, and, at endFlows(), those still in it (EVE flow records). */
   onFlowEnd?: (flow: ConnectionInfo, reason: FlowEndReason, now: number) => void;
@@ -74,6 +76,25 @@ export interface EngineOptions {
 }
 
 const TICK_MS = 1000;
+
+/** A tracked connection as views list it, with its Community ID (TCP and UDP). */
+function connectionView(c: ConnectionInfo): ConnectionView {
+  return {
+    id: c.id,
+    proto: c.proto,
+    src: c.src,
+    srcPort: c.srcPort,
+    dst: c.dst,
+    dstPort: c.dstPort,
+    service: c.service,
+    state: c.state,
+    packets: c.packetsOut + c.packetsIn,
+    bytes: c.bytesOut + c.bytesIn,
+    start: c.start,
+    last: c.last,
+    communityId: c.proto === 'TCP' || c.proto === 'UDP' ? communityId(c.proto === 'TCP' ? 6 : 17, c.src, c.dst, c.srcPort, c.dstPort) || undefined : undefined,
+  };
+}
 
 export class Engine implements EngineControl {
   readonly flows: ConnectionTracker;
@@ -93,12 +114,15 @@ export class Engine implements EngineControl {
   private firstTs = 0;
   private lastTs = 0;
   private nextTick = 0;
+  /** historySize > 0: some view shows the held packets. */
+  private readonly holdPackets: boolean;
   /** EngineControl.alertHistory: only there when a history is configured, so views can say it is off. */
   declare readonly alertHistory?: (q: AlertHistoryQuery) => Alert[];
 
   constructor(private readonly opts: EngineOptions) {
     this.flows = new ConnectionTracker({ maxConnections: opts.maxConnections, onEnd: opts.onFlowEnd });
     this.history = new PacketHistory(opts.historySize);
+    this.holdPackets = opts.historySize > 0;
     this.funnel = opts.funnel;
     this.evidence = opts.evidence ?? null;
     const ev = this.evidence;
@@ -145,7 +169,7 @@ export class Engine implements EngineControl {
     if (this.rules) this.rules.onPacket(p, now);
     for (let i = 0; i < this.taps.length; i++) this.taps[i](p, now);
     if (this.evidence !== null) this.evidence.onPacket(raw, p, n, flow);
-    this.history.push(n, raw);
+    if (this.holdPackets) this.history.push(n, raw);
     if (this.lastTs >= this.nextTick) this.tick(this.lastTs);
   }
 
@@ -210,25 +234,8 @@ export class Engine implements EngineControl {
     const alertCounts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
     const bySev = this.funnel.summary().bySeverity;
     for (const s of SEVERITIES) alertCounts[s] = bySev[s] ?? 0;
-    const connections: ConnectionView[] = this.flows
-      .active()
-      .sort((a, b) => b.last - a.last)
-      .slice(0, 200)
-      .map((c) => ({
-        id: c.id,
-        proto: c.proto,
-        src: c.src,
-        srcPort: c.srcPort,
-        dst: c.dst,
-        dstPort: c.dstPort,
-        service: c.service,
-        state: c.state,
-        packets: c.packetsOut + c.packetsIn,
-        bytes: c.bytesOut + c.bytesIn,
-        start: c.start,
-        last: c.last,
-        communityId: c.proto === 'TCP' || c.proto === 'UDP' ? communityId(c.proto === 'TCP' ? 6 : 17, c.src, c.dst, c.srcPort, c.dstPort) || undefined : undefined,
-      }));
+    const open = this.flows.active();
+    const connections = open.sort((a, b) => b.last - a.last).slice(0, 200).map(connectionView);
     return {
       ts: now,
       stats: {
@@ -245,11 +252,14 @@ export class Engine implements EngineControl {
         source: this.opts.source,
         filter: this.opts.filter,
         live: this.opts.live,
+        ended: this.opts.ended ? this.opts.ended() : false,
         baseline: this.opts.baseline ? this.opts.baseline() : null,
       },
       alerts,
       alertCounts,
       connections,
+      closedConnections: this.flows.closed(200).map(connectionView),
+      connectionCounts: { open: open.length, closed: this.flows.counters().closedTotal },
       topByBytes: this.stats.topTalkers(10, 'bytes'),
       topByPackets: this.stats.topTalkers(10, 'packets'),
       packets: this.packetLines(),

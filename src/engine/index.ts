@@ -2,3 +2,4 @@
 export * from './types.js';
 export { Engine, type EngineOptions, type FunnelPart, type RulesPart, type ReputationPart } from './engine.js';
 export { PacketHistory, type HeldPacket } from './history.js';
+export { packetLine } from './packet-line.js';

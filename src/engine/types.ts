@@ -38,6 +38,12 @@ export interface StatsView {
   source: string;
   filter: string;
   live: boolean;
+  /**
+   * The source has ended: a file read to its end, or a live capture stopped (-c, an error). The counters
+   * are final and `pps`/`bps` are the last second's, so views show the end and the run's average instead.
+   * Absent or false while packets may still come.
+   */
+  ended?: boolean;
   baseline: BaselineStatus | null;
 }
 
@@ -106,6 +112,10 @@ export interface Snapshot {
   alertCounts: Record<Severity, number>;
   /** Active connections, most recently seen first, at most 200. */
   connections: ConnectionView[];
+  /** Closed connections (ended, reset, or kept after they left the table), most recently seen first, at most 200. */
+  closedConnections?: ConnectionView[];
+  /** Connections of the run: open now, and all that reached a closed state since the start. */
+  connectionCounts?: { open: number; closed: number };
   topByBytes: TalkerView[];
   topByPackets: TalkerView[];
   /** Newest last, at most display.packet_history_size. */

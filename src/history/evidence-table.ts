@@ -8,6 +8,7 @@
 // table's schema stays as it is.
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { WriteFailures } from '../config/write-failures.js';
 import { HistoryError } from './store.js';
 
 /** One alert's evidence as stored. */
@@ -57,11 +58,13 @@ export class EvidenceTable {
   private timer: NodeJS.Timeout | null = null;
   error: string | null = null;
   written = 0;
+  private readonly outputs: WriteFailures;
 
   constructor(
     readonly file: string,
-    private readonly opts: { flushMs?: number; log?: (line: string) => void; now?: () => number } = {},
+    private readonly opts: { flushMs?: number; log?: (line: string) => void; now?: () => number; failures?: WriteFailures } = {},
   ) {
+    this.outputs = opts.failures ?? new WriteFailures((l) => opts.log?.(l));
     try {
       this.db = new Database(file);
       this.db.pragma('busy_timeout = 50');
@@ -75,9 +78,9 @@ export class EvidenceTable {
     }
   }
 
-  private fail(e: unknown): void {
+  private fail(e: unknown, lost = 0): void {
     this.error = (e as Error).message;
-    this.opts.log?.(`history: ${this.file}: evidence not stored: ${this.error}`);
+    this.outputs.fail(this.file, e, { after: 'alert evidence from now on is not stored there', lost, unit: 'evidence record' });
     try {
       this.db?.close();
     } catch {
@@ -88,7 +91,10 @@ export class EvidenceTable {
 
   /** Queues a record; written within flushMs. */
   put(r: EvidenceRecord): void {
-    if (!this.db) return;
+    if (!this.db) {
+      if (this.error !== null) this.outputs.lose(this.file, 1, 'evidence record');
+      return;
+    }
     this.pending.push(r);
     this.timer ??= setTimeout(() => {
       this.timer = null;
@@ -112,7 +118,7 @@ export class EvidenceTable {
       })();
       this.written += batch.length;
     } catch (e) {
-      this.fail(e);
+      this.fail(e, batch.length);
     }
   }
 

@@ -10,7 +10,7 @@ export { parseTimeArg, parseDuration } from './time-args.js';
  * or null when history is off. Never throws: a database that cannot be opened is reported in one line
  * and the returned sink stays off (check `.error`), so the other sinks keep working.
  */
-export function createHistorySink(settings: Settings, opts: Pick<HistoryOptions, 'log' | 'now' | 'sensor'> = {}): AlertHistory | null {
+export function createHistorySink(settings: Settings, opts: Pick<HistoryOptions, 'log' | 'now' | 'sensor' | 'failures'> = {}): AlertHistory | null {
   const h = settings.history;
   if (!h.enabled || !h.db_file) return null;
   return new AlertHistory(h.db_file, {

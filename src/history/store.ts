@@ -2,7 +2,9 @@
 // from a timer off the packet path, trimmed by age and count, and queried by `netguard alerts` and the web page.
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
+import { WriteFailures } from '../config/write-failures.js';
 import type { Alert, AlertSink, AlertType, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 
@@ -62,6 +64,8 @@ export interface HistoryOptions {
   readonly?: boolean;
   /** The sensor name stored with this run's own alerts (default: empty, shown as the local sensor). */
   sensor?: string;
+  /** Where a database that cannot be written is named and its lost alerts counted (default: said through `log`). */
+  failures?: WriteFailures;
 }
 
 /** One EVE record a console took from Redis, to store once (keyed by stream and entry id). */
@@ -117,6 +121,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   count INTEGER NOT NULL,
   community_id TEXT,
   details TEXT NOT NULL,
+  final INTEGER NOT NULL DEFAULT 0,
   UNIQUE (run, alert_id)
 );
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
@@ -166,6 +171,8 @@ interface Row {
   count: number;
   community_id: string | null;
   details: string;
+  /** 1 once the alert's episode closed and the row holds its final evidence (absent in old databases). */
+  final?: number;
 }
 
 function rowToAlert(r: Row): Alert {
@@ -193,6 +200,7 @@ function rowToAlert(r: Row): Alert {
   if (r.proto !== null) a.proto = r.proto;
   if (r.community_id !== null) a.community_id = r.community_id;
   if (r.sensor) a.sensor = r.sensor;
+  if (r.final === 1) a.final = true;
   return a;
 }
 
@@ -214,6 +222,24 @@ function describeSqlite(e: unknown): { reason: string; code: string; fatal: bool
     return { reason: `disk error (${msg})`, code, fatal: false };
   }
   return { reason: msg, code, fatal: false };
+}
+
+/**
+ * The error to name when SQLite cannot create or write the file: SQLite says only CANTOPEN or READONLY,
+ * so the file and its directory are asked for write access, which gives the errno (EACCES, EROFS).
+ */
+function placeError(file: string, e: unknown): unknown {
+  const code = (e as { code?: string }).code ?? '';
+  if (!/^SQLITE_(CANTOPEN|READONLY|PERM)/.test(code)) return e;
+  for (const p of [file, path.dirname(file)]) {
+    if (p === file && !existsSync(file)) continue;
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (err) {
+      return err;
+    }
+  }
+  return e;
 }
 
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
@@ -280,10 +306,13 @@ export class AlertHistory implements AlertSink {
   private readonly pending = new Map<string, Alert>();
   private timer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
-  private readonly opts: Required<Omit<HistoryOptions, 'readonly'>> & { readonly: boolean };
+  private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures'>> & { readonly: boolean };
   private upsert: Statement | null = null;
   private lastReported = '';
   private closed = false;
+  private readonly outputs: WriteFailures;
+  /** The last failed write, named at close if alerts are still unwritten then. */
+  private lastWriteError: unknown = null;
 
   constructor(file: string, opts: HistoryOptions = {}) {
     this.file = file;
@@ -298,11 +327,12 @@ export class AlertHistory implements AlertSink {
       readonly: opts.readonly ?? false,
       sensor: opts.sensor ?? '',
     };
+    this.outputs = opts.failures ?? new WriteFailures(this.opts.log);
     try {
       this.open();
     } catch (e) {
       const d = describeSqlite(e);
-      this.disable(d.reason);
+      this.disable(d.reason, e);
     }
   }
 
@@ -330,16 +360,20 @@ export class AlertHistory implements AlertSink {
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
     migrateSensors(this.db);
+    // A database made before final records existed gets the column (each alert's row is updated in place
+    // with its final evidence; `final` says the episode closed).
+    const cols = this.db.prepare('PRAGMA table_info(alerts)').all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'final')) this.db.exec('ALTER TABLE alerts ADD COLUMN final INTEGER NOT NULL DEFAULT 0');
     this.upsert = this.db.prepare(`
       INSERT INTO alerts (run, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
-                          src_port, dst_port, proto, count, community_id, details, sensor)
+                          src_port, dst_port, proto, count, community_id, details, final, sensor)
       VALUES (@run, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
-              @src_port, @dst_port, @proto, @count, @community_id, @details, @sensor)
+              @src_port, @dst_port, @proto, @count, @community_id, @details, @final, @sensor)
       ON CONFLICT (run, alert_id) DO UPDATE SET
         last_seen = excluded.last_seen, severity = excluded.severity, sev_rank = excluded.sev_rank,
         message = excluded.message, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
         dst_port = excluded.dst_port, count = excluded.count, community_id = excluded.community_id,
-        details = excluded.details`);
+        details = excluded.details, final = excluded.final`);
     this.applyRetention();
     this.retentionTimer = setInterval(() => this.applyRetention(), this.opts.retentionEveryMs);
     this.retentionTimer.unref();
@@ -354,6 +388,14 @@ export class AlertHistory implements AlertSink {
     return this.pending.size;
   }
 
+  /** Each alert id counted once, however many updates it gets after the store went off. */
+  private readonly lostIds = new Set<string>();
+  private countLost(a: Alert): void {
+    if (this.lostIds.has(a.id)) return;
+    if (this.lostIds.size < 1_000_000) this.lostIds.add(a.id);
+    this.outputs.lose(this.file, 1, 'alert');
+  }
+
   private report(line: string, key = line): void {
     // One line per distinct problem, not one per flush.
     if (key === this.lastReported) return;
@@ -361,11 +403,27 @@ export class AlertHistory implements AlertSink {
     this.opts.log(line);
   }
 
-  private disable(reason: string): void {
+  /** Turns the store off for the run: the file is named once, and the alerts it will not hold are counted. */
+  private disable(reason: string, e: unknown): void {
     this.error = reason;
-    this.report(`history: ${this.file}: ${reason}; alert history is off for this run (other outputs continue)`);
+    if (this.opts.readonly) this.report(`history: ${this.file}: ${reason}`);
+    else {
+      this.outputs.fail(this.file, this.asNamed(reason, e), {
+        after: 'the alert history is off for this run (other outputs continue)',
+        lost: this.pending.size + this.dropped,
+        unit: 'alert',
+      });
+    }
     this.pending.clear();
     this.release();
+  }
+
+  /** The error as WriteFailures names it: the errno of an unwritable place, else SQLite's reason in words. */
+  private asNamed(reason: string, e: unknown): unknown {
+    const placed = placeError(this.file, e);
+    if (placed !== e) return placed;
+    const code = (e as { code?: string }).code;
+    return /^SQLITE_(FULL|CANTOPEN|READONLY|PERM)/.test(code ?? '') ? e : { message: reason, code };
   }
 
   /** Stops the write and retention timers and closes the database (a broken handle may throw: ignored). */
@@ -390,8 +448,21 @@ export class AlertHistory implements AlertSink {
     this.enqueue(a);
   }
 
+  /**
+   * The final record updates the alert's row (same run and id), never adds one. One still queued is
+   * replaced where it stands, so rows are first stored in the order they were last updated, as without it.
+   */
+  onFinal(a: Alert): void {
+    if (this.pending.has(a.id) && this.enabled && !this.closed) this.pending.set(a.id, a);
+    else this.enqueue(a);
+  }
+
   private enqueue(a: Alert): void {
-    if (!this.enabled || this.closed) return;
+    if (!this.enabled || this.closed) {
+      // Off for a write failure: a new alert is one the history will not have.
+      if (this.error !== null && !this.closed && !this.opts.readonly && !this.pending.has(a.id)) this.countLost(a);
+      return;
+    }
     // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
     this.pending.delete(a.id);
     this.pending.set(a.id, a);
@@ -445,6 +516,7 @@ export class AlertHistory implements AlertSink {
           count: a.count,
           community_id: a.community_id ?? null,
           details: JSON.stringify(a.details ?? {}),
+          final: a.final ? 1 : 0,
         });
       }
     });
@@ -467,12 +539,16 @@ export class AlertHistory implements AlertSink {
       return true;
     } catch (e) {
       this.failures++;
+      this.lastWriteError = e;
       const d = describeSqlite(e);
       if (d.fatal) {
-        this.disable(d.reason);
+        this.disable(d.reason, e);
         return false;
       }
-      this.report(`history: ${this.file}: ${d.reason}; ${this.pending.size} alerts queued, retrying`, d.reason);
+      if (/^SQLITE_(FULL|IOERR)/.test(d.code)) {
+        // A full disk may free up: the alerts wait (up to maxPending) and are retried; those still unwritten at exit are counted.
+        this.outputs.fail(this.file, this.asNamed(d.reason, e), { after: `${this.pending.size} alerts wait in memory and are retried; any still unwritten at exit are counted` });
+      } else this.report(`history: ${this.file}: ${d.reason}; ${this.pending.size} alerts queued, retrying`, d.reason);
       if (!this.timer && !this.closed) {
         this.timer = setTimeout(() => {
           this.timer = null;
@@ -508,8 +584,8 @@ export class AlertHistory implements AlertSink {
   /**
    * Stores records a console read from Redis, all in one transaction, synchronously: when this returns
    * they are on disk (WAL) and may be acknowledged. A record stored before (same stream and entry id: a
-   * redelivery after a crash) changes nothing. Alerts are keyed by run = "stream#entry id", so the same
-   * entry never makes a second row either. Returns the records that were new; throws HistoryError.
+   * redelivery after a crash) changes nothing. Alerts are keyed by run = "stream#sensor" and the alert id,
+   * so an alert's final record (same id, its episode closed) updates the row its first record made. Returns the records that were new; throws HistoryError.
    */
   storeRemote(records: readonly RemoteRecord[]): RemoteRecord[] {
     if (!this.enabled || !this.db || !this.upsert) throw new HistoryError(this.file, this.error ?? 'the history database is closed');
@@ -528,7 +604,7 @@ export class AlertHistory implements AlertSink {
         const a = r.alert;
         if (!a) continue;
         upsert.run({
-          run: `${r.stream}#${r.entryId}`,
+          run: `${r.stream}#${r.sensor}`,
           sensor: r.sensor,
           alert_id: a.id,
           ts: Date.parse(a.timestamp),
@@ -546,6 +622,7 @@ export class AlertHistory implements AlertSink {
           count: a.count,
           community_id: a.community_id ?? null,
           details: JSON.stringify(a.details ?? {}),
+          final: a.final ? 1 : 0,
         });
       }
     });
@@ -576,6 +653,13 @@ export class AlertHistory implements AlertSink {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    // What never reached the file (the disk stayed full, the database stayed locked) is lost: named and counted.
+    const unwritten = this.pending.size + this.dropped;
+    if (unwritten > 0 && !this.opts.readonly && this.error === null) {
+      const e = this.lastWriteError ?? { message: 'alerts were still queued at exit', code: 'SQLITE_BUSY' };
+      this.outputs.fail(this.file, this.asNamed(describeSqlite(e).reason, e), { after: 'alerts queued for it are lost', lost: unwritten, unit: 'alert' });
+      this.pending.clear();
+    }
     this.release();
   }
 
@@ -595,7 +679,7 @@ export class AlertHistory implements AlertSink {
       }
     } catch (e) {
       const d = describeSqlite(e);
-      if (d.fatal) this.disable(d.reason);
+      if (d.fatal) this.disable(d.reason, e);
       else this.report(`history: ${this.file}: retention pass skipped: ${d.reason}`);
     }
     return out;

@@ -13,6 +13,9 @@ export interface IpStatus {
   score: number;
   status: ReputationStatus;
   reasons: string[];
+  /** Packet time of the first and the latest alert that scored the address (from the state), or null. */
+  firstSeen: number | null;
+  lastSeen: number | null;
 }
 
 export interface ReputationConfig {
@@ -39,6 +42,9 @@ export interface ScoreEntry {
   reasons: string[];
   promoted: boolean;
   promotedAt: number | null;
+  /** ms, packet time of the first and the latest alert that scored it (absent in older state files). */
+  firstSeen?: number;
+  lastSeen?: number;
 }
 
 export interface ReputationState {
@@ -92,16 +98,26 @@ export class IpReputation {
     return ok;
   }
 
-  /** LIST_* bits for an address (cached; whitelist membership removes the blacklist and malicious bits). */
+  /** Removes an entry (any spelling) from a list in memory; the entries removed, as written. */
+  removeFromList(which: 'blacklist' | 'whitelist' | 'malicious', entry: string): string[] {
+    const list = which === 'blacklist' ? this.blacklist : which === 'whitelist' ? this.whitelist : this.maliciousList;
+    const gone = list.remove(entry);
+    if (gone.length) this.cache.clear();
+    return gone;
+  }
+
+  /**
+   * LIST_* bits for an address (cached). An address on both the blacklist and the whitelist keeps both
+   * bits: the blacklist is a deliberate alarm, so BLACKLISTED_IP is raised for it all the same, while
+   * the whitelist keeps it out of scoring and behaviour alerts. The whitelist removes the malicious bit.
+   */
   lists(ip: IpAddr): number {
     const hit = this.cache.get(ip);
     if (hit !== undefined) return hit;
     let bits = 0;
     if (this.whitelist.size && this.whitelist.match(ip) !== null) bits = LIST_WHITE;
-    else {
-      if (this.blacklist.size && this.blacklist.match(ip) !== null) bits |= LIST_BLACK;
-      if (this.maliciousList.size && this.maliciousList.match(ip) !== null) bits |= LIST_MALICIOUS;
-    }
+    if (this.blacklist.size && this.blacklist.match(ip) !== null) bits |= LIST_BLACK;
+    if (!(bits & LIST_WHITE) && this.maliciousList.size && this.maliciousList.match(ip) !== null) bits |= LIST_MALICIOUS;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(ip, bits);
     return bits;
@@ -112,7 +128,7 @@ export class IpReputation {
     return this.blacklist.size + this.maliciousList.size > 0;
   }
 
-  /** On the blacklist and not whitelisted (the whitelist wins: it is the explicit exception). */
+  /** On the blacklist (also when whitelisted too: BLACKLISTED_IP is raised all the same). */
   isBlacklisted(ip: IpAddr): boolean {
     return (this.lists(ip) & LIST_BLACK) !== 0;
   }
@@ -145,7 +161,7 @@ export class IpReputation {
     let e = this.scores.get(key);
     if (!e) {
       if (this.scores.size >= this.cfg.max_tracked) this.evict(now);
-      e = { ip: key, score: 0, updated: now, reasons: [], promoted: false, promotedAt: null };
+      e = { ip: key, score: 0, updated: now, reasons: [], promoted: false, promotedAt: null, firstSeen: now, lastSeen: now };
     } else {
       e.score = this.decayed(e, now);
       // Decayed to nothing since the promotion: the address is clean again and may be promoted anew.
@@ -153,6 +169,8 @@ export class IpReputation {
       this.scores.delete(key); // re-insert: the Map's order is then least recently scored first
     }
     e.updated = Math.max(e.updated, now);
+    e.firstSeen = Math.min(e.firstSeen ?? now, now);
+    e.lastSeen = Math.max(e.lastSeen ?? now, now);
     e.score += points;
     e.reasons.push(`${reason} (+${points})`);
     if (e.reasons.length > MAX_REASONS) e.reasons.splice(0, e.reasons.length - MAX_REASONS);
@@ -215,18 +233,24 @@ export class IpReputation {
 
   status(ip: string): IpStatus {
     const key = this.norm(ip);
-    if (key === null) return { ip, score: 0, status: 'clean', reasons: ['not an IP address'] };
+    if (key === null) return { ip, score: 0, status: 'clean', reasons: ['not an IP address'], firstSeen: null, lastSeen: null };
     const addr = parseIp(key) as IpAddr;
     const bits = this.lists(addr);
     const e = this.scores.get(key);
     const score = e ? Math.round(this.decayed(e, this.clock) * 10) / 10 : 0;
     const reasons = e ? [...e.reasons] : [];
-    if (bits & LIST_WHITE) return { ip: key, score: 0, status: 'whitelisted', reasons: [`listed in ${this.whitelist.label} (${this.whitelist.match(addr)})`] };
-    if (bits & LIST_BLACK) return { ip: key, score, status: 'blacklisted', reasons: [`listed in ${this.blacklist.label} (${this.blacklist.match(addr)})`, ...reasons] };
-    if (bits & LIST_MALICIOUS) return { ip: key, score, status: 'malicious', reasons: [`listed in ${this.maliciousList.label} (${this.maliciousList.match(addr)})`, ...reasons] };
-    if (e && e.promoted && score > 0) return { ip: key, score, status: 'malicious', reasons };
-    if (score > 0) return { ip: key, score, status: 'suspicious', reasons };
-    return { ip: key, score: 0, status: 'clean', reasons: [] };
+    const seen = { firstSeen: e?.firstSeen ?? null, lastSeen: e?.lastSeen ?? null };
+    const white = `listed in ${this.whitelist.label} (${this.whitelist.match(addr)})`;
+    if (bits & LIST_BLACK) {
+      const black = `listed in ${this.blacklist.label} (${this.blacklist.match(addr)})`;
+      if (bits & LIST_WHITE) return { ip: key, score: 0, status: 'blacklisted', reasons: [black, `also ${white}: never scored, and BLACKLISTED_IP is its only alert`], ...seen };
+      return { ip: key, score, status: 'blacklisted', reasons: [black, ...reasons], ...seen };
+    }
+    if (bits & LIST_WHITE) return { ip: key, score: 0, status: 'whitelisted', reasons: [white], ...seen };
+    if (bits & LIST_MALICIOUS) return { ip: key, score, status: 'malicious', reasons: [`listed in ${this.maliciousList.label} (${this.maliciousList.match(addr)})`, ...reasons], ...seen };
+    if (e && e.promoted && score > 0) return { ip: key, score, status: 'malicious', reasons, ...seen };
+    if (score > 0) return { ip: key, score, status: 'suspicious', reasons, ...seen };
+    return { ip: key, score: 0, status: 'clean', reasons: [], firstSeen: null, lastSeen: null };
   }
 
   /** Scored addresses below the threshold, highest score first. */
@@ -237,7 +261,7 @@ export class IpReputation {
   /** Promoted addresses, then the entries of the malicious list. */
   malicious(): IpStatus[] {
     const promoted = [...this.scores.keys()].map((ip) => this.status(ip)).filter((s) => s.status === 'malicious').sort((a, b) => b.score - a.score);
-    const listed = this.maliciousList.entries().map((t) => ({ ip: t, score: 0, status: 'malicious' as const, reasons: [`listed in ${this.maliciousList.label}`] }));
+    const listed = this.maliciousList.entries().map((t) => ({ ip: t, score: 0, status: 'malicious' as const, reasons: [`listed in ${this.maliciousList.label}`], firstSeen: null, lastSeen: null }));
     return [...promoted, ...listed];
   }
 
@@ -262,6 +286,8 @@ export class IpReputation {
         reasons: Array.isArray(e.reasons) ? e.reasons.map(String).slice(-MAX_REASONS) : [],
         promoted: Boolean(e.promoted),
         promotedAt: typeof e.promotedAt === 'number' ? e.promotedAt : null,
+        ...(typeof e.firstSeen === 'number' ? { firstSeen: e.firstSeen } : {}),
+        ...(typeof e.lastSeen === 'number' ? { lastSeen: e.lastSeen } : {}),
       });
       if (this.scores.size >= this.cfg.max_tracked) break;
       if (e.updated > this.clock) this.clock = e.updated;

@@ -4,7 +4,9 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { writeFileAtomic, writeFileAtomicAsync } from '../config/atomic-file.js';
 import type { Settings } from '../config/schema.js';
-import { parseCidr } from '../decode/addr.js';
+import { WriteFailures } from '../config/write-failures.js';
+import { parseCidr, parseIp } from '../decode/addr.js';
+import { canonicalEntry, type IpList } from './ip-list.js';
 import { IpReputation, type ReputationState } from './reputation.js';
 
 function readOptional(file: string, warnings: string[]): string | undefined {
@@ -82,7 +84,10 @@ export class ReputationStore {
   private timer: NodeJS.Timeout | null = null;
   private saving: Promise<void> = Promise.resolve();
 
-  constructor(readonly cfg: Settings['ip_reputation']) {
+  constructor(
+    readonly cfg: Settings['ip_reputation'],
+    private readonly failures: WriteFailures = new WriteFailures(),
+  ) {
     this.rep = new IpReputation({
       score_threshold: cfg.score_threshold,
       decay_per_hour: cfg.decay_per_hour,
@@ -105,35 +110,109 @@ export class ReputationStore {
     return list === 'blacklist' ? this.cfg.blacklist_file : list === 'whitelist' ? this.cfg.whitelist_file : this.cfg.malicious_file;
   }
 
+  private listOf(list: ListName): IpList {
+    return list === 'blacklist' ? this.rep.blacklist : list === 'whitelist' ? this.rep.whitelist : this.rep.maliciousList;
+  }
+
   /**
-   * Menu options 15 (blacklist), 16 (whitelist) and 17 (known malicious): adds to the list in memory and
-   * appends a line to its file. Returns a one-line message; throws nothing.
+   * Menu options 15 (blacklist), 16 (whitelist) and 17 (known malicious): adds an address or CIDR block
+   * to the list in memory and appends a line to its file, unless the list already has it (then it says
+   * so and writes nothing). Says too when the address is on a list whose effect meets this one's.
+   * Returns a one-line message; throws nothing.
    */
   add(list: ListName, entry: string, comment?: string): { ok: boolean; message: string } {
-    const t = entry.trim();
-    if (!parseCidr(t)) return { ok: false, message: `'${t}' is not an IPv4/IPv6 address or CIDR block` };
+    const t = canonicalEntry(entry);
+    if (t === null) return { ok: false, message: `'${entry.trim()}' is not an IPv4/IPv6 address or CIDR block` };
     const file = this.fileOf(list);
+    const same = this.listOf(list).find(t);
+    if (same !== null) return { ok: true, message: `${t} is already listed in ${file}${same !== t ? ` (as ${same})` : ''}; nothing changed` };
+    const addr = t.includes('/') ? null : parseIp(t);
+    const block = addr !== null ? this.listOf(list).match(addr) : null;
+    if (block !== null) return { ok: true, message: `${t} is already covered by ${block} in ${file}; nothing changed` };
     try {
       appendListEntry(file, t, comment);
     } catch (e) {
       return { ok: false, message: `${file}: cannot append (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
     }
     this.rep.addToList(list, t);
-    return { ok: true, message: `added ${t} to ${file}` };
+    return { ok: true, message: `added ${t} to ${file}${this.overlap(list, t)}` };
   }
 
-  /** Saves the score state now, synchronously (on exit). */
+  /** What an entry's presence on another list means for this one (docs/reputation.md, "On two lists"), or ''. */
+  private overlap(list: ListName, entry: string): string {
+    const other = (name: ListName): string | null => {
+      const l = this.listOf(name);
+      const exact = l.find(entry);
+      if (exact !== null) return exact;
+      const a = parseIp(entry.split('/')[0]);
+      const covering = a === null ? null : l.match(a);
+      if (covering !== null) return covering;
+      // A block: an entry of the other list inside it.
+      const block = parseCidr(entry);
+      return block === null ? null : (l.entries().find((e) => {
+        const b = parseIp(e.split('/')[0]);
+        return b !== null && block.match(b);
+      }) ?? null);
+    };
+    const white = other('whitelist');
+    const black = other('blacklist');
+    if (list === 'blacklist' && white !== null) return `; it is also on ${this.cfg.whitelist_file} (${white}): BLACKLISTED_IP is raised for it all the same, its other alerts stay off`;
+    if (list === 'whitelist' && black !== null) return `; it stays on ${this.cfg.blacklist_file} (${black}): BLACKLISTED_IP is still raised for it, its other alerts and its score are off`;
+    if (list === 'malicious' && white !== null) return `; it is also on ${this.cfg.whitelist_file} (${white}), which wins: no MALICIOUS_IP is raised for it`;
+    return '';
+  }
+
+  /**
+   * Takes an entry (any spelling of it) off a list: rewrites the list file without its lines (atomically,
+   * comments and other lines kept) and drops it from memory at once. Returns a one-line message.
+   */
+  remove(list: ListName, entry: string): { ok: boolean; message: string } {
+    const t = canonicalEntry(entry);
+    if (t === null) return { ok: false, message: `'${entry.trim()}' is not an IPv4/IPv6 address or CIDR block` };
+    const file = this.fileOf(list);
+    if (this.listOf(list).find(t) === null) {
+      const a = t.includes('/') ? null : parseIp(t);
+      const block = a !== null ? this.listOf(list).match(a) : null;
+      if (block !== null) return { ok: false, message: `${t} is not an entry of ${file} but is covered by ${block}; remove that block` };
+      return { ok: false, message: `${t} is not listed in ${file}` };
+    }
+    try {
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      const kept = text.split(/(?<=\n)/).filter((line) => canonicalEntry(line.replace(/#.*/s, '').trim()) !== t);
+      writeFileAtomic(file, kept.join(''));
+    } catch (e) {
+      return { ok: false, message: `${file}: cannot rewrite (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+    }
+    this.rep.removeFromList(list, t);
+    return { ok: true, message: `removed ${t} from ${file}` };
+  }
+
+  /** A save that failed names the state file once (the error's path is the temporary file's, not the one to name). */
+  private saveFailed(e: unknown): void {
+    this.failures.fail(this.cfg.state_file, e, { after: 'the reputation scores of this run are not saved', unsaved: 'reputation scores not saved' });
+  }
+
+  /** Saves the score state now, synchronously (on exit); a failure is named, not thrown. */
   saveSync(): void {
-    if (this.cfg.state_file) saveReputationState(this.cfg.state_file, this.rep.toState());
+    if (!this.cfg.state_file) return;
+    try {
+      saveReputationState(this.cfg.state_file, this.rep.toState());
+      this.failures.saved(this.cfg.state_file);
+    } catch (e) {
+      this.saveFailed(e);
+    }
   }
 
   /** Saves in the background; saves never overlap. */
   save(): Promise<void> {
     if (!this.cfg.state_file) return Promise.resolve();
     const state = this.rep.toState();
-    this.saving = this.saving.then(() => saveReputationStateAsync(this.cfg.state_file, state)).catch((e: unknown) => {
-      this.warnings.push(`${this.cfg.state_file}: save failed (${(e as Error).message})`);
-    });
+    this.saving = this.saving
+      .then(() => saveReputationStateAsync(this.cfg.state_file, state))
+      .then(
+        () => this.failures.saved(this.cfg.state_file),
+        (e: unknown) => this.saveFailed(e),
+      );
     return this.saving;
   }
 

@@ -3,7 +3,7 @@
 // file access for loadFile, reload and toggle persistence is injected (RuleIo, see rule-file.ts).
 import type { Detection } from '../alert/types.js';
 import { ruleEntrySchema, type RuleEntry } from '../config/rules-file.js';
-import { locate, parseLocated, findNodes, valueOffsets, type Located } from '../config/yaml-position.js';
+import { locate, parseLocated, findNodes, valueOffsets, caretExcerpt as caret, type Located } from '../config/yaml-position.js';
 import { nearest } from '../config/schema-walk.js';
 import { formatIp } from '../decode/addr.js';
 import { LAYER_ARP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type IpAddr, type Packet } from '../decode/packet.js';
@@ -66,21 +66,6 @@ function protoName(p: Packet): string | undefined {
   if (p.layers & LAYER_ICMP) return 'ICMP';
   if (p.layers & LAYER_ARP) return 'ARP';
   return p.ipVersion ? String(p.ipProto) : undefined;
-}
-
-/** A caret excerpt: the source line with its number, and ^ under [start, end) (clipped to that line). */
-function caret(text: string, start: number, end: number, lineNo: number): string {
-  const ls = text.lastIndexOf('\n', start - 1) + 1;
-  let le = text.indexOf('\n', start);
-  if (le < 0) le = text.length;
-  const line = text.slice(ls, le).replace(/\r$/, '');
-  const gutter = String(lineNo);
-  const pad = ' '.repeat(gutter.length);
-  const col = start - ls;
-  const width = Math.max(1, Math.min(end, le) - start);
-  // Tabs stay tabs under the caret so it lines up in a terminal.
-  const lead = line.slice(0, col).replace(/[^\t]/g, ' ');
-  return `${gutter} | ${line}\n${pad} | ${lead}${'^'.repeat(width)}`;
 }
 
 export class RuleEngineCore implements Detector {

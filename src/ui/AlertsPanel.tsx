@@ -23,6 +23,16 @@ function who(a: Alert): string {
   return src || dst || '-';
 }
 
+/**
+ * The message without a leading address that the line already shows in its source column
+ * ("10.99.0.1 promoted to malicious: ..." after "MALICIOUS_IP 10.99.0.1" reads "promoted to malicious: ...").
+ */
+export function messageAfter(shown: string, message: string): string {
+  const m = safe(message);
+  if (shown === '-' || shown.includes(' → ')) return m;
+  return m.startsWith(`${shown} `) ? m.slice(shown.length + 1) : m;
+}
+
 export function AlertsPanel({
   alerts,
   counts,
@@ -84,7 +94,7 @@ export function AlertsPanel({
               </Text>
               {a.count > 1 ? <Text color={st.color}> ×{fmtInt(a.count)}</Text> : null}
               <Text> {who(a)}</Text>
-              <Text color={st.color}> {safe(a.message)}</Text>
+              <Text color={st.color}> {messageAfter(who(a), a.message)}</Text>
             </Line>
           );
         })

@@ -25,6 +25,7 @@ import { useNewAlertsWhilePaused } from './use-alert-count.js';
 import { useAlertHistory } from './use-alert-history.js';
 import { useSnapshot } from './use-snapshot.js';
 import { useTerminalSize } from './use-terminal-size.js';
+import { exportPattern, nextExportPath } from './export-name.js';
 
 export interface DashboardProps {
   control: EngineControl;
@@ -33,8 +34,16 @@ export interface DashboardProps {
   /** Packets shown in the feed at most: display.packet_history_size. */
   historySize: number;
   title?: string;
-  /** Where `e` writes; relative paths resolve against the working directory. Default capture.pcap. */
+  /**
+   * Where `e` writes: each export is a new file named after this one with the local time added
+   * (capture.pcap gives capture-20261205-174501.pcap, then -2, -3 within one second); a relative path
+   * resolves against exportDir. Default capture.pcap.
+   */
   exportPath?: string;
+  /** The directory relative export paths resolve against (-l/--log-dir); default the working directory. */
+  exportDir?: string;
+  /** The wall clock that names exports; tests pass a fixed one. Default the system clock. */
+  clock?: () => Date;
   /** Called once when the user quits (q or Ctrl+C), before the app unmounts. */
   onQuit?: () => void;
 }
@@ -70,12 +79,13 @@ const EMPTY: Snapshot = {
   rules: [],
 };
 
-export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard', exportPath = 'capture.pcap', onQuit }: DashboardProps): React.JSX.Element {
+export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard', exportPath = 'capture.pcap', exportDir = '.', clock = () => new Date(), onQuit }: DashboardProps): React.JSX.Element {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const [paused, setPaused] = useState(false);
   const [filter, setFilter] = useState<ProtoFilter>('ALL');
   const [overlay, setOverlayState] = useState<Overlay>('none');
+  const [reloadError, setReloadError] = useState<string | null>(null);
   // Keys can arrive several in one read (fast typing, tmux send-keys, a busy event loop), and each must
   // see the overlay the previous one opened, so the current overlay is also kept in a ref.
   const overlayRef = useRef<Overlay>('none');
@@ -105,7 +115,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const history = useAlertHistory(control);
   /** Rows the history overlay shows (a page for PgUp/PgDn), from the last drawn layout. */
   const historyRoomRef = useRef(1);
-  const drill = useAlertDrill(control, setMessage);
+  const drill = useAlertDrill(control, setMessage, exportDir);
   const nav = usePanelNav(setMessage);
   const evidenceRoomRef = useRef(1);
 
@@ -123,7 +133,8 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
   const doExport = useCallback(() => {
     if (exporting.current) return;
     exporting.current = true;
-    const target = path.resolve(exportPath);
+    // A new file per export: earlier exports (and any other file) are never overwritten.
+    const target = nextExportPath(path.resolve(exportDir, exportPath), clock());
     setMessage({ text: `Exporting to ${target}…`, kind: 'info' });
     control
       .exportPcap(target)
@@ -134,7 +145,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
       .finally(() => {
         exporting.current = false;
       });
-  }, [control, exportPath]);
+  }, [control, exportPath, exportDir, clock]);
 
   const toggleSelected = useCallback(() => {
     const rule = rulesRef.current[ruleIndexRef.current];
@@ -152,10 +163,13 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
     } catch (e) {
       r = { ok: false, message: (e as Error).message };
     }
-    setMessage({ text: `Reload: ${r.message}`, kind: r.ok ? 'ok' : 'error' });
+    // A failure's reason spans lines (file:line:col, the source line, a caret): the rules view shows it whole.
+    setReloadError(r.ok ? null : r.message);
+    setMessage(r.ok ? { text: `Reload: ${r.message}`, kind: 'ok' } : { text: 'Reload failed: the running rules stay (the rules view shows why)', kind: 'error' });
     const next = loadRules();
     if (next) setRuleIndex((i) => Math.min(i, Math.max(0, next.length - 1)));
-  }, [control, loadRules]);
+    if (!r.ok) setOverlay('rules');
+  }, [control, loadRules, setOverlay]);
 
   const onKey = (input: string, key: Key): void => {
     if (quitting.current) return;
@@ -270,19 +284,19 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
 
   let main: React.ReactNode;
   if (overlay === 'help') {
-    main = <HelpOverlay width={lay.width} height={body} exportPath={path.resolve(exportPath)} />;
+    main = <HelpOverlay width={lay.width} height={body} exportPath={exportPattern(path.resolve(exportDir, exportPath))} />;
   } else if (overlay === 'history') {
     main = <HistoryOverlay state={history.state} width={lay.width} height={body} />;
   } else if (overlay === 'evidence' && drill.open) {
     evidenceRoomRef.current = evidenceRoom(body, drill.open.evidence?.flows.length ?? 0);
     main = <EvidenceOverlay alert={drill.open.alert} evidence={drill.open.evidence} offset={drill.offset} width={lay.width} height={body} />;
   } else if (overlay === 'rules') {
-    main = <RulesOverlay rules={rules} selected={Math.min(ruleIndex, Math.max(0, rules.length - 1))} width={lay.width} height={body} />;
+    main = <RulesOverlay rules={rules} selected={Math.min(ruleIndex, Math.max(0, rules.length - 1))} width={lay.width} height={body} error={reloadError} />;
   } else {
     const panel = (id: PanelId, width: number, height: number): React.ReactNode => {
       switch (id) {
         case 'stats':
-          return <StatsPanel key={id} stats={snap.stats} width={width} height={height} />;
+          return <StatsPanel key={id} stats={snap.stats} capture={snap.capture ?? null} width={width} height={height} />;
         case 'alerts':
           return (
             <AlertsPanel
@@ -345,6 +359,7 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
         title={title}
         source={snap.stats.source}
         live={snap.stats.live}
+        ended={snap.stats.ended === true}
         paused={paused}
         newWhilePaused={newWhilePaused}
         filter={filter}

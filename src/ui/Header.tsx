@@ -1,4 +1,4 @@
-// The header line: title, capture source, PAUSED, the protocol filter and the snapshot's clock.
+// The header line: title, capture source (live, file, or ended), PAUSED, the protocol filter and the snapshot's clock.
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { ProtoFilter } from './filter.js';
@@ -8,6 +8,8 @@ export interface HeaderProps {
   title: string;
   source: string;
   live: boolean;
+  /** The source has ended (file read to its end, capture stopped). */
+  ended?: boolean;
   paused: boolean;
   /** Alerts raised since the display was paused. */
   newWhilePaused: number;
@@ -16,7 +18,7 @@ export interface HeaderProps {
   width: number;
 }
 
-export function Header({ title, source, live, paused, newWhilePaused, filter, ts, width }: HeaderProps): React.JSX.Element {
+export function Header({ title, source, live, ended = false, paused, newWhilePaused, filter, ts, width }: HeaderProps): React.JSX.Element {
   // What changes with the keys (PAUSED, the filter) comes first, so a narrow terminal cuts the source
   // path rather than them; a title that already names the source does not repeat it.
   const src = safe(source);
@@ -34,7 +36,7 @@ export function Header({ title, source, live, paused, newWhilePaused, filter, ts
               <Text inverse bold color="yellow">
                 {' PAUSED '}
               </Text>
-              {newWhilePaused > 0 ? <Text color="yellow"> +{newWhilePaused} alerts</Text> : null}
+              {newWhilePaused > 0 ? <Text color="yellow"> +{newWhilePaused} {newWhilePaused === 1 ? 'alert' : 'alerts'}</Text> : null}
             </>
           ) : null}
           <Text> Filter: </Text>
@@ -42,7 +44,13 @@ export function Header({ title, source, live, paused, newWhilePaused, filter, ts
             {filter}
           </Text>
           <Text dimColor> │ </Text>
-          <Text>{live ? 'live' : 'file'}</Text>
+          {ended ? (
+            <Text bold color="yellow">
+              {live ? 'capture stopped' : 'end of file'}
+            </Text>
+          ) : (
+            <Text>{live ? 'live' : 'file'}</Text>
+          )}
           {showSource ? <Text bold> {src}</Text> : null}
         </Text>
       </Box>

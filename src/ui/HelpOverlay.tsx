@@ -6,7 +6,7 @@ import { Line, Panel } from './Panel.js';
 export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['p', 'pause / resume the display (capture and detection go on)'],
   ['f', 'cycle the protocol filter ALL → TCP → UDP → ICMP (feed and connections)'],
-  ['e', 'export the packets held to capture.pcap'],
+  ['e', 'export the packets held to a new capture-YYYYmmdd-HHMMSS.pcap'],
   ['r', 'custom rules: ↑/↓ select, space/enter toggle, R or l reload rules.yaml'],
   ['h', 'alert history (SQLite): ↑↓ PgUp PgDn scroll, / search, s severity, esc or h close'],
   ['c', 'clear the alerts list'],

@@ -11,19 +11,30 @@ export function RulesOverlay({
   selected,
   width,
   height,
+  error = null,
 }: {
   rules: readonly RuleView[];
   selected: number;
   width: number;
   height: number;
+  /** Why the last reload failed (lines: what, file:line:col and reason, the source line, the caret), or null. */
+  error?: string | null;
 }): React.JSX.Element {
-  const room = Math.max(1, height - 3);
+  // The reason wraps so no sentence is cut; the source line and its caret stay one line each, aligned.
+  const errorLines = error ? error.split('\n').map((l) => safe(l)) : [];
+  const errorRows = errorLines.reduce((n, l, i) => n + (i === 1 ? Math.max(1, Math.ceil(l.length / Math.max(1, width - 4))) : 1), 0);
+  const room = Math.max(1, height - 3 - errorRows);
   // Scroll so that the selected rule stays in view.
   const first = Math.max(0, Math.min(selected - Math.floor(room / 2), rules.length - room));
   const shown = rules.slice(first, first + room);
   const wName = Math.min(32, Math.max(12, Math.floor(width * 0.3)));
   return (
     <Panel title="Custom rules" note={`${rules.length} │ ↑↓ select  space toggle  R reload  esc close`} width={width} height={height} color="magenta">
+      {errorLines.map((l, i) => (
+        <Text key={`error-${i}`} color="red" bold={i === 0} wrap={i === 1 ? 'wrap' : 'truncate-end'}>
+          {l}
+        </Text>
+      ))}
       <Line dim>
         {'    '}
         {fit('NAME', wName)} {fit('SEVERITY', 8)} {fit('THRESHOLD', 12)} {fit('MATCHES', 8, 'right')} CONDITION

@@ -22,9 +22,11 @@ function Rows({
 }): React.JSX.Element[] {
   const shown = talkers.slice(0, n);
   const max = shown.reduce((m, t) => Math.max(m, value(t)), 0);
-  const wIp = Math.min(Math.max(7, ...shown.map((t) => safe(t.ip).length)), Math.max(7, Math.floor(width * 0.45)));
-  const wVal = 9;
-  const wBar = Math.max(3, width - wIp - wVal - 2);
+  // The count is never cut ("1,234,567 pk" whole): its column is as wide as the longest one, and the
+  // bar, then the address, give up the room.
+  const wVal = Math.max(6, ...shown.map((t) => label(t).length));
+  const wIp = Math.max(7, Math.min(Math.max(7, ...shown.map((t) => safe(t.ip).length)), Math.floor(width * 0.45), width - wVal - 5));
+  const wBar = Math.max(1, width - wIp - wVal - 2);
   return shown.map((t) => {
     const b = bar(value(t), max, wBar);
     return (

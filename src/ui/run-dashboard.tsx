@@ -18,6 +18,8 @@ export interface DashboardOptions {
   stdout?: NodeJS.WriteStream;
   /** Where `e` exports; default "capture.pcap" in the working directory. */
   exportPath?: string;
+  /** The directory relative export paths resolve against (-l/--log-dir); default the working directory. */
+  exportDir?: string;
   /** Called when the user quits (q or Ctrl+C), before the screen is restored. */
   onQuit?: () => void;
 }
@@ -63,6 +65,7 @@ export async function runDashboard(control: EngineControl, opts: DashboardOption
       historySize={opts.historySize}
       title={opts.title}
       exportPath={opts.exportPath ?? 'capture.pcap'}
+      exportDir={opts.exportDir}
       onQuit={onQuit}
     />,
     // Ctrl+C is a key like q here (the dashboard quits cleanly), not an abrupt exit. Stray console

@@ -38,7 +38,8 @@ export interface AlertDrill {
   evidenceKey(input: string, key: Key, room: number): 'close' | 'stay';
 }
 
-export function useAlertDrill(control: EngineControl, setMessage: (m: StatusMessage) => void): AlertDrill {
+/** `exportDir`: where an alert's pcap is written (-l/--log-dir; default the working directory). */
+export function useAlertDrill(control: EngineControl, setMessage: (m: StatusMessage) => void, exportDir = '.'): AlertDrill {
   // Refs as well as state: several keys can arrive in one read, each must see the previous one's effect.
   const selRef = useRef<string | null>(null);
   const [selectedId, setSel] = useState<string | null>(null);
@@ -71,7 +72,7 @@ export function useAlertDrill(control: EngineControl, setMessage: (m: StatusMess
       return;
     }
     writing.current = true;
-    const target = path.resolve(alertPcapName(o.alert.id));
+    const target = path.resolve(exportDir, alertPcapName(o.alert.id));
     setMessage({ text: `Writing the packets of alert ${o.alert.id} to ${target}…`, kind: 'info' });
     control
       .exportAlertPcap(o.alert.id, target)
@@ -82,7 +83,7 @@ export function useAlertDrill(control: EngineControl, setMessage: (m: StatusMess
       .finally(() => {
         writing.current = false;
       });
-  }, [control, setMessage]);
+  }, [control, setMessage, exportDir]);
 
   const panelKey = (input: string, key: Key, alerts: readonly Alert[]): 'open' | 'used' | 'not mine' => {
     const list = orderAlerts(alerts, orderRef.current);

@@ -9,6 +9,8 @@ import type { EngineControl, Snapshot } from '../engine/types.js';
 import type { AlertHistory, HistoryQuery } from '../history/index.js';
 import { parseTimeArg } from '../history/time-args.js';
 import { registerEvidenceRoutes } from './evidence-routes.js';
+import { COOKIE } from './access.js';
+export { COOKIE, parseWebAddress, WebUsageError } from './access.js';
 
 export interface WebOptions {
   host: string;
@@ -32,7 +34,6 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-export const COOKIE = 'netguard_token';
 
 /** The part of a ws WebSocket this server uses (ws ships no types here). */
 interface Socket {
@@ -64,45 +65,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=()',
 };
 
-/** A bad --web value or web.* setting; exit code 2. */
-export class WebUsageError extends Error {
-  readonly exitCode = 2;
-}
-
-/**
- * --web's value (true when given bare) and the web settings as host and port: "host:port", ":port",
- * "port", "host", "[v6]:port". Never all interfaces unless the value (or web.host) says 0.0.0.0 or ::.
- */
-export function parseWebAddress(arg: string | boolean | undefined, defaults: { host: string; port: number } = { host: '127.0.0.1', port: 8080 }): { host: string; port: number } {
-  if (arg === undefined || arg === true || arg === '') return { ...defaults };
-  if (arg === false) return { ...defaults };
-  const s = arg.trim();
-  let host = defaults.host;
-  let portText: string | undefined;
-  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d*))?$/.exec(s);
-  if (v6) {
-    host = v6[1];
-    portText = v6[2];
-  } else if (/^\d+$/.test(s)) {
-    portText = s;
-  } else if (/^:\d*$/.test(s)) {
-    portText = s.slice(1);
-  } else if ((s.match(/:/g) ?? []).length === 1) {
-    [host, portText] = s.split(':');
-  } else if (!s.includes(':')) {
-    host = s;
-  } else {
-    throw new WebUsageError(`--web takes host:port (IPv6 as [addr]:port), got "${s}"`);
-  }
-  if (host === '' || /\s/.test(host)) throw new WebUsageError(`--web: no host in "${s}"`);
-  let port = defaults.port;
-  if (portText !== undefined && portText !== '') {
-    port = Number(portText);
-    if (!/^\d+$/.test(portText) || port > 65535) throw new WebUsageError(`--web: port must be 0..65535, got "${portText}"`);
-  }
-  return { host, port };
-}
-
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
@@ -116,7 +78,10 @@ function readCookie(header: string | undefined, name: string): string | undefine
   return undefined;
 }
 
-/** The snapshot as the page gets it: the same fields, with lists trimmed (the newest 30 packets of the feed). */
+/**
+ * The snapshot as the page gets it: the same fields, with lists trimmed (the newest 30 packets of the
+ * feed, 50 open and 50 closed connections).
+ */
 function statsPayload(s: Snapshot): Snapshot {
   return {
     ts: s.ts,
@@ -124,6 +89,9 @@ function statsPayload(s: Snapshot): Snapshot {
     alerts: s.alerts.slice(0, 50),
     alertCounts: s.alertCounts,
     connections: s.connections.slice(0, 50),
+    closedConnections: (s.closedConnections ?? []).slice(0, 50),
+    connectionCounts: s.connectionCounts,
+    capture: s.capture ?? null,
     topByBytes: s.topByBytes,
     topByPackets: s.topByPackets,
     packets: s.packets.slice(-30),

@@ -65,7 +65,8 @@ describe('-f on a capture file', () => {
 
   it('a filter libpcap cannot compile is one line that quotes it; a missing file reads as without -f', async () => {
     const bad = await runNetguard(['--batch', '-r', path.join(CORPUS, 'tcpdump/dns_udp.pcap'), '-f', 'tcp prot 80']);
-    expect(bad.code).toBe(1);
+    // A filter that does not compile is bad usage, exit 2, like any other bad option.
+    expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n').at(-1)).toMatch(/^netguard: bad capture filter "tcp prot 80": .*syntax error/);
     expect(bad.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack trace
     const missing = await runNetguard(['--batch', '-r', '/nonexistent/capture.pcap', '-f', 'udp']);

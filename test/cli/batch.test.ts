@@ -20,7 +20,10 @@ describe('--batch', () => {
   it('prints each alert once as a JSON line and a one-line summary on stderr', async () => {
     const r = await runNetguard(['--batch', '-r', SYNSCAN], { cwd: dir });
     expect(r.code).toBe(0);
-    const alerts = jsonLines<{ type: string; severity: string; src_ip?: string; timestamp: string; details: Record<string, unknown> }>(r.stdout);
+    const lines = jsonLines<{ id: string; type: string; severity: string; src_ip?: string; timestamp: string; final?: boolean; details: Record<string, unknown> }>(r.stdout);
+    // Each alert when raised, and again (same id, final: true) when its episode closed, here at the end.
+    const alerts = lines.filter((a) => !a.final);
+    expect(lines.filter((a) => a.final).map((a) => a.id)).toEqual(alerts.map((a) => a.id));
     const scans = alerts.filter((a) => a.type === 'SYN_SCAN');
     expect(scans).toHaveLength(1);
     expect(scans[0].src_ip).toBe('172.16.0.8');
@@ -41,10 +44,10 @@ describe('--batch', () => {
     const fresh = mkdtempSync(path.join(tmpdir(), 'ng-ratelimit-'));
     const limited = mkdtempSync(path.join(tmpdir(), 'ng-ratelimit-'));
     writeFileSync(path.join(limited, 'settings.yaml'), 'alerts:\n  rate_limit:\n    SUSPICIOUS_PORT: {count: 2, seconds: 60}\n');
-    const all = jsonLines<{ type: string }>((await runNetguard(['--batch', '-r', SYNSCAN], { cwd: fresh })).stdout).filter((a) => a.type === 'SUSPICIOUS_PORT');
+    const all = jsonLines<{ type: string; final?: boolean }>((await runNetguard(['--batch', '-r', SYNSCAN], { cwd: fresh })).stdout).filter((a) => a.type === 'SUSPICIOUS_PORT' && !a.final);
     const r = await runNetguard(['--batch', '-r', SYNSCAN], { cwd: limited });
     expect(r.code, r.stderr).toBe(0);
-    const kept = jsonLines<{ type: string }>(r.stdout).filter((a) => a.type === 'SUSPICIOUS_PORT');
+    const kept = jsonLines<{ type: string; final?: boolean }>(r.stdout).filter((a) => a.type === 'SUSPICIOUS_PORT' && !a.final);
     expect(all.length).toBeGreaterThan(2);
     expect(kept).toHaveLength(2);
     // Every detection that would have opened a new alert counts, repeats of a held-back one included.
@@ -191,7 +194,7 @@ describe('SIGHUP', () => {
     child.stdin?.end(readFileSync(DNS).subarray(24));
     const r = await done;
     expect(r.code).toBe(0);
-    const alerts = jsonLines<{ type: string; details: { rule?: string } }>(r.stdout).filter((a) => a.type === 'CUSTOM_RULE');
+    const alerts = jsonLines<{ type: string; final?: boolean; details: { rule?: string } }>(r.stdout).filter((a) => a.type === 'CUSTOM_RULE' && !a.final);
     expect(alerts.map((a) => a.details.rule)).toEqual(['DNS two']);
   });
 });

@@ -84,9 +84,23 @@ describe('errors name file, line and column', () => {
       'settings.yaml:3:15: thresholds.port_sweep must be a positive integer (got 1.5)',
     ]);
   });
+  it('a key indented one space too far is reported at its own line and colon, as PyYAML and yamllint do', () => {
+    // PyYAML: 'mapping values are not allowed here, in "settings.yaml", line 3, column 13'; the yaml
+    // package alone would say 2:14 (the value on the line above), twice.
+    const e = err('thresholds:\n  syn_flood: 100\n   port_scan: 20\n');
+    expect(e.message.split('\n')).toEqual([
+      "settings.yaml:3:13: mapping values are not allowed here (the key on this line is indented deeper than the one on line 2, so it reads as part of that line's value)",
+      '3 |    port_scan: 20',
+      '  |             ^',
+    ]);
+    // The same fault deeper in a file, and in a file named by its path.
+    const f = err('interface:\n  default: eth0\n  promiscuous: true\n   snaplen: 1500\n', 'conf/my settings.yaml');
+    expect(f.message.split('\n')[0]).toMatch(/^conf\/my settings\.yaml:4:11: mapping values are not allowed here/);
+  });
+
   it('broken YAML syntax gives its line and column', () => {
     expect(err('alerts:\n  log_file: "x\n').message).toMatch(/^settings\.yaml:\d+:\d+: Missing closing "quote/);
-    expect(err('thresholds:\n  syn_flood: 1\n  syn_flood: 2\n').message).toBe('settings.yaml:3:3: Map keys must be unique');
+    expect(err('thresholds:\n  syn_flood: 1\n  syn_flood: 2\n').message).toBe('settings.yaml:3:3: Map keys must be unique\n3 |   syn_flood: 2\n  |   ^');
     expect(err('- a\n- b\n').message).toMatch(/^settings\.yaml:1:1: settings must be a mapping/);
   });
   it('a section that is not a mapping', () => {
@@ -132,7 +146,7 @@ describe('files', () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      expect(loadSettings(null)).toEqual({ settings: defaultSettings(), warnings: [], path: null });
+      expect(loadSettings(null)).toEqual({ settings: defaultSettings(), warnings: [], path: null, given: {} });
       writeFileSync('settings.yaml', 'display:\n  refresh_rate: 2\n');
       expect(loadSettings(null).settings.display.refresh_rate).toBe(2);
       expect(loadSettings(null).path).toBe('./settings.yaml');

@@ -2,6 +2,10 @@
 // records the NetGuard alert back from alert.metadata, equal to what the sensor raised; wire edge cases
 // (not JSON, no host, a Suricata record) are stored too, never redelivered forever.
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AlertHistory } from '../../src/history/index.js';
 import { alertToEve, withHost } from '../../src/alert/sinks/eve.js';
 import { entryToRecord, eveToAlert, parseEveTime } from '../../src/console/eve-record.js';
 import type { Alert } from '../../src/alert/types.js';
@@ -45,6 +49,12 @@ describe('EVE record mapping (console side)', () => {
     expect(r).toMatchObject({ stream: 'netguard', entryId: '1764950000123-0', sensor: 'dmz-1', eventType: 'alert' });
     expect(r.ts).toBe(Date.parse(scan.timestamp));
     expect(r.alert).toEqual({ ...scan, sensor: 'dmz-1' });
+  });
+
+  it("reads an alert's final record (its episode closed) back with final and its reason", () => {
+    const fin: Alert = { ...scan, count: 4, last_seen: '2026-12-05T16:01:00.000Z', final: true, final_reason: 'timeout' };
+    const r = entryToRecord('netguard', '9-0', eveLine(fin, 'dmz-1'), 'unknown');
+    expect(r.alert).toEqual({ ...fin, sensor: 'dmz-1' });
   });
 
   it('keeps ports, protocol and Community ID of a one-flow alert', () => {
@@ -116,6 +126,32 @@ describe('EVE record mapping (console side)', () => {
     expect(parseEveTime('2026-12-05T17:00:00.500000+0100')).toBe(Date.parse('2026-12-05T16:00:00.500Z'));
     expect(parseEveTime('2026-12-05T16:00:00.000000-0230')).toBe(Date.parse('2026-12-05T18:30:00.000Z'));
     expect(parseEveTime('yesterday')).toBeNaN();
+  });
+});
+
+describe('a console storing records', () => {
+  it("folds an alert's final record into the row of its first, per sensor; a redelivered entry changes nothing", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-eve-rec-'));
+    try {
+      const h = new AlertHistory(path.join(dir, 'c.db'), { log: () => undefined });
+      const fin: Alert = { ...scan, count: 4, last_seen: '2026-12-05T16:01:00.000Z', final: true, final_reason: 'timeout' };
+      const first = entryToRecord('k', '1-0', eveLine(scan, 'a'), 'unknown');
+      const other = entryToRecord('k', '2-0', eveLine(scan, 'b'), 'unknown');
+      const last = entryToRecord('k', '3-0', eveLine(fin, 'a'), 'unknown');
+      expect(h.storeRemote([first, other])).toHaveLength(2);
+      expect(h.storeRemote([first, last])).toEqual([last]);
+      const rows = h.query({});
+      expect(rows).toHaveLength(2);
+      expect(h.query({ sensor: 'a' })).toEqual([expect.objectContaining({ id: scan.id, count: 4, last_seen: fin.last_seen, final: true, sensor: 'a' })]);
+      expect(h.query({ sensor: 'b' })).toEqual([expect.objectContaining({ id: scan.id, count: 1, sensor: 'b' })]);
+      expect(h.recordCounts()).toEqual([
+        { sensor: 'a', event_type: 'alert', count: 2 },
+        { sensor: 'b', event_type: 'alert', count: 1 },
+      ]);
+      await h.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

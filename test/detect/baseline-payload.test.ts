@@ -143,7 +143,7 @@ describe('payload inspection', () => {
     expect(attack('/post', [], '{"color":"#fff","name":"Bob\'s"}')).toEqual([]);
   });
 
-  it('parses requests the decoder did not (raw TCP payload) and raises once per source and type', () => {
+  it('parses requests the decoder did not (raw TCP payload); the episode of an alert is its connection', () => {
     const r = parseRequest("GET /x?id=1%27%20or%201=1-- HTTP/1.1\r\nHost: a\r\n\r\n");
     expect(r?.uri).toBe('/x?id=1%27%20or%201=1--');
     const h = new Harness((raise) => createPayloadInspector(settingsWith(), raise));
@@ -152,9 +152,18 @@ describe('payload inspection', () => {
     h.feed(httpRequest('10.0.0.1', '10.0.0.2', 'GET', '/index.html'), T0 + 20);
     expect(h.types()).toEqual(['DIRECTORY_TRAVERSAL', 'SQL_INJECTION']);
     const sqli = h.of('SQL_INJECTION')[0];
-    expect(sqli.key).toBe('10.0.0.1');
+    // Keyed by the flow: the funnel folds repeats on this connection only.
+    expect(sqli.key).toBe('10.0.0.1 40000 10.0.0.2 80');
     expect(sqli.details.uri).toBe('/p?id=1%27%20UNION%20SELECT%201--');
     expect(sqli.details.where).toBe('uri');
+    expect(h.of('DIRECTORY_TRAVERSAL')[0].key).toBe('10.0.0.1 40001 10.0.0.2 8000');
+    // The same client on another connection: another episode, with that connection's ports.
+    h.feed(tcp('10.0.0.1', 40002, '10.0.0.2', 80, ACK | PSH, { payload: 'GET /q?id=2%27%20OR%20%271%27=%271 HTTP/1.1\r\nHost: v\r\n\r\n' }), T0 + 30);
+    const both = h.of('SQL_INJECTION');
+    expect(both.map((d) => [d.key, d.src_port])).toEqual([
+      ['10.0.0.1 40000 10.0.0.2 80', 40000],
+      ['10.0.0.1 40002 10.0.0.2 80', 40002],
+    ]);
   });
 });
 

@@ -22,7 +22,10 @@ export function removeDir(dir: string): void {
 }
 
 export interface LiveRun {
+  /** Each alert as first printed, when raised. */
   alerts: Alert[];
+  /** The final records printed when each alert's episode closed (at exit, for most). */
+  finals: Alert[];
   stderr: string;
   code: number | null;
 }
@@ -44,8 +47,8 @@ export async function underNetguard(pair: NetnsPair, dir: string, attack: () => 
     child.kill('SIGINT');
   }
   const r = await done;
-  const alerts = jsonLines<Alert>(r.stdout);
-  return { alerts, stderr: r.stderr, code: r.code };
+  const all = jsonLines<Alert>(r.stdout);
+  return { alerts: all.filter((a) => !a.final), finals: all.filter((a) => a.final), stderr: r.stderr, code: r.code };
 }
 
 export function summary(alerts: Alert[]): string {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPair, requireRoot, sh, type NetnsPair } from '../helpers/netns.js';
-import { ROOT } from '../helpers/netguard.js';
+import { ROOT, runNetguard } from '../helpers/netguard.js';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/capture/count-live.ts');
 const TSX = path.join(ROOT, 'node_modules/tsx/dist/esm/index.mjs');
@@ -135,5 +135,9 @@ describe('live capture on a veth pair', () => {
     const cap = await startCapture(pair.victimIf, ['--filter', 'tcp prot 80']);
     const c = await cap.finish();
     expect(c.error?.message).toMatch(/^bad capture filter "tcp prot 80": .*syntax error/);
+    // From the command line it is bad usage: exit 2, one line.
+    const run = await runNetguard(['--batch', '-i', pair.victimIf, '-c', '1', '-f', 'tcp prot 80'], { netns: pair.victim, timeoutMs: 30_000 });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr.trim()).toMatch(/^netguard: bad capture filter "tcp prot 80": .*syntax error$/);
   });
 });

@@ -76,6 +76,6 @@ describe("printf '...' | netguard -r dns_udp.pcap", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("'1.2.3.400' is not an IP address");
     expect(r.stdout).toContain('2 packets to or from 192.168.1.11');
-    expect(r.stdout).toContain("Unknown choice '99': enter a number from 1 to 24.");
+    expect(r.stdout).toContain("Unknown choice '99': enter a number from 1 to 24 (Enter alone shows the menu).");
   });
 });

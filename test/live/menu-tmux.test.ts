@@ -14,7 +14,7 @@ const PCAP = path.join(CORPUS, 'zeek/nmap-vsn.pcap');
 const SOCKET = `netguard-menu-${process.pid}`;
 const SESSION = 'menu';
 const MENU = 'Choice [1-24]:';
-const MORE = '-- more (Enter, q) --';
+const MORE = '-- more (space, q) --';
 
 let dir = '';
 
@@ -45,7 +45,7 @@ async function waitFor(pred: (s: string) => boolean, what: string, timeoutMs = 1
 }
 
 function type(text: string): void {
-  if (text) tmux('send-keys', '-t', SESSION, '-l', text);
+  if (text) tmux('send-keys', '-t', SESSION, '-l', '--', text);
   tmux('send-keys', '-t', SESSION, 'Enter');
 }
 
@@ -132,19 +132,21 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
     expect(s).toContain('  12. Show suspicious IPs         24. Reload rules');
   });
 
-  it('1 pages the kept packets; q stops', async () => {
+  it('1 pages through every packet of the file; space pages, q stops at once', async () => {
     const menus = count(screen(), MENU);
     type('1');
     const s = await waitFor((x) => x.includes(MORE), 'the pager');
-    expect(s).toContain('The last 100 of 547 packets');
-    // The page holds 20 packet rows, numbered from 448 (the last 100 of 547).
-    const rows = s.split('\n').filter((l) => /^\s*\d+\s+\d\d:\d\d:\d\d\.\d{3}\s/.test(l));
-    expect(rows).toHaveLength(20);
-    expect(rows[0].trim().split(/\s+/)[0]).toBe('448');
-    expect(rows.some((l) => /\sARP\s/.test(l))).toBe(true);
-    type('q');
+    // The page holds 20 packet rows, from the file's first packet.
+    const numbers = (t: string): number[] => t.split('\n').filter((l) => /^\s*\d+\s+\d\d:\d\d:\d\d\.\d{3}\s/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+    expect(numbers(s)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(s.split('\n').some((l) => /^\s*\d+\s.*\sARP\s/.test(l))).toBe(true);
+    // Space, without Enter: the next page; its prompt line was erased and replaced by the rows.
+    tmux('send-keys', '-t', SESSION, 'Space');
+    await waitFor((x) => numbers(x).length === 40, 'the second page');
+    tmux('send-keys', '-t', SESSION, 'q');
     const after = await waitFor((x) => count(x, MENU) > menus, 'the menu');
-    expect(after).toContain('(80 more rows not shown)');
+    expect(after).toContain('(507 more rows not shown)');
+    expect(numbers(after)).toHaveLength(40);
   });
 
   it('2 lists the connections with service names next to ports', async () => {
@@ -244,14 +246,14 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
 
   it('15, 16, 17 add addresses (after re-asking) and 13, 14 show them', async () => {
     const bl = await choose(15, 'Add IP to blacklist', [
-      { prompt: 'blacklist:', text: 'not-an-ip' },
-      { prompt: 'blacklist:', text: '198.51.100.20' },
+      { prompt: 'blacklist (-ADDR', text: 'not-an-ip' },
+      { prompt: 'blacklist (-ADDR', text: '198.51.100.20' },
     ]);
-    expect(bl).toContain("'not-an-ip' is not an IP address");
+    expect(bl).toContain("'not-an-ip' is not an IP address or CIDR block");
     expect(bl).toContain('198.51.100.20');
-    const wl = await choose(16, 'Add IP to whitelist', [{ prompt: 'whitelist:', text: '2001:DB8::0:7' }]);
+    const wl = await choose(16, 'Add IP to whitelist', [{ prompt: 'whitelist (-ADDR', text: '2001:DB8::0:7' }]);
     expect(wl).toContain('2001:db8::7');
-    const mal = await choose(17, 'Add known malicious IP', [{ prompt: 'malicious IPs:', text: '203.0.113.66' }]);
+    const mal = await choose(17, 'Add known malicious IP', [{ prompt: 'malicious IPs (-ADDR', text: '203.0.113.66' }]);
     expect(mal).toContain('203.0.113.66');
     const list = await choose(13, 'Show malicious IPs');
     expect(row(list, '203.0.113.66')).toEqual(expect.arrayContaining(['203.0.113.66', 'malicious']));
@@ -263,6 +265,27 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
     ]);
     expect(rep).toContain("'10.0.0' is not an IP address");
     expect(field(rep, 'Status')).toBe('malicious');
+  });
+
+  it('15 says "already listed" instead of adding twice, takes CIDR blocks, says what wins on two lists, and -ADDR removes', async () => {
+    const again = await choose(15, 'Add IP to blacklist', [{ prompt: 'blacklist (-ADDR', text: '198.51.100.20' }]);
+    expect(again).toMatch(/^198\.51\.100\.20 is already listed in \S*blacklist\.txt; nothing changed$/m);
+    const block = await choose(15, 'Add IP to blacklist', [{ prompt: 'blacklist (-ADDR', text: '2001:db8::/64' }]);
+    // 2001:db8::7 was whitelisted above: the blacklist still raises BLACKLISTED_IP for it.
+    expect(block).toMatch(/^added 2001:db8::\/64 to \S*blacklist\.txt; it is also on \S*whitelist\.txt \(2001:db8::7\): BLACKLISTED_IP is raised for it all the same, its other alerts stay off$/m);
+    const both = await choose(14, 'Check IP reputation', [{ prompt: 'to check:', text: '2001:db8::7' }]);
+    expect(field(both, 'Status')).toBe('blacklisted');
+    expect(field(both, 'Reasons')).toMatch(/also listed in \S*whitelist\.txt/);
+    const removed = await choose(15, 'Add IP to blacklist', [{ prompt: 'blacklist (-ADDR', text: '-2001:db8::/64' }]);
+    expect(removed).toMatch(/^removed 2001:db8::\/64 from \S*blacklist\.txt$/m);
+    expect(readFileSync(path.join(dir, 'blacklist.txt'), 'utf8')).not.toContain('2001:db8::/64');
+  });
+
+  it('14 shows when an address was first and last seen (its alerts)', async () => {
+    const s = await choose(14, 'Check IP reputation', [{ prompt: 'to check:', text: '192.168.1.71' }]);
+    // The PORT_SWEEP of 2011-09-27 18:07 from 192.168.1.71 (TZ=UTC).
+    expect(field(s, 'First seen')).toMatch(/^2011-09-27 18:07:\d\d$/);
+    expect(field(s, 'Last seen')).toMatch(/^2011-09-27 18:07:\d\d$/);
   });
 
   it('20 shows the baseline state', async () => {
@@ -283,25 +306,42 @@ describe('netguard -r nmap-vsn.pcap, menu in tmux', () => {
     const after = await choose(22, 'Show custom rules');
     expect(row(after, 'SSH Bruteforce Detection')[2]).toBe('disabled');
     const reload = await choose(24, 'Reload rules');
-    expect(reload).toMatch(/\d+ rules loaded, \d+ enabled\./);
+    expect(reload).toMatch(/^reloaded \d+ rules from \S*rules\.yaml \(\d+ enabled\)$/m);
+    // A broken rules file: the reason with file:line:col, the line and a caret under the column, each on its own line.
+    const file = path.join(dir, 'rules.yaml');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, 'rules:\n  - name: Bad\n    condition: tcp.dst_port ==\n    threshold: 1\n');
+    try {
+      const failed = await choose(24, 'Reload rules');
+      const lines = failed.split('\n');
+      expect(lines[1]).toMatch(/^Reload failed; the \d+ running rules stay \(\d+ enabled\):$/);
+      expect(lines[2]).toMatch(/rules\.yaml:3:\d+: rule "Bad": expected .*after '=='/);
+      expect(lines[3]).toBe('3 |     condition: tcp.dst_port ==');
+      expect(lines[4]).toMatch(/^ {2}\| {28,}\^$/);
+      expect(failed).not.toContain('\\n');
+    } finally {
+      writeFileSync(file, good);
+    }
   });
 
-  it('an unknown choice says so and shows the menu again', async () => {
+  it('an unknown choice gets one line and the prompt, not the whole menu again', async () => {
     const menus = count(screen(), 'NetGuard menu');
+    const prompts = count(screen(), MENU);
     type('42');
-    const s = await waitFor((x) => count(x, 'NetGuard menu') > menus, 'the menu');
-    expect(s).toContain("Unknown choice '42': enter a number from 1 to 24.");
+    const s = await waitFor((x) => count(x, MENU) > prompts, 'the prompt');
+    expect(s.trimEnd().split('\n').slice(-3)).toEqual([`${MENU} 42`, "Unknown choice '42': enter a number from 1 to 24 (Enter alone shows the menu).", MENU]);
+    expect(count(s, 'NetGuard menu')).toBe(menus);
   });
 
   it('Ctrl-C at a prompt returns to the menu', async () => {
     const menus = count(screen(), MENU);
-    const prompts = count(screen(), 'IP address to add to the blacklist:');
+    const prompts = count(screen(), 'to add to the blacklist (-ADDR removes one):');
     type('15');
-    await waitFor((x) => count(x, 'IP address to add to the blacklist:') > prompts, 'the prompt');
+    await waitFor((x) => count(x, 'to add to the blacklist (-ADDR removes one):') > prompts, 'the prompt');
     tmux('send-keys', '-t', SESSION, '-l', '10.1.1');
     tmux('send-keys', '-t', SESSION, 'C-c');
     const s = await waitFor((x) => count(x, MENU) > menus, 'the menu after Ctrl-C');
-    expect(s.slice(s.lastIndexOf('\n15. Add IP to blacklist\n'))).toMatch(/IP address to add to the blacklist: \^C\n\(cancelled\)/);
+    expect(s.slice(s.lastIndexOf('\n15. Add IP to blacklist\n'))).toMatch(/to add to the blacklist \(-ADDR removes one\): \^C\n\(cancelled\)/);
   });
 
   it('21 exits with status 0, and what the menu changed was saved', async () => {

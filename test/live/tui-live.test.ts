@@ -31,6 +31,9 @@ describe('--tui -i veth-v in tmux during an nmap scan', () => {
     session = await startTmux('tuil', netguardCommand(['--tui', '-i', p.victimIf], dir, p.victim), 120, 40);
     let s = await session.until((x) => x.includes('─ Statistics') && header(x).includes('live'), 'the live dashboard');
     expect(header(s)).toContain(p.victimIf);
+    // Before traffic, no uptime counted from 1970 ("Uptime 20792d"): it waits for the first packet.
+    expect(s).toMatch(/Uptime (waiting for the first packet|00:00:\d\d)/);
+    expect(s).not.toMatch(/Uptime \d+d/);
     // Give the capture a moment to open before the scan starts.
     await new Promise((r) => setTimeout(r, 1500));
 
@@ -52,6 +55,11 @@ describe('--tui -i veth-v in tmux during an nmap scan', () => {
     // nmap has finished: its probes and the victim's answers are counted.
     s = await session.until((x) => packetsShown(x) >= 200, 'the scan packets counted', 20_000);
     expect(s).toMatch(new RegExp(`${p.attackerIp.replace(/\./g, '\\.')} +█+`)); // top talker
+    // The kernel's counters beside the drops: received, and the share NetGuard got.
+    s = await session.until((x) => /Drops \d+ of [\d,]+ received \([\d.]+% captured\)/.test(x), 'the capture counters');
+    const [, dropped, received] = /Drops ([\d,]+) of ([\d,]+) received/.exec(s)!;
+    expect(Number(received.replace(/,/g, ''))).toBeGreaterThanOrEqual(200);
+    expect(Number(dropped.replace(/,/g, ''))).toBeLessThanOrEqual(Number(received.replace(/,/g, '')));
 
     // Pause: the numbers stay while more traffic is captured; resume shows it.
     await session.keys('p');
@@ -75,7 +83,9 @@ describe('--tui -i veth-v in tmux during an nmap scan', () => {
     s = await session.until((x) => x.includes('Exported'), 'the export confirmation');
     const m = /Exported (\d+) packets to (\S+)/.exec(s);
     expect(m).not.toBeNull();
-    expect(m![2]).toBe(path.join(dir, 'capture.pcap'));
+    // Each export is a new file named by the time, in the working directory.
+    expect(path.dirname(m![2])).toBe(dir);
+    expect(path.basename(m![2])).toMatch(/^capture-\d{8}-\d{6}\.pcap$/);
     const tshark = await sh('tshark', ['-r', m![2], '-T', 'fields', '-e', 'frame.number']);
     expect(tshark.code, tshark.stderr).toBe(0);
     expect(tshark.stdout.trim().split('\n')).toHaveLength(Number(m![1]));

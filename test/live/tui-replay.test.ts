@@ -1,6 +1,6 @@
 // The dashboard in a real terminal (tmux), replaying a capture: panels, p, f, e (read back by tshark), q,
 // and h reading the alerts back from the SQLite history.
-import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,7 +40,12 @@ describe('--tui -r FILE in tmux', () => {
     for (const t of ['─ Statistics', '─ Top talkers', '─ Alerts', '─ Active connections', '─ Live packet feed']) expect(s).toContain(t);
     expect(header(s)).toContain('NetGuard');
     expect(header(s)).toContain('Filter: ALL');
-    expect(header(s)).toMatch(/file.* \d\d:\d\d:\d\d$/);
+    // The file has been read to its end: the header says so, and the rate line gives the run's average
+    // (2,011 packets over 23 s of packet time) instead of a last-second rate frozen on screen.
+    s = await session.until((x) => header(x).includes('end of file'), 'the end-of-file indicator');
+    expect(header(s)).toMatch(/end of file .*synscan\.pcap +\d\d:\d\d:\d\d$/);
+    expect(s).toMatch(/Rate end of file, average 87 pkt\/s {2}\d+(\.\d)? kbit\/s/);
+    expect(s).toContain('Uptime 00:00:23');
     expect(s).toContain('Proto TCP 2,011');
     expect(s).toMatch(/SYN_SCAN.*172\.16\.0\.8 → 64\.13\.134\.52/);
     expect(s).toMatch(/172\.16\.0\.8 +█+ +\d/); // a top talker with its bar
@@ -64,10 +69,19 @@ describe('--tui -r FILE in tmux', () => {
     s = await session.until((x) => header(x).includes('Filter: ALL'), 'Filter: ALL');
 
     await session.keys('e');
-    const out = path.join(dir, 'capture.pcap');
     s = await session.until((x) => x.includes('Exported'), 'the export confirmation');
-    expect(s).toContain(`Exported 100 packets to ${out}`);
+    const first = new RegExp(`Exported 100 packets to (${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/capture-\\d{8}-\\d{6}\\.pcap)`).exec(s);
+    expect(first, s).not.toBeNull();
+    const out = first![1];
     expect(existsSync(out)).toBe(true);
+    // A second export is a new file: the first is not overwritten.
+    await session.keys('e');
+    s = await session.until((x) => /Exported 100 packets to \S+/.test(x) && !x.includes(out), 'the second export');
+    const second = /Exported 100 packets to (\S+)/.exec(s)![1];
+    expect(path.dirname(second)).toBe(dir);
+    expect(second).toMatch(/capture-\d{8}-\d{6}(-\d+)?\.pcap$/);
+    expect(existsSync(second)).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.startsWith('capture')).sort()).toEqual([path.basename(out), path.basename(second)].sort());
     const tshark = await sh('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.number', '-e', 'ip.src', '-e', 'tcp.flags.syn']);
     expect(tshark.code, tshark.stderr).toBe(0);
     const rows = tshark.stdout.trim().split('\n');

@@ -110,7 +110,9 @@ describe('web dashboard in Chromium', () => {
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
     await page.goto(server.loginUrl);
     expect(page.url()).toBe(server.url);
-    await page.waitForSelector('#conn.on');
+    // Connected to a file source not yet at its end: "reading file", never "live".
+    await page.waitForSelector('#conn.file');
+    expect(await page.textContent('#conn')).toBe('reading file');
     // A marker that a reload would wipe.
     await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 42));
     expect(await page.locator('#live li').count()).toBe(0);

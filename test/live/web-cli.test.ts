@@ -1,5 +1,5 @@
 // The real command line: `--batch --web 127.0.0.1:0 -r FILE --realtime` serves the dashboard while the capture
-// replays (login URL with a token on stderr, 401 without it), stores alerts in the SQLite history, and
+// replays (login URL with a token on stderr, 401 without it) and after it until Ctrl-C, stores alerts in the SQLite history, and
 // `netguard alerts` then answers from that database (table, --json, --summary, exit codes).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,12 @@ describe('netguard --web and netguard alerts', () => {
     }
     expect(types).toContain('SYN_SCAN');
     expect(types).toContain('DIRECTORY_TRAVERSAL');
+    // At the end of the file it keeps serving the results until Ctrl-C.
+    for (let i = 0; i < 200 && !err.includes('read to its end'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(err).toContain(`${pcap} read to its end; the web dashboard keeps serving the results at ${login} until Ctrl-C`);
+    expect((await fetch(base + 'api/stats', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(child.exitCode).toBeNull();
+    child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout).length).toBeGreaterThanOrEqual(2);

@@ -112,6 +112,12 @@ export class FakeBackend implements MenuBackend {
   packets() {
     return this.packetList;
   }
+  /** Searches the fake's packet list; `searchNote` stands for a live run that kept fewer packets than it saw. */
+  searchNote: string | null = null;
+  async searchPackets(match: (p: PacketRow) => boolean) {
+    const rows = this.packetList.filter(match);
+    return { rows, cut: 0, searched: this.packetList.length, total: this.summary().packets, note: this.searchNote };
+  }
   connections() {
     return this.connectionList;
   }
@@ -174,6 +180,13 @@ export class FakeBackend implements MenuBackend {
   async addMalicious(ip: string) {
     this.malicious.push(ip);
     return `Marked ${ip} as known malicious.`;
+  }
+  async removeFromList(list: 'blacklist' | 'whitelist' | 'malicious', entry: string) {
+    const l = list === 'blacklist' ? this.blacklist : list === 'whitelist' ? this.whitelist : this.malicious;
+    const i = l.indexOf(entry);
+    if (i < 0) throw new Error(`${entry} is not listed in ${list}.txt`);
+    l.splice(i, 1);
+    return `removed ${entry} from ${list}.txt`;
   }
   recentAlerts(n: number) {
     this.calls.push(`recentAlerts ${n}`);
@@ -242,8 +255,9 @@ export class TtySession {
     this.done = runMenu(backend, { input: this.input, output: this.output, isTTY: true, color: false, pageSize });
   }
 
+  /** The output as a transcript: a line the pager erased (its prompt) ends there, as on a screen. */
   get text(): string {
-    return stripAnsi(this.raw);
+    return stripAnsi(this.raw.replace(/\r\x1b\[2K/g, '\n'));
   }
 
   /** Resolves once `needle` has appeared `times` times in the output. */

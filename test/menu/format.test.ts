@@ -1,7 +1,7 @@
 // The menu's text helpers: aligned tables, terminal-safe text, byte, duration and port rendering.
 process.env.TZ = 'UTC';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatClock, formatDateTime, formatDuration, formatIso, makeChalk, portText, safe, table, visibleLength } from '../../src/cli/menu/format.js';
+import { cutToWidth, formatBytes, formatClock, formatDateTime, formatDuration, formatIso, makeChalk, portText, safe, table, visibleLength } from '../../src/cli/menu/format.js';
 
 describe('table', () => {
   it('pads columns to the widest cell and right-aligns numbers', () => {
@@ -24,6 +24,33 @@ describe('table', () => {
     const t = table([{ header: 'A' }, { header: 'Info' }], [['1', 'x'.repeat(50)]], c, 30);
     expect(t.lines[0]).toBe('1  ' + 'x'.repeat(26) + '…');
     expect(t.lines[0].length).toBe(30);
+  });
+});
+
+describe('tables at a terminal width', () => {
+  const c = makeChalk(true);
+  const cols = [{ header: 'Time' }, { header: 'Severity' }, { header: 'Source' }, { header: 'Message' }];
+  const row = ['18:07:22.913', c.red('HIGH'), '192.168.1.71', 'Port sweep: 192.168.1.71 probed port 80 on 7 hosts in 0.6 s'];
+
+  it('cuts every line to the width, whatever column is too long, keeping colour codes whole', () => {
+    const long = table([{ header: 'Source' }, { header: 'Info' }, { header: 'N', align: 'right' }], [['x'.repeat(40), c.red('y'.repeat(40)), '1']], c, 50);
+    for (const l of [...long.header, ...long.lines]) expect(visibleLength(l)).toBeLessThanOrEqual(50);
+    expect(long.lines[0]).toBe('x'.repeat(40) + '  \x1b[31m' + 'y'.repeat(7) + '…\x1b[0m');
+    expect(cutToWidth('short', 50)).toBe('short');
+  });
+
+  it('wraps a column marked wrap under itself instead of cutting it', () => {
+    const t = table([...cols.slice(0, 3), { header: 'Message', wrap: true }], [row], c, 70);
+    expect(t.lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))).toEqual([
+      '18:07:22.913  HIGH      192.168.1.71  Port sweep: 192.168.1.71 probed',
+      '                                      port 80 on 7 hosts in 0.6 s',
+    ]);
+    for (const l of t.lines) expect(visibleLength(l)).toBeLessThanOrEqual(70);
+  });
+
+  it('puts a wrapped column on lines of its own when too little room is left beside it', () => {
+    const t = table([...cols.slice(0, 3), { header: 'Message', wrap: true }], [row], c, 50);
+    expect(t.lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))).toEqual(['18:07:22.913  HIGH      192.168.1.71', '  Port sweep: 192.168.1.71 probed port 80 on 7', '  hosts in 0.6 s']);
   });
 });
 

@@ -45,9 +45,10 @@ describe('menu layout', () => {
 });
 
 describe('the 24 options', () => {
-  it('1 shows every kept packet with service names next to well-known ports', async () => {
+  it('1 shows every packet with service names next to well-known ports', async () => {
     const s = section(await runPiped('1\n'), 1);
-    expect(s).toContain('The last 25 of 547 packets');
+    // The backend searched every packet: no note about packets not kept.
+    expect(s).not.toContain('Note:');
     const header = lineWith(s, 'No.');
     expect(cells(header)).toEqual(['No.', 'Time', 'Proto', 'Source', 'Src port', 'Destination', 'Dst port', 'Len', 'Info']);
     expect(cells(lineWith(s, ' 22  '))).toEqual(['22', '18:07:20.717', 'DNS', '192.168.1.71', '5353', '192.168.1.1', '53 (domain)', '84', 'Standard query A www.example.org']);
@@ -57,6 +58,16 @@ describe('the 24 options', () => {
     expect(rows).toHaveLength(25);
     const infoAt = header.indexOf('Info');
     expect(rows.every((l) => l[infoAt - 1] === ' ' && l[infoAt] !== ' ')).toBe(true);
+  });
+
+  it('1, 3, 4, 5 say first when a live run kept fewer packets than it saw', async () => {
+    const b = new FakeBackend();
+    b.searchNote = 'this run kept the last 25 of its 547 packets in memory';
+    const out = await runPiped('1\n4\n53\n', b);
+    // Right after the title (1) or the answer to the prompt (4), before any row.
+    expect(section(out, 1).split('\n')[2]).toBe('Note: this run kept the last 25 of its 547 packets in memory.');
+    expect(section(out, 4)).toContain('Port (0-65535): 53\nNote: this run kept the last 25 of its 547 packets in memory.\n2 packets on port 53');
+    expect(section(out, 4)).toContain('2 packets on port 53 (domain)');
   });
 
   it('1 escapes terminal control bytes that came from the wire', async () => {
@@ -140,8 +151,8 @@ describe('the 24 options', () => {
     const byId = section(await runPiped('8\nudp-7\n'), 8);
     expect(byId).toContain('Connection 4 (id udp-7)');
     expect(byId).toContain('192.168.1.1 port 53 (domain)');
-    // The connection's packets still in the history are listed under it.
-    expect(byId).toContain('Its packets still in the packet history (2):');
+    // The connection's packets (every one the run has) are listed under it.
+    expect(byId).toContain('Its packets (2):');
     expect(byId).toContain('Standard query A www.example.org');
   });
 
@@ -307,20 +318,37 @@ describe('the 24 options', () => {
     const b = new FakeBackend();
     const ok = section(await runPiped('24\n', b), 24);
     expect(b.calls).toEqual(['reload']);
-    expect(ok).toContain('Reloaded 2 rules from rules.yaml.');
-    expect(ok).toContain('2 rules loaded, 1 enabled.');
-    b.reloadResult = { ok: false, message: 'rules.yaml:3:12: unknown field "thresold"' };
+    // The result once: no second line restating the count.
+    expect(ok.trim().split('\n')).toEqual(['24. Reload rules', 'Reloaded 2 rules from rules.yaml.']);
+    // A failure as RuleEngine.reload() words it: lines, each shown as a line (no literal \n), the caret under its column.
+    b.reloadResult = {
+      ok: false,
+      message: 'reload failed, keeping the 2 running rules:\nrules.yaml:3:31: rule "Bad": expected a number after \'==\'\n3 |     condition: tcp.dst_port == \n  |                               ^',
+    };
     const bad = section(await runPiped('24\n', b), 24);
-    expect(bad).toContain('Reload failed, the previous rules stay: rules.yaml:3:12: unknown field "thresold"');
+    expect(bad.trim().split('\n')).toEqual([
+      '24. Reload rules',
+      'Reload failed; the 2 running rules stay (1 enabled):',
+      'rules.yaml:3:31: rule "Bad": expected a number after \'==\'',
+      '3 |     condition: tcp.dst_port == ',
+      '  |                               ^',
+    ]);
+    expect(bad).not.toContain('\\n');
   });
 
-  it('an unknown choice says so and shows the menu again', async () => {
-    const out = await runPiped('25\nfoo\n0\n');
-    expect(out).toContain("Unknown choice '25': enter a number from 1 to 24.");
-    expect(out).toContain("Unknown choice 'foo': enter a number from 1 to 24.");
-    expect(out).toContain("Unknown choice '0': enter a number from 1 to 24.");
-    // The menu once at the start and again after each unknown choice.
-    expect(out.split('NetGuard menu').length - 1).toBe(4);
+  it('an unknown choice gets one line and the prompt again; Enter alone shows the menu', async () => {
+    const out = await runPiped('25\nfoo\n0\n\n');
+    const tail = out.slice(out.indexOf('Choice [1-24]: 25\n'));
+    expect(tail.split('\n').slice(0, 6)).toEqual([
+      'Choice [1-24]: 25',
+      "Unknown choice '25': enter a number from 1 to 24 (Enter alone shows the menu).",
+      'Choice [1-24]: foo',
+      "Unknown choice 'foo': enter a number from 1 to 24 (Enter alone shows the menu).",
+      'Choice [1-24]: 0',
+      "Unknown choice '0': enter a number from 1 to 24 (Enter alone shows the menu).",
+    ]);
+    // The menu at the start and after the empty line, not after each mistake.
+    expect(out.split('NetGuard menu').length - 1).toBe(2);
   });
 });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   parseConnectionInput,
   parseIpInput,
+  parseListInput,
   parsePortInput,
   parseProtocolInput,
   parseRuleInput,
@@ -11,6 +12,7 @@ import {
 } from '../../src/cli/menu/index.js';
 import { FakeBackend, runPiped, sampleConnections, sampleRules } from './fake-backend.js';
 
+const NOT_ENTRY = (s: string) => `'${s}' is not an IP address or CIDR block; enter one like 192.0.2.1, 2001:db8::1 or 198.51.100.0/24 (-ADDR removes one).`;
 const NOT_IP = (s: string) => `'${s}' is not an IP address; enter IPv4 like 192.0.2.1 or IPv6 like 2001:db8::1.`;
 
 describe('parsers', () => {
@@ -111,14 +113,22 @@ describe('each prompt re-asks after bad input', () => {
     ['15', 'blacklist', (b: FakeBackend) => b.blacklist],
     ['16', 'whitelist', (b: FakeBackend) => b.whitelist],
     ['17', 'known malicious IPs', (b: FakeBackend) => b.malicious],
-  ])('%s add IP to the %s', async (opt, what, list) => {
+  ])('%s adds an address or CIDR block to the %s, and -ADDR removes one', async (opt, what, list) => {
     const b = new FakeBackend();
-    const out = await runPiped(`${opt}\nbad-ip\n300.1.1.1\n198.51.100.9\n`, b);
-    expect(out).toContain(NOT_IP('bad-ip'));
-    expect(out).toContain(NOT_IP('300.1.1.1'));
-    expect(count(out, `IP address to add to the ${what}: `)).toBe(3);
-    // Only the valid address reached the backend.
-    expect(list(b)).toEqual(['198.51.100.9']);
+    const out = await runPiped(`${opt}\nbad-ip\n300.1.1.1\n10.0.0.0/33\n198.51.100.9\n${opt}\n198.51.100.0/24\n${opt}\n-198.51.100.9\n`, b);
+    for (const bad of ['bad-ip', '300.1.1.1', '10.0.0.0/33']) expect(out).toContain(NOT_ENTRY(bad));
+    expect(count(out, `Address or CIDR block to add to the ${what} (-ADDR removes one): `)).toBe(6);
+    // Only valid entries reached the backend; the removal took the address off again.
+    expect(list(b)).toEqual(['198.51.100.0/24']);
+    expect(out).toContain(`removed 198.51.100.9 from ${opt === '15' ? 'blacklist' : opt === '16' ? 'whitelist' : 'malicious'}.txt`);
+  });
+
+  it('list entries: addresses (canonical), CIDR blocks, and -ADDR to remove', () => {
+    expect(parseListInput(' 2001:DB8::0:7 ')).toEqual({ ok: true, value: { remove: false, entry: '2001:db8::7' } });
+    expect(parseListInput('198.51.100.0/24')).toEqual({ ok: true, value: { remove: false, entry: '198.51.100.0/24' } });
+    expect(parseListInput('-2001:db8::/32')).toEqual({ ok: true, value: { remove: true, entry: '2001:db8::/32' } });
+    expect(parseListInput('- 192.0.2.1')).toEqual({ ok: true, value: { remove: true, entry: '192.0.2.1' } });
+    expect(parseListInput('1.2.3.4/')).toEqual({ ok: false, error: NOT_ENTRY('1.2.3.4/') });
   });
 
   it('23 toggle a rule', async () => {

@@ -4,20 +4,29 @@ import { describe, expect, it } from 'vitest';
 import { FakeBackend, TtySession } from './fake-backend.js';
 
 const MENU = 'Choice [1-24]: ';
-const MORE = '-- more (Enter, q) --';
+const MORE = '-- more (space, q) --';
 const CTRL_C = '\x03';
 const CTRL_D = '\x04';
 
-/** Packet rows as printed ("  7  18:07:..."). */
+/** Packet rows as printed ("  7  18:07:..."); a carriage return (the pager erasing its prompt) starts a line too. */
 function packetNumbers(text: string): number[] {
   return text
-    .split('\n')
+    .split(/\r?\n|\r/)
     .filter((l) => /^\s*\d+ {2}\d\d:\d\d:\d\d\.\d{3} /.test(l))
     .map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
+/** Waits until `ok` holds (the pager redraws its prompt line, so counting prompts cannot tell pages apart). */
+async function until(ok: () => boolean, text: () => string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out; output:\n${text()}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('paging in a terminal', () => {
-  it('shows 20 rows, waits at "-- more (Enter, q) --", and Enter shows the rest', async () => {
+  it('shows 20 rows, waits at "-- more (space, q) --", and Enter shows the rest', async () => {
     const s = new TtySession();
     await s.waitFor(MENU);
     s.send('1\r');
@@ -31,19 +40,20 @@ describe('paging in a terminal', () => {
     await s.done;
   });
 
-  it('q stops paging and says how many rows were left out', async () => {
+  it('space shows the next page and q stops at once, without Enter', async () => {
     const s = new TtySession(new FakeBackend(), 10);
     await s.waitFor(MENU);
     s.send('1\r');
     await s.waitFor(MORE);
     expect(packetNumbers(s.text)).toHaveLength(10);
-    s.send('\r');
+    s.send(' ');
+    await until(() => packetNumbers(s.text).length === 20, () => s.text);
     await s.waitFor(MORE, 2);
-    expect(packetNumbers(s.text)).toHaveLength(20);
-    s.send('q\r');
+    s.send('q');
     await s.waitFor(MENU, 2);
     expect(s.text).toContain('(5 more rows not shown)');
     expect(packetNumbers(s.text)).toHaveLength(20);
+    // Neither key went into the next line: the menu reads 21 alone.
     s.send('21\r');
     await s.done;
   });
@@ -83,16 +93,36 @@ describe('paging in a terminal', () => {
     await s.done;
   });
 
-  it('cuts the last column to the terminal width instead of wrapping', async () => {
-    const s = new TtySession();
+  it('at 100 columns tables are cut to the width; 22 and 18 show conditions and messages whole', async () => {
+    const b = new FakeBackend();
+    const s = new TtySession(b);
     (s.output as unknown as { columns: number }).columns = 100;
     await s.waitFor(MENU);
-    s.send('22\r');
+    s.send('2\r');
     await s.waitFor(MENU, 2);
-    const line = s.text.split('\n').find((l) => l.includes('SSH Bruteforce Detection  enabled'));
-    expect(line).toBeDefined();
-    expect(line!.length).toBe(100);
-    expect(line!.endsWith('…')).toBe(true);
+    s.send('22\r');
+    await s.waitFor(MENU, 3);
+    const lines = s.text.split('\n');
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(100);
+    // Option 2's rows are wider than 100 columns: cut, marked with "…".
+    expect(lines.find((l) => l.includes('192.168.1.61'))!.endsWith('…')).toBe(true);
+    const at = lines.findIndex((l) => l.includes('SSH Bruteforce Detection  enabled'));
+    // Too little room is left beside the other columns: the condition goes on lines of its own under the row.
+    expect(lines[at]).not.toContain('tcp.');
+    const next = lines.slice(at + 1);
+    const cont = next.slice(0, next.findIndex((l) => !/^ {2}\S/.test(l) || /^\s*\d+ {2}\S/.test(l)));
+    const condition = cont.map((l) => l.trim()).join(' ');
+    expect(condition).toBe('tcp.dst_port == 22 and tcp.flags.syn and not tcp.flags.ack');
+    // 18: each message whole, on the row's line or continued under it, never cut.
+    b.alertList[0].message = 'SYN flood to 192.168.1.1:80 from 203.0.113.9: 400 SYN packets without an answer in 1.0 s';
+    s.send('18\r');
+    await s.waitFor('for its evidence');
+    const text = s.text.slice(s.text.lastIndexOf('\n18. Show recent alerts\n'));
+    for (const l of text.split('\n')) expect(l.length, l).toBeLessThanOrEqual(100);
+    expect(text.replace(/\n\s+/g, ' ')).toContain(b.alertList[0].message);
+    expect(text).not.toContain('…');
+    s.send('\r');
+    await s.waitFor(MENU, 4);
     s.send(CTRL_D);
     await s.done;
   });
@@ -108,9 +138,9 @@ describe('Ctrl-C and Ctrl-D', () => {
       ['5', 'Protocol ('],
       ['8', 'Connection number (1-4) or id: '],
       ['14', 'IP address to check: '],
-      ['15', 'IP address to add to the blacklist: '],
-      ['16', 'IP address to add to the whitelist: '],
-      ['17', 'IP address to add to the known malicious IPs: '],
+      ['15', 'Address or CIDR block to add to the blacklist (-ADDR removes one): '],
+      ['16', 'Address or CIDR block to add to the whitelist (-ADDR removes one): '],
+      ['17', 'Address or CIDR block to add to the known malicious IPs (-ADDR removes one): '],
       ['23', 'Rule number (1-2) or name: '],
     ];
     await s.waitFor(MENU);
@@ -142,11 +172,11 @@ describe('Ctrl-C and Ctrl-D', () => {
     const s = new TtySession(b);
     await s.waitFor(MENU);
     s.send('15\r');
-    await s.waitFor('IP address to add to the blacklist: ');
+    await s.waitFor('Address or CIDR block to add to the blacklist (-ADDR removes one): ');
     s.send(`10.9.9${CTRL_C}`);
     await s.waitFor('(cancelled)');
     s.send('15\r');
-    await s.waitFor('IP address to add to the blacklist: ', 2);
+    await s.waitFor('Address or CIDR block to add to the blacklist (-ADDR removes one): ', 2);
     s.send('192.0.2.77\r');
     await s.waitFor('Added 192.0.2.77');
     expect(b.blacklist).toEqual(['192.0.2.77']);

@@ -1,6 +1,6 @@
 // IP reputation: list matching (IPv4, IPv6, CIDR, comments), whitelist precedence, scores, promotion,
 // decay, the list detector's per-address aggregation, and persistence (restart, corrupt file, appends).
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { defaultSettings } from '../../src/config/index.js';
 import { parseIp } from '../../src/decode/addr.js';
 import { IpReputation, ReputationStore, createReputationDetector, createReputationSink, REPEAT_MS } from '../../src/reputation/index.js';
 import { pkt } from '../rules/packets.js';
+import { AlertFunnel } from '../../src/alert/funnel.js';
 
 const ip = (s: string) => parseIp(s)!;
 const HOUR = 3_600_000;
@@ -35,10 +36,16 @@ describe('lists', () => {
     expect(r.isBlacklisted(ip('2001:db8:bad:1::5'))).toBe(true);
     expect(r.isBlacklisted(ip('2001:db8:bae::1'))).toBe(false);
     expect(r.isBlacklisted(ip('2001:db8:0:0::dead'))).toBe(true); // same address, other spelling
-    // Whitelist wins over the blacklist.
-    expect(r.isBlacklisted(ip('198.51.100.7'))).toBe(false);
+    // 198.51.100.7 is on both lists: still blacklisted (BLACKLISTED_IP is raised for it), and whitelisted
+    // (never scored, no other alert); the blacklist's status and both reasons show.
+    expect(r.isBlacklisted(ip('198.51.100.7'))).toBe(true);
     expect(r.isWhitelisted('198.51.100.7')).toBe(true);
-    expect(r.status('198.51.100.7').status).toBe('whitelisted');
+    expect(r.status('198.51.100.7')).toMatchObject({
+      status: 'blacklisted',
+      score: 0,
+      reasons: ['listed in blacklist.txt (198.51.100.7)', 'also listed in whitelist.txt (198.51.100.0/24): never scored, and BLACKLISTED_IP is its only alert'],
+    });
+    expect(r.status('198.51.100.8').status).toBe('whitelisted');
     expect(r.status('203.0.113.1')).toMatchObject({ status: 'blacklisted', reasons: ['listed in blacklist.txt (203.0.113.0/24)'] });
     expect(r.isWhitelisted('garbage')).toBe(false);
   });
@@ -144,6 +151,22 @@ describe('list detector', () => {
   });
 });
 
+describe('an address on the blacklist and the whitelist', () => {
+  it('still raises BLACKLISTED_IP through the funnel; its behaviour alerts stay off; MALICIOUS_IP from malicious.txt does not', () => {
+    const r = new IpReputation();
+    r.loadLists({ blacklist: '198.51.100.7\n', whitelist: '198.51.100.0/24\n', malicious: '198.51.100.9\n' });
+    const funnel = new AlertFunnel({ suppressionMs: () => 60_000, isWhitelisted: (a) => r.isWhitelisted(a) });
+    const raised: string[] = [];
+    funnel.addSink({ name: 't', onAlert: (a) => raised.push(`${a.type} ${a.src_ip}`) });
+    const det = createReputationDetector(r, (d) => funnel.raise(d));
+    const t = Date.UTC(2026, 0, 1);
+    det.onPacket(pkt({ src: '198.51.100.7', dst: '10.0.0.1' }), t);
+    det.onPacket(pkt({ src: '198.51.100.9', dst: '10.0.0.1' }), t);
+    funnel.raise({ type: 'SYN_SCAN', severity: 'HIGH', message: 'scan', ts: t, key: '198.51.100.7', src_ip: '198.51.100.7', details: {} });
+    expect(raised).toEqual(['BLACKLISTED_IP 198.51.100.7']);
+  });
+});
+
 describe('persistence', () => {
   function cfg(dir: string) {
     return { ...defaultSettings().ip_reputation, state_file: path.join(dir, 'state.json'), blacklist_file: path.join(dir, 'black.txt'), whitelist_file: path.join(dir, 'white.txt'), malicious_file: path.join(dir, 'mal.txt'), decay_per_hour: 0 };
@@ -173,6 +196,68 @@ describe('persistence', () => {
     writeFileSync(c.state_file, '[1,2,3]');
     const s2 = new ReputationStore(c);
     expect(s2.warnings[0]).toMatch(/moved to .*state\.json\.corrupt-2/);
+  });
+
+  it('first and last seen are the first and latest scoring alert, and survive a restart', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const a = new ReputationStore(cfg(dir));
+    const t = Date.UTC(2026, 0, 1, 12);
+    a.rep.onAlert(alert('SYN_SCAN', '192.0.2.9', t), t);
+    a.rep.onAlert(alert('PORT_SWEEP', '192.0.2.9', t + 90_000), t + 90_000);
+    expect(a.rep.status('192.0.2.9')).toMatchObject({ firstSeen: t, lastSeen: t + 90_000 });
+    expect(a.rep.status('192.0.2.10')).toMatchObject({ firstSeen: null, lastSeen: null });
+    await a.stop();
+    const b = new ReputationStore(cfg(dir));
+    expect(b.rep.status('192.0.2.9')).toMatchObject({ status: 'suspicious', firstSeen: t, lastSeen: t + 90_000 });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adding an entry already listed (any spelling, or inside a listed block) writes nothing and says so', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const c = cfg(dir);
+    const s = new ReputationStore(c);
+    expect(s.add('blacklist', '2001:DB8::0:7').message).toBe(`added 2001:db8::7 to ${c.blacklist_file}`);
+    expect(s.add('blacklist', '2001:db8::7')).toEqual({ ok: true, message: `2001:db8::7 is already listed in ${c.blacklist_file}; nothing changed` });
+    expect(s.add('blacklist', '2001:db8:0::7/128')).toEqual({ ok: true, message: `2001:db8::7 is already listed in ${c.blacklist_file}; nothing changed` });
+    expect(s.add('blacklist', '203.0.113.0/24').ok).toBe(true);
+    expect(s.add('blacklist', '203.0.113.77')).toEqual({ ok: true, message: `203.0.113.77 is already covered by 203.0.113.0/24 in ${c.blacklist_file}; nothing changed` });
+    expect(readFileSync(c.blacklist_file, 'utf8')).toBe('2001:db8::7\n203.0.113.0/24\n');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adding to one list an address on another says which wins', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const c = cfg(dir);
+    const s = new ReputationStore(c);
+    s.add('whitelist', '10.0.0.0/8');
+    expect(s.add('blacklist', '10.1.2.3').message).toBe(
+      `added 10.1.2.3 to ${c.blacklist_file}; it is also on ${c.whitelist_file} (10.0.0.0/8): BLACKLISTED_IP is raised for it all the same, its other alerts stay off`,
+    );
+    expect(s.add('whitelist', '203.0.113.5').message).toBe(`added 203.0.113.5 to ${c.whitelist_file}`);
+    s.add('blacklist', '192.0.2.0/24');
+    expect(s.add('whitelist', '192.0.2.4').message).toBe(
+      `added 192.0.2.4 to ${c.whitelist_file}; it stays on ${c.blacklist_file} (192.0.2.0/24): BLACKLISTED_IP is still raised for it, its other alerts and its score are off`,
+    );
+    expect(s.add('malicious', '10.9.9.9').message).toBe(`added 10.9.9.9 to ${c.malicious_file}; it is also on ${c.whitelist_file} (10.0.0.0/8), which wins: no MALICIOUS_IP is raised for it`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('remove takes an entry (any spelling) off the file and out of memory, keeping the other lines and comments', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const c = cfg(dir);
+    writeFileSync(c.blacklist_file, '# mine\n192.0.2.1  # old\n2001:db8::7\n203.0.113.0/24\n192.0.2.1/32\n');
+    const s = new ReputationStore(c);
+    expect(s.remove('blacklist', '192.0.2.1')).toEqual({ ok: true, message: `removed 192.0.2.1 from ${c.blacklist_file}` });
+    expect(readFileSync(c.blacklist_file, 'utf8')).toBe('# mine\n2001:db8::7\n203.0.113.0/24\n');
+    expect(s.rep.isBlacklisted(ip('192.0.2.1'))).toBe(false);
+    expect(s.rep.isBlacklisted(ip('203.0.113.9'))).toBe(true);
+    expect(s.remove('blacklist', '203.0.113.9')).toEqual({ ok: false, message: `203.0.113.9 is not an entry of ${c.blacklist_file} but is covered by 203.0.113.0/24; remove that block` });
+    expect(s.remove('blacklist', '198.51.100.1')).toEqual({ ok: false, message: `198.51.100.1 is not listed in ${c.blacklist_file}` });
+    expect(s.remove('blacklist', '2001:DB8:0::7').ok).toBe(true);
+    expect(readFileSync(c.blacklist_file, 'utf8')).toBe('# mine\n203.0.113.0/24\n');
+    // A restart reads the file as left.
+    expect(new ReputationStore(c).rep.blacklist.entries()).toEqual(['203.0.113.0/24']);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('menu additions append to the list files and take effect at once', () => {

@@ -98,6 +98,15 @@ describe('rule entry errors', () => {
     expect(errs).toContain('rules.yaml:12:11: rule "A": duplicate rule name (rule 1 has it too)');
     expect(load('rules:\n  - name: "x\n')[0]).toMatch(/^rules\.yaml:\d+:\d+: /);
   });
+
+  it('a rule key indented one space too far is reported at its line and colon (PyYAML: line 4, column 15), once', () => {
+    const errs = load('rules:\n  - name: A\n    condition: tcp\n     threshold: 5\n');
+    expect(errs).toEqual([
+      "rules.yaml:4:15: mapping values are not allowed here (the key on this line is indented deeper than the one on line 3, so it reads as part of that line's value)\n" +
+        '4 |      threshold: 5\n' +
+        '  |               ^',
+    ]);
+  });
 });
 
 describe('regex guard', () => {

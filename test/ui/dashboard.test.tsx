@@ -169,7 +169,7 @@ describe('keys', () => {
     expect(c.snapshotCalls).toBe(callsAtPause);
     expect(v.text()).not.toContain('NEW-PACKET');
     expect(v.text()).not.toContain('XMAS_SCAN');
-    expect(v.text().split('\n')[0]).toMatch(/PAUSED {2}\+1 alerts Filter: ALL │ live eth0 +14:07:09$/);
+    expect(v.text().split('\n')[0]).toMatch(/PAUSED {2}\+1 alert Filter: ALL │ live eth0 +14:07:09$/);
     await v.press('p');
     const t = await v.until((x) => x.includes('NEW-PACKET'), 'the display to resume');
     expect(t.split('\n')[0]).not.toContain('PAUSED');
@@ -220,11 +220,12 @@ describe('keys', () => {
     expect(panel(v.text(), 'Live packet feed')[0]).toBe('No UDP packets among the last 1');
   });
 
-  it('e exports to capture.pcap (absolute path) and confirms how many and where', async () => {
+  it('e exports to a new capture-YYYYmmdd-HHMMSS.pcap (absolute path) and confirms how many and where', async () => {
     const c = new FakeControl();
-    const v = await show(c);
+    // 2024-03-05 14:07:09 UTC (TZ is UTC here).
+    const v = await show(c, undefined, { clock: () => new Date(T0) });
     await v.press('e');
-    const want = path.resolve('capture.pcap');
+    const want = path.resolve('capture-20240305-140709.pcap');
     const t = await v.until((x) => x.includes('Exported'), 'the export confirmation');
     expect(c.exports).toEqual([want]);
     expect(t.trimEnd().split('\n').at(-1)).toBe(`Exported 6 packets to ${want}`);
@@ -245,7 +246,7 @@ describe('keys', () => {
     const v = await show(new FakeControl());
     await v.press('?');
     const t = await v.until((x) => x.includes('─ Help'), 'help');
-    for (const k of ['pause / resume', 'ALL → TCP → UDP → ICMP', `export the packets held to ${path.resolve('capture.pcap')}`, 'clear the alerts', 'quit']) {
+    for (const k of ['pause / resume', 'ALL → TCP → UDP → ICMP', `export the packets held to ${path.resolve('capture-YYYYmmdd-HHMMSS.pcap')}`, 'clear the alerts', 'quit']) {
       expect(t).toContain(k);
     }
     expect(t).not.toContain('─ Alerts');
@@ -276,10 +277,29 @@ describe('keys', () => {
     t = await v.until((x) => x.includes('Reload: loaded 2 rules from rules.yaml'), 'reload message');
     expect(c.reloads).toBe(1);
 
-    c.reloadResult = { ok: false, message: 'rules.yaml:4:15: unknown field "tcp.dst_prot"; the running rules stay' };
+    // The engine's failure message as RuleEngine.reload() gives it: what, where and why, the line, a caret.
+    c.reloadResult = {
+      ok: false,
+      message:
+        'reload failed, keeping the 2 running rules:\n' +
+        'rules.yaml:4:31: rule "Bad": expected a number, string or address after \'==\', found end of condition, so nothing can match\n' +
+        '4 |     condition: tcp.dst_port == \n' +
+        '  |                               ^',
+    };
     await v.press('l');
-    await v.until((x) => x.includes('Reload: rules.yaml:4:15: unknown field "tcp.dst_prot"; the running rules stay'), 'reload error');
+    t = await v.until((x) => x.includes('Reload failed: the running rules stay (the rules view shows why)'), 'reload error');
     expect(c.reloads).toBe(2);
+    // The rules view shows the reason whole (wrapped, not cut), and the caret under the column.
+    const lines = t.split('\n');
+    const at = lines.findIndex((l) => l.includes('rules.yaml:4:31:'));
+    expect(at).toBeGreaterThan(0);
+    const reason = lines.slice(at, at + 3).map((l) => l.replace(/^[│ ]+|[│ ]+$/g, '')).join(' ');
+    expect(reason).toContain('found end of condition, so nothing can match');
+    expect(t).not.toContain('\\n');
+    const src = lines.find((l) => l.includes('4 |     condition: tcp.dst_port =='))!;
+    const caret = lines.find((l) => /^\W*\s+\| +\^/.test(l))!;
+    // Column 31: just past '== ', where a value was expected.
+    expect(caret.indexOf('^')).toBe(src.indexOf('==') + 2);
 
     await v.press('\x1b');
     await v.until((x) => x.includes('─ Alerts') && !x.includes('─ Custom rules'), 'overlay to close');

@@ -7,6 +7,7 @@
 import { appendFile } from 'node:fs/promises';
 import type { Alert, AlertSink, AlertType, Severity } from '../types.js';
 import type { Settings } from '../../config/schema.js';
+import { WriteFailures } from '../../config/write-failures.js';
 import { formatIp } from '../../decode/addr.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, LAYER_DNS, LAYER_HTTP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type DnsMessage, type IpAddr, type Packet } from '../../decode/packet.js';
 import { decodeDns, DNS_HEADER_LEN } from '../../decode/dns.js';
@@ -153,8 +154,9 @@ function metadataStrings(v: unknown): string[] {
  * NetGuard's evidence as alert.metadata, the one place in an alert record where Suricata's schema lets
  * a writer add keys: every value an array of strings, as Suricata writes a rule's `metadata:` keywords.
  * Keys are NetGuard's own, prefixed `netguard_`, beside the schema's signature_severity. An EVE alert is
- * written when the alert is raised, so count and details are those of its first detection; the final
- * evidence (count, last_seen, merged details) is in the JSONL alert log.
+ * written when the alert is raised, so count and details are those of its first detection; when its
+ * episode closes the same alert is written again with the final evidence (count, last_seen, merged
+ * details) and netguard_final ["true"] and netguard_final_reason, the same netguard_id.
  */
 export function alertMetadata(alert: Alert): Record<string, string[]> {
   const md: Record<string, string[]> = {
@@ -166,6 +168,10 @@ export function alertMetadata(alert: Alert): Record<string, string[]> {
     netguard_count: [String(alert.count)],
     netguard_last_seen: [alert.last_seen],
   };
+  if (alert.final) {
+    md.netguard_final = ['true'];
+    if (alert.final_reason) md.netguard_final_reason = [alert.final_reason];
+  }
   for (const [k, v] of Object.entries(alert.details)) {
     const key = `netguard_${k.replace(/[^A-Za-z0-9_]/g, '_')}`;
     const vals = metadataStrings(v);
@@ -453,6 +459,8 @@ export interface EveOptions {
   transport?: { push(line: string): void };
   /** EVE's `host` field on every record (Suricata's sensor-name); absent or empty: none. */
   host?: string;
+  /** Where an EVE file that cannot be written is named and its lost records counted (default: said on stderr). */
+  failures?: WriteFailures;
   /**
    * The time of the packet being handled (the engine's packet time, ms with the fraction), so an alert
    * record carries its packet's microseconds; alerts keep only milliseconds. Absent: the alert's time.
@@ -501,7 +509,9 @@ export class EveSink implements AlertSink {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
-  private errorShown = false;
+  /** The write error that stopped the file: later records are counted as lost, not written after a gap. */
+  private failed: Error | null = null;
+  private readonly failures: WriteFailures;
   /** Records dropped because more than MAX_BUFFERED waited for the disk. */
   dropped = 0;
   /** Set by finalRecords(): the records made at exit are all written, whatever their number. */
@@ -510,6 +520,8 @@ export class EveSink implements AlertSink {
   private openHttp = new Map<string, OpenRequest[]>();
   /** Flow ids named by an alert (for flow.alerted), oldest first. */
   private readonly alerted = new Set<number>();
+  /** Per open alert id, its first record's packet time, so its final record has the same timestamp. */
+  private readonly alertTimes = new Map<string, number>();
   /** Per flow id: app_proto and transaction counters (tx_id), oldest first; dropped when the flow ends. */
   private readonly flows = new Map<number, FlowState>();
   private lastTs = 0;
@@ -528,15 +540,34 @@ export class EveSink implements AlertSink {
   constructor(
     readonly settings: EveSettings,
     private readonly opts: EveOptions = {},
-  ) {}
+  ) {
+    this.failures = opts.failures ?? new WriteFailures(opts.log);
+  }
 
   onAlert(alert: Alert): void {
-    const rec = alertToEve(alert, this.opts.iface, this.triggerTime(alert));
+    const ts = this.triggerTime(alert);
+    if (ts !== undefined) {
+      if (this.alertTimes.size >= MAX_ALERTED) this.alertTimes.delete(this.alertTimes.keys().next().value as string);
+      this.alertTimes.set(alert.id, ts);
+    }
+    const rec = alertToEve(alert, this.opts.iface, ts);
     if (rec.flow_id !== undefined) {
       if (this.alerted.size >= MAX_ALERTED) this.alerted.delete(this.alerted.values().next().value as number);
       this.alerted.add(rec.flow_id);
     }
     this.push(rec);
+  }
+
+  /**
+   * An alert's final record (its episode closed): the same alert record, Suricata's shape, with the final
+   * evidence and netguard_final in alert.metadata. Its timestamp is the first record's (the alert's first
+   * detection, as on the JSONL final record; to the millisecond if that one is no longer known), so it
+   * never sorts before its flow's start; netguard_last_seen says when the episode's last detection was.
+   */
+  onFinal(alert: Alert): void {
+    const ts = this.alertTimes.get(alert.id);
+    this.alertTimes.delete(alert.id);
+    this.push(alertToEve(alert, this.opts.iface, ts));
   }
 
   /**
@@ -784,6 +815,10 @@ export class EveSink implements AlertSink {
       this.opts.transport.push(line);
       return;
     }
+    if (this.failed) {
+      this.failures.lose(this.settings.file, 1, 'EVE record');
+      return;
+    }
     if (this.lines.length >= MAX_BUFFERED && !this.keepAll) {
       this.dropped++;
       return;
@@ -803,14 +838,18 @@ export class EveSink implements AlertSink {
     for (const [key, b] of this.bodies) if (b.ts < this.lastTs - HTTP_PAIR_MS) this.endBody(key);
     while (this.writing) await this.writing;
     if (this.lines.length === 0) return;
+    const count = this.lines.length;
+    if (this.failed) {
+      this.lines = [];
+      this.failures.lose(this.settings.file, count, 'EVE record');
+      return;
+    }
     const chunk = this.lines.join('\n') + '\n';
     this.lines = [];
     this.writing = appendFile(this.settings.file, chunk)
       .catch((e: unknown) => {
-        if (!this.errorShown) {
-          this.errorShown = true;
-          (this.opts.log ?? ((m: string) => process.stderr.write(`netguard: ${m}\n`)))(`cannot write EVE output ${this.settings.file}: ${(e as Error).message}`);
-        }
+        this.failed = e as Error;
+        this.failures.fail(this.settings.file, e, { after: 'EVE records from now on are not saved there', lost: count, unit: 'EVE record' });
       })
       .finally(() => {
         this.writing = null;

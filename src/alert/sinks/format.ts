@@ -19,8 +19,9 @@ export function endpoints(a: Alert): string {
   return a.src_ip ?? (a.dst_ip ? `-> ${a.dst_ip}` : '');
 }
 
-/** The text-log line (without newline). */
+/** The text-log line (without newline); an alert's final record says so, with its count and last detection. */
 export function alertLine(a: Alert): string {
   const ep = endpoints(a);
-  return safeLine(`${a.timestamp} [${a.severity}] ${a.type}${ep ? ' ' + ep : ''}: ${a.message}`);
+  const fin = a.final ? ` (final: ${a.count} ${a.count === 1 ? 'detection' : 'detections'} until ${a.last_seen})` : '';
+  return safeLine(`${a.timestamp} [${a.severity}] ${a.type}${ep ? ' ' + ep : ''}: ${a.message}${fin}`);
 }

@@ -1,6 +1,7 @@
 // The alert sinks registry: builds the enabled sinks from settings (one file per sink), and flushes
 // them all on exit (SIGINT/SIGTERM) so no queued alert is lost.
 import type { Settings } from '../../config/schema.js';
+import type { WriteFailures } from '../../config/write-failures.js';
 import type { AlertSink } from '../types.js';
 import { ConsoleSink } from './console.js';
 import { JsonlSink } from './jsonl.js';
@@ -27,6 +28,8 @@ export interface SinkOptions {
   env?: NodeJS.ProcessEnv;
   /** Milliseconds between batched file writes (default 200). */
   flushMs?: number;
+  /** Where files that cannot be written are named and their losses counted (default: each sink says so on stderr). */
+  failures?: WriteFailures;
 }
 
 /**
@@ -36,8 +39,8 @@ export interface SinkOptions {
 export function createSinks(settings: Settings, opts: SinkOptions): AlertSink[] {
   const a = settings.alerts;
   const sinks: AlertSink[] = [];
-  if (a.log_file) sinks.push(new JsonlSink(a.log_file, a.max_log_entries, opts.flushMs));
-  if (a.text_log) sinks.push(new TextLogSink(a.text_log, opts.flushMs));
+  if (a.log_file) sinks.push(new JsonlSink(a.log_file, a.max_log_entries, opts.flushMs, opts.failures));
+  if (a.text_log) sinks.push(new TextLogSink(a.text_log, opts.flushMs, opts.failures));
   if (opts.console && opts.mode !== 'tui') {
     sinks.push(new ConsoleSink(opts.stream ?? (opts.mode === 'batch' ? process.stderr : process.stdout), opts.env));
   }

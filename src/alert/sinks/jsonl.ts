@@ -1,9 +1,11 @@
-// JSONL alert log (alerts.log_file): one alert per line, the newest alerts.max_log_entries kept. New
+// JSONL alert log (alerts.log_file): one alert per line, the newest alerts.max_log_entries kept; each
+// alert's final record (same id, "final": true, written when its episode closes) is a line too. New
 // alerts are appended in batches; when the file would pass the limit it is rewritten with the newest
 // lines atomically (temporary file + rename), so a crash leaves the old or the new file, not a mix.
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
 import { writeFileAtomicAsync } from '../../config/atomic-file.js';
+import { WriteFailures } from '../../config/write-failures.js';
 import type { Alert, AlertSink } from '../types.js';
 import { BatchWriter } from './batch-writer.js';
 
@@ -28,12 +30,18 @@ export class JsonlSink implements AlertSink {
     readonly file: string,
     readonly maxEntries = 1000,
     delayMs = 200,
+    failures: WriteFailures = new WriteFailures(),
   ) {
     this.lines = countLines(file);
     this.writer = new BatchWriter((chunk) => this.write(chunk), delayMs);
+    this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert' });
   }
 
   onAlert(alert: Alert): void {
+    this.writer.push(JSON.stringify(alert) + '\n');
+  }
+
+  onFinal(alert: Alert): void {
     this.writer.push(JSON.stringify(alert) + '\n');
   }
 

@@ -1,7 +1,8 @@
 // Desktop notifications through node-notifier (notify-send on Linux): at most one per
 // alerts.notification_cooldown seconds (the next one says how many alerts it stands for), only from
 // alerts.notification_min_severity up, and quietly skipped when no desktop session is running.
-import nodeNotifier from 'node-notifier';
+import { createRequire } from 'node:module';
+import type nodeNotifier from 'node-notifier';
 import type { Alert, AlertSink, Severity } from '../types.js';
 import { endpoints, safeLine } from './format.js';
 
@@ -38,7 +39,9 @@ export function hasDesktop(env: NodeJS.ProcessEnv): boolean {
 }
 
 function defaultNotifier(): Notifier {
-  const ns = new nodeNotifier.NotifySend({ withFallback: false });
+  // Loaded when the first notification is sent: most runs (batch, no desktop) never send one.
+  const notifier = createRequire(import.meta.url)('node-notifier') as typeof nodeNotifier;
+  const ns = new notifier.NotifySend({ withFallback: false });
   return {
     notify(msg, cb) {
       ns.notify(msg as unknown as nodeNotifier.Notification, (err) => cb(err ?? null));

@@ -66,6 +66,9 @@ export interface DnsRow {
   latencyMs: number | null;
 }
 
+/** The three address lists options 15, 16 and 17 edit. */
+export type ListName = 'blacklist' | 'whitelist' | 'malicious';
+
 export type ReputationStatus = 'whitelisted' | 'blacklisted' | 'malicious' | 'suspicious' | 'clean';
 
 /** What NetGuard knows about one address. */
@@ -83,6 +86,18 @@ export interface ReputationRow {
   /** Packet time this address was first and last seen, null when never seen. */
   firstSeen: number | null;
   lastSeen: number | null;
+}
+
+/** What a search over the run's packets found, and what it covered. */
+export interface PacketSearch {
+  /** Matching packets, oldest first (at most a cap; `cut` counts the matches past it). */
+  rows: PacketRow[];
+  cut: number;
+  /** Packets looked at, and packets the run processed. */
+  searched: number;
+  total: number;
+  /** Why fewer than all packets were searched (a live run kept fewer, the file changed), or null. */
+  note: string | null;
 }
 
 export interface CaptureSummary {
@@ -127,8 +142,10 @@ export interface AlertSummary {
 /** Everything the menu needs. Reads are synchronous snapshots of the finished analysis. */
 export interface MenuBackend {
   summary(): CaptureSummary;
-  /** Captured packets the engine kept (display.packet_history_size), oldest first. */
+  /** The newest packets the engine keeps for views (display.packet_history_size), oldest first. */
   packets(): PacketRow[];
+  /** Every packet of the run `match` accepts: read back from the capture file, or those a live run held (up to -c). */
+  searchPackets(match: (p: PacketRow) => boolean): Promise<PacketSearch>;
   /** All tracked connections, oldest first. */
   connections(): ConnectionRow[];
   connection(id: string): ConnectionRow | undefined;
@@ -145,10 +162,15 @@ export interface MenuBackend {
   maliciousIps(): ReputationRow[];
   /** Reputation of any address (status "clean", score 0 when nothing is known). `ip` is normalised. */
   reputation(ip: string): ReputationRow;
-  /** Persist the address in the list; resolve to a confirmation line, reject with a one-line reason. */
-  addToBlacklist(ip: string): Promise<string>;
-  addToWhitelist(ip: string): Promise<string>;
-  addMalicious(ip: string): Promise<string>;
+  /**
+   * Persist the address or CIDR block in the list; resolve to a confirmation line (or to one saying it
+   * was listed already), reject with a one-line reason.
+   */
+  addToBlacklist(entry: string): Promise<string>;
+  addToWhitelist(entry: string): Promise<string>;
+  addMalicious(entry: string): Promise<string>;
+  /** Takes an entry off a list (file and memory); resolves to a confirmation line, rejects with a reason. */
+  removeFromList(list: ListName, entry: string): Promise<string>;
   /** The newest n alerts, newest first. */
   recentAlerts(n: number): Alert[];
   alertSummary(): AlertSummary;

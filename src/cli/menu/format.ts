@@ -18,12 +18,50 @@ export function safe(s: string): string {
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
-// eslint-disable-next-line no-control-regex
-const HAS_ANSI = /\x1b\[/;
 
 /** Visible width of a cell (colour codes take no room). */
 export function visibleLength(s: string): number {
   return s.replace(ANSI, '').length;
+}
+
+/**
+ * The first `width` visible characters of `s`, with "…" as the last one when anything was cut. Colour
+ * codes are kept whole (never cut in half) and a reset is added when the cut fell inside a colour.
+ */
+export function cutToWidth(s: string, width: number): string {
+  if (visibleLength(s) <= width) return s;
+  if (width <= 0) return '';
+  let out = '';
+  let seen = 0;
+  let coloured = false;
+  for (let i = 0; i < s.length && seen < width - 1; ) {
+    const m = s[i] === '\x1b' ? /^\x1b\[[0-9;]*m/.exec(s.slice(i)) : null;
+    if (m) {
+      out += m[0];
+      coloured = true;
+      i += m[0].length;
+    } else {
+      out += s[i];
+      seen++;
+      i++;
+    }
+  }
+  // A reset, in case the cut fell inside a colour.
+  return out + '…' + (coloured ? '\x1b[0m' : '');
+}
+
+/** Splits text into lines of at most `width` characters, at spaces where it can. */
+export function wrapText(text: string, width: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    let at = rest.lastIndexOf(' ', width);
+    if (at <= 0) at = width;
+    out.push(rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+  }
+  out.push(rest);
+  return out;
 }
 
 export type Align = 'left' | 'right';
@@ -31,12 +69,20 @@ export type Align = 'left' | 'right';
 export interface Column {
   header: string;
   align?: Align;
+  /**
+   * Only for the last column: at a terminal too narrow for it, continue its text on further lines
+   * under it instead of cutting it (messages, rule conditions: text a reader needs whole).
+   */
+  wrap?: boolean;
 }
 
+/** Narrowest room a wrapped column is given; below it the text starts on a line of its own. */
+const WRAP_MIN = 24;
+
 /**
- * Lays out rows as aligned text lines: a header, a rule of dashes, then one line per row. Cells may
- * carry colour; widths count visible characters. `maxWidth` (a terminal's columns) cuts the last
- * column so that lines do not wrap.
+ * Lays out rows as aligned text lines: a header, a rule of dashes, then one line per row (more when
+ * the last column wraps). Cells may carry colour; widths count visible characters. `maxWidth` (a
+ * terminal's columns) cuts every line to it, so that lines never wrap on the screen.
  */
 export function table(columns: Column[], rows: string[][], c: ChalkInstance, maxWidth?: number): { header: string[]; lines: string[] } {
   const widths = columns.map((col, i) => Math.max(col.header.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
@@ -44,17 +90,21 @@ export function table(columns: Column[], rows: string[][], c: ChalkInstance, max
     const fill = ' '.repeat(Math.max(0, widths[i] - visibleLength(text)));
     return columns[i].align === 'right' ? fill + text : text + fill;
   };
-  const join = (cells: string[]): string => {
-    const last = cells.length - 1;
+  const last = columns.length - 1;
+  const fit = (line: string): string => (maxWidth !== undefined ? cutToWidth(line, maxWidth) : line);
+  const join = (cells: string[]): string[] => {
     const head = cells.slice(0, last).map((cell, i) => pad(cell, i) + '  ').join('');
-    let tail = columns[last].align === 'right' ? pad(cells[last], last) : cells[last];
-    // Only the last column is cut, and only plain text: cutting inside a colour code would garble it.
+    const tail = columns[last].align === 'right' ? pad(cells[last] ?? '', last) : (cells[last] ?? '');
     const room = maxWidth !== undefined ? maxWidth - visibleLength(head) : Infinity;
-    if (room >= 8 && tail.length > room && !HAS_ANSI.test(tail)) tail = tail.slice(0, room - 1) + '…';
-    return (head + tail).trimEnd();
+    if (!columns[last].wrap || visibleLength(tail) <= room || maxWidth === undefined) return [fit((head + tail).trimEnd())];
+    // A wrapped column continues under itself, or, when even that leaves too little room, on lines of the full width.
+    const indent = room >= WRAP_MIN ? visibleLength(head) : 2;
+    const parts = wrapText(tail.replace(ANSI, ''), maxWidth - indent);
+    if (room >= WRAP_MIN) return [fit((head + parts[0]).trimEnd()), ...parts.slice(1).map((p) => fit(' '.repeat(indent) + p))];
+    return [fit(head.trimEnd()), ...parts.map((p) => fit(' '.repeat(indent) + p))];
   };
-  const header = [c.bold(join(columns.map((col) => col.header))), join(widths.map((w) => '-'.repeat(w)))];
-  return { header, lines: rows.map((r) => join(r)) };
+  const header = [c.bold(join(columns.map((col) => col.header))[0]), join(widths.map((w) => '-'.repeat(w)))[0]];
+  return { header, lines: rows.flatMap((r) => join(r)) };
 }
 
 /** A chalk with colour on or off, never guessing from the environment. */

@@ -4,13 +4,15 @@ export type {
   MenuBackend,
   MaybePromise,
   PacketRow,
+  PacketSearch,
   ConnectionRow,
   DnsRow,
   ReputationRow,
   ReputationStatus,
+  ListName,
   CaptureSummary,
   PortRow,
   ProtocolStats,
   AlertSummary,
 } from './backend.js';
-export { parseIpInput, parsePortInput, parseProtocolInput, parseRuleInput, parseConnectionInput, KNOWN_PROTOCOLS } from './prompts.js';
+export { parseIpInput, parseListInput, parsePortInput, parseProtocolInput, parseRuleInput, parseConnectionInput, KNOWN_PROTOCOLS } from './prompts.js';

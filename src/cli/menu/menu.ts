@@ -4,7 +4,7 @@
 // (`printf '11\n19\n21\n' | netguard -r capture.pcap`).
 import type { ChalkInstance } from 'chalk';
 import { SEVERITIES, type Alert } from '../../alert/types.js';
-import type { ConnectionRow, MenuBackend, PacketRow, ReputationRow } from './backend.js';
+import type { ConnectionRow, ListName, MenuBackend, PacketRow, PacketSearch, ReputationRow } from './backend.js';
 import {
   formatBytes,
   formatClock,
@@ -24,6 +24,7 @@ import {
   KNOWN_PROTOCOLS,
   parseConnectionInput,
   parseIpInput,
+  parseListInput,
   parsePortInput,
   parseProtocolInput,
   parseRuleInput,
@@ -81,7 +82,7 @@ export const TOP_DOMAINS = 10;
 export const TOP_ROWS = 10;
 export const DEFAULT_PAGE_SIZE = 20;
 export const MENU_PROMPT = 'Choice [1-24]: ';
-export const MORE_PROMPT = '-- more (Enter, q) --';
+export const MORE_PROMPT = '-- more (space, q) --';
 
 /** The input ended (Ctrl-D or end of the pipe): leave the menu. */
 class EndOfInput extends Error {}
@@ -91,7 +92,7 @@ class Cancelled extends Error {}
 class Menu {
   readonly c: ChalkInstance;
   private readonly reader: LineReader;
-  private readonly pageSize: number;
+  readonly pageSize: number;
 
   constructor(
     readonly backend: MenuBackend,
@@ -162,8 +163,9 @@ class Menu {
   }
 
   /**
-   * Prints a table, a page at a time when interactive: after each page "-- more (Enter, q) --";
-   * q or Ctrl-C stops. From a pipe everything is printed at once.
+   * Prints a table, a page at a time when interactive: after each page "-- more (space, q) --", where
+   * space or Enter shows the next page and q or Ctrl-C stops, at once, as in more(1) and less(1).
+   * From a pipe everything is printed at once.
    */
   async printTable(columns: Column[], rows: string[][], empty: string): Promise<void> {
     if (rows.length === 0) {
@@ -180,9 +182,11 @@ class Menu {
       for (const l of t.lines.slice(i, i + this.pageSize)) this.print(l);
       const rest = t.lines.length - (i + this.pageSize);
       if (rest <= 0) break;
-      const input = await this.reader.ask(this.c.inverse(MORE_PROMPT) + ' ');
-      if (input.kind === 'eof') throw new EndOfInput();
-      if (input.kind === 'interrupt' || input.text.trim().toLowerCase() === 'q') {
+      const key = await this.reader.key(this.c.inverse(MORE_PROMPT) + ' ');
+      // The prompt line is erased, so the next page continues the table.
+      this.io.output.write('\r\x1b[2K');
+      if (key.kind === 'eof') throw new EndOfInput();
+      if (key.kind === 'interrupt' || key.name === 'q') {
         this.print(`(${rest} more row${rest === 1 ? '' : 's'} not shown)`);
         break;
       }
@@ -221,12 +225,15 @@ class Menu {
         const n = parts ? Number(parts[1]) : NaN;
         const arg = parts?.[2]?.trim() ?? '';
         const option = MENU_OPTIONS.find((o) => o.n === n);
+        // A mistake gets one line and the prompt again; the menu itself would scroll the line away.
         if (!option) {
-          this.print(this.c.red(`Unknown choice '${safe(text)}': enter a number from 1 to ${MENU_OPTIONS.length}.`));
+          this.print(this.c.red(`Unknown choice '${safe(text)}': enter a number from 1 to ${MENU_OPTIONS.length} (Enter alone shows the menu).`));
+          showMenu = false;
           continue;
         }
         if (arg !== '' && !OPTION_ARGS.has(option.n)) {
           this.print(this.c.red(`Option ${option.n} takes nothing after its number (only 1 takes a display filter, and 18 an alert).`));
+          showMenu = false;
           continue;
         }
         if (option.n === EXIT_OPTION) break;
@@ -360,7 +367,7 @@ const ALERT_COLUMNS: Column[] = [
   { header: 'Source' },
   { header: 'Destination' },
   { header: 'Count', align: 'right' },
-  { header: 'Message' },
+  { header: 'Message', wrap: true },
 ];
 
 /** "N [FILE]" after 18: an alert by its number in the list or its id, then an optional pcap file. */
@@ -450,6 +457,17 @@ async function showCounts(m: Menu, header: string, counts: Record<string, number
   );
 }
 
+/**
+ * Searches every packet of the run; says first when not all of them could be searched (a live run
+ * kept fewer than it saw) and when the matches were too many to list.
+ */
+async function search(m: Menu, match: (p: PacketRow) => boolean): Promise<PacketSearch> {
+  const r = await m.backend.searchPackets(match);
+  if (r.note) m.print(m.c.yellow(`Note: ${safe(r.note)}.`));
+  if (r.cut > 0) m.print(m.c.yellow(`Only the first ${r.rows.length} of ${r.rows.length + r.cut} matches are listed.`));
+  return r;
+}
+
 /** Protocols a search may name: the usual ones plus any the capture holds. */
 function knownProtocols(m: Menu): string[] {
   const out = [...KNOWN_PROTOCOLS];
@@ -465,9 +483,11 @@ function knownProtocols(m: Menu): string[] {
   return out;
 }
 
-async function addToList(m: Menu, what: string, add: (ip: string) => Promise<string>): Promise<void> {
-  const ip = await m.prompt(`IP address to add to the ${what}: `, parseIpInput);
-  m.print(m.c.green(safe(await add(ip))));
+/** Options 15, 16, 17: an address or block to add to a list, or -ADDR to take one off it. */
+async function editList(m: Menu, list: ListName, what: string, add: (entry: string) => Promise<string>): Promise<void> {
+  const edit = await m.prompt(`Address or CIDR block to add to the ${what} (-ADDR removes one): `, parseListInput);
+  const said = edit.remove ? await m.backend.removeFromList(list, edit.entry) : await add(edit.entry);
+  m.print(m.c.green(safe(said)));
 }
 
 function printReputation(m: Menu, r: ReputationRow): void {
@@ -505,35 +525,32 @@ const OPTION_HANDLERS: Record<number, Handler> = {
       m.print(m.c.red(filter.error));
       return;
     }
-    const all = m.backend.packets();
-    const rows = all.filter(filter.value);
-    const s = m.backend.summary();
-    if (arg) m.print(`${plural(rows.length, 'packet')} of the last ${all.length} match "${safe(arg)}":`);
-    else if (rows.length && rows.length < s.packets) m.print(`The last ${rows.length} of ${s.packets} packets (display.packet_history_size):`);
-    await showPackets(m, rows, arg ? 'No packets match.' : 'No packets were captured.');
+    const r = await search(m, filter.value);
+    if (arg) m.print(`${plural(r.rows.length + r.cut, 'packet')} of ${r.searched} match "${safe(arg)}"`);
+    await showPackets(m, r.rows, arg ? 'No packets match.' : 'No packets were captured.');
   },
   2: (m) => showConnections(m, () => true, 'No connections were seen.'),
   3: async (m) => {
     const ip = await m.prompt('IP address: ', parseIpInput);
-    const rows = m.backend.packets().filter((p) => p.src === ip || p.dst === ip);
-    m.print(`${plural(rows.length, 'packet')} to or from ${ip}`);
-    await showPackets(m, rows, `No packets to or from ${ip}.`);
+    const r = await search(m, (p) => p.src === ip || p.dst === ip);
+    m.print(`${plural(r.rows.length + r.cut, 'packet')} to or from ${ip}`);
+    await showPackets(m, r.rows, `No packets to or from ${ip}.`);
   },
   4: async (m) => {
     const port = await m.prompt('Port (0-65535): ', parsePortInput);
-    const rows = m.backend.packets().filter((p) => !(p.srcPort === 0 && p.dstPort === 0) && (p.srcPort === port || p.dstPort === port));
+    const r = await search(m, (p) => !(p.srcPort === 0 && p.dstPort === 0) && (p.srcPort === port || p.dstPort === port));
     const service = m.backend.service(port, 'TCP') || m.backend.service(port, 'UDP');
     const name = portText(port, service);
-    m.print(`${plural(rows.length, 'packet')} on port ${name}`);
-    await showPackets(m, rows, `No packets on port ${name}.`);
+    m.print(`${plural(r.rows.length + r.cut, 'packet')} on port ${name}`);
+    await showPackets(m, r.rows, `No packets on port ${name}.`);
   },
   5: async (m) => {
     const known = knownProtocols(m);
     const proto = await m.prompt(`Protocol (${known.join(', ')}): `, (t) => parseProtocolInput(t, known));
     const want = proto.toLowerCase();
-    const rows = m.backend.packets().filter((p) => p.proto.toLowerCase() === want || (p.layers ?? []).some((l) => l.toLowerCase() === want));
-    m.print(plural(rows.length, `${proto} packet`));
-    await showPackets(m, rows, `No ${proto} packets.`);
+    const r = await search(m, (p) => p.proto.toLowerCase() === want || (p.layers ?? []).some((l) => l.toLowerCase() === want));
+    m.print(plural(r.rows.length + r.cut, `${proto} packet`));
+    await showPackets(m, r.rows, `No ${proto} packets.`);
   },
   6: (m) => showConnections(m, (c) => !c.closed, 'No active connections.'),
   7: (m) => showConnections(m, (c) => c.closed, 'No closed connections.'),
@@ -543,7 +560,9 @@ const OPTION_HANDLERS: Record<number, Handler> = {
       m.print('No connections were seen.');
       return;
     }
-    await m.printTable(CONNECTION_COLUMNS, connectionRows(m, all, all), '');
+    // A list longer than a page is not paged through first: option 2 shows it with the same numbers.
+    if (all.length <= m.pageSize) await m.printTable(CONNECTION_COLUMNS, connectionRows(m, all, all), '');
+    else m.print(`${plural(all.length, 'connection')}; option 2 lists them with their numbers.`);
     const c = await m.prompt(`Connection number (1-${all.length}) or id: `, (t) => parseConnectionInput(t, all, (id) => m.backend.connection(id)));
     const n = all.findIndex((x) => x.id === c.id) + 1;
     m.print();
@@ -562,18 +581,16 @@ const OPTION_HANDLERS: Record<number, Handler> = {
       // Community ID v1: the same flow hash Zeek, Suricata and Wireshark show, to find it in their logs.
       ...(c.communityId ? ([['Community ID', safe(c.communityId)]] as [string, string][]) : []),
     ]);
-    const own = m.backend
-      .packets()
-      .filter(
-        (p) =>
-          (p.src === c.src && p.srcPort === c.srcPort && p.dst === c.dst && p.dstPort === c.dstPort) ||
-          (p.src === c.dst && p.srcPort === c.dstPort && p.dst === c.src && p.dstPort === c.srcPort),
-      );
-    if (own.length) {
-      m.print();
-      m.print(`Its packets still in the packet history (${own.length}):`);
-      await showPackets(m, own, '');
-    }
+    m.print();
+    const own = await search(
+      m,
+      (p) =>
+        (p.layers ?? [p.transport ?? p.proto]).includes(c.proto) &&
+        ((p.src === c.src && p.srcPort === c.srcPort && p.dst === c.dst && p.dstPort === c.dstPort) ||
+          (p.src === c.dst && p.srcPort === c.dstPort && p.dst === c.src && p.dstPort === c.srcPort)),
+    );
+    m.print(`Its packets (${own.rows.length + own.cut}):`);
+    await showPackets(m, own.rows, '  (none)');
   },
   9: async (m) => {
     const rows = m.backend.dnsQueries();
@@ -659,9 +676,9 @@ const OPTION_HANDLERS: Record<number, Handler> = {
     const ip = await m.prompt('IP address to check: ', parseIpInput);
     printReputation(m, m.backend.reputation(ip));
   },
-  15: (m) => addToList(m, 'blacklist', (ip) => m.backend.addToBlacklist(ip)),
-  16: (m) => addToList(m, 'whitelist', (ip) => m.backend.addToWhitelist(ip)),
-  17: (m) => addToList(m, 'known malicious IPs', (ip) => m.backend.addMalicious(ip)),
+  15: (m) => editList(m, 'blacklist', 'blacklist', (ip) => m.backend.addToBlacklist(ip)),
+  16: (m) => editList(m, 'whitelist', 'whitelist', (ip) => m.backend.addToWhitelist(ip)),
+  17: (m) => editList(m, 'malicious', 'known malicious IPs', (ip) => m.backend.addMalicious(ip)),
   18: async (m, arg) => {
     const alerts = m.backend.recentAlerts(RECENT_ALERTS);
     if (arg) {
@@ -728,7 +745,7 @@ const OPTION_HANDLERS: Record<number, Handler> = {
         { header: 'Threshold', align: 'right' },
         { header: 'Window', align: 'right' },
         { header: 'Matches', align: 'right' },
-        { header: 'Condition' },
+        { header: 'Condition', wrap: true },
       ],
       rules.map((r, i) => [
         String(i + 1),
@@ -758,10 +775,18 @@ const OPTION_HANDLERS: Record<number, Handler> = {
   },
   24: async (m) => {
     const r = await m.backend.reloadRules();
-    if (r.ok) m.print(m.c.green(safe(r.message)));
-    else m.print(m.c.red(`Reload failed, the previous rules stay: ${safe(r.message)}`));
+    if (r.ok) {
+      m.print(m.c.green(safe(r.message)));
+      return;
+    }
+    // The reason spans lines (file:line:col and why, the source line, a caret under the column): each
+    // is printed as a line of its own, escaped on its own, so the caret stays under its column.
+    const lines = r.message.split('\n');
+    const head = /^reload failed/i.test(lines[0]) ? lines.shift()! : '';
     const rules = m.backend.rules();
-    m.print(`${plural(rules.length, 'rule')} loaded, ${rules.filter((x) => x.enabled).length} enabled.`);
+    const kept = rules.length === 1 ? 'the running rule stays' : `the ${rules.length} running rules stay`;
+    m.print(m.c.red(`Reload failed; ${kept} (${rules.filter((x) => x.enabled).length} enabled)${head || lines.length ? ':' : '.'}`));
+    for (const l of lines) m.print(safe(l));
   },
 };
 

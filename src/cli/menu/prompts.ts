@@ -1,5 +1,5 @@
 // Input checks for the menu's prompts: each turns typed text into a value or a one-line reason to ask again.
-import { formatIp, parseIp } from '../../decode/addr.js';
+import { formatIp, parseCidr, parseIp } from '../../decode/addr.js';
 import type { Alert, ConnectionRow, PacketRow, RuleView } from './backend.js';
 import { DisplayFilterError, parseDisplayFilter } from '../../rules/display-filter.js';
 import { safe } from './format.js';
@@ -15,6 +15,24 @@ export function parseIpInput(text: string): Parsed<string> {
   const ip = parseIp(t);
   if (ip === null) return { ok: false, error: `'${safe(t)}' is not an IP address; enter IPv4 like 192.0.2.1 or IPv6 like 2001:db8::1.` };
   return { ok: true, value: formatIp(ip) };
+}
+
+/** What options 15, 16 and 17 were told: add or remove one entry (an address or a CIDR block). */
+export interface ListEdit {
+  remove: boolean;
+  /** The address (canonical) or block, as the list files accept it. */
+  entry: string;
+}
+
+/** An address or CIDR block to add, or one to remove when it starts with "-" ("-198.51.100.7"). */
+export function parseListInput(text: string): Parsed<ListEdit> {
+  let t = text.trim();
+  const remove = t.startsWith('-');
+  if (remove) t = t.slice(1).trim();
+  const ip = parseIp(t);
+  if (ip !== null) return { ok: true, value: { remove, entry: formatIp(ip) } };
+  if (t.includes('/') && parseCidr(t)) return { ok: true, value: { remove, entry: t } };
+  return { ok: false, error: `'${safe(t)}' is not an IP address or CIDR block; enter one like 192.0.2.1, 2001:db8::1 or 198.51.100.0/24 (-ADDR removes one).` };
 }
 
 /** A TCP/UDP port number, 0 to 65535. */

@@ -48,6 +48,14 @@ function fmtUptime(ms) {
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
   return h ? `${h}h ${m}m ${sec}s` : m ? `${m}m ${sec}s` : `${sec}s`;
 }
+/** Packets per second: one decimal below 10 so a trickle does not read as zero. @param {number} n */
+const fmtRate = (n) => (n < 10 && n !== Math.round(n) ? n.toFixed(1) : fmtInt(n));
+/** Share of what the kernel received that reached NetGuard, never rounded up to 100%. @param {any} c */
+function capturedShare(c) {
+  if (!(c.kernel_packets > 0)) return '-';
+  const kept = Math.max(0, c.kernel_packets - c.kernel_drops);
+  return kept === c.kernel_packets ? '100%' : `${(Math.floor((10000 * kept) / c.kernel_packets) / 100).toFixed(2)}%`;
+}
 const endpoint = (ip, port) => (!ip ? '-' : port === undefined || port === null ? ip : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 const timeOf = (iso) => String(iso).replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
@@ -67,11 +75,27 @@ function liveItem(a) {
   if (a.sensor) body.appendChild(el('span', 'muted', `[${a.sensor}] `));
   body.appendChild(el('strong', '', a.type));
   body.appendChild(document.createTextNode(' '));
-  body.appendChild(el('span', 'muted', `${endpoint(a.src_ip, a.src_port)} → ${endpoint(a.dst_ip, a.dst_port)} `));
-  body.appendChild(el('span', 'text', a.message));
+  const who = whoOf(a);
+  body.appendChild(el('span', 'muted', `${who} `));
+  body.appendChild(el('span', 'text', messageAfter(who, a.message)));
   body.appendChild(el('span', 'count muted', a.count > 1 ? ` ×${a.count}` : ''));
   li.appendChild(body);
   return li;
+}
+
+/** Source → destination of an alert, or the one address it has. @param {any} a */
+function whoOf(a) {
+  if (a.src_ip && a.dst_ip) return `${endpoint(a.src_ip, a.src_port)} → ${endpoint(a.dst_ip, a.dst_port)}`;
+  return a.src_ip ? endpoint(a.src_ip, a.src_port) : a.dst_ip ? endpoint(a.dst_ip, a.dst_port) : '-';
+}
+
+/**
+ * The message without a leading address the line already shows ("10.99.0.1 promoted to malicious"
+ * after the address 10.99.0.1 reads "promoted to malicious"). @param {string} who @param {string} message
+ */
+function messageAfter(who, message) {
+  const m = String(message ?? '');
+  return who !== '-' && !who.includes(' → ') && m.startsWith(`${who} `) ? m.slice(who.length + 1) : m;
 }
 
 /** Brings live items up to date as their episodes grow (count, newest message). @param {any[]} alerts */
@@ -80,7 +104,8 @@ function updateLive(alerts) {
   for (const a of alerts) {
     const li = list.querySelector(`li[data-id="${CSS.escape(String(a.id))}"]`);
     const text = li?.querySelector('.text');
-    if (text && text.textContent !== a.message) text.textContent = a.message;
+    const msg = messageAfter(whoOf(a), a.message);
+    if (text && text.textContent !== msg) text.textContent = msg;
     const n = li?.querySelector('.count');
     if (n) n.textContent = a.count > 1 ? ` ×${a.count}` : '';
   }
@@ -151,12 +176,23 @@ function renderStats(s) {
   const st = s.stats;
   $('packets').textContent = fmtInt(st.packets);
   $('bytes').textContent = fmtBytes(st.bytes);
-  $('pps').textContent = `${fmtInt(st.pps)} pkt/s`;
-  $('bps').textContent = fmtBits(st.bps);
-  $('nconn').textContent = fmtInt(s.connections.length);
+  // Once the source has ended, the last second's rate would stay on the page for ever: show the run's
+  // average instead, labelled as such.
+  const secs = (st.now - st.startedAt) / 1000;
+  const avg = st.ended && st.packets > 0 && st.startedAt > 0 && secs > 0 ? { pps: st.packets / secs, bps: (st.bytes * 8) / secs } : null;
+  $('pps').textContent = st.ended ? (avg ? `avg ${fmtRate(avg.pps)} pkt/s` : 'ended') : `${fmtRate(st.pps)} pkt/s`;
+  $('bps').textContent = st.ended ? (avg ? `avg ${fmtBits(avg.bps)}` : 'ended') : fmtBits(st.bps);
+  const counts = s.connectionCounts ?? { open: s.connections.length, closed: (s.closedConnections ?? []).length };
+  $('nconn').textContent = fmtInt(counts.open + counts.closed);
+  $('nconn-sub').textContent = `${fmtInt(counts.open)} open, ${fmtInt(counts.closed)} closed`;
   $('errors').textContent = `${fmtInt(st.decodeErrors)} / ${st.drops === null ? '-' : fmtInt(st.drops)}`;
+  // A live capture's kernel counters: what the kernel received and the share NetGuard got.
+  const cap = s.capture;
+  $('capture').textContent = cap ? `of ${fmtInt(cap.kernel_packets)} received, ${capturedShare(cap)} captured${cap.kernel_ifdrops > 0 ? `, +${fmtInt(cap.kernel_ifdrops)} by iface` : ''}` : '';
   $('source').textContent = `${st.live ? 'live' : 'file'}: ${st.source}${st.filter ? `  filter: ${st.filter}` : ''}`;
-  $('uptime').textContent = st.startedAt ? `up ${fmtUptime(st.now - st.startedAt)}` : '';
+  $('uptime').textContent = st.startedAt ? `up ${fmtUptime(st.now - st.startedAt)}` : st.live ? 'waiting for the first packet' : '';
+  lastStats = st;
+  showState();
   for (const sev of SEVS) $(`n-${sev}`).textContent = `${SEV_SHORT[sev]} ${fmtInt(s.alertCounts[sev] ?? 0)}`;
   const b = st.baseline;
   $('baseline').textContent = b ? (b.learning ? `Baseline: learning (${Math.round(b.progress * 100)}% of ${b.windowSec}s)` : `Baseline: mean ${b.mean.pps.toFixed(1)} pkt/s, σ ${b.stddev.pps.toFixed(1)}`) : '';
@@ -177,8 +213,16 @@ function renderStats(s) {
   replaceRows(/** @type {HTMLElement} */ ($('talkers').querySelector('tbody')), s.topByBytes.slice(0, 8).map((t) => cells(el('tr'), [t.ip, fmtInt(t.packets), fmtBytes(t.bytes)], [1, 2])));
   replaceRows(/** @type {HTMLElement} */ ($('packets-feed').querySelector('tbody')), (s.packets ?? []).slice(-12).map((p) =>
     cells(el('tr'), [p.n, p.proto, endpoint(p.src, p.srcPort || undefined), endpoint(p.dst, p.dstPort || undefined), p.len, p.info], [0, 4], [5])));
-  replaceRows(/** @type {HTMLElement} */ ($('connections').querySelector('tbody')), s.connections.slice(0, 10).map((c) =>
-    cells(el('tr'), [c.proto, endpoint(c.src, c.srcPort), endpoint(c.dst, c.dstPort), c.service || '-', c.state, fmtInt(c.packets), fmtBytes(c.bytes)], [5, 6])));
+  // The run's connections: the open ones, then those already closed (a finished replay has mostly these).
+  const connRow = (c, closed) => {
+    const tr = cells(el('tr', closed ? 'closed' : ''), [c.proto, endpoint(c.src, c.srcPort), endpoint(c.dst, c.dstPort), c.service || '-', c.state, fmtInt(c.packets), fmtBytes(c.bytes)], [5, 6]);
+    tr.dataset.id = String(c.id);
+    return tr;
+  };
+  const open = s.connections.slice(0, 10);
+  const closed = (s.closedConnections ?? []).slice(0, 10);
+  replaceRows(/** @type {HTMLElement} */ ($('connections').querySelector('tbody')), [...open.map((c) => connRow(c, false)), ...closed.map((c) => connRow(c, true))]);
+  $('conn-shown').textContent = `(${fmtInt(counts.open)} open, ${fmtInt(counts.closed)} closed; showing ${open.length} open and the ${closed.length} last closed)`;
 }
 
 async function getJson(url) {
@@ -198,6 +242,7 @@ async function search(ev) {
   for (const [k, v] of new FormData(form)) if (typeof v === 'string' && v.trim() !== '') params.set(k, v.trim());
   const status = $('hist-status');
   status.textContent = 'searching…';
+  status.classList.remove('error');
   try {
     const r = await getJson(`/api/alerts?${params}`);
     $('hist-source').textContent = r.source === 'history' ? '(SQLite history)' : '(recent alerts in memory)';
@@ -209,25 +254,50 @@ async function search(ev) {
       tr.dataset.id = String(a.id);
       if (sensors) tr.appendChild(el('td', 'nowrap', a.sensor || '-'));
       tr.appendChild(el('td', 'nowrap', timeOf(a.timestamp)));
-      const sev = el('td'); sev.appendChild(el('span', `badge sev-${SEVS.includes(a.severity) ? a.severity : 'LOW'}`, a.severity)); tr.appendChild(sev);
+      const sev = el('td', 'nowrap'); sev.appendChild(el('span', `badge sev-${SEVS.includes(a.severity) ? a.severity : 'LOW'}`, a.severity)); tr.appendChild(sev);
       cells(tr, [a.type, endpoint(a.src_ip, a.src_port), endpoint(a.dst_ip, a.dst_port), fmtInt(a.count), a.message], [3], [4]);
       return tr;
     });
     replaceRows(/** @type {HTMLElement} */ ($('history').querySelector('tbody')), rows);
     status.textContent = `${rows.length} alert${rows.length === 1 ? '' : 's'}`;
   } catch (e) {
+    // Rows of an earlier search must not stay under a failed one as if they answered it.
+    replaceRows(/** @type {HTMLElement} */ ($('history').querySelector('tbody')), []);
+    $('hist-source').textContent = '';
     status.textContent = `search failed: ${e instanceof Error ? e.message : e}`;
+    status.classList.add('error');
   }
+}
+
+/** The statistics last shown, and whether the WebSocket is open: together they make the state pill. */
+let lastStats = null;
+let wsOpen = false;
+
+/**
+ * The pill in the header: `live` while a live capture runs, `reading file` during a replay, `finished`
+ * once the file has been read to its end (the page then shows the final numbers), `capture stopped`,
+ * or `disconnected` when NetGuard is gone.
+ */
+function showState() {
+  const pill = $('conn');
+  const st = lastStats;
+  let text = 'connecting', cls = 'off';
+  if (!wsOpen) [text, cls] = [lastStats ? 'disconnected' : 'connecting', 'off'];
+  else if (!st) [text, cls] = ['connected', 'on'];
+  else if (st.live) [text, cls] = st.ended ? ['capture stopped', 'done'] : ['live', 'on'];
+  else [text, cls] = st.ended ? ['finished', 'done'] : ['reading file', 'file'];
+  pill.textContent = text;
+  pill.className = `pill ${cls}`;
+  pill.title = st && !st.live && st.ended ? `${st.source} was read to its end; the numbers are final` : '';
 }
 
 let retry = 500;
 function connect() {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const ws = new WebSocket(`${proto}//${location.host}/ws`);
-  const pill = $('conn');
-  ws.onopen = () => { pill.textContent = 'live'; pill.className = 'pill on'; retry = 500; };
+  ws.onopen = () => { wsOpen = true; showState(); retry = 500; };
   ws.onclose = () => {
-    pill.textContent = 'disconnected'; pill.className = 'pill off';
+    wsOpen = false; showState();
     setTimeout(connect, retry);
     retry = Math.min(retry * 2, 10_000);
   };

@@ -1,0 +1,57 @@
+// How detectors write protocols, addresses, times and port samples into the detections they raise.
+import { formatIp } from '../decode/addr.js';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  type IpAddr,
+  type Packet,
+} from '../decode/packet.js';
+
+/** Display name of the transport protocol of a packet. */
+export function protoName(p: Packet): string {
+  switch (p.ipProto) {
+    case IPPROTO_TCP:
+      return 'TCP';
+    case IPPROTO_UDP:
+      return 'UDP';
+    case IPPROTO_ICMP:
+      return 'ICMP';
+    case IPPROTO_ICMPV6:
+      return 'ICMPv6';
+    default:
+      return p.ipVersion ? `IP/${p.ipProto}` : 'Other';
+  }
+}
+
+export function ipText(a: IpAddr): string {
+  return formatIp(a);
+}
+
+let isoMs = NaN;
+let isoText = '';
+/**
+ * Packet time as ISO 8601 (the only Date use: formatting a given time, never reading the clock). The
+ * last result is reused for the same millisecond: a flood raises many alerts within one.
+ */
+export function iso(ms: number): string {
+  const whole = Math.trunc(ms);
+  if (whole !== isoMs) {
+    isoText = new Date(whole).toISOString();
+    isoMs = whole;
+  }
+  return isoText;
+}
+
+/** Sorted copy of a set of ports, at most `max` of them (evidence samples). */
+export function portSample(ports: Iterable<number>, max = 50): number[] {
+  return Array.from(ports)
+    .sort((a, b) => a - b)
+    .slice(0, max);
+}
+
+/** Display text of an address kept as (int32 IPv4, IPv6 text). */
+export function addrText(a4: number, a6: string): string {
+  return a6 !== '' ? a6 : formatIp(a4 >>> 0);
+}

@@ -1,0 +1,187 @@
+// A fixed-size, set-associative table of detector keys made of up to two addresses and a number, allocated once.
+import { addrHash } from './addr-keys.js';
+
+/** Ways (slots) per bucket of an AddrTable. */
+const WAYS = 8;
+/** Tag bits of an AddrTable slot. */
+const T_USED = 1;
+const T_V6 = 2;
+
+/**
+ * A fixed-size, set-associative hash table for detector state keyed by up to two addresses and a
+ * number: (a4, a6, b4, b6, x), where an address is its int32 IPv4 form plus its IPv6 text ('' for
+ * IPv4), as Packet keeps them. It only holds the keys; a detector keeps its values in typed arrays
+ * (or plain arrays) indexed by the slot number this table hands out.
+ *
+ * Why: a Map keyed by a string built per packet costs a string, a Map entry and usually an object per
+ * new key, all promoted garbage once the key is evicted; under a spoofed flood of a million sources
+ * that garbage, not the live state, is what grew the heap. Here a lookup allocates nothing and the
+ * memory is fixed when the table is made. The numeric key fields of a slot sit side by side (a4, b4,
+ * x, tag), so scanning a bucket touches two cache lines; IPv6 text is only compared for IPv6 keys.
+ *
+ * A key lives in one bucket of 8 slots (chosen by hash). When its bucket is full a new key replaces
+ * the slot with the lowest pin (the detector's priority, e.g. 1 for state that already holds
+ * evidence of a scan), oldest `touched` first: a flood of new keys pushes out single-packet state
+ * before real evidence. `replaced` tells the caller that insert() overwrote a live entry (so it can
+ * drop that entry's values).
+ */
+export class AddrTable {
+  /** Slots (a power of two, at least 8). */
+  readonly slots: number;
+  /** Per slot: a4, b4, x, tag (T_USED, T_V6, pin << 8). */
+  private readonly k: Int32Array;
+  private readonly a6s: string[];
+  private readonly b6s: string[];
+  /** Last use (packet time); the detector sets it, insert() prefers the oldest as victim. */
+  readonly touched: Float64Array;
+  /** Insertion sequence number of each entry: reports that go out together keep first-seen order. */
+  readonly born: Float64Array;
+  private births = 0;
+  private readonly mask: number;
+  /** Live entries. */
+  count = 0;
+  /** Live entries replaced because their bucket was full (a flood of distinct keys shows up here). */
+  evicted = 0;
+  /** Set by insert(): true when the returned slot held a live entry (now replaced). */
+  replaced = false;
+
+  constructor(cap: number) {
+    let n = WAYS;
+    while (n < cap) n *= 2;
+    this.slots = n;
+    this.k = new Int32Array(n * 4);
+    this.a6s = new Array<string>(n).fill('');
+    this.b6s = new Array<string>(n).fill('');
+    this.touched = new Float64Array(n);
+    this.born = new Float64Array(n);
+    this.mask = n / WAYS - 1;
+  }
+
+  a4(slot: number): number {
+    return this.k[slot << 2];
+  }
+  b4(slot: number): number {
+    return this.k[(slot << 2) + 1];
+  }
+  x(slot: number): number {
+    return this.k[(slot << 2) + 2];
+  }
+  a6(slot: number): string {
+    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.a6s[slot] : '';
+  }
+  b6(slot: number): string {
+    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.b6s[slot] : '';
+  }
+  isUsed(slot: number): boolean {
+    return (this.k[(slot << 2) + 3] & T_USED) !== 0;
+  }
+  /** Eviction priority (lower goes first); 0 after insert(). */
+  setPin(slot: number, pin: number): void {
+    const i = (slot << 2) + 3;
+    this.k[i] = (this.k[i] & 0xff) | (pin << 8);
+  }
+
+  private base(a4: number, a6: string, b4: number, b6: string, x: number): number {
+    let h = addrHash(a4, a6);
+    h = Math.imul(h ^ (h >>> 16) ^ addrHash(b4, b6), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13) ^ x, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return (h & this.mask) * WAYS;
+  }
+
+  /** Slot of the key, or -1. */
+  find(a4: number, a6: string, b4: number, b6: string, x: number): number {
+    const s0 = this.base(a4, a6, b4, b6, x);
+    const want = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
+    const k = this.k;
+    for (let s = s0; s < s0 + WAYS; s++) {
+      const i = s << 2;
+      if (
+        (k[i + 3] & (T_USED | T_V6)) === want &&
+        k[i + 2] === x &&
+        k[i] === a4 &&
+        k[i + 1] === b4 &&
+        (want === T_USED || (this.a6s[s] === a6 && this.b6s[s] === b6))
+      ) {
+        return s;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Takes a slot for a key that find() did not return: an empty one of its bucket, else the lowest
+   * pin, least recently touched. Sets the key, pin 0 and touched = now; `replaced` says whether a live
+   * entry was overwritten.
+   */
+  insert(a4: number, a6: string, b4: number, b6: string, x: number, now: number): number {
+    const s0 = this.base(a4, a6, b4, b6, x);
+    const k = this.k;
+    let v = -1;
+    let vRank = 0;
+    for (let s = s0; s < s0 + WAYS; s++) {
+      const tag = k[(s << 2) + 3];
+      if ((tag & T_USED) === 0) {
+        v = s;
+        break;
+      }
+      const rank = tag >>> 8;
+      if (v < 0 || rank < vRank || (rank === vRank && this.touched[s] < this.touched[v])) {
+        v = s;
+        vRank = rank;
+      }
+    }
+    const i = v << 2;
+    const old = k[i + 3];
+    if ((old & T_USED) !== 0) {
+      this.replaced = true;
+      this.evicted++;
+    } else {
+      this.replaced = false;
+      this.count++;
+    }
+    k[i] = a4;
+    k[i + 1] = b4;
+    k[i + 2] = x;
+    if (a6 !== '' || b6 !== '') {
+      k[i + 3] = T_USED | T_V6;
+      this.a6s[v] = a6;
+      this.b6s[v] = b6;
+    } else {
+      k[i + 3] = T_USED;
+      if ((old & T_V6) !== 0) {
+        this.a6s[v] = '';
+        this.b6s[v] = '';
+      }
+    }
+    this.touched[v] = now;
+    this.born[v] = ++this.births;
+    return v;
+  }
+
+  /** Sorts slots by insertion order (oldest entry first), in place. */
+  byAge(slots: number[]): number[] {
+    if (slots.length > 1) slots.sort((i, j) => this.born[i] - this.born[j]);
+    return slots;
+  }
+
+  remove(slot: number): void {
+    const i = (slot << 2) + 3;
+    const tag = this.k[i];
+    if ((tag & T_USED) !== 0) {
+      this.k[i] = 0;
+      if ((tag & T_V6) !== 0) {
+        this.a6s[slot] = '';
+        this.b6s[slot] = '';
+      }
+      this.count--;
+    }
+  }
+
+  clear(): void {
+    this.k.fill(0);
+    this.a6s.fill('');
+    this.b6s.fill('');
+    this.count = 0;
+  }
+}

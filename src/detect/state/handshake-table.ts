@@ -1,0 +1,58 @@
+// A fixed-size table of TCP handshakes in progress, so a spoofed SYN flood costs no allocation.
+
+/**
+ * A fixed-size table of TCP handshakes in progress, keyed by the initiator's 4-tuple given as address
+ * hashes (addrHash) and ports (slot by one hash, checked by a second as fingerprint): no allocation per SYN, so a spoofed flood costs nothing but
+ * overwritten slots (a collision forgets one handshake, which only makes a count slightly high).
+ */
+export class HandshakeTable {
+  readonly ts: Float64Array;
+  readonly fp: Int32Array;
+  readonly stage: Uint8Array;
+  private readonly mask: number;
+  count = 0;
+  constructor(bits = 16) {
+    const n = 1 << bits;
+    this.ts = new Float64Array(n);
+    this.fp = new Int32Array(n);
+    this.stage = new Uint8Array(n);
+    this.mask = n - 1;
+  }
+  private slotOf(a: number, b: number, sp: number, dp: number): number {
+    return ((Math.imul(a ^ Math.imul(b, 0x85ebca6b) ^ ((sp << 16) | dp), 0xc2b2ae35) ^ (a >>> 13)) >>> 0) & this.mask;
+  }
+  private fpOf(a: number, b: number, sp: number, dp: number): number {
+    return Math.imul(b ^ Math.imul(a, 0x27d4eb2f) ^ ((dp << 16) | sp), 0x165667b1) | 1;
+  }
+  /** Slot of the initiator 4-tuple if present, else -1. `a`, `b`: addrHash() of source and destination. */
+  find(a: number, sport: number, b: number, dport: number): number {
+    const s = this.slotOf(a, b, sport, dport);
+    return this.ts[s] !== 0 && this.fp[s] === this.fpOf(a, b, sport, dport) ? s : -1;
+  }
+  /** Records a handshake start; returns its slot. `a`, `b`: addrHash() of source and destination. */
+  add(a: number, sport: number, b: number, dport: number, now: number, stage = 1): number {
+    const s = this.slotOf(a, b, sport, dport);
+    if (this.ts[s] === 0) this.count++;
+    this.ts[s] = now || 1;
+    this.fp[s] = this.fpOf(a, b, sport, dport);
+    this.stage[s] = stage;
+    return s;
+  }
+  remove(slot: number): void {
+    if (this.ts[slot] !== 0) {
+      this.ts[slot] = 0;
+      this.count--;
+    }
+  }
+  /** Forgets handshakes older than maxAgeMs. */
+  expire(now: number, maxAgeMs: number): void {
+    if (this.count === 0) return;
+    const ts = this.ts;
+    for (let i = 0; i < ts.length; i++) {
+      if (ts[i] !== 0 && now - ts[i] > maxAgeMs) {
+        ts[i] = 0;
+        this.count--;
+      }
+    }
+  }
+}

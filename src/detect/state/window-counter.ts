@@ -1,0 +1,58 @@
+// A count of events in a sliding window of packet time, kept in a fixed number of buckets.
+
+/**
+ * Events in a sliding window, kept as `slots` buckets: add() and total() are O(slots) at worst, memory
+ * is constant. Time is packet time (ms).
+ */
+export class WindowCounter {
+  private readonly counts: Float64Array;
+  private readonly slotMs: number;
+  /** Slot index (floor(now / slotMs)) of the newest bucket. */
+  private head = -1;
+  constructor(windowMs: number, slots = 10) {
+    this.counts = new Float64Array(slots);
+    this.slotMs = Math.max(1, windowMs / slots);
+  }
+  private advance(now: number): void {
+    const slot = Math.floor(now / this.slotMs);
+    if (this.head < 0) {
+      this.head = slot;
+      return;
+    }
+    if (slot <= this.head) return;
+    const n = this.counts.length;
+    const steps = Math.min(n, slot - this.head);
+    for (let i = 1; i <= steps; i++) this.counts[(this.head + i) % n] = 0;
+    this.head = slot;
+  }
+  add(now: number, delta = 1): void {
+    this.advance(now);
+    const slot = Math.floor(now / this.slotMs);
+    if (slot > this.head - this.counts.length && slot <= this.head) this.counts[slot % this.counts.length] += delta;
+  }
+  /** Removes an event added at time `at` if its bucket is still in the window (never below zero). */
+  remove(now: number, at: number): void {
+    this.advance(now);
+    const slot = Math.floor(at / this.slotMs);
+    if (slot > this.head - this.counts.length && slot <= this.head) {
+      const i = slot % this.counts.length;
+      if (this.counts[i] > 0) this.counts[i]--;
+    }
+  }
+  total(now: number): number {
+    this.advance(now);
+    let s = 0;
+    for (let i = 0; i < this.counts.length; i++) s += this.counts[i];
+    return s;
+  }
+  /** Start time (ms) of the oldest bucket that holds events, or `now` when empty. */
+  oldest(now: number): number {
+    this.advance(now);
+    const n = this.counts.length;
+    for (let k = n - 1; k >= 0; k--) {
+      const slot = this.head - k;
+      if (this.counts[((slot % n) + n) % n] > 0) return slot * this.slotMs;
+    }
+    return now;
+  }
+}

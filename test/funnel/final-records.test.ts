@@ -1,0 +1,101 @@
+// AlertFunnel final records: every alert is handed to onFinal exactly once when its episode closes, with
+// the episode's whole evidence, its id, final: true and why it closed.
+import { describe, expect, it } from 'vitest';
+import { AlertFunnel } from '../../src/alert/funnel.js';
+import type { Alert, Detection } from '../../src/alert/types.js';
+
+const T0 = Date.UTC(2024, 0, 1);
+
+function det(over: Partial<Detection> = {}): Detection {
+  return {
+    type: 'SYN_SCAN',
+    severity: 'HIGH',
+    message: 'SYN scan from 10.0.0.1: 25 ports',
+    ts: T0,
+    key: '10.0.0.1',
+    src_ip: '10.0.0.1',
+    dst_ip: '10.0.0.2',
+    proto: 'TCP',
+    details: { ports_seen: 25 },
+    ...over,
+  };
+}
+
+function funnelWithFinals(opts: { maxOpen?: number } = {}): { f: AlertFunnel; news: Alert[]; finals: Alert[] } {
+  const f = new AlertFunnel({ suppressionMs: () => 60_000, maxOpen: opts.maxOpen });
+  const news: Alert[] = [];
+  const finals: Alert[] = [];
+  f.addSink({ name: 'rec', onAlert: (a) => news.push(a), onFinal: (a) => finals.push(a) });
+  return { f, news, finals };
+}
+
+describe('final records', () => {
+  it('an episode that ends by its suppression interval gets one final record with the last evidence', () => {
+    const { f, news, finals } = funnelWithFinals();
+    f.raise(det());
+    f.raise(det({ ts: T0 + 1000, message: 'SYN scan from 10.0.0.1: 1000 ports', details: { ports_seen: 1000 } }));
+    f.onTick(T0 + 60_000);
+    expect(finals).toEqual([]);
+    f.onTick(T0 + 61_001);
+    expect(finals).toHaveLength(1);
+    const fin = finals[0];
+    expect(fin.id).toBe(news[0].id);
+    expect(fin.final).toBe(true);
+    expect(fin.final_reason).toBe('timeout');
+    expect(fin.count).toBe(2);
+    expect(fin.message).toBe('SYN scan from 10.0.0.1: 1000 ports');
+    expect(fin.details.ports_seen).toBe(1000);
+    expect(fin.last_seen).toBe(new Date(T0 + 1000).toISOString());
+    // The record written when the alert was raised is unchanged and carries no final mark.
+    expect(news[0].final).toBeUndefined();
+    expect(news[0].details.ports_seen).toBe(25);
+    // Closed once only: later ticks and closeAll() add nothing.
+    f.onTick(T0 + 200_000);
+    f.closeAll();
+    expect(finals).toHaveLength(1);
+    // The funnel's own alert (the views read it) is not marked.
+    expect(f.recent()[0].final).toBeUndefined();
+  });
+
+  it('closeAll() at the end of a capture closes every open episode once, in the order they opened', () => {
+    const { f, news, finals } = funnelWithFinals();
+    f.raise(det());
+    f.raise(det({ key: '10.0.0.9', src_ip: '10.0.0.9', ts: T0 + 5 }));
+    f.raise(det({ type: 'SQL_INJECTION', key: 'x', ts: T0 + 7 }));
+    f.closeAll();
+    expect(finals.map((a) => a.id)).toEqual(news.map((a) => a.id));
+    expect(finals.every((a) => a.final === true && a.final_reason === 'end')).toBe(true);
+    expect(f.openEpisodes()).toBe(0);
+    f.closeAll();
+    expect(finals).toHaveLength(3);
+  });
+
+  it('an escalation closes the lower alert (escalated) and the new alert closes later on its own', () => {
+    const { f, news, finals } = funnelWithFinals();
+    f.raise(det({ severity: 'WARNING' }));
+    f.raise(det({ severity: 'HIGH', ts: T0 + 10 }));
+    expect(news).toHaveLength(2);
+    expect(finals.map((a) => [a.id, a.severity, a.final_reason])).toEqual([[news[0].id, 'WARNING', 'escalated']]);
+    f.closeAll();
+    expect(finals.map((a) => [a.id, a.final_reason])).toEqual([
+      [news[0].id, 'escalated'],
+      [news[1].id, 'end'],
+    ]);
+  });
+
+  it('episodes closed by the open-episode cap and by clear() get their final records', () => {
+    const { f, news, finals } = funnelWithFinals({ maxOpen: 4 });
+    for (let i = 0; i < 5; i++) f.raise(det({ key: `10.0.1.${i}`, src_ip: `10.0.1.${i}`, ts: T0 + i }));
+    // The fifth opened with the cap reached: the oldest half (2) closed to make room.
+    expect(finals.map((a) => [a.id, a.final_reason])).toEqual([
+      [news[0].id, 'evicted'],
+      [news[1].id, 'evicted'],
+    ]);
+    f.clear();
+    expect(finals.slice(2).map((a) => [a.id, a.final_reason])).toEqual([
+      [news[2].id, 'cleared'],
+      [news[3].id, 'cleared'],
+      [news[4].id, 'cleared'],
+    ]);
+  });
+});
