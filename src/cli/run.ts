@@ -12,7 +12,6 @@ import { createDetectors } from '../detect/index.js';
 import { RuleEngine } from '../rules/index.js';
 import { createEnricher, readApiKey } from '../enrich/index.js';
 import { createEveSink, type EveSink } from '../alert/sinks/eve.js';
-import { createEveRedis } from '../alert/sinks/eve-redis.js';
 import { createSyslogSink } from '../alert/sinks/syslog.js';
 import { createHistorySink, type AlertHistory } from '../history/index.js';
 import { createResponder, type Responder } from '../response/index.js';
@@ -123,8 +122,9 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug, failures });
   // Outputs for the rest of the stack: VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
-  // filetype redis: EVE lines go to Redis (queued, spooled when it is away) instead of the file.
-  const eveRedis = settings.outputs.eve.enabled ? createEveRedis(settings) : null;
+  // filetype redis: EVE lines go to Redis (queued, spooled when it is away) instead of the file. Loaded
+  // only then: the Redis client is not start-up time every other run pays.
+  const eveRedis = settings.outputs.eve.enabled && settings.outputs.eve.filetype === 'redis' ? (await import('../alert/sinks/eve-redis.js')).createEveRedis(settings) : null;
   if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined, host: eveRedis?.host ?? settings.sensor_name, failures })));
   try {
     if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
