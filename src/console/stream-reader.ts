@@ -102,13 +102,28 @@ export class StreamReader {
     });
   }
 
-  /** Connects and makes the group (from the start of the stream) when it does not exist. */
+  /**
+   * Connects and makes the group (from the start of the stream) when it does not exist. A Redis that is
+   * down or goes away meanwhile is waited for, as in reading: a console started (or restarted after a
+   * crash) during a Redis restart must not give up. Returns early when stop() is called.
+   */
   async open(): Promise<void> {
-    await this.client.connect();
-    try {
-      await this.client.xgroup('CREATE', this.source.key, this.opts.group, '0', 'MKSTREAM');
-    } catch (e) {
-      if (!String((e as Error).message).startsWith('BUSYGROUP')) throw e;
+    while (!this.stopping) {
+      try {
+        // After a failed first connect ioredis keeps reconnecting by itself; connect() again only when idle.
+        if (this.client.status === 'wait' || this.client.status === 'end') await this.client.connect();
+        await this.client.xgroup('CREATE', this.source.key, this.opts.group, '0', 'MKSTREAM');
+        return;
+      } catch (e) {
+        const msg = String((e as Error).message);
+        if (msg.startsWith('BUSYGROUP')) return;
+        if (this.stopping) return;
+        if (msg !== this.errorSaid) {
+          this.errorSaid = msg;
+          this.log(`redis ${this.source.host}:${this.source.port}: ${msg} (retrying)`);
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
   }
 

@@ -137,3 +137,28 @@ describe('console stream reader', () => {
     expect(pending[0]).toBe(0);
   }, 30_000);
 });
+
+describe('console stream reader opening while Redis is away', () => {
+  it('waits for a Redis that is down at start (or a restart), says so once, then stores what the stream holds', async () => {
+    const key = 'k-open-late';
+    for (let i = 0; i < 5; i++) await client.xadd(key, '*', 'eve', rec(i, 's9'));
+    await redis.stop();
+    const said: string[] = [];
+    const h = new AlertHistory(path.join(dir, 'late.db'), { log: silent });
+    const r = new StreamReader({ host: '127.0.0.1', port: redis.port, key }, h, { group: 'g-late', consumer: 'c1', blockMs: 100, log: (m) => said.push(m) });
+    const opening = r.open();
+    // Still waiting after two seconds of a refused connection: it did not give up.
+    const early = await Promise.race([opening.then(() => 'opened'), new Promise((res) => setTimeout(() => res('waiting'), 2000))]);
+    expect(early).toBe('waiting');
+    await redis.start();
+    await opening;
+    const running = r.run();
+    await vi.waitFor(() => expect(r.stats.acked).toBe(5), { timeout: 15_000 });
+    await r.stop();
+    await running;
+    expect(r.stats).toMatchObject({ stored: 5, duplicates: 0, acked: 5 });
+    expect(said.filter((m) => m.includes('(retrying)')).length).toBeGreaterThanOrEqual(1);
+    expect(said.some((m) => /ECONNREFUSED|Connection is closed/.test(m)), said.join('\n')).toBe(true);
+    await h.close();
+  }, 40_000);
+});
