@@ -1,33 +1,42 @@
-// A queue of text appended to a file in batches from a timer, off the packet path; writes are serialised
-// so a flush() awaits everything queued before it. After a failed write (disk full, read-only) the file is
-// not written again in this run: what follows is counted as lost, so a file never gets later lines
-// after a gap that nobody can see.
-import { appendFile } from 'node:fs/promises';
-
-export class BatchWriter {
-  private queue: string[] = [];
+// A queue of records appended to a file in batches from a timer, off the packet path; writes are serialised
+// so a flush() awaits everything queued before it. While a write is in flight, new records wait and go
+// out together in the next write, so a sink fed faster than the disk answers makes fewer, larger writes
+// instead of a chain of small ones holding every record in memory. After a failed write (disk full,
+// read-only) the file is not written again in this run: what follows is counted as lost, so a file never
+// gets later lines after a gap that nobody can see.
+import { close, open, write } from 'node:fs';
+export class BatchWriter<T = string> {
+  private queue: T[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The last write started or scheduled (resolved when idle). */
   private chain: Promise<void> = Promise.resolve();
+  /** A write scheduled after the one in flight, not started yet: it takes everything queued when it starts. */
+  private next: Promise<void> | null = null;
   /** The write error that stopped this file (the sink keeps going, counting what it cannot write). */
   lastError: Error | null = null;
-  /** Told of every line not written: the failing batch, then each line pushed after it. */
+  /** Told of every record not written: the failing batch, then each record pushed after it. */
   onLost: ((e: Error, lines: number) => void) | null = null;
 
+  /**
+   * `write` gets the records in the order pushed (one batch at a time); `maxQueued` records start a write
+   * at once instead of waiting for the timer.
+   */
   constructor(
-    private readonly write: (chunk: string[]) => Promise<void>,
+    private readonly write: (chunk: T[]) => Promise<void>,
     private readonly delayMs = 200,
     private readonly maxQueued = 1000,
   ) {}
 
-  push(line: string): void {
+  push(item: T): void {
     if (this.lastError) {
       this.onLost?.(this.lastError, 1);
       return;
     }
-    this.queue.push(line);
+    this.queue.push(item);
     if (this.queue.length >= this.maxQueued) {
-      void this.flush();
-    } else if (!this.timer) {
+      // A write already waiting takes this record too.
+      if (this.next === null) void this.flush();
+    } else if (!this.timer && this.next === null) {
       // Not unref'd: a pending batch keeps the process alive until it is written.
       this.timer = setTimeout(() => void this.flush(), this.delayMs);
     }
@@ -42,10 +51,13 @@ export class BatchWriter {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) return this.chain;
-    this.chain = this.chain.then(() => {
+    if (this.next !== null) return this.next;
+    if (this.queue.length === 0) return this.chain;
+    const next = this.chain.then(() => {
+      this.next = null;
+      const batch = this.queue;
+      this.queue = [];
+      if (batch.length === 0) return;
       if (this.lastError) {
         this.onLost?.(this.lastError, batch.length);
         return;
@@ -55,10 +67,34 @@ export class BatchWriter {
         this.onLost?.(this.lastError, batch.length);
       });
     });
-    return this.chain;
+    this.next = next;
+    this.chain = next;
+    return next;
   }
 }
 
-export function appender(file: string): (chunk: string[]) => Promise<void> {
-  return (chunk) => appendFile(file, chunk.join(''));
+/**
+ * Appends `text` to `file` (created if missing) in one write: open, write, close, three turns of the
+ * event loop whatever the size. fs.promises.appendFile writes in 512 KiB pieces, one turn each, so in an
+ * alert storm a large batch took many turns to land while the next ones piled up behind it.
+ */
+export function appendText(file: string, text: string): Promise<void> {
+  const buf = Buffer.from(text, 'utf8');
+  return new Promise((resolve, reject) => {
+    open(file, 'a', 0o666, (err, fd) => {
+      if (err) return reject(err);
+      let off = 0;
+      const done = (e: Error | null): void => close(fd, (ce) => (e ?? ce ? reject(e ?? ce) : resolve()));
+      // A regular file takes the whole buffer at once; a short write (a signal, a quota) goes on from there.
+      const step = (): void => {
+        if (off >= buf.length) return done(null);
+        write(fd, buf, off, buf.length - off, null, (we, n) => {
+          if (we) return done(we);
+          off += n;
+          step();
+        });
+      };
+      step();
+    });
+  });
 }

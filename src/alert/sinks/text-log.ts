@@ -1,30 +1,35 @@
 // Human-readable alert log (alerts.text_log, PyNetGuard's alerts.log): one line per alert, appended in
 // batches: "2026-11-20T12:00:00.000Z [HIGH] SYN_SCAN 10.0.0.1 -> 10.0.0.2: message", and once more
-// when its episode closes, with the final message and "(final: N detections until LAST_SEEN)".
+// when its episode closes, with the final message and "(final: N detections until LAST_SEEN)". Alerts
+// are queued as the funnel's copies (never changed afterwards) and formatted when their batch is written.
 import { WriteFailures } from '../../config/write-failures.js';
 import type { Alert, AlertSink } from '../types.js';
-import { appender, BatchWriter } from './batch-writer.js';
+import { appendText, BatchWriter } from './batch-writer.js';
 import { alertLine } from './format.js';
 
 export class TextLogSink implements AlertSink {
   readonly name = 'text-log';
-  private writer: BatchWriter;
+  private writer: BatchWriter<Alert>;
 
   constructor(
     readonly file: string,
     delayMs = 200,
     failures: WriteFailures = new WriteFailures(),
   ) {
-    this.writer = new BatchWriter(appender(file), delayMs);
+    this.writer = new BatchWriter<Alert>((chunk) => {
+      let text = '';
+      for (let i = 0; i < chunk.length; i++) text += alertLine(chunk[i]) + '\n';
+      return appendText(file, text);
+    }, delayMs);
     this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert record' });
   }
 
   onAlert(alert: Alert): void {
-    this.writer.push(alertLine(alert) + '\n');
+    this.writer.push(alert);
   }
 
   onFinal(alert: Alert): void {
-    this.writer.push(alertLine(alert) + '\n');
+    this.writer.push(alert);
   }
 
   get lastError(): Error | null {
