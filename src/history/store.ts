@@ -93,8 +93,14 @@ export interface RemoteRecord {
 }
 
 export const DEFAULT_LIMIT = 100;
-/** Most alerts one timed write puts in a transaction (about 10 to 20 ms of work). */
+/** Alerts one timed write puts in a transaction while the queue is short (about 10 ms of work). */
 export const BATCH_MAX = 1000;
+/**
+ * Most alerts one timed write takes when the queue has grown (half the queue, at least BATCH_MAX): alerts
+ * that come faster than BATCH_MAX per turn of the event loop are then still written as fast as they come,
+ * instead of queueing until the oldest are dropped, at the price of a longer transaction (about 50 ms).
+ */
+export const BATCH_STORM_MAX = 5 * BATCH_MAX;
 /** Full groups of folded alerts one timed write adds to its transaction (a few ms of JSON and SQLite). */
 const FOLDED_GROUPS_PER_WRITE = 10;
 export const MAX_LIMIT = 10_000;
@@ -332,6 +338,43 @@ function where(q: HistoryQuery): { sql: string; params: unknown[] } {
   return { sql: parts.length ? 'WHERE ' + parts.join(' AND ') : '', params };
 }
 
+let parsedText = '';
+let parsedMs = NaN;
+/** An alert's ISO time in ms; the last result is reused (an alert's first and last time, a storm's alerts, are often the same text). */
+function isoMs(text: string): number {
+  if (text !== parsedText) {
+    parsedMs = Date.parse(text);
+    parsedText = text;
+  }
+  return parsedMs;
+}
+
+/** An alert's row for the upsert, in its column order (run, source, alert_id, ts, last_seen, stored_at, ..., final, sensor). */
+function rowValues(run: string, source: string, sensor: string, a: Alert, storedAt: number): unknown[] {
+  return [
+    run,
+    source,
+    a.id,
+    isoMs(a.timestamp),
+    isoMs(a.last_seen),
+    storedAt,
+    a.type,
+    a.severity,
+    RANK[a.severity] ?? 0,
+    a.message,
+    a.src_ip ?? null,
+    a.dst_ip ?? null,
+    a.src_port ?? null,
+    a.dst_port ?? null,
+    a.proto ?? null,
+    a.count,
+    a.community_id ?? null,
+    JSON.stringify(a.details ?? {}),
+    a.final ? 1 : 0,
+    sensor,
+  ];
+}
+
 /**
  * The SQLite alert sink and query store. onAlert/onUpdate only queue (a Map keyed by alert id, so an
  * episode's updates collapse into one upsert); a timer writes the queue in one transaction. A locked
@@ -366,6 +409,9 @@ export class AlertHistory implements AlertSink {
   private retentionTimer: NodeJS.Timeout | null = null;
   private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures' | 'source'>> & { readonly: boolean };
   private upsert: Statement | null = null;
+  private updateLater: Statement | null = null;
+  /** Ids queued by onAlert and not written yet: their rows are new (an update of them would find nothing). */
+  private readonly fresh = new Set<string>();
   private lastReported = '';
   private closed = false;
   private readonly outputs: WriteFailures;
@@ -427,17 +473,25 @@ export class AlertHistory implements AlertSink {
     if (!columns.includes('source')) this.db.exec('ALTER TABLE alerts ADD COLUMN source TEXT');
     this.db.exec(SOURCE_INDEX);
     // The same source and id (this run's update, or an earlier run of the same file): the row becomes this run's.
+    // Positional parameters, in rowValues() order: binding by name looked up every name per row (a fifth of a row's cost).
     this.upsert = this.db.prepare(`
       INSERT INTO alerts (run, source, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
                           src_port, dst_port, proto, count, community_id, details, final, sensor)
-      VALUES (@run, @source, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
-              @src_port, @dst_port, @proto, @count, @community_id, @details, @final, @sensor)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (source, alert_id) DO UPDATE SET
         run = excluded.run, ts = excluded.ts, stored_at = excluded.stored_at, type = excluded.type, sensor = excluded.sensor,
         last_seen = excluded.last_seen, severity = excluded.severity, sev_rank = excluded.sev_rank,
         message = excluded.message, src_ip = excluded.src_ip, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
         dst_port = excluded.dst_port, proto = excluded.proto, count = excluded.count, community_id = excluded.community_id,
         details = excluded.details, final = excluded.final`);
+    // A later record of an alert this run has already stored (its final record, an update): only what can
+    // change within an episode is set, so of the row's indexes only alerts_dst and alerts_stored are touched
+    // (the upsert rewrites every column, and SQLite then rewrites all nine index entries). The row must still
+    // hold this run's unchangeable fields, else nothing changes and the upsert does the whole row.
+    this.updateLater = this.db.prepare(`
+      UPDATE alerts SET last_seen = ?, stored_at = ?, message = ?, src_port = ?, dst_ip = ?, dst_port = ?, count = ?, details = ?, final = ?
+      WHERE source = ? AND alert_id = ? AND run = ? AND ts = ? AND type = ? AND severity = ? AND sensor = ?
+        AND src_ip IS ? AND proto IS ? AND community_id IS ?`);
     this.insertFolded = this.db.prepare('INSERT INTO folded (run, storm_id, type, first_ts, last_ts, n, stored_at, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.applyRetention();
     this.retentionTimer = setInterval(() => this.applyRetention(), this.opts.retentionEveryMs);
@@ -485,6 +539,7 @@ export class AlertHistory implements AlertSink {
       });
     }
     this.pending.clear();
+    this.fresh.clear();
     this.foldedOpen.clear();
     this.foldedReady = [];
     this.foldedQueued = 0;
@@ -566,11 +621,13 @@ export class AlertHistory implements AlertSink {
     }
     // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
     if (replaces) this.pending.delete(a.id);
+    else this.fresh.add(a.id);
     this.pending.set(a.id, a);
     if (this.pending.size > this.opts.maxPending) {
       const oldest = this.pending.keys().next();
       if (!oldest.done) {
         this.pending.delete(oldest.value);
+        this.fresh.delete(oldest.value);
         this.dropped++;
       }
     }
@@ -589,11 +646,12 @@ export class AlertHistory implements AlertSink {
   /**
    * Writes up to `max` queued alerts and the full groups of folded alerts (all of them, and the groups
    * still filling, when `all`) in one transaction; on a lock, keeps them for the next try. Returns whether
-   * that batch was written. The timer writes BATCH_MAX alerts and FOLDED_GROUPS_PER_WRITE groups at a time
-   * and comes back at once for the rest, so an alert storm never holds the event loop (capture runs on it)
-   * for more than a few milliseconds.
+   * that batch was written. The timer writes BATCH_MAX alerts (half the queue when it is longer, at most
+   * BATCH_STORM_MAX) and FOLDED_GROUPS_PER_WRITE groups at a time and comes back at once for the rest, so an
+   * alert storm holds the event loop (capture runs on it) for tens of milliseconds at a time at most, and
+   * the queue still shrinks while alerts keep coming faster than BATCH_MAX per turn.
    */
-  private writePending(max = BATCH_MAX, all = false): boolean {
+  private writePending(max = Math.min(BATCH_STORM_MAX, Math.max(BATCH_MAX, Math.ceil(this.pending.size / 2))), all = false): boolean {
     if (!this.enabled || !this.db || !this.upsert || !this.insertFolded) return false;
     if (all && this.foldedOpen.size > 0) {
       for (const g of this.foldedOpen.values()) this.foldedReady.push(g);
@@ -610,37 +668,26 @@ export class AlertHistory implements AlertSink {
     const ins = this.insertFolded;
     const storedAt = this.opts.now();
     const run = this.run;
+    const update = this.updateLater;
+    const fresh = this.fresh;
+    const source = this.source;
+    const sensor = this.opts.sensor;
     const tx = this.db.transaction((alerts: Alert[]) => {
       for (const a of alerts) {
-        stmt.run({
-          run: this.run,
-          source: this.source,
-          sensor: this.opts.sensor,
-          alert_id: a.id,
-          ts: Date.parse(a.timestamp),
-          last_seen: Date.parse(a.last_seen),
-          stored_at: storedAt,
-          type: a.type,
-          severity: a.severity,
-          sev_rank: RANK[a.severity] ?? 0,
-          message: a.message,
-          src_ip: a.src_ip ?? null,
-          dst_ip: a.dst_ip ?? null,
-          src_port: a.src_port ?? null,
-          dst_port: a.dst_port ?? null,
-          proto: a.proto ?? null,
-          count: a.count,
-          community_id: a.community_id ?? null,
-          details: JSON.stringify(a.details ?? {}),
-          final: a.final ? 1 : 0,
-        });
+        const v = rowValues(run, source, sensor, a, storedAt);
+        // A record of an alert whose row this run wrote: the cheap update, unless the row is not as expected.
+        if (update && !fresh.has(a.id) && update.run(v[4], v[5], v[9], v[12], v[11], v[13], v[15], v[17], v[18], v[1], v[2], v[0], v[3], v[6], v[7], v[19], v[10], v[14], v[16]).changes === 1) continue;
+        stmt.run(v);
       }
       for (const g of groups) ins.run(run, g.stormId, g.type, Math.floor(g.first), Math.floor(g.last), g.members.length, storedAt, JSON.stringify(g.members));
     });
     try {
       tx(batch);
       // Only what was written leaves the queue; an alert updated meanwhile is a newer object and stays.
-      for (const a of batch) if (this.pending.get(a.id) === a) this.pending.delete(a.id);
+      for (const a of batch) {
+        this.fresh.delete(a.id);
+        if (this.pending.get(a.id) === a) this.pending.delete(a.id);
+      }
       this.written += batch.length;
       if (groups.length > 0) {
         this.foldedReady.splice(0, groups.length);
@@ -728,28 +775,7 @@ export class AlertHistory implements AlertSink {
         fresh.push(r);
         const a = r.alert;
         if (!a) continue;
-        upsert.run({
-          run: `${r.stream}#${r.sensor}`,
-          source: `redis:${r.stream}#${r.sensor}`,
-          sensor: r.sensor,
-          alert_id: a.id,
-          ts: Date.parse(a.timestamp),
-          last_seen: Date.parse(a.last_seen),
-          stored_at: storedAt,
-          type: a.type,
-          severity: a.severity,
-          sev_rank: RANK[a.severity] ?? 0,
-          message: a.message,
-          src_ip: a.src_ip ?? null,
-          dst_ip: a.dst_ip ?? null,
-          src_port: a.src_port ?? null,
-          dst_port: a.dst_port ?? null,
-          proto: a.proto ?? null,
-          count: a.count,
-          community_id: a.community_id ?? null,
-          details: JSON.stringify(a.details ?? {}),
-          final: a.final ? 1 : 0,
-        });
+        upsert.run(rowValues(`${r.stream}#${r.sensor}`, `redis:${r.stream}#${r.sensor}`, r.sensor, a, storedAt));
       }
     });
     try {

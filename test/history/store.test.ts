@@ -9,7 +9,7 @@ import { AlertFunnel } from '../../src/alert/funnel.js';
 import type { Alert, AlertSink } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/schema.js';
 import { AlertHistory, HistoryError, createHistorySink } from '../../src/history/index.js';
-import { BATCH_MAX } from '../../src/history/store.js';
+import { BATCH_MAX, BATCH_STORM_MAX } from '../../src/history/store.js';
 import { mkAlert } from './fixtures.js';
 
 let dir: string;
@@ -90,18 +90,39 @@ describe('storage', () => {
     expect(h.written).toBe(500);
   });
 
-  it('an alert storm is written by the timer in transactions of at most BATCH_MAX, not one long stall', async () => {
+  it('an alert storm is written by the timer in transactions of half the queue (at least BATCH_MAX, at most BATCH_STORM_MAX), not one long stall', async () => {
     const h = history({ flushMs: 50 });
-    for (let i = 0; i < 5000; i++) h.onAlert(mkAlert({ src_ip: `10.1.${i >> 8}.${i & 255}` }));
+    for (let i = 0; i < 12_000; i++) h.onAlert(mkAlert({ src_ip: `10.1.${i >> 8}.${i & 255}` }));
     const counts: number[] = [];
-    for (let i = 0; i < 100 && h.written < 5000; i++) {
+    for (let i = 0; i < 200 && h.written < 12_000; i++) {
       await new Promise((r) => setTimeout(r, 5));
       if (counts.at(-1) !== h.written) counts.push(h.written);
     }
-    expect(h.written).toBe(5000);
-    expect(h.batches).toBe(5000 / BATCH_MAX);
-    expect(rawCount()).toBe(5000);
-    expect(counts.every((n) => n % BATCH_MAX === 0 || n === 5000)).toBe(true);
+    expect(h.written).toBe(12_000);
+    expect(rawCount()).toBe(12_000);
+    // 12,000 queued: 5,000 (the most), then half of 7,000, half of 3,500, then 1,000 (the least) and the rest.
+    expect(h.batches).toBe(5);
+    expect(counts.filter((n) => [5000, 8500, 10_250, 11_250, 12_000].includes(n))).toEqual(counts);
+    expect(BATCH_STORM_MAX).toBe(5 * BATCH_MAX);
+  });
+
+  it("an update of an alert this run stored changes its row in place: the same row (seq) as the first record's, every column as the final record's", async () => {
+    const h = history({ source: '/captures/a.pcap' });
+    const a = mkAlert({ id: 'x-1', dst_ip: undefined, details: { ports: [22] } });
+    delete a.dst_ip;
+    h.onAlert(a);
+    await h.flush();
+    const seqOf = () => (new Database(file, { readonly: true }).prepare("SELECT seq FROM alerts WHERE alert_id = 'x-1'").get() as { seq: number }).seq;
+    const seq = seqOf();
+    // The episode learnt its destination late, as the funnel fills it in from a later detection.
+    h.onFinal({ ...a, count: 4, dst_ip: '10.9.9.9', dst_port: 443, message: 'final', details: { ports: [22, 443] }, last_seen: '2026-10-30T12:01:00.000Z', final: true });
+    await h.flush();
+    expect(seqOf()).toBe(seq);
+    const rows = h.query({});
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: 'x-1', count: 4, dst_ip: '10.9.9.9', dst_port: 443, message: 'final', details: { ports: [22, 443] }, last_seen: '2026-10-30T12:01:00.000Z', final: true });
+    expect(h.query({ ip: '10.9.9.9' })).toHaveLength(1);
+    await h.close();
   });
 
   it('folds updates of an episode into one row with the newest count and details', async () => {
