@@ -162,6 +162,8 @@ export class AlertFunnel {
   /** The sinks with an onFolded hook (the reputation score, the history), called per folded alert. */
   private readonly foldSinks: AlertSink[] = [];
   private flowIds: ((d: Detection) => void) | null = null;
+  /** Alerts that got a key after newAlert made them (a later detection filled in a port or address). */
+  private readonly lateKeys = new WeakSet<Alert>();
   private sum: FunnelSummary;
   private sources = 0;
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
@@ -232,9 +234,13 @@ export class AlertFunnel {
       a.last_seen = isoTime(Math.max(now, ep.lastTs));
       a.message = d.message;
       a.details = mergeDetails(a.details, d.details);
-      if (a.dst_ip === undefined && d.dst_ip !== undefined) a.dst_ip = d.dst_ip;
-      if (a.dst_port === undefined && d.dst_port !== undefined) a.dst_port = d.dst_port;
-      if (a.src_port === undefined && d.src_port !== undefined) a.src_port = d.src_port;
+      if ((a.dst_ip === undefined && d.dst_ip !== undefined) || (a.dst_port === undefined && d.dst_port !== undefined) || (a.src_port === undefined && d.src_port !== undefined)) {
+        // Added after the alert was made, these keys come last in it (and in its final record's JSON).
+        this.lateKeys.add(a);
+        if (a.dst_ip === undefined && d.dst_ip !== undefined) a.dst_ip = d.dst_ip;
+        if (a.dst_port === undefined && d.dst_port !== undefined) a.dst_port = d.dst_port;
+        if (a.src_port === undefined && d.src_port !== undefined) a.src_port = d.src_port;
+      }
       ep.lastTs = Math.max(now, ep.lastTs);
       ep.holdMs = Math.max(ep.holdMs, hold);
       this.folded++;
@@ -329,12 +335,15 @@ export class AlertFunnel {
 
   /** Alerts per source: raised ones and those folded into storm alerts (a source's count is a fact kept). */
   private countSource(ip: string): void {
-    const s = this.sum;
-    if (s.bySource[ip] !== undefined || this.sources < MAX_SOURCES) {
-      if (s.bySource[ip] === undefined) this.sources++;
-      s.bySource[ip] = (s.bySource[ip] ?? 0) + 1;
+    const by = this.sum.bySource;
+    // One lookup in the (large) per-source record instead of three.
+    const n = by[ip];
+    if (n !== undefined) by[ip] = n + 1;
+    else if (this.sources < MAX_SOURCES) {
+      this.sources++;
+      by[ip] = 1;
     } else {
-      s.bySource.other = (s.bySource.other ?? 0) + 1;
+      by.other = (by.other ?? 0) + 1;
     }
   }
 
@@ -364,7 +373,15 @@ export class AlertFunnel {
   /** The final record of an alert whose episode closed: a copy marked final, to every sink's onFinal. */
   private emitFinal(a: Alert, reason: FinalReason): void {
     if (this.sinks.length === 0) return;
-    const copy: Alert = { ...a, details: { ...a.details }, final: true, final_reason: reason };
+    // The alert's own key order: newAlert's, which copyAlert builds without an object spread (a spread was
+    // the dearest part of an alert storm's final records), unless a key came later.
+    let copy: Alert;
+    if (this.lateKeys.has(a)) copy = { ...a, details: { ...a.details }, final: true, final_reason: reason };
+    else {
+      copy = copyAlert(a);
+      copy.final = true;
+      copy.final_reason = reason;
+    }
     for (const s of this.sinks) {
       try {
         s.onFinal?.(copy);

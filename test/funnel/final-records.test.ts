@@ -30,6 +30,19 @@ function funnelWithFinals(opts: { maxOpen?: number } = {}): { f: AlertFunnel; ne
 }
 
 describe('final records', () => {
+  it("a final record's JSON has the alert's own key order: a port a later detection filled in comes last", () => {
+    const { f, finals } = funnelWithFinals();
+    f.raise(det({ key: 'a', src_ip: '10.0.0.1', src_port: 40000, dst_port: 22, community_id: '1:abc' }));
+    f.raise(det({ key: 'b', src_ip: '10.0.0.3' }));
+    f.raise(det({ key: 'b', src_ip: '10.0.0.3', ts: T0 + 10, dst_port: 80 }));
+    f.closeAll();
+    expect(finals.map((a) => Object.keys(a).join(','))).toEqual([
+      'id,timestamp,type,severity,message,details,count,last_seen,src_ip,dst_ip,src_port,dst_port,proto,community_id,final,final_reason',
+      'id,timestamp,type,severity,message,details,count,last_seen,src_ip,dst_ip,proto,dst_port,final,final_reason',
+    ]);
+    expect(finals[1]).toMatchObject({ count: 2, dst_port: 80, final: true, final_reason: 'end' });
+  });
+
   it('an episode that ends by its suppression interval gets one final record with the last evidence', () => {
     const { f, news, finals } = funnelWithFinals();
     f.raise(det());
