@@ -397,6 +397,8 @@ export class AlertHistory implements AlertSink {
   readonly run = randomBytes(6).toString('hex');
   private readonly source: string;
   private readonly pending = new Map<string, Alert>();
+  /** When each queued alert was queued (performance.now(); an update moves it to the end and renews it). */
+  private readonly queuedAt = new Map<string, number>();
   /** Folded alerts: the group filling per storm alert, full groups waiting, and how many in all. */
   private readonly foldedOpen = new Map<string, FoldedGroup>();
   private foldedReady: FoldedGroup[] = [];
@@ -539,6 +541,7 @@ export class AlertHistory implements AlertSink {
       });
     }
     this.pending.clear();
+    this.queuedAt.clear();
     this.fresh.clear();
     this.foldedOpen.clear();
     this.foldedReady = [];
@@ -623,10 +626,12 @@ export class AlertHistory implements AlertSink {
     if (replaces) this.pending.delete(a.id);
     else this.fresh.add(a.id);
     this.pending.set(a.id, a);
+    this.queuedAt.set(a.id, performance.now());
     if (this.pending.size > this.opts.maxPending) {
       const oldest = this.pending.keys().next();
       if (!oldest.done) {
         this.pending.delete(oldest.value);
+        this.queuedAt.delete(oldest.value);
         this.fresh.delete(oldest.value);
         this.dropped++;
       }
@@ -658,12 +663,21 @@ export class AlertHistory implements AlertSink {
       this.foldedOpen.clear();
     }
     if (this.pending.size === 0 && this.foldedReady.length === 0) return false;
+    // A timed write takes the alerts queued at least flushMs ago (the queue is in the order they were
+    // queued), so an episode that closes soon after its alert was raised, as in an alert storm past the
+    // open-episode cap, is stored once, with its final record, instead of as a row and then its update.
+    // Past half of maxPending the age is not waited for.
+    const cutoff = all || this.pending.size > this.opts.maxPending / 2 ? Infinity : performance.now() - this.opts.flushMs;
     const batch: Alert[] = [];
-    for (const a of this.pending.values()) {
-      if (batch.length >= max) break;
+    for (const [id, a] of this.pending) {
+      if (batch.length >= max || (this.queuedAt.get(id) ?? 0) > cutoff) break;
       batch.push(a);
     }
     const groups = all ? this.foldedReady.slice() : this.foldedReady.slice(0, FOLDED_GROUPS_PER_WRITE);
+    if (batch.length === 0 && groups.length === 0) {
+      this.rearm();
+      return false;
+    }
     const stmt = this.upsert;
     const ins = this.insertFolded;
     const storedAt = this.opts.now();
@@ -686,7 +700,10 @@ export class AlertHistory implements AlertSink {
       // Only what was written leaves the queue; an alert updated meanwhile is a newer object and stays.
       for (const a of batch) {
         this.fresh.delete(a.id);
-        if (this.pending.get(a.id) === a) this.pending.delete(a.id);
+        if (this.pending.get(a.id) === a) {
+          this.pending.delete(a.id);
+          this.queuedAt.delete(a.id);
+        }
       }
       this.written += batch.length;
       if (groups.length > 0) {
@@ -701,12 +718,7 @@ export class AlertHistory implements AlertSink {
         this.opts.log(`history: ${this.file}: writing again (${batch.length} queued alerts stored)`);
         this.lastReported = '';
       }
-      if ((this.pending.size > 0 || this.foldedReady.length > 0) && !this.timer && !this.closed) {
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          this.writePending();
-        }, 0);
-      }
+      this.rearm();
       return true;
     } catch (e) {
       this.failures++;
@@ -728,6 +740,21 @@ export class AlertHistory implements AlertSink {
       }
       return false;
     }
+  }
+
+  /** After a timed write: back at once for more that is due, else when the oldest queued alert is. */
+  private rearm(): void {
+    if (this.timer || this.closed || (this.pending.size === 0 && this.foldedReady.length === 0)) return;
+    let delay = 0;
+    if (this.foldedReady.length === 0 && this.pending.size <= this.opts.maxPending / 2) {
+      const first = this.pending.keys().next();
+      const at = first.done ? 0 : (this.queuedAt.get(first.value) ?? 0);
+      delay = Math.max(0, Math.ceil(at + this.opts.flushMs - performance.now()));
+    }
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.writePending();
+    }, delay);
   }
 
   /** Writes everything queued now (on exit, and before a query that must see the newest alerts). */
@@ -814,6 +841,7 @@ export class AlertHistory implements AlertSink {
       const e = this.lastWriteError ?? { message: 'alerts were still queued at exit', code: 'SQLITE_BUSY' };
       this.outputs.fail(this.file, this.asNamed(describeSqlite(e).reason, e), { after: 'alerts queued for it are lost', lost: unwritten, unit: 'alert' });
       this.pending.clear();
+      this.queuedAt.clear();
     }
     this.release();
   }

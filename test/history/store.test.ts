@@ -93,6 +93,11 @@ describe('storage', () => {
   it('an alert storm is written by the timer in transactions of half the queue (at least BATCH_MAX, at most BATCH_STORM_MAX), not one long stall', async () => {
     const h = history({ flushMs: 50 });
     for (let i = 0; i < 12_000; i++) h.onAlert(mkAlert({ src_ip: `10.1.${i >> 8}.${i & 255}` }));
+    // Every alert older than flush_interval before the timer first fires (it takes only alerts that old).
+    const until = performance.now() + 60;
+    while (performance.now() < until) {
+      /* wait without giving the timer its turn */
+    }
     const counts: number[] = [];
     for (let i = 0; i < 200 && h.written < 12_000; i++) {
       await new Promise((r) => setTimeout(r, 5));
@@ -104,6 +109,26 @@ describe('storage', () => {
     expect(h.batches).toBe(5);
     expect(counts.filter((n) => [5000, 8500, 10_250, 11_250, 12_000].includes(n))).toEqual(counts);
     expect(BATCH_STORM_MAX).toBe(5 * BATCH_MAX);
+  });
+
+  it('a timed write takes only alerts queued flush_interval ago: an episode that closes soon after is stored once, with its final record', async () => {
+    const h = history({ flushMs: 200 });
+    const a = mkAlert({ id: 'q-1' });
+    const b = mkAlert({ id: 'q-2', src_ip: '10.7.7.7' });
+    h.onAlert(a);
+    await new Promise((r) => setTimeout(r, 120));
+    h.onAlert(b);
+    // The timer (200 ms after a) writes a; b has waited only about 80 ms and stays queued.
+    for (let i = 0; i < 100 && h.written < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(h.written).toBe(1);
+    expect(h.pendingCount).toBe(1);
+    h.onFinal({ ...b, count: 3, message: 'b final', final: true });
+    for (let i = 0; i < 200 && h.pendingCount > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    // b's row was written once, already final: two alerts, two rows written, two transactions.
+    expect(h.written).toBe(2);
+    expect(h.batches).toBe(2);
+    expect(h.query({ ip: '10.7.7.7' })).toMatchObject([{ id: 'q-2', count: 3, message: 'b final', final: true }]);
+    await h.close();
   });
 
   it("an update of an alert this run stored changes its row in place: the same row (seq) as the first record's, every column as the final record's", async () => {
