@@ -3,26 +3,11 @@
 process.env.TZ = 'UTC';
 import path from 'node:path';
 import chalk from 'chalk';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { alert, conn, FakeControl, makeSnapshot, packet, rule, T0 } from './fixtures.js';
-import { renderDashboard, sleep, stripAnsi, type Rendered } from './helpers.js';
+import { dashboardTests, sleep, stripAnsi } from './helpers.js';
 
-let view: Rendered | null = null;
-const savedLevel = chalk.level;
-
-beforeEach(() => {
-  chalk.level = 0;
-});
-afterEach(() => {
-  view?.unmount();
-  view = null;
-  chalk.level = savedLevel;
-});
-
-async function show(control: FakeControl, size = { columns: 120, rows: 40 }, extra: Partial<Parameters<typeof renderDashboard>[0]> = {}): Promise<Rendered> {
-  view = await renderDashboard({ control, refreshHz: 20, historySize: 100, ...extra }, size);
-  return view;
-}
+const show = dashboardTests();
 
 /** The lines of a panel: from its title rule to the next title rule (full-width panels only). */
 function panel(text: string, title: string): string[] {
