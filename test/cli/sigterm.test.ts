@@ -1,11 +1,11 @@
 // Stopping NetGuard with SIGTERM in the middle of a burst of alerts loses none: every alert printed on
 // stdout is also in the JSONL log, the text log and the SQLite history when the process has exited.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { jsonLines, spawnNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 /** A pcap of `n` TCP SYNs to port 23 from distinct sources: each is a SUSPICIOUS_PORT alert of its own. */
 function synBurst(n: number): Buffer {
@@ -43,11 +43,12 @@ function synBurst(n: number): Buffer {
   return Buffer.concat(recs);
 }
 
+const tempDir = tempDirs('ng-term-');
+
 describe('SIGTERM during a burst', () => {
   it('flushes every alert to every log before exiting', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-term-'));
     // Storm control off: every SYN is an alert of its own, and every one must reach every log.
-    writeFileSync(path.join(dir, 'settings.yaml'), 'alerts:\n  max_log_entries: 100000\n  storm_control: false\n');
+    const dir = tempDir({ 'settings.yaml': 'alerts:\n  max_log_entries: 100000\n  storm_control: false\n' });
     const pcap = synBurst(60_000);
     const { child, done } = spawnNetguard(['--batch', '-r', '-'], { cwd: dir });
     let out = '';
