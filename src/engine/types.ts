@@ -186,6 +186,8 @@ export interface EngineControl {
   exportPcap(path: string): Promise<{ count: number; path: string }>;
   /** Flips a rule; returns its new state, or null when no rule has that name. */
   toggleRule(name: string): boolean | null;
+  /** What the toggles since the last call did to the rules file beyond the rule (a copy made, a failed save). */
+  ruleNotes?(): string[];
   /** Re-reads rules.yaml; on errors the running rules stay and `message` says why. */
   reloadRules(): { ok: boolean; message: string };
   clearAlerts(): void;

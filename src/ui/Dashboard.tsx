@@ -151,8 +151,10 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
     const rule = rulesRef.current[ruleIndexRef.current];
     if (!rule) return;
     const state = control.toggleRule(rule.name);
+    const notes = control.ruleNotes?.() ?? [];
+    const failed = notes.some((n) => n.includes('could not save'));
     if (state === null) setMessage({ text: `No rule named "${rule.name}"`, kind: 'error' });
-    else setMessage({ text: `Rule "${rule.name}" ${state ? 'enabled' : 'disabled'}`, kind: 'ok' });
+    else setMessage({ text: [`Rule "${rule.name}" ${state ? 'enabled' : 'disabled'}`, ...notes].join('; '), kind: failed ? 'error' : 'ok' });
     loadRules();
   }, [control, loadRules]);
 
