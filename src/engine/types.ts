@@ -47,6 +47,24 @@ export interface StatsView {
   baseline: BaselineStatus | null;
 }
 
+/** Statistics before the first packet (a view that has nothing yet; the console, which counts records). */
+export const EMPTY_STATS: StatsView = {
+  packets: 0,
+  bytes: 0,
+  pps: 0,
+  bps: 0,
+  rateHistory: [],
+  protocols: {},
+  decodeErrors: 0,
+  drops: null,
+  startedAt: 0,
+  now: 0,
+  source: '',
+  filter: '',
+  live: false,
+  baseline: null,
+};
+
 export interface ConnectionView {
   id: string;
   proto: string;
