@@ -7,7 +7,7 @@
 // (getrusage maxrss) is its own and not the generator's. BENCH_PACKETS=N scales the captures down
 // (default 1,000,000); BENCH_RUNS=N repeats the fast measurements and keeps the best (default 2);
 // BENCH_KEEP=1 keeps the temporary directory and the captures in it; BENCH_ONLY=pipeline runs only the
-// full-pipeline section (BENCH_ONLY=stages, flood, storm, live: only those; storm is bench/storm.ts).
+// full-pipeline section (BENCH_ONLY=stages, flood, storm, live, redis: only those; storm is bench/storm.ts).
 // First, as in NetGuard's entry point: the measured code runs under the same V8 settings.
 import { ONE_CPU_NODE_FLAGS } from '../src/cli/v8-flags.js';
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,6 +23,7 @@ import { readPcapChunked } from './pcap-file.js';
 import { ATTACK, BENIGN, generateMixed, generateSynFlood } from './traffic-gen.js';
 import { liveCaptureBench } from './live-capture.js';
 import { benchStorm } from './storm.js';
+import { redisBench } from './redis.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** The project root (bench.ts runs from dist/bench/ when built): where the shipped rules.yaml and lists are. */
@@ -455,6 +456,8 @@ const SECTIONS: Array<[string, (ctx: BenchContext) => Promise<void>]> = [
   ['live', async () => {
     await liveCaptureBench();
   }],
+  // EVE records per second through a redis-server of the bench's own (skipped when not installed).
+  ['redis', (ctx) => redisBench(ctx.dir, Math.min(200_000, Math.max(10_000, Math.floor(ctx.n / 5))))],
 ];
 
 async function main(): Promise<void> {

@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 mode=${1:-start}
 
 # tcpdump: `-f` on a capture file reads it through tcpdump (src/capture/filter-input.ts).
+# redis-server (test): the EVE-to-Redis and `netguard console` tests start their own on loopback.
 # util-linux and coreutils: bin/netguard asks `nproc` how many CPUs it may use; the bench pins runs with `taskset`.
 runtime_pkgs=(libpcap-dev python3 make g++ tcpdump util-linux coreutils)
 test_pkgs=(tshark nmap hping3 tmux iproute2 iputils-ping procps curl wget netcat-openbsd
-           chromium rsyslog xvfb dbus-x11 dunst libnotify-bin nftables iptables tcpreplay)
+           chromium rsyslog xvfb dbus-x11 dunst libnotify-bin nftables iptables tcpreplay redis-server)
 
 pkgs=("${runtime_pkgs[@]}")
 [[ $mode == test ]] && pkgs+=("${test_pkgs[@]}")

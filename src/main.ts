@@ -8,6 +8,8 @@ async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   // `netguard alerts ...` queries the SQLite history (src/cli/alerts-command.ts prints its own errors).
   if (argv[0] === 'alerts') return (await import('./cli/alerts-command.js')).runAlertsCommand(argv.slice(1));
+  // `netguard console --redis redis://HOST:PORT/KEY` stores every sensor's EVE records (src/cli/console-command.ts).
+  if (argv[0] === 'console') return (await import('./cli/console-command.js')).runConsoleCommand(argv.slice(1));
   try {
     const opts = parseArgs(argv);
     if (!opts) return 0;

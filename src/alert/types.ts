@@ -85,6 +85,8 @@ export interface Alert {
   last_seen: string;
   /** Community ID v1 flow hash, where the alert is about one flow. */
   community_id?: string;
+  /** The sensor that raised it (set on alerts read back from a history that `netguard console` fills). */
+  sensor?: string;
   /**
    * Set only on the alert's final record, written again (same id) when its episode closes: count,
    * last_seen, message and details are then complete. Absent on the record written when it was raised.

@@ -16,6 +16,7 @@ interface AlertsOptions {
   severity?: string;
   limit?: string;
   search?: string;
+  sensor?: string;
   db?: string;
   settings?: string;
   logDir?: string;
@@ -37,6 +38,7 @@ Examples:
   netguard alerts --since 2026-10-01 --until 2026-10-31 --limit 500
   netguard alerts --search passwd --json | jq .    JSON lines, one alert each
   netguard alerts --summary --since 7d             counts by type, source and day
+  netguard alerts --sensor dmz-1 --since 1d        one sensor's alerts in a console's history
   netguard alerts --pcap 1700000000000-3 -o a.pcap one alert's packets, for tshark or Wireshark
 
 Exit codes: 0 success, 1 no database or unreadable database, 2 bad usage.`;
@@ -50,6 +52,7 @@ function program(): Command {
     .option('--type <type>', `alert type (${ALERT_TYPES.slice(0, 4).join(', ')}, ...)`)
     .option('--severity <level>', 'lowest severity shown: LOW, WARNING, HIGH, CRITICAL')
     .option('--search <text>', 'text in the message, type, addresses or details')
+    .option('--sensor <name>', 'alerts of this sensor only (the EVE host name; see netguard console)')
     .option('--limit <n>', `most alerts shown, newest first (default 50, at most ${MAX_LIMIT})`)
     .option('--db <file>', 'history database (default: history.db_file from the settings, ./netguard.db)')
     .option('-l, --log-dir <dir>', 'the directory a run wrote its files in (netguard -l DIR): history.db_file resolves against it')
@@ -107,6 +110,10 @@ export function buildQuery(o: Omit<AlertsOptions, 'db' | 'settings' | 'json' | '
     q.limit = 50;
   }
   if (o.search !== undefined && o.search !== '') q.search = o.search;
+  if (o.sensor !== undefined) {
+    if (o.sensor === '' || o.sensor.length > 255) throw new AlertsUsage(`--sensor takes a sensor name (got "${o.sensor}")`);
+    q.sensor = o.sensor;
+  }
   return q;
 }
 
@@ -129,9 +136,12 @@ export function alignTable(rows: string[][]): string {
 
 /** Alerts as an aligned table; every field that came from the wire goes through escapeText. */
 export function alertsTable(alerts: Alert[]): string {
-  const rows = [['TIME', 'SEVERITY', 'TYPE', 'SOURCE', 'DESTINATION', 'COUNT', 'MESSAGE']];
+  // The SENSOR column appears when the alerts name their sensors (a console's history, or a named sensor).
+  const sensors = alerts.some((a) => a.sensor);
+  const rows = [[...(sensors ? ['SENSOR'] : []), 'TIME', 'SEVERITY', 'TYPE', 'SOURCE', 'DESTINATION', 'COUNT', 'MESSAGE']];
   for (const a of alerts) {
     rows.push([
+      ...(sensors ? [escapeText(a.sensor || '-')] : []),
       shortTime(a.timestamp),
       a.severity,
       a.type,

@@ -60,6 +60,7 @@ Modes:
   --tui          the live terminal dashboard
   --batch        no interaction: alerts as JSON lines on stdout, a summary line on stderr
   alerts         query the alert history (netguard alerts --help)
+  console        one place for many sensors: EVE records from Redis into the history (netguard console --help)
 
 Outputs (settings.yaml; see README.md):
   alerts.json    every alert as a JSON line (alerts.log_file), in every mode

@@ -11,7 +11,7 @@ import type { StormCounts } from '../alert/storm.js';
 import { createSinks, flushAll } from '../alert/sinks/index.js';
 import type { Alert, AlertSink } from '../alert/types.js';
 import { createDetectors } from '../detect/index.js';
-import { RuleEngine } from '../rules/index.js';
+import { RuleEngine, fileRuleIo } from '../rules/index.js';
 import { createEnricher, readApiKey } from '../enrich/index.js';
 import { createEveSink, type EveSink } from '../alert/sinks/eve.js';
 import { createSyslogSink } from '../alert/sinks/syslog.js';
@@ -131,7 +131,10 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug, failures });
   // Outputs for the rest of the stack: VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
-  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, failures })));
+  // filetype redis: EVE lines go to Redis (queued, spooled when it is away) instead of the file. Loaded
+  // only then: the Redis client is not start-up time every other run pays.
+  const eveRedis = settings.outputs.eve.enabled && settings.outputs.eve.filetype === 'redis' ? (await import('../alert/sinks/eve-redis.js')).createEveRedis(settings) : null;
+  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined, host: eveRedis?.host ?? settings.sensor_name, failures })));
   try {
     if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
   } catch (e) {
@@ -161,7 +164,13 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     if (mode === 'tui') warnings.push(m);
     else process.stderr.write(`netguard: ${m}\n`);
   };
-  const history = createHistorySink(settings, { log: note, failures, source: live ? name : name === '-' ? 'stdin' : path.resolve(name) });
+  // Local alerts name their sensor only when sensor_name is set (a console's rows always do).
+  const history = createHistorySink(settings, {
+    log: note,
+    failures,
+    sensor: settings.sensor_name,
+    source: live ? name : name === '-' ? 'stdin' : path.resolve(name),
+  });
   if (history) sinks.push(history);
   const responder = createResponder(settings, {
     block: opts.block,
@@ -199,7 +208,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
         if (explicitRules) throw new ConfigError(`${rulesPath}: rules file not found`);
         return null;
       }
-      const re = new RuleEngine(raise);
+      // Toggles of the shipped rules go to a copy in the working directory, never into the installation.
+      const re = new RuleEngine(raise, fileRuleIo, rulesFound?.from === 'package' ? { userCopy: path.resolve('rules.yaml') } : {});
       const r = re.loadFile(rulesPath);
       if (!r.ok) throw new ConfigError(r.errors.join('\n'), r.errors);
       warnings.push(...r.warnings);
@@ -293,6 +303,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       }
       await flushAll(sinks);
       evidence?.close();
+      await eveRedis?.close();
       // Closes the database and removes NetGuard's firewall table.
       await history?.close();
       await responder?.close();

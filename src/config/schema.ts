@@ -18,6 +18,8 @@ export const ALERT_TYPE_NAMES = [
 
 export const settingsSchema = z
   .object({
+    /** This sensor's name, written as EVE's host field and stored with its alerts (Suricata's sensor-name); empty: the host name. */
+    sensor_name: z.string().default(''),
     interface: z
       .object({
         /** Interface to capture on when -i is not given. Empty: the first up, non-loopback interface. */
@@ -242,6 +244,28 @@ export const settingsSchema = z
             stats_interval: seconds.default(8),
             /** Milliseconds between batched writes. */
             flush_interval: z.number().int().positive().default(500),
+            /** Where records go, as Suricata's eve-log filetype: regular (the file) or redis (outputs.eve.redis instead). */
+            filetype: z.enum(['regular', 'redis']).default('regular'),
+            /** Suricata's eve-log redis block (docs/sensors.md), plus NetGuard's queue and spool for when Redis is away. */
+            redis: z
+              .object({
+                server: z.string().default('127.0.0.1'),
+                port: port.default(6379),
+                /** list|lpush (LPUSH), rpush, channel|publish (PUBLISH), stream|xadd (XADD, what `netguard console` reads). */
+                mode: z.enum(['list', 'lpush', 'rpush', 'channel', 'publish', 'stream', 'xadd']).default('list'),
+                /** The list, channel or stream name. */
+                key: z.string().min(1).default('netguard'),
+                /** XADD MAXLEN ~ this (Suricata's stream-maxlen); 0 keeps every entry. */
+                stream_maxlen: z.number().int().nonnegative().default(100000),
+                /** Records held in memory while Redis is unreachable. */
+                max_queue: z.number().int().positive().default(10000),
+                /** Then records wait in this file, sent first when Redis is back (also by the next run). */
+                spool_file: z.string().min(1).default('./eve-redis.spool'),
+                /** Most megabytes the spool file holds; records beyond memory and spool are dropped and counted. */
+                spool_max_mb: z.number().positive().default(64),
+              })
+              .strict()
+              .prefault({}),
           })
           .strict()
           .prefault({}),

@@ -2,7 +2,7 @@
 import type { Settings } from '../config/schema.js';
 import { AlertHistory, type HistoryOptions } from './store.js';
 
-export { AlertHistory, HistoryError, DEFAULT_LIMIT, MAX_LIMIT, type HistoryQuery, type HistorySummary, type HistoryOptions, type CountRow } from './store.js';
+export { AlertHistory, HistoryError, DEFAULT_LIMIT, MAX_LIMIT, type HistoryQuery, type HistorySummary, type HistoryOptions, type CountRow, type RemoteRecord } from './store.js';
 export { parseTimeArg, parseDuration } from './time-args.js';
 
 /**
@@ -10,7 +10,10 @@ export { parseTimeArg, parseDuration } from './time-args.js';
  * or null when history is off. Never throws: a database that cannot be opened is reported in one line
  * and the returned sink stays off (check `.error`), so the other sinks keep working.
  */
-export function createHistorySink(settings: Settings, opts: Pick<HistoryOptions, 'log' | 'now' | 'failures' | 'source'> = {}): AlertHistory | null {
+export function createHistorySink(
+  settings: Settings,
+  opts: Pick<HistoryOptions, 'log' | 'now' | 'sensor' | 'failures' | 'source'> = {},
+): AlertHistory | null {
   const h = settings.history;
   if (!h.enabled || !h.db_file) return null;
   return new AlertHistory(h.db_file, {

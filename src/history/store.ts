@@ -28,6 +28,8 @@ export interface HistoryQuery {
   limit?: number;
   /** Case-insensitive substring of the message, type, addresses or details. */
   search?: string;
+  /** Only alerts of this sensor (EVE host; the local sensor's name for local alerts). */
+  sensor?: string;
 }
 
 export interface CountRow {
@@ -64,6 +66,8 @@ export interface HistoryOptions {
   now?: () => number;
   /** Open without writing (queries only; the file must exist). */
   readonly?: boolean;
+  /** The sensor name stored with this run's own alerts (default: empty, shown as the local sensor). */
+  sensor?: string;
   /** Where a database that cannot be written is named and its lost alerts counted (default: said through `log`). */
   failures?: WriteFailures;
   /**
@@ -71,6 +75,21 @@ export interface HistoryOptions {
    * a file read again replaces its earlier rows (same ids), so the history never holds an id twice for it.
    */
   source?: string;
+}
+
+/** One EVE record a console took from Redis, to store once (keyed by stream and entry id). */
+export interface RemoteRecord {
+  /** Stream key and entry id ("1700000000000-0"): the unique key that makes a redelivery a no-op. */
+  stream: string;
+  entryId: string;
+  sensor: string;
+  eventType: string;
+  /** Record time, ms. */
+  ts: number;
+  /** The EVE line as received. */
+  line: string;
+  /** The NetGuard alert it carries (event_type alert), else undefined. */
+  alert?: Alert;
 }
 
 export const DEFAULT_LIMIT = 100;
@@ -161,8 +180,32 @@ interface FoldedGroup {
  */
 const SOURCE_INDEX = `CREATE UNIQUE INDEX IF NOT EXISTS alerts_source_id ON alerts (source, alert_id);`;
 
+/**
+ * Additive, idempotent migration for many sensors: each alert's sensor (existing rows: '' = the local one),
+ * and every EVE record a console stored (flow, dns, http, stats, alert), once per stream entry.
+ */
+function migrateSensors(db: Db): void {
+  const cols = db.prepare("SELECT name FROM pragma_table_info('alerts')").all() as { name: string }[];
+  if (!cols.some((c) => c.name === 'sensor')) db.exec("ALTER TABLE alerts ADD COLUMN sensor TEXT NOT NULL DEFAULT ''");
+  db.exec(`
+CREATE INDEX IF NOT EXISTS alerts_sensor ON alerts (sensor, ts);
+CREATE TABLE IF NOT EXISTS eve_records (
+  stream TEXT NOT NULL,
+  entry_id TEXT NOT NULL,
+  sensor TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (stream, entry_id)
+);
+CREATE INDEX IF NOT EXISTS eve_records_sensor ON eve_records (sensor, event_type, ts);
+CREATE INDEX IF NOT EXISTS eve_records_stored ON eve_records (stored_at);`);
+}
+
 interface Row {
   alert_id: string;
+  sensor?: string;
   ts: number;
   last_seen: number;
   type: string;
@@ -204,6 +247,7 @@ function rowToAlert(r: Row): Alert {
   if (r.dst_port !== null) a.dst_port = r.dst_port;
   if (r.proto !== null) a.proto = r.proto;
   if (r.community_id !== null) a.community_id = r.community_id;
+  if (r.sensor) a.sensor = r.sensor;
   if (r.final === 1) a.final = true;
   return a;
 }
@@ -257,6 +301,10 @@ function where(q: HistoryQuery): { sql: string; params: unknown[] } {
   if (q.ip) {
     parts.push('(src_ip = ? OR dst_ip = ?)');
     params.push(q.ip, q.ip);
+  }
+  if (q.sensor !== undefined) {
+    parts.push('sensor = ?');
+    params.push(q.sensor);
   }
   if (q.type) {
     parts.push('type = ?');
@@ -336,6 +384,7 @@ export class AlertHistory implements AlertSink {
       log: opts.log ?? ((l) => process.stderr.write(`netguard: ${l}\n`)),
       now: opts.now ?? Date.now,
       readonly: opts.readonly ?? false,
+      sensor: opts.sensor ?? '',
     };
     this.outputs = opts.failures ?? new WriteFailures(this.opts.log);
     this.source = opts.source ?? 'unknown';
@@ -371,6 +420,7 @@ export class AlertHistory implements AlertSink {
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
     const columns = (this.db.prepare('PRAGMA table_info(alerts)').all() as { name: string }[]).map((c) => c.name);
+    migrateSensors(this.db);
     // A database made before final records existed gets the column (each alert's row is updated in place
     // with its final evidence; `final` says the episode closed).
     if (!columns.includes('final')) this.db.exec('ALTER TABLE alerts ADD COLUMN final INTEGER NOT NULL DEFAULT 0');
@@ -379,11 +429,11 @@ export class AlertHistory implements AlertSink {
     // The same source and id (this run's update, or an earlier run of the same file): the row becomes this run's.
     this.upsert = this.db.prepare(`
       INSERT INTO alerts (run, source, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, src_ip, dst_ip,
-                          src_port, dst_port, proto, count, community_id, details, final)
+                          src_port, dst_port, proto, count, community_id, details, final, sensor)
       VALUES (@run, @source, @alert_id, @ts, @last_seen, @stored_at, @type, @severity, @sev_rank, @message, @src_ip, @dst_ip,
-              @src_port, @dst_port, @proto, @count, @community_id, @details, @final)
+              @src_port, @dst_port, @proto, @count, @community_id, @details, @final, @sensor)
       ON CONFLICT (source, alert_id) DO UPDATE SET
-        run = excluded.run, ts = excluded.ts, stored_at = excluded.stored_at, type = excluded.type,
+        run = excluded.run, ts = excluded.ts, stored_at = excluded.stored_at, type = excluded.type, sensor = excluded.sensor,
         last_seen = excluded.last_seen, severity = excluded.severity, sev_rank = excluded.sev_rank,
         message = excluded.message, src_ip = excluded.src_ip, dst_ip = excluded.dst_ip, src_port = excluded.src_port,
         dst_port = excluded.dst_port, proto = excluded.proto, count = excluded.count, community_id = excluded.community_id,
@@ -565,6 +615,7 @@ export class AlertHistory implements AlertSink {
         stmt.run({
           run: this.run,
           source: this.source,
+          sensor: this.opts.sensor,
           alert_id: a.id,
           ts: Date.parse(a.timestamp),
           last_seen: Date.parse(a.last_seen),
@@ -654,6 +705,76 @@ export class AlertHistory implements AlertSink {
     }
   }
 
+  /**
+   * Stores records a console read from Redis, all in one transaction, synchronously: when this returns
+   * they are on disk (WAL) and may be acknowledged. A record stored before (same stream and entry id: a
+   * redelivery after a crash) changes nothing. Alerts are keyed by source = "redis:stream#sensor" and the
+   * alert id, so an alert's final record (same id, its episode closed) updates the row its first record
+   * made. Returns the records that were new; throws HistoryError.
+   */
+  storeRemote(records: readonly RemoteRecord[]): RemoteRecord[] {
+    if (!this.enabled || !this.db || !this.upsert) throw new HistoryError(this.file, this.error ?? 'the history database is closed');
+    const db = this.db;
+    const upsert = this.upsert;
+    const insertRec = db.prepare(
+      'INSERT OR IGNORE INTO eve_records (stream, entry_id, sensor, event_type, ts, stored_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const storedAt = this.opts.now();
+    let fresh: RemoteRecord[] = [];
+    const tx = db.transaction((recs: readonly RemoteRecord[]) => {
+      fresh = [];
+      for (const r of recs) {
+        if (insertRec.run(r.stream, r.entryId, r.sensor, r.eventType, Math.floor(r.ts), storedAt, r.line).changes === 0) continue;
+        fresh.push(r);
+        const a = r.alert;
+        if (!a) continue;
+        upsert.run({
+          run: `${r.stream}#${r.sensor}`,
+          source: `redis:${r.stream}#${r.sensor}`,
+          sensor: r.sensor,
+          alert_id: a.id,
+          ts: Date.parse(a.timestamp),
+          last_seen: Date.parse(a.last_seen),
+          stored_at: storedAt,
+          type: a.type,
+          severity: a.severity,
+          sev_rank: RANK[a.severity] ?? 0,
+          message: a.message,
+          src_ip: a.src_ip ?? null,
+          dst_ip: a.dst_ip ?? null,
+          src_port: a.src_port ?? null,
+          dst_port: a.dst_port ?? null,
+          proto: a.proto ?? null,
+          count: a.count,
+          community_id: a.community_id ?? null,
+          details: JSON.stringify(a.details ?? {}),
+          final: a.final ? 1 : 0,
+        });
+      }
+    });
+    try {
+      tx(records);
+    } catch (e) {
+      throw new HistoryError(this.file, describeSqlite(e).reason);
+    }
+    this.written += fresh.length;
+    return fresh;
+  }
+
+  /** Stored EVE records per sensor and event type (what a console took from Redis). */
+  recordCounts(): Array<{ sensor: string; event_type: string; count: number }> {
+    const db = this.reader();
+    try {
+      return db.prepare('SELECT sensor, event_type, COUNT(*) AS count FROM eve_records GROUP BY sensor, event_type ORDER BY sensor, event_type').all() as Array<{
+        sensor: string;
+        event_type: string;
+        count: number;
+      }>;
+    } catch (e) {
+      throw new HistoryError(this.file, describeSqlite(e).reason);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.flush();
@@ -680,6 +801,7 @@ export class AlertHistory implements AlertSink {
         const cutoff = this.opts.now() - this.opts.retentionDays * DAY_MS;
         out.byAge = this.db.prepare('DELETE FROM alerts WHERE stored_at < ?').run(cutoff).changes;
         this.db.prepare('DELETE FROM folded WHERE stored_at < ?').run(cutoff);
+        this.db.prepare('DELETE FROM eve_records WHERE stored_at < ?').run(cutoff);
       }
       if (this.opts.maxRows > 0) {
         const edge = this.db.prepare('SELECT seq FROM alerts ORDER BY seq DESC LIMIT 1 OFFSET ?').get(this.opts.maxRows) as { seq: number } | undefined;

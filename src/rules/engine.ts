@@ -23,6 +23,17 @@ export interface RuleIo {
   read(path: string): string;
   /** Persists a rule's enabled flag into the rules file (keeping its comments), atomically. */
   writeEnabled(path: string, name: string, enabled: boolean): void;
+  /** Copies a rules file to a new one (never over an existing file); needed for `userCopy`. */
+  copy?(from: string, to: string): void;
+}
+
+export interface RuleEngineOptions {
+  /**
+   * Where a toggle is saved when the loaded file is the copy shipped with NetGuard: the shipped file is
+   * part of the installation (root-owned, or tracked in a checkout), so the first toggle writes a copy of
+   * it with the change here (./rules.yaml, which is read first on the next start) and goes on with it.
+   */
+  userCopy?: string;
 }
 
 export interface LoadResult {
@@ -74,13 +85,22 @@ export class RuleEngineCore implements Detector {
   private active: CompiledRule[] = [];
   private sourcePath: string | null = null;
   private lastSweep = 0;
-  /** Problems that are not load errors (a toggle that could not be written to the file). */
-  readonly warnings: string[] = [];
+  /** What a toggle did to the file beyond the rule itself (a copy made, a save that failed); see takeNotes. */
+  private readonly notes: string[] = [];
+  private userCopy: string | null;
 
   constructor(
     private readonly raise: Raise,
     private readonly io: RuleIo | null = null,
-  ) {}
+    opts: RuleEngineOptions = {},
+  ) {
+    this.userCopy = opts.userCopy ?? null;
+  }
+
+  /** The notes of toggles since the last call, for the view that toggled (menu, dashboard), then forgotten. */
+  takeNotes(): string[] {
+    return this.notes.splice(0);
+  }
 
   /** Parses rules from text (`file` names it in messages). All or nothing: on any error nothing changes. */
   load(text: string, file: string): LoadResult {
@@ -234,10 +254,21 @@ export class RuleEngineCore implements Detector {
     r.buckets.clear();
     this.refreshActive();
     if (this.sourcePath && this.io) {
+      let target = this.sourcePath;
       try {
-        this.io.writeEnabled(this.sourcePath, r.entry.name, r.enabled);
+        if (this.userCopy !== null && this.userCopy !== this.sourcePath) {
+          target = this.userCopy;
+          if (!this.io.copy) throw new Error('this rule engine cannot copy files');
+          this.io.copy(this.sourcePath, target);
+          const shipped = this.sourcePath;
+          // From now on this run reads (reload) and saves (toggle) the copy; the next start finds it first.
+          this.sourcePath = target;
+          this.userCopy = null;
+          this.notes.push(`saved in ${display(target)}, a copy of the shipped ${display(shipped)} with this change (that file is unchanged); ${display(target)} is read from now on`);
+        }
+        this.io.writeEnabled(target, r.entry.name, r.enabled);
       } catch (e) {
-        this.warnings.push(`${display(this.sourcePath)}: could not save the state of rule "${r.entry.name}": ${(e as Error).message}`);
+        this.notes.push(`${display(target)}: could not save the state of rule "${r.entry.name}": ${(e as Error).message} (it stays ${r.enabled ? 'enabled' : 'disabled'} for this run only)`);
       }
     }
     return r.enabled;

@@ -107,6 +107,7 @@ interface AlertsQuery {
   limit?: string;
   since?: string;
   until?: string;
+  sensor?: string;
 }
 
 class BadQuery extends Error {}
@@ -142,6 +143,12 @@ function toHistoryQuery(raw: AlertsQuery, now: number): HistoryQuery {
   }
   const text = one(raw.q);
   if (text) q.search = text.slice(0, 200);
+  // A console's history names each alert's sensor (netguard console); '-' asks for the local ones.
+  const sensor = one(raw.sensor);
+  if (sensor) {
+    if (sensor.length > 255) throw new BadQuery('sensor: at most 255 characters');
+    q.sensor = sensor === '-' ? '' : sensor;
+  }
   const limit = one(raw.limit);
   if (limit) {
     if (!/^\d+$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) throw new BadQuery('limit: 1..1000');
@@ -167,6 +174,7 @@ function filterRecent(alerts: Alert[], q: HistoryQuery): Alert[] {
   for (const a of alerts) {
     if (q.ip && a.src_ip !== q.ip && a.dst_ip !== q.ip) continue;
     if (q.type && a.type !== q.type) continue;
+    if (q.sensor !== undefined && (a.sensor ?? '') !== q.sensor) continue;
     if (q.severity && RANK[a.severity] < RANK[q.severity]) continue;
     const t = Date.parse(a.timestamp);
     if (q.since !== undefined && t < q.since) continue;

@@ -455,6 +455,10 @@ export interface EveOptions {
   pcapCount?: boolean;
   /** Error messages (cannot write the file); default stderr. */
   log?: (message: string) => void;
+  /** Where finished lines go instead of the file (filetype redis: eve-redis.ts); it queues, never blocks. */
+  transport?: { push(line: string): void };
+  /** EVE's `host` field on every record (Suricata's sensor-name); absent or empty: none. */
+  host?: string;
   /** Where an EVE file that cannot be written is named and its lost records counted (default: said on stderr). */
   failures?: WriteFailures;
   /**
@@ -806,6 +810,11 @@ export class EveSink implements AlertSink {
 
   private push(rec: EveRecord): void {
     if (this.closed) return;
+    const line = this.opts.host ? withHost(JSON.stringify(rec), this.opts.host) : JSON.stringify(rec);
+    if (this.opts.transport) {
+      this.opts.transport.push(line);
+      return;
+    }
     if (this.failed) {
       this.failures.lose(this.settings.file, 1, 'EVE record');
       return;
@@ -814,7 +823,7 @@ export class EveSink implements AlertSink {
       this.dropped++;
       return;
     }
-    this.lines.push(JSON.stringify(rec));
+    this.lines.push(line);
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -871,6 +880,12 @@ export class EveSink implements AlertSink {
       );
     }
   }
+}
+
+/** Suricata's EVE `host` field (sensor-name), added last as Suricata adds it to a finished record. */
+export function withHost(line: string, host: string): string {
+  if (!host || !line.endsWith('}')) return line;
+  return `${line.slice(0, -1)}${line.length > 2 ? ',' : ''}"host":${JSON.stringify(host)}}`;
 }
 
 /** Builds the EVE sink from the whole settings document (for the sink registry). */

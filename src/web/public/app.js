@@ -71,6 +71,8 @@ function liveItem(a) {
   b.appendChild(el('span', `badge sev-${SEVS.includes(a.severity) ? a.severity : 'LOW'}`, a.severity));
   li.appendChild(b);
   const body = el('span', 'msg');
+  // On a console (netguard console) each alert names the sensor that raised it.
+  if (a.sensor) body.appendChild(el('span', 'muted', `[${a.sensor}] `));
   body.appendChild(el('strong', '', a.type));
   body.appendChild(document.createTextNode(' '));
   const who = whoOf(a);
@@ -244,9 +246,13 @@ async function search(ev) {
   try {
     const r = await getJson(`/api/alerts?${params}`);
     $('hist-source').textContent = r.source === 'history' ? '(SQLite history)' : '(recent alerts in memory)';
+    // The Sensor column shows when the alerts name their sensors (a console's history: netguard console).
+    const sensors = r.alerts.some((a) => a.sensor);
+    $('hist-sensor').hidden = !sensors;
     const rows = r.alerts.map((a) => {
       const tr = el('tr');
       tr.dataset.id = String(a.id);
+      if (sensors) tr.appendChild(el('td', 'nowrap', a.sensor || '-'));
       tr.appendChild(el('td', 'nowrap', timeOf(a.timestamp)));
       const sev = el('td', 'nowrap'); sev.appendChild(el('span', `badge sev-${SEVS.includes(a.severity) ? a.severity : 'LOW'}`, a.severity)); tr.appendChild(sev);
       cells(tr, [a.type, endpoint(a.src_ip, a.src_port), endpoint(a.dst_ip, a.dst_port), fmtInt(a.count), a.message], [3], [4]);
