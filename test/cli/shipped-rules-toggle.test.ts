@@ -2,25 +2,23 @@
 // in ./rules.yaml of the working directory (which the next start reads first) and the menu says so; the
 // shipped rules.yaml, part of the installation, is never written.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORPUS, ROOT, runNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 const PCAP = path.join(CORPUS, 'ndpi/synscan.pcap');
 const SHIPPED = path.join(ROOT, 'rules.yaml');
-const dirs: string[] = [];
+const tempDir = tempDirs('ng-toggle-shipped-');
 const shippedText = readFileSync(SHIPPED, 'utf8');
 afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
   // Should the code under test ever write the shipped file, put it back so one failure does not spread.
   if (readFileSync(SHIPPED, 'utf8') !== shippedText) writeFileSync(SHIPPED, shippedText);
 });
 
 describe('menu option 23 on the shipped rules', () => {
   it('saves the toggle in ./rules.yaml, says so, and leaves the shipped file as it was', async () => {
-    const cwd = mkdtempSync(path.join(tmpdir(), 'ng-toggle-shipped-'));
-    dirs.push(cwd);
+    const cwd = tempDir();
     const r = await runNetguard(['-r', PCAP], { cwd, stdin: '23\n1\n21\n' });
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(SHIPPED, 'utf8')).toBe(shippedText);
