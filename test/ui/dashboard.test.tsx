@@ -239,6 +239,21 @@ describe('keys', () => {
     await v.until((x) => x.includes('─ Alerts') && !x.includes('─ Help'), 'help to close');
   });
 
+  it('a toggle that saved into a copy, or could not save, says so in the footer after the new state', async () => {
+    const c = new FakeControl();
+    const v = await show(c, { columns: 160, rows: 40 });
+    await v.press('r');
+    await v.until((x) => x.includes('─ Custom rules'), 'rules overlay');
+    c.pendingRuleNotes = ['saved in /srv/rules.yaml, a copy of the shipped rules'];
+    await v.press(' ');
+    await v.until((x) => x.includes('Rule "SSH Bruteforce Detection" disabled; saved in /srv/rules.yaml, a copy of the shipped rules'), 'copy note');
+    c.pendingRuleNotes = ['rules.yaml: could not save the state of rule "SSH Bruteforce Detection": EROFS'];
+    await v.press(' ');
+    const t = await v.until((x) => x.includes('enabled; rules.yaml: could not save the state of rule'), 'failure note');
+    expect(t).toContain('EROFS');
+    expect(c.pendingRuleNotes).toEqual([]);
+  });
+
   it('r lists the rules; ↓ and space toggle one; R reloads and shows the result; esc closes', async () => {
     const c = new FakeControl();
     const v = await show(c);
