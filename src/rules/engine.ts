@@ -9,7 +9,8 @@ import { formatIp } from '../decode/addr.js';
 import { LAYER_ARP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from '../detect/types.js';
 import type { RuleView } from '../engine/types.js';
-import { compileCondition, type Predicate } from './compile.js';
+import { compileRule, type Predicate } from './compile.js';
+import { packetGates, passesGate, type RuleGate } from './prefilter.js';
 import { RuleSyntaxError } from './lexer.js';
 
 /** Track keys remembered per rule (a spoofed-source flood cannot grow memory beyond this). */
@@ -44,6 +45,8 @@ interface Bucket {
 interface CompiledRule {
   entry: RuleEntry;
   pred: Predicate;
+  /** What a packet must have before pred can hold: most packets are turned away here. */
+  gate: RuleGate;
   enabled: boolean;
   matches: number;
   windowMs: number;
@@ -164,14 +167,15 @@ export class RuleEngineCore implements Detector {
       }
       const entry = parsed.data;
       let pred: Predicate;
+      let gate: RuleGate;
       try {
-        pred = compileCondition(entry.condition);
+        ({ pred, gate } = compileRule(entry.condition));
       } catch (e) {
         if (!(e instanceof RuleSyntaxError)) throw e;
         errors.push(this.conditionError(located, [...at, 'condition'], entry.condition, label, e));
         return;
       }
-      compiled.push({ entry, pred, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), lastSweep: 0 });
+      compiled.push({ entry, pred, gate, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), lastSweep: 0 });
     });
     if (errors.length) return { ok: false, rules: 0, enabled: 0, errors, warnings: [] };
 
@@ -267,9 +271,11 @@ export class RuleEngineCore implements Detector {
 
   onPacket(p: Packet, now: number): void {
     const active = this.active;
+    if (active.length === 0) return;
+    const g = packetGates(p);
     for (let i = 0; i < active.length; i++) {
       const r = active[i];
-      if (!r.pred(p)) continue;
+      if (!passesGate(r.gate, g, p) || !r.pred(p)) continue;
       r.matches++;
       const track = r.entry.track;
       const key: IpAddr | string = track === 'src' ? p.ipSrc : track === 'dst' ? p.ipDst : `${formatIp(p.ipSrc)}>${formatIp(p.ipDst)}`;
