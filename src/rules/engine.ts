@@ -10,7 +10,7 @@ import { LAYER_ARP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type IpAddr,
 import type { Detector, Raise } from '../detect/types.js';
 import type { RuleView } from '../engine/types.js';
 import { compileRule, type Predicate } from './compile.js';
-import { packetGates, passesGate, type RuleGate } from './prefilter.js';
+import { fitsKey, fitsPort, packetKey, type RuleGate } from './prefilter.js';
 import { RuleSyntaxError } from './lexer.js';
 
 /** Track keys remembered per rule (a spoofed-source flood cannot grow memory beyond this). */
@@ -75,6 +75,12 @@ export class RuleEngineCore implements Detector {
   readonly name = 'rules';
   private rules: CompiledRule[] = [];
   private active: CompiledRule[] = [];
+  /**
+   * The enabled rules a packet can match, by its gate bits and TCP flags (prefilter.ts packetKey),
+   * in file order; made when a key is first seen, dropped when rules change. A TCP segment without SYN
+   * then walks only the rules that need no SYN, a DNS answer only those that may match DNS.
+   */
+  private byKey: Array<CompiledRule[] | undefined> = [];
   private sourcePath: string | null = null;
   private lastSweep = 0;
   /** Problems that are not load errors (a toggle that could not be written to the file). */
@@ -267,15 +273,17 @@ export class RuleEngineCore implements Detector {
 
   private refreshActive(): void {
     this.active = this.rules.filter((r) => r.enabled);
+    this.byKey = [];
   }
 
   onPacket(p: Packet, now: number): void {
-    const active = this.active;
-    if (active.length === 0) return;
-    const g = packetGates(p);
-    for (let i = 0; i < active.length; i++) {
-      const r = active[i];
-      if (!passesGate(r.gate, g, p) || !r.pred(p)) continue;
+    if (this.active.length === 0) return;
+    const key = packetKey(p);
+    let list = this.byKey[key];
+    if (list === undefined) list = this.byKey[key] = this.active.filter((r) => fitsKey(r.gate, key));
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (!fitsPort(r.gate, p) || !r.pred(p)) continue;
       r.matches++;
       const track = r.entry.track;
       const key: IpAddr | string = track === 'src' ? p.ipSrc : track === 'dst' ? p.ipDst : `${formatIp(p.ipSrc)}>${formatIp(p.ipDst)}`;

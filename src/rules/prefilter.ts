@@ -131,7 +131,26 @@ export function packetGates(p: Packet): number {
   return g;
 }
 
-/** False only when the rule's condition cannot hold for this packet (g: packetGates(p)). */
-export function passesGate(gate: RuleGate, g: number, p: Packet): boolean {
-  return (g & gate.need) === gate.need && (p.tcpFlags & gate.flags) === gate.flags && (gate.ports === null || gate.ports[p.dstPort] === 1);
+/**
+ * The packet's gate bits and, for TCP, its flags (bits 6-13): what decides which rules it can match,
+ * destination port aside. Non-TCP packets have no flags here (a rule needing flags needs TCP).
+ */
+export function packetKey(p: Packet): number {
+  const g = packetGates(p);
+  return (g & G_TCP) !== 0 ? g | ((p.tcpFlags & 0xff) << 6) : g;
+}
+
+/** Whether a packet with this key can match the rule, destination port aside. */
+export function fitsKey(gate: RuleGate, key: number): boolean {
+  return (key & gate.need) === gate.need && ((key >>> 6) & gate.flags) === gate.flags;
+}
+
+/** Whether the packet's destination port is one the rule can match. */
+export function fitsPort(gate: RuleGate, p: Packet): boolean {
+  return gate.ports === null || gate.ports[p.dstPort] === 1;
+}
+
+/** False only when the rule's condition cannot hold for this packet. */
+export function passesGate(gate: RuleGate, p: Packet): boolean {
+  return fitsKey(gate, packetKey(p)) && fitsPort(gate, p);
 }

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import type { Detection } from '../../src/alert/types.js';
 import { RuleEngineCore, compileCondition, parseCondition } from '../../src/rules/index.js';
-import { G_DNS, G_HTTP, G_TCP, G_UDP, gateOf, packetGates, passesGate } from '../../src/rules/prefilter.js';
+import { G_DNS, G_HTTP, G_TCP, G_UDP, gateOf, passesGate } from '../../src/rules/prefilter.js';
 import type { Packet } from '../../src/decode/packet.js';
 import { ROOT } from '../helpers/netguard.js';
 import { pkt, type Spec } from './packets.js';
@@ -71,7 +71,7 @@ describe('rule prefilter', () => {
     for (const p of all) {
       if (!pred(p)) continue;
       matched++;
-      expect(passesGate(gate, packetGates(p), p)).toBe(true);
+      expect(passesGate(gate, p)).toBe(true);
     }
     // Conditions that can never hold are in the list on purpose; the others must match something here.
     if (!/70000|== 22 and tcp.dst_port == 23/.test(cond)) expect(matched).toBeGreaterThan(0);
@@ -86,10 +86,10 @@ describe('rule prefilter', () => {
     // Turned away: another port, no SYN, not TCP.
     for (const s of [{ dport: 80 }, { dport: 22, flags: 0x10 }, { proto: 'udp', dport: 22 }] as Spec[]) {
       const p = pkt(s);
-      expect(passesGate(ssh, packetGates(p), p)).toBe(false);
+      expect(passesGate(ssh, p)).toBe(false);
     }
     const p = pkt({ dport: 22, flags: 0x12 });
-    expect(passesGate(ssh, packetGates(p), p)).toBe(true); // SYN/ACK passes the gate; the predicate decides
+    expect(passesGate(ssh, p)).toBe(true); // SYN/ACK passes the gate; the predicate decides
 
     const either = gateOf(parseCondition('tcp.dst_port == 22 or udp.dst_port == 53'));
     expect(either.need).toBe(0);
@@ -126,5 +126,21 @@ describe('rule prefilter', () => {
     expect(counted).toEqual(want);
     expect(counted.size).toBeGreaterThan(5);
     expect(got.length).toBeGreaterThan(0);
+  });
+
+  it('the rules a packet is matched against follow toggles (no stale list of enabled rules)', () => {
+    const e = new RuleEngineCore(() => undefined);
+    expect(e.load('rules:\n  - name: ssh\n    condition: "tcp.dst_port == 22 and tcp.flags.syn"\n', 'rules.yaml').errors).toEqual([]);
+    const syn = pkt({ dport: 22, flags: 0x02 });
+    const t0 = 1_700_000_000_000;
+    e.onPacket(syn, t0);
+    expect(e.list()[0].matches).toBe(1);
+    expect(e.toggle('ssh')).toBe(false);
+    e.onPacket(syn, t0 + 1);
+    expect(e.list()[0].matches).toBe(1);
+    expect(e.toggle('ssh')).toBe(true);
+    e.onPacket(syn, t0 + 2);
+    e.onPacket(pkt({ dport: 22, flags: 0x10 }), t0 + 3);
+    expect(e.list()[0].matches).toBe(2);
   });
 });
