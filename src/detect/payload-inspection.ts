@@ -194,8 +194,8 @@ const TRAVERSAL_DEEP_FIRST = [TRAVERSAL_DEEP, SENSITIVE];
 /**
  * Verdicts of recent texts, for URIs and for other places: the same header values (User-Agent, Accept,
  * Accept-Language) come with request after request, and decoding and running a dozen patterns over
- * each again was most of this detector's time. A verdict depends on nothing but the text and whether it
- * is a URI, so a remembered one is what would be computed; the maps are emptied when full.
+ * each again was about half of this detector's time. A verdict depends on nothing but the text and
+ * whether it is a URI, so a remembered one is what would be computed; the maps are emptied when full.
  */
 const VERDICTS = [new Map<string, Verdict>(), new Map<string, Verdict>()];
 const MAX_VERDICTS = 4096;
