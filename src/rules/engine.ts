@@ -9,7 +9,8 @@ import { formatIp } from '../decode/addr.js';
 import { LAYER_ARP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from '../detect/types.js';
 import type { RuleView } from '../engine/types.js';
-import { compileCondition, type Predicate } from './compile.js';
+import { compileRule, type Predicate } from './compile.js';
+import { fitsKey, fitsPort, packetKey, type RuleGate } from './prefilter.js';
 import { RuleSyntaxError } from './lexer.js';
 
 /** Track keys remembered per rule (a spoofed-source flood cannot grow memory beyond this). */
@@ -55,6 +56,8 @@ interface Bucket {
 interface CompiledRule {
   entry: RuleEntry;
   pred: Predicate;
+  /** What a packet must have before pred can hold: most packets are turned away here. */
+  gate: RuleGate;
   enabled: boolean;
   matches: number;
   windowMs: number;
@@ -83,6 +86,12 @@ export class RuleEngineCore implements Detector {
   readonly name = 'rules';
   private rules: CompiledRule[] = [];
   private active: CompiledRule[] = [];
+  /**
+   * The enabled rules a packet can match, by its gate bits and TCP flags (prefilter.ts packetKey),
+   * in file order; made when a key is first seen, dropped when rules change. A TCP segment without SYN
+   * then walks only the rules that need no SYN, a DNS answer only those that may match DNS.
+   */
+  private byKey: Array<CompiledRule[] | undefined> = [];
   private sourcePath: string | null = null;
   private lastSweep = 0;
   /** What a toggle did to the file beyond the rule itself (a copy made, a save that failed); see takeNotes. */
@@ -184,14 +193,15 @@ export class RuleEngineCore implements Detector {
       }
       const entry = parsed.data;
       let pred: Predicate;
+      let gate: RuleGate;
       try {
-        pred = compileCondition(entry.condition);
+        ({ pred, gate } = compileRule(entry.condition));
       } catch (e) {
         if (!(e instanceof RuleSyntaxError)) throw e;
         errors.push(this.conditionError(located, [...at, 'condition'], entry.condition, label, e));
         return;
       }
-      compiled.push({ entry, pred, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), lastSweep: 0 });
+      compiled.push({ entry, pred, gate, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), lastSweep: 0 });
     });
     if (errors.length) return { ok: false, rules: 0, enabled: 0, errors, warnings: [] };
 
@@ -294,13 +304,17 @@ export class RuleEngineCore implements Detector {
 
   private refreshActive(): void {
     this.active = this.rules.filter((r) => r.enabled);
+    this.byKey = [];
   }
 
   onPacket(p: Packet, now: number): void {
-    const active = this.active;
-    for (let i = 0; i < active.length; i++) {
-      const r = active[i];
-      if (!r.pred(p)) continue;
+    if (this.active.length === 0) return;
+    const key = packetKey(p);
+    let list = this.byKey[key];
+    if (list === undefined) list = this.byKey[key] = this.active.filter((r) => fitsKey(r.gate, key));
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (!fitsPort(r.gate, p) || !r.pred(p)) continue;
       r.matches++;
       const track = r.entry.track;
       const key: IpAddr | string = track === 'src' ? p.ipSrc : track === 'dst' ? p.ipDst : `${formatIp(p.ipSrc)}>${formatIp(p.ipDst)}`;
