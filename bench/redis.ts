@@ -5,40 +5,15 @@
 // reason printed, when redis-server is not installed.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { EveRedisTransport } from '../src/alert/sinks/eve-redis.js';
 import { alertToEve, withHost } from '../src/alert/sinks/eve.js';
 import { defaultSettings } from '../src/config/schema.js';
 import { AlertHistory } from '../src/history/index.js';
 import { StreamReader } from '../src/console/index.js';
+import { freeTcpPort, waitListening } from './loopback.js';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-async function waitListening(port: number): Promise<void> {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, '127.0.0.1');
-      c.once('connect', () => (c.destroy(), resolve(true)));
-      c.once('error', () => (c.destroy(), resolve(false)));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`redis-server did not listen on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** EVE lines as sensors write them: nine flow records to one alert, each with its sensor as host. */
 function records(n: number): string[] {
@@ -89,12 +64,12 @@ export async function redisBench(dir: string, n: number): Promise<void> {
     console.log(`  skipped: ${REDIS_SERVER} is not installed (Debian package redis-server; bash scripts/setup.sh test installs it)`);
     return;
   }
-  const port = await freePort();
+  const port = await freeTcpPort();
   const rdir = fs.mkdtempSync(path.join(dir, 'redis-'));
   const server = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', rdir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
   const quiet = (): void => undefined;
   try {
-    await waitListening(port);
+    await waitListening(port, 10_000, 'redis-server');
     const lines = records(n);
     const bytes = lines.reduce((a, l) => a + l.length + 1, 0);
     const key = 'bench-eve';

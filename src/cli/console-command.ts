@@ -71,8 +71,21 @@ export async function runConsoleCommand(argv: string[], io: { signal?: AbortSign
   }
   const file = o.db ?? (settings.history.db_file || './netguard.db');
   // The console keeps what sensors send as long as the settings say; its own alerts would be '' (it has none).
-  const history = new AlertHistory(file, { retentionDays: settings.history.retention_days, maxRows: settings.history.max_rows, log: say });
-  if (history.error) return 1;
+  // A database that cannot be opened ends the console (it has nothing else to do): said here, once, in
+  // the console's words rather than a sensor's "history off, other outputs continue".
+  let opening = true;
+  const heldLines: string[] = [];
+  const history = new AlertHistory(file, {
+    retentionDays: settings.history.retention_days,
+    maxRows: settings.history.max_rows,
+    log: (m) => (opening ? heldLines.push(m) : say(m)),
+  });
+  opening = false;
+  if (history.error) {
+    say(`cannot store into ${file}: ${history.error}; nothing was read from Redis`);
+    return 1;
+  }
+  for (const m of heldLines) say(m);
   const where = `redis://${source.host}:${source.port}/${source.key}`;
   const control = new ConsoleControl(where);
   const consumer = o.consumer ?? hostname();

@@ -118,6 +118,7 @@ export function menuBackend(run: Run, all: MenuPackets): MenuBackend {
     baseline: () => engine.snapshot().stats.baseline,
     rules: () => (engine.rules ? engine.rules.list() : []),
     toggleRule: (name: string) => engine.toggleRule(name),
+    ruleNotes: () => engine.ruleNotes(),
     reloadRules: () => engine.reloadRules(),
     close: () => run.close(),
     alertEvidence: (id: string) => engine.alertEvidence(id),

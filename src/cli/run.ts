@@ -11,7 +11,7 @@ import type { StormCounts } from '../alert/storm.js';
 import { createSinks, flushAll } from '../alert/sinks/index.js';
 import type { Alert, AlertSink } from '../alert/types.js';
 import { createDetectors } from '../detect/index.js';
-import { RuleEngine } from '../rules/index.js';
+import { RuleEngine, fileRuleIo } from '../rules/index.js';
 import { createEnricher, readApiKey } from '../enrich/index.js';
 import { createEveSink, type EveSink } from '../alert/sinks/eve.js';
 import { createSyslogSink } from '../alert/sinks/syslog.js';
@@ -208,7 +208,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
         if (explicitRules) throw new ConfigError(`${rulesPath}: rules file not found`);
         return null;
       }
-      const re = new RuleEngine(raise);
+      // Toggles of the shipped rules go to a copy in the working directory, never into the installation.
+      const re = new RuleEngine(raise, fileRuleIo, rulesFound?.from === 'package' ? { userCopy: path.resolve('rules.yaml') } : {});
       const r = re.loadFile(rulesPath);
       if (!r.ok) throw new ConfigError(r.errors.join('\n'), r.errors);
       warnings.push(...r.warnings);

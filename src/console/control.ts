@@ -1,7 +1,7 @@
 // What the web page sees of a console: no packets of its own, the alerts arriving from every sensor (newest
 // first) and counts of the records stored, behind the same EngineControl surface a sensor's engine offers.
 import type { Alert, Severity } from '../alert/types.js';
-import type { EngineControl, Snapshot } from '../engine/types.js';
+import { EMPTY_STATS, type EngineControl, type Snapshot } from '../engine/types.js';
 
 /** Recent alerts kept for the page's live list (the history holds them all). */
 const MAX_RECENT = 200;
@@ -30,22 +30,7 @@ export class ConsoleControl implements EngineControl {
     const now = Date.now();
     return {
       ts: now,
-      stats: {
-        packets: this.records,
-        bytes: 0,
-        pps: 0,
-        bps: 0,
-        rateHistory: [],
-        protocols: {},
-        decodeErrors: 0,
-        drops: null,
-        startedAt: this.started,
-        now,
-        source: this.sourceName,
-        filter: '',
-        live: true,
-        baseline: null,
-      },
+      stats: { ...EMPTY_STATS, packets: this.records, startedAt: this.started, now, source: this.sourceName, live: true },
       alerts: this.recent.slice(),
       alertCounts: { ...this.counts },
       connections: [],

@@ -157,29 +157,76 @@ function excerpt(s: string, m: RegExpExecArray): string {
   return escapeText(s.slice(from, m.index + m[0].length + 40)).slice(0, 120);
 }
 
+/** What the patterns find in one piece of text: each kind's first matching pattern and excerpt ('' when none). */
+interface Verdict {
+  sqlPattern: string;
+  sqlExcerpt: string;
+  travPattern: string;
+  travExcerpt: string;
+}
+
+function verdictOf(raw: string, uri: boolean): Verdict {
+  const n = normalize(raw);
+  const sql = sqlForm(n);
+  const v: Verdict = { sqlPattern: '', sqlExcerpt: '', travPattern: '', travExcerpt: '' };
+  for (const p of SQLI) {
+    const m = p.re.exec(sql);
+    if (m) {
+      v.sqlPattern = p.name;
+      v.sqlExcerpt = excerpt(sql, m);
+      break;
+    }
+  }
+  for (const p of uri ? TRAVERSAL_URI_FIRST : TRAVERSAL_DEEP_FIRST) {
+    const m = p.re.exec(n);
+    if (m) {
+      v.travPattern = p.name;
+      v.travExcerpt = excerpt(n, m);
+      break;
+    }
+  }
+  return v;
+}
+
+const TRAVERSAL_URI_FIRST = [TRAVERSAL_URI, SENSITIVE];
+const TRAVERSAL_DEEP_FIRST = [TRAVERSAL_DEEP, SENSITIVE];
+
+/**
+ * Verdicts of recent texts, for URIs and for other places: the same header values (User-Agent, Accept,
+ * Accept-Language) come with request after request, and decoding and running a dozen patterns over
+ * each again was about half of this detector's time. A verdict depends on nothing but the text and
+ * whether it is a URI, so a remembered one is what would be computed; the maps are emptied when full.
+ */
+const VERDICTS = [new Map<string, Verdict>(), new Map<string, Verdict>()];
+const MAX_VERDICTS = 4096;
+/** Longer texts (bodies, long query strings) are rarely repeated and are not remembered. */
+const MAX_VERDICT_TEXT = 512;
+
 /** Checks one piece of a request. `uri` pieces allow a single ../; headers and bodies need two. */
 export function inspectText(raw: string, where: string, out: PayloadFinding[]): void {
   if (raw.length === 0) return;
-  const n = normalize(raw);
-  const sql = sqlForm(n);
-  if (!out.some((f) => f.type === 'SQL_INJECTION')) {
-    for (const p of SQLI) {
-      const m = p.re.exec(sql);
-      if (m) {
-        out.push({ type: 'SQL_INJECTION', pattern: p.name, where, excerpt: excerpt(sql, m) });
-        break;
-      }
-    }
+  let wantSql = true;
+  let wantTrav = true;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i].type === 'SQL_INJECTION') wantSql = false;
+    else if (out[i].type === 'DIRECTORY_TRAVERSAL') wantTrav = false;
   }
-  if (!out.some((f) => f.type === 'DIRECTORY_TRAVERSAL')) {
-    for (const p of [where === 'uri' ? TRAVERSAL_URI : TRAVERSAL_DEEP, SENSITIVE]) {
-      const m = p.re.exec(n);
-      if (m) {
-        out.push({ type: 'DIRECTORY_TRAVERSAL', pattern: p.name, where, excerpt: excerpt(n, m) });
-        break;
-      }
+  if (!wantSql && !wantTrav) return;
+  const uri = where === 'uri';
+  let v: Verdict | undefined;
+  if (raw.length <= MAX_VERDICT_TEXT) {
+    const memo = VERDICTS[uri ? 1 : 0];
+    v = memo.get(raw);
+    if (v === undefined) {
+      v = verdictOf(raw, uri);
+      if (memo.size >= MAX_VERDICTS) memo.clear();
+      memo.set(raw, v);
     }
+  } else {
+    v = verdictOf(raw, uri);
   }
+  if (wantSql && v.sqlPattern !== '') out.push({ type: 'SQL_INJECTION', pattern: v.sqlPattern, where, excerpt: v.sqlExcerpt });
+  if (wantTrav && v.travPattern !== '') out.push({ type: 'DIRECTORY_TRAVERSAL', pattern: v.travPattern, where, excerpt: v.travExcerpt });
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -23,14 +23,15 @@ import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Severity } from '../alert/types.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
-import { BoundedMap, WindowCounter, addrHash } from './state/index.js';
+import { BoundedMap, HandshakeTable, WindowCounter, addrHash } from './state/index.js';
 import { iso, ipText } from './format.js';
 import { thresholds } from './thresholds.js';
 
 const WINDOW_MS = 1000;
 const MAX_DST = 4096;
 const MAX_SRC = 8192;
-const MAX_PENDING = 65536;
+/** Slots of the table of SYNs waiting for their handshake's ACK: 2^16. */
+const MAX_PENDING_BITS = 16;
 /** Distinct sources (or destinations) remembered per flood, for the evidence. */
 const MAX_PEERS = 1024;
 const UPDATE_MS = 1000;
@@ -73,20 +74,13 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   const perSrc = new BoundedMap<IpAddr, FloodState>(MAX_SRC);
   // Initiator 4-tuple -> SYN time, to take completed handshakes back out: a fixed hash table (slot by
   // hash, a second hash as fingerprint), so a flood allocates nothing; a collision forgets a SYN.
-  const pendTs = new Float64Array(MAX_PENDING);
-  const pendFp = new Int32Array(MAX_PENDING);
-  let pendingCount = 0;
+  const pending = new HandshakeTable(MAX_PENDING_BITS);
   let lastSweep = 0;
   // Per-source state is only made for sources that send a few SYNs within a second: a spoofed flood's
   // million one-SYN sources cost one counter bump each in this fixed table, not an object each.
   const sketch = new Uint16Array(65536);
   let sketchSec = -1;
   const gate = Math.max(1, Math.floor(thr / 4));
-  /** Two independent 32-bit hashes of the initiator's 4-tuple (a, b: addrHash of source and destination). */
-  const tupleHash = (a: number, b: number, sport: number, dport: number): number =>
-    (Math.imul(a ^ Math.imul(b, 0x85ebca6b) ^ ((sport << 16) | dport), 0xc2b2ae35) ^ (a >>> 13)) >>> 0;
-  const tupleFp = (a: number, b: number, sport: number, dport: number): number =>
-    Math.imul(b ^ Math.imul(a, 0x27d4eb2f) ^ ((dport << 16) | sport), 0x165667b1) | 1;
   // The last destination's state, so a flood against one host costs no map lookup per SYN (and no
   // boxed address). Cleared whenever perDst may have dropped it.
   let lastDst: FloodState | undefined;
@@ -227,14 +221,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
 
   const expire = (now: number): void => {
     lastSweep = now;
-    if (pendingCount > 0) {
-      for (let i = 0; i < MAX_PENDING; i++) {
-        if (pendTs[i] !== 0 && now - pendTs[i] > 30_000) {
-          pendTs[i] = 0;
-          pendingCount--;
-        }
-      }
-    }
+    pending.expire(now, 30_000);
     lastDst = undefined;
     perDst.sweep((s) => now - s.last > 2 * QUIET_MS);
     perSrc.sweep((s) => now - s.last > 2 * QUIET_MS);
@@ -252,10 +239,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
           if (now - lastSweep >= 5000) expire(now);
           return;
         }
-        const slot = tupleHash(ha, hb, p.srcPort, p.dstPort) & (MAX_PENDING - 1);
-        if (pendTs[slot] === 0) pendingCount++;
-        pendTs[slot] = now || 1;
-        pendFp[slot] = tupleFp(ha, hb, p.srcPort, p.dstPort);
+        pending.add(ha, p.srcPort, hb, p.dstPort, now);
         let d = lastDst;
         if (d === undefined || p.ip4Dst !== lastDst4 || p.ip6Dst !== lastDst6) {
           d = stateOf(perDst, p.ipDst, now);
@@ -275,15 +259,12 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         if (s) count(s, p, false, now);
         // By destination first: a single-source flood of one host is one alert, keyed by the victim.
         if (!evaluate(d, true, now) && s) evaluate(s, false, now);
-      } else if (f === TCP_ACK && pendingCount > 0) {
-        const ha = addrHash(p.ip4Src, p.ip6Src);
-        const hb = addrHash(p.ip4Dst, p.ip6Dst);
-        const slot = tupleHash(ha, hb, p.srcPort, p.dstPort) & (MAX_PENDING - 1);
-        const at = pendTs[slot];
-        if (at !== 0 && pendFp[slot] === tupleFp(ha, hb, p.srcPort, p.dstPort)) {
+      } else if (f === TCP_ACK && pending.count > 0) {
+        const slot = pending.find(addrHash(p.ip4Src, p.ip6Src), p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
+        if (slot >= 0) {
           // Handshake completed: not half-open.
-          pendTs[slot] = 0;
-          pendingCount--;
+          const at = pending.ts[slot];
+          pending.remove(slot);
           perDst.get(p.ipDst)?.counter.remove(now, at);
           perSrc.get(p.ipSrc)?.counter.remove(now, at);
         }
@@ -292,7 +273,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     },
     onTick: expire,
     status() {
-      return { destinations: perDst.size, sources: perSrc.size, pendingSyns: pendingCount };
+      return { destinations: perDst.size, sources: perSrc.size, pendingSyns: pending.count };
     },
   };
 }

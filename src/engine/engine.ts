@@ -34,6 +34,8 @@ export interface RulesPart {
   list(): RuleView[];
   toggle(name: string): boolean | null;
   reload(): { ok: boolean; message: string };
+  /** What the last toggles did to the rules file beyond the rule (a copy made, a save that failed). */
+  takeNotes?(): string[];
 }
 
 /** IP reputation as the engine uses it (src/reputation/): scores alerts, may promote to MALICIOUS_IP. */
@@ -308,6 +310,10 @@ export class Engine implements EngineControl {
 
   toggleRule(name: string): boolean | null {
     return this.rules ? this.rules.toggle(name) : null;
+  }
+
+  ruleNotes(): string[] {
+    return this.rules?.takeNotes?.() ?? [];
   }
 
   reloadRules(): { ok: boolean; message: string } {

@@ -47,6 +47,24 @@ export interface StatsView {
   baseline: BaselineStatus | null;
 }
 
+/** Statistics before the first packet (a view that has nothing yet; the console, which counts records). */
+export const EMPTY_STATS: StatsView = {
+  packets: 0,
+  bytes: 0,
+  pps: 0,
+  bps: 0,
+  rateHistory: [],
+  protocols: {},
+  decodeErrors: 0,
+  drops: null,
+  startedAt: 0,
+  now: 0,
+  source: '',
+  filter: '',
+  live: false,
+  baseline: null,
+};
+
 export interface ConnectionView {
   id: string;
   proto: string;
@@ -186,6 +204,8 @@ export interface EngineControl {
   exportPcap(path: string): Promise<{ count: number; path: string }>;
   /** Flips a rule; returns its new state, or null when no rule has that name. */
   toggleRule(name: string): boolean | null;
+  /** What the toggles since the last call did to the rules file beyond the rule (a copy made, a failed save). */
+  ruleNotes?(): string[];
   /** Re-reads rules.yaml; on errors the running rules stay and `message` says why. */
   reloadRules(): { ok: boolean; message: string };
   clearAlerts(): void;

@@ -56,6 +56,8 @@ const MAX_REASONS = 20;
 /** Addresses whose list membership is cached (list lookups cost a CIDR scan). */
 const CACHE_MAX = 65_536;
 const HOUR = 3_600_000;
+/** Least packet time between two decay passes made to evict at capacity (see IpReputation.evict). */
+const DECAY_PASS_MS = 1000;
 
 export const LIST_BLACK = 1;
 export const LIST_WHITE = 2;
@@ -68,6 +70,8 @@ export class IpReputation {
   private scores = new Map<string, ScoreEntry>();
   private cache = new Map<IpAddr, number>();
   private clock = 0;
+  /** Packet time of the last decay pass made to evict (see evict). */
+  private lastDecayPass = -Infinity;
   readonly cfg: ReputationConfig;
 
   constructor(cfg: Partial<ReputationConfig> = {}) {
@@ -209,9 +213,17 @@ export class IpReputation {
     return this.addScore(a.src_ip, this.pointsFor(a.type), a.type, now);
   }
 
-  /** Forgets the least recently scored address that is not promoted (or the oldest at all). */
+  /**
+   * Forgets the least recently scored address that is not promoted (or the oldest at all), after
+   * forgetting those decayed to nothing. The decay pass visits every tracked address, so it runs at most
+   * once per DECAY_PASS_MS of packet time here: at capacity, a storm of new (spoofed) sources would
+   * otherwise pay max_tracked steps for each one.
+   */
   private evict(now: number): void {
-    this.decay(now);
+    if (now - this.lastDecayPass >= DECAY_PASS_MS || now < this.lastDecayPass) {
+      this.lastDecayPass = now;
+      this.decay(now);
+    }
     if (this.scores.size < this.cfg.max_tracked) return;
     for (const [k, e] of this.scores) {
       if (!e.promoted) {

@@ -9,6 +9,7 @@ import type { Expr, Value } from './ast.js';
 import { FIELDS, type FieldDef } from './fields.js';
 import { RuleSyntaxError, type Token } from './lexer.js';
 import { parseCondition } from './parser.js';
+import { gateOf, type RuleGate } from './prefilter.js';
 import { checkRegex, MAX_REGEX_INPUT } from './regex-guard.js';
 
 export type Predicate = (p: Packet) => boolean;
@@ -267,4 +268,11 @@ function compileExpr(e: Expr): Predicate {
 /** Parses and compiles a condition; throws RuleSyntaxError with the offending span. */
 export function compileCondition(src: string): Predicate {
   return compileExpr(parseCondition(src));
+}
+
+/** compileCondition, plus the gate a packet must pass before the predicate can hold (prefilter.ts). */
+export function compileRule(src: string): { pred: Predicate; gate: RuleGate } {
+  const ast = parseCondition(src);
+  const pred = compileExpr(ast);
+  return { pred, gate: gateOf(ast) };
 }

@@ -9,7 +9,8 @@ import { formatIp } from '../decode/addr.js';
 import { LAYER_ARP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from '../detect/types.js';
 import type { RuleView } from '../engine/types.js';
-import { compileCondition, type Predicate } from './compile.js';
+import { compileRule, type Predicate } from './compile.js';
+import { fitsKey, fitsPort, packetKey, type RuleGate } from './prefilter.js';
 import { RuleSyntaxError } from './lexer.js';
 
 /** Track keys remembered per rule (a spoofed-source flood cannot grow memory beyond this). */
@@ -23,6 +24,17 @@ export interface RuleIo {
   read(path: string): string;
   /** Persists a rule's enabled flag into the rules file (keeping its comments), atomically. */
   writeEnabled(path: string, name: string, enabled: boolean): void;
+  /** Copies a rules file to a new one (never over an existing file); needed for `userCopy`. */
+  copy?(from: string, to: string): void;
+}
+
+export interface RuleEngineOptions {
+  /**
+   * Where a toggle is saved when the loaded file is the copy shipped with NetGuard: the shipped file is
+   * part of the installation (root-owned, or tracked in a checkout), so the first toggle writes a copy of
+   * it with the change here (./rules.yaml, which is read first on the next start) and goes on with it.
+   */
+  userCopy?: string;
 }
 
 export interface LoadResult {
@@ -44,6 +56,8 @@ interface Bucket {
 interface CompiledRule {
   entry: RuleEntry;
   pred: Predicate;
+  /** What a packet must have before pred can hold: most packets are turned away here. */
+  gate: RuleGate;
   enabled: boolean;
   matches: number;
   windowMs: number;
@@ -72,15 +86,30 @@ export class RuleEngineCore implements Detector {
   readonly name = 'rules';
   private rules: CompiledRule[] = [];
   private active: CompiledRule[] = [];
+  /**
+   * The enabled rules a packet can match, by its gate bits and TCP flags (prefilter.ts packetKey),
+   * in file order; made when a key is first seen, dropped when rules change. A TCP segment without SYN
+   * then walks only the rules that need no SYN, a DNS answer only those that may match DNS.
+   */
+  private byKey: Array<CompiledRule[] | undefined> = [];
   private sourcePath: string | null = null;
   private lastSweep = 0;
-  /** Problems that are not load errors (a toggle that could not be written to the file). */
-  readonly warnings: string[] = [];
+  /** What a toggle did to the file beyond the rule itself (a copy made, a save that failed); see takeNotes. */
+  private readonly notes: string[] = [];
+  private userCopy: string | null;
 
   constructor(
     private readonly raise: Raise,
     private readonly io: RuleIo | null = null,
-  ) {}
+    opts: RuleEngineOptions = {},
+  ) {
+    this.userCopy = opts.userCopy ?? null;
+  }
+
+  /** The notes of toggles since the last call, for the view that toggled (menu, dashboard), then forgotten. */
+  takeNotes(): string[] {
+    return this.notes.splice(0);
+  }
 
   /** Parses rules from text (`file` names it in messages). All or nothing: on any error nothing changes. */
   load(text: string, file: string): LoadResult {
@@ -164,14 +193,15 @@ export class RuleEngineCore implements Detector {
       }
       const entry = parsed.data;
       let pred: Predicate;
+      let gate: RuleGate;
       try {
-        pred = compileCondition(entry.condition);
+        ({ pred, gate } = compileRule(entry.condition));
       } catch (e) {
         if (!(e instanceof RuleSyntaxError)) throw e;
         errors.push(this.conditionError(located, [...at, 'condition'], entry.condition, label, e));
         return;
       }
-      compiled.push({ entry, pred, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), lastSweep: 0 });
+      compiled.push({ entry, pred, gate, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), lastSweep: 0 });
     });
     if (errors.length) return { ok: false, rules: 0, enabled: 0, errors, warnings: [] };
 
@@ -234,10 +264,21 @@ export class RuleEngineCore implements Detector {
     r.buckets.clear();
     this.refreshActive();
     if (this.sourcePath && this.io) {
+      let target = this.sourcePath;
       try {
-        this.io.writeEnabled(this.sourcePath, r.entry.name, r.enabled);
+        if (this.userCopy !== null && this.userCopy !== this.sourcePath) {
+          target = this.userCopy;
+          if (!this.io.copy) throw new Error('this rule engine cannot copy files');
+          this.io.copy(this.sourcePath, target);
+          const shipped = this.sourcePath;
+          // From now on this run reads (reload) and saves (toggle) the copy; the next start finds it first.
+          this.sourcePath = target;
+          this.userCopy = null;
+          this.notes.push(`saved in ${display(target)}, a copy of the shipped ${display(shipped)} with this change (that file is unchanged); ${display(target)} is read from now on`);
+        }
+        this.io.writeEnabled(target, r.entry.name, r.enabled);
       } catch (e) {
-        this.warnings.push(`${display(this.sourcePath)}: could not save the state of rule "${r.entry.name}": ${(e as Error).message}`);
+        this.notes.push(`${display(target)}: could not save the state of rule "${r.entry.name}": ${(e as Error).message} (it stays ${r.enabled ? 'enabled' : 'disabled'} for this run only)`);
       }
     }
     return r.enabled;
@@ -263,13 +304,17 @@ export class RuleEngineCore implements Detector {
 
   private refreshActive(): void {
     this.active = this.rules.filter((r) => r.enabled);
+    this.byKey = [];
   }
 
   onPacket(p: Packet, now: number): void {
-    const active = this.active;
-    for (let i = 0; i < active.length; i++) {
-      const r = active[i];
-      if (!r.pred(p)) continue;
+    if (this.active.length === 0) return;
+    const key = packetKey(p);
+    let list = this.byKey[key];
+    if (list === undefined) list = this.byKey[key] = this.active.filter((r) => fitsKey(r.gate, key));
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (!fitsPort(r.gate, p) || !r.pred(p)) continue;
       r.matches++;
       const track = r.entry.track;
       const key: IpAddr | string = track === 'src' ? p.ipSrc : track === 'dst' ? p.ipDst : `${formatIp(p.ipSrc)}>${formatIp(p.ipDst)}`;

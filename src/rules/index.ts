@@ -1,6 +1,6 @@
 // Public surface of custom rules: the engine, the condition compiler and the rule file I/O.
 export { RuleEngine, fileRuleIo } from './rule-file.js';
-export { RuleEngineCore, MAX_KEYS_PER_RULE, MAX_RULES, type LoadResult, type RuleIo } from './engine.js';
+export { RuleEngineCore, MAX_KEYS_PER_RULE, MAX_RULES, type LoadResult, type RuleEngineOptions, type RuleIo } from './engine.js';
 export { compileCondition, type Predicate } from './compile.js';
 export { parseCondition } from './parser.js';
 export { tokenize, RuleSyntaxError, type Token } from './lexer.js';

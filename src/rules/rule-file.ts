@@ -1,10 +1,10 @@
 // File access for the rule engine: reading rules.yaml and saving a toggled rule's `enabled` back into
 // it, atomically (temporary file, fsync, rename) and keeping comments (yaml Document API).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../config/atomic-file.js';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Raise } from '../detect/types.js';
-import { RuleEngineCore, type RuleIo } from './engine.js';
+import { RuleEngineCore, type RuleEngineOptions, type RuleIo } from './engine.js';
 
 export const fileRuleIo: RuleIo = {
   read: (p) => readFileSync(p, 'utf8'),
@@ -22,11 +22,16 @@ export const fileRuleIo: RuleIo = {
     else doc.setIn([...prefix, idx, 'enabled'], enabled);
     writeFileAtomic(file, doc.toString({ lineWidth: 0 }));
   },
+  copy(from, to) {
+    // Never over a file someone made meanwhile: theirs is not ours to replace.
+    if (existsSync(to)) throw new Error(`${to} already exists (made since NetGuard started); not replaced`);
+    writeFileAtomic(to, readFileSync(from, 'utf8'));
+  },
 };
 
 /** The rule engine with file access (what the CLI uses): loadFile, reload and persisted toggles work. */
 export class RuleEngine extends RuleEngineCore {
-  constructor(raise: Raise, io: RuleIo = fileRuleIo) {
-    super(raise, io);
+  constructor(raise: Raise, io: RuleIo = fileRuleIo, opts: RuleEngineOptions = {}) {
+    super(raise, io, opts);
   }
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import React, { useCallback, useRef, useState } from 'react';
 import { Box, useApp, useInput, type Key } from 'ink';
-import type { EngineControl, RuleView, Snapshot, StatsView } from '../engine/types.js';
+import { EMPTY_STATS, type EngineControl, type RuleView, type Snapshot } from '../engine/types.js';
 import { AlertsPanel } from './AlertsPanel.js';
 import { ConnectionsPanel } from './ConnectionsPanel.js';
 import { Footer, type StatusMessage } from './Footer.js';
@@ -49,23 +49,6 @@ export interface DashboardProps {
 }
 
 type Overlay = 'none' | 'help' | 'rules' | 'history' | 'evidence';
-
-const EMPTY_STATS: StatsView = {
-  packets: 0,
-  bytes: 0,
-  pps: 0,
-  bps: 0,
-  rateHistory: [],
-  protocols: {},
-  decodeErrors: 0,
-  drops: null,
-  startedAt: 0,
-  now: 0,
-  source: '',
-  filter: '',
-  live: false,
-  baseline: null,
-};
 
 const EMPTY: Snapshot = {
   ts: 0,
@@ -151,8 +134,10 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
     const rule = rulesRef.current[ruleIndexRef.current];
     if (!rule) return;
     const state = control.toggleRule(rule.name);
+    const notes = control.ruleNotes?.() ?? [];
+    const failed = notes.some((n) => n.includes('could not save'));
     if (state === null) setMessage({ text: `No rule named "${rule.name}"`, kind: 'error' });
-    else setMessage({ text: `Rule "${rule.name}" ${state ? 'enabled' : 'disabled'}`, kind: 'ok' });
+    else setMessage({ text: [`Rule "${rule.name}" ${state ? 'enabled' : 'disabled'}`, ...notes].join('; '), kind: failed ? 'error' : 'ok' });
     loadRules();
   }, [control, loadRules]);
 

@@ -20,32 +20,30 @@ export function fmtInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/** `n` in the largest of `units` it reaches, each unit `step` times the one before; one decimal below 10. */
+function scaled(n: number, step: number, units: readonly string[]): string {
+  if (!Number.isFinite(n) || n < 0) return `0 ${units[0]}`;
+  let v = n;
+  let i = 0;
+  while (v >= step && i < units.length - 1) {
+    v /= step;
+    i++;
+  }
+  return i === 0 ? `${Math.round(v)} ${units[0]}` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
 const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
 
 /** Bytes in binary units: "512 B", "1.5 KB", "12.3 MB". */
 export function fmtBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '0 B';
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < BYTE_UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${Math.round(v)} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${BYTE_UNITS[i]}`;
+  return scaled(n, 1024, BYTE_UNITS);
 }
 
 const BIT_UNITS = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s'];
 
 /** Bits per second in decimal units, as network rates are quoted: "800 bit/s", "1.5 Mbit/s". */
 export function fmtBits(bps: number): string {
-  if (!Number.isFinite(bps) || bps < 0) return '0 bit/s';
-  let v = bps;
-  let i = 0;
-  while (v >= 1000 && i < BIT_UNITS.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${Math.round(v)} ${BIT_UNITS[0]}` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${BIT_UNITS[i]}`;
+  return scaled(bps, 1000, BIT_UNITS);
 }
 
 /** Packets per second: one decimal below 10 so a trickle does not read as zero. */

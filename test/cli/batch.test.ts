@@ -2,18 +2,19 @@
 // the exit code and one-line message for every kind of bad input.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORPUS, ROOT, jsonLines, runNetguard, spawnNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 const SYNSCAN = path.join(CORPUS, 'ndpi/synscan.pcap');
 const DNS = path.join(CORPUS, 'tcpdump/dns_udp.pcap');
+const tempDir = tempDirs('ng-cli-');
 let dir = '';
 
 beforeAll(() => {
   // A fresh working directory: no settings.yaml, rules.yaml or state files from other runs.
-  dir = mkdtempSync(path.join(tmpdir(), 'ng-cli-'));
+  dir = tempDir();
 });
 
 describe('--batch', () => {
@@ -41,10 +42,8 @@ describe('--batch', () => {
   });
 
   it('alerts.rate_limit folds new alerts of a type beyond its budget into one storm alert, with exact counts in the summary', async () => {
-    const fresh = mkdtempSync(path.join(tmpdir(), 'ng-ratelimit-'));
-    const limited = mkdtempSync(path.join(tmpdir(), 'ng-ratelimit-'));
-    writeFileSync(path.join(fresh, 'settings.yaml'), 'alerts:\n  storm_control: false\n');
-    writeFileSync(path.join(limited, 'settings.yaml'), 'alerts:\n  rate_limit:\n    SUSPICIOUS_PORT: {count: 2, seconds: 60}\n');
+    const fresh = tempDir({ 'settings.yaml': 'alerts:\n  storm_control: false\n' });
+    const limited = tempDir({ 'settings.yaml': 'alerts:\n  rate_limit:\n    SUSPICIOUS_PORT: {count: 2, seconds: 60}\n' });
     const all = jsonLines<{ type: string; final?: boolean }>((await runNetguard(['--batch', '-r', SYNSCAN], { cwd: fresh })).stdout).filter((a) => a.type === 'SUSPICIOUS_PORT' && !a.final);
     const r = await runNetguard(['--batch', '-r', SYNSCAN], { cwd: limited });
     expect(r.code, r.stderr).toBe(0);

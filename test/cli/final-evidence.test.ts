@@ -3,11 +3,11 @@
 // ends with all 1000: the same id, "final": true, on stdout, in alerts.json, alerts.log, EVE (in
 // alert.metadata) and the history (the row updated, not a second one).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { jsonLines, runNetguard, type RunResult } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 import { raw, tcpFrame, writePcap } from '../web/frames.js';
 import type { RawPacket } from '../../src/capture/types.js';
 
@@ -38,12 +38,12 @@ interface Rec {
   details: { ports_seen?: number };
 }
 
+const tempDir = tempDirs('ng-final-');
 let dir = '';
 let r: RunResult;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'ng-final-'));
-  writeFileSync(path.join(dir, 'settings.yaml'), 'alerts:\n  enable_notifications: false\noutputs:\n  eve:\n    enabled: true\n');
+  dir = tempDir({ 'settings.yaml': 'alerts:\n  enable_notifications: false\noutputs:\n  eve:\n    enabled: true\n' });
   writePcap(path.join(dir, 'scan.pcap'), synScan1000());
   r = await runNetguard(['--batch', '-r', 'scan.pcap'], { cwd: dir });
 }, 120_000);

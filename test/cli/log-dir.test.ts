@@ -1,35 +1,25 @@
 // -l/--log-dir DIR: every file a run writes (JSONL, text log, EVE, SQLite history, reputation state, a
 // menu's pcap export) lands in DIR, made if missing; absolute paths in the settings stay; a directory that
 // cannot be made stops the run with one line (exit 1); without -l the files stay in the working directory.
-import { describe, it, expect, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect } from 'vitest';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORPUS, runNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 const PCAP = path.join(CORPUS, 'ndpi/badpackets.pcap');
 const OUTPUTS = ['alerts.json', 'alerts.log', 'eve.json', 'netguard.db', 'ip_reputation.json'];
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'ng-logdir-'));
-  dirs.push(d);
-  return d;
-}
+const EVE_ON = { 'settings.yaml': 'outputs:\n  eve:\n    enabled: true\n' };
+const tempDir = tempDirs('ng-logdir-');
 
 describe('-l / --log-dir', () => {
   it('puts every output file in the directory (made with its parents), nothing in the working directory; stdout unchanged', async () => {
-    const cwd = tempDir();
-    writeFileSync(path.join(cwd, 'settings.yaml'), 'outputs:\n  eve:\n    enabled: true\n');
+    const cwd = tempDir(EVE_ON);
     const plain = await runNetguard(['--batch', '--reputation-state', '-r', PCAP], { cwd });
     expect(plain.code, plain.stderr).toBe(0);
     for (const f of OUTPUTS) expect(existsSync(path.join(cwd, f)), f).toBe(true);
 
-    const cwd2 = tempDir();
-    writeFileSync(path.join(cwd2, 'settings.yaml'), 'outputs:\n  eve:\n    enabled: true\n');
+    const cwd2 = tempDir(EVE_ON);
     const r = await runNetguard(['--batch', '--reputation-state', '-l', 'logs/netguard', '-r', PCAP], { cwd: cwd2 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(plain.stdout);

@@ -1,23 +1,24 @@
 // What NetGuard says on the command line: --help names the outputs and --eve FILE, the batch summary
 // counts in proper singular and plural, the VirusTotal line comes once at start and only when the
 // settings ask for enrichment, and --eve FILE writes EVE JSON.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS, runNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 // nmap-vsn.pcap: 547 packets, one alert (a PORT_SWEEP of port 80).
 const PCAP = path.join(CORPUS, 'zeek/nmap-vsn.pcap');
 const VT_OFF = 'VirusTotal enrichment is off: no VT_API_KEY in the environment or .env';
+const tempDir = tempDirs('ng-messages-');
 let dir = '';
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'ng-messages-'));
-  writeFileSync(path.join(dir, 'plain.yaml'), 'alerts:\n  enable_notifications: false\n');
-  writeFileSync(path.join(dir, 'vt.yaml'), 'alerts:\n  enable_notifications: false\nenrichment:\n  enabled: true\n');
+  dir = tempDir({
+    'plain.yaml': 'alerts:\n  enable_notifications: false\n',
+    'vt.yaml': 'alerts:\n  enable_notifications: false\nenrichment:\n  enabled: true\n',
+  });
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const env = { VT_API_KEY: '' };
 

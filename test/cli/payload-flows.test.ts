@@ -2,10 +2,10 @@
 // two alerts, each with its own request, 5-tuple and Community ID, and in EVE each alert carries the
 // flow_id of its own connection (the one its http record has).
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { jsonLines, runNetguard, type RunResult } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 import { httpGet, writePcap } from '../web/frames.js';
 import { communityId } from '../../src/flow/community-id.js';
 
@@ -36,12 +36,12 @@ interface EveRec {
   alert?: { metadata: Record<string, string[]> };
 }
 
+const tempDir = tempDirs('ng-flows-');
 let dir = '';
 let r: RunResult;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'ng-flows-'));
-  writeFileSync(path.join(dir, 'settings.yaml'), 'alerts:\n  enable_notifications: false\noutputs:\n  eve:\n    enabled: true\n');
+  dir = tempDir({ 'settings.yaml': 'alerts:\n  enable_notifications: false\noutputs:\n  eve:\n    enabled: true\n' });
   // The second connection starts half a second after the first, well within the suppression interval.
   writePcap(path.join(dir, 'sqli.pcap'), [...httpGet(T0, CLIENT, SERVER, FLOWS[0].uri, FLOWS[0].sport), ...httpGet(T0 + 500, CLIENT, SERVER, FLOWS[1].uri, FLOWS[1].sport)]);
   r = await runNetguard(['--batch', '-r', 'sqli.pcap'], { cwd: dir });

@@ -1,16 +1,17 @@
 // A capture file read with -r gives the same output every time and wherever it runs: the reputation
 // scores of earlier runs are neither loaded nor saved unless --reputation-state asks for it.
 import { describe, it, expect } from 'vitest';
-import { existsSync, writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORPUS, runNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 const SCAN = path.join(CORPUS, 'chrissanders-packets/synscan.pcapng');
+const tempDir = tempDirs('ng-repro-');
 
 describe('-r runs are reproducible', () => {
   it('three runs in one directory print byte-identical alerts and leave no reputation state', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-repro-'));
+    const dir = tempDir();
     const outs: string[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await runNetguard(['--batch', '-r', SCAN], { cwd: dir });
@@ -24,9 +25,8 @@ describe('-r runs are reproducible', () => {
   });
 
   it('--reputation-state carries scores from run to run; without it a state file present is ignored and kept', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-repstate-'));
     // No custom rules (else the shipped ones would be found): their points alone promote the scanner in one run.
-    writeFileSync(path.join(dir, 'rules.yaml'), 'rules: []\n');
+    const dir = tempDir({ 'rules.yaml': 'rules: []\n' });
     const plain = await runNetguard(['--batch', '-r', SCAN], { cwd: dir });
     const first = await runNetguard(['--batch', '--reputation-state', '-r', SCAN], { cwd: dir });
     expect(first.stdout).toBe(plain.stdout);

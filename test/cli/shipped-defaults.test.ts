@@ -1,22 +1,13 @@
 // With no settings.yaml or rules.yaml in the working directory NetGuard uses the copies shipped in its
 // package (so an installed netguard has the seed's rules anywhere), and says in one stderr line which
 // settings and rules it loaded; the working directory's own files, or --settings/--rules, come first.
-import { describe, it, expect, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect } from 'vitest';
 import path from 'node:path';
 import { CORPUS, ROOT, jsonLines, runNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 const PCAP = path.join(CORPUS, 'ndpi/synscan.pcap');
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'ng-shipped-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('ng-shipped-');
 type A = { type: string; details: { rule?: string } };
 const loadedLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('netguard: loaded '));
 
@@ -33,11 +24,9 @@ describe('settings and rules found from anywhere', () => {
   });
 
   it("the working directory's rules.yaml comes first: only its rule fires", async () => {
-    const cwd = tempDir();
-    writeFileSync(
-      path.join(cwd, 'rules.yaml'),
-      'rules:\n  - name: "Any SYN"\n    condition: "tcp.flags.syn and not tcp.flags.ack"\n    threshold: 1\n    window: 60\n    severity: LOW\n',
-    );
+    const cwd = tempDir({
+      'rules.yaml': 'rules:\n  - name: "Any SYN"\n    condition: "tcp.flags.syn and not tcp.flags.ack"\n    threshold: 1\n    window: 60\n    severity: LOW\n',
+    });
     const r = await runNetguard(['--batch', '-r', PCAP], { cwd });
     expect(r.code, r.stderr).toBe(0);
     const rules = new Set(jsonLines<A>(r.stdout).filter((a) => a.type === 'CUSTOM_RULE').map((a) => a.details.rule));
@@ -46,9 +35,7 @@ describe('settings and rules found from anywhere', () => {
   });
 
   it('--settings and --rules name the files; the line says so', async () => {
-    const cwd = tempDir();
-    writeFileSync(path.join(cwd, 's.yaml'), 'history:\n  enabled: false\n');
-    writeFileSync(path.join(cwd, 'r.yaml'), 'rules: []\n');
+    const cwd = tempDir({ 's.yaml': 'history:\n  enabled: false\n', 'r.yaml': 'rules: []\n' });
     const r = await runNetguard(['--batch', '--settings', 's.yaml', '--rules', 'r.yaml', '-r', PCAP], { cwd });
     expect(r.code, r.stderr).toBe(0);
     expect(jsonLines<A>(r.stdout).filter((a) => a.type === 'CUSTOM_RULE')).toEqual([]);

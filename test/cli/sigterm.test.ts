@@ -1,53 +1,30 @@
 // Stopping NetGuard with SIGTERM in the middle of a burst of alerts loses none: every alert printed on
 // stdout is also in the JSONL log, the text log and the SQLite history when the process has exited.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { pcapBytes, tcpFrame } from '../helpers/gen-pcap.js';
 import { jsonLines, spawnNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 /** A pcap of `n` TCP SYNs to port 23 from distinct sources: each is a SUSPICIOUS_PORT alert of its own. */
 function synBurst(n: number): Buffer {
-  const hdr = Buffer.alloc(24);
-  hdr.writeUInt32LE(0xa1b2c3d4, 0);
-  hdr.writeUInt16LE(2, 4);
-  hdr.writeUInt16LE(4, 6);
-  hdr.writeUInt32LE(65535, 16);
-  hdr.writeUInt32LE(1, 20);
-  const recs: Buffer[] = [hdr];
-  for (let i = 0; i < n; i++) {
-    const frame = Buffer.alloc(54);
-    frame.writeUInt16BE(0x0800, 12);
-    const ip = 14;
-    frame[ip] = 0x45;
-    frame.writeUInt16BE(40, ip + 2);
-    frame[ip + 8] = 64;
-    frame[ip + 9] = 6;
-    frame.writeUInt32BE((0x0a000000 + 1 + i) >>> 0, ip + 12); // 10.0.0.1, 10.0.0.2, ...
-    frame.writeUInt32BE(0xc0a80001, ip + 16); // 192.168.0.1
-    const tcp = ip + 20;
-    frame.writeUInt16BE(40000 + (i % 20000), tcp);
-    frame.writeUInt16BE(23, tcp + 2);
-    frame[tcp + 12] = 0x50;
-    frame[tcp + 13] = 0x02; // SYN
-    frame.writeUInt16BE(1024, tcp + 14);
-    const rec = Buffer.alloc(16);
-    const t = 1_700_000_000_000 + i; // one packet per millisecond
-    rec.writeUInt32LE(Math.floor(t / 1000), 0);
-    rec.writeUInt32LE((t % 1000) * 1000, 4);
-    rec.writeUInt32LE(54, 8);
-    rec.writeUInt32LE(54, 12);
-    recs.push(rec, frame);
-  }
-  return Buffer.concat(recs);
+  const frames = Array.from({ length: n }, (_, i) => {
+    const a = 0x0a000001 + i; // 10.0.0.1, 10.0.0.2, ...
+    const src = [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
+    // One packet per millisecond.
+    return { ts: 1_700_000_000_000 + i, data: tcpFrame({ src, dst: '192.168.0.1', sport: 40000 + (i % 20000), dport: 23, flags: 0x02 }) };
+  });
+  return pcapBytes(frames);
 }
+
+const tempDir = tempDirs('ng-term-');
 
 describe('SIGTERM during a burst', () => {
   it('flushes every alert to every log before exiting', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-term-'));
     // Storm control off: every SYN is an alert of its own, and every one must reach every log.
-    writeFileSync(path.join(dir, 'settings.yaml'), 'alerts:\n  max_log_entries: 100000\n  storm_control: false\n');
+    const dir = tempDir({ 'settings.yaml': 'alerts:\n  max_log_entries: 100000\n  storm_control: false\n' });
     const pcap = synBurst(60_000);
     const { child, done } = spawnNetguard(['--batch', '-r', '-'], { cwd: dir });
     let out = '';

@@ -1,13 +1,14 @@
 // Batch mode streams: an alert line reaches stdout (a pipe here) while the capture is still being read,
 // within a second of the packet that raised it, as `tcpdump -U -w - | netguard --batch -r -` needs.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { jsonLines, spawnNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 import { httpGet, writePcap } from '../web/frames.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
+const tempDir = tempDirs('ng-stream-');
 
 /** The pcap bytes of these packets; `header` false leaves out the 24-byte file header (a later part of the stream). */
 function pcapBytes(dir: string, name: string, packets: ReturnType<typeof httpGet>, header: boolean): Buffer {
@@ -19,7 +20,7 @@ function pcapBytes(dir: string, name: string, packets: ReturnType<typeof httpGet
 
 describe('--batch -r - (a capture fed slowly through a pipe)', () => {
   it('writes each alert line as soon as its packets arrive, not when standard input ends', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-stream-'));
+    const dir = tempDir();
     const first = pcapBytes(dir, 'a.pcap', httpGet(T0, '10.1.0.5', '10.1.0.80', "/item?id=1' OR '1'='1", 40001), true);
     const second = pcapBytes(dir, 'b.pcap', httpGet(T0 + 10_000, '10.1.0.6', '10.1.0.80', '/static/../../../../etc/passwd', 40002), false);
     const { child, done } = spawnNetguard(['--batch', '-r', '-'], { cwd: dir, timeoutMs: 60_000 });

@@ -33,24 +33,31 @@ export function tcpFrame(s: Segment): Buffer {
   return b;
 }
 
-/** Writes a classic little-endian microsecond pcap of `segments`, one every millisecond from `t0Sec`. */
-export function writeTcpPcap(file: string, segments: Segment[], t0Sec = 1_800_000_000): void {
+/**
+ * A classic pcap file's bytes (little-endian, microseconds, Ethernet): the 24-byte header, then each
+ * frame in the given order with its time `ts` in milliseconds (fractions kept to the microsecond).
+ */
+export function pcapBytes(frames: Iterable<{ ts: number; data: Uint8Array }>, snaplen = 65535): Buffer {
   const parts: Buffer[] = [];
   const head = Buffer.alloc(24);
   head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
+  head.writeUInt16LE(2, 4); // version 2.4
   head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(65535, 16);
+  head.writeUInt32LE(snaplen, 16);
   head.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
   parts.push(head);
-  segments.forEach((s, i) => {
-    const f = tcpFrame(s);
+  for (const f of frames) {
     const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(t0Sec + Math.floor(i / 1000), 0);
-    rec.writeUInt32LE((i % 1000) * 1000, 4);
-    rec.writeUInt32LE(f.length, 8);
-    rec.writeUInt32LE(f.length, 12);
-    parts.push(rec, f);
-  });
-  writeFileSync(file, Buffer.concat(parts));
+    rec.writeUInt32LE(Math.floor(f.ts / 1000), 0);
+    rec.writeUInt32LE(Math.round((f.ts % 1000) * 1000), 4);
+    rec.writeUInt32LE(f.data.length, 8);
+    rec.writeUInt32LE(f.data.length, 12);
+    parts.push(rec, Buffer.from(f.data));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Writes a classic little-endian microsecond pcap of `segments`, one every millisecond from `t0Sec`. */
+export function writeTcpPcap(file: string, segments: Segment[], t0Sec = 1_800_000_000): void {
+  writeFileSync(file, pcapBytes(segments.map((s, i) => ({ ts: t0Sec * 1000 + i, data: tcpFrame(s) }))));
 }

@@ -2,42 +2,13 @@
 // directory (append-only file, so a stop and start keeps the stream and its consumer groups), stopped by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freeTcpPort, waitListening } from '../../bench/loopback.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** Resolves once something accepts connections on 127.0.0.1:port, rejects after `ms`. */
-function waitListening(port: number, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > end) reject(new Error(`redis-server did not listen on 127.0.0.1:${port} within ${ms} ms`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
+export { freeTcpPort };
 
 export interface TestRedis {
   port: number;
@@ -83,7 +54,7 @@ export async function startRedis(opts: { port?: number } = {}): Promise<TestRedi
       c.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d));
       exited = new Promise((resolve) => c.once('exit', () => resolve()));
       try {
-        await waitListening(port, 10_000);
+        await waitListening(port, 10_000, 'redis-server');
       } catch (e) {
         c.kill('SIGKILL');
         throw new Error(`${(e as Error).message}\n${output}`);

@@ -3,23 +3,15 @@
 // adds its own, `netguard alerts --pcap ID` still finds the packets, and a history written before the
 // source column existed is migrated in place (ALTER TABLE) with its rows kept.
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AlertHistory } from '../../src/history/index.js';
 import { CORPUS, jsonLines, runNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 import { mkAlert } from './fixtures.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'ng-runsrc-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('ng-runsrc-');
 
 interface Stored {
   run: string;

@@ -9,6 +9,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freeTcpPort } from '../../bench/loopback.js';
 import { SyslogSink } from '../../src/alert/sinks/syslog.js';
 import { defaultSettings } from '../../src/config/schema.js';
 import type { Alert } from '../../src/alert/types.js';
@@ -20,16 +21,6 @@ let udpPort = 0;
 let tcpPort = 0;
 let rsyslog: ChildProcess | null = null;
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function freeUdpPort(): Promise<number> {
   return new Promise((resolve) => {

@@ -1,31 +1,24 @@
 // The dashboard's drill-down in a real terminal (tmux): ↓ chooses the scan's alert, Enter shows its
 // evidence (counts, flows, packets), ↓ scrolls the packets, `w` writes its pcap (read back by tshark:
 // the probes and the target's answers), Esc goes back; `o` orders the alerts by severity.
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/netguard.js';
 import { sh } from '../helpers/netns.js';
-import { netguardCommand, packetsShown, startTmux, type TmuxSession } from '../ui/tmux.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+import { netguardCommand, packetsShown, tmuxTests } from '../ui/tmux.js';
 
 const SCAN = path.join(ROOT, 'test/fixtures/detect/nmap-sS.pcap'); // nmap -sS 10.219.0.1 -> 10.219.0.2, 606 packets
-let session: TmuxSession | null = null;
-let dir = '';
-
-afterEach(async () => {
-  await session?.kill();
-  session = null;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = '';
-});
+const startTmux = tmuxTests();
+const tempDir = tempDirs('ng-tui-ev-');
 
 const selected = (s: string): string => s.split('\n').find((l) => l.includes('▶')) ?? '';
 
 describe('alert drill-down in the dashboard', () => {
   it('selects the scan alert, shows its evidence and writes its pcap', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-ev-'));
-    session = await startTmux('tuiev', netguardCommand(['--tui', '-r', SCAN], dir), 140, 45);
+    const dir = tempDir();
+    const session = await startTmux('tuiev', netguardCommand(['--tui', '-r', SCAN], dir), 140, 45);
     let s = await session.until((x) => packetsShown(x) === 606 && x.includes('SYN_SCAN'), 'the whole file and a scan alert');
     expect(selected(s)).toBe('');
     // ↓ until the chosen line is the scan's.

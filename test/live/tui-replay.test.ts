@@ -1,24 +1,17 @@
 // The dashboard in a real terminal (tmux), replaying a capture: panels, p, f, e (read back by tshark), q,
 // and h reading the alerts back from the SQLite history.
-import { mkdtempSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AlertHistory } from '../../src/history/index.js';
 import { CORPUS } from '../helpers/netguard.js';
 import { sh } from '../helpers/netns.js';
-import { netguardCommand, packetsShown, startTmux, type TmuxSession } from '../ui/tmux.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+import { netguardCommand, packetsShown, tmuxTests } from '../ui/tmux.js';
 
 const SYNSCAN = path.join(CORPUS, 'ndpi/synscan.pcap'); // nmap SYN scan, 2011 packets over 23 s
-let session: TmuxSession | null = null;
-let dir = '';
-
-afterEach(async () => {
-  await session?.kill();
-  session = null;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = '';
-});
+const startTmux = tmuxTests();
+const tempDir = tempDirs('ng-tui-');
 
 const header = (s: string): string => s.split('\n')[0];
 
@@ -33,8 +26,8 @@ function alive(pid: number): boolean {
 
 describe('--tui -r FILE in tmux', () => {
   it('shows the five panels, and p, f, e and q do what they say', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
-    session = await startTmux('tuir', netguardCommand(['--tui', '-r', SYNSCAN], dir), 120, 40);
+    const dir = tempDir();
+    const session = await startTmux('tuir', netguardCommand(['--tui', '-r', SYNSCAN], dir), 120, 40);
     let s = await session.until((x) => packetsShown(x) === 2011 && x.includes('SYN_SCAN'), 'the whole file and a scan alert');
 
     for (const t of ['─ Statistics', '─ Top talkers', '─ Alerts', '─ Active connections', '─ Live packet feed']) expect(s).toContain(t);
@@ -96,14 +89,13 @@ describe('--tui -r FILE in tmux', () => {
   });
 
   it('ends (and flushes) when its terminal goes away instead of running on without a screen', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
+    const dir = tempDir();
     // --reputation-state: a file run saves the reputation state only when asked (a capture read twice gives the same alerts).
-    session = await startTmux('tuih', netguardCommand(['--tui', '--reputation-state', '-r', SYNSCAN], dir), 100, 30);
+    const session = await startTmux('tuih', netguardCommand(['--tui', '--reputation-state', '-r', SYNSCAN], dir), 100, 30);
     await session.until((x) => packetsShown(x) === 2011, 'the dashboard');
     const pid = await session.childPid();
     expect(alive(pid)).toBe(true);
     await session.kill(); // the pane's processes get SIGHUP, as when a terminal window closes
-    session = null;
     // It flushes and ends within a few seconds (React's development build once made this take over ten).
     const end = Date.now() + 5_000;
     while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
@@ -115,8 +107,8 @@ describe('--tui -r FILE in tmux', () => {
   });
 
   it('? and r overlays open and close in a real terminal; --realtime replays at the recorded pace', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
-    session = await startTmux('tuirt', netguardCommand(['--tui', '-r', SYNSCAN, '--realtime'], dir), 100, 30);
+    const dir = tempDir();
+    const session = await startTmux('tuirt', netguardCommand(['--tui', '-r', SYNSCAN, '--realtime'], dir), 100, 30);
     let s = await session.until((x) => packetsShown(x) > 0, 'the first packets');
     // The capture spans 23 seconds: a few seconds in, only part of it has been shown.
     const first = packetsShown(s);
@@ -136,10 +128,10 @@ describe('--tui -r FILE in tmux', () => {
   });
 
   it('h shows the replayed alerts from SQLite (also after c cleared them, and across runs), with / search', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
+    const dir = tempDir();
     const db = path.join(dir, 'netguard.db'); // history.db_file's default, in the fresh working directory
     expect(existsSync(db)).toBe(false);
-    session = await startTmux('tuihist', netguardCommand(['--tui', '-r', SYNSCAN], dir), 120, 40);
+    let session = await startTmux('tuihist', netguardCommand(['--tui', '-r', SYNSCAN], dir), 120, 40);
     let s = await session.until((x) => packetsShown(x) === 2011 && x.includes('SYN_SCAN'), 'the whole file and a scan alert');
     const shownAlerts = Number(/─ Alerts (\d+)/.exec(s)?.[1] ?? -1);
     expect(shownAlerts).toBeGreaterThan(1);
@@ -191,9 +183,8 @@ describe('--tui -r FILE in tmux', () => {
   });
 
   it('h says the history is off when history.enabled is false', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-tui-'));
-    writeFileSync(path.join(dir, 'settings.yaml'), 'history:\n  enabled: false\n');
-    session = await startTmux('tuihoff', netguardCommand(['--tui', '-r', SYNSCAN], dir), 100, 30);
+    const dir = tempDir({ 'settings.yaml': 'history:\n  enabled: false\n' });
+    const session = await startTmux('tuihoff', netguardCommand(['--tui', '-r', SYNSCAN], dir), 100, 30);
     await session.until((x) => packetsShown(x) === 2011 && x.includes('SYN_SCAN'), 'the replay');
     await session.keys('h');
     const s = await session.until((x) => x.includes('─ Alert history'), 'the history overlay');

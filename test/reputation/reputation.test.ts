@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Alert, Detection } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/index.js';
 import { parseIp } from '../../src/decode/addr.js';
@@ -115,6 +115,29 @@ describe('scores', () => {
     const r = new IpReputation({ max_tracked: 100, decay_per_hour: 0 });
     for (let i = 0; i < 1000; i++) r.addScore(`10.0.${i >> 8}.${i & 255}`, 1, 'x', i);
     expect(r.tracked).toBe(100);
+  });
+
+  it('at capacity, decayed addresses go first and promoted ones stay; the full decay pass runs once per second of packet time', () => {
+    const r = new IpReputation({ max_tracked: 100, decay_per_hour: 3600, score_threshold: 50 });
+    // 10 promoted addresses, then 90 weak ones (1 point: decayed to nothing one second later).
+    for (let i = 0; i < 10; i++) expect(r.addScore(`192.0.2.${i}`, 60, 'bad', 0)?.type).toBe('MALICIOUS_IP');
+    for (let i = 0; i < 90; i++) r.addScore(`10.1.0.${i}`, 1, 'weak', 0);
+    expect(r.tracked).toBe(100);
+    const passes = vi.spyOn(r, 'decay');
+    // 2 s later, 1000 new sources within the same second: one decay pass forgets the 90 weak ones, and
+    // each further new source evicts the least recently scored one that is not promoted.
+    for (let i = 0; i < 1000; i++) r.addScore(`10.2.${i >> 8}.${i & 255}`, 5, 'new', 2000 + (i % 500));
+    expect(passes).toHaveBeenCalledTimes(1);
+    expect(r.tracked).toBe(100);
+    for (let i = 0; i < 10; i++) expect(r.status(`192.0.2.${i}`).status).toBe('malicious');
+    expect(r.status('10.1.0.0').score).toBe(0);
+    // The newest 90 new sources are the ones kept beside the promoted.
+    expect(r.status('10.2.3.231').score).toBeGreaterThan(0);
+    expect(r.status('10.2.3.142').score).toBeGreaterThan(0);
+    expect(r.status('10.2.3.141').score).toBe(0);
+    // A second later, the next new source makes the next pass.
+    r.addScore('10.3.0.1', 5, 'new', 3000);
+    expect(passes).toHaveBeenCalledTimes(2);
   });
 
   it('the reputation sink scores alerts and raises the promotion', () => {

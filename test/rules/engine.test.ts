@@ -1,6 +1,6 @@
 // RuleEngine: thresholds per track key within a window, CUSTOM_RULE detections, toggle (persisted into
 // rules.yaml with comments kept), reload, and a failed reload under traffic keeping the running rules.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -120,6 +120,57 @@ describe('toggle and reload', () => {
     expect(e.toggle('ssh brute')).toBe(true); // case-insensitive fallback
     expect(readFileSync(f, 'utf8')).toMatch(/enabled: true/);
     expect(e.toggle('no such rule')).toBeNull();
+  });
+
+  it('toggling the shipped rules writes a copy with the change where NetGuard looks first; the shipped file stays', () => {
+    const shipped = tempRules();
+    const before = readFileSync(shipped, 'utf8');
+    const copy = path.join(mkdtempSync(path.join(tmpdir(), 'ng-rules-cwd-')), 'rules.yaml');
+    const e = new RuleEngine(() => undefined, undefined, { userCopy: copy });
+    expect(e.loadFile(shipped).ok).toBe(true);
+    expect(e.takeNotes()).toEqual([]);
+    expect(e.toggle('SSH Brute')).toBe(false);
+    expect(readFileSync(shipped, 'utf8')).toBe(before);
+    const text = readFileSync(copy, 'utf8');
+    expect(text).toMatch(/enabled: false/);
+    expect(text).toContain('# my rules (this comment must survive a toggle)');
+    expect(e.takeNotes()).toEqual([`saved in ${copy}, a copy of the shipped ${shipped} with this change (that file is unchanged); ${copy} is read from now on`]);
+    expect(e.takeNotes()).toEqual([]);
+    // The copy is this run's file from now on: the next toggle writes it (no second note), reload reads it.
+    expect(e.toggle('SSH Brute')).toBe(true);
+    expect(e.takeNotes()).toEqual([]);
+    expect(readFileSync(copy, 'utf8')).toMatch(/enabled: true/);
+    expect(readFileSync(shipped, 'utf8')).toBe(before);
+    expect(e.reload().message).toBe(`reloaded 1 rules from ${copy} (1 enabled)`);
+  });
+
+  it('a rules.yaml made meanwhile where the copy would go is not replaced: the toggle holds for this run and says so', () => {
+    const shipped = tempRules();
+    const before = readFileSync(shipped, 'utf8');
+    const copy = path.join(mkdtempSync(path.join(tmpdir(), 'ng-rules-cwd-')), 'rules.yaml');
+    writeFileSync(copy, 'rules: []\n');
+    const e = new RuleEngine(() => undefined, undefined, { userCopy: copy });
+    e.loadFile(shipped);
+    expect(e.toggle('SSH Brute')).toBe(false);
+    expect(e.list()[0].enabled).toBe(false);
+    expect(e.takeNotes()).toEqual([
+      `${copy}: could not save the state of rule "SSH Brute": ${copy} already exists (made since NetGuard started); not replaced (it stays disabled for this run only)`,
+    ]);
+    expect(readFileSync(copy, 'utf8')).toBe('rules: []\n');
+    expect(readFileSync(shipped, 'utf8')).toBe(before);
+  });
+
+  it('a rules file that cannot be written: the toggle holds for this run and the note says why', () => {
+    const f = tempRules();
+    const e = new RuleEngine(() => undefined);
+    e.loadFile(f);
+    // The file is replaced by a directory after loading: the save's rename must fail.
+    rmSync(f);
+    mkdirSync(f);
+    expect(e.toggle('SSH Brute')).toBe(false);
+    const notes = e.takeNotes();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: could not save the state of rule "SSH Brute": .+ \\(it stays disabled for this run only\\)$`));
   });
 
   it('reload picks up changes; a reload with errors under traffic keeps the running rules', () => {

@@ -2,36 +2,22 @@
 // file's end or a stopped capture, the kernel's capture counters, big talker counts at every width,
 // alert lines that do not repeat their address, and exports that never overwrite a file.
 process.env.TZ = 'UTC';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import chalk from 'chalk';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/engine/types.js';
 import { capturedShare } from '../../src/ui/StatsPanel.js';
 import { exportPattern, nextExportPath } from '../../src/ui/export-name.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 import { alert, FakeControl, makeSnapshot, T0 } from './fixtures.js';
-import { renderDashboard, type Rendered } from './helpers.js';
+import { dashboardTests, type Rendered, type Show } from './helpers.js';
 
-let view: Rendered | null = null;
-let dir = '';
-const savedLevel = chalk.level;
+const draw = dashboardTests();
+const tempDir = tempDirs('ng-export-');
 
-beforeEach(() => {
-  chalk.level = 0;
-});
-afterEach(() => {
-  view?.unmount();
-  view = null;
-  chalk.level = savedLevel;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = '';
-});
-
-async function show(snap: Snapshot, size = { columns: 120, rows: 40 }, extra: Partial<Parameters<typeof renderDashboard>[0]> = {}): Promise<{ v: Rendered; c: FakeControl }> {
+async function show(snap: Snapshot, size?: Parameters<Show>[1], extra?: Parameters<Show>[2]): Promise<{ v: Rendered; c: FakeControl }> {
   const c = new FakeControl(snap);
-  view = await renderDashboard({ control: c, refreshHz: 20, historySize: 100, ...extra }, size);
-  return { v: view, c };
+  return { v: await draw(c, size, extra), c };
 }
 
 /** A snapshot with the statistics changed. */
@@ -172,7 +158,7 @@ describe('alert lines', () => {
 
 describe('export file names', () => {
   it('each export is a new file: the time in the name, then -2, -3 when taken', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-export-'));
+    const dir = tempDir();
     const base = path.join(dir, 'capture.pcap');
     // A file already there keeps its content: the export takes the next name.
     writeFileSync(path.join(dir, 'capture-20240305-140709.pcap'), 'earlier export');

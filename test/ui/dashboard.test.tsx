@@ -3,26 +3,11 @@
 process.env.TZ = 'UTC';
 import path from 'node:path';
 import chalk from 'chalk';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { alert, conn, FakeControl, makeSnapshot, packet, rule, T0 } from './fixtures.js';
-import { renderDashboard, sleep, stripAnsi, type Rendered } from './helpers.js';
+import { dashboardTests, sleep, stripAnsi } from './helpers.js';
 
-let view: Rendered | null = null;
-const savedLevel = chalk.level;
-
-beforeEach(() => {
-  chalk.level = 0;
-});
-afterEach(() => {
-  view?.unmount();
-  view = null;
-  chalk.level = savedLevel;
-});
-
-async function show(control: FakeControl, size = { columns: 120, rows: 40 }, extra: Partial<Parameters<typeof renderDashboard>[0]> = {}): Promise<Rendered> {
-  view = await renderDashboard({ control, refreshHz: 20, historySize: 100, ...extra }, size);
-  return view;
-}
+const show = dashboardTests();
 
 /** The lines of a panel: from its title rule to the next title rule (full-width panels only). */
 function panel(text: string, title: string): string[] {
@@ -252,6 +237,21 @@ describe('keys', () => {
     expect(t).not.toContain('─ Alerts');
     await v.press('?');
     await v.until((x) => x.includes('─ Alerts') && !x.includes('─ Help'), 'help to close');
+  });
+
+  it('a toggle that saved into a copy, or could not save, says so in the footer after the new state', async () => {
+    const c = new FakeControl();
+    const v = await show(c, { columns: 160, rows: 40 });
+    await v.press('r');
+    await v.until((x) => x.includes('─ Custom rules'), 'rules overlay');
+    c.pendingRuleNotes = ['saved in /srv/rules.yaml, a copy of the shipped rules'];
+    await v.press(' ');
+    await v.until((x) => x.includes('Rule "SSH Bruteforce Detection" disabled; saved in /srv/rules.yaml, a copy of the shipped rules'), 'copy note');
+    c.pendingRuleNotes = ['rules.yaml: could not save the state of rule "SSH Bruteforce Detection": EROFS'];
+    await v.press(' ');
+    const t = await v.until((x) => x.includes('enabled; rules.yaml: could not save the state of rule'), 'failure note');
+    expect(t).toContain('EROFS');
+    expect(c.pendingRuleNotes).toEqual([]);
   });
 
   it('r lists the rules; ↓ and space toggle one; R reloads and shows the result; esc closes', async () => {

@@ -164,6 +164,11 @@ export class FakeControl implements EngineControl {
     this.snap = { ...this.snap, rules: this.snap.rules.map((x) => (x.name === name ? { ...x, enabled: !x.enabled } : x)) };
     return !r.enabled;
   }
+  /** What the next ruleNotes() call returns (as RuleEngine.takeNotes after a toggle that copied or failed). */
+  pendingRuleNotes: string[] = [];
+  ruleNotes(): string[] {
+    return this.pendingRuleNotes.splice(0);
+  }
   reloadRules(): { ok: boolean; message: string } {
     this.reloads++;
     return this.reloadResult;

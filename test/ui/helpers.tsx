@@ -1,6 +1,9 @@
 // Rendering helpers for dashboard tests: a sized fake terminal, waiting for frames, stripping ANSI.
 import React from 'react';
+import chalk from 'chalk';
 import { render } from 'ink-testing-library';
+import { afterEach, beforeEach } from 'vitest';
+import type { EngineControl } from '../../src/engine/types.js';
 import { Dashboard, type DashboardProps } from '../../src/ui/index.js';
 
 // eslint-disable-next-line no-control-regex
@@ -54,5 +57,30 @@ export async function renderDashboard(props: DashboardProps, size = { columns: 1
       await sleep(30);
     },
     unmount: () => r.unmount(),
+  };
+}
+
+/** Draws the dashboard for `control` with the tests' refresh rate and history size, `extra` over them. */
+export type Show = (control: EngineControl, size?: { columns: number; rows: number }, extra?: Partial<DashboardProps>) => Promise<Rendered>;
+
+/**
+ * For the test file (or describe block) that calls it: colours off in each test, so frames compare as
+ * plain text, and the level restored after; the dashboard drawn by the returned `show` unmounted after
+ * each test, also when one fails.
+ */
+export function dashboardTests(): Show {
+  let view: Rendered | null = null;
+  const savedLevel = chalk.level;
+  beforeEach(() => {
+    chalk.level = 0;
+  });
+  afterEach(() => {
+    view?.unmount();
+    view = null;
+    chalk.level = savedLevel;
+  });
+  return async (control, size = { columns: 120, rows: 40 }, extra = {}) => {
+    view = await renderDashboard({ control, refreshHz: 20, historySize: 100, ...extra }, size);
+    return view;
   };
 }

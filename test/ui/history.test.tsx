@@ -2,34 +2,18 @@
 // the `/` search and the `s` severity floor, colours, escaping, and what it says without a history;
 // against a fake control and against a real SQLite store.
 process.env.TZ = 'UTC';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import chalk from 'chalk';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert, AlertType, Severity } from '../../src/alert/types.js';
 import type { AlertHistoryQuery } from '../../src/engine/types.js';
 import { AlertHistory } from '../../src/history/index.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 import { alert, FakeControl, HistoryControl, T0 } from './fixtures.js';
-import { renderDashboard, type Rendered } from './helpers.js';
+import { dashboardTests } from './helpers.js';
 
-let view: Rendered | null = null;
-const savedLevel = chalk.level;
+const show = dashboardTests();
 const HOUR = 3_600_000;
-
-beforeEach(() => {
-  chalk.level = 0;
-});
-afterEach(() => {
-  view?.unmount();
-  view = null;
-  chalk.level = savedLevel;
-});
-
-async function show(control: FakeControl, size = { columns: 120, rows: 40 }, onQuit?: () => void): Promise<Rendered> {
-  view = await renderDashboard({ control, refreshHz: 20, historySize: 100, onQuit }, size);
-  return view;
-}
 
 const SEVS: Severity[] = ['CRITICAL', 'HIGH', 'WARNING', 'LOW'];
 
@@ -122,7 +106,7 @@ describe('h: the alert history overlay', () => {
   it('/ types a search (q and h are text then), enter applies it as `search`, esc cancels, an empty one clears', async () => {
     const c = new HistoryControl(stored(60));
     let quits = 0;
-    const v = await show(c, undefined, () => quits++);
+    const v = await show(c, undefined, { onQuit: () => quits++ });
     await v.press('h');
     await v.until((x) => x.includes('60 alerts │'), 'all alerts');
     await v.press('/');
@@ -190,7 +174,7 @@ describe('h: the alert history overlay', () => {
   it('esc and h close it; ? opens the help from it; q quits from it', async () => {
     const c = new HistoryControl(stored(5));
     let quits = 0;
-    const v = await show(c, undefined, () => quits++);
+    const v = await show(c, undefined, { onQuit: () => quits++ });
     await v.press('h');
     await v.until((x) => x.includes('─ Alert history'), 'open');
     await v.press('\x1b');
@@ -277,17 +261,15 @@ describe('h: the alert history overlay', () => {
 });
 
 describe('h against a real SQLite history', () => {
-  let dir = '';
+  const tempDir = tempDirs('ng-ui-history-');
   let store: AlertHistory | null = null;
   afterEach(async () => {
     await store?.close();
     store = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    dir = '';
   });
 
   it('shows what the store holds, newest first, and searches it with SQL', async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ng-ui-history-'));
+    const dir = tempDir();
     store = new AlertHistory(path.join(dir, 'netguard.db'), { log: () => undefined });
     for (const a of stored(12)) store.onAlert(a);
     await store.flush();

@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { afterEach } from 'vitest';
 import { netguardArgv, ROOT } from '../helpers/netguard.js';
 
 const run = promisify(execFile);
@@ -79,6 +80,23 @@ export async function startTmux(tag: string, command: string, columns = 120, row
       // kill-server leaves the socket file behind.
       if (sock) rmSync(sock, { force: true });
     },
+  };
+}
+
+/**
+ * For the test file (or describe block) that calls it: startTmux, with every session it started killed
+ * after each test, also when one fails, so that no NetGuard or tmux server outlives its test. Killing a
+ * session the test already killed does nothing.
+ */
+export function tmuxTests(): typeof startTmux {
+  const started: TmuxSession[] = [];
+  afterEach(async () => {
+    for (const s of started.splice(0)) await s.kill();
+  });
+  return async (...args) => {
+    const s = await startTmux(...args);
+    started.push(s);
+    return s;
   };
 }
 

@@ -2,6 +2,7 @@
 // text carries markup (an HTTP URI with <script>) and a SYN scan, at chosen packet times.
 import { writeFileSync } from 'node:fs';
 import type { RawPacket } from '../../src/capture/types.js';
+import { pcapBytes } from '../helpers/gen-pcap.js';
 
 const ETH_IPV4 = 0x0800;
 const SYN = 0x02;
@@ -76,23 +77,7 @@ export function httpGet(t0: number, src: string, dst: string, uri: string, sport
 
 /** Writes classic pcap (microseconds, little-endian, Ethernet). */
 export function writePcap(path: string, packets: RawPacket[]): void {
-  const parts: Buffer[] = [];
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b2c3d4, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(262144, 16);
-  h.writeUInt32LE(1, 20);
-  parts.push(h);
-  for (const p of [...packets].sort((a, b) => a.ts - b.ts)) {
-    const r = Buffer.alloc(16);
-    r.writeUInt32LE(Math.floor(p.ts / 1000), 0);
-    r.writeUInt32LE(Math.round((p.ts % 1000) * 1000), 4);
-    r.writeUInt32LE(p.data.length, 8);
-    r.writeUInt32LE(p.data.length, 12);
-    parts.push(r, Buffer.from(p.data));
-  }
-  writeFileSync(path, Buffer.concat(parts));
+  writeFileSync(path, pcapBytes([...packets].sort((a, b) => a.ts - b.ts), 262144));
 }
 
 /** One Ethernet II + IPv4 + UDP frame (RFC 768); UDP checksum 0 (allowed for IPv4). */

@@ -179,6 +179,8 @@ export interface MenuBackend {
   rules(): RuleView[];
   /** Flips a rule and persists it; the new state, or null when no rule has that name. */
   toggleRule(name: string): MaybePromise<boolean | null>;
+  /** What the toggles since the last call did to the rules file beyond the rule (a copy made, a failed save). */
+  ruleNotes?(): string[];
   /** Re-reads the rules file; on errors the running rules stay and `message` says why. */
   reloadRules(): MaybePromise<{ ok: boolean; message: string }>;
   /** Flushes every sink and state file; called once when the menu exits. */

@@ -19,6 +19,12 @@ const T_V6 = 2;
  * memory is fixed when the table is made. The numeric key fields of a slot sit side by side (a4, b4,
  * x, tag), so scanning a bucket touches two cache lines; IPv6 text is only compared for IPv6 keys.
  *
+ * Beside the keys, one byte per slot holds a fingerprint of its key (8 other bits of the same hash; 0
+ * for an empty slot). find() reads the bucket's 8 fingerprint bytes (one cache line of a table 16 times
+ * smaller than the keys) and compares full keys only in the slots whose fingerprint matches, in slot
+ * order as before, so it returns the same slot; a lookup of a key that is not there (most of them: the
+ * probe tracker asks for both directions of every data packet) usually touches no key at all.
+ *
  * A key lives in one bucket of 8 slots (chosen by hash). When its bucket is full a new key replaces
  * the slot with the lowest pin (the detector's priority, e.g. 1 for state that already holds
  * evidence of a scan), oldest `touched` first: a flood of new keys pushes out single-packet state
@@ -30,6 +36,10 @@ export class AddrTable {
   readonly slots: number;
   /** Per slot: a4, b4, x, tag (T_USED, T_V6, pin << 8). */
   private readonly k: Int32Array;
+  /** Per slot: fingerprint of its key (1-255), 0 when empty. */
+  private readonly fps: Uint8Array;
+  /** Set by base(): the fingerprint of the key it hashed. */
+  private fp = 0;
   private readonly a6s: string[];
   private readonly b6s: string[];
   /** Last use (packet time); the detector sets it, insert() prefers the oldest as victim. */
@@ -50,6 +60,7 @@ export class AddrTable {
     while (n < cap) n *= 2;
     this.slots = n;
     this.k = new Int32Array(n * 4);
+    this.fps = new Uint8Array(n);
     this.a6s = new Array<string>(n).fill('');
     this.b6s = new Array<string>(n).fill('');
     this.touched = new Float64Array(n);
@@ -86,15 +97,20 @@ export class AddrTable {
     h = Math.imul(h ^ (h >>> 16) ^ addrHash(b4, b6), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ x, 0xc2b2ae35);
     h ^= h >>> 16;
+    // The bucket comes from the low bits; the fingerprint from the top byte (never 0).
+    this.fp = h >>> 24 || 1;
     return (h & this.mask) * WAYS;
   }
 
   /** Slot of the key, or -1. */
   find(a4: number, a6: string, b4: number, b6: string, x: number): number {
     const s0 = this.base(a4, a6, b4, b6, x);
+    const fp = this.fp;
+    const fps = this.fps;
     const want = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
     const k = this.k;
     for (let s = s0; s < s0 + WAYS; s++) {
+      if (fps[s] !== fp) continue;
       const i = s << 2;
       if (
         (k[i + 3] & (T_USED | T_V6)) === want &&
@@ -143,6 +159,7 @@ export class AddrTable {
     k[i] = a4;
     k[i + 1] = b4;
     k[i + 2] = x;
+    this.fps[v] = this.fp;
     if (a6 !== '' || b6 !== '') {
       k[i + 3] = T_USED | T_V6;
       this.a6s[v] = a6;
@@ -170,6 +187,7 @@ export class AddrTable {
     const tag = this.k[i];
     if ((tag & T_USED) !== 0) {
       this.k[i] = 0;
+      this.fps[slot] = 0;
       if ((tag & T_V6) !== 0) {
         this.a6s[slot] = '';
         this.b6s[slot] = '';
@@ -180,6 +198,7 @@ export class AddrTable {
 
   clear(): void {
     this.k.fill(0);
+    this.fps.fill(0);
     this.a6s.fill('');
     this.b6s.fill('');
     this.count = 0;

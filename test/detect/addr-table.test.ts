@@ -1,0 +1,301 @@
+// AddrTable (fixed, set-associative detector state keyed by two addresses and a number): find, insert
+// (with eviction by pin and age when a bucket is full), remove and clear give exactly the slots the table
+// gave before the per-slot key fingerprints were added (random operations against a reference copy of
+// that table, IPv4 and IPv6 keys, full buckets), and a key is found until it is removed or evicted.
+import { describe, expect, it } from 'vitest';
+import { AddrTable } from '../../src/detect/state/index.js';
+import { addrHash } from '../../src/detect/state/addr-keys.js';
+
+const WAYS = 8;
+const T_USED = 1;
+const T_V6 = 2;
+
+/** The table as it was before the fingerprints (src/detect/state/addr-table.ts, unchanged otherwise). */
+class OldAddrTable {
+  /** Slots (a power of two, at least 8). */
+  readonly slots: number;
+  /** Per slot: a4, b4, x, tag (T_USED, T_V6, pin << 8). */
+  private readonly k: Int32Array;
+  private readonly a6s: string[];
+  private readonly b6s: string[];
+  /** Last use (packet time); the detector sets it, insert() prefers the oldest as victim. */
+  readonly touched: Float64Array;
+  /** Insertion sequence number of each entry: reports that go out together keep first-seen order. */
+  readonly born: Float64Array;
+  private births = 0;
+  private readonly mask: number;
+  /** Live entries. */
+  count = 0;
+  /** Live entries replaced because their bucket was full (a flood of distinct keys shows up here). */
+  evicted = 0;
+  /** Set by insert(): true when the returned slot held a live entry (now replaced). */
+  replaced = false;
+
+  constructor(cap: number) {
+    let n = WAYS;
+    while (n < cap) n *= 2;
+    this.slots = n;
+    this.k = new Int32Array(n * 4);
+    this.a6s = new Array<string>(n).fill('');
+    this.b6s = new Array<string>(n).fill('');
+    this.touched = new Float64Array(n);
+    this.born = new Float64Array(n);
+    this.mask = n / WAYS - 1;
+  }
+
+  a4(slot: number): number {
+    return this.k[slot << 2];
+  }
+  b4(slot: number): number {
+    return this.k[(slot << 2) + 1];
+  }
+  x(slot: number): number {
+    return this.k[(slot << 2) + 2];
+  }
+  a6(slot: number): string {
+    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.a6s[slot] : '';
+  }
+  b6(slot: number): string {
+    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.b6s[slot] : '';
+  }
+  isUsed(slot: number): boolean {
+    return (this.k[(slot << 2) + 3] & T_USED) !== 0;
+  }
+  /** Eviction priority (lower goes first); 0 after insert(). */
+  setPin(slot: number, pin: number): void {
+    const i = (slot << 2) + 3;
+    this.k[i] = (this.k[i] & 0xff) | (pin << 8);
+  }
+
+  private base(a4: number, a6: string, b4: number, b6: string, x: number): number {
+    let h = addrHash(a4, a6);
+    h = Math.imul(h ^ (h >>> 16) ^ addrHash(b4, b6), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13) ^ x, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return (h & this.mask) * WAYS;
+  }
+
+  /** Slot of the key, or -1. */
+  find(a4: number, a6: string, b4: number, b6: string, x: number): number {
+    const s0 = this.base(a4, a6, b4, b6, x);
+    const want = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
+    const k = this.k;
+    for (let s = s0; s < s0 + WAYS; s++) {
+      const i = s << 2;
+      if (
+        (k[i + 3] & (T_USED | T_V6)) === want &&
+        k[i + 2] === x &&
+        k[i] === a4 &&
+        k[i + 1] === b4 &&
+        (want === T_USED || (this.a6s[s] === a6 && this.b6s[s] === b6))
+      ) {
+        return s;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Takes a slot for a key that find() did not return: an empty one of its bucket, else the lowest
+   * pin, least recently touched. Sets the key, pin 0 and touched = now; `replaced` says whether a live
+   * entry was overwritten.
+   */
+  insert(a4: number, a6: string, b4: number, b6: string, x: number, now: number): number {
+    const s0 = this.base(a4, a6, b4, b6, x);
+    const k = this.k;
+    let v = -1;
+    let vRank = 0;
+    for (let s = s0; s < s0 + WAYS; s++) {
+      const tag = k[(s << 2) + 3];
+      if ((tag & T_USED) === 0) {
+        v = s;
+        break;
+      }
+      const rank = tag >>> 8;
+      if (v < 0 || rank < vRank || (rank === vRank && this.touched[s] < this.touched[v])) {
+        v = s;
+        vRank = rank;
+      }
+    }
+    const i = v << 2;
+    const old = k[i + 3];
+    if ((old & T_USED) !== 0) {
+      this.replaced = true;
+      this.evicted++;
+    } else {
+      this.replaced = false;
+      this.count++;
+    }
+    k[i] = a4;
+    k[i + 1] = b4;
+    k[i + 2] = x;
+    if (a6 !== '' || b6 !== '') {
+      k[i + 3] = T_USED | T_V6;
+      this.a6s[v] = a6;
+      this.b6s[v] = b6;
+    } else {
+      k[i + 3] = T_USED;
+      if ((old & T_V6) !== 0) {
+        this.a6s[v] = '';
+        this.b6s[v] = '';
+      }
+    }
+    this.touched[v] = now;
+    this.born[v] = ++this.births;
+    return v;
+  }
+
+  /** Sorts slots by insertion order (oldest entry first), in place. */
+  byAge(slots: number[]): number[] {
+    if (slots.length > 1) slots.sort((i, j) => this.born[i] - this.born[j]);
+    return slots;
+  }
+
+  remove(slot: number): void {
+    const i = (slot << 2) + 3;
+    const tag = this.k[i];
+    if ((tag & T_USED) !== 0) {
+      this.k[i] = 0;
+      if ((tag & T_V6) !== 0) {
+        this.a6s[slot] = '';
+        this.b6s[slot] = '';
+      }
+      this.count--;
+    }
+  }
+
+  clear(): void {
+    this.k.fill(0);
+    this.a6s.fill('');
+    this.b6s.fill('');
+    this.count = 0;
+  }
+}
+
+/** A small deterministic generator (xorshift32), so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+type Key = [number, string, number, string, number];
+
+describe('AddrTable', () => {
+  it('finds a key until it is removed; a full bucket evicts the lowest pin, oldest first', () => {
+    const t = new AddrTable(8); // one bucket of 8 slots
+    const keys: Key[] = [];
+    for (let i = 0; i < 8; i++) {
+      const k: Key = [0x0a000001 + i, '', 0x0a0000fe, '', 80];
+      keys.push(k);
+      const s = t.insert(...k, 1000 + i);
+      expect(t.replaced).toBe(false);
+      if (i !== 3) t.setPin(s, 1); // key 3 keeps pin 0: it goes first
+    }
+    expect(t.count).toBe(8);
+    for (const k of keys) expect(t.find(...k)).toBeGreaterThanOrEqual(0);
+    const s3 = t.find(...keys[3]);
+    const n = t.insert(0x0b000001, '', 0x0a0000fe, '', 80, 2000);
+    expect(n).toBe(s3);
+    expect(t.replaced).toBe(true);
+    expect(t.evicted).toBe(1);
+    expect(t.find(...keys[3])).toBe(-1);
+    expect(t.find(0x0b000001, '', 0x0a0000fe, '', 80)).toBe(n);
+    // All pinned now except the new one (pin 0 after insert): it is the next victim.
+    expect(t.insert(0x0c000001, '', 0x0a0000fe, '', 80, 3000)).toBe(n);
+    t.remove(t.find(...keys[0]));
+    expect(t.find(...keys[0])).toBe(-1);
+    expect(t.count).toBe(7);
+    // The freed slot is taken before any eviction.
+    const free = t.insert(...keys[0], 4000);
+    expect(t.replaced).toBe(false);
+    expect(t.find(...keys[0])).toBe(free);
+    t.clear();
+    expect(t.count).toBe(0);
+    for (const k of keys) expect(t.find(...k)).toBe(-1);
+  });
+
+  it('tells IPv4 and IPv6 keys apart and compares IPv6 text', () => {
+    const t = new AddrTable(64);
+    const s6 = t.insert(0, '2001:db8::1', 0, '2001:db8::2', 443, 1);
+    const s4 = t.insert(0, '', 0, '', 443, 1);
+    expect(s6).not.toBe(s4);
+    expect(t.find(0, '2001:db8::1', 0, '2001:db8::2', 443)).toBe(s6);
+    expect(t.find(0, '2001:db8::1', 0, '2001:db8::3', 443)).toBe(-1);
+    expect(t.find(0, '', 0, '', 443)).toBe(s4);
+    expect(t.a6(s6)).toBe('2001:db8::1');
+    expect(t.b6(s6)).toBe('2001:db8::2');
+  });
+
+  it.each([
+    [8, 1],
+    [64, 2],
+    [1024, 3],
+    [65536, 4],
+  ])('gives the same slots as the table without fingerprints under random operations (%i slots, seed %i)', (cap, seed) => {
+    const t = new AddrTable(cap);
+    const r = new OldAddrTable(cap);
+    const next = rng(seed * 2654435761);
+    // Keys drawn from a small space, so they repeat, fill buckets and get evicted; some IPv6.
+    const key = (): Key => {
+      const v6 = next() < 0.2;
+      const a = Math.floor(next() * 40);
+      const b = Math.floor(next() * 6);
+      return v6 ? [0, `2001:db8::${a.toString(16)}`, 0, `2001:db8:1::${b}`, Math.floor(next() * 4)] : [0x0a000000 + a, '', 0x0a010000 + b, '', Math.floor(next() * 4)];
+    };
+    let now = 0;
+    // Differences are collected (first few kept) rather than asserted per step: 20,000 steps stay quick.
+    const diffs: string[] = [];
+    const same = (what: string, a: unknown, b: unknown): void => {
+      if (a !== b && diffs.length < 5) diffs.push(`step ${what}: ${String(a)} vs ${String(b)}`);
+    };
+    let inserts = 0;
+    let evictions = 0;
+    for (let i = 0; i < 20_000; i++) {
+      now += Math.floor(next() * 10);
+      const k = key();
+      const op = next();
+      const s = t.find(...k);
+      same(`${i} find`, s, r.find(...k));
+      if (op < 0.5) {
+        if (s < 0) {
+          const a = t.insert(...k, now);
+          inserts++;
+          if (t.replaced) evictions++;
+          same(`${i} insert`, a, r.insert(...k, now));
+          same(`${i} replaced`, t.replaced, r.replaced);
+          if (next() < 0.3) {
+            const pin = 1 + Math.floor(next() * 3);
+            t.setPin(a, pin);
+            r.setPin(a, pin);
+          }
+        } else {
+          t.touched[s] = now;
+          r.touched[s] = now;
+        }
+      } else if (op < 0.8) {
+        if (s >= 0) {
+          t.remove(s);
+          r.remove(s);
+        }
+      } else if (op < 0.8005) {
+        t.clear();
+        r.clear();
+      }
+      same(`${i} count`, t.count, r.count);
+      same(`${i} evicted`, t.evicted, r.evicted);
+    }
+    for (let s = 0; s < t.slots; s++) {
+      same(`end used ${s}`, t.isUsed(s), r.isUsed(s));
+      if (t.isUsed(s)) same(`end key ${s}`, [t.a4(s), t.a6(s), t.b4(s), t.b6(s), t.x(s)].join(), [r.a4(s), r.a6(s), r.b4(s), r.b6(s), r.x(s)].join());
+    }
+    expect(diffs).toEqual([]);
+    expect(inserts).toBeGreaterThan(1000);
+    // Small tables fill up: evictions happened there (the case the fingerprints must follow too).
+    if (cap <= 64) expect(evictions).toBeGreaterThan(100);
+  });
+});
