@@ -838,8 +838,12 @@ export class AlertHistory implements AlertSink {
     // What never reached the file (the disk stayed full, the database stayed locked) is lost: named and counted.
     const unwritten = this.pending.size + this.dropped;
     if (unwritten > 0 && !this.opts.readonly && this.error === null) {
+      // No write failed, nothing is left queued, yet alerts were dropped: the queue overflowed (alerts came
+      // faster than the writes), which is not a lock and is not said as one.
+      const overflow = this.lastWriteError === null && this.pending.size === 0;
       const e = this.lastWriteError ?? { message: 'alerts were still queued at exit', code: 'SQLITE_BUSY' };
-      this.outputs.fail(this.file, this.asNamed(describeSqlite(e).reason, e), { after: 'alerts queued for it are lost', lost: unwritten, unit: 'alert' });
+      const why = overflow ? `its write queue overflowed (more than ${this.opts.maxPending} alerts waited at once; the oldest were dropped)` : this.asNamed(describeSqlite(e).reason, e);
+      this.outputs.fail(this.file, why, { after: overflow ? 'those alerts are lost' : 'alerts queued for it are lost', lost: unwritten, unit: 'alert' });
       this.pending.clear();
       this.queuedAt.clear();
     }

@@ -349,6 +349,21 @@ describe('a locked or corrupt database', () => {
     expect(h.count()).toBe(50);
   });
 
+  it('alerts arriving faster than the writes: the overflow is said as such at close, not as a lock, and counted', async () => {
+    const lines: string[] = [];
+    const h = history({ log: (l) => lines.push(l), maxPending: 50 });
+    // 200 alerts in one event-loop turn: no timed write can run in between, so 150 are dropped.
+    for (let i = 0; i < 200; i++) h.onAlert(mkAlert({ id: `o-${i}` }));
+    expect(h.dropped).toBe(150);
+    await h.close();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('its write queue overflowed (more than 50 alerts waited at once; the oldest were dropped); those alerts are lost');
+    expect(lines[0]).not.toMatch(/locked/);
+    const q = AlertHistory.openForQuery(file);
+    expect(q.count()).toBe(50);
+    await q.close();
+  });
+
   it('openForQuery on a missing file says so', () => {
     expect(() => AlertHistory.openForQuery(path.join(dir, 'nope.db'))).toThrow(/nope\.db: no alert history here/);
   });
