@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { AddrTable } from '../../src/detect/state/index.js';
 import { addrHash } from '../../src/detect/state/addr-keys.js';
+import { rng } from '../helpers/seeded-random.js';
 
 const WAYS = 8;
 const T_USED = 1;
@@ -170,17 +171,6 @@ class OldAddrTable {
     this.b6s.fill('');
     this.count = 0;
   }
-}
-
-/** A small deterministic generator (xorshift32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
 }
 
 type Key = [number, string, number, string, number];

@@ -4,6 +4,7 @@
 // collisions, a table smaller than one bitset word, and expiry across bitset words.
 import { describe, expect, it } from 'vitest';
 import { HandshakeTable } from '../../src/detect/state/index.js';
+import { rng } from '../helpers/seeded-random.js';
 
 /** The table as it was before the bitset: the same hashes, ts !== 0 meaning occupied. */
 class Reference {
@@ -51,17 +52,6 @@ class Reference {
       }
     }
   }
-}
-
-/** A small deterministic generator (xorshift32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
 }
 
 describe('HandshakeTable', () => {
