@@ -90,12 +90,7 @@ export class StreamReader {
       retryStrategy: (times) => Math.min(200 * times, 2000),
       lazyConnect: true,
     });
-    this.client.on('error', (e: Error) => {
-      if (e.message !== this.errorSaid) {
-        this.errorSaid = e.message;
-        this.log(`redis ${source.host}:${source.port}: ${e.message} (retrying)`);
-      }
-    });
+    this.client.on('error', (e: Error) => this.sayOnce(e.message, `redis ${source.host}:${source.port}`));
     this.client.on('ready', () => {
       if (this.errorSaid) this.log(`redis ${source.host}:${source.port}: connected again`);
       this.errorSaid = '';
@@ -118,13 +113,17 @@ export class StreamReader {
         const msg = String((e as Error).message);
         if (msg.startsWith('BUSYGROUP')) return;
         if (this.stopping) return;
-        if (msg !== this.errorSaid) {
-          this.errorSaid = msg;
-          this.log(`redis ${this.source.host}:${this.source.port}: ${msg} (retrying)`);
-        }
+        this.sayOnce(msg, `redis ${this.source.host}:${this.source.port}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+  }
+
+  /** Says a Redis error once, however often it repeats while retrying ("connected again" clears it). */
+  private sayOnce(message: string, where: string): void {
+    if (message === this.errorSaid) return;
+    this.errorSaid = message;
+    this.log(`${where}: ${message} (retrying)`);
   }
 
   /** Runs until stop(): own pending entries first (a restart after a crash), then claimed ones, then new. */
@@ -164,10 +163,7 @@ export class StreamReader {
         if (msg.startsWith('NOGROUP')) {
           // The stream or group was deleted (FLUSHALL, a Redis restart without persistence): make it again.
           await this.client.xgroup('CREATE', key, group, '0', 'MKSTREAM').catch(() => undefined);
-        } else if (msg !== this.errorSaid) {
-          this.errorSaid = msg;
-          this.log(`reading ${key}: ${msg} (retrying)`);
-        }
+        } else this.sayOnce(msg, `reading ${key}`);
         // Entries handed out but not acknowledged when the error came are this consumer's pending ones.
         ownPendingDone = false;
         await new Promise((r) => setTimeout(r, 500));
