@@ -9,7 +9,7 @@ import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNu
 import type { Detector } from '../detect/types.js';
 import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
-import type { AlertEvidenceView, AlertHistoryQuery, BaselineStatus, CaptureCounters, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot } from './types.js';
+import type { AlertEvidenceView, AlertHistoryQuery, BaselineStatus, CaptureCounters, ConnectionView, EngineControl, PacketLine, RuleNote, RuleView, Snapshot } from './types.js';
 import { PacketHistory } from './history.js';
 import { packetLine } from './packet-line.js';
 import { evidenceView, exportAlertPcap } from './evidence-view.js';
@@ -35,7 +35,7 @@ export interface RulesPart {
   toggle(name: string): boolean | null;
   reload(): { ok: boolean; message: string };
   /** What the last toggles did to the rules file beyond the rule (a copy made, a save that failed). */
-  takeNotes?(): string[];
+  takeNotes?(): RuleNote[];
 }
 
 /** IP reputation as the engine uses it (src/reputation/): scores alerts, may promote to MALICIOUS_IP. */
@@ -312,7 +312,7 @@ export class Engine implements EngineControl {
     return this.rules ? this.rules.toggle(name) : null;
   }
 
-  ruleNotes(): string[] {
+  ruleNotes(): RuleNote[] {
     return this.rules?.takeNotes?.() ?? [];
   }
 

@@ -197,6 +197,13 @@ export interface AlertHistoryQuery {
   limit?: number;
 }
 
+/** What a rule toggle did to the rules file beyond the rule: a copy made (saved), or a save that failed. */
+export interface RuleNote {
+  text: string;
+  /** False when the change could not be saved (it holds for this run only): shown as an error. */
+  saved: boolean;
+}
+
 /** What a view may ask of the running engine. */
 export interface EngineControl {
   snapshot(): Snapshot;
@@ -205,7 +212,7 @@ export interface EngineControl {
   /** Flips a rule; returns its new state, or null when no rule has that name. */
   toggleRule(name: string): boolean | null;
   /** What the toggles since the last call did to the rules file beyond the rule (a copy made, a failed save). */
-  ruleNotes?(): string[];
+  ruleNotes?(): RuleNote[];
   /** Re-reads rules.yaml; on errors the running rules stay and `message` says why. */
   reloadRules(): { ok: boolean; message: string };
   clearAlerts(): void;

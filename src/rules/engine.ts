@@ -8,7 +8,7 @@ import { nearest } from '../config/schema-walk.js';
 import { formatIp } from '../decode/addr.js';
 import { LAYER_ARP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type IpAddr, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from '../detect/types.js';
-import type { RuleView } from '../engine/types.js';
+import type { RuleNote, RuleView } from '../engine/types.js';
 import { compileRule, type Predicate } from './compile.js';
 import { fitsKey, fitsPort, packetKey, type RuleGate } from './prefilter.js';
 import { RuleSyntaxError } from './lexer.js';
@@ -95,7 +95,7 @@ export class RuleEngineCore implements Detector {
   private sourcePath: string | null = null;
   private lastSweep = 0;
   /** What a toggle did to the file beyond the rule itself (a copy made, a save that failed); see takeNotes. */
-  private readonly notes: string[] = [];
+  private readonly notes: RuleNote[] = [];
   private userCopy: string | null;
 
   constructor(
@@ -107,7 +107,7 @@ export class RuleEngineCore implements Detector {
   }
 
   /** The notes of toggles since the last call, for the view that toggled (menu, dashboard), then forgotten. */
-  takeNotes(): string[] {
+  takeNotes(): RuleNote[] {
     return this.notes.splice(0);
   }
 
@@ -274,11 +274,17 @@ export class RuleEngineCore implements Detector {
           // From now on this run reads (reload) and saves (toggle) the copy; the next start finds it first.
           this.sourcePath = target;
           this.userCopy = null;
-          this.notes.push(`saved in ${display(target)}, a copy of the shipped ${display(shipped)} with this change (that file is unchanged); ${display(target)} is read from now on`);
+          this.notes.push({
+            text: `saved in ${display(target)}, a copy of the shipped ${display(shipped)} with this change (that file is unchanged); ${display(target)} is read from now on`,
+            saved: true,
+          });
         }
         this.io.writeEnabled(target, r.entry.name, r.enabled);
       } catch (e) {
-        this.notes.push(`${display(target)}: could not save the state of rule "${r.entry.name}": ${(e as Error).message} (it stays ${r.enabled ? 'enabled' : 'disabled'} for this run only)`);
+        this.notes.push({
+          text: `${display(target)}: could not save the state of rule "${r.entry.name}": ${(e as Error).message} (it stays ${r.enabled ? 'enabled' : 'disabled'} for this run only)`,
+          saved: false,
+        });
       }
     }
     return r.enabled;

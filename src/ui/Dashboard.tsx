@@ -135,9 +135,9 @@ export function Dashboard({ control, refreshHz, historySize, title = 'NetGuard',
     if (!rule) return;
     const state = control.toggleRule(rule.name);
     const notes = control.ruleNotes?.() ?? [];
-    const failed = notes.some((n) => n.includes('could not save'));
+    const failed = notes.some((n) => !n.saved);
     if (state === null) setMessage({ text: `No rule named "${rule.name}"`, kind: 'error' });
-    else setMessage({ text: [`Rule "${rule.name}" ${state ? 'enabled' : 'disabled'}`, ...notes].join('; '), kind: failed ? 'error' : 'ok' });
+    else setMessage({ text: [`Rule "${rule.name}" ${state ? 'enabled' : 'disabled'}`, ...notes.map((n) => n.text)].join('; '), kind: failed ? 'error' : 'ok' });
     loadRules();
   }, [control, loadRules]);
 

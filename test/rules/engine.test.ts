@@ -134,7 +134,7 @@ describe('toggle and reload', () => {
     const text = readFileSync(copy, 'utf8');
     expect(text).toMatch(/enabled: false/);
     expect(text).toContain('# my rules (this comment must survive a toggle)');
-    expect(e.takeNotes()).toEqual([`saved in ${copy}, a copy of the shipped ${shipped} with this change (that file is unchanged); ${copy} is read from now on`]);
+    expect(e.takeNotes()).toEqual([{ text: `saved in ${copy}, a copy of the shipped ${shipped} with this change (that file is unchanged); ${copy} is read from now on`, saved: true }]);
     expect(e.takeNotes()).toEqual([]);
     // The copy is this run's file from now on: the next toggle writes it (no second note), reload reads it.
     expect(e.toggle('SSH Brute')).toBe(true);
@@ -154,7 +154,10 @@ describe('toggle and reload', () => {
     expect(e.toggle('SSH Brute')).toBe(false);
     expect(e.list()[0].enabled).toBe(false);
     expect(e.takeNotes()).toEqual([
-      `${copy}: could not save the state of rule "SSH Brute": ${copy} already exists (made since NetGuard started); not replaced (it stays disabled for this run only)`,
+      {
+        text: `${copy}: could not save the state of rule "SSH Brute": ${copy} already exists (made since NetGuard started); not replaced (it stays disabled for this run only)`,
+        saved: false,
+      },
     ]);
     expect(readFileSync(copy, 'utf8')).toBe('rules: []\n');
     expect(readFileSync(shipped, 'utf8')).toBe(before);
@@ -170,7 +173,8 @@ describe('toggle and reload', () => {
     expect(e.toggle('SSH Brute')).toBe(false);
     const notes = e.takeNotes();
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: could not save the state of rule "SSH Brute": .+ \\(it stays disabled for this run only\\)$`));
+    expect(notes[0].saved).toBe(false);
+    expect(notes[0].text).toMatch(new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: could not save the state of rule "SSH Brute": .+ \\(it stays disabled for this run only\\)$`));
   });
 
   it('reload picks up changes; a reload with errors under traffic keeps the running rules', () => {

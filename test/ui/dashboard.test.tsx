@@ -244,10 +244,10 @@ describe('keys', () => {
     const v = await show(c, { columns: 160, rows: 40 });
     await v.press('r');
     await v.until((x) => x.includes('─ Custom rules'), 'rules overlay');
-    c.pendingRuleNotes = ['saved in /srv/rules.yaml, a copy of the shipped rules'];
+    c.pendingRuleNotes = [{ text: 'saved in /srv/rules.yaml, a copy of the shipped rules', saved: true }];
     await v.press(' ');
     await v.until((x) => x.includes('Rule "SSH Bruteforce Detection" disabled; saved in /srv/rules.yaml, a copy of the shipped rules'), 'copy note');
-    c.pendingRuleNotes = ['rules.yaml: could not save the state of rule "SSH Bruteforce Detection": EROFS'];
+    c.pendingRuleNotes = [{ text: 'rules.yaml: could not save the state of rule "SSH Bruteforce Detection": EROFS', saved: false }];
     await v.press(' ');
     const t = await v.until((x) => x.includes('enabled; rules.yaml: could not save the state of rule'), 'failure note');
     expect(t).toContain('EROFS');

@@ -1,6 +1,6 @@
 // Test doubles for the dashboard: realistic made-up snapshots and a fake EngineControl that records calls.
 import type { Alert, Severity } from '../../src/alert/types.js';
-import type { AlertHistoryQuery, ConnectionView, EngineControl, PacketLine, RuleView, Snapshot, TalkerView } from '../../src/engine/types.js';
+import type { AlertHistoryQuery, ConnectionView, EngineControl, PacketLine, RuleNote, RuleView, Snapshot, TalkerView } from '../../src/engine/types.js';
 
 /** 2024-03-05 14:07:09.250 UTC: the snapshot's packet time. */
 export const T0 = Date.UTC(2024, 2, 5, 14, 7, 9, 250);
@@ -165,8 +165,8 @@ export class FakeControl implements EngineControl {
     return !r.enabled;
   }
   /** What the next ruleNotes() call returns (as RuleEngine.takeNotes after a toggle that copied or failed). */
-  pendingRuleNotes: string[] = [];
-  ruleNotes(): string[] {
+  pendingRuleNotes: RuleNote[] = [];
+  ruleNotes(): RuleNote[] {
     return this.pendingRuleNotes.splice(0);
   }
   reloadRules(): { ok: boolean; message: string } {

@@ -5,7 +5,7 @@
 // engine (src/cli/menu-from-run.ts); tests implement it over fixed content. Strings that came from the wire are
 // expected to be escaped already (escapeText); the menu escapes control characters again defensively.
 import type { Alert } from '../../alert/types.js';
-import type { AlertEvidenceView, BaselineStatus, PacketLine, RuleView, TalkerView } from '../../engine/types.js';
+import type { AlertEvidenceView, BaselineStatus, PacketLine, RuleNote, RuleView, TalkerView } from '../../engine/types.js';
 
 export type { Alert, BaselineStatus, PacketLine, RuleView, TalkerView };
 
@@ -180,7 +180,7 @@ export interface MenuBackend {
   /** Flips a rule and persists it; the new state, or null when no rule has that name. */
   toggleRule(name: string): MaybePromise<boolean | null>;
   /** What the toggles since the last call did to the rules file beyond the rule (a copy made, a failed save). */
-  ruleNotes?(): string[];
+  ruleNotes?(): RuleNote[];
   /** Re-reads the rules file; on errors the running rules stay and `message` says why. */
   reloadRules(): MaybePromise<{ ok: boolean; message: string }>;
   /** Flushes every sink and state file; called once when the menu exits. */

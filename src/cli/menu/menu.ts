@@ -772,7 +772,7 @@ const OPTION_HANDLERS: Record<number, Handler> = {
     const now = await m.backend.toggleRule(rule.name);
     if (now === null) m.print(m.c.red(`Rule '${safe(rule.name)}' no longer exists (were the rules reloaded?).`));
     else m.print(`Rule '${safe(rule.name)}' is now ${now ? m.c.green('enabled') : m.c.dim('disabled')}.`);
-    for (const note of m.backend.ruleNotes?.() ?? []) m.print(/could not save/.test(note) ? m.c.red(safe(note)) : safe(note));
+    for (const note of m.backend.ruleNotes?.() ?? []) m.print(note.saved ? safe(note.text) : m.c.red(safe(note.text)));
   },
   24: async (m) => {
     const r = await m.backend.reloadRules();
