@@ -31,7 +31,8 @@ const ROOT = [path.join(path.dirname(SELF), '../..'), path.join(path.dirname(SEL
 /** The files a user's working directory holds next to NetGuard: read by `--batch -r` with default settings. */
 const SHIPPED = ['settings.yaml', 'rules.yaml', 'blacklist.txt', 'whitelist.txt'];
 
-type Stage = 'read' | 'decode' | 'flow' | 'warm' | 'detect' | 'pipeline' | 'pipeline-warm';
+type Stage = 'read' | 'decode' | 'flow' | 'warm' | 'detect' | 'pipeline' | 'pipeline-warm' | 'pipeline-alloc';
+type PipelineStage = 'pipeline' | 'pipeline-warm' | 'pipeline-alloc';
 
 interface ChildResult {
   stage: Stage;
@@ -43,6 +44,8 @@ interface ChildResult {
   maxRssKB: number;
   sizes: Record<string, unknown>;
   alerts: Record<string, number>;
+  /** 'pipeline-alloc': bytes the warm run allocated on the JS heap, and where most of them were allocated. */
+  allocated?: { bytes: number; sites: Array<[string, number]> };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -91,12 +94,42 @@ function runDir(parent: string, name: string): string {
 }
 
 /**
+ * Runs `f` under V8's sampling heap profiler, counting objects the garbage collector has already freed
+ * too, so the total estimates every byte allocated on the JS heap meanwhile (one sample per 16 KiB on
+ * average, scaled by V8), with the functions that allocated most.
+ */
+async function allocatedDuring(f: () => Promise<unknown>): Promise<{ bytes: number; sites: Array<[string, number]> }> {
+  const inspector = await import('node:inspector/promises');
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await f();
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  const bySite = new Map<string, number>();
+  let bytes = 0;
+  const walk = (n: typeof profile.head): void => {
+    if (n.selfSize > 0) {
+      const cf = n.callFrame;
+      const site = `${cf.functionName || '(anonymous)'} (${cf.url.replace(/^.*\/dist\//, '') || 'native'}:${cf.lineNumber + 1})`;
+      bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
+      bytes += n.selfSize;
+    }
+    for (const c of n.children) walk(c);
+  };
+  walk(profile.head);
+  return { bytes, sites: [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 5) };
+}
+
+/**
  * `netguard --batch -r FILE` as the CLI runs it (parseArgs, runMain), in a directory of its own so the
  * default sinks (alerts.json, alerts.log, netguard.db, ip_reputation.json) write there; stdout (the
  * alerts as JSON lines) goes where the parent pointed it. 'pipeline-warm' first runs the same command
- * untimed in another directory, so the timed run uses code V8 has already optimized.
+ * untimed in another directory, so the timed run uses code V8 has already optimized; 'pipeline-alloc'
+ * does the same and counts what the second run allocates (its time is not a rate: sampling costs some).
  */
-async function pipelineChild(stage: Stage, file: string, work: string): Promise<ChildResult> {
+async function pipelineChild(stage: PipelineStage, file: string, work: string): Promise<ChildResult> {
   const cli = await import('../src/cli/index.js');
   const run = async (name: string): Promise<{ seconds: number; wall: number }> => {
     process.chdir(runDir(work, name));
@@ -109,14 +142,17 @@ async function pipelineChild(stage: Stage, file: string, work: string): Promise<
     if (code !== 0) throw new Error(`netguard --batch -r exited with ${code}`);
     return { seconds: (cpu.user + cpu.system) / 1e6, wall: Number(process.hrtime.bigint() - t0) / 1e9 };
   };
-  if (stage === 'pipeline-warm') {
+  if (stage !== 'pipeline') {
     // The untimed pass's alerts on stdout would be counted with the timed pass's: send them nowhere.
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = (() => true) as typeof process.stdout.write;
     await run('warm-up');
     process.stdout.write = write;
   }
-  const r = await run('run');
+  let r = { seconds: 0, wall: 0 };
+  let allocated: ChildResult['allocated'];
+  if (stage === 'pipeline-alloc') allocated = await allocatedDuring(async () => (r = await run('run')));
+  else r = await run('run');
   const total = process.cpuUsage();
   const st = fs.statSync(file);
   return {
@@ -128,11 +164,12 @@ async function pipelineChild(stage: Stage, file: string, work: string): Promise<
     maxRssKB: process.resourceUsage().maxRSS,
     sizes: { processCpu: (total.user + total.system) / 1e6 },
     alerts: {},
+    allocated,
   };
 }
 
 async function child(stage: Stage, file: string, resultFile?: string): Promise<void> {
-  if (stage === 'pipeline' || stage === 'pipeline-warm') {
+  if (stage === 'pipeline' || stage === 'pipeline-warm' || stage === 'pipeline-alloc') {
     if (!resultFile) throw new Error('pipeline stages need a result file');
     const res = await pipelineChild(stage, file, path.dirname(resultFile));
     fs.writeFileSync(resultFile, JSON.stringify(res));
@@ -223,7 +260,7 @@ interface PipelineResult extends ChildResult {
  * One `netguard --batch -r FILE` child (pinned, NetGuard's one-CPU flags) in a fresh directory under
  * `work`: packets and bytes from its summary line on stderr, alerts counted on its stdout.
  */
-function runPipeline(stage: 'pipeline' | 'pipeline-warm', file: string, work: string): Promise<PipelineResult> {
+function runPipeline(stage: PipelineStage, file: string, work: string): Promise<PipelineResult> {
   const dir = fs.mkdtempSync(path.join(work, `${stage}-`));
   const resultFile = path.join(dir, 'result.json');
   const stdoutFile = path.join(dir, 'stdout.jsonl');
@@ -355,6 +392,15 @@ async function pipelineSection(ctx: BenchContext): Promise<void> {
     if (tshark) v += `; ${(rate / (g.packets / tshark.seconds)).toFixed(1)}x tshark's rate`;
     v += `; peak RSS ${fmtMB(Math.max(cold.maxRssKB))} (target <= 256 MB) ${cold.maxRssKB <= 256 * 1024 ? 'MET' : 'NOT MET'}`;
     verdicts.push(v);
+    // Issue 15 asks for no allocation per packet in steady state: what the warm run allocates says how far.
+    const alloc = (await runPipeline('pipeline-alloc', m.file, ctx.dir)).allocated;
+    if (!alloc) throw new Error('the allocation run reported nothing');
+    const perPacket = alloc.bytes / g.packets;
+    verdicts.push(
+      `${m.name}: ${perPacket.toFixed(0)} bytes allocated on the JS heap per packet in the warm run (${fmtMB(alloc.bytes / 1024)} in all, V8 sampling heap profiler;` +
+        ` target: none per packet in steady state) ${perPacket < 1 ? 'MET' : 'NOT MET'}\n    most from: ` +
+        alloc.sites.map(([site, b]) => `${site} ${((100 * b) / alloc.bytes).toFixed(0)}%`).join(', '),
+    );
     if (!ctx.keep) fs.rmSync(m.file);
   }
   console.log('');
