@@ -4,12 +4,12 @@
 // exactly what storm_control: false raises beyond the budget, and the folded alerts are all in the SQLite
 // history (table folded) with the same sources. Not a timed test: `npm run bench` shows the speed.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { generateStorm } from '../../bench/storm.js';
 import { ROOT, jsonLines, runNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
 
 /** Spoofed sources: 4 packets each. Enough to go over every default budget (at most 200 per 60 s). */
 const SOURCES = 600;
@@ -27,20 +27,21 @@ interface Out {
   details: { storm?: boolean; folded?: number; sources?: string[]; flows?: unknown[]; ports?: number[]; rules?: Record<string, number>; distinct_sources?: number };
 }
 
+const tempDir = tempDirs('ng-storm-');
 let capture = '';
 let off: { out: Out[]; stderr: string } = { out: [], stderr: '' };
 let on: { out: Out[]; stderr: string; dir: string } = { out: [], stderr: '', dir: '' };
 
 /** A working directory with the shipped rules (the Telnet rule raises CUSTOM_RULE) and `settings` text. */
 function workDir(settings: string): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'ng-storm-'));
+  const d = tempDir();
   copyFileSync(path.join(ROOT, 'rules.yaml'), path.join(d, 'rules.yaml'));
   writeFileSync(path.join(d, 'settings.yaml'), settings);
   return d;
 }
 
 beforeAll(async () => {
-  capture = path.join(mkdtempSync(path.join(tmpdir(), 'ng-storm-cap-')), 'storm.pcap');
+  capture = path.join(tempDir(), 'storm.pcap');
   expect(generateStorm(capture, SOURCES).packets).toBe(4 * SOURCES);
   const offDir = workDir('alerts:\n  storm_control: false\n');
   const onDir = workDir('outputs:\n  eve:\n    enabled: true\n');
