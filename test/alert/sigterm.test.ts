@@ -2,11 +2,13 @@
 // the real sinks continuously, is sent SIGTERM, flushes through flushAll, and every alert it emitted is
 // in the JSONL log and the text log.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-term-');
 
 const FIXTURE = path.join(ROOT, 'test/alert/fixtures/burst.ts');
 
@@ -27,7 +29,7 @@ function burstAndTerm(log: string, text: string, delayMs: number): Promise<numbe
 describe('SIGTERM during a burst', () => {
   for (const delay of [50, 400, 1300]) {
     it(`loses no alert (SIGTERM after ${delay} ms)`, async () => {
-      const dir = mkdtempSync(path.join(tmpdir(), 'ng-term-'));
+      const dir = tempDir();
       const log = path.join(dir, 'alerts.json');
       const text = path.join(dir, 'alerts.log');
       const emitted = await burstAndTerm(log, text, delay);

@@ -1,7 +1,6 @@
 // settings.yaml: defaults and deep merge, dot paths, errors with file:line:col, unknown-key suggestions,
 // the shipped file, and the JSON Schemas under config/ being up to date.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultSettings, getPath, loadSettings, parseSettings, setPath } from '../../src/config/index.js';
@@ -9,6 +8,9 @@ import { jsonSchemaTexts } from '../../src/config/json-schemas.js';
 import { ALERT_TYPE_NAMES } from '../../src/config/schema.js';
 import { ALERT_TYPES } from '../../src/alert/types.js';
 import { ROOT } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-cfg-');
 
 function err(text: string, file = 'settings.yaml'): ConfigError {
   try {
@@ -143,7 +145,7 @@ describe('unknown keys warn with the nearest known key', () => {
 
 describe('files', () => {
   it('the default path missing: defaults, no warning; an explicit missing file: ConfigError', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-cfg-'));
+    const dir = tempDir();
     const cwd = process.cwd();
     process.chdir(dir);
     try {
@@ -158,7 +160,7 @@ describe('files', () => {
     expect(() => loadSettings(path.join(dir, 'nope.yaml'))).toThrow(/nope\.yaml: settings file not found/);
   });
   it('messages use the path as given', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-cfg-'));
+    const dir = tempDir();
     const f = path.join(dir, 'custom.yaml');
     writeFileSync(f, 'display:\n  refresh_rate: fast\n');
     expect(() => loadSettings(f)).toThrow(`${f}:2:17: display.refresh_rate must be a positive number of at most 60 (got "fast")`);

@@ -2,11 +2,13 @@
 // removed at the next start; other files, other names and those of a running process are left alone.
 import { describe, it, expect, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTemps } from '../../src/config/index.js';
 import { CORPUS, runNetguard } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-stale-');
 
 /** The id of a process that has ended (its temporary files are stale). */
 function deadPid(): number {
@@ -22,7 +24,7 @@ afterAll(() => {
 
 describe('removeStaleTemps', () => {
   it('removes only the named file\'s temporaries of processes that are gone', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-stale-'));
+    const dir = tempDir();
     const dead = deadPid();
     const names = {
       stale: `.alerts.json.tmp-${dead}-3`,
@@ -46,7 +48,7 @@ describe('removeStaleTemps', () => {
 
 describe('at start', () => {
   it('netguard removes the temporaries a killed run left, and keeps its outputs', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-stale-cli-'));
+    const dir = tempDir();
     const dead = deadPid();
     const stale = [`.alerts.json.tmp-${dead}-1`, `.ip_reputation.json.tmp-${dead}-2`, `.rules.yaml.tmp-${dead}-1`];
     for (const n of stale) writeFileSync(path.join(dir, n), 'half-written');

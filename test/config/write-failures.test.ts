@@ -1,12 +1,13 @@
 // WriteFailures names a file once with the errno in words, counts what each output lost, and the JSONL
 // sink stops writing a file after a failed write (no later lines after an unseen gap), counting the rest.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WriteFailures, whyNotWritten } from '../../src/config/index.js';
 import { JsonlSink } from '../../src/alert/sinks/index.js';
 import type { Alert } from '../../src/alert/types.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-wf-');
 
 function alert(n: number): Alert {
   return { id: `t-${n}`, timestamp: '2026-01-01T00:00:00.000Z', type: 'SYN_SCAN', severity: 'HIGH', message: 'm', details: {}, count: 1, last_seen: '2026-01-01T00:00:00.000Z' };
@@ -46,7 +47,7 @@ describe('WriteFailures', () => {
 
 describe('JsonlSink on a file it cannot write', () => {
   it('names the file once, then counts every later alert instead of writing it', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-wf-'));
+    const dir = tempDir();
     const file = path.join(dir, 'no-such-dir', 'alerts.json');
     const said: string[] = [];
     const failures = new WriteFailures((l) => said.push(l));

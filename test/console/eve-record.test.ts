@@ -2,13 +2,15 @@
 // records the NetGuard alert back from alert.metadata, equal to what the sensor raised; wire edge cases
 // (not JSON, no host, a Suricata record) are stored too, never redelivered forever.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { AlertHistory } from '../../src/history/index.js';
 import { alertToEve, withHost } from '../../src/alert/sinks/eve.js';
 import { entryToRecord, eveToAlert, parseEveTime } from '../../src/console/eve-record.js';
 import type { Alert } from '../../src/alert/types.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-eve-rec-');
 
 const scan: Alert = {
   id: '1764950000000-7',
@@ -131,7 +133,7 @@ describe('EVE record mapping (console side)', () => {
 
 describe('a console storing records', () => {
   it("folds an alert's final record into the row of its first, per sensor; a redelivered entry changes nothing", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-eve-rec-'));
+    const dir = tempDir();
     try {
       const h = new AlertHistory(path.join(dir, 'c.db'), { log: () => undefined });
       const fin: Alert = { ...scan, count: 4, last_seen: '2026-12-05T16:01:00.000Z', final: true, final_reason: 'timeout' };

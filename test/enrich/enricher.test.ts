@@ -2,8 +2,7 @@
 // 429 and 401 handling, private ranges never sent, no alert lost on errors, the key never written,
 // and onAlert never waiting for the network.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Enricher, type EnricherOptions } from '../../src/enrich/enricher.js';
@@ -11,6 +10,9 @@ import { defaultSettings } from '../../src/config/schema.js';
 import type { Alert } from '../../src/alert/types.js';
 import { ipObject, startVtServer, vtError, type VtServer } from './vt-server.js';
 import { NON_PUBLIC, PUBLIC } from './addresses.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-enrich-');
 
 const KEY = 'vt-test-KEY-0123456789abcdef0123456789abcdef';
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -79,7 +81,7 @@ function lines(): Array<Alert & { enrichment: Record<string, unknown> }> {
 }
 
 beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'ng-enrich-'));
+  dir = tempDir();
   clock = T0;
   logs = [];
 });

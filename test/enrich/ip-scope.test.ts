@@ -2,10 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { isPublicIp, nonPublicReason } from '../../src/enrich/ip-scope.js';
 import { parseDotenv, readApiKey } from '../../src/enrich/dotenv.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { NON_PUBLIC, PUBLIC } from './addresses.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-env-');
 
 describe('nonPublicReason', () => {
   it.each(NON_PUBLIC)('%s is never public', (ip) => {
@@ -37,7 +39,7 @@ describe('.env', () => {
   });
 
   it('prefers the environment, then the file, else none', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-env-'));
+    const dir = tempDir();
     const f = path.join(dir, '.env');
     writeFileSync(f, 'VT_API_KEY="from-file"\n');
     expect(readApiKey('VT_API_KEY', f, { VT_API_KEY: 'from-env' })).toEqual({ key: 'from-env', source: 'environment' });

@@ -2,12 +2,14 @@
 // through node-notifier (notify-send), and `dunstctl history` lists what was actually shown.
 // Debian packages: xvfb dbus-x11 dunst libnotify-bin.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotifySink } from '../../src/alert/sinks/index.js';
 import type { Alert } from '../../src/alert/types.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-notify-');
 
 const DISPLAY = ':93';
 const procs: ChildProcess[] = [];
@@ -83,7 +85,7 @@ afterAll(() => {
 
 describe('desktop notifications through dunst', () => {
   it('shows an alert, honours the cooldown, and shows wire text literally (no shell expansion)', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-notify-'));
+    const dir = tempDir();
     const marker = path.join(dir, 'pwned');
     const debug: string[] = [];
     const s = new NotifySink({ cooldownSec: 60, minSeverity: 'LOW', debug: (m) => debug.push(m) });

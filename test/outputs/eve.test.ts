@@ -1,8 +1,7 @@
 // EVE JSON output checked field by field against Suricata's EVE documentation ("Eve JSON Format",
 // etc/schema.json) and against suricata-verify's test.yaml oracles on the same captures.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { alertToEve, EVE_SIGNATURES, EveSink, eveTimestamp, signatureOf, type EveRecord } from '../../src/alert/sinks/eve.js';
 import { ALERT_TYPES, type Alert } from '../../src/alert/types.js';
@@ -12,10 +11,13 @@ import { openFile } from '../../src/capture/index.js';
 import { decodePacket, Packet, Reassembler } from '../../src/decode/index.js';
 import { CORPUS } from '../helpers/netguard.js';
 import { checkOracle } from './oracle.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-eve-');
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'ng-eve-'));
+  dir = tempDir();
 });
 
 function sink(over: Partial<ReturnType<typeof defaultSettings>['outputs']['eve']> = {}, opts: ConstructorParameters<typeof EveSink>[1] = {}): EveSink {

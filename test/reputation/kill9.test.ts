@@ -1,12 +1,14 @@
 // kill -9 in the middle of saving the state file, many times: the file always parses and is one
 // complete generation (old or new), never a mix, and no temporary file is mistaken for it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadReputationState } from '../../src/reputation/store.js';
 import { ROOT } from '../helpers/netguard.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-kill9-');
 
 const FIXTURE = path.join(ROOT, 'test/reputation/fixtures/save-loop.ts');
 
@@ -40,7 +42,7 @@ function runAndKill(file: string, afterMs: number): Promise<number> {
 
 describe('state file under kill -9', () => {
   it('is always old or new, never broken (25 kills)', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-kill9-'));
+    const dir = tempDir();
     const file = path.join(dir, 'ip_reputation.json');
     let kills = 0;
     for (let i = 0; i < 25; i++) {

@@ -1,7 +1,6 @@
 // IP reputation: list matching (IPv4, IPv6, CIDR, comments), whitelist precedence, scores, promotion,
 // decay, the list detector's per-address aggregation, and persistence (restart, corrupt file, appends).
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Alert, Detection } from '../../src/alert/types.js';
@@ -10,6 +9,9 @@ import { parseIp } from '../../src/decode/addr.js';
 import { IpReputation, ReputationStore, createReputationDetector, createReputationSink, REPEAT_MS } from '../../src/reputation/index.js';
 import { pkt } from '../rules/packets.js';
 import { AlertFunnel } from '../../src/alert/funnel.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-rep-');
 
 const ip = (s: string) => parseIp(s)!;
 const HOUR = 3_600_000;
@@ -196,7 +198,7 @@ describe('persistence', () => {
   }
 
   it('scores survive a restart', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const dir = tempDir();
     const a = new ReputationStore(cfg(dir));
     expect(a.warnings).toEqual([]);
     a.rep.addScore('10.0.0.7', 30, 'SYN_SCAN', 1000);
@@ -208,7 +210,7 @@ describe('persistence', () => {
   });
 
   it('a corrupt state file is moved aside with a warning, never silently lost', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const dir = tempDir();
     const c = cfg(dir);
     writeFileSync(c.state_file, '{"version":1,"entries":[{"ip":"10.0.0.1","sco');
     const s = new ReputationStore(c);
@@ -222,7 +224,7 @@ describe('persistence', () => {
   });
 
   it('first and last seen are the first and latest scoring alert, and survive a restart', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const dir = tempDir();
     const a = new ReputationStore(cfg(dir));
     const t = Date.UTC(2026, 0, 1, 12);
     a.rep.onAlert(alert('SYN_SCAN', '192.0.2.9', t), t);
@@ -236,7 +238,7 @@ describe('persistence', () => {
   });
 
   it('adding an entry already listed (any spelling, or inside a listed block) writes nothing and says so', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const dir = tempDir();
     const c = cfg(dir);
     const s = new ReputationStore(c);
     expect(s.add('blacklist', '2001:DB8::0:7').message).toBe(`added 2001:db8::7 to ${c.blacklist_file}`);
@@ -249,7 +251,7 @@ describe('persistence', () => {
   });
 
   it('adding to one list an address on another says which wins', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const dir = tempDir();
     const c = cfg(dir);
     const s = new ReputationStore(c);
     s.add('whitelist', '10.0.0.0/8');
@@ -266,7 +268,7 @@ describe('persistence', () => {
   });
 
   it('remove takes an entry (any spelling) off the file and out of memory, keeping the other lines and comments', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const dir = tempDir();
     const c = cfg(dir);
     writeFileSync(c.blacklist_file, '# mine\n192.0.2.1  # old\n2001:db8::7\n203.0.113.0/24\n192.0.2.1/32\n');
     const s = new ReputationStore(c);
@@ -284,7 +286,7 @@ describe('persistence', () => {
   });
 
   it('menu additions append to the list files and take effect at once', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rep-'));
+    const dir = tempDir();
     const c = cfg(dir);
     writeFileSync(c.blacklist_file, '# mine\n192.0.2.1'); // no final newline
     const s = new ReputationStore(c);

@@ -1,13 +1,15 @@
 // RuleEngine: thresholds per track key within a window, CUSTOM_RULE detections, toggle (persisted into
 // rules.yaml with comments kept), reload, and a failed reload under traffic keeping the running rules.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Detection } from '../../src/alert/types.js';
 import { RuleEngine, RuleEngineCore, MAX_KEYS_PER_RULE } from '../../src/rules/index.js';
 import { ROOT } from '../helpers/netguard.js';
 import { pkt } from './packets.js';
+import { tempDirs } from '../helpers/temp-dir.js';
+
+const tempDir = tempDirs('ng-rules-');
 
 const SSH = `# my rules (this comment must survive a toggle)
 rules:
@@ -95,7 +97,7 @@ describe('thresholds and windows', () => {
 
 describe('toggle and reload', () => {
   function tempRules(text = SSH): string {
-    const dir = mkdtempSync(path.join(tmpdir(), 'ng-rules-'));
+    const dir = tempDir();
     const f = path.join(dir, 'rules.yaml');
     writeFileSync(f, text);
     return f;
@@ -125,7 +127,7 @@ describe('toggle and reload', () => {
   it('toggling the shipped rules writes a copy with the change where NetGuard looks first; the shipped file stays', () => {
     const shipped = tempRules();
     const before = readFileSync(shipped, 'utf8');
-    const copy = path.join(mkdtempSync(path.join(tmpdir(), 'ng-rules-cwd-')), 'rules.yaml');
+    const copy = path.join(tempDir(), 'rules.yaml');
     const e = new RuleEngine(() => undefined, undefined, { userCopy: copy });
     expect(e.loadFile(shipped).ok).toBe(true);
     expect(e.takeNotes()).toEqual([]);
@@ -147,7 +149,7 @@ describe('toggle and reload', () => {
   it('a rules.yaml made meanwhile where the copy would go is not replaced: the toggle holds for this run and says so', () => {
     const shipped = tempRules();
     const before = readFileSync(shipped, 'utf8');
-    const copy = path.join(mkdtempSync(path.join(tmpdir(), 'ng-rules-cwd-')), 'rules.yaml');
+    const copy = path.join(tempDir(), 'rules.yaml');
     writeFileSync(copy, 'rules: []\n');
     const e = new RuleEngine(() => undefined, undefined, { userCopy: copy });
     e.loadFile(shipped);
