@@ -124,7 +124,12 @@ export class FrameRing {
 
   /** Copies record r into `into` (another ring) as a new record with the given owner. */
   copyTo(r: number, into: FrameRing, owner: number): number {
-    return into.add(this.rawOf(r, true), this.n[r], owner, this.srcKey[r], this.dstKey[r]);
+    return into.add(this.rawOf(r, true), this.frameNumber(r), owner, this.srcKey[r], this.dstKey[r]);
+  }
+
+  /** Frame number of record r, as the small integer the source counted it as (see asSmall). */
+  frameNumber(r: number): number {
+    return asSmall(this.n[r]);
   }
 
   /** The record as a RawPacket; `view` true gives a view into the arena (valid until the next add). */
@@ -139,12 +144,23 @@ export class FrameRing {
       data: view ? bytes : new Uint8Array(bytes),
       off: 0,
       ifIndex: 0,
-      tsSec: this.tsSec[r],
-      tsNsec: this.tsNsec[r],
+      tsSec: asSmall(this.tsSec[r]),
+      tsNsec: asSmall(this.tsNsec[r]),
       tsNanos: this.nanos[r] === 1,
-      fileOffset: this.fileOffset[r],
+      fileOffset: asSmall(this.fileOffset[r]),
     };
   }
+}
+
+/**
+ * A number read from a Float64Array, as a small integer when it is one. V8 boxes every Float64Array
+ * read as a heap double; stored into a RawPacket or Packet field that so far held only small integers
+ * (the frame number, tsSec, fileOffset), it changes the field's representation, which retires the
+ * objects' hidden class and throws away the optimised code of every function on the packet path
+ * (measured: about 30 functions deoptimised at the first alert's lookback, on every run).
+ */
+function asSmall(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
 }
 
 /**
