@@ -95,7 +95,7 @@ export class MenuPackets {
     for (let i = 0; i < ring.size; i++) {
       const r = ring.at(i);
       const raw = ring.rawOf(r, true);
-      const n = ring.n[r];
+      const n = ring.frameNumber(r);
       decodePacket(raw, n, p, null);
       const row = packetRow(p, n, raw);
       if (match(row)) {

@@ -10,10 +10,10 @@
 // spoofed SYN flood or an nmap scan of closed ports does not also raise this. One alert per source
 // and episode (WARNING), its evidence updated at most once a second. State is capped and expires.
 import type { Settings } from '../config/schema.js';
-import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
+import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
 import { BoundedMap, HandshakeTable, WindowCounter, addrHash } from './state/index.js';
-import { iso, ipText } from './format.js';
+import { addrKey, iso, keyText, type AddrKey } from './format.js';
 import { thresholds } from './thresholds.js';
 
 const MAX_SOURCES = 8192;
@@ -23,7 +23,7 @@ interface SourceState {
   ip: string;
   counter: WindowCounter;
   ports: Map<number, number>;
-  targets: Set<string | number>;
+  targets: Set<AddrKey>;
   total: number;
   first: number;
   last: number;
@@ -36,17 +36,18 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
   const windowMs = t.connection_flood_window * 1000;
   /** Handshakes in progress: stage 1 after the SYN, 2 after the SYN/ACK. */
   const pending = new HandshakeTable(16);
-  const sources = new BoundedMap<IpAddr, SourceState>(MAX_SOURCES);
+  // Keyed by AddrKey (IPv4 as int32): no boxed number per lookup.
+  const sources = new BoundedMap<AddrKey, SourceState>(MAX_SOURCES);
   let lastSweep = 0;
 
-  const established = (src: IpAddr, dst: IpAddr, dport: number, now: number): void => {
+  const established = (src: AddrKey, dst: AddrKey, dport: number, now: number): void => {
     let s = sources.get(src);
     if (s && s.raised && now - s.last > windowMs) {
       sources.delete(src); // the previous episode is over
       s = undefined;
     }
     if (!s) {
-      s = { ip: ipText(src), counter: new WindowCounter(windowMs, 10), ports: new Map(), targets: new Set(), total: 0, first: now, last: now, raised: false, lastRaise: 0 };
+      s = { ip: keyText(src), counter: new WindowCounter(windowMs, 10), ports: new Map(), targets: new Set(), total: 0, first: now, last: now, raised: false, lastRaise: 0 };
       sources.set(src, s);
     }
     s.counter.add(now);
@@ -59,7 +60,7 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
       s.raised = true;
       s.lastRaise = now;
       const ports = Array.from(s.ports.entries()).sort((a, b) => b[1] - a[1]).slice(0, 10).map(([p]) => p);
-      const single = s.targets.size === 1 ? ipText(dst) : undefined;
+      const single = s.targets.size === 1 ? keyText(dst) : undefined;
       raise({
         type: 'CONNECTION_FLOOD',
         severity: 'WARNING',
@@ -107,7 +108,7 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
         if (slot >= 0) {
           const stage = pending.stage[slot];
           pending.remove(slot);
-          if (stage === 2) established(p.ipSrc, p.ipDst, p.dstPort, now);
+          if (stage === 2) established(addrKey(p.ip4Src, p.ip6Src), addrKey(p.ip4Dst, p.ip6Dst), p.dstPort, now);
         }
       }
       if (now - lastSweep >= 5000) expire(now);

@@ -51,6 +51,23 @@ export function portSample(ports: Iterable<number>, max = 50): number[] {
     .slice(0, max);
 }
 
+/**
+ * An address as a Map or Set key: IPv4 as the packet's int32, IPv6 as its text; one key per address, as
+ * with Packet.ipSrc. Packet.ipSrc gives IPv4 as an unsigned number, which from 128.0.0.0 up V8 keeps as
+ * a heap-allocated double: a new object per call, and a slower hash in every Map and Set lookup. An
+ * int32 is always a small integer.
+ */
+export type AddrKey = number | string;
+
+export function addrKey(a4: number, a6: string): AddrKey {
+  return a6 !== '' ? a6 : a4;
+}
+
+/** Display text of an AddrKey. */
+export function keyText(k: AddrKey): string {
+  return typeof k === 'number' ? formatIp(k >>> 0) : k;
+}
+
 /** Display text of an address kept as (int32 IPv4, IPv6 text). */
 export function addrText(a4: number, a6: string): string {
   return a6 !== '' ? a6 : formatIp(a4 >>> 0);

@@ -20,11 +20,11 @@
 // counted again, up to MAX_COPIES copies (beyond that identical spoofed SYNs are a flood after all), and
 // SYNs from the sources of a known decoy scan (DetectorContext.decoyMember) are not counted.
 import type { Settings } from '../config/schema.js';
-import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type IpAddr, type Packet } from '../decode/packet.js';
+import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
 import type { Severity } from '../alert/types.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { BoundedMap, HandshakeTable, WindowCounter, addrHash } from './state/index.js';
-import { iso, ipText } from './format.js';
+import { addrKey, iso, keyText, type AddrKey } from './format.js';
 import { thresholds } from './thresholds.js';
 
 const WINDOW_MS = 1000;
@@ -57,7 +57,7 @@ interface FloodState {
   tumbleSyns: number;
   tumblePorts: Set<number>;
   shapeOk: boolean;
-  peers: Set<string | number>;
+  peers: Set<AddrKey>;
   ports: Map<number, number>;
   total: number;
   first: number;
@@ -70,8 +70,9 @@ interface FloodState {
 
 export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: DetectorContext): Detector {
   const thr = thresholds(settings).syn_flood;
-  const perDst = new BoundedMap<IpAddr, FloodState>(MAX_DST);
-  const perSrc = new BoundedMap<IpAddr, FloodState>(MAX_SRC);
+  // Keyed by AddrKey (IPv4 as int32): no boxed number per lookup.
+  const perDst = new BoundedMap<AddrKey, FloodState>(MAX_DST);
+  const perSrc = new BoundedMap<AddrKey, FloodState>(MAX_SRC);
   // Initiator 4-tuple -> SYN time, to take completed handshakes back out: a fixed hash table (slot by
   // hash, a second hash as fingerprint), so a flood allocates nothing; a collision forgets a SYN.
   const pending = new HandshakeTable(MAX_PENDING_BITS);
@@ -108,11 +109,11 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     return false;
   };
 
-  const stateOf = (m: BoundedMap<IpAddr, FloodState>, ip: IpAddr, now: number): FloodState => {
+  const stateOf = (m: BoundedMap<AddrKey, FloodState>, ip: AddrKey, now: number): FloodState => {
     let s = m.get(ip);
     if (!s) {
       s = {
-        ip: ipText(ip),
+        ip: keyText(ip),
         counter: new WindowCounter(WINDOW_MS, 10),
         burstStart: now,
         tumbleStart: now,
@@ -159,7 +160,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     }
     if (s.level < 0 && s.total === 0) s.first = now;
     s.total++;
-    if (s.peers.size < MAX_PEERS) s.peers.add(byDst ? p.ipSrc : p.ipDst);
+    if (s.peers.size < MAX_PEERS) s.peers.add(byDst ? addrKey(p.ip4Src, p.ip6Src) : addrKey(p.ip4Dst, p.ip6Dst));
     if (s.ports.size < 64 || s.ports.has(port)) s.ports.set(port, (s.ports.get(port) ?? 0) + 1);
   };
 
@@ -189,7 +190,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
       .sort((a, b) => b[1] - a[1])
       .slice(0, 10)
       .map(([p]) => p);
-    const single = s.peers.size === 1 ? ipText(s.peers.values().next().value as IpAddr) : undefined;
+    const single = s.peers.size === 1 ? keyText(s.peers.values().next().value as AddrKey) : undefined;
     const severity = SEVERITIES[s.level];
     raise({
       type: 'SYN_FLOOD',
@@ -242,7 +243,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         pending.add(ha, p.srcPort, hb, p.dstPort, now);
         let d = lastDst;
         if (d === undefined || p.ip4Dst !== lastDst4 || p.ip6Dst !== lastDst6) {
-          d = stateOf(perDst, p.ipDst, now);
+          d = stateOf(perDst, addrKey(p.ip4Dst, p.ip6Dst), now);
           lastDst = d;
           lastDst4 = p.ip4Dst;
           lastDst6 = p.ip6Dst;
@@ -255,7 +256,8 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         }
         const h = ha >>> 16;
         if (sketch[h] < 65535) sketch[h]++;
-        const s = sketch[h] >= gate || (perSrc.size > 0 && perSrc.has(p.ipSrc)) ? stateOf(perSrc, p.ipSrc, now) : undefined;
+        const src = addrKey(p.ip4Src, p.ip6Src);
+        const s = sketch[h] >= gate || (perSrc.size > 0 && perSrc.has(src)) ? stateOf(perSrc, src, now) : undefined;
         if (s) count(s, p, false, now);
         // By destination first: a single-source flood of one host is one alert, keyed by the victim.
         if (!evaluate(d, true, now) && s) evaluate(s, false, now);
@@ -265,8 +267,8 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
           // Handshake completed: not half-open.
           const at = pending.ts[slot];
           pending.remove(slot);
-          perDst.get(p.ipDst)?.counter.remove(now, at);
-          perSrc.get(p.ipSrc)?.counter.remove(now, at);
+          perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(now, at);
+          perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(now, at);
         }
       }
       if (now - lastSweep >= 5000) expire(now);

@@ -368,10 +368,11 @@ export class EvidenceStore {
       const raw = lb.rawOf(r, true);
       // Decoded again (only packets between the alert's hosts) for its port and the flow list; the
       // tracker's state at that time is not known.
-      const p = decodePacket(raw, lb.n[r], this.scratch, null);
+      const n = lb.frameNumber(r);
+      const p = decodePacket(raw, n, this.scratch, null);
       if (ev.port >= 0 && p.srcPort !== ev.port && p.dstPort !== ev.port) continue;
       ev.fromLookback++;
-      this.take(ev, raw, p.ipVersion !== 0 ? p : null, lb.n[r], null, s, d);
+      this.take(ev, raw, p.ipVersion !== 0 ? p : null, n, null, s, d);
     }
   }
 
@@ -447,7 +448,7 @@ export class EvidenceStore {
     const k = this.kept;
     for (let i = 0; i < k.size; i++) {
       const r = k.at(i);
-      if (k.owner[r] === ev.slot) out.push({ n: k.n[r], raw: k.rawOf(r, false) });
+      if (k.owner[r] === ev.slot) out.push({ n: k.frameNumber(r), raw: k.rawOf(r, false) });
     }
     return out;
   }

@@ -36,6 +36,24 @@ describe('SYNFloodDetector', () => {
     expect(sev(2000)).toBe('CRITICAL');
   });
 
+  it('names the one source and counts the sources right for IPv4 from 128.0.0.0 up and for IPv6', () => {
+    for (const [src, victim] of [
+      ['203.0.113.9', '198.51.100.7'],
+      ['2001:db8::9', '2001:db8::7'],
+    ]) {
+      const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+      for (let i = 0; i < 1500; i++) h.feed(tcp(src, 1024 + i, victim, 80, SYN), T0 + i * 2);
+      const d = h.of('SYN_FLOOD');
+      expect(d.length).toBeGreaterThan(0);
+      expect([d[0].key, d[0].src_ip, d[0].dst_ip, d[0].details.sources, d[0].details.spoofed_sources]).toEqual([`dst:${victim}`, src, victim, 1, false]);
+    }
+    // Two sources, one below and one above 128.0.0.0, are two (no address counted twice or merged).
+    const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+    for (let i = 0; i < 1500; i++) h.feed(tcp(i % 2 ? '10.0.0.1' : '203.0.113.9', 1024 + i, '198.51.100.7', 80, SYN), T0 + i * 2);
+    const d = h.of('SYN_FLOOD');
+    expect([d[0].src_ip, d[0].details.sources]).toEqual([undefined, 2]);
+  });
+
   it('catches a flood from random spoofed sources (hping3 --rand-source) by destination', () => {
     const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
     for (let i = 0; i < 3000; i++) h.feed(tcp(`172.${16 + (i % 16)}.${(i >> 8) & 255}.${i & 255}`, 3000 + i, V, 80, SYN), T0 + i);
@@ -99,6 +117,23 @@ describe('ConnectionFloodDetector', () => {
     expect(new Set(d.map((x) => x.key))).toEqual(new Set(['10.0.0.1']));
     expect(d[0].details.connections_in_window).toBe(50);
     expect(d[0].dst_port).toBe(8080);
+  });
+  it('names the source and the one target for IPv4 from 128.0.0.0 up and for IPv6', () => {
+    for (const [src, dst] of [
+      ['203.0.113.9', '198.51.100.7'],
+      ['2001:db8::9', '2001:db8::7'],
+    ]) {
+      const h = new Harness((r) => createConnectionFloodDetector(settingsWith(), r));
+      for (let i = 0; i < 60; i++) {
+        const t = T0 + i * 100;
+        h.feed(tcp(src, 30000 + i, dst, 8080, SYN, { os: true }), t);
+        h.feed(tcp(dst, 8080, src, 30000 + i, SYNACK, { os: true }), t + 0.1);
+        h.feed(tcp(src, 30000 + i, dst, 8080, ACK), t + 0.2);
+      }
+      const d = h.of('CONNECTION_FLOOD');
+      expect(d.length).toBeGreaterThan(0);
+      expect([d[0].key, d[0].src_ip, d[0].dst_ip, d[0].details.targets]).toEqual([src, src, dst, 1]);
+    }
   });
   it('40 connections in 10 s, or 200 spread over 10 minutes, are not', () => {
     const a = new Harness((r) => createConnectionFloodDetector(settingsWith(), r));

@@ -75,6 +75,23 @@ describe('FrameRing', () => {
     expect(evicted).toEqual(evicted.slice().sort((a, b) => a - b));
     expect(evicted.length + ring.size).toBe(2000);
   });
+
+  it('gives back frame numbers, times and file offsets as stored, small or beyond 32 bits', () => {
+    const ring = new FrameRing(4096, 8);
+    const bytes = new Uint8Array([1, 2, 3, 4]);
+    const cases = [
+      { n: 1, tsSec: 1_700_000_000, tsNsec: 123_456_000, fileOffset: 24 },
+      { n: 2 ** 31 + 5, tsSec: 2 ** 32 + 1, tsNsec: 999_999_999, fileOffset: 5 * 2 ** 30 },
+    ];
+    for (const c of cases) {
+      const ts = c.tsSec * 1000 + c.tsNsec / 1e6;
+      const r = ring.add({ ...raw(bytes, ts), tsSec: c.tsSec, tsNsec: c.tsNsec, fileOffset: c.fileOffset }, c.n, 0, 0, 0);
+      expect(ring.frameNumber(r)).toBe(c.n);
+      const back = ring.rawOf(r, false);
+      expect([back.ts, back.tsSec, back.tsNsec, back.fileOffset]).toEqual([ts, c.tsSec, c.tsNsec, c.fileOffset]);
+      expect(Array.from(back.data)).toEqual([1, 2, 3, 4]);
+    }
+  });
 });
 
 describe('EvidenceStore', () => {
