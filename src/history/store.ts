@@ -169,6 +169,15 @@ export const FOLDED_BATCH = 1000;
 export const FOLDED_FIELDS = ['ts', 'severity', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto'] as const;
 type FoldedMember = [number, string, string | null, number | null, string | null, number | null, string | null];
 
+/** An alert waiting to be written: its newest record, when it was queued, and whether its row is new. */
+interface Queued {
+  alert: Alert;
+  /** performance.now() when queued (an update renews it). */
+  at: number;
+  /** Queued by onAlert and not written yet: the row is new (the cheap update of an existing row would find nothing). */
+  fresh: boolean;
+}
+
 /** The folded alerts of one storm alert waiting to be written (at most FOLDED_BATCH). */
 interface FoldedGroup {
   stormId: string;
@@ -396,9 +405,8 @@ export class AlertHistory implements AlertSink {
   /** This run's id, stored in each of its rows. */
   readonly run = randomBytes(6).toString('hex');
   private readonly source: string;
-  private readonly pending = new Map<string, Alert>();
-  /** When each queued alert was queued (performance.now(); an update moves it to the end and renews it). */
-  private readonly queuedAt = new Map<string, number>();
+  /** Alerts waiting to be written, by id, oldest first (an update moves its alert to the end). */
+  private readonly pending = new Map<string, Queued>();
   /** Folded alerts: the group filling per storm alert, full groups waiting, and how many in all. */
   private readonly foldedOpen = new Map<string, FoldedGroup>();
   private foldedReady: FoldedGroup[] = [];
@@ -412,8 +420,6 @@ export class AlertHistory implements AlertSink {
   private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures' | 'source'>> & { readonly: boolean };
   private upsert: Statement | null = null;
   private updateLater: Statement | null = null;
-  /** Ids queued by onAlert and not written yet: their rows are new (an update of them would find nothing). */
-  private readonly fresh = new Set<string>();
   private lastReported = '';
   private closed = false;
   private readonly outputs: WriteFailures;
@@ -541,8 +547,6 @@ export class AlertHistory implements AlertSink {
       });
     }
     this.pending.clear();
-    this.queuedAt.clear();
-    this.fresh.clear();
     this.foldedOpen.clear();
     this.foldedReady = [];
     this.foldedQueued = 0;
@@ -612,7 +616,8 @@ export class AlertHistory implements AlertSink {
    * replaced where it stands, so rows are first stored in the order they were last updated, as without it.
    */
   onFinal(a: Alert): void {
-    if (this.pending.has(a.id) && this.enabled && !this.closed) this.pending.set(a.id, a);
+    const q = this.pending.get(a.id);
+    if (q !== undefined && this.enabled && !this.closed) q.alert = a;
     else this.enqueue(a);
   }
 
@@ -623,16 +628,20 @@ export class AlertHistory implements AlertSink {
       return;
     }
     // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
-    if (replaces) this.pending.delete(a.id);
-    else this.fresh.add(a.id);
-    this.pending.set(a.id, a);
-    this.queuedAt.set(a.id, performance.now());
+    // One entry per id holds the alert, when it was queued and whether its row is new: one map operation
+    // per alert instead of one on each of three collections.
+    const at = performance.now();
+    const q = replaces ? this.pending.get(a.id) : undefined;
+    if (q !== undefined) {
+      this.pending.delete(a.id);
+      q.alert = a;
+      q.at = at;
+      this.pending.set(a.id, q);
+    } else this.pending.set(a.id, { alert: a, at, fresh: !replaces });
     if (this.pending.size > this.opts.maxPending) {
       const oldest = this.pending.keys().next();
       if (!oldest.done) {
         this.pending.delete(oldest.value);
-        this.queuedAt.delete(oldest.value);
-        this.fresh.delete(oldest.value);
         this.dropped++;
       }
     }
@@ -668,10 +677,10 @@ export class AlertHistory implements AlertSink {
     // open-episode cap, is stored once, with its final record, instead of as a row and then its update.
     // Past half of maxPending the age is not waited for.
     const cutoff = all || this.pending.size > this.opts.maxPending / 2 ? Infinity : performance.now() - this.opts.flushMs;
-    const batch: Alert[] = [];
-    for (const [id, a] of this.pending) {
-      if (batch.length >= max || (this.queuedAt.get(id) ?? 0) > cutoff) break;
-      batch.push(a);
+    const batch: Queued[] = [];
+    for (const q of this.pending.values()) {
+      if (batch.length >= max || q.at > cutoff) break;
+      batch.push(q);
     }
     const groups = all ? this.foldedReady.slice() : this.foldedReady.slice(0, FOLDED_GROUPS_PER_WRITE);
     if (batch.length === 0 && groups.length === 0) {
@@ -683,28 +692,21 @@ export class AlertHistory implements AlertSink {
     const storedAt = this.opts.now();
     const run = this.run;
     const update = this.updateLater;
-    const fresh = this.fresh;
     const source = this.source;
     const sensor = this.opts.sensor;
-    const tx = this.db.transaction((alerts: Alert[]) => {
-      for (const a of alerts) {
-        const v = rowValues(run, source, sensor, a, storedAt);
+    const tx = this.db.transaction((queued: Queued[]) => {
+      for (const q of queued) {
+        const v = rowValues(run, source, sensor, q.alert, storedAt);
         // A record of an alert whose row this run wrote: the cheap update, unless the row is not as expected.
-        if (update && !fresh.has(a.id) && update.run(v[4], v[5], v[9], v[12], v[11], v[13], v[15], v[17], v[18], v[1], v[2], v[0], v[3], v[6], v[7], v[19], v[10], v[14], v[16]).changes === 1) continue;
+        if (update && !q.fresh && update.run(v[4], v[5], v[9], v[12], v[11], v[13], v[15], v[17], v[18], v[1], v[2], v[0], v[3], v[6], v[7], v[19], v[10], v[14], v[16]).changes === 1) continue;
         stmt.run(v);
       }
       for (const g of groups) ins.run(run, g.stormId, g.type, Math.floor(g.first), Math.floor(g.last), g.members.length, storedAt, JSON.stringify(g.members));
     });
     try {
       tx(batch);
-      // Only what was written leaves the queue; an alert updated meanwhile is a newer object and stays.
-      for (const a of batch) {
-        this.fresh.delete(a.id);
-        if (this.pending.get(a.id) === a) {
-          this.pending.delete(a.id);
-          this.queuedAt.delete(a.id);
-        }
-      }
+      // What was written leaves the queue (the transaction runs synchronously: nothing was queued meanwhile).
+      for (const q of batch) this.pending.delete(q.alert.id);
       this.written += batch.length;
       if (groups.length > 0) {
         this.foldedReady.splice(0, groups.length);
@@ -747,8 +749,8 @@ export class AlertHistory implements AlertSink {
     if (this.timer || this.closed || (this.pending.size === 0 && this.foldedReady.length === 0)) return;
     let delay = 0;
     if (this.foldedReady.length === 0 && this.pending.size <= this.opts.maxPending / 2) {
-      const first = this.pending.keys().next();
-      const at = first.done ? 0 : (this.queuedAt.get(first.value) ?? 0);
+      const first = this.pending.values().next();
+      const at = first.done ? 0 : first.value.at;
       delay = Math.max(0, Math.ceil(at + this.opts.flushMs - performance.now()));
     }
     this.timer = setTimeout(() => {
@@ -845,7 +847,6 @@ export class AlertHistory implements AlertSink {
       const why = overflow ? `its write queue overflowed (more than ${this.opts.maxPending} alerts waited at once; the oldest were dropped)` : this.asNamed(describeSqlite(e).reason, e);
       this.outputs.fail(this.file, why, { after: overflow ? 'those alerts are lost' : 'alerts queued for it are lost', lost: unwritten, unit: 'alert' });
       this.pending.clear();
-      this.queuedAt.clear();
     }
     this.release();
   }

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendText, BatchWriter } from '../../src/alert/sinks/batch-writer.js';
+import { appendText, BatchWriter, LineFile } from '../../src/alert/sinks/batch-writer.js';
 import { JsonlSink, TextLogSink } from '../../src/alert/sinks/index.js';
 import type { Alert } from '../../src/alert/types.js';
 
@@ -89,6 +89,35 @@ describe('appendText', () => {
 
   it('names the file that cannot be opened', async () => {
     await expect(appendText(path.join(tmp(), 'no-such-dir', 'a.log'), 'x')).rejects.toThrow(/ENOENT.*no-such-dir/);
+  });
+});
+
+describe('LineFile', () => {
+  it('appends the bytes Buffer.from gives the joined text: multi-byte characters, surrogate pairs, lone surrogates, empty lines', async () => {
+    const f = path.join(tmp(), 'a.log');
+    const lines = ['plain', 'caf\u00e9 \u2603', 'pair \u{1F600} end', 'lone \ud800 high', 'lone \udc00 low', '', 'x'.repeat(10)];
+    const out = new LineFile(f);
+    await out.append(lines.length, (i) => lines[i], true);
+    await out.append(lines.length, (i) => lines[i], false);
+    await out.append(0, (i) => lines[i], true);
+    const want = Buffer.from(lines.map((l) => l + '\n').join('') + lines.join(''), 'utf8');
+    expect(Buffer.compare(readFileSync(f), want)).toBe(0);
+  });
+
+  it('a batch of many buffers, with three-byte characters and lines longer than the buffer, lands whole and in order', async () => {
+    const f = path.join(tmp(), 'big.log');
+    // 3 MB of lines in three-byte characters (the buffer is 1 MB), and two lines of 2 MB each.
+    const lines = Array.from({ length: 30_000 }, (_, i) => `${i} ` + '\u20ac'.repeat(33));
+    lines.splice(100, 0, 'a'.repeat(2_000_000));
+    lines.push('\u20ac'.repeat(700_000));
+    const out = new LineFile(f);
+    await out.append(lines.length, (i) => lines[i], true);
+    await out.append(1, () => 'short', true);
+    expect(readFileSync(f, 'utf8')).toBe(lines.join('\n') + '\nshort\n');
+  });
+
+  it('names the file that cannot be opened', async () => {
+    await expect(new LineFile(path.join(tmp(), 'no-such-dir', 'a.log')).append(1, () => 'x', true)).rejects.toThrow(/ENOENT.*no-such-dir/);
   });
 });
 

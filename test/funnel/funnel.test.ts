@@ -122,6 +122,33 @@ describe('AlertFunnel', () => {
     expect(f.summary().total).toBe(0);
   });
 
+  it('counts alerts per source exactly for the first 10,000 sources and the rest under "other", afresh after clear()', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000, maxOpen: 100_000 });
+    const ip = (i: number) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`;
+    // 12,000 sources, then each of the first 3 and the last 2 again under a new key (a new alert each).
+    for (let i = 0; i < 12_000; i++) f.raise(det({ key: `a${i}`, src_ip: ip(i), ts: T0 + i }));
+    for (const i of [0, 1, 2, 11_998, 11_999]) f.raise(det({ key: `b${i}`, src_ip: ip(i), ts: T0 + 20_000 }));
+    const by = f.summary().bySource;
+    expect(Object.keys(by)).toHaveLength(10_001);
+    expect([by[ip(0)], by[ip(2)], by[ip(3)], by[ip(9_999)]]).toEqual([2, 2, 1, 1]);
+    expect(by[ip(10_000)]).toBeUndefined();
+    expect(by.other).toBe(2_000 + 2);
+    f.clear();
+    f.raise(det({ key: 'c', src_ip: ip(11_999), ts: T0 + 30_000 }));
+    expect(f.summary().bySource).toEqual({ [ip(11_999)]: 1 });
+  });
+
+  it("a sink's record keeps the details it was given while the episode's evidence grows", () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000 });
+    const r = recorder();
+    f.addSink(r.sink);
+    f.raise(det({ details: { ports_seen: 25, ports: [1, 2, 3] } }));
+    f.raise(det({ ts: T0 + 1000, details: { ports_seen: 60, ports: [4] } }));
+    expect(r.news[0].details).toEqual({ ports_seen: 25, ports: [1, 2, 3] });
+    expect(r.updates[0].details).toEqual({ ports_seen: 60, ports: [1, 2, 3, 4] });
+    expect(f.recent()[0].details).toEqual({ ports_seen: 60, ports: [1, 2, 3, 4] });
+  });
+
   it('a sink that throws does not stop the others', () => {
     const f = new AlertFunnel({ suppressionMs: () => 60_000 });
     const r = recorder();

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomicAsync } from '../../config/atomic-file.js';
 import { WriteFailures } from '../../config/write-failures.js';
 import type { Alert, AlertSink } from '../types.js';
-import { appendText, BatchWriter } from './batch-writer.js';
+import { BatchWriter, LineFile } from './batch-writer.js';
 
 function countLines(file: string): number {
   if (!existsSync(file)) return 0;
@@ -48,6 +48,7 @@ export class JsonlSink implements AlertSink {
   private writer: BatchWriter<Alert>;
   /** The newest lines (at least the file's, at most twice maxEntries), once the file has reached its limit. */
   private tail: string[] | null = null;
+  private readonly out: LineFile;
 
   constructor(
     readonly file: string,
@@ -56,6 +57,7 @@ export class JsonlSink implements AlertSink {
     failures: WriteFailures = new WriteFailures(),
   ) {
     this.lines = countLines(file);
+    this.out = new LineFile(file);
     // Batches of up to ten times the kept lines: past the limit every batch rewrites the file, so in an
     // alert storm fewer, larger batches mean fewer rewrites (at most one per delayMs, or per 10x the limit).
     this.writer = new BatchWriter<Alert>((chunk) => this.write(chunk), delayMs, Math.max(1000, 10 * maxEntries));
@@ -73,7 +75,7 @@ export class JsonlSink implements AlertSink {
   private async write(chunk: Alert[]): Promise<void> {
     if (this.tail === null && this.lines + chunk.length <= this.maxEntries) {
       const lines = jsonLines(chunk, 0);
-      await appendText(this.file, lines.join(''));
+      await this.out.append(lines.length, (i) => lines[i], false);
       this.lines += lines.length;
       return;
     }
@@ -102,7 +104,7 @@ export class JsonlSink implements AlertSink {
     // Trimmed in steps, so an alert storm does not shift the array for every batch.
     if (tail.length > 2 * this.maxEntries) tail.splice(0, tail.length - this.maxEntries);
     if (this.lines + lines.length <= this.maxEntries) {
-      await appendText(this.file, lines.join(''));
+      await this.out.append(lines.length, (i) => lines[i], false);
       this.lines += lines.length;
       return;
     }

@@ -1,10 +1,11 @@
 // Human-readable alert log (alerts.text_log, PyNetGuard's alerts.log): one line per alert, appended in
 // batches: "2026-11-20T12:00:00.000Z [HIGH] SYN_SCAN 10.0.0.1 -> 10.0.0.2: message", and once more
 // when its episode closes, with the final message and "(final: N detections until LAST_SEEN)". Alerts
-// are queued as the funnel's copies (never changed afterwards) and formatted when their batch is written.
+// are queued as the funnel's copies (never changed afterwards) and formatted when their batch is written,
+// into a buffer kept from batch to batch.
 import { WriteFailures } from '../../config/write-failures.js';
 import type { Alert, AlertSink } from '../types.js';
-import { appendText, BatchWriter } from './batch-writer.js';
+import { BatchWriter, LineFile } from './batch-writer.js';
 import { alertLine } from './format.js';
 
 export class TextLogSink implements AlertSink {
@@ -16,11 +17,8 @@ export class TextLogSink implements AlertSink {
     delayMs = 200,
     failures: WriteFailures = new WriteFailures(),
   ) {
-    this.writer = new BatchWriter<Alert>((chunk) => {
-      let text = '';
-      for (let i = 0; i < chunk.length; i++) text += alertLine(chunk[i]) + '\n';
-      return appendText(file, text);
-    }, delayMs);
+    const out = new LineFile(file);
+    this.writer = new BatchWriter<Alert>((chunk) => out.append(chunk.length, (i) => alertLine(chunk[i]), true), delayMs);
     this.writer.onLost = (e, n) => failures.fail(file, e, { after: 'alerts from now on are not saved there', lost: n, unit: 'alert record' });
   }
 
