@@ -85,9 +85,16 @@ function isoTime(ms: number): string {
 export function rateLimitFromSettings(settings: Settings): (type: AlertType) => StormBudget | null {
   const per = settings.alerts.rate_limit as Partial<Record<AlertType, { count: number; seconds: number } | false>>;
   const on = settings.alerts.storm_control;
+  // One budget object per type, made once: storm control asks for it at every new alert of the type.
+  const made = new Map<AlertType, StormBudget | null>();
   return (type) => {
-    const r = per[type];
-    return on && r ? { count: r.count, windowMs: r.seconds * 1000 } : null;
+    let b = made.get(type);
+    if (b === undefined) {
+      const r = per[type];
+      b = on && r ? { count: r.count, windowMs: r.seconds * 1000 } : null;
+      made.set(type, b);
+    }
+    return b;
   };
 }
 

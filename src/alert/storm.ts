@@ -148,10 +148,11 @@ export class StormControl {
    */
   fold(d: Detection): Alert {
     const w = this.windows.get(d.type);
-    const b = this.opts.budget(d.type);
-    if (!w || !b) throw new Error(`storm: fold() of ${d.type} without admit() refusing it first`);
+    if (!w) throw new Error(`storm: fold() of ${d.type} without admit() refusing it first`);
     let s = w.storm;
     if (s === null) {
+      const b = this.opts.budget(d.type);
+      if (!b) throw new Error(`storm: fold() of ${d.type} without admit() refusing it first`);
       s = w.storm = this.open(d, b, w.start);
       this.byAlert.set(s.alert, s);
       this.counts.storms++;

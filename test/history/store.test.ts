@@ -150,6 +150,25 @@ describe('storage', () => {
     await h.close();
   });
 
+  it("stores this run's source and sensor as given, quotes and a NUL included, and a file read again still replaces its rows", async () => {
+    const read = (f: string) => new Database(f, { readonly: true }).prepare('SELECT run, source, sensor, alert_id, count FROM alerts ORDER BY seq').all();
+    for (const [source, sensor] of [["/captures/it's \"odd\".pcap", "o'brien"], ['/captures/plain.pcap', 'a\0b']]) {
+      const f = path.join(dir, `s-${sensor.length}.db`);
+      const h1 = history({ source, sensor }, f);
+      h1.onAlert(mkAlert({ id: 'r-1' }));
+      h1.onAlert(mkAlert({ id: 'r-2' }));
+      await h1.close();
+      const h2 = history({ source, sensor }, f);
+      h2.onAlert(mkAlert({ id: 'r-1', count: 5 }));
+      await h2.close();
+      // r-1's row is updated in place (it keeps its place), and becomes the second run's.
+      expect(read(f)).toEqual([
+        { run: h2.run, source, sensor, alert_id: 'r-1', count: 5 },
+        { run: h1.run, source, sensor, alert_id: 'r-2', count: 1 },
+      ]);
+    }
+  });
+
   it('folds updates of an episode into one row with the newest count and details', async () => {
     const h = history();
     const a = mkAlert({ details: { ports: [22] } });
