@@ -88,10 +88,10 @@ interface Storm {
   dirty: boolean;
 }
 
-/** Per type: the current window's start and the new alerts raised in it. */
+/** Per type: the current window's start, the budget it was opened with, and the new alerts raised in it. */
 interface Window {
   start: number;
-  windowMs: number;
+  budget: StormBudget;
   n: number;
   storm: Storm | null;
 }
@@ -134,7 +134,7 @@ export class StormControl {
     let w = this.windows.get(type);
     if (w === undefined || now - w.start >= b.windowMs || now < w.start) {
       if (w !== undefined) this.finish(w);
-      w = { start: now, windowMs: b.windowMs, n: 0, storm: null };
+      w = { start: now, budget: b, n: 0, storm: null };
       this.windows.set(type, w);
     }
     if (w.n >= b.count) return false;
@@ -151,9 +151,7 @@ export class StormControl {
     if (!w) throw new Error(`storm: fold() of ${d.type} without admit() refusing it first`);
     let s = w.storm;
     if (s === null) {
-      const b = this.opts.budget(d.type);
-      if (!b) throw new Error(`storm: fold() of ${d.type} without admit() refusing it first`);
-      s = w.storm = this.open(d, b, w.start);
+      s = w.storm = this.open(d, w.budget, w.start);
       this.byAlert.set(s.alert, s);
       this.counts.storms++;
     }
@@ -210,7 +208,7 @@ export class StormControl {
   /** Ends the windows that have run out by `now` (packet time); their storms are then in takeFinished(). */
   tick(now: number): void {
     for (const [type, w] of this.windows) {
-      if (now - w.start >= w.windowMs) {
+      if (now - w.start >= w.budget.windowMs) {
         this.finish(w);
         this.windows.delete(type);
       }
