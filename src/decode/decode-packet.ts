@@ -47,7 +47,7 @@ function decodeApplication(p: Packet): void {
   // A few byte compares decide "not HTTP" for most segments before any string is made.
   const kind = httpStart(b, off, end);
   if (kind !== -1) {
-    p.http = decodeHttp(b, off, end, p.events, kind);
+    p.http = decodeHttp(b, off, end, p.events, kind, p.httpHead);
     if (p.http !== null) p.layers |= LAYER_HTTP;
   }
 }

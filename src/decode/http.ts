@@ -1,13 +1,16 @@
 // HTTP/1.x message heads (RFC 9112): request line or status line, then header fields up to the empty
 // line. Recognised by content on any TCP port; a cheap check of the first bytes comes before any string.
 //
-// Two passes, so that a packet nobody asks about costs no strings: decodeHttp reads the bytes for what
-// decoding itself must decide (is it HTTP, the status, Content-Length, where the body starts, the decode
-// events) and keeps the head as one string; the request line and the header fields are cut from that
-// string the first time anything asks for one of them (HttpHead below). The flow trackers never do; a
-// detector, a rule, EVE or --dump-packets does. Decoding the strings for every message was most of the
-// allocation of decode plus flow state on the bench (measured: 6% of its time).
-import { latin1, latin1Bytes } from './addr.js';
+// One walk over the bytes finds what decoding itself must decide (is it HTTP, the status,
+// Content-Length, where the body starts, the decode events) and where every part of the head is: the
+// request or status line's pieces and each header field's name and trimmed value, as offsets into the
+// bytes (HttpHead). No string is made then: a field's text is cut from the bytes the first time anything
+// asks for it (a rule on http.uri, an alert, EVE, --dump-packets), and the payload inspector reads the
+// offsets and the bytes themselves. On the packet path the head is the Packet's own reused one and its
+// offsets point into the packet's buffer, so an HTTP packet allocates nothing until a string is wanted.
+// (A string of the head per message, parsed again into strings when a detector or rule read a field,
+// was about a quarter of what the full pipeline allocated per packet on the bench's benign mix.)
+import { latin1 } from './addr.js';
 import type { HttpMessage } from './packet.js';
 import { EV_HTTP_BAD_CONTENT_LENGTH, EV_HTTP_HEADER_TOO_LONG, EV_HTTP_TOO_MANY_HEADERS } from './events.js';
 
@@ -146,7 +149,7 @@ function statusAt(b: Uint8Array, from: number, to: number): number {
   return v;
 }
 
-/** A fresh message with every field at its "absent" value; the walk fills it. */
+/** A fresh message with every field at its "absent" value; parseHead's walk fills it. */
 function emptyMessage(kind: number, end: number): HttpMessage {
   return {
     kind: kind === -2 ? 'response' : 'request',
@@ -157,18 +160,17 @@ function emptyMessage(kind: number, end: number): HttpMessage {
 }
 
 /**
- * The one walk over the head at [off, end) (`kind`: httpStart's answer). It always finds what decoding
- * itself decides: that a response's status line holds a status (false when not: then it is no HTTP),
- * the status, Content-Length, where the body starts, and the decode events, into `msg`. With `build`, it
- * also cuts the request line and the header fields out of the head as strings (one native copy of the
- * head, slices of it). decodeHttp walks without building and parseHead with it, so the two cannot
- * disagree about anything but the strings.
+ * The whole parse into strings at once (`kind`: httpStart's answer, -2 for a response, a method index
+ * for a request); null when the payload is not HTTP. Written on strings, apart from decodeHttp's walk,
+ * as the reference the tests hold decodeHttp's messages to (same bytes, same fields and events).
  */
-function walkHead(b: Uint8Array, off: number, end: number, events: string[], kind: number, msg: HttpMessage, build: boolean): boolean {
+export function parseHead(b: Uint8Array, off: number, end: number, events: string[], kind: number): HttpMessage | null {
+  if (kind === -1) return null;
+  const msg = emptyMessage(kind, end);
   const limit = Math.min(end, off + MAX_HTTP_HEAD);
   const lines = scanLines(b, off, limit);
   const overflow = scanOverflow;
-  const text = build ? latin1(b, off, (scanBlank < 0 ? limit : scanBlank) - off) : '';
+  const text = latin1(b, off, (scanBlank < 0 ? limit : scanBlank) - off);
   let k = 0;
   let eol = lines > 0 ? crlfAt[k++] : -1;
   const lineEnd = eol < 0 ? limit : eol;
@@ -177,13 +179,11 @@ function walkHead(b: Uint8Array, off: number, end: number, events: string[], kin
     let sp = off;
     while (sp < lineEnd && b[sp] !== 0x20) sp++;
     const status = sp < lineEnd ? statusAt(b, sp + 1, lineEnd) : -1;
-    if (status < 0) return false;
+    if (status < 0) return null;
     msg.status = status;
-    if (build) {
-      msg.version = text.slice(0, sp - off);
-      msg.reason = lineEnd - sp - 1 > 3 ? text.slice(sp + 5 - off, lineEnd - off) : '';
-    }
-  } else if (build) {
+    msg.version = text.slice(0, sp - off);
+    msg.reason = lineEnd - sp - 1 > 3 ? text.slice(sp + 5 - off, lineEnd - off) : '';
+  } else {
     const line = text.slice(0, lineEnd - off);
     const sp1 = line.indexOf(' ');
     const sp2 = line.lastIndexOf(' ');
@@ -199,8 +199,89 @@ function walkHead(b: Uint8Array, off: number, end: number, events: string[], kin
   // A head cut by the segment end is normal TCP; one longer than MAX_HTTP_HEAD is not.
   if (eol < 0) {
     if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
+    return msg;
+  }
+  let pos = eol + 2;
+  for (let count = 0; ; count++) {
+    eol = k < lines ? crlfAt[k++] : overflow ? indexOfCrlf(b, pos, limit) : -1;
+    if (eol < 0) {
+      if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
+      return msg;
+    }
+    if (eol === pos) {
+      msg.bodyOff = eol + 2;
+      msg.bodyLen = end - msg.bodyOff;
+      return msg;
+    }
+    if (count >= MAX_HTTP_HEADERS) {
+      events.push(EV_HTTP_TOO_MANY_HEADERS);
+      return msg;
+    }
+    const c = line0(text, pos - off, eol - off);
+    const name = text.slice(pos - off, c);
+    const value = c < eol - off ? text.slice(c + 1, eol - off).trim() : '';
+    msg.headers.push([name, value]);
+    const lower = name.toLowerCase();
+    if (lower === 'host') msg.host ??= value;
+    else if (lower === 'user-agent') msg.userAgent ??= value;
+    else if (lower === 'content-type') msg.contentType ??= value;
+    else if (lower === 'content-length') {
+      if (/^\d{1,15}$/.test(value)) msg.contentLength ??= Number(value);
+      else events.push(EV_HTTP_BAD_CONTENT_LENGTH);
+    }
+    pos = eol + 2;
+  }
+}
+
+/** Index in `text` of the first ':' in [from, to), or `to`. */
+function line0(text: string, from: number, to: number): number {
+  const c = text.indexOf(':', from);
+  return c < 0 || c > to ? to : c;
+}
+
+/** An empty buffer for a head that has decoded nothing yet. */
+const NO_BYTES = new Uint8Array(0);
+/** Offsets kept per header field in HttpHead.fields: name start, name end (its colon, or the line end), value start, value end. */
+const FIELD_INTS = 4;
+const HTTP_1_1 = 'HTTP/1.1';
+const HTTP_1_0 = 'HTTP/1.0';
+
+/**
+ * The one walk over the head at [off, end) (`kind`: httpStart's answer) into `h`: the status, Content-Length,
+ * where the body starts, the decode events, and the offsets of every part of the head. False when a
+ * response's status line holds no status (then it is no HTTP).
+ */
+function walkHead(b: Uint8Array, off: number, end: number, events: string[], kind: number, h: HttpHead): boolean {
+  const limit = Math.min(end, off + MAX_HTTP_HEAD);
+  const lines = scanLines(b, off, limit);
+  const overflow = scanOverflow;
+  h.headEnd = scanBlank < 0 ? limit : scanBlank;
+  let k = 0;
+  let eol = lines > 0 ? crlfAt[k++] : -1;
+  const lineEnd = eol < 0 ? limit : eol;
+  h.lineStart = off;
+  h.lineEnd = lineEnd;
+  if (kind === -2) {
+    let sp = off;
+    while (sp < lineEnd && b[sp] !== 0x20) sp++;
+    const status = sp < lineEnd ? statusAt(b, sp + 1, lineEnd) : -1;
+    if (status < 0) return false;
+    h.status = status;
+    h.sp1 = sp;
+  } else {
+    // httpStart saw "<METHOD> ": the first space follows the method. The version is what follows the
+    // last space when it starts with "HTTP/"; else (HTTP/0.9 style, a cut-off line) the rest is the URI.
+    const sp1 = off + METHOD_BYTES[kind].length;
+    let sp2 = lineEnd - 1;
+    while (sp2 > sp1 && b[sp2] !== 0x20) sp2--;
+    h.sp1 = sp1;
+    h.sp2 = sp2 > sp1 && startsWith(b, sp2 + 1, lineEnd, HTTP_SLASH) ? sp2 : lineEnd;
+  }
+  if (eol < 0) {
+    if (limit < end) events.push(EV_HTTP_HEADER_TOO_LONG);
     return true;
   }
+  const f = h.fields;
   let pos = eol + 2;
   for (let count = 0; ; count++) {
     eol = k < lines ? crlfAt[k++] : overflow ? indexOfCrlf(b, pos, limit) : -1;
@@ -209,8 +290,8 @@ function walkHead(b: Uint8Array, off: number, end: number, events: string[], kin
       return true;
     }
     if (eol === pos) {
-      msg.bodyOff = eol + 2;
-      msg.bodyLen = end - msg.bodyOff;
+      h.bodyOff = eol + 2;
+      h.bodyLen = end - h.bodyOff;
       return true;
     }
     if (count >= MAX_HTTP_HEADERS) {
@@ -219,35 +300,32 @@ function walkHead(b: Uint8Array, off: number, end: number, events: string[], kin
     }
     let colon = pos;
     while (colon < eol && b[colon] !== 0x3a) colon++;
-    // Only names of the four lengths below can match; they are compared in the bytes, case-folded
-    // (lower-casing every candidate name made a string per header), at one compare site (the
-    // optimizing compiler copies an inlined loop per call site).
-    const nl = colon - pos;
-    const want = !build ? (nl === 14 ? NAME_CONTENT_LENGTH : null) :
-      nl === 4 ? NAME_HOST : nl === 10 ? NAME_USER_AGENT : nl === 12 ? NAME_CONTENT_TYPE : nl === 14 ? NAME_CONTENT_LENGTH : null;
-    if (!build && want === null) {
-      pos = eol + 2;
-      continue;
-    }
     // The value: its bytes [vs, ve) trimmed of what String.prototype.trim removes in Latin-1 (tab, LF,
     // VT, FF, CR, space, NBSP); empty for a line without a colon.
     let vs = colon < eol ? colon + 1 : eol;
     let ve = eol;
     while (vs < ve && isTrimByte(b[vs])) vs++;
     while (ve > vs && isTrimByte(b[ve - 1])) ve--;
-    let value = '';
-    if (build) {
-      // Name and value cut at byte offsets, so only the two strings kept are made.
-      value = text.slice(vs - off, ve - off);
-      msg.headers.push([text.slice(pos - off, colon - off), value]);
-    }
+    const at = count * FIELD_INTS;
+    f[at] = pos;
+    f[at + 1] = colon;
+    f[at + 2] = vs;
+    f[at + 3] = ve;
+    h.fieldCount = count + 1;
+    // Only names of the four lengths below can match; they are compared in the bytes, case-folded, at
+    // one compare site (the optimizing compiler copies an inlined loop per call site).
+    const nl = colon - pos;
+    const want = nl === 4 ? NAME_HOST : nl === 10 ? NAME_USER_AGENT : nl === 12 ? NAME_CONTENT_TYPE : nl === 14 ? NAME_CONTENT_LENGTH : null;
     if (want !== null && nameIs(b, pos, want)) {
-      if (nl === 4) msg.host ??= value;
-      else if (nl === 10) msg.userAgent ??= value;
-      else if (nl === 12) msg.contentType ??= value;
-      else {
+      if (nl === 4) {
+        if (h.hostAt < 0) h.hostAt = count;
+      } else if (nl === 10) {
+        if (h.userAgentAt < 0) h.userAgentAt = count;
+      } else if (nl === 12) {
+        if (h.contentTypeAt < 0) h.contentTypeAt = count;
+      } else {
         const n = decimalAt(b, vs, ve);
-        if (n >= 0) msg.contentLength ??= n;
+        if (n >= 0) h.contentLength ??= n;
         else events.push(EV_HTTP_BAD_CONTENT_LENGTH);
       }
     }
@@ -255,103 +333,153 @@ function walkHead(b: Uint8Array, off: number, end: number, events: string[], kin
   }
 }
 
-/**
- * The whole parse into strings at once (`kind`: httpStart's answer, -2 for a response, a method index
- * for a request); null when the payload is not HTTP. Run by HttpHead on its own copy of the head, when a
- * field is first read; the tests hold decodeHttp's message to what this gives for the same bytes.
- */
-export function parseHead(b: Uint8Array, off: number, end: number, events: string[], kind: number): HttpMessage | null {
-  if (kind === -1) return null;
-  const msg = emptyMessage(kind, end);
-  return walkHead(b, off, end, events, kind, msg, true) ? msg : null;
-}
-
-/** decodeHttp's walk writes here; the message it returns copies the four numbers. */
-const eager: HttpMessage = emptyMessage(0, 0);
+const HTTP_SLASH = Array.from('HTTP/', (c) => c.charCodeAt(0));
 
 /**
  * Decodes an HTTP/1.x message head at [off, end) of `b`; null when the payload is not HTTP. `known` is
- * httpStart's answer when the caller already has it. Reads the bytes only; the strings come from the
- * returned message when first asked for (see the top of this file).
+ * httpStart's answer when the caller already has it. With `into` (the Packet's own head), the message
+ * is that head, refilled, and its fields are read from `b` while it holds the packet; without, a new head
+ * with its own copy of the head's bytes, which stays right after `b` is reused.
  */
-export function decodeHttp(b: Uint8Array, off: number, end: number, events: string[], known?: number): HttpMessage | null {
+export function decodeHttp(b: Uint8Array, off: number, end: number, events: string[], known?: number, into?: HttpHead): HttpHead | null {
   const kind = known ?? httpStart(b, off, end);
   if (kind === -1) return null;
-  const m = eager;
-  m.status = null;
-  m.contentLength = null;
-  m.bodyOff = end;
-  m.bodyLen = 0;
-  if (!walkHead(b, off, end, events, kind, m, false)) return null;
-  // The head as one string in one native copy, with its closing empty line (scanBlank, left by the
-  // walk), for the fields later.
-  const limit = Math.min(end, off + MAX_HTTP_HEAD);
-  const head = latin1(b, off, (scanBlank < 0 ? limit : scanBlank + 4) - off);
-  return new HttpHead(kind, head, m.status, m.contentLength, m.bodyOff, m.bodyLen);
+  const h = into ?? new HttpHead();
+  h.clear(kind, b, end);
+  if (!walkHead(b, off, end, events, kind, h)) return null;
+  if (into === undefined) h.ownCopy(off);
+  return h;
 }
 
-/** What a head that parseHead cannot read again gives (never expected: it accepted the same bytes once). */
-const NO_FIELDS: HttpMessage = {
-  kind: 'request', method: null, uri: null, version: '', status: null, reason: null,
-  host: null, userAgent: null, contentType: null, contentLength: null, headers: [], bodyOff: 0, bodyLen: 0,
-};
-
 /**
- * An HTTP message as decodeHttp returns it: kind, status, Content-Length and the body's place are read
- * off the bytes; the other fields are parsed from the head's own copy (`head`) when one is first read,
- * so the message stays right after the packet's buffer is reused.
+ * An HTTP message as decodeHttp gives it: the numbers are read off the bytes by the walk; the text
+ * fields are cut from the bytes when first read (and kept until the head is refilled). The offsets of
+ * the head's parts are public for readers that look at the bytes themselves (the payload inspector):
+ * the byte at wire offset x is bytes[x - base].
  */
-class HttpHead implements HttpMessage {
-  readonly kind: 'request' | 'response';
-  private full: HttpMessage | null = null;
+export class HttpHead implements HttpMessage {
+  kind: 'request' | 'response' = 'request';
+  status: number | null = null;
+  contentLength: number | null = null;
+  bodyOff = 0;
+  bodyLen = 0;
+  /** httpStart's answer: a METHODS index, or -2 for a response. */
+  start = -1;
+  /** The bytes the offsets below are into, and the wire offset of bytes[0]. */
+  bytes: Uint8Array = NO_BYTES;
+  base = 0;
+  /** Wire offsets: the first line starts at `lineStart` and ends at `lineEnd`; the head's text ends at `headEnd`. */
+  lineStart = 0;
+  lineEnd = 0;
+  headEnd = 0;
+  /** Request: the space after the method, and the one before the version (lineEnd when there is no version). Response: the space after the version. */
+  sp1 = 0;
+  sp2 = 0;
+  /** Header fields: FIELD_INTS wire offsets each (name start, name end, value start, value end). */
+  fieldCount = 0;
+  readonly fields = new Int32Array(MAX_HTTP_HEADERS * FIELD_INTS);
+  /** The first Host, User-Agent and Content-Type field, or -1. */
+  hostAt = -1;
+  userAgentAt = -1;
+  contentTypeAt = -1;
+  /** Strings made so far (null: not yet). */
+  private uriText: string | null = null;
+  private hostText: string | null = null;
+  private userAgentText: string | null = null;
+  private headerList: Array<[string, string]> | null = null;
 
-  constructor(
-    private readonly start: number,
-    private readonly head: string,
-    readonly status: number | null,
-    readonly contentLength: number | null,
-    readonly bodyOff: number,
-    readonly bodyLen: number,
-  ) {
-    this.kind = start === -2 ? 'response' : 'request';
+  /** Makes the head ready for a new message of httpStart kind `kind` in `b` ending at `end`. */
+  clear(kind: number, b: Uint8Array, end: number): void {
+    this.kind = kind === -2 ? 'response' : 'request';
+    this.start = kind;
+    this.status = null;
+    this.contentLength = null;
+    this.bodyOff = end;
+    this.bodyLen = 0;
+    this.bytes = b;
+    this.base = 0;
+    this.fieldCount = 0;
+    this.hostAt = -1;
+    this.userAgentAt = -1;
+    this.contentTypeAt = -1;
+    this.uriText = null;
+    this.hostText = null;
+    this.userAgentText = null;
+    this.headerList = null;
+  }
+
+  /** Takes a copy of the head's bytes (from wire offset `off`), so the fields no longer need the caller's buffer. */
+  ownCopy(off: number): void {
+    this.bytes = this.bytes.slice(off, this.headEnd);
+    this.base = off;
+    this.lineStart = off;
+  }
+
+  /** Text of wire offsets [from, to). */
+  text(from: number, to: number): string {
+    return latin1(this.bytes, from - this.base, to - from);
   }
 
   get method(): string | null {
-    return this.fields().method;
+    return this.start >= 0 ? METHODS[this.start] : null;
   }
   get uri(): string | null {
-    return this.fields().uri;
+    if (this.start < 0) return null;
+    return (this.uriText ??= this.text(this.sp1 + 1, this.sp2));
   }
   get version(): string {
-    return this.fields().version;
+    const from = this.start < 0 ? this.lineStart : this.sp2 + 1;
+    const to = this.start < 0 ? this.sp1 : this.lineEnd;
+    if (to - from === 8 && this.byteAt(from + 5) === 0x31 && this.byteAt(from + 6) === 0x2e) {
+      // "HTTP/1.1" and "HTTP/1.0", nearly every message, without a new string.
+      const minor = this.byteAt(from + 7);
+      if (startsWith(this.bytes, from - this.base, to - this.base, HTTP_SLASH)) {
+        if (minor === 0x31) return HTTP_1_1;
+        if (minor === 0x30) return HTTP_1_0;
+      }
+    }
+    return to > from ? this.text(from, to) : '';
   }
   get reason(): string | null {
-    return this.fields().reason;
+    if (this.start >= 0) return null;
+    return this.lineEnd - this.sp1 - 1 > 3 ? this.text(this.sp1 + 5, this.lineEnd) : '';
   }
   get host(): string | null {
-    return this.fields().host;
+    return this.hostAt < 0 ? null : (this.hostText ??= this.value(this.hostAt));
   }
   get userAgent(): string | null {
-    return this.fields().userAgent;
+    return this.userAgentAt < 0 ? null : (this.userAgentText ??= this.value(this.userAgentAt));
   }
   get contentType(): string | null {
-    return this.fields().contentType;
+    return this.contentTypeAt < 0 ? null : this.value(this.contentTypeAt);
   }
   get headers(): Array<[string, string]> {
-    return this.fields().headers;
+    if (this.headerList === null) {
+      const list: Array<[string, string]> = [];
+      for (let i = 0; i < this.fieldCount; i++) list.push([this.name(i), this.value(i)]);
+      this.headerList = list;
+    }
+    return this.headerList;
+  }
+
+  /** Name of header field i, as sent. */
+  name(i: number): string {
+    const f = this.fields;
+    return this.text(f[i * FIELD_INTS], f[i * FIELD_INTS + 1]);
+  }
+  /** Value of header field i, trimmed. */
+  value(i: number): string {
+    const f = this.fields;
+    return this.text(f[i * FIELD_INTS + 2], f[i * FIELD_INTS + 3]);
+  }
+
+  private byteAt(x: number): number {
+    return this.bytes[x - this.base];
   }
 
   /** Every field as an own property (JSON.stringify and spreading see only those). */
   toJSON(): HttpMessage {
     return plainHttp(this);
-  }
-
-  private fields(): HttpMessage {
-    if (this.full === null) {
-      const b = latin1Bytes(this.head);
-      this.full = parseHead(b, 0, b.length, [], this.start) ?? NO_FIELDS;
-    }
-    return this.full;
   }
 }
 

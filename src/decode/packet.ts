@@ -13,6 +13,7 @@
 // and IPv6 text in string fields (ip6Src/ip6Dst); `ipSrc`/`ipDst` are accessors that give the usual
 // IpAddr (IPv4 as an unsigned number). The DataView `view` is made only when someone asks for it.
 import { ipv6TextHash } from './addr.js';
+import { HttpHead } from './http.js';
 
 /** An IP address: IPv4 as an unsigned 32-bit number, IPv6 as its RFC 5952 text. */
 export type IpAddr = number | string;
@@ -269,6 +270,11 @@ export class Packet {
 
   dns: DnsMessage | null = null;
   http: HttpMessage | null = null;
+  /**
+   * The head decodePacket fills for an HTTP message (`http` is then this head): reused, its fields read
+   * the packet's bytes, so, like `data`, it holds this packet only until the next one is decoded.
+   */
+  readonly httpHead = new HttpHead();
 
   /** Decode event names raised for this packet (e.g. "decode.ipv4.header_too_short"). Reused array. */
   events: string[] = [];

@@ -21,11 +21,12 @@
 // parsed here from a TCP payload that starts with a request line (any port, or a SYN with TCP Fast
 // Open data); a body that continues in later segments is inspected too (bounded).
 import type { Settings } from '../config/schema.js';
-import { escapeText } from '../decode/addr.js';
+import { escapeText, latin1 } from '../decode/addr.js';
 import { LAYER_TCP, TCP_RST, type Packet } from '../decode/packet.js';
+import { HttpHead } from '../decode/http.js';
 import type { AlertType } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
-import { BoundedMap } from './state/index.js';
+import { BoundedMap, ByteMemo } from './state/index.js';
 import { ipText } from './format.js';
 
 /** Bytes of a body (per packet) that are inspected. */
@@ -58,9 +59,14 @@ export function percentDecode(s: string): string {
       }
       const u = s.charCodeAt(i + 1);
       if ((u === 117 || u === 85) && i + 5 < s.length) {
-        const h = [2, 3, 4, 5].map((k) => HEX(s.charCodeAt(i + k)));
-        if (h.every((x) => x >= 0)) {
-          const cp = h[0] * 4096 + h[1] * 256 + h[2] * 16 + h[3];
+        // Four hex digits, read without a closure over `s` and `i` (one would make V8 allocate a
+        // context for every call of this function, escapes or not).
+        const h0 = HEX(s.charCodeAt(i + 2));
+        const h1 = HEX(s.charCodeAt(i + 3));
+        const h2 = HEX(s.charCodeAt(i + 4));
+        const h3 = HEX(s.charCodeAt(i + 5));
+        if (h0 >= 0 && h1 >= 0 && h2 >= 0 && h3 >= 0) {
+          const cp = h0 * 4096 + h1 * 256 + h2 * 16 + h3;
           // IIS %u encoding; the fullwidth and division-slash look-alikes count as the ASCII ones.
           out += cp === 0x2215 || cp === 0xff0f ? '/' : cp === 0x2216 || cp === 0xff3c ? '\\' : cp === 0xff0e ? '.' : String.fromCharCode(cp);
           i += 5;
@@ -202,16 +208,27 @@ const MAX_VERDICTS = 4096;
 /** Longer texts (bodies, long query strings) are rarely repeated and are not remembered. */
 const MAX_VERDICT_TEXT = 512;
 
+/** Which kinds a request's findings so far still leave to look for: 1 SQL injection, 2 traversal. */
+function wanted(out: PayloadFinding[]): number {
+  let want = 3;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i].type === 'SQL_INJECTION') want &= ~1;
+    else if (out[i].type === 'DIRECTORY_TRAVERSAL') want &= ~2;
+  }
+  return want;
+}
+
+/** Adds a verdict's findings of the kinds still wanted. */
+function addFindings(v: Verdict, want: number, where: string, out: PayloadFinding[]): void {
+  if (want & 1 && v.sqlPattern !== '') out.push({ type: 'SQL_INJECTION', pattern: v.sqlPattern, where, excerpt: v.sqlExcerpt });
+  if (want & 2 && v.travPattern !== '') out.push({ type: 'DIRECTORY_TRAVERSAL', pattern: v.travPattern, where, excerpt: v.travExcerpt });
+}
+
 /** Checks one piece of a request. `uri` pieces allow a single ../; headers and bodies need two. */
 export function inspectText(raw: string, where: string, out: PayloadFinding[]): void {
   if (raw.length === 0) return;
-  let wantSql = true;
-  let wantTrav = true;
-  for (let i = 0; i < out.length; i++) {
-    if (out[i].type === 'SQL_INJECTION') wantSql = false;
-    else if (out[i].type === 'DIRECTORY_TRAVERSAL') wantTrav = false;
-  }
-  if (!wantSql && !wantTrav) return;
+  const want = wanted(out);
+  if (want === 0) return;
   const uri = where === 'uri';
   let v: Verdict | undefined;
   if (raw.length <= MAX_VERDICT_TEXT) {
@@ -225,8 +242,74 @@ export function inspectText(raw: string, where: string, out: PayloadFinding[]): 
   } else {
     v = verdictOf(raw, uri);
   }
-  if (wantSql && v.sqlPattern !== '') out.push({ type: 'SQL_INJECTION', pattern: v.sqlPattern, where, excerpt: v.sqlExcerpt });
-  if (wantTrav && v.travPattern !== '') out.push({ type: 'DIRECTORY_TRAVERSAL', pattern: v.travPattern, where, excerpt: v.travExcerpt });
+  addFindings(v, want, where, out);
+}
+
+/**
+ * The same verdicts remembered by the bytes of the text (Latin-1, one char per byte: the same text),
+ * for pieces read off a decoded head: a repeated URI or header value is looked up without making its
+ * string, which is made only to work out a verdict not remembered.
+ */
+const BYTE_VERDICTS = [new ByteMemo<Verdict>(MAX_VERDICTS, MAX_VERDICTS * 64), new ByteMemo<Verdict>(MAX_VERDICTS, MAX_VERDICTS * 64)];
+
+/** The verdict on the text of bytes [from, to) of `b` (not empty); `uri` as for inspectText. */
+function verdictOfBytes(b: Uint8Array, from: number, to: number, uri: boolean): Verdict {
+  if (to - from > MAX_VERDICT_TEXT) return verdictOf(latin1(b, from, to - from), uri);
+  const memo = BYTE_VERDICTS[uri ? 1 : 0];
+  let v = memo.get(b, from, to);
+  if (v === undefined) {
+    v = verdictOf(latin1(b, from, to - from), uri);
+    memo.set(b, from, to, v);
+  }
+  return v;
+}
+
+const NAME_SKIPPED = ['host', 'content-length', 'connection', 'accept-encoding'].map((n) => Array.from(n, (c) => c.charCodeAt(0)));
+
+/** Whether the header name at [from, to) of `b` is one inspectRequest passes over, ignoring ASCII case. */
+function skippedName(b: Uint8Array, from: number, to: number): boolean {
+  const len = to - from;
+  for (let k = 0; k < NAME_SKIPPED.length; k++) {
+    const want = NAME_SKIPPED[k];
+    if (want.length !== len) continue;
+    let i = 0;
+    while (i < len) {
+      const c = b[from + i];
+      if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== want[i]) break;
+      i++;
+    }
+    if (i === len) return true;
+  }
+  return false;
+}
+
+/**
+ * inspectRequest for a head decoded by the decoder, on its bytes: the URI, the header values in order
+ * (the same ones skipped), then `bodyLen` bytes of body at `bodyOff` of `data`; the same findings in the
+ * same order, with no string made for a piece whose verdict is remembered.
+ */
+export function inspectHead(h: HttpHead, data: Uint8Array, bodyOff: number, bodyLen: number, out: PayloadFinding[]): void {
+  const b = h.bytes;
+  const base = h.base;
+  if (h.sp2 > h.sp1 + 1) addFindings(verdictOfBytes(b, h.sp1 + 1 - base, h.sp2 - base, true), wanted(out), 'uri', out);
+  const f = h.fields;
+  for (let i = 0; i < h.fieldCount; i++) {
+    const at = i * 4;
+    if (skippedName(b, f[at] - base, f[at + 1] - base)) continue;
+    const vs = f[at + 2] - base;
+    const ve = f[at + 3] - base;
+    const want = wanted(out);
+    if (ve > vs && want !== 0) {
+      const v = verdictOfBytes(b, vs, ve, false);
+      if ((want & 1 && v.sqlPattern !== '') || (want & 2 && v.travPattern !== '')) addFindings(v, want, `header:${h.name(i)}`, out);
+    }
+    if (out.length >= 2) break;
+  }
+  const end = Math.min(data.length, bodyOff + bodyLen);
+  if (out.length < 2 && end > bodyOff) {
+    const want = wanted(out);
+    if (want !== 0) addFindings(verdictOfBytes(data, bodyOff, end, false), want, 'body', out);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -259,15 +342,6 @@ function startsWithMethod(b: Uint8Array, off: number, len: number): boolean {
     if (i === m.length) return true;
   }
   return false;
-}
-
-function latin1(b: Uint8Array, off: number, len: number): string {
-  let s = '';
-  const end = Math.min(b.length, off + len);
-  for (let i = off; i < end; i += 8192) {
-    s += String.fromCharCode(...b.subarray(i, Math.min(end, i + 8192)));
-  }
-  return s;
 }
 
 /** Parses a request from raw TCP payload text (when the decoder did not). */
@@ -352,6 +426,24 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     });
   };
 
+  /** Findings of the current request (emptied for each). */
+  const found: PayloadFinding[] = [];
+
+  const onHead = (p: Packet, now: number, h: HttpHead): void => {
+    requests++;
+    const remaining = Math.max(0, (h.contentLength ?? 0) - h.bodyLen);
+    if (remaining > 0) continuations.set(flowKeyOf(p), { remaining, ts: now, method: h.method ?? '', uri: h.uri ?? '' });
+    if (found.length !== 0) found.length = 0;
+    inspectHead(h, p.data, h.bodyOff, Math.min(h.bodyLen, MAX_BODY), found);
+    for (let i = 0; i < found.length; i++) report(p, now, h.method ?? '', h.uri ?? '', h.host, found[i]);
+  };
+
+  // Its own function: a closure over `now` inside onPacket made V8 allocate a context for every packet.
+  const sweep = (now: number): void => {
+    lastSweep = now;
+    continuations.sweep((c) => now - c.ts > 60_000);
+  };
+
   return {
     name: 'payload',
     onPacket(p: Packet, now: number): void {
@@ -359,7 +451,10 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
       const h = p.http;
       let parts: RequestParts | null = null;
       let host: string | null = null;
-      if (h && h.kind === 'request' && h.uri !== null) {
+      if (h instanceof HttpHead) {
+        // The decoder's head: inspected on its bytes; strings are made for what an alert shows.
+        if (h.kind === 'request') onHead(p, now, h);
+      } else if (h && h.kind === 'request' && h.uri !== null) {
         const bodyLen = Math.min(h.bodyLen, MAX_BODY);
         parts = {
           method: h.method ?? '',
@@ -395,10 +490,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
         if (parts.remaining > 0) continuations.set(flowKeyOf(p), { remaining: parts.remaining, ts: now, method: parts.method, uri: parts.uri });
         for (const f of inspectRequest(parts)) report(p, now, parts.method, parts.uri, host, f);
       }
-      if (now - lastSweep >= 30_000) {
-        lastSweep = now;
-        continuations.sweep((c) => now - c.ts > 60_000);
-      }
+      if (now - lastSweep >= 30_000) sweep(now);
     },
     status() {
       return { requests, continuations: continuations.size };

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { corpusPackets, prng } from './helpers/corpus.js';
 import { decodePacket, Packet, plainHttp, Reassembler, LAYER_TCP } from '../../src/decode/index.js';
-import { decodeHttp, httpStart, parseHead } from '../../src/decode/http.js';
+import { decodeHttp, httpStart, HttpHead, parseHead } from '../../src/decode/http.js';
 
 /** Both decodings of [off, end) of `b`, as plain objects with their events. */
 function both(b: Uint8Array, off: number, end: number): { lazy: unknown; eager: unknown } {
@@ -102,5 +102,83 @@ describe('HTTP decoded lazily', () => {
     b.fill(0x41);
     expect(plainHttp(m)).toMatchObject({ method: 'POST', uri: '/login', version: 'HTTP/1.1', host: 'example.com', contentLength: 3, bodyLen: 3 });
     expect(m.headers).toEqual([['Host', 'example.com'], ['Content-Length', '3']]);
+  });
+});
+
+describe("the Packet's reused HTTP head", () => {
+  /** decodeHttp into `head` and parseHead on the same bytes, as plain objects with their events. */
+  const viaHead = (head: HttpHead, b: Uint8Array, off: number, end: number): { lazy: unknown; eager: unknown } => {
+    const ev1: string[] = [];
+    const ev2: string[] = [];
+    const m1 = decodeHttp(b, off, end, ev1, undefined, head);
+    const m2 = parseHead(b, off, end, ev2, httpStart(b, off, end));
+    return { lazy: { msg: m1 === null ? null : plainHttp(m1), events: ev1 }, eager: { msg: m2 === null ? null : plainHttp(m2), events: ev2 } };
+  };
+
+  it('gives each packet its own fields when one Packet decodes the corpus, whatever was read of the one before', () => {
+    const p = new Packet();
+    const r = new Reassembler();
+    let http = 0;
+    let i = 0;
+    for (const raw of corpusPackets()) {
+      decodePacket(raw, 1, p, r);
+      if (p.http === null) continue;
+      http++;
+      // Read one field first (leaving the others unread and cached ones stale if the head did not start
+      // afresh), then all of them.
+      const first = [p.http.uri, p.http.host, p.http.userAgent, p.http.headers, p.http.version][i++ % 5];
+      const end = p.payloadOff + p.payloadLen;
+      const want = parseHead(p.data, p.payloadOff, end, [], httpStart(p.data, p.payloadOff, end));
+      expect(plainHttp(p.http)).toEqual(want);
+      expect(first).toEqual(plainHttp(want!)[(['uri', 'host', 'userAgent', 'headers', 'version'] as const)[(i - 1) % 5]]);
+    }
+    expect(http).toBeGreaterThan(400);
+  });
+
+  it('agrees with the one-pass parse on heads cut at every offset, with bytes after them in the buffer', () => {
+    const text =
+      'POST /a%27b/../c?x=\u00e9 HTTP/1.1\r\nHOST: Example.COM\r\nuser-agent:  sqlmap/1.0 \u00a0\r\nContent-Type:\ttext/plain\r\n' +
+      'X-\u00ff: \u00c0\u00e9\r\nContent-Length: 4\r\nNoColon\r\n\r\nbody';
+    const whole = enc(text + 'TRAILING BYTES OF THE NEXT FRAME');
+    const head = new HttpHead();
+    let decoded = 0;
+    for (let cut = 0; cut <= text.length; cut++) {
+      const { lazy, eager } = viaHead(head, whole, 0, cut);
+      expect(lazy, `cut at ${cut}`).toEqual(eager);
+      if ((eager as { msg: unknown }).msg !== null) decoded++;
+    }
+    expect(decoded).toBe(text.length + 1 - 8);
+    const full = decodeHttp(whole, 0, text.length, [], undefined, head)!;
+    expect([full.host, full.userAgent, full.contentType, full.contentLength, full.bodyLen]).toEqual(['Example.COM', 'sqlmap/1.0', 'text/plain', 4, 4]);
+    expect(full.headers[3]).toEqual(['X-\u00ff', '\u00c0\u00e9']);
+    expect(full.headers[5]).toEqual(['NoColon', '']);
+  });
+
+  it('gives versions and reasons as the one-pass parse does, the common ones and the odd ones', () => {
+    const head = new HttpHead();
+    const lines = [
+      'GET / HTTP/1.1', 'GET / HTTP/1.0', 'GET / HTTP/1.2', 'GET / HTTP/1.10', 'GET / HTTP/2.0', 'GET / HTTP/1.1 HTTP/1.0',
+      'GET /', 'GET / HTTP/', 'GET / http/1.1', 'GET /a b c', 'GET  HTTP/1.1', 'GET HTTP/1.1 ',
+      'HTTP/1.1 200 OK', 'HTTP/1.0 404 Not Found', 'HTTP/1.1 204', 'HTTP/1.1 301 ', 'HTTP/1.x 200 OK', 'HTTP/1.1 2000 OK', 'HTTP/1.1 200 \u00c9t\u00e9',
+    ];
+    for (const line of lines) {
+      for (const tail of ['\r\n\r\n', '\r\nA: b\r\n\r\nxyz', '']) {
+        const b = enc(line + tail);
+        const { lazy, eager } = viaHead(head, b, 0, b.length);
+        expect(lazy, JSON.stringify(line + tail)).toEqual(eager);
+      }
+    }
+    const b = enc('HTTP/1.0 404 Not Found\r\n\r\n');
+    expect(decodeHttp(b, 0, b.length, [], undefined, head)!.version).toBe('HTTP/1.0');
+  });
+
+  it('reads the buffer it was decoded from: overwritten, the fields change (the copy decodeHttp makes without a head does not)', () => {
+    const b = enc('GET /one HTTP/1.1\r\nHost: a\r\n\r\n');
+    const head = new HttpHead();
+    const own = decodeHttp(b, 0, b.length, [])!;
+    const reused = decodeHttp(b, 0, b.length, [], undefined, head)!;
+    b.set(enc('GET /two'), 0);
+    expect(own.uri).toBe('/one');
+    expect(reused.uri).toBe('/two');
   });
 });

@@ -20,7 +20,7 @@ import {
   TCP_SYN,
   TCP_URG,
   parseIpv4,
-  type HttpMessage,
+  decodeHttp,
 } from '../../src/decode/index.js';
 import type { Detector } from '../../src/detect/types.js';
 import type { Detection } from '../../src/alert/types.js';
@@ -140,21 +140,9 @@ export function httpRequest(
   const hs: Array<[string, string]> = [['Host', dst], ...headers];
   const head = `${method} ${uri} HTTP/1.1\r\n${hs.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
   const p = tcp(src, 40000, dst, 80, TCP_ACK | TCP_PSH, { payload: head + body });
-  const m: HttpMessage = {
-    kind: 'request',
-    method,
-    uri,
-    version: 'HTTP/1.1',
-    status: null,
-    reason: null,
-    host: dst,
-    userAgent: hs.find(([k]) => k.toLowerCase() === 'user-agent')?.[1] ?? null,
-    contentType: null,
-    contentLength: body ? body.length : null,
-    headers: hs,
-    bodyOff: head.length,
-    bodyLen: body.length,
-  };
+  // Decoded as decodePacket decodes it: into the packet's own head, read off the packet's bytes.
+  const m = decodeHttp(p.data, 0, p.data.length, p.events, undefined, p.httpHead);
+  if (m === null) throw new Error(`not an HTTP request: ${head}`);
   p.http = m;
   p.layers |= LAYER_HTTP;
   return p;

@@ -5,3 +5,4 @@ export { addrHash, hashIp, ipKey } from './addr-keys.js';
 export { HandshakeTable } from './handshake-table.js';
 export { AddrTable } from './addr-table.js';
 export { EpisodeCounts } from './episode-counts.js';
+export { ByteMemo, hashBytes } from './byte-memo.js';
