@@ -333,12 +333,19 @@ class FlowUpdateView implements FlowUpdate {
     return copyUpdate(this);
   }
 
-  /** Points the view at flow c of a tracker whose records are `ints`/`dbls` and whose epoch is `epoch`. */
-  point(ints: Int32Array, dbls: Float64Array, epoch: number, c: number): void {
+  /** Points the view at flow c of a tracker whose records are `ints`/`dbls` (its epoch set by setEpoch). */
+  point(ints: Int32Array, dbls: Float64Array, c: number): void {
     this.#ints = ints;
     this.#dbls = dbls;
-    this.#epoch = epoch;
     this.#c = c;
+  }
+
+  /**
+   * The tracker's epoch, set once when it is fixed: passed with every point() it was boxed into a new
+   * heap number per packet (a double given to a function V8 does not inline).
+   */
+  setEpoch(epoch: number): void {
+    this.#epoch = epoch;
   }
 }
 
@@ -418,6 +425,13 @@ export class ConnectionTracker {
   private nextSweep = -Infinity;
   /** Packet time of the first packet (whole ms): times inside the records are ms since it. */
   private epoch = Number.NaN;
+  /**
+   * relTime's last answer, the packet's time, which the helpers of onPacket and onTick read here rather
+   * than as an argument: a double passed to a function V8 does not inline is boxed into a new heap
+   * number (measured: one per packet, 17 bytes a packet on the bench's benign mix); a double field is
+   * written in place.
+   */
+  private rtNow = 0;
 
   private readonly closedRing: ConnectionInfo[] = [];
   private closedPos = 0;
@@ -498,8 +512,8 @@ export class ConnectionTracker {
       const t = p.icmpType;
       const isRequest = v6 ? t === 128 : t === 8;
       const isReply = v6 ? t === 129 : t === 0;
-      if (isRequest || isReply) return this.onEcho(p, rt, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, isRequest);
-      if ((v6 ? t === 1 : t === 3) && p.icmpQuoted.present) return this.onUnreachable(p, rt);
+      if (isRequest || isReply) return this.onEcho(p, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, isRequest);
+      if ((v6 ? t === 1 : t === 3) && p.icmpQuoted.present) return this.onUnreachable(p);
       return null;
     } else {
       return null;
@@ -517,10 +531,10 @@ export class ConnectionTracker {
       const flags = p.tcpFlags;
       if (found < 0) {
         if (flags & TCP_RST) return null;
-        const c = this.create(hash, proto, rt);
+        const c = this.create(hash, proto);
         this.initTcp(c, p, p.ipSrc, sp, p.ipDst, dp, flags);
         this.resetUpdate('NONE', true);
-        return this.account(c, p, rt, this.fromA(c, v6, s4, s6, sp));
+        return this.account(c, p, this.fromA(c, v6, s4, s6, sp));
       }
       const c = found;
       const fromA = this.fromA(c, v6, s4, s6, sp);
@@ -529,25 +543,25 @@ export class ConnectionTracker {
         // A new SYN on the 4-tuple of a closed connection starts a new connection.
         this.ended(c, 'reused', now);
         this.retire(c);
-        this.resetConn(c, proto, rt);
+        this.resetConn(c, proto);
         this.initTcp(c, p, p.ipSrc, sp, p.ipDst, dp, flags);
         this.created++;
         this.resetUpdate('NONE', true);
-        this.touch(c, rt);
-        return this.account(c, p, rt, true);
+        this.touch(c);
+        return this.account(c, p, true);
       }
       this.resetUpdate(STATE_NAMES[state], false);
       this.tcpTransition(c, p, flags, fromA);
-      if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c, rt);
-      return this.account(c, p, rt, fromA);
+      if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c);
+      return this.account(c, p, fromA);
     }
     // UDP
     if (found < 0) {
-      const c = this.create(hash, proto, rt);
+      const c = this.create(hash, proto);
       this.setEnds(c, p.ipSrc, sp, p.ipDst, dp);
       this.ints[c * IS + I_STATE] = S_UNREPLIED;
       this.resetUpdate('NONE', true);
-      return this.account(c, p, rt, true);
+      return this.account(c, p, true);
     }
     const c = found;
     const fromA = this.fromA(c, v6, s4, s6, sp);
@@ -557,8 +571,8 @@ export class ConnectionTracker {
       this.ints[o + I_STATE] = S_REPLIED;
       this.ints[o + I_FLAGS] |= F_ESTABLISHED;
     }
-    if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c, rt);
-    return this.account(c, p, rt, fromA);
+    if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c);
+    return this.account(c, p, fromA);
   }
 
   /** Expires idle flows. Called from onPacket once per second of packet time, and by the engine when the wire is quiet. */
@@ -634,8 +648,13 @@ export class ConnectionTracker {
    * start and end are shown (EVE flow records) to the microsecond, as Suricata shows them.
    */
   private relTime(now: number): number {
-    if (this.epoch !== this.epoch) this.epoch = Math.floor(now);
-    return now - this.epoch;
+    if (this.epoch !== this.epoch) {
+      this.epoch = Math.floor(now);
+      this.u.setEpoch(this.epoch);
+    }
+    const rt = now - this.epoch;
+    this.rtNow = rt;
+    return rt;
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -676,7 +695,8 @@ export class ConnectionTracker {
     }
   }
 
-  private onEcho(p: Packet, now: number, proto: number, isRequest: boolean): FlowUpdate {
+  private onEcho(p: Packet, proto: number, isRequest: boolean): FlowUpdate {
+    const now = this.rtNow;
     const id = icmpEchoId(p);
     // The same IPv4 / IPv6 lookups as TCP and UDP (the generic find and flowHash, by IpAddr, were two
     // more functions for the optimizing compiler to build, for a few percent of the packets).
@@ -686,7 +706,7 @@ export class ConnectionTracker {
     const hash = v6 ? flowHash6(proto, p.ip6SrcHash, id, p.ip6DstHash, id) : flowHash4(proto, s4, id, p.ip4Dst, id);
     const found = v6 ? this.find6(hash, proto, s6, id, p.ip6Dst, id) : this.find4(hash, proto, s4, id, p.ip4Dst, id);
     if (found < 0) {
-      const c = this.create(hash, proto, now);
+      const c = this.create(hash, proto);
       const src = p.ipSrc;
       const dst = p.ipDst;
       // A reply seen first (capture started late): its destination sent the request.
@@ -696,7 +716,7 @@ export class ConnectionTracker {
       this.ints[o + I_STATE] = isRequest ? S_UNREPLIED : S_REPLIED;
       if (!isRequest) this.ints[o + I_FLAGS] |= F_ESTABLISHED | F_MIDSTREAM;
       this.resetUpdate('NONE', true);
-      return this.account(c, p, now, isRequest);
+      return this.account(c, p, isRequest);
     }
     const c = found;
     const o = c * IS;
@@ -706,12 +726,13 @@ export class ConnectionTracker {
       this.ints[o + I_STATE] = S_REPLIED;
       this.ints[o + I_FLAGS] |= F_ESTABLISHED;
     }
-    if (now - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c, now);
-    return this.account(c, p, now, fromA);
+    if (now - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c);
+    return this.account(c, p, fromA);
   }
 
   /** An ICMP destination unreachable quoting a tracked flow's packet closes that flow. */
-  private onUnreachable(p: Packet, now: number): FlowUpdate | null {
+  private onUnreachable(p: Packet): FlowUpdate | null {
+    const now = this.rtNow;
     const q = p.icmpQuoted;
     if (q.proto !== IPPROTO_TCP && q.proto !== IPPROTO_UDP) return null;
     const hash = flowHash(q.proto, q.src, q.srcPort, q.dst, q.dstPort);
@@ -731,7 +752,7 @@ export class ConnectionTracker {
       u.unreachable = true;
     }
     const d = c * DS;
-    if (now - this.dbls[d + D_TOUCHED] >= TOUCH_MS) this.touch(c, now);
+    if (now - this.dbls[d + D_TOUCHED] >= TOUCH_MS) this.touch(c);
     // Counted as a packet towards the initiator; no payload of the flow.
     this.dbls[d + D_LAST] = now;
     this.dbls[d + D_PKTS_B]++;
@@ -891,7 +912,8 @@ export class ConnectionTracker {
     u.unreachable = false;
   }
 
-  private account(c: number, p: Packet, now: number, fromA: boolean): FlowUpdate {
+  private account(c: number, p: Packet, fromA: boolean): FlowUpdate {
+    const now = this.rtNow;
     const d = this.dbls;
     const o = c * DS;
     if (fromA) {
@@ -915,7 +937,7 @@ export class ConnectionTracker {
    */
   private fill(c: number, fromA: boolean): FlowUpdate {
     const u = this.u;
-    u.point(this.ints, this.dbls, this.epoch, c);
+    u.point(this.ints, this.dbls, c);
     u.initiatorIsSrc = fromA;
     return u;
   }
@@ -982,8 +1004,8 @@ export class ConnectionTracker {
   }
 
   /** Takes a slot for a new flow (evicting if full), links it at the LRU head and indexes it. */
-  private create(hash: number, proto: number, now: number): number {
-    if (this.count >= this.cap) this.evictOne(now);
+  private create(hash: number, proto: number): number {
+    if (this.count >= this.cap) this.evictOne();
     let c: number;
     if (this.free.length > 0) c = this.free.pop() as number;
     else {
@@ -993,7 +1015,7 @@ export class ConnectionTracker {
     const o = c * IS;
     this.ints[o + I_HASH] = hash;
     this.ints[o + I_FLAGS] = 0;
-    this.resetConn(c, proto, now);
+    this.resetConn(c, proto);
     const index = this.index;
     const mask = this.mask;
     let i = hash & mask;
@@ -1010,14 +1032,15 @@ export class ConnectionTracker {
     // is optimized: made first a second of packet time later, it threw the compiled code away
     // (--trace-deopt). The expiry sweep only ever reads this stamp to stop early, and an older stamp
     // never stops it sooner.
-    this.dbls[c * DS + D_TOUCHED] = now - TOUCH_MS;
+    this.dbls[c * DS + D_TOUCHED] = this.rtNow - TOUCH_MS;
     this.count++;
     this.created++;
     return c;
   }
 
   /** Clears a slot for a new flow; the caller sets addresses, ports and state. */
-  private resetConn(c: number, proto: number, now: number): void {
+  private resetConn(c: number, proto: number): void {
+    const now = this.rtNow;
     const ints = this.ints;
     const d = this.dbls;
     const o = c * IS;
@@ -1037,7 +1060,8 @@ export class ConnectionTracker {
    * (half-open SYNs, unanswered UDP, probes) or is already closed, like Linux conntrack's early drop;
    * otherwise the least recently seen one.
    */
-  private evictOne(rt: number): void {
+  private evictOne(): void {
+    const rt = this.rtNow;
     const ints = this.ints;
     let victim = this.tail;
     let c = this.tail;
@@ -1103,7 +1127,8 @@ export class ConnectionTracker {
   }
 
   /** Moves a flow to the head of the LRU list. */
-  private touch(c: number, now: number): void {
+  private touch(c: number): void {
+    const now = this.rtNow;
     this.dbls[c * DS + D_TOUCHED] = now;
     if (this.head === c) return;
     const ints = this.ints;

@@ -76,6 +76,34 @@ describe('FrameRing', () => {
     expect(evicted.length + ring.size).toBe(2000);
   });
 
+  it('copies every 64-bit NaN pattern exactly, from any offset of two alternating buffers, across wrap-arounds', () => {
+    // The copy moves 8 bytes at a time as float64 words: signalling and quiet NaNs with payloads, both
+    // signs, infinities and -0 must come out bit for bit, at every alignment, cold and once optimized.
+    const patterns = [0x7ff0000000000001n, 0x7ff4000000000000n, 0xfff0000000000001n, 0x7ff8000000000001n, 0xfff8000000000000n, 0x7fffffffffffffffn, 0xffffffffffffffffn, 0x7ff0000000000000n, 0x8000000000000000n, 1n];
+    const buffers = [new Uint8Array(4096), new Uint8Array(3000)];
+    for (const b of buffers) {
+      const dv = new DataView(b.buffer);
+      for (let i = 0; i + 8 <= b.length; i += 8) dv.setBigUint64(i, patterns[(i >> 3) % patterns.length], i % 16 === 0);
+      for (let i = 5; i < b.length; i += 13) b[i] ^= 0xa5;
+    }
+    const ring = new FrameRing(5000, 4096);
+    let copies = 0;
+    for (let round = 0; round < 40; round++) {
+      for (let off = 0; off < 16; off++) {
+        for (const len of [1, 7, 8, 15, 16, 17, 31, 33, 64, 255, 1514]) {
+          const src = buffers[(round + off) % 2];
+          const r = ring.add({ ts: 1, caplen: len, len, linkType: 1, data: src, off: off + round, ifIndex: 0 }, 1, 0, 0, 0);
+          const got = ring.arena.subarray(ring.off[r], ring.off[r] + len);
+          expect(Buffer.from(got).equals(Buffer.from(src.subarray(off + round, off + round + len))), `round ${round} off ${off} len ${len}`).toBe(true);
+          copies++;
+        }
+      }
+    }
+    // The arena (5,000 bytes) wrapped many times over the 7,040 copies.
+    expect(copies).toBe(40 * 16 * 11);
+    expect(ring.evictions).toBeGreaterThan(6000);
+  });
+
   it('gives back frame numbers, times and file offsets as stored, small or beyond 32 bits', () => {
     const ring = new FrameRing(4096, 8);
     const bytes = new Uint8Array([1, 2, 3, 4]);

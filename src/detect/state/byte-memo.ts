@@ -77,7 +77,10 @@ export class ByteMemo<V> {
     this.offs[n] = this.used;
     this.lens[n] = len;
     this.values[n] = v;
-    this.arena.set(b.subarray(from, to), this.used);
+    // A byte loop, not set() over a subarray: keys are short, and the view would be an object per key.
+    const arena = this.arena;
+    const at = this.used;
+    for (let k = 0; k < len; k++) arena[at + k] = b[from + k];
     this.used += len;
     let i = h & this.mask;
     while (this.index[i] !== 0) i = (i + 1) & this.mask;
