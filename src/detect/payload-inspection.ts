@@ -83,8 +83,27 @@ export function percentDecode(s: string): string {
 const OVERLONG = /\xc0\xae|\xe0\x80\xae|\xc0\xaf|\xe0\x80\xaf|\xc1\x9c|\xc1\x1c|\xc0\x5c/g;
 const overlongChar = (m: string): string => (m.endsWith('\xae') ? '.' : m.endsWith('\xaf') ? '/' : '\\');
 
+/**
+ * 0 when `s` has nothing normalize would change (no '%', '+', upper-case letter or char above 0x7f: no
+ * escape to decode, no overlong form, nothing to lower-case), 1 when only its case would change, 2 else.
+ */
+function plainness(s: string): number {
+  let upper = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37 || c === 43 || c > 0x7f) return 2;
+    if (c >= 65 && c <= 90) upper = true;
+  }
+  return upper ? 1 : 0;
+}
+
 /** Decodes until stable (at most 3 rounds: double and triple encoding) and lowercases. */
 export function normalize(raw: string): string {
+  // Most texts are plain ASCII with no escape: the rounds below would give them back unchanged (and
+  // make a few strings on the way), so only their case is changed, when it must be.
+  const plain = plainness(raw);
+  if (plain === 0) return raw;
+  if (plain === 1) return raw.toLowerCase();
   let s = raw;
   for (let round = 0; round < 3; round++) {
     const d = percentDecode(s).replace(OVERLONG, overlongChar);
@@ -94,8 +113,23 @@ export function normalize(raw: string): string {
   return s.toLowerCase();
 }
 
+/**
+ * Whether sqlForm could change `s`: it has a '*' (every comment form has one), or a char the whitespace
+ * class \s or NUL can be (everything below '!' and from 0x7f up, more than \s holds, so that nothing
+ * it holds is missed).
+ */
+function mayHaveSqlSpace(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 42 || c <= 32 || c >= 0x7f) return true;
+  }
+  return false;
+}
+
 /** SQL comments used as whitespace are removed, runs of whitespace collapsed. */
 function sqlForm(s: string): string {
+  // Four replacements that find nothing give the text back, making strings on the way: skip them.
+  if (!mayHaveSqlSpace(s)) return s;
   return s
     .replace(/\/\*![0-9]*/g, ' ')
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
@@ -171,27 +205,30 @@ interface Verdict {
   travExcerpt: string;
 }
 
+/** The verdict of a text in which nothing matched, shared: most texts, and no object made for them. */
+const NOTHING_FOUND: Readonly<Verdict> = Object.freeze({ sqlPattern: '', sqlExcerpt: '', travPattern: '', travExcerpt: '' });
+
 function verdictOf(raw: string, uri: boolean): Verdict {
   const n = normalize(raw);
   const sql = sqlForm(n);
-  const v: Verdict = { sqlPattern: '', sqlExcerpt: '', travPattern: '', travExcerpt: '' };
+  let v: Verdict | null = null;
   for (const p of SQLI) {
     const m = p.re.exec(sql);
     if (m) {
-      v.sqlPattern = p.name;
-      v.sqlExcerpt = excerpt(sql, m);
+      v = { sqlPattern: p.name, sqlExcerpt: excerpt(sql, m), travPattern: '', travExcerpt: '' };
       break;
     }
   }
   for (const p of uri ? TRAVERSAL_URI_FIRST : TRAVERSAL_DEEP_FIRST) {
     const m = p.re.exec(n);
     if (m) {
+      v ??= { sqlPattern: '', sqlExcerpt: '', travPattern: '', travExcerpt: '' };
       v.travPattern = p.name;
       v.travExcerpt = excerpt(n, m);
       break;
     }
   }
-  return v;
+  return v ?? NOTHING_FOUND;
 }
 
 const TRAVERSAL_URI_FIRST = [TRAVERSAL_URI, SENSITIVE];
@@ -252,13 +289,17 @@ export function inspectText(raw: string, where: string, out: PayloadFinding[]): 
  */
 const BYTE_VERDICTS = [new ByteMemo<Verdict>(MAX_VERDICTS, MAX_VERDICTS * 64), new ByteMemo<Verdict>(MAX_VERDICTS, MAX_VERDICTS * 64)];
 
-/** The verdict on the text of bytes [from, to) of `b` (not empty); `uri` as for inspectText. */
-function verdictOfBytes(b: Uint8Array, from: number, to: number, uri: boolean): Verdict {
-  if (to - from > MAX_VERDICT_TEXT) return verdictOf(latin1(b, from, to - from), uri);
+/**
+ * The verdict on the text of bytes [from, to) of `b` (not empty); `uri` as for inspectText. With
+ * `head`, the bytes are its URI, whose text is taken from the head when it must be made (the head keeps
+ * it, and a rule on http.uri then reads the same string).
+ */
+function verdictOfBytes(b: Uint8Array, from: number, to: number, uri: boolean, head: HttpHead | null): Verdict {
+  if (to - from > MAX_VERDICT_TEXT) return verdictOf(head?.uri ?? latin1(b, from, to - from), uri);
   const memo = BYTE_VERDICTS[uri ? 1 : 0];
   let v = memo.get(b, from, to);
   if (v === undefined) {
-    v = verdictOf(latin1(b, from, to - from), uri);
+    v = verdictOf(head?.uri ?? latin1(b, from, to - from), uri);
     memo.set(b, from, to, v);
   }
   return v;
@@ -291,7 +332,7 @@ function skippedName(b: Uint8Array, from: number, to: number): boolean {
 export function inspectHead(h: HttpHead, data: Uint8Array, bodyOff: number, bodyLen: number, out: PayloadFinding[]): void {
   const b = h.bytes;
   const base = h.base;
-  if (h.sp2 > h.sp1 + 1) addFindings(verdictOfBytes(b, h.sp1 + 1 - base, h.sp2 - base, true), wanted(out), 'uri', out);
+  if (h.sp2 > h.sp1 + 1) addFindings(verdictOfBytes(b, h.sp1 + 1 - base, h.sp2 - base, true, h), wanted(out), 'uri', out);
   const f = h.fields;
   for (let i = 0; i < h.fieldCount; i++) {
     const at = i * 4;
@@ -300,7 +341,7 @@ export function inspectHead(h: HttpHead, data: Uint8Array, bodyOff: number, body
     const ve = f[at + 3] - base;
     const want = wanted(out);
     if (ve > vs && want !== 0) {
-      const v = verdictOfBytes(b, vs, ve, false);
+      const v = verdictOfBytes(b, vs, ve, false, null);
       if ((want & 1 && v.sqlPattern !== '') || (want & 2 && v.travPattern !== '')) addFindings(v, want, `header:${h.name(i)}`, out);
     }
     if (out.length >= 2) break;
@@ -308,7 +349,7 @@ export function inspectHead(h: HttpHead, data: Uint8Array, bodyOff: number, body
   const end = Math.min(data.length, bodyOff + bodyLen);
   if (out.length < 2 && end > bodyOff) {
     const want = wanted(out);
-    if (want !== 0) addFindings(verdictOfBytes(data, bodyOff, end, false), want, 'body', out);
+    if (want !== 0) addFindings(verdictOfBytes(data, bodyOff, end, false, null), want, 'body', out);
   }
 }
 
