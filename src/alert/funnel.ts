@@ -55,12 +55,14 @@ export interface FunnelSummary {
 }
 
 interface Episode {
+  /** Its key in the open episodes (type|key), so sweeps over them need not ask the Map for [key, value] pairs. */
+  key: string;
   alert: Alert;
   lastTs: number;
   /** ms after lastTs that the episode stays open. */
   holdMs: number;
   /** Set when the episode's alert was folded into a storm (then `alert` is the storm alert): its severity. */
-  folded?: Severity;
+  folded: Severity | undefined;
 }
 
 /** Most distinct sources counted in summary().bySource; more go to "other". */
@@ -262,19 +264,24 @@ export class AlertFunnel {
     }
     // New episode, or an escalation (which carries the episode's evidence forward).
     const escalatedFrom = live && ep.folded === undefined ? ep.alert : undefined;
-    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now);
+    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now, ep !== undefined);
     // admit() may have ended the type's window: its storm alert goes out before this new alert.
     for (const a of this.storm.takeFinished()) this.raised(a);
     const alert = this.newAlert(d, escalatedFrom);
     // The escalated alert's episode ends here: its final record comes before the alert that takes over.
     if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
-    this.openEpisode(key, { alert, lastTs: now, holdMs: hold }, now);
+    // Sinks called since the lookup above (a storm alert raised) may have raised alerts themselves: the key is looked up again.
+    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: undefined }, now, true);
     this.raised(alert);
     return alert;
   }
 
-  private openEpisode(key: string, ep: Episode, now: number): void {
-    this.open.delete(key);
+  /**
+   * `held`: the key may have an episode (ended, or escalated), which the new one replaces at the end of the
+   * order; false when raise() found none and called nothing since that could have opened one (a fold).
+   */
+  private openEpisode(key: string, ep: Episode, now: number, held: boolean): void {
+    if (held) this.open.delete(key);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, ep);
   }
@@ -287,9 +294,9 @@ export class AlertFunnel {
   }
 
   /** A new alert over its type's budget: into the storm alert (raised when its window ends), episode kept. */
-  private foldIntoStorm(d: Detection, key: string, hold: number, now: number): Alert {
+  private foldIntoStorm(d: Detection, key: string, hold: number, now: number, held: boolean): Alert {
     const alert = this.storm.fold(d);
-    this.openEpisode(key, { alert, lastTs: now, holdMs: hold, folded: d.severity }, now);
+    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: d.severity }, now, held);
     if (d.src_ip !== undefined) this.countSource(d.src_ip);
     for (let i = 0; i < this.foldSinks.length; i++) {
       try {
@@ -443,9 +450,11 @@ export class AlertFunnel {
 
   private expire(now: number): void {
     this.lastExpire = now;
-    for (const [k, ep] of this.open) {
+    // Over the values, not [key, value] pairs: an array each, made for all open episodes at every sweep,
+    // and in an alert storm the cap makes a sweep every few thousand new alerts.
+    for (const ep of this.open.values()) {
       if (now - ep.lastTs > ep.holdMs) {
-        this.open.delete(k);
+        this.open.delete(ep.key);
         this.closed(ep, 'timeout');
       }
     }
@@ -456,9 +465,9 @@ export class AlertFunnel {
     this.expire(now);
     if (this.open.size < this.maxOpen * 0.75) return;
     let drop = Math.ceil(this.open.size / 2);
-    for (const [k, ep] of this.open) {
+    for (const ep of this.open.values()) {
       if (drop-- <= 0) break;
-      this.open.delete(k);
+      this.open.delete(ep.key);
       this.closed(ep, 'evicted');
     }
   }

@@ -77,6 +77,13 @@ export class IpReputation {
    * storm of spoofed sources (measured: 1.1 ms per new address at 100,000 promoted).
    */
   private unpromoted = new Map<string, ScoreEntry>();
+  /**
+   * The last key of `scores` and of `unpromoted` (undefined: not known). Scoring the address scored last
+   * needs no delete and re-insert to make it the newest: in an alert storm each source's alerts come one
+   * after the other, and re-inserting each time left the maps' tables full of deleted entries to rebuild.
+   */
+  private newest: string | undefined;
+  private newestUnpromoted: string | undefined;
   private cache = new Map<IpAddr, number>();
   private clock = 0;
   /** Packet time of the last decay pass made to evict (see evict). */
@@ -191,8 +198,9 @@ export class IpReputation {
       e.score = this.decayed(e, now);
       // Decayed to nothing since the promotion: the address is clean again and may be promoted anew.
       if (e.score === 0) e.promoted = false;
-      this.scores.delete(key); // re-insert: the Map's order is then least recently scored first
-      this.unpromoted.delete(key);
+      // Re-inserted below, so the Map's order is least recently scored first (unless it is the newest already).
+      if (key !== this.newest) this.scores.delete(key);
+      if (key !== this.newestUnpromoted) this.unpromoted.delete(key);
     }
     e.updated = Math.max(e.updated, now);
     e.firstSeen = Math.min(e.firstSeen ?? now, now);
@@ -200,8 +208,19 @@ export class IpReputation {
     e.score += points;
     e.reasons.push(this.reasonText(reason, points));
     if (e.reasons.length > MAX_REASONS) e.reasons.splice(0, e.reasons.length - MAX_REASONS);
-    this.scores.set(key, e);
-    if (!e.promoted && e.score < this.cfg.score_threshold) this.unpromoted.set(key, e);
+    if (key !== this.newest) {
+      this.scores.set(key, e);
+      this.newest = key;
+    }
+    if (!e.promoted && e.score < this.cfg.score_threshold) {
+      if (key !== this.newestUnpromoted) {
+        this.unpromoted.set(key, e);
+        this.newestUnpromoted = key;
+      }
+    } else if (key === this.newestUnpromoted) {
+      this.unpromoted.delete(key);
+      this.newestUnpromoted = undefined;
+    }
     if (!e.promoted && e.score >= this.cfg.score_threshold) {
       e.promoted = true;
       e.promotedAt = now;
@@ -260,6 +279,8 @@ export class IpReputation {
   private forget(key: string): void {
     this.scores.delete(key);
     this.unpromoted.delete(key);
+    if (key === this.newest) this.newest = undefined;
+    if (key === this.newestUnpromoted) this.newestUnpromoted = undefined;
   }
 
   /** Applies decay up to `now`; addresses whose score reached 0 are forgotten (clean again). */
@@ -321,6 +342,8 @@ export class IpReputation {
   fromState(s: ReputationState): void {
     this.scores.clear();
     this.unpromoted.clear();
+    this.newest = undefined;
+    this.newestUnpromoted = undefined;
     for (const e of s.entries) {
       const key = this.norm(String(e.ip));
       if (key === null || typeof e.score !== 'number' || !Number.isFinite(e.score) || e.score <= 0) continue;
