@@ -181,6 +181,8 @@ export class AlertFunnel {
    * source past them in an alert storm) went through V8's slow path, about 2 us each; a Map's is not.
    */
   private sourceCounts = new Map<string, number>();
+  /** Episodes opened so far: raise() sees by it whether sinks it called opened any since its lookup. */
+  private opened = 0;
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
@@ -234,6 +236,7 @@ export class AlertFunnel {
     const key = `${d.type}|${d.key}`;
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
     const ep = this.open.get(key);
+    const opened = this.opened;
     const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
     if (live && RANK[d.severity] <= RANK[ep.folded ?? ep.alert.severity]) {
       const a = ep.alert;
@@ -264,26 +267,28 @@ export class AlertFunnel {
     }
     // New episode, or an escalation (which carries the episode's evidence forward).
     const escalatedFrom = live && ep.folded === undefined ? ep.alert : undefined;
-    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now, ep !== undefined);
+    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now, ep !== undefined || this.opened !== opened);
     // admit() may have ended the type's window: its storm alert goes out before this new alert.
     for (const a of this.storm.takeFinished()) this.raised(a);
     const alert = this.newAlert(d, escalatedFrom);
     // The escalated alert's episode ends here: its final record comes before the alert that takes over.
     if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
-    // Sinks called since the lookup above (a storm alert raised) may have raised alerts themselves: the key is looked up again.
-    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: undefined }, now, true);
+    // Sinks called since the lookup above (for a storm alert raised, an escalation's final record) may have
+    // raised alerts themselves: then the key may have an episode after all.
+    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: undefined }, now, ep !== undefined || this.opened !== opened);
     this.raised(alert);
     return alert;
   }
 
   /**
    * `held`: the key may have an episode (ended, or escalated), which the new one replaces at the end of the
-   * order; false when raise() found none and called nothing since that could have opened one (a fold).
+   * order; false when raise() found none and no episode was opened since (a Map lookup fewer per new alert).
    */
   private openEpisode(key: string, ep: Episode, now: number, held: boolean): void {
     if (held) this.open.delete(key);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, ep);
+    this.opened++;
   }
 
   private raised(alert: Alert): void {

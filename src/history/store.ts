@@ -163,6 +163,13 @@ CREATE INDEX IF NOT EXISTS folded_storm ON folded (run, storm_id);
 CREATE INDEX IF NOT EXISTS folded_stored ON folded (stored_at);
 `;
 
+/**
+ * Page size of a new history database (SQLite's default is 4096; a database keeps the size it was made
+ * with). Each alert row touches nine b-trees; with 16 KiB pages they are shallower and each transaction
+ * writes fewer, fuller pages to the WAL: storing 200,000 alerts took about a tenth less CPU time.
+ */
+export const PAGE_SIZE = 16_384;
+
 /** Folded alerts per row of the folded table. */
 export const FOLDED_BATCH = 1000;
 /** The fields of one folded alert in a folded row's `members` array, in this order. */
@@ -500,6 +507,8 @@ export class AlertHistory implements AlertSink {
     this.db = new Database(this.file);
     // A short busy wait: the writer runs on the event loop, so a long lock wait would stall capture.
     this.db.pragma('busy_timeout = 50');
+    // A new database only (an existing one keeps its own): see PAGE_SIZE.
+    this.db.pragma(`page_size = ${PAGE_SIZE}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
