@@ -55,12 +55,14 @@ export interface FunnelSummary {
 }
 
 interface Episode {
+  /** Its key in the open episodes (type|key), so sweeps over them need not ask the Map for [key, value] pairs. */
+  key: string;
   alert: Alert;
   lastTs: number;
   /** ms after lastTs that the episode stays open. */
   holdMs: number;
   /** Set when the episode's alert was folded into a storm (then `alert` is the storm alert): its severity. */
-  folded?: Severity;
+  folded: Severity | undefined;
 }
 
 /** Most distinct sources counted in summary().bySource; more go to "other". */
@@ -179,6 +181,8 @@ export class AlertFunnel {
    * source past them in an alert storm) went through V8's slow path, about 2 us each; a Map's is not.
    */
   private sourceCounts = new Map<string, number>();
+  /** Episodes opened so far: raise() sees by it whether sinks it called opened any since its lookup. */
+  private opened = 0;
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
@@ -232,6 +236,7 @@ export class AlertFunnel {
     const key = `${d.type}|${d.key}`;
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
     const ep = this.open.get(key);
+    const opened = this.opened;
     const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
     if (live && RANK[d.severity] <= RANK[ep.folded ?? ep.alert.severity]) {
       const a = ep.alert;
@@ -262,21 +267,28 @@ export class AlertFunnel {
     }
     // New episode, or an escalation (which carries the episode's evidence forward).
     const escalatedFrom = live && ep.folded === undefined ? ep.alert : undefined;
-    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now);
+    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now, ep !== undefined || this.opened !== opened);
     // admit() may have ended the type's window: its storm alert goes out before this new alert.
     for (const a of this.storm.takeFinished()) this.raised(a);
     const alert = this.newAlert(d, escalatedFrom);
     // The escalated alert's episode ends here: its final record comes before the alert that takes over.
     if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
-    this.openEpisode(key, { alert, lastTs: now, holdMs: hold }, now);
+    // Sinks called since the lookup above (for a storm alert raised, an escalation's final record) may have
+    // raised alerts themselves: then the key may have an episode after all.
+    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: undefined }, now, ep !== undefined || this.opened !== opened);
     this.raised(alert);
     return alert;
   }
 
-  private openEpisode(key: string, ep: Episode, now: number): void {
-    this.open.delete(key);
+  /**
+   * `held`: the key may have an episode (ended, or escalated), which the new one replaces at the end of the
+   * order; false when raise() found none and no episode was opened since (a Map lookup fewer per new alert).
+   */
+  private openEpisode(key: string, ep: Episode, now: number, held: boolean): void {
+    if (held) this.open.delete(key);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, ep);
+    this.opened++;
   }
 
   private raised(alert: Alert): void {
@@ -287,9 +299,9 @@ export class AlertFunnel {
   }
 
   /** A new alert over its type's budget: into the storm alert (raised when its window ends), episode kept. */
-  private foldIntoStorm(d: Detection, key: string, hold: number, now: number): Alert {
+  private foldIntoStorm(d: Detection, key: string, hold: number, now: number, held: boolean): Alert {
     const alert = this.storm.fold(d);
-    this.openEpisode(key, { alert, lastTs: now, holdMs: hold, folded: d.severity }, now);
+    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: d.severity }, now, held);
     if (d.src_ip !== undefined) this.countSource(d.src_ip);
     for (let i = 0; i < this.foldSinks.length; i++) {
       try {
@@ -443,9 +455,11 @@ export class AlertFunnel {
 
   private expire(now: number): void {
     this.lastExpire = now;
-    for (const [k, ep] of this.open) {
+    // Over the values, not [key, value] pairs: an array each, made for all open episodes at every sweep,
+    // and in an alert storm the cap makes a sweep every few thousand new alerts.
+    for (const ep of this.open.values()) {
       if (now - ep.lastTs > ep.holdMs) {
-        this.open.delete(k);
+        this.open.delete(ep.key);
         this.closed(ep, 'timeout');
       }
     }
@@ -456,9 +470,9 @@ export class AlertFunnel {
     this.expire(now);
     if (this.open.size < this.maxOpen * 0.75) return;
     let drop = Math.ceil(this.open.size / 2);
-    for (const [k, ep] of this.open) {
+    for (const ep of this.open.values()) {
       if (drop-- <= 0) break;
-      this.open.delete(k);
+      this.open.delete(ep.key);
       this.closed(ep, 'evicted');
     }
   }

@@ -51,6 +51,8 @@ export interface StormCounts {
 /** Distinct sources counted per storm (a Set of strings each). */
 export const MAX_DISTINCT = 65_536;
 const DEFAULT_SAMPLE = 10;
+/** What takeFinished() and takeChanged() return when there is nothing (asked at every new alert: no array made). */
+const NONE: readonly Alert[] = Object.freeze([]);
 const RANK: Record<Severity, number> = { LOW: 0, WARNING: 1, HIGH: 2, CRITICAL: 3 };
 
 export interface StormFlow {
@@ -228,8 +230,8 @@ export class StormControl {
   }
 
   /** Storm alerts whose window has ended, complete, oldest first: the caller raises each (onAlert) once. */
-  takeFinished(): Alert[] {
-    if (this.finished.length === 0) return [];
+  takeFinished(): readonly Alert[] {
+    if (this.finished.length === 0) return NONE;
     const out: Alert[] = [];
     for (const s of this.finished) {
       this.render(s);
@@ -241,8 +243,8 @@ export class StormControl {
   }
 
   /** Raised storm alerts that changed since (later repeats), brought up to date: the caller emits updates. */
-  takeChanged(): Alert[] {
-    if (this.dirty.size === 0) return [];
+  takeChanged(): readonly Alert[] {
+    if (this.dirty.size === 0) return NONE;
     const out: Alert[] = [];
     for (const s of this.dirty) {
       this.render(s);

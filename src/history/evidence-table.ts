@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { WriteFailures } from '../config/write-failures.js';
-import { HistoryError } from './store.js';
+import { HistoryError, PAGE_SIZE } from './store.js';
 
 /** One alert's evidence as stored. */
 export interface EvidenceRecord {
@@ -68,6 +68,8 @@ export class EvidenceTable {
     try {
       this.db = new Database(file);
       this.db.pragma('busy_timeout = 50');
+      // The history's page size, should this table be the first to make the file.
+      this.db.pragma(`page_size = ${PAGE_SIZE}`);
       this.db.pragma('journal_mode = WAL');
       this.db.exec(SCHEMA);
       // Evidence lives as long as its alert: rows whose alert the history trimmed go too.
