@@ -113,7 +113,20 @@ export function suppressionFromSettings(settings: Settings): (type: AlertType) =
  * never changes an alert's details in place once the alert is out, it replaces them (mergeDetails and the
  * storm alerts build new ones), so a copy's details stay as they were when it was made.
  */
-function copyAlert(a: Alert): Alert {
+function copyAlert(a: Alert, final?: FinalReason): Alert {
+  const { src_ip, dst_ip, src_port, dst_port, proto, community_id } = a;
+  if (src_ip !== undefined && dst_ip !== undefined && src_port !== undefined && dst_port !== undefined && proto !== undefined) {
+    // An alert about one flow (most are): the copy made whole in one literal, keys in the same order. Built
+    // field by field, a copy grew its out-of-object properties in steps (another allocation each), and a
+    // final record two more.
+    const { id, timestamp, type, severity, message, details, count, last_seen } = a;
+    if (community_id === undefined) {
+      if (final === undefined) return { id, timestamp, type, severity, message, details, count, last_seen, src_ip, dst_ip, src_port, dst_port, proto };
+      return { id, timestamp, type, severity, message, details, count, last_seen, src_ip, dst_ip, src_port, dst_port, proto, final: true, final_reason: final };
+    }
+    if (final === undefined) return { id, timestamp, type, severity, message, details, count, last_seen, src_ip, dst_ip, src_port, dst_port, proto, community_id };
+    return { id, timestamp, type, severity, message, details, count, last_seen, src_ip, dst_ip, src_port, dst_port, proto, community_id, final: true, final_reason: final };
+  }
   const c: Alert = {
     id: a.id,
     timestamp: a.timestamp,
@@ -130,6 +143,10 @@ function copyAlert(a: Alert): Alert {
   if (a.dst_port !== undefined) c.dst_port = a.dst_port;
   if (a.proto !== undefined) c.proto = a.proto;
   if (a.community_id !== undefined) c.community_id = a.community_id;
+  if (final !== undefined) {
+    c.final = true;
+    c.final_reason = final;
+  }
   return c;
 }
 
@@ -403,11 +420,7 @@ export class AlertFunnel {
     // the dearest part of an alert storm's final records), unless a key came later.
     let copy: Alert;
     if (this.lateKeys.has(a)) copy = { ...a, details: { ...a.details }, final: true, final_reason: reason };
-    else {
-      copy = copyAlert(a);
-      copy.final = true;
-      copy.final_reason = reason;
-    }
+    else copy = copyAlert(a, reason);
     for (const s of this.sinks) {
       try {
         s.onFinal?.(copy);
