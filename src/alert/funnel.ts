@@ -200,6 +200,11 @@ export class AlertFunnel {
   private sourceCounts = new Map<string, number>();
   /** Episodes opened so far: raise() sees by it whether sinks it called opened any since its lookup. */
   private opened = 0;
+  /**
+   * No open episode ends before this packet time (lastTs + holdMs of each is at least this): a lower bound,
+   * exact after a sweep; an episode's repeats only move its end later, so it stays one until the next sweep.
+   */
+  private endsFrom = Infinity;
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
@@ -306,6 +311,7 @@ export class AlertFunnel {
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, ep);
     this.opened++;
+    if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 
   private raised(alert: Alert): void {
@@ -448,6 +454,7 @@ export class AlertFunnel {
     for (const ep of this.open.values()) this.closed(ep, 'cleared');
     this.list = [];
     this.open.clear();
+    this.endsFrom = Infinity;
     this.storm.clear();
     this.sum = this.emptySummary();
     this.sourceCounts = new Map();
@@ -464,18 +471,23 @@ export class AlertFunnel {
   closeAll(): void {
     for (const ep of this.open.values()) this.closed(ep, 'end');
     this.open.clear();
+    this.endsFrom = Infinity;
   }
 
   private expire(now: number): void {
     this.lastExpire = now;
-    // Over the values, not [key, value] pairs: an array each, made for all open episodes at every sweep,
-    // and in an alert storm the cap makes a sweep every few thousand new alerts.
+    // No episode can have ended yet (with a millisecond to spare for rounding): no sweep. In an alert storm
+    // the cap calls for one every few thousand new alerts, over all open episodes, none of them ended.
+    if (now < this.endsFrom - 1) return;
+    let next = Infinity;
+    // Over the values, not [key, value] pairs: an array each, made for all open episodes at every sweep.
     for (const ep of this.open.values()) {
       if (now - ep.lastTs > ep.holdMs) {
         this.open.delete(ep.key);
         this.closed(ep, 'timeout');
-      }
+      } else if (ep.lastTs + ep.holdMs < next) next = ep.lastTs + ep.holdMs;
     }
+    this.endsFrom = next;
   }
 
   /** When full: closes expired episodes, then the oldest half (amortised O(1) per new episode). */
