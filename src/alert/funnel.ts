@@ -113,7 +113,20 @@ export function suppressionFromSettings(settings: Settings): (type: AlertType) =
  * never changes an alert's details in place once the alert is out, it replaces them (mergeDetails and the
  * storm alerts build new ones), so a copy's details stay as they were when it was made.
  */
-function copyAlert(a: Alert): Alert {
+function copyAlert(a: Alert, final?: FinalReason): Alert {
+  const { src_ip, dst_ip, src_port, dst_port, proto, community_id } = a;
+  if (src_ip !== undefined && dst_ip !== undefined && src_port !== undefined && dst_port !== undefined && proto !== undefined) {
+    // An alert about one flow (most are): the copy made whole in one literal, keys in the same order. Built
+    // field by field, a copy grew its out-of-object properties in steps (another allocation each), and a
+    // final record two more.
+    const { id, timestamp, type, severity, message, details, count, last_seen } = a;
+    if (community_id === undefined) {
+      if (final === undefined) return { id, timestamp, type, severity, message, details, count, last_seen, src_ip, dst_ip, src_port, dst_port, proto };
+      return { id, timestamp, type, severity, message, details, count, last_seen, src_ip, dst_ip, src_port, dst_port, proto, final: true, final_reason: final };
+    }
+    if (final === undefined) return { id, timestamp, type, severity, message, details, count, last_seen, src_ip, dst_ip, src_port, dst_port, proto, community_id };
+    return { id, timestamp, type, severity, message, details, count, last_seen, src_ip, dst_ip, src_port, dst_port, proto, community_id, final: true, final_reason: final };
+  }
   const c: Alert = {
     id: a.id,
     timestamp: a.timestamp,
@@ -130,6 +143,10 @@ function copyAlert(a: Alert): Alert {
   if (a.dst_port !== undefined) c.dst_port = a.dst_port;
   if (a.proto !== undefined) c.proto = a.proto;
   if (a.community_id !== undefined) c.community_id = a.community_id;
+  if (final !== undefined) {
+    c.final = true;
+    c.final_reason = final;
+  }
   return c;
 }
 
@@ -183,6 +200,11 @@ export class AlertFunnel {
   private sourceCounts = new Map<string, number>();
   /** Episodes opened so far: raise() sees by it whether sinks it called opened any since its lookup. */
   private opened = 0;
+  /**
+   * No open episode ends before this packet time (lastTs + holdMs of each is at least this): a lower bound,
+   * exact after a sweep; an episode's repeats only move its end later, so it stays one until the next sweep.
+   */
+  private endsFrom = Infinity;
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
@@ -289,6 +311,7 @@ export class AlertFunnel {
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, ep);
     this.opened++;
+    if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 
   private raised(alert: Alert): void {
@@ -403,11 +426,7 @@ export class AlertFunnel {
     // the dearest part of an alert storm's final records), unless a key came later.
     let copy: Alert;
     if (this.lateKeys.has(a)) copy = { ...a, details: { ...a.details }, final: true, final_reason: reason };
-    else {
-      copy = copyAlert(a);
-      copy.final = true;
-      copy.final_reason = reason;
-    }
+    else copy = copyAlert(a, reason);
     for (const s of this.sinks) {
       try {
         s.onFinal?.(copy);
@@ -435,6 +454,7 @@ export class AlertFunnel {
     for (const ep of this.open.values()) this.closed(ep, 'cleared');
     this.list = [];
     this.open.clear();
+    this.endsFrom = Infinity;
     this.storm.clear();
     this.sum = this.emptySummary();
     this.sourceCounts = new Map();
@@ -451,18 +471,23 @@ export class AlertFunnel {
   closeAll(): void {
     for (const ep of this.open.values()) this.closed(ep, 'end');
     this.open.clear();
+    this.endsFrom = Infinity;
   }
 
   private expire(now: number): void {
     this.lastExpire = now;
-    // Over the values, not [key, value] pairs: an array each, made for all open episodes at every sweep,
-    // and in an alert storm the cap makes a sweep every few thousand new alerts.
+    // No episode can have ended yet (with a millisecond to spare for rounding): no sweep. In an alert storm
+    // the cap calls for one every few thousand new alerts, over all open episodes, none of them ended.
+    if (now < this.endsFrom - 1) return;
+    let next = Infinity;
+    // Over the values, not [key, value] pairs: an array each, made for all open episodes at every sweep.
     for (const ep of this.open.values()) {
       if (now - ep.lastTs > ep.holdMs) {
         this.open.delete(ep.key);
         this.closed(ep, 'timeout');
-      }
+      } else if (ep.lastTs + ep.holdMs < next) next = ep.lastTs + ep.holdMs;
     }
+    this.endsFrom = next;
   }
 
   /** When full: closes expired episodes, then the oldest half (amortised O(1) per new episode). */

@@ -751,11 +751,22 @@ export class AlertHistory implements AlertSink {
     const sensor = this.opts.sensor;
     const tx = this.db.transaction((queued: Queued[]) => {
       for (const q of queued) {
-        const v = rowValues(run, source, sensor, q.alert, storedAt);
+        const a = q.alert;
+        // The values bound straight from the alert (rowValues' order): an array of them per row was garbage
+        // made for every alert stored.
+        const details = JSON.stringify(a.details ?? {});
+        const final = a.final ? 1 : 0;
         // A record of an alert whose row this run wrote: the cheap update, unless the row is not as expected.
-        if (update && !q.fresh && update.run(v[4], v[5], v[9], v[12], v[11], v[13], v[15], v[17], v[18], v[1], v[2], v[0], v[3], v[6], v[7], v[19], v[10], v[14], v[16]).changes === 1) continue;
-        if (own) own.run(v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17], v[18]);
-        else stmt.run(v);
+        if (
+          update &&
+          !q.fresh &&
+          update.run(isoMs(a.last_seen), storedAt, a.message, a.src_port ?? null, a.dst_ip ?? null, a.dst_port ?? null, a.count, details, final, source, a.id, run, isoMs(a.timestamp), a.type, a.severity, sensor, a.src_ip ?? null, a.proto ?? null, a.community_id ?? null)
+            .changes === 1
+        )
+          continue;
+        if (own) {
+          own.run(a.id, isoMs(a.timestamp), isoMs(a.last_seen), storedAt, a.type, a.severity, RANK[a.severity] ?? 0, a.message, a.src_ip ?? null, a.dst_ip ?? null, a.src_port ?? null, a.dst_port ?? null, a.proto ?? null, a.count, a.community_id ?? null, details, final);
+        } else stmt.run(rowValues(run, source, sensor, a, storedAt));
       }
       for (const g of groups) ins.run(run, g.stormId, g.type, Math.floor(g.first), Math.floor(g.last), g.n, storedAt, foldedMembers(g));
     });

@@ -1,6 +1,7 @@
 // The text log's and console's line: control characters from the wire shown as escapes, a clean line unchanged.
 import { describe, expect, it } from 'vitest';
-import { alertLine, safeLine } from '../../src/alert/sinks/format.js';
+import { LINE_NO_ROOM, LINE_NOT_ASCII, alertLine, safeLine, writeAlertLine } from '../../src/alert/sinks/format.js';
+import type { Alert } from '../../src/alert/types.js';
 
 describe('safeLine', () => {
   it('escapes C0, DEL, C1 and the Unicode line separators, one call after another', () => {
@@ -28,5 +29,47 @@ describe('alertLine', () => {
     expect(alertLine({ ...base, message: 'm', dst_ip: '10.0.0.2', final: true })).toBe(
       '2026-11-20T12:00:00.000Z [HIGH] SQL_INJECTION -> 10.0.0.2: m (final: 3 detections until 2026-11-20T12:00:05.000Z)',
     );
+  });
+});
+
+describe('writeAlertLine (the text log encoding a line straight into its buffer)', () => {
+  const base: Alert = { id: 'a-1', timestamp: '2026-11-20T12:00:00.000Z', last_seen: '2026-11-20T12:00:05.000Z', type: 'SQL_INJECTION', severity: 'HIGH', message: 'GET /x', details: {}, count: 1 };
+  const cases: Array<[string, Alert]> = [
+    ['both ends', { ...base, src_ip: '10.0.0.1', dst_ip: '10.0.0.2' }],
+    ['source only', { ...base, src_ip: '10.0.0.1' }],
+    ['destination only', { ...base, dst_ip: 'fe80::1' }],
+    ['an empty source', { ...base, src_ip: '', dst_ip: '10.0.0.2' }],
+    ['no address', { ...base }],
+    ['a final record of one detection', { ...base, src_ip: '10.0.0.1', dst_ip: '10.0.0.2', final: true }],
+    ['a final record of many', { ...base, src_ip: '10.0.0.1', count: 12_345, final: true, final_reason: 'timeout' }],
+    ['a message of every printable character', { ...base, message: Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)).join('') }],
+  ];
+  for (const [what, a] of cases) {
+    it(`gives the bytes of alertLine() and a newline: ${what}`, () => {
+      const buf = Buffer.alloc(4096, 0xee);
+      const end = writeAlertLine(a, buf, 7);
+      expect(end).toBeGreaterThan(7);
+      expect(buf.subarray(7, end).toString('utf8')).toBe(alertLine(a) + '\n');
+      // Nothing written outside the line.
+      expect(buf[6]).toBe(0xee);
+      expect(buf[end]).toBe(0xee);
+    });
+  }
+
+  it('leaves lines with a control character, DEL or non-ASCII text to alertLine()', () => {
+    const buf = Buffer.alloc(4096);
+    for (const message of ['evil\x1b[2J', 'tab\there', 'del\x7f', 'caf\u00e9', 'line\u2028sep', '\u{1F600}']) {
+      expect(writeAlertLine({ ...base, message }, buf, 0)).toBe(LINE_NOT_ASCII);
+    }
+    expect(writeAlertLine({ ...base, src_ip: '10.0.0.1\n' }, buf, 0)).toBe(LINE_NOT_ASCII);
+    expect(writeAlertLine({ ...base, final: true, last_seen: 'x\x00' }, buf, 0)).toBe(LINE_NOT_ASCII);
+  });
+
+  it('says when the line does not fit, to the byte', () => {
+    const a = { ...base, src_ip: '10.0.0.1', dst_ip: '10.0.0.2' };
+    const line = alertLine(a) + '\n';
+    expect(writeAlertLine(a, Buffer.alloc(line.length - 1), 0)).toBe(LINE_NO_ROOM);
+    expect(writeAlertLine(a, Buffer.alloc(line.length + 10), 11)).toBe(LINE_NO_ROOM);
+    expect(writeAlertLine(a, Buffer.alloc(line.length + 10), 10)).toBe(line.length + 10);
   });
 });

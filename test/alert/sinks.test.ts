@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ConsoleSink, JsonlSink, NotifySink, TextLogSink, colorLevel, createSinks, flushAll, type NotifyMessage } from '../../src/alert/sinks/index.js';
+import { ConsoleSink, JsonlSink, NotifySink, TextLogSink, alertLine, colorLevel, createSinks, flushAll, type NotifyMessage } from '../../src/alert/sinks/index.js';
 import type { Alert, Severity } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/index.js';
 
@@ -66,6 +66,25 @@ describe('text log', () => {
         '2026-11-20T12:00:00.001Z [LOW] TRAFFIC_SURGE: surge\n' +
         '2026-11-20T12:00:00.002Z [WARNING] SYN_SCAN 10.0.0.1 -> 10.0.0.2: evil\\x1b[2Jname\n',
     );
+  });
+});
+
+describe('text log in an alert storm', () => {
+  it('a batch larger than its 1 MiB buffer, ASCII and escaped lines mixed, is written whole and in order', async () => {
+    const f = path.join(tmp(), 'alerts.log');
+    const s = new TextLogSink(f, 10);
+    const sent: Alert[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      // Every 7th message needs escaping or is not ASCII, every 5th alert is a final record.
+      const message = i % 7 === 0 ? `probe\x1b[${i}m caf\u00e9 ` + 'x'.repeat(i % 50) : `GET /item.php?id=${i} ` + 'y'.repeat(i % 90);
+      const a = alert(i, 'HIGH', { message, ...(i % 5 === 0 ? { final: true, count: i } : {}) });
+      sent.push(a);
+      s.onAlert(a);
+    }
+    await s.flush();
+    const text = readFileSync(f, 'utf8');
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    expect(text).toBe(sent.map((a) => alertLine(a) + '\n').join(''));
   });
 });
 

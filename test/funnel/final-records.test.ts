@@ -96,6 +96,33 @@ describe('final records', () => {
     ]);
   });
 
+  it('at the open-episode cap, episodes whose interval has passed close as timeout and the rest as evicted, whatever sweeps found nothing before', () => {
+    // Episodes of two intervals (1 s and 60 s) and repeats that keep some alive, fed past a cap of 8 many
+    // times over: every episode's reason must be the one its times give (reference: its own last detection).
+    const f = new AlertFunnel({ suppressionMs: (t) => (t === 'SUSPICIOUS_PORT' ? 1000 : 60_000), maxOpen: 8 });
+    const finals: Alert[] = [];
+    f.addSink({ name: 'rec', onFinal: (a) => finals.push(a) });
+    let seed = 11;
+    const next = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let ts = T0;
+    const byId = new Map<string, { type: string; key: string }>();
+    for (let i = 0; i < 3000; i++) {
+      ts += Math.floor(next() * 40);
+      const type = next() < 0.5 ? 'SUSPICIOUS_PORT' : 'SYN_SCAN';
+      const key = `10.0.${Math.floor(next() * 4)}.${Math.floor(next() * 12)}`;
+      const a = f.raise(det({ type, key, src_ip: key, ts }));
+      if (a) byId.set(a.id, { type, key });
+      // Check each final record as it comes: when it closed, its own last detection says why.
+      for (const fin of finals.splice(0)) {
+        const e = byId.get(fin.id)!;
+        const hold = e.type === 'SUSPICIOUS_PORT' ? 1000 : 60_000;
+        const ended = ts - Date.parse(fin.last_seen) > hold;
+        expect(fin.final_reason, `${fin.id} at ${ts - T0}`).toBe(ended ? 'timeout' : 'evicted');
+      }
+    }
+    expect(byId.size).toBeGreaterThan(100);
+  });
+
   it('episodes closed by the open-episode cap and by clear() get their final records', () => {
     const { f, news, finals } = funnelWithFinals({ maxOpen: 4 });
     for (let i = 0; i < 5; i++) f.raise(det({ key: `10.0.1.${i}`, src_ip: `10.0.1.${i}`, ts: T0 + i }));

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertFunnel } from '../../src/alert/funnel.js';
-import type { Alert, AlertSink } from '../../src/alert/types.js';
+import type { Alert, AlertSink, Detection } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/schema.js';
 import { AlertHistory, HistoryError, createHistorySink } from '../../src/history/index.js';
-import { BATCH_MAX, BATCH_STORM_MAX } from '../../src/history/store.js';
+import { BATCH_MAX, BATCH_STORM_MAX, FOLDED_BATCH, PAGE_SIZE } from '../../src/history/store.js';
 import { mkAlert } from './fixtures.js';
 
 let dir: string;
@@ -399,5 +399,70 @@ describe('createHistorySink', () => {
     expect(h.enabled).toBe(true);
     s.history.enabled = false;
     expect(createHistorySink(s)).toBeNull();
+  });
+});
+
+describe('folded alerts (storm control) in the folded table', () => {
+  it('each folded alert is one member [ts, severity, src_ip, src_port, dst_ip, dst_port, proto], null where it has none, in groups of FOLDED_BATCH', async () => {
+    const h = history();
+    const storm = mkAlert({ id: 'run-1', type: 'SUSPICIOUS_PORT' });
+    const other = mkAlert({ id: 'run-2', type: 'SQL_INJECTION' });
+    const expected = new Map<string, unknown[][]>([
+      ['run-1', []],
+      ['run-2', []],
+    ]);
+    const n = FOLDED_BATCH + 234;
+    for (let i = 0; i < n; i++) {
+      // Fractions of a ms are cut (the alerts' precision); a missing or NaN port, a missing address or protocol is null.
+      const d: Detection = { type: 'SUSPICIOUS_PORT', severity: i % 3 === 0 ? 'HIGH' : 'WARNING', message: 'm', ts: 1_700_000_000_000 + i + 0.75, key: `k${i}`, details: {} };
+      if (i % 4 !== 1) d.src_ip = `1.2.${i >> 8}.${i & 255}`;
+      if (i % 5 !== 2) d.src_port = i % 7 === 0 ? NaN : 1024 + i;
+      if (i % 6 !== 3) d.dst_ip = i % 2 ? 'fe80::1' : '10.0.0.2';
+      if (i % 8 !== 4) d.dst_port = i % 65536;
+      if (i % 9 !== 5) d.proto = 'TCP';
+      const to = i % 10 === 0 ? other : storm;
+      h.onFolded(d, to);
+      expected.get(to.id)!.push([Math.floor(d.ts), d.severity, d.src_ip ?? null, Number.isNaN(d.src_port) ? null : (d.src_port ?? null), d.dst_ip ?? null, d.dst_port ?? null, d.proto ?? null]);
+    }
+    await h.flush();
+    const db = new Database(file, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT storm_id, type, first_ts, last_ts, n, members FROM folded ORDER BY seq').all() as Array<{ storm_id: string; type: string; first_ts: number; last_ts: number; n: number; members: string }>;
+      for (const [id, members] of expected) {
+        const mine = rows.filter((r) => r.storm_id === id);
+        expect(mine.map((r) => r.n)).toEqual(members.length > FOLDED_BATCH ? [FOLDED_BATCH, members.length - FOLDED_BATCH] : [members.length]);
+        expect(mine.flatMap((r) => JSON.parse(r.members) as unknown[][])).toEqual(members);
+        // The stored JSON is the members' own (JSON.stringify of those arrays), byte for byte.
+        expect(mine.map((r) => r.members)).toEqual(mine.length === 2 ? [JSON.stringify(members.slice(0, FOLDED_BATCH)), JSON.stringify(members.slice(FOLDED_BATCH))] : [JSON.stringify(members)]);
+        expect(mine[0].first_ts).toBe(members[0][0]);
+      }
+      expect(h.foldedWritten).toBe(n);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('a new database has 16 KiB pages; one made before keeps its own', async () => {
+    const h = history();
+    h.onAlert(mkAlert({ id: 'p-1' }));
+    await h.flush();
+    const pageSize = (f: string): number => {
+      const db = new Database(f, { readonly: true });
+      try {
+        return db.pragma('page_size', { simple: true }) as number;
+      } finally {
+        db.close();
+      }
+    };
+    expect(pageSize(file)).toBe(PAGE_SIZE);
+    const old = path.join(dir, 'old.db');
+    const db = new Database(old);
+    db.exec('CREATE TABLE x (a)');
+    db.close();
+    const o = history({}, old);
+    o.onAlert(mkAlert({ id: 'p-2' }));
+    await o.flush();
+    expect(pageSize(old)).toBe(4096);
+    expect(rawCount(old)).toBe(1);
   });
 });

@@ -176,6 +176,49 @@ describe('scores', () => {
     expect(evictions - promotedVictims).toBeGreaterThan(50);
   });
 
+  it('an address scored several times in a row (as in an alert storm) stays the newest, and eviction still follows the rule', () => {
+    // Each address gets a run of 1-6 scorings one after the other, sometimes promoting mid-run; after each,
+    // the state's order (least recently scored first) must be the order a reference list kept by moving
+    // the scored address to the end, with the rule's victim taken out for a new one at capacity.
+    const r = new IpReputation({ max_tracked: 30, decay_per_hour: 0, score_threshold: 50 });
+    const next = rng(7);
+    const pool = Array.from({ length: 80 }, (_, i) => `203.0.113.${i}`);
+    const order: string[] = [];
+    const promoted = new Set<string>();
+    const score = new Map<string, number>();
+    let runs = 0;
+    let step = 0;
+    while (step < 4000) {
+      const ip = pool[Math.floor(next() * pool.length)];
+      const len = 1 + Math.floor(next() * 6);
+      runs++;
+      for (let k = 0; k < len; k++, step++) {
+        const points = next() < 0.08 ? 30 : 1 + Math.floor(next() * 9);
+        if (!order.includes(ip) && order.length === 30) {
+          const victim = order.find((x) => !promoted.has(x)) ?? order[0];
+          order.splice(order.indexOf(victim), 1);
+          promoted.delete(victim);
+          score.delete(victim);
+        }
+        const i = order.indexOf(ip);
+        if (i >= 0) order.splice(i, 1);
+        order.push(ip);
+        const s = (score.get(ip) ?? 0) + points;
+        score.set(ip, s);
+        const promotes = !promoted.has(ip) && s >= 50;
+        if (promotes) promoted.add(ip);
+        const d = r.addScore(ip, points, k % 2 ? 'SQL_INJECTION' : 'SUSPICIOUS_PORT', step);
+        expect(d !== null).toBe(promotes);
+        expect(r.toState().entries.map((e) => e.ip)).toEqual(order);
+      }
+    }
+    expect(runs).toBeGreaterThan(500);
+    expect(promoted.size).toBeGreaterThan(5);
+    // The reasons are the texts they always were, however often made.
+    const last = r.toState().entries.at(-1);
+    expect(last?.reasons.every((t) => /^(SQL_INJECTION|SUSPICIOUS_PORT) \(\+\d+\)$/.test(t))).toBe(true);
+  });
+
   it('after loading a state, eviction follows the loaded order and promotion flags', () => {
     const r = new IpReputation({ max_tracked: 4, decay_per_hour: 0, score_threshold: 50 });
     const entry = (ip: string, score: number, promoted: boolean) => ({ ip, score, updated: 0, reasons: [], promoted, promotedAt: promoted ? 0 : null });

@@ -74,6 +74,9 @@ export class BatchWriter<T = string> {
   }
 }
 
+/** What LineFile.append's `direct` returns for a line that does not fit in the rest of the buffer. */
+export const DIRECT_NO_ROOM = -2;
+
 /** Bytes a LineFile encodes before writing them out. */
 const LINE_PIECE = 1024 * 1024;
 
@@ -89,13 +92,29 @@ export class LineFile {
 
   constructor(readonly file: string) {}
 
-  /** Appends line(0) .. line(n - 1), each followed by "\n" when `eol`, opening the file once. */
-  async append(n: number, line: (i: number) => string, eol: boolean): Promise<void> {
+  /**
+   * Appends line(0) .. line(n - 1), each followed by "\n" when `eol`, opening the file once. `direct`, when
+   * given, encodes line i (with its newline) into the buffer itself and returns the offset after it, or
+   * DIRECT_NO_ROOM (tried again on an empty buffer) or any other negative number (line(i) is written instead).
+   */
+  async append(n: number, line: (i: number) => string, eol: boolean, direct?: (i: number, buf: Buffer, off: number) => number): Promise<void> {
     const fh = await fsp.open(this.file, 'a', 0o666);
     try {
       const buf = this.buf;
       let off = 0;
       for (let i = 0; i < n; i++) {
+        if (direct !== undefined) {
+          let end = direct(i, buf, off);
+          if (end === DIRECT_NO_ROOM && off > 0) {
+            await writeAll(fh, buf, off);
+            off = 0;
+            end = direct(i, buf, 0);
+          }
+          if (end >= 0) {
+            off = end;
+            continue;
+          }
+        }
         const text = line(i);
         // At most three bytes per UTF-16 unit (a surrogate pair is two units for four bytes), and the newline.
         if (off + 3 * text.length + 1 > buf.length) {
