@@ -54,7 +54,9 @@ export class BoundedMap<K, V> {
   private rotate(): void {
     const dropped = this.old;
     this.evicted += dropped.size;
-    if (this.onEvict) for (const [k, v] of dropped) this.onEvict(v, k);
+    const onEvict = this.onEvict;
+    // forEach, in order as for-of, without a [key, value] array per entry (see sweepMap).
+    if (onEvict) dropped.forEach((v, k) => onEvict(v, k));
     this.old = this.young;
     this.young = new Map();
   }
@@ -75,15 +77,22 @@ export class BoundedMap<K, V> {
   }
   /** Deletes every entry for which `stale` returns true. */
   sweep(stale: (v: V, k: K) => boolean): number {
-    let n = 0;
-    for (const m of [this.old, this.young]) {
-      for (const [k, v] of m) {
-        if (stale(v, k)) {
-          m.delete(k);
-          n++;
-        }
-      }
-    }
-    return n;
+    return sweepMap(this.old, stale) + sweepMap(this.young, stale);
   }
+}
+
+/**
+ * Deletes the entries of `m` for which `stale` is true, visiting them in order as for-of does (deleting
+ * the visited entry is allowed in both). forEach, not for-of: the iterator made a [key, value] array
+ * per entry, about 2 bytes a packet over the detectors' once-a-second sweeps of full maps.
+ */
+function sweepMap<K, V>(m: Map<K, V>, stale: (v: V, k: K) => boolean): number {
+  let n = 0;
+  m.forEach((v, k) => {
+    if (stale(v, k)) {
+      m.delete(k);
+      n++;
+    }
+  });
+  return n;
 }
