@@ -242,7 +242,7 @@ function line0(text: string, from: number, to: number): number {
 /** An empty buffer for a head that has decoded nothing yet. */
 const NO_BYTES = new Uint8Array(0);
 /** Offsets kept per header field in HttpHead.fields: name start, name end (its colon, or the line end), value start, value end. */
-const FIELD_INTS = 4;
+export const FIELD_INTS = 4;
 const HTTP_1_1 = 'HTTP/1.1';
 const HTTP_1_0 = 'HTTP/1.0';
 

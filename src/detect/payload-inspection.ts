@@ -23,7 +23,7 @@
 import type { Settings } from '../config/schema.js';
 import { escapeText, latin1 } from '../decode/addr.js';
 import { LAYER_TCP, TCP_RST, type Packet } from '../decode/packet.js';
-import { HttpHead } from '../decode/http.js';
+import { FIELD_INTS, HttpHead } from '../decode/http.js';
 import type { AlertType } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
 import { BoundedMap, ByteMemo } from './state/index.js';
@@ -305,7 +305,10 @@ function verdictOfBytes(b: Uint8Array, from: number, to: number, uri: boolean, h
   return v;
 }
 
-const NAME_SKIPPED = ['host', 'content-length', 'connection', 'accept-encoding'].map((n) => Array.from(n, (c) => c.charCodeAt(0)));
+/** Header fields not inspected (lower case): Host is an address; Content-Length and friends are numbers. Everything else a client controls. */
+const SKIPPED_HEADERS = ['host', 'content-length', 'connection', 'accept-encoding'];
+/** SKIPPED_HEADERS as bytes, for inspectHead. */
+const NAME_SKIPPED = SKIPPED_HEADERS.map((n) => Array.from(n, (c) => c.charCodeAt(0)));
 
 /** Whether the header name at [from, to) of `b` is one inspectRequest passes over, ignoring ASCII case. */
 function skippedName(b: Uint8Array, from: number, to: number): boolean {
@@ -335,7 +338,7 @@ export function inspectHead(h: HttpHead, data: Uint8Array, bodyOff: number, body
   if (h.sp2 > h.sp1 + 1) addFindings(verdictOfBytes(b, h.sp1 + 1 - base, h.sp2 - base, true, h), wanted(out), 'uri', out);
   const f = h.fields;
   for (let i = 0; i < h.fieldCount; i++) {
-    const at = i * 4;
+    const at = i * FIELD_INTS;
     if (skippedName(b, f[at] - base, f[at + 1] - base)) continue;
     const vs = f[at + 2] - base;
     const ve = f[at + 3] - base;
@@ -410,9 +413,7 @@ export function inspectRequest(r: RequestParts): PayloadFinding[] {
   const out: PayloadFinding[] = [];
   inspectText(r.uri, 'uri', out);
   for (const [name, value] of r.headers) {
-    const lname = name.toLowerCase();
-    // Host is an address; Content-Length and friends are numbers. Everything else a client controls.
-    if (lname === 'host' || lname === 'content-length' || lname === 'connection' || lname === 'accept-encoding') continue;
+    if (SKIPPED_HEADERS.includes(name.toLowerCase())) continue;
     inspectText(value, `header:${name}`, out);
     if (out.length >= 2) break;
   }
