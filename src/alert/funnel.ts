@@ -198,8 +198,6 @@ export class AlertFunnel {
    * source past them in an alert storm) went through V8's slow path, about 2 us each; a Map's is not.
    */
   private sourceCounts = new Map<string, number>();
-  /** Episodes opened so far: raise() sees by it whether sinks it called opened any since its lookup. */
-  private opened = 0;
   /**
    * No open episode ends before this packet time (lastTs + holdMs of each is at least this): a lower bound,
    * exact after a sweep; an episode's repeats only move its end later, so it stays one until the next sweep.
@@ -258,7 +256,6 @@ export class AlertFunnel {
     const key = `${d.type}|${d.key}`;
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
     const ep = this.open.get(key);
-    const opened = this.opened;
     const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
     if (live && RANK[d.severity] <= RANK[ep.folded ?? ep.alert.severity]) {
       const a = ep.alert;
@@ -289,28 +286,22 @@ export class AlertFunnel {
     }
     // New episode, or an escalation (which carries the episode's evidence forward).
     const escalatedFrom = live && ep.folded === undefined ? ep.alert : undefined;
-    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now, ep !== undefined || this.opened !== opened);
+    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now);
     // admit() may have ended the type's window: its storm alert goes out before this new alert.
     for (const a of this.storm.takeFinished()) this.raised(a);
     const alert = this.newAlert(d, escalatedFrom);
     // The escalated alert's episode ends here: its final record comes before the alert that takes over.
     if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
-    // Sinks called since the lookup above (for a storm alert raised, an escalation's final record) may have
-    // raised alerts themselves: then the key may have an episode after all.
-    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: undefined }, now, ep !== undefined || this.opened !== opened);
+    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: undefined }, now);
     this.raised(alert);
     return alert;
   }
 
-  /**
-   * `held`: the key may have an episode (ended, or escalated), which the new one replaces at the end of the
-   * order; false when raise() found none and no episode was opened since (a Map lookup fewer per new alert).
-   */
-  private openEpisode(key: string, ep: Episode, now: number, held: boolean): void {
-    if (held) this.open.delete(key);
+  /** Opens `ep` for `key`, replacing (at the end of the order) any episode the key had, ended or escalated. */
+  private openEpisode(key: string, ep: Episode, now: number): void {
+    this.open.delete(key);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, ep);
-    this.opened++;
     if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 
@@ -322,9 +313,9 @@ export class AlertFunnel {
   }
 
   /** A new alert over its type's budget: into the storm alert (raised when its window ends), episode kept. */
-  private foldIntoStorm(d: Detection, key: string, hold: number, now: number, held: boolean): Alert {
+  private foldIntoStorm(d: Detection, key: string, hold: number, now: number): Alert {
     const alert = this.storm.fold(d);
-    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: d.severity }, now, held);
+    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: d.severity }, now);
     if (d.src_ip !== undefined) this.countSource(d.src_ip);
     for (let i = 0; i < this.foldSinks.length; i++) {
       try {
