@@ -145,8 +145,11 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
   /** Live pairs of target t, oldest first. */
   const pairsOf = (t: number, now: number): number[] => {
     const list: number[] = [];
+    // The slot's target is tested first: a typed-array read that rules out nearly every slot of the
+    // 4,096 before the table is asked whether the slot is in use (the same pairs, in the same order).
+    const epoch = tEpoch[t];
     for (let s = 0; s < np; s++) {
-      if (prs.isUsed(s) && pTgt[s] === t && pEpoch[s] === tEpoch[t] && now - pLast[s] <= windowMs) list.push(s);
+      if (pTgt[s] === t && pEpoch[s] === epoch && prs.isUsed(s) && now - pLast[s] <= windowMs) list.push(s);
     }
     return prs.byAge(list);
   };
