@@ -1,9 +1,9 @@
 // Wiring of evidence per alert for a run: the store the engine feeds (settings `evidence`) and, when
 // the alert history is on, the table that records where each closed episode's packets are.
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { suppressionFromSettings } from '../alert/funnel.js';
 import type { Settings, WriteFailures } from '../config/index.js';
-import { EvidenceStore, evidenceOptionsFromSettings, evidenceRow, type EvidenceSource } from '../evidence/index.js';
+import { EvidenceStore, evidenceOptionsFromSettings, evidenceRow, type EvidenceSource, type FrameReader } from '../evidence/index.js';
 import { EvidenceTable } from '../history/index.js';
 
 export interface EvidenceRuntime {
@@ -21,20 +21,35 @@ export function createEvidence(
   const file = !o.live && o.read !== undefined && o.read !== '-' ? o.read : null;
   let size: number | null = null;
   let mtimeMs: number | null = null;
+  let fd: number | null = null;
   if (file !== null) {
     try {
       const st = statSync(file);
       size = st.size;
       mtimeMs = Math.floor(st.mtimeMs);
+      // A regular file can be read at any offset: the lookback then keeps where each frame is instead
+      // of a copy of every packet (a pipe or a device cannot be read again).
+      if (st.isFile()) fd = openSync(file, 'r');
     } catch {
       // the source reports a missing file itself
     }
   }
+  const readFrame: FrameReader | null =
+    fd === null
+      ? null
+      : (offset, into, caplen) => {
+          try {
+            return readSync(fd!, into, 0, caplen, offset) === caplen;
+          } catch {
+            return false;
+          }
+        };
   const src: EvidenceSource = { kind: file !== null ? 'file' : o.live ? 'live' : 'stdin', name: o.name, filter: o.filter, size, mtimeMs };
   const table = o.history ? new EvidenceTable(o.history, { flushMs: settings.history.flush_interval, log: o.note, failures: o.failures }) : null;
   const suppression = suppressionFromSettings(settings);
   const store: EvidenceStore = new EvidenceStore({
     ...evidenceOptionsFromSettings(settings, suppression, file),
+    readFrame,
     onClose: table ? (ev) => table.put(evidenceRow(store, ev, src)) : undefined,
   });
   return {
@@ -43,6 +58,10 @@ export function createEvidence(
     close: () => {
       store.closeAll();
       table?.close();
+      if (fd !== null) {
+        closeSync(fd);
+        fd = null;
+      }
     },
   };
 }

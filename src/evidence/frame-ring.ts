@@ -2,6 +2,10 @@
 // tables: adding a frame copies its bytes and writes a few numbers, allocating nothing; when the arena
 // or the record table is full the oldest frames are evicted first.
 //
+// A ring made without bytes (`holdBytes` false) keeps only the records, with the same accounting: it
+// evicts exactly the frames a ring with bytes would, and the caller reads a frame's bytes back from its
+// capture file by the recorded offset (the evidence store's lookback for a file source).
+//
 // Why an arena and typed arrays, not an object per frame: the evidence store copies packets on the
 // packet path, and under a flood an object per packet is what makes the garbage collector the
 // bottleneck; here memory is fixed when the ring is made and never grows.
@@ -11,7 +15,12 @@ import type { RawPacket } from '../capture/types.js';
 export type Evicted = (owner: number, caplen: number) => void;
 
 export class FrameRing {
+  /** The frames' bytes (one byte when the ring holds no bytes). */
   readonly arena: Uint8Array;
+  /** Bytes the ring accounts for: the arena's size, whether or not it holds the bytes. */
+  readonly arenaSize: number;
+  /** Whether add() copies the frames' bytes into the arena. */
+  readonly holdsBytes: boolean;
   private readonly arenaView: DataView;
   /** The last source buffer copied from and a DataView over it (made again only when the buffer changes). */
   private srcBytes: Uint8Array | null = null;
@@ -44,8 +53,10 @@ export class FrameRing {
   /** Frames evicted to make room, and frames too large to keep at all. */
   evictions = 0;
 
-  constructor(arenaBytes: number, records: number, private readonly onEvict: Evicted | null = null) {
-    this.arena = new Uint8Array(Math.max(1, arenaBytes));
+  constructor(arenaBytes: number, records: number, private readonly onEvict: Evicted | null = null, holdBytes = true) {
+    this.arenaSize = Math.max(1, arenaBytes);
+    this.holdsBytes = holdBytes;
+    this.arena = new Uint8Array(holdBytes ? this.arenaSize : 1);
     this.arenaView = new DataView(this.arena.buffer);
     this.capacity = Math.max(1, records);
     const c = this.capacity;
@@ -84,15 +95,16 @@ export class FrameRing {
   }
 
   /**
-   * Copies the frame's bytes (at most the arena's size) and returns the record index, evicting the
-   * oldest records whose bytes or slots are needed.
+   * Copies the frame's bytes (at most the arena's size; only the record in a ring without bytes) and
+   * returns the record index, evicting the oldest records whose bytes or slots are needed.
    */
   add(raw: RawPacket, n: number, owner: number, srcKey: number, dstKey: number): number {
+    const size = this.arenaSize;
     let cap = raw.caplen;
-    if (cap > this.arena.length) cap = this.arena.length;
+    if (cap > size) cap = size;
     if (this.count === this.capacity) this.dropOldest();
     let w = this.write;
-    if (w + cap > this.arena.length) {
+    if (w + cap > size) {
       // Wrapping to the start: the records between the write point and the end of the arena are the
       // oldest ones, and the space after them is lost until the next wrap; evict them now.
       while (this.count > 0 && this.off[this.head] >= w) this.dropOldest();
@@ -106,12 +118,14 @@ export class FrameRing {
       if (o < w + cap && o + this.caplen[h] > w) this.dropOldest();
       else break;
     }
-    const src = raw.data;
-    if (src !== this.srcBytes) {
-      this.srcBytes = src;
-      this.srcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    if (this.holdsBytes) {
+      const src = raw.data;
+      if (src !== this.srcBytes) {
+        this.srcBytes = src;
+        this.srcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
+      }
+      copyBytes(this.arenaView, w, this.srcView, raw.off, cap);
     }
-    copyBytes(this.arenaView, w, this.srcView, raw.off, cap);
     const r = this.at(this.count);
     this.off[r] = w;
     this.caplen[r] = cap;
@@ -144,14 +158,19 @@ export class FrameRing {
 
   /** The record as a RawPacket; `view` true gives a view into the arena (valid until the next add). */
   rawOf(r: number, view: boolean): RawPacket {
+    if (!this.holdsBytes) throw new Error('FrameRing.rawOf: this ring keeps no bytes (read the frame back with recordAround)');
     const o = this.off[r];
-    const bytes = this.arena.subarray(o, o + this.caplen[r]);
+    return this.recordAround(r, view ? this.arena.subarray(o, o + this.caplen[r]) : this.arena.slice(o, o + this.caplen[r]));
+  }
+
+  /** Record r as a RawPacket around the given bytes of its frame (data at offset 0). */
+  recordAround(r: number, bytes: Uint8Array): RawPacket {
     return {
       ts: this.ts[r],
       caplen: this.caplen[r],
       len: this.len[r],
       linkType: this.linkType[r],
-      data: view ? bytes : new Uint8Array(bytes),
+      data: bytes,
       off: 0,
       ifIndex: 0,
       tsSec: asSmall(this.tsSec[r]),

@@ -42,9 +42,19 @@ export interface EvidenceOptions {
   holdMs: (type: AlertType) => number;
   /** The capture file the packets come from (null for live capture or stdin): evidence can be read back from it. */
   sourceFile: string | null;
+  /**
+   * Reads a frame of the capture file back by its offset (RawPacket.fileOffset) into `into`; false when
+   * the file no longer gives all `caplen` bytes there. Given (a regular file), the lookback ring keeps
+   * only where each frame is, not a copy of every packet's bytes: the few frames an alert takes from it
+   * are read back when it opens. Absent: every frame is copied (live capture, stdin, tests).
+   */
+  readFrame?: FrameReader | null;
   /** Told when an alert's episode closes (and, at closeAll(), for every open one). */
   onClose?: (ev: AlertEvidence) => void;
 }
+
+/** Reads `caplen` bytes of the capture file at `fileOffset` into `into` (from its start); false when it cannot. */
+export type FrameReader = (fileOffset: number, into: Uint8Array, caplen: number) => boolean;
 
 /** One flow an alert involved, as kept with its evidence. */
 export interface EvidenceFlow {
@@ -150,6 +160,8 @@ export class EvidenceStore {
   /** Open alerts by watched address key. */
   private readonly watch = new Map<number, AlertEvidence[]>();
   private readonly scratch = new Packet();
+  /** Where a frame of a lookback without bytes is read back into (grown to the largest frame read). */
+  private readBuf = new Uint8Array(2048);
   /** Alerts opened during the current packet, whose earlier packets are still to be taken from the lookback. */
   private readonly pending: AlertEvidence[] = [];
   private nextSlot = 1;
@@ -161,7 +173,7 @@ export class EvidenceStore {
 
   constructor(opts: EvidenceOptions) {
     this.opts = opts;
-    this.lookback = new FrameRing(opts.lookbackBytes, opts.lookbackPackets);
+    this.lookback = new FrameRing(opts.lookbackBytes, opts.lookbackPackets, null, !opts.readFrame);
     // A record slot per 64 bytes of arena at most: the smallest frames are about that size.
     this.kept = new FrameRing(opts.totalBytes, Math.max(16, Math.ceil(opts.totalBytes / 64)), (owner, caplen) => {
       const ev = this.bySlot.get(owner);
@@ -190,7 +202,7 @@ export class EvidenceStore {
     return this.openCount;
   }
 
-  /** Preallocated bytes: the lookback and kept arenas. */
+  /** Preallocated bytes: the lookback and kept arenas (the lookback's only when it holds the bytes). */
   get arenaBytes(): number {
     return this.lookback.arena.length + this.kept.arena.length;
   }
@@ -365,7 +377,9 @@ export class EvidenceStore {
       // IPv6 keys are hashes: a collision can only add a packet of another host pair, never lose one.
       const hit = b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key);
       if (!hit) continue;
-      const raw = lb.rawOf(r, true);
+      const raw = this.lookbackFrame(r);
+      // A frame the file no longer gives back (changed under us) is left out, as one evicted would be.
+      if (raw === null) continue;
       // Decoded again (only packets between the alert's hosts) for its port and the flow list; the
       // tracker's state at that time is not known.
       const n = lb.frameNumber(r);
@@ -374,6 +388,19 @@ export class EvidenceStore {
       ev.fromLookback++;
       this.take(ev, raw, p.ipVersion !== 0 ? p : null, n, null, s, d);
     }
+  }
+
+  /** Lookback record r as a RawPacket: a view of the ring's copy, or its bytes read back from the file. */
+  private lookbackFrame(r: number): RawPacket | null {
+    const lb = this.lookback;
+    if (lb.holdsBytes) return lb.rawOf(r, true);
+    const read = this.opts.readFrame;
+    const off = lb.fileOffset[r];
+    const cap = lb.caplen[r];
+    if (!read || off < 0) return null;
+    if (this.readBuf.length < cap) this.readBuf = new Uint8Array(Math.max(cap, this.readBuf.length * 2));
+    if (!read(off, this.readBuf, cap)) return null;
+    return lb.recordAround(r, this.readBuf.subarray(0, cap));
   }
 
   /** The alert aggregated more evidence: its episode stays open longer. */
