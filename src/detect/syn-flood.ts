@@ -49,6 +49,8 @@ const MAX_COPIES = 128;
 
 interface FloodState {
   ip: string;
+  /** Per-source state: its bucket in srcIn (the top 16 bits of the source's addrHash); -1 per destination. */
+  bucket: number;
   counter: WindowCounter;
   /** Time of the first SYN since the window was last empty (for the rate's time span). */
   burstStart: number;
@@ -72,7 +74,11 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   const thr = thresholds(settings).syn_flood;
   // Keyed by AddrKey (IPv4 as int32): no boxed number per lookup.
   const perDst = new BoundedMap<AddrKey, FloodState>(MAX_DST);
-  const perSrc = new BoundedMap<AddrKey, FloodState>(MAX_SRC);
+  // Per-source states by bucket (the top 16 bits of the address hash, as the sketch counts them): a
+  // source whose bucket holds none has no state, which answers a spoofed flood's every new source
+  // without the two Map lookups of perSrc.has().
+  const srcIn = new Uint16Array(65536);
+  const perSrc = new BoundedMap<AddrKey, FloodState>(MAX_SRC, (s) => srcIn[s.bucket]--);
   // Initiator 4-tuple -> SYN time, to take completed handshakes back out: a fixed hash table (slot by
   // hash, a second hash as fingerprint), so a flood allocates nothing; a collision forgets a SYN.
   const pending = new HandshakeTable(MAX_PENDING_BITS);
@@ -109,11 +115,12 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     return false;
   };
 
-  const stateOf = (m: BoundedMap<AddrKey, FloodState>, ip: AddrKey, now: number): FloodState => {
+  const stateOf = (m: BoundedMap<AddrKey, FloodState>, ip: AddrKey, bucket: number, now: number): FloodState => {
     let s = m.get(ip);
     if (!s) {
       s = {
         ip: keyText(ip),
+        bucket,
         counter: new WindowCounter(WINDOW_MS, 10),
         burstStart: now,
         tumbleStart: now,
@@ -130,6 +137,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         lastRaise: 0,
         last: now,
       };
+      if (bucket >= 0) srcIn[bucket]++;
       m.set(ip, s);
     }
     return s;
@@ -225,7 +233,11 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     pending.expire(now, 30_000);
     lastDst = undefined;
     perDst.sweep((s) => now - s.last > 2 * QUIET_MS);
-    perSrc.sweep((s) => now - s.last > 2 * QUIET_MS);
+    perSrc.sweep((s) => {
+      if (now - s.last <= 2 * QUIET_MS) return false;
+      srcIn[s.bucket]--;
+      return true;
+    });
   };
 
   return {
@@ -243,7 +255,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         pending.add(ha, p.srcPort, hb, p.dstPort, now);
         let d = lastDst;
         if (d === undefined || p.ip4Dst !== lastDst4 || p.ip6Dst !== lastDst6) {
-          d = stateOf(perDst, addrKey(p.ip4Dst, p.ip6Dst), now);
+          d = stateOf(perDst, addrKey(p.ip4Dst, p.ip6Dst), -1, now);
           lastDst = d;
           lastDst4 = p.ip4Dst;
           lastDst6 = p.ip6Dst;
@@ -257,7 +269,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         const h = ha >>> 16;
         if (sketch[h] < 65535) sketch[h]++;
         const src = addrKey(p.ip4Src, p.ip6Src);
-        const s = sketch[h] >= gate || (perSrc.size > 0 && perSrc.has(src)) ? stateOf(perSrc, src, now) : undefined;
+        const s = sketch[h] >= gate || (srcIn[h] > 0 && perSrc.has(src)) ? stateOf(perSrc, src, h, now) : undefined;
         if (s) count(s, p, false, now);
         // By destination first: a single-source flood of one host is one alert, keyed by the victim.
         if (!evaluate(d, true, now) && s) evaluate(s, false, now);

@@ -17,7 +17,8 @@
 // - alerts: at most `max_alerts` alerts have evidence; the oldest closed one is forgotten first.
 // An alert's episode stays open while its alert keeps being updated, and for the type's suppression
 // interval after (the funnel's rule), then it closes and `onClose` is told (the history stores it).
-// No I/O and no clock: time is packet time.
+// No I/O of its own (a capture file's frames are read back through the FrameReader its caller gives) and
+// no clock: time is packet time.
 import type { RawPacket } from '../capture/types.js';
 import type { Alert, AlertType } from '../alert/types.js';
 import { decodePacket, formatIpv4, ipv6TextHash, parseIpv4, Packet } from '../decode/index.js';

@@ -96,6 +96,40 @@ describe('SYNFloodDetector', () => {
     expect(st.sources).toBe(0);
     expect(st.pendingSyns as number).toBeLessThanOrEqual(65536);
   });
+
+  it('finds per-source state again after thousands of other sources were evicted and swept', () => {
+    const busySources = 10_000;
+    // A source flooding many hosts on one port (a per-source SYN_FLOOD), starting at time t.
+    const flood = (h: Harness, t: number): void => {
+      for (let i = 0; i < 400; i++) h.feed(tcp('10.9.9.9', 2000 + i, `10.1.${i >> 8}.${i & 255}`, 80, SYN), t + i * 5);
+    };
+    const alone = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+    flood(alone, T0);
+    const expected = alone.of('SYN_FLOOD').map((d) => ({ key: d.key, message: d.message, severity: d.severity }));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected[0].key).toBe('src:10.9.9.9');
+
+    const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+    // Each busy source sends 26 SYNs within a second (past the gate of a quarter of syn_flood), to hosts of
+    // its own (source ports of its own too, so no SYN looks like a decoy's copy of another): more
+    // per-source states than the map's 8,192, so the oldest are evicted; 10.9.9.9 among them.
+    let t = T0;
+    for (let s = 0; s < busySources; s++) {
+      const src = s === 1234 ? '10.9.9.9' : `172.${16 + (s >> 16)}.${(s >> 8) & 255}.${s & 255}`;
+      for (let i = 0; i < 26; i++) h.feed(tcp(src, 1024 + ((s * 26 + i) % 60000), `192.168.${s & 255}.${i}`, 443, SYN), t + i * 0.01);
+      t += 0.3;
+    }
+    const full = h.det.status!();
+    expect(full.sources as number).toBeGreaterThan(4096);
+    expect(full.sources as number).toBeLessThanOrEqual(8192);
+    // Quiet for longer than the state lives: the sweep drops every source.
+    h.feed(tcp('10.0.0.77', 1, V, 80, ACK), t + 25_000);
+    expect(h.det.status!().sources).toBe(0);
+    h.detections.length = 0;
+    flood(h, t + 30_000);
+    const got = h.of('SYN_FLOOD').map((d) => ({ key: d.key, message: d.message, severity: d.severity }));
+    expect(got).toEqual(expected);
+  });
 });
 
 describe('ConnectionFloodDetector', () => {
