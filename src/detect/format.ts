@@ -44,13 +44,6 @@ export function iso(ms: number): string {
   return isoText;
 }
 
-/** Sorted copy of a set of ports, at most `max` of them (evidence samples). */
-export function portSample(ports: Iterable<number>, max = 50): number[] {
-  return Array.from(ports)
-    .sort((a, b) => a - b)
-    .slice(0, max);
-}
-
 /**
  * An address as a Map or Set key: IPv4 as the packet's int32, IPv6 as its text; one key per address, as
  * with Packet.ipSrc. Packet.ipSrc gives IPv4 as an unsigned number, which from 128.0.0.0 up V8 keeps as

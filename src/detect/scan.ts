@@ -45,7 +45,7 @@ import {
 } from './probes.js';
 import { probeSource } from './shared-probes.js';
 import { AddrTable } from './state/index.js';
-import { addrText, iso, portSample } from './format.js';
+import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
 
 /** Most (source, target, probe kind) episodes tracked. */
@@ -265,18 +265,46 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     if (ps.recent.delete(port)) stored--;
   };
 
-  const portSet = (s: number): Set<number> => {
+  // The ports of the episode being reported, one bit each: their union and its smallest ports without
+  // a Set of up to 4,096 ports and a sort of all of them per report (once a second per open scan).
+  const union = new Uint32Array(65536 >>> 5);
+  const mark = (port: number): number => {
+    const w = port >>> 5;
+    const m = 1 << (port & 31);
+    if ((union[w] & m) !== 0) return 0;
+    union[w] |= m;
+    return 1;
+  };
+
+  /** Marks the ports of episode s (in the evidence or the recent window) in `union`; returns how many. */
+  const markPorts = (s: number): number => {
     const ps = sets[s];
-    if (ps === undefined) return new Set(inRecent[s] === 1 || inEvidence[s] === 1 ? [port1[s]] : []);
-    const ports = new Set<number>(ps.evidence);
-    for (const p of ps.recent.keys()) ports.add(p);
-    return ports;
+    if (ps === undefined) return inRecent[s] === 1 || inEvidence[s] === 1 ? mark(port1[s]) : 0;
+    let count = 0;
+    for (const p of ps.evidence) count += mark(p);
+    for (const p of ps.recent.keys()) count += mark(p);
+    return count;
+  };
+
+  /** The `max` smallest ports marked in `union`, ascending (what portSample gives); empties `union`. */
+  const takeSample = (max: number): number[] => {
+    const out: number[] = [];
+    for (let w = 0; w < union.length && out.length < max; w++) {
+      let bits = union[w];
+      while (bits !== 0 && out.length < max) {
+        const low = bits & -bits;
+        out.push((w << 5) | (31 - Math.clz32(low)));
+        bits ^= low;
+      }
+    }
+    union.fill(0);
+    return out;
   };
 
   const report = (s: number, now: number): void => {
     const kind = tab.x(s);
-    const ports = portSet(s);
-    const seen = ports.size;
+    const seen = markPorts(s);
+    const sample = takeSample(100);
     if (now - first[s] > windowMs) slow[s] = 1;
     raised[s] = 1;
     lastRaise[s] = now;
@@ -297,7 +325,7 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
         target: dst,
         ports_seen: seen,
         probes: probes[s],
-        ports: portSample(ports, 100),
+        ports: sample,
         closed: closed[s],
         unanswered: unanswered[s],
         open_no_data: torn[s],

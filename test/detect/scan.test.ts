@@ -28,6 +28,43 @@ function probe(h: Harness, n: number, flags: number, opts: { answer?: number; os
 }
 
 describe('ScanDetector', () => {
+  it('reports the union of closed and recently probed ports, its 100 lowest ascending, whatever the probe order', () => {
+    let seed = 99;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const count of [30, 150, 700, 3000]) {
+      const h = scanner({ slow_scan_ports: 20 });
+      const probed = new Set<number>();
+      let t = T0;
+      for (let i = 0; i < count; i++) {
+        // Ports anywhere in 1..65535, some probed twice; about half answered by RST (closed evidence).
+        const port = 1 + Math.floor(rnd() * 65535);
+        probed.add(port);
+        h.feed(tcp(A, 50000, V, port, SYN), t);
+        if (rnd() < 0.5) h.feed(tcp(V, port, A, 50000, RSTACK), t + 0.2);
+        t += 5;
+      }
+      // Past probe_timeout: the unanswered probes are evidence too.
+      h.tick(t + 10_000);
+      const last = h.detections.at(-1)!;
+      expect(last.type).toBe('SYN_SCAN');
+      // What a Set of every port and a numeric sort give (the detector remembers at most 2,048 per set).
+      const want = [...probed].sort((a, b) => a - b);
+      if (count <= 2048) expect(last.details.ports_seen).toBe(want.length);
+      else expect(last.details.ports_seen as number).toBeGreaterThanOrEqual(2048);
+      const ports = last.details.ports as number[];
+      expect(ports.length).toBe(Math.min(100, last.details.ports_seen as number));
+      expect(ports).toEqual([...ports].sort((a, b) => a - b));
+      if (count <= 2048) expect(ports).toEqual(want.slice(0, 100));
+      for (const p of ports) expect(probed.has(p)).toBe(true);
+      // Every report of the scan, not only the last, has its ports ascending and distinct.
+      for (const d of h.of('SYN_SCAN')) {
+        const ps = d.details.ports as number[];
+        expect(new Set(ps).size).toBe(ps.length);
+        expect(ps).toEqual([...ps].sort((a, b) => a - b));
+      }
+    }
+  });
+
   it('raw SYNs answered by RST are a SYN_SCAN, raised as the slow threshold (25 closed ports) is crossed', () => {
     const h = scanner();
     probe(h, 24, SYN, { answer: RSTACK });
