@@ -198,6 +198,9 @@ export class AlertFunnel {
    * source past them in an alert storm) went through V8's slow path, about 2 us each; a Map's is not.
    */
   private sourceCounts = new Map<string, number>();
+  /** The source countSource counted last and its count there (-1: counted in "other"). */
+  private lastSource: string | undefined;
+  private lastSourceCount = 0;
   /**
    * No open episode ends before this packet time (lastTs + holdMs of each is at least this): a lower bound,
    * exact after a sweep; an episode's repeats only move its end later, so it stays one until the next sweep.
@@ -375,15 +378,17 @@ export class AlertFunnel {
   /** Alerts per source: raised ones and those folded into storm alerts (a source's count is a fact kept). */
   private countSource(ip: string): void {
     const by = this.sum.bySource;
-    const n = this.sourceCounts.get(ip);
-    if (n !== undefined) {
+    // The source counted last (its alerts come one after the other in a storm) needs no lookup: its count,
+    // or -1 when it went to "other". Past the first MAX_SOURCES sources each lookup is a miss in a big table.
+    const n = ip === this.lastSource ? this.lastSourceCount : (this.sourceCounts.get(ip) ?? (this.sourceCounts.size < MAX_SOURCES ? 0 : -1));
+    this.lastSource = ip;
+    if (n >= 0) {
       this.sourceCounts.set(ip, n + 1);
       by[ip] = n + 1;
-    } else if (this.sourceCounts.size < MAX_SOURCES) {
-      this.sourceCounts.set(ip, 1);
-      by[ip] = 1;
+      this.lastSourceCount = n + 1;
     } else {
       by.other = (by.other ?? 0) + 1;
+      this.lastSourceCount = -1;
     }
   }
 
@@ -449,6 +454,7 @@ export class AlertFunnel {
     this.storm.clear();
     this.sum = this.emptySummary();
     this.sourceCounts = new Map();
+    this.lastSource = undefined;
   }
 
   /** Closes episodes whose suppression interval has passed (packet time). */

@@ -74,6 +74,8 @@ interface Storm {
   repeats: number;
   severity: Severity;
   sources: Set<string>;
+  /** The source of the last alert folded in (undefined before one with a source). */
+  lastSource: string | undefined;
   sourcesCapped: boolean;
   sampleSources: string[];
   ports: Set<number>;
@@ -164,12 +166,18 @@ export class StormControl {
     if (d.ts < s.first) s.first = d.ts;
     if (RANK[d.severity] > RANK[s.severity]) s.severity = d.severity;
     const src = d.src_ip;
-    if (src !== undefined) {
-      if (!s.sources.has(src)) {
-        if (s.sources.size < MAX_DISTINCT) s.sources.add(src);
-        else s.sourcesCapped = true;
-        if (s.sampleSources.length < this.sample && !s.sampleSources.includes(src)) s.sampleSources.push(src);
-      }
+    if (src !== undefined && src !== s.lastSource) {
+      // A new source grows the set: one operation on it, not a lookup and then an insert (in a storm from
+      // spoofed sources the set holds tens of thousands, and each operation on it is a cache miss). The
+      // source of the last fold is in the set already (or counted as past the cap): a storm's alerts come
+      // a few per source, one after the other.
+      const sources = s.sources;
+      const size = sources.size;
+      let isNew: boolean;
+      if (size < MAX_DISTINCT) isNew = sources.add(src).size !== size;
+      else if ((isNew = !sources.has(src))) s.sourcesCapped = true;
+      if (isNew && s.sampleSources.length < this.sample && !s.sampleSources.includes(src)) s.sampleSources.push(src);
+      s.lastSource = src;
     }
     if (d.dst_port !== undefined && s.ports.size < this.sample) s.ports.add(d.dst_port);
     if (s.sampleFlows.length < this.sample) {
@@ -284,6 +292,7 @@ export class StormControl {
       repeats: 0,
       severity: d.severity,
       sources: new Set(),
+      lastSource: undefined,
       sourcesCapped: false,
       sampleSources: [],
       ports: new Set(),

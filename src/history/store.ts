@@ -118,6 +118,14 @@ export class HistoryError extends Error {
   }
 }
 
+/**
+ * A new database's tables. An alert's row is unique by (source, alert_id) (SOURCE_INDEX; a run reads one
+ * source, so that also makes (run, alert_id) unique). Databases made before this also have the table
+ * constraint UNIQUE (run, alert_id): a tenth b-tree every row was added to (about 2.5% of the CPU time of
+ * storing an alert), which SQLite drops only by rebuilding the table, so they keep it. A folded row holds
+ * its run's source (added to older databases, their rows NULL), so its storm alert's row is found through
+ * SOURCE_INDEX (see applyRetention).
+ */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alerts (
   seq INTEGER PRIMARY KEY,
@@ -139,8 +147,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   community_id TEXT,
   details TEXT NOT NULL,
   final INTEGER NOT NULL DEFAULT 0,
-  source TEXT,
-  UNIQUE (run, alert_id)
+  source TEXT
 );
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts (ts);
 CREATE INDEX IF NOT EXISTS alerts_src ON alerts (src_ip, ts);
@@ -157,7 +164,8 @@ CREATE TABLE IF NOT EXISTS folded (
   last_ts INTEGER NOT NULL,
   n INTEGER NOT NULL,
   stored_at INTEGER NOT NULL,
-  members TEXT NOT NULL
+  members TEXT NOT NULL,
+  source TEXT
 );
 CREATE INDEX IF NOT EXISTS folded_storm ON folded (run, storm_id);
 CREATE INDEX IF NOT EXISTS folded_stored ON folded (stored_at);
@@ -518,6 +526,8 @@ export class AlertHistory implements AlertSink {
     // with its final evidence; `final` says the episode closed).
     if (!columns.includes('final')) this.db.exec('ALTER TABLE alerts ADD COLUMN final INTEGER NOT NULL DEFAULT 0');
     if (!columns.includes('source')) this.db.exec('ALTER TABLE alerts ADD COLUMN source TEXT');
+    const foldedColumns = (this.db.prepare('PRAGMA table_info(folded)').all() as { name: string }[]).map((c) => c.name);
+    if (!foldedColumns.includes('source')) this.db.exec('ALTER TABLE folded ADD COLUMN source TEXT');
     this.db.exec(SOURCE_INDEX);
     // The same source and id (this run's update, or an earlier run of the same file): the row becomes this run's.
     // Positional parameters, in rowValues() order: binding by name looked up every name per row (about a sixth of a row's cost).
@@ -545,7 +555,7 @@ export class AlertHistory implements AlertSink {
       UPDATE alerts SET last_seen = ?, stored_at = ?, message = ?, src_port = ?, dst_ip = ?, dst_port = ?, count = ?, details = ?, final = ?
       WHERE source = ? AND alert_id = ? AND run = ? AND ts = ? AND type = ? AND severity = ? AND sensor = ?
         AND src_ip IS ? AND proto IS ? AND community_id IS ?`);
-    this.insertFolded = this.db.prepare('INSERT INTO folded (run, storm_id, type, first_ts, last_ts, n, stored_at, members) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insertFolded = this.db.prepare('INSERT INTO folded (run, storm_id, type, first_ts, last_ts, n, stored_at, members, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     this.applyRetention();
     this.retentionTimer = setInterval(() => this.applyRetention(), this.opts.retentionEveryMs);
     this.retentionTimer.unref();
@@ -768,7 +778,7 @@ export class AlertHistory implements AlertSink {
           own.run(a.id, isoMs(a.timestamp), isoMs(a.last_seen), storedAt, a.type, a.severity, RANK[a.severity] ?? 0, a.message, a.src_ip ?? null, a.dst_ip ?? null, a.src_port ?? null, a.dst_port ?? null, a.proto ?? null, a.count, a.community_id ?? null, details, final);
         } else stmt.run(rowValues(run, source, sensor, a, storedAt));
       }
-      for (const g of groups) ins.run(run, g.stormId, g.type, Math.floor(g.first), Math.floor(g.last), g.n, storedAt, foldedMembers(g));
+      for (const g of groups) ins.run(run, g.stormId, g.type, Math.floor(g.first), Math.floor(g.last), g.n, storedAt, foldedMembers(g), source);
     });
     try {
       tx(batch);
@@ -933,9 +943,17 @@ export class AlertHistory implements AlertSink {
         const edge = this.db.prepare('SELECT seq FROM alerts ORDER BY seq DESC LIMIT 1 OFFSET ?').get(this.opts.maxRows) as { seq: number } | undefined;
         if (edge) out.byCount = this.db.prepare('DELETE FROM alerts WHERE seq <= ?').run(edge.seq).changes;
         // Folded alerts go with their storm alert; this run's storms may not be written yet, so only older runs'.
+        // The storm alert's row is looked up by (source, alert_id), the index every database has; rows of
+        // folded alerts stored before folded rows held their source are only in databases that also have
+        // the (run, alert_id) constraint, whose index finds theirs.
         if (out.byCount > 0) {
           this.db
-            .prepare('DELETE FROM folded WHERE run <> ? AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.run = folded.run AND a.alert_id = folded.storm_id)')
+            .prepare(
+              'DELETE FROM folded WHERE run <> ? AND source IS NOT NULL AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.source = folded.source AND a.alert_id = folded.storm_id AND a.run = folded.run)',
+            )
+            .run(this.run);
+          this.db
+            .prepare('DELETE FROM folded WHERE run <> ? AND source IS NULL AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.run = folded.run AND a.alert_id = folded.storm_id)')
             .run(this.run);
         }
       }

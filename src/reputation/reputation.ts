@@ -83,6 +83,8 @@ export class IpReputation {
    * after the other, and re-inserting each time left the maps' tables full of deleted entries to rebuild.
    */
   private newest: string | undefined;
+  /** The entry of `newest` (its alerts come one after another in a storm: found without a lookup in `scores`). */
+  private newestEntry: ScoreEntry | undefined;
   private newestUnpromoted: string | undefined;
   private cache = new Map<IpAddr, number>();
   private clock = 0;
@@ -185,12 +187,13 @@ export class IpReputation {
     if (points <= 0) return null;
     // An address already scored is its own key (keys are in normal form): no parse and format again,
     // which an alert storm from a few thousand sources would otherwise pay on every alert.
-    let e = this.scores.get(ip);
+    let e = ip === this.newest ? this.newestEntry : this.scores.get(ip);
     const key = e !== undefined ? ip : this.norm(ip);
     if (key === null) return null;
     if (now > this.clock) this.clock = now;
     if (this.whitelist.size > 0 && this.isWhitelisted(key)) return null;
-    if (e === undefined) e = this.scores.get(key);
+    // Another spelling of an address scored before (the key differs): its entry. The same text was asked above.
+    if (e === undefined && key !== ip) e = this.scores.get(key);
     if (!e) {
       if (this.scores.size >= this.cfg.max_tracked) this.evict(now);
       e = { ip: key, score: 0, updated: now, reasons: [], promoted: false, promotedAt: null, firstSeen: now, lastSeen: now };
@@ -211,6 +214,7 @@ export class IpReputation {
     if (key !== this.newest) {
       this.scores.set(key, e);
       this.newest = key;
+      this.newestEntry = e;
     }
     if (!e.promoted && e.score < this.cfg.score_threshold) {
       if (key !== this.newestUnpromoted) {
@@ -279,7 +283,7 @@ export class IpReputation {
   private forget(key: string): void {
     this.scores.delete(key);
     this.unpromoted.delete(key);
-    if (key === this.newest) this.newest = undefined;
+    if (key === this.newest) this.newest = this.newestEntry = undefined;
     if (key === this.newestUnpromoted) this.newestUnpromoted = undefined;
   }
 
@@ -342,7 +346,7 @@ export class IpReputation {
   fromState(s: ReputationState): void {
     this.scores.clear();
     this.unpromoted.clear();
-    this.newest = undefined;
+    this.newest = this.newestEntry = undefined;
     this.newestUnpromoted = undefined;
     for (const e of s.entries) {
       const key = this.norm(String(e.ip));

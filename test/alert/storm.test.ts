@@ -141,6 +141,49 @@ describe('StormControl', () => {
     expect(z.takeFinished()[0].details).toMatchObject({ folded: 4, sources: [], ports: [], flows: [], distinct_sources: 4 });
   });
 
+  it('distinct sources and the source sample are exact when a source folds several alerts in a row, revisits, or comes past MAX_DISTINCT', () => {
+    const s = control({ SUSPICIOUS_PORT: { count: 1, windowMs: 3_600_000 } }, 5);
+    feed(s, det(0));
+    const src = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    const seen = new Set<string>();
+    const order: string[] = [];
+    let folded = 0;
+    const fold = (a: string): void => {
+      feed(s, det(1, { src_ip: a, key: a }));
+      folded++;
+      if (!seen.has(a)) {
+        seen.add(a);
+        order.push(a);
+      }
+    };
+    // Runs of one to three folds per source, earlier sources again in between, then past the cap (the last
+    // sources each twice in a row, after it is reached).
+    for (let i = 0; i < 2000; i++) {
+      for (let k = 0; k <= i % 3; k++) fold(src(i));
+      if (i % 5 === 0) fold(src(i >> 2));
+    }
+    const past = MAX_DISTINCT + 5;
+    for (let i = 2000; i < past; i++) fold(src(i));
+    for (const i of [past, past + 1, 3, past + 2]) {
+      fold(src(i));
+      fold(src(i));
+    }
+    s.finishAll();
+    const a = s.takeFinished()[0];
+    expect(a.count).toBe(folded);
+    expect(a.details.distinct_sources).toBe(MAX_DISTINCT);
+    expect(a.details.distinct_sources_capped).toBe(true);
+    expect(a.details.sources).toEqual(order.slice(0, 5));
+    // Below the cap the count is every distinct source.
+    const b = control({ SUSPICIOUS_PORT: { count: 1, windowMs: 3_600_000 } }, 3);
+    feed(b, det(0));
+    for (const x of ['a', 'a', 'b', 'a', 'b', 'b', 'c', 'd', 'c']) feed(b, det(1, { src_ip: `192.0.2.${x.charCodeAt(0)}` }));
+    b.finishAll();
+    const bb = b.takeFinished()[0];
+    expect(bb.details).toMatchObject({ folded: 9, distinct_sources: 4, sources: ['192.0.2.97', '192.0.2.98', '192.0.2.99'] });
+    expect(bb.details.distinct_sources_capped).toBeUndefined();
+  });
+
   it('custom rules: the storm alert counts the folded alerts per rule name (at most `sample` names, the rest as other)', () => {
     const s = control({ CUSTOM_RULE: { count: 1, windowMs: 60_000 } }, 2);
     const rule = (i: number, name: string): Detection => det(i, { type: 'CUSTOM_RULE', severity: 'WARNING', details: { rule: name } });

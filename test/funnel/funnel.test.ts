@@ -138,6 +138,36 @@ describe('AlertFunnel', () => {
     expect(f.summary().bySource).toEqual({ [ip(11_999)]: 1 });
   });
 
+  it('per-source counts are exact when each source raises a run of alerts one after another, across the 10,000 cap and clear()', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 60_000, maxOpen: 100_000 });
+    const ip = (i: number) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`;
+    // What summary().bySource must say: each source's alerts for the first 10,000 sources, the rest in "other".
+    const model = new Map<string, number>();
+    let other = 0;
+    let n = 0;
+    const raise = (src: string): void => {
+      f.raise(det({ key: `k${n}`, src_ip: src, ts: T0 + n++ }));
+      const c = model.get(src);
+      if (c !== undefined) model.set(src, c + 1);
+      else if (model.size < 10_000) model.set(src, 1);
+      else other++;
+    };
+    // Runs of 1-4 alerts per source, sources revisited out of order (an earlier one between two runs of another).
+    for (let i = 0; i < 10_500; i++) {
+      for (let k = 0; k <= i % 4; k++) raise(ip(i));
+      if (i % 7 === 0) raise(ip(i >> 1));
+      if (i % 11 === 0) raise(ip(10_200 + (i % 50)));
+    }
+    const by = f.summary().bySource;
+    expect(by).toEqual({ ...Object.fromEntries(model), other });
+    // After clear() the source raised last starts again at 1.
+    const last = ip(10_499);
+    f.clear();
+    f.raise(det({ key: 'again', src_ip: last, ts: T0 + n }));
+    f.raise(det({ key: 'again2', src_ip: last, ts: T0 + n }));
+    expect(f.summary().bySource).toEqual({ [last]: 2 });
+  });
+
   it("a sink's record keeps the details it was given while the episode's evidence grows", () => {
     const f = new AlertFunnel({ suppressionMs: () => 60_000 });
     const r = recorder();

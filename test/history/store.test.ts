@@ -442,6 +442,100 @@ describe('folded alerts (storm control) in the folded table', () => {
     }
   });
 
+  /** A storm alert of `h`'s run with `n` folded alerts queued for it. */
+  function stormWithFolded(h: AlertHistory, id: string, n: number): void {
+    const storm = mkAlert({ id, type: 'SUSPICIOUS_PORT', message: `storm ${id}` });
+    h.onAlert(storm);
+    for (let i = 0; i < n; i++) h.onFolded({ type: 'SUSPICIOUS_PORT', severity: 'WARNING', message: 'm', ts: 1_700_000_000_000 + i, key: `${id}-${i}`, src_ip: `1.2.3.${i}`, details: {} }, storm);
+  }
+
+  function foldedRows(f = file): Array<{ run: string; storm_id: string; source: string | null; n: number }> {
+    const db = new Database(f, { readonly: true });
+    try {
+      return db.prepare('SELECT run, storm_id, source, n FROM folded ORDER BY seq').all() as Array<{ run: string; storm_id: string; source: string | null; n: number }>;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('a new database: (source, alert_id) is the one unique key of a row; at retention by count, folded rows go with their storm alert', async () => {
+    const a = history({ source: 'a.pcap', maxRows: 0 });
+    stormWithFolded(a, 'r-1', 3);
+    stormWithFolded(a, 'r-2', 2);
+    await a.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      // No index of a table constraint (sqlite_autoindex_alerts_N): only the named ones.
+      const auto = db.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'alerts' AND name LIKE 'sqlite_autoindex%'").all();
+      expect(auto).toEqual([]);
+    } finally {
+      db.close();
+    }
+    expect(foldedRows()).toEqual([
+      { run: a.run, storm_id: 'r-1', source: 'a.pcap', n: 3 },
+      { run: a.run, storm_id: 'r-2', source: 'a.pcap', n: 2 },
+    ]);
+    // The next run keeps one row: r-1, the oldest, goes, and its folded alerts with it; r-2's stay.
+    const b = history({ source: 'b.pcap', maxRows: 1 });
+    expect(b.count()).toBe(1);
+    expect(foldedRows().map((r) => r.storm_id)).toEqual(['r-2']);
+    // The same id from another source is a row of its own; from the same source it replaces the row.
+    b.onAlert(mkAlert({ id: 'r-2', message: 'same id, source b' }));
+    await b.close();
+    const c = history({ source: 'b.pcap', maxRows: 0 });
+    c.onAlert(mkAlert({ id: 'r-2', message: 'same id, source b again' }));
+    await c.flush();
+    expect(c.query({}).map((x) => x.message).sort()).toEqual(['same id, source b again', 'storm r-2']);
+  });
+
+  it('a database made by the build before (UNIQUE (run, alert_id), folded rows without a source) is migrated, and its folded rows still go with their storm alerts', async () => {
+    // The schema of alerts and folded as the build before made them (sqlite_master of such a database).
+    const old = new Database(file);
+    old.exec(`CREATE TABLE alerts (seq INTEGER PRIMARY KEY, run TEXT NOT NULL, alert_id TEXT NOT NULL, ts INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL, stored_at INTEGER NOT NULL, type TEXT NOT NULL, severity TEXT NOT NULL, sev_rank INTEGER NOT NULL,
+      message TEXT NOT NULL, src_ip TEXT, dst_ip TEXT, src_port INTEGER, dst_port INTEGER, proto TEXT, count INTEGER NOT NULL,
+      community_id TEXT, details TEXT NOT NULL, final INTEGER NOT NULL DEFAULT 0, source TEXT, sensor TEXT NOT NULL DEFAULT '',
+      UNIQUE (run, alert_id));
+    CREATE INDEX alerts_ts ON alerts (ts);
+    CREATE INDEX alerts_src ON alerts (src_ip, ts);
+    CREATE INDEX alerts_dst ON alerts (dst_ip, ts);
+    CREATE INDEX alerts_type ON alerts (type, ts);
+    CREATE INDEX alerts_sev ON alerts (sev_rank, ts);
+    CREATE INDEX alerts_stored ON alerts (stored_at);
+    CREATE TABLE folded (seq INTEGER PRIMARY KEY, run TEXT NOT NULL, storm_id TEXT NOT NULL, type TEXT NOT NULL, first_ts INTEGER NOT NULL,
+      last_ts INTEGER NOT NULL, n INTEGER NOT NULL, stored_at INTEGER NOT NULL, members TEXT NOT NULL);
+    CREATE INDEX folded_storm ON folded (run, storm_id);
+    CREATE INDEX folded_stored ON folded (stored_at);
+    CREATE INDEX alerts_sensor ON alerts (sensor, ts);
+    CREATE UNIQUE INDEX alerts_source_id ON alerts (source, alert_id);`);
+    const now = Date.now();
+    for (const id of ['s-1', 's-2']) {
+      old.prepare(`INSERT INTO alerts (run, alert_id, ts, last_seen, stored_at, type, severity, sev_rank, message, count, details, source)
+        VALUES ('oldrun', ?, ?, ?, ?, 'SUSPICIOUS_PORT', 'WARNING', 1, 'old storm', 7, '{}', 'old.pcap')`).run(id, now, now, now);
+      old.prepare(`INSERT INTO folded (run, storm_id, type, first_ts, last_ts, n, stored_at, members) VALUES ('oldrun', ?, 'SUSPICIOUS_PORT', ?, ?, 1, ?, '[]')`).run(id, now, now, now);
+    }
+    old.close();
+
+    const a = history({ source: 'new.pcap', maxRows: 0, now: () => now });
+    expect(a.error).toBeNull();
+    stormWithFolded(a, 'n-1', 4);
+    await a.close();
+    expect(foldedRows()).toEqual([
+      { run: 'oldrun', storm_id: 's-1', source: null, n: 1 },
+      { run: 'oldrun', storm_id: 's-2', source: null, n: 1 },
+      { run: a.run, storm_id: 'n-1', source: 'new.pcap', n: 4 },
+    ]);
+    // Two rows kept: s-1 goes with its folded row; s-2 (an old row, found by run and id) and n-1 (by source and id) keep theirs.
+    const b = history({ source: 'other.pcap', maxRows: 2, now: () => now });
+    expect(b.count()).toBe(2);
+    expect(foldedRows().map((r) => r.storm_id)).toEqual(['s-2', 'n-1']);
+    await b.close();
+    const c = history({ source: 'other.pcap', maxRows: 1, now: () => now });
+    expect(c.count()).toBe(1);
+    expect(foldedRows().map((r) => r.storm_id)).toEqual(['n-1']);
+    expect(c.query({}).map((x) => x.id)).toEqual(['n-1']);
+  });
+
   it('a new database has 16 KiB pages; one made before keeps its own', async () => {
     const h = history();
     h.onAlert(mkAlert({ id: 'p-1' }));

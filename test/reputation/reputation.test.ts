@@ -83,6 +83,36 @@ describe('scores', () => {
     expect(r.suspicious()).toEqual([]);
   });
 
+  it('every spelling of an address scores one entry, whether the normal form or another came first', () => {
+    const r = new IpReputation({ score_threshold: 50, decay_per_hour: 0 });
+    expect(r.addScore('2001:DB8:0::7', 10, 'A', 1000)).toBeNull();
+    expect(r.addScore('2001:db8::7', 10, 'B', 1001)).toBeNull();
+    expect(r.addScore('2001:0db8::0:7', 10, 'C', 1002)).toBeNull();
+    expect(r.addScore('192.0.2.1', 5, 'A', 1003)).toBeNull();
+    expect(r.addScore('2001:db8::7', 10, 'D', 1004)).toBeNull();
+    const d = r.addScore('2001:DB8::7', 10, 'E', 1005);
+    expect(d).toMatchObject({ type: 'MALICIOUS_IP', key: '2001:db8::7', src_ip: '2001:db8::7', details: { score: 50, reasons: ['A (+10)', 'B (+10)', 'C (+10)', 'D (+10)', 'E (+10)'] } });
+    expect(r.tracked).toBe(2);
+    expect(r.toState().entries.map((e) => [e.ip, e.score])).toEqual([
+      ['192.0.2.1', 5],
+      ['2001:db8::7', 50],
+    ]);
+  });
+
+  it('the address scored last, once forgotten (decayed to nothing, or its state replaced), starts again from zero', () => {
+    const r = new IpReputation({ score_threshold: 50, decay_per_hour: 10 });
+    const h = 3_600_000;
+    r.addScore('192.0.2.7', 10, 'A', 0);
+    r.addScore('192.0.2.7', 10, 'B', 1);
+    r.decay(3 * h);
+    expect(r.tracked).toBe(0);
+    r.addScore('192.0.2.7', 5, 'C', 3 * h);
+    expect(r.status('192.0.2.7')).toMatchObject({ score: 5, reasons: ['C (+5)'], firstSeen: 3 * h });
+    r.fromState({ version: 1, entries: [{ ip: '192.0.2.7', score: 40, updated: 3 * h, reasons: ['OLD (+40)'], promoted: false, promotedAt: null }] });
+    const d = r.addScore('192.0.2.7', 10, 'D', 3 * h);
+    expect(d).toMatchObject({ type: 'MALICIOUS_IP', details: { score: 50, reasons: ['OLD (+40)', 'D (+10)'] } });
+  });
+
   it('whitelisted sources, MALICIOUS_IP/BLACKLISTED_IP alerts and zero-point types are not scored', () => {
     const r = new IpReputation({ decay_per_hour: 0, points: { default: 5, TRAFFIC_SURGE: 0 } });
     r.loadLists({ whitelist: '10.0.0.0/8\n' });
