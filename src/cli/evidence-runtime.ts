@@ -28,8 +28,9 @@ export function createEvidence(
       size = st.size;
       mtimeMs = Math.floor(st.mtimeMs);
       // A regular file can be read at any offset: the lookback then keeps where each frame is instead
-      // of a copy of every packet (a pipe or a device cannot be read again).
-      if (st.isFile()) fd = openSync(file, 'r');
+      // of a copy of every packet (a pipe or a device cannot be read again). Not with a filter: the
+      // packets then come from tcpdump's output, whose offsets are not the file's.
+      if (st.isFile() && o.filter.trim() === '') fd = openSync(file, 'r');
     } catch {
       // the source reports a missing file itself
     }
