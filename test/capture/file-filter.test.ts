@@ -51,7 +51,8 @@ describe('-f on a capture file', () => {
       kept += some.packets.length;
     }
     expect(kept).toBeGreaterThan(300);
-  });
+    // Eighteen runs of NetGuard and nine of tcpdump: about 40 s on a quiet machine, over 60 s under load.
+  }, 180_000);
 
   it('filters standard input too, and stops tcpdump when -c is reached', async () => {
     const file = path.join(CORPUS, 'chrissanders-packets/synscan.pcapng');
