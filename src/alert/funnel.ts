@@ -348,6 +348,13 @@ export class AlertFunnel {
     const ts = isoTime(d.ts);
     const details = escalatedFrom ? mergeDetails(escalatedFrom.details, d.details) : { ...d.details };
     if (escalatedFrom) details.escalated_from = escalatedFrom.severity;
+    const { type, severity, message, src_ip, dst_ip, src_port, dst_port, proto, community_id } = d;
+    if (src_ip !== undefined && dst_ip !== undefined && src_port !== undefined && dst_port !== undefined && proto !== undefined) {
+      // About one flow (most alerts): made whole in one literal, keys in the order below, as copyAlert does.
+      // Built field by field, each alert grew its out-of-object properties in steps.
+      if (community_id) return { id, timestamp: ts, type, severity, message, details, count: 1, last_seen: ts, src_ip, dst_ip, src_port, dst_port, proto, community_id };
+      return { id, timestamp: ts, type, severity, message, details, count: 1, last_seen: ts, src_ip, dst_ip, src_port, dst_port, proto };
+    }
     const a: Alert = {
       id,
       timestamp: ts,

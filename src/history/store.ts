@@ -173,8 +173,9 @@ CREATE INDEX IF NOT EXISTS folded_stored ON folded (stored_at);
 
 /**
  * Page size of a new history database (SQLite's default is 4096; a database keeps the size it was made
- * with). Each alert row touches nine b-trees; with 16 KiB pages they are shallower and each transaction
- * writes fewer, fuller pages to the WAL: storing 200,000 alerts took about a tenth less CPU time.
+ * with). Each alert row touches nine b-trees (ten in a database with the old (run, alert_id) constraint);
+ * with 16 KiB pages they are shallower and each transaction writes fewer, fuller pages to the WAL: storing
+ * 200,000 alerts took about a tenth less CPU time.
  */
 export const PAGE_SIZE = 16_384;
 
@@ -549,8 +550,9 @@ export class AlertHistory implements AlertSink {
     this.upsertOwn = own.some((t) => t.includes('\0')) ? null : this.db.prepare(upsertInto(sqlText(own[0]), sqlText(own[1]), sqlText(own[2])));
     // A later record of an alert this run has already stored (its final record, an update): only what can
     // change within an episode is set, so of the row's indexes only alerts_dst and alerts_stored are touched
-    // (the upsert rewrites every column, and SQLite then rewrites all nine index entries). The row must still
-    // hold this run's unchangeable fields, else nothing changes and the upsert does the whole row.
+    // (the upsert rewrites every column, and SQLite then rewrites all eight index entries, nine in an older
+    // database). The row must still hold this run's unchangeable fields, else nothing changes and the upsert
+    // does the whole row.
     this.updateLater = this.db.prepare(`
       UPDATE alerts SET last_seen = ?, stored_at = ?, message = ?, src_port = ?, dst_ip = ?, dst_port = ?, count = ?, details = ?, final = ?
       WHERE source = ? AND alert_id = ? AND run = ? AND ts = ? AND type = ? AND severity = ? AND sensor = ?

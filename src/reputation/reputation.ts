@@ -61,6 +61,36 @@ const HOUR = 3_600_000;
 /** Least packet time between two decay passes made to evict at capacity (see IpReputation.evict). */
 const DECAY_PASS_MS = 1000;
 
+/**
+ * Whether `s` is an IPv4 address in normal form, as formatIp writes one: four decimal numbers of 0-255
+ * without leading zeros, joined by dots, nothing else (parseIp would give the address and formatIp the
+ * same text back).
+ */
+export function isNormalIpv4(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let i = 0;
+  while (i < n) {
+    const start = i;
+    let v = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return false;
+    parts++;
+    if (i === n) break;
+    if (s.charCodeAt(i) !== 46 || parts === 4) return false;
+    i++;
+    if (i === n) return false;
+  }
+  return parts === 4;
+}
+
 export const LIST_BLACK = 1;
 export const LIST_WHITE = 2;
 export const LIST_MALICIOUS = 4;
@@ -175,6 +205,9 @@ export class IpReputation {
   }
 
   private norm(ip: string): string | null {
+    // An IPv4 address as it is written out (what the decoders give): its own normal form, with no parse and
+    // format (a new source in a storm of spoofed ones paid about 3 us for them).
+    if (isNormalIpv4(ip)) return ip;
     const a = parseIp(ip);
     return a === null ? null : formatIp(a);
   }

@@ -43,6 +43,26 @@ describe('final records', () => {
     expect(finals[1]).toMatchObject({ count: 2, dst_port: 80, final: true, final_reason: 'end' });
   });
 
+  it('a new alert has one key order whichever of its fields it has (flow alerts, with or without a community id, and others)', () => {
+    const { f, news } = funnelWithFinals();
+    f.raise(det({ key: 'flow+id', src_port: 40000, dst_port: 22, community_id: '1:abc' }));
+    f.raise(det({ key: 'flow', src_port: 40000, dst_port: 22 }));
+    f.raise(det({ key: 'flow, empty community id', src_port: 0, dst_port: 0, community_id: '' }));
+    f.raise(det({ key: 'no ports' }));
+    f.raise(det({ key: 'no source', src_ip: undefined, src_port: 1, dst_port: 2 }));
+    const order = [
+      'id,timestamp,type,severity,message,details,count,last_seen,src_ip,dst_ip,src_port,dst_port,proto,community_id',
+      'id,timestamp,type,severity,message,details,count,last_seen,src_ip,dst_ip,src_port,dst_port,proto',
+      'id,timestamp,type,severity,message,details,count,last_seen,src_ip,dst_ip,src_port,dst_port,proto',
+      'id,timestamp,type,severity,message,details,count,last_seen,src_ip,dst_ip,proto',
+      'id,timestamp,type,severity,message,details,count,last_seen,dst_ip,src_port,dst_port,proto',
+    ];
+    // The funnel's own alerts (recent(), newest first) and the copies the sinks got.
+    expect(f.recent().reverse().map((a) => Object.keys(a).join(','))).toEqual(order);
+    expect(news.map((a) => Object.keys(a).join(','))).toEqual(order);
+    expect(news[0]).toMatchObject({ count: 1, src_port: 40000, dst_port: 22, proto: 'TCP', community_id: '1:abc', timestamp: news[0].last_seen });
+  });
+
   it('an episode that ends by its suppression interval gets one final record with the last evidence', () => {
     const { f, news, finals } = funnelWithFinals();
     f.raise(det());

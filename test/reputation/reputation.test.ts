@@ -5,8 +5,8 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Alert, Detection } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/index.js';
-import { parseIp } from '../../src/decode/addr.js';
-import { IpReputation, ReputationStore, createReputationDetector, createReputationSink, REPEAT_MS } from '../../src/reputation/index.js';
+import { formatIp, parseIp } from '../../src/decode/addr.js';
+import { IpReputation, isNormalIpv4, ReputationStore, createReputationDetector, createReputationSink, REPEAT_MS } from '../../src/reputation/index.js';
 import { pkt } from '../rules/packets.js';
 import { AlertFunnel } from '../../src/alert/funnel.js';
 import { tempDirs } from '../helpers/temp-dir.js';
@@ -97,6 +97,25 @@ describe('scores', () => {
       ['192.0.2.1', 5],
       ['2001:db8::7', 50],
     ]);
+  });
+
+  it('an IPv4 address is its own key exactly when it is in normal form; any other spelling scores its normal form', () => {
+    // isNormalIpv4 against what parse and format give back, on edge cases and on random texts of digits and dots.
+    const normal = (t: string): boolean => {
+      const a = parseIp(t);
+      return typeof a === 'number' && formatIp(a) === t;
+    };
+    const texts = ['1.2.3.4', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.', '.1.2.3.4', '1..2.3', '1.2.3.04', ' 1.2.3.4', '1.2.3.4 ', '1.2.3.4.5', '::ffff:1.2.3.4', '1.2.3.400', '0.0.0.00', ''];
+    let seed = 7;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    for (let k = 0; k < 20_000; k++) texts.push(Array.from({ length: 1 + rnd(16) }, () => '0123456789...1 '[rnd(15)]).join(''));
+    for (let k = 0; k < 20_000; k++) texts.push(Array.from({ length: 4 }, () => (rnd(5) === 0 ? '0' : '') + String(rnd(300))).join('.'));
+    for (const t of texts) expect(isNormalIpv4(t), JSON.stringify(t)).toBe(normal(t));
+    const r = new IpReputation({ score_threshold: 50, decay_per_hour: 0 });
+    r.addScore('010.0.0.1', 10, 'A', 0);
+    r.addScore(' 10.0.0.1', 10, 'B', 1);
+    r.addScore('10.0.0.1', 10, 'C', 2);
+    expect(r.toState().entries.map((e) => [e.ip, e.score])).toEqual([['10.0.0.1', 30]]);
   });
 
   it('the address scored last, once forgotten (decayed to nothing, or its state replaced), starts again from zero', () => {
