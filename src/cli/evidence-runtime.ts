@@ -38,11 +38,11 @@ export function createEvidence(
   const readFrame: FrameReader | null =
     fd === null
       ? null
-      : (offset, into, caplen) => {
+      : (offset, into, length) => {
           try {
-            return readSync(fd!, into, 0, caplen, offset) === caplen;
+            return readSync(fd!, into, 0, length, offset);
           } catch {
-            return false;
+            return 0;
           }
         };
   const src: EvidenceSource = { kind: file !== null ? 'file' : o.live ? 'live' : 'stdin', name: o.name, filter: o.filter, size, mtimeMs };

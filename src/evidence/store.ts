@@ -44,9 +44,8 @@ export interface EvidenceOptions {
   /** The capture file the packets come from (null for live capture or stdin): evidence can be read back from it. */
   sourceFile: string | null;
   /**
-   * Reads a frame of the capture file back by its offset (RawPacket.fileOffset) into `into`; false when
-   * the file no longer gives all `caplen` bytes there. Given (a regular file), the lookback ring keeps
-   * only where each frame is, not a copy of every packet's bytes: the few frames an alert takes from it
+   * Reads the capture file from an offset (RawPacket.fileOffset). Given (a regular file), the lookback
+   * ring keeps only where each frame is, not a copy of every packet's bytes: the frames an alert takes
    * are read back when it opens. Absent: every frame is copied (live capture, stdin, tests).
    */
   readFrame?: FrameReader | null;
@@ -54,8 +53,15 @@ export interface EvidenceOptions {
   onClose?: (ev: AlertEvidence) => void;
 }
 
-/** Reads `caplen` bytes of the capture file at `fileOffset` into `into` (from its start); false when it cannot. */
-export type FrameReader = (fileOffset: number, into: Uint8Array, caplen: number) => boolean;
+/**
+ * Reads up to `length` bytes of the capture file at `fileOffset` into `into` (from its start) and returns
+ * how many it read (fewer at the end of the file, 0 when it cannot).
+ */
+export type FrameReader = (fileOffset: number, into: Uint8Array, length: number) => number;
+
+/** Bytes of the file read at once for a lookback without bytes: an alert's frames lie close together. */
+const READ_WINDOW = 256 << 10;
+const NO_BYTES = new Uint8Array(0);
 
 /** One flow an alert involved, as kept with its evidence. */
 export interface EvidenceFlow {
@@ -161,8 +167,14 @@ export class EvidenceStore {
   /** Open alerts by watched address key. */
   private readonly watch = new Map<number, AlertEvidence[]>();
   private readonly scratch = new Packet();
-  /** Where a frame of a lookback without bytes is read back into (grown to the largest frame read). */
-  private readBuf = new Uint8Array(2048);
+  /**
+   * A window of the capture file read for a lookback without bytes, [winOff, winOff + winLen): the
+   * frames an alert takes come in file order, most within a few hundred KiB of each other, so one read
+   * serves many (one read per frame was a system call per packet of a flood's victim).
+   */
+  private win: Uint8Array = NO_BYTES;
+  private winOff = -1;
+  private winLen = 0;
   /** Alerts opened during the current packet, whose earlier packets are still to be taken from the lookback. */
   private readonly pending: AlertEvidence[] = [];
   private nextSlot = 1;
@@ -247,7 +259,7 @@ export class EvidenceStore {
     ev.seen++;
     if (raw.ts > ev.lastTs) ev.lastTs = raw.ts;
     this.index(ev, raw);
-    if (ev.kept + ev.evicted >= this.opts.perAlertPackets || ev.bytes + raw.caplen > this.opts.perAlertBytes) {
+    if (this.overBudget(ev, raw.caplen)) {
       ev.overBudget++;
       return;
     }
@@ -255,6 +267,11 @@ export class EvidenceStore {
     ev.kept++;
     ev.bytes += Math.min(raw.caplen, this.kept.arena.length);
     if (p !== null) this.flowOf(ev, p, raw, flow, s, d);
+  }
+
+  /** Whether a packet of `caplen` bytes is past the alert's own budget (counted, not kept). */
+  private overBudget(ev: AlertEvidence, caplen: number): boolean {
+    return ev.kept + ev.evicted >= this.opts.perAlertPackets || ev.bytes + caplen > this.opts.perAlertBytes;
   }
 
   private index(ev: AlertEvidence, raw: RawPacket): void {
@@ -378,12 +395,18 @@ export class EvidenceStore {
       // IPv6 keys are hashes: a collision can only add a packet of another host pair, never lose one.
       const hit = b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key);
       if (!hit) continue;
+      const n = lb.frameNumber(r);
+      if (!lb.holdsBytes && ev.port < 0 && this.overBudget(ev, lb.caplen[r])) {
+        // Only counted and indexed (take() keeps nothing more of it): its bytes are not needed.
+        ev.fromLookback++;
+        this.take(ev, lb.recordAround(r, NO_BYTES), null, n, null, s, d);
+        continue;
+      }
       const raw = this.lookbackFrame(r);
       // A frame the file no longer gives back (changed under us) is left out, as one evicted would be.
       if (raw === null) continue;
       // Decoded again (only packets between the alert's hosts) for its port and the flow list; the
       // tracker's state at that time is not known.
-      const n = lb.frameNumber(r);
       const p = decodePacket(raw, n, this.scratch, null);
       if (ev.port >= 0 && p.srcPort !== ev.port && p.dstPort !== ev.port) continue;
       ev.fromLookback++;
@@ -399,9 +422,14 @@ export class EvidenceStore {
     const off = lb.fileOffset[r];
     const cap = lb.caplen[r];
     if (!read || off < 0) return null;
-    if (this.readBuf.length < cap) this.readBuf = new Uint8Array(Math.max(cap, this.readBuf.length * 2));
-    if (!read(off, this.readBuf, cap)) return null;
-    return lb.recordAround(r, this.readBuf.subarray(0, cap));
+    if (off < this.winOff || off + cap > this.winOff + this.winLen) {
+      if (this.win.length < cap || this.win === NO_BYTES) this.win = new Uint8Array(Math.max(cap, READ_WINDOW));
+      this.winOff = off;
+      this.winLen = Math.max(0, read(off, this.win, this.win.length));
+      if (this.winLen < cap) return null;
+    }
+    const at = off - this.winOff;
+    return lb.recordAround(r, this.win.subarray(at, at + cap));
   }
 
   /** The alert aggregated more evidence: its episode stays open longer. */

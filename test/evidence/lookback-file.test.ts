@@ -76,9 +76,9 @@ function fileReader(file: string): { read: FrameReader; reads: () => number; clo
   const fd = openSync(file, 'r');
   let reads = 0;
   return {
-    read: (offset, into, caplen) => {
+    read: (offset, into, length) => {
       reads++;
-      return readSync(fd, into, 0, caplen, offset) === caplen;
+      return readSync(fd, into, 0, length, offset);
     },
     reads: () => reads,
     close: () => closeSync(fd),
@@ -142,9 +142,9 @@ describe('EvidenceStore with a lookback read back from the file', () => {
     const taken = copied.reduce((s, e) => s + e.fromLookback, 0);
     expect(taken).toBeGreaterThan(20);
     expect(read).toEqual(copied);
-    // Frames are read only for alerts (those taken, and those looked at but of another port), never per packet.
-    expect(r.reads()).toBeGreaterThanOrEqual(taken);
-    expect(r.reads()).toBeLessThan(30_000 / 2);
+    // The file is read only for alerts, a window of it at a time (not once per frame, nor per packet).
+    expect(r.reads()).toBeGreaterThan(0);
+    expect(r.reads()).toBeLessThan(taken);
   }, 120_000);
 
   it('gives the same evidence on corpus captures, pcap and pcapng, with small rings that wrap', async () => {
@@ -183,7 +183,7 @@ describe('EvidenceStore with a lookback read back from the file', () => {
     const file = path.join(dir, 'attack-small.pcap');
     generateMixed(file, 10_000, 6, ATTACK);
     const copied = await evidenceOf(file, null);
-    const none = await evidenceOf(file, () => false);
+    const none = await evidenceOf(file, () => 0);
     expect(none.length).toBe(copied.length);
     expect(none.reduce((s, e) => s + e.fromLookback, 0)).toBe(0);
     expect(copied.reduce((s, e) => s + e.fromLookback, 0)).toBeGreaterThan(0);
