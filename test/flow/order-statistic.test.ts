@@ -1,18 +1,8 @@
 // kthSmallest: the k-th smallest value of a typed array equals what a sort puts at k, ties and floods included.
 import { describe, expect, it } from 'vitest';
 import { kthSmallest } from '../../src/flow/order-statistic.js';
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The bench's seeded generator (mulberry32), so a failure can be replayed.
+import { rng } from '../../bench/traffic-gen.js';
 
 function sortedAt(values: Float64Array, k: number): number {
   return Float64Array.from(values).sort()[k];
