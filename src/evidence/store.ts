@@ -396,8 +396,9 @@ export class EvidenceStore {
       const hit = b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key);
       if (!hit) continue;
       const n = lb.frameNumber(r);
-      if (!lb.holdsBytes && ev.port < 0 && this.overBudget(ev, lb.caplen[r])) {
-        // Only counted and indexed (take() keeps nothing more of it): its bytes are not needed.
+      if (ev.port < 0 && this.overBudget(ev, lb.caplen[r])) {
+        // Only counted and indexed (take() keeps nothing more of it): its bytes are neither read back
+        // nor decoded, whether the ring holds them or they are in the file.
         ev.fromLookback++;
         this.take(ev, lb.recordAround(r, NO_BYTES), null, n, null, s, d);
         continue;
