@@ -142,6 +142,36 @@ export function parseIpv4(s: string): number | null {
   return n >>> 0;
 }
 
+/**
+ * Whether `s` is an IPv4 address in normal form, as formatIp writes one: four decimal numbers of 0-255
+ * without leading zeros, joined by dots, nothing else (parseIp would give the address and formatIp the
+ * same text back).
+ */
+export function isNormalIpv4(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let i = 0;
+  while (i < n) {
+    const start = i;
+    let v = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return false;
+    parts++;
+    if (i === n) break;
+    if (s.charCodeAt(i) !== 46 || parts === 4) return false;
+    i++;
+    if (i === n) return false;
+  }
+  return parts === 4;
+}
+
 /** Parses IPv6 text (with "::" and an optional dotted IPv4 tail) to 16 bytes, or null. */
 export function parseIpv6(s: string): Uint8Array | null {
   if (!/^[0-9a-fA-F:.]+$/.test(s)) return null;

@@ -2,7 +2,7 @@
 // per source address that alerts raise, that decays over time, and that promotes an address to malicious
 // (MALICIOUS_IP) at ip_reputation.score_threshold. No I/O: lists come in as text, state as objects.
 import type { Alert, Detection } from '../alert/types.js';
-import { formatIp, parseIp } from '../decode/addr.js';
+import { formatIp, isNormalIpv4, parseIp } from '../decode/addr.js';
 import type { IpAddr } from '../decode/packet.js';
 import { IpList } from './ip-list.js';
 
@@ -60,36 +60,6 @@ const CACHE_MAX = 65_536;
 const HOUR = 3_600_000;
 /** Least packet time between two decay passes made to evict at capacity (see IpReputation.evict). */
 const DECAY_PASS_MS = 1000;
-
-/**
- * Whether `s` is an IPv4 address in normal form, as formatIp writes one: four decimal numbers of 0-255
- * without leading zeros, joined by dots, nothing else (parseIp would give the address and formatIp the
- * same text back).
- */
-export function isNormalIpv4(s: string): boolean {
-  const n = s.length;
-  if (n < 7 || n > 15) return false;
-  let parts = 0;
-  let i = 0;
-  while (i < n) {
-    const start = i;
-    let v = 0;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      v = v * 10 + (c - 48);
-      i++;
-    }
-    const len = i - start;
-    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return false;
-    parts++;
-    if (i === n) break;
-    if (s.charCodeAt(i) !== 46 || parts === 4) return false;
-    i++;
-    if (i === n) return false;
-  }
-  return parts === 4;
-}
 
 export const LIST_BLACK = 1;
 export const LIST_WHITE = 2;
