@@ -23,6 +23,7 @@ import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
 import type { Severity } from '../alert/types.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
+import { PK_TCP } from './packet-kinds.js';
 import { BoundedMap, HandshakeTable, WindowCounter, addrHash } from './state/index.js';
 import { addrKey, iso, keyText, type AddrKey } from './format.js';
 import { thresholds } from './thresholds.js';
@@ -242,6 +243,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
 
   return {
     name: 'syn-flood',
+    wants: PK_TCP,
     onPacket(p: Packet, now: number): void {
       if (!(p.layers & LAYER_TCP)) return;
       const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
