@@ -276,13 +276,15 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         // By destination first: a single-source flood of one host is one alert, keyed by the victim.
         if (!evaluate(d, true, now) && s) evaluate(s, false, now);
       } else if (f === TCP_ACK && pending.count > 0) {
-        const slot = pending.find(addrHash(p.ip4Src, p.ip6Src), p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
+        const ha = addrHash(p.ip4Src, p.ip6Src);
+        const slot = pending.find(ha, p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
         if (slot >= 0) {
           // Handshake completed: not half-open.
           const at = pending.ts[slot];
           pending.remove(slot);
           perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(now, at);
-          perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(now, at);
+          // A source whose bucket holds no state has none (as on the SYN path): no lookup.
+          if (srcIn[ha >>> 16] > 0) perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(now, at);
         }
       }
       if (now - lastSweep >= 5000) expire(now);
