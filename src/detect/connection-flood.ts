@@ -12,6 +12,7 @@
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
+import { PK_TCP } from './packet-kinds.js';
 import { BoundedMap, HandshakeTable, WindowCounter, addrHash } from './state/index.js';
 import { addrKey, iso, keyText, type AddrKey } from './format.js';
 import { thresholds } from './thresholds.js';
@@ -20,6 +21,7 @@ const MAX_SOURCES = 8192;
 const UPDATE_MS = 1000;
 
 interface SourceState {
+  /** The source's text, made when it first raises (a brute-force pool brings a new source per connection). */
   ip: string;
   counter: WindowCounter;
   ports: Map<number, number>;
@@ -47,7 +49,7 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
       s = undefined;
     }
     if (!s) {
-      s = { ip: keyText(src), counter: new WindowCounter(windowMs, 10), ports: new Map(), targets: new Set(), total: 0, first: now, last: now, raised: false, lastRaise: 0 };
+      s = { ip: '', counter: new WindowCounter(windowMs, 10), ports: new Map(), targets: new Set(), total: 0, first: now, last: now, raised: false, lastRaise: 0 };
       sources.set(src, s);
     }
     s.counter.add(now);
@@ -59,6 +61,7 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
     if ((!s.raised && n >= t.connection_flood) || (s.raised && now - s.lastRaise >= UPDATE_MS)) {
       s.raised = true;
       s.lastRaise = now;
+      if (s.ip === '') s.ip = keyText(src);
       const ports = Array.from(s.ports.entries()).sort((a, b) => b[1] - a[1]).slice(0, 10).map(([p]) => p);
       const single = s.targets.size === 1 ? keyText(dst) : undefined;
       raise({
@@ -93,6 +96,7 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
 
   return {
     name: 'connection-flood',
+    wants: PK_TCP,
     onPacket(p: Packet, now: number): void {
       if (!(p.layers & LAYER_TCP)) return;
       const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);

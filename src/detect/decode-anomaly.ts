@@ -8,6 +8,7 @@
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
+import { PK_EVENTS } from './packet-kinds.js';
 import { AddrTable, EpisodeCounts } from './state/index.js';
 import { addrText, iso, protoName } from './format.js';
 
@@ -46,6 +47,7 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
 
   return {
     name: 'decode-anomaly',
+    wants: PK_EVENTS,
     onPacket(p: Packet, now: number): void {
       const evs = p.events;
       if (evs.length === 0) return;

@@ -13,6 +13,7 @@ import { createDecoyScanDetector } from './decoy-scan.js';
 import { createDistributedScanDetector } from './distributed-scan.js';
 
 export type { Detector, DetectorContext, Raise } from './types.js';
+export { PK_ALL, PK_EVENTS, PK_IP, PK_TCP, PK_TCP_DATA, PK_TCP_SYN, packetKinds } from './packet-kinds.js';
 export { createDecoyScanDetector, type DecoyScanDetector } from './decoy-scan.js';
 export { createDistributedScanDetector, type DistributedScanDetector } from './distributed-scan.js';
 export { createScanDetector, type ScanDetector } from './scan.js';

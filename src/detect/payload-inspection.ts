@@ -26,6 +26,7 @@ import { LAYER_TCP, TCP_RST, type Packet } from '../decode/packet.js';
 import { FIELD_INTS, HttpHead } from '../decode/http.js';
 import type { AlertType } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
+import { PK_TCP_DATA } from './packet-kinds.js';
 import { BoundedMap, ByteMemo } from './state/index.js';
 import { ipText } from './format.js';
 
@@ -488,6 +489,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
 
   return {
     name: 'payload',
+    wants: PK_TCP_DATA,
     onPacket(p: Packet, now: number): void {
       if (!(p.layers & LAYER_TCP) || p.payloadLen === 0 || p.tcpFlags & TCP_RST) return;
       const h = p.http;

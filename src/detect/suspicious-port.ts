@@ -11,6 +11,7 @@
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_SYN, TCP_RST, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
+import { PK_TCP_SYN } from './packet-kinds.js';
 import { AddrTable, EpisodeCounts } from './state/index.js';
 import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
@@ -52,6 +53,7 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
 
   return {
     name: 'suspicious-port',
+    wants: PK_TCP_SYN,
     onPacket(p: Packet, now: number): void {
       if (!(p.layers & LAYER_TCP) || (p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) !== TCP_SYN) return;
       const port = p.dstPort;

@@ -23,6 +23,7 @@ import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
 import type { Severity } from '../alert/types.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
+import { PK_TCP } from './packet-kinds.js';
 import { BoundedMap, HandshakeTable, WindowCounter, addrHash } from './state/index.js';
 import { addrKey, iso, keyText, type AddrKey } from './format.js';
 import { thresholds } from './thresholds.js';
@@ -242,6 +243,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
 
   return {
     name: 'syn-flood',
+    wants: PK_TCP,
     onPacket(p: Packet, now: number): void {
       if (!(p.layers & LAYER_TCP)) return;
       const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
@@ -274,13 +276,15 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         // By destination first: a single-source flood of one host is one alert, keyed by the victim.
         if (!evaluate(d, true, now) && s) evaluate(s, false, now);
       } else if (f === TCP_ACK && pending.count > 0) {
-        const slot = pending.find(addrHash(p.ip4Src, p.ip6Src), p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
+        const ha = addrHash(p.ip4Src, p.ip6Src);
+        const slot = pending.find(ha, p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
         if (slot >= 0) {
           // Handshake completed: not half-open.
           const at = pending.ts[slot];
           pending.remove(slot);
           perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(now, at);
-          perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(now, at);
+          // A source whose bucket holds no state has none (as on the SYN path): no lookup.
+          if (srcIn[ha >>> 16] > 0) perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(now, at);
         }
       }
       if (now - lastSweep >= 5000) expire(now);

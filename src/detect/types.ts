@@ -7,7 +7,13 @@ export type Raise = (d: Detection) => void;
 
 export interface Detector {
   readonly name: string;
-  /** Sees every decoded packet. `now` is packet time in ms (never the wall clock). */
+  /**
+   * The packet kinds (PK_* bits of packet-kinds.ts) this detector does anything with; absent: every
+   * packet. The engine calls onPacket only for a packet of at least one wanted kind, so these bits must
+   * match the detector's own first early return exactly (test/detect/packet-kinds.test.ts checks it).
+   */
+  readonly wants?: number;
+  /** Sees every decoded packet (of a wanted kind). `now` is packet time in ms (never the wall clock). */
   onPacket(p: Packet, now: number): void;
   /** Sees time pass when the wire is quiet, to expire state. */
   onTick?(now: number): void;

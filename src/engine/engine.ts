@@ -7,6 +7,7 @@ import type { RawPacket } from '../capture/types.js';
 import { Packet, Reassembler, decodePacket } from '../decode/index.js';
 import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNumber, type ConnectionInfo, type FlowEndReason } from '../flow/index.js';
 import type { Detector } from '../detect/types.js';
+import { PK_ALL, packetKinds } from '../detect/packet-kinds.js';
 import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 import type { AlertEvidenceView, AlertHistoryQuery, BaselineStatus, CaptureCounters, ConnectionView, EngineControl, PacketLine, RuleNote, RuleView, Snapshot } from './types.js';
@@ -121,6 +122,8 @@ export class Engine implements EngineControl {
   private readonly reasm = new Reassembler();
   private readonly listeners = new Set<(a: Alert) => void>();
   private readonly taps: Array<(p: Packet, now: number) => void>;
+  /** Per set of packet kinds (packetKinds()), the detectors that want one of them, in list order; built on first use. */
+  private readonly dispatch: Array<Detector[] | null> = new Array<Detector[] | null>(PK_ALL + 1).fill(null);
   private n = 0;
   private decodeErrors = 0;
   private firstTs = 0;
@@ -183,13 +186,24 @@ export class Engine implements EngineControl {
     this.stats.onPacket(p, now);
     const flow = this.flows.onPacket(p, now);
     this.dns.onPacket(p, now);
-    const dets = this.detectors;
+    const kinds = packetKinds(p);
+    const dets = this.dispatch[kinds] ?? this.detectorsFor(kinds);
     for (let i = 0; i < dets.length; i++) dets[i].onPacket(p, now);
     if (this.rules) this.rules.onPacket(p, now);
     for (let i = 0; i < this.taps.length; i++) this.taps[i](p, now);
     if (this.evidence !== null) this.evidence.onPacket(raw, p, n, flow);
     if (this.holdPackets) this.history.push(n, raw);
     if (this.lastTs >= this.nextTick) this.tick(this.lastTs);
+  }
+
+  /**
+   * The detectors a packet of these kinds goes to, in the order of the list (which decides the order
+   * of their alerts): those that want every packet and those that want one of its kinds.
+   */
+  private detectorsFor(kinds: number): Detector[] {
+    const list = this.detectors.filter((d) => d.wants === undefined || (d.wants & kinds) !== 0);
+    this.dispatch[kinds] = list;
+    return list;
   }
 
   /** Advances time for expiry and rate windows; called per second of packet time, and by a timer when live. */
