@@ -6,6 +6,7 @@
 import type { DnsMessage, Packet } from '../decode/packet.js';
 import { LAYER_DNS } from '../decode/packet.js';
 import { formatIpv4 } from '../decode/addr.js';
+import { decodeDnsFull, DnsView, keepDns } from '../decode/dns.js';
 
 export interface DnsTrackerOptions {
   /** Queries waiting for their response; the oldest is given up beyond it. Default 10000. */
@@ -113,6 +114,21 @@ function rcodeText(code: number): string {
 }
 
 
+/** Whether toLowerCase would change `s`: an ASCII capital, or any non-ASCII character. */
+function needsLowering(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || c >= 0x80) return true;
+  }
+  return false;
+}
+
+/**
+ * Bytes kept per listed record for its response: a UDP DNS message without EDNS is at most 512 bytes
+ * (RFC 1035 §4.2.1); a longer one is kept as a message of its own.
+ */
+const WIRE_SLOT = 512;
+
 /** Pending queries are keyed by (client port, transaction id) as one int32; endpoints are compared on the entry. */
 function pendingKey(clientPort: number, id: number): number {
   return ((clientPort << 16) | id) | 0;
@@ -141,9 +157,13 @@ export class DnsTracker {
   private readonly rS6: string[];
   private readonly rName: string[];
   /**
-   * The response whose answers a record lists (null: none yet). The message, not the answers' text:
-   * DNS records are rendered when first read (decode/dns.ts), so only listed records pay for it.
+   * The response whose answers a record lists: its bytes in the record's WIRE_SLOT bytes of rWire
+   * (rWireLen of them, -1 when not there), else the message kept in rAns (null: no response yet).
+   * The bytes, not the answers' text nor a message object: answers are rendered only when listed, and a
+   * kept message per response was the tracker's largest allocation (measured).
    */
+  private readonly rWire: Uint8Array;
+  private readonly rWireLen: Int32Array;
   private readonly rAns: Array<DnsMessage | null>;
   private ringLen = 0;
   private ringPos = 0;
@@ -194,6 +214,8 @@ export class DnsTracker {
     this.rC6 = new Array<string>(k).fill('');
     this.rS6 = new Array<string>(k).fill('');
     this.rName = new Array<string>(k).fill('');
+    this.rWire = new Uint8Array(k * WIRE_SLOT);
+    this.rWireLen = new Int32Array(k).fill(-1);
     this.rAns = new Array<DnsMessage | null>(k).fill(null);
     const m = this.maxPending;
     this.wTs = new Float64Array(m);
@@ -275,7 +297,15 @@ export class DnsTracker {
       slot = this.record(now, dst4, dst6, src4, src6, dns.id, q === null ? '' : q.name, q === null ? -1 : q.type);
     }
     this.rRcode[slot] = dns.rcode;
-    this.rAns[slot] = dns;
+    // A copy: the packet's message reads bytes the next packet overwrites.
+    if (dns instanceof DnsView && dns.byteLength <= WIRE_SLOT) {
+      dns.copyTo(this.rWire, slot * WIRE_SLOT);
+      this.rWireLen[slot] = dns.byteLength;
+      this.rAns[slot] = null;
+    } else {
+      this.rWireLen[slot] = -1;
+      this.rAns[slot] = keepDns(dns);
+    }
   }
 
   /** Gives up queries that waited longer than timeoutMs. */
@@ -303,7 +333,6 @@ export class DnsTracker {
       const i = (first + k) % this.keep;
       const type = this.rType[i];
       const lat = this.rLat[i];
-      const ans = this.rAns[i];
       out.push({
         ts: this.rTs[i],
         client: this.rC6[i] !== '' ? this.rC6[i] : formatIpv4(this.rC4[i] >>> 0),
@@ -312,7 +341,7 @@ export class DnsTracker {
         name: this.rName[i],
         type: type < 0 ? '' : dnsTypeName(type),
         rcode: rcodeText(this.rRcode[i]),
-        answers: ans === null ? [] : ans.answers.map((r) => r.data),
+        answers: this.answersOf(i),
         latencyMs: lat === lat ? lat : null,
       });
     }
@@ -325,6 +354,19 @@ export class DnsTracker {
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .slice(0, Math.max(0, n))
       .map(([name, count]) => ({ name, count }));
+  }
+
+  /** The answers' data of the response listed in `slot` ([] when none came). */
+  private answersOf(slot: number): string[] {
+    const len = this.rWireLen[slot];
+    if (len >= 0) {
+      const at = slot * WIRE_SLOT;
+      // Decoded as when it came; the events were raised then.
+      const m = decodeDnsFull(this.rWire, at, at + len, []);
+      return m === null ? [] : m.answers.map((r) => r.data);
+    }
+    const ans = this.rAns[slot];
+    return ans === null ? [] : ans.answers.map((r) => r.data);
   }
 
   /** Writes a new listing record (waiting, no answers) over the oldest; returns its slot. */
@@ -346,6 +388,7 @@ export class DnsTracker {
     this.rName[slot] = name;
     this.rType[slot] = type;
     this.rRcode[slot] = RC_WAITING;
+    this.rWireLen[slot] = -1;
     this.rAns[slot] = null;
     return slot;
   }
@@ -411,7 +454,8 @@ export class DnsTracker {
 
   private countDomain(name: string): void {
     // DNS names compare case-insensitively (RFC 4343); 0x20-randomized queries count as one name.
-    const key = name.toLowerCase();
+    // toLowerCase makes a new string even when nothing changes, and most names are lower case already.
+    const key = needsLowering(name) ? name.toLowerCase() : name;
     const c = this.domains.get(key);
     if (c !== undefined) {
       this.domains.set(key, c + 1);

@@ -2,6 +2,29 @@
 import { describe, expect, it } from 'vitest';
 import { DnsTracker } from '../../src/flow/index.js';
 import { dnsMsg, udp } from './make-packet.js';
+import { decodePacket, Packet } from '../../src/decode/index.js';
+
+/** A DNS message over UDP/IPv4 as a wire frame (no UDP checksum), `answers` A records to the question. */
+function dnsFrame(src: string, sport: number, dst: string, dport: number, id: number, qr: boolean, name: string, answers: string[], pad = 0): Uint8Array {
+  const qname = [...name.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]), 0];
+  const rr = answers.flatMap((a) => [0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...a.split('.').map(Number)]);
+  // Padding as one TXT record in the additional section, to make a message longer than 512 bytes.
+  const txt = pad > 0 ? [0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, (pad + 1) >> 8, (pad + 1) & 255, Math.min(pad, 255), ...new Array(pad).fill(0x61)] : [];
+  const dnsMsgBytes = [id >> 8, id & 255, qr ? 0x81 : 0x01, qr ? 0x80 : 0, 0, 1, 0, answers.length, 0, 0, 0, pad > 0 ? 1 : 0, ...qname, 0, 1, 0, 1, ...rr, ...txt];
+  const ipLen = 28 + dnsMsgBytes.length;
+  const f = Uint8Array.from([
+    0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00,
+    0x45, 0, ipLen >> 8, ipLen & 255, 0, 1, 0, 0, 64, 17, 0, 0, ...src.split('.').map(Number), ...dst.split('.').map(Number),
+    sport >> 8, sport & 255, dport >> 8, dport & 255, (ipLen - 20) >> 8, (ipLen - 20) & 255, 0, 0,
+    ...dnsMsgBytes,
+  ]);
+  let sum = 0;
+  for (let i = 14; i < 34; i += 2) sum += (f[i] << 8) | f[i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  f[24] = (~sum >> 8) & 255;
+  f[25] = ~sum & 255;
+  return f;
+}
 
 const CL = '192.168.1.10';
 const NS = '192.168.1.1';
@@ -14,6 +37,42 @@ function answer(id: number, name: string, rcode: number, answers: string[], clie
 }
 
 describe('DnsTracker', () => {
+  it('lists the answers of decoded responses after the packet and its buffer are reused', () => {
+    // The decoder's message reads the packet's bytes; the tracker must keep what it lists (a short
+    // response as bytes of its own, one over 512 bytes as a kept message), not the packet's view.
+    const d = new DnsTracker();
+    const p = new Packet();
+    const buf = new Uint8Array(2048);
+    const feed = (f: Uint8Array, t: number): void => {
+      buf.fill(0xee);
+      buf.set(f, 0);
+      d.onPacket(decodePacket({ ts: t, caplen: f.length, len: f.length, linkType: 1, data: buf, off: 0, ifIndex: 0 }, 1, p, null), t);
+    };
+    feed(dnsFrame(CL, 40000, NS, 53, 0x11, false, 'short.test', []), 0);
+    feed(dnsFrame(CL, 40001, NS, 53, 0x12, false, 'long.test', []), 1);
+    feed(dnsFrame(NS, 53, CL, 40000, 0x11, true, 'short.test', ['192.0.2.1', '192.0.2.2']), 2);
+    feed(dnsFrame(NS, 53, CL, 40001, 0x12, true, 'long.test', ['198.51.100.7'], 600), 3);
+    // An unmatched response is listed with its answers too; then other packets overwrite the buffer.
+    feed(dnsFrame(NS, 53, CL, 40002, 0x13, true, 'late.test', ['203.0.113.9']), 4);
+    feed(dnsFrame(CL, 40003, NS, 53, 0x14, false, 'next.test', []), 5);
+    expect(d.queries().map((q) => [q.name, q.rcode, q.answers, q.latencyMs])).toEqual([
+      ['short.test', 'NOERROR', ['192.0.2.1', '192.0.2.2'], 2],
+      ['long.test', 'NOERROR', ['198.51.100.7'], 2],
+      ['late.test', 'NOERROR', ['203.0.113.9'], null],
+      ['next.test', '', [], null],
+    ]);
+    expect(d.topDomains(10).map((x) => x.name).sort()).toEqual(['long.test', 'next.test', 'short.test']);
+  });
+
+  it('counts names case-insensitively, lower-case and mixed-case spellings as one', () => {
+    const d = new DnsTracker();
+    d.onPacket(query(1, 'www.Example.COM'), 0);
+    d.onPacket(query(2, 'www.example.com'), 1);
+    d.onPacket(query(3, 'WWW.EXAMPLE.COM'), 2);
+    d.onPacket(query(4, 'other.test'), 3);
+    expect(d.topDomains(5)).toEqual([{ name: 'www.example.com', count: 3 }, { name: 'other.test', count: 1 }]);
+  });
+
   it('matches a response to its query and measures latency in packet time', () => {
     const d = new DnsTracker();
     d.onPacket(query(0x1234, 'example.com'), 1000);
