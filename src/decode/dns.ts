@@ -155,7 +155,19 @@ export function readName(b: Uint8Array, base: number, pos: number, end: number):
   }
   nameEnd = -1;
   lastJumped = true;
-  const name = readNameInner(b, base, pos, end);
+  let name: string | null = null;
+  let keepSlot = -1;
+  if (!validateOnly) {
+    keepSlot = knownName(b, pos, end);
+    if (keepSlot < 0 && nameEnd >= 0) {
+      name = knownText[~keepSlot];
+      lastJumped = false;
+    }
+  }
+  if (name === null) {
+    name = readNameInner(b, base, pos, end);
+    if (name !== null && !lastJumped && keepSlot >= 0) rememberName(keepSlot, b, pos, nameEnd, name);
+  }
   if (name !== null && !lastJumped && b === cacheBuf && base === cacheBase && pos - base < 0x4000) {
     cacheOff = pos;
     cacheNameEnd = nameEnd;
@@ -165,6 +177,51 @@ export function readName(b: Uint8Array, base: number, pos: number, end: number):
     nameEnd = skipName(b, pos, end);
   }
   return name;
+}
+
+// Names seen before, by their wire bytes: a pointer-free name's text depends on its bytes alone, and
+// the same names come again and again (every query for a name and its response, every client asking the
+// same resolver). Direct-mapped on a hash of the bytes; a hit gives the same string instead of a new one.
+const KNOWN_SLOTS = 1024;
+/** Longest name remembered, in wire bytes: most names are far shorter, and a slot this size keeps the table small. */
+const KNOWN_MAX_LEN = 64;
+const knownBytes = new Uint8Array(KNOWN_SLOTS * KNOWN_MAX_LEN);
+/** Wire length of the name in each slot (0: empty). */
+const knownLen = new Int32Array(KNOWN_SLOTS);
+const knownText: string[] = new Array<string>(KNOWN_SLOTS).fill('');
+
+/**
+ * Looks up the name at `pos` when it has no pointer and fits KNOWN_MAX_LEN. On a hit, sets nameEnd and
+ * returns ~slot (negative); else returns the slot the name should be remembered in, or -1 (with nameEnd
+ * left -1) when it cannot be remembered.
+ */
+function knownName(b: Uint8Array, pos: number, end: number): number {
+  let q = pos;
+  for (;;) {
+    if (q >= end) return -1;
+    const l = b[q];
+    if (l === 0) break;
+    // A pointer or an extended label type: the text depends on more than these bytes.
+    if (l > 63) return -1;
+    q += 1 + l;
+    if (q - pos >= KNOWN_MAX_LEN) return -1;
+  }
+  const len = q + 1 - pos;
+  let h = 0x811c9dc5 ^ len;
+  for (let i = pos; i < q; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  const slot = (h ^ (h >>> 16)) & (KNOWN_SLOTS - 1);
+  if (knownLen[slot] !== len) return slot;
+  const at = slot * KNOWN_MAX_LEN;
+  for (let i = 0; i < len; i++) if (knownBytes[at + i] !== b[pos + i]) return slot;
+  nameEnd = q + 1;
+  return ~slot;
+}
+
+function rememberName(slot: number, b: Uint8Array, pos: number, stop: number, text: string): void {
+  const at = slot * KNOWN_MAX_LEN;
+  for (let i = pos; i < stop; i++) knownBytes[at + i - pos] = b[i];
+  knownLen[slot] = stop - pos;
+  knownText[slot] = text;
 }
 
 /** After a failed readName: the placeholder to show and go on with, or null when the message must stop here. */

@@ -206,6 +206,24 @@ describe('malformed DNS through the lazy view', () => {
     });
   }
 
+  it('names seen before read back as the same text, however alike, in whatever order they come', () => {
+    // Decoded names are remembered by their wire bytes across messages: names that differ in one byte,
+    // in case only, or in where the label dots fall must never be taken for one another.
+    const names: string[] = [];
+    for (let i = 0; i < 1500; i++) {
+      names.push(`host${i}.example`, `Host${i}.Example`, `host${i}.exampld`);
+      if (i < 200) names.push(`ho.st${i}.example`, `hos.t${i}.example`);
+    }
+    const rnd = prng(0x7e57);
+    for (let round = 0; round < 3; round++) {
+      const order = names.map((_, i) => i).sort(() => rnd() - 0.5);
+      for (const k of order) {
+        const m = message(k & 0xffff, 0x0100, [1, 0, 0, 0], [...name(...names[k].split('.')), ...A_IN]);
+        expect(decodeDns(m, 0, m.length, [])!.questions[0].name).toBe(names[k]);
+      }
+    }
+  });
+
   it('a header cut short is no message, with its event', () => {
     const events: string[] = [];
     expect(decodeDns(new Uint8Array(11), 0, 11, events)).toBeNull();

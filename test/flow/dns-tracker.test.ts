@@ -64,6 +64,38 @@ describe('DnsTracker', () => {
     expect(d.topDomains(10).map((x) => x.name).sort()).toEqual(['long.test', 'next.test', 'short.test']);
   });
 
+  it('matches thousands of waiting queries answered in shuffled order, ports and ids shared between them', () => {
+    // Queries from few ports with many ids and from many ports with few ids crowd the pending table's
+    // neighbouring slots; answering them in random order removes entries from the middle of those runs.
+    const d = new DnsTracker({ maxPending: 5000, keep: 5000 });
+    let seed = 12345;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const qs: Array<{ port: number; id: number; t: number }> = [];
+    const seen = new Set<string>();
+    while (qs.length < 4000) {
+      const port = rnd() < 0.5 ? 40000 + Math.floor(rnd() * 4) : 1024 + Math.floor(rnd() * 60000);
+      const id = rnd() < 0.5 ? Math.floor(rnd() * 8) : Math.floor(rnd() * 65536);
+      if (seen.has(`${port}/${id}`)) continue;
+      seen.add(`${port}/${id}`);
+      qs.push({ port, id, t: qs.length });
+    }
+    for (const q of qs) d.onPacket(query(q.id, `n${q.t}.test`, 1, CL, q.port), q.t);
+    expect(d.counters().pending).toBe(4000);
+    const order = qs.map((_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const k of order.slice(0, 3000)) d.onPacket(answer(qs[k].id, `n${k}.test`, 0, [], CL, qs[k].port), 10_000 + k);
+    expect(d.counters()).toMatchObject({ pending: 1000, matched: 3000 });
+    // A second answer to an answered query matches nothing; the other thousand still match.
+    d.onPacket(answer(qs[order[0]].id, 'again.test', 0, [], CL, qs[order[0]].port), 20_000);
+    for (const k of order.slice(3000)) d.onPacket(answer(qs[k].id, `n${k}.test`, 0, [], CL, qs[k].port), 10_000 + k);
+    expect(d.counters()).toMatchObject({ pending: 0, matched: 4000, responses: 4001 });
+    const listed = d.queries();
+    for (let k = 0; k < 4000; k++) expect(listed[k]).toMatchObject({ name: `n${k}.test`, rcode: 'NOERROR', latencyMs: 10_000 });
+  });
+
   it('counts names case-insensitively, lower-case and mixed-case spellings as one', () => {
     const d = new DnsTracker();
     d.onPacket(query(1, 'www.Example.COM'), 0);
