@@ -31,14 +31,14 @@ function decodeApplication(p: Packet): void {
   const b = p.data;
   if ((p.layers & LAYER_UDP) !== 0) {
     if (isDnsUdpPort(p.dstPort) || isDnsUdpPort(p.srcPort)) {
-      p.dns = decodeDns(b, off, end, p.events);
+      p.dns = decodeDns(b, off, end, p.events, p.dnsView);
       if (p.dns !== null) p.layers |= LAYER_DNS;
     }
     return;
   }
   if ((p.layers & LAYER_TCP) === 0) return;
   if (p.dstPort === 53 || p.srcPort === 53) {
-    p.dns = decodeDnsTcp(b, off, end, p.events);
+    p.dns = decodeDnsTcp(b, off, end, p.events, p.dnsView);
     if (p.dns !== null) {
       p.layers |= LAYER_DNS;
       return;

@@ -2,11 +2,11 @@
 // rendered for A, AAAA (RFC 3596), CNAME, NS, PTR, MX, TXT, SOA, SRV (RFC 2782) and hex for the rest.
 // Over UDP a message fills the datagram; over TCP it follows a 2-byte length (RFC 1035 §4.2.2).
 //
-// The header and the questions are decoded at once. The answer, authority and additional records are
-// walked at once too, for their decode events, but in a mode that makes no strings and no objects
-// (`validateOnly`); they are decoded for real, by the same code on the message's own copy, the first
-// time anything reads them (DnsMessageView below). The flow trackers never do for most messages;
-// rendering every record of every response was 7% of decode plus flow state on the bench (measured).
+// decodeDns reads the header at once and walks every section at once too, for its decode events, but in
+// a mode that makes no strings and no objects (`validateOnly`). The questions and the records are decoded
+// for real, by the same walk, the first time anything reads them (DnsView below): the rules and the DNS
+// tracker read the first question of every message, the records are read for few (listings, EVE, the
+// packet dump). A packet's view is reused and reads the packet's own bytes, so nothing is copied per packet.
 import { formatIpv4, formatIpv6Cached, latin1, latin1Bytes } from './addr.js';
 import type { DnsMessage, DnsQuestion, DnsRecord } from './packet.js';
 import {
@@ -155,7 +155,19 @@ export function readName(b: Uint8Array, base: number, pos: number, end: number):
   }
   nameEnd = -1;
   lastJumped = true;
-  const name = readNameInner(b, base, pos, end);
+  let name: string | null = null;
+  let keepSlot = -1;
+  if (!validateOnly) {
+    keepSlot = knownName(b, pos, end);
+    if (keepSlot < 0 && nameEnd >= 0) {
+      name = knownText[~keepSlot];
+      lastJumped = false;
+    }
+  }
+  if (name === null) {
+    name = readNameInner(b, base, pos, end);
+    if (name !== null && !lastJumped && keepSlot >= 0) rememberName(keepSlot, b, pos, nameEnd, name);
+  }
   if (name !== null && !lastJumped && b === cacheBuf && base === cacheBase && pos - base < 0x4000) {
     cacheOff = pos;
     cacheNameEnd = nameEnd;
@@ -165,6 +177,51 @@ export function readName(b: Uint8Array, base: number, pos: number, end: number):
     nameEnd = skipName(b, pos, end);
   }
   return name;
+}
+
+// Names seen before, by their wire bytes: a pointer-free name's text depends on its bytes alone, and
+// the same names come again and again (every query for a name and its response, every client asking the
+// same resolver). Direct-mapped on a hash of the bytes; a hit gives the same string instead of a new one.
+const KNOWN_SLOTS = 1024;
+/** Longest name remembered, in wire bytes: most names are far shorter, and a slot this size keeps the table small. */
+const KNOWN_MAX_LEN = 64;
+const knownBytes = new Uint8Array(KNOWN_SLOTS * KNOWN_MAX_LEN);
+/** Wire length of the name in each slot (0: empty). */
+const knownLen = new Int32Array(KNOWN_SLOTS);
+const knownText: string[] = new Array<string>(KNOWN_SLOTS).fill('');
+
+/**
+ * Looks up the name at `pos` when it has no pointer and fits KNOWN_MAX_LEN. On a hit, sets nameEnd and
+ * returns ~slot (negative); else returns the slot the name should be remembered in, or -1 (with nameEnd
+ * left -1) when it cannot be remembered.
+ */
+function knownName(b: Uint8Array, pos: number, end: number): number {
+  let q = pos;
+  for (;;) {
+    if (q >= end) return -1;
+    const l = b[q];
+    if (l === 0) break;
+    // A pointer or an extended label type: the text depends on more than these bytes.
+    if (l > 63) return -1;
+    q += 1 + l;
+    if (q - pos >= KNOWN_MAX_LEN) return -1;
+  }
+  const len = q + 1 - pos;
+  let h = 0x811c9dc5 ^ len;
+  for (let i = pos; i < q; i++) h = Math.imul(h ^ b[i], 0x01000193);
+  const slot = (h ^ (h >>> 16)) & (KNOWN_SLOTS - 1);
+  if (knownLen[slot] !== len) return slot;
+  const at = slot * KNOWN_MAX_LEN;
+  for (let i = 0; i < len; i++) if (knownBytes[at + i] !== b[pos + i]) return slot;
+  nameEnd = q + 1;
+  return ~slot;
+}
+
+function rememberName(slot: number, b: Uint8Array, pos: number, stop: number, text: string): void {
+  const at = slot * KNOWN_MAX_LEN;
+  for (let i = pos; i < stop; i++) knownBytes[at + i - pos] = b[i];
+  knownLen[slot] = stop - pos;
+  knownText[slot] = text;
 }
 
 /** After a failed readName: the placeholder to show and go on with, or null when the message must stop here. */
@@ -305,26 +362,70 @@ function renderRdata(b: Uint8Array, base: number, type: number, off: number, len
 
 /**
  * Decodes the DNS message in [off, end). Returns null when even the header is missing. On a malformed
- * name or record, records the event and returns what was decoded before it.
+ * name or record, records the event; the message holds what was decoded before it. Into `into` (a
+ * packet's reused view, which then reads the packet's bytes until it is refilled), or into a new view
+ * with its own copy of the message.
  */
-export function decodeDns(b: Uint8Array, off: number, end: number, events: string[]): DnsMessage | null {
-  return decodeWith(b, off, end, events, true);
+export function decodeDns(b: Uint8Array, off: number, end: number, events: string[], into?: DnsView): DnsView | null {
+  const v = into ?? new DnsView();
+  if (!v.fill(b, off, end, events)) return null;
+  if (into === undefined) v.ownCopy();
+  return v;
 }
 
 /**
- * The whole message at once, every record rendered: what DnsMessageView gives when read, and what the
- * tests hold it to.
+ * The whole message at once, every record rendered into a plain object: what a DnsView gives when its
+ * records are read, and what the tests hold it to.
  */
 export function decodeDnsFull(b: Uint8Array, off: number, end: number, events: string[]): DnsMessage | null {
-  return decodeWith(b, off, end, events, false);
+  if (end - off < DNS_HEADER_LEN) {
+    events.push(EV_DNS_TOO_SHORT);
+    return null;
+  }
+  const msg: DnsMessage = {
+    id: 0, flags: 0, qr: false, opcode: 0, aa: false, tc: false, rd: false, ra: false, rcode: 0,
+    questions: [], answers: [], authorities: [], additionals: [],
+  };
+  readHeader(b, off, msg);
+  walk(b, off, end, events, WALK_FULL, msg, null);
+  return msg;
 }
 
-function decodeWith(b: Uint8Array, off: number, end: number, events: string[], lazy: boolean): DnsMessage | null {
+/** Sets the header fields of `m` from the 12 bytes at `off`. */
+function readHeader(b: Uint8Array, off: number, m: DnsMessage): void {
+  const flags = u16(b, off + 2);
+  m.id = u16(b, off);
+  m.flags = flags;
+  m.qr = (flags & 0x8000) !== 0;
+  m.opcode = (flags >> 11) & 15;
+  m.aa = (flags & 0x0400) !== 0;
+  m.tc = (flags & 0x0200) !== 0;
+  m.rd = (flags & 0x0100) !== 0;
+  m.ra = (flags & 0x0080) !== 0;
+  m.rcode = flags & 15;
+}
+
+/** What a walk over a message makes. */
+/** Every section, for its events only: names and rdata are checked as always, no text is made, nothing is kept. */
+const WALK_VALIDATE = 0;
+/** The questions, into a view's reused list; the walk stops after them. */
+const WALK_QUESTIONS = 1;
+/** Every section, into a plain message's lists. */
+const WALK_FULL = 2;
+
+/**
+ * Walks the message after its header (which the caller checked is there), raising its decode events.
+ * One walk for all three uses, so a view's questions and records are exactly what the one-pass decode
+ * gives: the same names, placeholders and stops.
+ */
+function walk(b: Uint8Array, off: number, end: number, events: string[], mode: number, msg: DnsMessage | null, view: DnsView | null): void {
   cacheBuf = b;
   cacheBase = off;
   cacheOff = -1;
+  nameError = '';
+  validateOnly = mode === WALK_VALIDATE;
   try {
-    return decodeMessage(b, off, end, events, lazy);
+    walkSections(b, off, end, events, mode, msg, view);
   } finally {
     cacheBuf = null;
     cacheName = '';
@@ -332,92 +433,67 @@ function decodeWith(b: Uint8Array, off: number, end: number, events: string[], l
   }
 }
 
-function decodeMessage(b: Uint8Array, off: number, end: number, events: string[], lazy: boolean): DnsMessage | null {
-  if (end - off < DNS_HEADER_LEN) {
-    events.push(EV_DNS_TOO_SHORT);
-    return null;
-  }
-  nameError = '';
-  validateOnly = false;
-  const flags = u16(b, off + 2);
-  // With records to come and `lazy`, a view that keeps the message's bytes to render them when read.
-  const hasRecords = (u16(b, off + 6) | u16(b, off + 8) | u16(b, off + 10)) !== 0;
-  const msg: DnsMessage =
-    lazy && hasRecords
-      ? new DnsMessageView(latin1(b, off, end - off))
-      : { id: 0, flags: 0, qr: false, opcode: 0, aa: false, tc: false, rd: false, ra: false, rcode: 0, questions: [], answers: [], authorities: [], additionals: [] };
-  msg.id = u16(b, off);
-  msg.flags = flags;
-  msg.qr = (flags & 0x8000) !== 0;
-  msg.opcode = (flags >> 11) & 15;
-  msg.aa = (flags & 0x0400) !== 0;
-  msg.tc = (flags & 0x0200) !== 0;
-  msg.rd = (flags & 0x0100) !== 0;
-  msg.ra = (flags & 0x0080) !== 0;
-  msg.rcode = flags & 15;
+function walkSections(b: Uint8Array, off: number, end: number, events: string[], mode: number, msg: DnsMessage | null, view: DnsView | null): void {
   const qd = u16(b, off + 4);
   let pos = off + DNS_HEADER_LEN;
   let records = 0;
   let nameErrors = 0;
   for (let i = 0; i < qd; i++) {
-    if (++records > MAX_RECORDS) return fail(events, EV_DNS_TOO_MANY_RECORDS, msg);
+    if (++records > MAX_RECORDS) return fail(events, EV_DNS_TOO_MANY_RECORDS);
     let name = readName(b, off, pos, end);
     if (name === null) {
       pushEvent(events, nameError);
       name = ++nameErrors > MAX_NAME_ERRORS ? null : placeholder();
-      if (name === null) return msg;
+      if (name === null) return;
     }
     pos = nameEnd;
-    if (end - pos < 4) return fail(events, EV_DNS_TRUNCATED, msg);
-    const q: DnsQuestion = { name, type: u16(b, pos), class: u16(b, pos + 2) };
-    msg.questions.push(q);
+    if (end - pos < 4) return fail(events, EV_DNS_TRUNCATED);
+    if (mode === WALK_FULL && msg !== null) msg.questions.push({ name, type: u16(b, pos), class: u16(b, pos + 2) });
+    else if (view !== null) view.addQuestion(name, u16(b, pos), u16(b, pos + 2));
     pos += 4;
   }
-  // From here on, for a view: the records' events only.
-  validateOnly = msg instanceof DnsMessageView;
+  if (mode === WALK_QUESTIONS) return;
   for (let s = 0; s < 3; s++) {
-    const list = validateOnly ? NO_RECORDS : s === 0 ? msg.answers : s === 1 ? msg.authorities : msg.additionals;
+    const list = msg === null ? NO_RECORDS : s === 0 ? msg.answers : s === 1 ? msg.authorities : msg.additionals;
     const count = u16(b, off + 6 + 2 * s);
     for (let i = 0; i < count; i++) {
-      if (++records > MAX_RECORDS) return fail(events, EV_DNS_TOO_MANY_RECORDS, msg);
+      if (++records > MAX_RECORDS) return fail(events, EV_DNS_TOO_MANY_RECORDS);
       let name = readName(b, off, pos, end);
       if (name === null) {
         pushEvent(events, nameError);
         name = ++nameErrors > MAX_NAME_ERRORS ? null : placeholder();
-        if (name === null) return msg;
+        if (name === null) return;
       }
       pos = nameEnd;
-      if (end - pos < 10) return fail(events, EV_DNS_TRUNCATED, msg);
+      if (end - pos < 10) return fail(events, EV_DNS_TRUNCATED);
       const type = u16(b, pos);
       const cls = u16(b, pos + 2);
       const ttl = u32(b, pos + 4);
       const rdlen = u16(b, pos + 8);
       pos += 10;
-      if (end - pos < rdlen) return fail(events, EV_DNS_TRUNCATED, msg);
+      if (end - pos < rdlen) return fail(events, EV_DNS_TRUNCATED);
       let data = renderRdata(b, off, type, pos, rdlen);
       if (data === null) {
         if (nameError !== '') pushEvent(events, nameError);
         data = validateOnly ? '' : hex(b, pos, pos + rdlen);
       }
       nameError = '';
-      if (!validateOnly) {
+      if (msg !== null) {
         const rr: DnsRecord = { name, type, class: cls, ttl, data };
         list.push(rr);
       }
       pos += rdlen;
     }
   }
-  return msg;
 }
 
-/** Records the event that stops decoding and returns what was decoded. */
-function fail(events: string[], ev: string, msg: DnsMessage): DnsMessage {
+/** Records the event that stops decoding. */
+function fail(events: string[], ev: string): void {
   pushEvent(events, ev);
-  return msg;
 }
 
 /** DNS over TCP: a 2-byte length, then the message (RFC 1035 §4.2.2). Decodes the first message. */
-export function decodeDnsTcp(b: Uint8Array, off: number, end: number, events: string[]): DnsMessage | null {
+export function decodeDnsTcp(b: Uint8Array, off: number, end: number, events: string[], into?: DnsView): DnsView | null {
   if (end - off < 2 + DNS_HEADER_LEN) return null;
   const len = u16(b, off);
   // Too short to be a message: most likely a continuation segment of a longer message, which only
@@ -425,20 +501,33 @@ export function decodeDnsTcp(b: Uint8Array, off: number, end: number, events: st
   if (len < DNS_HEADER_LEN) return null;
   // A message longer than this segment continues in the next one; decode the part that is here.
   const stop = Math.min(end, off + 2 + len);
-  return decodeDns(b, off + 2, stop, events);
+  return decodeDns(b, off + 2, stop, events, into);
 }
 
 /** The record list a validating walk "fills": never written, since no record is kept then. */
 const NO_RECORDS: DnsRecord[] = [];
-/** What a view whose copy cannot be decoded again gives (never expected: it was decoded once). */
-const NO_MESSAGE: DnsMessage = { id: 0, flags: 0, qr: false, opcode: 0, aa: false, tc: false, rd: false, ra: false, rcode: 0, questions: [], answers: [], authorities: [], additionals: [] };
+const NO_BYTES = new Uint8Array(0);
+/** What a view gives for the records of a message that has none (shared, never written). */
+const NO_MESSAGE: DnsMessage = Object.freeze({
+  id: 0, flags: 0, qr: false, opcode: 0, aa: false, tc: false, rd: false, ra: false, rcode: 0,
+  questions: Object.freeze([]) as unknown as DnsQuestion[],
+  answers: Object.freeze([]) as unknown as DnsRecord[],
+  authorities: Object.freeze([]) as unknown as DnsRecord[],
+  additionals: Object.freeze([]) as unknown as DnsRecord[],
+});
 
 /**
- * A DNS message as decodeDns returns it when it has records: header and questions decoded, the records
- * rendered from the message's own copy (`wire`, one byte per character) the first time one of the
- * three lists is read, so the message stays right after the packet's buffer is reused.
+ * A DNS message as decodeDns gives it: the header's fields are read at once and every section is walked
+ * for its decode events, but no name, record or list is made until one is read. The questions are then
+ * read into a list and question objects the view keeps and refills (a packet's view is reused for every
+ * packet, so read them while handling the packet); the records into a plain message, made once per fill.
+ * Measured: a message object with its lists and question objects for every DNS packet was a fifth of the
+ * bytes the benign bench mix allocated; the rules and the DNS tracker read only the first question.
+ *
+ * A packet's view reads the packet's bytes, which the next packet overwrites: whatever must outlive the
+ * packet takes `keep()` (keepDns), a view of its own copy of the message.
  */
-class DnsMessageView implements DnsMessage {
+export class DnsView implements DnsMessage {
   id = 0;
   flags = 0;
   qr = false;
@@ -448,10 +537,97 @@ class DnsMessageView implements DnsMessage {
   rd = false;
   ra = false;
   rcode = 0;
-  questions: DnsQuestion[] = [];
+  /** The message is bytes[off, end). */
+  private bytes: Uint8Array = NO_BYTES;
+  private off = 0;
+  private end = 0;
+  /** A kept view's copy of the message (one char per byte), turned back into bytes when first read. */
+  private wire: string | null = null;
+  /** Whether the bytes are the view's own (a kept or standalone view): then keep() is the view itself. */
+  private owned = false;
+  /** Whether the header announces records (any of the three record counts is not 0). */
+  private hasRecords = false;
+  private questionsRead = false;
+  private readonly questionList: DnsQuestion[] = [];
+  /** Question objects reused by questionList, one per question ever read into this view. */
+  private readonly questionPool: DnsQuestion[] = [];
   private full: DnsMessage | null = null;
 
-  constructor(private readonly wire: string) {}
+  /**
+   * Reads the message at [off, end) of `b`: the header, then a walk of every section for its events.
+   * False (with an event) when even the header is missing.
+   */
+  fill(b: Uint8Array, off: number, end: number, events: string[]): boolean {
+    if (end - off < DNS_HEADER_LEN) {
+      events.push(EV_DNS_TOO_SHORT);
+      return false;
+    }
+    this.bytes = b;
+    this.off = off;
+    this.end = end;
+    this.wire = null;
+    this.owned = false;
+    this.questionsRead = false;
+    this.full = null;
+    readHeader(b, off, this);
+    this.hasRecords = (u16(b, off + 6) | u16(b, off + 8) | u16(b, off + 10)) !== 0;
+    walk(b, off, end, events, WALK_VALIDATE, null, null);
+    return true;
+  }
+
+  /** Makes the view read its own copy of the message instead of the buffer it was filled from. */
+  ownCopy(): void {
+    if (this.owned) return;
+    this.wire = latin1(this.bytes, this.off, this.end - this.off);
+    this.bytes = NO_BYTES;
+    this.end = this.end - this.off;
+    this.off = 0;
+    this.owned = true;
+  }
+
+  /** A view of the same message that stays right after this one is refilled (this one, when it owns its bytes). */
+  keep(): DnsView {
+    if (this.owned) return this;
+    const k = new DnsView();
+    k.id = this.id;
+    k.flags = this.flags;
+    k.qr = this.qr;
+    k.opcode = this.opcode;
+    k.aa = this.aa;
+    k.tc = this.tc;
+    k.rd = this.rd;
+    k.ra = this.ra;
+    k.rcode = this.rcode;
+    k.hasRecords = this.hasRecords;
+    k.bytes = this.bytes;
+    k.off = this.off;
+    k.end = this.end;
+    k.ownCopy();
+    return k;
+  }
+
+  /** The message's length in bytes. */
+  get byteLength(): number {
+    return this.end - this.off;
+  }
+
+  /** Copies the message's bytes into `dst` at `at` (the caller made room for byteLength). */
+  copyTo(dst: Uint8Array, at: number): void {
+    const b = this.message();
+    for (let i = this.off; i < this.end; i++) dst[at++] = b[i];
+  }
+
+  get questions(): DnsQuestion[] {
+    if (!this.questionsRead) {
+      this.questionsRead = true;
+      const list = this.questionList;
+      while (list.length !== 0) list.pop();
+      // The events were raised when the view was filled.
+      walk(this.message(), this.off, this.end, SCRATCH_EVENTS, WALK_QUESTIONS, null, this);
+      while (SCRATCH_EVENTS.length !== 0) SCRATCH_EVENTS.pop();
+    }
+    return this.questionList;
+  }
 
   get answers(): DnsRecord[] {
     return this.records().answers;
@@ -468,14 +644,49 @@ class DnsMessageView implements DnsMessage {
     return plainDns(this);
   }
 
+  /** Appends a question while the questions are read (the walk calls it). */
+  addQuestion(name: string, type: number, cls: number): void {
+    const i = this.questionList.length;
+    let q = this.questionPool[i];
+    if (q === undefined) {
+      q = { name, type, class: cls };
+      this.questionPool.push(q);
+    } else {
+      q.name = name;
+      q.type = type;
+      q.class = cls;
+    }
+    this.questionList.push(q);
+  }
+
+  /** The bytes the offsets are into (a kept view's copy made bytes again on first use). */
+  private message(): Uint8Array {
+    if (this.wire !== null && this.bytes === NO_BYTES) this.bytes = latin1Bytes(this.wire);
+    return this.bytes;
+  }
+
   private records(): DnsMessage {
+    if (!this.hasRecords) return NO_MESSAGE;
     if (this.full === null) {
-      const b = latin1Bytes(this.wire);
-      // The same bytes decoded the same way as when the packet came; only the events are not wanted again.
-      this.full = decodeDnsFull(b, 0, b.length, []) ?? NO_MESSAGE;
+      const b = this.message();
+      // The same bytes decoded the same way as when the view was filled; the events are not wanted again.
+      const m = decodeDnsFull(b, this.off, this.end, SCRATCH_EVENTS);
+      while (SCRATCH_EVENTS.length !== 0) SCRATCH_EVENTS.pop();
+      this.full = m ?? NO_MESSAGE;
     }
     return this.full;
   }
+}
+
+/** Events of a walk that raised them already once (emptied after each use). */
+const SCRATCH_EVENTS: string[] = [];
+
+/**
+ * A DNS message that stays right after its packet is gone: the message itself when it is not a packet's
+ * reused view (a plain object, a kept or standalone view), else a kept copy.
+ */
+export function keepDns(m: DnsMessage): DnsMessage {
+  return m instanceof DnsView ? m.keep() : m;
 }
 
 /** Every field of a DNS message as an own property of a plain object (for spreading, comparing, JSON). */

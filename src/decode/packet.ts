@@ -14,6 +14,7 @@
 // IpAddr (IPv4 as an unsigned number). The DataView `view` is made only when someone asks for it.
 import { ipv6TextHash } from './addr.js';
 import { HttpHead } from './http.js';
+import { DnsView } from './dns.js';
 
 /** An IP address: IPv4 as an unsigned 32-bit number, IPv6 as its RFC 5952 text. */
 export type IpAddr = number | string;
@@ -268,7 +269,13 @@ export class Packet {
   payloadOff = 0;
   payloadLen = 0;
 
+  /**
+   * The DNS message: decodePacket's is `dnsView`, which reads the packet's bytes, so, like `data`, it
+   * holds this packet only until the next one is decoded; keepDns (decode/dns.ts) gives a lasting one.
+   */
   dns: DnsMessage | null = null;
+  /** The view decodePacket fills for a DNS message (`dns` is then this view). */
+  readonly dnsView = new DnsView();
   http: HttpMessage | null = null;
   /**
    * The head decodePacket fills for an HTTP message (`http` is then this head): reused, its fields read

@@ -6,6 +6,7 @@
 import type { DnsMessage, Packet } from '../decode/packet.js';
 import { LAYER_DNS } from '../decode/packet.js';
 import { formatIpv4 } from '../decode/addr.js';
+import { decodeDnsFull, DnsView, keepDns } from '../decode/dns.js';
 
 export interface DnsTrackerOptions {
   /** Queries waiting for their response; the oldest is given up beyond it. Default 10000. */
@@ -113,6 +114,28 @@ function rcodeText(code: number): string {
 }
 
 
+/** Whether toLowerCase would change `s`: an ASCII capital, or any non-ASCII character. */
+function needsLowering(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a) || c >= 0x80) return true;
+  }
+  return false;
+}
+
+/** Home slot of a pending key (murmur3's finalizer, so every bit of port and id reaches the low bits). */
+function homeOf(key: number): number {
+  let h = Math.imul(key ^ (key >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * Bytes kept per listed record for its response: a UDP DNS message without EDNS is at most 512 bytes
+ * (RFC 1035 §4.2.1); a longer one is kept as a message of its own.
+ */
+const WIRE_SLOT = 512;
+
 /** Pending queries are keyed by (client port, transaction id) as one int32; endpoints are compared on the entry. */
 function pendingKey(clientPort: number, id: number): number {
   return ((clientPort << 16) | id) | 0;
@@ -141,9 +164,13 @@ export class DnsTracker {
   private readonly rS6: string[];
   private readonly rName: string[];
   /**
-   * The response whose answers a record lists (null: none yet). The message, not the answers' text:
-   * DNS records are rendered when first read (decode/dns.ts), so only listed records pay for it.
+   * The response whose answers a record lists: its bytes in the record's WIRE_SLOT bytes of rWire
+   * (rWireLen of them, -1 when not there), else the message kept in rAns (null: no response yet).
+   * The bytes, not the answers' text nor a message object: answers are rendered only when listed, and a
+   * kept message per response was the tracker's largest allocation (measured).
    */
+  private readonly rWire: Uint8Array;
+  private readonly rWireLen: Int32Array;
   private readonly rAns: Array<DnsMessage | null>;
   private ringLen = 0;
   private ringPos = 0;
@@ -157,7 +184,7 @@ export class DnsTracker {
   private readonly wS4: Int32Array;
   private readonly wPort: Int32Array;
   private readonly wId: Int32Array;
-  /** 1 while the query waits (and is in `pending`), 0 once answered, retransmitted or given up. */
+  /** 1 while the query waits (and is in the pending table), 0 once answered, retransmitted or given up. */
   private readonly wWaiting: Uint8Array;
   /** Next waiting position with the same key, -1 at the end of the chain. */
   private readonly wChain: Int32Array;
@@ -165,8 +192,14 @@ export class DnsTracker {
   private readonly wS6: string[];
   private waitHead = 0;
   private waitLen = 0;
-  /** First waiting position by pendingKey. */
-  private readonly pending = new Map<number, number>();
+  /**
+   * First waiting position by pendingKey: open addressing with linear probing on hKey, hHead holding the
+   * position + 1 (0: empty slot), at most half full. A Map here reallocated its table as queries came
+   * and went (measured: ~1.6 bytes per packet of the benign bench mix, most of the tracker's allocation).
+   */
+  private readonly hKey: Int32Array;
+  private readonly hHead: Int32Array;
+  private readonly hMask: number;
   private pendingCount = 0;
 
   private readonly domains = new Map<string, number>();
@@ -194,6 +227,8 @@ export class DnsTracker {
     this.rC6 = new Array<string>(k).fill('');
     this.rS6 = new Array<string>(k).fill('');
     this.rName = new Array<string>(k).fill('');
+    this.rWire = new Uint8Array(k * WIRE_SLOT);
+    this.rWireLen = new Int32Array(k).fill(-1);
     this.rAns = new Array<DnsMessage | null>(k).fill(null);
     const m = this.maxPending;
     this.wTs = new Float64Array(m);
@@ -207,6 +242,11 @@ export class DnsTracker {
     this.wChain = new Int32Array(m);
     this.wC6 = new Array<string>(m).fill('');
     this.wS6 = new Array<string>(m).fill('');
+    let slots = 64;
+    while (slots < m * 2) slots *= 2;
+    this.hKey = new Int32Array(slots);
+    this.hHead = new Int32Array(slots);
+    this.hMask = slots - 1;
     // Stored a second time on purpose: V8 treats a field written only by its initializer as a constant
     // and builds it into optimized code, which it then throws away at the first real write (popOldest,
     // after the first timeout or overflow; --trace-deopt showed wait() deoptimized and compiled again).
@@ -275,7 +315,15 @@ export class DnsTracker {
       slot = this.record(now, dst4, dst6, src4, src6, dns.id, q === null ? '' : q.name, q === null ? -1 : q.type);
     }
     this.rRcode[slot] = dns.rcode;
-    this.rAns[slot] = dns;
+    // A copy: the packet's message reads bytes the next packet overwrites.
+    if (dns instanceof DnsView && dns.byteLength <= WIRE_SLOT) {
+      dns.copyTo(this.rWire, slot * WIRE_SLOT);
+      this.rWireLen[slot] = dns.byteLength;
+      this.rAns[slot] = null;
+    } else {
+      this.rWireLen[slot] = -1;
+      this.rAns[slot] = keepDns(dns);
+    }
   }
 
   /** Gives up queries that waited longer than timeoutMs. */
@@ -303,7 +351,6 @@ export class DnsTracker {
       const i = (first + k) % this.keep;
       const type = this.rType[i];
       const lat = this.rLat[i];
-      const ans = this.rAns[i];
       out.push({
         ts: this.rTs[i],
         client: this.rC6[i] !== '' ? this.rC6[i] : formatIpv4(this.rC4[i] >>> 0),
@@ -312,7 +359,7 @@ export class DnsTracker {
         name: this.rName[i],
         type: type < 0 ? '' : dnsTypeName(type),
         rcode: rcodeText(this.rRcode[i]),
-        answers: ans === null ? [] : ans.answers.map((r) => r.data),
+        answers: this.answersOf(i),
         latencyMs: lat === lat ? lat : null,
       });
     }
@@ -325,6 +372,19 @@ export class DnsTracker {
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .slice(0, Math.max(0, n))
       .map(([name, count]) => ({ name, count }));
+  }
+
+  /** The answers' data of the response listed in `slot` ([] when none came). */
+  private answersOf(slot: number): string[] {
+    const len = this.rWireLen[slot];
+    if (len >= 0) {
+      const at = slot * WIRE_SLOT;
+      // Decoded as when it came; the events were raised then.
+      const m = decodeDnsFull(this.rWire, at, at + len, []);
+      return m === null ? [] : m.answers.map((r) => r.data);
+    }
+    const ans = this.rAns[slot];
+    return ans === null ? [] : ans.answers.map((r) => r.data);
   }
 
   /** Writes a new listing record (waiting, no answers) over the oldest; returns its slot. */
@@ -346,6 +406,7 @@ export class DnsTracker {
     this.rName[slot] = name;
     this.rType[slot] = type;
     this.rRcode[slot] = RC_WAITING;
+    this.rWireLen[slot] = -1;
     this.rAns[slot] = null;
     return slot;
   }
@@ -369,9 +430,14 @@ export class DnsTracker {
     this.wId[w] = id;
     this.wWaiting[w] = 1;
     const key = pendingKey(port, id);
-    const head = this.pending.get(key);
-    this.wChain[w] = head === undefined ? -1 : head;
-    this.pending.set(key, w);
+    const i = this.slotOfKey(key);
+    if (i < 0) {
+      this.wChain[w] = -1;
+      this.insertKey(key, w);
+    } else {
+      this.wChain[w] = this.hHead[i] - 1;
+      this.hHead[i] = w + 1;
+    }
     this.pendingCount++;
   }
 
@@ -386,15 +452,16 @@ export class DnsTracker {
   /** Removes the waiting query of this client, port, server and id from the pending table; its position, or -1. */
   private take(c4: number, c6: string, port: number, s4: number, s6: string, id: number): number {
     const key = pendingKey(port, id);
-    const head = this.pending.get(key);
-    if (head === undefined) return -1;
+    const i = this.slotOfKey(key);
+    if (i < 0) return -1;
+    const head = this.hHead[i] - 1;
     let prev = -1;
     for (let w = head; w >= 0; prev = w, w = this.wChain[w]) {
       if (this.wC4[w] === c4 && this.wS4[w] === s4 && this.wPort[w] === port && this.wId[w] === id && this.wC6[w] === c6 && this.wS6[w] === s6) {
         const next = this.wChain[w];
         if (prev < 0) {
-          if (next < 0) this.pending.delete(key);
-          else this.pending.set(key, next);
+          if (next < 0) this.removeSlot(i);
+          else this.hHead[i] = next + 1;
         } else this.wChain[prev] = next;
         this.wChain[w] = -1;
         this.wWaiting[w] = 0;
@@ -405,13 +472,48 @@ export class DnsTracker {
     return -1;
   }
 
+  /** The table slot holding `key`, or -1. */
+  private slotOfKey(key: number): number {
+    const mask = this.hMask;
+    for (let i = homeOf(key) & mask; ; i = (i + 1) & mask) {
+      if (this.hHead[i] === 0) return -1;
+      if (this.hKey[i] === key) return i;
+    }
+  }
+
+  /** Adds `key` (not in the table) with first waiting position `w`. */
+  private insertKey(key: number, w: number): void {
+    const mask = this.hMask;
+    let i = homeOf(key) & mask;
+    while (this.hHead[i] !== 0) i = (i + 1) & mask;
+    this.hKey[i] = key;
+    this.hHead[i] = w + 1;
+  }
+
+  /** Empties slot `i`, moving back the entries after it that would no longer be found (no tombstones). */
+  private removeSlot(i: number): void {
+    const mask = this.hMask;
+    let hole = i;
+    for (let j = (i + 1) & mask; this.hHead[j] !== 0; j = (j + 1) & mask) {
+      const home = homeOf(this.hKey[j]) & mask;
+      // The entry at j stays when its home lies cyclically in (hole, j]; else it moves into the hole.
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (stays) continue;
+      this.hKey[hole] = this.hKey[j];
+      this.hHead[hole] = this.hHead[j];
+      hole = j;
+    }
+    this.hHead[hole] = 0;
+  }
+
   private unlink(w: number): void {
     this.take(this.wC4[w], this.wC6[w], this.wPort[w], this.wS4[w], this.wS6[w], this.wId[w]);
   }
 
   private countDomain(name: string): void {
     // DNS names compare case-insensitively (RFC 4343); 0x20-randomized queries count as one name.
-    const key = name.toLowerCase();
+    // toLowerCase makes a new string even when nothing changes, and most names are lower case already.
+    const key = needsLowering(name) ? name.toLowerCase() : name;
     const c = this.domains.get(key);
     if (c !== undefined) {
       this.domains.set(key, c + 1);

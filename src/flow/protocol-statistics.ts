@@ -140,32 +140,35 @@ class V4Hosts {
     return at;
   }
 
-  /** Unsigned addresses of the hosts with exactly `bytes` bytes. */
-  addressesWithBytes(bytes: number): Float64Array {
+  /** Writes the unsigned addresses of the hosts with exactly `bytes` bytes into `out`; returns how many. */
+  addressesWithBytes(bytes: number, out: Float64Array): number {
     const rec = this.rec;
-    const out: number[] = [];
-    for (let o = 0; o < rec.length; o += 4) if (rec[o] !== 0 && rec[o + 2] === bytes) out.push((rec[o] - 4294967296) >>> 0);
-    return Float64Array.from(out);
+    let n = 0;
+    for (let o = 0; o < rec.length; o += 4) if (rec[o] !== 0 && rec[o + 2] === bytes) out[n++] = (rec[o] - 4294967296) >>> 0;
+    return n;
   }
 
-  /** Keeps hosts with more than `threshold` bytes, and those with exactly that many at addresses <= `tieCut` (unsigned; -1 keeps none). */
-  retain(threshold: number, tieCut: number): void {
+  /**
+   * Keeps hosts with more than `threshold` bytes, and those with exactly that many at addresses <= `tieCut`
+   * (unsigned; -1 keeps none). The kept hosts wait in `scratch` ([address, packets, bytes] per host, room
+   * for every host) while the table is emptied: no array per prune.
+   */
+  retain(threshold: number, tieCut: number, scratch: Float64Array): void {
     const rec = this.rec;
-    const ips: number[] = [];
-    const pk: number[] = [];
-    const by: number[] = [];
+    let n = 0;
     for (let o = 0; o < rec.length; o += 4) {
       if (rec[o] === 0) continue;
       const b = rec[o + 2];
       const ip = (rec[o] - 4294967296) >>> 0;
       if (b > threshold || (b === threshold && ip <= tieCut)) {
-        ips.push(ip);
-        pk.push(rec[o + 1]);
-        by.push(b);
+        scratch[n] = ip;
+        scratch[n + 1] = rec[o + 1];
+        scratch[n + 2] = b;
+        n += 3;
       }
     }
     this.clear();
-    for (let i = 0; i < ips.length; i++) this.insert(ips[i] | 0, pk[i], by[i]);
+    for (let i = 0; i < n; i += 3) this.insert(scratch[i] | 0, scratch[i + 1], scratch[i + 2]);
   }
 
   entries(): Array<[IpAddr, HostStat]> {
@@ -293,6 +296,11 @@ export class ProtocolStatistics {
   private readonly v4Hosts: V4Hosts;
   private readonly v6Hosts: V6Hosts;
   private hostPrunes = 0;
+  /**
+   * Scratch of pruneHosts, made at the first prune (most captures never prune) and reused: every host's
+   * byte count, then the tied IPv4 addresses, then the kept IPv4 hosts (three numbers each).
+   */
+  private pruneScratch: Float64Array | null = null;
   // Per-second ring: which second each bucket holds, and its counts.
   private readonly secStamp = new Float64Array(RING).fill(-1);
   private readonly secPackets = new Float64Array(RING);
@@ -459,7 +467,9 @@ export class ProtocolStatistics {
     const v6 = this.v6Hosts;
     const n = v4.count + v6.count;
     const keep = n >> 1;
-    const bytes = new Float64Array(n);
+    // n <= maxHosts: a host is added only after a prune made room.
+    const scratch = (this.pruneScratch ??= new Float64Array(this.maxHosts * 3));
+    const bytes = scratch;
     v6.collectBytes(bytes, v4.collectBytes(bytes, 0));
     // The keep-th largest byte count (what a sort would put at n - keep); hosts above it stay, and
     // enough of those equal to it.
@@ -473,10 +483,10 @@ export class ProtocolStatistics {
     // IPv4 ties: the lowest addresses, up to what is left of the half.
     let tieCut = -1;
     if (tiesLeft > 0) {
-      const tied = v4.addressesWithBytes(threshold);
-      tieCut = tied.length === 0 ? -1 : kthSmallest(tied, tied.length, Math.min(tiesLeft, tied.length) - 1);
+      const nTied = v4.addressesWithBytes(threshold, scratch);
+      tieCut = nTied === 0 ? -1 : kthSmallest(scratch, nTied, Math.min(tiesLeft, nTied) - 1);
     }
-    v4.retain(threshold, tieCut);
+    v4.retain(threshold, tieCut, scratch);
     v6.retain(threshold, new Set(tied6));
     this.hostPrunes++;
   }

@@ -2,6 +2,29 @@
 import { describe, expect, it } from 'vitest';
 import { DnsTracker } from '../../src/flow/index.js';
 import { dnsMsg, udp } from './make-packet.js';
+import { decodePacket, Packet } from '../../src/decode/index.js';
+
+/** A DNS message over UDP/IPv4 as a wire frame (no UDP checksum), `answers` A records to the question. */
+function dnsFrame(src: string, sport: number, dst: string, dport: number, id: number, qr: boolean, name: string, answers: string[], pad = 0): Uint8Array {
+  const qname = [...name.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]), 0];
+  const rr = answers.flatMap((a) => [0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...a.split('.').map(Number)]);
+  // Padding as one TXT record in the additional section, to make a message longer than 512 bytes.
+  const txt = pad > 0 ? [0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, (pad + 1) >> 8, (pad + 1) & 255, Math.min(pad, 255), ...new Array(pad).fill(0x61)] : [];
+  const dnsMsgBytes = [id >> 8, id & 255, qr ? 0x81 : 0x01, qr ? 0x80 : 0, 0, 1, 0, answers.length, 0, 0, 0, pad > 0 ? 1 : 0, ...qname, 0, 1, 0, 1, ...rr, ...txt];
+  const ipLen = 28 + dnsMsgBytes.length;
+  const f = Uint8Array.from([
+    0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00,
+    0x45, 0, ipLen >> 8, ipLen & 255, 0, 1, 0, 0, 64, 17, 0, 0, ...src.split('.').map(Number), ...dst.split('.').map(Number),
+    sport >> 8, sport & 255, dport >> 8, dport & 255, (ipLen - 20) >> 8, (ipLen - 20) & 255, 0, 0,
+    ...dnsMsgBytes,
+  ]);
+  let sum = 0;
+  for (let i = 14; i < 34; i += 2) sum += (f[i] << 8) | f[i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  f[24] = (~sum >> 8) & 255;
+  f[25] = ~sum & 255;
+  return f;
+}
 
 const CL = '192.168.1.10';
 const NS = '192.168.1.1';
@@ -14,6 +37,74 @@ function answer(id: number, name: string, rcode: number, answers: string[], clie
 }
 
 describe('DnsTracker', () => {
+  it('lists the answers of decoded responses after the packet and its buffer are reused', () => {
+    // The decoder's message reads the packet's bytes; the tracker must keep what it lists (a short
+    // response as bytes of its own, one over 512 bytes as a kept message), not the packet's view.
+    const d = new DnsTracker();
+    const p = new Packet();
+    const buf = new Uint8Array(2048);
+    const feed = (f: Uint8Array, t: number): void => {
+      buf.fill(0xee);
+      buf.set(f, 0);
+      d.onPacket(decodePacket({ ts: t, caplen: f.length, len: f.length, linkType: 1, data: buf, off: 0, ifIndex: 0 }, 1, p, null), t);
+    };
+    feed(dnsFrame(CL, 40000, NS, 53, 0x11, false, 'short.test', []), 0);
+    feed(dnsFrame(CL, 40001, NS, 53, 0x12, false, 'long.test', []), 1);
+    feed(dnsFrame(NS, 53, CL, 40000, 0x11, true, 'short.test', ['192.0.2.1', '192.0.2.2']), 2);
+    feed(dnsFrame(NS, 53, CL, 40001, 0x12, true, 'long.test', ['198.51.100.7'], 600), 3);
+    // An unmatched response is listed with its answers too; then other packets overwrite the buffer.
+    feed(dnsFrame(NS, 53, CL, 40002, 0x13, true, 'late.test', ['203.0.113.9']), 4);
+    feed(dnsFrame(CL, 40003, NS, 53, 0x14, false, 'next.test', []), 5);
+    expect(d.queries().map((q) => [q.name, q.rcode, q.answers, q.latencyMs])).toEqual([
+      ['short.test', 'NOERROR', ['192.0.2.1', '192.0.2.2'], 2],
+      ['long.test', 'NOERROR', ['198.51.100.7'], 2],
+      ['late.test', 'NOERROR', ['203.0.113.9'], null],
+      ['next.test', '', [], null],
+    ]);
+    expect(d.topDomains(10).map((x) => x.name).sort()).toEqual(['long.test', 'next.test', 'short.test']);
+  });
+
+  it('matches thousands of waiting queries answered in shuffled order, ports and ids shared between them', () => {
+    // Queries from few ports with many ids and from many ports with few ids crowd the pending table's
+    // neighbouring slots; answering them in random order removes entries from the middle of those runs.
+    const d = new DnsTracker({ maxPending: 5000, keep: 5000 });
+    let seed = 12345;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+    const qs: Array<{ port: number; id: number; t: number }> = [];
+    const seen = new Set<string>();
+    while (qs.length < 4000) {
+      const port = rnd() < 0.5 ? 40000 + Math.floor(rnd() * 4) : 1024 + Math.floor(rnd() * 60000);
+      const id = rnd() < 0.5 ? Math.floor(rnd() * 8) : Math.floor(rnd() * 65536);
+      if (seen.has(`${port}/${id}`)) continue;
+      seen.add(`${port}/${id}`);
+      qs.push({ port, id, t: qs.length });
+    }
+    for (const q of qs) d.onPacket(query(q.id, `n${q.t}.test`, 1, CL, q.port), q.t);
+    expect(d.counters().pending).toBe(4000);
+    const order = qs.map((_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const k of order.slice(0, 3000)) d.onPacket(answer(qs[k].id, `n${k}.test`, 0, [], CL, qs[k].port), 10_000 + k);
+    expect(d.counters()).toMatchObject({ pending: 1000, matched: 3000 });
+    // A second answer to an answered query matches nothing; the other thousand still match.
+    d.onPacket(answer(qs[order[0]].id, 'again.test', 0, [], CL, qs[order[0]].port), 20_000);
+    for (const k of order.slice(3000)) d.onPacket(answer(qs[k].id, `n${k}.test`, 0, [], CL, qs[k].port), 10_000 + k);
+    expect(d.counters()).toMatchObject({ pending: 0, matched: 4000, responses: 4001 });
+    const listed = d.queries();
+    for (let k = 0; k < 4000; k++) expect(listed[k]).toMatchObject({ name: `n${k}.test`, rcode: 'NOERROR', latencyMs: 10_000 });
+  });
+
+  it('counts names case-insensitively, lower-case and mixed-case spellings as one', () => {
+    const d = new DnsTracker();
+    d.onPacket(query(1, 'www.Example.COM'), 0);
+    d.onPacket(query(2, 'www.example.com'), 1);
+    d.onPacket(query(3, 'WWW.EXAMPLE.COM'), 2);
+    d.onPacket(query(4, 'other.test'), 3);
+    expect(d.topDomains(5)).toEqual([{ name: 'www.example.com', count: 3 }, { name: 'other.test', count: 1 }]);
+  });
+
   it('matches a response to its query and measures latency in packet time', () => {
     const d = new DnsTracker();
     d.onPacket(query(0x1234, 'example.com'), 1000);
