@@ -26,7 +26,7 @@
 // No I/O, no clock: time is the detection's packet time.
 import type { Settings } from '../config/schema.js';
 import { StormControl, type StormBudget, type StormCounts } from './storm.js';
-import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, Severity } from './types.js';
+import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, FoldNew, Severity } from './types.js';
 
 export interface FunnelOptions {
   /** Suppression interval per type, ms of packet time. */
@@ -175,6 +175,38 @@ function mergeDetails(into: Details, from: Details): Details {
   return out;
 }
 
+/**
+ * An episode key as one flat string. A key made by concatenation is a rope (V8's cons strings: the type,
+ * the separator, and the raise site's key, itself a rope of addresses and ports), and the open episodes'
+ * Map keeps its keys: each rope's every node lived as long as its episode, most of what an alert storm's
+ * young-generation collections copied. Reading a character makes V8 flatten the rope into one string.
+ */
+function flatKey(k: string): string {
+  k.charCodeAt(0);
+  return k;
+}
+
+/** A Detection with every field present, for foldNew to fill in (one shape for all of them). */
+function newScratch(): Detection {
+  return {
+    type: 'SUSPICIOUS_PORT',
+    severity: 'LOW',
+    message: '',
+    ts: 0,
+    key: '',
+    src_ip: undefined,
+    dst_ip: undefined,
+    src_port: undefined,
+    dst_port: undefined,
+    proto: undefined,
+    details: EMPTY_DETAILS,
+    community_id: undefined,
+  };
+}
+
+/** The details of foldNew's detections: none (storm control reads only `rule`, which raise sites of custom rules give). */
+const EMPTY_DETAILS: Details = Object.freeze({}) as Details;
+
 export class AlertFunnel {
   private readonly opts: FunnelOptions;
   private readonly maxAlerts: number;
@@ -206,6 +238,12 @@ export class AlertFunnel {
    * exact after a sweep; an episode's repeats only move its end later, so it stays one until the next sweep.
    */
   private endsFrom = Infinity;
+  /** The detection foldNew hands to storm control and the fold sinks (they read it during the call only). */
+  private readonly scratch: Detection = newScratch();
+  /** A foldNew is running (a fold sink's promotion may fold again: that one gets an object of its own). */
+  private folding = false;
+  /** foldNew bound to this funnel, for raise sites (see FoldNew). */
+  readonly foldNew: FoldNew = (type, severity, ts, key, src, dst, srcPort, dstPort, proto) => this.tryFold(type, severity, ts, key, src, dst, srcPort, dstPort, proto);
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
@@ -256,7 +294,7 @@ export class AlertFunnel {
     }
     const now = d.ts;
     if (now - this.lastExpire >= 1000) this.expire(now);
-    const key = `${d.type}|${d.key}`;
+    const key = flatKey(`${d.type}|${d.key}`);
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
     const ep = this.open.get(key);
     const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
@@ -298,6 +336,51 @@ export class AlertFunnel {
     this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: undefined }, now);
     this.raised(alert);
     return alert;
+  }
+
+  /**
+   * FoldNew: a new detection over its type's budget, folded from its facts as raise() would fold its
+   * Detection (the same checks in the same order, the same storm, episode, counts and fold sinks), so the
+   * raise site need not make one. Anything else (within budget, a whitelisted source, an episode open for
+   * its key: a repeat or an escalation) is left to raise(): false, and nothing changed.
+   */
+  private tryFold(
+    type: AlertType,
+    severity: Severity,
+    ts: number,
+    key: string,
+    src: string | undefined,
+    dst: string | undefined,
+    srcPort: number | undefined,
+    dstPort: number | undefined,
+    proto: string | undefined,
+  ): boolean {
+    if (!this.storm.spent(type, ts)) return false;
+    if (type !== 'BLACKLISTED_IP' && src && this.opts.isWhitelisted?.(src)) return false;
+    if (ts - this.lastExpire >= 1000) this.expire(ts);
+    const k = flatKey(`${type}|${key}`);
+    const ep = this.open.get(k);
+    // A live episode: a repeat or an escalation, raise()'s business. An ended one not swept yet is replaced, as raise() does.
+    if (ep !== undefined && ts - ep.lastTs <= ep.holdMs) return false;
+    const d = this.folding ? newScratch() : this.scratch;
+    d.type = type;
+    d.severity = severity;
+    d.ts = ts;
+    d.key = key;
+    d.src_ip = src;
+    d.dst_ip = dst;
+    d.src_port = srcPort;
+    d.dst_port = dstPort;
+    d.proto = proto;
+    d.community_id = undefined;
+    const outer = !this.folding;
+    this.folding = true;
+    try {
+      this.foldIntoStorm(d, k, this.opts.suppressionMs(type), ts);
+    } finally {
+      if (outer) this.folding = false;
+    }
+    return true;
   }
 
   /** Opens `ep` for `key`, replacing (at the end of the order) any episode the key had, ended or escalated. */

@@ -147,6 +147,18 @@ export class StormControl {
   }
 
   /**
+   * Whether admit(type, now) would refuse a new alert, asked without counting one: the type's window is
+   * still open at `now` and its budget spent. A window that has run out is not spent (admit opens the next).
+   */
+  spent(type: AlertType, now: number): boolean {
+    const w = this.windows.get(type);
+    if (w === undefined) return false;
+    const b = this.opts.budget(type);
+    if (!b || now - w.start >= b.windowMs || now < w.start) return false;
+    return w.n >= b.count;
+  }
+
+  /**
    * Folds a new alert that admit() refused into its type's storm alert for the current window, opened
    * by the first one. Returns that alert (raised later, by the caller, from takeFinished()).
    */

@@ -6,8 +6,8 @@
 import type { RawPacket } from '../capture/types.js';
 import { Packet, Reassembler, decodePacket } from '../decode/index.js';
 import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNumber, type ConnectionInfo, type FlowEndReason } from '../flow/index.js';
-import type { Detector } from '../detect/types.js';
-import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
+import type { Detector, Raise } from '../detect/types.js';
+import type { Alert, AlertSink, Detection, FoldNew, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 import type { AlertEvidenceView, AlertHistoryQuery, BaselineStatus, CaptureCounters, ConnectionView, EngineControl, PacketLine, RuleNote, RuleView, Snapshot } from './types.js';
 import { PacketHistory } from './history.js';
@@ -24,6 +24,8 @@ export interface FunnelPart {
   addSink(s: AlertSink): void;
   /** Asks for a detection's community_id only when it is needed (see AlertFunnel.setFlowIds). */
   setFlowIds?(fill: (d: Detection) => void): void;
+  /** Folds a detection over its storm budget without its Detection (raise sites ask first; see FoldNew). */
+  foldNew?: FoldNew;
   onTick?(now: number): void;
 }
 
@@ -143,7 +145,8 @@ export class Engine implements EngineControl {
     const ev = this.evidence;
     // An alert folded into a storm alert still scores its source, as it would have raised.
     this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a), onUpdate: ev ? (a) => ev.updateAlert(a) : undefined, onFolded: (d) => this.scoreFolded(d) });
-    const raise = (d: Detection): void => this.raise(d);
+    const raise: Raise = (d: Detection): void => this.raise(d);
+    if (this.lazyFlowIds && this.funnel.foldNew) raise.foldNew = this.funnel.foldNew;
     this.detectors = opts.detectors ? opts.detectors(raise) : [];
     this.rules = opts.rules ? opts.rules(raise) : null;
     this.taps = opts.packetTaps ?? [];
