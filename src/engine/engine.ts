@@ -42,7 +42,8 @@ export interface RulesPart {
 
 /** IP reputation as the engine uses it (src/reputation/): scores alerts, may promote to MALICIOUS_IP. */
 export interface ReputationPart {
-  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number): Detection | null;
+  /** `fold`: the funnel's foldNew, tried before a promotion's Detection is made. */
+  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number, fold?: FoldNew): Detection | null;
   decay?(now: number): void;
 }
 
@@ -165,12 +166,12 @@ export class Engine implements EngineControl {
   private onNewAlert(alert: Alert): void {
     this.evidence?.openAlert(alert);
     for (const l of this.listeners) l(alert);
-    const promoted = this.opts.reputation?.onAlert(alert, Date.parse(alert.last_seen) || this.lastTs);
+    const promoted = this.opts.reputation?.onAlert(alert, Date.parse(alert.last_seen) || this.lastTs, this.funnel.foldNew);
     if (promoted) this.raise(promoted);
   }
 
   private scoreFolded(d: Detection): void {
-    const promoted = this.opts.reputation?.onAlert(d, d.ts);
+    const promoted = this.opts.reputation?.onAlert(d, d.ts, this.funnel.foldNew);
     if (promoted) this.raise(promoted);
   }
 
