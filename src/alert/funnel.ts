@@ -26,6 +26,7 @@
 // No I/O, no clock: time is the detection's packet time.
 import type { Settings } from '../config/schema.js';
 import { StormControl, type StormBudget, type StormCounts } from './storm.js';
+import { TextFilter } from './text-filter.js';
 import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, FoldNew, Severity } from './types.js';
 
 export interface FunnelOptions {
@@ -230,6 +231,8 @@ export class AlertFunnel {
    * source past them in an alert storm) went through V8's slow path, about 2 us each; a Map's is not.
    */
   private sourceCounts = new Map<string, number>();
+  /** The sources in sourceCounts, asked before it once it is full (see TextFilter). */
+  private readonly sourceFilter = new TextFilter();
   /** The source countSource counted last and its count there (-1: counted in "other"). */
   private lastSource: string | undefined;
   private lastSourceCount = 0;
@@ -475,7 +478,12 @@ export class AlertFunnel {
     const by = this.sum.bySource;
     // The source counted last (its alerts come one after the other in a storm) needs no lookup: its count,
     // or -1 when it went to "other". Past the first MAX_SOURCES sources each lookup is a miss in a big table.
-    const n = ip === this.lastSource ? this.lastSourceCount : (this.sourceCounts.get(ip) ?? (this.sourceCounts.size < MAX_SOURCES ? 0 : -1));
+    let n: number;
+    if (ip === this.lastSource) n = this.lastSourceCount;
+    else if (this.sourceCounts.size < MAX_SOURCES) {
+      n = this.sourceCounts.get(ip) ?? 0;
+      if (n === 0) this.sourceFilter.add(ip);
+    } else n = this.sourceFilter.mayHave(ip) ? (this.sourceCounts.get(ip) ?? -1) : -1;
     this.lastSource = ip;
     if (n >= 0) {
       this.sourceCounts.set(ip, n + 1);
@@ -549,6 +557,7 @@ export class AlertFunnel {
     this.storm.clear();
     this.sum = this.emptySummary();
     this.sourceCounts = new Map();
+    this.sourceFilter.clear();
     this.lastSource = undefined;
   }
 
