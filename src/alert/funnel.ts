@@ -26,7 +26,7 @@
 // No I/O, no clock: time is the detection's packet time.
 import type { Settings } from '../config/schema.js';
 import { StormControl, type StormBudget, type StormCounts } from './storm.js';
-import { TextFilter } from './text-filter.js';
+import { CountingFilter, TextFilter, textHash } from './text-filter.js';
 import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, FoldNew, Severity } from './types.js';
 
 export interface FunnelOptions {
@@ -58,6 +58,8 @@ export interface FunnelSummary {
 interface Episode {
   /** Its key in the open episodes (type|key), so sweeps over them need not ask the Map for [key, value] pairs. */
   key: string;
+  /** textHash(key), its place in openKeys. */
+  hash: number;
   alert: Alert;
   lastTs: number;
   /** ms after lastTs that the episode stays open. */
@@ -213,6 +215,11 @@ export class AlertFunnel {
   private readonly maxAlerts: number;
   private readonly maxOpen: number;
   private readonly open = new Map<string, Episode>();
+  /**
+   * The keys of `open`, asked before it: a new alert's key is almost never there, and in an alert storm,
+   * with thousands of episodes open, each such miss cost a microsecond or so of cache misses (see TextFilter).
+   */
+  private readonly openKeys = new CountingFilter();
   private readonly sinks: AlertSink[] = [];
   /** Newest last; trimmed to maxAlerts. */
   private list: Alert[] = [];
@@ -301,7 +308,8 @@ export class AlertFunnel {
     if (now - this.lastExpire >= 1000) this.expire(now);
     const key = flatKey(`${d.type}|${d.key}`);
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
-    const ep = this.open.get(key);
+    const hash = textHash(key);
+    const ep = this.openKeys.mayHave(hash) ? this.open.get(key) : undefined;
     const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
     if (live && RANK[d.severity] <= RANK[ep.folded ?? ep.alert.severity]) {
       const a = ep.alert;
@@ -332,13 +340,19 @@ export class AlertFunnel {
     }
     // New episode, or an escalation (which carries the episode's evidence forward).
     const escalatedFrom = live && ep.folded === undefined ? ep.alert : undefined;
-    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now);
-    // admit() may have ended the type's window: its storm alert goes out before this new alert.
-    for (const a of this.storm.takeFinished()) this.raised(a);
+    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hash, hold, now, ep === undefined);
+    // Whether `key` is still known to have no episode when this one opens (no Map delete needed then).
+    let absent = ep === undefined;
+    // admit() may have ended the type's window: its storm alert goes out before this new alert. Its sinks
+    // may raise (a reputation promotion): after that the key is looked up again by the delete.
+    for (const a of this.storm.takeFinished()) {
+      this.raised(a);
+      absent = false;
+    }
     const alert = this.newAlert(d, escalatedFrom);
     // The escalated alert's episode ends here: its final record comes before the alert that takes over.
     if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
-    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: undefined }, now);
+    this.openEpisode(key, { key, hash, alert, lastTs: now, holdMs: hold, folded: undefined }, now, absent);
     this.raised(alert);
     return alert;
   }
@@ -364,7 +378,8 @@ export class AlertFunnel {
     if (type !== 'BLACKLISTED_IP' && src && this.opts.isWhitelisted?.(src)) return false;
     if (ts - this.lastExpire >= 1000) this.expire(ts);
     const k = flatKey(`${type}|${key}`);
-    const ep = this.open.get(k);
+    const hash = textHash(k);
+    const ep = this.openKeys.mayHave(hash) ? this.open.get(k) : undefined;
     // A live episode: a repeat or an escalation, raise()'s business. An ended one not swept yet is replaced, as raise() does.
     if (ep !== undefined && ts - ep.lastTs <= ep.holdMs) return false;
     const d = this.scratch[this.depth] ?? (this.scratch[this.depth] = newScratch());
@@ -381,7 +396,7 @@ export class AlertFunnel {
     this.depth++;
     try {
       // No episode had the key: one Map operation less (a miss in a table of thousands, per folded alert).
-      this.foldIntoStorm(d, k, this.opts.suppressionMs(type), ts, ep === undefined);
+      this.foldIntoStorm(d, k, hash, this.opts.suppressionMs(type), ts, ep === undefined);
     } finally {
       this.depth--;
     }
@@ -392,10 +407,11 @@ export class AlertFunnel {
    * Opens `ep` for `key`, replacing (at the end of the order) any episode the key had, ended or escalated.
    * `absent`: the caller has just found no episode for `key` (no delete to make).
    */
-  private openEpisode(key: string, ep: Episode, now: number, absent = false): void {
-    if (!absent) this.open.delete(key);
+  private openEpisode(key: string, ep: Episode, now: number, absent: boolean): void {
+    if (!absent && this.open.delete(key)) this.openKeys.remove(ep.hash);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, ep);
+    this.openKeys.add(ep.hash);
     if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 
@@ -407,9 +423,9 @@ export class AlertFunnel {
   }
 
   /** A new alert over its type's budget: into the storm alert (raised when its window ends), episode kept. */
-  private foldIntoStorm(d: Detection, key: string, hold: number, now: number, absent = false): Alert {
+  private foldIntoStorm(d: Detection, key: string, hash: number, hold: number, now: number, absent: boolean): Alert {
     const alert = this.storm.fold(d);
-    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: d.severity }, now, absent);
+    this.openEpisode(key, { key, hash, alert, lastTs: now, holdMs: hold, folded: d.severity }, now, absent);
     if (d.src_ip !== undefined) this.countSource(d.src_ip);
     for (let i = 0; i < this.foldSinks.length; i++) {
       try {
@@ -553,6 +569,7 @@ export class AlertFunnel {
     for (const ep of this.open.values()) this.closed(ep, 'cleared');
     this.list = [];
     this.open.clear();
+    this.openKeys.clear();
     this.endsFrom = Infinity;
     this.storm.clear();
     this.sum = this.emptySummary();
@@ -572,6 +589,7 @@ export class AlertFunnel {
   closeAll(): void {
     for (const ep of this.open.values()) this.closed(ep, 'end');
     this.open.clear();
+    this.openKeys.clear();
     this.endsFrom = Infinity;
   }
 
@@ -585,6 +603,7 @@ export class AlertFunnel {
     for (const ep of this.open.values()) {
       if (now - ep.lastTs > ep.holdMs) {
         this.open.delete(ep.key);
+        this.openKeys.remove(ep.hash);
         this.closed(ep, 'timeout');
       } else if (ep.lastTs + ep.holdMs < next) next = ep.lastTs + ep.holdMs;
     }
@@ -599,6 +618,7 @@ export class AlertFunnel {
     for (const ep of this.open.values()) {
       if (drop-- <= 0) break;
       this.open.delete(ep.key);
+      this.openKeys.remove(ep.hash);
       this.closed(ep, 'evicted');
     }
   }
