@@ -26,7 +26,8 @@
 // No I/O, no clock: time is the detection's packet time.
 import type { Settings } from '../config/schema.js';
 import { StormControl, type StormBudget, type StormCounts } from './storm.js';
-import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, Severity } from './types.js';
+import { CountingFilter, TextFilter, textHash } from './text-filter.js';
+import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, FoldNew, Severity } from './types.js';
 
 export interface FunnelOptions {
   /** Suppression interval per type, ms of packet time. */
@@ -57,6 +58,8 @@ export interface FunnelSummary {
 interface Episode {
   /** Its key in the open episodes (type|key), so sweeps over them need not ask the Map for [key, value] pairs. */
   key: string;
+  /** textHash(key), its place in openKeys. */
+  hash: number;
   alert: Alert;
   lastTs: number;
   /** ms after lastTs that the episode stays open. */
@@ -175,11 +178,48 @@ function mergeDetails(into: Details, from: Details): Details {
   return out;
 }
 
+/**
+ * An episode key as one flat string. A key made by concatenation is a rope (V8's cons strings: the type,
+ * the separator, and the raise site's key, itself a rope of addresses and ports), and the open episodes'
+ * Map keeps its keys: each rope's every node lived as long as its episode, most of what an alert storm's
+ * young-generation collections copied. Reading a character makes V8 flatten the rope into one string.
+ */
+function flatKey(k: string): string {
+  k.charCodeAt(0);
+  return k;
+}
+
+/** A Detection with every field present, for foldNew to fill in (one shape for all of them). */
+function newScratch(): Detection {
+  return {
+    type: 'SUSPICIOUS_PORT',
+    severity: 'LOW',
+    message: '',
+    ts: 0,
+    key: '',
+    src_ip: undefined,
+    dst_ip: undefined,
+    src_port: undefined,
+    dst_port: undefined,
+    proto: undefined,
+    details: EMPTY_DETAILS,
+    community_id: undefined,
+  };
+}
+
+/** The details of foldNew's detections: none (storm control reads only `rule`, which raise sites of custom rules give). */
+const EMPTY_DETAILS: Details = Object.freeze({}) as Details;
+
 export class AlertFunnel {
   private readonly opts: FunnelOptions;
   private readonly maxAlerts: number;
   private readonly maxOpen: number;
   private readonly open = new Map<string, Episode>();
+  /**
+   * The keys of `open`, asked before it: a new alert's key is almost never there, and in an alert storm,
+   * with thousands of episodes open, each such miss cost a microsecond or so of cache misses (see TextFilter).
+   */
+  private readonly openKeys = new CountingFilter();
   private readonly sinks: AlertSink[] = [];
   /** Newest last; trimmed to maxAlerts. */
   private list: Alert[] = [];
@@ -198,6 +238,8 @@ export class AlertFunnel {
    * source past them in an alert storm) went through V8's slow path, about 2 us each; a Map's is not.
    */
   private sourceCounts = new Map<string, number>();
+  /** The sources in sourceCounts, asked before it once it is full (see TextFilter). */
+  private readonly sourceFilter = new TextFilter();
   /** The source countSource counted last and its count there (-1: counted in "other"). */
   private lastSource: string | undefined;
   private lastSourceCount = 0;
@@ -206,6 +248,14 @@ export class AlertFunnel {
    * exact after a sweep; an episode's repeats only move its end later, so it stays one until the next sweep.
    */
   private endsFrom = Infinity;
+  /**
+   * The detections foldNew hands to storm control and the fold sinks (they read one during the call only),
+   * one per depth: a fold sink's promotion (the reputation's MALICIOUS_IP) may fold again while they read.
+   */
+  private readonly scratch: Detection[] = [];
+  private depth = 0;
+  /** foldNew bound to this funnel, for raise sites (see FoldNew). */
+  readonly foldNew: FoldNew = (type, severity, ts, key, src, dst, srcPort, dstPort, proto) => this.tryFold(type, severity, ts, key, src, dst, srcPort, dstPort, proto);
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
@@ -256,9 +306,10 @@ export class AlertFunnel {
     }
     const now = d.ts;
     if (now - this.lastExpire >= 1000) this.expire(now);
-    const key = `${d.type}|${d.key}`;
+    const key = flatKey(`${d.type}|${d.key}`);
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
-    const ep = this.open.get(key);
+    const hash = textHash(key);
+    const ep = this.openKeys.mayHave(hash) ? this.open.get(key) : undefined;
     const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
     if (live && RANK[d.severity] <= RANK[ep.folded ?? ep.alert.severity]) {
       const a = ep.alert;
@@ -289,22 +340,78 @@ export class AlertFunnel {
     }
     // New episode, or an escalation (which carries the episode's evidence forward).
     const escalatedFrom = live && ep.folded === undefined ? ep.alert : undefined;
-    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hold, now);
-    // admit() may have ended the type's window: its storm alert goes out before this new alert.
-    for (const a of this.storm.takeFinished()) this.raised(a);
+    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hash, hold, now, ep === undefined);
+    // Whether `key` is still known to have no episode when this one opens (no Map delete needed then).
+    let absent = ep === undefined;
+    // admit() may have ended the type's window: its storm alert goes out before this new alert. Its sinks
+    // may raise (a reputation promotion): after that the key is looked up again by the delete.
+    for (const a of this.storm.takeFinished()) {
+      this.raised(a);
+      absent = false;
+    }
     const alert = this.newAlert(d, escalatedFrom);
     // The escalated alert's episode ends here: its final record comes before the alert that takes over.
     if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
-    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: undefined }, now);
+    this.openEpisode(key, { key, hash, alert, lastTs: now, holdMs: hold, folded: undefined }, now, absent);
     this.raised(alert);
     return alert;
   }
 
-  /** Opens `ep` for `key`, replacing (at the end of the order) any episode the key had, ended or escalated. */
-  private openEpisode(key: string, ep: Episode, now: number): void {
-    this.open.delete(key);
+  /**
+   * FoldNew: a new detection over its type's budget, folded from its facts as raise() would fold its
+   * Detection (the same checks in the same order, the same storm, episode, counts and fold sinks), so the
+   * raise site need not make one. Anything else (within budget, a whitelisted source, an episode open for
+   * its key: a repeat or an escalation) is left to raise(): false, and nothing changed.
+   */
+  private tryFold(
+    type: AlertType,
+    severity: Severity,
+    ts: number,
+    key: string,
+    src: string | undefined,
+    dst: string | undefined,
+    srcPort: number | undefined,
+    dstPort: number | undefined,
+    proto: string | undefined,
+  ): boolean {
+    if (!this.storm.spent(type, ts)) return false;
+    if (type !== 'BLACKLISTED_IP' && src && this.opts.isWhitelisted?.(src)) return false;
+    if (ts - this.lastExpire >= 1000) this.expire(ts);
+    const k = flatKey(`${type}|${key}`);
+    const hash = textHash(k);
+    const ep = this.openKeys.mayHave(hash) ? this.open.get(k) : undefined;
+    // A live episode: a repeat or an escalation, raise()'s business. An ended one not swept yet is replaced, as raise() does.
+    if (ep !== undefined && ts - ep.lastTs <= ep.holdMs) return false;
+    const d = this.scratch[this.depth] ?? (this.scratch[this.depth] = newScratch());
+    d.type = type;
+    d.severity = severity;
+    d.ts = ts;
+    d.key = key;
+    d.src_ip = src;
+    d.dst_ip = dst;
+    d.src_port = srcPort;
+    d.dst_port = dstPort;
+    d.proto = proto;
+    d.community_id = undefined;
+    this.depth++;
+    try {
+      // No episode had the key: one Map operation less (a miss in a table of thousands, per folded alert).
+      this.foldIntoStorm(d, k, hash, this.opts.suppressionMs(type), ts, ep === undefined);
+    } finally {
+      this.depth--;
+    }
+    return true;
+  }
+
+  /**
+   * Opens `ep` for `key`, replacing (at the end of the order) any episode the key had, ended or escalated.
+   * `absent`: the caller has just found no episode for `key` (no delete to make).
+   */
+  private openEpisode(key: string, ep: Episode, now: number, absent: boolean): void {
+    if (!absent && this.open.delete(key)) this.openKeys.remove(ep.hash);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
     this.open.set(key, ep);
+    this.openKeys.add(ep.hash);
     if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 
@@ -316,9 +423,9 @@ export class AlertFunnel {
   }
 
   /** A new alert over its type's budget: into the storm alert (raised when its window ends), episode kept. */
-  private foldIntoStorm(d: Detection, key: string, hold: number, now: number): Alert {
+  private foldIntoStorm(d: Detection, key: string, hash: number, hold: number, now: number, absent: boolean): Alert {
     const alert = this.storm.fold(d);
-    this.openEpisode(key, { key, alert, lastTs: now, holdMs: hold, folded: d.severity }, now);
+    this.openEpisode(key, { key, hash, alert, lastTs: now, holdMs: hold, folded: d.severity }, now, absent);
     if (d.src_ip !== undefined) this.countSource(d.src_ip);
     for (let i = 0; i < this.foldSinks.length; i++) {
       try {
@@ -387,7 +494,12 @@ export class AlertFunnel {
     const by = this.sum.bySource;
     // The source counted last (its alerts come one after the other in a storm) needs no lookup: its count,
     // or -1 when it went to "other". Past the first MAX_SOURCES sources each lookup is a miss in a big table.
-    const n = ip === this.lastSource ? this.lastSourceCount : (this.sourceCounts.get(ip) ?? (this.sourceCounts.size < MAX_SOURCES ? 0 : -1));
+    let n: number;
+    if (ip === this.lastSource) n = this.lastSourceCount;
+    else if (this.sourceCounts.size < MAX_SOURCES) {
+      n = this.sourceCounts.get(ip) ?? 0;
+      if (n === 0) this.sourceFilter.add(ip);
+    } else n = this.sourceFilter.mayHave(ip) ? (this.sourceCounts.get(ip) ?? -1) : -1;
     this.lastSource = ip;
     if (n >= 0) {
       this.sourceCounts.set(ip, n + 1);
@@ -457,10 +569,12 @@ export class AlertFunnel {
     for (const ep of this.open.values()) this.closed(ep, 'cleared');
     this.list = [];
     this.open.clear();
+    this.openKeys.clear();
     this.endsFrom = Infinity;
     this.storm.clear();
     this.sum = this.emptySummary();
     this.sourceCounts = new Map();
+    this.sourceFilter.clear();
     this.lastSource = undefined;
   }
 
@@ -475,6 +589,7 @@ export class AlertFunnel {
   closeAll(): void {
     for (const ep of this.open.values()) this.closed(ep, 'end');
     this.open.clear();
+    this.openKeys.clear();
     this.endsFrom = Infinity;
   }
 
@@ -488,6 +603,7 @@ export class AlertFunnel {
     for (const ep of this.open.values()) {
       if (now - ep.lastTs > ep.holdMs) {
         this.open.delete(ep.key);
+        this.openKeys.remove(ep.hash);
         this.closed(ep, 'timeout');
       } else if (ep.lastTs + ep.holdMs < next) next = ep.lastTs + ep.holdMs;
     }
@@ -502,6 +618,7 @@ export class AlertFunnel {
     for (const ep of this.open.values()) {
       if (drop-- <= 0) break;
       this.open.delete(ep.key);
+      this.openKeys.remove(ep.hash);
       this.closed(ep, 'evicted');
     }
   }

@@ -20,6 +20,7 @@
 // - Bounded: one open storm per type; per storm at most `sample` entries per list and MAX_DISTINCT
 //   distinct sources counted (beyond, `distinct_sources` is a lower bound and `distinct_sources_capped`).
 // No I/O, no clock: time is the detection's packet time.
+import { AddressSet } from './address-set.js';
 import type { Alert, AlertType, Detection, Severity } from './types.js';
 
 /** A type's budget: at most `count` new alerts per `windowMs` of packet time. */
@@ -48,7 +49,7 @@ export interface StormCounts {
   storms: number;
 }
 
-/** Distinct sources counted per storm (a Set of strings each). */
+/** Distinct sources counted per storm (an AddressSet each). */
 export const MAX_DISTINCT = 65_536;
 const DEFAULT_SAMPLE = 10;
 /** What takeFinished() and takeChanged() return when there is nothing (asked at every new alert: no array made). */
@@ -73,7 +74,7 @@ interface Storm {
   folded: number;
   repeats: number;
   severity: Severity;
-  sources: Set<string>;
+  sources: AddressSet;
   /** The source of the last alert folded in (undefined before one with a source). */
   lastSource: string | undefined;
   sourcesCapped: boolean;
@@ -147,6 +148,18 @@ export class StormControl {
   }
 
   /**
+   * Whether admit(type, now) would refuse a new alert, asked without counting one: the type's window is
+   * still open at `now` and its budget spent. A window that has run out is not spent (admit opens the next).
+   */
+  spent(type: AlertType, now: number): boolean {
+    const w = this.windows.get(type);
+    if (w === undefined) return false;
+    const b = this.opts.budget(type);
+    if (!b || now - w.start >= b.windowMs || now < w.start) return false;
+    return w.n >= b.count;
+  }
+
+  /**
    * Folds a new alert that admit() refused into its type's storm alert for the current window, opened
    * by the first one. Returns that alert (raised later, by the caller, from takeFinished()).
    */
@@ -168,13 +181,11 @@ export class StormControl {
     const src = d.src_ip;
     if (src !== undefined && src !== s.lastSource) {
       // A new source grows the set: one operation on it, not a lookup and then an insert (in a storm from
-      // spoofed sources the set holds tens of thousands, and each operation on it is a cache miss). The
-      // source of the last fold is in the set already (or counted as past the cap): a storm's alerts come
-      // a few per source, one after the other.
+      // spoofed sources the set holds tens of thousands). The source of the last fold is in the set already
+      // (or counted as past the cap): a storm's alerts come a few per source, one after the other.
       const sources = s.sources;
-      const size = sources.size;
       let isNew: boolean;
-      if (size < MAX_DISTINCT) isNew = sources.add(src).size !== size;
+      if (sources.size < MAX_DISTINCT) isNew = sources.add(src);
       else if ((isNew = !sources.has(src))) s.sourcesCapped = true;
       if (isNew && s.sampleSources.length < this.sample && !s.sampleSources.includes(src)) s.sampleSources.push(src);
       s.lastSource = src;
@@ -291,7 +302,7 @@ export class StormControl {
       folded: 0,
       repeats: 0,
       severity: d.severity,
-      sources: new Set(),
+      sources: new AddressSet(),
       lastSource: undefined,
       sourcesCapped: false,
       sampleSources: [],

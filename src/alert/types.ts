@@ -64,6 +64,26 @@ export interface Detection {
   community_id?: string;
 }
 
+/**
+ * How a raise site hands over a detection that storm control may fold, before making it: its facts as
+ * primitives (the same values its Detection would have; absent ones undefined). True: the funnel folded
+ * it, exactly as raise() would have (its type's budget is spent in the current window, no open episode has
+ * its key, its source is not whitelisted), and no Detection is needed. False: nothing happened; the caller
+ * makes the Detection and raises it. In an alert storm most detections are folded, and the message,
+ * details and objects of each were made only to be dropped.
+ */
+export type FoldNew = (
+  type: AlertType,
+  severity: Severity,
+  ts: number,
+  key: string,
+  src_ip: string | undefined,
+  dst_ip: string | undefined,
+  src_port: number | undefined,
+  dst_port: number | undefined,
+  proto: string | undefined,
+) => boolean;
+
 /** An alert as every sink sees it. Field names are the on-disk (JSONL) names. */
 export interface Alert {
   /** Unique within a run ("<start-ms>-<seq>"). */
@@ -115,7 +135,8 @@ export interface AlertSink {
   /**
    * A new alert that storm control folded into `storm` (its type's storm alert, raised when its window
    * ends) instead of raising it: for what must still see every alert (the reputation score, the history's
-   * record of folded alerts). Called on the packet path: queue, never write here.
+   * record of folded alerts). Called on the packet path: queue, never write here. `d` may be a scratch
+   * object the funnel reuses (see FoldNew): read it during the call, never keep it.
    */
   onFolded?(d: Detection, storm: Alert): void;
   /** Writes out anything queued; called on exit and periodically. */

@@ -28,7 +28,7 @@ import type { AlertType } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
 import { PK_TCP_DATA } from './packet-kinds.js';
 import { BoundedMap, ByteMemo } from './state/index.js';
-import { ipText } from './format.js';
+import { ALERT_ADDRESSES } from '../alert/address-text.js';
 
 /** Bytes of a body (per packet) that are inspected. */
 const MAX_BODY = 16384;
@@ -440,8 +440,13 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
   let lastSweep = 0;
 
   const report = (p: Packet, now: number, method: string, uri: string, host: string | null, f: PayloadFinding): void => {
-    const src = ipText(p.ipSrc);
-    const dst = ipText(p.ipDst);
+    const src = ALERT_ADDRESSES.text(p.ip4Src, p.ip6Src);
+    const dst = ALERT_ADDRESSES.text(p.ip4Dst, p.ip6Dst);
+    // One episode per connection: a key of the source alone folded a second connection's request into
+    // the first one's alert, which then showed one flow's ports with the other's URI.
+    const key = `${src} ${p.srcPort} ${dst} ${p.dstPort}`;
+    // Over its storm budget (an alert storm): folded from these facts, no message or details made.
+    if (raise.foldNew?.(f.type, 'HIGH', now, key, src, dst, p.srcPort, p.dstPort, 'TCP')) return;
     const what = f.type === 'SQL_INJECTION' ? 'SQL injection' : 'Directory traversal';
     const shownUri = escapeText(uri).slice(0, 256);
     raise({
@@ -449,9 +454,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
       severity: 'HIGH',
       message: `${what} attempt from ${src}: ${method} ${shownUri.slice(0, 120)} (${f.pattern} in ${f.where})`,
       ts: now,
-      // One episode per connection: a key of the source alone folded a second connection's request into
-      // the first one's alert, which then showed one flow's ports with the other's URI.
-      key: `${src} ${p.srcPort} ${dst} ${p.dstPort}`,
+      key,
       src_ip: src,
       dst_ip: dst,
       src_port: p.srcPort,

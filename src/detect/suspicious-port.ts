@@ -13,7 +13,8 @@ import { LAYER_TCP, TCP_ACK, TCP_SYN, TCP_RST, type Packet } from '../decode/pac
 import type { Detector, Raise } from './types.js';
 import { PK_TCP_SYN } from './packet-kinds.js';
 import { AddrTable, EpisodeCounts } from './state/index.js';
-import { addrText, iso } from './format.js';
+import { ALERT_ADDRESSES } from '../alert/address-text.js';
+import { iso } from './format.js';
 import { thresholds } from './thresholds.js';
 
 const MAX_KEYS = 8192;
@@ -34,15 +35,18 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
 
   const report = (s: number, now: number): void => {
     const port = tab.x(s);
-    const src = addrText(tab.a4(s), tab.a6(s));
-    const dst = addrText(dst4[s], dst6[s]);
+    const src = ALERT_ADDRESSES.text(tab.a4(s), tab.a6(s));
+    const dst = ALERT_ADDRESSES.text(dst4[s], dst6[s]);
+    const key = `${src}|${port}`;
     ep.reportedAt(s, now);
+    // Over its storm budget (a flood of spoofed SYNs): folded from these facts, no message or details made.
+    if (raise.foldNew?.('SUSPICIOUS_PORT', 'LOW', now, key, src, dst, undefined, port, 'TCP')) return;
     raise({
       type: 'SUSPICIOUS_PORT',
       severity: 'LOW',
       message: `Connection attempt from ${src} to suspicious port ${port} on ${dst}`,
       ts: now,
-      key: `${src}|${port}`,
+      key,
       src_ip: src,
       dst_ip: dst,
       dst_port: port,

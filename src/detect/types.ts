@@ -1,9 +1,12 @@
 // The one shape every detector has: built from settings and a raise function, fed packets and time.
 import type { Packet } from '../decode/packet.js';
-import type { Detection } from '../alert/types.js';
+import type { Detection, FoldNew } from '../alert/types.js';
 
-/** Hands a detection to the alert funnel. Detectors never log, print or notify themselves. */
-export type Raise = (d: Detection) => void;
+/**
+ * Hands a detection to the alert funnel. Detectors never log, print or notify themselves. `foldNew`, when
+ * the funnel offers it, folds a detection over its storm budget from its facts alone (see FoldNew).
+ */
+export type Raise = ((d: Detection) => void) & { foldNew?: FoldNew };
 
 export interface Detector {
   readonly name: string;

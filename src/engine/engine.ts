@@ -6,9 +6,9 @@
 import type { RawPacket } from '../capture/types.js';
 import { Packet, Reassembler, decodePacket } from '../decode/index.js';
 import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNumber, type ConnectionInfo, type FlowEndReason } from '../flow/index.js';
-import type { Detector } from '../detect/types.js';
+import type { Detector, Raise } from '../detect/types.js';
 import { PK_ALL, packetKinds } from '../detect/packet-kinds.js';
-import type { Alert, AlertSink, Detection, Severity } from '../alert/types.js';
+import type { Alert, AlertSink, Detection, FoldNew, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 import type { AlertEvidenceView, AlertHistoryQuery, BaselineStatus, CaptureCounters, ConnectionView, EngineControl, PacketLine, RuleNote, RuleView, Snapshot } from './types.js';
 import { PacketHistory } from './history.js';
@@ -25,6 +25,8 @@ export interface FunnelPart {
   addSink(s: AlertSink): void;
   /** Asks for a detection's community_id only when it is needed (see AlertFunnel.setFlowIds). */
   setFlowIds?(fill: (d: Detection) => void): void;
+  /** Folds a detection over its storm budget without its Detection (raise sites ask first; see FoldNew). */
+  foldNew?: FoldNew;
   onTick?(now: number): void;
 }
 
@@ -41,7 +43,8 @@ export interface RulesPart {
 
 /** IP reputation as the engine uses it (src/reputation/): scores alerts, may promote to MALICIOUS_IP. */
 export interface ReputationPart {
-  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number): Detection | null;
+  /** `fold`: the funnel's foldNew, tried before a promotion's Detection is made. */
+  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number, fold?: FoldNew): Detection | null;
   decay?(now: number): void;
 }
 
@@ -146,7 +149,8 @@ export class Engine implements EngineControl {
     const ev = this.evidence;
     // An alert folded into a storm alert still scores its source, as it would have raised.
     this.funnel.addSink({ name: 'engine', onAlert: (a) => this.onNewAlert(a), onUpdate: ev ? (a) => ev.updateAlert(a) : undefined, onFolded: (d) => this.scoreFolded(d) });
-    const raise = (d: Detection): void => this.raise(d);
+    const raise: Raise = (d: Detection): void => this.raise(d);
+    if (this.lazyFlowIds && this.funnel.foldNew) raise.foldNew = this.funnel.foldNew;
     this.detectors = opts.detectors ? opts.detectors(raise) : [];
     this.rules = opts.rules ? opts.rules(raise) : null;
     this.taps = opts.packetTaps ?? [];
@@ -165,12 +169,12 @@ export class Engine implements EngineControl {
   private onNewAlert(alert: Alert): void {
     this.evidence?.openAlert(alert);
     for (const l of this.listeners) l(alert);
-    const promoted = this.opts.reputation?.onAlert(alert, Date.parse(alert.last_seen) || this.lastTs);
+    const promoted = this.opts.reputation?.onAlert(alert, Date.parse(alert.last_seen) || this.lastTs, this.funnel.foldNew);
     if (promoted) this.raise(promoted);
   }
 
   private scoreFolded(d: Detection): void {
-    const promoted = this.opts.reputation?.onAlert(d, d.ts);
+    const promoted = this.opts.reputation?.onAlert(d, d.ts, this.funnel.foldNew);
     if (promoted) this.raise(promoted);
   }
 

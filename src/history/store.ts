@@ -214,17 +214,40 @@ interface FoldedGroup {
   strs: Array<string | null>;
 }
 
+/**
+ * The member arrays foldedMembers fills, and the array of them it serializes: made once and reused for
+ * every group (each group's become JSON text and are not kept), not an array per folded alert at each
+ * write: in an alert storm, a tenth of all that the run allocated.
+ */
+const MEMBER_ROWS: FoldedMember[] = [];
+const MEMBERS: FoldedMember[] = [];
+
 /** A folded group's `members` JSON: one array per alert, FOLDED_FIELDS in order. */
 function foldedMembers(g: FoldedGroup): string {
-  const out: FoldedMember[] = new Array(g.n);
   const num = (x: number): number | null => (Number.isNaN(x) ? null : x);
+  MEMBERS.length = g.n;
   for (let i = 0; i < g.n; i++) {
     const k = 3 * i;
     const j = 4 * i;
-    out[i] = [g.nums[k], g.strs[j] as string, g.strs[j + 1], num(g.nums[k + 1]), g.strs[j + 2], num(g.nums[k + 2]), g.strs[j + 3]];
+    let m = MEMBER_ROWS[i];
+    if (m === undefined) m = MEMBER_ROWS[i] = [0, '', null, null, null, null, null];
+    m[0] = g.nums[k];
+    m[1] = g.strs[j] as string;
+    m[2] = g.strs[j + 1];
+    m[3] = num(g.nums[k + 1]);
+    m[4] = g.strs[j + 2];
+    m[5] = num(g.nums[k + 2]);
+    m[6] = g.strs[j + 3];
+    MEMBERS[i] = m;
   }
-  return JSON.stringify(out);
+  const json = JSON.stringify(MEMBERS);
+  // The addresses are not kept past the write.
+  for (let i = 0; i < g.n; i++) MEMBER_ROWS[i][2] = MEMBER_ROWS[i][4] = null;
+  return json;
 }
+
+/** Written groups' buffers kept for new groups (see AlertHistory.spareFolded). */
+const SPARE_FOLDED = 8;
 
 
 /**
@@ -454,6 +477,11 @@ export class AlertHistory implements AlertSink {
   /** Folded alerts: the group filling per storm alert, full groups waiting, and how many in all. */
   private readonly foldedOpen = new Map<string, FoldedGroup>();
   private foldedReady: FoldedGroup[] = [];
+  /**
+   * Buffers of written groups, for the next groups to fill: made anew, each group's (56 KB) lived until its
+   * write and was copied by the young-generation collections on the way, once per thousand folded alerts.
+   */
+  private spareFolded: Array<Pick<FoldedGroup, 'nums' | 'strs'>> = [];
   private foldedQueued = 0;
   /** Folded alerts written, and those not kept because the queue was full (counted, reported at close). */
   foldedWritten = 0;
@@ -653,7 +681,10 @@ export class AlertHistory implements AlertSink {
     }
     let g = this.foldedOpen.get(storm.id);
     if (g === undefined) {
-      g = { stormId: storm.id, type: d.type, first: d.ts, last: d.ts, n: 0, nums: new Float64Array(3 * FOLDED_BATCH), strs: new Array<string | null>(4 * FOLDED_BATCH) };
+      const spare = this.spareFolded.pop();
+      const nums = spare?.nums ?? new Float64Array(3 * FOLDED_BATCH);
+      const strs = spare?.strs ?? new Array<string | null>(4 * FOLDED_BATCH).fill(null);
+      g = { stormId: storm.id, type: d.type, first: d.ts, last: d.ts, n: 0, nums, strs };
       this.foldedOpen.set(storm.id, g);
     }
     if (d.ts < g.first) g.first = d.ts;
@@ -790,7 +821,14 @@ export class AlertHistory implements AlertSink {
       if (groups.length > 0) {
         this.foldedReady.splice(0, groups.length);
         let n = 0;
-        for (const g of groups) n += g.n;
+        for (const g of groups) {
+          n += g.n;
+          if (this.spareFolded.length < SPARE_FOLDED) {
+            // Only the first n were filled; the strings are let go (the numbers are overwritten before they are read).
+            g.strs.fill(null, 0, 4 * g.n);
+            this.spareFolded.push({ nums: g.nums, strs: g.strs });
+          }
+        }
         this.foldedQueued -= n;
         this.foldedWritten += n;
       }

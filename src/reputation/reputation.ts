@@ -1,7 +1,7 @@
 // IP reputation (the seed's ip.py): blacklist, whitelist and known-malicious lists, plus a suspicion score
 // per source address that alerts raise, that decays over time, and that promotes an address to malicious
 // (MALICIOUS_IP) at ip_reputation.score_threshold. No I/O: lists come in as text, state as objects.
-import type { Alert, Detection } from '../alert/types.js';
+import type { Alert, Detection, FoldNew } from '../alert/types.js';
 import { formatIp, isNormalIpv4, parseIp } from '../decode/addr.js';
 import type { IpAddr } from '../decode/packet.js';
 import { IpList } from './ip-list.js';
@@ -184,9 +184,12 @@ export class IpReputation {
 
   /**
    * Adds suspicion points to an address. Returns the MALICIOUS_IP detection when this pushes the score
-   * to score_threshold (once per promotion), else null. Whitelisted addresses are never scored.
+   * to score_threshold (once per promotion), else null. Whitelisted addresses are never scored. With `fold`
+   * (the funnel's foldNew), a promotion over MALICIOUS_IP's storm budget is folded there and null returned:
+   * in an alert storm of spoofed sources each source is promoted, and its message and details were made
+   * only to be folded.
    */
-  addScore(ip: string, points: number, reason: string, now: number): Detection | null {
+  addScore(ip: string, points: number, reason: string, now: number, fold?: FoldNew): Detection | null {
     if (points <= 0) return null;
     // An address already scored is its own key (keys are in normal form): no parse and format again,
     // which an alert storm from a few thousand sources would otherwise pay on every alert.
@@ -231,6 +234,7 @@ export class IpReputation {
     if (!e.promoted && e.score >= this.cfg.score_threshold) {
       e.promoted = true;
       e.promotedAt = now;
+      if (fold?.('MALICIOUS_IP', 'HIGH', now, key, key, undefined, undefined, undefined, undefined)) return null;
       const score = Math.round(e.score * 10) / 10;
       return {
         type: 'MALICIOUS_IP',
@@ -261,10 +265,10 @@ export class IpReputation {
     return p !== undefined ? p : (this.cfg.points.default ?? 0);
   }
 
-  /** Scores the source of an alert; returns MALICIOUS_IP when it promotes the source. */
-  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number): Detection | null {
+  /** Scores the source of an alert; returns MALICIOUS_IP when it promotes the source (unless `fold` folded it: see addScore). */
+  onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number, fold?: FoldNew): Detection | null {
     if (!a.src_ip || a.type === 'MALICIOUS_IP' || a.type === 'BLACKLISTED_IP') return null;
-    return this.addScore(a.src_ip, this.pointsFor(a.type), a.type, now);
+    return this.addScore(a.src_ip, this.pointsFor(a.type), a.type, now, fold);
   }
 
   /**

@@ -1,0 +1,97 @@
+// The small structures of the alert storm path: the distinct-source set of a storm alert
+// (src/alert/address-set.ts), the funnel's filter of counted sources (src/alert/text-filter.ts) and the
+// shared address texts of raise sites (src/alert/address-text.ts), each checked against the plain
+// JavaScript structure it stands for.
+import { describe, expect, it } from 'vitest';
+import { AddressSet, normalIpv4 } from '../../src/alert/address-set.js';
+import { AddressTexts } from '../../src/alert/address-text.js';
+import { CountingFilter, TextFilter, textHash } from '../../src/alert/text-filter.js';
+import { formatIpv4 } from '../../src/decode/addr.js';
+import { rng } from '../../bench/traffic-gen.js';
+
+describe('normalIpv4', () => {
+  it('reads dotted quads in normal form, the int32 of formatIpv4', () => {
+    for (const n of [0, 1, 0x7f000001, 0x80000000, 0xc0a80001, 0xffffffff, 0x01020304]) expect(normalIpv4(formatIpv4(n))).toBe(n | 0);
+  });
+  it('refuses every other text, so that two texts share a number only when they are the same text', () => {
+    for (const s of ['', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.04', '256.1.1.1', '1.2.3.4 ', ' 1.2.3.4', '1..2.3', '1.2.3.', '::1', '2001:db8::1', 'a.b.c.d', '1.2.3.1000', '0000.1.1.1'])
+      expect(normalIpv4(s), s).toBeNull();
+  });
+});
+
+describe('AddressSet', () => {
+  it('counts exactly the distinct texts a Set of strings counts, IPv4 and others mixed, across growth', () => {
+    const r = rng(7);
+    const set = new AddressSet();
+    const ref = new Set<string>();
+    for (let i = 0; i < 60_000; i++) {
+      const x = Math.floor(r() * 40_000);
+      // Mostly IPv4 from a range with repeats; some IPv6, some IPv4 texts not in normal form, 0.0.0.0 and 255.255.255.255.
+      const ip = i % 97 === 0 ? `2001:db8::${x.toString(16)}` : i % 89 === 0 ? `010.0.${x & 255}.1` : i % 1000 === 0 ? '0.0.0.0' : i % 1001 === 0 ? '255.255.255.255' : formatIpv4((0x0a000000 + x) >>> 0);
+      const n = ref.size;
+      expect(set.add(ip)).toBe(ref.add(ip).size !== n);
+      expect(set.size).toBe(ref.size);
+    }
+    for (const ip of ['10.0.0.1', '10.0.156.63', '10.1.0.0', '2001:db8::5', '2001:db8::fffff', '010.0.3.1', '0.0.0.0', '9.9.9.9']) expect(set.has(ip), ip).toBe(ref.has(ip));
+  });
+});
+
+describe('TextFilter', () => {
+  it('never says no to a text it was given, and says no to most others', () => {
+    const f = new TextFilter();
+    const given = Array.from({ length: 10_000 }, (_, i) => formatIpv4((0x01000000 + i * 7919) >>> 0));
+    for (const s of given) f.add(s);
+    for (const s of given) expect(f.mayHave(s)).toBe(true);
+    let yes = 0;
+    for (let i = 0; i < 20_000; i++) if (f.mayHave(formatIpv4((0x02000000 + i) >>> 0))) yes++;
+    // 2^17 bits, two per text, 10,000 texts: about 2% of other texts get a "maybe".
+    expect(yes).toBeLessThan(20_000 * 0.05);
+    f.clear();
+    expect(given.filter((s) => f.mayHave(s))).toEqual([]);
+  });
+});
+
+describe('CountingFilter', () => {
+  it('says no only for texts not held now, as texts come and go', () => {
+    const r = rng(11);
+    const f = new CountingFilter(10); // 1,024 counters: crowded, so that shared counters are exercised
+    const held = new Map<string, number>();
+    let no = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const s = `SQL_INJECTION|10.0.${Math.floor(r() * 40)}.${Math.floor(r() * 250)} 1024 10.9.9.9 80`;
+      const n = held.get(s) ?? 0;
+      if (n > 0 && r() < 0.5) {
+        f.remove(textHash(s));
+        if (n === 1) held.delete(s);
+        else held.set(s, n - 1);
+      } else if (held.size < 300 || n > 0) {
+        f.add(textHash(s));
+        held.set(s, n + 1);
+      }
+      const probe = `SQL_INJECTION|10.0.${Math.floor(r() * 40)}.${Math.floor(r() * 250)} 1024 10.9.9.9 80`;
+      if (!f.mayHave(textHash(probe))) {
+        no++;
+        expect(held.has(probe), probe).toBe(false);
+      }
+      for (const k of held.keys()) if (r() < 0.01) expect(f.mayHave(textHash(k))).toBe(true);
+    }
+    // It did say no, often (the check above is not of a filter that always says maybe).
+    expect(no).toBeGreaterThan(10_000);
+    f.clear();
+    expect([...held.keys()].some((k) => f.mayHave(textHash(k)))).toBe(false);
+  });
+});
+
+describe('AddressTexts', () => {
+  it('gives the text formatIpv4 gives (and IPv6 text as it is), also for addresses sharing a slot', () => {
+    const t = new AddressTexts();
+    for (let i = 0; i < 20_000; i++) {
+      const a4 = (Math.imul(i, 2654435761) | 0) ^ 0x5a5a5a5a;
+      expect(t.text(a4, '')).toBe(formatIpv4(a4 >>> 0));
+    }
+    expect(t.text(0, '2001:db8::1')).toBe('2001:db8::1');
+    expect(t.text(0, '')).toBe('0.0.0.0');
+    // Asked again after 20,000 others took the slots over: made again, the same text.
+    expect(t.text(0x5a5a5a5a, '')).toBe('90.90.90.90');
+  });
+});
