@@ -405,7 +405,7 @@ function readHeader(b: Uint8Array, off: number, m: DnsMessage): void {
   m.rcode = flags & 15;
 }
 
-/** What a walk over a message makes. */
+// What a walk over a message makes.
 /** Every section, for its events only: names and rdata are checked as always, no text is made, nothing is kept. */
 const WALK_VALIDATE = 0;
 /** The questions, into a view's reused list; the walk stops after them. */
