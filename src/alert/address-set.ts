@@ -3,6 +3,7 @@
 // Set. Storm control adds every folded alert's source; in a storm from tens of thousands of spoofed sources,
 // adding each text to a Set of strings cost about a microsecond on a busy core (the Set's buckets, its
 // entries and the strings compared each a cache miss), most of what folding an alert cost.
+import { normalIpv4 } from '../decode/addr.js';
 
 /** Slots of a new table (a power of two); it doubles when half full. */
 const INITIAL_SLOTS = 1024;
@@ -68,32 +69,4 @@ function insert(keys: Int32Array, used: Uint8Array, v: number): boolean {
   keys[i] = v;
   used[i] = 1;
   return true;
-}
-
-/**
- * The address of an IPv4 text in normal form ("a.b.c.d", each 0-255 without leading zeros) as an int32,
- * else null: one number per text, so texts are distinct exactly when their numbers are.
- */
-export function normalIpv4(s: string): number | null {
-  const n = s.length;
-  if (n < 7 || n > 15) return null;
-  let addr = 0;
-  let parts = 0;
-  let i = 0;
-  for (;;) {
-    const start = i;
-    let v = 0;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      v = v * 10 + (c - 48);
-      i++;
-    }
-    const len = i - start;
-    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return null;
-    addr = ((addr << 8) | v) | 0;
-    if (++parts === 4) return i === n ? addr : null;
-    if (i === n || s.charCodeAt(i) !== 46) return null;
-    i++;
-  }
 }

@@ -143,16 +143,17 @@ export function parseIpv4(s: string): number | null {
 }
 
 /**
- * Whether `s` is an IPv4 address in normal form, as formatIp writes one: four decimal numbers of 0-255
- * without leading zeros, joined by dots, nothing else (parseIp would give the address and formatIp the
- * same text back).
+ * The address of an IPv4 text in normal form, as formatIp writes one (four decimal numbers of 0-255
+ * without leading zeros, joined by dots, nothing else), as an int32; else null. One number per text, so
+ * such texts are distinct exactly when their numbers are.
  */
-export function isNormalIpv4(s: string): boolean {
+export function normalIpv4(s: string): number | null {
   const n = s.length;
-  if (n < 7 || n > 15) return false;
+  if (n < 7 || n > 15) return null;
+  let addr = 0;
   let parts = 0;
   let i = 0;
-  while (i < n) {
+  for (;;) {
     const start = i;
     let v = 0;
     while (i < n) {
@@ -162,14 +163,20 @@ export function isNormalIpv4(s: string): boolean {
       i++;
     }
     const len = i - start;
-    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return false;
-    parts++;
-    if (i === n) break;
-    if (s.charCodeAt(i) !== 46 || parts === 4) return false;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return null;
+    addr = ((addr << 8) | v) | 0;
+    if (++parts === 4) return i === n ? addr : null;
+    if (i === n || s.charCodeAt(i) !== 46) return null;
     i++;
-    if (i === n) return false;
   }
-  return parts === 4;
+}
+
+/**
+ * Whether `s` is an IPv4 address in normal form (normalIpv4): parseIp would give the address and
+ * formatIp the same text back.
+ */
+export function isNormalIpv4(s: string): boolean {
+  return normalIpv4(s) !== null;
 }
 
 /** Parses IPv6 text (with "::" and an optional dotted IPv4 tail) to 16 bytes, or null. */

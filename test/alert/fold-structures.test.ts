@@ -3,10 +3,10 @@
 // shared address texts of raise sites (src/alert/address-text.ts), each checked against the plain
 // JavaScript structure it stands for.
 import { describe, expect, it } from 'vitest';
-import { AddressSet, normalIpv4 } from '../../src/alert/address-set.js';
+import { AddressSet } from '../../src/alert/address-set.js';
 import { AddressTexts } from '../../src/alert/address-text.js';
 import { CountingFilter, TextFilter, textHash } from '../../src/alert/text-filter.js';
-import { formatIpv4 } from '../../src/decode/addr.js';
+import { formatIpv4, normalIpv4 } from '../../src/decode/addr.js';
 import { rng } from '../../bench/traffic-gen.js';
 
 describe('normalIpv4', () => {

@@ -8,7 +8,7 @@ import { corpusPackets, prng } from './helpers/corpus.js';
 import { decodeDns, decodeDnsFull, decodePacket, DnsView, keepDns, LAYER_DNS, LAYER_TCP, Packet, plainDns, Reassembler } from '../../src/decode/index.js';
 import type { DnsMessage } from '../../src/decode/packet.js';
 import * as F from './fixtures.js';
-import { bytes, raw } from './helpers/fixture.js';
+import { bytes, raw, udpIpv4Frame } from './helpers/fixture.js';
 
 /** Both decodings of the message at [off, end) of `b`, as plain objects with their events. */
 function both(b: Uint8Array, off: number, end: number): { lazy: unknown; eager: unknown } {
@@ -231,19 +231,7 @@ describe('malformed DNS through the lazy view', () => {
   });
 });
 
-/** Ethernet + IPv4 + UDP (10.0.0.1:40000 -> 10.0.0.2:53) around `payload`; no UDP checksum (0, allowed over IPv4). */
+/** Ethernet + IPv4 + UDP (10.0.0.1:40000 -> 10.0.0.2:53) around `payload`. */
 function udpFrame(payload: Uint8Array): Uint8Array {
-  const ipLen = 20 + 8 + payload.length;
-  const f = Uint8Array.from([
-    0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00,
-    0x45, 0, ipLen >> 8, ipLen & 255, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-    0x9c, 0x40, 0, 53, (8 + payload.length) >> 8, (8 + payload.length) & 255, 0, 0,
-    ...payload,
-  ]);
-  let sum = 0;
-  for (let i = 14; i < 34; i += 2) sum += (f[i] << 8) | f[i + 1];
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-  f[24] = (~sum >> 8) & 255;
-  f[25] = ~sum & 255;
-  return f;
+  return udpIpv4Frame('10.0.0.1', 40000, '10.0.0.2', 53, payload);
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DnsTracker } from '../../src/flow/index.js';
 import { dnsMsg, udp } from './make-packet.js';
 import { decodePacket, Packet } from '../../src/decode/index.js';
+import { udpIpv4Frame } from '../decode/helpers/fixture.js';
 
 /** A DNS message over UDP/IPv4 as a wire frame (no UDP checksum), `answers` A records to the question. */
 function dnsFrame(src: string, sport: number, dst: string, dport: number, id: number, qr: boolean, name: string, answers: string[], pad = 0): Uint8Array {
@@ -11,19 +12,7 @@ function dnsFrame(src: string, sport: number, dst: string, dport: number, id: nu
   // Padding as one TXT record in the additional section, to make a message longer than 512 bytes.
   const txt = pad > 0 ? [0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 60, (pad + 1) >> 8, (pad + 1) & 255, Math.min(pad, 255), ...new Array(pad).fill(0x61)] : [];
   const dnsMsgBytes = [id >> 8, id & 255, qr ? 0x81 : 0x01, qr ? 0x80 : 0, 0, 1, 0, answers.length, 0, 0, 0, pad > 0 ? 1 : 0, ...qname, 0, 1, 0, 1, ...rr, ...txt];
-  const ipLen = 28 + dnsMsgBytes.length;
-  const f = Uint8Array.from([
-    0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00,
-    0x45, 0, ipLen >> 8, ipLen & 255, 0, 1, 0, 0, 64, 17, 0, 0, ...src.split('.').map(Number), ...dst.split('.').map(Number),
-    sport >> 8, sport & 255, dport >> 8, dport & 255, (ipLen - 20) >> 8, (ipLen - 20) & 255, 0, 0,
-    ...dnsMsgBytes,
-  ]);
-  let sum = 0;
-  for (let i = 14; i < 34; i += 2) sum += (f[i] << 8) | f[i + 1];
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
-  f[24] = (~sum >> 8) & 255;
-  f[25] = ~sum & 255;
-  return f;
+  return udpIpv4Frame(src, sport, dst, dport, dnsMsgBytes);
 }
 
 const CL = '192.168.1.10';
