@@ -1,4 +1,5 @@
 // How detectors write protocols, addresses, times and port samples into the detections they raise.
+import { ALERT_ADDRESSES } from '../alert/address-text.js';
 import { formatIp } from '../decode/addr.js';
 import {
   IPPROTO_ICMP,
@@ -61,7 +62,10 @@ export function keyText(k: AddrKey): string {
   return typeof k === 'number' ? formatIp(k >>> 0) : k;
 }
 
-/** Display text of an address kept as (int32 IPv4, IPv6 text). */
+/**
+ * Display text of an address kept as (int32 IPv4, IPv6 text), from the table every detector shares
+ * (alert/address-text.ts): an address named by several detections is one string, made once.
+ */
 export function addrText(a4: number, a6: string): string {
-  return a6 !== '' ? a6 : formatIp(a4 >>> 0);
+  return ALERT_ADDRESSES.text(a4, a6);
 }

@@ -28,7 +28,7 @@ import type { AlertType } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
 import { PK_TCP_DATA } from './packet-kinds.js';
 import { BoundedMap, ByteMemo } from './state/index.js';
-import { ALERT_ADDRESSES } from '../alert/address-text.js';
+import { addrText } from './format.js';
 
 /** Bytes of a body (per packet) that are inspected. */
 const MAX_BODY = 16384;
@@ -440,8 +440,8 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
   let lastSweep = 0;
 
   const report = (p: Packet, now: number, method: string, uri: string, host: string | null, f: PayloadFinding): void => {
-    const src = ALERT_ADDRESSES.text(p.ip4Src, p.ip6Src);
-    const dst = ALERT_ADDRESSES.text(p.ip4Dst, p.ip6Dst);
+    const src = addrText(p.ip4Src, p.ip6Src);
+    const dst = addrText(p.ip4Dst, p.ip6Dst);
     // One episode per connection: a key of the source alone folded a second connection's request into
     // the first one's alert, which then showed one flow's ports with the other's URI.
     const key = `${src} ${p.srcPort} ${dst} ${p.dstPort}`;

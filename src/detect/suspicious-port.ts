@@ -13,8 +13,7 @@ import { LAYER_TCP, TCP_ACK, TCP_SYN, TCP_RST, type Packet } from '../decode/pac
 import type { Detector, Raise } from './types.js';
 import { PK_TCP_SYN } from './packet-kinds.js';
 import { AddrTable, EpisodeCounts } from './state/index.js';
-import { ALERT_ADDRESSES } from '../alert/address-text.js';
-import { iso } from './format.js';
+import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
 
 const MAX_KEYS = 8192;
@@ -35,8 +34,8 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
 
   const report = (s: number, now: number): void => {
     const port = tab.x(s);
-    const src = ALERT_ADDRESSES.text(tab.a4(s), tab.a6(s));
-    const dst = ALERT_ADDRESSES.text(dst4[s], dst6[s]);
+    const src = addrText(tab.a4(s), tab.a6(s));
+    const dst = addrText(dst4[s], dst6[s]);
     const key = `${src}|${port}`;
     ep.reportedAt(s, now);
     // Over its storm budget (a flood of spoofed SYNs): folded from these facts, no message or details made.
