@@ -203,13 +203,15 @@ function newScratch(): Detection {
     src_port: undefined,
     dst_port: undefined,
     proto: undefined,
-    details: EMPTY_DETAILS,
+    details: { rule: undefined } satisfies ScratchDetails,
     community_id: undefined,
   };
 }
 
-/** The details of foldNew's detections: none (storm control reads only `rule`, which raise sites of custom rules give). */
-const EMPTY_DETAILS: Details = Object.freeze({}) as Details;
+/** The details of foldNew's detections: only what storm control reads of them, a custom rule's name. */
+interface ScratchDetails extends Details {
+  rule: string | undefined;
+}
 
 export class AlertFunnel {
   private readonly opts: FunnelOptions;
@@ -255,7 +257,7 @@ export class AlertFunnel {
   private readonly scratch: Detection[] = [];
   private depth = 0;
   /** foldNew bound to this funnel, for raise sites (see FoldNew). */
-  readonly foldNew: FoldNew = (type, severity, ts, key, src, dst, srcPort, dstPort, proto) => this.tryFold(type, severity, ts, key, src, dst, srcPort, dstPort, proto);
+  readonly foldNew: FoldNew = (type, severity, ts, key, src, dst, srcPort, dstPort, proto, rule) => this.tryFold(type, severity, ts, key, src, dst, srcPort, dstPort, proto, rule);
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
@@ -373,6 +375,7 @@ export class AlertFunnel {
     srcPort: number | undefined,
     dstPort: number | undefined,
     proto: string | undefined,
+    rule: string | undefined,
   ): boolean {
     if (!this.storm.spent(type, ts)) return false;
     if (type !== 'BLACKLISTED_IP' && src && this.opts.isWhitelisted?.(src)) return false;
@@ -393,6 +396,7 @@ export class AlertFunnel {
     d.dst_port = dstPort;
     d.proto = proto;
     d.community_id = undefined;
+    (d.details as ScratchDetails).rule = rule;
     this.depth++;
     try {
       // No episode had the key: one Map operation less (a miss in a table of thousands, per folded alert).
