@@ -213,6 +213,31 @@ interface ScratchDetails extends Details {
   rule: string | undefined;
 }
 
+/**
+ * Alerts per source for summary().bySource: counted in a Map (a miss in a record of 10,000 keys, every source
+ * past them in an alert storm, went through V8's slow path, about 2 us each), and the record made from it
+ * when it is asked for (a store into a record of thousands of keys was the dearest line of counting a
+ * source). The record is one object, brought up to date in place: keys in the order sources were first
+ * counted, "other" (sources past MAX_SOURCES) after them.
+ */
+class SourceCounts {
+  readonly counts = new Map<string, number>();
+  other = 0;
+  /** Counted since the record was last brought up to date. */
+  stale = false;
+  private readonly rec: Record<string, number> = {};
+
+  record(): Record<string, number> {
+    if (this.stale) {
+      const rec = this.rec;
+      for (const [ip, n] of this.counts) rec[ip] = n;
+      if (this.other > 0) rec.other = this.other;
+      this.stale = false;
+    }
+    return this.rec;
+  }
+}
+
 export class AlertFunnel {
   private readonly opts: FunnelOptions;
   private readonly maxAlerts: number;
@@ -235,11 +260,8 @@ export class AlertFunnel {
   /** Alerts that got a key after newAlert made them (a later detection filled in a port or address). */
   private readonly lateKeys = new WeakSet<Alert>();
   private sum: FunnelSummary;
-  /**
-   * The counts of summary().bySource by source, for lookups: a miss in that record (10,000 keys, every
-   * source past them in an alert storm) went through V8's slow path, about 2 us each; a Map's is not.
-   */
-  private sourceCounts = new Map<string, number>();
+  /** The counts of summary().bySource (see SourceCounts). */
+  private sources = new SourceCounts();
   /** The sources in sourceCounts, asked before it once it is full (see TextFilter). */
   private readonly sourceFilter = new TextFilter();
   /** The source countSource counted last and its count there (-1: counted in "other"). */
@@ -278,7 +300,16 @@ export class AlertFunnel {
   }
 
   private emptySummary(): FunnelSummary {
-    return { total: 0, byType: {}, bySeverity: {}, bySource: {}, storm: this.storm.counts };
+    const sources = this.sources;
+    return {
+      total: 0,
+      byType: {},
+      bySeverity: {},
+      get bySource(): Record<string, number> {
+        return sources.record();
+      },
+      storm: this.storm.counts,
+    };
   }
 
   private nextId(ts: number): string {
@@ -494,22 +525,22 @@ export class AlertFunnel {
 
   /** Alerts per source: raised ones and those folded into storm alerts (a source's count is a fact kept). */
   private countSource(ip: string): void {
-    const by = this.sum.bySource;
+    const counts = this.sources.counts;
     // The source counted last (its alerts come one after the other in a storm) needs no lookup: its count,
     // or -1 when it went to "other". Past the first MAX_SOURCES sources each lookup is a miss in a big table.
     let n: number;
     if (ip === this.lastSource) n = this.lastSourceCount;
-    else if (this.sourceCounts.size < MAX_SOURCES) {
-      n = this.sourceCounts.get(ip) ?? 0;
+    else if (counts.size < MAX_SOURCES) {
+      n = counts.get(ip) ?? 0;
       if (n === 0) this.sourceFilter.add(ip);
-    } else n = this.sourceFilter.mayHave(ip) ? (this.sourceCounts.get(ip) ?? -1) : -1;
+    } else n = this.sourceFilter.mayHave(ip) ? (counts.get(ip) ?? -1) : -1;
     this.lastSource = ip;
+    this.sources.stale = true;
     if (n >= 0) {
-      this.sourceCounts.set(ip, n + 1);
-      by[ip] = n + 1;
+      counts.set(ip, n + 1);
       this.lastSourceCount = n + 1;
     } else {
-      by.other = (by.other ?? 0) + 1;
+      this.sources.other++;
       this.lastSourceCount = -1;
     }
   }
@@ -574,8 +605,8 @@ export class AlertFunnel {
     this.open.clear();
     this.endsFrom = Infinity;
     this.storm.clear();
+    this.sources = new SourceCounts();
     this.sum = this.emptySummary();
-    this.sourceCounts = new Map();
     this.sourceFilter.clear();
     this.lastSource = undefined;
   }

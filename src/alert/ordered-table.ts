@@ -155,8 +155,36 @@ export class OrderedTable<V> {
   /** No position left at the end: entries move to the front (or, while each() runs or when over half full, the arrays double). */
   private makeRoom(): void {
     const cap = this.keys.length;
-    if (this.iterating === 0 && this.size <= cap / 2) this.compact(cap);
+    if (this.iterating === 0 && this.size <= cap / 2) this.compactInPlace();
     else this.compact(cap * 2);
+  }
+
+  /** Moves the entries to positions [0, size) of the same arrays and rebuilds the index (no new arrays: this runs every few thousand new keys). */
+  private compactInPlace(): void {
+    const keys = this.keys;
+    const hashes = this.hashes;
+    const vals = this.vals;
+    let n = 0;
+    for (let p = this.start; p < this.end; p++) {
+      if (keys[p] === null) continue;
+      keys[n] = keys[p];
+      hashes[n] = hashes[p];
+      vals[n] = vals[p];
+      n++;
+    }
+    keys.fill(null, n, this.end);
+    vals.fill(undefined, n, this.end);
+    const index = this.index;
+    const mask = this.mask;
+    index.fill(EMPTY);
+    for (let p = 0; p < n; p++) {
+      let i = hashes[p] & mask;
+      while (index[i] !== EMPTY) i = (i + 1) & mask;
+      index[i] = p + 1;
+      this.slotOf[p] = i;
+    }
+    this.start = 0;
+    this.end = n;
   }
 
   /** Rewrites the entries to positions [0, size) of arrays of `cap` (positions kept while each() runs) and rebuilds the index. */
