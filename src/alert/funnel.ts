@@ -27,7 +27,7 @@
 import type { Settings } from '../config/schema.js';
 import { StormControl, type StormBudget, type StormCounts } from './storm.js';
 import { OrderedTable } from './ordered-table.js';
-import { TextFilter, textHash } from './text-filter.js';
+import { TextFilter } from './text-filter.js';
 import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, FoldNew, Severity } from './types.js';
 
 export interface FunnelOptions {
@@ -59,7 +59,7 @@ export interface FunnelSummary {
 interface Episode {
   /** Its key in the open episodes (type|key), so a sweep over them can delete it. */
   key: string;
-  /** textHash(key), which the open episodes' table takes with the key. */
+  /** OrderedTable.hash(key) (an int32: kept in a small-integer field, not a boxed number), which the open episodes take with the key. */
   hash: number;
   alert: Alert;
   lastTs: number;
@@ -341,7 +341,7 @@ export class AlertFunnel {
     if (now - this.lastExpire >= 1000) this.expire(now);
     const key = flatKey(`${d.type}|${d.key}`);
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
-    const hash = textHash(key);
+    const hash = OrderedTable.hash(key);
     const ep = this.open.get(key, hash);
     const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
     if (live && RANK[d.severity] <= RANK[ep.folded ?? ep.alert.severity]) {
@@ -412,7 +412,7 @@ export class AlertFunnel {
     if (type !== 'BLACKLISTED_IP' && src && this.opts.isWhitelisted?.(src)) return false;
     if (ts - this.lastExpire >= 1000) this.expire(ts);
     const k = flatKey(`${type}|${key}`);
-    const hash = textHash(k);
+    const hash = OrderedTable.hash(k);
     const ep = this.open.get(k, hash);
     // A live episode: a repeat or an escalation, raise()'s business. An ended one not swept yet is replaced, as raise() does.
     if (ep !== undefined && ts - ep.lastTs <= ep.holdMs) return false;
