@@ -26,7 +26,8 @@
 // No I/O, no clock: time is the detection's packet time.
 import type { Settings } from '../config/schema.js';
 import { StormControl, type StormBudget, type StormCounts } from './storm.js';
-import { CountingFilter, TextFilter, textHash } from './text-filter.js';
+import { OrderedTable } from './ordered-table.js';
+import { TextFilter } from './text-filter.js';
 import type { Alert, AlertSink, AlertType, Detection, Details, FinalReason, FoldNew, Severity } from './types.js';
 
 export interface FunnelOptions {
@@ -56,9 +57,9 @@ export interface FunnelSummary {
 }
 
 interface Episode {
-  /** Its key in the open episodes (type|key), so sweeps over them need not ask the Map for [key, value] pairs. */
+  /** Its key in the open episodes (type|key), so a sweep over them can delete it. */
   key: string;
-  /** textHash(key), its place in openKeys. */
+  /** OrderedTable.hash(key) (an int32: kept in a small-integer field, not a boxed number), which the open episodes take with the key. */
   hash: number;
   alert: Alert;
   lastTs: number;
@@ -202,24 +203,50 @@ function newScratch(): Detection {
     src_port: undefined,
     dst_port: undefined,
     proto: undefined,
-    details: EMPTY_DETAILS,
+    details: { rule: undefined } satisfies ScratchDetails,
     community_id: undefined,
   };
 }
 
-/** The details of foldNew's detections: none (storm control reads only `rule`, which raise sites of custom rules give). */
-const EMPTY_DETAILS: Details = Object.freeze({}) as Details;
+/** The details of foldNew's detections: only what storm control reads of them, a custom rule's name. */
+interface ScratchDetails extends Details {
+  rule: string | undefined;
+}
+
+/**
+ * Alerts per source for summary().bySource: counted in a Map (a miss in a record of 10,000 keys, every source
+ * past them in an alert storm, went through V8's slow path, about 2 us each), and the record made from it
+ * when it is asked for (a store into a record of thousands of keys was the dearest line of counting a
+ * source). The record is one object, brought up to date in place: keys in the order sources were first
+ * counted, "other" (sources past MAX_SOURCES) after them.
+ */
+class SourceCounts {
+  readonly counts = new Map<string, number>();
+  other = 0;
+  /** Counted since the record was last brought up to date. */
+  stale = false;
+  private readonly rec: Record<string, number> = {};
+
+  record(): Record<string, number> {
+    if (this.stale) {
+      const rec = this.rec;
+      for (const [ip, n] of this.counts) rec[ip] = n;
+      if (this.other > 0) rec.other = this.other;
+      this.stale = false;
+    }
+    return this.rec;
+  }
+}
 
 export class AlertFunnel {
   private readonly opts: FunnelOptions;
   private readonly maxAlerts: number;
   private readonly maxOpen: number;
-  private readonly open = new Map<string, Episode>();
   /**
-   * The keys of `open`, asked before it: a new alert's key is almost never there, and in an alert storm,
-   * with thousands of episodes open, each such miss cost a microsecond or so of cache misses (see TextFilter).
+   * The open episodes by key, oldest first (see OrderedTable: in an alert storm every new alert adds one and
+   * the cap deletes thousands at a time, and a Map of that size cost 0.3-1 us per operation).
    */
-  private readonly openKeys = new CountingFilter();
+  private readonly open = new OrderedTable<Episode>();
   private readonly sinks: AlertSink[] = [];
   /** Newest last; trimmed to maxAlerts. */
   private list: Alert[] = [];
@@ -233,11 +260,8 @@ export class AlertFunnel {
   /** Alerts that got a key after newAlert made them (a later detection filled in a port or address). */
   private readonly lateKeys = new WeakSet<Alert>();
   private sum: FunnelSummary;
-  /**
-   * The counts of summary().bySource by source, for lookups: a miss in that record (10,000 keys, every
-   * source past them in an alert storm) went through V8's slow path, about 2 us each; a Map's is not.
-   */
-  private sourceCounts = new Map<string, number>();
+  /** The counts of summary().bySource (see SourceCounts). */
+  private sources = new SourceCounts();
   /** The sources in sourceCounts, asked before it once it is full (see TextFilter). */
   private readonly sourceFilter = new TextFilter();
   /** The source countSource counted last and its count there (-1: counted in "other"). */
@@ -255,7 +279,7 @@ export class AlertFunnel {
   private readonly scratch: Detection[] = [];
   private depth = 0;
   /** foldNew bound to this funnel, for raise sites (see FoldNew). */
-  readonly foldNew: FoldNew = (type, severity, ts, key, src, dst, srcPort, dstPort, proto) => this.tryFold(type, severity, ts, key, src, dst, srcPort, dstPort, proto);
+  readonly foldNew: FoldNew = (type, severity, ts, key, src, dst, srcPort, dstPort, proto, rule) => this.tryFold(type, severity, ts, key, src, dst, srcPort, dstPort, proto, rule);
   /** Detections folded into an existing alert, dropped by the whitelist, and sink hooks that threw. */
   folded = 0;
   whitelisted = 0;
@@ -276,7 +300,16 @@ export class AlertFunnel {
   }
 
   private emptySummary(): FunnelSummary {
-    return { total: 0, byType: {}, bySeverity: {}, bySource: {}, storm: this.storm.counts };
+    const sources = this.sources;
+    return {
+      total: 0,
+      byType: {},
+      bySeverity: {},
+      get bySource(): Record<string, number> {
+        return sources.record();
+      },
+      storm: this.storm.counts,
+    };
   }
 
   private nextId(ts: number): string {
@@ -308,8 +341,8 @@ export class AlertFunnel {
     if (now - this.lastExpire >= 1000) this.expire(now);
     const key = flatKey(`${d.type}|${d.key}`);
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
-    const hash = textHash(key);
-    const ep = this.openKeys.mayHave(hash) ? this.open.get(key) : undefined;
+    const hash = OrderedTable.hash(key);
+    const ep = this.open.get(key, hash);
     const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
     if (live && RANK[d.severity] <= RANK[ep.folded ?? ep.alert.severity]) {
       const a = ep.alert;
@@ -373,13 +406,14 @@ export class AlertFunnel {
     srcPort: number | undefined,
     dstPort: number | undefined,
     proto: string | undefined,
+    rule: string | undefined,
   ): boolean {
     if (!this.storm.spent(type, ts)) return false;
     if (type !== 'BLACKLISTED_IP' && src && this.opts.isWhitelisted?.(src)) return false;
     if (ts - this.lastExpire >= 1000) this.expire(ts);
     const k = flatKey(`${type}|${key}`);
-    const hash = textHash(k);
-    const ep = this.openKeys.mayHave(hash) ? this.open.get(k) : undefined;
+    const hash = OrderedTable.hash(k);
+    const ep = this.open.get(k, hash);
     // A live episode: a repeat or an escalation, raise()'s business. An ended one not swept yet is replaced, as raise() does.
     if (ep !== undefined && ts - ep.lastTs <= ep.holdMs) return false;
     const d = this.scratch[this.depth] ?? (this.scratch[this.depth] = newScratch());
@@ -393,6 +427,7 @@ export class AlertFunnel {
     d.dst_port = dstPort;
     d.proto = proto;
     d.community_id = undefined;
+    (d.details as ScratchDetails).rule = rule;
     this.depth++;
     try {
       // No episode had the key: one Map operation less (a miss in a table of thousands, per folded alert).
@@ -408,10 +443,9 @@ export class AlertFunnel {
    * `absent`: the caller has just found no episode for `key` (no delete to make).
    */
   private openEpisode(key: string, ep: Episode, now: number, absent: boolean): void {
-    if (!absent && this.open.delete(key)) this.openKeys.remove(ep.hash);
+    if (!absent) this.open.delete(key, ep.hash);
     if (this.open.size >= this.maxOpen) this.evictHalf(now);
-    this.open.set(key, ep);
-    this.openKeys.add(ep.hash);
+    this.open.set(key, ep, ep.hash);
     if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 
@@ -491,22 +525,22 @@ export class AlertFunnel {
 
   /** Alerts per source: raised ones and those folded into storm alerts (a source's count is a fact kept). */
   private countSource(ip: string): void {
-    const by = this.sum.bySource;
+    const counts = this.sources.counts;
     // The source counted last (its alerts come one after the other in a storm) needs no lookup: its count,
     // or -1 when it went to "other". Past the first MAX_SOURCES sources each lookup is a miss in a big table.
     let n: number;
     if (ip === this.lastSource) n = this.lastSourceCount;
-    else if (this.sourceCounts.size < MAX_SOURCES) {
-      n = this.sourceCounts.get(ip) ?? 0;
+    else if (counts.size < MAX_SOURCES) {
+      n = counts.get(ip) ?? 0;
       if (n === 0) this.sourceFilter.add(ip);
-    } else n = this.sourceFilter.mayHave(ip) ? (this.sourceCounts.get(ip) ?? -1) : -1;
+    } else n = this.sourceFilter.mayHave(ip) ? (counts.get(ip) ?? -1) : -1;
     this.lastSource = ip;
+    this.sources.stale = true;
     if (n >= 0) {
-      this.sourceCounts.set(ip, n + 1);
-      by[ip] = n + 1;
+      counts.set(ip, n + 1);
       this.lastSourceCount = n + 1;
     } else {
-      by.other = (by.other ?? 0) + 1;
+      this.sources.other++;
       this.lastSourceCount = -1;
     }
   }
@@ -566,14 +600,13 @@ export class AlertFunnel {
   }
 
   clear(): void {
-    for (const ep of this.open.values()) this.closed(ep, 'cleared');
+    this.open.each((ep) => this.closed(ep, 'cleared'));
     this.list = [];
     this.open.clear();
-    this.openKeys.clear();
     this.endsFrom = Infinity;
     this.storm.clear();
+    this.sources = new SourceCounts();
     this.sum = this.emptySummary();
-    this.sourceCounts = new Map();
     this.sourceFilter.clear();
     this.lastSource = undefined;
   }
@@ -587,9 +620,8 @@ export class AlertFunnel {
 
   /** Closes every open episode with its final record (end of the capture, or exit); call once, at the end. */
   closeAll(): void {
-    for (const ep of this.open.values()) this.closed(ep, 'end');
+    this.open.each((ep) => this.closed(ep, 'end'));
     this.open.clear();
-    this.openKeys.clear();
     this.endsFrom = Infinity;
   }
 
@@ -599,14 +631,12 @@ export class AlertFunnel {
     // the cap calls for one every few thousand new alerts, over all open episodes, none of them ended.
     if (now < this.endsFrom - 1) return;
     let next = Infinity;
-    // Over the values, not [key, value] pairs: an array each, made for all open episodes at every sweep.
-    for (const ep of this.open.values()) {
+    this.open.each((ep) => {
       if (now - ep.lastTs > ep.holdMs) {
-        this.open.delete(ep.key);
-        this.openKeys.remove(ep.hash);
+        this.open.delete(ep.key, ep.hash);
         this.closed(ep, 'timeout');
       } else if (ep.lastTs + ep.holdMs < next) next = ep.lastTs + ep.holdMs;
-    }
+    });
     this.endsFrom = next;
   }
 
@@ -615,12 +645,11 @@ export class AlertFunnel {
     this.expire(now);
     if (this.open.size < this.maxOpen * 0.75) return;
     let drop = Math.ceil(this.open.size / 2);
-    for (const ep of this.open.values()) {
-      if (drop-- <= 0) break;
-      this.open.delete(ep.key);
-      this.openKeys.remove(ep.hash);
+    this.open.each((ep) => {
+      if (drop-- <= 0) return false;
+      this.open.delete(ep.key, ep.hash);
       this.closed(ep, 'evicted');
-    }
+    });
   }
 
   /** Open episodes (for tests, the bench and status views). */

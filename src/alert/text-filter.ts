@@ -51,44 +51,5 @@ function second(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/**
- * A counting Bloom filter of strings, by their textHash: texts come and go (add, remove), and mayHave says
- * false only for a text certainly not held now. Counters stop at 255 and are then never lowered (a saturated
- * one only says "maybe" for good: never a wrong "no").
- */
-export class CountingFilter {
-  private readonly counts: Uint8Array;
-  private readonly mask: number;
-
-  constructor(slotsLog2 = DEFAULT_BITS_LOG2) {
-    this.counts = new Uint8Array(1 << slotsLog2);
-    this.mask = (1 << slotsLog2) - 1;
-  }
-
-  add(h: number): void {
-    const a = h & this.mask;
-    const b = second(h) & this.mask;
-    if (this.counts[a] < 255) this.counts[a]++;
-    if (this.counts[b] < 255) this.counts[b]++;
-  }
-
-  /** Takes away one add of a text with hash `h` (call only for one that was added and not removed). */
-  remove(h: number): void {
-    const a = h & this.mask;
-    const b = second(h) & this.mask;
-    if (this.counts[a] < 255) this.counts[a]--;
-    if (this.counts[b] < 255) this.counts[b]--;
-  }
-
-  /** False when no text with hash `h` is held; true when one may be. */
-  mayHave(h: number): boolean {
-    return this.counts[h & this.mask] !== 0 && this.counts[second(h) & this.mask] !== 0;
-  }
-
-  clear(): void {
-    this.counts.fill(0);
-  }
-}
-
-/** The hash CountingFilter takes: FNV-1a over the text's UTF-16 code units. */
+/** FNV-1a over a text's UTF-16 code units (the hash OrderedTable takes). */
 export const textHash = fnv1a;

@@ -82,6 +82,8 @@ export type FoldNew = (
   src_port: number | undefined,
   dst_port: number | undefined,
   proto: string | undefined,
+  /** A custom rule's name (CUSTOM_RULE: its Detection's details.rule, which its storm alert counts by). */
+  rule?: string,
 ) => boolean;
 
 /** An alert as every sink sees it. Field names are the on-disk (JSONL) names. */

@@ -155,6 +155,8 @@ function addrKey(text: string): { key: number; text: string } | null {
 }
 
 const NO_OWNER = -1;
+/** Flows whose ids flowIds keeps made. */
+const FLOW_ID_CACHE = 4096;
 
 export class EvidenceStore {
   readonly opts: EvidenceOptions;
@@ -177,6 +179,20 @@ export class EvidenceStore {
   private winLen = 0;
   /** Alerts opened during the current packet, whose earlier packets are still to be taken from the lookback. */
   private readonly pending: AlertEvidence[] = [];
+  /** fromLookback's records of an alert's hosts, newest first (reused). */
+  private hits = new Int32Array(0);
+  /**
+   * The ports of lookback records as fromLookback decoded them, valid for the drainPending call (drainRound)
+   * and frame number (portsN) they were noted in: the storm alerts raised at the end of a run, one per type
+   * and all about one victim, each read and decoded the same thousands of frames to learn their ports.
+   */
+  private drainRound = 0;
+  private portsRound = new Int32Array(0);
+  private portsN = new Float64Array(0);
+  private portsSrc = new Int32Array(0);
+  private portsDst = new Int32Array(0);
+  /** Community ID and flow_id by flow, for flowIds (see there). */
+  private readonly flowIdCache = new Map<string, { cid: string; fid: number }>();
   private nextSlot = 1;
   private openCount = 0;
   /** File offsets recorded for all alerts (bounded by fileIndexTotal). */
@@ -373,6 +389,8 @@ export class EvidenceStore {
   /** Searches the lookback for alerts opened since the last call. */
   private drainPending(): void {
     const list = this.pending;
+    // Ports decoded in this call are known for the rest of it (see portsOf).
+    this.drainRound++;
     for (let i = 0; i < list.length; i++) if (this.alerts.get(list[i].id) === list[i]) this.fromLookback(list[i]);
     list.length = 0;
   }
@@ -380,22 +398,36 @@ export class EvidenceStore {
   private fromLookback(ev: AlertEvidence): void {
     const lb = this.lookback;
     const since = ev.firstTs - this.opts.lookbackMs;
-    // Oldest first, so the alert's packets stay in capture order; bounded by the ring's size.
-    let first = lb.size;
-    for (let i = lb.size - 1; i >= 0; i--) {
-      if (lb.ts[lb.at(i)] < since) break;
-      first = i;
-    }
     const a = ev.a;
     const b = ev.b;
-    for (let i = first; i < lb.size; i++) {
+    // One walk from the newest back to the first record older than `since` collects the records of the
+    // alert's hosts; they are then taken oldest first, so the alert's packets stay in capture order. (A walk
+    // back to find the start and another forward over the same records was twice the work, for every alert
+    // opened, over a ring of up to lookback_packets records.)
+    if (this.hits.length < lb.size) this.hits = new Int32Array(Math.max(lb.size, 2 * this.hits.length));
+    const hits = this.hits;
+    let nHits = 0;
+    for (let i = lb.size - 1; i >= 0; i--) {
       const r = lb.at(i);
+      if (lb.ts[r] < since) break;
       const s = lb.srcKey[r];
       const d = lb.dstKey[r];
       // IPv6 keys are hashes: a collision can only add a packet of another host pair, never lose one.
-      const hit = b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key);
-      if (!hit) continue;
+      if (b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key)) hits[nHits++] = r;
+    }
+    for (let h = nHits - 1; h >= 0; h--) {
+      const r = hits[h];
+      const s = lb.srcKey[r];
+      const d = lb.dstKey[r];
       const n = lb.frameNumber(r);
+      // An alert about one service whose own budget is full: only whether the frame is of its port counts,
+      // known without reading the frame again when another alert of this drain decoded it.
+      if (ev.port >= 0 && this.portsRound[r] === this.drainRound && this.portsN[r] === n && this.overBudget(ev, lb.caplen[r])) {
+        if (this.portsSrc[r] !== ev.port && this.portsDst[r] !== ev.port) continue;
+        ev.fromLookback++;
+        this.take(ev, lb.recordAround(r, NO_BYTES), null, n, null, s, d);
+        continue;
+      }
       if (ev.port < 0 && this.overBudget(ev, lb.caplen[r])) {
         // Only counted and indexed (take() keeps nothing more of it): its bytes are neither read back
         // nor decoded, whether the ring holds them or they are in the file.
@@ -409,10 +441,31 @@ export class EvidenceStore {
       // Decoded again (only packets between the alert's hosts) for its port and the flow list; the
       // tracker's state at that time is not known.
       const p = decodePacket(raw, n, this.scratch, null);
+      this.notePorts(r, n, p);
       if (ev.port >= 0 && p.srcPort !== ev.port && p.dstPort !== ev.port) continue;
       ev.fromLookback++;
       this.take(ev, raw, p.ipVersion !== 0 ? p : null, n, null, s, d);
     }
+  }
+
+  /** Remembers the ports of lookback record r (frame n) as decoded in this drain (see portsRound). */
+  private notePorts(r: number, n: number, p: Packet): void {
+    if (this.portsRound.length <= r) {
+      const size = Math.max(r + 1, this.lookback.capacity);
+      const grow = <T extends Int32Array | Float64Array>(old: T, make: (k: number) => T): T => {
+        const x = make(size);
+        x.set(old);
+        return x;
+      };
+      this.portsRound = grow(this.portsRound, (k) => new Int32Array(k));
+      this.portsN = grow(this.portsN, (k) => new Float64Array(k));
+      this.portsSrc = grow(this.portsSrc, (k) => new Int32Array(k));
+      this.portsDst = grow(this.portsDst, (k) => new Int32Array(k));
+    }
+    this.portsRound[r] = this.drainRound;
+    this.portsN[r] = n;
+    this.portsSrc[r] = p.srcPort;
+    this.portsDst[r] = p.dstPort;
   }
 
   /** Lookback record r as a RawPacket: a view of the ring's copy, or its bytes read back from the file. */
@@ -491,8 +544,17 @@ export class EvidenceStore {
     for (const f of ev.flows) {
       if (f.community_id !== '') continue;
       const num = protoNumber(f.proto) ?? Number(f.proto);
-      f.community_id = communityId(num, f.src, f.dst, f.srcPort, f.dstPort) || '-';
-      f.flow_id = flowIdOf(num, f.src, f.dst, f.srcPort, f.dstPort);
+      // A flow is often in the evidence of several alerts (a source's scan, payload and reputation alerts
+      // all watch it): its two SHA-1 digests are made once (the cache is bounded; cleared when full).
+      const key = `${num} ${f.src} ${f.srcPort} ${f.dst} ${f.dstPort}`;
+      let ids = this.flowIdCache.get(key);
+      if (ids === undefined) {
+        ids = { cid: communityId(num, f.src, f.dst, f.srcPort, f.dstPort) || '-', fid: flowIdOf(num, f.src, f.dst, f.srcPort, f.dstPort) };
+        if (this.flowIdCache.size >= FLOW_ID_CACHE) this.flowIdCache.clear();
+        this.flowIdCache.set(key, ids);
+      }
+      f.community_id = ids.cid;
+      f.flow_id = ids.fid;
     }
     return ev.flows;
   }

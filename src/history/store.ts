@@ -9,6 +9,7 @@ import path from 'node:path';
 import { WriteFailures } from '../config/write-failures.js';
 import type { Alert, AlertSink, AlertType, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
+import { OrderedTable } from '../alert/ordered-table.js';
 
 type Db = Database.Database;
 type Statement = Database.Statement;
@@ -188,6 +189,8 @@ type FoldedMember = [number, string, string | null, number | null, string | null
 /** An alert waiting to be written: its newest record, when it was queued, and whether its row is new. */
 interface Queued {
   alert: Alert;
+  /** OrderedTable.hash of the alert's id (its key in the queue). */
+  hash: number;
   /** performance.now() when queued (an update renews it). */
   at: number;
   /** Queued by onAlert and not written yet: the row is new (the cheap update of an existing row would find nothing). */
@@ -452,7 +455,7 @@ function rowValues(run: string, source: string, sensor: string, a: Alert, stored
 }
 
 /**
- * The SQLite alert sink and query store. onAlert/onUpdate only queue (a Map keyed by alert id, so an
+ * The SQLite alert sink and query store. onAlert/onUpdate only queue (a table keyed by alert id, so an
  * episode's updates collapse into one upsert); a timer writes the queue in one transaction. A locked
  * database is retried on the next flush; a corrupt or unwritable one turns the sink off for the run.
  * Either way one line says which file and what happened, and nothing is thrown into the funnel.
@@ -472,8 +475,8 @@ export class AlertHistory implements AlertSink {
   /** This run's id, stored in each of its rows. */
   readonly run = randomBytes(6).toString('hex');
   private readonly source: string;
-  /** Alerts waiting to be written, by id, oldest first (an update moves its alert to the end). */
-  private readonly pending = new Map<string, Queued>();
+  /** Alerts waiting to be written, by id, oldest first (an update moves its alert to the end; see OrderedTable). */
+  private readonly pending = new OrderedTable<Queued>();
   /** Folded alerts: the group filling per storm alert, full groups waiting, and how many in all. */
   private readonly foldedOpen = new Map<string, FoldedGroup>();
   private foldedReady: FoldedGroup[] = [];
@@ -728,20 +731,15 @@ export class AlertHistory implements AlertSink {
     // One entry per id holds the alert, when it was queued and whether its row is new: one map operation
     // per alert instead of one on each of three collections.
     const at = performance.now();
-    const q = replaces ? this.pending.get(a.id) : undefined;
+    const hash = OrderedTable.hash(a.id);
+    const q = replaces ? this.pending.get(a.id, hash) : undefined;
     if (q !== undefined) {
-      this.pending.delete(a.id);
+      this.pending.delete(a.id, hash);
       q.alert = a;
       q.at = at;
-      this.pending.set(a.id, q);
-    } else this.pending.set(a.id, { alert: a, at, fresh: !replaces });
-    if (this.pending.size > this.opts.maxPending) {
-      const oldest = this.pending.keys().next();
-      if (!oldest.done) {
-        this.pending.delete(oldest.value);
-        this.dropped++;
-      }
-    }
+      this.pending.set(a.id, q, hash);
+    } else this.pending.set(a.id, { alert: a, hash, at, fresh: !replaces }, hash);
+    if (this.pending.size > this.opts.maxPending && this.pending.shift() !== undefined) this.dropped++;
     this.schedule();
   }
 
@@ -775,10 +773,10 @@ export class AlertHistory implements AlertSink {
     // Past half of maxPending the age is not waited for.
     const cutoff = all || this.pending.size > this.opts.maxPending / 2 ? Infinity : performance.now() - this.opts.flushMs;
     const batch: Queued[] = [];
-    for (const q of this.pending.values()) {
-      if (batch.length >= max || q.at > cutoff) break;
+    this.pending.each((q) => {
+      if (batch.length >= max || q.at > cutoff) return false;
       batch.push(q);
-    }
+    });
     const groups = all ? this.foldedReady.slice() : this.foldedReady.slice(0, FOLDED_GROUPS_PER_WRITE);
     if (batch.length === 0 && groups.length === 0) {
       this.rearm();
@@ -816,7 +814,7 @@ export class AlertHistory implements AlertSink {
     try {
       tx(batch);
       // What was written leaves the queue (the transaction runs synchronously: nothing was queued meanwhile).
-      for (const q of batch) this.pending.delete(q.alert.id);
+      for (const q of batch) this.pending.delete(q.alert.id, q.hash);
       this.written += batch.length;
       if (groups.length > 0) {
         this.foldedReady.splice(0, groups.length);
@@ -866,8 +864,7 @@ export class AlertHistory implements AlertSink {
     if (this.timer || this.closed || (this.pending.size === 0 && this.foldedReady.length === 0)) return;
     let delay = 0;
     if (this.foldedReady.length === 0 && this.pending.size <= this.opts.maxPending / 2) {
-      const first = this.pending.values().next();
-      const at = first.done ? 0 : first.value.at;
+      const at = this.pending.first()?.at ?? 0;
       delay = Math.max(0, Math.ceil(at + this.opts.flushMs - performance.now()));
     }
     this.timer = setTimeout(() => {

@@ -78,14 +78,21 @@ export class IpReputation {
    */
   private unpromoted = new Map<string, ScoreEntry>();
   /**
-   * The last key of `scores` and of `unpromoted` (undefined: not known). Scoring the address scored last
-   * needs no delete and re-insert to make it the newest: in an alert storm each source's alerts come one
-   * after the other, and re-inserting each time left the maps' tables full of deleted entries to rebuild.
+   * The last key of `scores` (undefined: not known). Scoring the address scored last needs no delete and
+   * re-insert to make it the newest: in an alert storm each source's alerts come one after the other, and
+   * re-inserting each time left the map's table full of deleted entries to rebuild.
    */
   private newest: string | undefined;
   /** The entry of `newest` (its alerts come one after another in a storm: found without a lookup in `scores`). */
   private newestEntry: ScoreEntry | undefined;
-  private newestUnpromoted: string | undefined;
+  /**
+   * The address scored last, when it is not promoted: the newest of the unpromoted, not yet put in
+   * `unpromoted` (it goes there, last, when another address is scored or `unpromoted` is read). In a storm
+   * of spoofed sources each source is promoted within its own few alerts: it never enters `unpromoted`,
+   * where it cost an insert and a delete in a table of thousands.
+   */
+  private pendingUnpromoted: string | undefined;
+  private pendingEntry: ScoreEntry | undefined;
   private cache = new Map<IpAddr, number>();
   private clock = 0;
   /** Packet time of the last decay pass made to evict (see evict). */
@@ -200,6 +207,7 @@ export class IpReputation {
     if (this.whitelist.size > 0 && this.isWhitelisted(key)) return null;
     // Another spelling of an address scored before (the key differs): its entry. The same text was asked above.
     if (e === undefined && key !== ip) e = this.scores.get(key);
+    if (this.pendingUnpromoted !== undefined && key !== this.pendingUnpromoted) this.settleUnpromoted();
     if (!e) {
       if (this.scores.size >= this.cfg.max_tracked) this.evict(now);
       e = { ip: key, score: 0, updated: now, reasons: [], promoted: false, promotedAt: null, firstSeen: now, lastSeen: now };
@@ -209,7 +217,7 @@ export class IpReputation {
       if (e.score === 0) e.promoted = false;
       // Re-inserted below, so the Map's order is least recently scored first (unless it is the newest already).
       if (key !== this.newest) this.scores.delete(key);
-      if (key !== this.newestUnpromoted) this.unpromoted.delete(key);
+      if (key !== this.pendingUnpromoted) this.unpromoted.delete(key);
     }
     e.updated = Math.max(e.updated, now);
     e.firstSeen = Math.min(e.firstSeen ?? now, now);
@@ -223,13 +231,10 @@ export class IpReputation {
       this.newestEntry = e;
     }
     if (!e.promoted && e.score < this.cfg.score_threshold) {
-      if (key !== this.newestUnpromoted) {
-        this.unpromoted.set(key, e);
-        this.newestUnpromoted = key;
-      }
-    } else if (key === this.newestUnpromoted) {
-      this.unpromoted.delete(key);
-      this.newestUnpromoted = undefined;
+      this.pendingUnpromoted = key;
+      this.pendingEntry = e;
+    } else if (key === this.pendingUnpromoted) {
+      this.pendingUnpromoted = this.pendingEntry = undefined;
     }
     if (!e.promoted && e.score >= this.cfg.score_threshold) {
       e.promoted = true;
@@ -278,6 +283,7 @@ export class IpReputation {
    * otherwise pay max_tracked steps for each one.
    */
   private evict(now: number): void {
+    this.settleUnpromoted();
     if (now - this.lastDecayPass >= DECAY_PASS_MS || now < this.lastDecayPass) {
       this.lastDecayPass = now;
       this.decay(now);
@@ -287,11 +293,18 @@ export class IpReputation {
     if (!first.done) this.forget(first.value);
   }
 
+  /** Puts the pending unpromoted address (see pendingUnpromoted) in `unpromoted`, last. */
+  private settleUnpromoted(): void {
+    if (this.pendingUnpromoted === undefined) return;
+    this.unpromoted.set(this.pendingUnpromoted, this.pendingEntry as ScoreEntry);
+    this.pendingUnpromoted = this.pendingEntry = undefined;
+  }
+
   private forget(key: string): void {
     this.scores.delete(key);
     this.unpromoted.delete(key);
     if (key === this.newest) this.newest = this.newestEntry = undefined;
-    if (key === this.newestUnpromoted) this.newestUnpromoted = undefined;
+    if (key === this.pendingUnpromoted) this.pendingUnpromoted = this.pendingEntry = undefined;
   }
 
   /** Applies decay up to `now`; addresses whose score reached 0 are forgotten (clean again). */
@@ -354,7 +367,7 @@ export class IpReputation {
     this.scores.clear();
     this.unpromoted.clear();
     this.newest = this.newestEntry = undefined;
-    this.newestUnpromoted = undefined;
+    this.pendingUnpromoted = this.pendingEntry = undefined;
     for (const e of s.entries) {
       const key = this.norm(String(e.ip));
       if (key === null || typeof e.score !== 'number' || !Number.isFinite(e.score) || e.score <= 0) continue;

@@ -347,7 +347,7 @@ export class RuleEngineCore implements Detector {
       b.count++;
       if (!b.fired && b.count >= r.entry.threshold) {
         b.fired = true;
-        this.raise(this.detection(r, p, now, b.count, key));
+        if (!this.foldNew(r, p, now, key)) this.raise(this.detection(r, p, now, b.count, key));
       }
     }
   }
@@ -376,6 +376,31 @@ export class RuleEngineCore implements Detector {
     let keys = 0;
     for (const r of this.rules) keys += r.buckets.size;
     return { rules: this.rules.length, enabled: this.active.length, trackedKeys: keys, maxKeysPerRule: MAX_KEYS_PER_RULE };
+  }
+
+  /**
+   * Offers the funnel the facts of the detection about to be made (raise.foldNew, see FoldNew): over
+   * CUSTOM_RULE's storm budget it is folded from them, as raise() would fold the detection, and its message
+   * and details are never made (an alert storm's custom rule alerts were made only to be folded). False:
+   * nothing happened, the detection is raised.
+   */
+  private foldNew(r: CompiledRule, p: Packet, now: number, key: IpAddr | string): boolean {
+    const fold = this.raise.foldNew;
+    if (fold === undefined) return false;
+    const e = r.entry;
+    const hasPorts = (p.layers & (LAYER_TCP | LAYER_UDP)) !== 0;
+    return fold(
+      'CUSTOM_RULE',
+      e.severity,
+      now,
+      `${e.name}|${typeof key === 'number' ? formatIp(key) : key}`,
+      p.ipVersion ? formatIp(p.ipSrc) : undefined,
+      p.ipVersion ? formatIp(p.ipDst) : undefined,
+      hasPorts ? p.srcPort : undefined,
+      hasPorts ? p.dstPort : undefined,
+      protoName(p),
+      e.name,
+    );
   }
 
   private detection(r: CompiledRule, p: Packet, now: number, count: number, key: IpAddr | string): Detection {

@@ -12,7 +12,9 @@ import { createDetectors } from '../../src/detect/index.js';
 import { Engine } from '../../src/engine/index.js';
 import { EvidenceStore, FrameRing, type EvidenceOptions } from '../../src/evidence/index.js';
 import { generateSynFlood } from '../../bench/traffic-gen.js';
-import { httpGet, synScan } from '../web/frames.js';
+import { httpGet, synScan, tcpFrame } from '../web/frames.js';
+import type { Alert } from '../../src/alert/types.js';
+import { decodePacket, Packet } from '../../src/decode/index.js';
 
 const T0 = Date.parse('2026-10-30T12:00:00Z');
 let dir: string;
@@ -199,4 +201,50 @@ describe('EvidenceStore', () => {
     // The arenas were sized once: what the store holds is fixed however many sources came.
     expect(store.arenaBytes).toBe(total + (1 << 20));
   }, 300_000);
+});
+
+describe('EvidenceStore lookback of alerts opened together', () => {
+  /** Frames between many sources and one victim on ports 22, 23 and 80, 1 ms apart. */
+  function frames(): RawPacket[] {
+    const out: RawPacket[] = [];
+    let ts = T0;
+    for (let i = 0; i < 120; i++) {
+      const src = `10.1.${i >> 8}.${i & 255}`;
+      for (const dport of [22, 80, 23, 80]) {
+        const payload = dport === 80 ? `GET /x${i}?id=1'%20OR%201=1-- HTTP/1.1\r\nHost: v\r\n\r\n` : undefined;
+        out.push(raw(tcpFrame({ src, dst: '10.9.9.9', sport: 40000 + i, dport, flags: dport === 80 ? 0x18 : 0x02, payload }), ts++));
+      }
+    }
+    return out;
+  }
+
+  const alert = (id: string, type: 'SQL_INJECTION' | 'DIRECTORY_TRAVERSAL' | 'SUSPICIOUS_PORT', port: number | undefined): Alert => {
+    const t = new Date(T0 + 10_000).toISOString();
+    return { id, timestamp: t, last_seen: t, type, severity: 'HIGH', message: '', details: {}, count: 1, dst_ip: '10.9.9.9', ...(port === undefined ? {} : { dst_port: port }) };
+  };
+
+  function evidence(together: boolean): unknown[] {
+    const store = new EvidenceStore(options({ perAlertPackets: 5 }));
+    const pkt = new Packet();
+    let n = 0;
+    for (const r of frames()) store.onPacket(r, decodePacket(r, ++n, pkt, null), n, null);
+    const alerts = [alert('a', 'SQL_INJECTION', 80), alert('b', 'DIRECTORY_TRAVERSAL', 80), alert('c', 'SUSPICIOUS_PORT', 23), alert('d', 'SUSPICIOUS_PORT', undefined)];
+    for (const a of alerts) {
+      store.openAlert(a);
+      // Apart: each alert's lookback is searched on its own (get() searches what is pending).
+      if (!together) store.get(a.id);
+    }
+    return alerts.map((a) => {
+      const ev = store.get(a.id)!;
+      return { id: a.id, seen: ev.seen, kept: ev.kept, fromLookback: ev.fromLookback, overBudget: ev.overBudget, flows: JSON.stringify(store.flowIds(ev)), packets: store.packets(a.id).map((p) => p.n) };
+    });
+  }
+
+  it('takes for each alert what it takes when searched alone (the ports of frames decoded for one alert serve the next)', () => {
+    const apart = evidence(false);
+    expect(evidence(true)).toEqual(apart);
+    // Each alert about one service counted only its port's frames, past its own budget of 5.
+    expect(apart.map((e) => (e as { seen: number }).seen)).toEqual([240, 240, 120, 480]);
+    expect(apart.map((e) => (e as { kept: number }).kept)).toEqual([5, 5, 5, 5]);
+  });
 });

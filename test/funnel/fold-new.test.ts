@@ -14,6 +14,7 @@ const BUDGETS: Partial<Record<AlertType, StormBudget>> = {
   SUSPICIOUS_PORT: { count: 5, windowMs: 2_000 },
   SQL_INJECTION: { count: 3, windowMs: 5_000 },
   MALICIOUS_IP: { count: 2, windowMs: 60_000 },
+  CUSTOM_RULE: { count: 4, windowMs: 3_000 },
 };
 
 /** A funnel with the budgets above, a sink recording everything it is told (folded detections as copies), and a promotion sink. */
@@ -63,6 +64,8 @@ interface Facts {
   dst: string;
   sport: number | undefined;
   dport: number;
+  /** CUSTOM_RULE: the rule's name (details.rule, which a storm alert counts its alerts by). */
+  rule?: string;
 }
 
 function detection(x: Facts): Detection {
@@ -77,7 +80,7 @@ function detection(x: Facts): Detection {
     src_port: x.sport,
     dst_port: x.dport,
     proto: 'TCP',
-    details: { port: x.dport },
+    details: x.rule === undefined ? { port: x.dport } : { port: x.dport, rule: x.rule },
   };
 }
 
@@ -94,6 +97,10 @@ function storm(n: number, seed: number): Facts[] {
       const port = r() < 0.5 ? 22 : 23;
       // Now and then the same source and port at a higher severity: an escalation of its episode.
       out.push({ type: 'SUSPICIOUS_PORT', severity: r() < 0.1 ? 'WARNING' : 'LOW', ts, key: `${src}|${port}`, src, dst: '10.9.9.9', sport: undefined, dport: port });
+    } else if (r() < 0.3) {
+      // Custom rules, more of them than a storm alert lists by name (the rest are counted as "other").
+      const rule = `rule ${Math.floor(r() * 7)}`;
+      out.push({ type: 'CUSTOM_RULE', severity: 'WARNING', ts, key: `${rule}|${src}`, src, dst: '10.9.9.9', sport: 40000, dport: 23, rule });
     } else {
       const sport = 1024 + Math.floor(r() * 4);
       out.push({ type: 'SQL_INJECTION', severity: r() < 0.05 ? 'CRITICAL' : 'HIGH', ts, key: `${src} ${sport} 10.9.9.9 80`, src, dst: '10.9.9.9', sport, dport: 80 });
@@ -110,7 +117,7 @@ function run(viaFold: boolean, facts: Facts[]): { log: string[]; summary: unknow
       f.onTick(x.ts);
       lastTick = x.ts;
     }
-    if (viaFold && f.foldNew(x.type, x.severity, x.ts, x.key, x.src, x.dst, x.sport, x.dport, 'TCP')) continue;
+    if (viaFold && f.foldNew(x.type, x.severity, x.ts, x.key, x.src, x.dst, x.sport, x.dport, 'TCP', x.rule)) continue;
     f.raise(detection(x));
   }
   f.flushStorms();
@@ -131,6 +138,8 @@ describe('AlertFunnel.foldNew', () => {
       // The storms did fold (the comparison is not between two runs that never fold).
       expect(a.log.filter((l) => l.startsWith('folded')).length).toBeGreaterThan(1000);
       expect(a.log.some((l) => l.startsWith('folded {"type":"MALICIOUS_IP"'))).toBe(true);
+      // Custom rules' storm alerts count their alerts by rule name, the names past the sample as "other".
+      expect(a.log.some((l) => l.includes('"storm":true') && l.includes('"rules":{') && l.includes('"other":'))).toBe(true);
     }
   });
 

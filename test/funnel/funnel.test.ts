@@ -153,13 +153,21 @@ describe('AlertFunnel', () => {
       else other++;
     };
     // Runs of 1-4 alerts per source, sources revisited out of order (an earlier one between two runs of another).
+    let early: Record<string, number> | undefined;
     for (let i = 0; i < 10_500; i++) {
       for (let k = 0; k <= i % 4; k++) raise(ip(i));
       if (i % 7 === 0) raise(ip(i >> 1));
       if (i % 11 === 0) raise(ip(10_200 + (i % 50)));
+      if (i === 5_000) {
+        early = f.summary().bySource;
+        expect(early).toEqual(Object.fromEntries(model));
+      }
     }
     const by = f.summary().bySource;
     expect(by).toEqual({ ...Object.fromEntries(model), other });
+    // One record, brought up to date when asked again; sources in the order first counted, "other" last.
+    expect(by).toBe(early);
+    expect(Object.keys(by)).toEqual([...model.keys(), 'other']);
     // After clear() the source raised last starts again at 1.
     const last = ip(10_499);
     f.clear();
