@@ -62,6 +62,13 @@ interface CompiledRule {
   matches: number;
   windowMs: number;
   buckets: Map<IpAddr | string, Bucket>;
+  /**
+   * The cursor makeRoom() evicts the oldest key from: a live iterator over `buckets`, kept between calls.
+   * A new iterator walks from the start of the Map's table over every deleted entry not yet compacted
+   * away (thousands when a flood of new keys evicts one per packet); this one stays past the entries it
+   * evicted. No key lives behind it: it only passes keys it yields, each deleted at once, and new keys go last.
+   */
+  oldest: Iterator<IpAddr | string> | null;
   lastSweep: number;
 }
 
@@ -201,7 +208,7 @@ export class RuleEngineCore implements Detector {
         errors.push(this.conditionError(located, [...at, 'condition'], entry.condition, label, e));
         return;
       }
-      compiled.push({ entry, pred, gate, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), lastSweep: 0 });
+      compiled.push({ entry, pred, gate, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), oldest: null, lastSweep: 0 });
     });
     if (errors.length) return { ok: false, rules: 0, enabled: 0, errors, warnings: [] };
 
@@ -262,6 +269,7 @@ export class RuleEngineCore implements Detector {
     if (!r) return null;
     r.enabled = !r.enabled;
     r.buckets.clear();
+    r.oldest = null;
     this.refreshActive();
     if (this.sourcePath && this.io) {
       let target = this.sourcePath;
@@ -359,7 +367,8 @@ export class RuleEngineCore implements Detector {
     }
     // Still full: forget the oldest key (Map keeps insertion order).
     if (r.buckets.size >= MAX_KEYS_PER_RULE) {
-      const first = r.buckets.keys().next();
+      // Never done: the table is full, and every key it holds is at or after the cursor.
+      const first = (r.oldest ??= r.buckets.keys()).next();
       if (!first.done) r.buckets.delete(first.value);
     }
   }

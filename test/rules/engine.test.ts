@@ -93,6 +93,38 @@ describe('thresholds and windows', () => {
     e.onTick(1000 + 11_000);
     expect(e.status().trackedKeys).toBe(0);
   });
+
+  it('a full rule forgets its oldest keys first, also after a sweep emptied it and after a toggle', () => {
+    const { e, got } = engine();
+    const ip = (set: number, i: number): string => `10.${set}.${(i >> 8) & 255}.${i & 255}`;
+    const hit = (src: string, t: number): void => e.onPacket(pkt({ src, dport: 22 }), t);
+    const fill = (set: number, t: number): void => {
+      for (let i = 0; i < MAX_KEYS_PER_RULE; i++) hit(ip(set, i), t);
+      hit(ip(set, 5), t); // a second match does not make a key younger
+      expect(e.status().trackedKeys).toBe(MAX_KEYS_PER_RULE);
+      // Ten new keys push out the ten oldest: keys 0-9 of this set, 5 among them.
+      for (let j = 0; j < 10; j++) hit(ip(200, j), t);
+      expect(e.status().trackedKeys).toBe(MAX_KEYS_PER_RULE);
+      const before = got.length;
+      hit(ip(set, 10), t + 1); // kept: its third match raises
+      hit(ip(set, 10), t + 2);
+      expect(got.length).toBe(before + 1);
+      expect(got[got.length - 1].src_ip).toBe(ip(set, 10));
+      hit(ip(set, 5), t + 3); // forgotten with its two matches: this is its first again
+      hit(ip(set, 9), t + 4);
+      hit(ip(set, 9), t + 5);
+      expect(got.length).toBe(before + 1);
+    };
+    const t0 = 1_700_000_000_000;
+    fill(1, t0);
+    e.onTick(t0 + 11_000); // every key's window is over: all swept
+    expect(e.status().trackedKeys).toBe(0);
+    fill(2, t0 + 20_000);
+    expect(e.toggle('SSH Brute')).toBe(false);
+    expect(e.toggle('SSH Brute')).toBe(true);
+    expect(e.status().trackedKeys).toBe(0);
+    fill(3, t0 + 40_000);
+  });
 });
 
 describe('toggle and reload', () => {
