@@ -209,9 +209,6 @@ export class ProbeTracker implements ProbeRecords {
     let delta = 0;
     if (o === O_SUCCESS || o === O_TRANSIT) {
       this.f8[(r << 2) + F_STATE] = S_SUCCESS;
-      // A record never leaves S_SUCCESS while it holds its slot: marked, lookups that act only on other
-      // states (findUnmarked) pass it over without reading its key.
-      this.recs.setMark(r, true);
       if (this.f8[(r << 2) + F_COUNTED] === 1) {
         this.f8[(r << 2) + F_COUNTED] = 0;
         delta = -1;
@@ -348,12 +345,11 @@ export class ProbeTracker implements ProbeRecords {
       return;
     }
     if (p.payloadLen > 0) {
-      // Data in either direction makes the conversation real. Records already S_SUCCESS (marked) are
-      // left as they are, so they are not even looked up: nearly every data packet of a conversation.
-      const a = recs.findUnmarked(a4, a6, b4, b6, fwd);
-      if (a >= 0) this.outcome(a, O_SUCCESS, now);
-      const b = recs.findUnmarked(b4, b6, a4, a6, rev);
-      if (b >= 0) this.outcome(b, O_SUCCESS, now);
+      // Data in either direction makes the conversation real.
+      const a = recs.find(a4, a6, b4, b6, fwd);
+      if (a >= 0 && this.f8[(a << 2) + F_STATE] !== S_SUCCESS) this.outcome(a, O_SUCCESS, now);
+      const b = recs.find(b4, b6, a4, a6, rev);
+      if (b >= 0 && this.f8[(b << 2) + F_STATE] !== S_SUCCESS) this.outcome(b, O_SUCCESS, now);
       return;
     }
     if (f & TCP_ACK) {

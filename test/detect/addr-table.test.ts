@@ -2,8 +2,6 @@
 // (with eviction by pin and age when a bucket is full), remove and clear give exactly the slots the table
 // gave before the per-slot key fingerprints were added (random operations against a reference copy of
 // that table, IPv4 and IPv6 keys, full buckets), and a key is found until it is removed or evicted.
-// Marks (setMark, which share the fingerprint byte): find() ignores them, findUnmarked() returns what
-// find() returns unless that entry is marked, and an entry inserted again or into a marked slot is unmarked.
 import { describe, expect, it } from 'vitest';
 import { AddrTable } from '../../src/detect/state/index.js';
 import { addrHash } from '../../src/detect/state/addr-keys.js';
@@ -211,33 +209,6 @@ describe('AddrTable', () => {
     for (const k of keys) expect(t.find(...k)).toBe(-1);
   });
 
-  it('passes marked entries over in findUnmarked only, keeping the mark until the slot is reused', () => {
-    const t = new AddrTable(8); // one bucket
-    const a = t.insert(0x0a000001, '', 0x0a0000fe, '', 80, 1);
-    const b = t.insert(0x0a000002, '', 0x0a0000fe, '', 80, 2);
-    t.setPin(b, 1);
-    t.setMark(a, true);
-    expect(t.isMarked(a)).toBe(true);
-    expect(t.find(0x0a000001, '', 0x0a0000fe, '', 80)).toBe(a);
-    expect(t.findUnmarked(0x0a000001, '', 0x0a0000fe, '', 80)).toBe(-1);
-    expect(t.findUnmarked(0x0a000002, '', 0x0a0000fe, '', 80)).toBe(b);
-    t.setMark(a, false);
-    expect(t.findUnmarked(0x0a000001, '', 0x0a0000fe, '', 80)).toBe(a);
-    t.setMark(a, true);
-    // Fill the bucket: the marked entry (pin 0, oldest) is the victim, and the new key is unmarked.
-    for (let i = 3; i <= 8; i++) t.setPin(t.insert(0x0a000000 + i, '', 0x0a0000fe, '', 80, 10 + i), 1);
-    const c = t.insert(0x0b000001, '', 0x0a0000fe, '', 80, 100);
-    expect(c).toBe(a);
-    expect(t.replaced).toBe(true);
-    expect(t.isMarked(c)).toBe(false);
-    expect(t.findUnmarked(0x0b000001, '', 0x0a0000fe, '', 80)).toBe(c);
-    expect(t.find(0x0a000001, '', 0x0a0000fe, '', 80)).toBe(-1);
-    // A removed slot cannot be marked.
-    t.remove(c);
-    t.setMark(c, true);
-    expect(t.isMarked(c)).toBe(false);
-  });
-
   it('tells IPv4 and IPv6 keys apart and compares IPv6 text', () => {
     const t = new AddrTable(64);
     const s6 = t.insert(0, '2001:db8::1', 0, '2001:db8::2', 443, 1);
@@ -274,30 +245,15 @@ describe('AddrTable', () => {
     };
     let inserts = 0;
     let evictions = 0;
-    // The reference's marks, by slot: set with setMark, gone when the slot is inserted into, removed or cleared.
-    const marked = new Uint8Array(t.slots);
-    let unmarkedHits = 0;
-    let markedMisses = 0;
     for (let i = 0; i < 20_000; i++) {
       now += Math.floor(next() * 10);
       const k = key();
       const op = next();
       const s = t.find(...k);
       same(`${i} find`, s, r.find(...k));
-      const u = t.findUnmarked(...k);
-      same(`${i} findUnmarked`, u, s >= 0 && marked[s] === 0 ? s : -1);
-      if (u >= 0) unmarkedHits++;
-      else if (s >= 0) markedMisses++;
-      if (s >= 0) same(`${i} isMarked`, t.isMarked(s), marked[s] === 1);
-      if (s >= 0 && next() < 0.6) {
-        const on = next() < 0.8;
-        t.setMark(s, on);
-        marked[s] = on ? 1 : 0;
-      }
       if (op < 0.5) {
         if (s < 0) {
           const a = t.insert(...k, now);
-          marked[a] = 0;
           inserts++;
           if (t.replaced) evictions++;
           same(`${i} insert`, a, r.insert(...k, now));
@@ -315,12 +271,10 @@ describe('AddrTable', () => {
         if (s >= 0) {
           t.remove(s);
           r.remove(s);
-          marked[s] = 0;
         }
       } else if (op < 0.8005) {
         t.clear();
         r.clear();
-        marked.fill(0);
       }
       same(`${i} count`, t.count, r.count);
       same(`${i} evicted`, t.evicted, r.evicted);
@@ -331,9 +285,6 @@ describe('AddrTable', () => {
     }
     expect(diffs).toEqual([]);
     expect(inserts).toBeGreaterThan(1000);
-    // Both answers of findUnmarked() for a present key happened (the one-bucket table keeps few keys long).
-    expect(unmarkedHits).toBeGreaterThan(50);
-    if (cap >= 64) expect(markedMisses).toBeGreaterThan(50);
     // Small tables fill up: evictions happened there (the case the fingerprints must follow too).
     if (cap <= 64) expect(evictions).toBeGreaterThan(100);
   });

@@ -3,8 +3,6 @@ import { addrHash } from './addr-keys.js';
 
 /** Ways (slots) per bucket of an AddrTable. */
 const WAYS = 8;
-/** The mark bit of a slot's fingerprint byte (the fingerprint is the low 7 bits). */
-const MARK = 0x80;
 /** Tag bits of an AddrTable slot. */
 const T_USED = 1;
 const T_V6 = 2;
@@ -21,15 +19,11 @@ const T_V6 = 2;
  * memory is fixed when the table is made. The numeric key fields of a slot sit side by side (a4, b4,
  * x, tag), so scanning a bucket touches two cache lines; IPv6 text is only compared for IPv6 keys.
  *
- * Beside the keys, one byte per slot holds a fingerprint of its key (7 other bits of the same hash, 1-127;
- * 0 for an empty slot) and, in its top bit, a mark the detector may set on an entry (setMark). find()
- * reads the bucket's 8 fingerprint bytes (one cache line of a table 16 times smaller than the keys) and
- * compares full keys only in the slots whose fingerprint matches, in slot order as before, so it returns
- * the same slot; a lookup of a key that is not there (most of them: the probe tracker asks for both
- * directions of every data packet) usually touches no key at all. findUnmarked() compares the whole byte,
- * so a marked entry (for the probe tracker: a conversation already known to be real, which a data packet
- * leaves as it is) is passed over without reading its key either: a key is in at most one slot, so
- * skipping marked slots changes only whether a marked entry is returned.
+ * Beside the keys, one byte per slot holds a fingerprint of its key (8 other bits of the same hash; 0
+ * for an empty slot). find() reads the bucket's 8 fingerprint bytes (one cache line of a table 16 times
+ * smaller than the keys) and compares full keys only in the slots whose fingerprint matches, in slot
+ * order as before, so it returns the same slot; a lookup of a key that is not there (most of them: the
+ * probe tracker asks for both directions of every data packet) usually touches no key at all.
  *
  * A key lives in one bucket of 8 slots (chosen by hash). When its bucket is full a new key replaces
  * the slot with the lowest pin (the detector's priority, e.g. 1 for state that already holds
@@ -42,7 +36,7 @@ export class AddrTable {
   readonly slots: number;
   /** Per slot: a4, b4, x, tag (T_USED, T_V6, pin << 8). */
   private readonly k: Int32Array;
-  /** Per slot: fingerprint of its key (1-127) | MARK when marked, 0 when empty. */
+  /** Per slot: fingerprint of its key (1-255), 0 when empty. */
   private readonly fps: Uint8Array;
   /** Set by base(): the fingerprint of the key it hashed. */
   private fp = 0;
@@ -103,38 +97,14 @@ export class AddrTable {
     h = Math.imul(h ^ (h >>> 16) ^ addrHash(b4, b6), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ x, 0xc2b2ae35);
     h ^= h >>> 16;
-    // The bucket comes from the low bits; the fingerprint from the top 7 bits (never 0).
-    this.fp = h >>> 25 || 1;
+    // The bucket comes from the low bits; the fingerprint from the top byte (never 0).
+    this.fp = h >>> 24 || 1;
     return (h & this.mask) * WAYS;
   }
 
   /** Slot of the key, or -1. */
   find(a4: number, a6: string, b4: number, b6: string, x: number): number {
     const s0 = this.base(a4, a6, b4, b6, x);
-    const fp = this.fp;
-    const fps = this.fps;
-    const want = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
-    const k = this.k;
-    for (let s = s0; s < s0 + WAYS; s++) {
-      if ((fps[s] & ~MARK) !== fp) continue;
-      const i = s << 2;
-      if (
-        (k[i + 3] & (T_USED | T_V6)) === want &&
-        k[i + 2] === x &&
-        k[i] === a4 &&
-        k[i + 1] === b4 &&
-        (want === T_USED || (this.a6s[s] === a6 && this.b6s[s] === b6))
-      ) {
-        return s;
-      }
-    }
-    return -1;
-  }
-
-  /** Slot of the key when it is there and not marked (setMark), else -1: what find() returns, unless marked. */
-  findUnmarked(a4: number, a6: string, b4: number, b6: string, x: number): number {
-    const s0 = this.base(a4, a6, b4, b6, x);
-    // A marked slot's byte has MARK set, so it never equals a fingerprint (1-127): its key is not read.
     const fp = this.fp;
     const fps = this.fps;
     const want = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
@@ -153,15 +123,6 @@ export class AddrTable {
       }
     }
     return -1;
-  }
-
-  /** Marks or unmarks a live entry (insert() leaves it unmarked); findUnmarked() passes marked entries over. */
-  setMark(slot: number, on: boolean): void {
-    const v = this.fps[slot];
-    if (v !== 0) this.fps[slot] = on ? v | MARK : v & ~MARK;
-  }
-  isMarked(slot: number): boolean {
-    return (this.fps[slot] & MARK) !== 0;
   }
 
   /**
