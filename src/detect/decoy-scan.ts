@@ -133,6 +133,9 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
   const tKinds = new Uint8Array(nt);
   /** Copied ports of the target (made at its first copy, kept for the slot's next targets). */
   const tPorts: Array<Uint32Array | undefined> = new Array<Uint32Array | undefined>(nt).fill(undefined);
+  /** 1 while tPorts[t] may hold a bit: a reset clears the 8 KiB only then (the targets of DNS answers,
+   *  one per client, churn through the 256 slots, and nearly all reset a bitmap that is already clear). */
+  const tPortsSet = new Uint8Array(nt);
   let epochs = 0;
 
   // Pairs: key (source, target).
@@ -186,7 +189,10 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     tKinds[t] = 0;
     rHead[t] = 0;
     rLen[t] = 0;
-    tPorts[t]?.fill(0);
+    if (tPortsSet[t] === 1) {
+      tPorts[t]?.fill(0);
+      tPortsSet[t] = 0;
+    }
   };
 
   const targetOf = (b4: number, b6: string, now: number): number => {
@@ -322,6 +328,7 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
       let bits = tPorts[t];
       if (bits === undefined) bits = tPorts[t] = new Uint32Array(PORT_WORDS);
       setPort(bits, port);
+      tPortsSet[t] = 1;
       if (tMembers[t] >= needSources) {
         if (tRaised[t] === 0) report(t, now);
         else markChanged(t);
