@@ -183,7 +183,8 @@ export class Engine implements EngineControl {
     const n = ++this.n;
     const now = raw.ts;
     if (this.firstTs === 0) this.firstTs = now;
-    // Packet time only moves forward for detectors, even if a file has out-of-order timestamps.
+    // The engine's clock (ticks, expiry, what views show as now) only moves forward, even if a file has
+    // out-of-order timestamps; each stage below gets the packet's own time.
     if (now > this.lastTs) this.lastTs = now;
     const p = decodePacket(raw, n, this.pkt, this.reasm);
     if (p.events.length > 0) this.decodeErrors++;
