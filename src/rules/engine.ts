@@ -72,6 +72,14 @@ interface CompiledRule {
   lastSweep: number;
 }
 
+/**
+ * A CUSTOM_RULE detection's key (the rule and its track key): the one text both its raise and its fold
+ * (foldNew) use, so the two find the same episode.
+ */
+function episodeKey(rule: string, key: IpAddr | string): string {
+  return `${rule}|${typeof key === 'number' ? formatIp(key) : key}`;
+}
+
 function display(file: string): string {
   return file.startsWith('./') ? file.slice(2) : file;
 }
@@ -402,7 +410,7 @@ export class RuleEngineCore implements Detector {
       'CUSTOM_RULE',
       e.severity,
       now,
-      `${e.name}|${typeof key === 'number' ? formatIp(key) : key}`,
+      episodeKey(e.name, key),
       p.ipVersion ? formatIp(p.ipSrc) : undefined,
       p.ipVersion ? formatIp(p.ipDst) : undefined,
       hasPorts ? p.srcPort : undefined,
@@ -425,7 +433,7 @@ export class RuleEngineCore implements Detector {
       severity: e.severity,
       message,
       ts: now,
-      key: `${e.name}|${typeof key === 'number' ? formatIp(key) : key}`,
+      key: episodeKey(e.name, key),
       src_ip: src,
       dst_ip: dst,
       src_port: hasPorts ? p.srcPort : undefined,
