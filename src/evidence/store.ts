@@ -175,7 +175,12 @@ export class EvidenceStore {
    * serves many (one read per frame was a system call per packet of a flood's victim).
    */
   private win: Uint8Array = NO_BYTES;
-  private winOff = -1;
+  /**
+   * -Infinity, not -1, before the first read: the offsets stored here come from a Float64Array as doubles,
+   * and a field first given a small integer that later gets a double changes the store's hidden class,
+   * which threw away the optimized code of the packet path that uses the store (Engine.handle among it).
+   */
+  private winOff = Number.NEGATIVE_INFINITY;
   private winLen = 0;
   /** Alerts opened during the current packet, whose earlier packets are still to be taken from the lookback. */
   private readonly pending: AlertEvidence[] = [];

@@ -76,18 +76,11 @@ function hasPorts(proto: number): boolean {
 }
 
 /**
- * The raw 20-byte SHA-1 digest of a flow tuple (what communityId base64-encodes), or null when an
- * address does not parse or the two addresses are of different families. For ICMP and ICMPv6,
+ * The bytes Community ID hashes for a flow tuple (seed, ordered endpoints, protocol, ports), or null when
+ * an address does not parse or the two addresses are of different families. For ICMP and ICMPv6,
  * `sport` is the type and `dport` the code.
  */
-export function communityIdDigest(
-  proto: number,
-  src: IpAddr | string,
-  dst: IpAddr | string,
-  sport: number,
-  dport: number,
-  seed = 0,
-): Buffer | null {
+function hashInput(proto: number, src: IpAddr | string, dst: IpAddr | string, sport: number, dport: number, seed: number): Buffer | null {
   let s = addrBytes(src);
   let d = addrBytes(dst);
   if (!s || !d || s.length !== d.length) return null;
@@ -121,8 +114,32 @@ export function communityIdDigest(
     o = buf.writeUInt16BE(sp, o);
     buf.writeUInt16BE(dp, o);
   }
-  return createHash('sha1').update(buf).digest();
+  return buf;
 }
+
+/**
+ * The raw 20-byte SHA-1 digest of a flow tuple (what communityId base64-encodes), or null when an
+ * address does not parse or the two addresses are of different families. For ICMP and ICMPv6,
+ * `sport` is the type and `dport` the code.
+ */
+export function communityIdDigest(
+  proto: number,
+  src: IpAddr | string,
+  dst: IpAddr | string,
+  sport: number,
+  dport: number,
+  seed = 0,
+): Buffer | null {
+  const input = hashInput(proto, src, dst, sport, dport, seed);
+  return input && createHash('sha1').update(input).digest();
+}
+
+// communityId and flowIdOf take the digest as text (digest('base64'), digest('hex')), never as a Buffer:
+// Node makes a digest Buffer in C++ as a Uint8Array whose prototype it then sets to Buffer's, and the
+// first such change of prototype in a process makes V8 drop every optimized function that relied on
+// Uint8Array's map never changing (the decoders, trackers and detectors: 51 of them at once). On the
+// bench's benign mix that was the first alert with ports, 400,000 packets in: about 170 ms of
+// recompiling in a 3 s run.
 
 /**
  * Community ID v1 of a flow: "1:" + base64(SHA-1). For ICMP/ICMPv6 pass the type as `sport` and
@@ -136,8 +153,8 @@ export function communityId(
   dport: number,
   seed = 0,
 ): string {
-  const digest = communityIdDigest(proto, src, dst, sport, dport, seed);
-  return digest ? '1:' + digest.toString('base64') : '';
+  const input = hashInput(proto, src, dst, sport, dport, seed);
+  return input ? '1:' + createHash('sha1').update(input).digest('base64') : '';
 }
 
 /** Community ID of a decoded packet's flow, or "" when the packet has no IP layer. */
@@ -175,8 +192,9 @@ export function protoNumber(name: string | undefined): number | null {
  * conversations between the same hosts, whose Community ID is one.
  */
 export function flowIdOf(proto: number, src: IpAddr | string, dst: IpAddr | string, sport: number, dport: number, salt = 0): number {
-  const d = communityIdDigest(proto, src, dst, sport, dport, salt);
-  if (!d) return 0;
+  const input = hashInput(proto, src, dst, sport, dport, salt);
+  if (!input) return 0;
+  const hex = createHash('sha1').update(input).digest('hex');
   // 20 bits from the first word, 32 from the second: 52 bits, never 0 in practice.
-  return (d.readUInt32BE(0) & 0xfffff) * 0x100000000 + d.readUInt32BE(4);
+  return (parseInt(hex.slice(0, 8), 16) & 0xfffff) * 0x100000000 + parseInt(hex.slice(8, 16), 16);
 }

@@ -122,4 +122,19 @@ describe('communityId', () => {
     expect(Number.isSafeInteger(a)).toBe(true);
     expect(a).toBeGreaterThan(0);
   });
+
+  it('flowIdOf is 20 bits of the digest\'s first word then its second word (salted by the seed), whichever way it reads the digest', () => {
+    const tuples: Array<[number, string, string, number, number, number]> = [
+      [6, '10.0.0.1', '10.0.0.2', 1234, 80, 0],
+      [17, '192.168.1.255', '8.8.8.8', 53, 40000, 0],
+      [1, '10.1.1.1', '10.1.1.2', 8, 0, 7],
+      [58, 'fe80::200:86ff:fe05:80da', 'ff02::2', 133, 134, 0],
+      [6, '2001:db8::1', '2001:db8::ffff', 443, 65535, 65535],
+    ];
+    for (const [proto, s, d, sp, dp, salt] of tuples) {
+      const digest = communityIdDigest(proto, s, d, sp, dp, salt)!;
+      expect(flowIdOf(proto, s, d, sp, dp, salt)).toBe((digest.readUInt32BE(0) & 0xfffff) * 0x100000000 + digest.readUInt32BE(4));
+    }
+    expect(flowIdOf(6, '10.0.0.1', 'fe80::1', 1, 2)).toBe(0);
+  });
 });
