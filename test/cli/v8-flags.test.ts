@@ -37,7 +37,44 @@ function probe(importFlags: boolean): { sparkplug: boolean; feedback: boolean; s
   };
 }
 
+/**
+ * Runs a fresh node that (optionally) imports the flags module, optimizes a function that reads a
+ * Uint8Array, then has Node make a digest Buffer: is the function still optimized afterwards?
+ */
+function survivesFirstBuffer(importFlags: boolean): boolean {
+  const code = `
+    const go = async () => {
+      const { createHash } = await import('node:crypto');
+      const holder = { buf: new Uint8Array(64) };
+      function f(o) { return o.buf[1] + o.buf.length; }
+      %PrepareFunctionForOptimization(f);
+      f(holder); f(holder);
+      %OptimizeFunctionOnNextCall(f);
+      f(holder);
+      const OPTIMIZED = 16;
+      const before = (%GetOptimizationStatus(f) & OPTIMIZED) !== 0;
+      createHash('sha1').update('a packet').digest();
+      const after = (%GetOptimizationStatus(f) & OPTIMIZED) !== 0;
+      process.stderr.write('BEFORE=' + before + ' AFTER=' + after + '\\n');
+    };
+    ${importFlags ? `import(${JSON.stringify(FLAGS_URL)}).then(go);` : 'go();'}
+  `;
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', TSX_LOADER, '-e', code], { encoding: 'utf8', cwd: ROOT });
+  expect(r.status, r.stderr).toBe(0);
+  const m = /BEFORE=(true|false) AFTER=(true|false)/.exec(r.stderr);
+  expect(m, r.stderr).not.toBeNull();
+  // The function must have been optimized for the question to mean anything.
+  expect(m?.[1], r.stderr).toBe('true');
+  return m?.[2] === 'true';
+}
+
 describe('V8 flags', () => {
+  it("Node's first C++-made Buffer no longer throws optimized code away once the module is imported", () => {
+    // Without it, the first digest Buffer changes the Uint8Array map and V8 drops code that relied on it.
+    expect(survivesFirstBuffer(false)).toBe(false);
+    expect(survivesFirstBuffer(true)).toBe(true);
+  });
+
   it('a function gets baseline code and a feedback vector from its first call once the module is imported', () => {
     const without = probe(false);
     expect(without).toMatchObject({ sparkplug: false, feedback: false });
