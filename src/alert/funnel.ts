@@ -247,6 +247,12 @@ export class AlertFunnel {
    * the cap deletes thousands at a time, and a Map of that size cost 0.3-1 us per operation).
    */
   private readonly open = new OrderedTable<Episode>();
+  /**
+   * Episodes the cap or a sweep closed, for new episodes to reuse: in an alert storm every folded alert opened
+   * one, and the cap closed half of them every few thousand, each an object that had lived through a young
+   * collection or two on its way to the old generation. At most maxOpen are kept.
+   */
+  private readonly spareEpisodes: Episode[] = [];
   private readonly sinks: AlertSink[] = [];
   /** Newest last; trimmed to maxAlerts. */
   private list: Alert[] = [];
@@ -385,7 +391,7 @@ export class AlertFunnel {
     const alert = this.newAlert(d, escalatedFrom);
     // The escalated alert's episode ends here: its final record comes before the alert that takes over.
     if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
-    this.openEpisode(key, { key, hash, alert, lastTs: now, holdMs: hold, folded: undefined }, now, absent);
+    this.openEpisode(key, this.episode(key, hash, alert, now, hold, undefined), now, absent);
     this.raised(alert);
     return alert;
   }
@@ -449,6 +455,24 @@ export class AlertFunnel {
     if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 
+  /** An episode object: a spare one (see spareEpisodes) filled in, or a new one. */
+  private episode(key: string, hash: number, alert: Alert, lastTs: number, holdMs: number, folded: Severity | undefined): Episode {
+    const ep = this.spareEpisodes.pop();
+    if (ep === undefined) return { key, hash, alert, lastTs, holdMs, folded };
+    ep.key = key;
+    ep.hash = hash;
+    ep.alert = alert;
+    ep.lastTs = lastTs;
+    ep.holdMs = holdMs;
+    ep.folded = folded;
+    return ep;
+  }
+
+  /** An episode deleted from `open` and closed: kept for reuse (nothing else holds it once closed() returns). */
+  private spare(ep: Episode): void {
+    if (this.spareEpisodes.length < this.maxOpen) this.spareEpisodes.push(ep);
+  }
+
   private raised(alert: Alert): void {
     this.list.push(alert);
     if (this.list.length > this.maxAlerts * 2) this.list = this.list.slice(-this.maxAlerts);
@@ -459,7 +483,7 @@ export class AlertFunnel {
   /** A new alert over its type's budget: into the storm alert (raised when its window ends), episode kept. */
   private foldIntoStorm(d: Detection, key: string, hash: number, hold: number, now: number, absent: boolean): Alert {
     const alert = this.storm.fold(d);
-    this.openEpisode(key, { key, hash, alert, lastTs: now, holdMs: hold, folded: d.severity }, now, absent);
+    this.openEpisode(key, this.episode(key, hash, alert, now, hold, d.severity), now, absent);
     if (d.src_ip !== undefined) this.countSource(d.src_ip);
     for (let i = 0; i < this.foldSinks.length; i++) {
       try {
@@ -635,6 +659,7 @@ export class AlertFunnel {
       if (now - ep.lastTs > ep.holdMs) {
         this.open.delete(ep.key, ep.hash);
         this.closed(ep, 'timeout');
+        this.spare(ep);
       } else if (ep.lastTs + ep.holdMs < next) next = ep.lastTs + ep.holdMs;
     });
     this.endsFrom = next;
@@ -649,6 +674,7 @@ export class AlertFunnel {
       if (drop-- <= 0) return false;
       this.open.delete(ep.key, ep.hash);
       this.closed(ep, 'evicted');
+      this.spare(ep);
     });
   }
 

@@ -10,6 +10,7 @@ import { WriteFailures } from '../config/write-failures.js';
 import type { Alert, AlertSink, AlertType, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 import { OrderedTable } from '../alert/ordered-table.js';
+import { FoldedMembers } from './folded-members.js';
 
 type Db = Database.Database;
 type Statement = Database.Statement;
@@ -184,7 +185,6 @@ export const PAGE_SIZE = 16_384;
 export const FOLDED_BATCH = 1000;
 /** The fields of one folded alert in a folded row's `members` array, in this order. */
 export const FOLDED_FIELDS = ['ts', 'severity', 'src_ip', 'src_port', 'dst_ip', 'dst_port', 'proto'] as const;
-type FoldedMember = [number, string, string | null, number | null, string | null, number | null, string | null];
 
 /** An alert waiting to be written: its newest record, when it was queued, and whether its row is new. */
 interface Queued {
@@ -198,55 +198,16 @@ interface Queued {
 }
 
 /**
- * The folded alerts of one storm alert waiting to be written (at most FOLDED_BATCH), field by field: the
- * numbers in one Float64Array (NaN for null) and the strings in one array, 3 and 4 per alert. Kept as an
- * array per alert, each of up to a hundred thousand was an object (and a heap number for its time) that
- * lived until written, which every young-generation collection of an alert storm copied; the arrays of
- * the `members` JSON are made at the write and die young.
+ * The folded alerts of one storm alert waiting to be written (at most FOLDED_BATCH): their `members` JSON,
+ * written as bytes as each is folded (see FoldedMembers; kept as values, the group's strings were copied by
+ * every young-generation collection of a storm until the write made them into one string).
  */
 interface FoldedGroup {
   stormId: string;
   type: string;
   first: number;
   last: number;
-  /** Alerts in the group. */
-  n: number;
-  /** Per alert: ts, src_port, dst_port. */
-  nums: Float64Array;
-  /** Per alert: severity, src_ip, dst_ip, proto. */
-  strs: Array<string | null>;
-}
-
-/**
- * The member arrays foldedMembers fills, and the array of them it serializes: made once and reused for
- * every group (each group's become JSON text and are not kept), not an array per folded alert at each
- * write: in an alert storm, a tenth of all that the run allocated.
- */
-const MEMBER_ROWS: FoldedMember[] = [];
-const MEMBERS: FoldedMember[] = [];
-
-/** A folded group's `members` JSON: one array per alert, FOLDED_FIELDS in order. */
-function foldedMembers(g: FoldedGroup): string {
-  const num = (x: number): number | null => (Number.isNaN(x) ? null : x);
-  MEMBERS.length = g.n;
-  for (let i = 0; i < g.n; i++) {
-    const k = 3 * i;
-    const j = 4 * i;
-    let m = MEMBER_ROWS[i];
-    if (m === undefined) m = MEMBER_ROWS[i] = [0, '', null, null, null, null, null];
-    m[0] = g.nums[k];
-    m[1] = g.strs[j] as string;
-    m[2] = g.strs[j + 1];
-    m[3] = num(g.nums[k + 1]);
-    m[4] = g.strs[j + 2];
-    m[5] = num(g.nums[k + 2]);
-    m[6] = g.strs[j + 3];
-    MEMBERS[i] = m;
-  }
-  const json = JSON.stringify(MEMBERS);
-  // The addresses are not kept past the write.
-  for (let i = 0; i < g.n; i++) MEMBER_ROWS[i][2] = MEMBER_ROWS[i][4] = null;
-  return json;
+  members: FoldedMembers;
 }
 
 /** Written groups' buffers kept for new groups (see AlertHistory.spareFolded). */
@@ -481,10 +442,10 @@ export class AlertHistory implements AlertSink {
   private readonly foldedOpen = new Map<string, FoldedGroup>();
   private foldedReady: FoldedGroup[] = [];
   /**
-   * Buffers of written groups, for the next groups to fill: made anew, each group's (56 KB) lived until its
+   * Buffers of written groups, for the next groups to fill: made anew, each group's (64 KB) lived until its
    * write and was copied by the young-generation collections on the way, once per thousand folded alerts.
    */
-  private spareFolded: Array<Pick<FoldedGroup, 'nums' | 'strs'>> = [];
+  private spareFolded: FoldedMembers[] = [];
   private foldedQueued = 0;
   /** Folded alerts written, and those not kept because the queue was full (counted, reported at close). */
   foldedWritten = 0;
@@ -588,7 +549,8 @@ export class AlertHistory implements AlertSink {
       UPDATE alerts SET last_seen = ?, stored_at = ?, message = ?, src_port = ?, dst_ip = ?, dst_port = ?, count = ?, details = ?, final = ?
       WHERE source = ? AND alert_id = ? AND run = ? AND ts = ? AND type = ? AND severity = ? AND sensor = ?
         AND src_ip IS ? AND proto IS ? AND community_id IS ?`);
-    this.insertFolded = this.db.prepare('INSERT INTO folded (run, storm_id, type, first_ts, last_ts, n, stored_at, members, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    // members: the JSON text's UTF-8 bytes (FoldedMembers), stored as that TEXT.
+    this.insertFolded = this.db.prepare('INSERT INTO folded (run, storm_id, type, first_ts, last_ts, n, stored_at, members, source) VALUES (?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)');
     this.applyRetention();
     this.retentionTimer = setInterval(() => this.applyRetention(), this.opts.retentionEveryMs);
     this.retentionTimer.unref();
@@ -684,27 +646,16 @@ export class AlertHistory implements AlertSink {
     }
     let g = this.foldedOpen.get(storm.id);
     if (g === undefined) {
-      const spare = this.spareFolded.pop();
-      const nums = spare?.nums ?? new Float64Array(3 * FOLDED_BATCH);
-      const strs = spare?.strs ?? new Array<string | null>(4 * FOLDED_BATCH).fill(null);
-      g = { stormId: storm.id, type: d.type, first: d.ts, last: d.ts, n: 0, nums, strs };
+      const members = this.spareFolded.pop() ?? new FoldedMembers();
+      g = { stormId: storm.id, type: d.type, first: d.ts, last: d.ts, members };
       this.foldedOpen.set(storm.id, g);
     }
     if (d.ts < g.first) g.first = d.ts;
     if (d.ts > g.last) g.last = d.ts;
-    const k = 3 * g.n++;
     // Whole ms (the alerts' own precision): a fraction costs more JSON than the rest of the member.
-    g.nums[k] = Math.floor(d.ts);
-    g.nums[k + 1] = d.src_port ?? NaN;
-    g.nums[k + 2] = d.dst_port ?? NaN;
-    // Made at full size: grown by push, the array was copied a dozen times on its way to 4,000 slots.
-    const j = 4 * (g.n - 1);
-    g.strs[j] = d.severity;
-    g.strs[j + 1] = d.src_ip ?? null;
-    g.strs[j + 2] = d.dst_ip ?? null;
-    g.strs[j + 3] = d.proto ?? null;
+    g.members.add(Math.floor(d.ts), d.severity, d.src_ip, d.src_port, d.dst_ip, d.dst_port, d.proto);
     this.foldedQueued++;
-    if (g.n >= FOLDED_BATCH) {
+    if (g.members.n >= FOLDED_BATCH) {
       this.foldedReady.push(g);
       this.foldedOpen.delete(storm.id);
     }
@@ -809,7 +760,7 @@ export class AlertHistory implements AlertSink {
           own.run(a.id, isoMs(a.timestamp), isoMs(a.last_seen), storedAt, a.type, a.severity, RANK[a.severity] ?? 0, a.message, a.src_ip ?? null, a.dst_ip ?? null, a.src_port ?? null, a.dst_port ?? null, a.proto ?? null, a.count, a.community_id ?? null, details, final);
         } else stmt.run(rowValues(run, source, sensor, a, storedAt));
       }
-      for (const g of groups) ins.run(run, g.stormId, g.type, Math.floor(g.first), Math.floor(g.last), g.n, storedAt, foldedMembers(g), source);
+      for (const g of groups) ins.run(run, g.stormId, g.type, Math.floor(g.first), Math.floor(g.last), g.members.n, storedAt, g.members.bytes(), source);
     });
     try {
       tx(batch);
@@ -820,11 +771,10 @@ export class AlertHistory implements AlertSink {
         this.foldedReady.splice(0, groups.length);
         let n = 0;
         for (const g of groups) {
-          n += g.n;
+          n += g.members.n;
           if (this.spareFolded.length < SPARE_FOLDED) {
-            // Only the first n were filled; the strings are let go (the numbers are overwritten before they are read).
-            g.strs.fill(null, 0, 4 * g.n);
-            this.spareFolded.push({ nums: g.nums, strs: g.strs });
+            g.members.reset();
+            this.spareFolded.push(g.members);
           }
         }
         this.foldedQueued -= n;

@@ -158,3 +158,32 @@ describe('AlertFunnel.foldNew', () => {
     expect(f.summary().storm.folded).toBe(1);
   });
 });
+
+describe('episodes the cap or a sweep closed, reused for new episodes', () => {
+  it('a reused episode forgets the one it was: evicted keys fold anew, keys still open repeat, ended ones time out', () => {
+    const f = new AlertFunnel({ suppressionMs: () => 1_000, rateLimit: (t) => (t === 'SUSPICIOUS_PORT' ? { count: 1, windowMs: 60_000 } : null), maxOpen: 8 });
+    const finals: string[] = [];
+    f.addSink({ name: 'finals', onFinal: (a) => finals.push(`${a.id} ${a.final_reason} ${a.count}`) });
+    const sp = (key: string, ts: number): Alert | null => f.raise({ type: 'SUSPICIOUS_PORT', severity: 'LOW', message: key, ts, key, src_ip: `1.0.0.${key.length}`, details: {} });
+    // One raised alert (the budget), then folded ones: past the cap of 8 the oldest half is evicted and its episode objects kept for reuse.
+    const first = sp('k0', T0);
+    for (let i = 1; i <= 20; i++) expect(f.foldNew('SUSPICIOUS_PORT', 'LOW', T0 + i, `k${i}`, `1.0.0.${i}`, undefined, undefined, undefined, undefined)).toBe(true);
+    expect(f.openEpisodes()).toBeLessThanOrEqual(8);
+    // k20 is open (reused object or not): a repeat, counted in the storm, not a new fold.
+    expect(f.foldNew('SUSPICIOUS_PORT', 'LOW', T0 + 21, 'k20', '1.0.0.20', undefined, undefined, undefined, undefined)).toBe(false);
+    const storm = sp('k20', T0 + 21)!;
+    // k1 was evicted: folded anew (its old episode object may now be another key's).
+    expect(f.foldNew('SUSPICIOUS_PORT', 'LOW', T0 + 22, 'k1', '1.0.0.1', undefined, undefined, undefined, undefined)).toBe(true);
+    f.flushStorms();
+    expect(storm.count).toBe(21);
+    expect(storm.details.repeats).toBe(1);
+    expect(storm.details.distinct_sources).toBe(20);
+    // The raised alert's episode went with the first eviction, once, with its own count.
+    expect(finals).toEqual([`${first!.id} evicted 1`]);
+    // Much later every episode has ended: a sweep closes them (reused again by the next), and a key folds anew.
+    sp('late-raise', T0 + 120_000);
+    expect(f.openEpisodes()).toBe(1);
+    expect(f.foldNew('SUSPICIOUS_PORT', 'LOW', T0 + 120_001, 'k20', '1.0.0.20', undefined, undefined, undefined, undefined)).toBe(true);
+    expect(f.foldNew('SUSPICIOUS_PORT', 'LOW', T0 + 120_002, 'k20', '1.0.0.20', undefined, undefined, undefined, undefined)).toBe(false);
+  });
+});

@@ -427,7 +427,9 @@ describe('folded alerts (storm control) in the folded table', () => {
     await h.flush();
     const db = new Database(file, { readonly: true });
     try {
-      const rows = db.prepare('SELECT storm_id, type, first_ts, last_ts, n, members FROM folded ORDER BY seq').all() as Array<{ storm_id: string; type: string; first_ts: number; last_ts: number; n: number; members: string }>;
+      const rows = db.prepare('SELECT storm_id, type, first_ts, last_ts, n, members, typeof(members) AS kind FROM folded ORDER BY seq').all() as Array<{ storm_id: string; type: string; first_ts: number; last_ts: number; n: number; members: string; kind: string }>;
+      // Written as bytes, stored as TEXT (as the JSON string was).
+      expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(['text']));
       for (const [id, members] of expected) {
         const mine = rows.filter((r) => r.storm_id === id);
         expect(mine.map((r) => r.n)).toEqual(members.length > FOLDED_BATCH ? [FOLDED_BATCH, members.length - FOLDED_BATCH] : [members.length]);

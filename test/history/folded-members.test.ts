@@ -1,0 +1,76 @@
+// The `members` JSON of a folded row written as bytes (src/history/folded-members.ts), checked against
+// JSON.stringify of the member arrays it stands for.
+import { describe, expect, it } from 'vitest';
+import { FoldedMembers } from '../../src/history/folded-members.js';
+import { rng } from '../../bench/traffic-gen.js';
+
+type Member = [number, string, string | undefined, number | undefined, string | undefined, number | undefined, string | undefined];
+
+/** What the folded row held before: JSON.stringify of the arrays (absent and NaN as null). */
+function reference(ms: Member[]): string {
+  return JSON.stringify(ms.map(([ts, sev, src, sp, dst, dp, proto]) => [ts, sev, src ?? null, sp === undefined || Number.isNaN(sp) ? null : sp, dst ?? null, dp === undefined || Number.isNaN(dp) ? null : dp, proto ?? null]));
+}
+
+function fill(f: FoldedMembers, ms: Member[]): void {
+  for (const m of ms) f.add(...m);
+}
+
+const NUMBERS = [0, -0, 1, 9, 10, 65535, 0x7fffffff, 0x80000000, 1_700_000_000_000, 1_700_000_000_009, 999_999_999, 1_000_000_000, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 1e21, 1.5e300, -1, -1_700_000_000_000, 0.5, 1e-7, 22.25, NaN, Infinity, -Infinity];
+const TEXTS = ['10.0.0.2', '2001:db8::1', 'fe80::1%eth0', '', 'TCP', 'a"b', 'back\\slash', 'tab\there', 'nl\n', '\u0000\u001f\u007f', 'é', '日本', '😀', '\ud800', 'x\udc00y', '</script>'];
+
+describe('FoldedMembers', () => {
+  it('writes what JSON.stringify writes, for every kind of number and text, absent fields included', () => {
+    const f = new FoldedMembers();
+    const ms: Member[] = [];
+    for (const x of NUMBERS) ms.push([x, 'LOW', '1.2.3.4', x, '10.0.0.2', x, 'TCP']);
+    for (const t of TEXTS) ms.push([1_700_000_000_000, t, t, undefined, t, undefined, t]);
+    ms.push([1_700_000_000_001, 'HIGH', undefined, undefined, undefined, undefined, undefined]);
+    fill(f, ms);
+    expect(f.text()).toBe(reference(ms));
+    expect(f.n).toBe(ms.length);
+    // The bytes are the text's UTF-8.
+    expect(Buffer.compare(f.bytes(), Buffer.from(reference(ms), 'utf8'))).toBe(0);
+  });
+
+  it('an empty group is [], and a reset one starts again (time of the last member forgotten)', () => {
+    const f = new FoldedMembers();
+    expect(f.text()).toBe('[]');
+    fill(f, [[5, 'LOW', 'a', 1, 'b', 2, 'c']]);
+    f.reset();
+    expect(f.text()).toBe('[]');
+    const ms: Member[] = [[5, 'HIGH', 'x', undefined, 'y', 3, 'UDP'], [5, 'LOW', 'z', 4, undefined, undefined, 'TCP']];
+    fill(f, ms);
+    expect(f.text()).toBe(reference(ms));
+  });
+
+  it('random members across buffer growth from a small buffer, repeated times copied right, reused after reset', () => {
+    const r = rng(11);
+    const f = new FoldedMembers(16);
+    for (let round = 0; round < 3; round++) {
+      const ms: Member[] = [];
+      let ts = 1_700_000_000_000 + round;
+      for (let i = 0; i < 2500; i++) {
+        // Runs of equal times (a storm folds about a hundred per ms), then a step, sometimes an odd one.
+        if (r() < 0.05) ts = r() < 0.1 ? NUMBERS[Math.floor(r() * NUMBERS.length)] : ts + Math.floor(r() * 3);
+        const pick = <T,>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+        const port = (): number | undefined => (r() < 0.2 ? undefined : r() < 0.05 ? pick(NUMBERS) : Math.floor(r() * 65536));
+        const text = (): string | undefined => (r() < 0.15 ? undefined : r() < 0.1 ? pick(TEXTS) : `1.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`);
+        ms.push([ts, pick(['LOW', 'WARNING', 'HIGH', 'CRITICAL']), text(), port(), text(), port(), r() < 0.1 ? undefined : pick(['TCP', 'UDP', 'ICMPv6'])]);
+      }
+      fill(f, ms);
+      expect(f.text()).toBe(reference(ms));
+      f.reset();
+    }
+  });
+
+  it('bytes() asked twice (a write retried after a lock) gives the same text, and adding goes on after it', () => {
+    const f = new FoldedMembers(16);
+    const ms: Member[] = [[1, 'LOW', 'a', 2, 'b', 3, 'TCP']];
+    fill(f, ms);
+    const first = f.text();
+    expect(f.text()).toBe(first);
+    ms.push([1, 'LOW', 'c', undefined, 'd', 4, 'UDP']);
+    fill(f, ms.slice(1));
+    expect(f.text()).toBe(reference(ms));
+  });
+});
