@@ -163,11 +163,10 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
     last[s] = now;
     tab.touched[s] = now;
     changed[s] = 1;
-    if (raised[s] === 0) {
-      if (hostCount(s) >= threshold) report(s, now);
-    } else if (now - lastRaise[s] >= UPDATE_MS) {
-      report(s, now);
-    }
+    // One call site for the first report and the updates, and the update test made for every probe: the
+    // first update after the first alert then finds type feedback (each was a recompilation of add).
+    const updateDue = now - lastRaise[s] >= UPDATE_MS;
+    if (raised[s] === 0 ? hostCount(s) >= threshold : updateDue) report(s, now);
   };
 
   /** Reports sweeps whose evidence grew since their last report (at most once a second each). */

@@ -80,6 +80,17 @@ export const O_STEALTH = 3;
 export const O_SUCCESS = 4;
 export const O_TRANSIT = 5;
 
+/**
+ * What a RST from the target makes of a probe not yet a success, by (state << 1) | counted: closed when
+ * still pending or already counted, torn when it had been answered or completed, nothing (-1) otherwise.
+ */
+const RST_OUTCOME = Int8Array.of(
+  O_CLOSED, O_CLOSED, // S_PENDING
+  O_TORN, O_CLOSED, // S_OPEN
+  O_TORN, O_CLOSED, // S_ESTABLISHED
+  -1, O_CLOSED, // S_RESOLVED
+);
+
 /** What an event handler reads of a probe record: the tracker itself, or a shared tracker's copy (shared-probes.ts). */
 export interface ProbeRecords {
   /** Probe kind (K_*). */
@@ -206,19 +217,20 @@ export class ProbeTracker implements ProbeRecords {
   }
 
   private outcome(r: number, o: number, now: number): void {
-    let delta = 0;
+    // The counted flag is 0 or 1, so the change is a subtraction: no branch first taken late (a success
+    // after a counted outcome) that would cost a recompilation of the detectors that inline this.
+    const f8 = this.f8;
+    const ci = (r << 2) + F_COUNTED;
+    const counted = f8[ci];
+    let delta: number;
     if (o === O_SUCCESS || o === O_TRANSIT) {
-      this.f8[(r << 2) + F_STATE] = S_SUCCESS;
-      if (this.f8[(r << 2) + F_COUNTED] === 1) {
-        this.f8[(r << 2) + F_COUNTED] = 0;
-        delta = -1;
-      }
+      f8[(r << 2) + F_STATE] = S_SUCCESS;
+      f8[ci] = 0;
+      delta = 0 - counted;
     } else {
-      if (o !== O_STEALTH) this.f8[(r << 2) + F_STATE] = S_RESOLVED;
-      if (this.f8[(r << 2) + F_COUNTED] === 0) {
-        this.f8[(r << 2) + F_COUNTED] = 1;
-        delta = 1;
-      }
+      if (o !== O_STEALTH) f8[(r << 2) + F_STATE] = S_RESOLVED;
+      f8[ci] = 1;
+      delta = 1 - counted;
     }
     this.lastTs[r] = now;
     this.ev.onOutcome?.(this, r, o, delta, now);
@@ -234,8 +246,10 @@ export class ProbeTracker implements ProbeRecords {
       }
       const k = this.f8[(r << 2) + F_KIND];
       const settled = st === S_RESOLVED || (this.f8[(r << 2) + F_COUNTED] === 1 && k >= K_FIN && k <= K_NULL);
+      // Computed for every repeat (not only settled ones) so its operations have type feedback early.
+      const soon = now - this.lastTs[r] < 2 * this.timeoutMs;
       // Same kind soon again: a retransmission. A different kind, or the same long after: a new probe.
-      if (k === kind && (!settled || now - this.lastTs[r] < 2 * this.timeoutMs)) {
+      if (k === kind && (!settled || soon)) {
         this.lastTs[r] = now;
         return;
       }
@@ -334,9 +348,10 @@ export class ProbeTracker implements ProbeRecords {
       // From the target: the probed port is closed (or, for ACK/Maimon probes, unfiltered).
       const ans = recs.find(b4, b6, a4, a6, rev);
       if (ans >= 0 && this.f8[(ans << 2) + F_STATE] !== S_SUCCESS) {
-        const st = this.f8[(ans << 2) + F_STATE];
-        if (st === S_PENDING || this.f8[(ans << 2) + F_COUNTED] === 1) this.outcome(ans, O_CLOSED, now);
-        else if (st === S_OPEN || st === S_ESTABLISHED) this.outcome(ans, O_TORN, now);
+        // One table lookup for every state: a state first answered late has no untaken branch to
+        // deoptimize on (the tracker is inlined into the scan detector's onPacket).
+        const o = RST_OUTCOME[(this.f8[(ans << 2) + F_STATE] << 1) | this.f8[(ans << 2) + F_COUNTED]];
+        if (o >= 0) this.outcome(ans, o, now);
         return;
       }
       // From the prober: tearing down a half-open (SYN scan) or just-completed (connect scan) handshake.
@@ -353,6 +368,10 @@ export class ProbeTracker implements ProbeRecords {
       return;
     }
     if (f & TCP_ACK) {
+      // The probe kind an ACK or FIN/ACK would start, tested for every ACK and with one call site for
+      // both cases below, so a settled port's first ACK finds type feedback (no recompilation).
+      const next = f === TCP_ACK ? K_ACK : f === (TCP_FIN | TCP_ACK) ? K_MAIMON : -1;
+      const starts = next >= 0;
       const own = recs.find(a4, a6, b4, b6, fwd);
       if (own >= 0) {
         const st = this.f8[(own << 2) + F_STATE];
@@ -361,19 +380,19 @@ export class ProbeTracker implements ProbeRecords {
           this.f8[(own << 2) + F_STATE] = S_ESTABLISHED;
           if (this.f8[(own << 2) + F_KIND] === K_SYN) this.f8[(own << 2) + F_KIND] = K_CONNECT;
           this.lastTs[own] = now;
-        } else if (f & TCP_FIN && (st === S_OPEN || st === S_ESTABLISHED)) {
-          this.outcome(own, O_TORN, now);
-        } else if (st === S_RESOLVED && (f === TCP_ACK || f === (TCP_FIN | TCP_ACK))) {
-          // An earlier probe of this port was settled; an ACK or FIN/ACK now is the next scan type.
-          this.newProbe(a4, a6, b4, b6, fwd, f === TCP_ACK ? K_ACK : K_MAIMON, now);
-        } else {
-          this.lastTs[own] = now;
+          return;
         }
-        return;
-      }
-      if (recs.find(b4, b6, a4, a6, rev) >= 0) return; // part of a known conversation
-      if (f === TCP_ACK) this.newProbe(a4, a6, b4, b6, fwd, K_ACK, now);
-      else if (f === (TCP_FIN | TCP_ACK)) this.newProbe(a4, a6, b4, b6, fwd, K_MAIMON, now);
+        if (f & TCP_FIN && (st === S_OPEN || st === S_ESTABLISHED)) {
+          this.outcome(own, O_TORN, now);
+          return;
+        }
+        if (!starts || st !== S_RESOLVED) {
+          this.lastTs[own] = now;
+          return;
+        }
+        // An earlier probe of this port was settled; an ACK or FIN/ACK now is the next scan type.
+      } else if (recs.find(b4, b6, a4, a6, rev) >= 0) return; // part of a known conversation
+      if (starts) this.newProbe(a4, a6, b4, b6, fwd, next, now);
     }
   }
 

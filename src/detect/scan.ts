@@ -36,11 +36,8 @@ import {
   KIND_COUNT,
   KIND_NAMES,
   KIND_TYPES,
-  O_CLOSED,
   O_SUCCESS,
   O_TORN,
-  O_TRANSIT,
-  O_UNANSWERED,
   type ProbeRecords,
 } from './probes.js';
 import { probeSource } from './shared-probes.js';
@@ -90,9 +87,12 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   const tab = new AddrTable(MAX_PAIRS);
   const n = tab.slots;
   const probes = new Float64Array(n);
-  const closed = new Float64Array(n);
-  const unanswered = new Float64Array(n);
-  const torn = new Float64Array(n);
+  // The three outcome counters in one array, indexed by outcome (O_CLOSED, O_UNANSWERED, O_TORN are
+  // 0-2): one increment for all three, so an outcome first seen late finds type feedback.
+  const byOutcome = new Float64Array(3 * n);
+  const closed = byOutcome.subarray(0, n);
+  const unanswered = byOutcome.subarray(n, 2 * n);
+  const torn = byOutcome.subarray(2 * n, 3 * n);
   const first = new Float64Array(n);
   /** Time of the last probe. */
   const last = new Float64Array(n);
@@ -111,25 +111,25 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   const inRecent = new Uint8Array(n);
   const recentTs = new Float64Array(n);
   const inEvidence = new Uint8Array(n);
-  /** Port sets, made at the second distinct port (then the inline port is unused). */
-  const sets: Array<PortSets | undefined> = new Array<PortSets | undefined>(n).fill(undefined);
+  /**
+   * Port sets, made at the second distinct port (then the inline port is unused); NO_SETS before. The
+   * placeholder is never filled, so the sizes are its sets' plus the inline flags without a test, and the
+   * reads of real sets have type feedback from the first packet (a late first promotion recompiled 7).
+   */
+  const NO_SETS: PortSets = { recent: new Map(), evidence: new Set() };
+  const sets: PortSets[] = new Array<PortSets>(n).fill(NO_SETS);
   let stored = 0;
   let lastFlush = 0;
   let lastSweep = 0;
 
-  const recentSize = (s: number): number => {
-    const ps = sets[s];
-    return ps !== undefined ? ps.recent.size : inRecent[s];
-  };
-  const evidenceSize = (s: number): number => {
-    const ps = sets[s];
-    return ps !== undefined ? ps.evidence.size : inEvidence[s];
-  };
+  // The inline flags are 0 once an episode has real sets; the placeholder's sets are empty.
+  const recentSize = (s: number): number => sets[s].recent.size + inRecent[s];
+  const evidenceSize = (s: number): number => sets[s].evidence.size + inEvidence[s];
 
   /** Starts a fresh episode in slot s (after dropping whatever it held). */
   const reset = (s: number, now: number): void => {
     stored -= recentSize(s) + evidenceSize(s);
-    sets[s] = undefined;
+    sets[s] = NO_SETS;
     port1[s] = -1;
     inRecent[s] = 0;
     inEvidence[s] = 0;
@@ -148,7 +148,7 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
 
   const drop = (s: number): void => {
     stored -= recentSize(s) + evidenceSize(s);
-    sets[s] = undefined;
+    sets[s] = NO_SETS;
     inRecent[s] = 0;
     inEvidence[s] = 0;
     if (dirty[s] === 1) {
@@ -168,14 +168,13 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     let s = tab.find(a4, a6, b4, b6, kind);
     if (s < 0) {
       s = tab.insert(a4, a6, b4, b6, kind, now);
-      if (tab.replaced) {
-        // Evicted: forget the old episode's ports and pending report.
-        if (dirty[s] === 1) {
-          dirty[s] = 0;
-          dirtyCount--;
-        }
-      } else {
-        sets[s] = undefined;
+      // Evicted: forget the old episode's pending report (a free slot has none: drop cleared it). No
+      // branch, so the first eviction finds nothing without type feedback.
+      dirtyCount -= dirty[s];
+      dirty[s] = 0;
+      if (!tab.replaced) {
+        // A free slot: its leftovers were already uncounted by drop (an evicted episode's are by reset).
+        sets[s] = NO_SETS;
         inRecent[s] = 0;
         inEvidence[s] = 0;
       }
@@ -206,7 +205,7 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   /** The port sets to use for `port`, or undefined when the inline port covers it. */
   const setsFor = (s: number, port: number): PortSets | undefined => {
     const ps = sets[s];
-    if (ps !== undefined) return ps;
+    if (ps !== NO_SETS) return ps;
     if (port1[s] === port) return undefined;
     if (inRecent[s] === 0 && inEvidence[s] === 0) {
       port1[s] = port;
@@ -252,17 +251,14 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   };
 
   const removePort = (s: number, port: number): void => {
+    // Both forms, without a test of which one the episode uses: the placeholder's sets are empty, and
+    // port1 is -1 once there are real sets.
     const ps = sets[s];
-    if (ps === undefined) {
-      if (port1[s] !== port) return;
-      if (inEvidence[s] === 1) stored--;
-      if (inRecent[s] === 1) stored--;
-      inEvidence[s] = 0;
-      inRecent[s] = 0;
-      return;
-    }
-    if (ps.evidence.delete(port)) stored--;
-    if (ps.recent.delete(port)) stored--;
+    stored -= (ps.evidence.delete(port) ? 1 : 0) + (ps.recent.delete(port) ? 1 : 0);
+    if (port1[s] !== port) return;
+    stored -= inEvidence[s] + inRecent[s];
+    inEvidence[s] = 0;
+    inRecent[s] = 0;
   };
 
   // The ports of the episode being reported, one bit each: their union and its smallest ports without
@@ -279,8 +275,7 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   /** Marks the ports of episode s (in the evidence or the recent window) in `union`; returns how many. */
   const markPorts = (s: number): number => {
     const ps = sets[s];
-    if (ps === undefined) return inRecent[s] === 1 || inEvidence[s] === 1 ? mark(port1[s]) : 0;
-    let count = 0;
+    let count = inRecent[s] === 1 || inEvidence[s] === 1 ? mark(port1[s]) : 0;
     for (const p of ps.evidence) count += mark(p);
     for (const p of ps.recent.keys()) count += mark(p);
     return count;
@@ -414,14 +409,13 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
         const kind = tr.kindOf(r);
         const port = tr.port(r);
         const s = episodeOf(tr, r, now);
-        if (o === O_CLOSED) closed[s]++;
-        else if (o === O_UNANSWERED) unanswered[s]++;
-        else if (o === O_TORN) torn[s]++;
+        if (o <= O_TORN) byOutcome[o * n + s]++;
         changed[s] = 1;
         if (delta > 0) {
           addEvidence(s, port);
           if (kind === K_ACK || kind === K_MAIMON) touchRecent(s, port, now);
-        } else if (delta < 0 || o === O_SUCCESS || o === O_TRANSIT) {
+        } else if (delta < 0 || o >= O_SUCCESS) {
+          // O_SUCCESS or O_TRANSIT (the last two outcomes), in one test.
           removePort(s, port);
         }
         if (stored > MAX_TOTAL_PORTS) {

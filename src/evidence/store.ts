@@ -401,6 +401,15 @@ export class EvidenceStore {
   }
 
   private fromLookback(ev: AlertEvidence): void {
+    // Two methods: the walk is long enough to be compiled on the stack (OSR) during a call, and as one
+    // method that compile also took the code after the walk (the decoder inlined) before it ever ran, which
+    // then deoptimized and recompiled the whole (5-8 times a run, 9-17 ms each).
+    const nHits = this.collectHits(ev);
+    this.takeHits(ev, nHits);
+  }
+
+  /** Finds the lookback records of ev's hosts (into `hits`, newest first); returns how many. */
+  private collectHits(ev: AlertEvidence): number {
     const lb = this.lookback;
     const since = ev.firstTs - this.opts.lookbackMs;
     const a = ev.a;
@@ -420,6 +429,13 @@ export class EvidenceStore {
       // IPv6 keys are hashes: a collision can only add a packet of another host pair, never lose one.
       if (b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key)) hits[nHits++] = r;
     }
+    return nHits;
+  }
+
+  /** Takes the first nHits records of `hits` into ev, oldest first. */
+  private takeHits(ev: AlertEvidence, nHits: number): void {
+    const lb = this.lookback;
+    const hits = this.hits;
     for (let h = nHits - 1; h >= 0; h--) {
       const r = hits[h];
       const s = lb.srcKey[r];

@@ -954,7 +954,9 @@ export class ConnectionTracker {
     const index = this.index;
     const ints = this.ints;
     const mask = this.mask;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
+    // The step is taken before the first slot too, so it has type feedback before the first collision.
+    for (let i = (hash & mask) - 1; ; ) {
+      i = (i + 1) & mask;
       const e = index[i];
       if (e === 0) return -1;
       const c = e - 1;
@@ -974,7 +976,9 @@ export class ConnectionTracker {
     const index = this.index;
     const ints = this.ints;
     const mask = this.mask;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
+    // The step is taken before the first slot too, so it has type feedback before the first collision.
+    for (let i = (hash & mask) - 1; ; ) {
+      i = (i + 1) & mask;
       const e = index[i];
       if (e === 0) return -1;
       const c = e - 1;
@@ -1018,8 +1022,10 @@ export class ConnectionTracker {
     this.resetConn(c, proto);
     const index = this.index;
     const mask = this.mask;
-    let i = hash & mask;
-    while (index[i] !== 0) i = (i + 1) & mask;
+    // The step is taken before the first slot too (type feedback before the first collision).
+    let i = (hash & mask) - 1;
+    do i = (i + 1) & mask;
+    while (index[i] !== 0);
     index[i] = c + 1;
     const ints = this.ints;
     ints[o + I_PREV] = -1;
@@ -1084,8 +1090,9 @@ export class ConnectionTracker {
     // Unindex with backward-shift deletion (linear probing keeps no tombstones).
     const index = this.index;
     const mask = this.mask;
-    let i = ints[c * IS + I_HASH] & mask;
-    while (index[i] !== c + 1) i = (i + 1) & mask;
+    let i = (ints[c * IS + I_HASH] & mask) - 1;
+    do i = (i + 1) & mask;
+    while (index[i] !== c + 1);
     let j = i;
     for (;;) {
       j = (j + 1) & mask;

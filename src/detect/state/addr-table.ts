@@ -149,13 +149,12 @@ export class AddrTable {
     }
     const i = v << 2;
     const old = k[i + 3];
-    if ((old & T_USED) !== 0) {
-      this.replaced = true;
-      this.evicted++;
-    } else {
-      this.replaced = false;
-      this.count++;
-    }
+    // Both counts updated without a branch, so the first eviction finds type feedback in whatever
+    // inlined this (a recompilation of a detector's packet path otherwise).
+    const replaced = (old & T_USED) !== 0;
+    this.replaced = replaced;
+    this.evicted += replaced ? 1 : 0;
+    this.count += replaced ? 0 : 1;
     k[i] = a4;
     k[i + 1] = b4;
     k[i + 2] = x;
