@@ -1,5 +1,5 @@
 // The three ways to run: batch (scripts), CLI (capture, analyse, then the menu) and the dashboard.
-import { SourceError } from '../capture/index.js';
+import { SourceError } from '../capture/types.js';
 import { wire, runBatch, printWarnings, type Run } from './run.js';
 import { EXIT_OUTPUTS_LOST, type CliOptions } from './args.js';
 
