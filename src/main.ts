@@ -13,9 +13,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     const opts = parseArgs(argv);
     if (!opts) return 0;
-    // Loaded once the command line is valid, at this one place: the modes bring the whole capture,
-    // detection and output stack (about 280 modules, zod and yaml among them), which --help, --version
-    // and a usage error do not need (--version took 0.5 s of CPU with it, 0.15 s without).
+    // Loaded once the command line is valid, at this one place: the modes bring the capture, detection
+    // and output stack (over 200 modules, zod and yaml among them), which --help, --version and a usage
+    // error do not need (--version took 0.55 s of CPU with it loaded, 0.18 s without).
     const { runMain } = await import('./cli/modes.js');
     return await runMain(opts);
   } catch (e) {
