@@ -121,7 +121,7 @@ async function sinksChild(n: number): Promise<StormChildResult> {
   if (!only.includes('jsonl')) settings.alerts.log_file = '';
   if (!only.includes('text')) settings.alerts.text_log = '';
   if (!only.includes('history')) settings.history.enabled = false;
-  const sinks = createSinks(settings, { console: false, mode: 'batch' });
+  const sinks = await createSinks(settings, { console: false, mode: 'batch' });
   const history = createHistorySink(settings, { log: (l) => process.stderr.write(`bench: ${l}\n`) });
   if (history) sinks.push(history);
   for (const s of sinks) funnel.addSink(s);

@@ -1,9 +1,6 @@
 // The three ways to run: batch (scripts), CLI (capture, analyse, then the menu) and the dashboard.
-import { SourceError } from '../capture/index.js';
+import { SourceError } from '../capture/types.js';
 import { wire, runBatch, printWarnings, type Run } from './run.js';
-import { menuBackend } from './menu-from-run.js';
-import { MenuPackets, HELD_PACKETS_PIPE } from './menu-packets.js';
-import { runMenu } from './menu/index.js';
 import { EXIT_OUTPUTS_LOST, type CliOptions } from './args.js';
 
 export async function runMain(opts: CliOptions): Promise<number> {
@@ -29,6 +26,9 @@ function exitOnTerm(run: Run): void {
 
 /** CLI mode (the seed's default): capture -c packets or read a file, print a summary, open the menu. */
 async function runCli(opts: CliOptions): Promise<number> {
+  // The menu (its packet search, chalk, readline) is loaded only by this mode: batch and dashboard runs
+  // do not pay its start-up time.
+  const [{ menuBackend }, { MenuPackets, HELD_PACKETS_PIPE }, { runMenu }] = await Promise.all([import('./menu-from-run.js'), import('./menu-packets.js'), import('./menu/index.js')]);
   const run = await wire(opts, 'cli');
   exitOnTerm(run);
   printWarnings(run, true);

@@ -1,7 +1,9 @@
 // Wires a run together: settings, source, engine, detectors, rules, reputation and sinks, then the chosen mode.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { openFile, openLive, linkTypeName, defaultInterface, listInterfaces, PcapWriter, writePcapFile, SourceError, type CaptureStats, type PacketSource, type RawPacket } from '../capture/index.js';
+import { openFile } from '../capture/file-reader.js';
+import { SourceError, type CaptureStats, type PacketSource, type RawPacket } from '../capture/types.js';
+import type { PcapWriter } from '../capture/pcap-writer.js';
 import { loadSettings, ConfigError, removeStaleTemps, WriteFailures, ensureLogDir, withLogDir, findShippedFile, loadedFilesLine, type Settings } from '../config/index.js';
 import { Engine } from '../engine/index.js';
 import { packetToJson, type Packet } from '../decode/index.js';
@@ -12,13 +14,11 @@ import { createSinks, flushAll } from '../alert/sinks/index.js';
 import type { Alert, AlertSink } from '../alert/types.js';
 import { createDetectors } from '../detect/index.js';
 import { RuleEngine, fileRuleIo } from '../rules/index.js';
-import { createEnricher, readApiKey } from '../enrich/index.js';
-import { createEveSink, type EveSink } from '../alert/sinks/eve.js';
-import { createSyslogSink } from '../alert/sinks/syslog.js';
+import { readApiKey } from '../enrich/dotenv.js';
+import type { EveSink } from '../alert/sinks/eve.js';
 import { createHistorySink, type AlertHistory } from '../history/index.js';
-import { createResponder, type Responder } from '../response/index.js';
-import { startWebServer, parseWebAddress, type WebServer } from '../web/index.js';
-import { serveUntilInterrupted } from './web-hold.js';
+import type { Responder } from '../response/index.js';
+import type { WebServer } from '../web/index.js';
 import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
 import { createEvidence } from './evidence-runtime.js';
 import { EXIT_OUTPUTS_LOST, type CliOptions } from './args.js';
@@ -61,7 +61,7 @@ function baselineOf(engine: Engine): BaselineStatus | null {
   return st && typeof st.learning === 'boolean' ? (st as unknown as BaselineStatus) : null;
 }
 
-function chooseSource(opts: CliOptions, settings: Settings, mode: Mode): { source: PacketSource; live: boolean; name: string; filter: string } {
+async function chooseSource(opts: CliOptions, settings: Settings, mode: Mode): Promise<{ source: PacketSource; live: boolean; name: string; filter: string }> {
   const filter = opts.filter ?? settings.interface.filter ?? '';
   if (opts.read) {
     // Only -f filters a file: interface.filter in the settings is the live capture's filter.
@@ -69,6 +69,8 @@ function chooseSource(opts: CliOptions, settings: Settings, mode: Mode): { sourc
     const src = openFile(opts.read, { realtime: opts.realtime, filter: fileFilter });
     return { source: src, live: false, name: opts.read, filter: fileFilter };
   }
+  // Live capture (the addon's loader, the interface listing) is loaded only for it: a file read does not need it.
+  const { openLive, linkTypeName, defaultInterface, listInterfaces } = await import('../capture/index.js');
   const iface = opts.interface ?? defaultInterface(settings.interface.default || undefined);
   if (!iface) {
     const names = listInterfaces().map((i) => i.name);
@@ -114,7 +116,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     if (f) removeStaleTemps(f);
   }
 
-  const { source, live, name, filter } = chooseSource(opts, settings, mode);
+  const { source, live, name, filter } = await chooseSource(opts, settings, mode);
   // A capture file gives the same output every time: its scores neither come from nor go to the state
   // file of earlier runs unless --reputation-state asks for it (live capture keeps them, as the seed does).
   const repSettings = live || opts.reputationState ? settings : { ...settings, ip_reputation: { ...settings.ip_reputation, state_file: '' } };
@@ -128,21 +130,28 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     stormSample: settings.alerts.storm_sample,
   });
   const debug = opts.debug ? (m: string) => process.stderr.write(`netguard: debug: ${m}\n`) : undefined;
-  const sinks = createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug, failures });
+  const sinks = await createSinks(settings, { console: mode === 'cli' && settings.alerts.console, mode, debug, failures });
   // Outputs for the rest of the stack: VirusTotal enrichment, EVE JSON, syslog.
   let eve: EveSink | null = null;
   // filetype redis: EVE lines go to Redis (queued, spooled when it is away) instead of the file. Loaded
   // only then: the Redis client is not start-up time every other run pays.
   const eveRedis = settings.outputs.eve.enabled && settings.outputs.eve.filetype === 'redis' ? (await import('../alert/sinks/eve-redis.js')).createEveRedis(settings) : null;
-  if (settings.outputs.eve.enabled) sinks.push((eve = createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined, host: eveRedis?.host ?? settings.sensor_name, failures })));
-  try {
-    if (settings.outputs.syslog.enabled) sinks.push(createSyslogSink(settings));
-  } catch (e) {
-    throw new ConfigError(`${loaded.path ?? 'settings'}: outputs.syslog: ${(e as Error).message}`);
+  // The EVE writer (its DNS, stats and ICMPv6 flow records) is loaded only when EVE output is on.
+  if (settings.outputs.eve.enabled) sinks.push((eve = (await import('../alert/sinks/eve.js')).createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined, host: eveRedis?.host ?? settings.sensor_name, failures })));
+  if (settings.outputs.syslog.enabled) {
+    // The syslog sender (with node:dgram and node:net) is loaded only when syslog output is on.
+    const { createSyslogSink } = await import('../alert/sinks/syslog.js');
+    try {
+      sinks.push(createSyslogSink(settings));
+    } catch (e) {
+      throw new ConfigError(`${loaded.path ?? 'settings'}: outputs.syslog: ${(e as Error).message}`);
+    }
   }
   if (settings.enrichment.enabled) {
     const { key } = readApiKey('VT_API_KEY', settings.enrichment.env_file);
     if (key) {
+      // The VirusTotal client is loaded only when there is a key to use it with.
+      const { createEnricher } = await import('../enrich/enricher.js');
       sinks.push(
         createEnricher(settings, {
           log: (m) => warnings.push(m),
@@ -172,12 +181,13 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     source: live ? name : name === '-' ? 'stdin' : path.resolve(name),
   });
   if (history) sinks.push(history);
-  const responder = createResponder(settings, {
+  // Active response (firewall backends, child processes) is loaded only when --block or response.enabled asks for it.
+  const responder = opts.block || settings.response.enabled ? (await import('../response/index.js')).createResponder(settings, {
     block: opts.block,
     dryRun: opts.dryRun,
     isWhitelisted: (ip: string) => reputation.rep.isWhitelisted(ip),
     log: (m) => note(`response: ${m}`),
-  });
+  }) : null;
   if (responder) sinks.push(responder);
   for (const s of sinks) funnel.addSink(s);
   reputation.alertsBySource = () => funnel.summary().bySource;
@@ -185,6 +195,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // Rules: the default file is optional; an explicitly named one must load, and errors are fatal at start.
   let rulesFile: string | null = null;
   let writer: PcapWriter | null = null;
+  // The -w writer is loaded only when -w is given.
+  const Writer = opts.write ? (await import('../capture/pcap-writer.js')).PcapWriter : null;
 
   const evidence = createEvidence(settings, { live, read: opts.read, name, filter, history: history ? settings.history.db_file : null, note, failures });
 
@@ -221,7 +233,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     packetTaps: [...(extras.packetTaps ?? []), ...(eve ? [(p: Packet, now: number) => eve!.onPacket(p, now)] : [])],
     // EVE flow records: a flow is logged when it leaves the connection table (and at close, if open).
     onFlowEnd: eve && settings.outputs.eve.flow ? (f, reason, now) => eve!.onFlowEnd(f, reason, now) : undefined,
-    writePcap: writePcapFile,
+    // Exports (menu, dashboard, web page) load the pcap file writer when the first is asked for.
+    writePcap: async (file, packets) => (await import('../capture/pcap-export.js')).writePcapFile(file, packets),
     drops: () => source.drops(),
     captureStats: () => source.stats?.() ?? null,
     ended: () => sourceEnded,
@@ -243,6 +256,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // The web dashboard (--web [host:port], or web.enabled): bare --web uses web.host:web.port (127.0.0.1:8080).
   let web: WebServer | null = null;
   if (serveWeb) {
+    // The web dashboard's code is loaded only when a page is served.
+    const { parseWebAddress, startWebServer } = await import('../web/index.js');
     const { host, port } = parseWebAddress(opts.web, { host: settings.web.host, port: settings.web.port });
     web = await startWebServer(engine, { host, port, token: settings.web.token, history });
     process.stderr.write(`netguard: web dashboard at ${web.loginUrl}\n`);
@@ -265,7 +280,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
         engine.handle(raw);
         if (opts.write && !failures.has(opts.write)) {
           try {
-            writer ??= new PcapWriter(opts.write, raw.linkType);
+            writer ??= new Writer!(opts.write, raw.linkType);
             writer.write(raw);
           } catch (e) {
             failures.fail(opts.write, (e as { cause?: unknown }).cause ?? e, { after: 'packets are not saved there', unsaved: 'no packets saved' });
@@ -377,6 +392,7 @@ export async function runBatch(opts: CliOptions): Promise<number> {
   let servedNs = 0n;
   if (run.web && opts.read !== undefined && !interrupted) {
     await out.end();
+    const { serveUntilInterrupted } = await import('./web-hold.js');
     const from = process.hrtime.bigint();
     await serveUntilInterrupted(opts.read, run.web.loginUrl, (l) => process.stderr.write(`${l}\n`));
     servedNs = process.hrtime.bigint() - from;

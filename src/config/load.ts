@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { deepMerge } from './dot-path.js';
-import { settingsSchema, defaultSettings, type Settings } from './schema.js';
+import { settingsSchema, defaultSettings, PARSE_ONCE, type Settings } from './schema.js';
 import { allKeyPaths, describe, nearest, recordKeys, schemaAt, shapeOf } from './schema-walk.js';
 import { locate, parseLocated, where, type Located } from './yaml-position.js';
 
@@ -87,7 +87,7 @@ export function parseSettings(text: string, file: string): { settings: Settings;
   const warnings: string[] = [];
   stripUnknown(fromFile, settingsSchema, [], located, allKeyPaths(settingsSchema), warnings);
   const merged = deepMerge(defaultSettings(), fromFile);
-  const result = settingsSchema.safeParse(merged);
+  const result = settingsSchema.safeParse(merged, PARSE_ONCE);
   if (!result.success) {
     const problems = result.error.issues.flatMap(intoUnion).flatMap((iss) => {
       const path = iss.path.map((p) => (typeof p === 'symbol' ? String(p) : p));

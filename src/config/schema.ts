@@ -381,7 +381,14 @@ export const settingsSchema = z
 
 export type Settings = z.infer<typeof settingsSchema>;
 
+/**
+ * Parse options for a document parsed once per run (the settings, a rule file). Without them zod writes
+ * a parser for each object schema (new Function) on its first parse, which pays only over many parses:
+ * for the settings (defaults, then the file) that compiling was about 15 of 65 ms of CPU at start-up.
+ */
+export const PARSE_ONCE = { jitless: true } as const;
+
 /** Built-in defaults: the schema applied to an empty document. */
 export function defaultSettings(): Settings {
-  return settingsSchema.parse({});
+  return settingsSchema.parse({}, PARSE_ONCE);
 }

@@ -3,6 +3,7 @@
 // file access for loadFile, reload and toggle persistence is injected (RuleIo, see rule-file.ts).
 import type { Detection } from '../alert/types.js';
 import { ruleEntrySchema, type RuleEntry } from '../config/rules-file.js';
+import { PARSE_ONCE } from '../config/schema.js';
 import { locate, parseLocated, findNodes, valueOffsets, caretExcerpt as caret, type Located } from '../config/yaml-position.js';
 import { nearest } from '../config/schema-walk.js';
 import { formatIp } from '../decode/addr.js';
@@ -181,7 +182,7 @@ export class RuleEngineCore implements Detector {
         }
         seen.set(item.name, i);
       }
-      const parsed = ruleEntrySchema.safeParse(item);
+      const parsed = ruleEntrySchema.safeParse(item, PARSE_ONCE);
       if (!parsed.success) {
         for (const iss of parsed.error.issues) {
           if (iss.code === 'unrecognized_keys') {

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ConsoleSink, JsonlSink, NotifySink, TextLogSink, alertLine, colorLevel, createSinks, flushAll, type NotifyMessage } from '../../src/alert/sinks/index.js';
+import { JsonlSink, TextLogSink, alertLine, createSinks, flushAll, type NotifyMessage } from '../../src/alert/sinks/index.js';
+import { ConsoleSink, colorLevel } from '../../src/alert/sinks/console.js';
+import { NotifySink } from '../../src/alert/sinks/notify.js';
 import type { Alert, Severity } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/index.js';
 
@@ -164,14 +166,14 @@ describe('desktop notifications', () => {
 });
 
 describe('registry', () => {
-  it('builds the sinks settings enable, per mode', () => {
+  it('builds the sinks settings enable, per mode', async () => {
     const s = defaultSettings();
-    expect(createSinks(s, { console: true, mode: 'cli', stream: new PassThrough() }).map((x) => x.name)).toEqual(['jsonl', 'text-log', 'console', 'notify']);
-    expect(createSinks(s, { console: true, mode: 'batch', stream: new PassThrough() }).map((x) => x.name)).toEqual(['jsonl', 'text-log', 'console']);
-    expect(createSinks(s, { console: true, mode: 'tui' }).map((x) => x.name)).toEqual(['jsonl', 'text-log', 'notify']);
+    expect((await createSinks(s, { console: true, mode: 'cli', stream: new PassThrough() })).map((x) => x.name)).toEqual(['jsonl', 'text-log', 'console', 'notify']);
+    expect((await createSinks(s, { console: true, mode: 'batch', stream: new PassThrough() })).map((x) => x.name)).toEqual(['jsonl', 'text-log', 'console']);
+    expect((await createSinks(s, { console: true, mode: 'tui' })).map((x) => x.name)).toEqual(['jsonl', 'text-log', 'notify']);
     s.alerts.text_log = '';
     s.alerts.enable_notifications = false;
-    expect(createSinks(s, { console: false, mode: 'cli' }).map((x) => x.name)).toEqual(['jsonl']);
+    expect((await createSinks(s, { console: false, mode: 'cli' })).map((x) => x.name)).toEqual(['jsonl']);
   });
 
   it('flushAll writes everything queued in every sink', async () => {
@@ -179,7 +181,7 @@ describe('registry', () => {
     const s = defaultSettings();
     s.alerts.log_file = path.join(dir, 'a.json');
     s.alerts.text_log = path.join(dir, 'a.log');
-    const sinks = createSinks(s, { console: false, mode: 'batch', flushMs: 60_000 });
+    const sinks = await createSinks(s, { console: false, mode: 'batch', flushMs: 60_000 });
     for (let i = 0; i < 10; i++) for (const k of sinks) k.onAlert?.(alert(i));
     await flushAll(sinks);
     expect(readFileSync(s.alerts.log_file, 'utf8').trim().split('\n')).toHaveLength(10);

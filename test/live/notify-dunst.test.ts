@@ -5,7 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotifySink } from '../../src/alert/sinks/index.js';
+import { NotifySink } from '../../src/alert/sinks/notify.js';
 import type { Alert } from '../../src/alert/types.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 

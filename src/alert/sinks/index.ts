@@ -3,15 +3,16 @@
 import type { Settings } from '../../config/schema.js';
 import type { WriteFailures } from '../../config/write-failures.js';
 import type { AlertSink } from '../types.js';
-import { ConsoleSink } from './console.js';
 import { JsonlSink } from './jsonl.js';
-import { NotifySink, type Notifier } from './notify.js';
+import type { Notifier } from './notify.js';
 import { TextLogSink } from './text-log.js';
 
+// The console and notification sinks are not re-exported here (import them from ./console.js and
+// ./notify.js): createSinks loads them only for the modes that use them, so a batch run does not load
+// chalk and node-notifier's wrapper.
 export { JsonlSink } from './jsonl.js';
 export { TextLogSink } from './text-log.js';
-export { ConsoleSink, colorLevel } from './console.js';
-export { NotifySink, hasDesktop, type Notifier, type NotifyMessage, type NotifyOptions } from './notify.js';
+export type { Notifier, NotifyMessage, NotifyOptions } from './notify.js';
 export { alertLine, safeLine } from './format.js';
 
 export interface SinkOptions {
@@ -36,15 +37,17 @@ export interface SinkOptions {
  * The sinks settings enable: JSONL log (alerts.log_file), text log (alerts.text_log), console, and desktop
  * notifications (alerts.enable_notifications; not in batch mode, which is for scripts).
  */
-export function createSinks(settings: Settings, opts: SinkOptions): AlertSink[] {
+export async function createSinks(settings: Settings, opts: SinkOptions): Promise<AlertSink[]> {
   const a = settings.alerts;
   const sinks: AlertSink[] = [];
   if (a.log_file) sinks.push(new JsonlSink(a.log_file, a.max_log_entries, opts.flushMs, opts.failures));
   if (a.text_log) sinks.push(new TextLogSink(a.text_log, opts.flushMs, opts.failures));
   if (opts.console && opts.mode !== 'tui') {
+    const { ConsoleSink } = await import('./console.js');
     sinks.push(new ConsoleSink(opts.stream ?? (opts.mode === 'batch' ? process.stderr : process.stdout), opts.env));
   }
   if (a.enable_notifications && opts.mode !== 'batch') {
+    const { NotifySink } = await import('./notify.js');
     sinks.push(
       new NotifySink({
         cooldownSec: a.notification_cooldown,
