@@ -117,10 +117,16 @@ function hashInput(proto: number, src: IpAddr | string, dst: IpAddr | string, sp
   return buf;
 }
 
+// The digest is taken as text (digest('base64'), digest('hex')), never as a Buffer: Node makes a digest
+// Buffer in C++ as a Uint8Array whose prototype it then sets to Buffer's, and the first such change of
+// prototype in a process makes V8 drop every optimized function that relied on Uint8Array's map never
+// changing (the decoders, trackers and detectors: 51 of them at once). On the bench's benign mix that was
+// the first alert with ports, 400,000 packets in: about 170 ms of recompiling in a 3 s run.
+
 /**
- * The raw 20-byte SHA-1 digest of a flow tuple (what communityId base64-encodes), or null when an
- * address does not parse or the two addresses are of different families. For ICMP and ICMPv6,
- * `sport` is the type and `dport` the code.
+ * The SHA-1 digest of a flow tuple as text (hex unless `encoding` says base64), or null when an address
+ * does not parse or the two addresses are of different families. For ICMP and ICMPv6, `sport` is the
+ * type and `dport` the code. communityId and flowIdOf are both this digest, read two ways.
  */
 export function communityIdDigest(
   proto: number,
@@ -129,32 +135,19 @@ export function communityIdDigest(
   sport: number,
   dport: number,
   seed = 0,
-): Buffer | null {
+  encoding: 'hex' | 'base64' = 'hex',
+): string | null {
   const input = hashInput(proto, src, dst, sport, dport, seed);
-  return input && createHash('sha1').update(input).digest();
+  return input && createHash('sha1').update(input).digest(encoding);
 }
-
-// communityId and flowIdOf take the digest as text (digest('base64'), digest('hex')), never as a Buffer:
-// Node makes a digest Buffer in C++ as a Uint8Array whose prototype it then sets to Buffer's, and the
-// first such change of prototype in a process makes V8 drop every optimized function that relied on
-// Uint8Array's map never changing (the decoders, trackers and detectors: 51 of them at once). On the
-// bench's benign mix that was the first alert with ports, 400,000 packets in: about 170 ms of
-// recompiling in a 3 s run.
 
 /**
  * Community ID v1 of a flow: "1:" + base64(SHA-1). For ICMP/ICMPv6 pass the type as `sport` and
  * the code as `dport`. Returns "" when an address does not parse.
  */
-export function communityId(
-  proto: number,
-  src: IpAddr | string,
-  dst: IpAddr | string,
-  sport: number,
-  dport: number,
-  seed = 0,
-): string {
-  const input = hashInput(proto, src, dst, sport, dport, seed);
-  return input ? '1:' + createHash('sha1').update(input).digest('base64') : '';
+export function communityId(proto: number, src: IpAddr | string, dst: IpAddr | string, sport: number, dport: number, seed = 0): string {
+  const digest = communityIdDigest(proto, src, dst, sport, dport, seed, 'base64');
+  return digest === null ? '' : '1:' + digest;
 }
 
 /** Community ID of a decoded packet's flow, or "" when the packet has no IP layer. */
@@ -192,9 +185,8 @@ export function protoNumber(name: string | undefined): number | null {
  * conversations between the same hosts, whose Community ID is one.
  */
 export function flowIdOf(proto: number, src: IpAddr | string, dst: IpAddr | string, sport: number, dport: number, salt = 0): number {
-  const input = hashInput(proto, src, dst, sport, dport, salt);
-  if (!input) return 0;
-  const hex = createHash('sha1').update(input).digest('hex');
+  const hex = communityIdDigest(proto, src, dst, sport, dport, salt);
+  if (hex === null) return 0;
   // 20 bits from the first word, 32 from the second: 52 bits, never 0 in practice.
   return (parseInt(hex.slice(0, 8), 16) & 0xfffff) * 0x100000000 + parseInt(hex.slice(8, 16), 16);
 }

@@ -78,7 +78,7 @@ describe('communityId', () => {
   it.each(README_TABLE)('README table: proto %i %s -> %s (%s/%s)', (proto, src, dst, sp, dp, deflt, seed1, hex) => {
     expect(communityId(proto, src, dst, sp ?? 0, dp ?? 0)).toBe(deflt);
     expect(communityId(proto, src, dst, sp ?? 0, dp ?? 0, 1)).toBe(seed1);
-    expect(communityIdDigest(proto, src, dst, sp ?? 0, dp ?? 0)?.toString('hex')).toBe(hex);
+    expect(communityIdDigest(proto, src, dst, sp ?? 0, dp ?? 0)).toBe(hex);
   });
 
   it('accepts IPv4 as the decoder keeps it (a 32-bit number)', () => {
@@ -132,7 +132,7 @@ describe('communityId', () => {
       [6, '2001:db8::1', '2001:db8::ffff', 443, 65535, 65535],
     ];
     for (const [proto, s, d, sp, dp, salt] of tuples) {
-      const digest = communityIdDigest(proto, s, d, sp, dp, salt)!;
+      const digest = Buffer.from(communityIdDigest(proto, s, d, sp, dp, salt)!, 'hex');
       expect(flowIdOf(proto, s, d, sp, dp, salt)).toBe((digest.readUInt32BE(0) & 0xfffff) * 0x100000000 + digest.readUInt32BE(4));
     }
     expect(flowIdOf(6, '10.0.0.1', 'fe80::1', 1, 2)).toBe(0);
