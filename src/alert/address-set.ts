@@ -5,8 +5,12 @@
 // entries and the strings compared each a cache miss), most of what folding an alert cost.
 import { normalIpv4 } from '../decode/addr.js';
 
-/** Slots of a new table (a power of two); it doubles when half full. */
-const INITIAL_SLOTS = 1024;
+/**
+ * Slots of a new table (a power of two); it doubles when half full. Small, so that the first storm grows
+ * its set within its first few sources: a first growth at 512 sources came after V8 had optimized storm
+ * control's fold with this table inlined, and threw that code away to compile it again.
+ */
+const INITIAL_SLOTS = 16;
 
 export class AddressSet {
   private keys = new Int32Array(INITIAL_SLOTS);

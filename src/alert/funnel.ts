@@ -551,22 +551,24 @@ export class AlertFunnel {
   private countSource(ip: string): void {
     const counts = this.sources.counts;
     // The source counted last (its alerts come one after the other in a storm) needs no lookup: its count,
-    // or -1 when it went to "other". Past the first MAX_SOURCES sources each lookup is a miss in a big table.
+    // or -1 when it went to "other".
     let n: number;
     if (ip === this.lastSource) n = this.lastSourceCount;
-    else if (counts.size < MAX_SOURCES) {
-      n = counts.get(ip) ?? 0;
+    else {
+      // Past MAX_SOURCES each lookup is a miss in a big table (every new source of a storm): the filter of
+      // the sources in `counts` is asked first. It is asked, and `counts` looked up, whether `counts` is full
+      // or not, and "other" is counted without a branch of its own: code first reached when the counts
+      // filled up (deep into a storm) threw away the optimized fold path to compile it again.
+      const full = counts.size >= MAX_SOURCES;
+      const may = this.sourceFilter.mayHave(ip);
+      n = may || !full ? (counts.get(ip) ?? (full ? -1 : 0)) : -1;
       if (n === 0) this.sourceFilter.add(ip);
-    } else n = this.sourceFilter.mayHave(ip) ? (counts.get(ip) ?? -1) : -1;
+    }
     this.lastSource = ip;
     this.sources.stale = true;
-    if (n >= 0) {
-      counts.set(ip, n + 1);
-      this.lastSourceCount = n + 1;
-    } else {
-      this.sources.other++;
-      this.lastSourceCount = -1;
-    }
+    if (n >= 0) counts.set(ip, n + 1);
+    this.lastSourceCount = n >= 0 ? n + 1 : -1;
+    this.sources.other += n >= 0 ? 0 : 1;
   }
 
   private emit(a: Alert, isNew: boolean): void {
@@ -669,13 +671,14 @@ export class AlertFunnel {
   private evictHalf(now: number): void {
     this.expire(now);
     if (this.open.size < this.maxOpen * 0.75) return;
-    let drop = Math.ceil(this.open.size / 2);
-    this.open.each((ep) => {
-      if (drop-- <= 0) return false;
-      this.open.delete(ep.key, ep.hash);
+    // The oldest first, each taken off the front of the table: no lookup by its key, as a delete makes (in
+    // an alert storm, one for every folded alert past the cap).
+    for (let drop = Math.ceil(this.open.size / 2); drop > 0; drop--) {
+      const ep = this.open.shift();
+      if (ep === undefined) break;
       this.closed(ep, 'evicted');
       this.spare(ep);
-    });
+    }
   }
 
   /** Open episodes (for tests, the bench and status views). */

@@ -11,8 +11,12 @@
 // as JSON writes them (null for NaN and infinities), strings quoted and escaped as JSON.stringify does
 // (printable ASCII is copied byte for byte; anything else goes through JSON.stringify), null for absent.
 
-/** Bytes of a new buffer (about 900 folded IPv4 alerts; it doubles when a group needs more). */
-const INITIAL_BYTES = 64 * 1024;
+/**
+ * Bytes of a new buffer: a whole group of IPv4 members (FOLDED_BATCH of at most about 85 bytes each); it
+ * doubles when a group needs more. At 64 KiB a storm's groups of about 65 KB each grew near their end
+ * (a copy, 192 KiB allocated per group, and code first run deep into a storm).
+ */
+const INITIAL_BYTES = 96 * 1024;
 /** Most bytes a number takes in JSON (String(-Number.MAX_VALUE) and the like, "null" included). */
 const NUMBER_MAX = 25;
 const OPEN = 0x5b; // [

@@ -213,6 +213,17 @@ interface FoldedGroup {
 /** Written groups' buffers kept for new groups (see AlertHistory.spareFolded). */
 const SPARE_FOLDED = 8;
 
+/**
+ * An empty array that V8 already holds as an array of objects. To V8 an empty array literal holds small
+ * integers until the first object goes in, and that change of its hidden class (in a storm at the first
+ * full group of folded alerts and at the first group written) threw away the optimized fold path.
+ */
+function objectArray<T extends object>(): T[] {
+  const a: T[] = [{} as T];
+  a.pop();
+  return a;
+}
+
 
 /**
  * Applied after SCHEMA, so a history written before the source column existed is migrated in place
@@ -440,12 +451,12 @@ export class AlertHistory implements AlertSink {
   private readonly pending = new OrderedTable<Queued>();
   /** Folded alerts: the group filling per storm alert, full groups waiting, and how many in all. */
   private readonly foldedOpen = new Map<string, FoldedGroup>();
-  private foldedReady: FoldedGroup[] = [];
+  private foldedReady: FoldedGroup[] = objectArray();
   /**
    * Buffers of written groups, for the next groups to fill: made anew, each group's (64 KB) lived until its
    * write and was copied by the young-generation collections on the way, once per thousand folded alerts.
    */
-  private spareFolded: FoldedMembers[] = [];
+  private spareFolded: FoldedMembers[] = objectArray();
   private foldedQueued = 0;
   /** Folded alerts written, and those not kept because the queue was full (counted, reported at close). */
   foldedWritten = 0;
@@ -598,7 +609,7 @@ export class AlertHistory implements AlertSink {
     }
     this.pending.clear();
     this.foldedOpen.clear();
-    this.foldedReady = [];
+    this.foldedReady = objectArray();
     this.foldedQueued = 0;
     this.release();
   }

@@ -1,6 +1,7 @@
 // The custom rule engine (the seed's rule_engine): rules from rules.yaml compiled to predicates, matches
 // counted per source/destination/pair in a window, CUSTOM_RULE raised at the threshold. No I/O here: the
 // file access for loadFile, reload and toggle persistence is injected (RuleIo, see rule-file.ts).
+import { ALERT_ADDRESSES } from '../alert/address-text.js';
 import type { Detection } from '../alert/types.js';
 import { ruleEntrySchema, type RuleEntry } from '../config/rules-file.js';
 import { PARSE_ONCE } from '../config/schema.js';
@@ -78,7 +79,7 @@ interface CompiledRule {
  * (foldNew) use, so the two find the same episode.
  */
 function episodeKey(rule: string, key: IpAddr | string): string {
-  return `${rule}|${typeof key === 'number' ? formatIp(key) : key}`;
+  return `${rule}|${typeof key === 'number' ? ALERT_ADDRESSES.text(key, '') : key}`;
 }
 
 function display(file: string): string {
@@ -416,13 +417,16 @@ export class RuleEngineCore implements Detector {
     if (fold === undefined) return false;
     const e = r.entry;
     const hasPorts = (p.layers & (LAYER_TCP | LAYER_UDP)) !== 0;
+    // Addresses as the detectors name them (the alert path's shared texts): no new text per fold, and a
+    // storm source is then one string in every detection of it (the funnel, storm control and the
+    // reputation score compare it with the source they saw last).
     return fold(
       'CUSTOM_RULE',
       e.severity,
       now,
       episodeKey(e.name, key),
-      p.ipVersion ? formatIp(p.ipSrc) : undefined,
-      p.ipVersion ? formatIp(p.ipDst) : undefined,
+      p.ipVersion ? ALERT_ADDRESSES.text(p.ip4Src, p.ip6Src) : undefined,
+      p.ipVersion ? ALERT_ADDRESSES.text(p.ip4Dst, p.ip6Dst) : undefined,
       hasPorts ? p.srcPort : undefined,
       hasPorts ? p.dstPort : undefined,
       protoName(p),
@@ -432,8 +436,8 @@ export class RuleEngineCore implements Detector {
 
   private detection(r: CompiledRule, p: Packet, now: number, count: number, key: IpAddr | string): Detection {
     const e = r.entry;
-    const src = p.ipVersion ? formatIp(p.ipSrc) : undefined;
-    const dst = p.ipVersion ? formatIp(p.ipDst) : undefined;
+    const src = p.ipVersion ? ALERT_ADDRESSES.text(p.ip4Src, p.ip6Src) : undefined;
+    const dst = p.ipVersion ? ALERT_ADDRESSES.text(p.ip4Dst, p.ip6Dst) : undefined;
     const who = e.track === 'src' ? `from ${src ?? '?'}` : e.track === 'dst' ? `to ${dst ?? '?'}` : `${src ?? '?'} -> ${dst ?? '?'}`;
     const message =
       e.threshold <= 1 ? `Rule "${e.name}" matched ${who}` : `Rule "${e.name}": ${count} matching packets in ${e.window}s ${who}`;

@@ -248,3 +248,39 @@ describe('EvidenceStore lookback of alerts opened together', () => {
     expect(apart.map((e) => (e as { kept: number }).kept)).toEqual([5, 5, 5, 5]);
   });
 });
+
+describe('EvidenceStore lookback ports of fragments', () => {
+  it("judges an IP fragment's port by what its frame decodes to alone, also past the alert's budget", async () => {
+    const F = await import('../decode/fixtures.js');
+    const { bytes } = await import('../decode/helpers/fixture.js');
+    const { Reassembler } = await import('../../src/decode/index.js');
+    const frame = (data: Uint8Array, ts: number): RawPacket => raw(data, ts);
+    // SYNs to port 22 around an nmap -f SYN to port 22, all 10.0.0.1 -> 10.0.0.2: the engine decodes the
+    // datagram's last fragment with its TCP header (reassembled), the frame alone has no ports.
+    const syn = (i: number): Uint8Array => tcpFrame({ src: '10.0.0.1', dst: '10.0.0.2', sport: 42000 + i, dport: 22, flags: 0x02 });
+    const seq = [syn(0), syn(1), bytes(F.frag0.hex), bytes(F.frag1.hex), bytes(F.frag2.hex), syn(2), syn(3)];
+    const count = (perAlertPackets: number): { seen: number; kept: number; overBudget: number } => {
+      const store = new EvidenceStore(options({ perAlertPackets }));
+      const reasm = new Reassembler();
+      const pkt = new Packet();
+      let n = 0;
+      const dstPorts: number[] = [];
+      for (const [i, data] of seq.entries()) {
+        const r = frame(data, T0 + i);
+        const p = decodePacket(r, ++n, pkt, reasm);
+        dstPorts.push(p.dstPort);
+        store.onPacket(r, p, n, null);
+      }
+      // The engine saw port 22 on the completing fragment.
+      expect(dstPorts[4]).toBe(22);
+      const t = new Date(T0 + 10_000).toISOString();
+      store.openAlert({ id: 'sp', timestamp: t, last_seen: t, type: 'SUSPICIOUS_PORT', severity: 'WARNING', message: '', details: {}, count: 1, src_ip: '10.0.0.1', dst_ip: '10.0.0.2', src_port: 42000, dst_port: 22, proto: 'TCP' });
+      const ev = store.get('sp')!;
+      return { seen: ev.seen, kept: ev.kept, overBudget: ev.overBudget };
+    };
+    // Within its budget every frame is decoded; past it (budget 1) the ports come from the engine's decode,
+    // except for fragments: the four SYNs either way, never the fragments.
+    expect(count(100)).toEqual({ seen: 4, kept: 4, overBudget: 0 });
+    expect(count(1)).toEqual({ seen: 4, kept: 1, overBudget: 3 });
+  });
+});
