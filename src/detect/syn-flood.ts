@@ -154,7 +154,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
       s.tumblePorts.clear();
     }
     s.tumbleSyns++;
-    if (s.tumblePorts.size < 1024) s.tumblePorts.add(port);
+    if (s.tumblePorts.size < 1024) s.tumblePorts.addInt(port);
     if (s.counter.total(now) === 0) s.burstStart = now;
     s.counter.add(now);
     s.last = now;
@@ -169,7 +169,12 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     }
     if (s.level < 0 && s.total === 0) s.first = now;
     s.total++;
-    if (s.peers.size < MAX_PEERS) s.peers.add(byDst ? addrKey(p.ip4Src, p.ip6Src) : addrKey(p.ip4Dst, p.ip6Dst));
+    if (s.peers.size < MAX_PEERS) {
+      // The peer's AddrKey (addrKey: the IPv6 text, else the IPv4 int), added by type.
+      const a6 = byDst ? p.ip6Src : p.ip6Dst;
+      if (a6 !== '') s.peers.addText(a6);
+      else s.peers.addInt(byDst ? p.ip4Src : p.ip4Dst);
+    }
     s.ports.bump(port);
   };
 

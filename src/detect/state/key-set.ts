@@ -37,7 +37,11 @@ export class KeySet {
 
   /** Adds a key (an int32 number or a string); true when it was not there. */
   add(k: number | string): boolean {
-    if (typeof k === 'number') return this.addInt(k);
+    return typeof k === 'number' ? this.addInt(k) : this.addText(k);
+  }
+
+  /** add() for a string key: a call site that knows its key's type skips the test. */
+  addText(k: string): boolean {
     let t = this.texts;
     if (t === undefined) t = this.texts = new Set();
     if (t.has(k)) return false;
@@ -58,7 +62,8 @@ export class KeySet {
     }
   }
 
-  private addInt(k: number): boolean {
+  /** add() for an int32 key. */
+  addInt(k: number): boolean {
     if (k === 0) {
       if (this.zero) return false;
       this.zero = true;
