@@ -13,7 +13,7 @@ import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
 import type { Detector, Raise } from './types.js';
 import { PK_TCP } from './packet-kinds.js';
-import { BoundedMap, HandshakeTable, WindowCounter, addrHash } from './state/index.js';
+import { BoundedMap, HandshakeTable, KeySet, PortCounts, WindowCounter, addrHash } from './state/index.js';
 import { addrKey, iso, keyText, type AddrKey } from './format.js';
 import { thresholds } from './thresholds.js';
 
@@ -24,8 +24,8 @@ interface SourceState {
   /** The source's text, made when it first raises (a brute-force pool brings a new source per connection). */
   ip: string;
   counter: WindowCounter;
-  ports: Map<number, number>;
-  targets: Set<AddrKey>;
+  ports: PortCounts;
+  targets: KeySet;
   total: number;
   first: number;
   last: number;
@@ -49,20 +49,20 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
       s = undefined;
     }
     if (!s) {
-      s = { ip: '', counter: new WindowCounter(windowMs, 10), ports: new Map(), targets: new Set(), total: 0, first: now, last: now, raised: false, lastRaise: 0 };
+      s = { ip: '', counter: new WindowCounter(windowMs, 10), ports: new PortCounts(32), targets: new KeySet(), total: 0, first: now, last: now, raised: false, lastRaise: 0 };
       sources.set(src, s);
     }
     s.counter.add(now);
     s.total++;
     s.last = now;
-    if (s.ports.size < 32 || s.ports.has(dport)) s.ports.set(dport, (s.ports.get(dport) ?? 0) + 1);
+    s.ports.bump(dport);
     if (s.targets.size < 256) s.targets.add(dst);
     const n = s.counter.total(now);
     if ((!s.raised && n >= t.connection_flood) || (s.raised && now - s.lastRaise >= UPDATE_MS)) {
       s.raised = true;
       s.lastRaise = now;
       if (s.ip === '') s.ip = keyText(src);
-      const ports = Array.from(s.ports.entries()).sort((a, b) => b[1] - a[1]).slice(0, 10).map(([p]) => p);
+      const ports = s.ports.top(10);
       const single = s.targets.size === 1 ? keyText(dst) : undefined;
       raise({
         type: 'CONNECTION_FLOOD',

@@ -316,8 +316,10 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
         credit(os, port, t);
       }
     }
-    // Looked up after the loop: a pair made there may have replaced this source's.
-    let ps = findPair(a4, a6, b4, b6, t);
+    // Looked up after the loop: a pair made there may have replaced this source's. No lookup while the
+    // table is empty (a find there answers -1): pairs only come with copies, which ordinary traffic's
+    // probes (every UDP datagram) do not make.
+    let ps = prs.count > 0 ? findPair(a4, a6, b4, b6, t) : -1;
     if (copied && ps < 0) ps = newPair(a4, a6, b4, b6, t, now);
     if (ps >= 0) {
       countProbe(ps, p.ipTtl, now);

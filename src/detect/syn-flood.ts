@@ -24,7 +24,7 @@ import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../d
 import type { Severity } from '../alert/types.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { PK_TCP } from './packet-kinds.js';
-import { BoundedMap, HandshakeTable, WindowCounter, addrHash } from './state/index.js';
+import { BoundedMap, HandshakeTable, KeySet, PortCounts, WindowCounter, addrHash } from './state/index.js';
 import { addrKey, iso, keyText, type AddrKey } from './format.js';
 import { thresholds } from './thresholds.js';
 
@@ -58,10 +58,10 @@ interface FloodState {
   /** Tumbling one-second shape check: SYNs and distinct ports in the current second. */
   tumbleStart: number;
   tumbleSyns: number;
-  tumblePorts: Set<number>;
+  tumblePorts: KeySet;
   shapeOk: boolean;
-  peers: Set<AddrKey>;
-  ports: Map<number, number>;
+  peers: KeySet;
+  ports: PortCounts;
   total: number;
   first: number;
   lastAbove: number;
@@ -126,10 +126,10 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         burstStart: now,
         tumbleStart: now,
         tumbleSyns: 0,
-        tumblePorts: new Set(),
+        tumblePorts: new KeySet(),
         shapeOk: false,
-        peers: new Set(),
-        ports: new Map(),
+        peers: new KeySet(),
+        ports: new PortCounts(64),
         total: 0,
         first: now,
         lastAbove: 0,
@@ -154,7 +154,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
       s.tumblePorts.clear();
     }
     s.tumbleSyns++;
-    if (s.tumblePorts.size < 1024) s.tumblePorts.add(port);
+    if (s.tumblePorts.size < 1024) s.tumblePorts.addInt(port);
     if (s.counter.total(now) === 0) s.burstStart = now;
     s.counter.add(now);
     s.last = now;
@@ -169,8 +169,13 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     }
     if (s.level < 0 && s.total === 0) s.first = now;
     s.total++;
-    if (s.peers.size < MAX_PEERS) s.peers.add(byDst ? addrKey(p.ip4Src, p.ip6Src) : addrKey(p.ip4Dst, p.ip6Dst));
-    if (s.ports.size < 64 || s.ports.has(port)) s.ports.set(port, (s.ports.get(port) ?? 0) + 1);
+    if (s.peers.size < MAX_PEERS) {
+      // The peer's AddrKey (addrKey: the IPv6 text, else the IPv4 int), added by type.
+      const a6 = byDst ? p.ip6Src : p.ip6Dst;
+      if (a6 !== '') s.peers.addText(a6);
+      else s.peers.addInt(byDst ? p.ip4Src : p.ip4Dst);
+    }
+    s.ports.bump(port);
   };
 
   const shape = (s: FloodState): boolean =>
@@ -195,11 +200,8 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   };
 
   const report = (s: FloodState, byDst: boolean, halfOpen: number, rate: number, now: number): void => {
-    const ports = Array.from(s.ports.entries())
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 10)
-      .map(([p]) => p);
-    const single = s.peers.size === 1 ? keyText(s.peers.values().next().value as AddrKey) : undefined;
+    const ports = s.ports.top(10);
+    const single = s.peers.size === 1 ? keyText(s.peers.first as AddrKey) : undefined;
     const severity = SEVERITIES[s.level];
     raise({
       type: 'SYN_FLOOD',

@@ -238,6 +238,43 @@ describe('expiry and the cap', () => {
     const expected = [...model.keys()].map((k) => `10.1.${Number(k) >> 8}.${Number(k) & 255}`);
     expect(new Set(listed)).toEqual(new Set(expected));
   });
+
+  it('finds every flow through the tagged index whatever tag bits the cap leaves, across evictions (model check)', () => {
+    // The index keeps the flow hash's bits above slot + 1 as a tag: a cap of 1 leaves 31 of them, a
+    // cap of 50,000 sixteen. Crowded tables (cap 1-7, an index of 16 entries) put many flows on one home
+    // slot, and each eviction's backward shift moves entries with other tags; IPv6 flows take find6.
+    for (const cap of [1, 2, 7, 64, 50_000]) {
+      // Packets 1 s apart (flows move up the LRU list at most once a second), nothing expires.
+      const t = new ConnectionTracker({ maxConnections: cap, udpIdleMs: 1e12 });
+      const model = new Map<string, true>();
+      let seed = 777 + cap;
+      const rnd = (n: number): number => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return (seed >>> 8) % n;
+      };
+      const keys = Math.min(4 * cap + 8, 400);
+      const host = (k: number): string => (k % 3 === 0 ? `2001:db8::${(k + 1).toString(16)}` : `10.9.${k >> 8}.${k & 255}`);
+      for (let i = 0; i < 6000; i++) {
+        const k = rnd(keys);
+        const a = host(k);
+        const b = k % 3 === 0 ? '2001:db8::ffff' : '10.2.0.1';
+        const key = String(k);
+        const now = i * 1000;
+        const known = model.has(key);
+        const forward = rnd(2) === 0;
+        const u = forward ? t.onPacket(udp(a, 2000 + (k % 5), b, 53), now) : t.onPacket(udp(b, 53, a, 2000 + (k % 5)), now);
+        expect(u?.isNew).toBe(!known);
+        // Answered at once when new, so no flow is preferred for early drop: eviction is pure LRU.
+        if (!known) expect(t.onPacket(forward ? udp(b, 53, a, 2000 + (k % 5)) : udp(a, 2000 + (k % 5), b, 53), now)?.isNew).toBe(false);
+        if (known) model.delete(key);
+        else if (model.size >= cap) model.delete(model.keys().next().value as string);
+        model.set(key, true);
+        expect(t.size).toBe(model.size);
+      }
+      const listed = t.active().map((c) => (c.srcPort === 53 ? c.dst : c.src));
+      expect(new Set(listed)).toEqual(new Set([...model.keys()].map((mk) => host(Number(mk)))));
+    }
+  });
 });
 
 describe('flow end notifications (onEnd)', () => {

@@ -1,14 +1,21 @@
 // A count of events in a sliding window of packet time, kept in a fixed number of buckets.
 
 /**
- * Events in a sliding window, kept as `slots` buckets: add() and total() are O(slots) at worst, memory
- * is constant. Time is packet time (ms).
+ * Events in a sliding window, kept as `slots` buckets: add() and total() are O(slots) at worst (when
+ * the window moves past buckets), O(1) otherwise; memory is constant. Time is packet time (ms).
+ *
+ * The total is kept as the buckets change rather than summed on each call (the flood detectors ask for
+ * it two or three times per SYN and per completed handshake). Counts are whole numbers (add()'s delta
+ * is 1 or another integer at every call site), and sums of whole numbers below 2^53 are exact in any
+ * order, so the kept total is the sum of the buckets.
  */
 export class WindowCounter {
   private readonly counts: Float64Array;
   private readonly slotMs: number;
   /** Slot index (floor(now / slotMs)) of the newest bucket. */
   private head = -1;
+  /** Sum of the buckets. */
+  private sum = 0;
   constructor(windowMs: number, slots = 10) {
     this.counts = new Float64Array(slots);
     this.slotMs = Math.max(1, windowMs / slots);
@@ -22,13 +29,20 @@ export class WindowCounter {
     if (slot <= this.head) return;
     const n = this.counts.length;
     const steps = Math.min(n, slot - this.head);
-    for (let i = 1; i <= steps; i++) this.counts[(this.head + i) % n] = 0;
+    for (let i = 1; i <= steps; i++) {
+      const j = (this.head + i) % n;
+      this.sum -= this.counts[j];
+      this.counts[j] = 0;
+    }
     this.head = slot;
   }
   add(now: number, delta = 1): void {
     this.advance(now);
     const slot = Math.floor(now / this.slotMs);
-    if (slot > this.head - this.counts.length && slot <= this.head) this.counts[slot % this.counts.length] += delta;
+    if (slot > this.head - this.counts.length && slot <= this.head) {
+      this.counts[slot % this.counts.length] += delta;
+      this.sum += delta;
+    }
   }
   /** Removes an event added at time `at` if its bucket is still in the window (never below zero). */
   remove(now: number, at: number): void {
@@ -36,14 +50,15 @@ export class WindowCounter {
     const slot = Math.floor(at / this.slotMs);
     if (slot > this.head - this.counts.length && slot <= this.head) {
       const i = slot % this.counts.length;
-      if (this.counts[i] > 0) this.counts[i]--;
+      if (this.counts[i] > 0) {
+        this.counts[i]--;
+        this.sum--;
+      }
     }
   }
   total(now: number): number {
     this.advance(now);
-    let s = 0;
-    for (let i = 0; i < this.counts.length; i++) s += this.counts[i];
-    return s;
+    return this.sum;
   }
   /** Start time (ms) of the oldest bucket that holds events, or `now` when empty. */
   oldest(now: number): number {

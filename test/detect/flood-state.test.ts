@@ -1,0 +1,181 @@
+// The flood detectors' per-victim and per-source state: KeySet against a Set, PortCounts against the
+// Map it replaced, and WindowCounter's kept total against the sum of its buckets, under random
+// operations (growth, the key 0, IPv6 text, clear and reuse, the port cap, time jumps and old times).
+import { describe, expect, it } from 'vitest';
+import { KeySet, PortCounts, WindowCounter } from '../../src/detect/state/index.js';
+import { rng } from '../helpers/seeded-random.js';
+
+describe('KeySet', () => {
+  it('answers size, has and the first key as a Set of the same keys does, through growth and clears', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const r = rng(seed);
+      const ks = new KeySet();
+      let ref = new Set<number | string>();
+      // Key ranges from crowded (many repeats) to sparse (nearly all new); int32 keys of both signs and 0.
+      const range = [4, 100, 5000, 2 ** 32][seed - 1];
+      for (let i = 0; i < 20_000; i++) {
+        const op = r();
+        if (op < 0.002) {
+          ks.clear();
+          ref = new Set();
+          continue;
+        }
+        let k: number | string;
+        if (op < 0.15) k = `2001:db8::${Math.floor(r() * range).toString(16)}`;
+        else if (op < 0.2) k = 0;
+        else k = (Math.floor(r() * range) - (range > 5000 ? 2 ** 31 : 0)) | 0;
+        if (op < 0.6) {
+          const added = ks.add(k);
+          expect(added).toBe(!ref.has(k));
+          ref.add(k);
+        } else {
+          expect(ks.has(k)).toBe(ref.has(k));
+        }
+        expect(ks.size).toBe(ref.size);
+        expect(ks.first).toBe(ref.size > 0 ? ref.values().next().value : undefined);
+      }
+    }
+  });
+
+  it('holds 10,000 distinct int keys and finds each, none it was not given', () => {
+    const ks = new KeySet();
+    for (let i = 1; i <= 10_000; i++) expect(ks.add(Math.imul(i, 0x9e3779b1))).toBe(true);
+    expect(ks.size).toBe(10_000);
+    for (let i = 1; i <= 10_000; i++) expect(ks.has(Math.imul(i, 0x9e3779b1))).toBe(true);
+    for (let i = 10_001; i <= 12_000; i++) expect(ks.has(Math.imul(i, 0x9e3779b1))).toBe(false);
+    ks.clear();
+    expect(ks.size).toBe(0);
+    expect(ks.has(Math.imul(5, 0x9e3779b1))).toBe(false);
+    expect(ks.add(7)).toBe(true);
+    expect(ks.first).toBe(7);
+  });
+});
+
+describe('PortCounts', () => {
+  /** The Map the flood detectors kept before, and how they listed its top ports. */
+  const bumpMap = (m: Map<number, number>, port: number, cap: number): void => {
+    if (m.size < cap || m.has(port)) m.set(port, (m.get(port) ?? 0) + 1);
+  };
+  const topMap = (m: Map<number, number>, k: number): number[] =>
+    Array.from(m.entries())
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([p]) => p);
+
+  it('counts and lists the top ports exactly as the Map did, ties in first-seen order, past the cap', () => {
+    for (const [seed, cap, ports] of [
+      [1, 64, 3],
+      [2, 64, 40],
+      [3, 64, 500],
+      [4, 32, 33],
+      [5, 32, 65536],
+    ] as const) {
+      const r = rng(seed);
+      const pc = new PortCounts(cap);
+      const m = new Map<number, number>();
+      for (let i = 0; i < 5000; i++) {
+        if (r() < 0.001) {
+          pc.clear();
+          m.clear();
+        }
+        const port = Math.floor(r() * ports);
+        pc.bump(port);
+        bumpMap(m, port, cap);
+        if (i % 97 === 0) {
+          expect(pc.size).toBe(m.size);
+          expect(pc.top(10)).toEqual(topMap(m, 10));
+          expect(pc.count(port)).toBe(m.get(port) ?? 0);
+        }
+      }
+      expect(pc.top(10)).toEqual(topMap(m, 10));
+      expect(pc.top(1000)).toEqual(topMap(m, 1000));
+    }
+  });
+});
+
+describe('WindowCounter', () => {
+  /** The counter as it was before it kept its total: the same buckets, total() summing them. */
+  class Reference {
+    private readonly counts: Float64Array;
+    private readonly slotMs: number;
+    private head = -1;
+    constructor(windowMs: number, slots = 10) {
+      this.counts = new Float64Array(slots);
+      this.slotMs = Math.max(1, windowMs / slots);
+    }
+    private advance(now: number): void {
+      const slot = Math.floor(now / this.slotMs);
+      if (this.head < 0) {
+        this.head = slot;
+        return;
+      }
+      if (slot <= this.head) return;
+      const n = this.counts.length;
+      const steps = Math.min(n, slot - this.head);
+      for (let i = 1; i <= steps; i++) this.counts[(this.head + i) % n] = 0;
+      this.head = slot;
+    }
+    add(now: number, delta = 1): void {
+      this.advance(now);
+      const slot = Math.floor(now / this.slotMs);
+      if (slot > this.head - this.counts.length && slot <= this.head) this.counts[slot % this.counts.length] += delta;
+    }
+    remove(now: number, at: number): void {
+      this.advance(now);
+      const slot = Math.floor(at / this.slotMs);
+      if (slot > this.head - this.counts.length && slot <= this.head) {
+        const i = slot % this.counts.length;
+        if (this.counts[i] > 0) this.counts[i]--;
+      }
+    }
+    total(now: number): number {
+      this.advance(now);
+      let s = 0;
+      for (let i = 0; i < this.counts.length; i++) s += this.counts[i];
+      return s;
+    }
+    oldest(now: number): number {
+      this.advance(now);
+      const n = this.counts.length;
+      for (let k = n - 1; k >= 0; k--) {
+        const slot = this.head - k;
+        if (this.counts[((slot % n) + n) % n] > 0) return slot * this.slotMs;
+      }
+      return now;
+    }
+  }
+
+  it('gives the total of its buckets after random adds, removes, old times and jumps past the window', () => {
+    for (const [seed, windowMs, slots] of [
+      [1, 1000, 10],
+      [2, 10_000, 10],
+      [3, 1000, 3],
+      [4, 5, 10],
+    ] as const) {
+      const r = rng(seed);
+      const wc = new WindowCounter(windowMs, slots);
+      const ref = new Reference(windowMs, slots);
+      let now = 1_700_000_000_000;
+      const added: number[] = [];
+      for (let i = 0; i < 20_000; i++) {
+        const op = r();
+        // Mostly small steps, sometimes none, sometimes a jump past the whole window.
+        now += op < 0.01 ? windowMs * (1 + Math.floor(r() * 3)) : op < 0.3 ? 0 : r() * (windowMs / 20);
+        if (op < 0.55) {
+          // Now, or an earlier time (in the window or already out of it).
+          const at = r() < 0.8 ? now : now - r() * windowMs * 1.5;
+          const delta = r() < 0.9 ? 1 : 1 + Math.floor(r() * 5);
+          wc.add(at, delta);
+          ref.add(at, delta);
+          added.push(at);
+        } else if (op < 0.85 && added.length > 0) {
+          const at = added[Math.floor(r() * added.length)];
+          wc.remove(now, at);
+          ref.remove(now, at);
+        }
+        expect(wc.total(now)).toBe(ref.total(now));
+        if (i % 50 === 0) expect(wc.oldest(now)).toBe(ref.oldest(now));
+      }
+    }
+  });
+});
