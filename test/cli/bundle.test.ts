@@ -59,9 +59,12 @@ describe('the bundle bin/netguard runs', () => {
     expect(fromBundle.stdout.split('\n').length).toBeGreaterThan(5);
   });
 
-  it('prints the same version and usage error', async () => {
+  it('prints the same version, usage error and settings errors (zod\'s messages, of which the bundle holds English only)', async () => {
     const main = builtBundle();
-    for (const args of [['--version'], ['--no-such-option']]) {
+    const bad = path.join(tempDir(), 'settings.yaml');
+    fs.writeFileSync(bad, 'thresholds:\n  syn_flood: -3\n  port_scan: many\nalerts:\n  rate_limit: {count: 0}\n  no_such_key: 1\n');
+    const capture = path.join(CORPUS, 'tcpdump/dns_udp.pcap');
+    for (const args of [['--version'], ['--no-such-option'], ['--batch', '-r', capture, '--settings', bad]]) {
       const [fromDist, fromBundle] = await Promise.all([run(DIST_MAIN, args), run(main, args)]);
       expect({ code: fromBundle.code, stdout: fromBundle.stdout, stderr: fromBundle.stderr }).toEqual({ code: fromDist.code, stdout: fromDist.stdout, stderr: fromDist.stderr });
     }
