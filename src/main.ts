@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // NetGuard's entry point: parses the command line, runs the chosen mode, and turns failures into one line and an exit code.
-// First, so that every other module runs under NetGuard's V8 settings.
-import './cli/v8-flags.js';
 import { parseArgs, UsageError } from './cli/args.js';
 
 async function main(argv: string[]): Promise<number> {
