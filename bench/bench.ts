@@ -8,8 +8,8 @@
 // (default 1,000,000); BENCH_RUNS=N repeats the fast measurements and keeps the best (default 2);
 // BENCH_KEEP=1 keeps the temporary directory and the captures in it; BENCH_ONLY=pipeline runs only the
 // full-pipeline section (BENCH_ONLY=stages, flood, storm, live, redis: only those; storm is bench/storm.ts).
-// First, as in NetGuard's entry point: the measured code runs under the same V8 settings.
-import { ONE_CPU_NODE_FLAGS } from '../src/cli/v8-flags.js';
+// NetGuard's V8 settings: the pipeline stages get them from the CLI's own pump, the others in child().
+import { applyV8Flags, ONE_CPU_NODE_FLAGS } from '../src/cli/v8-flags.js';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -176,6 +176,9 @@ async function child(stage: Stage, file: string, resultFile?: string): Promise<v
     // Whatever a run left scheduled (a reputation save timer) must not keep the child alive.
     process.exit(0);
   }
+  // The pipeline stages get NetGuard's V8 settings where the CLI does (its pump, before the first
+  // packet); these stages have no pump, so they take them here, before their first packet.
+  applyV8Flags();
   const alerts: Record<string, number> = {};
   const detectors = stage === 'detect' ? await loadDetectors((d) => (alerts[d.type] = (alerts[d.type] ?? 0) + 1)) : null;
   const dets = detectors ?? [];

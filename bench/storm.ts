@@ -2,7 +2,7 @@
 // a traversal and an SQL injection request, read by NetGuard with every default sink, against ordinary
 // traffic; and the funnel plus the default file sinks fed new alerts as fast as they take them.
 // Run as a script with --storm-child MODE ARG, it is one measured run (the bench's child).
-import { ONE_CPU_NODE_FLAGS } from '../src/cli/v8-flags.js';
+import { applyV8Flags, ONE_CPU_NODE_FLAGS } from '../src/cli/v8-flags.js';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -110,6 +110,8 @@ async function pipelineChild(file: string): Promise<StormChildResult> {
  * (JSONL log, text log, SQLite history), fed as fast as the funnel takes them, then flushed and closed.
  */
 async function sinksChild(n: number): Promise<StormChildResult> {
+  // NetGuard's V8 settings, as the pipeline gets them at its first packet (src/cli/run.ts).
+  applyV8Flags();
   const { AlertFunnel, suppressionFromSettings } = await import('../src/alert/funnel.js');
   const { createSinks, closeAll } = await import('../src/alert/sinks/index.js');
   const { createHistorySink, AlertHistory } = await import('../src/history/index.js');

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // NetGuard's entry point: parses the command line, runs the chosen mode, and turns failures into one line and an exit code.
-// First, so that every other module runs under NetGuard's V8 settings.
-import './cli/v8-flags.js';
 import { parseArgs, UsageError } from './cli/args.js';
 
 async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  // A --debug stack names src/*.ts lines, also from the bundle bin/netguard runs (its maps lead back
+  // through tsc's); only then, since Node reads the map of every module loaded after this.
+  if (debug) process.setSourceMapsEnabled(true);
   // `netguard alerts ...` queries the SQLite history (src/cli/alerts-command.ts prints its own errors).
   if (argv[0] === 'alerts') return (await import('./cli/alerts-command.js')).runAlertsCommand(argv.slice(1));
   // `netguard console --redis redis://HOST:PORT/KEY` stores every sensor's EVE records (src/cli/console-command.ts).

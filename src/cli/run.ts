@@ -22,6 +22,7 @@ import type { WebServer } from '../web/index.js';
 import { openReputation, type ReputationRuntime } from './reputation-runtime.js';
 import { createEvidence } from './evidence-runtime.js';
 import { EXIT_OUTPUTS_LOST, type CliOptions } from './args.js';
+import { applyV8Flags } from './v8-flags.js';
 
 /** Everything a mode needs once the run is wired. */
 export interface Run {
@@ -266,6 +267,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // The seed's -c default of 50 is for live CLI captures; a file is read to its end unless -c is given.
   let stopAt = opts.count ?? (mode === 'cli' && !opts.read ? 50 : Infinity);
   const pump = async (onPacket?: (raw: RawPacket) => void): Promise<void> => {
+    // NetGuard's V8 settings, from here on: every function of the packet path is first called under them.
+    applyV8Flags();
     const dropWatch = live ? new DropWatch(name, note) : null;
     const tickTimer = live
       ? setInterval(() => {

@@ -1,4 +1,4 @@
-// The V8 settings NetGuard runs with; importing this module applies them, so entry points import it first.
+// The V8 settings NetGuard's packet path runs with, applied by applyV8Flags() just before the first packet.
 //
 // Both shorten the JIT warm-up of a run, which for a file read is a large part of the whole: over the
 // benchmark's 1,000,000 packets, the first 20,000 took about 0.14 of 0.60 CPU seconds, interpreted
@@ -13,8 +13,13 @@
 // --always-sparkplug  Baseline machine code from a function's first call, instead of the bytecode
 //     interpreter until it is warm: the packets before the optimizing compiler is done run faster.
 //
-// Applied with v8.setFlagsFromString before any other module of NetGuard is evaluated, so every function
-// of the packet path is first called under them (measured the same as passing them to `node`).
+// Applied with v8.setFlagsFromString before the first packet (src/cli/run.ts's pump, which every mode and
+// the bench's pipeline runs use; the bench's stage children call it first thing), so every function of the
+// packet path is first called under them (measured the same as passing them to `node`). Not earlier: the
+// start-up before it (loading modules, building the zod schemas, parsing settings and rules, the engine's
+// tables) runs once, where a baseline compile and a feedback vector for every function called only cost:
+// applying them at the first packet instead of at the start took a tiny `--batch -r` (11 packets) from
+// 0.59 to 0.55 CPU s (pinned, 7 pairs, under load).
 //
 // One more setting is V8's state rather than a flag: Node makes the Buffers its C++ side returns (a hash
 // digest, a child's output) as Uint8Arrays whose prototype it then sets to Buffer's, and the first such
@@ -41,5 +46,12 @@ export function settleTypedArrayMap(): void {
   createHash('sha1').update('netguard').digest();
 }
 
-for (const flag of V8_FLAGS) v8.setFlagsFromString(flag);
-settleTypedArrayMap();
+let applied = false;
+
+/** Applies V8_FLAGS and settles the Uint8Array map, once per process: call it before the first packet. */
+export function applyV8Flags(): void {
+  if (applied) return;
+  applied = true;
+  for (const flag of V8_FLAGS) v8.setFlagsFromString(flag);
+  settleTypedArrayMap();
+}

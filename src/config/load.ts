@@ -7,6 +7,7 @@ import { deepMerge } from './dot-path.js';
 import { settingsSchema, defaultSettings, PARSE_ONCE, type Settings } from './schema.js';
 import { allKeyPaths, describe, nearest, recordKeys, schemaAt, shapeOf } from './schema-walk.js';
 import { locate, parseLocated, where, type Located } from './yaml-position.js';
+import { readPlainYaml } from './plain-yaml.js';
 
 export const DEFAULT_SETTINGS_PATH = './settings.yaml';
 
@@ -63,6 +64,19 @@ function stripUnknown(obj: Record<string, unknown>, schema: z.ZodType, path: str
   }
 }
 
+/** Whether every key of the file's object is one the schema knows (stripUnknown would remove none). */
+function onlyKnownKeys(obj: Record<string, unknown>, schema: z.ZodType): boolean {
+  const sh = shapeOf(schema);
+  if (sh.kind !== 'object') return true;
+  for (const key of Object.keys(obj)) {
+    const child = sh.keys[key];
+    if (!child) return false;
+    const v = obj[key];
+    if (isRecord(v) && !onlyKnownKeys(v, child)) return false;
+  }
+  return true;
+}
+
 /**
  * A value that matches no option of a union (alerts.rate_limit's {count, seconds} or false): when one
  * option got past the type check and failed inside (a bad count), its issues say what is wrong and where.
@@ -75,6 +89,14 @@ function intoUnion(iss: z.core.$ZodIssue): z.core.$ZodIssue[] {
 
 /** Parses and validates settings text. Throws ConfigError for syntax errors and invalid values. */
 export function parseSettings(text: string, file: string): { settings: Settings; warnings: string[]; given: Record<string, unknown> } {
+  // Most files are plain YAML with known keys and valid values: read without the yaml package, whose cold
+  // parse cost as much as the rest (src/config/plain-yaml.ts). Any other file, and every file with a
+  // problem to report, takes the way below, which knows where each key and value is.
+  const plain = readPlainYaml(text);
+  if (isRecord(plain) && onlyKnownKeys(plain, settingsSchema)) {
+    const result = settingsSchema.safeParse(deepMerge(defaultSettings(), plain), PARSE_ONCE);
+    if (result.success) return { settings: result.data, warnings: [], given: plain };
+  }
   const name = displayName(file);
   const { located, errors } = parseLocated(text, name);
   if (errors.length) throw new ConfigError(errors.join('\n'), errors);

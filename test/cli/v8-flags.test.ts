@@ -1,18 +1,29 @@
-// NetGuard's V8 settings (src/cli/v8-flags.ts) take effect when imported, and the entry points import them first.
+// NetGuard's V8 settings (src/cli/v8-flags.ts) take effect when applyV8Flags() runs, not on import, and
+// every run applies them before its first packet.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ROOT, TSX_LOADER } from '../helpers/netguard.js';
+import { CORPUS, ROOT, TSX_LOADER } from '../helpers/netguard.js';
 
 const FLAGS_URL = pathToFileURL(path.join(ROOT, 'src/cli/v8-flags.ts')).href;
 
+type Setup = 'none' | 'import' | 'apply';
+
+/** Code that runs `go` in a fresh node: at once, after importing the flags module, or after also calling applyV8Flags(). */
+function after(setup: Setup): string {
+  if (setup === 'none') return 'go();';
+  return `import(${JSON.stringify(FLAGS_URL)}).then((m) => { ${setup === 'apply' ? 'm.applyV8Flags(); ' : ''}return go(); });`;
+}
+
 /**
- * Runs a fresh node that (optionally) imports the flags module, then calls a new function once and asks
- * V8 about it: is it running baseline (Sparkplug) code, and does it have a feedback vector yet?
+ * Runs a fresh node that (optionally) imports the flags module and applies them, then calls a new
+ * function once and asks V8 about it: is it running baseline (Sparkplug) code, and does it have a
+ * feedback vector yet?
  */
-function probe(importFlags: boolean): { sparkplug: boolean; feedback: boolean; stderr: string } {
+function probe(setup: Setup): { sparkplug: boolean; feedback: boolean; stderr: string } {
   const code = `
     const go = () => {
       function f(x) { return x + 1; }
@@ -21,7 +32,7 @@ function probe(importFlags: boolean): { sparkplug: boolean; feedback: boolean; s
       %DebugPrint(f);
       process.stderr.write('SPARKPLUG=' + sparkplug + '\\n');
     };
-    ${importFlags ? `import(${JSON.stringify(FLAGS_URL)}).then(go);` : 'go();'}
+    ${after(setup)}
   `;
   const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', TSX_LOADER, '-e', code], { encoding: 'utf8', cwd: ROOT });
   expect(r.status, r.stderr).toBe(0);
@@ -38,10 +49,10 @@ function probe(importFlags: boolean): { sparkplug: boolean; feedback: boolean; s
 }
 
 /**
- * Runs a fresh node that (optionally) imports the flags module, optimizes a function that reads a
- * Uint8Array, then has Node make a digest Buffer: is the function still optimized afterwards?
+ * Runs a fresh node that (optionally) imports the flags module and applies them, optimizes a function
+ * that reads a Uint8Array, then has Node make a digest Buffer: is the function still optimized afterwards?
  */
-function survivesFirstBuffer(importFlags: boolean): boolean {
+function survivesFirstBuffer(setup: Setup): boolean {
   const code = `
     const go = async () => {
       const { createHash } = await import('node:crypto');
@@ -57,7 +68,7 @@ function survivesFirstBuffer(importFlags: boolean): boolean {
       const after = (%GetOptimizationStatus(f) & OPTIMIZED) !== 0;
       process.stderr.write('BEFORE=' + before + ' AFTER=' + after + '\\n');
     };
-    ${importFlags ? `import(${JSON.stringify(FLAGS_URL)}).then(go);` : 'go();'}
+    ${after(setup)}
   `;
   const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', TSX_LOADER, '-e', code], { encoding: 'utf8', cwd: ROOT });
   expect(r.status, r.stderr).toBe(0);
@@ -68,29 +79,53 @@ function survivesFirstBuffer(importFlags: boolean): boolean {
   return m?.[2] === 'true';
 }
 
+const src = (rel: string): string => JSON.stringify(pathToFileURL(path.join(ROOT, rel)).href);
+
+/** Reads the capture (argv) as `netguard --batch -r` does, then asks V8 whether the engine's handle() has baseline code after its few calls. */
+const PACKET_PROBE = `
+  (async () => {
+    const { parseArgs } = await import(${src('src/cli/args.ts')});
+    const { wire } = await import(${src('src/cli/run.ts')});
+    const { Engine } = await import(${src('src/engine/index.ts')});
+    const run = await wire(parseArgs(['--batch', '-r', process.argv[1]]), 'batch');
+    await run.pump();
+    await run.close();
+    process.stderr.write('HANDLE_SPARKPLUG=' + %ActiveTierIsSparkplug(Engine.prototype.handle) + '\\n');
+  })();
+`;
+
 describe('V8 flags', () => {
-  it("Node's first C++-made Buffer no longer throws optimized code away once the module is imported", () => {
+  it("Node's first C++-made Buffer no longer throws optimized code away once they are applied", () => {
     // Without it, the first digest Buffer changes the Uint8Array map and V8 drops code that relied on it.
-    expect(survivesFirstBuffer(false)).toBe(false);
-    expect(survivesFirstBuffer(true)).toBe(true);
+    expect(survivesFirstBuffer('none')).toBe(false);
+    expect(survivesFirstBuffer('apply')).toBe(true);
   });
 
-  it('a function gets baseline code and a feedback vector from its first call once the module is imported', () => {
-    const without = probe(false);
+  it('a function gets baseline code and a feedback vector from its first call once they are applied, not on import', () => {
+    const without = probe('none');
     expect(without).toMatchObject({ sparkplug: false, feedback: false });
-    const withFlags = probe(true);
+    // Importing the module (as the bench and the command line do at start) changes nothing yet.
+    expect(probe('import')).toMatchObject({ sparkplug: false, feedback: false });
+    const withFlags = probe('apply');
     expect(withFlags).toMatchObject({ sparkplug: true, feedback: true });
     // V8 reports a flag it does not know on stderr ("Error: unrecognized flag ...") instead of throwing.
     expect(withFlags.stderr).not.toMatch(/unrecognized flag|Error/);
   });
 
-  it('the command line and the benchmark import it before anything else', () => {
-    for (const [file, spec] of [
-      ['src/main.ts', './cli/v8-flags.js'],
-      ['bench/bench.ts', '../src/cli/v8-flags.js'],
-    ]) {
-      const first = /^import\s+(?:[^'"]*from\s+)?['"]([^'"]+)['"]/m.exec(fs.readFileSync(path.join(ROOT, file), 'utf8'));
-      expect(first?.[1], file).toBe(spec);
+  it('a run applies them before its first packet: the packet path starts with baseline code', () => {
+    // Called twice (the capture's two packets), handle() would still be interpreted without the flags.
+    const capture = path.join(CORPUS, 'tcpdump/dns_udp.pcap');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netguard-v8flags-'));
+    try {
+      const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', TSX_LOADER, '-e', PACKET_PROBE, capture], { encoding: 'utf8', cwd: dir });
+      expect(r.status, r.stderr).toBe(0);
+      expect(/HANDLE_SPARKPLUG=(true|false)/.exec(r.stderr)?.[1], r.stderr).toBe('true');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('the bench applies them in its stage children (the pipeline ones get them from the pump)', () => {
+    for (const file of ['bench/bench.ts', 'bench/storm.ts']) expect(fs.readFileSync(path.join(ROOT, file), 'utf8'), file).toMatch(/\n {2}applyV8Flags\(\);\n/);
   });
 });
