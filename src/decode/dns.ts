@@ -551,6 +551,8 @@ export class DnsView implements DnsMessage {
   private readonly questionList: DnsQuestion[] = [];
   /** Question objects reused by questionList, one per question ever read into this view. */
   private readonly questionPool: DnsQuestion[] = [];
+  /** Questions read into questionList by the walk under way. */
+  private questionCount = 0;
   private full: DnsMessage | null = null;
 
   /**
@@ -621,9 +623,12 @@ export class DnsView implements DnsMessage {
     if (!this.questionsRead) {
       this.questionsRead = true;
       const list = this.questionList;
-      while (list.length !== 0) list.pop();
+      // The list is overwritten in place and cut only when this message has fewer questions: emptying it
+      // first let V8 drop its backing store, and the next message's push made a new one.
+      this.questionCount = 0;
       // The events were raised when the view was filled.
       walk(this.message(), this.off, this.end, SCRATCH_EVENTS, WALK_QUESTIONS, null, this);
+      if (list.length !== this.questionCount) list.length = this.questionCount;
       while (SCRATCH_EVENTS.length !== 0) SCRATCH_EVENTS.pop();
     }
     return this.questionList;
@@ -646,7 +651,7 @@ export class DnsView implements DnsMessage {
 
   /** Appends a question while the questions are read (the walk calls it). */
   addQuestion(name: string, type: number, cls: number): void {
-    const i = this.questionList.length;
+    const i = this.questionCount++;
     let q = this.questionPool[i];
     if (q === undefined) {
       q = { name, type, class: cls };
@@ -656,7 +661,8 @@ export class DnsView implements DnsMessage {
       q.type = type;
       q.class = cls;
     }
-    this.questionList.push(q);
+    if (i < this.questionList.length) this.questionList[i] = q;
+    else this.questionList.push(q);
   }
 
   /** The bytes the offsets are into (a kept view's copy made bytes again on first use). */

@@ -10,7 +10,7 @@
 // offsets point into the packet's buffer, so an HTTP packet allocates nothing until a string is wanted.
 // (A string of the head per message, parsed again into strings when a detector or rule read a field,
 // was about a quarter of what the full pipeline allocated per packet on the bench's benign mix.)
-import { latin1 } from './addr.js';
+import { TextMemo } from './text-memo.js';
 import type { HttpMessage } from './packet.js';
 import { EV_HTTP_BAD_CONTENT_LENGTH, EV_HTTP_HEADER_TOO_LONG, EV_HTTP_TOO_MANY_HEADERS } from './events.js';
 
@@ -153,6 +153,9 @@ function statusAt(b: Uint8Array, from: number, to: number): number {
 const NO_BYTES = new Uint8Array(0);
 /** Offsets kept per header field in HttpHead.fields: name start, name end (its colon, or the line end), value start, value end. */
 export const FIELD_INTS = 4;
+
+/** The texts of HTTP heads (URIs, header names and values) by their bytes: most come again and again. */
+const headTexts = new TextMemo(1024, 128);
 const HTTP_1_1 = 'HTTP/1.1';
 const HTTP_1_0 = 'HTTP/1.0';
 
@@ -327,7 +330,7 @@ export class HttpHead implements HttpMessage {
 
   /** Text of wire offsets [from, to). */
   text(from: number, to: number): string {
-    return latin1(this.bytes, from - this.base, to - from);
+    return headTexts.text(this.bytes, from - this.base, to - from);
   }
 
   get method(): string | null {

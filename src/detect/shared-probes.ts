@@ -34,7 +34,11 @@ class EventLog implements ProbeRecords {
   private delta = new Int8Array(64);
   private kind = new Uint8Array(64);
   private k = new Int32Array(64 * 3);
-  private time = new Float64Array(64);
+  /**
+   * Each event's time as the number the tracker was given (a generic array, never a double one: a time
+   * read from a Float64Array is a new heap number for each member's handler it is passed to).
+   */
+  private readonly time: Array<number | null> = new Array<number | null>(64).fill(null);
   private a6s: string[] = [];
   private b6s: string[] = [];
 
@@ -70,16 +74,13 @@ class EventLog implements ProbeRecords {
     const k = new Int32Array(n * 3);
     k.set(this.k);
     this.k = k;
-    const time = new Float64Array(n);
-    time.set(this.time);
-    this.time = time;
   }
 
   /** Hands events [from, len) to one member's handlers. */
   replay(ev: ProbeEvents, from: number): void {
     for (let i = from; i < this.len; i++) {
-      if (this.type[i] === EV_PROBE) ev.onProbe?.(this, i, this.time[i]);
-      else ev.onOutcome?.(this, i, this.outcome[i], this.delta[i], this.time[i]);
+      if (this.type[i] === EV_PROBE) ev.onProbe?.(this, i, this.time[i] as number);
+      else ev.onOutcome?.(this, i, this.outcome[i], this.delta[i], this.time[i] as number);
     }
   }
 

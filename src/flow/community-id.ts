@@ -65,20 +65,39 @@ const ICMP6_COUNTERPART: ReadonlyMap<number, number> = new Map([
   [145, 144],
 ]);
 
-/** Address bytes in network order, or null when the text is not an address. */
-function addrBytes(a: IpAddr | string): Uint8Array | null {
-  if (typeof a === 'number') {
-    const n = a >>> 0;
-    return Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+// The hash input is built in one of four fixed buffers (IPv4 or IPv6, with or without ports), so an
+// alert's flow id allocates nothing for it: the attack mix hashes a flow for every alert and evidence row.
+const INPUT4 = Buffer.alloc(12);
+const INPUT4P = Buffer.alloc(16);
+const INPUT6 = Buffer.alloc(36);
+const INPUT6P = Buffer.alloc(40);
+/** The two endpoints' address bytes, in network order, for the input being built. */
+const srcBytes = new Uint8Array(16);
+const dstBytes = new Uint8Array(16);
+
+/**
+ * Writes an address's bytes in network order into `out`; returns 4 or 16, or 0 when the text is not an
+ * address.
+ */
+function addrBytes(a: IpAddr | string, out: Uint8Array): number {
+  let n: number | null = typeof a === 'number' ? a : parseIpv4(a);
+  if (n !== null) {
+    n >>>= 0;
+    out[0] = n >>> 24;
+    out[1] = (n >>> 16) & 255;
+    out[2] = (n >>> 8) & 255;
+    out[3] = n & 255;
+    return 4;
   }
-  const v4 = parseIpv4(a);
-  if (v4 !== null) return addrBytes(v4);
-  return parseIpv6(a);
+  const v6 = parseIpv6(a as string);
+  if (v6 === null) return 0;
+  out.set(v6);
+  return 16;
 }
 
-/** Compares two equal-length byte strings as unsigned big-endian numbers. */
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+/** Compares the first `len` bytes of two byte strings as unsigned big-endian numbers. */
+function compareBytes(a: Uint8Array, b: Uint8Array, len: number): number {
+  for (let i = 0; i < len; i++) if (a[i] !== b[i]) return a[i] - b[i];
   return 0;
 }
 
@@ -89,12 +108,13 @@ function hasPorts(proto: number): boolean {
 /**
  * The bytes Community ID hashes for a flow tuple (seed, ordered endpoints, protocol, ports), or null when
  * an address does not parse or the two addresses are of different families. For ICMP and ICMPv6,
- * `sport` is the type and `dport` the code.
+ * `sport` is the type and `dport` the code. The buffer is shared: hash it before the next call.
  */
 function hashInput(proto: number, src: IpAddr | string, dst: IpAddr | string, sport: number, dport: number, seed: number): Buffer | null {
-  let s = addrBytes(src);
-  let d = addrBytes(dst);
-  if (!s || !d || s.length !== d.length) return null;
+  const len = addrBytes(src, srcBytes);
+  if (len === 0 || addrBytes(dst, dstBytes) !== len) return null;
+  let s = srcBytes;
+  let d = dstBytes;
   let sp = sport & 0xffff;
   let dp = dport & 0xffff;
   let oneWay = false;
@@ -106,24 +126,30 @@ function hashInput(proto: number, src: IpAddr | string, dst: IpAddr | string, sp
   }
   const ports = hasPorts(proto);
   if (!oneWay) {
-    const c = compareBytes(s, d);
-    const swap = c > 0 || (c === 0 && ports && sp > dp);
-    if (swap) {
-      [s, d] = [d, s];
-      [sp, dp] = [dp, sp];
+    const c = compareBytes(s, d, len);
+    if (c > 0 || (c === 0 && ports && sp > dp)) {
+      s = dstBytes;
+      d = srcBytes;
+      const t = sp;
+      sp = dp;
+      dp = t;
     }
   }
-  const buf = Buffer.alloc(2 + 2 * s.length + 2 + (ports ? 4 : 0));
-  let o = buf.writeUInt16BE(seed & 0xffff, 0);
-  buf.set(s, o);
-  o += s.length;
-  buf.set(d, o);
-  o += d.length;
-  o = buf.writeUInt8(proto & 0xff, o);
-  o = buf.writeUInt8(0, o);
+  const buf = len === 4 ? (ports ? INPUT4P : INPUT4) : ports ? INPUT6P : INPUT6;
+  buf[0] = (seed >>> 8) & 255;
+  buf[1] = seed & 255;
+  for (let i = 0; i < len; i++) {
+    buf[2 + i] = s[i];
+    buf[2 + len + i] = d[i];
+  }
+  let o = 2 + 2 * len;
+  buf[o++] = proto & 0xff;
+  buf[o++] = 0;
   if (ports) {
-    o = buf.writeUInt16BE(sp, o);
-    buf.writeUInt16BE(dp, o);
+    buf[o++] = sp >>> 8;
+    buf[o++] = sp & 255;
+    buf[o++] = dp >>> 8;
+    buf[o] = dp & 255;
   }
   return buf;
 }

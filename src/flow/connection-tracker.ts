@@ -544,7 +544,7 @@ export class ConnectionTracker {
       if (found < 0) {
         if (flags & TCP_RST) return null;
         const c = this.create(hash, proto);
-        this.initTcp(c, p, p.ipSrc, sp, p.ipDst, dp, flags);
+        this.initTcp(c, p, sp, dp, flags);
         this.resetUpdate('NONE', true);
         return this.account(c, p, this.fromA(c, v6, s4, s6, sp));
       }
@@ -556,7 +556,7 @@ export class ConnectionTracker {
         this.ended(c, 'reused', now);
         this.retire(c);
         this.resetConn(c, proto);
-        this.initTcp(c, p, p.ipSrc, sp, p.ipDst, dp, flags);
+        this.initTcp(c, p, sp, dp, flags);
         this.created++;
         this.resetUpdate('NONE', true);
         this.touch(c);
@@ -570,7 +570,7 @@ export class ConnectionTracker {
     // UDP
     if (found < 0) {
       const c = this.create(hash, proto);
-      this.setEnds(c, p.ipSrc, sp, p.ipDst, dp);
+      this.setEnds(c, s4, s6, sp, d4, d6, dp);
       this.ints[c * IS + I_STATE] = S_UNREPLIED;
       this.resetUpdate('NONE', true);
       return this.account(c, p, true);
@@ -686,23 +686,27 @@ export class ConnectionTracker {
     return typeof addr === 'number' ? !v6 && this.ints[o + I_A4] === (addr | 0) : v6 && this.a6[c] === addr;
   }
 
-  /** Sets a flow's initiator (a) and responder (b) ends. */
-  private setEnds(c: number, a: IpAddr, pa: number, b: IpAddr, pb: number): void {
+  /**
+   * Sets a flow's initiator (a) and responder (b) ends, as the packet's int32 and text address fields
+   * (IPv6 when the text is not ''): the ipSrc accessor's IPv4 number would be a new heap number per flow
+   * from 128.0.0.0 up.
+   */
+  private setEnds(c: number, a4: number, a6: string, pa: number, b4: number, b6: string, pb: number): void {
     const ints = this.ints;
     const o = c * IS;
     ints[o + I_PORTS] = (pa << 16) | pb;
-    if (typeof a === 'number') {
+    if (a6 === '') {
       // A slot's texts are '' unless it holds an IPv6 flow (remove() clears them).
       if ((ints[o + I_FLAGS] & F_V6) !== 0) {
         ints[o + I_FLAGS] &= ~F_V6;
         this.a6[c] = this.b6[c] = '';
       }
-      ints[o + I_A4] = a | 0;
-      ints[o + I_B4] = (b as number) | 0;
+      ints[o + I_A4] = a4 | 0;
+      ints[o + I_B4] = b4 | 0;
     } else {
       ints[o + I_FLAGS] |= F_V6;
-      this.a6[c] = a;
-      this.b6[c] = b as string;
+      this.a6[c] = a6;
+      this.b6[c] = b6;
       ints[o + I_A4] = ints[o + I_B4] = 0;
     }
   }
@@ -719,11 +723,9 @@ export class ConnectionTracker {
     const found = v6 ? this.find6(hash, proto, s6, id, p.ip6Dst, id) : this.find4(hash, proto, s4, id, p.ip4Dst, id);
     if (found < 0) {
       const c = this.create(hash, proto);
-      const src = p.ipSrc;
-      const dst = p.ipDst;
       // A reply seen first (capture started late): its destination sent the request.
-      if (isRequest) this.setEnds(c, src, id, dst, id);
-      else this.setEnds(c, dst, id, src, id);
+      if (isRequest) this.setEnds(c, s4, s6, id, p.ip4Dst, p.ip6Dst, id);
+      else this.setEnds(c, p.ip4Dst, p.ip6Dst, id, s4, s6, id);
       const o = c * IS;
       this.ints[o + I_STATE] = isRequest ? S_UNREPLIED : S_REPLIED;
       if (!isRequest) this.ints[o + I_FLAGS] |= F_ESTABLISHED | F_MIDSTREAM;
@@ -772,7 +774,7 @@ export class ConnectionTracker {
     return this.fill(c, false);
   }
 
-  private initTcp(c: number, p: Packet, src: IpAddr, sp: number, dst: IpAddr, dp: number, flags: number): void {
+  private initTcp(c: number, p: Packet, sp: number, dp: number, flags: number): void {
     const ints = this.ints;
     const o = c * IS;
     let srcIsA = true;
@@ -798,8 +800,8 @@ export class ConnectionTracker {
       state = S_INVALID;
     }
     ints[o + I_STATE] = state;
-    if (srcIsA) this.setEnds(c, src, sp, dst, dp);
-    else this.setEnds(c, dst, dp, src, sp);
+    if (srcIsA) this.setEnds(c, p.ip4Src, p.ip6Src, sp, p.ip4Dst, p.ip6Dst, dp);
+    else this.setEnds(c, p.ip4Dst, p.ip6Dst, dp, p.ip4Src, p.ip6Src, sp);
     // established = false; midstream as decided above; the v6 bit from setEnds stays.
     ints[o + I_FLAGS] = (ints[o + I_FLAGS] & F_V6) | (midstream ? F_MIDSTREAM : 0);
     ints[o + I_LASTFIN] = 0;

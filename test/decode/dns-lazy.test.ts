@@ -224,6 +224,22 @@ describe('malformed DNS through the lazy view', () => {
     }
   });
 
+  it('one view refilled with 0 to 3 questions a message, in random order, lists exactly each message\'s questions', () => {
+    const v = new DnsView();
+    const rnd = prng(0x9a11);
+    for (let n = 0; n < 2000; n++) {
+      const count = Math.floor(rnd() * 4);
+      const names = Array.from({ length: count }, (_, i) => `q${n}-${i}.test`);
+      // Sometimes cut inside the last question: the walk stops there, as the one-pass decode does.
+      const full = message(n, 0x0100, [count, 0, 0, 0], names.flatMap((x) => [...name(...x.split('.')), ...A_IN]));
+      const m = count > 0 && rnd() < 0.2 ? full.subarray(0, full.length - 2) : full;
+      if (!v.fill(m, 0, m.length, [])) continue;
+      const eager = decodeDnsFull(m, 0, m.length, []);
+      expect(v.questions.map((q) => q.name)).toEqual(eager!.questions.map((q) => q.name));
+      expect(v.questions).toHaveLength(eager!.questions.length);
+    }
+  });
+
   it('a header cut short is no message, with its event', () => {
     const events: string[] = [];
     expect(decodeDns(new Uint8Array(11), 0, 11, events)).toBeNull();

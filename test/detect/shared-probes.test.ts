@@ -96,6 +96,20 @@ describe('one probe tracker shared by the scan, distributed-scan and port-sweep 
     expect([a.size(), b.size(), c.size()]).toEqual([2, 2, 1]);
   });
 
+  it('a member that missed packets gets every event with its own time, past the log\'s first 64 slots', () => {
+    const ctx = {};
+    const seen: string[] = [];
+    const ev = (who: string) => ({ onProbe: (t: ProbeRecords, slot: number, now: number) => seen.push(`${who}:${t.port(slot)}@${now}`) });
+    const a = probeSource(ctx, ev('a'), { timeoutMs: 5000 });
+    const b = probeSource(ctx, ev('b'), { timeoutMs: 5000 });
+    // 100 probes at fractional times b is not given (as when the engine's dispatch skips it), then one it is.
+    for (let i = 0; i < 100; i++) a.onPacket(synPacket(1000 + i), 1000.125 + i * 10);
+    b.onPacket(synPacket(2000), 5000);
+    const want = Array.from({ length: 100 }, (_, i) => `${1000 + i}@${1000.125 + i * 10}`);
+    expect(seen.filter((x) => x.startsWith('b:')).map((x) => x.slice(2))).toEqual(want);
+    expect(seen.filter((x) => x.startsWith('a:')).map((x) => x.slice(2))).toEqual(want);
+  });
+
   it('a detector made alone (no set) has a plain tracker', () => {
     expect(probeSource(undefined, {}, { timeoutMs: 5000 })).toBeInstanceOf(ProbeTracker);
   });
