@@ -37,44 +37,48 @@ function show(v: unknown): string {
 }
 
 /**
- * Walks the file's object against the schema, removes keys the schema does not know (so that strict
- * sections do not turn a typo into a fatal error) and returns a warning for each, with a suggestion.
+ * Visits each key of the file's object that the schema does not know, depth first, with the object holding
+ * it, its full path and the keys the schema knows there; returns how many there were.
  */
-function stripUnknown(obj: Record<string, unknown>, schema: z.ZodType, path: string[], loc: Located, knownPaths: string[], out: string[]): void {
+function forEachUnknownKey(
+  obj: Record<string, unknown>,
+  schema: z.ZodType,
+  path: string[],
+  visit: (parent: Record<string, unknown>, key: string, full: string[], known: string[]) => void,
+): number {
   const sh = shapeOf(schema);
-  if (sh.kind !== 'object') return;
+  if (sh.kind !== 'object') return 0;
+  let n = 0;
   for (const key of Object.keys(obj)) {
     const child = sh.keys[key];
-    const full = [...path, key];
-    if (!child) {
-      const pos = locate(loc, full, 'key');
-      const hint = nearest(key, Object.keys(sh.keys));
-      let hintText = hint ? ` (did you mean '${hint}'?)` : '';
-      if (!hint) {
-        // A key put in the wrong section: suggest the full path of a known key with that name.
-        const elsewhere = knownPaths.find((p) => p.endsWith('.' + key) || p === key);
-        if (elsewhere) hintText = ` (did you mean '${elsewhere}'?)`;
-      }
-      out.push(`${where(loc, pos)}: unknown key '${full.join('.')}'${hintText}`);
-      delete obj[key];
-      continue;
-    }
     const v = obj[key];
-    if (isRecord(v)) stripUnknown(v, child, full, loc, knownPaths, out);
+    if (!child) {
+      visit(obj, key, [...path, key], Object.keys(sh.keys));
+      n++;
+    } else if (isRecord(v)) {
+      n += forEachUnknownKey(v, child, [...path, key], visit);
+    }
   }
+  return n;
 }
 
-/** Whether every key of the file's object is one the schema knows (stripUnknown would remove none). */
-function onlyKnownKeys(obj: Record<string, unknown>, schema: z.ZodType): boolean {
-  const sh = shapeOf(schema);
-  if (sh.kind !== 'object') return true;
-  for (const key of Object.keys(obj)) {
-    const child = sh.keys[key];
-    if (!child) return false;
-    const v = obj[key];
-    if (isRecord(v) && !onlyKnownKeys(v, child)) return false;
-  }
-  return true;
+/**
+ * Removes the keys of the file's object that the schema does not know (so that strict sections do not
+ * turn a typo into a fatal error) and returns a warning for each, with a suggestion.
+ */
+function stripUnknown(obj: Record<string, unknown>, schema: z.ZodType, loc: Located, knownPaths: string[], out: string[]): void {
+  forEachUnknownKey(obj, schema, [], (parent, key, full, known) => {
+    const pos = locate(loc, full, 'key');
+    const hint = nearest(key, known);
+    let hintText = hint ? ` (did you mean '${hint}'?)` : '';
+    if (!hint) {
+      // A key put in the wrong section: suggest the full path of a known key with that name.
+      const elsewhere = knownPaths.find((p) => p.endsWith('.' + key) || p === key);
+      if (elsewhere) hintText = ` (did you mean '${elsewhere}'?)`;
+    }
+    out.push(`${where(loc, pos)}: unknown key '${full.join('.')}'${hintText}`);
+    delete parent[key];
+  });
 }
 
 /**
@@ -93,7 +97,7 @@ export function parseSettings(text: string, file: string): { settings: Settings;
   // parse cost as much as the rest (src/config/plain-yaml.ts). Any other file, and every file with a
   // problem to report, takes the way below, which knows where each key and value is.
   const plain = readPlainYaml(text);
-  if (isRecord(plain) && onlyKnownKeys(plain, settingsSchema)) {
+  if (isRecord(plain) && forEachUnknownKey(plain, settingsSchema, [], () => undefined) === 0) {
     const result = settingsSchema.safeParse(deepMerge(defaultSettings(), plain), PARSE_ONCE);
     if (result.success) return { settings: result.data, warnings: [], given: plain };
   }
@@ -107,7 +111,7 @@ export function parseSettings(text: string, file: string): { settings: Settings;
   }
   const fromFile: Record<string, unknown> = isRecord(raw) ? raw : {};
   const warnings: string[] = [];
-  stripUnknown(fromFile, settingsSchema, [], located, allKeyPaths(settingsSchema), warnings);
+  stripUnknown(fromFile, settingsSchema, located, allKeyPaths(settingsSchema), warnings);
   const merged = deepMerge(defaultSettings(), fromFile);
   const result = settingsSchema.safeParse(merged, PARSE_ONCE);
   if (!result.success) {

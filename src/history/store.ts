@@ -224,7 +224,6 @@ function objectArray<T extends object>(): T[] {
   return a;
 }
 
-
 /**
  * Applied after SCHEMA, so a history written before the source column existed is migrated in place
  * (ALTER TABLE; its old rows keep a NULL source). One row per source and alert id: ids are per run
