@@ -85,6 +85,9 @@ export interface EngineOptions {
 
 const TICK_MS = 1000;
 
+/** A detector's onPacket, called with the detector as `this`. */
+type PacketFn = (this: Detector, p: Packet, now: number) => void;
+
 /** A tracked connection as views list it, with its Community ID (TCP and UDP). */
 function connectionView(c: ConnectionInfo): ConnectionView {
   return {
@@ -125,8 +128,15 @@ export class Engine implements EngineControl {
   private readonly reasm = new Reassembler();
   private readonly listeners = new Set<(a: Alert) => void>();
   private readonly taps: Array<(p: Packet, now: number) => void>;
-  /** Per set of packet kinds (packetKinds()), the detectors that want one of them, in list order; built on first use. */
-  private readonly dispatch: Array<Detector[] | null> = new Array<Detector[] | null>(PK_ALL + 1).fill(null);
+  /**
+   * Per set of packet kinds (packetKinds()), the detectors that want one of them, in list order, built on
+   * first use: their onPacket functions and, side by side, the detectors themselves as receivers. The
+   * packet loop loads each function from an array instead of reading `onPacket` off a dozen detector
+   * objects of different shapes, a megamorphic property load per detector per packet (about 2% of a
+   * cold run's instructions, counted with cachegrind).
+   */
+  private readonly dispatchFns: Array<PacketFn[] | null> = new Array<PacketFn[] | null>(PK_ALL + 1).fill(null);
+  private readonly dispatchDets: Array<Detector[] | null> = new Array<Detector[] | null>(PK_ALL + 1).fill(null);
   private n = 0;
   private decodeErrors = 0;
   private firstTs = 0;
@@ -192,8 +202,9 @@ export class Engine implements EngineControl {
     const flow = this.flows.onPacket(p, now);
     this.dns.onPacket(p, now);
     const kinds = packetKinds(p);
-    const dets = this.dispatch[kinds] ?? this.detectorsFor(kinds);
-    for (let i = 0; i < dets.length; i++) dets[i].onPacket(p, now);
+    const fns = this.dispatchFns[kinds] ?? this.detectorsFor(kinds);
+    const dets = this.dispatchDets[kinds]!;
+    for (let i = 0; i < fns.length; i++) fns[i].call(dets[i], p, now);
     if (this.rules) this.rules.onPacket(p, now);
     for (let i = 0; i < this.taps.length; i++) this.taps[i](p, now);
     if (this.evidence !== null) this.evidence.onPacket(raw, p, n, flow);
@@ -205,10 +216,12 @@ export class Engine implements EngineControl {
    * The detectors a packet of these kinds goes to, in the order of the list (which decides the order
    * of their alerts): those that want every packet and those that want one of its kinds.
    */
-  private detectorsFor(kinds: number): Detector[] {
+  private detectorsFor(kinds: number): PacketFn[] {
     const list = this.detectors.filter((d) => d.wants === undefined || (d.wants & kinds) !== 0);
-    this.dispatch[kinds] = list;
-    return list;
+    const fns = list.map((d) => d.onPacket);
+    this.dispatchDets[kinds] = list;
+    this.dispatchFns[kinds] = fns;
+    return fns;
   }
 
   /** Advances time for expiry and rate windows; called per second of packet time, and by a timer when live. */

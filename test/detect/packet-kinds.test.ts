@@ -171,13 +171,25 @@ describe('the engine dispatches by packet kind', () => {
         seen.push(`${name}:${p.n}`);
       },
     });
+    // A detector written as a class reads its own fields through `this` (the engine calls each onPacket
+    // with its detector as receiver).
+    class Counting implements Detector {
+      readonly name = 'class';
+      readonly wants = PK_TCP;
+      packets = 0;
+      onPacket(p: Packet): void {
+        this.packets++;
+        seen.push(`${this.name}:${p.n}`);
+      }
+    }
+    const counting = new Counting();
     const engine = new Engine({
       source: 'test.pcap',
       live: false,
       filter: '',
       historySize: 0,
       funnel: new AlertFunnel({ suppressionMs: () => 60_000 }),
-      detectors: () => [spy('all'), spy('syn', PK_TCP_SYN), spy('data-or-events', PK_TCP_DATA | PK_EVENTS), spy('tcp', PK_TCP)],
+      detectors: () => [spy('all'), spy('syn', PK_TCP_SYN), spy('data-or-events', PK_TCP_DATA | PK_EVENTS), counting, spy('tcp', PK_TCP)],
     });
     // Web requests, an nmap SYN scan, malformed packets (decoder events), UDP and ICMP among them.
     const raws = [
@@ -187,11 +199,11 @@ describe('the engine dispatches by packet kind', () => {
     ];
     // What each spy must see, from each frame decoded on its own.
     const want: string[] = [];
-    const count: Record<string, number> = { syn: 0, 'data-or-events': 0, tcp: 0 };
+    const count: Record<string, number> = { syn: 0, 'data-or-events': 0, class: 0, tcp: 0 };
     raws.forEach((raw, i) => {
       const k = packetKinds(decodePacket(raw, i + 1, new Packet(), new Reassembler()));
       want.push(`all:${i + 1}`);
-      for (const [name, bits] of [['syn', PK_TCP_SYN], ['data-or-events', PK_TCP_DATA | PK_EVENTS], ['tcp', PK_TCP]] as const) {
+      for (const [name, bits] of [['syn', PK_TCP_SYN], ['data-or-events', PK_TCP_DATA | PK_EVENTS], ['class', PK_TCP], ['tcp', PK_TCP]] as const) {
         if ((k & bits) !== 0) {
           want.push(`${name}:${i + 1}`);
           count[name]++;
@@ -200,6 +212,7 @@ describe('the engine dispatches by packet kind', () => {
     });
     for (const raw of raws) engine.handle(raw);
     expect(seen).toEqual(want);
+    expect(counting.packets).toBe(count.class);
     // Each filtered spy saw some packets and missed some.
     for (const name of Object.keys(count)) {
       expect(count[name], name).toBeGreaterThan(0);
