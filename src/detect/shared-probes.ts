@@ -173,6 +173,8 @@ class ProbeHub {
 
   private catchUp(k: number): void {
     const log = this.log;
+    // Nothing logged since the log was last emptied (most packets): every cursor is 0 already.
+    if (log.len === 0) return;
     if (this.cursor[k] < log.len) log.replay(this.members[k], this.cursor[k]);
     this.cursor[k] = log.len;
     // Every member has had every event: the log starts again empty.
