@@ -272,6 +272,7 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
   const tracker = probeSource(
     ctx,
     {
+      evidenceOnly: true,
       onOutcome(tr, r, _o, delta, now) {
         if (delta !== 0) evidence(tr, r, delta, now);
       },

@@ -187,6 +187,7 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
   const tracker = probeSource(
     ctx,
     {
+      evidenceOnly: true,
       onOutcome(tr, r, _o, delta, now) {
         if (delta <= 0) return; // withdrawn evidence stays in the window; success never counts
         const proto = tr.proto(r);

@@ -118,6 +118,11 @@ export interface ProbeEvents {
    * was withdrawn (data flowed after all), 0 for more evidence on an already counted probe.
    */
   onOutcome?(t: ProbeRecords, slot: number, outcome: number, delta: number, now: number): void;
+  /**
+   * True when onOutcome does nothing for an outcome with delta 0 (no evidence counted or withdrawn):
+   * a shared tracker (shared-probes.ts) then keeps no copy of those events for this handler.
+   */
+  readonly evidenceOnly?: boolean;
 }
 
 export interface ProbeTrackerOptions {
@@ -325,26 +330,26 @@ export class ProbeTracker implements ProbeRecords {
     const fwd = (IPPROTO_TCP << 16) | p.dstPort;
     const rev = (IPPROTO_TCP << 16) | p.srcPort;
     const recs = this.recs;
+    // The kind of probe this packet starts (-1: none). Every case makes its probe through the one
+    // newProbe call at the end, which every SYN reaches: the first FIN, NULL or XMAS probe, or the first
+    // ACK that belongs to no known record, then finds type feedback there (each was a recompilation of
+    // this method, inlined into the scan detector's onPacket).
+    let kind = -1;
     if (f === TCP_SYN) {
       // OS connect() SYNs carry window scaling, SACK-permitted or timestamps; raw scanner SYNs
       // (nmap -sS, hping3) carry at most an MSS.
       const osStyle = p.tcpWscale >= 0 || p.tcpSackOk || p.tcpTsVal >= 0;
-      this.newProbe(a4, a6, b4, b6, fwd, osStyle ? K_CONNECT : K_SYN, now);
-      return;
-    }
-    if (f === (TCP_SYN | TCP_ACK)) {
+      kind = osStyle ? K_CONNECT : K_SYN;
+    } else if (f === (TCP_SYN | TCP_ACK)) {
       const r = recs.find(b4, b6, a4, a6, rev);
       if (r >= 0 && this.f8[(r << 2) + F_STATE] === S_PENDING && (this.f8[(r << 2) + F_KIND] === K_SYN || this.f8[(r << 2) + F_KIND] === K_CONNECT)) {
         this.f8[(r << 2) + F_STATE] = S_OPEN;
         this.lastTs[r] = now;
       }
       return;
-    }
-    if (f === 0 || f === TCP_FIN || f === XMAS) {
-      this.newProbe(a4, a6, b4, b6, fwd, f === 0 ? K_NULL : f === TCP_FIN ? K_FIN : K_XMAS, now);
-      return;
-    }
-    if (f & TCP_RST) {
+    } else if (f === 0 || f === TCP_FIN || f === XMAS) {
+      kind = f === 0 ? K_NULL : f === TCP_FIN ? K_FIN : K_XMAS;
+    } else if (f & TCP_RST) {
       // From the target: the probed port is closed (or, for ACK/Maimon probes, unfiltered).
       const ans = recs.find(b4, b6, a4, a6, rev);
       if (ans >= 0 && this.f8[(ans << 2) + F_STATE] !== S_SUCCESS) {
@@ -358,18 +363,16 @@ export class ProbeTracker implements ProbeRecords {
       const own = recs.find(a4, a6, b4, b6, fwd);
       if (own >= 0 && (this.f8[(own << 2) + F_STATE] === S_OPEN || this.f8[(own << 2) + F_STATE] === S_ESTABLISHED)) this.outcome(own, O_TORN, now);
       return;
-    }
-    if (p.payloadLen > 0) {
+    } else if (p.payloadLen > 0) {
       // Data in either direction makes the conversation real.
       const a = recs.find(a4, a6, b4, b6, fwd);
       if (a >= 0 && this.f8[(a << 2) + F_STATE] !== S_SUCCESS) this.outcome(a, O_SUCCESS, now);
       const b = recs.find(b4, b6, a4, a6, rev);
       if (b >= 0 && this.f8[(b << 2) + F_STATE] !== S_SUCCESS) this.outcome(b, O_SUCCESS, now);
       return;
-    }
-    if (f & TCP_ACK) {
-      // The probe kind an ACK or FIN/ACK would start, tested for every ACK and with one call site for
-      // both cases below, so a settled port's first ACK finds type feedback (no recompilation).
+    } else if (f & TCP_ACK) {
+      // The probe kind an ACK or FIN/ACK would start, tested for every ACK, so a settled port's first
+      // ACK finds type feedback (no recompilation).
       const next = f === TCP_ACK ? K_ACK : f === (TCP_FIN | TCP_ACK) ? K_MAIMON : -1;
       const starts = next >= 0;
       const own = recs.find(a4, a6, b4, b6, fwd);
@@ -392,8 +395,9 @@ export class ProbeTracker implements ProbeRecords {
         }
         // An earlier probe of this port was settled; an ACK or FIN/ACK now is the next scan type.
       } else if (recs.find(b4, b6, a4, a6, rev) >= 0) return; // part of a known conversation
-      if (starts) this.newProbe(a4, a6, b4, b6, fwd, next, now);
+      kind = next;
     }
+    if (kind >= 0) this.newProbe(a4, a6, b4, b6, fwd, kind, now);
   }
 
   private udp(p: Packet, now: number): void {

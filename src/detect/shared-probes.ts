@@ -126,17 +126,27 @@ class ProbeHub {
   /** Per member (index >= 1): events of the log it has had. */
   private readonly cursor: number[] = [];
   private readonly log = new EventLog();
+  /**
+   * Which events the members after the first handle, so only those are copied into the log: new
+   * probes, outcomes that change evidence (delta != 0), other outcomes. Skipping an event nobody
+   * replays changes nothing: a member's handler would have returned without doing anything. (With
+   * the default set, scan alone handles new probes and successful conversations, about one event
+   * in every ten packets of ordinary traffic.)
+   */
+  private logProbes = false;
+  private logChanges = false;
+  private logOthers = false;
 
   constructor(readonly optionsKey: string, opts: ProbeTrackerOptions) {
     this.tracker = new ProbeTracker(
       {
         onProbe: (t, slot, now) => {
           this.members[0].onProbe?.(t, slot, now);
-          if (this.members.length > 1) this.log.push(EV_PROBE, this.tracker, slot, 0, 0, now);
+          if (this.logProbes) this.log.push(EV_PROBE, this.tracker, slot, 0, 0, now);
         },
         onOutcome: (t, slot, o, delta, now) => {
           this.members[0].onOutcome?.(t, slot, o, delta, now);
-          if (this.members.length > 1) this.log.push(EV_OUTCOME, this.tracker, slot, o, delta, now);
+          if (delta !== 0 ? this.logChanges : this.logOthers) this.log.push(EV_OUTCOME, this.tracker, slot, o, delta, now);
         },
       },
       opts,
@@ -147,6 +157,13 @@ class ProbeHub {
     const k = this.members.length;
     this.members.push(ev);
     this.cursor.push(0);
+    if (k > 0) {
+      if (ev.onProbe !== undefined) this.logProbes = true;
+      if (ev.onOutcome !== undefined) {
+        this.logChanges = true;
+        if (ev.evidenceOnly !== true) this.logOthers = true;
+      }
+    }
     const tracker = this.tracker;
     // The first member drives the tracker itself.
     if (k === 0) return tracker;
@@ -156,6 +173,8 @@ class ProbeHub {
 
   private catchUp(k: number): void {
     const log = this.log;
+    // Nothing logged since the log was last emptied (most packets): every cursor is 0 already.
+    if (log.len === 0) return;
     if (this.cursor[k] < log.len) log.replay(this.members[k], this.cursor[k]);
     this.cursor[k] = log.len;
     // Every member has had every event: the log starts again empty.

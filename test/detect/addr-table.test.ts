@@ -1,7 +1,8 @@
 // AddrTable (fixed, set-associative detector state keyed by two addresses and a number): find, insert
 // (with eviction by pin and age when a bucket is full), remove and clear give exactly the slots the table
-// gave before the per-slot key fingerprints were added (random operations against a reference copy of
-// that table, IPv4 and IPv6 keys, full buckets), and a key is found until it is removed or evicted.
+// gave before the per-slot key fingerprints and the separate pin array were added (random operations
+// against a reference copy of that table, IPv4 and IPv6 keys, full buckets, pins past 24 bits), and a key
+// is found until it is removed or evicted.
 import { describe, expect, it } from 'vitest';
 import { AddrTable } from '../../src/detect/state/index.js';
 import { addrHash } from '../../src/detect/state/addr-keys.js';
@@ -204,6 +205,11 @@ describe('AddrTable', () => {
     const free = t.insert(...keys[0], 4000);
     expect(t.replaced).toBe(false);
     expect(t.find(...keys[0])).toBe(free);
+    // A reused slot starts at pin 0 whatever its last entry's pin was (key 0 had pin 1): with the
+    // others pinned, it is the next victim.
+    t.setPin(n, 1);
+    expect(t.insert(0x0d000001, '', 0x0a0000fe, '', 80, 5000)).toBe(free);
+    expect(t.replaced).toBe(true);
     t.clear();
     expect(t.count).toBe(0);
     for (const k of keys) expect(t.find(...k)).toBe(-1);
@@ -259,7 +265,10 @@ describe('AddrTable', () => {
           same(`${i} insert`, a, r.insert(...k, now));
           same(`${i} replaced`, t.replaced, r.replaced);
           if (next() < 0.3) {
-            const pin = 1 + Math.floor(next() * 3);
+            // Mostly small pins; now and then one past 24 bits or negative, ranked as the tag word's
+            // unsigned 24 bits ranked them (the pins have their own array now).
+            const u = next();
+            const pin = u < 0.02 ? -1 : u < 0.04 ? 0x1000002 : 1 + Math.floor(next() * 3);
             t.setPin(a, pin);
             r.setPin(a, pin);
           }

@@ -110,6 +110,52 @@ describe('one probe tracker shared by the scan, distributed-scan and port-sweep 
     expect(seen.filter((x) => x.startsWith('a:')).map((x) => x.slice(2))).toEqual(want);
   });
 
+  it('outcomes that change no evidence are not copied for members that ask only for evidence changes', () => {
+    const ctx = {};
+    const seen: string[] = [];
+    const ev = (who: string, evidenceOnly: boolean) => ({
+      evidenceOnly,
+      onProbe: (t: ProbeRecords, slot: number) => seen.push(`${who}:probe:${t.port(slot)}`),
+      onOutcome: (t: ProbeRecords, slot: number, o: number, delta: number) => seen.push(`${who}:${o}/${delta}:${t.port(slot)}`),
+    });
+    const a = probeSource(ctx, ev('a', false), { timeoutMs: 5000 });
+    const b = probeSource(ctx, ev('b', true), { timeoutMs: 5000 });
+    const steps: Array<[Packet, number]> = [
+      [synPacket(80), 1000],
+      // Data from the target: a conversation (success, delta 0 for a probe never counted).
+      [tcpPacket([10, 0, 0, 2], 80, [10, 0, 0, 1], 40000, 0x18, 10), 1010],
+      [synPacket(81), 1020],
+      // RST from the target: port 81 closed (delta +1); then data after all (success, delta -1).
+      [tcpPacket([10, 0, 0, 2], 81, [10, 0, 0, 1], 40000, 0x14, 0), 1030],
+      [tcpPacket([10, 0, 0, 1], 40000, [10, 0, 0, 2], 81, 0x18, 10), 1040],
+    ];
+    for (const [p, now] of steps) {
+      a.onPacket(p, now);
+      b.onPacket(p, now);
+    }
+    expect(seen.filter((x) => x.startsWith('a:'))).toEqual(['a:probe:80', 'a:4/0:80', 'a:probe:81', 'a:0/1:81', 'a:4/-1:81']);
+    // b still gets the new probes (it handles them) and the evidence changes, in order; not the 4/0.
+    expect(seen.filter((x) => x.startsWith('b:'))).toEqual(['b:probe:80', 'b:probe:81', 'b:0/1:81', 'b:4/-1:81']);
+  });
+
+  it('a second member that handles every outcome still gets the ones without evidence change', () => {
+    const ctx = {};
+    const seen: string[] = [];
+    const a = probeSource(ctx, {}, { timeoutMs: 5000 });
+    const b = probeSource(ctx, { evidenceOnly: true, onOutcome: (_t: ProbeRecords, _s: number, o: number, d: number) => seen.push(`b:${o}/${d}`) }, { timeoutMs: 5000 });
+    const c = probeSource(ctx, { onOutcome: (_t: ProbeRecords, _s: number, o: number, d: number) => seen.push(`c:${o}/${d}`) }, { timeoutMs: 5000 });
+    for (const [p, now] of [
+      [synPacket(80), 1000],
+      [tcpPacket([10, 0, 0, 2], 80, [10, 0, 0, 1], 40000, 0x18, 10), 1010],
+    ] as Array<[Packet, number]>) {
+      a.onPacket(p, now);
+      b.onPacket(p, now);
+      c.onPacket(p, now);
+    }
+    // The log is one for all: b is handed it too (its handler does nothing with delta 0, by its flag's contract).
+    expect(seen.filter((x) => x.startsWith('c:'))).toEqual(['c:4/0']);
+  });
+
   it('a detector made alone (no set) has a plain tracker', () => {
     expect(probeSource(undefined, {}, { timeoutMs: 5000 })).toBeInstanceOf(ProbeTracker);
   });
@@ -131,4 +177,23 @@ function synPacket(port = 80): Packet {
   b[46] = 0x50;
   b[47] = 0x02;
   return decodePacket({ ts: 1000, caplen: 54, len: 54, linkType: 1, data: b, off: 0, ifIndex: 0 }, 1, new Packet(), null);
+}
+
+/** An IPv4 TCP segment with the given flags and payload length. */
+function tcpPacket(src: number[], sport: number, dst: number[], dport: number, flags: number, payload: number): Packet {
+  const n = 54 + payload;
+  const b = new Uint8Array(n);
+  const v = new DataView(b.buffer);
+  v.setUint16(12, 0x0800);
+  b[14] = 0x45;
+  v.setUint16(16, 40 + payload);
+  b[22] = 64;
+  b[23] = 6;
+  b.set(src, 26);
+  b.set(dst, 30);
+  v.setUint16(34, sport);
+  v.setUint16(36, dport);
+  b[46] = 0x50;
+  b[47] = flags;
+  return decodePacket({ ts: 1000, caplen: n, len: n, linkType: 1, data: b, off: 0, ifIndex: 0 }, 1, new Packet(), null);
 }

@@ -3,7 +3,7 @@ import { addrHash } from './addr-keys.js';
 
 /** Ways (slots) per bucket of an AddrTable. */
 const WAYS = 8;
-/** Tag bits of an AddrTable slot. */
+/** Tag bits of an AddrTable slot (the low byte of its tag word). */
 const T_USED = 1;
 const T_V6 = 2;
 
@@ -29,13 +29,17 @@ const T_V6 = 2;
  * the slot with the lowest pin (the detector's priority, e.g. 1 for state that already holds
  * evidence of a scan), oldest `touched` first: a flood of new keys pushes out single-packet state
  * before real evidence. `replaced` tells the caller that insert() overwrote a live entry (so it can
- * drop that entry's values).
+ * drop that entry's values). insert() finds a free slot by the fingerprint bytes (0: empty) that the
+ * find() before it has just read, and the pins live in their own array, so taking a slot reads no
+ * key line (that read, a cache miss in a big table, was most of an insert's cost).
  */
 export class AddrTable {
   /** Slots (a power of two, at least 8). */
   readonly slots: number;
-  /** Per slot: a4, b4, x, tag (T_USED, T_V6, pin << 8). */
+  /** Per slot: a4, b4, x, tag (T_USED, T_V6). */
   private readonly k: Int32Array;
+  /** Per slot: eviction priority, as the unsigned 24 bits the tag word once held it in. */
+  private readonly pins: Uint32Array;
   /** Per slot: fingerprint of its key (1-255), 0 when empty. */
   private readonly fps: Uint8Array;
   /** Set by base(): the fingerprint of the key it hashed. */
@@ -60,6 +64,7 @@ export class AddrTable {
     while (n < cap) n *= 2;
     this.slots = n;
     this.k = new Int32Array(n * 4);
+    this.pins = new Uint32Array(n);
     this.fps = new Uint8Array(n);
     this.a6s = new Array<string>(n).fill('');
     this.b6s = new Array<string>(n).fill('');
@@ -88,8 +93,7 @@ export class AddrTable {
   }
   /** Eviction priority (lower goes first); 0 after insert(). */
   setPin(slot: number, pin: number): void {
-    const i = (slot << 2) + 3;
-    this.k[i] = (this.k[i] & 0xff) | (pin << 8);
+    this.pins[slot] = (pin << 8) >>> 8;
   }
 
   private base(a4: number, a6: string, b4: number, b6: string, x: number): number {
@@ -133,32 +137,41 @@ export class AddrTable {
   insert(a4: number, a6: string, b4: number, b6: string, x: number, now: number): number {
     const s0 = this.base(a4, a6, b4, b6, x);
     const k = this.k;
+    const fps = this.fps;
+    // The first empty slot (fingerprint 0), else the lowest pin, least recently touched, first in slot order.
     let v = -1;
-    let vRank = 0;
     for (let s = s0; s < s0 + WAYS; s++) {
-      const tag = k[(s << 2) + 3];
-      if ((tag & T_USED) === 0) {
+      if (fps[s] === 0) {
         v = s;
         break;
       }
-      const rank = tag >>> 8;
-      if (v < 0 || rank < vRank || (rank === vRank && this.touched[s] < this.touched[v])) {
-        v = s;
-        vRank = rank;
+    }
+    if (v < 0) {
+      const pins = this.pins;
+      const touched = this.touched;
+      v = s0;
+      let vRank = pins[s0];
+      for (let s = s0 + 1; s < s0 + WAYS; s++) {
+        const rank = pins[s];
+        if (rank < vRank || (rank === vRank && touched[s] < touched[v])) {
+          v = s;
+          vRank = rank;
+        }
       }
     }
     const i = v << 2;
     const old = k[i + 3];
     // Both counts updated without a branch, so the first eviction finds type feedback in whatever
     // inlined this (a recompilation of a detector's packet path otherwise).
-    const replaced = (old & T_USED) !== 0;
+    const replaced = fps[v] !== 0;
     this.replaced = replaced;
     this.evicted += replaced ? 1 : 0;
     this.count += replaced ? 0 : 1;
     k[i] = a4;
     k[i + 1] = b4;
     k[i + 2] = x;
-    this.fps[v] = this.fp;
+    fps[v] = this.fp;
+    this.pins[v] = 0;
     if (a6 !== '' || b6 !== '') {
       k[i + 3] = T_USED | T_V6;
       this.a6s[v] = a6;
@@ -197,6 +210,7 @@ export class AddrTable {
 
   clear(): void {
     this.k.fill(0);
+    this.pins.fill(0);
     this.fps.fill(0);
     this.a6s.fill('');
     this.b6s.fill('');
