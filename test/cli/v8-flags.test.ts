@@ -94,7 +94,29 @@ const PACKET_PROBE = `
   })();
 `;
 
+/** Runs a fresh node that (optionally) applies the flags, then one long loop: is its last turn optimized code (on-stack replacement)? */
+function loopGetsOsr(setup: Setup): boolean {
+  const code = `
+    const go = () => {
+      function f(n) { let s = 0; for (let i = 0; i < n; i++) { s += i % 7; if (i === n - 1) globalThis.osr = %CurrentFrameIsTurbofan(); } return s; }
+      f(2e7);
+      process.stderr.write('OSR=' + globalThis.osr + '\\n');
+    };
+    ${after(setup)}
+  `;
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', TSX_LOADER, '-e', code], { encoding: 'utf8', cwd: ROOT });
+  expect(r.status, r.stderr).toBe(0);
+  const m = /OSR=(true|false)/.exec(r.stderr);
+  expect(m, r.stderr).not.toBeNull();
+  return m?.[1] === 'true';
+}
+
 describe('V8 flags', () => {
+  it('a long loop is not compiled again mid-call (on-stack replacement) once they are applied', () => {
+    expect(loopGetsOsr('none')).toBe(true);
+    expect(loopGetsOsr('apply')).toBe(false);
+  });
+
   it("Node's first C++-made Buffer no longer throws optimized code away once they are applied", () => {
     // Without it, the first digest Buffer changes the Uint8Array map and V8 drops code that relied on it.
     expect(survivesFirstBuffer('none')).toBe(false);
