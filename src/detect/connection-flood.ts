@@ -107,12 +107,12 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
       } else if (f === (TCP_SYN | TCP_ACK)) {
         if (pending.count > 0) {
           const slot = pending.find(addrHash(p.ip4Dst, p.ip6Dst), p.dstPort, addrHash(p.ip4Src, p.ip6Src), p.srcPort);
-          if (slot >= 0) pending.stage[slot] = 2;
+          if (slot >= 0) pending.setStage(slot, 2);
         }
       } else if ((f & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK && pending.count > 0 && (flows === undefined || flows.synMayPend(p))) {
         const slot = pending.find(addrHash(p.ip4Src, p.ip6Src), p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
         if (slot >= 0) {
-          const stage = pending.stage[slot];
+          const stage = pending.stageOf(slot);
           pending.remove(slot);
           if (stage === 2) established(addrKey(p.ip4Src, p.ip6Src), addrKey(p.ip4Dst, p.ip6Dst), p.dstPort, now);
         }

@@ -284,7 +284,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         const slot = pending.find(ha, p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
         if (slot >= 0) {
           // Handshake completed: not half-open.
-          const at = pending.ts[slot];
+          const at = pending.at(slot);
           pending.remove(slot);
           perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(now, at);
           // A source whose bucket holds no state has none (as on the SYN path): no lookup.
