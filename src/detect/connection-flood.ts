@@ -11,7 +11,7 @@
 // and episode (WARNING), its evidence updated at most once a second. State is capped and expires.
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
-import type { Detector, Raise } from './types.js';
+import type { Detector, FlowFacts, Raise } from './types.js';
 import { PK_TCP } from './packet-kinds.js';
 import { BoundedMap, HandshakeTable, KeySet, PortCounts, WindowCounter, addrHash } from './state/index.js';
 import { addrKey, iso, keyText, type AddrKey } from './format.js';
@@ -40,6 +40,8 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
   const pending = new HandshakeTable(16);
   // Keyed by AddrKey (IPv4 as int32): no boxed number per lookup.
   const sources = new BoundedMap<AddrKey, SourceState>(MAX_SOURCES);
+  // The engine's connection tracker, when given: it tells which ACKs can have no SYN in `pending`.
+  let flows: FlowFacts | undefined;
   let lastSweep = 0;
 
   const established = (src: AddrKey, dst: AddrKey, dport: number, now: number): void => {
@@ -105,12 +107,12 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
       } else if (f === (TCP_SYN | TCP_ACK)) {
         if (pending.count > 0) {
           const slot = pending.find(addrHash(p.ip4Dst, p.ip6Dst), p.dstPort, addrHash(p.ip4Src, p.ip6Src), p.srcPort);
-          if (slot >= 0) pending.stage[slot] = 2;
+          if (slot >= 0) pending.setStage(slot, 2);
         }
-      } else if ((f & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK && pending.count > 0) {
+      } else if ((f & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK && pending.count > 0 && (flows === undefined || flows.synMayPend(p))) {
         const slot = pending.find(addrHash(p.ip4Src, p.ip6Src), p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
         if (slot >= 0) {
-          const stage = pending.stage[slot];
+          const stage = pending.stageOf(slot);
           pending.remove(slot);
           if (stage === 2) established(addrKey(p.ip4Src, p.ip6Src), addrKey(p.ip4Dst, p.ip6Dst), p.dstPort, now);
         }
@@ -120,6 +122,9 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
     onTick: expire,
     status() {
       return { sources: sources.size, pendingHandshakes: pending.count };
+    },
+    followFlows(f: FlowFacts): void {
+      flows = f;
     },
   };
 }

@@ -22,7 +22,7 @@
 import type { Settings } from '../config/schema.js';
 import { LAYER_TCP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
 import type { Severity } from '../alert/types.js';
-import type { Detector, DetectorContext, Raise } from './types.js';
+import type { Detector, DetectorContext, FlowFacts, Raise } from './types.js';
 import { PK_TCP } from './packet-kinds.js';
 import { BoundedMap, HandshakeTable, KeySet, PortCounts, WindowCounter, addrHash } from './state/index.js';
 import { addrKey, iso, keyText, type AddrKey } from './format.js';
@@ -83,6 +83,8 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   // Initiator 4-tuple -> SYN time, to take completed handshakes back out: a fixed hash table (slot by
   // hash, a second hash as fingerprint), so a flood allocates nothing; a collision forgets a SYN.
   const pending = new HandshakeTable(MAX_PENDING_BITS);
+  // The engine's connection tracker, when given: it tells which ACKs can have no SYN in `pending`.
+  let flows: FlowFacts | undefined;
   let lastSweep = 0;
   // Per-source state is only made for sources that send a few SYNs within a second: a spoofed flood's
   // million one-SYN sources cost one counter bump each in this fixed table, not an object each.
@@ -277,12 +279,12 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         if (s) count(s, p, false, now);
         // By destination first: a single-source flood of one host is one alert, keyed by the victim.
         if (!evaluate(d, true, now) && s) evaluate(s, false, now);
-      } else if (f === TCP_ACK && pending.count > 0) {
+      } else if (f === TCP_ACK && pending.count > 0 && (flows === undefined || flows.synMayPend(p))) {
         const ha = addrHash(p.ip4Src, p.ip6Src);
         const slot = pending.find(ha, p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
         if (slot >= 0) {
           // Handshake completed: not half-open.
-          const at = pending.ts[slot];
+          const at = pending.at(slot);
           pending.remove(slot);
           perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(now, at);
           // A source whose bucket holds no state has none (as on the SYN path): no lookup.
@@ -294,6 +296,9 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     onTick: expire,
     status() {
       return { destinations: perDst.size, sources: perSrc.size, pendingSyns: pending.count };
+    },
+    followFlows(f: FlowFacts): void {
+      flows = f;
     },
   };
 }

@@ -27,6 +27,22 @@ export interface Detector {
   finish?(now: number): void;
   /** Bounded-state introspection for tests, the bench and the menu (sizes of maps, learning status...). */
   status?(): Record<string, unknown>;
+  /**
+   * Called once by an engine that runs its connection tracker on every packet before the detectors,
+   * with that tracker; a detector may use it to skip work the tracker shows to be unneeded, with the
+   * same results. A detector never given one does all the work itself.
+   */
+  followFlows?(flows: FlowFacts): void;
+}
+
+/** What the connection tracker (src/flow/connection-tracker.ts) tells detectors about the packet being handled. */
+export interface FlowFacts {
+  /**
+   * False only when no TCP SYN from p's sender to its receiver (this 4-tuple, this direction) can be
+   * waiting in a handshake table for its ACK: that side sent a pure ACK since its last SYN. True (look
+   * it up) when unsure, and for any packet other than the one the tracker handled last.
+   */
+  synMayPend(p: Packet): boolean;
 }
 
 /**

@@ -162,6 +162,8 @@ export class Engine implements EngineControl {
     const raise: Raise = (d: Detection): void => this.raise(d);
     if (this.lazyFlowIds && this.funnel.foldNew) raise.foldNew = this.funnel.foldNew;
     this.detectors = opts.detectors ? opts.detectors(raise) : [];
+    // handle() runs the tracker on every packet before the detectors, as followFlows asks.
+    for (const d of this.detectors) d.followFlows?.(this.flows);
     this.rules = opts.rules ? opts.rules(raise) : null;
     this.taps = opts.packetTaps ?? [];
     const query = opts.alertHistory;

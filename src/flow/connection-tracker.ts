@@ -236,6 +236,13 @@ const F_ESTABLISHED = 2;
 const F_MIDSTREAM = 4;
 const F_FINACK_A = 8;
 const F_FINACK_B = 16;
+/**
+ * No handshake SYN of side A's (B's) can be waiting for its ACK in the flood detectors' handshake tables:
+ * the side has sent a pure ACK (which those detectors look up) since its last SYN. Clear (the safe
+ * answer: look it up) whenever a record is made or reset; see synMayPend().
+ */
+const F_ACKED_A = 32;
+const F_ACKED_B = 64;
 
 /** Float64 view: stride 16 per record; indices 6-15 (bytes 48-127). Counters and times can pass 2^31. */
 const DS = 16;
@@ -452,6 +459,10 @@ export class ConnectionTracker {
   /** The update onPacket returns: event flags set per packet, the rest read from the flow's record. */
   private readonly u = new FlowUpdateView();
 
+  /** Packet number (Packet.n) of the last TCP packet noteHandshake() saw, and synMayPend()'s answer for it. */
+  private synN = -1;
+  private synPending = true;
+
   constructor(opts: ConnectionTrackerOptions = {}) {
     this.cap = Math.max(1, Math.floor(opts.maxConnections ?? 100_000));
     this.tcpIdleMs = opts.tcpIdleMs ?? 300_000;
@@ -546,7 +557,9 @@ export class ConnectionTracker {
         const c = this.create(hash, proto);
         this.initTcp(c, p, sp, dp, flags);
         this.resetUpdate('NONE', true);
-        return this.account(c, p, this.fromA(c, v6, s4, s6, sp));
+        const fromA = this.fromA(c, v6, s4, s6, sp);
+        this.noteHandshake(c, p, flags, fromA);
+        return this.account(c, p, fromA);
       }
       const c = found;
       const fromA = this.fromA(c, v6, s4, s6, sp);
@@ -560,10 +573,12 @@ export class ConnectionTracker {
         this.created++;
         this.resetUpdate('NONE', true);
         this.touch(c);
+        this.noteHandshake(c, p, flags, true);
         return this.account(c, p, true);
       }
       this.resetUpdate(STATE_NAMES[state], false);
       this.tcpTransition(c, p, flags, fromA);
+      this.noteHandshake(c, p, flags, fromA);
       if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c);
       return this.account(c, p, fromA);
     }
@@ -585,6 +600,34 @@ export class ConnectionTracker {
     }
     if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c);
     return this.account(c, p, fromA);
+  }
+
+  /**
+   * Whether a handshake SYN from packet p's sender to its receiver (this 4-tuple, this direction) may
+   * still be waiting in the flood detectors' handshake tables, which they look up for every ACK: false
+   * only when p is the TCP packet this tracker handled last and that side's latest SYN, if any, came
+   * before a pure ACK of its own (flags ACK without SYN, FIN or RST: a packet on which every detector
+   * that keeps such a table looks its SYN up and takes it out), all within the current life of the flow.
+   * A new or reused flow record starts with both sides unknown (true), so a flow evicted or expired
+   * between a SYN and its ACK, or a 4-tuple reused, still gets the lookup. The engine gives the tracker
+   * to the detectors, which it runs after it on every packet (Detector.followFlows).
+   */
+  synMayPend(p: Packet): boolean {
+    return p.n !== this.synN || this.synPending;
+  }
+
+  /** Notes, for synMayPend(), a TCP packet of flow c from side A (fromA) or B, after its state transition. */
+  private noteHandshake(c: number, p: Packet, flags: number, fromA: boolean): void {
+    const o = c * IS + I_FLAGS;
+    const ints = this.ints;
+    const f = ints[o];
+    const bit = fromA ? F_ACKED_A : F_ACKED_B;
+    this.synN = p.n;
+    this.synPending = (f & bit) === 0;
+    const kind = flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
+    if (kind === TCP_ACK) ints[o] = f | bit;
+    // Any SYN without ACK may have been recorded (the detectors record those with neither RST nor FIN).
+    else if ((flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) ints[o] = f & ~bit;
   }
 
   /** Expires idle flows. Called from onPacket once per second of packet time, and by the engine when the wire is quiet. */

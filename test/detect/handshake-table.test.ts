@@ -1,7 +1,7 @@
 // HandshakeTable (the SYN-flood and connection-flood detectors' table of handshakes in progress): find,
-// add, remove and expire behave exactly as the plain slot arrays did before the occupancy bitset was put
-// in front of them (random operations against a reference copy of that table), including slot
-// collisions, a table smaller than one bitset word, and expiry across bitset words.
+// add, remove, expire and the stages behave exactly as the plain slot arrays did before the occupancy
+// bitset and the one-record-per-slot layout (random operations against a reference copy of that table),
+// including slot collisions, a table smaller than one bitset word, and expiry across bitset words.
 import { describe, expect, it } from 'vitest';
 import { HandshakeTable } from '../../src/detect/state/index.js';
 import { rng } from '../helpers/seeded-random.js';
@@ -61,14 +61,17 @@ describe('HandshakeTable', () => {
     const s = t.add(1, 40000, 2, 80, 1000);
     expect(t.count).toBe(1);
     expect(t.find(1, 40000, 2, 80)).toBe(s);
-    expect(t.ts[s]).toBe(1000);
-    expect(t.stage[s]).toBe(1);
+    expect(t.at(s)).toBe(1000);
+    expect(t.stageOf(s)).toBe(1);
     // The reverse direction is another key.
     expect(t.find(2, 80, 1, 40000)).toBe(-1);
     // Adding the same handshake again (a retransmitted SYN) keeps one entry.
     expect(t.add(1, 40000, 2, 80, 1500, 2)).toBe(s);
     expect(t.count).toBe(1);
-    expect(t.ts[s]).toBe(1500);
+    expect(t.at(s)).toBe(1500);
+    expect(t.stageOf(s)).toBe(2);
+    t.setStage(s, 1);
+    expect(t.stageOf(s)).toBe(1);
     t.remove(s);
     expect(t.count).toBe(0);
     expect(t.find(1, 40000, 2, 80)).toBe(-1);
@@ -76,7 +79,7 @@ describe('HandshakeTable', () => {
     expect(t.count).toBe(0);
     // Time 0 is stored as 1: a slot is never occupied with ts 0.
     const z = t.add(3, 1, 4, 2, 0);
-    expect(t.ts[z]).toBe(1);
+    expect(t.at(z)).toBe(1);
     expect(t.find(3, 1, 4, 2)).toBe(z);
   });
 
@@ -106,9 +109,9 @@ describe('HandshakeTable', () => {
     t.expire(31_500, 30_000);
     const oldSlots = new Set<number>();
     for (const [s, a, sp] of keys) {
-      if (t.ts[s] === 0) oldSlots.add(s);
-      else expect(t.ts[s]).toBe(20_000);
-      if (t.find(a, sp, 0x0a000001, 80) >= 0) expect(t.ts[s]).toBe(20_000);
+      if (t.at(s) === 0) oldSlots.add(s);
+      else expect(t.at(s)).toBe(20_000);
+      if (t.find(a, sp, 0x0a000001, 80) >= 0) expect(t.at(s)).toBe(20_000);
     }
     const old = oldSlots.size;
     expect(old).toBeGreaterThan(0);
@@ -140,7 +143,11 @@ describe('HandshakeTable', () => {
       } else if (op < 0.9) {
         const s = t.find(a, sp, b, dp);
         expect(s).toBe(r.find(a, sp, b, dp));
-        if (s >= 0 && next() < 0.5) {
+        if (s >= 0) expect(t.stageOf(s)).toBe(r.stage[s]);
+        if (s >= 0 && next() < 0.3) {
+          t.setStage(s, 2);
+          r.stage[s] = 2;
+        } else if (s >= 0 && next() < 0.5) {
           t.remove(s);
           r.remove(s);
         }
@@ -154,6 +161,10 @@ describe('HandshakeTable', () => {
       }
       expect(t.count).toBe(r.count);
     }
-    expect(Array.from(t.ts)).toEqual(Array.from(r.ts));
+    for (let s = 0; s < r.ts.length; s++) {
+      expect(t.at(s)).toBe(r.ts[s]);
+      if (r.ts[s] !== 0) expect(t.stageOf(s)).toBe(r.stage[s]);
+    }
+    expect(t.size).toBe(r.ts.length);
   });
 });
