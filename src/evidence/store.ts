@@ -509,10 +509,13 @@ export class EvidenceStore {
 
   /**
    * Lookback record r (frame n) decoded again, for its ports and the flow list (the tracker's state at
-   * that time is not known); its ports noted for the rest of this drain.
+   * that time is not known); its ports noted for the rest of this drain. Up to the transport layer only:
+   * nothing here reads DNS or HTTP, and the HTTP head of every request an alert's lookback took (each
+   * payload alert's own request) was parsed again, in code that runs a few thousand times a run (about
+   * a fifth of the evidence store's time while an alert storm's first alerts are raised).
    */
   private decodeLookback(raw: RawPacket, r: number, n: number): Packet {
-    const p = decodePacket(raw, n, this.scratch, null);
+    const p = decodePacket(raw, n, this.scratch, null, false);
     this.notePorts(r, n, p);
     return p;
   }
