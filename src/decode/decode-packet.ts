@@ -55,9 +55,11 @@ function decodeApplication(p: Packet): void {
 /**
  * Decodes `raw` (frame number `n`) into `out` and returns it. Every layer that parses is kept; a short or
  * malformed header records a decode event and stops there. With a Reassembler, IP fragments are put
- * back together and the fragment that completes a datagram carries its transport layer.
+ * back together and the fragment that completes a datagram carries its transport layer. `application`
+ * false stops after the transport layer (no DNS or HTTP): for callers that want a frame's addresses and
+ * ports only.
  */
-export function decodePacket(raw: RawPacket, n: number, out: Packet, reasm: Reassembler | null): Packet {
+export function decodePacket(raw: RawPacket, n: number, out: Packet, reasm: Reassembler | null, application = true): Packet {
   const p = out;
   p.reset();
   p.n = n;
@@ -105,7 +107,7 @@ export function decodePacket(raw: RawPacket, n: number, out: Packet, reasm: Reas
     ok = tr(p, p.payloadOff, p.payloadOff + p.payloadLen);
   }
   if (!ok) return p;
-  decodeApplication(p);
+  if (application) decodeApplication(p);
   return p;
 }
 

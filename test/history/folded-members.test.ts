@@ -1,7 +1,7 @@
 // The `members` JSON of a folded row written as bytes (src/history/folded-members.ts), checked against
 // JSON.stringify of the member arrays it stands for.
-import { describe, expect, it } from 'vitest';
-import { FoldedMembers } from '../../src/history/folded-members.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FoldedMembers, setColdMembers } from '../../src/history/folded-members.js';
 import { rng } from '../../bench/traffic-gen.js';
 
 type Member = [number, string, string | undefined, number | undefined, string | undefined, number | undefined, string | undefined];
@@ -19,6 +19,9 @@ const NUMBERS = [0, -0, 1, 9, 10, 65535, 0x7fffffff, 0x80000000, 1_700_000_000_0
 const TEXTS = ['10.0.0.2', '2001:db8::1', 'fe80::1%eth0', '', 'TCP', 'a"b', 'back\\slash', 'tab\there', 'nl\n', '\u0000\u001f\u007f', 'é', '日本', '😀', '\ud800', 'x\udc00y', '</script>'];
 
 describe('FoldedMembers', () => {
+  // The byte writer, unless a test says otherwise (the process's first members go through JSON.stringify).
+  beforeEach(() => setColdMembers(0));
+
   it('writes what JSON.stringify writes, for every kind of number and text, absent fields included', () => {
     const f = new FoldedMembers();
     const ms: Member[] = [];
@@ -72,5 +75,34 @@ describe('FoldedMembers', () => {
     ms.push([1, 'LOW', 'c', undefined, 'd', 4, 'UDP']);
     fill(f, ms.slice(1));
     expect(f.text()).toBe(reference(ms));
+  });
+
+  it('the first members through JSON.stringify, then the byte writer, within one group and across groups', () => {
+    const r = rng(23);
+    const f = new FoldedMembers(16);
+    const ms: Member[] = [];
+    const texts = [...TEXTS, '10.1.2.3', undefined];
+    let i = 0;
+    for (const x of NUMBERS) {
+      for (const t of texts) ms.push([i++ % 3 === 0 ? x : 1_700_000_000_000, 'LOW', t, x, '10.0.0.2', r() < 0.5 ? undefined : 22, t]);
+    }
+    // Runs of one time across the switch: the byte writer must not copy a time the cold path wrote.
+    for (let k = 0; k < 20; k++) ms.push([1_700_000_000_123, 'HIGH', '1.2.3.4', 1, '5.6.7.8', 2, 'TCP']);
+    for (const cold of [0, 1, 7, ms.length - 10, ms.length - 1, ms.length, ms.length + 5]) {
+      setColdMembers(cold);
+      f.reset();
+      fill(f, ms);
+      expect(f.text(), `cold ${cold}`).toBe(reference(ms));
+      expect(Buffer.compare(f.bytes(), Buffer.from(reference(ms), 'utf8'))).toBe(0);
+      expect(f.n).toBe(ms.length);
+    }
+    // The count is for the process, not per buffer: a second group goes on where the first left off.
+    setColdMembers(3);
+    const g = new FoldedMembers(16);
+    const h = new FoldedMembers(16);
+    fill(g, ms.slice(0, 2));
+    fill(h, ms.slice(2, 40));
+    expect(g.text()).toBe(reference(ms.slice(0, 2)));
+    expect(h.text()).toBe(reference(ms.slice(2, 40)));
   });
 });
