@@ -14,6 +14,11 @@ const BUFFER_SIZE = READ_CHUNK + MAX_BUFFERED_BLOCK;
 export interface FileSourceOptions extends ParserOptions {
   /** A BPF filter (tcpdump syntax): only matching packets are read, the file going through tcpdump (filter-input.ts). */
   filter?: string;
+  /**
+   * Asked before each read of the next chunk: a promise to wait for before reading on (an output's backlog of writes, e.g.
+   * EveSink.backlog), or null. A file can wait for its outputs, where a live capture cannot.
+   */
+  holdOff?: () => Promise<void> | null;
 }
 
 /** A capture file or stream as a packet source, with what the reader learned about the file. */
@@ -38,6 +43,7 @@ class FileSource implements CaptureFileSource {
   private consumed = 0;
   private sleepTimer: NodeJS.Timeout | null = null;
   private sleepWake: (() => void) | null = null;
+  private readonly holdOff: (() => Promise<void> | null) | null;
 
   constructor(
     readonly name: string,
@@ -47,6 +53,7 @@ class FileSource implements CaptureFileSource {
   ) {
     this.parser = new CaptureParser(display, opts);
     this.warnings = this.parser.warnings;
+    this.holdOff = opts.holdOff ?? null;
   }
 
   get format(): 'pcap' | 'pcapng' | null {
@@ -104,6 +111,10 @@ class FileSource implements CaptureFileSource {
         pos = parser.process(buf, dv, pos, end, base, onPacket);
         this.consumed = base + pos;
         if (this.stopped || parser.phase === 'done') break;
+        if (this.holdOff !== null) {
+          const wait = this.holdOff();
+          if (wait !== null) await wait;
+        }
         if (parser.pauseMs > 0) {
           await this.sleep(parser.pauseMs);
           continue;

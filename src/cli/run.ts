@@ -62,12 +62,17 @@ function baselineOf(engine: Engine): BaselineStatus | null {
   return st && typeof st.learning === 'boolean' ? (st as unknown as BaselineStatus) : null;
 }
 
-async function chooseSource(opts: CliOptions, settings: Settings, mode: Mode): Promise<{ source: PacketSource; live: boolean; name: string; filter: string }> {
+async function chooseSource(
+  opts: CliOptions,
+  settings: Settings,
+  mode: Mode,
+  holdOff: () => Promise<void> | null,
+): Promise<{ source: PacketSource; live: boolean; name: string; filter: string }> {
   const filter = opts.filter ?? settings.interface.filter ?? '';
   if (opts.read) {
     // Only -f filters a file: interface.filter in the settings is the live capture's filter.
     const fileFilter = opts.filter ?? '';
-    const src = openFile(opts.read, { realtime: opts.realtime, filter: fileFilter });
+    const src = openFile(opts.read, { realtime: opts.realtime, filter: fileFilter, holdOff });
     return { source: src, live: false, name: opts.read, filter: fileFilter };
   }
   // Live capture (the addon's loader, the interface listing) is loaded only for it: a file read does not need it.
@@ -117,7 +122,10 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     if (f) removeStaleTemps(f);
   }
 
-  const { source, live, name, filter } = await chooseSource(opts, settings, mode);
+  // A file waits between chunks for the EVE writer's backlog (so its EVE output is whole, however slow
+  // the disk); set once the EVE sink exists.
+  let backlog: (() => Promise<void> | null) | null = null;
+  const { source, live, name, filter } = await chooseSource(opts, settings, mode, () => (backlog === null ? null : backlog()));
   // A capture file gives the same output every time: its scores neither come from nor go to the state
   // file of earlier runs unless --reputation-state asks for it (live capture keeps them, as the seed does).
   const repSettings = live || opts.reputationState ? settings : { ...settings, ip_reputation: { ...settings.ip_reputation, state_file: '' } };
@@ -138,7 +146,11 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   // only then: the Redis client is not start-up time every other run pays.
   const eveRedis = settings.outputs.eve.enabled && settings.outputs.eve.filetype === 'redis' ? (await import('../alert/sinks/eve-redis.js')).createEveRedis(settings) : null;
   // The EVE writer (its DNS, stats and ICMPv6 flow records) is loaded only when EVE output is on.
-  if (settings.outputs.eve.enabled) sinks.push((eve = (await import('../alert/sinks/eve.js')).createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined, host: eveRedis?.host ?? settings.sensor_name, failures })));
+  if (settings.outputs.eve.enabled) sinks.push((eve = (await import('../alert/sinks/eve.js')).createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, canWait: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined, host: eveRedis?.host ?? settings.sensor_name, failures })));
+  if (eve !== null && !live) {
+    const sink: EveSink = eve;
+    backlog = () => sink.backlog();
+  }
   if (settings.outputs.syslog.enabled) {
     // The syslog sender (with node:dgram and node:net) is loaded only when syslog output is on.
     const { createSyslogSink } = await import('../alert/sinks/syslog.js');

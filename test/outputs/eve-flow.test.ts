@@ -210,7 +210,7 @@ describe('EVE buffer bound', () => {
     state: 'REPLIED', packetsOut: 1, packetsIn: 1, bytesOut: 60, bytesIn: 80, start: 1000, last: 1010, closed: false, established: true,
   });
 
-  it('drops what goes beyond 100,000 waiting records and says how many at close; at exit it keeps all', async () => {
+  it('drops what goes beyond 100,000 waiting records and says how many at close; at exit, and from a file, it keeps all', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ng-evebound-'));
     try {
       const logged: string[] = [];
@@ -226,6 +226,20 @@ describe('EVE buffer bound', () => {
       for (let i = 0; i < 100_005; i++) atExit.onFlowEnd(flow(i), 'shutdown', 2000);
       await atExit.close();
       expect(readFileSync(path.join(dir, 'b.json'), 'utf8').trim().split('\n')).toHaveLength(100_005);
+      expect(logged).toHaveLength(1);
+      // A source that can wait (a capture file) loses nothing, and is asked to wait once 25,000 lines wait.
+      const file = new EveSink({ ...base, file: path.join(dir, 'c.json') }, { log: (m) => logged.push(m), canWait: true });
+      for (let i = 0; i < 24_999; i++) file.onFlowEnd(flow(i), 'timeout', 2000);
+      expect(file.backlog()).toBeNull();
+      file.onFlowEnd(flow(24_999), 'timeout', 2000);
+      const wait = file.backlog();
+      expect(wait).not.toBeNull();
+      await wait;
+      expect(readFileSync(path.join(dir, 'c.json'), 'utf8').trim().split('\n')).toHaveLength(25_000);
+      expect(file.backlog()).toBeNull();
+      for (let i = 25_000; i < 100_005; i++) file.onFlowEnd(flow(i), 'timeout', 2000);
+      await file.close();
+      expect(readFileSync(path.join(dir, 'c.json'), 'utf8').trim().split('\n')).toHaveLength(100_005);
       expect(logged).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });

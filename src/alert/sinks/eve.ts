@@ -457,6 +457,12 @@ export interface EveOptions {
   log?: (message: string) => void;
   /** Where finished lines go instead of the file (filetype redis: eve-redis.ts); it queues, never blocks. */
   transport?: { push(line: string): void };
+  /**
+   * The source can wait for the disk (a capture file, whose reader asks backlog() between chunks): no
+   * record is ever dropped for the buffer bound, so a file's EVE output is whole and the same however
+   * slow the disk is. A live capture cannot wait, and drops (and counts) beyond MAX_BUFFERED.
+   */
+  canWait?: boolean;
   /** EVE's `host` field on every record (Suricata's sensor-name); absent or empty: none. */
   host?: string;
   /** Where an EVE file that cannot be written is named and its lost records counted (default: said on stderr). */
@@ -480,6 +486,8 @@ export interface EveOptions {
  * attack are kept, and dropping costs nothing: shifting the oldest out of a full array was O(n) a record).
  */
 const MAX_BUFFERED = 100_000;
+/** Lines waiting for the disk from which backlog() asks a source that can wait to wait for their write. */
+const BACKLOG_WAIT = 25_000;
 /** Flows with a request waiting for its response; beyond this the oldest is written without one. */
 const MAX_OPEN_HTTP = 10_000;
 /** A request whose response has not come within this much packet time is written alone. */
@@ -819,7 +827,7 @@ export class EveSink implements AlertSink {
       this.failures.lose(this.settings.file, 1, 'EVE record');
       return;
     }
-    if (this.lines.length >= MAX_BUFFERED && !this.keepAll) {
+    if (this.lines.length >= MAX_BUFFERED && !this.keepAll && this.opts.canWait !== true) {
       this.dropped++;
       return;
     }
@@ -831,6 +839,15 @@ export class EveSink implements AlertSink {
       }, this.settings.flush_interval);
       this.timer.unref();
     }
+  }
+
+  /**
+   * For a source that can wait (EveOptions.canWait): the write of the waiting lines when BACKLOG_WAIT or
+   * more wait for the disk, else null (nothing to wait for). A file's reader awaits it between chunks,
+   * which keeps the lines held in memory near that bound.
+   */
+  backlog(): Promise<void> | null {
+    return this.lines.length >= BACKLOG_WAIT && !this.closed ? this.flush() : null;
   }
 
   async flush(): Promise<void> {
