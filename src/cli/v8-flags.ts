@@ -12,16 +12,15 @@
 //     compilations, with this 2 and 81.
 // --always-sparkplug  Baseline machine code from a function's first call, instead of the bytecode
 //     interpreter until it is warm: the packets before the optimizing compiler is done run faster.
-// --no-turbo-escape and --no-use-osr  Less work for TurboFan, which is a fifth of a cold run's
-//     instructions (cachegrind, `--batch -r` of the benign 1 M bench mix: 3.31 of 16.56 G). Escape
-//     analysis finds nothing to remove on the packet path (which allocates almost nothing), and on-stack
-//     replacement compiles the capture reader's loop once more while its function is compiled anyway at
-//     its next call (each call reads one 256 KiB chunk). With both: compiler 3.31 -> 2.93 G, the code it
-//     makes runs the same (JIT code and builtins 10.36 -> 10.30 G), whole run 16.56 -> 15.79 G.
-//     Measured and not kept: --max-inlined-bytecode-size=230 (half of V8's default) takes the compiler
-//     down to 2.58 G but the run's own instructions up 1.7% (10.30 -> 10.48 G): a long live capture runs
-//     warm, so the cold run's gain is not worth it; --no-turbo-loop-peeling (compiler -0.44 G, run
-//     +0.30 G), --maglev (no change on Node 20).
+// --no-use-osr  Less work for TurboFan, which is a fifth of a cold run's instructions (cachegrind,
+//     `--batch -r` of the benign 1 M bench mix: 3.31 of 16.56 G): on-stack replacement compiled the capture
+//     reader's loop once more while its function is compiled anyway at its next call (each call reads one
+//     chunk). Compiler 3.31 -> 3.09 G; the code it makes runs the same (JIT code and builtins 10.36 -> 10.37 G).
+//     Measured and not kept: --no-turbo-escape (compiler 0.12 G less again, but without escape analysis
+//     the warm run allocates 75 bytes a packet instead of 45: payload inspection's verdicts and the
+//     engine's inlined temporaries are no longer kept off the heap); --max-inlined-bytecode-size=230
+//     (compiler -0.41 G, but the run's own code 1.3% more for as long as it runs, and a live capture runs
+//     warm); --no-turbo-loop-peeling (compiler -0.44 G, run +0.30 G); --maglev (no change on Node 20).
 //
 // Applied with v8.setFlagsFromString before the first packet (src/cli/run.ts's pump, which every mode and
 // the bench's pipeline runs use; the bench's stage children call it first thing), so every function of the
@@ -41,7 +40,7 @@
 import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 
-export const V8_FLAGS: readonly string[] = ['--no-lazy-feedback-allocation', '--always-sparkplug', '--no-turbo-escape', '--no-use-osr'];
+export const V8_FLAGS: readonly string[] = ['--no-lazy-feedback-allocation', '--always-sparkplug', '--no-use-osr'];
 
 /**
  * Node options for a process that may use only one CPU, given when Node starts (they cannot be set
