@@ -123,9 +123,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   }
 
   // A file waits between chunks for the EVE writer's backlog (so its EVE output is whole, however slow
-  // the disk); set once the EVE sink exists.
-  let backlog: (() => Promise<void> | null) | null = null;
-  const { source, live, name, filter } = await chooseSource(opts, settings, mode, () => (backlog === null ? null : backlog()));
+  // the disk); asked only while packets are read, after the EVE sink below exists.
+  const { source, live, name, filter } = await chooseSource(opts, settings, mode, () => eve?.backlog() ?? null);
   // A capture file gives the same output every time: its scores neither come from nor go to the state
   // file of earlier runs unless --reputation-state asks for it (live capture keeps them, as the seed does).
   const repSettings = live || opts.reputationState ? settings : { ...settings, ip_reputation: { ...settings.ip_reputation, state_file: '' } };
@@ -147,10 +146,6 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
   const eveRedis = settings.outputs.eve.enabled && settings.outputs.eve.filetype === 'redis' ? (await import('../alert/sinks/eve-redis.js')).createEveRedis(settings) : null;
   // The EVE writer (its DNS, stats and ICMPv6 flow records) is loaded only when EVE output is on.
   if (settings.outputs.eve.enabled) sinks.push((eve = (await import('../alert/sinks/eve.js')).createEveSink(settings, { iface: live ? name : undefined, pcapCount: !live, canWait: !live, packetTime: () => engine.now, flowCounters: () => engine.flowCounters(), captureCounters: () => source.stats?.() ?? null, transport: eveRedis ?? undefined, host: eveRedis?.host ?? settings.sensor_name, failures })));
-  if (eve !== null && !live) {
-    const sink: EveSink = eve;
-    backlog = () => sink.backlog();
-  }
   if (settings.outputs.syslog.enabled) {
     // The syslog sender (with node:dgram and node:net) is loaded only when syslog output is on.
     const { createSyslogSink } = await import('../alert/sinks/syslog.js');
