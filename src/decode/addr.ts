@@ -194,112 +194,116 @@ export function isNormalIpv4(s: string): boolean {
   return normalIpv4(s) !== null;
 }
 
-/** Scratch for isNormalIpv6: the eight words read, and their bytes. */
-const normWords = new Uint16Array(8);
+/** Scratch for isNormalIpv6: the address read. */
 const normBytes = new Uint8Array(16);
 
 /**
- * Reads the colon-separated words of s[from, to) (1-4 lower-case hex digits each) into out from `at`;
- * the index after the last, or -1 when the text is anything else or more than eight words.
- */
-function hexWords(s: string, from: number, to: number, out: Uint16Array, at: number): number {
-  if (from === to) return at;
-  let w = 0;
-  let digits = 0;
-  for (let i = from; i <= to; i++) {
-    const c = i < to ? s.charCodeAt(i) : 0x3a;
-    if (c === 0x3a) {
-      if (digits === 0 || at === 8) return -1;
-      out[at++] = w;
-      w = 0;
-      digits = 0;
-      continue;
-    }
-    const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-    if (v < 0 || ++digits > 4) return -1;
-    w = (w << 4) | v;
-  }
-  return at;
-}
-
-/**
  * Whether `s` is IPv6 text in the RFC 5952 form formatIpv6Bytes writes (what the decoders give): then
- * parseIp would give `s` back unchanged. Read without the regular expressions, splits and arrays of
- * parseIpv6 (the reputation score asks for every new address it scores). Its words are read in one loop
- * and written out again by formatIpv6Bytes: the answer is true only when that text is `s`, so a form this
- * reader does not take (a dotted tail, upper case, a zone) is false, and the caller parses it in full.
+ * parseIp would give `s` back unchanged. Read into a scratch buffer and written out again (the
+ * reputation score asks for every new address it scores), so no array or string is made but the one
+ * compared.
  */
 export function isNormalIpv6(s: string): boolean {
   const n = s.length;
-  if (n < 2 || n > 39) return false;
-  const w = normWords;
-  const gap = s.indexOf('::');
-  if (gap < 0) {
-    if (hexWords(s, 0, n, w, 0) !== 8) return false;
-  } else {
-    const head = hexWords(s, 0, gap, w, 0);
-    if (head < 0) return false;
-    // The words after "::" go after the head for now, then to the end; "::" stands for at least one zero word.
-    const all = hexWords(s, gap + 2, n, w, head);
-    if (all < 0 || all > 7) return false;
-    const tail = all - head;
-    for (let k = tail - 1; k >= 0; k--) w[8 - tail + k] = w[head + k];
-    for (let k = head; k < 8 - tail; k++) w[k] = 0;
-  }
-  const b = normBytes;
-  for (let k = 0; k < 8; k++) {
-    b[2 * k] = w[k] >> 8;
-    b[2 * k + 1] = w[k] & 255;
-  }
-  return formatIpv6Bytes(b, 0) === s;
+  return n >= 2 && n <= 45 && readIpv6(s, normBytes) && formatIpv6Bytes(normBytes, 0) === s;
 }
 
 /** Parses IPv6 text (with "::" and an optional dotted IPv4 tail) to 16 bytes, or null. */
 export function parseIpv6(s: string): Uint8Array | null {
-  if (!/^[0-9a-fA-F:.]+$/.test(s)) return null;
-  let text = s;
-  const tail: number[] = [];
-  const lastColon = text.lastIndexOf(':');
-  if (text.includes('.')) {
-    const v4 = parseIpv4(text.slice(lastColon + 1));
-    if (v4 === null) return null;
-    tail.push(v4 >>> 16, v4 & 0xffff);
-    text = text.slice(0, lastColon + 1) + (text[lastColon - 1] === ':' ? '' : '0');
-    if (text.endsWith(':0')) {
-      text = text.slice(0, -2);
-    }
-  }
-  const dbl = text.indexOf('::');
-  if (dbl !== text.lastIndexOf('::')) return null;
-  const parseWords = (t: string): number[] | null => {
-    if (t === '') return [];
-    const out: number[] = [];
-    for (const w of t.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(w)) return null;
-      out.push(parseInt(w, 16));
-    }
-    return out;
-  };
-  let words: number[];
-  if (dbl >= 0) {
-    const a = parseWords(text.slice(0, dbl));
-    const b = parseWords(text.slice(dbl + 2));
-    if (!a || !b) return null;
-    const fill = 8 - tail.length - a.length - b.length;
-    if (fill < 1) return null;
-    words = [...a, ...new Array<number>(fill).fill(0), ...b, ...tail];
-  } else {
-    const a = parseWords(text);
-    if (!a) return null;
-    words = [...a, ...tail];
-  }
-  if (words.length !== 8) return null;
   const out = new Uint8Array(16);
-  words.forEach((w, i) => {
-    out[2 * i] = w >> 8;
-    out[2 * i + 1] = w & 255;
-  });
-  return out;
+  return readIpv6(s, out) ? out : null;
+}
+
+/** Scratch for readIpv6: the words before and after "::". */
+const headWords = new Uint16Array(8);
+const tailWords = new Uint16Array(8);
+
+/**
+ * Reads IPv6 text into `out` (16 bytes) character by character; false when `s` is not an address.
+ * Taken: eight colon-separated words of one to four hex digits (either case), or fewer with one "::"
+ * standing for at least one zero word, and optionally an IPv4 dotted quad (parseIpv4) as the last two
+ * words. Not taken: zones, brackets, spaces, a second "::", a single leading or trailing colon.
+ */
+function readIpv6(s: string, out: Uint8Array): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  // The dotted tail: whatever follows the last colon, when the text holds a dot.
+  let end = n;
+  let v4 = -1;
+  for (let i = 0; i < n; i++) {
+    if (s.charCodeAt(i) !== 0x2e) continue;
+    const colon = s.lastIndexOf(':');
+    if (colon < 0) return false;
+    const a = parseIpv4(s.slice(colon + 1));
+    if (a === null) return false;
+    v4 = a >>> 0;
+    // "x::a.b.c.d" keeps its "::"; "x:a.b.c.d" ends its words at x.
+    end = colon > 0 && s.charCodeAt(colon - 1) === 0x3a ? colon + 1 : colon;
+    break;
+  }
+  // Words before "::" go to headWords, after it to tailWords (all of them when there is no "::").
+  let heads = 0;
+  let tails = 0;
+  let gap = false;
+  let w = 0;
+  let digits = 0;
+  for (let i = 0; i <= end; i++) {
+    const c = i < end ? s.charCodeAt(i) : 0x3a;
+    if (c === 0x3a) {
+      if (i < end && i + 1 < end && s.charCodeAt(i + 1) === 0x3a) {
+        // "::": only once; the word before it, if any, ends here.
+        if (gap || (i + 2 < end && s.charCodeAt(i + 2) === 0x3a)) return false;
+        if (digits > 0) {
+          if (heads === 8) return false;
+          headWords[heads++] = w;
+        } else if (i > 0) return false;
+        gap = true;
+        w = 0;
+        digits = 0;
+        i++;
+        continue;
+      }
+      if (digits === 0) {
+        // End of text right after "::" (or the empty text before a dotted tail's "::") is fine; any
+        // other empty word (":1", "1:", "1::2:") is not.
+        if (i === end && gap && i >= 2 && s.charCodeAt(i - 1) === 0x3a && s.charCodeAt(i - 2) === 0x3a) break;
+        return false;
+      }
+      if (gap) {
+        if (tails === 8) return false;
+        tailWords[tails++] = w;
+      } else {
+        if (heads === 8) return false;
+        headWords[heads++] = w;
+      }
+      w = 0;
+      digits = 0;
+      continue;
+    }
+    const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (v < 0 || ++digits > 4) return false;
+    w = (w << 4) | v;
+  }
+  const dotted = v4 >= 0 ? 2 : 0;
+  const zeros = 8 - dotted - heads - tails;
+  if (gap ? zeros < 1 : zeros !== 0) return false;
+  let k = 0;
+  for (let j = 0; j < heads; j++, k += 2) {
+    out[k] = headWords[j] >> 8;
+    out[k + 1] = headWords[j] & 255;
+  }
+  for (let j = 0; j < zeros; j++, k += 2) out[k] = out[k + 1] = 0;
+  for (let j = 0; j < tails; j++, k += 2) {
+    out[k] = tailWords[j] >> 8;
+    out[k + 1] = tailWords[j] & 255;
+  }
+  if (dotted) {
+    out[12] = v4 >>> 24;
+    out[13] = (v4 >>> 16) & 255;
+    out[14] = (v4 >>> 8) & 255;
+    out[15] = v4 & 255;
+  }
+  return true;
 }
 
 /** Parses IPv4 or IPv6 text to an IpAddr (IPv6 normalised to RFC 5952), or null when it is not an address. */
