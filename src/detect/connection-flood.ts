@@ -20,12 +20,20 @@ import { thresholds } from './thresholds.js';
 const MAX_SOURCES = 8192;
 const UPDATE_MS = 1000;
 
-interface SourceState {
-  /** The source's text, made when it first raises (a brute-force pool brings a new source per connection). */
-  ip: string;
+/** A source's counts, made at its second connection (or when it raises): most sources connect once per window. */
+interface SourceCounts {
   counter: WindowCounter;
   ports: PortCounts;
   targets: KeySet;
+}
+
+interface SourceState {
+  /** The source's text, made when it first raises (a brute-force pool brings a new source per connection). */
+  ip: string;
+  counts: SourceCounts | null;
+  /** The first connection's port and target, which the counts start from when they are made. */
+  port0: number;
+  target0: AddrKey;
   total: number;
   first: number;
   last: number;
@@ -44,28 +52,50 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
   let flows: FlowFacts | undefined;
   let lastSweep = 0;
 
+  /**
+   * The source's counts, made from its first connection when first asked for: the same counts as if they
+   * had been kept from the start (one event at `first`, its port, its target).
+   */
+  const countsOf = (s: SourceState): SourceCounts => {
+    let c = s.counts;
+    if (c === null) {
+      c = s.counts = { counter: new WindowCounter(windowMs, 10), ports: new PortCounts(32), targets: new KeySet() };
+      c.counter.add(s.first);
+      c.ports.bump(s.port0);
+      c.targets.add(s.target0);
+    }
+    return c;
+  };
+
   const established = (src: AddrKey, dst: AddrKey, dport: number, now: number): void => {
     let s = sources.get(src);
     if (s && s.raised && now - s.last > windowMs) {
       sources.delete(src); // the previous episode is over
       s = undefined;
     }
+    let c: SourceCounts;
     if (!s) {
-      s = { ip: '', counter: new WindowCounter(windowMs, 10), ports: new PortCounts(32), targets: new KeySet(), total: 0, first: now, last: now, raised: false, lastRaise: 0 };
+      s = { ip: '', counts: null, port0: dport, target0: dst, total: 1, first: now, last: now, raised: false, lastRaise: 0 };
       sources.set(src, s);
+      // One connection in the window reaches no threshold but 1 (a brute-force pool brings a new source
+      // per connection): the counts wait for a second one.
+      if (t.connection_flood > 1) return;
+      c = countsOf(s);
+    } else {
+      c = countsOf(s);
+      c.counter.add(now);
+      s.total++;
+      s.last = now;
+      c.ports.bump(dport);
+      if (c.targets.size < 256) c.targets.add(dst);
     }
-    s.counter.add(now);
-    s.total++;
-    s.last = now;
-    s.ports.bump(dport);
-    if (s.targets.size < 256) s.targets.add(dst);
-    const n = s.counter.total(now);
+    const n = c.counter.total(now);
     if ((!s.raised && n >= t.connection_flood) || (s.raised && now - s.lastRaise >= UPDATE_MS)) {
       s.raised = true;
       s.lastRaise = now;
       if (s.ip === '') s.ip = keyText(src);
-      const ports = s.ports.top(10);
-      const single = s.targets.size === 1 ? keyText(dst) : undefined;
+      const ports = c.ports.top(10);
+      const single = c.targets.size === 1 ? keyText(dst) : undefined;
       raise({
         type: 'CONNECTION_FLOOD',
         severity: 'WARNING',
@@ -82,7 +112,7 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
           threshold: t.connection_flood,
           window_s: t.connection_flood_window,
           ports,
-          targets: s.targets.size,
+          targets: c.targets.size,
           first_seen: iso(s.first),
           last_seen: iso(now),
         },

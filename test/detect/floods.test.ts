@@ -169,6 +169,28 @@ describe('ConnectionFloodDetector', () => {
       expect([d[0].key, d[0].src_ip, d[0].dst_ip, d[0].details.targets]).toEqual([src, src, dst, 1]);
     }
   });
+  it('a source\'s first connection counts in full once a second comes (its counts are made then), and at threshold 1 it raises alone', () => {
+    // Completed handshakes from one source to two targets and two ports, the first at T0 + 0.2.
+    const feed = (h: Harness, i: number, dst: string, port: number, t: number): void => {
+      h.feed(tcp('10.0.0.1', 30000 + i, dst, port, SYN, { os: true }), t);
+      h.feed(tcp(dst, port, '10.0.0.1', 30000 + i, SYNACK, { os: true }), t + 0.1);
+      h.feed(tcp('10.0.0.1', 30000 + i, dst, port, ACK), t + 0.2);
+    };
+    const two = new Harness((r) => createConnectionFloodDetector(settingsWith({ connection_flood: 2 }), r));
+    feed(two, 0, '10.0.0.7', 22, T0);
+    expect(two.detections).toEqual([]);
+    feed(two, 1, '10.0.0.8', 443, T0 + 3000);
+    const d = two.of('CONNECTION_FLOOD');
+    expect(d.length).toBe(1);
+    expect(d[0].details).toMatchObject({ connections_in_window: 2, connections: 2, ports: [22, 443], targets: 2, first_seen: new Date(T0 + 0.2).toISOString() });
+    expect([d[0].dst_ip, d[0].dst_port]).toEqual([undefined, undefined]);
+    // The first connection's bucket leaves the 10 s window: a third connection 11 s later counts 2, not 3.
+    feed(two, 2, '10.0.0.7', 22, T0 + 11_000);
+    expect(two.of('CONNECTION_FLOOD').at(-1)?.details).toMatchObject({ connections_in_window: 2, connections: 3, ports: [22, 443], targets: 2 });
+    const one = new Harness((r) => createConnectionFloodDetector(settingsWith({ connection_flood: 1 }), r));
+    feed(one, 0, '10.0.0.7', 22, T0);
+    expect(one.of('CONNECTION_FLOOD').map((x) => [x.src_ip, x.dst_ip, x.dst_port, x.details.connections_in_window, x.details.targets])).toEqual([['10.0.0.1', '10.0.0.7', 22, 1, 1]]);
+  });
   it('40 connections in 10 s, or 200 spread over 10 minutes, are not', () => {
     const a = new Harness((r) => createConnectionFloodDetector(settingsWith(), r));
     connect(a, 40, 200);
