@@ -69,6 +69,17 @@ interface Episode {
   folded: Severity | undefined;
 }
 
+/**
+ * An empty array of episodes that V8 already holds as an array of objects: an empty literal holds small
+ * integers until the first object goes in, and that change of its hidden class (at the cap's first eviction,
+ * deep into a storm) threw away the optimized code that takes spare episodes out of it.
+ */
+function episodeArray(): Episode[] {
+  const a: Episode[] = [{ key: '', hash: 0, alert: null as unknown as Alert, lastTs: 0, holdMs: 0, folded: undefined }];
+  a.pop();
+  return a;
+}
+
 /** Most distinct sources counted in summary().bySource; more go to "other". */
 const MAX_SOURCES = 10_000;
 /** Items kept in a merged array in details. */
@@ -252,7 +263,7 @@ export class AlertFunnel {
    * one, and the cap closed half of them every few thousand, each an object that had lived through a young
    * collection or two on its way to the old generation. At most maxOpen are kept.
    */
-  private readonly spareEpisodes: Episode[] = [];
+  private readonly spareEpisodes: Episode[] = episodeArray();
   private readonly sinks: AlertSink[] = [];
   /** Newest last; trimmed to maxAlerts. */
   private list: Alert[] = [];

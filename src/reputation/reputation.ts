@@ -5,6 +5,7 @@ import type { Alert, Detection, FoldNew } from '../alert/types.js';
 import { formatIp, isNormalIpv4, isNormalIpv6, parseIp } from '../decode/addr.js';
 import type { IpAddr } from '../decode/packet.js';
 import { IpList } from './ip-list.js';
+import { ReasonLists, type ReasonNode } from './reason-lists.js';
 
 export type ReputationStatus = 'clean' | 'suspicious' | 'malicious' | 'blacklisted' | 'whitelisted';
 
@@ -47,6 +48,14 @@ export interface ScoreEntry {
   lastSeen?: number;
 }
 
+/**
+ * A scored address as held: its ScoreEntry and the shared list its reasons are (see ReasonLists), or null
+ * when its reasons are an array of its own (read from a state file, or made when no more lists were shared).
+ */
+interface Scored extends ScoreEntry {
+  shared: ReasonNode | null;
+}
+
 export interface ReputationState {
   version: 1;
   entries: ScoreEntry[];
@@ -69,14 +78,14 @@ export class IpReputation {
   readonly blacklist = new IpList('blacklist.txt');
   readonly whitelist = new IpList('whitelist.txt');
   readonly maliciousList = new IpList('malicious.txt');
-  private scores = new Map<string, ScoreEntry>();
+  private scores = new Map<string, Scored>();
   /**
    * The entries of `scores` that are not promoted, in the same order (least recently scored first): what
    * evict forgets first, found without stepping past promoted ones. Stepping past them cost a walk over
    * up to max_tracked entries for every new address once the table was full of promoted ones, as in a
    * storm of spoofed sources (measured: 1.1 ms per new address at 100,000 promoted).
    */
-  private unpromoted = new Map<string, ScoreEntry>();
+  private unpromoted = new Map<string, Scored>();
   /**
    * The last key of `scores` (undefined: not known). Scoring the address scored last needs no delete and
    * re-insert to make it the newest: in an alert storm each source's alerts come one after the other, and
@@ -84,7 +93,7 @@ export class IpReputation {
    */
   private newest: string | undefined;
   /** The entry of `newest` (its alerts come one after another in a storm: found without a lookup in `scores`). */
-  private newestEntry: ScoreEntry | undefined;
+  private newestEntry: Scored | undefined;
   /**
    * The address scored last, when it is not promoted: the newest of the unpromoted, not yet put in
    * `unpromoted` (it goes there, last, when another address is scored or `unpromoted` is read). In a storm
@@ -92,7 +101,7 @@ export class IpReputation {
    * where it cost an insert and a delete in a table of thousands.
    */
   private pendingUnpromoted: string | undefined;
-  private pendingEntry: ScoreEntry | undefined;
+  private pendingEntry: Scored | undefined;
   private cache = new Map<IpAddr, number>();
   private clock = 0;
   /** Packet time of the last decay pass made to evict (see evict). */
@@ -104,6 +113,8 @@ export class IpReputation {
    * them, a quarter of what each young-generation collection had to copy).
    */
   private readonly reasonTexts = new Map<string, { points: number; text: string }>();
+  /** The reasons lists entries share (see ReasonLists). */
+  private readonly reasonLists = new ReasonLists(MAX_REASONS);
   readonly cfg: ReputationConfig;
 
   constructor(cfg: Partial<ReputationConfig> = {}) {
@@ -176,7 +187,7 @@ export class IpReputation {
     return (this.lists(a) & LIST_WHITE) !== 0;
   }
 
-  private decayed(e: ScoreEntry, now: number): number {
+  private decayed(e: Scored, now: number): number {
     if (now <= e.updated || this.cfg.decay_per_hour <= 0) return e.score;
     return Math.max(0, e.score - (this.cfg.decay_per_hour * (now - e.updated)) / HOUR);
   }
@@ -211,7 +222,8 @@ export class IpReputation {
     if (this.pendingUnpromoted !== undefined && key !== this.pendingUnpromoted) this.settleUnpromoted();
     if (!e) {
       if (this.scores.size >= this.cfg.max_tracked) this.evict(now);
-      e = { ip: key, score: 0, updated: now, reasons: [], promoted: false, promotedAt: null, firstSeen: now, lastSeen: now };
+      const root = this.reasonLists.root;
+      e = { ip: key, score: 0, updated: now, reasons: root.list as string[], promoted: false, promotedAt: null, firstSeen: now, lastSeen: now, shared: root };
     } else {
       e.score = this.decayed(e, now);
       // Decayed to nothing since the promotion: the address is clean again and may be promoted anew.
@@ -224,8 +236,7 @@ export class IpReputation {
     e.firstSeen = Math.min(e.firstSeen ?? now, now);
     e.lastSeen = Math.max(e.lastSeen ?? now, now);
     e.score += points;
-    e.reasons.push(this.reasonText(reason, points));
-    if (e.reasons.length > MAX_REASONS) e.reasons.splice(0, e.reasons.length - MAX_REASONS);
+    this.addReason(e, this.reasonText(reason, points));
     if (key !== this.newest) {
       this.scores.set(key, e);
       this.newest = key;
@@ -253,6 +264,24 @@ export class IpReputation {
       };
     }
     return null;
+  }
+
+  /** Adds a reason text to an entry's reasons (the newest MAX_REASONS are kept): a shared list while there are, else its own. */
+  private addReason(e: Scored, text: string): void {
+    const from = e.shared;
+    if (from !== null) {
+      const to = this.reasonLists.after(from, text);
+      if (to !== null) {
+        e.shared = to;
+        e.reasons = to.list as string[];
+        return;
+      }
+      // No more lists are shared: the entry's own copy from here on.
+      e.shared = null;
+      e.reasons = e.reasons.slice();
+    }
+    e.reasons.push(text);
+    if (e.reasons.length > MAX_REASONS) e.reasons.splice(0, e.reasons.length - MAX_REASONS);
   }
 
   private reasonText(reason: string, points: number): string {
@@ -297,7 +326,7 @@ export class IpReputation {
   /** Puts the pending unpromoted address (see pendingUnpromoted) in `unpromoted`, last. */
   private settleUnpromoted(): void {
     if (this.pendingUnpromoted === undefined) return;
-    this.unpromoted.set(this.pendingUnpromoted, this.pendingEntry as ScoreEntry);
+    this.unpromoted.set(this.pendingUnpromoted, this.pendingEntry as Scored);
     this.pendingUnpromoted = this.pendingEntry = undefined;
   }
 
@@ -360,7 +389,14 @@ export class IpReputation {
   }
 
   toState(): ReputationState {
-    return { version: 1, entries: [...this.scores.values()].map((e) => ({ ...e, reasons: [...e.reasons] })) };
+    // The entry's fields in its own order, without the shared list (the reasons as a copy).
+    return {
+      version: 1,
+      entries: [...this.scores.values()].map((e) => {
+        const { shared: _, ...entry } = e;
+        return { ...entry, reasons: [...e.reasons] };
+      }),
+    };
   }
 
   /** Replaces the scores with a persisted state (entries that do not look right are skipped). */
@@ -372,7 +408,7 @@ export class IpReputation {
     for (const e of s.entries) {
       const key = this.norm(String(e.ip));
       if (key === null || typeof e.score !== 'number' || !Number.isFinite(e.score) || e.score <= 0) continue;
-      const entry: ScoreEntry = {
+      const entry: Scored = {
         ip: key,
         score: e.score,
         updated: Number(e.updated) || 0,
@@ -381,6 +417,7 @@ export class IpReputation {
         promotedAt: typeof e.promotedAt === 'number' ? e.promotedAt : null,
         ...(typeof e.firstSeen === 'number' ? { firstSeen: e.firstSeen } : {}),
         ...(typeof e.lastSeen === 'number' ? { lastSeen: e.lastSeen } : {}),
+        shared: null,
       };
       this.scores.set(key, entry);
       if (entry.promoted) this.unpromoted.delete(key);
