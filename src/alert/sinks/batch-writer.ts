@@ -39,9 +39,17 @@ export class BatchWriter<T = string> {
       if (this.next === null) void this.flush();
     } else if (!this.timer && this.next === null) {
       // Not unref'd: a pending batch keeps the process alive until it is written.
-      this.timer = setTimeout(() => void this.flush(), this.delayMs);
+      this.timer = setTimeout(this.onTimer, this.delayMs);
     }
   }
+
+  /**
+   * The timer's callback, made once: an arrow written inside push() would make V8 allocate a context for
+   * `this` on every call of push(), one per record, timer or not.
+   */
+  private readonly onTimer = (): void => {
+    void this.flush();
+  };
 
   get pending(): number {
     return this.queue.length;

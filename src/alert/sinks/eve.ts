@@ -833,13 +833,16 @@ export class EveSink implements AlertSink {
     }
     this.lines.push(line);
     if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.flush();
-      }, this.settings.flush_interval);
+      this.timer = setTimeout(this.onTimer, this.settings.flush_interval);
       this.timer.unref();
     }
   }
+
+  /** The flush timer's callback, made once: an arrow inside push() would cost a context per record. */
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    void this.flush();
+  };
 
   /**
    * For a source that can wait (EveOptions.canWait): the write of the waiting lines when BACKLOG_WAIT or
