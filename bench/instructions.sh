@@ -7,6 +7,11 @@
 # 0.5% (the "run" share about 0.1%), so two builds can be compared on one run each. It does not see cache
 # misses: confirm a kept change with alternated timed runs too. About 5 minutes per 1 M packets.
 #
+# V8 runs with --predictable-gc-schedule: otherwise its heap controller times the program and the
+# garbage collector's count moved by up to 0.15 G (half of it) between runs of one build on a loaded
+# host, which hid any change smaller than that; with it, two runs of one build agree to 0.2%.
+# NATURAL_GC=1 leaves V8's own schedule (what users run).
+#
 #   bench/instructions.sh CAPTURE [ROOT]     ROOT: a built checkout (default: this one)
 #   NODE_EXTRA="--max-inlined-bytecode-size=230" bench/instructions.sh CAPTURE   extra node flags
 set -euo pipefail
@@ -19,7 +24,7 @@ trap 'rm -rf "$work"' EXIT
 cp "$root"/{settings.yaml,rules.yaml,blacklist.txt,whitelist.txt} "$work"/
 # shellcheck disable=SC2086
 (cd "$work" && valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file="$work/cg.out" \
-  node --single-threaded ${NODE_EXTRA:-} "$root/dist/bench/bench.js" --child pipeline "$capture" "$work/result.json" > "$work/log" 2>&1)
+  node --single-threaded $([ "${NATURAL_GC:-}" = 1 ] || echo --predictable-gc-schedule) ${NODE_EXTRA:-} "$root/dist/bench/bench.js" --child pipeline "$capture" "$work/result.json" > "$work/log" 2>&1)
 cg_annotate --threshold=0 "$work/cg.out" 2> /dev/null | awk -v capture="$(basename "$capture")" '
   match($0, /^ *[0-9,]+ \( *[0-9.]+%\) +/) {
     n = substr($0, 1, RLENGTH); sub(/\(.*/, "", n); gsub(/[ ,]/, "", n); f = substr($0, RLENGTH + 1)
