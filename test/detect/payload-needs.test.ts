@@ -1,6 +1,4 @@
-// Payload inspection runs a pattern group only over texts holding one of its patterns' needs: every
-// text a pattern matches must hold one of that pattern's needs, or an attack would be missed. Checked
-// on the attack strings of the other payload tests and on many texts made of the patterns' own pieces.
+// Every text a payload pattern matches holds one of that pattern's needs (else skipping texts without them would miss attacks), on attack strings and seeded texts joined from the patterns' pieces.
 import { describe, expect, it } from 'vitest';
 import { inspectText, normalize, PAYLOAD_PATTERNS, sqlForm, type PayloadFinding, type Pattern } from '../../src/detect/payload-inspection.js';
 
