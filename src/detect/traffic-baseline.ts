@@ -100,8 +100,8 @@ export function createTrafficBaseline(settings: Settings, raise: Raise): Traffic
     curSec = sec;
   };
 
-  const check = (m: number, now: number): void => {
-    if (cur[m] <= limit[m]) return;
+  /** A metric's count is over its limit: the peak, and the second's detection when it is the first. */
+  const over = (m: number, now: number): void => {
     if (cur[m] > peak[m]) peak[m] = cur[m];
     // One detection per metric per second; the funnel folds consecutive seconds into one alert.
     if (surged[m]) return;
@@ -146,19 +146,23 @@ export function createTrafficBaseline(settings: Settings, raise: Raise): Traffic
 
   return {
     name: 'traffic-baseline',
+    // advance and over are called only when they have something to do (a new second, a count over its
+    // limit): each call passed them the packet time, a double V8 boxes into a new heap number for a
+    // function it does not inline, four times a packet.
     onPacket(p: Packet, now: number): void {
-      advance(Math.floor(now / 1000), now);
+      const sec = Math.floor(now / 1000);
+      if (sec > curSec) advance(sec, now);
       cur[M_PPS]++;
       cur[M_BPS] += p.len;
-      check(M_PPS, now);
-      check(M_BPS, now);
+      if (cur[M_PPS] > limit[M_PPS]) over(M_PPS, now);
+      if (cur[M_BPS] > limit[M_BPS]) over(M_BPS, now);
       const proto = p.ipProto;
       if (p.ipVersion) {
         const m =
           proto === IPPROTO_TCP ? M_TCP : proto === IPPROTO_UDP ? M_UDP : proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6 ? M_ICMP : -1;
         if (m >= 0) {
           cur[m]++;
-          check(m, now);
+          if (cur[m] > limit[m]) over(m, now);
         }
       }
     },
