@@ -326,7 +326,9 @@ export class ProbeTracker implements ProbeRecords {
       // mid-stream ACKs get too. A SYN/ACK left dangling (prober never completed nor reset) is half-open.
       const st = this.f8[(r << 2) + F_STATE];
       const k = this.f8[(r << 2) + F_KIND];
-      if (st === S_PENDING && k !== K_ACK && k !== K_MAIMON) this.outcome(r, O_UNANSWERED, now);
+      // Tested for every due probe (not only pending ones), so the first pending one finds type feedback.
+      const silentOk = k === K_ACK || k === K_MAIMON;
+      if (st === S_PENDING && !silentOk) this.outcome(r, O_UNANSWERED, now);
       else if (st === S_OPEN) this.outcome(r, O_TORN, now);
     }
   }
