@@ -165,8 +165,6 @@ export class ProbeTracker implements ProbeRecords {
   private qHead = 0;
   private qLen = 0;
   private lastSweep = 0;
-  /** expireDue() has run once (see expire). */
-  private dueCalled = false;
 
   constructor(
     private readonly ev: ProbeEvents,
@@ -296,23 +294,6 @@ export class ProbeTracker implements ProbeRecords {
 
   /** Turns probes that waited longer than the timeout into "unanswered" evidence. */
   expire(now: number): void {
-    // The answers' timeouts are resolved out of line, in a call made from the first packet on (when
-    // nothing is due, it returns at once): the first probe to go unanswered comes probe_timeout into a
-    // run, after the packet path that inlines this was optimized, and a loop first entered then
-    // deoptimized it twice (the scan detector's whole packet path, recompiled each time).
-    if (!this.dueCalled || (this.qLen > 0 && this.qTs[this.qHead] + this.timeoutMs <= now)) this.expireDue(now);
-    if (now - this.lastSweep >= 30_000) {
-      this.lastSweep = now;
-      const recs = this.recs;
-      if (recs.count > 0) {
-        for (let r = 0; r < recs.slots; r++) if (recs.isUsed(r) && now - this.lastTs[r] > this.idleMs) recs.remove(r);
-      }
-    }
-  }
-
-  /** Resolves the waiting probes whose timeout has passed (see expire). */
-  private expireDue(now: number): void {
-    this.dueCalled = true;
     const cap = this.qSlot.length;
     while (this.qLen > 0 && this.qTs[this.qHead] + this.timeoutMs <= now) {
       const h = this.qHead;
@@ -326,10 +307,15 @@ export class ProbeTracker implements ProbeRecords {
       // mid-stream ACKs get too. A SYN/ACK left dangling (prober never completed nor reset) is half-open.
       const st = this.f8[(r << 2) + F_STATE];
       const k = this.f8[(r << 2) + F_KIND];
-      // Tested for every due probe (not only pending ones), so the first pending one finds type feedback.
-      const silentOk = k === K_ACK || k === K_MAIMON;
-      if (st === S_PENDING && !silentOk) this.outcome(r, O_UNANSWERED, now);
+      if (st === S_PENDING && k !== K_ACK && k !== K_MAIMON) this.outcome(r, O_UNANSWERED, now);
       else if (st === S_OPEN) this.outcome(r, O_TORN, now);
+    }
+    if (now - this.lastSweep >= 30_000) {
+      this.lastSweep = now;
+      const recs = this.recs;
+      if (recs.count > 0) {
+        for (let r = 0; r < recs.slots; r++) if (recs.isUsed(r) && now - this.lastTs[r] > this.idleMs) recs.remove(r);
+      }
     }
   }
 
