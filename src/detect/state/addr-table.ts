@@ -139,29 +139,28 @@ export class AddrTable {
     const k = this.k;
     const fps = this.fps;
     // The first empty slot (fingerprint 0), else the lowest pin, least recently touched, first in slot order.
-    let free = -1;
+    let v = -1;
     for (let s = s0; s < s0 + WAYS; s++) {
       if (fps[s] === 0) {
-        free = s;
+        v = s;
         break;
       }
     }
-    // The victim is picked for every insert, not only into a full bucket, so its loads and compares have
-    // type feedback from the first insert: the first eviction, late in a run, otherwise deoptimized
-    // insert (and each detector's packet path that inlined it) for a recompilation.
-    const pins = this.pins;
-    const touched = this.touched;
-    let v = s0;
-    let vRank = pins[s0];
-    for (let s = s0 + 1; s < s0 + WAYS; s++) {
-      const rank = pins[s];
-      if (rank < vRank || (rank === vRank && touched[s] < touched[v])) {
-        v = s;
-        vRank = rank;
+    if (v < 0) {
+      const pins = this.pins;
+      const touched = this.touched;
+      v = s0;
+      let vRank = pins[s0];
+      for (let s = s0 + 1; s < s0 + WAYS; s++) {
+        const rank = pins[s];
+        if (rank < vRank || (rank === vRank && touched[s] < touched[v])) {
+          v = s;
+          vRank = rank;
+        }
       }
     }
-    if (free >= 0) v = free;
     const i = v << 2;
+    const old = k[i + 3];
     // Both counts updated without a branch, so the first eviction finds type feedback in whatever
     // inlined this (a recompilation of a detector's packet path otherwise).
     const replaced = fps[v] !== 0;
@@ -173,11 +172,17 @@ export class AddrTable {
     k[i + 2] = x;
     fps[v] = this.fp;
     this.pins[v] = 0;
-    k[i + 3] = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
-    // Both texts written for every key ('' for IPv4, which also clears an IPv6 entry's): the first
-    // IPv4 key to replace an IPv6 one, late in a run, then takes no untaken branch (it deoptimized this).
-    this.a6s[v] = a6;
-    this.b6s[v] = b6;
+    if (a6 !== '' || b6 !== '') {
+      k[i + 3] = T_USED | T_V6;
+      this.a6s[v] = a6;
+      this.b6s[v] = b6;
+    } else {
+      k[i + 3] = T_USED;
+      if ((old & T_V6) !== 0) {
+        this.a6s[v] = '';
+        this.b6s[v] = '';
+      }
+    }
     this.touched[v] = now;
     this.born[v] = ++this.births;
     return v;
