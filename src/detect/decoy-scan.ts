@@ -199,10 +199,10 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     let t = tgt.find(b4, b6, 0, '', 0);
     if (t < 0) {
       t = tgt.insert(b4, b6, 0, '', 0, now);
-      if (tgt.replaced && tChanged[t] === 1) {
-        tChanged[t] = 0;
-        dirty--;
-      }
+      // An evicted target's pending update goes with it. A free slot's flag is 0 (the sweep clears it
+      // before it frees the slot), so no test of `replaced`: the first eviction, late in a run, then
+      // finds type feedback here (it deoptimized the packet path that inlined this).
+      dirty -= tChanged[t];
       tChanged[t] = 0;
       resetTarget(t, now);
     } else if (now - tLast[t] > idleMs) {
@@ -216,7 +216,12 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
   /** The pair (source, target t), or -1; a pair of an earlier episode of the target is dropped. */
   const findPair = (a4: number, a6: string, b4: number, b6: string, t: number): number => {
     const s = prs.find(a4, a6, b4, b6, 0);
-    if (s >= 0 && (pTgt[s] !== t || pEpoch[s] !== tEpoch[t])) {
+    // The pair's episode is read for every lookup (slot 0's for a miss), so the first pair found, late
+    // in a run, finds type feedback here (it deoptimized the probe path that inlined this).
+    const i = s < 0 ? 0 : s;
+    const otherTarget = pTgt[i] !== t;
+    const otherEpoch = pEpoch[i] !== tEpoch[t];
+    if (s >= 0 && (otherTarget || otherEpoch)) {
       unmember(s);
       prs.remove(s);
       return -1;

@@ -81,6 +81,12 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
   const pLast = new Float64Array(np);
 
   let lastFlush = 0;
+  /**
+   * False until the first packet has called flush(), which then returns at once: the call in onPacket
+   * has type feedback from the start, so the first update held back, late in a run, does not deoptimize
+   * the packet path (see scan.ts) for a recompilation.
+   */
+  let flushCalled = false;
   let lastSweep = 0;
 
   const resetTarget = (t: number, now: number): void => {
@@ -281,6 +287,8 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
   );
 
   const flush = (now: number): void => {
+    flushCalled = true;
+    if (dirty === 0) return;
     lastFlush = now;
     for (let t = 0; t < nt && dirty > 0; t++) {
       if (tChanged[t] === 1 && tgt.isUsed(t)) {
@@ -315,7 +323,7 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
     name: 'distributed-scan',
     onPacket(p: Packet, now: number): void {
       tracker.onPacket(p, now);
-      if (dirty > 0 && now - lastFlush >= UPDATE_MS) flush(now);
+      if ((dirty > 0 || !flushCalled) && now - lastFlush >= UPDATE_MS) flush(now);
       if (now - lastSweep >= SWEEP_MS) sweep(now);
     },
     onTick(now: number): void {

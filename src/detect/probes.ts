@@ -242,20 +242,25 @@ export class ProbeTracker implements ProbeRecords {
   }
 
   private newProbe(a4: number, a6: string, b4: number, b6: string, x: number, kind: number, now: number): void {
+    const f8 = this.f8;
+    const lastTs = this.lastTs;
     let r = this.recs.find(a4, a6, b4, b6, x);
     if (r >= 0) {
-      const st = this.f8[(r << 2) + F_STATE];
-      if (st === S_SUCCESS) {
-        this.lastTs[r] = now;
-        return; // a port this source really talks to: never a probe
-      }
-      const k = this.f8[(r << 2) + F_KIND];
-      const settled = st === S_RESOLVED || (this.f8[(r << 2) + F_COUNTED] === 1 && k >= K_FIN && k <= K_NULL);
-      // Computed for every repeat (not only settled ones) so its operations have type feedback early.
-      const soon = now - this.lastTs[r] < 2 * this.timeoutMs;
+      // Computed for every repeat, before the test for a successful port (most repeats on ordinary
+      // traffic), so these operations have type feedback early: the first repeat of a probe still
+      // waiting, late in a run, deoptimized this method.
+      const st = f8[(r << 2) + F_STATE];
+      const k = f8[(r << 2) + F_KIND];
+      // Both bounds tested (no short circuit), so each compare has feedback.
+      const stealthKind = (k >= K_FIN) === (k <= K_NULL);
+      const settled = st === S_RESOLVED || (f8[(r << 2) + F_COUNTED] === 1 && stealthKind);
+      const soon = now - lastTs[r] < 2 * this.timeoutMs;
       // Same kind soon again: a retransmission. A different kind, or the same long after: a new probe.
-      if (k === kind && (!settled || soon)) {
-        this.lastTs[r] = now;
+      const repeat = k === kind && (!settled || soon);
+      // A port this source really talks to is never a probe; a retransmission is the probe it repeats.
+      // (One statement for both: the first retransmission, late in a run, finds type feedback.)
+      if (st === S_SUCCESS || repeat) {
+        lastTs[r] = now;
         return;
       }
     } else {
@@ -277,8 +282,9 @@ export class ProbeTracker implements ProbeRecords {
         this.qHead = this.qHead + 1 === cap ? 0 : this.qHead + 1;
         this.qLen--;
       }
-      let i = this.qHead + this.qLen;
-      if (i >= cap) i -= cap;
+      // The wrap-around without a branch: the first wrap comes only after cap probes (it deoptimized this).
+      const end = this.qHead + this.qLen;
+      const i = end - (end >= cap ? cap : 0);
       this.qSlot[i] = r;
       this.qSeq[i] = seq;
       this.qTs[i] = now;
@@ -352,16 +358,20 @@ export class ProbeTracker implements ProbeRecords {
     } else if (f & TCP_RST) {
       // From the target: the probed port is closed (or, for ACK/Maimon probes, unfiltered).
       const ans = recs.find(b4, b6, a4, a6, rev);
+      // Both cases end in the one outcome call below: a prober's first teardown, late in a run, then
+      // finds type feedback there (its own call deoptimized this method).
+      let r = ans;
+      let o = -1;
       if (ans >= 0 && this.f8[(ans << 2) + F_STATE] !== S_SUCCESS) {
         // One table lookup for every state: a state first answered late has no untaken branch to
         // deoptimize on (the tracker is inlined into the scan detector's onPacket).
-        const o = RST_OUTCOME[(this.f8[(ans << 2) + F_STATE] << 1) | this.f8[(ans << 2) + F_COUNTED]];
-        if (o >= 0) this.outcome(ans, o, now);
-        return;
+        o = RST_OUTCOME[(this.f8[(ans << 2) + F_STATE] << 1) | this.f8[(ans << 2) + F_COUNTED]];
+      } else {
+        // From the prober: tearing down a half-open (SYN scan) or just-completed (connect scan) handshake.
+        r = recs.find(a4, a6, b4, b6, fwd);
+        if (r >= 0 && (this.f8[(r << 2) + F_STATE] === S_OPEN || this.f8[(r << 2) + F_STATE] === S_ESTABLISHED)) o = O_TORN;
       }
-      // From the prober: tearing down a half-open (SYN scan) or just-completed (connect scan) handshake.
-      const own = recs.find(a4, a6, b4, b6, fwd);
-      if (own >= 0 && (this.f8[(own << 2) + F_STATE] === S_OPEN || this.f8[(own << 2) + F_STATE] === S_ESTABLISHED)) this.outcome(own, O_TORN, now);
+      if (o >= 0) this.outcome(r, o, now);
       return;
     } else if (p.payloadLen > 0) {
       // Data in either direction makes the conversation real.

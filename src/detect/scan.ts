@@ -120,6 +120,12 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   const sets: PortSets[] = new Array<PortSets>(n).fill(NO_SETS);
   let stored = 0;
   let lastFlush = 0;
+  /**
+   * False until the first packet has called flush(), which then returns at once: the call in onPacket
+   * has type feedback from the start, so the first update held back, late in a run, does not deoptimize
+   * the packet path (the tracker is inlined there) for a recompilation.
+   */
+  let flushCalled = false;
   let lastSweep = 0;
 
   // The inline flags are 0 once an episode has real sets; the placeholder's sets are empty.
@@ -179,9 +185,11 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
         inEvidence[s] = 0;
       }
       reset(s, now);
-    } else if (now - last[s] > (raised[s] === 1 && slow[s] === 0 ? windowMs : idleMs)) {
+    } else if (now - last[s] > (raised[s] > slow[s] ? windowMs : idleMs)) {
       // An episode ends after silence: a fast scan that was reported ends after scan_window, anything
-      // else (a scan still collecting slow evidence, or a slow scan) after slow_scan_idle.
+      // else (a scan still collecting slow evidence, or a slow scan) after slow_scan_idle. (slow is only
+      // ever 1 with raised 1; both are read for every episode, so the first reported scan's test has
+      // type feedback: a short-circuit read of slow deoptimized this.)
       reset(s, now);
     }
     tab.touched[s] = now;
@@ -359,6 +367,8 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   };
 
   const flush = (now: number): void => {
+    flushCalled = true;
+    if (dirtyCount === 0) return;
     lastFlush = now;
     const len = dirtyLen;
     dirtyLen = 0;
@@ -432,7 +442,7 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     name: 'scan',
     onPacket(p: Packet, now: number): void {
       tracker.onPacket(p, now);
-      if (dirtyCount > 0 && now - lastFlush >= UPDATE_MS) flush(now);
+      if ((dirtyCount > 0 || !flushCalled) && now - lastFlush >= UPDATE_MS) flush(now);
       if (now - lastSweep >= SWEEP_MS) sweep(now);
     },
     onTick(now: number): void {
