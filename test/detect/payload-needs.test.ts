@@ -1,5 +1,6 @@
 // Every text a payload pattern matches holds one of that pattern's needs (else skipping texts without them would miss attacks), on attack strings and seeded texts joined from the patterns' pieces.
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../bench/traffic-gen.js';
 import { inspectText, normalize, PAYLOAD_PATTERNS, sqlForm, type PayloadFinding, type Pattern } from '../../src/detect/payload-inspection.js';
 
 /** Pieces the patterns are made of, in both cases and encodings, so that random joins of them match often. */
@@ -20,18 +21,6 @@ const SEPARATORS = ['', '', ' ', ' ', '/', '+'];
 /** Whether `s` holds one of `needs`: false proves that no pattern with these needs can match it. */
 function holdsOne(s: string, needs: readonly string[]): boolean {
   return needs.some((w) => s.includes(w));
-}
-
-/** A small seeded generator (mulberry32), so that a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomText(next: () => number): string {
