@@ -230,8 +230,7 @@ function readIpv6(s: string, out: Uint8Array): boolean {
   // The dotted tail: whatever follows the last colon, when the text holds a dot.
   let end = n;
   let v4 = -1;
-  for (let i = 0; i < n; i++) {
-    if (s.charCodeAt(i) !== 0x2e) continue;
+  if (s.indexOf('.') >= 0) {
     const colon = s.lastIndexOf(':');
     if (colon < 0) return false;
     const a = parseIpv4(s.slice(colon + 1));
@@ -239,7 +238,6 @@ function readIpv6(s: string, out: Uint8Array): boolean {
     v4 = a >>> 0;
     // "x::a.b.c.d" keeps its "::"; "x:a.b.c.d" ends its words at x.
     end = colon > 0 && s.charCodeAt(colon - 1) === 0x3a ? colon + 1 : colon;
-    break;
   }
   // Words before "::" go to headWords, after it to tailWords (all of them when there is no "::").
   let heads = 0;
@@ -250,7 +248,7 @@ function readIpv6(s: string, out: Uint8Array): boolean {
   for (let i = 0; i <= end; i++) {
     const c = i < end ? s.charCodeAt(i) : 0x3a;
     if (c === 0x3a) {
-      if (i < end && i + 1 < end && s.charCodeAt(i + 1) === 0x3a) {
+      if (i + 1 < end && s.charCodeAt(i + 1) === 0x3a) {
         // "::": only once; the word before it, if any, ends here.
         if (gap || (i + 2 < end && s.charCodeAt(i + 2) === 0x3a)) return false;
         if (digits > 0) {

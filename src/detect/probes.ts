@@ -251,7 +251,8 @@ export class ProbeTracker implements ProbeRecords {
       // waiting, late in a run, deoptimized this method.
       const st = f8[(r << 2) + F_STATE];
       const k = f8[(r << 2) + F_KIND];
-      // Both bounds tested (no short circuit), so each compare has feedback.
+      // K_FIN <= k <= K_NULL with both bounds tested (no short circuit), so each compare has feedback:
+      // the two cannot both be false (K_FIN < K_NULL), so their equality is their conjunction.
       const stealthKind = (k >= K_FIN) === (k <= K_NULL);
       const settled = st === S_RESOLVED || (f8[(r << 2) + F_COUNTED] === 1 && stealthKind);
       const soon = now - lastTs[r] < 2 * this.timeoutMs;
