@@ -1,20 +1,26 @@
-// A quick reader for the plain YAML a settings file is written in (nested block mappings of quoted, plain,
-// and one-line flow values, with comments): the value the yaml package's toJS() gives, or undefined for
-// anything else, which then goes to the yaml package (src/config/load.ts).
+// A quick reader for the plain YAML that settings and rules files are written in (nested block mappings,
+// block sequences of mappings or scalars, quoted, plain and one-line flow values, with comments): the value
+// the yaml package's toJS() gives, or undefined for anything else, which then goes to the yaml package
+// (src/config/load.ts for settings, src/rules/engine.ts for rules).
 //
 // Why: the yaml package's first parse in a process costs about 20 ms of CPU for the shipped settings.yaml
-// (5 KB), as much as everything else in reading and checking the settings: its lexer, parser and composer
-// are cold code, run by V8's interpreter and then compiled, on every start of NetGuard. This reader is a
-// few small functions. It takes only what it reads exactly as YAML 1.2's core schema (the yaml package's
-// default) does, and gives up on the rest: tabs, non-ASCII text, anchors, tags, block scalars, block
-// sequences, multi-line values, escapes in quotes, numbers other than decimal integers, plain strings
-// with spaces or punctuation, duplicate keys. test/config/plain-yaml.test.ts checks it against the yaml
-// package on the shipped file and on generated documents.
+// (5 KB) and about 30 ms for the shipped rules.yaml, as much as everything else in reading and checking
+// them: its lexer, parser and composer are cold code, run by V8's interpreter and then compiled, on every
+// start of NetGuard. This reader is a few small functions. It takes only what it reads exactly as YAML
+// 1.2's core schema (the yaml package's default) does, and gives up on the rest: tabs, non-ASCII text,
+// anchors, tags, block scalars, a sequence at its parent key's indent, nested sequences on one line,
+// multi-line values, escapes in double quotes, a quote inside single quotes, numbers other than decimal
+// integers, plain strings with spaces or punctuation, duplicate keys. test/config/plain-yaml.test.ts
+// checks it against the yaml package on the shipped files and on generated documents.
 
-/** What a line of a block mapping holds: its indent, key, and the value text after "key:" (comment removed). */
+/**
+ * What a line holds: a mapping entry (its indent, key, and the value text after "key:", comment removed), or
+ * a sequence item's dash (key null; value the item's scalar text, or '' when a mapping entry follows on the
+ * same line, which is then an entry of its own at the column after the dash).
+ */
 interface Entry {
   indent: number;
-  key: string;
+  key: string | null;
   value: string;
 }
 
@@ -39,8 +45,21 @@ export function readPlainYaml(text: string): unknown {
     const content = withoutComment(line);
     if (content === null) return undefined;
     if (content.trim() === '') continue;
-    const indent = content.length - content.trimStart().length;
-    const colon = content.indexOf(':');
+    let indent = content.length - content.trimStart().length;
+    if (content[indent] === '-') {
+      // "- item" or "- key: value"; a lone "-" (a null or a nested block) and "-x" (a plain scalar) go to the package.
+      if (content[indent + 1] !== ' ') return undefined;
+      const rest = content.slice(indent + 2).trimStart();
+      const at = content.length - rest.length;
+      if (rest === '' || rest[0] === '-') return undefined;
+      if (rest[0] === '"' || rest[0] === "'" || rest[0] === '[' || rest[0] === '{' || !/^[^:]*:( |$)/.test(rest)) {
+        entries.push({ indent, key: null, value: rest });
+        continue;
+      }
+      entries.push({ indent, key: null, value: '' });
+      indent = at;
+    }
+    const colon = content.indexOf(':', indent);
     if (colon < 0) return undefined;
     const key = content.slice(indent, colon);
     const rest = content.slice(colon + 1);
@@ -52,7 +71,7 @@ export function readPlainYaml(text: string): unknown {
   if (entries.length === 0) return null;
   if (entries[0].indent !== 0) return undefined;
   const at = { i: 0 };
-  const out = mapping(entries, at, 0);
+  const out = entries[0].key === null ? sequence(entries, at, 0) : mapping(entries, at, 0);
   if (out === GIVE_UP || at.i !== entries.length) return undefined;
   return out;
 }
@@ -76,16 +95,40 @@ function mapping(entries: Entry[], at: { i: number }, indent: number): { [key: s
   while (at.i < entries.length) {
     const e = entries[at.i];
     if (e.indent < indent) break;
-    if (e.indent > indent || Object.hasOwn(out, e.key)) return GIVE_UP;
+    if (e.indent > indent || e.key === null || Object.hasOwn(out, e.key)) return GIVE_UP;
     at.i++;
     let v: Value | typeof GIVE_UP;
     if (e.value !== '') v = scalarOrFlow(e.value);
-    else if (at.i < entries.length && entries[at.i].indent > indent) v = mapping(entries, at, entries[at.i].indent);
+    else if (at.i < entries.length && entries[at.i].indent > indent) v = block(entries, at);
     else v = null;
     if (v === GIVE_UP) return GIVE_UP;
     out[e.key] = v;
   }
   return out;
+}
+
+/** The block sequence whose dashes are at `indent`, from entries[at.i] on. */
+function sequence(entries: Entry[], at: { i: number }, indent: number): Value[] | typeof GIVE_UP {
+  const out: Value[] = [];
+  while (at.i < entries.length) {
+    const e = entries[at.i];
+    if (e.indent < indent) break;
+    if (e.indent > indent || e.key !== null) return GIVE_UP;
+    at.i++;
+    let v: Value | typeof GIVE_UP;
+    if (e.value !== '') v = scalarOrFlow(e.value);
+    else if (at.i < entries.length && entries[at.i].indent > indent && entries[at.i].key !== null) v = mapping(entries, at, entries[at.i].indent);
+    else v = GIVE_UP;
+    if (v === GIVE_UP) return GIVE_UP;
+    out.push(v);
+  }
+  return out;
+}
+
+/** The nested block (mapping or sequence) that starts at entries[at.i]. */
+function block(entries: Entry[], at: { i: number }): Value | typeof GIVE_UP {
+  const first = entries[at.i];
+  return first.key === null ? sequence(entries, at, first.indent) : mapping(entries, at, first.indent);
 }
 
 /** A one-line value: a flow mapping or sequence of scalars, or a scalar. */
@@ -124,8 +167,10 @@ function scalarOrFlow(text: string): Value | typeof GIVE_UP {
 function scalar(text: string): Value | typeof GIVE_UP {
   if (text.length >= 2 && (text[0] === '"' || text[0] === "'") && text[text.length - 1] === text[0]) {
     const body = text.slice(1, -1);
-    // No escapes, no doubled quotes, no quote of either kind inside: the text between the quotes is the value.
-    return /["'\\]/.test(body) ? GIVE_UP : body;
+    // The text between the quotes is the value when nothing in it is special: in double quotes no escape
+    // and no quote; in single quotes no quote (a doubled one stands for one), while backslashes and double
+    // quotes are plain characters there (a rule's regular expression).
+    return (text[0] === '"' ? /["\\]/ : /'/).test(body) ? GIVE_UP : body;
   }
   if (NULLS.has(text)) return null;
   if (TRUES.has(text)) return true;

@@ -5,6 +5,7 @@ import { ALERT_ADDRESSES } from '../alert/address-text.js';
 import type { Detection } from '../alert/types.js';
 import { ruleEntrySchema, type RuleEntry } from '../config/rules-file.js';
 import { PARSE_ONCE } from '../config/schema.js';
+import { readPlainYaml } from '../config/plain-yaml.js';
 import { locate, parseLocated, findNodes, valueOffsets, caretExcerpt as caret, type Located } from '../config/yaml-position.js';
 import { nearest } from '../config/schema-walk.js';
 import { formatIp } from '../decode/addr.js';
@@ -131,9 +132,18 @@ export class RuleEngineCore implements Detector {
   /** Parses rules from text (`file` names it in messages). All or nothing: on any error nothing changes. */
   load(text: string, file: string): LoadResult {
     const name = display(file);
-    const { located, errors: syntax } = parseLocated(text, name);
-    if (syntax.length) return { ok: false, rules: 0, enabled: 0, errors: syntax, warnings: [] };
-    const raw: unknown = located.doc.toJS({ maxAliasCount: 100 });
+    // A plain file (the shipped one, and most) is read without the yaml package, whose first parse in a
+    // process costs about 30 ms of CPU (src/config/plain-yaml.ts); the positions a message needs are then
+    // parsed only when there is a message to give.
+    let raw: unknown = readPlainYaml(text);
+    let located: Located | null = null;
+    if (raw === undefined) {
+      const parsed = parseLocated(text, name);
+      if (parsed.errors.length) return { ok: false, rules: 0, enabled: 0, errors: parsed.errors, warnings: [] };
+      located = parsed.located;
+      raw = located.doc.toJS({ maxAliasCount: 100 });
+    }
+    const where = (): Located => (located ??= parseLocated(text, name).located);
     let list: unknown[];
     let base: Array<string | number>;
     if (raw === null || raw === undefined) {
@@ -145,12 +155,12 @@ export class RuleEngineCore implements Detector {
     } else if (isRecord(raw)) {
       const extra = Object.keys(raw).filter((k) => k !== 'rules');
       if (extra.length) {
-        const pos = locate(located, [extra[0]], 'key');
+        const pos = locate(where(), [extra[0]], 'key');
         return { ok: false, rules: 0, enabled: 0, errors: [`${name}:${pos.line}:${pos.col}: unknown top-level key '${extra[0]}' (a rules file has one key, 'rules')`], warnings: [] };
       }
       const r = raw.rules ?? [];
       if (!Array.isArray(r)) {
-        const pos = locate(located, ['rules']);
+        const pos = locate(where(), ['rules']);
         return { ok: false, rules: 0, enabled: 0, errors: [`${name}:${pos.line}:${pos.col}: 'rules' must be a list of rules`], warnings: [] };
       }
       list = r;
@@ -168,7 +178,7 @@ export class RuleEngineCore implements Detector {
       const at = [...base, i];
       const label = isRecord(item) && typeof item.name === 'string' ? `rule "${item.name}"` : `rule ${i + 1}`;
       const prefix = (path: Array<string | number>, which: 'key' | 'value' = 'value'): string => {
-        const pos = locate(located, [...at, ...path], which);
+        const pos = locate(where(), [...at, ...path], which);
         return `${name}:${pos.line}:${pos.col}: ${label}`;
       };
       if (!isRecord(item)) {
@@ -215,7 +225,7 @@ export class RuleEngineCore implements Detector {
         ({ pred, gate } = compileRule(entry.condition));
       } catch (e) {
         if (!(e instanceof RuleSyntaxError)) throw e;
-        errors.push(this.conditionError(located, [...at, 'condition'], entry.condition, label, e));
+        errors.push(this.conditionError(where(), [...at, 'condition'], entry.condition, label, e));
         return;
       }
       compiled.push({ entry, pred, gate, enabled: entry.enabled, matches: 0, windowMs: entry.window * 1000, buckets: new Map(), oldest: null, lastSweep: 0 });

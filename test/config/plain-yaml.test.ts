@@ -16,12 +16,21 @@ function viaYaml(text: string): unknown {
 }
 
 const shipped = readFileSync(path.join(ROOT, 'settings.yaml'), 'utf8');
+const shippedRules = readFileSync(path.join(ROOT, 'rules.yaml'), 'utf8');
 
 describe('readPlainYaml', () => {
   it('reads the shipped settings.yaml as the yaml package does', () => {
     const plain = readPlainYaml(shipped);
     expect(plain).not.toBeUndefined();
     expect(plain).toStrictEqual(viaYaml(shipped));
+  });
+
+  it('reads the shipped rules.yaml as the yaml package does', () => {
+    const plain = readPlainYaml(shippedRules);
+    expect(plain).not.toBeUndefined();
+    expect(plain).toStrictEqual(viaYaml(shippedRules));
+    // The single-quoted conditions with backslashes and double quotes inside are among what it read.
+    expect(JSON.stringify(plain)).toContain('matches \\"\\\\.(zip');
   });
 
   it.each([
@@ -31,6 +40,10 @@ describe('readPlainYaml', () => {
     ['a: [21, 22, eth0]\nb: { count: 100, seconds: 60 }\nc: {}\nd: []', { a: [21, 22, 'eth0'], b: { count: 100, seconds: 60 }, c: {}, d: [] }],
     ['# only\n\n  # comments', null],
     ['a:\n    b: 1\n    c:\n      d: /x/y.txt\ne: yes', { a: { b: 1, c: { d: '/x/y.txt' } }, e: 'yes' }],
+    ['a:\n  - 1\n  - x\n  - [2]\nb: 3', { a: [1, 'x', [2]], b: 3 }],
+    ['rules:\n  - name: "A"\n    n: 1\n\n  # between\n  - name: B\n    sub:\n      - c: 2\n        d: ~', { rules: [{ name: 'A', n: 1 }, { name: 'B', sub: [{ c: 2, d: null }] }] }],
+    ['- a: 1\n  b: 2\n-   c: 3\n    d: 4\n- "s"', [{ a: 1, b: 2 }, { c: 3, d: 4 }, 's']],
+    ["a: 'x \\. \"y\" # z'\nb: '\\'", { a: 'x \\. "y" # z', b: '\\' }],
   ])('reads %j', (text, value) => {
     expect(readPlainYaml(text)).toStrictEqual(value);
     expect(viaYaml(text)).toStrictEqual(value);
@@ -41,6 +54,8 @@ describe('readPlainYaml', () => {
     'a: !!str 5', 'a: |\n  x', 'a: >\n  x', '- a', '---\na: 1', '%YAML 1.2\n---\na: 1', 'a: 1\na: 2', 'a:1', 'a: [1, [2]]', 'a: [1,',
     'a: { b: 1, b: 2 }', '__proto__: 1', 'a:\n\tb: 1', 'a: 1\r\n', 'a: caf\u00e9', '  a: 1', 'a: 1\n  b: 2', 'a:\n    b: 1\n  c: 2', '"a": 1',
     'a: x\n  y', 'a: 1 # it\'s', 'a: b: c', 'a: [1, 2,]', 'a: -', 'a: x#y',
+    'a:\n- 1', '- - a', '-\n  a: 1', '-', '- ', '-a', '- a: 1\n  - b', '- a: 1\nb: 2', 'a:\n  - 1\n  b: 2', '- a: 1\n    b: 2', '- http://x',
+    '- "a": 1', "- 'it''s'", '- a\n  b', '  - a',
   ])('leaves %j to the yaml package', (text) => {
     // Some of these are valid YAML ('a: 1 # it\'s' is not one this reader gives up on, see below); none is read wrongly.
     const plain = readPlainYaml(text);
@@ -49,7 +64,7 @@ describe('readPlainYaml', () => {
   });
 
   it('gives up on the cases it is not sure of', () => {
-    for (const text of ['a: 1.5', 'a: hello world', "a: 'it''s'", 'a: &x 1', '- a', 'a: 1\na: 2', 'a: caf\u00e9', 'a: [1, 2,]', 'a: x#y', '  a: 1']) {
+    for (const text of ['a: 1.5', 'a: hello world', "a: 'it''s'", 'a: &x 1', 'a: 1\na: 2', 'a: caf\u00e9', 'a: [1, 2,]', 'a: x#y', '  a: 1', 'a:\n- 1', '- - a', '-\n  a: 1', '- a b']) {
       expect(readPlainYaml(text), text).toBeUndefined();
     }
   });
@@ -59,7 +74,7 @@ describe('readPlainYaml', () => {
     const scalar = fc.constantFrom(
       '', '1', '-0', '+5', '007', '-12', '1.5', '1e3', '.inf', '.nan', '0x1F', '0o17', 'true', 'False', 'TRUE', 'yes', 'null', '~', 'Null',
       '"s"', "'s'", '"a#b"', '"a # b"', "'it''s'", '"a\\"b"', '""', "''", 'eth0', 'a b', 'a#b', '/x/y', './x', '-', 'x:y', '"x: y"', '&x 1', '*x',
-      '!!str 5', '|', '>', '"unclosed', 'WARNING', 'a,b',
+      '!!str 5', '|', '>', '"unclosed', 'WARNING', 'a,b', "'a\\b'", "'say \"x\"'", '"a\\b"', "'\\.(zip|mov)$'",
     );
     const flow = fc.oneof(
       scalar,
@@ -70,7 +85,10 @@ describe('readPlainYaml', () => {
     const comment = fc.constantFrom('', '', ' # c', '  # "q', '#c', " # it's", ' #');
     const line = fc.oneof(
       { weight: 6, arbitrary: fc.tuple(fc.constantFrom(0, 0, 2, 2, 4, 3), key, flow, comment).map(([n, k, v, c]) => `${' '.repeat(n)}${k}:${v === '' ? '' : ' ' + v}${c}`) },
-      { weight: 1, arbitrary: fc.constantFrom('# comment', '', '  ', '---', '- item', 'key:value', '\tkey: 1', '  # indented comment', 'a: 1\r') },
+      // Sequence items: "- key: value" (a mapping item) and "- value", at the indents above.
+      { weight: 3, arbitrary: fc.tuple(fc.constantFrom(0, 0, 2, 2, 4), fc.constantFrom(' ', ' ', '   '), key, flow, comment).map(([n, gap, k, v, c]) => `${' '.repeat(n)}-${gap}${k}:${v === '' ? '' : ' ' + v}${c}`) },
+      { weight: 1, arbitrary: fc.tuple(fc.constantFrom(0, 2, 4), flow, comment).map(([n, v, c]) => `${' '.repeat(n)}- ${v}${c}`) },
+      { weight: 1, arbitrary: fc.constantFrom('# comment', '', '  ', '---', '- item', '-', '- - x', 'key:value', '\tkey: 1', '  # indented comment', 'a: 1\r') },
     );
     let taken = 0;
     fc.assert(
@@ -84,6 +102,39 @@ describe('readPlainYaml', () => {
       { numRuns: 3000 },
     );
     // The reader took a fair share of the documents: the property says something.
+    expect(taken).toBeGreaterThan(300);
+  });
+});
+
+describe('readPlainYaml on block sequences (rules files)', () => {
+  it('never reads a generated list of rules differently from the yaml package', () => {
+    const key = fc.constantFrom('name', 'condition', 'threshold', 'enabled', 'a b', '__proto__', '"k"');
+    const value = fc.constantFrom(
+      '"SSH"', "'x'", '10', '0.5', 'true', 'HIGH', 'src', "'a \\. \"b\"'", '"a\\b"', "'it''s'", '[22, 23]', '[]', '{ a: 1 }', '', 'x: y', '- z', '"a # b"',
+    );
+    const comment = fc.constantFrom('', '', '', ' # c', '  # "q');
+    // One item: its dash, then keys at the column after it (or one off), a nested list now and then.
+    const item = fc.tuple(fc.constantFrom('- ', '- ', '-   ', '-'), fc.array(fc.tuple(key, value, comment, fc.constantFrom(0, 0, 0, 0, 1, -1)), { minLength: 1, maxLength: 4 }), fc.boolean()).map(
+      ([dash, pairs, nested]) => {
+        const col = 2 + dash.length;
+        const lines = pairs.map(([k, v, c, off], i) => (i === 0 ? `  ${dash}` : ' '.repeat(col + off)) + `${k}:${v === '' ? '' : ' ' + v}${c}`);
+        if (nested) lines.push(`${' '.repeat(col)}list:`, `${' '.repeat(col + 2)}- 1`, `${' '.repeat(col + 2)}- "two"`);
+        return lines.join('\n');
+      },
+    );
+    const scalarItem = fc.tuple(value, comment).map(([v, c]) => `  - ${v}${c}`);
+    const head = fc.constantFrom('rules:', 'rules:', 'rules: # list', 'a: 1\nrules:');
+    let taken = 0;
+    fc.assert(
+      fc.property(head, fc.array(fc.oneof({ weight: 4, arbitrary: item }, { weight: 1, arbitrary: scalarItem }, { weight: 1, arbitrary: fc.constantFrom('', '  # between') }), { maxLength: 5 }), (h, items) => {
+        const text = [h, ...items].join('\n');
+        const plain = readPlainYaml(text);
+        if (plain === undefined) return;
+        taken++;
+        expect(plain, text).toStrictEqual(viaYaml(text));
+      }),
+      { numRuns: 3000 },
+    );
     expect(taken).toBeGreaterThan(300);
   });
 });

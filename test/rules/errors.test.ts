@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuleEngineCore, checkRegex, MAX_REGEX_INPUT, compileCondition } from '../../src/rules/index.js';
 import { pkt } from './packets.js';
+import { readPlainYaml } from '../../src/config/plain-yaml.js';
 
 function load(text: string): string[] {
   const e = new RuleEngineCore(() => undefined);
@@ -90,6 +91,8 @@ describe('rule entry errors', () => {
       '  - name: A', //12
       '    condition: udp', //13
     ].join('\n');
+    // A plain file: read without the yaml package, its positions parsed only for these messages.
+    expect(readPlainYaml(text)).not.toBeUndefined();
     const errs = load(text);
     expect(errs).toContain('rules.yaml:4:15: rule "A": severity must be one of LOW, WARNING, HIGH, CRITICAL (got "SEVERE")');
     expect(errs).toContain('rules.yaml:7:16: rule "B": threshold must be a positive integer (got "many")');
