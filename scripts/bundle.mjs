@@ -11,6 +11,9 @@
 // - Packages kept external, loaded from node_modules as before: those with a native addon or files found
 //   beside their own code (better-sqlite3, node-notifier), and the large ones only the dashboard, the web
 //   server and the Redis output load (ink, react, fastify, @fastify/websocket, ioredis).
+// - The yaml package is not in it: src/config/yaml-package.ts loads it with require() from node_modules on
+//   first use, which a start with plain settings and rules files never makes (esbuild does not follow
+//   a require made by createRequire).
 // - Files found through import.meta.url: every chunk sits in dist/bundle/, one level below the package's
 //   root as dist/src/cli/ is two, and the lookups walk up (settings.yaml, rules.yaml, package.json, the
 //   capture addon) or read beside the chunk (the web page's files: copied to dist/bundle/public/).

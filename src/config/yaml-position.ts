@@ -1,6 +1,7 @@
 // Maps a path in a parsed YAML document (["thresholds", "syn_flood"]) to its line and column, so every
 // configuration message can say file:line:col.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
+import { yamlPackage } from './yaml-package.js';
 
 export interface Located {
   doc: Document;
@@ -25,6 +26,7 @@ export interface Pos {
  * PyYAML and yamllint point ("3:13 mapping values are not allowed here"): it is reported there, once.
  */
 export function parseLocated(text: string, file: string): { located: Located; errors: string[] } {
+  const { LineCounter, parseDocument } = yamlPackage();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const multiline = new Set(doc.errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]));
@@ -63,6 +65,7 @@ export function caretExcerpt(text: string, start: number, end: number, lineNo: n
 
 /** The key node and value node at `path` (the deepest existing prefix when the path is missing). */
 export function findNodes(doc: Document, path: ReadonlyArray<string | number>): { key: Node | null; value: Node | null; depth: number } {
+  const { isMap, isPair, isScalar, isSeq } = yamlPackage();
   let node: unknown = doc.contents;
   let key: Node | null = null;
   let depth = 0;

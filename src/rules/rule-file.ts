@@ -2,13 +2,14 @@
 // it, atomically (temporary file, fsync, rename) and keeping comments (yaml Document API).
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../config/atomic-file.js';
-import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { yamlPackage } from '../config/yaml-package.js';
 import type { Raise } from '../detect/types.js';
 import { RuleEngineCore, type RuleEngineOptions, type RuleIo } from './engine.js';
 
 export const fileRuleIo: RuleIo = {
   read: (p) => readFileSync(p, 'utf8'),
   writeEnabled(file, name, enabled) {
+    const { isMap, isScalar, isSeq, parseDocument } = yamlPackage();
     const doc = parseDocument(readFileSync(file, 'utf8'));
     if (doc.errors.length) throw new Error(`the file no longer parses (${doc.errors[0].message.split('\n')[0]})`);
     const root = doc.contents;
