@@ -277,10 +277,14 @@ export class CaptureParser {
     pkt.linkType = this.pcapLinkType;
     pkt.ifIndex = 0;
     pkt.tsNanos = nano;
+    // The bytes the next record needs, set where the buffer ends in a header or in a frame and stored once
+    // after the loop: each buffer ends in one of the two, and the first end in a header came late in a run,
+    // where a store of its own, never run before, threw away this compiled loop (and the pipeline it inlines).
+    let need = -1;
     while (!this.stopped) {
       if (end - pos < PCAP_RECORD_LEN) {
-        this.need = PCAP_RECORD_LEN;
-        return pos;
+        need = PCAP_RECORD_LEN;
+        break;
       }
       let caplen = dv.getUint32(pos + 8, le);
       let len = dv.getUint32(pos + 12, le);
@@ -299,8 +303,8 @@ export class CaptureParser {
         return pos;
       }
       if (end - pos < PCAP_RECORD_LEN + caplen) {
-        this.need = PCAP_RECORD_LEN + caplen;
-        return pos;
+        need = PCAP_RECORD_LEN + caplen;
+        break;
       }
       const sec = dv.getUint32(pos, le);
       const frac = dv.getUint32(pos + 4, le);
@@ -324,6 +328,7 @@ export class CaptureParser {
       this.packets++;
       onPacket(pkt);
     }
+    if (need >= 0) this.need = need;
     return pos;
   }
 

@@ -19,6 +19,16 @@ import { DnsView } from './dns.js';
 /** An IP address: IPv4 as an unsigned 32-bit number, IPv6 as its RFC 5952 text. */
 export type IpAddr = number | string;
 
+/**
+ * Zero as a heap number (V8 has no small-integer -0), the first value of the fields that hold numbers
+ * past 2^31 (times, MAC addresses, TCP sequence numbers, quoted IPv4 addresses): V8 then gives them
+ * double storage in the first Packet's hidden class. Started at a small 0, the first large value moved
+ * Packets to a new class, and a Packet made before the first packet (the evidence store's scratch one)
+ * kept the old class until its first use, hundreds of thousands of packets into a run, where it threw
+ * the compiled decoder away ("wrong map"). reset() stores a small 0 into them, which keeps the storage.
+ */
+const DOUBLE_ZERO = -0;
+
 /** Bits of Packet.layers: which headers were decoded successfully. */
 export const LAYER_ETH = 1 << 0;
 export const LAYER_VLAN = 1 << 1;
@@ -129,7 +139,7 @@ export class Packet {
   /** 1-based frame number in the source. */
   n = 0;
   /** Capture time, ms since epoch. */
-  ts = 0;
+  ts = DOUBLE_ZERO;
   len = 0;
   caplen = 0;
   linkType = 0;
@@ -179,8 +189,8 @@ export class Packet {
   layers = 0;
 
   // Link layer
-  ethSrc = 0;
-  ethDst = 0;
+  ethSrc = DOUBLE_ZERO;
+  ethDst = DOUBLE_ZERO;
   /** EtherType (or SLL protocol) of the payload after any VLAN tags. */
   etherType = 0;
   /** VLAN ids, outermost first (802.1ad then 802.1Q). Reused array. */
@@ -248,8 +258,8 @@ export class Packet {
   // Transport layer (ports are 0 where the protocol has none)
   srcPort = 0;
   dstPort = 0;
-  tcpSeq = 0;
-  tcpAck = 0;
+  tcpSeq = DOUBLE_ZERO;
+  tcpAck = DOUBLE_ZERO;
   /** Low 8 flag bits (TCP_*). */
   tcpFlags = 0;
   tcpWin = 0;
@@ -263,7 +273,7 @@ export class Packet {
   udpLen = 0;
   icmpType = 0;
   icmpCode = 0;
-  icmpQuoted: IcmpQuoted = { present: false, ipVersion: 0, src: 0, dst: 0, proto: 0, srcPort: 0, dstPort: 0 };
+  icmpQuoted: IcmpQuoted = { present: false, ipVersion: 0, src: DOUBLE_ZERO, dst: DOUBLE_ZERO, proto: 0, srcPort: 0, dstPort: 0 };
 
   /** Application payload (after the transport header), relative to data. */
   payloadOff = 0;

@@ -134,10 +134,13 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         ports: new PortCounts(64),
         total: 0,
         first: now,
-        lastAbove: 0,
+        // Double zeros (-0; V8 has no small-integer -0) for the fields that later take times and rates:
+        // from a small 0, the first flood's values moved every state to a new hidden class, and the
+        // compiled packet path was thrown away.
+        lastAbove: -0,
         level: -1,
-        peakRate: 0,
-        lastRaise: 0,
+        peakRate: -0,
+        lastRaise: -0,
         last: now,
       };
       if (bucket >= 0) srcIn[bucket]++;

@@ -81,8 +81,11 @@ export class FrameRing {
 
   /** Record index of the i-th oldest record (0 <= i < size). */
   at(i: number): number {
+    // The wrap-around without a branch of its own: the first index past the end comes late in a run, and
+    // its subtraction, never run before, threw away the compiled code that inlined this (add, the lookback).
+    const c = this.capacity;
     const r = this.head + i;
-    return r >= this.capacity ? r - this.capacity : r;
+    return r - (r >= c ? c : 0);
   }
 
   private dropOldest(): void {
@@ -104,18 +107,22 @@ export class FrameRing {
     if (cap > size) cap = size;
     if (this.count === this.capacity) this.dropOldest();
     let w = this.write;
+    // Records at or past `tail` are evicted. Past the arena's end (no record is) unless this frame wraps to
+    // the start: then the records between the write point and the end are the oldest ones, and the space
+    // after them is lost until the next wrap.
+    let tail = size + 1;
     if (w + cap > size) {
-      // Wrapping to the start: the records between the write point and the end of the arena are the
-      // oldest ones, and the space after them is lost until the next wrap; evict them now.
-      while (this.count > 0 && this.off[this.head] >= w) this.dropOldest();
+      tail = w;
       w = 0;
     }
-    // Evict the oldest records while their bytes overlap [w, w + cap). Records lie in the arena in the
-    // order they were written, so the oldest is always the next one in the way.
+    // Evict the oldest records while they lie past `tail` or their bytes overlap [w, w + cap). Records lie
+    // in the arena in the order they were written, so the oldest is always the next one in the way. One
+    // loop for both: the first wrap comes late in a run, and a loop of its own, never run before, threw
+    // away the compiled code of add.
     while (this.count > 0) {
       const h = this.head;
       const o = this.off[h];
-      if (o < w + cap && o + this.caplen[h] > w) this.dropOldest();
+      if (o >= tail || (o < w + cap && o + this.caplen[h] > w)) this.dropOldest();
       else break;
     }
     if (this.holdsBytes) {

@@ -475,7 +475,11 @@ export class DnsTracker {
   /** The table slot holding `key`, or -1. */
   private slotOfKey(key: number): number {
     const mask = this.hMask;
-    for (let i = homeOf(key) & mask; ; i = (i + 1) & mask) {
+    // The probing step is taken before the home slot too (from one before it), so the first collision,
+    // late in a run, finds the step's type feedback instead of throwing away the compiled code.
+    let i = (homeOf(key) & mask) - 1;
+    for (;;) {
+      i = (i + 1) & mask;
       if (this.hHead[i] === 0) return -1;
       if (this.hKey[i] === key) return i;
     }
@@ -484,8 +488,10 @@ export class DnsTracker {
   /** Adds `key` (not in the table) with first waiting position `w`. */
   private insertKey(key: number, w: number): void {
     const mask = this.hMask;
-    let i = homeOf(key) & mask;
-    while (this.hHead[i] !== 0) i = (i + 1) & mask;
+    // The probing step before the home slot too, as in slotOfKey.
+    let i = (homeOf(key) & mask) - 1;
+    do i = (i + 1) & mask;
+    while (this.hHead[i] !== 0);
     this.hKey[i] = key;
     this.hHead[i] = w + 1;
   }
@@ -498,10 +504,12 @@ export class DnsTracker {
       const home = homeOf(this.hKey[j]) & mask;
       // The entry at j stays when its home lies cyclically in (hole, j]; else it moves into the hole.
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      if (stays) continue;
-      this.hKey[hole] = this.hKey[j];
-      this.hHead[hole] = this.hHead[j];
-      hole = j;
+      // Copied to itself when it stays: one path for both, so the first move, late in a run, finds type
+      // feedback instead of throwing away the compiled code.
+      const to = stays ? j : hole;
+      this.hKey[to] = this.hKey[j];
+      this.hHead[to] = this.hHead[j];
+      hole = stays ? hole : j;
     }
     this.hHead[hole] = 0;
   }

@@ -14,8 +14,13 @@ export class WindowCounter {
   private readonly slotMs: number;
   /** Slot index (floor(now / slotMs)) of the newest bucket. */
   private head = -1;
-  /** Sum of the buckets. */
-  private sum = 0;
+  /**
+   * Sum of the buckets. Starts as a double zero (-0; V8 has no small-integer -0): the first bucket that
+   * leaves the window is subtracted as a Float64Array double, and from a small-integer start that moved
+   * every counter to a new hidden class late in a run, throwing away the flood detectors' compiled
+   * packet path ("wrong map"). total() adds 0, so it gives +0, never -0, for an empty window.
+   */
+  private sum = -0;
   constructor(windowMs: number, slots = 10) {
     this.counts = new Float64Array(slots);
     this.slotMs = Math.max(1, windowMs / slots);
@@ -58,7 +63,7 @@ export class WindowCounter {
   }
   total(now: number): number {
     this.advance(now);
-    return this.sum;
+    return this.sum + 0;
   }
   /** Start time (ms) of the oldest bucket that holds events, or `now` when empty. */
   oldest(now: number): number {
