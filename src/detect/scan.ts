@@ -22,10 +22,11 @@
 // Sources of a decoy scan (DetectorContext.decoyMember, decoy-scan.ts) raise no scan alert of their own.
 //
 // State per (source, target, probe kind) lives in a fixed table (AddrTable) with its counters in typed
-// arrays. Its first port is kept inline; the two port sets (a Map and a Set) are only made when a second
-// distinct port shows up, i.e. for something that looks like a scan. A spoofed flood's million
-// one-probe sources therefore cost no allocation, and a full bucket gives up single-port state before
-// state with evidence of several ports.
+// arrays. Its first two ports are kept inline; the two port sets (a Map and a Set) are only made when a
+// third distinct port shows up, i.e. for something that looks like a scan. A spoofed flood's million
+// one-probe sources, and an alert storm's sources that each try two ports (22 and 23), therefore cost no
+// allocation, and a full bucket gives up single-port state before state with evidence of several ports
+// (an episode is pinned at its second distinct port).
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
@@ -106,13 +107,22 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   const dirtyList = new Int32Array(n);
   let dirtyLen = 0;
   let dirtyCount = 0;
-  // The first distinct port, inline: in the recent window (with its time) and/or in the evidence.
+  // The first two distinct ports, inline: each in the recent window (with its time) and/or in the
+  // evidence. A slot whose two flags are 0 is free (its port is then a leftover, reused or replaced).
   const port1 = new Int32Array(n);
   const inRecent = new Uint8Array(n);
   const recentTs = new Float64Array(n);
   const inEvidence = new Uint8Array(n);
+  const port2 = new Int32Array(n);
+  const inRecent2 = new Uint8Array(n);
+  const recentTs2 = new Float64Array(n);
+  const inEvidence2 = new Uint8Array(n);
+  /** Which inline port entered the recent window last (1 or 2): the order the Map gets them in at promote. */
+  const newerRecent = new Uint8Array(n);
   /**
-   * Port sets, made at the second distinct port (then the inline port is unused); NO_SETS before. The
+   * Port sets, made at the third distinct port (then the inline ports are unused); NO_SETS before. In an
+   * alert storm of spoofed sources each source tried two ports, and a Map and a Set made for each (pinned, so
+   * kept until the pair was evicted) were a sixth of what outlived the young-generation collections. The
    * placeholder is never filled, so the sizes are its sets' plus the inline flags without a test, and the
    * reads of real sets have type feedback from the first packet (a late first promotion recompiled 7).
    */
@@ -129,16 +139,24 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   let lastSweep = 0;
 
   // The inline flags are 0 once an episode has real sets; the placeholder's sets are empty.
-  const recentSize = (s: number): number => sets[s].recent.size + inRecent[s];
-  const evidenceSize = (s: number): number => sets[s].evidence.size + inEvidence[s];
+  const recentSize = (s: number): number => sets[s].recent.size + inRecent[s] + inRecent2[s];
+  const evidenceSize = (s: number): number => sets[s].evidence.size + inEvidence[s] + inEvidence2[s];
+
+  /** Frees both inline ports of slot s (their counts in `stored` are the caller's business). */
+  const clearInline = (s: number): void => {
+    inRecent[s] = 0;
+    inEvidence[s] = 0;
+    inRecent2[s] = 0;
+    inEvidence2[s] = 0;
+  };
 
   /** Starts a fresh episode in slot s (after dropping whatever it held). */
   const reset = (s: number, now: number): void => {
     stored -= recentSize(s) + evidenceSize(s);
     sets[s] = NO_SETS;
     port1[s] = -1;
-    inRecent[s] = 0;
-    inEvidence[s] = 0;
+    port2[s] = -1;
+    clearInline(s);
     probes[s] = 0;
     closed[s] = 0;
     unanswered[s] = 0;
@@ -155,8 +173,7 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   const drop = (s: number): void => {
     stored -= recentSize(s) + evidenceSize(s);
     sets[s] = NO_SETS;
-    inRecent[s] = 0;
-    inEvidence[s] = 0;
+    clearInline(s);
     if (dirty[s] === 1) {
       dirty[s] = 0;
       dirtyCount--;
@@ -181,8 +198,7 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
       if (!tab.replaced) {
         // A free slot: its leftovers were already uncounted by drop (an evicted episode's are by reset).
         sets[s] = NO_SETS;
-        inRecent[s] = 0;
-        inEvidence[s] = 0;
+        clearInline(s);
       }
       reset(s, now);
     } else if (now - last[s] > (raised[s] > slow[s] ? windowMs : idleMs)) {
@@ -196,41 +212,74 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     return s;
   };
 
-  /** Moves the inline port into real port sets (a second distinct port arrived). */
+  /**
+   * Moves the inline ports into real port sets (a third distinct port arrived), the recent ones in the
+   * order they entered the window, as a Map would hold them.
+   */
   const promote = (s: number): PortSets => {
     const ps: PortSets = { recent: new Map(), evidence: new Set() };
+    const secondFirst = newerRecent[s] === 1;
+    if (secondFirst && inRecent2[s] === 1) ps.recent.set(port2[s], recentTs2[s]);
     if (inRecent[s] === 1) ps.recent.set(port1[s], recentTs[s]);
+    if (!secondFirst && inRecent2[s] === 1) ps.recent.set(port2[s], recentTs2[s]);
     if (inEvidence[s] === 1) ps.evidence.add(port1[s]);
-    inRecent[s] = 0;
-    inEvidence[s] = 0;
+    if (inEvidence2[s] === 1) ps.evidence.add(port2[s]);
+    clearInline(s);
     port1[s] = -1;
+    port2[s] = -1;
     sets[s] = ps;
-    // Several ports: worth more than a one-probe source when the table is full.
     tab.setPin(s, 1);
     return ps;
   };
 
-  /** The port sets to use for `port`, or undefined when the inline port covers it. */
-  const setsFor = (s: number, port: number): PortSets | undefined => {
-    const ps = sets[s];
-    if (ps !== NO_SETS) return ps;
-    if (port1[s] === port) return undefined;
-    if (inRecent[s] === 0 && inEvidence[s] === 0) {
+  /**
+   * Where `port` of slot s is kept: 1 or 2, an inline port (taken for it if free), or 0, the real port
+   * sets (made now if both inline ports hold other ports).
+   */
+  const slotFor = (s: number, port: number): number => {
+    if (sets[s] !== NO_SETS) return 0;
+    if (port1[s] === port) return 1;
+    if (port2[s] === port && (inRecent2[s] | inEvidence2[s]) !== 0) return 2;
+    if ((inRecent[s] | inEvidence[s]) === 0) {
       port1[s] = port;
-      return undefined;
+      return 1;
     }
-    return promote(s);
+    if ((inRecent2[s] | inEvidence2[s]) === 0) {
+      port2[s] = port;
+      // Several ports: worth more than a one-probe source when the table is full.
+      tab.setPin(s, 1);
+      return 2;
+    }
+    promote(s);
+    return 0;
   };
 
   const touchRecent = (s: number, port: number, now: number): void => {
-    const ps = setsFor(s, port);
-    if (ps === undefined) {
-      if (inRecent[s] === 0) stored++;
-      inRecent[s] = 1;
-      recentTs[s] = now;
+    const k = slotFor(s, port);
+    if (k !== 0) {
+      // The port touched is the newest; the other inline port leaves the window if it is older than it,
+      // as the Map's walk from its oldest entry below would have it.
+      if (k === 1) {
+        if (inRecent[s] === 0) stored++;
+        inRecent[s] = 1;
+        recentTs[s] = now;
+        if (inRecent2[s] === 1 && recentTs2[s] < now - windowMs) {
+          inRecent2[s] = 0;
+          stored--;
+        }
+      } else {
+        if (inRecent2[s] === 0) stored++;
+        inRecent2[s] = 1;
+        recentTs2[s] = now;
+        if (inRecent[s] === 1 && recentTs[s] < now - windowMs) {
+          inRecent[s] = 0;
+          stored--;
+        }
+      }
+      newerRecent[s] = k;
       return;
     }
-    const recent = ps.recent;
+    const recent = sets[s].recent;
     if (recent.delete(port)) stored--;
     if (recent.size < MAX_PORTS) {
       recent.set(port, now);
@@ -244,14 +293,22 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   };
 
   const addEvidence = (s: number, port: number): void => {
-    const ps = setsFor(s, port);
-    if (ps === undefined) {
+    const k = slotFor(s, port);
+    if (k === 1) {
       if (inEvidence[s] === 0) {
         inEvidence[s] = 1;
         stored++;
       }
       return;
     }
+    if (k === 2) {
+      if (inEvidence2[s] === 0) {
+        inEvidence2[s] = 1;
+        stored++;
+      }
+      return;
+    }
+    const ps = sets[s];
     if (!ps.evidence.has(port) && ps.evidence.size < MAX_PORTS) {
       ps.evidence.add(port);
       stored++;
@@ -259,14 +316,20 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   };
 
   const removePort = (s: number, port: number): void => {
-    // Both forms, without a test of which one the episode uses: the placeholder's sets are empty, and
-    // port1 is -1 once there are real sets.
+    // Every form, without a test of which one the episode uses: the placeholder's sets are empty, and
+    // port1 and port2 are -1 once there are real sets (a free inline port's flags are 0).
     const ps = sets[s];
     stored -= (ps.evidence.delete(port) ? 1 : 0) + (ps.recent.delete(port) ? 1 : 0);
-    if (port1[s] !== port) return;
-    stored -= inEvidence[s] + inRecent[s];
-    inEvidence[s] = 0;
-    inRecent[s] = 0;
+    if (port1[s] === port) {
+      stored -= inEvidence[s] + inRecent[s];
+      inEvidence[s] = 0;
+      inRecent[s] = 0;
+    }
+    if (port2[s] === port) {
+      stored -= inEvidence2[s] + inRecent2[s];
+      inEvidence2[s] = 0;
+      inRecent2[s] = 0;
+    }
   };
 
   // The ports of the episode being reported, one bit each: their union and its smallest ports without
@@ -284,6 +347,7 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   const markPorts = (s: number): number => {
     const ps = sets[s];
     let count = inRecent[s] === 1 || inEvidence[s] === 1 ? mark(port1[s]) : 0;
+    if (inRecent2[s] === 1 || inEvidence2[s] === 1) count += mark(port2[s]);
     for (const p of ps.evidence) count += mark(p);
     for (const p of ps.recent.keys()) count += mark(p);
     return count;

@@ -254,6 +254,37 @@ describe('ScanDetector', () => {
     expect(h.detections.at(-1)!.details.first_seen).toBe(new Date(T0 + 600_000).toISOString());
   });
 
+  // An episode's first two ports are kept inline and move into its port sets at the third: they must leave the
+  // scan window as a Map's entries would, oldest probe first.
+  it('the first two ports leave scan_window by their last probe, also once a third port arrives', () => {
+    const th = { port_scan: 3, slow_scan_ports: 1000 };
+    const probeAt = (h: Harness, sport: number, port: number, dt: number): number => {
+      h.feed(tcp(A, sport, V, port, SYN), T0 + dt);
+      return h.detections.length;
+    };
+    // Port 1000, then 2000, then 1000 again as a new probe (resolved, 20 s later): 2000 is now the older.
+    // Port 3000 at 60.15 s pushes 2000 (probed at 0.1 s) out of the 60 s window, not 1000: two recent ports,
+    // no scan. A fourth port makes three. (Both unanswered first probes stay slow evidence: four ports seen.)
+    const h = scanner(th);
+    probeAt(h, 40001, 1000, 0);
+    probeAt(h, 40002, 2000, 100);
+    h.tick(T0 + 5600);
+    probeAt(h, 40003, 1000, 20_000);
+    expect(probeAt(h, 40004, 3000, 60_150)).toBe(0);
+    expect(probeAt(h, 40005, 4000, 60_160)).toBe(1);
+    expect(h.types()).toEqual(['SYN_SCAN']);
+    expect(h.detections[0].details.ports).toEqual([1000, 2000, 3000, 4000]);
+    // Two inline ports alone (a scan at two): the second, probed 61 s after the first, drops the first from
+    // the window, and so does the first probed again, 61 s after the second.
+    const g = scanner({ port_scan: 2, slow_scan_ports: 1000 });
+    probeAt(g, 40001, 1000, 0);
+    expect(probeAt(g, 40002, 2000, 61_000)).toBe(0);
+    g.tick(T0 + 67_000);
+    expect(probeAt(g, 40003, 1000, 122_000)).toBe(0);
+    expect(probeAt(g, 40004, 3000, 122_100)).toBe(1);
+    expect(g.detections[0].details.ports).toEqual([1000, 2000, 3000]);
+  });
+
   it('keeps bounded state under a flood of distinct spoofed sources', () => {
     const det = createScanDetector(settingsWith(), () => {});
     const p = tcp(A, 1234, V, 80, SYN);
