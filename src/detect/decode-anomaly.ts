@@ -48,7 +48,8 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
   return {
     name: 'decode-anomaly',
     wants: PK_EVENTS,
-    onPacket(p: Packet, now: number): void {
+    onPacket(p: Packet): void {
+      const now = p.ts;
       const evs = p.events;
       if (evs.length === 0) return;
       const ip = p.ipVersion ? 1 : 0;

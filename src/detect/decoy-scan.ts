@@ -291,7 +291,11 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     }
   };
 
-  const probe = (p: Packet, kind: number, now: number): void => {
+  // The packet path's helpers take the packet and read its time (p.ts) themselves: a time passed as a
+  // number argument to a call V8 does not inline is boxed into a new heap number, and one passed in
+  // several branches of onPacket is boxed once ahead of them all, on every packet.
+  const probe = (p: Packet, kind: number): void => {
+    const now = p.ts;
     const b4 = p.ip4Dst;
     const b6 = p.ip6Dst;
     const a4 = p.ip4Src;
@@ -367,7 +371,7 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
   };
 
   /** What the target and the sources' own stacks do around the probes (only while pairs exist). */
-  const tcpSignals = (p: Packet, f: number, now: number): void => {
+  const tcpSignals = (p: Packet, f: number): void => {
     const a4 = p.ip4Src;
     const a6 = p.ip6Src;
     const b4 = p.ip4Dst;
@@ -395,7 +399,8 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     }
   };
 
-  const icmpSignals = (p: Packet, now: number): void => {
+  const icmpSignals = (p: Packet): void => {
+    const now = p.ts;
     const v6 = (p.layers & LAYER_ICMPV6) !== 0;
     const type = p.icmpType;
     if ((!v6 && type === 8) || (v6 && type === 128)) {
@@ -574,6 +579,12 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     }
   };
 
+  /** onPacket's once-a-second work behind one call, so its time is boxed only when some is due. */
+  const upkeep = (now: number): void => {
+    if (dirty > 0 && now - lastFlush >= UPDATE_MS) flush(now);
+    if (now - lastSweep >= SWEEP_MS) sweep(now);
+  };
+
   const sweep = (now: number): void => {
     lastSweep = now;
     if (prs.count > 0) {
@@ -610,33 +621,33 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
 
   return {
     name: 'decoy-scan',
-    onPacket(p: Packet, now: number): void {
+    onPacket(p: Packet): void {
       const l = p.layers;
       if (l & LAYER_TCP) {
         const f = p.tcpFlags & FLAGS6;
         // Only raw-style SYNs (no window scale, SACK or timestamps): an OS connect() cannot forge its
         // source, so many clients opening connections to one server are never decoys.
         if (f === TCP_SYN) {
-          if (p.tcpWscale < 0 && !p.tcpSackOk && p.tcpTsVal < 0) probe(p, K_SYN, now);
+          if (p.tcpWscale < 0 && !p.tcpSackOk && p.tcpTsVal < 0) probe(p, K_SYN);
         }
-        else if (f === TCP_FIN) probe(p, K_FIN, now);
-        else if (f === 0) probe(p, K_NULL, now);
-        else if (f === XMAS) probe(p, K_XMAS, now);
-        else if (prs.count > 0) tcpSignals(p, f, now);
+        else if (f === TCP_FIN) probe(p, K_FIN);
+        else if (f === 0) probe(p, K_NULL);
+        else if (f === XMAS) probe(p, K_XMAS);
+        else if (prs.count > 0) tcpSignals(p, f);
       } else if (l & LAYER_UDP) {
-        if (p.dstPort === 53) note(p.ip4Src, p.ip6Src, 0, '', SIG_DNS, now);
+        if (p.dstPort === 53) note(p.ip4Src, p.ip6Src, 0, '', SIG_DNS, p.ts);
         const b4 = p.ip4Dst;
         if (p.ip6Dst === '' ? b4 >>> 28 !== 0xe && b4 !== -1 && (b4 & 0xff) !== 0xff : !p.ip6Dst.startsWith('ff')) {
-          probe(p, K_UDP, now);
+          probe(p, K_UDP);
         }
       } else if (l & (LAYER_ICMP | LAYER_ICMPV6)) {
-        if (p.ipProto === IPPROTO_ICMP || l & LAYER_ICMPV6) icmpSignals(p, now);
+        if (p.ipProto === IPPROTO_ICMP || l & LAYER_ICMPV6) icmpSignals(p);
       } else if (l & LAYER_ARP) {
-        if (p.arpOp === 1) note(p.arpSenderIp | 0, '', p.arpTargetIp | 0, '', SIG_RESOLVE, now);
-        else if (p.arpOp === 2) note(p.arpSenderIp | 0, '', 0, '', SIG_ALIVE, now);
+        if (p.arpOp === 1) note(p.arpSenderIp | 0, '', p.arpTargetIp | 0, '', SIG_RESOLVE, p.ts);
+        else if (p.arpOp === 2) note(p.arpSenderIp | 0, '', 0, '', SIG_ALIVE, p.ts);
       }
-      if (dirty > 0 && now - lastFlush >= UPDATE_MS) flush(now);
-      if (now - lastSweep >= SWEEP_MS) sweep(now);
+      const now = p.ts;
+      if ((dirty > 0 && now - lastFlush >= UPDATE_MS) || now - lastSweep >= SWEEP_MS) upkeep(now);
     },
     onTick(now: number): void {
       if (dirty > 0) flush(now);

@@ -57,7 +57,8 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
   return {
     name: 'suspicious-port',
     wants: PK_TCP_SYN,
-    onPacket(p: Packet, now: number): void {
+    onPacket(p: Packet): void {
+      const now = p.ts;
       if (!(p.layers & LAYER_TCP) || (p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) !== TCP_SYN) return;
       const port = p.dstPort;
       if (!ports.has(port)) return;

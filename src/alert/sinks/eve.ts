@@ -674,7 +674,8 @@ export class EveSink implements AlertSink {
   }
 
   /** Logs dns and http records for a decoded packet, as enabled in settings (the engine calls this per packet). */
-  onPacket(p: Packet, now?: number): void {
+  onPacket(p: Packet): void {
+    const now = p.ts;
     if (this.settings.stats) this.decoder.count(p);
     if (this.settings.stats || this.settings.flow) this.onTick(now ?? p.ts);
     if (this.settings.dns && p.layers & LAYER_TCP && (p.srcPort === 53 || p.dstPort === 53) && p.payloadLen > 0 && this.dnsOverTcp(p, now)) return;
