@@ -246,7 +246,9 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
     });
   };
 
-  const evidence = (tr: ProbeRecords, r: number, delta: number, now: number): void => {
+  /** A probe's evidence changed (delta); its time is tr.now, read here rather than passed (see upkeep). */
+  const evidence = (tr: ProbeRecords, r: number, delta: number): void => {
+    const now = tr.now;
     const b4 = tr.dst4(r);
     const b6 = tr.dst6(r);
     const t = targetOf(b4, b6, now);
@@ -280,8 +282,7 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
     {
       evidenceOnly: true,
       onOutcome(tr, r, _o, delta) {
-        const now = tr.now;
-        if (delta !== 0) evidence(tr, r, delta, now);
+        if (delta !== 0) evidence(tr, r, delta);
       },
     },
     { timeoutMs: k.probe_timeout * 1000, idleMs: Math.max(600_000, 2 * windowMs) },
