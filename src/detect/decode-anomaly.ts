@@ -60,7 +60,7 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
         let s = tab.find(a4, a6, 0, ev, ip);
         // New, or back after IDLE_MS: a fresh episode (an idle one is reused in place).
         const fresh = ep.isFresh(s, now);
-        if (s < 0) s = tab.insert(a4, a6, 0, ev, ip, now);
+        if (s < 0) s = tab.insert(a4, a6, 0, ev, ip);
         tab.touched[s] = now;
         if (fresh) {
           ep.start(s, now);

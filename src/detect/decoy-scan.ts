@@ -203,7 +203,8 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     const now = p.ts;
     let t = tgt.find(b4, b6, 0, '', 0);
     if (t < 0) {
-      t = tgt.insert(b4, b6, 0, '', 0, now);
+      t = tgt.insert(b4, b6, 0, '', 0);
+      tgt.touched[t] = now;
       // An evicted target's pending update goes with it. A free slot's flag is 0 (the sweep clears it
       // before it frees the slot), so no test of `replaced`: the first eviction, late in a run, then
       // finds type feedback here (it deoptimized the packet path that inlined this).
@@ -236,7 +237,8 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
 
   const newPair = (a4: number, a6: string, b4: number, b6: string, t: number, p: Packet): number => {
     const now = p.ts;
-    const s = prs.insert(a4, a6, b4, b6, 0, now);
+    const s = prs.insert(a4, a6, b4, b6, 0);
+    prs.touched[s] = now;
     if (prs.replaced) {
       // The evicted pair's membership goes with it (members are pinned, so this is rare).
       if (pMember[s] === 1) {
@@ -370,7 +372,7 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
   const note = (a4: number, a6: string, b4: number, b6: string, what: number, p: Packet): void => {
     const now = p.ts;
     let s = sig.find(a4, a6, b4, b6, what);
-    if (s < 0) s = sig.insert(a4, a6, b4, b6, what, now);
+    if (s < 0) s = sig.insert(a4, a6, b4, b6, what);
     sig.touched[s] = now;
     sigTs[s] = now;
   };

@@ -109,7 +109,8 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
   const targetOf = (b4: number, b6: string, now: number): number => {
     let t = tgt.find(b4, b6, 0, '', 0);
     if (t < 0) {
-      t = tgt.insert(b4, b6, 0, '', 0, now);
+      t = tgt.insert(b4, b6, 0, '', 0);
+      tgt.touched[t] = now;
       if (!tgt.replaced) tChanged[t] = 0;
       resetTarget(t, now);
     } else if (now - tLast[t] > 2 * windowMs) {
@@ -136,7 +137,8 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
       s = -1;
     }
     if (s < 0) {
-      s = prs.insert(a4, a6, b4, b6, 0, now);
+      s = prs.insert(a4, a6, b4, b6, 0);
+      prs.touched[s] = now;
       pTgt[s] = t;
       pEpoch[s] = tEpoch[t];
       pPorts[s] = 0;

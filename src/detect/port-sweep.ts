@@ -76,7 +76,8 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
       s = -1;
     }
     if (s < 0) {
-      s = tab.insert(a4, a6, 0, '', svc, now);
+      s = tab.insert(a4, a6, 0, '', svc);
+      tab.touched[s] = now;
       protoCode[s] = proto;
       hostMaps[s] = undefined;
       host6[s] = '';

@@ -273,7 +273,8 @@ export class ProbeTracker implements ProbeRecords {
         return;
       }
     } else {
-      r = this.recs.insert(a4, a6, b4, b6, x, now);
+      r = this.recs.insert(a4, a6, b4, b6, x);
+      this.recs.touched[r] = now;
     }
     this.f8[(r << 2) + F_KIND] = kind;
     this.f8[(r << 2) + F_STATE] = S_PENDING;

@@ -179,7 +179,8 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     const kind = tr.kindOf(r);
     let s = tab.find(a4, a6, b4, b6, kind);
     if (s < 0) {
-      s = tab.insert(a4, a6, b4, b6, kind, now);
+      s = tab.insert(a4, a6, b4, b6, kind);
+      tab.touched[s] = now;
       // Evicted: forget the old episode's pending report (a free slot has none: drop cleared it). No
       // branch, so the first eviction finds nothing without type feedback.
       dirtyCount -= dirty[s];

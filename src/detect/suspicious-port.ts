@@ -65,7 +65,7 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
       let s = tab.find(p.ip4Src, p.ip6Src, 0, '', port);
       // New, or back after IDLE_MS: a fresh episode (an idle one is reused in place).
       const fresh = ep.isFresh(s, now);
-      if (s < 0) s = tab.insert(p.ip4Src, p.ip6Src, 0, '', port, now);
+      if (s < 0) s = tab.insert(p.ip4Src, p.ip6Src, 0, '', port);
       tab.touched[s] = now;
       if (fresh) {
         dst4[s] = p.ip4Dst;
