@@ -75,11 +75,10 @@ function flowPass(file: string, dets: Detector[]): { res: { packets: number; byt
   const stats = new ProtocolStatistics();
   const res = readPcapChunked(file, (raw, n) => {
     const p = decodePacket(raw, n, pkt, reasm);
-    const now = p.ts;
-    conns.onPacket(p, now);
-    dns.onPacket(p, now);
-    stats.onPacket(p, now);
-    for (let i = 0; i < dets.length; i++) dets[i].onPacket(p, now);
+    conns.onPacket(p);
+    dns.onPacket(p);
+    stats.onPacket(p);
+    for (let i = 0; i < dets.length; i++) dets[i].onPacket(p);
   });
   return { res, conns, dns, stats };
 }

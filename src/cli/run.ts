@@ -93,7 +93,7 @@ async function chooseSource(
 
 export interface WireExtras {
   /** Sees every decoded packet right after detection (before the struct is reused). */
-  packetTaps?: Array<(p: Packet, now: number) => void>;
+  packetTaps?: Array<(p: Packet) => void>;
 }
 
 export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}): Promise<Run> {
@@ -238,7 +238,7 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     },
     reputation: reputation.rep,
     baseline: (): BaselineStatus | null => baselineOf(engine),
-    packetTaps: [...(extras.packetTaps ?? []), ...(eve ? [(p: Packet, now: number) => eve!.onPacket(p, now)] : [])],
+    packetTaps: [...(extras.packetTaps ?? []), ...(eve ? [(p: Packet) => eve!.onPacket(p)] : [])],
     // EVE flow records: a flow is logged when it leaves the connection table (and at close, if open).
     onFlowEnd: eve && settings.outputs.eve.flow ? (f, reason, now) => eve!.onFlowEnd(f, reason, now) : undefined,
     // Exports (menu, dashboard, web page) load the pcap file writer when the first is asked for.

@@ -67,7 +67,9 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
     return c;
   };
 
-  const established = (src: AddrKey, dst: AddrKey, dport: number, now: number): void => {
+  /** A completed handshake of p's sender; takes the packet for its time (a number argument is boxed per call). */
+  const established = (src: AddrKey, dst: AddrKey, dport: number, p: Packet): void => {
+    const now = p.ts;
     let s = sources.get(src);
     if (s && s.raised && now - s.last > windowMs) {
       sources.delete(src); // the previous episode is over
@@ -129,11 +131,11 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
   return {
     name: 'connection-flood',
     wants: PK_TCP,
-    onPacket(p: Packet, now: number): void {
+    onPacket(p: Packet): void {
       if (!(p.layers & LAYER_TCP)) return;
       const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
       if (f === TCP_SYN) {
-        pending.add(addrHash(p.ip4Src, p.ip6Src), p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort, now);
+        pending.add(addrHash(p.ip4Src, p.ip6Src), p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort, p.ts);
       } else if (f === (TCP_SYN | TCP_ACK)) {
         if (pending.count > 0) {
           const slot = pending.find(addrHash(p.ip4Dst, p.ip6Dst), p.dstPort, addrHash(p.ip4Src, p.ip6Src), p.srcPort);
@@ -144,9 +146,12 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
         if (slot >= 0) {
           const stage = pending.stageOf(slot);
           pending.remove(slot);
-          if (stage === 2) established(addrKey(p.ip4Src, p.ip6Src), addrKey(p.ip4Dst, p.ip6Dst), p.dstPort, now);
+          if (stage === 2) established(addrKey(p.ip4Src, p.ip6Src), addrKey(p.ip4Dst, p.ip6Dst), p.dstPort, p);
         }
       }
+      // The time read here, after the branches: a value passed in two branches is boxed once ahead of
+      // both, on every packet; this one is boxed only when the sweep is due.
+      const now = p.ts;
       if (now - lastSweep >= 5000) expire(now);
     },
     onTick: expire,

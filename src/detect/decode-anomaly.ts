@@ -48,7 +48,8 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
   return {
     name: 'decode-anomaly',
     wants: PK_EVENTS,
-    onPacket(p: Packet, now: number): void {
+    onPacket(p: Packet): void {
+      const now = p.ts;
       const evs = p.events;
       if (evs.length === 0) return;
       const ip = p.ipVersion ? 1 : 0;
@@ -59,7 +60,7 @@ export function createDecodeAnomalyDetector(_settings: Settings, raise: Raise): 
         let s = tab.find(a4, a6, 0, ev, ip);
         // New, or back after IDLE_MS: a fresh episode (an idle one is reused in place).
         const fresh = ep.isFresh(s, now);
-        if (s < 0) s = tab.insert(a4, a6, 0, ev, ip, now);
+        if (s < 0) s = tab.insert(a4, a6, 0, ev, ip);
         tab.touched[s] = now;
         if (fresh) {
           ep.start(s, now);

@@ -174,7 +174,11 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     if (tgt.isUsed(t) && tEpoch[t] === pEpoch[s]) tMembers[t]--;
   };
 
-  const resetTarget = (t: number, now: number): void => {
+  // The helpers of probe() take the packet and read its time (p.ts): a time passed as a number argument
+  // to a call V8 does not inline is boxed into a new heap number per call, and one passed in two
+  // branches is boxed once ahead of both (here: for every UDP datagram).
+  const resetTarget = (t: number, p: Packet): void => {
+    const now = p.ts;
     tEpoch[t] = ++epochs;
     tFirst[t] = now;
     tLast[t] = now;
@@ -195,18 +199,20 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     }
   };
 
-  const targetOf = (b4: number, b6: string, now: number): number => {
+  const targetOf = (b4: number, b6: string, p: Packet): number => {
+    const now = p.ts;
     let t = tgt.find(b4, b6, 0, '', 0);
     if (t < 0) {
-      t = tgt.insert(b4, b6, 0, '', 0, now);
+      t = tgt.insert(b4, b6, 0, '', 0);
+      tgt.touched[t] = now;
       // An evicted target's pending update goes with it. A free slot's flag is 0 (the sweep clears it
       // before it frees the slot), so no test of `replaced`: the first eviction, late in a run, then
       // finds type feedback here (it deoptimized the packet path that inlined this).
       dirty -= tChanged[t];
       tChanged[t] = 0;
-      resetTarget(t, now);
+      resetTarget(t, p);
     } else if (now - tLast[t] > idleMs) {
-      resetTarget(t, now);
+      resetTarget(t, p);
     }
     tgt.touched[t] = now;
     tLast[t] = now;
@@ -229,8 +235,10 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     return s;
   };
 
-  const newPair = (a4: number, a6: string, b4: number, b6: string, t: number, now: number): number => {
-    const s = prs.insert(a4, a6, b4, b6, 0, now);
+  const newPair = (a4: number, a6: string, b4: number, b6: string, t: number, p: Packet): number => {
+    const now = p.ts;
+    const s = prs.insert(a4, a6, b4, b6, 0);
+    prs.touched[s] = now;
     if (prs.replaced) {
       // The evicted pair's membership goes with it (members are pinned, so this is rare).
       if (pMember[s] === 1) {
@@ -258,7 +266,8 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     return s;
   };
 
-  const countProbe = (s: number, ttl: number, now: number): void => {
+  const countProbe = (s: number, ttl: number, p: Packet): void => {
+    const now = p.ts;
     pProbes[s]++;
     pLast[s] = now;
     prs.touched[s] = now;
@@ -291,13 +300,17 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     }
   };
 
-  const probe = (p: Packet, kind: number, now: number): void => {
+  // The packet path's helpers take the packet and read its time (p.ts) themselves: a time passed as a
+  // number argument to a call V8 does not inline is boxed into a new heap number, and one passed in
+  // several branches of onPacket is boxed once ahead of them all, on every packet.
+  const probe = (p: Packet, kind: number): void => {
+    const now = p.ts;
     const b4 = p.ip4Dst;
     const b6 = p.ip6Dst;
     const a4 = p.ip4Src;
     const a6 = p.ip6Src;
     const port = p.dstPort;
-    const t = targetOf(b4, b6, now);
+    const t = targetOf(b4, b6, p);
     const base = t * RING;
     const head = rHead[t];
     let copied = false;
@@ -316,8 +329,8 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
         // The earlier probe was the first of its group: credit it too.
         rCred[i] = 1;
         let os = findPair(rS4[i], rS6[i], b4, b6, t);
-        if (os < 0) os = newPair(rS4[i], rS6[i], b4, b6, t, now);
-        if (rCounted[i] === 0) countProbe(os, rTtl[i], now);
+        if (os < 0) os = newPair(rS4[i], rS6[i], b4, b6, t, p);
+        if (rCounted[i] === 0) countProbe(os, rTtl[i], p);
         credit(os, port, t);
       }
     }
@@ -325,9 +338,9 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     // table is empty (a find there answers -1): pairs only come with copies, which ordinary traffic's
     // probes (every UDP datagram) do not make.
     let ps = prs.count > 0 ? findPair(a4, a6, b4, b6, t) : -1;
-    if (copied && ps < 0) ps = newPair(a4, a6, b4, b6, t, now);
+    if (copied && ps < 0) ps = newPair(a4, a6, b4, b6, t, p);
     if (ps >= 0) {
-      countProbe(ps, p.ipTtl, now);
+      countProbe(ps, p.ipTtl, p);
       if (copied) credit(ps, port, t);
     }
     if (copied) {
@@ -355,9 +368,11 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     if (len < RING) rLen[t] = len + 1;
   };
 
-  const note = (a4: number, a6: string, b4: number, b6: string, what: number, now: number): void => {
+  /** Notes signal `what` of (a, b) at p's time. */
+  const note = (a4: number, a6: string, b4: number, b6: string, what: number, p: Packet): void => {
+    const now = p.ts;
     let s = sig.find(a4, a6, b4, b6, what);
-    if (s < 0) s = sig.insert(a4, a6, b4, b6, what, now);
+    if (s < 0) s = sig.insert(a4, a6, b4, b6, what);
     sig.touched[s] = now;
     sigTs[s] = now;
   };
@@ -367,7 +382,7 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
   };
 
   /** What the target and the sources' own stacks do around the probes (only while pairs exist). */
-  const tcpSignals = (p: Packet, f: number, now: number): void => {
+  const tcpSignals = (p: Packet, f: number): void => {
     const a4 = p.ip4Src;
     const a6 = p.ip6Src;
     const b4 = p.ip4Dst;
@@ -395,14 +410,14 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     }
   };
 
-  const icmpSignals = (p: Packet, now: number): void => {
+  const icmpSignals = (p: Packet): void => {
     const v6 = (p.layers & LAYER_ICMPV6) !== 0;
     const type = p.icmpType;
     if ((!v6 && type === 8) || (v6 && type === 128)) {
-      note(p.ip4Src, p.ip6Src, p.ip4Dst, p.ip6Dst, SIG_PING, now);
+      note(p.ip4Src, p.ip6Src, p.ip4Dst, p.ip6Dst, SIG_PING, p);
     } else if (v6 && (type === 135 || type === 136)) {
       // Neighbour solicitation or advertisement sent from the address: a live stack owns it.
-      note(p.ip4Src, p.ip6Src, 0, '', SIG_ALIVE, now);
+      note(p.ip4Src, p.ip6Src, 0, '', SIG_ALIVE, p);
     } else if (prs.count > 0 && p.icmpQuoted.present && ((!v6 && type === 3) || (v6 && type === 1))) {
       // An ICMP error from the target about a probe: an answer to the probe's source.
       const q = p.icmpQuoted;
@@ -574,6 +589,12 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
     }
   };
 
+  /** onPacket's once-a-second work behind one call, so its time is boxed only when some is due. */
+  const upkeep = (now: number): void => {
+    if (dirty > 0 && now - lastFlush >= UPDATE_MS) flush(now);
+    if (now - lastSweep >= SWEEP_MS) sweep(now);
+  };
+
   const sweep = (now: number): void => {
     lastSweep = now;
     if (prs.count > 0) {
@@ -610,33 +631,33 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
 
   return {
     name: 'decoy-scan',
-    onPacket(p: Packet, now: number): void {
+    onPacket(p: Packet): void {
       const l = p.layers;
       if (l & LAYER_TCP) {
         const f = p.tcpFlags & FLAGS6;
         // Only raw-style SYNs (no window scale, SACK or timestamps): an OS connect() cannot forge its
         // source, so many clients opening connections to one server are never decoys.
         if (f === TCP_SYN) {
-          if (p.tcpWscale < 0 && !p.tcpSackOk && p.tcpTsVal < 0) probe(p, K_SYN, now);
+          if (p.tcpWscale < 0 && !p.tcpSackOk && p.tcpTsVal < 0) probe(p, K_SYN);
         }
-        else if (f === TCP_FIN) probe(p, K_FIN, now);
-        else if (f === 0) probe(p, K_NULL, now);
-        else if (f === XMAS) probe(p, K_XMAS, now);
-        else if (prs.count > 0) tcpSignals(p, f, now);
+        else if (f === TCP_FIN) probe(p, K_FIN);
+        else if (f === 0) probe(p, K_NULL);
+        else if (f === XMAS) probe(p, K_XMAS);
+        else if (prs.count > 0) tcpSignals(p, f);
       } else if (l & LAYER_UDP) {
-        if (p.dstPort === 53) note(p.ip4Src, p.ip6Src, 0, '', SIG_DNS, now);
+        if (p.dstPort === 53) note(p.ip4Src, p.ip6Src, 0, '', SIG_DNS, p);
         const b4 = p.ip4Dst;
         if (p.ip6Dst === '' ? b4 >>> 28 !== 0xe && b4 !== -1 && (b4 & 0xff) !== 0xff : !p.ip6Dst.startsWith('ff')) {
-          probe(p, K_UDP, now);
+          probe(p, K_UDP);
         }
       } else if (l & (LAYER_ICMP | LAYER_ICMPV6)) {
-        if (p.ipProto === IPPROTO_ICMP || l & LAYER_ICMPV6) icmpSignals(p, now);
+        if (p.ipProto === IPPROTO_ICMP || l & LAYER_ICMPV6) icmpSignals(p);
       } else if (l & LAYER_ARP) {
-        if (p.arpOp === 1) note(p.arpSenderIp | 0, '', p.arpTargetIp | 0, '', SIG_RESOLVE, now);
-        else if (p.arpOp === 2) note(p.arpSenderIp | 0, '', 0, '', SIG_ALIVE, now);
+        if (p.arpOp === 1) note(p.arpSenderIp | 0, '', p.arpTargetIp | 0, '', SIG_RESOLVE, p);
+        else if (p.arpOp === 2) note(p.arpSenderIp | 0, '', 0, '', SIG_ALIVE, p);
       }
-      if (dirty > 0 && now - lastFlush >= UPDATE_MS) flush(now);
-      if (now - lastSweep >= SWEEP_MS) sweep(now);
+      const now = p.ts;
+      if ((dirty > 0 && now - lastFlush >= UPDATE_MS) || now - lastSweep >= SWEEP_MS) upkeep(now);
     },
     onTick(now: number): void {
       if (dirty > 0) flush(now);

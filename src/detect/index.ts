@@ -58,7 +58,7 @@ const FACTORIES: Record<DetectorName, (s: Settings, r: Raise, ctx: DetectorConte
 };
 
 /**
- * Builds the standard detectors. Call `onPacket(p, now)` on each for every decoded packet (packet time,
+ * Builds the standard detectors. Call `onPacket(p)` on each for every decoded packet (its time in `p.ts`,
  * ms) and `onTick(now)` about once a second (also when the wire is quiet) so unanswered probes and
  * idle state expire. `opts.only` / `opts.disable` choose detectors by name.
  */

@@ -480,7 +480,11 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
   let requests = 0;
   let lastSweep = 0;
 
-  const report = (p: Packet, now: number, method: string, uri: string, host: string | null, f: PayloadFinding): void => {
+  // The packet path's helpers read the time from the packet (p.ts): a time passed as a number argument
+  // to a call V8 does not inline is boxed into a new heap number, and one passed in several branches of
+  // onPacket is boxed once ahead of them all, on every packet.
+  const report = (p: Packet, method: string, uri: string, host: string | null, f: PayloadFinding): void => {
+    const now = p.ts;
     const src = addrText(p.ip4Src, p.ip6Src);
     const dst = addrText(p.ip4Dst, p.ip6Dst);
     // One episode per connection: a key of the source alone folded a second connection's request into
@@ -516,13 +520,13 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
   /** Findings of the current request (emptied for each). */
   const found: PayloadFinding[] = [];
 
-  const onHead = (p: Packet, now: number, h: HttpHead): void => {
+  const onHead = (p: Packet, h: HttpHead): void => {
     requests++;
     const remaining = Math.max(0, (h.contentLength ?? 0) - h.bodyLen);
-    if (remaining > 0) continuations.set(flowKeyOf(p), { remaining, ts: now, method: h.method ?? '', uri: h.uri ?? '' });
+    if (remaining > 0) continuations.set(flowKeyOf(p), { remaining, ts: p.ts, method: h.method ?? '', uri: h.uri ?? '' });
     if (found.length !== 0) found.length = 0;
     inspectHead(h, p.data, h.bodyOff, Math.min(h.bodyLen, MAX_BODY), found);
-    for (let i = 0; i < found.length; i++) report(p, now, h.method ?? '', h.uri ?? '', h.host, found[i]);
+    for (let i = 0; i < found.length; i++) report(p, h.method ?? '', h.uri ?? '', h.host, found[i]);
   };
 
   // Its own function: a closure over `now` inside onPacket made V8 allocate a context for every packet.
@@ -534,14 +538,14 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
   return {
     name: 'payload',
     wants: PK_TCP_DATA,
-    onPacket(p: Packet, now: number): void {
+    onPacket(p: Packet): void {
       if (!(p.layers & LAYER_TCP) || p.payloadLen === 0 || p.tcpFlags & TCP_RST) return;
       const h = p.http;
       let parts: RequestParts | null = null;
       let host: string | null = null;
       if (h instanceof HttpHead) {
         // The decoder's head: inspected on its bytes; strings are made for what an alert shows.
-        if (h.kind === 'request') onHead(p, now, h);
+        if (h.kind === 'request') onHead(p, h);
       } else if (h && h.kind === 'request' && h.uri !== null) {
         const bodyLen = Math.min(h.bodyLen, MAX_BODY);
         parts = {
@@ -569,15 +573,16 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
             if (c.remaining <= 0) continuations.delete(flowKey);
             const out: PayloadFinding[] = [];
             inspectText(body, 'body', out);
-            for (const f of out) report(p, now, c.method, c.uri, null, f);
+            for (const f of out) report(p, c.method, c.uri, null, f);
           }
         }
       }
       if (parts) {
         requests++;
-        if (parts.remaining > 0) continuations.set(flowKeyOf(p), { remaining: parts.remaining, ts: now, method: parts.method, uri: parts.uri });
-        for (const f of inspectRequest(parts)) report(p, now, parts.method, parts.uri, host, f);
+        if (parts.remaining > 0) continuations.set(flowKeyOf(p), { remaining: parts.remaining, ts: p.ts, method: parts.method, uri: parts.uri });
+        for (const f of inspectRequest(parts)) report(p, parts.method, parts.uri, host, f);
       }
+      const now = p.ts;
       if (now - lastSweep >= 30_000) sweep(now);
     },
     status() {

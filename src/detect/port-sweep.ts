@@ -76,7 +76,8 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
       s = -1;
     }
     if (s < 0) {
-      s = tab.insert(a4, a6, 0, '', svc, now);
+      s = tab.insert(a4, a6, 0, '', svc);
+      tab.touched[s] = now;
       protoCode[s] = proto;
       hostMaps[s] = undefined;
       host6[s] = '';
@@ -184,11 +185,43 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
     for (let s = 0; s < n; s++) if (tab.isUsed(s) && now - last[s] > windowMs) drop(s);
   };
 
+  /**
+   * An ICMP packet: an echo request is a probe of its target. Takes the packet, and reads its time here:
+   * a number argument is boxed into a heap number, and V8 boxes a value passed in two branches of
+   * onPacket (this and upkeep) once ahead of both, on every packet.
+   */
+  const icmp = (p: Packet): void => {
+    const v4 = p.ipProto === IPPROTO_ICMP;
+    const echo = (v4 && p.icmpType === 8) || (p.ipProto === IPPROTO_ICMPV6 && p.icmpType === 128);
+    if (!echo) return;
+    const now = p.ts;
+    const s = stateOf(p.ip4Src, p.ip6Src, SVC_ICMP, v4 ? 2 : 3, now);
+    probes[s]++;
+    const d4 = p.ip4Dst;
+    const d6 = p.ip6Dst;
+    // Broadcast and multicast pings are one request to many hosts, not a sweep of them.
+    const group = d6 === '' ? d4 >>> 28 === 0xe || (d4 & 0xff) === 0xff : d6.startsWith('ff');
+    if (!group) add(s, d4, d6, now, t.icmp_sweep);
+  };
+
+  /** onPacket's once-a-second work behind one call (see icmp). */
+  const upkeep = (now: number): void => {
+    if (now - lastFlush >= UPDATE_MS) {
+      lastFlush = now;
+      flush(now, true);
+    }
+    if (now - lastSweep >= 30_000) {
+      lastSweep = now;
+      sweep(now);
+    }
+  };
+
   const tracker = probeSource(
     ctx,
     {
       evidenceOnly: true,
-      onOutcome(tr, r, _o, delta, now) {
+      onOutcome(tr, r, _o, delta) {
+        const now = tr.now;
         if (delta <= 0) return; // withdrawn evidence stays in the window; success never counts
         const proto = tr.proto(r);
         const s = stateOf(tr.src4(r), tr.src6(r), tr.key(r), proto === IPPROTO_TCP ? 0 : 1, now);
@@ -201,29 +234,11 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
 
   return {
     name: 'port-sweep',
-    onPacket(p: Packet, now: number): void {
-      tracker.onPacket(p, now);
-      if (p.layers & (LAYER_ICMP | LAYER_ICMPV6)) {
-        const v4 = p.ipProto === IPPROTO_ICMP;
-        const echo = (v4 && p.icmpType === 8) || (p.ipProto === IPPROTO_ICMPV6 && p.icmpType === 128);
-        if (echo) {
-          const s = stateOf(p.ip4Src, p.ip6Src, SVC_ICMP, v4 ? 2 : 3, now);
-          probes[s]++;
-          const d4 = p.ip4Dst;
-          const d6 = p.ip6Dst;
-          // Broadcast and multicast pings are one request to many hosts, not a sweep of them.
-          const group = d6 === '' ? d4 >>> 28 === 0xe || (d4 & 0xff) === 0xff : d6.startsWith('ff');
-          if (!group) add(s, d4, d6, now, t.icmp_sweep);
-        }
-      }
-      if (now - lastFlush >= UPDATE_MS) {
-        lastFlush = now;
-        flush(now, true);
-      }
-      if (now - lastSweep >= 30_000) {
-        lastSweep = now;
-        sweep(now);
-      }
+    onPacket(p: Packet): void {
+      tracker.onPacket(p);
+      if (p.layers & (LAYER_ICMP | LAYER_ICMPV6)) icmp(p);
+      const now = p.ts;
+      if (now - lastFlush >= UPDATE_MS || now - lastSweep >= 30_000) upkeep(now);
     },
     onTick(now: number): void {
       tracker.expire(now);

@@ -93,6 +93,11 @@ const RST_OUTCOME = Int8Array.of(
 
 /** What an event handler reads of a probe record: the tracker itself, or a shared tracker's copy (shared-probes.ts). */
 export interface ProbeRecords {
+  /**
+   * Packet time (ms) of the event being handled: the handlers read it here, a field written in place,
+   * because a double passed as an argument to a call V8 does not inline is a new heap number per call.
+   */
+  readonly now: number;
   /** Probe kind (K_*). */
   kindOf(slot: number): number;
   /** Source, target, transport and target port of a record. */
@@ -110,14 +115,14 @@ export interface ProbeRecords {
 export interface ProbeEvents {
   /**
    * A new probe left the source (not a retransmission). `slot` is its record in `t`, to be read during
-   * the call only.
+   * the call only; `t.now` is the time.
    */
-  onProbe?(t: ProbeRecords, slot: number, now: number): void;
+  onProbe?(t: ProbeRecords, slot: number): void;
   /**
    * The probe's outcome (O_*) changed. `delta` is +1 when it became scan evidence, -1 when evidence
-   * was withdrawn (data flowed after all), 0 for more evidence on an already counted probe.
+   * was withdrawn (data flowed after all), 0 for more evidence on an already counted probe. `t.now` is the time.
    */
-  onOutcome?(t: ProbeRecords, slot: number, outcome: number, delta: number, now: number): void;
+  onOutcome?(t: ProbeRecords, slot: number, outcome: number, delta: number): void;
   /**
    * True when onOutcome does nothing for an outcome with delta 0 (no evidence counted or withdrawn):
    * a shared tracker (shared-probes.ts) then keeps no copy of those events for this handler.
@@ -165,6 +170,8 @@ export class ProbeTracker implements ProbeRecords {
   private qHead = 0;
   private qLen = 0;
   private lastSweep = 0;
+  /** Packet time of the packet or tick being handled (ProbeRecords.now); the methods below read it here. */
+  now = 0;
 
   constructor(
     private readonly ev: ProbeEvents,
@@ -221,7 +228,7 @@ export class ProbeTracker implements ProbeRecords {
     return addrText(this.recs.b4(slot), this.recs.b6(slot));
   }
 
-  private outcome(r: number, o: number, now: number): void {
+  private outcome(r: number, o: number): void {
     // The counted flag is 0 or 1, so the change is a subtraction: no branch first taken late (a success
     // after a counted outcome) that would cost a recompilation of the detectors that inline this.
     const f8 = this.f8;
@@ -237,11 +244,12 @@ export class ProbeTracker implements ProbeRecords {
       f8[ci] = 1;
       delta = 1 - counted;
     }
-    this.lastTs[r] = now;
-    this.ev.onOutcome?.(this, r, o, delta, now);
+    this.lastTs[r] = this.now;
+    this.ev.onOutcome?.(this, r, o, delta);
   }
 
-  private newProbe(a4: number, a6: string, b4: number, b6: string, x: number, kind: number, now: number): void {
+  private newProbe(a4: number, a6: string, b4: number, b6: string, x: number, kind: number): void {
+    const now = this.now;
     const f8 = this.f8;
     const lastTs = this.lastTs;
     let r = this.recs.find(a4, a6, b4, b6, x);
@@ -265,7 +273,8 @@ export class ProbeTracker implements ProbeRecords {
         return;
       }
     } else {
-      r = this.recs.insert(a4, a6, b4, b6, x, now);
+      r = this.recs.insert(a4, a6, b4, b6, x);
+      this.recs.touched[r] = now;
     }
     this.f8[(r << 2) + F_KIND] = kind;
     this.f8[(r << 2) + F_STATE] = S_PENDING;
@@ -273,9 +282,9 @@ export class ProbeTracker implements ProbeRecords {
     this.f8[(r << 2) + F_COUNTED] = 0;
     const seq = (this.seqNext = (this.seqNext + 1) >>> 0);
     this.seq[r] = seq;
-    this.ev.onProbe?.(this, r, now);
+    this.ev.onProbe?.(this, r);
     if (kind >= K_FIN && kind <= K_NULL) {
-      this.outcome(r, O_STEALTH, now);
+      this.outcome(r, O_STEALTH);
     } else {
       const cap = this.qSlot.length;
       if (this.qLen === cap) {
@@ -293,8 +302,15 @@ export class ProbeTracker implements ProbeRecords {
     }
   }
 
-  /** Turns probes that waited longer than the timeout into "unanswered" evidence. */
+  /** Turns probes that waited longer than the timeout into "unanswered" evidence (a tick: time passed without packets). */
   expire(now: number): void {
+    this.now = now;
+    this.expireDue();
+  }
+
+  /** expire() at this.now. */
+  private expireDue(): void {
+    const now = this.now;
     const cap = this.qSlot.length;
     while (this.qLen > 0 && this.qTs[this.qHead] + this.timeoutMs <= now) {
       const h = this.qHead;
@@ -308,8 +324,8 @@ export class ProbeTracker implements ProbeRecords {
       // mid-stream ACKs get too. A SYN/ACK left dangling (prober never completed nor reset) is half-open.
       const st = this.f8[(r << 2) + F_STATE];
       const k = this.f8[(r << 2) + F_KIND];
-      if (st === S_PENDING && k !== K_ACK && k !== K_MAIMON) this.outcome(r, O_UNANSWERED, now);
-      else if (st === S_OPEN) this.outcome(r, O_TORN, now);
+      if (st === S_PENDING && k !== K_ACK && k !== K_MAIMON) this.outcome(r, O_UNANSWERED);
+      else if (st === S_OPEN) this.outcome(r, O_TORN);
     }
     if (now - this.lastSweep >= 30_000) {
       this.lastSweep = now;
@@ -320,15 +336,17 @@ export class ProbeTracker implements ProbeRecords {
     }
   }
 
-  onPacket(p: Packet, now: number): void {
-    this.expire(now);
+  onPacket(p: Packet): void {
+    this.now = p.ts;
+    this.expireDue();
     const l = p.layers;
-    if (l & LAYER_TCP) this.tcp(p, now);
-    else if (l & LAYER_UDP) this.udp(p, now);
-    else if (l & (LAYER_ICMP | LAYER_ICMPV6)) this.icmp(p, now);
+    if (l & LAYER_TCP) this.tcp(p);
+    else if (l & LAYER_UDP) this.udp(p);
+    else if (l & (LAYER_ICMP | LAYER_ICMPV6)) this.icmp(p);
   }
 
-  private tcp(p: Packet, now: number): void {
+  private tcp(p: Packet): void {
+    const now = this.now;
     const f = p.tcpFlags & FLAGS6;
     const a4 = p.ip4Src;
     const a6 = p.ip6Src;
@@ -372,14 +390,14 @@ export class ProbeTracker implements ProbeRecords {
         r = recs.find(a4, a6, b4, b6, fwd);
         if (r >= 0 && (this.f8[(r << 2) + F_STATE] === S_OPEN || this.f8[(r << 2) + F_STATE] === S_ESTABLISHED)) o = O_TORN;
       }
-      if (o >= 0) this.outcome(r, o, now);
+      if (o >= 0) this.outcome(r, o);
       return;
     } else if (p.payloadLen > 0) {
       // Data in either direction makes the conversation real.
       const a = recs.find(a4, a6, b4, b6, fwd);
-      if (a >= 0 && this.f8[(a << 2) + F_STATE] !== S_SUCCESS) this.outcome(a, O_SUCCESS, now);
+      if (a >= 0 && this.f8[(a << 2) + F_STATE] !== S_SUCCESS) this.outcome(a, O_SUCCESS);
       const b = recs.find(b4, b6, a4, a6, rev);
-      if (b >= 0 && this.f8[(b << 2) + F_STATE] !== S_SUCCESS) this.outcome(b, O_SUCCESS, now);
+      if (b >= 0 && this.f8[(b << 2) + F_STATE] !== S_SUCCESS) this.outcome(b, O_SUCCESS);
       return;
     } else if (f & TCP_ACK) {
       // The probe kind an ACK or FIN/ACK would start, tested for every ACK, so a settled port's first
@@ -397,7 +415,7 @@ export class ProbeTracker implements ProbeRecords {
           return;
         }
         if (f & TCP_FIN && (st === S_OPEN || st === S_ESTABLISHED)) {
-          this.outcome(own, O_TORN, now);
+          this.outcome(own, O_TORN);
           return;
         }
         if (!starts || st !== S_RESOLVED) {
@@ -408,10 +426,10 @@ export class ProbeTracker implements ProbeRecords {
       } else if (recs.find(b4, b6, a4, a6, rev) >= 0) return; // part of a known conversation
       kind = next;
     }
-    if (kind >= 0) this.newProbe(a4, a6, b4, b6, fwd, kind, now);
+    if (kind >= 0) this.newProbe(a4, a6, b4, b6, fwd, kind);
   }
 
-  private udp(p: Packet, now: number): void {
+  private udp(p: Packet): void {
     const a4 = p.ip4Src;
     const a6 = p.ip6Src;
     const b4 = p.ip4Dst;
@@ -419,15 +437,15 @@ export class ProbeTracker implements ProbeRecords {
     // A reply to an earlier datagram: the service answered.
     const rep = this.recs.find(b4, b6, a4, a6, (IPPROTO_UDP << 16) | p.srcPort);
     if (rep >= 0) {
-      if (this.f8[(rep << 2) + F_STATE] !== S_SUCCESS) this.outcome(rep, O_SUCCESS, now);
-      else this.lastTs[rep] = now;
+      if (this.f8[(rep << 2) + F_STATE] !== S_SUCCESS) this.outcome(rep, O_SUCCESS);
+      else this.lastTs[rep] = this.now;
       return;
     }
     if (isMulticastOrBroadcast(b4, b6)) return;
-    this.newProbe(a4, a6, b4, b6, (IPPROTO_UDP << 16) | p.dstPort, K_UDP, now);
+    this.newProbe(a4, a6, b4, b6, (IPPROTO_UDP << 16) | p.dstPort, K_UDP);
   }
 
-  private icmp(p: Packet, now: number): void {
+  private icmp(p: Packet): void {
     const q = p.icmpQuoted;
     if (!q.present || (q.proto !== IPPROTO_TCP && q.proto !== IPPROTO_UDP)) return;
     const qs = q.src;
@@ -442,13 +460,13 @@ export class ProbeTracker implements ProbeRecords {
     const c = p.icmpCode;
     if (p.ipProto !== IPPROTO_ICMP && !v6) return;
     if ((!v6 && t === 3 && c === 3) || (v6 && t === 1 && c === 4)) {
-      this.outcome(r, O_CLOSED, now);
+      this.outcome(r, O_CLOSED);
     } else if ((!v6 && t === 3) || (v6 && t === 1)) {
       // Host/net unreachable or administratively prohibited: the probe got no service.
-      this.outcome(r, O_UNANSWERED, now);
+      this.outcome(r, O_UNANSWERED);
     } else if ((!v6 && t === 11) || (v6 && t === 3)) {
       // Time exceeded in transit: a traceroute, not a probe of the target's ports.
-      this.outcome(r, O_TRANSIT, now);
+      this.outcome(r, O_TRANSIT);
     }
   }
 

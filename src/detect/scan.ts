@@ -150,8 +150,13 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     inEvidence2[s] = 0;
   };
 
-  /** Starts a fresh episode in slot s (after dropping whatever it held). */
-  const reset = (s: number, now: number): void => {
+  // The helpers of the probe events take the event's records (tr) and read its time there (tr.now): a
+  // time passed as a number argument to a call V8 does not inline is boxed into a new heap number per
+  // call, and one passed in two branches is boxed once ahead of both.
+
+  /** Starts a fresh episode in slot s (after dropping whatever it held), at tr's time. */
+  const reset = (s: number, tr: ProbeRecords): void => {
+    const now = tr.now;
     stored -= recentSize(s) + evidenceSize(s);
     sets[s] = NO_SETS;
     port1[s] = -1;
@@ -182,7 +187,8 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   };
 
   /** The episode of probe record r (created or restarted as needed). */
-  const episodeOf = (tr: ProbeRecords, r: number, now: number): number => {
+  const episodeOf = (tr: ProbeRecords, r: number): number => {
+    const now = tr.now;
     const a4 = tr.src4(r);
     const a6 = tr.src6(r);
     const b4 = tr.dst4(r);
@@ -190,7 +196,8 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     const kind = tr.kindOf(r);
     let s = tab.find(a4, a6, b4, b6, kind);
     if (s < 0) {
-      s = tab.insert(a4, a6, b4, b6, kind, now);
+      s = tab.insert(a4, a6, b4, b6, kind);
+      tab.touched[s] = now;
       // Evicted: forget the old episode's pending report (a free slot has none: drop cleared it). No
       // branch, so the first eviction finds nothing without type feedback.
       dirtyCount -= dirty[s];
@@ -200,13 +207,13 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
         sets[s] = NO_SETS;
         clearInline(s);
       }
-      reset(s, now);
+      reset(s, tr);
     } else if (now - last[s] > (raised[s] > slow[s] ? windowMs : idleMs)) {
       // An episode ends after silence: a fast scan that was reported ends after scan_window, anything
       // else (a scan still collecting slow evidence, or a slow scan) after slow_scan_idle. (slow is only
       // ever 1 with raised 1; both are read for every episode, so the first reported scan's test has
       // type feedback: a short-circuit read of slow deoptimized this.)
-      reset(s, now);
+      reset(s, tr);
     }
     tab.touched[s] = now;
     return s;
@@ -254,7 +261,8 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     return 0;
   };
 
-  const touchRecent = (s: number, port: number, now: number): void => {
+  const touchRecent = (s: number, port: number, tr: ProbeRecords): void => {
+    const now = tr.now;
     const k = slotFor(s, port);
     if (k !== 0) {
       // The port touched is the newest; the other inline port leaves the window if it is older than it,
@@ -405,17 +413,18 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     });
   };
 
-  const check = (s: number, now: number): void => {
+  /** Reports episode s when due (one report call, so the time is boxed only then). */
+  const check = (s: number, tr: ProbeRecords): void => {
+    const now = tr.now;
+    let due = false;
     if (raised[s] === 0) {
       if (recentSize(s) >= fastN || evidenceSize(s) >= slowN) {
         // A decoy scan's sources are one DECOY_SCAN (decoy-scan.ts), not one scan alert each.
         if (ctx?.decoyMember?.(tab.a4(s), tab.a6(s), tab.b4(s), tab.b6(s)) === true) return;
-        report(s, now);
+        due = true;
       }
-      return;
-    }
-    if (changed[s] === 1) {
-      if (now - lastRaise[s] >= UPDATE_MS) report(s, now);
+    } else if (changed[s] === 1) {
+      if (now - lastRaise[s] >= UPDATE_MS) due = true;
       else if (dirty[s] === 0) {
         dirty[s] = 1;
         dirtyCount++;
@@ -428,6 +437,7 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
         }
       }
     }
+    if (due) report(s, now);
   };
 
   const flush = (now: number): void => {
@@ -466,37 +476,47 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     }
   };
 
+  /**
+   * onPacket's once-a-second work behind one call: a number argument is boxed into a heap number, and V8
+   * boxes a value passed in two branches once ahead of both, on every packet; passed once, only when due.
+   */
+  const upkeep = (now: number): void => {
+    if ((dirtyCount > 0 || !flushCalled) && now - lastFlush >= UPDATE_MS) flush(now);
+    if (now - lastSweep >= SWEEP_MS) sweep(now);
+  };
+
   const tracker = probeSource(
     ctx,
     {
-      onProbe(tr, r, now) {
+      onProbe(tr, r) {
+        const now = tr.now;
         const kind = tr.kindOf(r);
-        const s = episodeOf(tr, r, now);
+        const s = episodeOf(tr, r);
         probes[s]++;
         last[s] = now;
         changed[s] = 1;
         // ACK and Maimon probes only count once the target answers (see probes.ts).
-        if (kind !== K_ACK && kind !== K_MAIMON) touchRecent(s, tr.port(r), now);
-        check(s, now);
+        if (kind !== K_ACK && kind !== K_MAIMON) touchRecent(s, tr.port(r), tr);
+        check(s, tr);
       },
-      onOutcome(tr, r, o, delta, now) {
+      onOutcome(tr, r, o, delta) {
         const kind = tr.kindOf(r);
         const port = tr.port(r);
-        const s = episodeOf(tr, r, now);
+        const s = episodeOf(tr, r);
         if (o <= O_TORN) byOutcome[o * n + s]++;
         changed[s] = 1;
         if (delta > 0) {
           addEvidence(s, port);
-          if (kind === K_ACK || kind === K_MAIMON) touchRecent(s, port, now);
+          if (kind === K_ACK || kind === K_MAIMON) touchRecent(s, port, tr);
         } else if (delta < 0 || o >= O_SUCCESS) {
           // O_SUCCESS or O_TRANSIT (the last two outcomes), in one test.
           removePort(s, port);
         }
         if (stored > MAX_TOTAL_PORTS) {
-          sweep(now);
+          sweep(tr.now);
           if (!tab.isUsed(s)) return;
         }
-        check(s, now);
+        check(s, tr);
       },
     },
     { timeoutMs: t.probe_timeout * 1000, idleMs: Math.max(600_000, 2 * windowMs) },
@@ -504,10 +524,10 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
 
   return {
     name: 'scan',
-    onPacket(p: Packet, now: number): void {
-      tracker.onPacket(p, now);
-      if ((dirtyCount > 0 || !flushCalled) && now - lastFlush >= UPDATE_MS) flush(now);
-      if (now - lastSweep >= SWEEP_MS) sweep(now);
+    onPacket(p: Packet): void {
+      tracker.onPacket(p);
+      const now = p.ts;
+      if (((dirtyCount > 0 || !flushCalled) && now - lastFlush >= UPDATE_MS) || now - lastSweep >= SWEEP_MS) upkeep(now);
     },
     onTick(now: number): void {
       tracker.expire(now);

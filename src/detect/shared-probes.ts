@@ -15,7 +15,8 @@ import { PROBE_CAP, PROBE_IDLE_MS, ProbeTracker, type ProbeEvents, type ProbeRec
 
 /** What a detector drives and asks of its probe tracker, whether its own or shared. */
 export interface ProbeSource {
-  onPacket(p: Packet, now: number): void;
+  /** The packet's time is p.ts. */
+  onPacket(p: Packet): void;
   expire(now: number): void;
   /** Probe records held. */
   size(): number;
@@ -29,20 +30,19 @@ const EV_OUTCOME = 1;
 /** Events of one step (a packet or a tick) with a copy of their records' fields: read as ProbeRecords by slot = event index. */
 class EventLog implements ProbeRecords {
   len = 0;
+  /** The time of the event being replayed (ProbeRecords.now), set from `time` before each handler call. */
+  now = 0;
   private type = new Uint8Array(64);
   private outcome = new Int8Array(64);
   private delta = new Int8Array(64);
   private kind = new Uint8Array(64);
   private k = new Int32Array(64 * 3);
-  /**
-   * Each event's time as the number the tracker was given (a generic array, never a double one: a time
-   * read from a Float64Array is a new heap number for each member's handler it is passed to).
-   */
-  private readonly time: Array<number | null> = new Array<number | null>(64).fill(null);
+  /** Each event's time; handed to the handlers in `now`, a field, so reading it here boxes nothing. */
+  private time = new Float64Array(64);
   private a6s: string[] = [];
   private b6s: string[] = [];
 
-  push(type: number, t: ProbeTracker, slot: number, o: number, delta: number, now: number): void {
+  push(type: number, t: ProbeTracker, slot: number, o: number, delta: number): void {
     if (this.len === this.type.length) this.grow();
     const i = this.len++;
     this.type[i] = type;
@@ -54,7 +54,7 @@ class EventLog implements ProbeRecords {
     this.k[3 * i + 2] = t.key(slot);
     this.a6s[i] = t.src6(slot);
     this.b6s[i] = t.dst6(slot);
-    this.time[i] = now;
+    this.time[i] = t.now;
   }
 
   private grow(): void {
@@ -74,13 +74,17 @@ class EventLog implements ProbeRecords {
     const k = new Int32Array(n * 3);
     k.set(this.k);
     this.k = k;
+    const time = new Float64Array(n);
+    time.set(this.time);
+    this.time = time;
   }
 
   /** Hands events [from, len) to one member's handlers. */
   replay(ev: ProbeEvents, from: number): void {
     for (let i = from; i < this.len; i++) {
-      if (this.type[i] === EV_PROBE) ev.onProbe?.(this, i, this.time[i] as number);
-      else ev.onOutcome?.(this, i, this.outcome[i], this.delta[i], this.time[i] as number);
+      this.now = this.time[i];
+      if (this.type[i] === EV_PROBE) ev.onProbe?.(this, i);
+      else ev.onOutcome?.(this, i, this.outcome[i], this.delta[i]);
     }
   }
 
@@ -140,13 +144,13 @@ class ProbeHub {
   constructor(readonly optionsKey: string, opts: ProbeTrackerOptions) {
     this.tracker = new ProbeTracker(
       {
-        onProbe: (t, slot, now) => {
-          this.members[0].onProbe?.(t, slot, now);
-          if (this.logProbes) this.log.push(EV_PROBE, this.tracker, slot, 0, 0, now);
+        onProbe: (t, slot) => {
+          this.members[0].onProbe?.(t, slot);
+          if (this.logProbes) this.log.push(EV_PROBE, this.tracker, slot, 0, 0);
         },
-        onOutcome: (t, slot, o, delta, now) => {
-          this.members[0].onOutcome?.(t, slot, o, delta, now);
-          if (delta !== 0 ? this.logChanges : this.logOthers) this.log.push(EV_OUTCOME, this.tracker, slot, o, delta, now);
+        onOutcome: (t, slot, o, delta) => {
+          this.members[0].onOutcome?.(t, slot, o, delta);
+          if (delta !== 0 ? this.logChanges : this.logOthers) this.log.push(EV_OUTCOME, this.tracker, slot, o, delta);
         },
       },
       opts,

@@ -57,14 +57,15 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
   return {
     name: 'suspicious-port',
     wants: PK_TCP_SYN,
-    onPacket(p: Packet, now: number): void {
+    onPacket(p: Packet): void {
+      const now = p.ts;
       if (!(p.layers & LAYER_TCP) || (p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST)) !== TCP_SYN) return;
       const port = p.dstPort;
       if (!ports.has(port)) return;
       let s = tab.find(p.ip4Src, p.ip6Src, 0, '', port);
       // New, or back after IDLE_MS: a fresh episode (an idle one is reused in place).
       const fresh = ep.isFresh(s, now);
-      if (s < 0) s = tab.insert(p.ip4Src, p.ip6Src, 0, '', port, now);
+      if (s < 0) s = tab.insert(p.ip4Src, p.ip6Src, 0, '', port);
       tab.touched[s] = now;
       if (fresh) {
         dst4[s] = p.ip4Dst;

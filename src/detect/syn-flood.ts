@@ -101,8 +101,11 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   const copyTs = new Float64Array(COPY_SLOTS);
   const copySrc = new Int32Array(COPY_SLOTS);
   const copyN = new Uint8Array(COPY_SLOTS);
+  // The helpers of the SYN path take the packet and read its time (p.ts) themselves: a time passed as a
+  // number argument to a call V8 does not inline is boxed into a new heap number, per SYN.
   /** True when this SYN (source hash ha, target hash hb) copies a recent one from another source. */
-  const isCopy = (p: Packet, ha: number, hb: number, now: number): boolean => {
+  const isCopy = (p: Packet, ha: number, hb: number): boolean => {
+    const now = p.ts;
     const h = Math.imul(hb ^ Math.imul(p.tcpSeq | 0, 0x9e3779b1) ^ ((p.srcPort << 16) | p.dstPort), 0x85ebca6b);
     const slot = (h ^ (h >>> 15)) & (COPY_SLOTS - 1);
     const fp = Math.imul(h ^ (p.tcpSeq | 0), 0x27d4eb2f) | 1;
@@ -118,9 +121,10 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     return false;
   };
 
-  const stateOf = (m: BoundedMap<AddrKey, FloodState>, ip: AddrKey, bucket: number, now: number): FloodState => {
+  const stateOf = (m: BoundedMap<AddrKey, FloodState>, ip: AddrKey, bucket: number, p: Packet): FloodState => {
     let s = m.get(ip);
     if (!s) {
+      const now = p.ts;
       s = {
         ip: keyText(ip),
         bucket,
@@ -150,7 +154,8 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   };
 
   /** Counts a SYN (the peer is the packet's source when counting by destination, else its destination). */
-  const count = (s: FloodState, p: Packet, byDst: boolean, now: number): void => {
+  const count = (s: FloodState, p: Packet, byDst: boolean): void => {
+    const now = p.ts;
     const port = p.dstPort;
     if (now - s.tumbleStart >= WINDOW_MS) {
       if (s.tumbleSyns >= 20) s.shapeOk = s.tumbleSyns >= 4 * s.tumblePorts.size;
@@ -187,7 +192,8 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     s.tumbleSyns >= 20 ? s.tumbleSyns >= 4 * s.tumblePorts.size : s.shapeOk;
 
   /** Returns true when this state is (still) flooding and was reported. */
-  const evaluate = (s: FloodState, byDst: boolean, now: number): boolean => {
+  const evaluate = (s: FloodState, byDst: boolean, p: Packet): boolean => {
+    const now = p.ts;
     const n = s.counter.total(now);
     if (n < thr || !shape(s)) return false;
     const span = Math.min(1, Math.max(MIN_SPAN_S, (now - s.burstStart) / 1000));
@@ -251,49 +257,14 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   return {
     name: 'syn-flood',
     wants: PK_TCP,
-    onPacket(p: Packet, now: number): void {
+    onPacket(p: Packet): void {
       if (!(p.layers & LAYER_TCP)) return;
       const f = p.tcpFlags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
-      if (f === TCP_SYN) {
-        const ha = addrHash(p.ip4Src, p.ip6Src);
-        const hb = addrHash(p.ip4Dst, p.ip6Dst);
-        if (isCopy(p, ha, hb, now) || ctx?.decoyMember?.(p.ip4Src, p.ip6Src, p.ip4Dst, p.ip6Dst) === true) {
-          if (now - lastSweep >= 5000) expire(now);
-          return;
-        }
-        pending.add(ha, p.srcPort, hb, p.dstPort, now);
-        let d = lastDst;
-        if (d === undefined || p.ip4Dst !== lastDst4 || p.ip6Dst !== lastDst6) {
-          d = stateOf(perDst, addrKey(p.ip4Dst, p.ip6Dst), -1, now);
-          lastDst = d;
-          lastDst4 = p.ip4Dst;
-          lastDst6 = p.ip6Dst;
-        }
-        count(d, p, true, now);
-        const sec = Math.floor(now / 1000);
-        if (sec !== sketchSec) {
-          sketch.fill(0);
-          sketchSec = sec;
-        }
-        const h = ha >>> 16;
-        if (sketch[h] < 65535) sketch[h]++;
-        const src = addrKey(p.ip4Src, p.ip6Src);
-        const s = sketch[h] >= gate || (srcIn[h] > 0 && perSrc.has(src)) ? stateOf(perSrc, src, h, now) : undefined;
-        if (s) count(s, p, false, now);
-        // By destination first: a single-source flood of one host is one alert, keyed by the victim.
-        if (!evaluate(d, true, now) && s) evaluate(s, false, now);
-      } else if (f === TCP_ACK && pending.count > 0 && (flows === undefined || flows.synMayPend(p))) {
-        const ha = addrHash(p.ip4Src, p.ip6Src);
-        const slot = pending.find(ha, p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
-        if (slot >= 0) {
-          // Handshake completed: not half-open.
-          const at = pending.at(slot);
-          pending.remove(slot);
-          perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(now, at);
-          // A source whose bucket holds no state has none (as on the SYN path): no lookup.
-          if (srcIn[ha >>> 16] > 0) perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(now, at);
-        }
-      }
+      if (f === TCP_SYN) synPacket(p);
+      else if (f === TCP_ACK && pending.count > 0 && (flows === undefined || flows.synMayPend(p))) ackPacket(p);
+      // One call with the time, so it is boxed only when the sweep is due (a value passed in two
+      // branches is boxed once ahead of both, on every packet).
+      const now = p.ts;
       if (now - lastSweep >= 5000) expire(now);
     },
     onTick: expire,
@@ -304,4 +275,48 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
       flows = f;
     },
   };
+
+  /** A SYN: counted for its destination, and for its source once the sketch says it sends several. */
+  function synPacket(p: Packet): void {
+    const ha = addrHash(p.ip4Src, p.ip6Src);
+    const hb = addrHash(p.ip4Dst, p.ip6Dst);
+    if (isCopy(p, ha, hb) || ctx?.decoyMember?.(p.ip4Src, p.ip6Src, p.ip4Dst, p.ip6Dst) === true) return;
+    const now = p.ts;
+    pending.add(ha, p.srcPort, hb, p.dstPort, now);
+    let d = lastDst;
+    if (d === undefined || p.ip4Dst !== lastDst4 || p.ip6Dst !== lastDst6) {
+      d = stateOf(perDst, addrKey(p.ip4Dst, p.ip6Dst), -1, p);
+      lastDst = d;
+      lastDst4 = p.ip4Dst;
+      lastDst6 = p.ip6Dst;
+    }
+    count(d, p, true);
+    const sec = Math.floor(now / 1000);
+    if (sec !== sketchSec) {
+      sketch.fill(0);
+      sketchSec = sec;
+    }
+    const h = ha >>> 16;
+    if (sketch[h] < 65535) sketch[h]++;
+    const src = addrKey(p.ip4Src, p.ip6Src);
+    const s = sketch[h] >= gate || (srcIn[h] > 0 && perSrc.has(src)) ? stateOf(perSrc, src, h, p) : undefined;
+    if (s) count(s, p, false);
+    // By destination first: a single-source flood of one host is one alert, keyed by the victim.
+    if (!evaluate(d, true, p) && s) evaluate(s, false, p);
+  }
+
+  /** An ACK that may complete a handshake: its SYN is no longer half-open. */
+  function ackPacket(p: Packet): void {
+    const ha = addrHash(p.ip4Src, p.ip6Src);
+    const slot = pending.find(ha, p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
+    if (slot >= 0) {
+      // Handshake completed: not half-open.
+      const at = pending.at(slot);
+      pending.remove(slot);
+      const now = p.ts;
+      perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(now, at);
+      // A source whose bucket holds no state has none (as on the SYN path): no lookup.
+      if (srcIn[ha >>> 16] > 0) perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(now, at);
+    }
+  }
 }

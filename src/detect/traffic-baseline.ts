@@ -101,7 +101,9 @@ export function createTrafficBaseline(settings: Settings, raise: Raise): Traffic
   };
 
   /** A metric's count is over its limit: the peak, and the second's detection when it is the first. */
-  const over = (m: number, now: number): void => {
+  /** Metric m is over its limit in p's second; takes the packet for its time (see onPacket). */
+  const over = (m: number, p: Packet): void => {
+    const now = p.ts;
     if (cur[m] > peak[m]) peak[m] = cur[m];
     // One detection per metric per second; the funnel folds consecutive seconds into one alert.
     if (surged[m]) return;
@@ -148,21 +150,23 @@ export function createTrafficBaseline(settings: Settings, raise: Raise): Traffic
     name: 'traffic-baseline',
     // advance and over are called only when they have something to do (a new second, a count over its
     // limit): each call passed them the packet time, a double V8 boxes into a new heap number for a
-    // function it does not inline, four times a packet.
-    onPacket(p: Packet, now: number): void {
+    // function it does not inline, four times a packet. over reads the time from the packet: a number
+    // passed in several branches is boxed once ahead of them all, on every packet.
+    onPacket(p: Packet): void {
+      const now = p.ts;
       const sec = Math.floor(now / 1000);
       if (sec > curSec) advance(sec, now);
       cur[M_PPS]++;
       cur[M_BPS] += p.len;
-      if (cur[M_PPS] > limit[M_PPS]) over(M_PPS, now);
-      if (cur[M_BPS] > limit[M_BPS]) over(M_BPS, now);
+      if (cur[M_PPS] > limit[M_PPS]) over(M_PPS, p);
+      if (cur[M_BPS] > limit[M_BPS]) over(M_BPS, p);
       const proto = p.ipProto;
       if (p.ipVersion) {
         const m =
           proto === IPPROTO_TCP ? M_TCP : proto === IPPROTO_UDP ? M_UDP : proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6 ? M_ICMP : -1;
         if (m >= 0) {
           cur[m]++;
-          if (cur[m] > limit[m]) over(m, now);
+          if (cur[m] > limit[m]) over(m, p);
         }
       }
     },

@@ -16,8 +16,13 @@ export interface Detector {
    * match the detector's own first early return exactly (test/detect/packet-kinds.test.ts checks it).
    */
   readonly wants?: number;
-  /** Sees every decoded packet (of a wanted kind). `now` is packet time in ms (never the wall clock). */
-  onPacket(p: Packet, now: number): void;
+  /**
+   * Sees every decoded packet (of a wanted kind). Its time is `p.ts`, packet time in ms (never the wall
+   * clock), read from the packet rather than passed beside it: V8 boxes a double passed to a call it does
+   * not inline into a new heap number, once per packet per call. For the same reason a detector hands the
+   * time on to its own helpers in a field or as the packet, not as a number argument, on the packet path.
+   */
+  onPacket(p: Packet): void;
   /** Sees time pass when the wire is quiet, to expire state. */
   onTick?(now: number): void;
   /**

@@ -2,7 +2,7 @@
 // directions), UDP and ICMP/ICMPv6 echo flows, with idle expiry and a hard cap with least-recently-seen
 // eviction, so a flood of spoofed sources cannot grow it beyond its cap.
 //
-// What `onPacket(p, now)` returns (read this if you write a detector)
+// What `onPacket(p)` returns (read this if you write a detector)
 // -------------------------------------------------------------------
 // `null` when the packet belongs to no flow: not TCP/UDP/ICMP echo, an IP fragment without its transport
 // header, a TCP RST for a connection we do not know (we never create flows from RSTs, so RST backscatter
@@ -515,9 +515,13 @@ export class ConnectionTracker {
   }
 
   /** Feeds one decoded packet; see the top of this file for what comes back. */
-  onPacket(p: Packet, now: number): FlowUpdate | null {
+  onPacket(p: Packet): FlowUpdate | null {
+    const now = p.ts;
     if (now >= this.nextSweep) this.onTick(now);
-    const rt = this.relTime(now);
+    // relTime() written out: a call V8 does not inline would box the time, once per packet.
+    if (this.epoch !== this.epoch) this.setEpoch(now);
+    const rt = now - this.epoch;
+    this.rtNow = rt;
     const layers = p.layers;
     let proto: number;
     let sp: number;
@@ -703,13 +707,16 @@ export class ConnectionTracker {
    * start and end are shown (EVE flow records) to the microsecond, as Suricata shows them.
    */
   private relTime(now: number): number {
-    if (this.epoch !== this.epoch) {
-      this.epoch = Math.floor(now);
-      this.u.setEpoch(this.epoch);
-    }
+    if (this.epoch !== this.epoch) this.setEpoch(now);
     const rt = now - this.epoch;
     this.rtNow = rt;
     return rt;
+  }
+
+  /** The epoch from the first time seen (packet or tick). */
+  private setEpoch(now: number): void {
+    this.epoch = Math.floor(now);
+    this.u.setEpoch(this.epoch);
   }
 
   // ---------------------------------------------------------------------------------------------------

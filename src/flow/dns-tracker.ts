@@ -277,7 +277,8 @@ export class DnsTracker {
     };
   }
 
-  onPacket(p: Packet, now: number): void {
+  onPacket(p: Packet): void {
+    const now = p.ts;
     if (now >= this.nextSweep) this.onTick(now);
     if ((p.layers & LAYER_DNS) === 0) return;
     const dns = p.dns;
@@ -290,7 +291,7 @@ export class DnsTracker {
     const dst6 = p.ip6Dst;
     if (!dns.qr) {
       this.queriesSeen++;
-      const slot = this.record(now, src4, src6, dst4, dst6, dns.id, q === null ? '' : q.name, q === null ? -1 : q.type);
+      const slot = this.record(p, src4, src6, dst4, dst6, dns.id, q === null ? '' : q.name, q === null ? -1 : q.type);
       if (q !== null) this.countDomain(q.name);
       // A retransmission replaces the earlier wait, so latency is measured from the last try.
       const earlier = this.take(src4, src6, p.srcPort, dst4, dst6, dns.id);
@@ -298,7 +299,7 @@ export class DnsTracker {
         const es = this.wSlot[earlier];
         if (this.rSerial[es] === this.wSerial[earlier]) this.rRcode[es] = RC_RETRANSMITTED;
       }
-      this.wait(now, slot, src4, src6, p.srcPort, dst4, dst6, dns.id);
+      this.wait(p, slot, src4, src6, p.srcPort, dst4, dst6, dns.id);
       return;
     }
     this.responsesSeen++;
@@ -312,7 +313,7 @@ export class DnsTracker {
       if (this.rSerial[slot] !== this.wSerial[w]) return;
       this.rLat[slot] = now - this.wTs[w];
     } else {
-      slot = this.record(now, dst4, dst6, src4, src6, dns.id, q === null ? '' : q.name, q === null ? -1 : q.type);
+      slot = this.record(p, dst4, dst6, src4, src6, dns.id, q === null ? '' : q.name, q === null ? -1 : q.type);
     }
     this.rRcode[slot] = dns.rcode;
     // A copy: the packet's message reads bytes the next packet overwrites.
@@ -387,8 +388,11 @@ export class DnsTracker {
     return ans === null ? [] : ans.answers.map((r) => r.data);
   }
 
-  /** Writes a new listing record (waiting, no answers) over the oldest; returns its slot. */
-  private record(ts: number, c4: number, c6: string, s4: number, s6: string, id: number, name: string, type: number): number {
+  /**
+   * Writes a new listing record (waiting, no answers) over the oldest; returns its slot. Takes the packet
+   * for its time (p.ts): a time passed as a number would be boxed per call.
+   */
+  private record(p: Packet, c4: number, c6: string, s4: number, s6: string, id: number, name: string, type: number): number {
     let slot: number;
     if (this.ringLen < this.keep) slot = this.ringLen++;
     else {
@@ -396,7 +400,7 @@ export class DnsTracker {
       this.ringPos = (this.ringPos + 1) % this.keep;
     }
     this.rSerial[slot] = ++this.serial;
-    this.rTs[slot] = ts;
+    this.rTs[slot] = p.ts;
     this.rLat[slot] = Number.NaN;
     this.rC4[slot] = c4;
     this.rS4[slot] = s4;
@@ -412,14 +416,14 @@ export class DnsTracker {
   }
 
   /** Adds a query (listed in `slot`) to the pending table, giving up the oldest waiting one when full. */
-  private wait(ts: number, slot: number, c4: number, c6: string, port: number, s4: number, s6: string, id: number): void {
+  private wait(p: Packet, slot: number, c4: number, c6: string, port: number, s4: number, s6: string, id: number): void {
     while (this.waitLen >= this.maxPending) {
       const old = this.popOldest();
       if (this.wWaiting[old] === 1) this.unlink(old);
     }
     const w = (this.waitHead + this.waitLen) % this.maxPending;
     this.waitLen++;
-    this.wTs[w] = ts;
+    this.wTs[w] = p.ts;
     this.wSerial[w] = this.rSerial[slot];
     this.wSlot[w] = slot;
     this.wC4[w] = c4;

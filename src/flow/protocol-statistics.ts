@@ -327,7 +327,7 @@ export class ProtocolStatistics {
     return { hosts: this.v4Hosts.count + this.v6Hosts.count, maxHosts: this.maxHosts, hostPrunes: this.hostPrunes };
   }
 
-  onPacket(p: Packet, now: number): void {
+  onPacket(p: Packet): void {
     const len = p.len;
     this.totalPackets++;
     this.totalBytes += len;
@@ -368,7 +368,7 @@ export class ProtocolStatistics {
         if (p.ip6Dst !== p.ip6Src) this.countHost6(p.ip6Dst, p.ip6DstHash, len);
       }
     }
-    this.countSecond(now, len);
+    this.countSecond(p, len);
   }
 
   /** Advances the rate clock when no packets arrive. */
@@ -491,8 +491,9 @@ export class ProtocolStatistics {
     this.hostPrunes++;
   }
 
-  private countSecond(now: number, len: number): void {
-    const sec = Math.floor(now / 1000);
+  /** Counts p into its second; takes the packet for its time (a time passed as a number is boxed per call). */
+  private countSecond(p: Packet, len: number): void {
+    const sec = Math.floor(p.ts / 1000);
     if (sec !== this.curSec) this.advance(sec);
     if (sec < this.curSec - (RING - 1)) return; // too old to be in the ring
     const i = ((sec % RING) + RING) % RING;

@@ -12,6 +12,13 @@ const WAYS = 8;
 const T_USED = 1;
 const T_V6 = 2;
 
+/** AddrTable.insert and the touched time its callers set at once. */
+function put(t: AddrTable, a4: number, a6: string, b4: number, b6: string, x: number, now: number): number {
+  const s = t.insert(a4, a6, b4, b6, x);
+  t.touched[s] = now;
+  return s;
+}
+
 /** The table as it was before the fingerprints (src/detect/state/addr-table.ts, unchanged otherwise). */
 class OldAddrTable {
   /** Slots (a power of two, at least 8). */
@@ -183,32 +190,32 @@ describe('AddrTable', () => {
     for (let i = 0; i < 8; i++) {
       const k: Key = [0x0a000001 + i, '', 0x0a0000fe, '', 80];
       keys.push(k);
-      const s = t.insert(...k, 1000 + i);
+      const s = put(t, ...k, 1000 + i);
       expect(t.replaced).toBe(false);
       if (i !== 3) t.setPin(s, 1); // key 3 keeps pin 0: it goes first
     }
     expect(t.count).toBe(8);
     for (const k of keys) expect(t.find(...k)).toBeGreaterThanOrEqual(0);
     const s3 = t.find(...keys[3]);
-    const n = t.insert(0x0b000001, '', 0x0a0000fe, '', 80, 2000);
+    const n = put(t, 0x0b000001, '', 0x0a0000fe, '', 80, 2000);
     expect(n).toBe(s3);
     expect(t.replaced).toBe(true);
     expect(t.evicted).toBe(1);
     expect(t.find(...keys[3])).toBe(-1);
     expect(t.find(0x0b000001, '', 0x0a0000fe, '', 80)).toBe(n);
     // All pinned now except the new one (pin 0 after insert): it is the next victim.
-    expect(t.insert(0x0c000001, '', 0x0a0000fe, '', 80, 3000)).toBe(n);
+    expect(put(t, 0x0c000001, '', 0x0a0000fe, '', 80, 3000)).toBe(n);
     t.remove(t.find(...keys[0]));
     expect(t.find(...keys[0])).toBe(-1);
     expect(t.count).toBe(7);
     // The freed slot is taken before any eviction.
-    const free = t.insert(...keys[0], 4000);
+    const free = put(t, ...keys[0], 4000);
     expect(t.replaced).toBe(false);
     expect(t.find(...keys[0])).toBe(free);
     // A reused slot starts at pin 0 whatever its last entry's pin was (key 0 had pin 1): with the
     // others pinned, it is the next victim.
     t.setPin(n, 1);
-    expect(t.insert(0x0d000001, '', 0x0a0000fe, '', 80, 5000)).toBe(free);
+    expect(put(t, 0x0d000001, '', 0x0a0000fe, '', 80, 5000)).toBe(free);
     expect(t.replaced).toBe(true);
     t.clear();
     expect(t.count).toBe(0);
@@ -217,8 +224,8 @@ describe('AddrTable', () => {
 
   it('tells IPv4 and IPv6 keys apart and compares IPv6 text', () => {
     const t = new AddrTable(64);
-    const s6 = t.insert(0, '2001:db8::1', 0, '2001:db8::2', 443, 1);
-    const s4 = t.insert(0, '', 0, '', 443, 1);
+    const s6 = put(t, 0, '2001:db8::1', 0, '2001:db8::2', 443, 1);
+    const s4 = put(t, 0, '', 0, '', 443, 1);
     expect(s6).not.toBe(s4);
     expect(t.find(0, '2001:db8::1', 0, '2001:db8::2', 443)).toBe(s6);
     expect(t.find(0, '2001:db8::1', 0, '2001:db8::3', 443)).toBe(-1);
@@ -259,7 +266,7 @@ describe('AddrTable', () => {
       same(`${i} find`, s, r.find(...k));
       if (op < 0.5) {
         if (s < 0) {
-          const a = t.insert(...k, now);
+          const a = put(t, ...k, now);
           inserts++;
           if (t.replaced) evictions++;
           same(`${i} insert`, a, r.insert(...k, now));

@@ -4,6 +4,7 @@ import { createDetectors } from '../../src/detect/index.js';
 import type { Detection } from '../../src/alert/types.js';
 import { settingsWith } from './pipeline.js';
 import { ACK, RSTACK, SYN, SYNACK, echo, portUnreachable, tcp, udp } from './packets.js';
+import { at } from '../helpers/packet-time.js';
 
 const T0 = 1_700_000_000_000;
 const SOURCES = 300_000;
@@ -24,7 +25,7 @@ describe('bounded detector state', () => {
     const dets = createDetectors(settingsWith(), (d) => detections.push(d));
     const feed = (p: ReturnType<typeof tcp>, now: number): void => {
       p.ts = now;
-      for (const d of dets) d.onPacket(p, now);
+      for (const d of dets) d.onPacket(at(p, now));
     };
     // One reusable packet per shape; only addresses and ports change (as the decoder reuses its Packet).
     const syn = tcp('1.0.0.1', 1024, '10.0.0.2', 22, SYN);

@@ -6,6 +6,7 @@ import { createDetectors } from '../../src/detect/index.js';
 import type { Detection } from '../../src/alert/types.js';
 import { settingsWith } from './pipeline.js';
 import { FIN, RSTACK, SYN, SYNACK, RST, tcp } from './packets.js';
+import { at } from '../helpers/packet-time.js';
 
 const V = '10.0.0.2';
 const T0 = 1_700_000_000_000;
@@ -17,7 +18,7 @@ function detectors(only: Array<'decoy-scan' | 'scan' | 'syn-flood' | 'distribute
     p.ipTtl = ttl;
     p.ipId = ipId;
     p.ts = now;
-    for (const d of dets) d.onPacket(p, now);
+    for (const d of dets) d.onPacket(at(p, now));
   };
   const tick = (now: number): void => {
     for (const d of dets) d.onTick?.(now);

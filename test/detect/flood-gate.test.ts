@@ -11,6 +11,7 @@ import type { Packet } from '../../src/decode/index.js';
 import { settingsWith } from './pipeline.js';
 import { ACK, FIN, PSH, RST, SYN, SYNACK, tcp } from './packets.js';
 import { rng } from '../helpers/seeded-random.js';
+import { at } from '../helpers/packet-time.js';
 
 const T0 = 1_700_000_000_000;
 const C = '10.0.0.1';
@@ -19,7 +20,7 @@ const S = '10.0.0.2';
 /** Feeds one packet to the tracker as the engine does (numbered), and answers synMayPend for it. */
 function gateOf(t: ConnectionTracker, p: Packet, n: number, now: number): boolean {
   p.n = n;
-  t.onPacket(p, now);
+  t.onPacket(at(p, now));
   return t.synMayPend(p);
 }
 
@@ -85,7 +86,7 @@ describe('ConnectionTracker.synMayPend', () => {
     expect(gateOf(t, tcp(C, 40000, S, 80, ACK), 2, T0 + 1)).toBe(false);
     const rst = tcp(C, 40001, S, 80, RST | ACK);
     rst.n = 3;
-    expect(t.onPacket(rst, T0 + 2)).toBeNull();
+    expect(t.onPacket(at(rst, T0 + 2))).toBeNull();
     expect(t.synMayPend(rst)).toBe(true);
   });
 });
@@ -133,10 +134,10 @@ describe('SYN-flood and connection-flood with the gate', () => {
         const p = toServer ? tcp(addr(ci), cport, addr(si), sport, flags) : tcp(addr(si), sport, addr(ci), cport, flags);
         p.tcpSeq = Math.floor(r() * 2 ** 32);
         p.n = n;
-        tracker.onPacket(p, now);
+        tracker.onPacket(at(p, now));
         if (!tracker.synMayPend(p)) skipped++;
-        for (const d of a) d.onPacket(p, now);
-        for (const d of b) d.onPacket(p, now);
+        for (const d of a) d.onPacket(at(p, now));
+        for (const d of b) d.onPacket(at(p, now));
         if (n % 97 === 0) {
           for (const d of a) d.onTick?.(now);
           for (const d of b) d.onTick?.(now);

@@ -7,6 +7,7 @@ import {
 } from '../../src/detect/index.js';
 import { settingsWith } from './pipeline.js';
 import { ACK, FIN, Harness, PSH, RSTACK, SYN, SYNACK, echo, tcp } from './packets.js';
+import { at } from '../helpers/packet-time.js';
 
 const T0 = 1_700_000_000_000;
 const V = '10.0.0.2';
@@ -90,7 +91,7 @@ describe('SYNFloodDetector', () => {
     for (let i = 0; i < 1_000_000; i++) {
       p.ipSrc = (0x0b000000 + i * 7919) >>> 0;
       p.srcPort = 1024 + (i & 0x7fff);
-      det.onPacket(p, T0 + i / 50);
+      det.onPacket(at(p, T0 + i / 50));
     }
     const st = det.status!();
     expect(st.sources).toBe(0);

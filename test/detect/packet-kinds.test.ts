@@ -18,6 +18,7 @@ import type { Detection } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/schema.js';
 import { ATTACK, generateMixed } from '../../bench/traffic-gen.js';
 import { ACK, FIN, PSH, RST, SYN, SYNACK, echo, tcp, udp } from './packets.js';
+import { at } from '../helpers/packet-time.js';
 
 const FX = path.join(ROOT, 'test/fixtures/detect');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ng-packet-kinds-'));
@@ -87,7 +88,7 @@ function run(raws: RawPacket[], filtered: boolean): string[] {
     const p = decodePacket(raw, i + 1, pkt, reasm);
     if (raw.ts > last) last = raw.ts;
     const k = packetKinds(p);
-    for (const d of dets) if (!filtered || d.wants === undefined || (d.wants & k) !== 0) d.onPacket(p, last);
+    for (const d of dets) if (!filtered || d.wants === undefined || (d.wants & k) !== 0) d.onPacket(at(p, last));
     if (last >= nextTick) {
       nextTick = last + 1000;
       for (const d of dets) d.onTick?.(last);
@@ -149,7 +150,7 @@ describe('detectors declare the packet kinds they use', () => {
         const wanted = (d.wants! & packetKinds(p)) !== 0;
         const before = JSON.stringify(d.status?.());
         const n = raised.length;
-        d.onPacket(p, raw.ts);
+        d.onPacket(at(p, raw.ts));
         if (!wanted) {
           skipped++;
           expect(raised.length, `${name} raised on packet ${i + 1}`).toBe(n);

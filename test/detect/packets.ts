@@ -157,7 +157,7 @@ export class Harness {
   }
   feed(p: Packet, now: number): this {
     p.ts = now;
-    this.det.onPacket(p, now);
+    this.det.onPacket(p);
     return this;
   }
   tick(now: number): this {

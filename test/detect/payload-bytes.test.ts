@@ -10,6 +10,7 @@ import type { Detection } from '../../src/alert/types.js';
 import { corpusPackets, prng } from '../decode/helpers/corpus.js';
 import { settingsWith } from './pipeline.js';
 import { ACK, PSH, tcp } from './packets.js';
+import { at } from '../helpers/packet-time.js';
 
 const MAX_BODY = 16384;
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
@@ -128,7 +129,7 @@ describe('payload inspection on the bytes of a decoded head', () => {
           const p = tcp('10.0.0.1', 40000 + (t % 1000), '10.0.0.2', 80, ACK | PSH, { payload: head });
           const h = decodeHttp(p.data, 0, p.data.length, [], undefined, p.httpHead)!;
           p.http = plain ? plainHttp(h) : h;
-          det.onPacket(p, t++);
+          det.onPacket(at(p, t++));
         }
       }
       return out;

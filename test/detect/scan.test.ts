@@ -4,6 +4,7 @@ import { createScanDetector } from '../../src/detect/index.js';
 import { AlertFunnel } from '../../src/alert/funnel.js';
 import { settingsWith } from './pipeline.js';
 import { ACK, FIN, Harness, RST, RSTACK, SYN, SYNACK, XMAS, icmpError, portUnreachable, tcp, udp } from './packets.js';
+import { at } from '../helpers/packet-time.js';
 
 const A = '10.0.0.1';
 const V = '10.0.0.2';
@@ -219,8 +220,8 @@ describe('ScanDetector', () => {
     let t = T0;
     for (let port = 1; port <= 40; port++) {
       const p = tcp(A, 50000, V, port, SYN);
-      det.onPacket(p, t);
-      det.onPacket(tcp(V, port, A, 50000, RSTACK), t + 1);
+      det.onPacket(at(p, t));
+      det.onPacket(at(tcp(V, port, A, 50000, RSTACK), t + 1));
       det.onTick?.(t + 60_000);
       funnel.onTick(t + 60_000);
       if (port === 24) expect(funnel.summary().total).toBe(0);
@@ -290,7 +291,7 @@ describe('ScanDetector', () => {
     const p = tcp(A, 1234, V, 80, SYN);
     for (let i = 0; i < 100_000; i++) {
       p.ipSrc = (0x0b000000 + i * 7919) >>> 0;
-      det.onPacket(p, T0 + i / 100);
+      det.onPacket(at(p, T0 + i / 100));
     }
     const st = det.status();
     expect(st.pairs).toBeLessThanOrEqual(4096);

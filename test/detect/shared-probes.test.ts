@@ -19,6 +19,7 @@ import type { Detector } from '../../src/detect/types.js';
 import type { Detection } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/schema.js';
 import { ATTACK, generateMixed } from '../../bench/traffic-gen.js';
+import { at } from '../helpers/packet-time.js';
 
 const FX = path.join(ROOT, 'test/fixtures/detect');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ng-shared-probes-'));
@@ -34,7 +35,7 @@ async function run(file: string, dets: Detector[]): Promise<void> {
   await openFile(file).run((raw) => {
     const p = decodePacket(raw, ++n, pkt, reasm);
     last = Math.max(last, p.ts);
-    for (const d of dets) d.onPacket(p, last);
+    for (const d of dets) d.onPacket(at(p, last));
     if (last >= nextTick) {
       nextTick = last + 1000;
       for (const d of dets) d.onTick?.(last);
@@ -80,18 +81,18 @@ describe('one probe tracker shared by the scan, distributed-scan and port-sweep 
     const c = probeSource(ctx, ev('c'), { timeoutMs: 9000 });
     // One SYN probe: a drives the shared tracker, b replays it when its turn comes, c has its own.
     const syn = synPacket();
-    a.onPacket(syn, 1000);
+    a.onPacket(at(syn, 1000));
     expect(seen).toEqual(['a:80']);
-    b.onPacket(syn, 1000);
+    b.onPacket(at(syn, 1000));
     expect(seen).toEqual(['a:80', 'b:80']);
-    c.onPacket(syn, 1000);
+    c.onPacket(at(syn, 1000));
     expect(seen).toEqual(['a:80', 'b:80', 'c:80']);
     // Sizes are the shared tracker's (one record), and c's own.
     expect([a.size(), b.size(), c.size()]).toEqual([1, 1, 1]);
     // The next packet: b sees only the new event, not the first one again.
     const syn2 = synPacket(81);
-    a.onPacket(syn2, 1100);
-    b.onPacket(syn2, 1100);
+    a.onPacket(at(syn2, 1100));
+    b.onPacket(at(syn2, 1100));
     expect(seen.filter((s) => s.startsWith('b:'))).toEqual(['b:80', 'b:81']);
     expect([a.size(), b.size(), c.size()]).toEqual([2, 2, 1]);
   });
@@ -99,12 +100,12 @@ describe('one probe tracker shared by the scan, distributed-scan and port-sweep 
   it('a member that missed packets gets every event with its own time, past the log\'s first 64 slots', () => {
     const ctx = {};
     const seen: string[] = [];
-    const ev = (who: string) => ({ onProbe: (t: ProbeRecords, slot: number, now: number) => seen.push(`${who}:${t.port(slot)}@${now}`) });
+    const ev = (who: string) => ({ onProbe: (t: ProbeRecords, slot: number) => seen.push(`${who}:${t.port(slot)}@${t.now}`) });
     const a = probeSource(ctx, ev('a'), { timeoutMs: 5000 });
     const b = probeSource(ctx, ev('b'), { timeoutMs: 5000 });
     // 100 probes at fractional times b is not given (as when the engine's dispatch skips it), then one it is.
-    for (let i = 0; i < 100; i++) a.onPacket(synPacket(1000 + i), 1000.125 + i * 10);
-    b.onPacket(synPacket(2000), 5000);
+    for (let i = 0; i < 100; i++) a.onPacket(at(synPacket(1000 + i), 1000.125 + i * 10));
+    b.onPacket(at(synPacket(2000), 5000));
     const want = Array.from({ length: 100 }, (_, i) => `${1000 + i}@${1000.125 + i * 10}`);
     expect(seen.filter((x) => x.startsWith('b:')).map((x) => x.slice(2))).toEqual(want);
     expect(seen.filter((x) => x.startsWith('a:')).map((x) => x.slice(2))).toEqual(want);
@@ -130,8 +131,8 @@ describe('one probe tracker shared by the scan, distributed-scan and port-sweep 
       [tcpPacket([10, 0, 0, 1], 40000, [10, 0, 0, 2], 81, 0x18, 10), 1040],
     ];
     for (const [p, now] of steps) {
-      a.onPacket(p, now);
-      b.onPacket(p, now);
+      a.onPacket(at(p, now));
+      b.onPacket(at(p, now));
     }
     expect(seen.filter((x) => x.startsWith('a:'))).toEqual(['a:probe:80', 'a:4/0:80', 'a:probe:81', 'a:0/1:81', 'a:4/-1:81']);
     // b still gets the new probes (it handles them) and the evidence changes, in order; not the 4/0.
@@ -148,9 +149,9 @@ describe('one probe tracker shared by the scan, distributed-scan and port-sweep 
       [synPacket(80), 1000],
       [tcpPacket([10, 0, 0, 2], 80, [10, 0, 0, 1], 40000, 0x18, 10), 1010],
     ] as Array<[Packet, number]>) {
-      a.onPacket(p, now);
-      b.onPacket(p, now);
-      c.onPacket(p, now);
+      a.onPacket(at(p, now));
+      b.onPacket(at(p, now));
+      c.onPacket(at(p, now));
     }
     // The log is one for all: b is handed it too (its handler does nothing with delta 0, by its flag's contract).
     expect(seen.filter((x) => x.startsWith('c:'))).toEqual(['c:4/0']);

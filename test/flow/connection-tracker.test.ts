@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectionTracker, copyUpdate, type FlowUpdate } from '../../src/flow/index.js';
 import { IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/packet.js';
 import { echo, tcp, udp, unreachable } from './make-packet.js';
+import { at } from '../helpers/packet-time.js';
 
 const C = '10.0.0.1';
 const S = '10.0.0.2';
@@ -16,8 +17,8 @@ function snap(u: FlowUpdate | null): FlowUpdate | null {
 describe('the update onPacket returns', () => {
   it('copies (copyUpdate, JSON) into every field and nothing else, and the copy keeps its values', () => {
     const t = new ConnectionTracker();
-    t.onPacket(tcp(C, 41000, S, 443, TCP_SYN, { seq: 1 }), 5000.25);
-    const u = t.onPacket(tcp(S, 443, C, 41000, TCP_SYN | TCP_ACK, { seq: 9, ack: 2 }), 5003.75)!;
+    t.onPacket(at(tcp(C, 41000, S, 443, TCP_SYN, { seq: 1 }), 5000.25));
+    const u = t.onPacket(at(tcp(S, 443, C, 41000, TCP_SYN | TCP_ACK, { seq: 9, ack: 2 }), 5003.75))!;
     const copy = copyUpdate(u);
     expect(Object.keys(copy).sort()).toEqual([
       'bytesIn', 'bytesOut', 'closed', 'durationMs', 'established', 'handshakeCompleted', 'initiatorIsSrc', 'isNew', 'midstream',
@@ -30,7 +31,7 @@ describe('the update onPacket returns', () => {
     });
     expect(JSON.parse(JSON.stringify(u))).toEqual(copy);
     // The next packet (another flow) moves the update on; the copy stays.
-    const v = t.onPacket(udp(C, 5000, S, 53), 5010)!;
+    const v = t.onPacket(at(udp(C, 5000, S, 53), 5010))!;
     expect(v.proto).toBe('UDP');
     expect(copy.proto).toBe('TCP');
     expect(copy.seq).not.toBe(v.seq);
@@ -51,7 +52,7 @@ describe('TCP state machine', () => {
       [tcp(S, 80, C, 40000, TCP_FIN | TCP_ACK, { seq: 1501, ack: 202 }), 'LAST_ACK'],
       [tcp(C, 40000, S, 80, TCP_ACK, { seq: 202, ack: 1502 }), 'CLOSED'],
     ];
-    const updates = steps.map(([p], i) => snap(t.onPacket(p, 1000 + i * 10)));
+    const updates = steps.map(([p], i) => snap(t.onPacket(at(p, 1000 + i * 10))));
     expect(updates.map((u) => u?.state)).toEqual(steps.map(([, s]) => s));
     expect(updates[0]).toMatchObject({ isNew: true, initiatorIsSrc: true, established: false });
     expect(updates[1]).toMatchObject({ isNew: false, initiatorIsSrc: false, handshakeCompleted: false });
@@ -71,57 +72,57 @@ describe('TCP state machine', () => {
 
   it('closes when the server sends the first FIN', () => {
     const t = new ConnectionTracker();
-    t.onPacket(tcp(C, 40001, S, 22, TCP_SYN, { seq: 1 }), 0);
-    t.onPacket(tcp(S, 22, C, 40001, SA, { seq: 9, ack: 2 }), 1);
-    t.onPacket(tcp(C, 40001, S, 22, TCP_ACK, { seq: 2, ack: 10 }), 2);
-    expect(t.onPacket(tcp(S, 22, C, 40001, TCP_FIN | TCP_ACK, { seq: 10, ack: 2 }), 3)?.state).toBe('FIN_WAIT');
+    t.onPacket(at(tcp(C, 40001, S, 22, TCP_SYN, { seq: 1 }), 0));
+    t.onPacket(at(tcp(S, 22, C, 40001, SA, { seq: 9, ack: 2 }), 1));
+    t.onPacket(at(tcp(C, 40001, S, 22, TCP_ACK, { seq: 2, ack: 10 }), 2));
+    expect(t.onPacket(at(tcp(S, 22, C, 40001, TCP_FIN | TCP_ACK, { seq: 10, ack: 2 }), 3))?.state).toBe('FIN_WAIT');
     // Client ACKs the FIN and closes too in one segment.
-    expect(t.onPacket(tcp(C, 40001, S, 22, TCP_FIN | TCP_ACK, { seq: 2, ack: 11 }), 4)?.state).toBe('LAST_ACK');
+    expect(t.onPacket(at(tcp(C, 40001, S, 22, TCP_FIN | TCP_ACK, { seq: 2, ack: 11 }), 4))?.state).toBe('LAST_ACK');
     // An ACK from the wrong side (the client itself) does not close it.
-    expect(t.onPacket(tcp(C, 40001, S, 22, TCP_ACK, { seq: 3, ack: 11 }), 5)?.state).toBe('LAST_ACK');
-    const u = t.onPacket(tcp(S, 22, C, 40001, TCP_ACK, { seq: 11, ack: 3 }), 6);
+    expect(t.onPacket(at(tcp(C, 40001, S, 22, TCP_ACK, { seq: 3, ack: 11 }), 5))?.state).toBe('LAST_ACK');
+    const u = t.onPacket(at(tcp(S, 22, C, 40001, TCP_ACK, { seq: 11, ack: 3 }), 6));
     expect(u).toMatchObject({ state: 'CLOSED', closed: true, initiatorIsSrc: false });
     expect(t.closed()[0].service).toBe('ssh');
   });
 
   it('tells a closed port (SYN answered by RST) from a connect-and-reset probe', () => {
     const t = new ConnectionTracker();
-    t.onPacket(tcp(C, 50000, S, 23, TCP_SYN), 0);
-    const rej = snap(t.onPacket(tcp(S, 23, C, 50000, TCP_RST | TCP_ACK, { ack: 1001 }), 1));
+    t.onPacket(at(tcp(C, 50000, S, 23, TCP_SYN), 0));
+    const rej = snap(t.onPacket(at(tcp(S, 23, C, 50000, TCP_RST | TCP_ACK, { ack: 1001 }), 1)));
     expect(rej).toMatchObject({ state: 'RESET', prevState: 'SYN_SENT', closed: true, reset: true, rejected: true, resetByInitiator: false, established: false });
 
     // nmap -sT style: full handshake, then the client resets at once, no data.
-    t.onPacket(tcp(C, 50001, S, 443, TCP_SYN), 10);
-    t.onPacket(tcp(S, 443, C, 50001, SA, { ack: 1001 }), 11);
-    expect(t.onPacket(tcp(C, 50001, S, 443, TCP_ACK, { seq: 1001, ack: 1 }), 12)?.handshakeCompleted).toBe(true);
-    const rst = snap(t.onPacket(tcp(C, 50001, S, 443, TCP_RST | TCP_ACK, { seq: 1001 }), 13));
+    t.onPacket(at(tcp(C, 50001, S, 443, TCP_SYN), 10));
+    t.onPacket(at(tcp(S, 443, C, 50001, SA, { ack: 1001 }), 11));
+    expect(t.onPacket(at(tcp(C, 50001, S, 443, TCP_ACK, { seq: 1001, ack: 1 }), 12))?.handshakeCompleted).toBe(true);
+    const rst = snap(t.onPacket(at(tcp(C, 50001, S, 443, TCP_RST | TCP_ACK, { seq: 1001 }), 13)));
     expect(rst).toMatchObject({ state: 'RESET', closed: true, reset: true, rejected: false, resetByInitiator: true, established: true, payloadOut: 0, payloadIn: 0 });
     // A second RST on a closed flow changes nothing and is not a new close.
-    expect(t.onPacket(tcp(C, 50001, S, 443, TCP_RST, { seq: 1001 }), 14)).toMatchObject({ state: 'RESET', closed: false, reset: false });
+    expect(t.onPacket(at(tcp(C, 50001, S, 443, TCP_RST, { seq: 1001 }), 14))).toMatchObject({ state: 'RESET', closed: false, reset: false });
   });
 
   it('creates no flow from a RST it does not know, and marks FIN/NULL/XMAS first packets INVALID', () => {
     const t = new ConnectionTracker();
-    expect(t.onPacket(tcp(S, 80, C, 1234, TCP_RST), 0)).toBeNull();
+    expect(t.onPacket(at(tcp(S, 80, C, 1234, TCP_RST), 0))).toBeNull();
     expect(t.size).toBe(0);
-    expect(t.onPacket(tcp(C, 999, S, 80, TCP_FIN), 1)).toMatchObject({ isNew: true, state: 'INVALID', established: false });
-    expect(t.onPacket(tcp(C, 998, S, 80, 0), 1)?.state).toBe('INVALID');
-    expect(t.onPacket(tcp(S, 80, C, 998, TCP_RST | TCP_ACK), 2)).toMatchObject({ state: 'RESET', rejected: false, resetByInitiator: false });
+    expect(t.onPacket(at(tcp(C, 999, S, 80, TCP_FIN), 1))).toMatchObject({ isNew: true, state: 'INVALID', established: false });
+    expect(t.onPacket(at(tcp(C, 998, S, 80, 0), 1))?.state).toBe('INVALID');
+    expect(t.onPacket(at(tcp(S, 80, C, 998, TCP_RST | TCP_ACK), 2))).toMatchObject({ state: 'RESET', rejected: false, resetByInitiator: false });
   });
 
   it('picks up a connection mid-stream and guesses the client by its port', () => {
     const t = new ConnectionTracker();
-    const u = snap(t.onPacket(tcp(S, 443, C, 51000, TCP_ACK | TCP_PSH, { payload: 500 }), 0));
+    const u = snap(t.onPacket(at(tcp(S, 443, C, 51000, TCP_ACK | TCP_PSH, { payload: 500 }), 0)));
     expect(u).toMatchObject({ isNew: true, midstream: true, state: 'ESTABLISHED', initiatorIsSrc: false, established: false });
-    expect(t.onPacket(tcp(C, 51000, S, 443, TCP_ACK), 1)).toMatchObject({ initiatorIsSrc: true, established: true });
+    expect(t.onPacket(at(tcp(C, 51000, S, 443, TCP_ACK), 1))).toMatchObject({ initiatorIsSrc: true, established: true });
     expect(t.active()[0]).toMatchObject({ src: C, srcPort: 51000, dst: S, dstPort: 443, service: 'https', packetsOut: 1, packetsIn: 1 });
   });
 
   it('starts a new connection when a SYN reuses the 4-tuple of a closed one', () => {
     const t = new ConnectionTracker();
-    const first = t.onPacket(tcp(C, 40000, S, 80, TCP_SYN), 0)!.seq;
-    t.onPacket(tcp(S, 80, C, 40000, TCP_RST | TCP_ACK), 1);
-    const u = snap(t.onPacket(tcp(C, 40000, S, 80, TCP_SYN), 2));
+    const first = t.onPacket(at(tcp(C, 40000, S, 80, TCP_SYN), 0))!.seq;
+    t.onPacket(at(tcp(S, 80, C, 40000, TCP_RST | TCP_ACK), 1));
+    const u = snap(t.onPacket(at(tcp(C, 40000, S, 80, TCP_SYN), 2)));
     expect(u).toMatchObject({ isNew: true, state: 'SYN_SENT', packetsOut: 1, packetsIn: 0, start: 2 });
     expect(u!.seq).not.toBe(first);
     expect(t.closed().map((c) => c.id)).toEqual([String(first)]);
@@ -132,9 +133,9 @@ describe('TCP state machine', () => {
     const t = new ConnectionTracker();
     const a = '2001:db8::1';
     const b = '2001:db8::2';
-    t.onPacket(tcp(a, 33000, b, 22, TCP_SYN), 0);
-    t.onPacket(tcp(b, 22, a, 33000, SA, { ack: 1001 }), 1);
-    expect(t.onPacket(tcp(a, 33000, b, 22, TCP_ACK), 2)).toMatchObject({ state: 'ESTABLISHED', handshakeCompleted: true });
+    t.onPacket(at(tcp(a, 33000, b, 22, TCP_SYN), 0));
+    t.onPacket(at(tcp(b, 22, a, 33000, SA, { ack: 1001 }), 1));
+    expect(t.onPacket(at(tcp(a, 33000, b, 22, TCP_ACK), 2))).toMatchObject({ state: 'ESTABLISHED', handshakeCompleted: true });
     expect(t.active()[0]).toMatchObject({ src: a, dst: b, dstPort: 22, service: 'ssh' });
   });
 });
@@ -142,25 +143,25 @@ describe('TCP state machine', () => {
 describe('UDP and ICMP flows', () => {
   it('marks UDP flows replied, and closes one on an ICMP port unreachable quoting it', () => {
     const t = new ConnectionTracker();
-    expect(t.onPacket(udp(C, 5353, S, 53), 0)).toMatchObject({ isNew: true, proto: 'UDP', state: 'UNREPLIED' });
-    expect(t.onPacket(udp(S, 53, C, 5353), 1)).toMatchObject({ isNew: false, initiatorIsSrc: false, state: 'REPLIED', established: true });
+    expect(t.onPacket(at(udp(C, 5353, S, 53), 0))).toMatchObject({ isNew: true, proto: 'UDP', state: 'UNREPLIED' });
+    expect(t.onPacket(at(udp(S, 53, C, 5353), 1))).toMatchObject({ isNew: false, initiatorIsSrc: false, state: 'REPLIED', established: true });
     expect(t.active()[0]).toMatchObject({ service: 'dns', packetsOut: 1, packetsIn: 1 });
 
-    t.onPacket(udp(C, 40000, S, 161), 2);
-    const u = snap(t.onPacket(unreachable(S, C, IPPROTO_UDP, C, 40000, S, 161), 3));
+    t.onPacket(at(udp(C, 40000, S, 161), 2));
+    const u = snap(t.onPacket(at(unreachable(S, C, IPPROTO_UDP, C, 40000, S, 161), 3)));
     expect(u).toMatchObject({ proto: 'UDP', state: 'UNREACHABLE', closed: true, unreachable: true, initiatorIsSrc: false });
     // An unreachable quoting nothing we track is not a flow.
-    expect(t.onPacket(unreachable(S, C, IPPROTO_UDP, C, 1, S, 2), 4)).toBeNull();
+    expect(t.onPacket(at(unreachable(S, C, IPPROTO_UDP, C, 1, S, 2), 4))).toBeNull();
     expect(t.closed().map((c) => c.dstPort)).toEqual([161]);
   });
 
   it('pairs ICMP and ICMPv6 echo requests and replies by identifier', () => {
     const t = new ConnectionTracker();
-    const r1 = t.onPacket(echo(C, S, 7, true), 0)!.seq;
-    expect(t.onPacket(echo(S, C, 7, false), 1)).toMatchObject({ seq: r1, proto: 'ICMP', state: 'REPLIED', initiatorIsSrc: false });
-    expect(t.onPacket(echo(C, S, 8, true), 2)!.seq).not.toBe(r1);
-    expect(t.onPacket(echo('fe80::1', 'fe80::2', 9, true), 3)).toMatchObject({ proto: 'ICMPv6', state: 'UNREPLIED', isNew: true });
-    expect(t.onPacket(echo('fe80::2', 'fe80::1', 9, false), 4)).toMatchObject({ proto: 'ICMPv6', state: 'REPLIED', isNew: false });
+    const r1 = t.onPacket(at(echo(C, S, 7, true), 0))!.seq;
+    expect(t.onPacket(at(echo(S, C, 7, false), 1))).toMatchObject({ seq: r1, proto: 'ICMP', state: 'REPLIED', initiatorIsSrc: false });
+    expect(t.onPacket(at(echo(C, S, 8, true), 2))!.seq).not.toBe(r1);
+    expect(t.onPacket(at(echo('fe80::1', 'fe80::2', 9, true), 3))).toMatchObject({ proto: 'ICMPv6', state: 'UNREPLIED', isNew: true });
+    expect(t.onPacket(at(echo('fe80::2', 'fe80::1', 9, false), 4))).toMatchObject({ proto: 'ICMPv6', state: 'REPLIED', isNew: false });
     expect(t.size).toBe(3);
     expect(t.active().find((c) => c.proto === 'ICMP' && c.packetsIn === 1)).toMatchObject({ src: C, dst: S, srcPort: 0, dstPort: 0, service: '' });
   });
@@ -169,10 +170,10 @@ describe('UDP and ICMP flows', () => {
 describe('expiry and the cap', () => {
   it('expires half-open flows before established ones, in packet time', () => {
     const t = new ConnectionTracker({ tcpHalfOpenMs: 30_000, tcpIdleMs: 300_000 });
-    t.onPacket(tcp(C, 1, S, 80, TCP_SYN), 0);
-    t.onPacket(tcp(C, 2, S, 80, TCP_SYN), 0);
-    t.onPacket(tcp(S, 80, C, 2, SA), 0);
-    t.onPacket(tcp(C, 2, S, 80, TCP_ACK), 0);
+    t.onPacket(at(tcp(C, 1, S, 80, TCP_SYN), 0));
+    t.onPacket(at(tcp(C, 2, S, 80, TCP_SYN), 0));
+    t.onPacket(at(tcp(S, 80, C, 2, SA), 0));
+    t.onPacket(at(tcp(C, 2, S, 80, TCP_ACK), 0));
     t.onTick(29_999);
     expect(t.size).toBe(2);
     t.onTick(30_000);
@@ -180,7 +181,7 @@ describe('expiry and the cap', () => {
     t.onTick(299_999);
     expect(t.size).toBe(1);
     // Expiry also runs from onPacket as packet time advances.
-    t.onPacket(udp(C, 9, S, 9), 301_000);
+    t.onPacket(at(udp(C, 9, S, 9), 301_000));
     expect(t.active().map((c) => c.proto)).toEqual(['UDP']);
     expect(t.counters().expired).toBe(2);
     // The idle established connection was a real connection: it is listed as closed.
@@ -190,19 +191,19 @@ describe('expiry and the cap', () => {
   it('stays within its cap under a spoofed SYN flood and keeps the established connection', () => {
     const cap = 1000;
     const t = new ConnectionTracker({ maxConnections: cap });
-    t.onPacket(tcp(C, 40000, S, 22, TCP_SYN), 0);
-    t.onPacket(tcp(S, 22, C, 40000, SA), 0);
-    t.onPacket(tcp(C, 40000, S, 22, TCP_ACK), 0);
+    t.onPacket(at(tcp(C, 40000, S, 22, TCP_SYN), 0));
+    t.onPacket(at(tcp(S, 22, C, 40000, SA), 0));
+    t.onPacket(at(tcp(C, 40000, S, 22, TCP_ACK), 0));
     let maxSize = 0;
     for (let i = 0; i < 100_000; i++) {
       const src = `11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-      const u = t.onPacket(tcp(src, 1024 + (i % 60000), S, 80, TCP_SYN), 1 + i / 100);
+      const u = t.onPacket(at(tcp(src, 1024 + (i % 60000), S, 80, TCP_SYN), 1 + i / 100));
       expect(u?.isNew).toBe(true);
       if (t.size > maxSize) maxSize = t.size;
     }
     expect(maxSize).toBe(cap);
     expect(t.counters().evicted).toBe(100_000 + 1 - cap);
-    const u = t.onPacket(tcp(C, 40000, S, 22, TCP_ACK | TCP_PSH, { payload: 10 }), 1001);
+    const u = t.onPacket(at(tcp(C, 40000, S, 22, TCP_ACK | TCP_PSH, { payload: 10 }), 1001));
     expect(u).toMatchObject({ isNew: false, state: 'ESTABLISHED', established: true });
   });
 
@@ -225,10 +226,10 @@ describe('expiry and the cap', () => {
       const forward = rnd(2) === 0;
       const p = forward ? udp(a, 1000 + (k % 7), '10.2.0.1', 53) : udp('10.2.0.1', 53, a, 1000 + (k % 7));
       const now = i * 1000;
-      const u = t.onPacket(p, now);
+      const u = t.onPacket(at(p, now));
       const known = model.has(key);
       expect(u?.isNew).toBe(!known);
-      if (!known) expect(t.onPacket(forward ? udp('10.2.0.1', 53, a, 1000 + (k % 7)) : udp(a, 1000 + (k % 7), '10.2.0.1', 53), now)?.isNew).toBe(false);
+      if (!known) expect(t.onPacket(at(forward ? udp('10.2.0.1', 53, a, 1000 + (k % 7)) : udp(a, 1000 + (k % 7), '10.2.0.1', 53), now))?.isNew).toBe(false);
       if (known) model.delete(key);
       else if (model.size >= cap) model.delete(model.keys().next().value as string);
       model.set(key, true);
@@ -262,10 +263,10 @@ describe('expiry and the cap', () => {
         const now = i * 1000;
         const known = model.has(key);
         const forward = rnd(2) === 0;
-        const u = forward ? t.onPacket(udp(a, 2000 + (k % 5), b, 53), now) : t.onPacket(udp(b, 53, a, 2000 + (k % 5)), now);
+        const u = forward ? t.onPacket(at(udp(a, 2000 + (k % 5), b, 53), now)) : t.onPacket(at(udp(b, 53, a, 2000 + (k % 5)), now));
         expect(u?.isNew).toBe(!known);
         // Answered at once when new, so no flow is preferred for early drop: eviction is pure LRU.
-        if (!known) expect(t.onPacket(forward ? udp(b, 53, a, 2000 + (k % 5)) : udp(a, 2000 + (k % 5), b, 53), now)?.isNew).toBe(false);
+        if (!known) expect(t.onPacket(at(forward ? udp(b, 53, a, 2000 + (k % 5)) : udp(a, 2000 + (k % 5), b, 53), now))?.isNew).toBe(false);
         if (known) model.delete(key);
         else if (model.size >= cap) model.delete(model.keys().next().value as string);
         model.set(key, true);
@@ -286,20 +287,20 @@ describe('flow end notifications (onEnd)', () => {
       onEnd: (f, reason, now) => ended.push([reason, f.srcPort, f.state, f.packetsOut, f.packetsIn, `${now}`]),
     });
     // A UDP exchange that goes idle: gone by timeout once a packet 60 s later sweeps the table.
-    t.onPacket(udp(C, 5000, S, 53), 1000);
-    t.onPacket(udp(S, 53, C, 5000), 1010);
+    t.onPacket(at(udp(C, 5000, S, 53), 1000));
+    t.onPacket(at(udp(S, 53, C, 5000), 1010));
     // A connection that closes by RST, and then a new SYN on the same 4-tuple takes its place.
-    t.onPacket(tcp(C, 40000, S, 80, TCP_SYN, { seq: 1 }), 2000);
-    t.onPacket(tcp(S, 80, C, 40000, TCP_RST | TCP_ACK, { ack: 2 }), 2001);
-    t.onPacket(tcp(C, 40000, S, 80, TCP_SYN, { seq: 9 }), 3000);
+    t.onPacket(at(tcp(C, 40000, S, 80, TCP_SYN, { seq: 1 }), 2000));
+    t.onPacket(at(tcp(S, 80, C, 40000, TCP_RST | TCP_ACK, { ack: 2 }), 2001));
+    t.onPacket(at(tcp(C, 40000, S, 80, TCP_SYN, { seq: 9 }), 3000));
     expect(ended).toEqual([['reused', 40000, 'RESET', 1, 1, '3000']]);
     // Two more flows fill the cap of 3, so the next evicts: among the least recently seen it prefers a
     // flow never established (the new SYN_SENT on 40000) to the answered UDP exchange, as conntrack does.
-    t.onPacket(tcp(C, 40001, S, 80, TCP_SYN), 3100);
-    t.onPacket(tcp(C, 40002, S, 80, TCP_SYN), 3200);
+    t.onPacket(at(tcp(C, 40001, S, 80, TCP_SYN), 3100));
+    t.onPacket(at(tcp(C, 40002, S, 80, TCP_SYN), 3200));
     expect(ended[1]).toEqual(['evicted', 40000, 'SYN_SENT', 1, 0, '3200']);
     // At 62 s the sweep removes the UDP flow (idle 61 s >= 60 s) and the half-open SYNs (30 s), oldest first.
-    t.onPacket(tcp(C, 40003, S, 80, TCP_SYN), 62_000);
+    t.onPacket(at(tcp(C, 40003, S, 80, TCP_SYN), 62_000));
     t.endAll(70_000);
     expect(ended).toEqual([
       ['reused', 40000, 'RESET', 1, 1, '3000'],
@@ -316,7 +317,7 @@ describe('flow end notifications (onEnd)', () => {
 
   it('costs nothing without a listener: endAll is a no-op', () => {
     const t = new ConnectionTracker();
-    t.onPacket(udp(C, 5000, S, 53), 1000);
+    t.onPacket(at(udp(C, 5000, S, 53), 1000));
     expect(() => t.endAll(2000)).not.toThrow();
     expect(t.size).toBe(1);
   });

@@ -4,6 +4,7 @@ import { DnsTracker } from '../../src/flow/index.js';
 import { dnsMsg, udp } from './make-packet.js';
 import { decodePacket, Packet } from '../../src/decode/index.js';
 import { udpIpv4Frame } from '../decode/helpers/fixture.js';
+import { at } from '../helpers/packet-time.js';
 
 /** A DNS message over UDP/IPv4 as a wire frame (no UDP checksum), `answers` A records to the question. */
 function dnsFrame(src: string, sport: number, dst: string, dport: number, id: number, qr: boolean, name: string, answers: string[], pad = 0): Uint8Array {
@@ -35,7 +36,7 @@ describe('DnsTracker', () => {
     const feed = (f: Uint8Array, t: number): void => {
       buf.fill(0xee);
       buf.set(f, 0);
-      d.onPacket(decodePacket({ ts: t, caplen: f.length, len: f.length, linkType: 1, data: buf, off: 0, ifIndex: 0 }, 1, p, null), t);
+      d.onPacket(at(decodePacket({ ts: t, caplen: f.length, len: f.length, linkType: 1, data: buf, off: 0, ifIndex: 0 }, 1, p, null), t));
     };
     feed(dnsFrame(CL, 40000, NS, 53, 0x11, false, 'short.test', []), 0);
     feed(dnsFrame(CL, 40001, NS, 53, 0x12, false, 'long.test', []), 1);
@@ -68,18 +69,18 @@ describe('DnsTracker', () => {
       seen.add(`${port}/${id}`);
       qs.push({ port, id, t: qs.length });
     }
-    for (const q of qs) d.onPacket(query(q.id, `n${q.t}.test`, 1, CL, q.port), q.t);
+    for (const q of qs) d.onPacket(at(query(q.id, `n${q.t}.test`, 1, CL, q.port), q.t));
     expect(d.counters().pending).toBe(4000);
     const order = qs.map((_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rnd() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
-    for (const k of order.slice(0, 3000)) d.onPacket(answer(qs[k].id, `n${k}.test`, 0, [], CL, qs[k].port), 10_000 + k);
+    for (const k of order.slice(0, 3000)) d.onPacket(at(answer(qs[k].id, `n${k}.test`, 0, [], CL, qs[k].port), 10_000 + k));
     expect(d.counters()).toMatchObject({ pending: 1000, matched: 3000 });
     // A second answer to an answered query matches nothing; the other thousand still match.
-    d.onPacket(answer(qs[order[0]].id, 'again.test', 0, [], CL, qs[order[0]].port), 20_000);
-    for (const k of order.slice(3000)) d.onPacket(answer(qs[k].id, `n${k}.test`, 0, [], CL, qs[k].port), 10_000 + k);
+    d.onPacket(at(answer(qs[order[0]].id, 'again.test', 0, [], CL, qs[order[0]].port), 20_000));
+    for (const k of order.slice(3000)) d.onPacket(at(answer(qs[k].id, `n${k}.test`, 0, [], CL, qs[k].port), 10_000 + k));
     expect(d.counters()).toMatchObject({ pending: 0, matched: 4000, responses: 4001 });
     const listed = d.queries();
     for (let k = 0; k < 4000; k++) expect(listed[k]).toMatchObject({ name: `n${k}.test`, rcode: 'NOERROR', latencyMs: 10_000 });
@@ -87,18 +88,18 @@ describe('DnsTracker', () => {
 
   it('counts names case-insensitively, lower-case and mixed-case spellings as one', () => {
     const d = new DnsTracker();
-    d.onPacket(query(1, 'www.Example.COM'), 0);
-    d.onPacket(query(2, 'www.example.com'), 1);
-    d.onPacket(query(3, 'WWW.EXAMPLE.COM'), 2);
-    d.onPacket(query(4, 'other.test'), 3);
+    d.onPacket(at(query(1, 'www.Example.COM'), 0));
+    d.onPacket(at(query(2, 'www.example.com'), 1));
+    d.onPacket(at(query(3, 'WWW.EXAMPLE.COM'), 2));
+    d.onPacket(at(query(4, 'other.test'), 3));
     expect(d.topDomains(5)).toEqual([{ name: 'www.example.com', count: 3 }, { name: 'other.test', count: 1 }]);
   });
 
   it('matches a response to its query and measures latency in packet time', () => {
     const d = new DnsTracker();
-    d.onPacket(query(0x1234, 'example.com'), 1000);
-    d.onPacket(query(0x1235, 'example.org', 28), 1001);
-    d.onPacket(answer(0x1234, 'example.com', 0, ['93.184.216.34']), 1025);
+    d.onPacket(at(query(0x1234, 'example.com'), 1000));
+    d.onPacket(at(query(0x1235, 'example.org', 28), 1001));
+    d.onPacket(at(answer(0x1234, 'example.com', 0, ['93.184.216.34']), 1025));
     const [a, b] = d.queries();
     expect(a).toEqual({ ts: 1000, client: CL, server: NS, id: 0x1234, name: 'example.com', type: 'A', rcode: 'NOERROR', answers: ['93.184.216.34'], latencyMs: 25 });
     expect(b).toMatchObject({ name: 'example.org', type: 'AAAA', rcode: '', latencyMs: null });
@@ -107,9 +108,9 @@ describe('DnsTracker', () => {
 
   it('does not match a response from another client port, server or id', () => {
     const d = new DnsTracker();
-    d.onPacket(query(7, 'a.test'), 0);
-    d.onPacket(answer(7, 'a.test', 0, [], CL, 40001), 5); // other client port
-    d.onPacket(answer(8, 'a.test', 0, []), 6); // other id
+    d.onPacket(at(query(7, 'a.test'), 0));
+    d.onPacket(at(answer(7, 'a.test', 0, [], CL, 40001), 5)); // other client port
+    d.onPacket(at(answer(8, 'a.test', 0, []), 6)); // other id
     const q = d.queries();
     expect(q[0]).toMatchObject({ name: 'a.test', rcode: '', latencyMs: null });
     // Unmatched responses are still listed, without latency.
@@ -122,10 +123,10 @@ describe('DnsTracker', () => {
 
   it('counts NXDOMAIN responses and names the rcode', () => {
     const d = new DnsTracker();
-    d.onPacket(query(1, 'nope.invalid'), 0);
-    d.onPacket(answer(1, 'nope.invalid', 3, []), 3);
-    d.onPacket(query(2, 'ok.test'), 4);
-    d.onPacket(answer(2, 'ok.test', 2, []), 9);
+    d.onPacket(at(query(1, 'nope.invalid'), 0));
+    d.onPacket(at(answer(1, 'nope.invalid', 3, []), 3));
+    d.onPacket(at(query(2, 'ok.test'), 4));
+    d.onPacket(at(answer(2, 'ok.test', 2, []), 9));
     expect(d.nxdomain).toBe(1);
     expect(d.queries().map((q) => q.rcode)).toEqual(['NXDOMAIN', 'SERVFAIL']);
   });
@@ -133,9 +134,9 @@ describe('DnsTracker', () => {
   it('ranks the most queried names, case-folded', () => {
     const d = new DnsTracker();
     let id = 0;
-    for (let i = 0; i < 5; i++) d.onPacket(query(id++, i % 2 ? 'WWW.Example.com' : 'www.example.com'), i);
-    for (let i = 0; i < 3; i++) d.onPacket(query(id++, 'mail.test', 15), 10 + i);
-    d.onPacket(query(id++, 'once.test'), 20);
+    for (let i = 0; i < 5; i++) d.onPacket(at(query(id++, i % 2 ? 'WWW.Example.com' : 'www.example.com'), i));
+    for (let i = 0; i < 3; i++) d.onPacket(at(query(id++, 'mail.test', 15), 10 + i));
+    d.onPacket(at(query(id++, 'once.test'), 20));
     expect(d.topDomains(2)).toEqual([
       { name: 'www.example.com', count: 5 },
       { name: 'mail.test', count: 3 },
@@ -145,7 +146,7 @@ describe('DnsTracker', () => {
 
   it('gives up unanswered queries after the timeout and stays within its bounds', () => {
     const d = new DnsTracker({ maxPending: 100, keep: 50, timeoutMs: 5000, maxDomains: 64 });
-    for (let i = 0; i < 10_000; i++) d.onPacket(query(i & 0xffff, `h${i}.flood.test`, 1, `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`), i);
+    for (let i = 0; i < 10_000; i++) d.onPacket(at(query(i & 0xffff, `h${i}.flood.test`, 1, `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`), i));
     const c = d.counters();
     expect(c.pending).toBeLessThanOrEqual(100);
     expect(c.kept).toBe(50);
@@ -159,34 +160,34 @@ describe('DnsTracker', () => {
 
   it('measures latency from the last retransmission, and matches over IPv6', () => {
     const d = new DnsTracker();
-    d.onPacket(query(9, 'slow.test'), 0);
-    d.onPacket(query(9, 'slow.test'), 1000);
-    d.onPacket(answer(9, 'slow.test', 0, ['10.9.9.9']), 1040);
+    d.onPacket(at(query(9, 'slow.test'), 0));
+    d.onPacket(at(query(9, 'slow.test'), 1000));
+    d.onPacket(at(answer(9, 'slow.test', 0, ['10.9.9.9']), 1040));
     expect(d.queries().map((q) => [q.rcode, q.latencyMs])).toEqual([
       ['RETRANSMITTED', null],
       ['NOERROR', 40],
     ]);
-    d.onPacket(udp('2001:db8::10', 5555, '2001:db8::53', 53, 40, dnsMsg(3, false, 'v6.test', 28)), 2000);
-    d.onPacket(udp('2001:db8::53', 53, '2001:db8::10', 5555, 80, dnsMsg(3, true, 'v6.test', 28, 0, ['2001:db8::1'])), 2007);
+    d.onPacket(at(udp('2001:db8::10', 5555, '2001:db8::53', 53, 40, dnsMsg(3, false, 'v6.test', 28)), 2000));
+    d.onPacket(at(udp('2001:db8::53', 53, '2001:db8::10', 5555, 80, dnsMsg(3, true, 'v6.test', 28, 0, ['2001:db8::1'])), 2007));
     expect(d.queries().at(-1)).toMatchObject({ client: '2001:db8::10', server: '2001:db8::53', type: 'AAAA', answers: ['2001:db8::1'], latencyMs: 7 });
   });
 
   it('keeps names raw (views escape them)', () => {
     const d = new DnsTracker();
-    d.onPacket(query(1, 'evil\x1b[2J.test'), 0);
+    d.onPacket(at(query(1, 'evil\x1b[2J.test'), 0));
     expect(d.queries()[0].name).toBe('evil\x1b[2J.test');
   });
 
   it('reuses listing records only once answered: a query still waiting when its slot comes round is matched later, and listings already handed out do not change', () => {
     const d = new DnsTracker({ keep: 4 });
-    d.onPacket(query(1, 'slow.test', 1, CL, 50001), 0); // stays unanswered for a while
-    d.onPacket(query(2, 'fast.test', 1, CL, 50002), 1);
-    d.onPacket(answer(2, 'fast.test', 0, ['192.0.2.2'], CL, 50002), 2);
+    d.onPacket(at(query(1, 'slow.test', 1, CL, 50001), 0)); // stays unanswered for a while
+    d.onPacket(at(query(2, 'fast.test', 1, CL, 50002), 1));
+    d.onPacket(at(answer(2, 'fast.test', 0, ['192.0.2.2'], CL, 50002), 2));
     const before = d.queries();
     // Eight more answered queries go round the four-slot ring twice.
     for (let i = 0; i < 8; i++) {
-      d.onPacket(query(100 + i, `n${i}.test`, 1, CL, 51000 + i), 10 + i);
-      d.onPacket(answer(100 + i, `n${i}.test`, 3, [], CL, 51000 + i), 11 + i);
+      d.onPacket(at(query(100 + i, `n${i}.test`, 1, CL, 51000 + i), 10 + i));
+      d.onPacket(at(answer(100 + i, `n${i}.test`, 3, [], CL, 51000 + i), 11 + i));
     }
     expect(before.map((q) => [q.name, q.rcode, q.answers])).toEqual([
       ['slow.test', '', []],
@@ -195,10 +196,10 @@ describe('DnsTracker', () => {
     // The slow query left the listing but still waits, and its answer is matched.
     expect(d.queries().map((q) => q.name)).toEqual(['n4.test', 'n5.test', 'n6.test', 'n7.test']);
     expect(d.counters()).toMatchObject({ pending: 1, matched: 9 });
-    d.onPacket(answer(1, 'slow.test', 0, ['192.0.2.1'], CL, 50001), 500);
+    d.onPacket(at(answer(1, 'slow.test', 0, ['192.0.2.1'], CL, 50001), 500));
     expect(d.counters()).toMatchObject({ pending: 0, matched: 10, timedOut: 0 });
     // Later queries and the timeout sweep do not disturb the records now in the listing.
-    d.onPacket(query(200, 'late.test', 1, CL, 52000), 40_000);
+    d.onPacket(at(query(200, 'late.test', 1, CL, 52000), 40_000));
     expect(d.queries().map((q) => [q.name, q.rcode])).toEqual([
       ['n5.test', 'NXDOMAIN'],
       ['n6.test', 'NXDOMAIN'],

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolStatistics } from '../../src/flow/index.js';
 import { LAYER_ARP, LAYER_ETH, LAYER_HTTP, Packet, TCP_ACK, TCP_SYN } from '../../src/decode/packet.js';
 import { dnsMsg, echo, tcp, udp } from './make-packet.js';
+import { at } from '../helpers/packet-time.js';
 
 function arp(): Packet {
   const p = new Packet();
@@ -14,14 +15,14 @@ function arp(): Packet {
 describe('ProtocolStatistics', () => {
   it('counts packets and bytes per protocol; DNS and HTTP on top of UDP and TCP', () => {
     const s = new ProtocolStatistics();
-    s.onPacket(tcp('10.0.0.1', 40000, '10.0.0.2', 80, TCP_SYN), 0);
+    s.onPacket(at(tcp('10.0.0.1', 40000, '10.0.0.2', 80, TCP_SYN), 0));
     const http = tcp('10.0.0.1', 40000, '10.0.0.2', 80, TCP_ACK, { payload: 200 });
     http.layers |= LAYER_HTTP;
-    s.onPacket(http, 1);
-    s.onPacket(udp('10.0.0.1', 5000, '10.0.0.3', 53, 30, dnsMsg(1, false, 'x.test', 1)), 2);
-    s.onPacket(echo('10.0.0.1', '10.0.0.2', 1, true), 3);
-    s.onPacket(echo('fe80::1', 'fe80::2', 1, true), 4);
-    s.onPacket(arp(), 5);
+    s.onPacket(at(http, 1));
+    s.onPacket(at(udp('10.0.0.1', 5000, '10.0.0.3', 53, 30, dnsMsg(1, false, 'x.test', 1)), 2));
+    s.onPacket(at(echo('10.0.0.1', '10.0.0.2', 1, true), 3));
+    s.onPacket(at(echo('fe80::1', 'fe80::2', 1, true), 4));
+    s.onPacket(at(arp(), 5));
     const p = s.protocols();
     expect(p).toEqual({
       TCP: { packets: 2, bytes: 54 + 254 },
@@ -39,8 +40,8 @@ describe('ProtocolStatistics', () => {
 
   it('ranks top talkers by bytes or packets, counting traffic sent and received', () => {
     const s = new ProtocolStatistics();
-    for (let i = 0; i < 10; i++) s.onPacket(udp('10.0.0.1', 1000, '10.0.0.9', 2000, 8), i); // 50-byte frames
-    s.onPacket(udp('10.0.0.2', 1000, '10.0.0.9', 2000, 1458), 11); // one 1500-byte frame
+    for (let i = 0; i < 10; i++) s.onPacket(at(udp('10.0.0.1', 1000, '10.0.0.9', 2000, 8), i)); // 50-byte frames
+    s.onPacket(at(udp('10.0.0.2', 1000, '10.0.0.9', 2000, 1458), 11)); // one 1500-byte frame
     const byPackets = s.topTalkers(2, 'packets');
     expect(byPackets).toEqual([
       { ip: '10.0.0.9', packets: 11, bytes: 2000 },
@@ -48,7 +49,7 @@ describe('ProtocolStatistics', () => {
     ]);
     expect(s.topTalkers(3, 'bytes').map((t) => t.ip)).toEqual(['10.0.0.9', '10.0.0.2', '10.0.0.1']);
     // IPv6 hosts rank with the IPv4 ones.
-    for (let i = 0; i < 20; i++) s.onPacket(udp('2001:db8::1', 1000, '2001:db8::2', 2000, 8), 20 + i);
+    for (let i = 0; i < 20; i++) s.onPacket(at(udp('2001:db8::1', 1000, '2001:db8::2', 2000, 8), 20 + i));
     expect(s.topTalkers(2, 'packets').map((t) => [t.ip, t.packets])).toEqual([
       ['2001:db8::1', 20],
       ['2001:db8::2', 20],
@@ -57,11 +58,11 @@ describe('ProtocolStatistics', () => {
 
   it('counts the server port of requests and replies, with service names', () => {
     const s = new ProtocolStatistics();
-    for (let i = 0; i < 3; i++) s.onPacket(tcp('10.0.0.1', 40000 + i, '10.0.0.2', 443, TCP_SYN), i);
-    s.onPacket(tcp('10.0.0.2', 443, '10.0.0.1', 40000, TCP_SYN | TCP_ACK), 4);
-    s.onPacket(udp('10.0.0.1', 5353, '10.0.0.3', 53), 5);
-    s.onPacket(udp('10.0.0.3', 53, '10.0.0.1', 5353), 6);
-    s.onPacket(tcp('10.0.0.1', 40000, '10.0.0.2', 31337, TCP_SYN), 7);
+    for (let i = 0; i < 3; i++) s.onPacket(at(tcp('10.0.0.1', 40000 + i, '10.0.0.2', 443, TCP_SYN), i));
+    s.onPacket(at(tcp('10.0.0.2', 443, '10.0.0.1', 40000, TCP_SYN | TCP_ACK), 4));
+    s.onPacket(at(udp('10.0.0.1', 5353, '10.0.0.3', 53), 5));
+    s.onPacket(at(udp('10.0.0.3', 53, '10.0.0.1', 5353), 6));
+    s.onPacket(at(tcp('10.0.0.1', 40000, '10.0.0.2', 31337, TCP_SYN), 7));
     expect(s.topPorts(3)).toEqual([
       { port: 443, proto: 'TCP', service: 'https', packets: 4 },
       { port: 53, proto: 'UDP', service: 'dns', packets: 2 },
@@ -73,9 +74,9 @@ describe('ProtocolStatistics', () => {
     const s = new ProtocolStatistics();
     const t0 = 1_700_000_000_000;
     // 5 packets in second 0, none in second 1, 2 in second 2.
-    for (let i = 0; i < 5; i++) s.onPacket(udp('10.0.0.1', 1, '10.0.0.2', 2, 58), t0 + i * 100);
-    s.onPacket(udp('10.0.0.1', 1, '10.0.0.2', 2, 58), t0 + 2500);
-    s.onPacket(udp('10.0.0.1', 1, '10.0.0.2', 2, 58), t0 + 2600);
+    for (let i = 0; i < 5; i++) s.onPacket(at(udp('10.0.0.1', 1, '10.0.0.2', 2, 58), t0 + i * 100));
+    s.onPacket(at(udp('10.0.0.1', 1, '10.0.0.2', 2, 58), t0 + 2500));
+    s.onPacket(at(udp('10.0.0.1', 1, '10.0.0.2', 2, 58), t0 + 2600));
     expect(s.rate(t0 + 1500)).toEqual({ pps: 5, bps: 500 });
     expect(s.rate(t0 + 2700)).toEqual({ pps: 0, bps: 0 });
     expect(s.rate(t0 + 3000)).toEqual({ pps: 2, bps: 200 });
@@ -91,7 +92,7 @@ describe('ProtocolStatistics', () => {
   it('keeps the host map within maxHosts under a flood of spoofed sources, keeping the heavy hitter', () => {
     const s = new ProtocolStatistics({ maxHosts: 1000 });
     for (let i = 0; i < 50_000; i++) {
-      s.onPacket(tcp(`11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1234, '10.0.0.2', 80, TCP_SYN), i);
+      s.onPacket(at(tcp(`11.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1234, '10.0.0.2', 80, TCP_SYN), i));
       expect(s.counters().hosts).toBeLessThanOrEqual(1000);
     }
     expect(s.topTalkers(1, 'packets')).toEqual([{ ip: '10.0.0.2', packets: 50_000, bytes: 50_000 * 54 }]);
@@ -102,7 +103,7 @@ describe('ProtocolStatistics', () => {
     // Eight hosts fill the table: 10.0.0.1 (4 packets), 10.0.0.2 (3), three tied at 2 (10.0.0.4,
     // 2001:db8::9, 10.0.0.3) and three single-packet ones.
     const send = (src: string, n: number): void => {
-      for (let k = 0; k < n; k++) s.onPacket(udp(src, 5000, src, 53), 1000);
+      for (let k = 0; k < n; k++) s.onPacket(at(udp(src, 5000, src, 53), 1000));
     };
     send('10.0.0.1', 4);
     send('10.0.0.2', 3);
@@ -122,7 +123,7 @@ describe('ProtocolStatistics', () => {
 
   it('lists hosts with equal counts by address (IPv4 first), whatever order they arrived in', () => {
     const s = new ProtocolStatistics();
-    for (const src of ['10.0.0.200', '2001:db8::2', '192.168.1.1', '2001:db8::1', '10.0.0.3', '172.16.0.1']) s.onPacket(udp(src, 5000, src, 53), 1000);
+    for (const src of ['10.0.0.200', '2001:db8::2', '192.168.1.1', '2001:db8::1', '10.0.0.3', '172.16.0.1']) s.onPacket(at(udp(src, 5000, src, 53), 1000));
     const order = ['10.0.0.3', '10.0.0.200', '172.16.0.1', '192.168.1.1', '2001:db8::1', '2001:db8::2'];
     expect(s.topTalkers(10, 'packets').map((t) => t.ip)).toEqual(order);
     expect(s.topTalkers(10, 'bytes').map((t) => t.ip)).toEqual(order);
@@ -133,7 +134,7 @@ describe('ProtocolStatistics', () => {
     // Sources in arithmetic progression, as a flood tool makes them; all tie at one packet each.
     const sources: number[] = [];
     for (let i = 0; i < 64; i++) sources.push((0x0b000000 + ((i * 2654435761) >>> 8)) >>> 0);
-    for (const a of sources) s.onPacket(udp(`${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, 1, '203.0.113.1', 2), 0);
+    for (const a of sources) s.onPacket(at(udp(`${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, 1, '203.0.113.1', 2), 0));
     // 65 hosts with the server: the server (64 packets) and the 31 lowest sources stay, then the last source.
     const kept = s.topTalkers(100, 'packets').map((t) => t.ip);
     expect(kept[0]).toBe('203.0.113.1');
@@ -145,7 +146,7 @@ describe('ProtocolStatistics', () => {
   it('counts IPv6 hosts past the table\'s first size, and prunes their ties by lowest text', () => {
     const s = new ProtocolStatistics({ maxHosts: 1000 });
     // 300 hosts: the table starts with 64 slots and grows; every count must survive the rehashing.
-    for (let i = 0; i < 300; i++) for (let k = 0; k <= i % 3; k++) s.onPacket(udp(`2001:db8::${(i + 1).toString(16)}`, 5000, '2001:db8::ffff', 53), 0);
+    for (let i = 0; i < 300; i++) for (let k = 0; k <= i % 3; k++) s.onPacket(at(udp(`2001:db8::${(i + 1).toString(16)}`, 5000, '2001:db8::ffff', 53), 0));
     const top = s.topTalkers(1000, 'packets');
     expect(top).toHaveLength(301);
     expect(top[0]).toMatchObject({ ip: '2001:db8::ffff', packets: 600 });
@@ -153,9 +154,9 @@ describe('ProtocolStatistics', () => {
     for (let i = 0; i < 300; i++) expect(byIp.get(`2001:db8::${(i + 1).toString(16)}`)).toBe((i % 3) + 1);
 
     const t = new ProtocolStatistics({ maxHosts: 6 });
-    for (const ip of ['2001:db8::5', '2001:db8::3', '2001:db8::4', '10.0.0.9', '2001:db8::1', '2001:db8::2']) t.onPacket(udp(ip, 1, ip, 2), 0);
+    for (const ip of ['2001:db8::5', '2001:db8::3', '2001:db8::4', '10.0.0.9', '2001:db8::1', '2001:db8::2']) t.onPacket(at(udp(ip, 1, ip, 2), 0));
     // Six hosts tied at one packet; the seventh prunes to three: the lowest IPv6 texts, whatever their order of arrival.
-    t.onPacket(udp('10.0.0.1', 1, '10.0.0.1', 2), 0);
+    t.onPacket(at(udp('10.0.0.1', 1, '10.0.0.1', 2), 0));
     expect(t.counters()).toMatchObject({ hosts: 4, hostPrunes: 1 });
     expect(t.topTalkers(10, 'packets').map((h) => h.ip)).toEqual(['10.0.0.1', '2001:db8::1', '2001:db8::2', '2001:db8::3']);
   });

@@ -12,6 +12,7 @@ import { pkt } from '../rules/packets.js';
 import { AlertFunnel } from '../../src/alert/funnel.js';
 import { tempDirs } from '../helpers/temp-dir.js';
 import { rng } from '../helpers/seeded-random.js';
+import { at } from '../helpers/packet-time.js';
 
 const tempDir = tempDirs('ng-rep-');
 
@@ -321,18 +322,18 @@ describe('list detector', () => {
     const got: Detection[] = [];
     const det = createReputationDetector(r, (d) => got.push(d));
     const t = 1_700_000_000_000;
-    for (let i = 0; i < 100; i++) det.onPacket(pkt({ src: '203.0.113.5', dst: '10.0.0.1' }), t + i);
-    det.onPacket(pkt({ src: '10.0.0.1', dst: '203.0.113.5' }), t + 200);
+    for (let i = 0; i < 100; i++) det.onPacket(at(pkt({ src: '203.0.113.5', dst: '10.0.0.1' }), t + i));
+    det.onPacket(at(pkt({ src: '10.0.0.1', dst: '203.0.113.5' }), t + 200));
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ type: 'BLACKLISTED_IP', key: '203.0.113.5', src_ip: '203.0.113.5', details: { direction: 'src', entry: '203.0.113.0/24', packets: 1 } });
-    det.onPacket(pkt({ src: '10.0.0.1', dst: '203.0.113.5' }), t + REPEAT_MS + 1);
+    det.onPacket(at(pkt({ src: '10.0.0.1', dst: '203.0.113.5' }), t + REPEAT_MS + 1));
     expect(got).toHaveLength(2);
     expect(got[1].details).toMatchObject({ direction: 'dst', packets: 101 }); // 99 + 1 + this one since the first
-    det.onPacket(pkt({ src: '2001:db8::1', dst: '2001:db8:bad::99' }), t);
+    det.onPacket(at(pkt({ src: '2001:db8::1', dst: '2001:db8:bad::99' }), t));
     expect(got[2]).toMatchObject({ type: 'BLACKLISTED_IP', key: '2001:db8:bad::99' });
-    det.onPacket(pkt({ src: '192.0.2.66', dst: '10.0.0.1' }), t);
+    det.onPacket(at(pkt({ src: '192.0.2.66', dst: '10.0.0.1' }), t));
     expect(got[3]).toMatchObject({ type: 'MALICIOUS_IP', key: '192.0.2.66' });
-    det.onPacket(pkt({ src: '10.0.0.1', dst: '10.0.0.2' }), t);
+    det.onPacket(at(pkt({ src: '10.0.0.1', dst: '10.0.0.2' }), t));
     expect(got).toHaveLength(4);
   });
 });
@@ -346,8 +347,8 @@ describe('an address on the blacklist and the whitelist', () => {
     funnel.addSink({ name: 't', onAlert: (a) => raised.push(`${a.type} ${a.src_ip}`) });
     const det = createReputationDetector(r, (d) => funnel.raise(d));
     const t = Date.UTC(2026, 0, 1);
-    det.onPacket(pkt({ src: '198.51.100.7', dst: '10.0.0.1' }), t);
-    det.onPacket(pkt({ src: '198.51.100.9', dst: '10.0.0.1' }), t);
+    det.onPacket(at(pkt({ src: '198.51.100.7', dst: '10.0.0.1' }), t));
+    det.onPacket(at(pkt({ src: '198.51.100.9', dst: '10.0.0.1' }), t));
     funnel.raise({ type: 'SYN_SCAN', severity: 'HIGH', message: 'scan', ts: t, key: '198.51.100.7', src_ip: '198.51.100.7', details: {} });
     expect(raised).toEqual(['BLACKLISTED_IP 198.51.100.7']);
   });

@@ -8,6 +8,7 @@ import { RuleEngine, RuleEngineCore, MAX_KEYS_PER_RULE } from '../../src/rules/i
 import { ROOT } from '../helpers/netguard.js';
 import { pkt } from './packets.js';
 import { tempDirs } from '../helpers/temp-dir.js';
+import { at } from '../helpers/packet-time.js';
 
 const tempDir = tempDirs('ng-rules-');
 
@@ -34,13 +35,13 @@ describe('thresholds and windows', () => {
   it('raises once at the threshold within the window, per source', () => {
     const { e, got } = engine();
     const t0 = 1_700_000_000_000;
-    e.onPacket(pkt({ src: '10.0.0.1', dport: 22 }), t0);
-    e.onPacket(pkt({ src: '10.0.0.1', dport: 22 }), t0 + 1000);
+    e.onPacket(at(pkt({ src: '10.0.0.1', dport: 22 }), t0));
+    e.onPacket(at(pkt({ src: '10.0.0.1', dport: 22 }), t0 + 1000));
     expect(got).toHaveLength(0);
-    e.onPacket(pkt({ src: '10.0.0.9', dport: 22 }), t0 + 1500); // another source: its own count
-    e.onPacket(pkt({ src: '10.0.0.1', dport: 80 }), t0 + 1600); // not matching
+    e.onPacket(at(pkt({ src: '10.0.0.9', dport: 22 }), t0 + 1500)); // another source: its own count
+    e.onPacket(at(pkt({ src: '10.0.0.1', dport: 80 }), t0 + 1600)); // not matching
     expect(got).toHaveLength(0);
-    e.onPacket(pkt({ src: '10.0.0.1', dport: 22 }), t0 + 2000);
+    e.onPacket(at(pkt({ src: '10.0.0.1', dport: 22 }), t0 + 2000));
     expect(got).toHaveLength(1);
     const d = got[0];
     expect(d.type).toBe('CUSTOM_RULE');
@@ -53,7 +54,7 @@ describe('thresholds and windows', () => {
     expect(d.ts).toBe(t0 + 2000);
     expect(d.message).toBe('Rule "SSH Brute": 3 matching packets in 10s from 10.0.0.1');
     // More matches in the same window do not raise again.
-    e.onPacket(pkt({ src: '10.0.0.1', dport: 22 }), t0 + 3000);
+    e.onPacket(at(pkt({ src: '10.0.0.1', dport: 22 }), t0 + 3000));
     expect(got).toHaveLength(1);
     expect(e.list()[0].matches).toBe(5);
   });
@@ -61,34 +62,34 @@ describe('thresholds and windows', () => {
   it('matches spread wider than the window do not add up', () => {
     const { e, got } = engine();
     const t0 = 1_700_000_000_000;
-    for (let i = 0; i < 6; i++) e.onPacket(pkt({ dport: 22 }), t0 + i * 6000);
+    for (let i = 0; i < 6; i++) e.onPacket(at(pkt({ dport: 22 }), t0 + i * 6000));
     expect(got).toHaveLength(0);
   });
 
   it('a new window raises again', () => {
     const { e, got } = engine();
     const t0 = 1_700_000_000_000;
-    for (let i = 0; i < 3; i++) e.onPacket(pkt({ dport: 22 }), t0 + i);
-    for (let i = 0; i < 3; i++) e.onPacket(pkt({ dport: 22 }), t0 + 20_000 + i);
+    for (let i = 0; i < 3; i++) e.onPacket(at(pkt({ dport: 22 }), t0 + i));
+    for (let i = 0; i < 3; i++) e.onPacket(at(pkt({ dport: 22 }), t0 + 20_000 + i));
     expect(got).toHaveLength(2);
   });
 
   it('track: dst counts per destination, track: pair per pair', () => {
     const dst = engine(SSH.replace('    enabled: true', '    track: dst'));
-    for (let i = 1; i <= 3; i++) dst.e.onPacket(pkt({ src: `10.0.0.${i}`, dst: '10.9.9.9', dport: 22 }), 1000 + i);
+    for (let i = 1; i <= 3; i++) dst.e.onPacket(at(pkt({ src: `10.0.0.${i}`, dst: '10.9.9.9', dport: 22 }), 1000 + i));
     expect(dst.got).toHaveLength(1);
     expect(dst.got[0].message).toContain('to 10.9.9.9');
     const pair = engine(SSH.replace('    enabled: true', '    track: pair'));
-    for (let i = 1; i <= 3; i++) pair.e.onPacket(pkt({ src: `10.0.0.${i}`, dst: '10.9.9.9', dport: 22 }), 1000 + i);
+    for (let i = 1; i <= 3; i++) pair.e.onPacket(at(pkt({ src: `10.0.0.${i}`, dst: '10.9.9.9', dport: 22 }), 1000 + i));
     expect(pair.got).toHaveLength(0);
-    for (let i = 1; i <= 3; i++) pair.e.onPacket(pkt({ src: '10.0.0.1', dst: '10.9.9.9', dport: 22 }), 2000 + i);
+    for (let i = 1; i <= 3; i++) pair.e.onPacket(at(pkt({ src: '10.0.0.1', dst: '10.9.9.9', dport: 22 }), 2000 + i));
     expect(pair.got).toHaveLength(1);
     expect(pair.got[0].key).toBe('SSH Brute|10.0.0.1>10.9.9.9');
   });
 
   it('state stays bounded under a spoofed-source flood', () => {
     const { e } = engine(SSH.replace('threshold: 3', 'threshold: 100'));
-    for (let i = 0; i < MAX_KEYS_PER_RULE * 2; i++) e.onPacket(pkt({ src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dport: 22 }), 1000);
+    for (let i = 0; i < MAX_KEYS_PER_RULE * 2; i++) e.onPacket(at(pkt({ src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dport: 22 }), 1000));
     expect(e.status().trackedKeys).toBeLessThanOrEqual(MAX_KEYS_PER_RULE);
     e.onTick(1000 + 11_000);
     expect(e.status().trackedKeys).toBe(0);
@@ -97,7 +98,7 @@ describe('thresholds and windows', () => {
   it('a full rule forgets its oldest keys first, also after a sweep emptied it and after a toggle', () => {
     const { e, got } = engine();
     const ip = (set: number, i: number): string => `10.${set}.${(i >> 8) & 255}.${i & 255}`;
-    const hit = (src: string, t: number): void => e.onPacket(pkt({ src, dport: 22 }), t);
+    const hit = (src: string, t: number): void => e.onPacket(at(pkt({ src, dport: 22 }), t));
     const fill = (set: number, t: number): void => {
       for (let i = 0; i < MAX_KEYS_PER_RULE; i++) hit(ip(set, i), t);
       hit(ip(set, 5), t); // a second match does not make a key younger
@@ -141,7 +142,7 @@ describe('toggle and reload', () => {
     const e = new RuleEngine((d) => got.push(d));
     expect(e.loadFile(f).ok).toBe(true);
     expect(e.toggle('SSH Brute')).toBe(false);
-    for (let i = 0; i < 5; i++) e.onPacket(pkt({ dport: 22 }), 1000 + i);
+    for (let i = 0; i < 5; i++) e.onPacket(at(pkt({ dport: 22 }), 1000 + i));
     expect(got).toHaveLength(0);
     const text = readFileSync(f, 'utf8');
     expect(text).toContain('# my rules (this comment must survive a toggle)');
@@ -218,7 +219,7 @@ describe('toggle and reload', () => {
     e.loadFile(f);
     let t = 1_000_000;
     const burst = (n: number, dport = 22): void => {
-      for (let i = 0; i < n; i++) e.onPacket(pkt({ src: `10.1.0.${(t / 7) & 255}`, dport }), (t += 1));
+      for (let i = 0; i < n; i++) e.onPacket(at(pkt({ src: `10.1.0.${(t / 7) & 255}`, dport }), (t += 1)));
     };
     burst(50);
     // Break the file mid-traffic: the reload fails, says where, and the rules keep working.
@@ -256,13 +257,13 @@ describe('the shipped rules.yaml', () => {
     const r = e.load(readFileSync(path.join(ROOT, 'rules.yaml'), 'utf8'), 'rules.yaml');
     expect(r.errors).toEqual([]);
     expect(r.rules).toBeGreaterThanOrEqual(8);
-    for (let i = 0; i < 10; i++) e.onPacket(pkt({ src: '198.51.100.7', dport: 22, flags: 0x02 }), 5000 + i * 100);
+    for (let i = 0; i < 10; i++) e.onPacket(at(pkt({ src: '198.51.100.7', dport: 22, flags: 0x02 }), 5000 + i * 100));
     expect(got.map((d) => d.details.rule)).toContain('SSH Bruteforce Detection');
-    e.onPacket(pkt({ proto: 'udp', dport: 53, qname: 'login.example.xyz' }), 9000);
+    e.onPacket(at(pkt({ proto: 'udp', dport: 53, qname: 'login.example.xyz' }), 9000));
     expect(got.map((d) => d.details.rule)).toContain('DNS Query to Suspicious TLD');
-    e.onPacket(pkt({ dport: 80, flags: 0x18, http: { method: 'GET', uri: '/phpmyadmin/index.php' } }), 9100);
+    e.onPacket(at(pkt({ dport: 80, flags: 0x18, http: { method: 'GET', uri: '/phpmyadmin/index.php' } }), 9100));
     expect(got.map((d) => d.details.rule)).toContain('HTTP Admin Path');
-    e.onPacket(pkt({ src: '198.51.100.8', dport: 5901 }), 9200);
+    e.onPacket(at(pkt({ src: '198.51.100.8', dport: 5901 }), 9200));
     expect(got.map((d) => d.details.rule)).toContain('External Access to Private Service');
   });
 });

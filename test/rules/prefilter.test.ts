@@ -12,6 +12,7 @@ import { G_DNS, G_HTTP, G_TCP, G_UDP, gateOf, passesGate } from '../../src/rules
 import type { Packet } from '../../src/decode/packet.js';
 import { ROOT } from '../helpers/netguard.js';
 import { pkt, type Spec } from './packets.js';
+import { at } from '../helpers/packet-time.js';
 
 const shipped = (parse(readFileSync(path.join(ROOT, 'rules.yaml'), 'utf8')) as { rules: Array<{ condition: string }> }).rules.map((r) => r.condition);
 
@@ -120,7 +121,7 @@ describe('rule prefilter', () => {
       rules.forEach((r, j) => {
         if (r.enabled !== false && preds[j](p)) want.set(r.name, (want.get(r.name) ?? 0) + 1);
       });
-      e.onPacket(p, t0 + i);
+      e.onPacket(at(p, t0 + i));
     });
     const counted = new Map(e.list().filter((r) => r.matches > 0).map((r) => [r.name, r.matches]));
     expect(counted).toEqual(want);
@@ -133,14 +134,14 @@ describe('rule prefilter', () => {
     expect(e.load('rules:\n  - name: ssh\n    condition: "tcp.dst_port == 22 and tcp.flags.syn"\n', 'rules.yaml').errors).toEqual([]);
     const syn = pkt({ dport: 22, flags: 0x02 });
     const t0 = 1_700_000_000_000;
-    e.onPacket(syn, t0);
+    e.onPacket(at(syn, t0));
     expect(e.list()[0].matches).toBe(1);
     expect(e.toggle('ssh')).toBe(false);
-    e.onPacket(syn, t0 + 1);
+    e.onPacket(at(syn, t0 + 1));
     expect(e.list()[0].matches).toBe(1);
     expect(e.toggle('ssh')).toBe(true);
-    e.onPacket(syn, t0 + 2);
-    e.onPacket(pkt({ dport: 22, flags: 0x10 }), t0 + 3);
+    e.onPacket(at(syn, t0 + 2));
+    e.onPacket(at(pkt({ dport: 22, flags: 0x10 }), t0 + 3));
     expect(e.list()[0].matches).toBe(2);
   });
 });

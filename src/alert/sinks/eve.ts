@@ -674,13 +674,14 @@ export class EveSink implements AlertSink {
   }
 
   /** Logs dns and http records for a decoded packet, as enabled in settings (the engine calls this per packet). */
-  onPacket(p: Packet, now?: number): void {
+  onPacket(p: Packet): void {
+    const now = p.ts;
     if (this.settings.stats) this.decoder.count(p);
-    if (this.settings.stats || this.settings.flow) this.onTick(now ?? p.ts);
+    if (this.settings.stats || this.settings.flow) this.onTick(now);
     if (this.settings.dns && p.layers & LAYER_TCP && (p.srcPort === 53 || p.dstPort === 53) && p.payloadLen > 0 && this.dnsOverTcp(p, now)) return;
     if (this.settings.flow && p.layers & LAYER_ICMPV6 && tracksIcmp6(p)) {
-      const out = this.icmp6.onPacket(p, now ?? p.ts);
-      if (out) this.push(icmp6FlowToEve(out, 'evicted', now ?? p.ts, this.opts.iface));
+      const out = this.icmp6.onPacket(p, now);
+      if (out) this.push(icmp6FlowToEve(out, 'evicted', now, this.opts.iface));
     }
     if (this.bodies.size > 0 && p.layers & LAYER_TCP && p.payloadLen > 0 && !(p.layers & LAYER_HTTP)) this.addBody(p);
     if (!(p.layers & (LAYER_DNS | LAYER_HTTP))) return;

@@ -131,10 +131,11 @@ export class AddrTable {
 
   /**
    * Takes a slot for a key that find() did not return: an empty one of its bucket, else the lowest
-   * pin, least recently touched. Sets the key, pin 0 and touched = now; `replaced` says whether a live
-   * entry was overwritten.
+   * pin, least recently touched. Sets the key and pin 0; `replaced` says whether a live entry was
+   * overwritten. The caller sets `touched[slot]` to its time at once: a time passed in as a number
+   * argument would be boxed into a new heap number per insert, on a detector's packet path.
    */
-  insert(a4: number, a6: string, b4: number, b6: string, x: number, now: number): number {
+  insert(a4: number, a6: string, b4: number, b6: string, x: number): number {
     const s0 = this.base(a4, a6, b4, b6, x);
     const k = this.k;
     const fps = this.fps;
@@ -183,7 +184,6 @@ export class AddrTable {
         this.b6s[v] = '';
       }
     }
-    this.touched[v] = now;
     this.born[v] = ++this.births;
     return v;
   }
