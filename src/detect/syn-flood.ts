@@ -199,7 +199,9 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     const span = Math.min(1, Math.max(MIN_SPAN_S, (now - s.burstStart) / 1000));
     const rate = n / span;
     const mult = rate / thr;
-    const level = mult >= 10 ? 2 : mult >= 3 ? 1 : 0;
+    // 2 from 10x the threshold, 1 from 3x: both compares on every evaluation, so a flood first seen at
+    // 10x that later drops below it finds type feedback for the second (it deoptimized the SYN path).
+    const level = (mult >= 10 ? 1 : 0) + (mult >= 3 ? 1 : 0);
     s.lastAbove = now;
     if (rate > s.peakRate) s.peakRate = rate;
     if (level > s.level || now - s.lastRaise >= UPDATE_MS) {
