@@ -480,7 +480,12 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
   let requests = 0;
   let lastSweep = 0;
 
-  const report = (p: Packet, now: number, method: string, uri: string, host: string | null, f: PayloadFinding): void => {
+  /**
+   * `head`: the decoder's head of the request, whose method, URI and host are read only for an alert that is
+   * made (in an alert storm most are folded, and each read of the URI or host made a string); null: `method`,
+   * `uri` and `host` are the request's.
+   */
+  const report = (p: Packet, now: number, f: PayloadFinding, head: HttpHead | null, method: string, uri: string, host: string | null): void => {
     const src = addrText(p.ip4Src, p.ip6Src);
     const dst = addrText(p.ip4Dst, p.ip6Dst);
     // One episode per connection: a key of the source alone folded a second connection's request into
@@ -488,6 +493,11 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     const key = `${src} ${p.srcPort} ${dst} ${p.dstPort}`;
     // Over its storm budget (an alert storm): folded from these facts, no message or details made.
     if (raise.foldNew?.(f.type, 'HIGH', now, key, src, dst, p.srcPort, p.dstPort, 'TCP')) return;
+    if (head !== null) {
+      method = head.method ?? '';
+      uri = head.uri ?? '';
+      host = head.host;
+    }
     const what = f.type === 'SQL_INJECTION' ? 'SQL injection' : 'Directory traversal';
     const shownUri = escapeText(uri).slice(0, 256);
     raise({
@@ -522,7 +532,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     if (remaining > 0) continuations.set(flowKeyOf(p), { remaining, ts: now, method: h.method ?? '', uri: h.uri ?? '' });
     if (found.length !== 0) found.length = 0;
     inspectHead(h, p.data, h.bodyOff, Math.min(h.bodyLen, MAX_BODY), found);
-    for (let i = 0; i < found.length; i++) report(p, now, h.method ?? '', h.uri ?? '', h.host, found[i]);
+    for (let i = 0; i < found.length; i++) report(p, now, found[i], h, '', '', null);
   };
 
   // Its own function: a closure over `now` inside onPacket made V8 allocate a context for every packet.
@@ -569,14 +579,14 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
             if (c.remaining <= 0) continuations.delete(flowKey);
             const out: PayloadFinding[] = [];
             inspectText(body, 'body', out);
-            for (const f of out) report(p, now, c.method, c.uri, null, f);
+            for (const f of out) report(p, now, f, null, c.method, c.uri, null);
           }
         }
       }
       if (parts) {
         requests++;
         if (parts.remaining > 0) continuations.set(flowKeyOf(p), { remaining: parts.remaining, ts: now, method: parts.method, uri: parts.uri });
-        for (const f of inspectRequest(parts)) report(p, now, parts.method, parts.uri, host, f);
+        for (const f of inspectRequest(parts)) report(p, now, f, null, parts.method, parts.uri, host);
       }
       if (now - lastSweep >= 30_000) sweep(now);
     },
