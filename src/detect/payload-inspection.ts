@@ -483,7 +483,12 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
   // The packet path's helpers read the time from the packet (p.ts): a time passed as a number argument
   // to a call V8 does not inline is boxed into a new heap number, and one passed in several branches of
   // onPacket is boxed once ahead of them all, on every packet.
-  const report = (p: Packet, method: string, uri: string, host: string | null, f: PayloadFinding): void => {
+  /**
+   * `head`: the decoder's head of the request, whose method, URI and host are read only for an alert that is
+   * made (in an alert storm most are folded, and each read of the URI or host made a string); null: `method`,
+   * `uri` and `host` are the request's.
+   */
+  const report = (p: Packet, f: PayloadFinding, head: HttpHead | null, method: string, uri: string, host: string | null): void => {
     const now = p.ts;
     const src = addrText(p.ip4Src, p.ip6Src);
     const dst = addrText(p.ip4Dst, p.ip6Dst);
@@ -492,6 +497,11 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     const key = `${src} ${p.srcPort} ${dst} ${p.dstPort}`;
     // Over its storm budget (an alert storm): folded from these facts, no message or details made.
     if (raise.foldNew?.(f.type, 'HIGH', now, key, src, dst, p.srcPort, p.dstPort, 'TCP')) return;
+    if (head !== null) {
+      method = head.method ?? '';
+      uri = head.uri ?? '';
+      host = head.host;
+    }
     const what = f.type === 'SQL_INJECTION' ? 'SQL injection' : 'Directory traversal';
     const shownUri = escapeText(uri).slice(0, 256);
     raise({
@@ -526,7 +536,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     if (remaining > 0) continuations.set(flowKeyOf(p), { remaining, ts: p.ts, method: h.method ?? '', uri: h.uri ?? '' });
     if (found.length !== 0) found.length = 0;
     inspectHead(h, p.data, h.bodyOff, Math.min(h.bodyLen, MAX_BODY), found);
-    for (let i = 0; i < found.length; i++) report(p, h.method ?? '', h.uri ?? '', h.host, found[i]);
+    for (let i = 0; i < found.length; i++) report(p, found[i], h, '', '', null);
   };
 
   // Its own function: a closure over `now` inside onPacket made V8 allocate a context for every packet.
@@ -573,14 +583,14 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
             if (c.remaining <= 0) continuations.delete(flowKey);
             const out: PayloadFinding[] = [];
             inspectText(body, 'body', out);
-            for (const f of out) report(p, c.method, c.uri, null, f);
+            for (const f of out) report(p, f, null, c.method, c.uri, null);
           }
         }
       }
       if (parts) {
         requests++;
         if (parts.remaining > 0) continuations.set(flowKeyOf(p), { remaining: parts.remaining, ts: p.ts, method: parts.method, uri: parts.uri });
-        for (const f of inspectRequest(parts)) report(p, parts.method, parts.uri, host, f);
+        for (const f of inspectRequest(parts)) report(p, f, null, parts.method, parts.uri, host);
       }
       const now = p.ts;
       if (now - lastSweep >= 30_000) sweep(now);
