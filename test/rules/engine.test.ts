@@ -98,12 +98,12 @@ describe('thresholds and windows', () => {
   it('a full rule sweeps the keys whose window ended before it forgets a live one', () => {
     const { e } = engine(SSH.replace('threshold: 3', 'threshold: 100'));
     const ip = (i: number): string => `10.1.${(i >> 8) & 255}.${i & 255}`;
-    for (let i = 0; i < MAX_KEYS_PER_RULE - 1; i++) e.onPacket(pkt({ src: ip(i), dport: 22 }), 1000);
+    for (let i = 0; i < MAX_KEYS_PER_RULE - 1; i++) e.onPacket(at(pkt({ src: ip(i), dport: 22 }), 1000));
     // One key whose window is still open when the rule is next full.
-    e.onPacket(pkt({ src: '10.2.0.1', dport: 22 }), 5000);
+    e.onPacket(at(pkt({ src: '10.2.0.1', dport: 22 }), 5000));
     expect(e.status().trackedKeys).toBe(MAX_KEYS_PER_RULE);
     // No tick between: the new key's own sweep forgets the expired keys, the live one stays.
-    e.onPacket(pkt({ src: '10.3.0.1', dport: 22 }), 1000 + 10_500);
+    e.onPacket(at(pkt({ src: '10.3.0.1', dport: 22 }), 1000 + 10_500));
     expect(e.status().trackedKeys).toBe(2);
   });
 
