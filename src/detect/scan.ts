@@ -107,16 +107,13 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   const dirtyList = new Int32Array(n);
   let dirtyLen = 0;
   let dirtyCount = 0;
-  // The first two distinct ports, inline: each in the recent window (with its time) and/or in the
-  // evidence. A slot whose two flags are 0 is free (its port is then a leftover, reused or replaced).
-  const port1 = new Int32Array(n);
-  const inRecent = new Uint8Array(n);
-  const recentTs = new Float64Array(n);
-  const inEvidence = new Uint8Array(n);
-  const port2 = new Int32Array(n);
-  const inRecent2 = new Uint8Array(n);
-  const recentTs2 = new Float64Array(n);
-  const inEvidence2 = new Uint8Array(n);
+  // The first two distinct ports, inline: episode s's first at index 2s, its second at 2s + 1, each in
+  // the recent window (with its time) and/or in the evidence. An inline port whose two flags are 0 is
+  // free (its port is then a leftover, reused or replaced).
+  const inlinePort = new Int32Array(2 * n);
+  const inRecent = new Uint8Array(2 * n);
+  const recentTs = new Float64Array(2 * n);
+  const inEvidence = new Uint8Array(2 * n);
   /** Which inline port entered the recent window last (1 or 2): the order the Map gets them in at promote. */
   const newerRecent = new Uint8Array(n);
   /**
@@ -139,15 +136,15 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   let lastSweep = 0;
 
   // The inline flags are 0 once an episode has real sets; the placeholder's sets are empty.
-  const recentSize = (s: number): number => sets[s].recent.size + inRecent[s] + inRecent2[s];
-  const evidenceSize = (s: number): number => sets[s].evidence.size + inEvidence[s] + inEvidence2[s];
+  const recentSize = (s: number): number => sets[s].recent.size + inRecent[2 * s] + inRecent[2 * s + 1];
+  const evidenceSize = (s: number): number => sets[s].evidence.size + inEvidence[2 * s] + inEvidence[2 * s + 1];
 
   /** Frees both inline ports of slot s (their counts in `stored` are the caller's business). */
   const clearInline = (s: number): void => {
-    inRecent[s] = 0;
-    inEvidence[s] = 0;
-    inRecent2[s] = 0;
-    inEvidence2[s] = 0;
+    inRecent[2 * s] = 0;
+    inEvidence[2 * s] = 0;
+    inRecent[2 * s + 1] = 0;
+    inEvidence[2 * s + 1] = 0;
   };
 
   // The helpers of the probe events take the event's records (tr) and read its time there (tr.now): a
@@ -159,8 +156,8 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     const now = tr.now;
     stored -= recentSize(s) + evidenceSize(s);
     sets[s] = NO_SETS;
-    port1[s] = -1;
-    port2[s] = -1;
+    inlinePort[2 * s] = -1;
+    inlinePort[2 * s + 1] = -1;
     clearInline(s);
     probes[s] = 0;
     closed[s] = 0;
@@ -225,15 +222,17 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
    */
   const promote = (s: number): PortSets => {
     const ps: PortSets = { recent: new Map(), evidence: new Set() };
+    const a = 2 * s;
+    const b = a + 1;
     const secondFirst = newerRecent[s] === 1;
-    if (secondFirst && inRecent2[s] === 1) ps.recent.set(port2[s], recentTs2[s]);
-    if (inRecent[s] === 1) ps.recent.set(port1[s], recentTs[s]);
-    if (!secondFirst && inRecent2[s] === 1) ps.recent.set(port2[s], recentTs2[s]);
-    if (inEvidence[s] === 1) ps.evidence.add(port1[s]);
-    if (inEvidence2[s] === 1) ps.evidence.add(port2[s]);
+    if (secondFirst && inRecent[b] === 1) ps.recent.set(inlinePort[b], recentTs[b]);
+    if (inRecent[a] === 1) ps.recent.set(inlinePort[a], recentTs[a]);
+    if (!secondFirst && inRecent[b] === 1) ps.recent.set(inlinePort[b], recentTs[b]);
+    if (inEvidence[a] === 1) ps.evidence.add(inlinePort[a]);
+    if (inEvidence[b] === 1) ps.evidence.add(inlinePort[b]);
     clearInline(s);
-    port1[s] = -1;
-    port2[s] = -1;
+    inlinePort[a] = -1;
+    inlinePort[b] = -1;
     sets[s] = ps;
     tab.setPin(s, 1);
     return ps;
@@ -245,14 +244,16 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
    */
   const slotFor = (s: number, port: number): number => {
     if (sets[s] !== NO_SETS) return 0;
-    if (port1[s] === port) return 1;
-    if (port2[s] === port && (inRecent2[s] | inEvidence2[s]) !== 0) return 2;
-    if ((inRecent[s] | inEvidence[s]) === 0) {
-      port1[s] = port;
+    const a = 2 * s;
+    const b = a + 1;
+    if (inlinePort[a] === port) return 1;
+    if (inlinePort[b] === port && (inRecent[b] | inEvidence[b]) !== 0) return 2;
+    if ((inRecent[a] | inEvidence[a]) === 0) {
+      inlinePort[a] = port;
       return 1;
     }
-    if ((inRecent2[s] | inEvidence2[s]) === 0) {
-      port2[s] = port;
+    if ((inRecent[b] | inEvidence[b]) === 0) {
+      inlinePort[b] = port;
       // Several ports: worth more than a one-probe source when the table is full.
       tab.setPin(s, 1);
       return 2;
@@ -265,24 +266,16 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     const now = tr.now;
     const k = slotFor(s, port);
     if (k !== 0) {
-      // The port touched is the newest; the other inline port leaves the window if it is older than it,
-      // as the Map's walk from its oldest entry below would have it.
-      if (k === 1) {
-        if (inRecent[s] === 0) stored++;
-        inRecent[s] = 1;
-        recentTs[s] = now;
-        if (inRecent2[s] === 1 && recentTs2[s] < now - windowMs) {
-          inRecent2[s] = 0;
-          stored--;
-        }
-      } else {
-        if (inRecent2[s] === 0) stored++;
-        inRecent2[s] = 1;
-        recentTs2[s] = now;
-        if (inRecent[s] === 1 && recentTs[s] < now - windowMs) {
-          inRecent[s] = 0;
-          stored--;
-        }
+      // The port touched (i) is the newest; the other inline port (i ^ 1) leaves the window if it is older
+      // than it, as the Map's walk from its oldest entry below would have it.
+      const i = 2 * s + k - 1;
+      const other = i ^ 1;
+      if (inRecent[i] === 0) stored++;
+      inRecent[i] = 1;
+      recentTs[i] = now;
+      if (inRecent[other] === 1 && recentTs[other] < now - windowMs) {
+        inRecent[other] = 0;
+        stored--;
       }
       newerRecent[s] = k;
       return;
@@ -302,16 +295,10 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
 
   const addEvidence = (s: number, port: number): void => {
     const k = slotFor(s, port);
-    if (k === 1) {
-      if (inEvidence[s] === 0) {
-        inEvidence[s] = 1;
-        stored++;
-      }
-      return;
-    }
-    if (k === 2) {
-      if (inEvidence2[s] === 0) {
-        inEvidence2[s] = 1;
+    if (k !== 0) {
+      const i = 2 * s + k - 1;
+      if (inEvidence[i] === 0) {
+        inEvidence[i] = 1;
         stored++;
       }
       return;
@@ -325,18 +312,14 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
 
   const removePort = (s: number, port: number): void => {
     // Every form, without a test of which one the episode uses: the placeholder's sets are empty, and
-    // port1 and port2 are -1 once there are real sets (a free inline port's flags are 0).
+    // inline ports are -1 once there are real sets (a free inline port's flags are 0).
     const ps = sets[s];
     stored -= (ps.evidence.delete(port) ? 1 : 0) + (ps.recent.delete(port) ? 1 : 0);
-    if (port1[s] === port) {
-      stored -= inEvidence[s] + inRecent[s];
-      inEvidence[s] = 0;
-      inRecent[s] = 0;
-    }
-    if (port2[s] === port) {
-      stored -= inEvidence2[s] + inRecent2[s];
-      inEvidence2[s] = 0;
-      inRecent2[s] = 0;
+    for (let i = 2 * s; i < 2 * s + 2; i++) {
+      if (inlinePort[i] !== port) continue;
+      stored -= inEvidence[i] + inRecent[i];
+      inEvidence[i] = 0;
+      inRecent[i] = 0;
     }
   };
 
@@ -354,8 +337,8 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
   /** Marks the ports of episode s (in the evidence or the recent window) in `union`; returns how many. */
   const markPorts = (s: number): number => {
     const ps = sets[s];
-    let count = inRecent[s] === 1 || inEvidence[s] === 1 ? mark(port1[s]) : 0;
-    if (inRecent2[s] === 1 || inEvidence2[s] === 1) count += mark(port2[s]);
+    let count = 0;
+    for (let i = 2 * s; i < 2 * s + 2; i++) if (inRecent[i] === 1 || inEvidence[i] === 1) count += mark(inlinePort[i]);
     for (const p of ps.evidence) count += mark(p);
     for (const p of ps.recent.keys()) count += mark(p);
     return count;
