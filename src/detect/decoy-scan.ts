@@ -643,7 +643,9 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
         else if (f === TCP_FIN) probe(p, K_FIN);
         else if (f === 0) probe(p, K_NULL);
         else if (f === XMAS) probe(p, K_XMAS);
-        else if (prs.count > 0) tcpSignals(p, f);
+        // Only the segments tcpSignals acts on (SYN/ACKs and RSTs; pure ACKs while a decoy scan has
+        // members): the rest of the stream, nearly every packet, reads none of the packet's fields.
+        else if (prs.count > 0 && ((f & (TCP_SYN | TCP_RST)) !== 0 || (f === TCP_ACK && members > 0))) tcpSignals(p, f);
       } else if (l & LAYER_UDP) {
         if (p.dstPort === 53) note(p.ip4Src, p.ip6Src, 0, '', SIG_DNS, p);
         const b4 = p.ip4Dst;

@@ -246,17 +246,20 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     if (sets[s] !== NO_SETS) return 0;
     const a = 2 * s;
     const b = a + 1;
+    // Both inline ports' flags are read for every port, and the first and the second port take their
+    // inline place in one piece of code (the first keeps the episode's pin as it is): an episode's first
+    // second port, late in a run, then finds type feedback (it deoptimized the probe path inlining this).
+    const usedA = inRecent[a] | inEvidence[a];
+    const usedB = inRecent[b] | inEvidence[b];
     if (inlinePort[a] === port) return 1;
-    if (inlinePort[b] === port && (inRecent[b] | inEvidence[b]) !== 0) return 2;
-    if ((inRecent[a] | inEvidence[a]) === 0) {
-      inlinePort[a] = port;
-      return 1;
-    }
-    if ((inRecent[b] | inEvidence[b]) === 0) {
-      inlinePort[b] = port;
+    if (inlinePort[b] === port && usedB !== 0) return 2;
+    // Both flags are 0 or 1: one of them is 0 (both tests made at once, each with feedback).
+    if ((usedA & usedB) === 0) {
+      const k = usedA === 0 ? 1 : 2;
+      inlinePort[a + k - 1] = port;
       // Several ports: worth more than a one-probe source when the table is full.
-      tab.setPin(s, 1);
-      return 2;
+      tab.setPin(s, k === 2 ? 1 : tab.pinOf(s));
+      return k;
     }
     promote(s);
     return 0;
@@ -273,7 +276,10 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
       if (inRecent[i] === 0) stored++;
       inRecent[i] = 1;
       recentTs[i] = now;
-      if (inRecent[other] === 1 && recentTs[other] < now - windowMs) {
+      // The other port's time is read whether or not it is in the window: an episode's first second
+      // port, late in a run, then finds type feedback (it deoptimized the probe path inlining this).
+      const otherOld = recentTs[other] < now - windowMs;
+      if (inRecent[other] === 1 && otherOld) {
         inRecent[other] = 0;
         stored--;
       }

@@ -222,6 +222,38 @@ describe('AddrTable', () => {
     for (const k of keys) expect(t.find(...k)).toBe(-1);
   });
 
+  it('keeps the pin setPin() stored, as pinOf() reads it back (setPin(s, pinOf(s)) changes nothing)', () => {
+    const t = new AddrTable(8);
+    const s = put(t, 0x0a000001, '', 0x0a0000fe, '', 80, 1);
+    expect(t.pinOf(s)).toBe(0);
+    for (const pin of [1, 3, -1, 0x1000002]) {
+      t.setPin(s, pin);
+      const stored = t.pinOf(s);
+      expect(stored).toBe((pin << 8) >>> 8);
+      t.setPin(s, stored);
+      expect(t.pinOf(s)).toBe(stored);
+    }
+  });
+
+  it('drops the IPv6 texts of a key an IPv4 key replaces, from a free slot or by eviction', () => {
+    const t = new AddrTable(8); // one bucket of 8 slots
+    const texts = t as unknown as { a6s: string[]; b6s: string[] };
+    const v6: number[] = [];
+    for (let i = 0; i < 8; i++) v6.push(put(t, 0, `2001:db8::${i}`, 0, '2001:db8::fe', 443, 100 + i));
+    // Full: the oldest IPv6 key (touched at 100) goes, and its texts with it.
+    const s = put(t, 0x0a000001, '', 0x0a0000fe, '', 80, 200);
+    expect(t.replaced).toBe(true);
+    expect(s).toBe(v6[0]);
+    expect([texts.a6s[s], texts.b6s[s]]).toEqual(['', '']);
+    expect(t.find(0x0a000001, '', 0x0a0000fe, '', 80)).toBe(s);
+    // A removed IPv6 key's slot is free and clear; an IPv6 key taking a slot keeps its own texts.
+    t.remove(v6[1]);
+    expect([texts.a6s[v6[1]], texts.b6s[v6[1]]]).toEqual(['', '']);
+    const s6 = put(t, 0, '2001:db8::99', 0, '2001:db8::fe', 443, 300);
+    expect(s6).toBe(v6[1]);
+    expect([t.a6(s6), t.b6(s6)]).toEqual(['2001:db8::99', '2001:db8::fe']);
+  });
+
   it('tells IPv4 and IPv6 keys apart and compares IPv6 text', () => {
     const t = new AddrTable(64);
     const s6 = put(t, 0, '2001:db8::1', 0, '2001:db8::2', 443, 1);

@@ -95,6 +95,10 @@ export class AddrTable {
   setPin(slot: number, pin: number): void {
     this.pins[slot] = (pin << 8) >>> 8;
   }
+  /** The eviction priority setPin() stored (so setPin(slot, pinOf(slot)) changes nothing). */
+  pinOf(slot: number): number {
+    return this.pins[slot];
+  }
 
   private base(a4: number, a6: string, b4: number, b6: string, x: number): number {
     let h = addrHash(a4, a6);
@@ -140,24 +144,28 @@ export class AddrTable {
     const k = this.k;
     const fps = this.fps;
     // The first empty slot (fingerprint 0), else the lowest pin, least recently touched, first in slot order.
-    let v = -1;
+    let free = -1;
     for (let s = s0; s < s0 + WAYS; s++) {
       if (fps[s] === 0) {
-        v = s;
+        free = s;
         break;
       }
     }
-    if (v < 0) {
-      const pins = this.pins;
-      const touched = this.touched;
-      v = s0;
-      let vRank = pins[s0];
-      for (let s = s0 + 1; s < s0 + WAYS; s++) {
-        const rank = pins[s];
-        if (rank < vRank || (rank === vRank && touched[s] < touched[v])) {
-          v = s;
-          vRank = rank;
-        }
+    // The victim search runs for every insert: over the whole bucket when it is full, else over the free
+    // slot alone (each compared with the first, itself included, which changes nothing). Its operations
+    // then have type feedback before the first full bucket, which deoptimized this method late in a run.
+    // The free slot's pin and time are the lines this insert and its caller write anyway.
+    const pins = this.pins;
+    const touched = this.touched;
+    const first = free < 0 ? s0 : free;
+    const end = first + (free < 0 ? WAYS : 1);
+    let v = first;
+    let vRank = pins[first];
+    for (let s = first; s < end; s++) {
+      const rank = pins[s];
+      if (rank < vRank || (rank === vRank && touched[s] < touched[v])) {
+        v = s;
+        vRank = rank;
       }
     }
     const i = v << 2;
@@ -173,16 +181,13 @@ export class AddrTable {
     k[i + 2] = x;
     fps[v] = this.fp;
     this.pins[v] = 0;
-    if (a6 !== '' || b6 !== '') {
-      k[i + 3] = T_USED | T_V6;
+    const v6 = a6 !== '' || b6 !== '';
+    k[i + 3] = v6 ? T_USED | T_V6 : T_USED;
+    // The texts of an IPv6 key, or '' over an IPv6 key's (an IPv4 key's texts are ''), in one place: the
+    // first IPv4 key to replace an IPv6 one, late in a run, then finds type feedback (it deoptimized this).
+    if (v6 || (old & T_V6) !== 0) {
       this.a6s[v] = a6;
       this.b6s[v] = b6;
-    } else {
-      k[i + 3] = T_USED;
-      if ((old & T_V6) !== 0) {
-        this.a6s[v] = '';
-        this.b6s[v] = '';
-      }
     }
     this.born[v] = ++this.births;
     return v;
