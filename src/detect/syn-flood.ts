@@ -130,7 +130,10 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
         bucket,
         counter: new WindowCounter(WINDOW_MS, 10),
         burstStart: now,
-        tumbleStart: now,
+        // One second back, so the state's first SYN takes the tumbling second's rollover (which leaves a
+        // new state as it is): the rollover's code then has type feedback from the first SYNs, where its
+        // first run a second of packet time later threw away the compiled SYN path (--trace-deopt).
+        tumbleStart: now - WINDOW_MS,
         tumbleSyns: 0,
         tumblePorts: new KeySet(),
         shapeOk: false,
@@ -158,7 +161,10 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     const now = p.ts;
     const port = p.dstPort;
     if (now - s.tumbleStart >= WINDOW_MS) {
-      if (s.tumbleSyns >= 20) s.shapeOk = s.tumbleSyns >= 4 * s.tumblePorts.size;
+      // Every store and compare made on each rollover, the first included (see tumbleStart in stateOf).
+      const syns = s.tumbleSyns;
+      const shaped = syns >= 4 * s.tumblePorts.size;
+      s.shapeOk = syns >= 20 ? shaped : s.shapeOk;
       s.tumbleStart = now;
       s.tumbleSyns = 0;
       s.tumblePorts.clear();
