@@ -77,7 +77,9 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
     }
     let c: SourceCounts;
     if (!s) {
-      s = { ip: '', counts: null, port0: dport, target0: dst, total: 1, first: now, last: now, raised: false, lastRaise: 0 };
+      // lastRaise a double zero (-0; V8 has no small-integer -0): from a small 0, the first alert's time
+      // moved every state to a new field representation and threw away the compiled handshake path.
+      s = { ip: '', counts: null, port0: dport, target0: dst, total: 1, first: now, last: now, raised: false, lastRaise: -0 };
       sources.set(src, s);
       // One connection in the window reaches no threshold but 1 (a brute-force pool brings a new source
       // per connection): the counts wait for a second one.

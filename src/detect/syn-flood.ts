@@ -122,34 +122,40 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   };
 
   const stateOf = (m: BoundedMap<AddrKey, FloodState>, ip: AddrKey, bucket: number, p: Packet): FloodState => {
-    let s = m.get(ip);
-    if (!s) {
-      const now = p.ts;
-      s = {
-        ip: keyText(ip),
-        bucket,
-        counter: new WindowCounter(WINDOW_MS, 10),
-        burstStart: now,
-        tumbleStart: now,
-        tumbleSyns: 0,
-        tumblePorts: new KeySet(),
-        shapeOk: false,
-        peers: new KeySet(),
-        ports: new PortCounts(64),
-        total: 0,
-        first: now,
-        // Double zeros (-0; V8 has no small-integer -0) for the fields that later take times and rates:
-        // from a small 0, the first flood's values moved every state to a new hidden class, and the
-        // compiled packet path was thrown away.
-        lastAbove: -0,
-        level: -1,
-        peakRate: -0,
-        lastRaise: -0,
-        last: now,
-      };
-      if (bucket >= 0) srcIn[bucket]++;
-      m.set(ip, s);
-    }
+    const s = m.get(ip);
+    return s !== undefined ? s : newState(m, ip, bucket, p);
+  };
+
+  /** A new state for `ip`, not in `m` yet, added to it. */
+  const newState = (m: BoundedMap<AddrKey, FloodState>, ip: AddrKey, bucket: number, p: Packet): FloodState => {
+    const now = p.ts;
+    const s: FloodState = {
+      ip: keyText(ip),
+      bucket,
+      counter: new WindowCounter(WINDOW_MS, 10),
+      burstStart: now,
+      // One second back, so the state's first SYN takes the tumbling second's rollover (which leaves a
+      // new state as it is): the rollover's code then has type feedback from the first SYNs, where its
+      // first run a second of packet time later threw away the compiled SYN path (--trace-deopt).
+      tumbleStart: now - WINDOW_MS,
+      tumbleSyns: 0,
+      tumblePorts: new KeySet(),
+      shapeOk: false,
+      peers: new KeySet(),
+      ports: new PortCounts(64),
+      total: 0,
+      first: now,
+      // Double zeros (-0; V8 has no small-integer -0) for the fields that later take times and rates:
+      // from a small 0, the first flood's values moved every state to a new hidden class, and the
+      // compiled packet path was thrown away.
+      lastAbove: -0,
+      level: -1,
+      peakRate: -0,
+      lastRaise: -0,
+      last: now,
+    };
+    if (bucket >= 0) srcIn[bucket]++;
+    m.set(ip, s);
     return s;
   };
 
@@ -158,7 +164,10 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     const now = p.ts;
     const port = p.dstPort;
     if (now - s.tumbleStart >= WINDOW_MS) {
-      if (s.tumbleSyns >= 20) s.shapeOk = s.tumbleSyns >= 4 * s.tumblePorts.size;
+      // Every store and compare made on each rollover, the first included (see tumbleStart in newState).
+      const syns = s.tumbleSyns;
+      const shaped = syns >= 4 * s.tumblePorts.size;
+      s.shapeOk = syns >= 20 ? shaped : s.shapeOk;
       s.tumbleStart = now;
       s.tumbleSyns = 0;
       s.tumblePorts.clear();
@@ -300,8 +309,15 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     }
     const h = ha >>> 16;
     if (sketch[h] < 65535) sketch[h]++;
-    const src = addrKey(p.ip4Src, p.ip6Src);
-    const s = sketch[h] >= gate || (srcIn[h] > 0 && perSrc.has(src)) ? stateOf(perSrc, src, h, p) : undefined;
+    let s: FloodState | undefined;
+    if (srcIn[h] > 0 || sketch[h] >= gate) {
+      // One lookup for both ways in (the source has a state; the sketch lets it have one): it first runs at
+      // the first source the sketch lets in, where a perSrc.has() first run later threw away the compiled
+      // SYN path on the attack-heavy mix.
+      const src = addrKey(p.ip4Src, p.ip6Src);
+      s = perSrc.get(src);
+      if (s === undefined && sketch[h] >= gate) s = newState(perSrc, src, h, p);
+    }
     if (s) count(s, p, false);
     // By destination first: a single-source flood of one host is one alert, keyed by the victim.
     if (!evaluate(d, true, p) && s) evaluate(s, false, p);

@@ -504,16 +504,26 @@ export class DnsTracker {
   private removeSlot(i: number): void {
     const mask = this.hMask;
     let hole = i;
-    for (let j = (i + 1) & mask; this.hHead[j] !== 0; j = (j + 1) & mask) {
-      const home = homeOf(this.hKey[j]) & mask;
+    // Every step, load, compare and store below runs on each pass, the last one (the empty slot that ends
+    // the run) included: a part first reached late in a run (the first entry after a removed one, a run
+    // that wraps past the table's end) had no type feedback and threw away the compiled code of take()
+    // (--trace-deopt, attack-heavy mix).
+    for (let j = i; ; ) {
+      j = (j + 1) & mask;
+      const key = this.hKey[j];
+      const head = this.hHead[j];
+      const home = homeOf(key) & mask;
       // The entry at j stays when its home lies cyclically in (hole, j]; else it moves into the hole.
-      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-      // Copied to itself when it stays: one path for both, so the first move, late in a run, finds type
-      // feedback instead of throwing away the compiled code.
+      const afterHole = hole < home;
+      const upToJ = home <= j;
+      const inRange = hole <= j ? afterHole && upToJ : afterHole || upToJ;
+      const stays = head === 0 || inRange;
+      // Copied to itself when it stays (the empty slot too): one path for both.
       const to = stays ? j : hole;
-      this.hKey[to] = this.hKey[j];
-      this.hHead[to] = this.hHead[j];
+      this.hKey[to] = key;
+      this.hHead[to] = head;
       hole = stays ? hole : j;
+      if (head === 0) break;
     }
     this.hHead[hole] = 0;
   }

@@ -1,6 +1,6 @@
-// serviceName: well-known TCP and UDP port names.
+// serviceName: well-known TCP and UDP port names; portRank: how server-like a port is.
 import { describe, expect, it } from 'vitest';
-import { serviceName } from '../../src/flow/index.js';
+import { portRank, serviceName } from '../../src/flow/index.js';
 
 describe('serviceName', () => {
   it('names well-known ports per protocol', () => {
@@ -21,5 +21,27 @@ describe('serviceName', () => {
     expect(serviceName(-1, 'tcp')).toBe('');
     expect(serviceName(70000, 'udp')).toBe('');
     expect(serviceName(1.5, 'tcp')).toBe('');
+  });
+});
+
+describe('portRank', () => {
+  it('is 2 below 1024, 1 for a named port above, 0 for the rest, for every port of both protocols', () => {
+    for (const [tcp, proto] of [[true, 'tcp'], [false, 'udp']] as const) {
+      let named = 0;
+      for (let port = 0; port < 65536; port++) {
+        const want = port < 1024 ? 2 : serviceName(port, proto) !== '' ? 1 : 0;
+        if (portRank(port, tcp) !== want) expect([proto, port, portRank(port, tcp)]).toEqual([proto, port, want]);
+        if (want === 1) named++;
+      }
+      // Both protocols name ports above 1023 (the bitset's words beyond the first 32 are read).
+      expect(named).toBeGreaterThan(10);
+    }
+    expect([portRank(27017, true), portRank(27017, false), portRank(1900, false), portRank(1900, true), portRank(51820, false)]).toEqual([1, 0, 1, 0, 1]);
+    expect([portRank(65535, true), portRank(1024, true), portRank(1023, false)]).toEqual([0, 0, 2]);
+  });
+
+  it('reads a fraction as its whole part and is 0 out of range', () => {
+    expect([portRank(1023.5, true), portRank(8080.5, true), portRank(8081.5, true)]).toEqual([2, 1, 0]);
+    expect([portRank(-1, true), portRank(-0.5, false), portRank(65536, true), portRank(Number.NaN, true)]).toEqual([0, 0, 0, 0]);
   });
 });

@@ -19,6 +19,11 @@ export class BoundedMap<K, V> {
     private readonly onEvict?: (v: V, k: K) => void,
   ) {
     this.half = Math.max(1, Math.floor(cap / 2));
+    // The generations swap once here, as rotate() swaps them: V8 takes a field written only by the
+    // constructor as constant, and the first rotate() anywhere in a run then changed the class's fields
+    // and threw away every compiled function that used a BoundedMap (ten on the attack-heavy mix).
+    this.old = this.young;
+    this.young = new Map();
   }
   get size(): number {
     return this.young.size + this.old.size;

@@ -103,7 +103,9 @@ export class KeySet {
 
   /** Empties the set; the int table keeps its size (a set that grew once is likely to again). */
   clear(): void {
-    if (this.ints > 0) this.keys.fill(0);
+    // Filled even when it holds no int key: a first fill late in a run (syn-flood's first tumbling second
+    // with ports to forget) had no type feedback and threw away the caller's compiled code.
+    this.keys.fill(0);
     this.ints = 0;
     this.zero = false;
     if (this.texts !== undefined) this.texts.clear();
