@@ -119,7 +119,17 @@ export function rateLimitFromSettings(settings: Settings): (type: AlertType) => 
 export function suppressionFromSettings(settings: Settings): (type: AlertType) => number {
   const per = settings.alerts.suppression as Record<string, number>;
   const base = settings.alerts.suppression_interval;
-  return (type) => 1000 * (per[type] ?? base);
+  // Made once per type: the funnel asks at every detection and every folded alert, and a load from the
+  // record by a type that changes from call to call was one of V8's megamorphic keyed loads.
+  const made = new Map<AlertType, number>();
+  return (type) => {
+    let ms = made.get(type);
+    if (ms === undefined) {
+      ms = 1000 * (per[type] ?? base);
+      made.set(type, ms);
+    }
+    return ms;
+  };
 }
 
 /**
@@ -461,8 +471,12 @@ export class AlertFunnel {
    */
   private openEpisode(key: string, ep: Episode, now: number, absent: boolean): void {
     if (!absent) this.open.delete(key, ep.hash);
-    if (this.open.size >= this.maxOpen) this.evictHalf(now);
-    this.open.set(key, ep, ep.hash);
+    // The key is not held now: added without a lookup, unless the cap closed episodes first (their final
+    // records went to the sinks, and a sink may have raised again).
+    if (this.open.size >= this.maxOpen) {
+      this.evictHalf(now);
+      this.open.set(key, ep, ep.hash);
+    } else this.open.add(key, ep, ep.hash);
     if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 
