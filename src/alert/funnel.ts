@@ -70,14 +70,14 @@ interface Episode {
 }
 
 /**
- * An empty array of episodes that V8 already holds as an array of objects: an empty literal holds small
- * integers until the first object goes in, and that change of its hidden class (at the cap's first eviction,
- * deep into a storm) threw away the optimized code that takes spare episodes out of it.
+ * The spare episodes of a new funnel: an array V8 already holds as an array of objects (an empty literal holds
+ * small integers until the first object goes in, and that change of its hidden class, at the cap's first
+ * eviction deep into a storm, threw away the optimized code that takes spare episodes out of it), with one
+ * spare in it, so that the first episode opened is a spare filled in: the code that fills one in has run before
+ * V8 compiles the fold path, where it was first reached after the cap's first eviction and threw that code away.
  */
 function episodeArray(): Episode[] {
-  const a: Episode[] = [{ key: '', hash: 0, alert: null as unknown as Alert, lastTs: 0, holdMs: 0, folded: undefined }];
-  a.pop();
-  return a;
+  return [{ key: '', hash: 0, alert: null as unknown as Alert, lastTs: -0.5, holdMs: 0, folded: undefined }];
 }
 
 /** Most distinct sources counted in summary().bySource; more go to "other". */
@@ -119,7 +119,17 @@ export function rateLimitFromSettings(settings: Settings): (type: AlertType) => 
 export function suppressionFromSettings(settings: Settings): (type: AlertType) => number {
   const per = settings.alerts.suppression as Record<string, number>;
   const base = settings.alerts.suppression_interval;
-  return (type) => 1000 * (per[type] ?? base);
+  // Made once per type: the funnel asks at every detection and every folded alert, and a load from the
+  // record by a type that changes from call to call was one of V8's megamorphic keyed loads.
+  const made = new Map<AlertType, number>();
+  return (type) => {
+    let ms = made.get(type);
+    if (ms === undefined) {
+      ms = 1000 * (per[type] ?? base);
+      made.set(type, ms);
+    }
+    return ms;
+  };
 }
 
 /**
@@ -461,8 +471,12 @@ export class AlertFunnel {
    */
   private openEpisode(key: string, ep: Episode, now: number, absent: boolean): void {
     if (!absent) this.open.delete(key, ep.hash);
-    if (this.open.size >= this.maxOpen) this.evictHalf(now);
-    this.open.set(key, ep, ep.hash);
+    // The key is not held now: added without a lookup, unless the cap closed episodes first (their final
+    // records went to the sinks, and a sink may have raised again).
+    if (this.open.size >= this.maxOpen) {
+      this.evictHalf(now);
+      this.open.set(key, ep, ep.hash);
+    } else this.open.add(key, ep, ep.hash);
     if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 

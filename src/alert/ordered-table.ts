@@ -77,6 +77,18 @@ export class OrderedTable<V> {
       this.vals[p] = value;
       return;
     }
+    this.append(key, value, h);
+  }
+
+  /**
+   * set() of a key the caller knows is not held (it has just looked it up, or deleted it): last, without
+   * looking for it again (the funnel opens an episode for every folded alert of a storm).
+   */
+  add(key: string, value: V, h = OrderedTable.hash(key)): void {
+    this.append(key, value, h | 0);
+  }
+
+  private append(key: string, value: V, h: number): void {
     if (this.end === this.keys.length) this.makeRoom();
     const pos = this.end++;
     this.keys[pos] = key;

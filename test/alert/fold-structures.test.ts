@@ -34,6 +34,24 @@ describe('AddressSet', () => {
     }
     for (const ip of ['10.0.0.1', '10.0.156.63', '10.1.0.0', '2001:db8::5', '2001:db8::fffff', '010.0.3.1', '0.0.0.0', '9.9.9.9']) expect(set.has(ip), ip).toBe(ref.has(ip));
   });
+
+  it('reads each text as itself when sets take the same text in turn, and another text right after it (the read remembered)', () => {
+    // A storm's sources go into several sets one after the other: the same text, then texts that differ by
+    // one character, of the same length, not in normal form, IPv6, and the first again.
+    const sets = [new AddressSet(), new AddressSet(), new AddressSet()];
+    const refs = [new Set<string>(), new Set<string>(), new Set<string>()];
+    const texts = ['1.2.3.4', '1.2.3.4', '1.2.3.5', '1.2.3.40', '01.2.3.4', '1.2.3.4', '2001:db8::1', '1.2.3.5', '010.0.0.1', '10.0.0.1', '1.2.3.4'];
+    for (let i = 0; i < texts.length; i++) {
+      for (let k = 0; k < sets.length; k++) {
+        // Built, not literal: the same text as another string object too.
+        const ip = k === 1 ? [texts[i]].join('') : texts[i];
+        const n = refs[k].size;
+        expect(sets[k].add(ip), `${ip} into set ${k}`).toBe(refs[k].add(ip).size !== n);
+        expect(sets[k].size).toBe(refs[k].size);
+      }
+    }
+    for (const ip of ['1.2.3.4', '01.2.3.4', '1.2.3.40', '1.2.3.6', '10.0.0.1', '010.0.0.1', '2001:db8::1']) for (const s of sets) expect(s.has(ip), ip).toBe(refs[0].has(ip));
+  });
 });
 
 describe('TextFilter', () => {

@@ -93,6 +93,46 @@ describe('StormControl', () => {
     expect(feed(s, det(5_000))).toBe(true);
   });
 
+  it('counts folded alerts per type over every window, types in the order they first folded, and from nothing again after clear()', () => {
+    const s = control({ SUSPICIOUS_PORT: { count: 1, windowMs: 1000 }, SQL_INJECTION: { count: 1, windowMs: 1000 }, MALICIOUS_IP: { count: 1, windowMs: 1000 } });
+    // MALICIOUS_IP opens a window but never folds: it is not in the record.
+    feed(s, det(0, { type: 'MALICIOUS_IP', severity: 'HIGH' }));
+    feed(s, det(1, { type: 'SQL_INJECTION', severity: 'HIGH' }));
+    feed(s, det(2));
+    const seen = s.counts.foldedByType;
+    expect(seen).toEqual({});
+    feed(s, det(3));
+    feed(s, det(4, { type: 'SQL_INJECTION', severity: 'HIGH' }));
+    feed(s, det(5));
+    expect(Object.entries(s.counts.foldedByType)).toEqual([
+      ['SUSPICIOUS_PORT', 2],
+      ['SQL_INJECTION', 1],
+    ]);
+    // The next windows (a new storm each) add to the same counts.
+    feed(s, det(2000));
+    feed(s, det(2001));
+    feed(s, det(2002, { type: 'SQL_INJECTION', severity: 'HIGH' }));
+    feed(s, det(2003, { type: 'SQL_INJECTION', severity: 'HIGH' }));
+    expect(s.counts).toEqual({ folded: 5, foldedByType: { SUSPICIOUS_PORT: 3, SQL_INJECTION: 2 }, storms: 4 });
+    // The record read before is the one brought up to date.
+    expect(seen).toEqual({ SUSPICIOUS_PORT: 3, SQL_INJECTION: 2 });
+    expect(JSON.parse(JSON.stringify(s.counts))).toEqual({ folded: 5, foldedByType: { SUSPICIOUS_PORT: 3, SQL_INJECTION: 2 }, storms: 4 });
+    s.clear();
+    expect(s.counts).toEqual({ folded: 0, foldedByType: {}, storms: 0 });
+    feed(s, det(9000, { type: 'SQL_INJECTION', severity: 'HIGH' }));
+    feed(s, det(9001, { type: 'SQL_INJECTION', severity: 'HIGH' }));
+    expect(s.counts).toEqual({ folded: 1, foldedByType: { SQL_INJECTION: 1 }, storms: 1 });
+  });
+
+  it('a storm alert has the highest severity folded into it, whatever the order', () => {
+    const s = control({ SUSPICIOUS_PORT: { count: 1, windowMs: 1000 } });
+    feed(s, det(0));
+    const sev = ['WARNING', 'LOW', 'CRITICAL', 'HIGH', 'LOW'] as const;
+    for (let i = 0; i < sev.length; i++) feed(s, det(1 + i, { severity: sev[i] }));
+    s.finishAll();
+    expect(s.takeFinished().map((a) => a.severity)).toEqual(['CRITICAL']);
+  });
+
   it('repeats of a folded alert count in its storm, also after the storm alert was raised: then as updates', () => {
     const s = control({ SUSPICIOUS_PORT: { count: 1, windowMs: 1000 } });
     feed(s, det(0));
