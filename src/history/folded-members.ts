@@ -9,7 +9,8 @@
 //
 // The text is what JSON.stringify gives for the array of member arrays (FOLDED_FIELDS in order): numbers
 // as JSON writes them (null for NaN and infinities), strings quoted and escaped as JSON.stringify does
-// (printable ASCII is copied byte for byte; anything else goes through JSON.stringify), null for absent.
+// (printable ASCII is copied byte for byte; a member with any other text goes through JSON.stringify),
+// null for absent.
 //
 // The process's first COLD_MEMBERS members are each one JSON.stringify of the member array, written into
 // the buffer as UTF-8: folds that come now and then (a few hundred SUSPICIOUS_PORT in a million ordinary
@@ -45,56 +46,100 @@ export class FoldedMembers {
   private len = 1;
   /** Members written. */
   n = 0;
-  /** The last member's time and where its text is in the buffer (a storm folds about a hundred alerts per ms). */
+  /**
+   * The last member's time and severity and where their text (`ts,"severity",`) is in the buffer: a storm folds
+   * about a hundred alerts of one severity per ms, and copying those bytes is cheaper than writing them again.
+   * headLen 0: none to copy.
+   */
   private lastTs = NaN;
-  private lastTsAt = 0;
-  private lastTsLen = 0;
+  private lastSeverity = '';
+  private headAt = 0;
+  private headLen = 0;
+  /**
+   * The last member's destination, destination port and protocol and where their text (`,"dst",port,"proto"]`)
+   * is: a storm's alerts are all about one victim. tailLen 0: none to copy.
+   */
+  private lastDst: string | undefined;
+  private lastDstPort: number | undefined;
+  private lastProto: string | undefined;
+  private tailAt = 0;
+  private tailLen = 0;
 
   constructor(bytes = INITIAL_BYTES) {
     this.buf = Buffer.allocUnsafe(Math.max(16, bytes));
     this.buf[0] = OPEN;
   }
 
-  /** Empties it for the next group (the buffer is kept). */
+  /** Empties it for the next group (the buffer is kept; the bytes of the last member are gone). */
   reset(): void {
     this.len = 1;
     this.n = 0;
-    this.lastTs = NaN;
+    this.headLen = 0;
+    this.tailLen = 0;
   }
 
-  /** Appends one member: [ts, severity, src_ip, src_port, dst_ip, dst_port, proto] (absent ones null). */
+  /**
+   * Appends one member: [ts, severity, src_ip, src_port, dst_ip, dst_port, proto] (absent ones null). Written in
+   * one pass with the position in a local (a field stored per byte cost about as much as the byte), the head
+   * and tail copied from the previous member when they are the same, and anything but printable ASCII text
+   * through JSON.stringify (addJson).
+   */
   add(ts: number, severity: string, src: string | undefined, srcPort: number | undefined, dst: string | undefined, dstPort: number | undefined, proto: string | undefined): void {
     if (coldLeft > 0) {
       coldLeft--;
       this.addJson(ts, severity, src, srcPort, dst, dstPort, proto);
       return;
     }
-    this.room(2 + NUMBER_MAX + 1);
+    const start = this.len;
+    // Room for the member with every text printable ASCII (a byte a character): brackets, six commas, three numbers, four texts.
+    this.room(9 + 3 * NUMBER_MAX + textRoom(severity) + textRoom(src) + textRoom(dst) + textRoom(proto));
     const buf = this.buf;
-    if (this.n > 0) buf[this.len++] = COMMA;
-    buf[this.len++] = OPEN;
-    if (ts === this.lastTs) {
-      for (let i = 0, from = this.lastTsAt; i < this.lastTsLen; i++) buf[this.len++] = buf[from + i];
-    } else {
-      const at = this.len;
-      this.num(ts);
+    let p = start;
+    if (this.n > 0) buf[p++] = COMMA;
+    buf[p++] = OPEN;
+    if (this.headLen > 0 && ts === this.lastTs && severity === this.lastSeverity) p = copyBytes(buf, p, this.headAt, this.headLen);
+    else {
+      const at = p;
+      p = putNum(buf, p, ts);
+      buf[p++] = COMMA;
+      p = putText(buf, p, severity);
+      if (p < 0) return this.escaped(start, ts, severity, src, srcPort, dst, dstPort, proto);
+      buf[p++] = COMMA;
       this.lastTs = ts;
-      this.lastTsAt = at;
-      this.lastTsLen = this.len - at;
+      this.lastSeverity = severity;
+      this.headAt = at;
+      this.headLen = p - at;
     }
-    buf[this.len++] = COMMA;
-    // str() may move the buffer: `this.buf` after it.
-    this.str(severity);
-    this.room(1);
-    this.buf[this.len++] = COMMA;
-    this.str(src);
-    this.between(srcPort);
-    this.str(dst);
-    this.between(dstPort);
-    this.str(proto);
-    this.room(1);
-    this.buf[this.len++] = CLOSE;
+    p = putText(buf, p, src);
+    if (p < 0) return this.escaped(start, ts, severity, src, srcPort, dst, dstPort, proto);
+    buf[p++] = COMMA;
+    p = putNum(buf, p, srcPort);
+    if (this.tailLen > 0 && dst === this.lastDst && dstPort === this.lastDstPort && proto === this.lastProto) p = copyBytes(buf, p, this.tailAt, this.tailLen);
+    else {
+      const at = p;
+      buf[p++] = COMMA;
+      p = putText(buf, p, dst);
+      if (p < 0) return this.escaped(start, ts, severity, src, srcPort, dst, dstPort, proto);
+      buf[p++] = COMMA;
+      p = putNum(buf, p, dstPort);
+      buf[p++] = COMMA;
+      p = putText(buf, p, proto);
+      if (p < 0) return this.escaped(start, ts, severity, src, srcPort, dst, dstPort, proto);
+      buf[p++] = CLOSE;
+      this.lastDst = dst;
+      this.lastDstPort = dstPort;
+      this.lastProto = proto;
+      this.tailAt = at;
+      this.tailLen = p - at;
+    }
+    this.len = p;
     this.n++;
+  }
+
+  /** A member with a text to escape or encode: what add() wrote of it taken back, then written by addJson. */
+  private escaped(start: number, ts: number, severity: string, src: string | undefined, srcPort: number | undefined, dst: string | undefined, dstPort: number | undefined, proto: string | undefined): void {
+    this.len = start;
+    this.addJson(ts, severity, src, srcPort, dst, dstPort, proto);
   }
 
   /** add() through JSON.stringify of the member array (absent fields, NaN and infinities are null there too). */
@@ -104,8 +149,9 @@ export class FoldedMembers {
     this.room(3 * json.length + 1);
     if (this.n > 0) this.buf[this.len++] = COMMA;
     this.len += this.buf.write(json, this.len, 'utf8');
-    // The byte writer copies the previous member's time only from where it wrote it.
-    this.lastTs = NaN;
+    // The byte writer copies the previous member's head and tail only from where it wrote them.
+    this.headLen = 0;
+    this.tailLen = 0;
     this.n++;
   }
 
@@ -130,85 +176,74 @@ export class FoldedMembers {
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }
+}
 
-  /** A number as JSON.stringify writes it (room for NUMBER_MAX bytes is there). */
-  private num(x: number | undefined): void {
-    const buf = this.buf;
-    if (x === undefined || !Number.isFinite(x)) {
-      this.nullText();
-      return;
-    }
-    if (x >= 0 && Number.isSafeInteger(x)) {
-      if (x <= 0x7fffffff) {
-        this.int(x, 0);
-        return;
-      }
-      // Times (ms since 1970, past 2^31): the digits above the last nine, then those nine, in int32 steps
-      // (a double's % is a call into the runtime, and a time has thirteen digits).
-      const hi = Math.floor(x / 1e9);
-      if (hi <= 0x7fffffff) {
-        this.int(hi, 0);
-        this.int(x - hi * 1e9, 9);
-        return;
-      }
-    }
-    // Negative, fractional or past 2^53: JSON writes a finite number as String() does (-0 as 0).
-    const s = String(x);
-    for (let i = 0; i < s.length; i++) buf[this.len++] = s.charCodeAt(i);
-  }
+/** Bytes a text takes in add()'s room when it is printable ASCII: its characters and two quotes, or null. */
+function textRoom(s: string | undefined): number {
+  return s === undefined ? 4 : s.length + 2;
+}
 
-  /** A number between two commas (the field after a string and before the next). */
-  private between(x: number | undefined): void {
-    this.room(NUMBER_MAX + 2);
-    this.buf[this.len++] = COMMA;
-    this.num(x);
-    this.buf[this.len++] = COMMA;
-  }
+/**
+ * Copies `len` bytes from `from` (an earlier member's) to `p`; the position after them. copyWithin, a call
+ * into V8's C++ and a memmove, costs fewer instructions than a loop of byte loads and stores already for
+ * the twenty-odd bytes of a head or tail (a storm-like harness under cachegrind: about 2.4 k instructions
+ * a member with the loop, 1.7 k with copyWithin).
+ */
+function copyBytes(buf: Buffer, p: number, from: number, len: number): number {
+  buf.copyWithin(p, from, from + len);
+  return p + len;
+}
 
-  /** An int32 `x` >= 0 in decimal, padded with zeros to `width` digits (room is there). */
-  private int(x: number, width: number): void {
-    let digits = 1;
-    for (let t = x; t >= 10; t = (t / 10) | 0) digits++;
-    if (digits < width) digits = width;
-    const buf = this.buf;
-    let p = this.len + digits;
-    this.len = p;
-    let t = x | 0;
-    for (let i = 0; i < digits; i++) {
-      buf[--p] = 0x30 + (t % 10);
-      t = (t / 10) | 0;
-    }
-  }
+/** `null` at `p`; the position after it. */
+function putNull(buf: Buffer, p: number): number {
+  for (let i = 0; i < 4; i++) buf[p + i] = NULL_BYTES[i];
+  return p + 4;
+}
 
-  private nullText(): void {
-    const buf = this.buf;
-    for (let i = 0; i < 4; i++) buf[this.len++] = NULL_BYTES[i];
+/** A number as JSON.stringify writes it, at `p` (room for NUMBER_MAX bytes is there); the position after it. */
+function putNum(buf: Buffer, p: number, x: number | undefined): number {
+  if (x === undefined || !Number.isFinite(x)) return putNull(buf, p);
+  if (x >= 0 && Number.isSafeInteger(x)) {
+    if (x <= 0x7fffffff) return putInt(buf, p, x, 0);
+    // Times (ms since 1970, past 2^31): the digits above the last nine, then those nine, in int32 steps
+    // (a double's % is a call into the runtime, and a time has thirteen digits).
+    const hi = Math.floor(x / 1e9);
+    if (hi <= 0x7fffffff) return putInt(buf, putInt(buf, p, hi, 0), x - hi * 1e9, 9);
   }
+  // Negative, fractional or past 2^53: JSON writes a finite number as String() does (-0 as 0).
+  const s = String(x);
+  for (let i = 0; i < s.length; i++) buf[p + i] = s.charCodeAt(i);
+  return p + s.length;
+}
 
-  /** A string as JSON.stringify writes it, or null when absent. */
-  private str(s: string | undefined): void {
-    if (s === undefined) {
-      this.room(4);
-      this.nullText();
-      return;
-    }
-    this.room(s.length + 2);
-    const buf = this.buf;
-    const at = this.len;
-    let p = at;
-    buf[p++] = QUOTE;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) {
-        // Something to escape or encode: JSON.stringify's text, as UTF-8 (its escapes leave no lone surrogate).
-        const json = JSON.stringify(s);
-        this.room(3 * json.length);
-        this.len = at + this.buf.write(json, at, 'utf8');
-        return;
-      }
-      buf[p++] = c;
-    }
-    buf[p++] = QUOTE;
-    this.len = p;
+/** An int32 `x` >= 0 in decimal at `p`, padded with zeros to `width` digits (room is there); the position after it. */
+function putInt(buf: Buffer, p: number, x: number, width: number): number {
+  let digits = 1;
+  for (let t = x; t >= 10; t = (t / 10) | 0) digits++;
+  if (digits < width) digits = width;
+  const end = p + digits;
+  let q = end;
+  let t = x | 0;
+  for (let i = 0; i < digits; i++) {
+    buf[--q] = 0x30 + (t % 10);
+    t = (t / 10) | 0;
   }
+  return end;
+}
+
+/**
+ * A text as JSON.stringify writes it, or null when absent, at `p` (room for its characters and quotes is
+ * there); the position after it, or -1 for a text with anything but printable ASCII other than `"` and `\`
+ * (to escape or encode: JSON.stringify's business).
+ */
+function putText(buf: Buffer, p: number, s: string | undefined): number {
+  if (s === undefined) return putNull(buf, p);
+  buf[p++] = QUOTE;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return -1;
+    buf[p++] = c;
+  }
+  buf[p++] = QUOTE;
+  return p;
 }

@@ -105,4 +105,35 @@ describe('FoldedMembers', () => {
     expect(g.text()).toBe(reference(ms.slice(0, 2)));
     expect(h.text()).toBe(reference(ms.slice(2, 40)));
   });
+
+  it("a storm's members: the head (time, severity) and tail (destination, its port, protocol) copied only when each of their fields is the same", () => {
+    const r = rng(31);
+    const f = new FoldedMembers(16);
+    const base: Member = [1_700_000_000_000, 'HIGH', '1.2.3.4', 40000, '10.0.0.2', 80, 'TCP'];
+    const ms: Member[] = [];
+    // Each field changed alone, now and then, among members that otherwise repeat the one before; texts to
+    // escape among them (the member then goes through JSON.stringify, and the next one must not copy from it).
+    const other: Member = [1_700_000_000_001, 'LOW', 'é', 40001, '10.0.0.3', 81, 'UDP'];
+    const odd: Array<Member[number]> = [-0, 'CRITICAL', undefined, undefined, '"q"', undefined, '\\'];
+    for (let i = 0; i < 3000; i++) {
+      const m = [...(ms.length > 0 ? ms[ms.length - 1] : base)] as Member;
+      if (r() < 0.3) {
+        const k = 1 + Math.floor(r() * 6) - (r() < 0.2 ? 1 : 0);
+        const from = r() < 0.15 ? odd : r() < 0.5 ? other : base;
+        (m as unknown[])[k] = from[k];
+      }
+      if (r() < 0.1) m[2] = `1.${Math.floor(r() * 256)}.0.${i & 255}`;
+      ms.push(m);
+    }
+    fill(f, ms);
+    expect(f.text()).toBe(reference(ms));
+    // Reset between groups: the next group copies nothing from the bytes of the last one's members, which
+    // it writes over (here members of other lengths, with the same head and tail as the last one's).
+    const last = ms[ms.length - 1];
+    const next: Member[] = [];
+    for (let i = 0; i < 2 * ms.length; i++) next.push([last[0], last[1], `2.${i % 7}.${i % 100}.${i}`, i, last[4], last[5], last[6]]);
+    f.reset();
+    fill(f, next);
+    expect(f.text()).toBe(reference(next));
+  });
 });
