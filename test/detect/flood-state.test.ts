@@ -7,9 +7,18 @@ import { rng } from '../helpers/seeded-random.js';
 
 describe('KeySet', () => {
   it('answers size, has and the first key as a Set of the same keys does, through growth and clears', () => {
-    for (const seed of [1, 2, 3, 4]) {
+    for (const [seed, slots] of [
+      [1, undefined],
+      [2, undefined],
+      [3, undefined],
+      [4, undefined],
+      [1, 1],
+      [2, 3],
+      [3, 32],
+      [4, 100],
+    ] as const) {
       const r = rng(seed);
-      const ks = new KeySet();
+      const ks = new KeySet(slots);
       let ref = new Set<number | string>();
       // Key ranges from crowded (many repeats) to sparse (nearly all new); int32 keys of both signs and 0.
       const range = [4, 100, 5000, 2 ** 32][seed - 1];
@@ -35,6 +44,22 @@ describe('KeySet', () => {
         expect(ks.first).toBe(ref.size > 0 ? ref.values().next().value : undefined);
       }
     }
+  });
+
+  it('starts with the table it is asked for, a power of two, and grows it only past half full', () => {
+    // The int table's length through its own behaviour: a set of n slots takes n/2 keys before it grows.
+    const slotsOf = (ks: KeySet): number => (ks as unknown as { keys: Int32Array }).keys.length;
+    expect(slotsOf(new KeySet())).toBe(8);
+    expect(slotsOf(new KeySet(32))).toBe(32);
+    expect(slotsOf(new KeySet(20))).toBe(32);
+    expect(slotsOf(new KeySet(0))).toBe(2);
+    const ks = new KeySet(32);
+    for (let i = 1; i <= 16; i++) ks.add(i * 7919);
+    expect(slotsOf(ks)).toBe(32);
+    ks.add(17 * 7919);
+    expect(slotsOf(ks)).toBe(64);
+    for (let i = 1; i <= 17; i++) expect(ks.has(i * 7919)).toBe(true);
+    expect(ks.has(18 * 7919)).toBe(false);
   });
 
   it('holds 10,000 distinct int keys and finds each, none it was not given', () => {

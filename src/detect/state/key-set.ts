@@ -1,6 +1,6 @@
 // An exact set of int32 keys (IPv4 addresses as AddrKey, ports) in a flat open-addressing table, with IPv6 text keys beside it.
 
-/** Slots a KeySet starts with (a power of two). */
+/** Slots a KeySet starts with unless told (a power of two). */
 const INITIAL = 8;
 
 /**
@@ -25,9 +25,16 @@ export class KeySet {
   /** The first key added since the set was made or cleared (undefined when empty). */
   first: number | string | undefined;
 
-  constructor() {
-    this.keys = new Int32Array(INITIAL);
-    this.mask = INITIAL - 1;
+  /**
+   * `slots`: the int table's starting size (rounded up to a power of two, at least 2), for a caller that
+   * knows its sets usually grow: each doubling is a new Int32Array. Past 16 slots (64 bytes) V8 keeps a
+   * typed array's bytes off its heap, where making one costs far more.
+   */
+  constructor(slots = INITIAL) {
+    let n = 2;
+    while (n < slots) n *= 2;
+    this.keys = new Int32Array(n);
+    this.mask = n - 1;
   }
 
   /** Keys held. */
