@@ -24,6 +24,7 @@ import type { Alert, AlertType } from '../alert/types.js';
 import { decodePacket, formatIpv4, ipv6TextHash, LAYER_FRAGMENT, LAYER_REASSEMBLED, parseIpv4, Packet } from '../decode/index.js';
 import { communityId, flowIdOf, protoNumber, type FlowUpdate } from '../flow/index.js';
 import { FrameRing } from './frame-ring.js';
+import { LookbackIndex } from './lookback-index.js';
 
 export interface EvidenceOptions {
   /** Frames in the lookback ring and its size in bytes. */
@@ -155,6 +156,8 @@ function addrKey(text: string): { key: number; text: string } | null {
 }
 
 const NO_OWNER = -1;
+/** Buckets of the lookback's address index at most (32 KiB of heads): chains are walked once per alert opened. */
+const LOOKBACK_BUCKETS = 4096;
 /** Flows whose ids flowIds keeps made. */
 const FLOW_ID_CACHE = 4096;
 
@@ -162,6 +165,8 @@ export class EvidenceStore {
   readonly opts: EvidenceOptions;
   /** The newest frames of all traffic: owner is unused, srcKey/dstKey say whom they involve. */
   private readonly lookback: FrameRing;
+  /** The lookback's records by address key (collectHits walks an alert's address instead of the ring). */
+  private readonly lbIndex: LookbackIndex;
   /** Kept packets of all alerts: owner is the alert's slot. */
   private readonly kept: FrameRing;
   private readonly alerts = new Map<string, AlertEvidence>();
@@ -216,6 +221,7 @@ export class EvidenceStore {
   constructor(opts: EvidenceOptions) {
     this.opts = opts;
     this.lookback = new FrameRing(opts.lookbackBytes, opts.lookbackPackets, null, !opts.readFrame);
+    this.lbIndex = new LookbackIndex(this.lookback.capacity, Math.min(LOOKBACK_BUCKETS, this.lookback.capacity));
     this.lbSrcPort = new Int32Array(this.lookback.capacity);
     this.lbDstPort = new Int32Array(this.lookback.capacity);
     // A record slot per 64 bytes of arena at most: the smallest frames are about that size.
@@ -274,6 +280,7 @@ export class EvidenceStore {
       }
     }
     const r = this.lookback.add(raw, n, NO_OWNER, s, d);
+    this.lbIndex.add(r, s, d, raw.ts);
     // A fragment's ports (none, or its datagram's when it completed one) are not what its frame decodes to alone.
     const frag = (p.layers & (LAYER_FRAGMENT | LAYER_REASSEMBLED)) !== 0;
     this.lbSrcPort[r] = frag ? -1 : p.srcPort;
@@ -440,13 +447,43 @@ export class EvidenceStore {
   private collectHits(ev: AlertEvidence): number {
     const lb = this.lookback;
     const since = ev.firstTs - this.opts.lookbackMs;
-    const a = ev.a;
-    const b = ev.b;
     // One walk from the newest back to the first record older than `since` collects the records of the
     // alert's hosts; they are then taken oldest first, so the alert's packets stay in capture order. (A walk
     // back to find the start and another forward over the same records was twice the work, for every alert
     // opened, over a ring of up to lookback_packets records.)
     if (this.hits.length < lb.size) this.hits = new Int32Array(Math.max(lb.size, 2 * this.hits.length));
+    // With times in order, the records before the first one older than `since` are those of the chain of
+    // a's bucket before its first such record: every record of the alert names a.
+    return this.lbIndex.ordered(lb.size) ? this.hitsByChain(ev, since) : this.hitsByRing(ev, since);
+  }
+
+  /** collectHits over the chain of the alert's first address (the ring's times in order). */
+  private hitsByChain(ev: AlertEvidence, since: number): number {
+    const lb = this.lookback;
+    const ix = this.lbIndex;
+    const size = lb.size;
+    const a = ev.a;
+    const b = ev.b;
+    const hits = this.hits;
+    const h = ix.bucketOf(a.key);
+    let nHits = 0;
+    for (let v = ix.newest(h, size); v !== 0; v = ix.next(v, size)) {
+      const r = ix.recordOf(v);
+      if (lb.ts[r] < since) break;
+      const s = lb.srcKey[r];
+      // A record whose two keys share the bucket is in its chain twice, by destination first: taken by source.
+      if (ix.sideOf(v) === 1 && ix.bucketOf(s) === h) continue;
+      const d = lb.dstKey[r];
+      if (b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key)) hits[nHits++] = r;
+    }
+    return nHits;
+  }
+
+  /** collectHits over every record of the ring, newest first (times out of order). */
+  private hitsByRing(ev: AlertEvidence, since: number): number {
+    const lb = this.lookback;
+    const a = ev.a;
+    const b = ev.b;
     const hits = this.hits;
     let nHits = 0;
     for (let i = lb.size - 1; i >= 0; i--) {
