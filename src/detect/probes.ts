@@ -67,17 +67,10 @@ const S_ESTABLISHED = 2;
 const S_RESOLVED = 3;
 const S_SUCCESS = 4;
 
-/**
- * A record's fields share 16 bytes (ProbeTracker.rec): its last activity (a double, lastTs[r << 1]), its
- * probe's sequence number (seq[(r << 2) + SEQ_AT]) and bytes (f8[(r << 4) + F_*]): kind, state, counted
- * (1 while the probe counts as scan evidence), unused. One cache line for what a packet reads and writes
- * of a record (they were three arrays: three lines for a new probe, two for a touch).
- */
-const REC_BYTES = 16;
-const SEQ_AT = 2;
-const F_KIND = 12;
-const F_STATE = 13;
-const F_COUNTED = 14;
+/** Offsets of a record's fields in ProbeTracker.f8 (4 per record). */
+const F_KIND = 0;
+const F_STATE = 1;
+const F_COUNTED = 2;
 
 /** Outcomes of a probe (onOutcome's `outcome`). */
 export const O_CLOSED = 0;
@@ -162,13 +155,12 @@ function isMulticastOrBroadcast(a4: number, a6: string): boolean {
 export class ProbeTracker implements ProbeRecords {
   /** The records' keys: (source, target, (proto << 16) | port). */
   readonly recs: AddrTable;
-  /** Per record, REC_BYTES (see F_KIND): the three views below share it. */
-  private readonly rec: ArrayBuffer;
-  /** Per record: kind, state, counted (bytes F_KIND, F_STATE, F_COUNTED of the record). */
+  /** Per record, side by side (one cache line for a bucket): kind, state, counted (1 while the probe
+   *  counts as scan evidence), unused. */
   private readonly f8: Uint8Array;
-  /** Per record: last activity (packet time), at lastTs[r << 1]. */
+  /** Per record: last activity (packet time). */
   private readonly lastTs: Float64Array;
-  /** Sequence number of the record's current probe (ties a waiting-queue entry to it), at seq[(r << 2) + SEQ_AT]. */
+  /** Sequence number of the record's current probe (ties a waiting-queue entry to it). */
   private readonly seq: Uint32Array;
   private seqNext = 0;
   private readonly timeoutMs: number;
@@ -194,10 +186,9 @@ export class ProbeTracker implements ProbeRecords {
     this.idleMs = opts.idleMs ?? PROBE_IDLE_MS;
     this.recs = new AddrTable(cap);
     const n = this.recs.slots;
-    this.rec = new ArrayBuffer(n * REC_BYTES);
-    this.f8 = new Uint8Array(this.rec);
-    this.lastTs = new Float64Array(this.rec);
-    this.seq = new Uint32Array(this.rec);
+    this.f8 = new Uint8Array(n * 4);
+    this.lastTs = new Float64Array(n);
+    this.seq = new Uint32Array(n);
     this.qSlot = new Int32Array(cap);
     this.qSeq = new Uint32Array(cap);
     this.qTs = new Float64Array(cap);
@@ -205,11 +196,11 @@ export class ProbeTracker implements ProbeRecords {
 
   /** Probe kind (K_*) of a record. */
   kindOf(slot: number): number {
-    return this.f8[(slot << 4) + F_KIND];
+    return this.f8[(slot << 2) + F_KIND];
   }
   /** Last activity of a record (packet time). */
   lastOf(slot: number): number {
-    return this.lastTs[slot << 1];
+    return this.lastTs[slot];
   }
   /** Source, target, transport and target port of a record. */
   src4(slot: number): number {
@@ -247,21 +238,21 @@ export class ProbeTracker implements ProbeRecords {
     // The counted flag is 0 or 1, so the change is a subtraction: no branch first taken late (a success
     // after a counted outcome) that would cost a recompilation of the detectors that inline this.
     const f8 = this.f8;
-    const ci = (r << 4) + F_COUNTED;
+    const ci = (r << 2) + F_COUNTED;
     const counted = f8[ci];
     let delta: number;
     if (o === O_SUCCESS || o === O_TRANSIT) {
-      f8[(r << 4) + F_STATE] = S_SUCCESS;
+      f8[(r << 2) + F_STATE] = S_SUCCESS;
       // A success is final (a record leaves it only by being replaced): data packets pass it over (tcp).
       this.recs.mark(r);
       f8[ci] = 0;
       delta = 0 - counted;
     } else {
-      if (o !== O_STEALTH) f8[(r << 4) + F_STATE] = S_RESOLVED;
+      if (o !== O_STEALTH) f8[(r << 2) + F_STATE] = S_RESOLVED;
       f8[ci] = 1;
       delta = 1 - counted;
     }
-    this.lastTs[r << 1] = this.now;
+    this.lastTs[r] = this.now;
     this.ev.onOutcome?.(this, r, o, delta);
   }
 
@@ -274,31 +265,31 @@ export class ProbeTracker implements ProbeRecords {
       // Computed for every repeat, before the test for a successful port (most repeats on ordinary
       // traffic), so these operations have type feedback early: the first repeat of a probe still
       // waiting, late in a run, deoptimized this method.
-      const st = f8[(r << 4) + F_STATE];
-      const k = f8[(r << 4) + F_KIND];
+      const st = f8[(r << 2) + F_STATE];
+      const k = f8[(r << 2) + F_KIND];
       // K_FIN <= k <= K_NULL with both bounds tested (no short circuit), so each compare has feedback:
       // the two cannot both be false (K_FIN < K_NULL), so their equality is their conjunction.
       const stealthKind = (k >= K_FIN) === (k <= K_NULL);
-      const settled = st === S_RESOLVED || (f8[(r << 4) + F_COUNTED] === 1 && stealthKind);
-      const soon = now - lastTs[r << 1] < 2 * this.timeoutMs;
+      const settled = st === S_RESOLVED || (f8[(r << 2) + F_COUNTED] === 1 && stealthKind);
+      const soon = now - lastTs[r] < 2 * this.timeoutMs;
       // Same kind soon again: a retransmission. A different kind, or the same long after: a new probe.
       const repeat = k === kind && (!settled || soon);
       // A port this source really talks to is never a probe; a retransmission is the probe it repeats.
       // (One statement for both: the first retransmission, late in a run, finds type feedback.)
       if (st === S_SUCCESS || repeat) {
-        lastTs[r << 1] = now;
+        lastTs[r] = now;
         return;
       }
     } else {
       r = this.recs.insert(a4, a6, b4, b6, x);
       this.recs.touched[r] = now;
     }
-    this.f8[(r << 4) + F_KIND] = kind;
-    this.f8[(r << 4) + F_STATE] = S_PENDING;
-    this.lastTs[r << 1] = now;
-    this.f8[(r << 4) + F_COUNTED] = 0;
+    this.f8[(r << 2) + F_KIND] = kind;
+    this.f8[(r << 2) + F_STATE] = S_PENDING;
+    this.lastTs[r] = now;
+    this.f8[(r << 2) + F_COUNTED] = 0;
     const seq = (this.seqNext = (this.seqNext + 1) >>> 0);
-    this.seq[(r << 2) + SEQ_AT] = seq;
+    this.seq[r] = seq;
     this.ev.onProbe?.(this, r);
     if (kind >= K_FIN && kind <= K_NULL) {
       this.outcome(r, O_STEALTH);
@@ -341,12 +332,12 @@ export class ProbeTracker implements ProbeRecords {
       // warm-up entry (warmUp) gives each its type feedback early: the first expiry, 5 s of packet time
       // into a run, otherwise threw away the compiled packet path (this is inlined into scan's onPacket).
       // A record replaced or probed again since: this queue entry is stale.
-      const same = this.seq[(r << 2) + SEQ_AT] === seq;
+      const same = this.seq[r] === seq;
       const live = this.recs.isUsed(r) && same;
       // ACK and Maimon probes are only evidence when answered (RST): silence is what ordinary
       // mid-stream ACKs get too. A SYN/ACK left dangling (prober never completed nor reset) is half-open.
-      const st = this.f8[(r << 4) + F_STATE];
-      const k = this.f8[(r << 4) + F_KIND];
+      const st = this.f8[(r << 2) + F_STATE];
+      const k = this.f8[(r << 2) + F_KIND];
       // Neither ACK nor Maimon, both compares made: they cannot both be false (K_ACK !== K_MAIMON).
       const silenceCounts = (k !== K_ACK) === (k !== K_MAIMON);
       const pending = st === S_PENDING;
@@ -357,7 +348,7 @@ export class ProbeTracker implements ProbeRecords {
       this.lastSweep = now;
       const recs = this.recs;
       if (recs.count > 0) {
-        for (let r = 0; r < recs.slots; r++) if (recs.isUsed(r) && now - this.lastTs[r << 1] > this.idleMs) recs.remove(r);
+        for (let r = 0; r < recs.slots; r++) if (recs.isUsed(r) && now - this.lastTs[r] > this.idleMs) recs.remove(r);
       }
     }
   }
@@ -411,9 +402,9 @@ export class ProbeTracker implements ProbeRecords {
       kind = osStyle ? K_CONNECT : K_SYN;
     } else if (f === (TCP_SYN | TCP_ACK)) {
       const r = recs.find(b4, b6, a4, a6, rev);
-      if (r >= 0 && this.f8[(r << 4) + F_STATE] === S_PENDING && (this.f8[(r << 4) + F_KIND] === K_SYN || this.f8[(r << 4) + F_KIND] === K_CONNECT)) {
-        this.f8[(r << 4) + F_STATE] = S_OPEN;
-        this.lastTs[r << 1] = now;
+      if (r >= 0 && this.f8[(r << 2) + F_STATE] === S_PENDING && (this.f8[(r << 2) + F_KIND] === K_SYN || this.f8[(r << 2) + F_KIND] === K_CONNECT)) {
+        this.f8[(r << 2) + F_STATE] = S_OPEN;
+        this.lastTs[r] = now;
       }
       return;
     } else if (f === 0 || f === TCP_FIN || f === XMAS) {
@@ -425,14 +416,14 @@ export class ProbeTracker implements ProbeRecords {
       // finds type feedback there (its own call deoptimized this method).
       let r = ans;
       let o = -1;
-      if (ans >= 0 && this.f8[(ans << 4) + F_STATE] !== S_SUCCESS) {
+      if (ans >= 0 && this.f8[(ans << 2) + F_STATE] !== S_SUCCESS) {
         // One table lookup for every state: a state first answered late has no untaken branch to
         // deoptimize on (the tracker is inlined into the scan detector's onPacket).
-        o = RST_OUTCOME[(this.f8[(ans << 4) + F_STATE] << 1) | this.f8[(ans << 4) + F_COUNTED]];
+        o = RST_OUTCOME[(this.f8[(ans << 2) + F_STATE] << 1) | this.f8[(ans << 2) + F_COUNTED]];
       } else {
         // From the prober: tearing down a half-open (SYN scan) or just-completed (connect scan) handshake.
         r = recs.find(a4, a6, b4, b6, fwd);
-        if (r >= 0 && (this.f8[(r << 4) + F_STATE] === S_OPEN || this.f8[(r << 4) + F_STATE] === S_ESTABLISHED)) o = O_TORN;
+        if (r >= 0 && (this.f8[(r << 2) + F_STATE] === S_OPEN || this.f8[(r << 2) + F_STATE] === S_ESTABLISHED)) o = O_TORN;
       }
       if (o >= 0) this.outcome(r, o);
       return;
@@ -440,9 +431,9 @@ export class ProbeTracker implements ProbeRecords {
       // Data in either direction makes the conversation real. A record already a success is marked
       // (outcome) and passed over unread: nothing is done with it here.
       const a = recs.findUnmarked(a4, a6, b4, b6, fwd);
-      if (a >= 0 && this.f8[(a << 4) + F_STATE] !== S_SUCCESS) this.outcome(a, O_SUCCESS);
+      if (a >= 0 && this.f8[(a << 2) + F_STATE] !== S_SUCCESS) this.outcome(a, O_SUCCESS);
       const b = recs.findUnmarked(b4, b6, a4, a6, rev);
-      if (b >= 0 && this.f8[(b << 4) + F_STATE] !== S_SUCCESS) this.outcome(b, O_SUCCESS);
+      if (b >= 0 && this.f8[(b << 2) + F_STATE] !== S_SUCCESS) this.outcome(b, O_SUCCESS);
       return;
     } else if (f & TCP_ACK) {
       // The probe kind an ACK or FIN/ACK would start, tested for every ACK, so a settled port's first
@@ -451,12 +442,12 @@ export class ProbeTracker implements ProbeRecords {
       const starts = next >= 0;
       const own = recs.find(a4, a6, b4, b6, fwd);
       if (own >= 0) {
-        const st = this.f8[(own << 4) + F_STATE];
+        const st = this.f8[(own << 2) + F_STATE];
         if (st === S_OPEN && !(f & TCP_FIN)) {
           // The prober completed the handshake: a full connect().
-          this.f8[(own << 4) + F_STATE] = S_ESTABLISHED;
-          if (this.f8[(own << 4) + F_KIND] === K_SYN) this.f8[(own << 4) + F_KIND] = K_CONNECT;
-          this.lastTs[own << 1] = now;
+          this.f8[(own << 2) + F_STATE] = S_ESTABLISHED;
+          if (this.f8[(own << 2) + F_KIND] === K_SYN) this.f8[(own << 2) + F_KIND] = K_CONNECT;
+          this.lastTs[own] = now;
           return;
         }
         if (f & TCP_FIN && (st === S_OPEN || st === S_ESTABLISHED)) {
@@ -464,7 +455,7 @@ export class ProbeTracker implements ProbeRecords {
           return;
         }
         if (!starts || st !== S_RESOLVED) {
-          this.lastTs[own << 1] = now;
+          this.lastTs[own] = now;
           return;
         }
         // An earlier probe of this port was settled; an ACK or FIN/ACK now is the next scan type.
@@ -482,8 +473,8 @@ export class ProbeTracker implements ProbeRecords {
     // A reply to an earlier datagram: the service answered.
     const rep = this.recs.find(b4, b6, a4, a6, (IPPROTO_UDP << 16) | p.srcPort);
     if (rep >= 0) {
-      if (this.f8[(rep << 4) + F_STATE] !== S_SUCCESS) this.outcome(rep, O_SUCCESS);
-      else this.lastTs[rep << 1] = this.now;
+      if (this.f8[(rep << 2) + F_STATE] !== S_SUCCESS) this.outcome(rep, O_SUCCESS);
+      else this.lastTs[rep] = this.now;
       return;
     }
     if (isMulticastOrBroadcast(b4, b6)) return;
@@ -499,7 +490,7 @@ export class ProbeTracker implements ProbeRecords {
       typeof qs === 'number'
         ? this.recs.find(qs | 0, '', typeof qd === 'number' ? qd | 0 : 0, typeof qd === 'number' ? '' : qd, (q.proto << 16) | q.dstPort)
         : this.recs.find(0, qs, typeof qd === 'number' ? qd | 0 : 0, typeof qd === 'number' ? '' : qd, (q.proto << 16) | q.dstPort);
-    if (r < 0 || this.f8[(r << 4) + F_STATE] === S_SUCCESS) return;
+    if (r < 0 || this.f8[(r << 2) + F_STATE] === S_SUCCESS) return;
     const v6 = p.ipProto === IPPROTO_ICMPV6;
     const t = p.icmpType;
     const c = p.icmpCode;
