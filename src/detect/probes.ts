@@ -243,8 +243,6 @@ export class ProbeTracker implements ProbeRecords {
     let delta: number;
     if (o === O_SUCCESS || o === O_TRANSIT) {
       f8[(r << 2) + F_STATE] = S_SUCCESS;
-      // A success is final (a record leaves it only by being replaced): data packets pass it over (tcp).
-      this.recs.mark(r);
       f8[ci] = 0;
       delta = 0 - counted;
     } else {
@@ -428,11 +426,10 @@ export class ProbeTracker implements ProbeRecords {
       if (o >= 0) this.outcome(r, o);
       return;
     } else if (p.payloadLen > 0) {
-      // Data in either direction makes the conversation real. A record already a success is marked
-      // (outcome) and passed over unread: nothing is done with it here.
-      const a = recs.findUnmarked(a4, a6, b4, b6, fwd);
+      // Data in either direction makes the conversation real.
+      const a = recs.find(a4, a6, b4, b6, fwd);
       if (a >= 0 && this.f8[(a << 2) + F_STATE] !== S_SUCCESS) this.outcome(a, O_SUCCESS);
-      const b = recs.findUnmarked(b4, b6, a4, a6, rev);
+      const b = recs.find(b4, b6, a4, a6, rev);
       if (b >= 0 && this.f8[(b << 2) + F_STATE] !== S_SUCCESS) this.outcome(b, O_SUCCESS);
       return;
     } else if (f & TCP_ACK) {

@@ -3,8 +3,6 @@ import { addrHash } from './addr-keys.js';
 
 /** Ways (slots) per bucket of an AddrTable. */
 const WAYS = 8;
-/** The fingerprint byte's mark bit (mark()); the fingerprint is the 7 bits below it. */
-const FP_MARK = 0x80;
 /** Tag bits of an AddrTable slot (the low byte of its tag word). */
 const T_USED = 1;
 const T_V6 = 2;
@@ -21,8 +19,8 @@ const T_V6 = 2;
  * memory is fixed when the table is made. The numeric key fields of a slot sit side by side (a4, b4,
  * x, tag), so scanning a bucket touches two cache lines; IPv6 text is only compared for IPv6 keys.
  *
- * Beside the keys, one byte per slot holds a fingerprint of its key (7 other bits of the same hash, 1-127;
- * 0 for an empty slot) and, in its top bit, the caller's mark (mark()). find() reads the bucket's 8 fingerprint bytes (one cache line of a table 16 times
+ * Beside the keys, one byte per slot holds a fingerprint of its key (8 other bits of the same hash; 0
+ * for an empty slot). find() reads the bucket's 8 fingerprint bytes (one cache line of a table 16 times
  * smaller than the keys) and compares full keys only in the slots whose fingerprint matches, in slot
  * order as before, so it returns the same slot; a lookup of a key that is not there (most of them: the
  * probe tracker asks for both directions of every data packet) usually touches no key at all.
@@ -34,10 +32,6 @@ const T_V6 = 2;
  * drop that entry's values). insert() finds a free slot by the fingerprint bytes (0: empty) that the
  * find() before it has just read, and the pins live in their own array, so taking a slot reads no
  * key line (that read, a cache miss in a big table, was most of an insert's cost).
- *
- * The mark: a caller that has nothing left to do with an entry marks it, and findUnmarked() passes over
- * marked slots by their fingerprint byte alone, so a lookup that would find such an entry reads no key
- * line either (the probe tracker's data packets, whose probe is mostly a settled conversation).
  */
 export class AddrTable {
   /** Slots (a power of two, at least 8). */
@@ -46,7 +40,7 @@ export class AddrTable {
   private readonly k: Int32Array;
   /** Per slot: eviction priority, as the unsigned 24 bits the tag word once held it in. */
   private readonly pins: Uint32Array;
-  /** Per slot: fingerprint of its key (1-127) and the mark bit, 0 when empty. */
+  /** Per slot: fingerprint of its key (1-255), 0 when empty. */
   private readonly fps: Uint8Array;
   /** Set by base(): the fingerprint of the key it hashed. */
   private fp = 0;
@@ -111,39 +105,13 @@ export class AddrTable {
     h = Math.imul(h ^ (h >>> 16) ^ addrHash(b4, b6), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ x, 0xc2b2ae35);
     h ^= h >>> 16;
-    // The bucket comes from the low bits; the fingerprint from the top 7 bits (never 0).
-    this.fp = h >>> 25 || 1;
+    // The bucket comes from the low bits; the fingerprint from the top byte (never 0).
+    this.fp = h >>> 24 || 1;
     return (h & this.mask) * WAYS;
   }
 
   /** Slot of the key, or -1. */
   find(a4: number, a6: string, b4: number, b6: string, x: number): number {
-    const s0 = this.base(a4, a6, b4, b6, x);
-    const fp = this.fp;
-    const fps = this.fps;
-    const want = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
-    const k = this.k;
-    for (let s = s0; s < s0 + WAYS; s++) {
-      if ((fps[s] & ~FP_MARK) !== fp) continue;
-      const i = s << 2;
-      if (
-        (k[i + 3] & (T_USED | T_V6)) === want &&
-        k[i + 2] === x &&
-        k[i] === a4 &&
-        k[i + 1] === b4 &&
-        (want === T_USED || (this.a6s[s] === a6 && this.b6s[s] === b6))
-      ) {
-        return s;
-      }
-    }
-    return -1;
-  }
-
-  /**
-   * find(), except that a marked entry is not returned (-1 as if absent): its slot is passed over by its
-   * fingerprint byte alone. Keys are unique, so this is find() when the answer is unmarked, else -1.
-   */
-  findUnmarked(a4: number, a6: string, b4: number, b6: string, x: number): number {
     const s0 = this.base(a4, a6, b4, b6, x);
     const fp = this.fp;
     const fps = this.fps;
@@ -163,15 +131,6 @@ export class AddrTable {
       }
     }
     return -1;
-  }
-
-  /** Marks a live entry (findUnmarked() passes over it); insert() of its slot clears the mark. */
-  mark(slot: number): void {
-    this.fps[slot] |= FP_MARK;
-  }
-  /** Whether mark() was called on the entry in the slot since it was inserted. */
-  isMarked(slot: number): boolean {
-    return (this.fps[slot] & FP_MARK) !== 0;
   }
 
   /**
