@@ -92,7 +92,12 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
     return s;
   };
 
-  const report = (s: number, now: number): void => {
+  /**
+   * Raises (or updates) sweep s's alert when `fire`. add() calls this for every probe it counts, so its
+   * call site has type feedback before the first alert (the first alert's call deoptimized add).
+   */
+  const report = (s: number, now: number, fire: boolean): void => {
+    if (!fire) return;
     const svc = tab.x(s);
     const icmp = svc === SVC_ICMP;
     const port = svc & 0xffff;
@@ -167,7 +172,7 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
     // One call site for the first report and the updates, and the update test made for every probe: the
     // first update after the first alert then finds type feedback (each was a recompilation of add).
     const updateDue = now - lastRaise[s] >= UPDATE_MS;
-    if (raised[s] === 0 ? hostCount(s) >= threshold : updateDue) report(s, now);
+    report(s, now, raised[s] === 0 ? hostCount(s) >= threshold : updateDue);
   };
 
   /** Reports sweeps whose evidence grew since their last report (at most once a second each). */
@@ -177,7 +182,7 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
     for (let s = 0; s < n; s++) {
       if (tab.isUsed(s) && raised[s] === 1 && changed[s] === 1 && (!throttle || now - lastRaise[s] >= UPDATE_MS)) due.push(s);
     }
-    for (const s of tab.byAge(due)) report(s, now);
+    for (const s of tab.byAge(due)) report(s, now, true);
   };
 
   const sweep = (now: number): void => {

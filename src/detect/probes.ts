@@ -140,6 +140,8 @@ export interface ProbeTrackerOptions {
 }
 
 export const PROBE_CAP = 65536;
+/** The packet at which the queue's expiry first runs its loop body on a stale entry (warmUp). */
+const WARM_PACKETS = 64;
 export const PROBE_IDLE_MS = 600_000;
 
 const FLAGS6 = TCP_FIN | TCP_SYN | TCP_RST | TCP_PSH | TCP_ACK | TCP_URG;
@@ -170,6 +172,8 @@ export class ProbeTracker implements ProbeRecords {
   private qHead = 0;
   private qLen = 0;
   private lastSweep = 0;
+  /** Packets until warmUp() queues its entry (0: done). */
+  private warmIn = WARM_PACKETS;
   /** Packet time of the packet or tick being handled (ProbeRecords.now); the methods below read it here. */
   now = 0;
 
@@ -229,6 +233,8 @@ export class ProbeTracker implements ProbeRecords {
   }
 
   private outcome(r: number, o: number): void {
+    // -1: no outcome (the queue's expiry calls this for every entry it takes; see expireDue).
+    if (o < 0) return;
     // The counted flag is 0 or 1, so the change is a subtraction: no branch first taken late (a success
     // after a counted outcome) that would cost a recompilation of the detectors that inline this.
     const f8 = this.f8;
@@ -316,16 +322,25 @@ export class ProbeTracker implements ProbeRecords {
       const h = this.qHead;
       const r = this.qSlot[h];
       const seq = this.qSeq[h];
-      this.qHead = h + 1 === cap ? 0 : h + 1;
+      // The wrap-around without a branch (the warm-up entry wraps; most entries do not).
+      const next = h + 1;
+      this.qHead = next - (next === cap ? cap : 0);
       this.qLen--;
+      // Every test below is made for every entry and the outcome call made with -1 for none, so the
+      // warm-up entry (warmUp) gives each its type feedback early: the first expiry, 5 s of packet time
+      // into a run, otherwise threw away the compiled packet path (this is inlined into scan's onPacket).
       // A record replaced or probed again since: this queue entry is stale.
-      if (!this.recs.isUsed(r) || this.seq[r] !== seq) continue;
+      const same = this.seq[r] === seq;
+      const live = this.recs.isUsed(r) && same;
       // ACK and Maimon probes are only evidence when answered (RST): silence is what ordinary
       // mid-stream ACKs get too. A SYN/ACK left dangling (prober never completed nor reset) is half-open.
       const st = this.f8[(r << 2) + F_STATE];
       const k = this.f8[(r << 2) + F_KIND];
-      if (st === S_PENDING && k !== K_ACK && k !== K_MAIMON) this.outcome(r, O_UNANSWERED);
-      else if (st === S_OPEN) this.outcome(r, O_TORN);
+      // Neither ACK nor Maimon, both compares made: they cannot both be false (K_ACK !== K_MAIMON).
+      const silenceCounts = (k !== K_ACK) === (k !== K_MAIMON);
+      const pending = st === S_PENDING;
+      const open = st === S_OPEN;
+      this.outcome(r, !live ? -1 : pending && silenceCounts ? O_UNANSWERED : open ? O_TORN : -1);
     }
     if (now - this.lastSweep >= 30_000) {
       this.lastSweep = now;
@@ -336,8 +351,26 @@ export class ProbeTracker implements ProbeRecords {
     }
   }
 
+  /**
+   * Puts a stale entry (slot 0, sequence number 0, which no probe has, time -Infinity) at the head of the
+   * queue at the WARM_PACKETS-th packet, so that packet's expiry runs the loop body once, early, when
+   * the interpreter records type feedback (a function's first calls record none), and writes qHead, so
+   * code compiled later does not take it for a constant. It changes no record.
+   */
+  private warmUp(): void {
+    if (--this.warmIn !== 0 || this.qLen === this.qSlot.length) return;
+    const cap = this.qSlot.length;
+    const h = this.qHead === 0 ? cap - 1 : this.qHead - 1;
+    this.qHead = h;
+    this.qSlot[h] = 0;
+    this.qSeq[h] = 0;
+    this.qTs[h] = -Infinity;
+    this.qLen++;
+  }
+
   onPacket(p: Packet): void {
     this.now = p.ts;
+    if (this.warmIn !== 0) this.warmUp();
     this.expireDue();
     const l = p.layers;
     if (l & LAYER_TCP) this.tcp(p);
