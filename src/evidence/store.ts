@@ -155,6 +155,15 @@ function addrKey(text: string): { key: number; text: string } | null {
   return null;
 }
 
+/**
+ * Whether a record of source key s and destination key d is a packet of an alert's host a (or, when the
+ * alert names a pair, between a and b). IPv6 keys are hashes: a collision can only add a packet of another
+ * host pair, never lose one.
+ */
+function namesHosts(a: { key: number }, b: { key: number } | null, s: number, d: number): boolean {
+  return b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key);
+}
+
 const NO_OWNER = -1;
 /** Buckets of the lookback's address index at most (32 KiB of heads): chains are walked once per alert opened. */
 const LOOKBACK_BUCKETS = 4096;
@@ -473,8 +482,7 @@ export class EvidenceStore {
       const s = lb.srcKey[r];
       // A record whose two keys share the bucket is in its chain twice, by destination first: taken by source.
       if (ix.sideOf(v) === 1 && ix.bucketOf(s) === h) continue;
-      const d = lb.dstKey[r];
-      if (b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key)) hits[nHits++] = r;
+      if (namesHosts(a, b, s, lb.dstKey[r])) hits[nHits++] = r;
     }
     return nHits;
   }
@@ -490,9 +498,7 @@ export class EvidenceStore {
       const r = lb.at(i);
       if (lb.ts[r] < since) break;
       const s = lb.srcKey[r];
-      const d = lb.dstKey[r];
-      // IPv6 keys are hashes: a collision can only add a packet of another host pair, never lose one.
-      if (b === null ? s === a.key || d === a.key : (s === a.key && d === b.key) || (s === b.key && d === a.key)) hits[nHits++] = r;
+      if (namesHosts(a, b, s, lb.dstKey[r])) hits[nHits++] = r;
     }
     return nHits;
   }

@@ -1,43 +1,15 @@
 // The probe tracker's queue of waiting probes: expiry order, a full queue, wrap-around, and the warm-up entry it queues once.
 import { describe, expect, it } from 'vitest';
-import { Packet, decodePacket } from '../../src/decode/index.js';
+import type { Packet } from '../../src/decode/index.js';
 import { O_UNANSWERED, ProbeTracker, type ProbeRecords } from '../../src/detect/probes.js';
 import { at } from '../helpers/packet-time.js';
+import { rawSyn, rawUdp } from '../helpers/raw-packets.js';
 
 /** A raw-scanner SYN (no options) from 10.0.0.1 to 10.0.0.2:port. */
-function syn(port: number): Packet {
-  const b = new Uint8Array(54);
-  const v = new DataView(b.buffer);
-  v.setUint16(12, 0x0800);
-  b[14] = 0x45;
-  v.setUint16(16, 40);
-  b[22] = 64;
-  b[23] = 6;
-  b.set([10, 0, 0, 1], 26);
-  b.set([10, 0, 0, 2], 30);
-  v.setUint16(34, 40000);
-  v.setUint16(36, port);
-  b[46] = 0x50;
-  b[47] = 0x02;
-  return decodePacket({ ts: 0, caplen: 54, len: 54, linkType: 1, data: b, off: 0, ifIndex: 0 }, 1, new Packet(), null);
-}
+const syn = (port: number): Packet => rawSyn(port);
 
 /** A UDP datagram to a broadcast address: no probe, and no record touched. */
-function broadcast(): Packet {
-  const b = new Uint8Array(42);
-  const v = new DataView(b.buffer);
-  v.setUint16(12, 0x0800);
-  b[14] = 0x45;
-  v.setUint16(16, 28);
-  b[22] = 64;
-  b[23] = 17;
-  b.set([10, 0, 0, 1], 26);
-  b.set([10, 0, 0, 255], 30);
-  v.setUint16(34, 40000);
-  v.setUint16(36, 9);
-  v.setUint16(38, 8);
-  return decodePacket({ ts: 0, caplen: 42, len: 42, linkType: 1, data: b, off: 0, ifIndex: 0 }, 1, new Packet(), null);
-}
+const broadcast = (): Packet => rawUdp([10, 0, 0, 255], 9);
 
 function tracker(cap: number): { t: ProbeTracker; seen: string[] } {
   const seen: string[] = [];

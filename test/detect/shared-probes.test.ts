@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/netguard.js';
+import { rawSyn } from '../helpers/raw-packets.js';
 import { openFile } from '../../src/capture/index.js';
 import { Packet, Reassembler, decodePacket } from '../../src/decode/index.js';
 import { createDetectors } from '../../src/detect/index.js';
@@ -162,23 +163,8 @@ describe('one probe tracker shared by the scan, distributed-scan and port-sweep 
   });
 });
 
-/** A raw-scanner SYN (no options) from 10.0.0.1 to 10.0.0.2:port. */
-function synPacket(port = 80): Packet {
-  const b = new Uint8Array(54);
-  const v = new DataView(b.buffer);
-  v.setUint16(12, 0x0800);
-  b[14] = 0x45;
-  v.setUint16(16, 40);
-  b[22] = 64;
-  b[23] = 6;
-  b.set([10, 0, 0, 1], 26);
-  b.set([10, 0, 0, 2], 30);
-  v.setUint16(34, 40000);
-  v.setUint16(36, port);
-  b[46] = 0x50;
-  b[47] = 0x02;
-  return decodePacket({ ts: 1000, caplen: 54, len: 54, linkType: 1, data: b, off: 0, ifIndex: 0 }, 1, new Packet(), null);
-}
+/** A raw-scanner SYN (no options) from 10.0.0.1 to 10.0.0.2:port at 1 s. */
+const synPacket = (port = 80): Packet => rawSyn(port, 1000);
 
 /** An IPv4 TCP segment with the given flags and payload length. */
 function tcpPacket(src: number[], sport: number, dst: number[], dport: number, flags: number, payload: number): Packet {
