@@ -22,7 +22,7 @@
 import type { RawPacket } from '../capture/types.js';
 import type { Alert, AlertType } from '../alert/types.js';
 import { decodePacket, formatIpv4, ipv6TextHash, LAYER_FRAGMENT, LAYER_REASSEMBLED, parseIpv4, Packet } from '../decode/index.js';
-import { communityId, flowIdOf, protoNumber, type FlowUpdate } from '../flow/index.js';
+import { communityIdAndFlowId, protoNumber, type FlowUpdate } from '../flow/index.js';
 import { FrameRing } from './frame-ring.js';
 import { LookbackIndex } from './lookback-index.js';
 
@@ -664,7 +664,9 @@ export class EvidenceStore {
       const key = `${num} ${f.src} ${f.srcPort} ${f.dst} ${f.dstPort}`;
       let ids = this.flowIdCache.get(key);
       if (ids === undefined) {
-        ids = { cid: communityId(num, f.src, f.dst, f.srcPort, f.dstPort) || '-', fid: flowIdOf(num, f.src, f.dst, f.srcPort, f.dstPort) };
+        // One SHA-1 for both ids (they are one digest read two ways).
+        ids = communityIdAndFlowId(num, f.src, f.dst, f.srcPort, f.dstPort);
+        if (ids.cid === '') ids.cid = '-';
         if (this.flowIdCache.size >= FLOW_ID_CACHE) this.flowIdCache.clear();
         this.flowIdCache.set(key, ids);
       }

@@ -56,6 +56,8 @@ export class EvidenceTable {
   private db: Database.Database | null = null;
   private readonly pending: EvidenceRecord[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The insert, prepared at the first write. */
+  private insert: Database.Statement | null = null;
   error: string | null = null;
   written = 0;
   private readonly outputs: WriteFailures;
@@ -110,13 +112,15 @@ export class EvidenceTable {
     this.timer = null;
     if (!this.db || this.pending.length === 0) return;
     const now = (this.opts.now ?? Date.now)();
-    const stmt = this.db.prepare(`INSERT OR REPLACE INTO evidence
+    // Positional parameters bound from the record's fields: named ones took a copy of each record with
+    // stored_at added, and a lookup of every name per row (an alert storm's end writes a row per alert).
+    const stmt = (this.insert ??= this.db.prepare(`INSERT OR REPLACE INTO evidence
       (alert_id, stored_at, source_kind, source, filter, file_size, file_mtime, seen, indexed, kept, offsets, pcap, flows)
-      VALUES (@alert_id, @stored_at, @source_kind, @source, @filter, @file_size, @file_mtime, @seen, @indexed, @kept, @offsets, @pcap, @flows)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`));
     const batch = this.pending.splice(0);
     try {
       this.db.transaction(() => {
-        for (const r of batch) stmt.run({ ...r, stored_at: now });
+        for (const r of batch) stmt.run(r.alert_id, now, r.source_kind, r.source, r.filter, r.file_size, r.file_mtime, r.seen, r.indexed, r.kept, r.offsets, r.pcap, r.flows);
       })();
       this.written += batch.length;
     } catch (e) {

@@ -1,6 +1,6 @@
 // Community ID v1 against the published vectors of corelight/community-id-spec.
 import { describe, expect, it } from 'vitest';
-import { communityId, communityIdDigest, communityIdOfPacket, flowIdOf } from '../../src/flow/community-id.js';
+import { communityId, communityIdAndFlowId, communityIdDigest, communityIdOfPacket, flowIdOf } from '../../src/flow/community-id.js';
 import { IPPROTO_TCP, LAYER_ICMP, LAYER_IPV4, LAYER_TCP, Packet } from '../../src/decode/packet.js';
 import { parseIpv4 } from '../../src/decode/addr.js';
 
@@ -155,5 +155,28 @@ describe('communityId', () => {
       expect(flowIdOf(proto, s, d, sp, dp, salt)).toBe((digest.readUInt32BE(0) & 0xfffff) * 0x100000000 + digest.readUInt32BE(4));
     }
     expect(flowIdOf(6, '10.0.0.1', 'fe80::1', 1, 2)).toBe(0);
+  });
+
+  it('communityIdAndFlowId gives communityId and flowIdOf of a tuple from one digest', () => {
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const v4 = (): string => `${rnd(256)}.${rnd(256)}.${rnd(256)}.${rnd(256)}`;
+    const v6 = (): string => `2001:db8:${rnd(65536).toString(16)}::${rnd(65536).toString(16)}`;
+    for (let i = 0; i < 2000; i++) {
+      const six = i % 5 === 0;
+      const proto = [6, 17, 1, 58, 132, 47][rnd(6)];
+      const s = six ? v6() : v4();
+      const d = six ? v6() : v4();
+      const sp = rnd(65536);
+      const dp = rnd(65536);
+      const both = communityIdAndFlowId(proto, s, d, sp, dp);
+      expect(both.cid).toBe(communityId(proto, s, d, sp, dp));
+      expect(both.fid).toBe(flowIdOf(proto, s, d, sp, dp));
+    }
+    // Addresses of two families: no digest, as communityId and flowIdOf say.
+    expect(communityIdAndFlowId(6, '10.0.0.1', 'fe80::1', 1, 2)).toEqual({ cid: '', fid: 0 });
   });
 });
