@@ -153,14 +153,18 @@ export function isKnownService(port: number, proto: 'tcp' | 'udp'): boolean {
  */
 export function portRank(port: number, tcp: boolean): number {
   if (!(port >= 0 && port <= 65535)) return 0;
-  return (tcp ? tcpRank : udpRank)[port | 0];
+  const q = port | 0;
+  return (rankBits[(tcp ? 0 : RANK_UDP) + (q >>> 2)] >>> ((q & 3) << 1)) & 3;
 }
 
-// portRank as byte tables (64 KiB each): it runs twice per packet in the statistics, and a byte table
-// stays in cache where the string tables above (512 KiB each) do not.
-const tcpRank = new Uint8Array(65536);
-const udpRank = new Uint8Array(65536);
+// portRank as two bits a port, four ports a byte: 16 KiB a protocol, TCP's then UDP's in one table. The
+// statistics ask it twice per packet, for a client's ephemeral port as often as for a server's, and
+// byte tables (64 KiB each) spread those ports over four times the cache lines (the table load was 1% of
+// a benign run's CPU samples); the string tables above (512 KiB each) stay out of it altogether.
+const RANK_UDP = 16384;
+const rankBits = new Uint8Array(2 * RANK_UDP);
 for (let port = 0; port < 65536; port++) {
-  tcpRank[port] = port < 1024 ? 2 : tcpNames[port] !== '' ? 1 : 0;
-  udpRank[port] = port < 1024 ? 2 : udpNames[port] !== '' ? 1 : 0;
+  const shift = (port & 3) << 1;
+  rankBits[port >>> 2] |= (port < 1024 ? 2 : tcpNames[port] !== '' ? 1 : 0) << shift;
+  rankBits[RANK_UDP + (port >>> 2)] |= (port < 1024 ? 2 : udpNames[port] !== '' ? 1 : 0) << shift;
 }

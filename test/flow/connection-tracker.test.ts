@@ -278,6 +278,58 @@ describe('expiry and the cap', () => {
   });
 });
 
+describe('IPv6 text pairs', () => {
+  it('shows each flow its own texts while slots pass between IPv4 and IPv6 flows, and holds a pair per IPv6 flow at most', () => {
+    const cap = 5;
+    const t = new ConnectionTracker({ maxConnections: cap, udpIdleMs: 1e12 });
+    // The tracker's pair list (private): its length bounds the texts it keeps alive.
+    const pairs = (): number => (t as unknown as { v6Texts: string[] }).v6Texts.length / 2;
+    let seed = 99;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const host = (k: number): string => (k % 2 === 0 ? `2001:db8:${(k + 16).toString(16)}::1` : `10.7.${k >> 8}.${k & 255}`);
+    const peer = (k: number): string => (k % 2 === 0 ? `2001:db8:ffff::${(k % 7) + 1}` : '10.2.0.1');
+    for (let i = 0; i < 3000; i++) {
+      const k = rnd(40);
+      t.onPacket(at(udp(host(k), 3000 + k, peer(k), 53), i * 1000));
+      t.onPacket(at(udp(peer(k), 53, host(k), 3000 + k), i * 1000));
+      const listed = t.active();
+      expect(listed.length).toBeLessThanOrEqual(cap);
+      for (const c of listed) {
+        const kk = c.srcPort - 3000;
+        expect([c.src, c.dst, c.dstPort]).toEqual([host(kk), peer(kk), 53]);
+      }
+      expect(pairs()).toBeLessThanOrEqual(cap);
+    }
+  });
+
+  it('keeps the texts right when a SYN from the other end reuses a closed IPv6 4-tuple, and after the flow leaves', () => {
+    const ends: Array<[string, string, string]> = [];
+    const t = new ConnectionTracker({ maxConnections: 2, onEnd: (f, why) => ends.push([f.src, f.dst, why]) });
+    const A = '2001:db8::a';
+    const B = '2001:db8::b';
+    t.onPacket(at(tcp(A, 5000, B, 6000, TCP_SYN), 0));
+    t.onPacket(at(tcp(B, 6000, A, 5000, TCP_RST | TCP_ACK), 1));
+    // B now opens the same 4-tuple: B is the initiator.
+    t.onPacket(at(tcp(B, 6000, A, 5000, TCP_SYN), 2));
+    expect(t.active().map((c) => [c.src, c.dst])).toEqual([[B, A]]);
+    // Two IPv4 flows push it out; an IPv6 flow then takes a freed slot and shows its own texts.
+    t.onPacket(at(tcp('10.0.0.1', 1, '10.0.0.2', 2, TCP_SYN), 3));
+    t.onPacket(at(tcp('10.0.0.3', 1, '10.0.0.4', 2, TCP_SYN), 4));
+    t.onPacket(at(tcp('2001:db8::c', 7, '2001:db8::d', 8, TCP_SYN), 5));
+    expect(ends.slice(0, 2)).toEqual([
+      [A, B, 'reused'],
+      [B, A, 'evicted'],
+    ]);
+    expect(t.active().map((c) => [c.src, c.dst])).toEqual([
+      ['2001:db8::c', '2001:db8::d'],
+      ['10.0.0.3', '10.0.0.4'],
+    ]);
+  });
+});
+
 describe('flow end notifications (onEnd)', () => {
   it('reports each flow once as it leaves: timeout, evicted by the cap, reused by a new SYN, and shutdown', () => {
     const ended: Array<[string, number, string, number, number, string]> = [];

@@ -143,6 +143,52 @@ describe('ProtocolStatistics', () => {
     expect(new Set(kept.slice(1))).toEqual(new Set([...lowest, `${last >>> 24}.${(last >>> 16) & 255}.${(last >>> 8) & 255}.${last & 255}`]));
   });
 
+  it('counts IPv4 hosts past the table\'s first size, 0.0.0.0 and 255.255.255.255 among them', () => {
+    const s = new ProtocolStatistics({ maxHosts: 10_000 });
+    // 3,000 hosts (the table starts with 64 slots and doubles to 8,192): every count must survive the rehashing.
+    const ipOf = (i: number): string => `10.${(i >> 8) & 255}.${i & 255}.${(i * 7) & 255}`;
+    for (let i = 0; i < 3000; i++) for (let k = 0; k <= i % 4; k++) s.onPacket(at(udp(ipOf(i), 5000, ipOf(i), 53, 8 + k), 0));
+    // A DHCP client's broadcast from 0.0.0.0 (the int32 0, which the address table uses as its empty mark).
+    for (let k = 0; k < 5; k++) s.onPacket(at(udp('0.0.0.0', 68, '255.255.255.255', 67, 300), 0));
+    const top = s.topTalkers(10_000, 'packets');
+    expect(top).toHaveLength(3002);
+    const byIp = new Map(top.map((t) => [t.ip, [t.packets, t.bytes]]));
+    for (let i = 0; i < 3000; i++) {
+      const n = (i % 4) + 1;
+      let bytes = 0;
+      for (let k = 0; k < n; k++) bytes += 50 + k;
+      expect(byIp.get(ipOf(i))).toEqual([n, bytes]);
+    }
+    expect(byIp.get('0.0.0.0')).toEqual([5, 5 * 342]);
+    expect(byIp.get('255.255.255.255')).toEqual([5, 5 * 342]);
+    expect(s.topTalkers(2, 'packets').map((t) => t.ip)).toEqual(['0.0.0.0', '255.255.255.255']);
+  });
+
+  it('prunes 0.0.0.0 like any other host: kept when busy, kept first among ties, dropped when light', () => {
+    const send = (s: ProtocolStatistics, ip: string, n: number): void => {
+      for (let k = 0; k < n; k++) s.onPacket(at(udp(ip, 1, ip, 2), 0));
+    };
+    // Four hosts tied at one packet; the fifth prunes to two: the lowest addresses, 0.0.0.0 first.
+    const a = new ProtocolStatistics({ maxHosts: 4 });
+    for (const ip of ['10.0.0.2', '0.0.0.0', '10.0.0.1', '10.0.0.3']) send(a, ip, 1);
+    send(a, '10.0.0.9', 1);
+    expect(a.counters()).toMatchObject({ hosts: 3, hostPrunes: 1 });
+    expect(a.topTalkers(10, 'packets').map((h) => h.ip)).toEqual(['0.0.0.0', '10.0.0.1', '10.0.0.9']);
+    // 0.0.0.0 the lightest: dropped; then seen again, counted from one.
+    const b = new ProtocolStatistics({ maxHosts: 4 });
+    send(b, '0.0.0.0', 1);
+    for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) send(b, ip, 2);
+    send(b, '10.0.0.9', 3);
+    expect(b.topTalkers(10, 'packets').map((h) => h.ip)).toEqual(['10.0.0.9', '10.0.0.1', '10.0.0.2']);
+    send(b, '0.0.0.0', 1);
+    expect(b.topTalkers(10, 'packets').find((h) => h.ip === '0.0.0.0')).toEqual({ ip: '0.0.0.0', packets: 1, bytes: 62 });
+    // 0.0.0.0 the busiest: kept with its counts.
+    const c = new ProtocolStatistics({ maxHosts: 4 });
+    send(c, '0.0.0.0', 7);
+    for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']) send(c, ip, 1);
+    expect(c.topTalkers(1, 'packets')).toEqual([{ ip: '0.0.0.0', packets: 7, bytes: 7 * 62 }]);
+  });
+
   it('counts IPv6 hosts past the table\'s first size, and prunes their ties by lowest text', () => {
     const s = new ProtocolStatistics({ maxHosts: 1000 });
     // 300 hosts: the table starts with 64 slots and grows; every count must survive the rehashing.
