@@ -4,8 +4,8 @@
 //
 // How a packet is found to belong to an alert: an open alert watches its addresses (the source and
 // destination pair when it names both, else the one it names). The engine hands every packet to
-// onPacket(); a packet whose addresses no open alert watches costs two Map lookups of a number and
-// nothing else (no allocation). Packets that came before the alert was raised (the first probes of a
+// onPacket(); a packet whose addresses no open alert watches costs two reads of a count of watched keys
+// per bucket (a Map lookup of a number only when its bucket holds one) and nothing else (no allocation). Packets that came before the alert was raised (the first probes of a
 // scan) are taken from a lookback ring of the newest frames, searched once when the alert opens.
 //
 // Budgets (settings `evidence`, defaults in src/config/schema.ts):
