@@ -48,13 +48,16 @@ export function decodeTcp(p: Packet, off: number, end: number): boolean {
     return false;
   }
   const dv = p.dv;
-  p.srcPort = dv.getUint16(off);
-  p.dstPort = dv.getUint16(off + 2);
+  // The ports, and the data offset, flags and window, each pair of fields cut out of one 32-bit read.
+  const ports = dv.getInt32(off);
+  p.srcPort = ports >>> 16;
+  p.dstPort = ports & 0xffff;
   p.tcpSeq = dv.getUint32(off + 4);
   p.tcpAck = dv.getUint32(off + 8);
-  const hl = (b[off + 12] >> 4) << 2;
-  p.tcpFlags = b[off + 13];
-  p.tcpWin = dv.getUint16(off + 14);
+  const w3 = dv.getInt32(off + 12);
+  const hl = (w3 >>> 28) << 2;
+  p.tcpFlags = (w3 >>> 16) & 0xff;
+  p.tcpWin = w3 & 0xffff;
   p.tcpHeaderLen = hl;
   p.layers |= LAYER_TCP;
   if (hl < TCP_MIN_HEADER_LEN) {

@@ -11,8 +11,10 @@ export function decodeUdp(p: Packet, off: number, end: number): boolean {
     p.events.push(EV_UDP_TOO_SHORT);
     return false;
   }
-  p.srcPort = dv.getUint16(off);
-  p.dstPort = dv.getUint16(off + 2);
+  // Both ports from one 32-bit read.
+  const ports = dv.getInt32(off);
+  p.srcPort = ports >>> 16;
+  p.dstPort = ports & 0xffff;
   const len = dv.getUint16(off + 4);
   p.udpLen = len;
   p.layers |= LAYER_UDP;

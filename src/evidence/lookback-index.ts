@@ -48,6 +48,11 @@ export class LookbackIndex {
     this.linkSerials = new Float64Array(2 * this.capacity);
   }
 
+  /** How many buckets there are (bucketOf gives 0 to buckets - 1). */
+  get buckets(): number {
+    return this.heads.length;
+  }
+
   /** The bucket of an address key. */
   bucketOf(key: number): number {
     return Math.imul(key, 0x9e3779b1) >>> this.shift;
@@ -55,6 +60,11 @@ export class LookbackIndex {
 
   /** Links the record just added to the ring at index `r`, of keys s and d, at time ts. */
   add(r: number, s: number, d: number, ts: number): void {
+    this.addIn(r, this.bucketOf(s), this.bucketOf(d), ts);
+  }
+
+  /** add() with the keys' buckets (bucketOf) given: the evidence store has them already. */
+  addIn(r: number, hs: number, hd: number, ts: number): void {
     const serial = this.added;
     this.added = serial + 1;
     // Compared and stored every time: a first descent late in a run must not be new code there. A time that is
@@ -62,12 +72,10 @@ export class LookbackIndex {
     this.descent = ts >= this.lastTs ? this.descent : serial;
     this.lastTs = ts;
     const e = 2 * r;
-    const hs = this.bucketOf(s);
     this.links[e] = this.heads[hs];
     this.linkSerials[e] = this.headSerials[hs];
     this.heads[hs] = e + 1;
     this.headSerials[hs] = serial;
-    const hd = this.bucketOf(d);
     this.links[e + 1] = this.heads[hd];
     this.linkSerials[e + 1] = this.headSerials[hd];
     this.heads[hd] = e + 2;

@@ -4,8 +4,8 @@
 //
 // How a packet is found to belong to an alert: an open alert watches its addresses (the source and
 // destination pair when it names both, else the one it names). The engine hands every packet to
-// onPacket(); a packet whose addresses no open alert watches costs two Map lookups of a number and
-// nothing else (no allocation). Packets that came before the alert was raised (the first probes of a
+// onPacket(); a packet whose addresses no open alert watches costs two reads of a count of watched keys
+// per bucket (a Map lookup of a number only when its bucket holds one) and nothing else (no allocation). Packets that came before the alert was raised (the first probes of a
 // scan) are taken from a lookback ring of the newest frames, searched once when the alert opens.
 //
 // Budgets (settings `evidence`, defaults in src/config/schema.ts):
@@ -182,6 +182,12 @@ export class EvidenceStore {
   private readonly bySlot = new Map<number, AlertEvidence>();
   /** Open alerts by watched address key. */
   private readonly watch = new Map<number, AlertEvidence[]>();
+  /**
+   * Keys in `watch` per bucket of the lookback index (bucketOf): onPacket looks a packet's address up in
+   * `watch` only when its bucket has one. With an alert open nearly all the time, the two Map lookups of
+   * every packet were a builtin call each, for a few dozen watched keys among thousands of addresses.
+   */
+  private readonly watchedIn: Int32Array;
   private readonly scratch = new Packet();
   /**
    * A window of the capture file read for a lookback without bytes, [winOff, winOff + winLen): the
@@ -231,6 +237,7 @@ export class EvidenceStore {
     this.opts = opts;
     this.lookback = new FrameRing(opts.lookbackBytes, opts.lookbackPackets, null, !opts.readFrame);
     this.lbIndex = new LookbackIndex(this.lookback.capacity, Math.min(LOOKBACK_BUCKETS, this.lookback.capacity));
+    this.watchedIn = new Int32Array(this.lbIndex.buckets);
     this.lbSrcPort = new Int32Array(this.lookback.capacity);
     this.lbDstPort = new Int32Array(this.lookback.capacity);
     // A record slot per 64 bytes of arena at most: the smallest frames are about that size.
@@ -280,16 +287,19 @@ export class EvidenceStore {
     if (p.ipVersion === 0) return;
     const s = p.ip6Src !== '' ? p.ip6SrcHash : p.ip4Src;
     const d = p.ip6Dst !== '' ? p.ip6DstHash : p.ip4Dst;
-    if (this.openCount > 0) {
+    const ix = this.lbIndex;
+    const hs = ix.bucketOf(s);
+    const hd = ix.bucketOf(d);
+    if (this.watchedIn[hs] !== 0) {
       const ls = this.watch.get(s);
       if (ls !== undefined) for (let i = 0; i < ls.length; i++) if (this.matches(ls[i], p, s, d)) this.take(ls[i], raw, p, n, flow, s, d);
-      if (d !== s) {
-        const ld = this.watch.get(d);
-        if (ld !== undefined) for (let i = 0; i < ld.length; i++) if (this.matches(ld[i], p, s, d)) this.take(ld[i], raw, p, n, flow, s, d);
-      }
+    }
+    if (d !== s && this.watchedIn[hd] !== 0) {
+      const ld = this.watch.get(d);
+      if (ld !== undefined) for (let i = 0; i < ld.length; i++) if (this.matches(ld[i], p, s, d)) this.take(ld[i], raw, p, n, flow, s, d);
     }
     const r = this.lookback.add(raw, n, NO_OWNER, s, d);
-    this.lbIndex.add(r, s, d, raw.ts);
+    ix.addIn(r, hs, hd, raw.ts);
     // A fragment's ports (none, or its datagram's when it completed one) are not what its frame decodes to alone.
     const frag = (p.layers & (LAYER_FRAGMENT | LAYER_REASSEMBLED)) !== 0;
     this.lbSrcPort[r] = frag ? -1 : p.srcPort;
@@ -427,7 +437,10 @@ export class EvidenceStore {
     this.bySlot.set(ev.slot, ev);
     const list = this.watch.get(a.key);
     if (list) list.push(ev);
-    else this.watch.set(a.key, [ev]);
+    else {
+      this.watch.set(a.key, [ev]);
+      this.watchedIn[this.lbIndex.bucketOf(a.key)]++;
+    }
     this.openCount++;
     // The lookback is searched at the next packet or tick, not now: the alert is raised from inside a
     // detector while the current packet is being processed, and decoding earlier packets here (for their
@@ -625,7 +638,10 @@ export class EvidenceStore {
     if (list) {
       const i = list.indexOf(ev);
       if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.watch.delete(ev.a.key);
+      if (list.length === 0) {
+        this.watch.delete(ev.a.key);
+        this.watchedIn[this.lbIndex.bucketOf(ev.a.key)]--;
+      }
     }
     this.opts.onClose?.(ev);
   }

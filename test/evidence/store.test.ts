@@ -11,6 +11,7 @@ import { defaultSettings } from '../../src/config/schema.js';
 import { createDetectors } from '../../src/detect/index.js';
 import { Engine } from '../../src/engine/index.js';
 import { EvidenceStore, FrameRing, type EvidenceOptions } from '../../src/evidence/index.js';
+import { LookbackIndex } from '../../src/evidence/lookback-index.js';
 import { generateSynFlood } from '../../bench/traffic-gen.js';
 import { httpGet, synScan, tcpFrame } from '../web/frames.js';
 import type { Alert } from '../../src/alert/types.js';
@@ -282,5 +283,52 @@ describe('EvidenceStore lookback ports of fragments', () => {
     // except for fragments: the four SYNs either way, never the fragments.
     expect(count(100)).toEqual({ seen: 4, kept: 4, overBudget: 0 });
     expect(count(1)).toEqual({ seen: 4, kept: 1, overBudget: 3 });
+  });
+});
+
+describe('EvidenceStore watched addresses', () => {
+  it('keeps taking the packets of a host whose bucket another alert leaves, and none once its own alert closes', () => {
+    // Two hosts whose keys share a bucket of the lookback index (onPacket looks a packet up only when its
+    // bucket holds a watched key): the first alert closing must not hide the second one's packets.
+    const buckets = new LookbackIndex(1000, 1000);
+    const keyOf = (ip: string): number => ip.split('.').reduce((k, o) => (k << 8) | Number(o), 0);
+    const x = '198.51.100.1';
+    let y = '';
+    for (let i = 2; i < 255 * 255 && y === ''; i++) {
+      const c = `10.0.${i >> 8}.${i & 255}`;
+      if (buckets.bucketOf(keyOf(c)) === buckets.bucketOf(keyOf(x))) y = c;
+    }
+    expect(y).not.toBe('');
+    const store = new EvidenceStore(options({ holdMs: (type) => (type === 'SYN_SCAN' ? 1_000 : 1_000_000) }));
+    const scratch = new Packet();
+    let n = 0;
+    const send = (src: string, ts: number): void => {
+      const r = raw(tcpFrame({ src, dst: '192.0.2.10', sport: 40000, dport: 80, flags: 0x02 }), ts);
+      n++;
+      store.onPacket(r, decodePacket(r, n, scratch, null), n, null);
+    };
+    const alert = (id: string, type: string, src: string, ts: number): Alert => {
+      const at = new Date(ts).toISOString();
+      return { id, type, severity: 'MEDIUM', src_ip: src, timestamp: at, last_seen: at, description: '', count: 1 } as unknown as Alert;
+    };
+    store.openAlert(alert('ax', 'SYN_SCAN', x, T0));
+    store.openAlert(alert('ay', 'PORT_SWEEP', y, T0));
+    send(x, T0 + 1);
+    send(y, T0 + 2);
+    expect(store.get('ax')!.seen).toBe(1);
+    expect(store.get('ay')!.seen).toBe(1);
+    store.onTick(T0 + 5_000); // closes ax only
+    expect(store.get('ax')!.open).toBe(false);
+    send(x, T0 + 5_001);
+    send(y, T0 + 5_002);
+    expect(store.get('ax')!.seen).toBe(1);
+    expect(store.get('ay')!.seen).toBe(2);
+    store.openAlert(alert('ax2', 'SYN_SCAN', x, T0 + 5_003));
+    send(x, T0 + 5_004);
+    expect(store.get('ax2')!.seen).toBeGreaterThanOrEqual(1);
+    expect(store.get('ax2')!.fromLookback).toBeGreaterThan(0);
+    store.closeAll();
+    send(y, T0 + 6_000);
+    expect(store.get('ay')!.seen).toBe(2);
   });
 });
