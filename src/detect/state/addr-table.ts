@@ -213,6 +213,25 @@ export class AddrTable {
     }
   }
 
+  /**
+   * remove(slot) when `yes`, else nothing; slot must be a slot number either way. Every operation runs on
+   * every call (selects, not a branch), so a caller whose first removal comes late in a run finds type
+   * feedback for it: an untaken branch holding remove() deoptimized distributed-scan's evidence path there.
+   */
+  removeIf(slot: number, yes: boolean): void {
+    const i = (slot << 2) + 3;
+    const tag = this.k[i];
+    const used = (tag & T_USED) !== 0;
+    const v6 = (tag & T_V6) !== 0;
+    const gone = yes && used;
+    const texts = gone && v6;
+    this.k[i] = gone ? 0 : tag;
+    this.fps[slot] = gone ? 0 : this.fps[slot];
+    this.a6s[slot] = texts ? '' : this.a6s[slot];
+    this.b6s[slot] = texts ? '' : this.b6s[slot];
+    this.count -= gone ? 1 : 0;
+  }
+
   clear(): void {
     this.k.fill(0);
     this.pins.fill(0);
