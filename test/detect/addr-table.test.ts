@@ -324,9 +324,20 @@ describe('AddrTable', () => {
       const op = next();
       const s = t.find(...k);
       same(`${i} find`, s, r.find(...k));
+      // The same lookup with the addresses' hashes given.
+      const ha = addrHash(k[0], k[1]);
+      const hb = addrHash(k[2], k[3]);
+      same(`${i} findH`, t.findH(ha, hb, ...k), s);
       if (op < 0.5) {
         if (s < 0) {
-          const a = put(t, ...k, now);
+          // Half of the inserts through insertH (the caller's time set at once, as put() does).
+          let a: number;
+          if (next() < 0.5) {
+            a = t.insertH(ha, hb, ...k);
+            t.touched[a] = now;
+          } else {
+            a = put(t, ...k, now);
+          }
           inserts++;
           if (t.replaced) evictions++;
           same(`${i} insert`, a, r.insert(...k, now));

@@ -100,9 +100,9 @@ export class AddrTable {
     return this.pins[slot];
   }
 
-  private base(a4: number, a6: string, b4: number, b6: string, x: number): number {
-    let h = addrHash(a4, a6);
-    h = Math.imul(h ^ (h >>> 16) ^ addrHash(b4, b6), 0x85ebca6b);
+  /** First slot of the key's bucket, from its addresses' hashes (addrHash of a and of b); sets fp. */
+  private base(ha: number, hb: number, x: number): number {
+    let h = Math.imul(ha ^ (ha >>> 16) ^ hb, 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ x, 0xc2b2ae35);
     h ^= h >>> 16;
     // The bucket comes from the low bits; the fingerprint from the top byte (never 0).
@@ -112,7 +112,16 @@ export class AddrTable {
 
   /** Slot of the key, or -1. */
   find(a4: number, a6: string, b4: number, b6: string, x: number): number {
-    const s0 = this.base(a4, a6, b4, b6, x);
+    return this.findH(addrHash(a4, a6), addrHash(b4, b6), a4, a6, b4, b6, x);
+  }
+
+  /**
+   * find() given the addresses' hashes, `ha` = addrHash(a4, a6) and `hb` = addrHash(b4, b6): a caller that
+   * looks up several keys of one pair of addresses (both directions of a packet) hashes each address once.
+   * An IPv6 text's hash is a loop over its characters, four of them per data packet otherwise.
+   */
+  findH(ha: number, hb: number, a4: number, a6: string, b4: number, b6: string, x: number): number {
+    const s0 = this.base(ha, hb, x);
     const fp = this.fp;
     const fps = this.fps;
     const want = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
@@ -140,7 +149,12 @@ export class AddrTable {
    * argument would be boxed into a new heap number per insert, on a detector's packet path.
    */
   insert(a4: number, a6: string, b4: number, b6: string, x: number): number {
-    const s0 = this.base(a4, a6, b4, b6, x);
+    return this.insertH(addrHash(a4, a6), addrHash(b4, b6), a4, a6, b4, b6, x);
+  }
+
+  /** insert() given the addresses' hashes (as findH takes them). */
+  insertH(ha: number, hb: number, a4: number, a6: string, b4: number, b6: string, x: number): number {
+    const s0 = this.base(ha, hb, x);
     const k = this.k;
     const fps = this.fps;
     // The first empty slot (fingerprint 0), else the lowest pin, least recently touched, first in slot order.
