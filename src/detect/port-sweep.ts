@@ -21,7 +21,7 @@ import type { Settings } from '../config/schema.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, LAYER_ICMP, LAYER_ICMPV6, type Packet } from '../decode/packet.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { probeSource } from './shared-probes.js';
-import { AddrTable } from './state/index.js';
+import { AddrTable, addrHash, NO_ADDR_HASH } from './state/index.js';
 import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
 
@@ -70,13 +70,15 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
   };
 
   const stateOf = (a4: number, a6: string, svc: number, proto: number, now: number): number => {
-    let s = tab.find(a4, a6, 0, '', svc);
+    // The source hashed once for the lookup and the insert (an IPv6 text's hash is a loop).
+    const ha = addrHash(a4, a6);
+    let s = tab.findH(ha, NO_ADDR_HASH, a4, a6, 0, '', svc);
     if (s >= 0 && now - last[s] > windowMs) {
       drop(s);
       s = -1;
     }
     if (s < 0) {
-      s = tab.insert(a4, a6, 0, '', svc);
+      s = tab.insertH(ha, NO_ADDR_HASH, a4, a6, 0, '', svc);
       tab.touched[s] = now;
       protoCode[s] = proto;
       hostMaps[s] = undefined;

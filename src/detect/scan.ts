@@ -42,7 +42,7 @@ import {
   type ProbeRecords,
 } from './probes.js';
 import { probeSource } from './shared-probes.js';
-import { AddrTable } from './state/index.js';
+import { AddrTable, addrHash } from './state/index.js';
 import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
 
@@ -191,9 +191,12 @@ export function createScanDetector(settings: Settings, raise: Raise, ctx?: Detec
     const b4 = tr.dst4(r);
     const b6 = tr.dst6(r);
     const kind = tr.kindOf(r);
-    let s = tab.find(a4, a6, b4, b6, kind);
+    // Each address hashed once for the lookup and the insert (an IPv6 text's hash is a loop).
+    const ha = addrHash(a4, a6);
+    const hb = addrHash(b4, b6);
+    let s = tab.findH(ha, hb, a4, a6, b4, b6, kind);
     if (s < 0) {
-      s = tab.insert(a4, a6, b4, b6, kind);
+      s = tab.insertH(ha, hb, a4, a6, b4, b6, kind);
       tab.touched[s] = now;
       // Evicted: forget the old episode's pending report (a free slot has none: drop cleared it). No
       // branch, so the first eviction finds nothing without type feedback.
