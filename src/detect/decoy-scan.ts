@@ -50,7 +50,7 @@ import {
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { K_FIN, K_NULL, K_SYN, K_UDP, K_XMAS, KIND_NAMES } from './probes.js';
 import { PORT_WORDS, countPorts, listPorts, portRanges, setPort } from './port-ranges.js';
-import { AddrTable } from './state/index.js';
+import { AddrTable, addrHash, NO_ADDR_HASH } from './state/index.js';
 import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
 
@@ -201,9 +201,12 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
 
   const targetOf = (b4: number, b6: string, p: Packet): number => {
     const now = p.ts;
-    let t = tgt.find(b4, b6, 0, '', 0);
+    // The address hashed once for the lookup and the insert (an IPv6 text's hash is a loop; the targets of
+    // DNS answers, one per client, churn through the slots, so inserts are common).
+    const hb = addrHash(b4, b6);
+    let t = tgt.findH(hb, NO_ADDR_HASH, b4, b6, 0, '', 0);
     if (t < 0) {
-      t = tgt.insert(b4, b6, 0, '', 0);
+      t = tgt.insertH(hb, NO_ADDR_HASH, b4, b6, 0, '', 0);
       tgt.touched[t] = now;
       // An evicted target's pending update goes with it. A free slot's flag is 0 (the sweep clears it
       // before it frees the slot), so no test of `replaced`: the first eviction, late in a run, then
@@ -371,8 +374,11 @@ export function createDecoyScanDetector(settings: Settings, raise: Raise, ctx?: 
   /** Notes signal `what` of (a, b) at p's time. */
   const note = (a4: number, a6: string, b4: number, b6: string, what: number, p: Packet): void => {
     const now = p.ts;
-    let s = sig.find(a4, a6, b4, b6, what);
-    if (s < 0) s = sig.insert(a4, a6, b4, b6, what);
+    // Each address hashed once for the lookup and the insert.
+    const ha = addrHash(a4, a6);
+    const hb = addrHash(b4, b6);
+    let s = sig.findH(ha, hb, a4, a6, b4, b6, what);
+    if (s < 0) s = sig.insertH(ha, hb, a4, a6, b4, b6, what);
     sig.touched[s] = now;
     sigTs[s] = now;
   };

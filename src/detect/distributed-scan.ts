@@ -23,7 +23,7 @@ import type { Detector, DetectorContext, Raise } from './types.js';
 import { K_UDP, KIND_NAMES, type ProbeRecords } from './probes.js';
 import { probeSource } from './shared-probes.js';
 import { PORT_WORDS, countPorts, listPorts, portRanges } from './port-ranges.js';
-import { AddrTable } from './state/index.js';
+import { AddrTable, addrHash, NO_ADDR_HASH } from './state/index.js';
 import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
 
@@ -101,15 +101,18 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
     tRaised[t] = 0;
     tLastRaise[t] = 0;
     tLastCheck[t] = 0;
-    if (tChanged[t] === 1) dirty--;
+    // tChanged is 0 or 1: uncounted without a branch, so the first changed target reset (evicted), late
+    // in a run, finds type feedback (it deoptimized the evidence path that inlines this).
+    dirty -= tChanged[t];
     tChanged[t] = 0;
     tKinds[t] = 0;
   };
 
-  const targetOf = (b4: number, b6: string, now: number): number => {
-    let t = tgt.find(b4, b6, 0, '', 0);
+  /** The target b (hb = addrHash(b4, b6)), made or restarted as needed. */
+  const targetOf = (hb: number, b4: number, b6: string, now: number): number => {
+    let t = tgt.findH(hb, NO_ADDR_HASH, b4, b6, 0, '', 0);
     if (t < 0) {
-      t = tgt.insert(b4, b6, 0, '', 0);
+      t = tgt.insertH(hb, NO_ADDR_HASH, b4, b6, 0, '', 0);
       tgt.touched[t] = now;
       if (!tgt.replaced) tChanged[t] = 0;
       resetTarget(t, now);
@@ -130,14 +133,22 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
     return t;
   };
 
-  const pairOf = (a4: number, a6: string, b4: number, b6: string, t: number, now: number): number => {
-    let s = prs.find(a4, a6, b4, b6, 0);
-    if (s >= 0 && (pTgt[s] !== t || pEpoch[s] !== tEpoch[t] || now - pLast[s] > windowMs)) {
-      prs.remove(s);
-      s = -1;
-    }
+  /** The pair (a, b) of target t (ha, hb: the addresses' addrHash), made or restarted as needed. */
+  const pairOf = (ha: number, hb: number, a4: number, a6: string, b4: number, b6: string, t: number, now: number): number => {
+    let s = prs.findH(ha, hb, a4, a6, b4, b6, 0);
+    // A pair is stale once its target was reset or replaced, or after a window of silence. The three
+    // tests are made on every call (on slot 0 when there is no pair, their answer then unused) and the
+    // removal is a select (removeIf): the first stale pair, late in a run, then finds type feedback (its
+    // test and its removal each deoptimized the evidence path that inlines this).
+    const i = s < 0 ? 0 : s;
+    const otherTarget = pTgt[i] !== t;
+    const oldEpoch = pEpoch[i] !== tEpoch[t];
+    const idle = now - pLast[i] > windowMs;
+    const stale = s >= 0 && (otherTarget || oldEpoch || idle);
+    prs.removeIf(i, stale);
+    s = stale ? -1 : s;
     if (s < 0) {
-      s = prs.insert(a4, a6, b4, b6, 0);
+      s = prs.insertH(ha, hb, a4, a6, b4, b6, 0);
       prs.touched[s] = now;
       pTgt[s] = t;
       pEpoch[s] = tEpoch[t];
@@ -253,13 +264,20 @@ export function createDistributedScanDetector(settings: Settings, raise: Raise, 
     const now = tr.now;
     const b4 = tr.dst4(r);
     const b6 = tr.dst6(r);
-    const t = targetOf(b4, b6, now);
-    const s = pairOf(tr.src4(r), tr.src6(r), b4, b6, t, now);
-    if (delta < 0) {
-      // Data flowed after all: a conversation, not a probe (the union keeps the port).
-      if (pPorts[s] > 0) pPorts[s]--;
-      return;
-    }
+    const a4 = tr.src4(r);
+    const a6 = tr.src6(r);
+    // Each address hashed once for its four lookups and inserts (an IPv6 text's hash is a loop).
+    const ha = addrHash(a4, a6);
+    const hb = addrHash(b4, b6);
+    const t = targetOf(hb, b4, b6, now);
+    const s = pairOf(ha, hb, a4, a6, b4, b6, t, now);
+    // Data flowed after all (delta < 0): a conversation, not a probe (the union keeps the port). The
+    // decrement is made on every call, by 0 unless withdrawn, so the first withdrawal, seconds into a
+    // run, finds type feedback (it deoptimized this).
+    const counted = pPorts[s] > 0;
+    const withdrawn = delta < 0;
+    pPorts[s] -= withdrawn && counted ? 1 : 0;
+    if (withdrawn) return;
     const port = tr.port(r);
     pPorts[s]++;
     if (port < pMin[s]) pMin[s] = port;

@@ -21,7 +21,7 @@ import type { Settings } from '../config/schema.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, LAYER_ICMP, LAYER_ICMPV6, type Packet } from '../decode/packet.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { probeSource } from './shared-probes.js';
-import { AddrTable } from './state/index.js';
+import { AddrTable, addrHash, NO_ADDR_HASH } from './state/index.js';
 import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
 
@@ -70,13 +70,15 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
   };
 
   const stateOf = (a4: number, a6: string, svc: number, proto: number, now: number): number => {
-    let s = tab.find(a4, a6, 0, '', svc);
+    // The source hashed once for the lookup and the insert (an IPv6 text's hash is a loop).
+    const ha = addrHash(a4, a6);
+    let s = tab.findH(ha, NO_ADDR_HASH, a4, a6, 0, '', svc);
     if (s >= 0 && now - last[s] > windowMs) {
       drop(s);
       s = -1;
     }
     if (s < 0) {
-      s = tab.insert(a4, a6, 0, '', svc);
+      s = tab.insertH(ha, NO_ADDR_HASH, a4, a6, 0, '', svc);
       tab.touched[s] = now;
       protoCode[s] = proto;
       hostMaps[s] = undefined;
@@ -175,14 +177,28 @@ export function createPortSweepDetector(settings: Settings, raise: Raise, ctx?: 
     report(s, now, raised[s] === 0 ? hostCount(s) >= threshold : updateDue);
   };
 
-  /** Reports sweeps whose evidence grew since their last report (at most once a second each). */
+  /** flush()'s due slots: the first `len` entries, sorted by age. */
+  const dueList = new Int32Array(n);
+  const byBorn = (i: number, j: number): number => tab.born[i] - tab.born[j];
+
+  /** Reports sweeps whose evidence grew since their last report (at most once a second each), oldest first. */
   const flush = (now: number, throttle: boolean): void => {
     if (tab.count === 0) return;
-    const due: number[] = [];
+    // Every test is made for every slot, and every slot number written but counted only when due; the
+    // reports go through one call made at least once (firing nothing when none is due). The first flush
+    // with a sweep to update, seconds into a run, then finds type feedback: its tests, its list and its
+    // report call each deoptimized this. (n slots once a second of packet time: a few instructions each.)
+    let len = 0;
     for (let s = 0; s < n; s++) {
-      if (tab.isUsed(s) && raised[s] === 1 && changed[s] === 1 && (!throttle || now - lastRaise[s] >= UPDATE_MS)) due.push(s);
+      const used = tab.isUsed(s);
+      const pending = (raised[s] & changed[s]) === 1;
+      const waited = now - lastRaise[s] >= UPDATE_MS || !throttle;
+      dueList[len] = s;
+      len += used && pending && waited ? 1 : 0;
     }
-    for (const s of tab.byAge(due)) report(s, now, true);
+    // Ages are unique (an insertion sequence number), so the order is the one byAge gave.
+    dueList.subarray(0, len).sort(byBorn);
+    for (let i = 0; i < len || i === 0; i++) report(dueList[i], now, i < len);
   };
 
   const sweep = (now: number): void => {

@@ -33,7 +33,7 @@ import {
   TCP_URG,
   type Packet,
 } from '../decode/packet.js';
-import { AddrTable } from './state/index.js';
+import { AddrTable, addrHash } from './state/index.js';
 import { addrText } from './format.js';
 
 /** Probe kinds; the index is also the position in KIND_TYPES. */
@@ -254,11 +254,12 @@ export class ProbeTracker implements ProbeRecords {
     this.ev.onOutcome?.(this, r, o, delta);
   }
 
-  private newProbe(a4: number, a6: string, b4: number, b6: string, x: number, kind: number): void {
+  /** A probe of key (a, b, x); ha and hb are addrHash of a and of b (AddrTable.findH). */
+  private newProbe(ha: number, hb: number, a4: number, a6: string, b4: number, b6: string, x: number, kind: number): void {
     const now = this.now;
     const f8 = this.f8;
     const lastTs = this.lastTs;
-    let r = this.recs.find(a4, a6, b4, b6, x);
+    let r = this.recs.findH(ha, hb, a4, a6, b4, b6, x);
     if (r >= 0) {
       // Computed for every repeat, before the test for a successful port (most repeats on ordinary
       // traffic), so these operations have type feedback early: the first repeat of a probe still
@@ -279,7 +280,7 @@ export class ProbeTracker implements ProbeRecords {
         return;
       }
     } else {
-      r = this.recs.insert(a4, a6, b4, b6, x);
+      r = this.recs.insertH(ha, hb, a4, a6, b4, b6, x);
       this.recs.touched[r] = now;
     }
     this.f8[(r << 2) + F_KIND] = kind;
@@ -387,6 +388,9 @@ export class ProbeTracker implements ProbeRecords {
     const b6 = p.ip6Dst;
     const fwd = (IPPROTO_TCP << 16) | p.dstPort;
     const rev = (IPPROTO_TCP << 16) | p.srcPort;
+    // Each address hashed once for every lookup below, either direction (every path makes at least one).
+    const ha = addrHash(a4, a6);
+    const hb = addrHash(b4, b6);
     const recs = this.recs;
     // The kind of probe this packet starts (-1: none). Every case makes its probe through the one
     // newProbe call at the end, which every SYN reaches: the first FIN, NULL or XMAS probe, or the first
@@ -399,7 +403,7 @@ export class ProbeTracker implements ProbeRecords {
       const osStyle = p.tcpWscale >= 0 || p.tcpSackOk || p.tcpTsVal >= 0;
       kind = osStyle ? K_CONNECT : K_SYN;
     } else if (f === (TCP_SYN | TCP_ACK)) {
-      const r = recs.find(b4, b6, a4, a6, rev);
+      const r = recs.findH(hb, ha, b4, b6, a4, a6, rev);
       if (r >= 0 && this.f8[(r << 2) + F_STATE] === S_PENDING && (this.f8[(r << 2) + F_KIND] === K_SYN || this.f8[(r << 2) + F_KIND] === K_CONNECT)) {
         this.f8[(r << 2) + F_STATE] = S_OPEN;
         this.lastTs[r] = now;
@@ -409,7 +413,7 @@ export class ProbeTracker implements ProbeRecords {
       kind = f === 0 ? K_NULL : f === TCP_FIN ? K_FIN : K_XMAS;
     } else if (f & TCP_RST) {
       // From the target: the probed port is closed (or, for ACK/Maimon probes, unfiltered).
-      const ans = recs.find(b4, b6, a4, a6, rev);
+      const ans = recs.findH(hb, ha, b4, b6, a4, a6, rev);
       // Both cases end in the one outcome call below: a prober's first teardown, late in a run, then
       // finds type feedback there (its own call deoptimized this method).
       let r = ans;
@@ -420,16 +424,16 @@ export class ProbeTracker implements ProbeRecords {
         o = RST_OUTCOME[(this.f8[(ans << 2) + F_STATE] << 1) | this.f8[(ans << 2) + F_COUNTED]];
       } else {
         // From the prober: tearing down a half-open (SYN scan) or just-completed (connect scan) handshake.
-        r = recs.find(a4, a6, b4, b6, fwd);
+        r = recs.findH(ha, hb, a4, a6, b4, b6, fwd);
         if (r >= 0 && (this.f8[(r << 2) + F_STATE] === S_OPEN || this.f8[(r << 2) + F_STATE] === S_ESTABLISHED)) o = O_TORN;
       }
       if (o >= 0) this.outcome(r, o);
       return;
     } else if (p.payloadLen > 0) {
       // Data in either direction makes the conversation real.
-      const a = recs.find(a4, a6, b4, b6, fwd);
+      const a = recs.findH(ha, hb, a4, a6, b4, b6, fwd);
       if (a >= 0 && this.f8[(a << 2) + F_STATE] !== S_SUCCESS) this.outcome(a, O_SUCCESS);
-      const b = recs.find(b4, b6, a4, a6, rev);
+      const b = recs.findH(hb, ha, b4, b6, a4, a6, rev);
       if (b >= 0 && this.f8[(b << 2) + F_STATE] !== S_SUCCESS) this.outcome(b, O_SUCCESS);
       return;
     } else if (f & TCP_ACK) {
@@ -437,7 +441,7 @@ export class ProbeTracker implements ProbeRecords {
       // ACK finds type feedback (no recompilation).
       const next = f === TCP_ACK ? K_ACK : f === (TCP_FIN | TCP_ACK) ? K_MAIMON : -1;
       const starts = next >= 0;
-      const own = recs.find(a4, a6, b4, b6, fwd);
+      const own = recs.findH(ha, hb, a4, a6, b4, b6, fwd);
       if (own >= 0) {
         const st = this.f8[(own << 2) + F_STATE];
         if (st === S_OPEN && !(f & TCP_FIN)) {
@@ -456,10 +460,10 @@ export class ProbeTracker implements ProbeRecords {
           return;
         }
         // An earlier probe of this port was settled; an ACK or FIN/ACK now is the next scan type.
-      } else if (recs.find(b4, b6, a4, a6, rev) >= 0) return; // part of a known conversation
+      } else if (recs.findH(hb, ha, b4, b6, a4, a6, rev) >= 0) return; // part of a known conversation
       kind = next;
     }
-    if (kind >= 0) this.newProbe(a4, a6, b4, b6, fwd, kind);
+    if (kind >= 0) this.newProbe(ha, hb, a4, a6, b4, b6, fwd, kind);
   }
 
   private udp(p: Packet): void {
@@ -468,14 +472,16 @@ export class ProbeTracker implements ProbeRecords {
     const b4 = p.ip4Dst;
     const b6 = p.ip6Dst;
     // A reply to an earlier datagram: the service answered.
-    const rep = this.recs.find(b4, b6, a4, a6, (IPPROTO_UDP << 16) | p.srcPort);
+    const ha = addrHash(a4, a6);
+    const hb = addrHash(b4, b6);
+    const rep = this.recs.findH(hb, ha, b4, b6, a4, a6, (IPPROTO_UDP << 16) | p.srcPort);
     if (rep >= 0) {
       if (this.f8[(rep << 2) + F_STATE] !== S_SUCCESS) this.outcome(rep, O_SUCCESS);
       else this.lastTs[rep] = this.now;
       return;
     }
     if (isMulticastOrBroadcast(b4, b6)) return;
-    this.newProbe(a4, a6, b4, b6, (IPPROTO_UDP << 16) | p.dstPort, K_UDP);
+    this.newProbe(ha, hb, a4, a6, b4, b6, (IPPROTO_UDP << 16) | p.dstPort, K_UDP);
   }
 
   private icmp(p: Packet): void {

@@ -254,6 +254,34 @@ describe('AddrTable', () => {
     expect([t.a6(s6), t.b6(s6)]).toEqual(['2001:db8::99', '2001:db8::fe']);
   });
 
+  it('removeIf(slot, true) is remove(slot); removeIf(slot, false) changes nothing, on a live or a free slot', () => {
+    const t = new AddrTable(8); // one bucket of 8 slots
+    const texts = t as unknown as { a6s: string[]; b6s: string[] };
+    const s4 = put(t, 0x0a000001, '', 0x0a0000fe, '', 80, 1);
+    const s6 = put(t, 0, '2001:db8::1', 0, '2001:db8::fe', 443, 2);
+    const free = 7;
+    expect(t.isUsed(free)).toBe(false);
+    for (const s of [s4, s6, free]) t.removeIf(s, false);
+    expect(t.count).toBe(2);
+    expect(t.find(0x0a000001, '', 0x0a0000fe, '', 80)).toBe(s4);
+    expect(t.find(0, '2001:db8::1', 0, '2001:db8::fe', 443)).toBe(s6);
+    expect([t.a6(s6), t.b6(s6)]).toEqual(['2001:db8::1', '2001:db8::fe']);
+    // A free slot stays free (and uncounted) when asked to go.
+    t.removeIf(free, true);
+    expect(t.count).toBe(2);
+    t.removeIf(s6, true);
+    expect(t.count).toBe(1);
+    expect(t.isUsed(s6)).toBe(false);
+    expect(t.find(0, '2001:db8::1', 0, '2001:db8::fe', 443)).toBe(-1);
+    expect([texts.a6s[s6], texts.b6s[s6]]).toEqual(['', '']);
+    t.removeIf(s4, true);
+    expect(t.count).toBe(0);
+    expect(t.find(0x0a000001, '', 0x0a0000fe, '', 80)).toBe(-1);
+    // The freed slots are taken again, first in slot order.
+    expect(put(t, 0x0a000002, '', 0x0a0000fe, '', 80, 3)).toBe(Math.min(s4, s6));
+    expect(t.replaced).toBe(false);
+  });
+
   it('tells IPv4 and IPv6 keys apart and compares IPv6 text', () => {
     const t = new AddrTable(64);
     const s6 = put(t, 0, '2001:db8::1', 0, '2001:db8::2', 443, 1);
@@ -296,9 +324,20 @@ describe('AddrTable', () => {
       const op = next();
       const s = t.find(...k);
       same(`${i} find`, s, r.find(...k));
+      // The same lookup with the addresses' hashes given.
+      const ha = addrHash(k[0], k[1]);
+      const hb = addrHash(k[2], k[3]);
+      same(`${i} findH`, t.findH(ha, hb, ...k), s);
       if (op < 0.5) {
         if (s < 0) {
-          const a = put(t, ...k, now);
+          // Half of the inserts through insertH (the caller's time set at once, as put() does).
+          let a: number;
+          if (next() < 0.5) {
+            a = t.insertH(ha, hb, ...k);
+            t.touched[a] = now;
+          } else {
+            a = put(t, ...k, now);
+          }
           inserts++;
           if (t.replaced) evictions++;
           same(`${i} insert`, a, r.insert(...k, now));
@@ -317,9 +356,13 @@ describe('AddrTable', () => {
         }
       } else if (op < 0.8) {
         if (s >= 0) {
-          t.remove(s);
+          // Half of the removals through removeIf, which must do what remove does.
+          if (next() < 0.5) t.removeIf(s, true);
+          else t.remove(s);
           r.remove(s);
         }
+        // removeIf(slot, false) on any slot, live or free: no change.
+        t.removeIf(Math.floor(next() * t.slots), false);
       } else if (op < 0.8005) {
         t.clear();
         r.clear();

@@ -21,3 +21,6 @@ export function addrHash(a4: number, a6: string): number {
   for (let i = 0; i < a6.length; i++) h = Math.imul(h ^ a6.charCodeAt(i), 0x01000193);
   return h;
 }
+
+/** addrHash of the absent address (0, ''), the second address of a key that has one address. */
+export const NO_ADDR_HASH = addrHash(0, '');

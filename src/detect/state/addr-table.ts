@@ -100,9 +100,9 @@ export class AddrTable {
     return this.pins[slot];
   }
 
-  private base(a4: number, a6: string, b4: number, b6: string, x: number): number {
-    let h = addrHash(a4, a6);
-    h = Math.imul(h ^ (h >>> 16) ^ addrHash(b4, b6), 0x85ebca6b);
+  /** First slot of the key's bucket, from its addresses' hashes (addrHash of a and of b); sets fp. */
+  private base(ha: number, hb: number, x: number): number {
+    let h = Math.imul(ha ^ (ha >>> 16) ^ hb, 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ x, 0xc2b2ae35);
     h ^= h >>> 16;
     // The bucket comes from the low bits; the fingerprint from the top byte (never 0).
@@ -112,7 +112,16 @@ export class AddrTable {
 
   /** Slot of the key, or -1. */
   find(a4: number, a6: string, b4: number, b6: string, x: number): number {
-    const s0 = this.base(a4, a6, b4, b6, x);
+    return this.findH(addrHash(a4, a6), addrHash(b4, b6), a4, a6, b4, b6, x);
+  }
+
+  /**
+   * find() given the addresses' hashes, `ha` = addrHash(a4, a6) and `hb` = addrHash(b4, b6): a caller that
+   * looks up several keys of one pair of addresses (both directions of a packet) hashes each address once.
+   * An IPv6 text's hash is a loop over its characters, four of them per data packet otherwise.
+   */
+  findH(ha: number, hb: number, a4: number, a6: string, b4: number, b6: string, x: number): number {
+    const s0 = this.base(ha, hb, x);
     const fp = this.fp;
     const fps = this.fps;
     const want = a6 !== '' || b6 !== '' ? T_USED | T_V6 : T_USED;
@@ -140,7 +149,12 @@ export class AddrTable {
    * argument would be boxed into a new heap number per insert, on a detector's packet path.
    */
   insert(a4: number, a6: string, b4: number, b6: string, x: number): number {
-    const s0 = this.base(a4, a6, b4, b6, x);
+    return this.insertH(addrHash(a4, a6), addrHash(b4, b6), a4, a6, b4, b6, x);
+  }
+
+  /** insert() given the addresses' hashes (as findH takes them). */
+  insertH(ha: number, hb: number, a4: number, a6: string, b4: number, b6: string, x: number): number {
+    const s0 = this.base(ha, hb, x);
     const k = this.k;
     const fps = this.fps;
     // The first empty slot (fingerprint 0), else the lowest pin, least recently touched, first in slot order.
@@ -211,6 +225,25 @@ export class AddrTable {
       }
       this.count--;
     }
+  }
+
+  /**
+   * remove(slot) when `yes`, else nothing; slot must be a slot number either way. Every operation runs on
+   * every call (selects, not a branch), so a caller whose first removal comes late in a run finds type
+   * feedback for it: an untaken branch holding remove() deoptimized distributed-scan's evidence path there.
+   */
+  removeIf(slot: number, yes: boolean): void {
+    const i = (slot << 2) + 3;
+    const tag = this.k[i];
+    const used = (tag & T_USED) !== 0;
+    const v6 = (tag & T_V6) !== 0;
+    const gone = yes && used;
+    const texts = gone && v6;
+    this.k[i] = gone ? 0 : tag;
+    this.fps[slot] = gone ? 0 : this.fps[slot];
+    this.a6s[slot] = texts ? '' : this.a6s[slot];
+    this.b6s[slot] = texts ? '' : this.b6s[slot];
+    this.count -= gone ? 1 : 0;
   }
 
   clear(): void {
