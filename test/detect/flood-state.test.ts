@@ -204,7 +204,7 @@ describe('WindowCounter', () => {
     }
   });
 
-  it('stays exact with bucket counts past the small-integer and int32 ranges (its buckets are a plain array)', () => {
+  it('stays exact with bucket counts past the small-integer and int32 ranges (an Int32Array would not)', () => {
     const wc = new WindowCounter(1000, 10);
     const ref = new Reference(1000, 10);
     let now = 1_700_000_000_000;

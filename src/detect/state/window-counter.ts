@@ -10,28 +10,19 @@
  * order, so the kept total is the sum of the buckets.
  */
 export class WindowCounter {
-  /**
-   * The buckets, a plain array of small integers rather than a Float64Array: ten doubles are 80 bytes, over
-   * V8's 64-byte limit for a typed array kept on its heap, so each counter's array got an off-heap backing
-   * store (an ArrayBuffer with external memory, slow to make and to collect), one per flood state. Counts
-   * stay whole numbers; a count past the small-integer range moves the array to doubles, still exact.
-   */
-  private readonly counts: number[];
+  private readonly counts: Float64Array;
   private readonly slotMs: number;
   /** Slot index (floor(now / slotMs)) of the newest bucket. */
   private head = -1;
   /**
-   * Sum of the buckets. Starts as a double zero (-0; V8 has no small-integer -0): when the buckets were a
-   * Float64Array, the first one to leave the window was subtracted as a double, and from a small-integer
-   * start that moved every counter to a new hidden class late in a run, throwing away the flood detectors'
-   * compiled packet path ("wrong map"); kept so a count past the small-integer range cannot do the same.
-   * total() adds 0, so it gives +0, never -0, for an empty window.
+   * Sum of the buckets. Starts as a double zero (-0; V8 has no small-integer -0): the first bucket that
+   * leaves the window is subtracted as a Float64Array double, and from a small-integer start that moved
+   * every counter to a new hidden class late in a run, throwing away the flood detectors' compiled
+   * packet path ("wrong map"). total() adds 0, so it gives +0, never -0, for an empty window.
    */
   private sum = -0;
   constructor(windowMs: number, slots = 10) {
-    const counts: number[] = [];
-    for (let i = 0; i < slots; i++) counts.push(0);
-    this.counts = counts;
+    this.counts = new Float64Array(slots);
     this.slotMs = Math.max(1, windowMs / slots);
   }
   private advance(now: number): void {
