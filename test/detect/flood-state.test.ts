@@ -203,4 +203,22 @@ describe('WindowCounter', () => {
       }
     }
   });
+
+  it('stays exact with bucket counts past the small-integer and int32 ranges (an Int32Array would not)', () => {
+    const wc = new WindowCounter(1000, 10);
+    const ref = new Reference(1000, 10);
+    let now = 1_700_000_000_000;
+    for (const delta of [1, 2 ** 30, 2 ** 31, 2 ** 40, 3]) {
+      for (let step = 0; step < 12; step++) {
+        now += 70;
+        wc.add(now, delta);
+        ref.add(now, delta);
+        wc.remove(now, now - 150);
+        ref.remove(now, now - 150);
+        expect(wc.total(now)).toBe(ref.total(now));
+        expect(wc.oldest(now)).toBe(ref.oldest(now));
+      }
+    }
+    expect(wc.total(now)).toBeGreaterThan(2 ** 40);
+  });
 });
