@@ -61,7 +61,7 @@ function decodeApplication(p: Packet): void {
  */
 export function decodePacket(raw: RawPacket, n: number, out: Packet, reasm: Reassembler | null, application = true): Packet {
   const p = out;
-  p.reset();
+  p.resetDecoded();
   p.n = n;
   p.ts = raw.ts;
   p.len = raw.len;

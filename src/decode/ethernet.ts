@@ -16,8 +16,10 @@ export function decodeEthernet(p: Packet, off: number, end: number): boolean {
   const dv = p.dv;
   // Written out rather than through mac48(): a 48-bit value returned from a call is boxed as a heap
   // number on every packet, while computed in place it goes straight into the packet's double field.
-  p.ethDst = dv.getUint16(off) * 0x100000000 + dv.getUint32(off + 2);
-  p.ethSrc = dv.getUint16(off + 6) * 0x100000000 + dv.getUint32(off + 8);
+  // Three 32-bit words hold both addresses (the middle one split between them): four reads where five were.
+  const w1 = dv.getUint32(off + 4);
+  p.ethDst = dv.getUint32(off) * 0x10000 + (w1 >>> 16);
+  p.ethSrc = (w1 & 0xffff) * 0x100000000 + dv.getUint32(off + 8);
   p.layers |= LAYER_ETH;
   p.etherType = dv.getUint16(off + 12);
   return setPayload(p, decodeVlanTags(p, off + ETH_HEADER_LEN, end), end);

@@ -305,6 +305,14 @@ export class Packet {
     this.frameOff = 0;
     this.linkType = 0;
     this.ifIndex = 0;
+    this.resetDecoded();
+  }
+
+  /**
+   * Clears the fields the decoders fill, not the frame's own (n, ts, len, caplen, frameOff, linkType,
+   * ifIndex): decodePacket sets those right after, so clearing them too stored seven fields twice a packet.
+   */
+  resetDecoded(): void {
     this.layers = 0;
     this.ethSrc = 0;
     this.ethDst = 0;

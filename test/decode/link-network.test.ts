@@ -17,6 +17,15 @@ describe('link layers', () => {
     expect(p.etherType).toBe(0x0800);
   });
 
+  it('reads every byte of both addresses, high bits too (the middle 32-bit word is split between them)', () => {
+    const f = F.tcpSynOptions.hex;
+    const p = decode({ linkType: 1, hex: 'f1e2d3c4b5a6' + 'a7b8c9daebfc' + f.slice(24) });
+    expect(formatMac(p.ethDst)).toBe('f1:e2:d3:c4:b5:a6');
+    expect(formatMac(p.ethSrc)).toBe('a7:b8:c9:da:eb:fc');
+    expect(p.etherType).toBe(0x0800);
+    expect(p.layers & LAYER_TCP).toBeTruthy();
+  });
+
   it('reads stacked 802.1ad + 802.1Q tags outermost first and reaches DNS', () => {
     const p = decode(F.vlanQinQDns);
     expect(p.layers & LAYER_VLAN).toBeTruthy();
