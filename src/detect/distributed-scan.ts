@@ -20,12 +20,22 @@
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
-import { K_UDP, KIND_NAMES, type ProbeRecords } from './probes.js';
+import type { ProbeRecords } from './probes.js';
+import * as codes from './probe-codes.js';
 import { probeSource } from './shared-probes.js';
 import { PORT_WORDS, countPorts, listPorts, portRanges } from './port-ranges.js';
-import { AddrTable, addrHash, NO_ADDR_HASH } from './state/index.js';
+import * as state from './state/index.js';
 import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
+
+// Module-local copies of the constants the packet path uses: optimized code reads an imported binding
+// through its module cell and tests it for the temporal dead zone at every use (V8 does not fold it),
+// and folds a local const to its value.
+const K_UDP = codes.K_UDP;
+const KIND_NAMES = codes.KIND_NAMES;
+const AddrTable = state.AddrTable;
+const addrHash = state.addrHash;
+const NO_ADDR_HASH = state.NO_ADDR_HASH;
 
 /** Targets with port evidence. */
 const MAX_TARGETS = 256;

@@ -18,12 +18,25 @@
 // first host is kept inline and the host map is only made at the second distinct host, so a spoofed
 // flood's one-probe sources allocate nothing.
 import type { Settings } from '../config/schema.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, LAYER_ICMP, LAYER_ICMPV6, type Packet } from '../decode/packet.js';
+import type { Packet } from '../decode/packet.js';
+import * as pk from '../decode/packet.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
 import { probeSource } from './shared-probes.js';
-import { AddrTable, addrHash, NO_ADDR_HASH } from './state/index.js';
+import * as state from './state/index.js';
 import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
+
+// Module-local copies of the constants the packet path uses: optimized code reads an imported binding
+// through its module cell and tests it for the temporal dead zone at every use (V8 does not fold it),
+// and folds a local const to its value.
+const IPPROTO_ICMP = pk.IPPROTO_ICMP;
+const IPPROTO_ICMPV6 = pk.IPPROTO_ICMPV6;
+const IPPROTO_TCP = pk.IPPROTO_TCP;
+const LAYER_ICMP = pk.LAYER_ICMP;
+const LAYER_ICMPV6 = pk.LAYER_ICMPV6;
+const AddrTable = state.AddrTable;
+const addrHash = state.addrHash;
+const NO_ADDR_HASH = state.NO_ADDR_HASH;
 
 const MAX_KEYS = 8192;
 /** Most hosts remembered per (source, port) or per pinging source. */

@@ -16,47 +16,47 @@
 // and the probes waiting for an answer in a fixed ring: a probe costs no string key, no object and no
 // Map entry, so a spoofed flood of a million one-probe sources allocates nothing here. Consumers get the
 // record's slot and read its fields (src4/src6, dst4/dst6, proto, port, kind) from the tracker.
-import {
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  LAYER_ICMP,
-  LAYER_ICMPV6,
-  LAYER_TCP,
-  LAYER_UDP,
-  TCP_ACK,
-  TCP_FIN,
-  TCP_PSH,
-  TCP_RST,
-  TCP_SYN,
-  TCP_URG,
-  type Packet,
-} from '../decode/packet.js';
-import { AddrTable, addrHash } from './state/index.js';
+import type { Packet } from '../decode/packet.js';
+import * as pk from '../decode/packet.js';
+import * as codes from './probe-codes.js';
+import { AddrTable, addrHash as addrHashExport } from './state/index.js';
 import { addrText } from './format.js';
 
-/** Probe kinds; the index is also the position in KIND_TYPES. */
-export const K_SYN = 0;
-export const K_CONNECT = 1;
-export const K_FIN = 2;
-export const K_XMAS = 3;
-export const K_NULL = 4;
-export const K_ACK = 5;
-export const K_MAIMON = 6;
-export const K_UDP = 7;
-export const KIND_COUNT = 8;
-export const KIND_TYPES = [
-  'SYN_SCAN',
-  'CONNECT_SCAN',
-  'FIN_SCAN',
-  'XMAS_SCAN',
-  'NULL_SCAN',
-  'ACK_SCAN',
-  'MAIMON_SCAN',
-  'UDP_SCAN',
-] as const;
-export const KIND_NAMES = ['SYN', 'connect', 'FIN', 'XMAS', 'NULL', 'ACK', 'Maimon', 'UDP'] as const;
+export { K_SYN, K_CONNECT, K_FIN, K_XMAS, K_NULL, K_ACK, K_MAIMON, K_UDP, KIND_COUNT, KIND_TYPES, KIND_NAMES } from './probe-codes.js';
+export { O_CLOSED, O_UNANSWERED, O_TORN, O_STEALTH, O_SUCCESS, O_TRANSIT } from './probe-codes.js';
+
+// The constants this file's code uses, as module-local copies: optimized code reads an imported or
+// exported binding through its module cell and tests it for the temporal dead zone at every use (V8
+// does not fold it), and folds a local const to its value. tcp() used some twenty per TCP packet.
+const IPPROTO_ICMP = pk.IPPROTO_ICMP;
+const IPPROTO_ICMPV6 = pk.IPPROTO_ICMPV6;
+const IPPROTO_TCP = pk.IPPROTO_TCP;
+const IPPROTO_UDP = pk.IPPROTO_UDP;
+const LAYER_ICMP = pk.LAYER_ICMP;
+const LAYER_ICMPV6 = pk.LAYER_ICMPV6;
+const LAYER_TCP = pk.LAYER_TCP;
+const LAYER_UDP = pk.LAYER_UDP;
+const TCP_ACK = pk.TCP_ACK;
+const TCP_FIN = pk.TCP_FIN;
+const TCP_PSH = pk.TCP_PSH;
+const TCP_RST = pk.TCP_RST;
+const TCP_SYN = pk.TCP_SYN;
+const TCP_URG = pk.TCP_URG;
+const K_SYN = codes.K_SYN;
+const K_CONNECT = codes.K_CONNECT;
+const K_FIN = codes.K_FIN;
+const K_XMAS = codes.K_XMAS;
+const K_NULL = codes.K_NULL;
+const K_ACK = codes.K_ACK;
+const K_MAIMON = codes.K_MAIMON;
+const K_UDP = codes.K_UDP;
+const O_CLOSED = codes.O_CLOSED;
+const O_UNANSWERED = codes.O_UNANSWERED;
+const O_TORN = codes.O_TORN;
+const O_STEALTH = codes.O_STEALTH;
+const O_SUCCESS = codes.O_SUCCESS;
+const O_TRANSIT = codes.O_TRANSIT;
+const addrHash = addrHashExport;
 
 /** Probe states. */
 const S_PENDING = 0;
@@ -71,14 +71,6 @@ const S_SUCCESS = 4;
 const F_KIND = 0;
 const F_STATE = 1;
 const F_COUNTED = 2;
-
-/** Outcomes of a probe (onOutcome's `outcome`). */
-export const O_CLOSED = 0;
-export const O_UNANSWERED = 1;
-export const O_TORN = 2;
-export const O_STEALTH = 3;
-export const O_SUCCESS = 4;
-export const O_TRANSIT = 5;
 
 /**
  * What a RST from the target makes of a probe not yet a success, by (state << 1) | counted: closed when

@@ -30,21 +30,26 @@
 import type { Settings } from '../config/schema.js';
 import type { Packet } from '../decode/packet.js';
 import type { Detector, DetectorContext, Raise } from './types.js';
-import {
-  K_ACK,
-  K_MAIMON,
-  K_UDP,
-  KIND_COUNT,
-  KIND_NAMES,
-  KIND_TYPES,
-  O_SUCCESS,
-  O_TORN,
-  type ProbeRecords,
-} from './probes.js';
+import type { ProbeRecords } from './probes.js';
+import * as codes from './probe-codes.js';
 import { probeSource } from './shared-probes.js';
-import { AddrTable, addrHash } from './state/index.js';
+import * as state from './state/index.js';
 import { addrText, iso } from './format.js';
 import { thresholds } from './thresholds.js';
+
+// Module-local copies of the constants the packet path uses: optimized code reads an imported binding
+// through its module cell and tests it for the temporal dead zone at every use (V8 does not fold it),
+// and folds a local const to its value.
+const K_ACK = codes.K_ACK;
+const K_MAIMON = codes.K_MAIMON;
+const K_UDP = codes.K_UDP;
+const KIND_COUNT = codes.KIND_COUNT;
+const KIND_NAMES = codes.KIND_NAMES;
+const KIND_TYPES = codes.KIND_TYPES;
+const O_SUCCESS = codes.O_SUCCESS;
+const O_TORN = codes.O_TORN;
+const AddrTable = state.AddrTable;
+const addrHash = state.addrHash;
 
 /** Most (source, target, probe kind) episodes tracked. */
 const MAX_PAIRS = 4096;
