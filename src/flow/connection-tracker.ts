@@ -279,7 +279,6 @@ function protoName(proto: number): FlowProto {
 class FlowUpdateView implements FlowUpdate {
   isNew = false;
   initiatorIsSrc = true;
-  prevState = 'NONE';
   handshakeCompleted = false;
   closed = false;
   reset = false;
@@ -291,6 +290,15 @@ class FlowUpdateView implements FlowUpdate {
   #dbls: Float64Array = new Float64Array(DS);
   #epoch = 0;
   #c = 0;
+  /**
+   * The state number before this packet (prevState is its name): a small integer stored per packet where
+   * the name, a string, was a pointer store with its write barrier.
+   */
+  #prev = 0;
+
+  get prevState(): string {
+    return STATE_NAMES[this.#prev];
+  }
 
   get seq(): number {
     return this.#dbls[this.#c * DS + D_SEQ];
@@ -337,11 +345,24 @@ class FlowUpdateView implements FlowUpdate {
     return copyUpdate(this);
   }
 
-  /** Points the view at flow c of a tracker whose records are `ints`/`dbls` (its epoch set by setEpoch). */
-  point(ints: Int32Array, dbls: Float64Array, c: number): void {
+  /**
+   * The tracker's record arrays, set when they are made or grown: given with every point() they were two
+   * pointer stores, with their write barriers, per packet.
+   */
+  setRecords(ints: Int32Array, dbls: Float64Array): void {
     this.#ints = ints;
     this.#dbls = dbls;
+  }
+
+  /** Points the view at flow c of the tracker's records (set by setRecords; its epoch by setEpoch). */
+  point(c: number): void {
     this.#c = c;
+  }
+
+  /** Starts the update for a packet: the flow's state number before it, and whether it made the flow. */
+  begin(prev: number, isNew: boolean): void {
+    this.#prev = prev;
+    this.isNew = isNew;
   }
 
   /**
@@ -492,6 +513,7 @@ export class ConnectionTracker {
     const buf = new ArrayBuffer(this.slots * RECORD);
     this.ints = new Int32Array(buf);
     this.dbls = new Float64Array(buf);
+    this.u.setRecords(this.ints, this.dbls);
   }
 
   /** Flows in the table (active and lingering closed ones). */
@@ -557,7 +579,7 @@ export class ConnectionTracker {
         if (flags & TCP_RST) return null;
         const c = this.create(hash, proto);
         this.initTcp(c, p, sp, dp, flags);
-        this.resetUpdate('NONE', true);
+        this.resetUpdate(0, true);
         const fromA = this.fromA(c, v6, s4, s6, sp);
         this.noteHandshake(c, p, flags, fromA);
         return this.account(c, p, fromA);
@@ -572,12 +594,12 @@ export class ConnectionTracker {
         this.resetConn(c, proto);
         this.initTcp(c, p, sp, dp, flags);
         this.created++;
-        this.resetUpdate('NONE', true);
+        this.resetUpdate(0, true);
         this.touch(c);
         this.noteHandshake(c, p, flags, true);
         return this.account(c, p, true);
       }
-      this.resetUpdate(STATE_NAMES[state], false);
+      this.resetUpdate(state, false);
       this.tcpTransition(c, p, flags, fromA);
       this.noteHandshake(c, p, flags, fromA);
       if (rt - this.dbls[c * DS + D_TOUCHED] >= TOUCH_MS) this.touch(c);
@@ -588,13 +610,13 @@ export class ConnectionTracker {
       const c = this.create(hash, proto);
       this.setEnds(c, s4, s6, sp, d4, d6, dp);
       this.ints[c * IS + I_STATE] = S_UNREPLIED;
-      this.resetUpdate('NONE', true);
+      this.resetUpdate(0, true);
       return this.account(c, p, true);
     }
     const c = found;
     const fromA = this.fromA(c, v6, s4, s6, sp);
     const o = c * IS;
-    this.resetUpdate(STATE_NAMES[this.ints[o + I_STATE]], false);
+    this.resetUpdate(this.ints[o + I_STATE], false);
     if (!fromA && this.ints[o + I_STATE] === S_UNREPLIED) {
       this.ints[o + I_STATE] = S_REPLIED;
       this.ints[o + I_FLAGS] |= F_ESTABLISHED;
@@ -792,13 +814,13 @@ export class ConnectionTracker {
       const o = c * IS;
       this.ints[o + I_STATE] = isRequest ? S_UNREPLIED : S_REPLIED;
       if (!isRequest) this.ints[o + I_FLAGS] |= F_ESTABLISHED | F_MIDSTREAM;
-      this.resetUpdate('NONE', true);
+      this.resetUpdate(0, true);
       return this.account(c, p, isRequest);
     }
     const c = found;
     const o = c * IS;
     const fromA = this.fromA(c, v6, s4, s6, id);
-    this.resetUpdate(STATE_NAMES[this.ints[o + I_STATE]], false);
+    this.resetUpdate(this.ints[o + I_STATE], false);
     if (!fromA && !isRequest && this.ints[o + I_STATE] === S_UNREPLIED) {
       this.ints[o + I_STATE] = S_REPLIED;
       this.ints[o + I_FLAGS] |= F_ESTABLISHED;
@@ -817,7 +839,7 @@ export class ConnectionTracker {
     if (c < 0) return null;
     const o = c * IS;
     const state = this.ints[o + I_STATE];
-    this.resetUpdate(STATE_NAMES[state], false);
+    this.resetUpdate(state, false);
     // Only the initiator's packets are probes worth reporting; and only a flow not yet answered or
     // established is refused by an unreachable (a late error for a live connection is ignored).
     const quotedFromA = this.isInitiator(c, q.src, q.srcPort);
@@ -977,10 +999,10 @@ export class ConnectionTracker {
     return proto === IPPROTO_UDP ? this.udpIdleMs : this.icmpIdleMs;
   }
 
-  private resetUpdate(prevState: string, isNew: boolean): void {
+  /** Clears the update's event flags for a packet of a flow whose state was `prev` (0 for a new flow). */
+  private resetUpdate(prev: number, isNew: boolean): void {
     const u = this.u;
-    u.isNew = isNew;
-    u.prevState = prevState;
+    u.begin(prev, isNew);
     u.handshakeCompleted = false;
     u.closed = false;
     u.reset = false;
@@ -1014,7 +1036,7 @@ export class ConnectionTracker {
    */
   private fill(c: number, fromA: boolean): FlowUpdate {
     const u = this.u;
-    u.point(this.ints, this.dbls, c);
+    u.point(c);
     u.initiatorIsSrc = fromA;
     return u;
   }
@@ -1084,6 +1106,7 @@ export class ConnectionTracker {
     ints.set(this.ints);
     this.ints = ints;
     this.dbls = new Float64Array(buf);
+    this.u.setRecords(ints, this.dbls);
     this.slots = slots;
   }
 

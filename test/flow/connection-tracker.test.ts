@@ -38,6 +38,22 @@ describe('the update onPacket returns', () => {
   });
 });
 
+describe('the update after the records grow', () => {
+  it('reads the grown records, for a flow made before the growth and one made after', () => {
+    // 131,072 slots are made up front; the 131,073rd flow grows the records.
+    const t = new ConnectionTracker({ maxConnections: 140_000 });
+    const host = (k: number): string => `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}`;
+    const n = 131_072 + 8;
+    for (let k = 0; k < n; k++) t.onPacket(at(udp(host(k), 5000, S, 53), 1000));
+    expect(t.size).toBe(n);
+    for (const k of [0, n - 1]) {
+      const u = t.onPacket(at(udp(S, 53, host(k), 5000), 1500))!;
+      expect(snap(u)).toMatchObject({ proto: 'UDP', prevState: 'UNREPLIED', state: 'REPLIED', isNew: false, initiatorIsSrc: false });
+      expect([u.packetsOut, u.packetsIn, u.durationMs, u.start]).toEqual([1, 1, 500, 1000]);
+    }
+  });
+});
+
 describe('TCP state machine', () => {
   it('follows handshake, data both ways and a graceful close started by the client', () => {
     const t = new ConnectionTracker();
