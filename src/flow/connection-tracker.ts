@@ -479,6 +479,14 @@ export class ConnectionTracker {
   /** The update onPacket returns: event flags set per packet, the rest read from the flow's record. */
   private readonly u = new FlowUpdateView();
 
+  /**
+   * Whether the flow find4 / find6 found last matched the packet's own direction (its source is the
+   * flow's initiator end): the same answer as fromA() for that packet, since the forward match is tried
+   * first (a flow whose two ends are equal matches both ways, and fromA says true). Set by the lookup
+   * that compared the ends already, instead of a call comparing them again on every packet.
+   */
+  private foundFwd = true;
+
   /** Packet number (Packet.n) of the last TCP packet noteHandshake() saw, and synMayPend()'s answer for it. */
   private synN = -1;
   private synPending = true;
@@ -585,7 +593,7 @@ export class ConnectionTracker {
         return this.account(c, p, fromA);
       }
       const c = found;
-      const fromA = this.fromA(c, v6, s4, s6, sp);
+      const fromA = this.foundFwd;
       const state = this.ints[c * IS + I_STATE];
       if (isClosedState(state) && (flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
         // A new SYN on the 4-tuple of a closed connection starts a new connection.
@@ -614,7 +622,7 @@ export class ConnectionTracker {
       return this.account(c, p, true);
     }
     const c = found;
-    const fromA = this.fromA(c, v6, s4, s6, sp);
+    const fromA = this.foundFwd;
     const o = c * IS;
     this.resetUpdate(this.ints[o + I_STATE], false);
     if (!fromA && this.ints[o + I_STATE] === S_UNREPLIED) {
@@ -819,7 +827,7 @@ export class ConnectionTracker {
     }
     const c = found;
     const o = c * IS;
-    const fromA = this.fromA(c, v6, s4, s6, id);
+    const fromA = this.foundFwd;
     this.resetUpdate(this.ints[o + I_STATE], false);
     if (!fromA && !isRequest && this.ints[o + I_STATE] === S_UNREPLIED) {
       this.ints[o + I_STATE] = S_REPLIED;
@@ -1067,7 +1075,14 @@ export class ConnectionTracker {
       const a4 = ints[o + I_A4];
       const b4 = ints[o + I_B4];
       const ports = ints[o + I_PORTS];
-      if ((a4 === s4 && b4 === d4 && ports === fwd) || (a4 === d4 && b4 === s4 && ports === rev)) return c;
+      if (a4 === s4 && b4 === d4 && ports === fwd) {
+        this.foundFwd = true;
+        return c;
+      }
+      if (a4 === d4 && b4 === s4 && ports === rev) {
+        this.foundFwd = false;
+        return c;
+      }
     }
   }
 
@@ -1094,7 +1109,14 @@ export class ConnectionTracker {
       const k = 2 * ints[o + I_A4];
       const a6 = this.v6Texts[k];
       const b6 = this.v6Texts[k + 1];
-      if ((a6 === s6 && b6 === d6 && ports === fwd) || (a6 === d6 && b6 === s6 && ports === rev)) return c;
+      if (a6 === s6 && b6 === d6 && ports === fwd) {
+        this.foundFwd = true;
+        return c;
+      }
+      if (a6 === d6 && b6 === s6 && ports === rev) {
+        this.foundFwd = false;
+        return c;
+      }
     }
   }
 

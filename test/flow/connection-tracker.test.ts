@@ -157,6 +157,23 @@ describe('TCP state machine', () => {
 });
 
 describe('UDP and ICMP flows', () => {
+  it('takes every packet of a flow whose two ends are equal as from its initiator (IPv4, IPv6), and tells the directions of others', () => {
+    const t = new ConnectionTracker();
+    for (const h of ['10.0.0.9', '2001:db8::9']) {
+      for (let i = 0; i < 3; i++) {
+        expect(snap(t.onPacket(at(udp(h, 7000, h, 7000), i)))).toMatchObject({ isNew: i === 0, initiatorIsSrc: true, state: 'UNREPLIED', packetsOut: i + 1, packetsIn: 0 });
+      }
+      // Same address, different ports: the reply is the responder's.
+      t.onPacket(at(udp(h, 7001, h, 7002), 5));
+      expect(snap(t.onPacket(at(udp(h, 7002, h, 7001), 6)))).toMatchObject({ isNew: false, initiatorIsSrc: false, state: 'REPLIED', packetsIn: 1 });
+      // Same ports, different addresses.
+      const g = h.includes(':') ? '2001:db8::a' : '10.0.0.10';
+      t.onPacket(at(udp(h, 7003, g, 7003), 7));
+      expect(snap(t.onPacket(at(udp(g, 7003, h, 7003), 8)))).toMatchObject({ isNew: false, initiatorIsSrc: false, state: 'REPLIED' });
+      expect(snap(t.onPacket(at(udp(h, 7003, g, 7003), 9)))).toMatchObject({ isNew: false, initiatorIsSrc: true, packetsOut: 2 });
+    }
+  });
+
   it('marks UDP flows replied, and closes one on an ICMP port unreachable quoting it', () => {
     const t = new ConnectionTracker();
     expect(t.onPacket(at(udp(C, 5353, S, 53), 0))).toMatchObject({ isNew: true, proto: 'UDP', state: 'UNREPLIED' });
