@@ -4,9 +4,13 @@
 // Names and answers are stored RAW, exactly as the decoder produced them from the wire (they may hold
 // any byte); every view must pass them through `escapeText` (src/decode/addr.ts) before showing them.
 import type { DnsMessage, Packet } from '../decode/packet.js';
-import { LAYER_DNS } from '../decode/packet.js';
+import * as packet from '../decode/packet.js';
 import { formatIpv4 } from '../decode/addr.js';
 import { decodeDnsFull, DnsView, keepDns } from '../decode/dns.js';
+
+// LAYER_DNS as this module's own const: V8's optimizing compiler folds a module's const into the code, but
+// reads an imported binding from its cell and tests it for the hole at every use.
+const { LAYER_DNS } = packet;
 
 export interface DnsTrackerOptions {
   /** Queries waiting for their response; the oldest is given up beyond it. Default 10000. */

@@ -126,20 +126,22 @@ const UDP_ONLY: ReadonlyArray<readonly [number, string]> = [
   [51820, 'wireguard'],
 ];
 
-// Dense arrays indexed by port: a lookup on the packet path is one array read, no hashing.
-const tcpNames: string[] = new Array<string>(65536).fill('');
-const udpNames: string[] = new Array<string>(65536).fill('');
+// Maps, not dense arrays of 65,536 texts: serviceName is asked only when a flow or a port is listed, and
+// the two arrays were 1 MB of the heap (5% of the bytes a 200 k benign run allocates), filled and then
+// traced by every full collection. The per-packet question is portRank, below.
+const tcpNames = new Map<number, string>();
+const udpNames = new Map<number, string>();
 for (const [port, name] of BOTH) {
-  tcpNames[port] = name;
-  udpNames[port] = name;
+  tcpNames.set(port, name);
+  udpNames.set(port, name);
 }
-for (const [port, name] of TCP_ONLY) tcpNames[port] = name;
-for (const [port, name] of UDP_ONLY) udpNames[port] = name;
+for (const [port, name] of TCP_ONLY) tcpNames.set(port, name);
+for (const [port, name] of UDP_ONLY) udpNames.set(port, name);
 
 /** The well-known service name of a TCP or UDP port ("ssh", "dns", "https"), or "" when unknown. */
 export function serviceName(port: number, proto: 'tcp' | 'udp'): string {
   if (!(port >= 0 && port <= 65535)) return '';
-  return (proto === 'tcp' ? tcpNames : udpNames)[port | 0];
+  return (proto === 'tcp' ? tcpNames : udpNames).get(port | 0) ?? '';
 }
 
 /** True when the port has a well-known name for that protocol. */
@@ -160,11 +162,15 @@ export function portRank(port: number, tcp: boolean): number {
 // portRank as two bits a port, four ports a byte: 16 KiB a protocol, TCP's then UDP's in one table. The
 // statistics ask it twice per packet, for a client's ephemeral port as often as for a server's, and
 // byte tables (64 KiB each) spread those ports over four times the cache lines (the table load was 1% of
-// a benign run's CPU samples); the string tables above (512 KiB each) stay out of it altogether.
+// a benign run's CPU samples).
 const RANK_UDP = 16384;
 const rankBits = new Uint8Array(2 * RANK_UDP);
-for (let port = 0; port < 65536; port++) {
-  const shift = (port & 3) << 1;
-  rankBits[port >>> 2] |= (port < 1024 ? 2 : tcpNames[port] !== '' ? 1 : 0) << shift;
-  rankBits[RANK_UDP + (port >>> 2)] |= (port < 1024 ? 2 : udpNames[port] !== '' ? 1 : 0) << shift;
+// System ports: 2 (binary 10 in every two-bit field of their 256 bytes); named ports above them: 1.
+rankBits.fill(0xaa, 0, 1024 >>> 2);
+rankBits.fill(0xaa, RANK_UDP, RANK_UDP + (1024 >>> 2));
+for (const [names, base] of [
+  [tcpNames, 0],
+  [udpNames, RANK_UDP],
+] as const) {
+  for (const port of names.keys()) if (port >= 1024) rankBits[base + (port >>> 2)] |= 1 << ((port & 3) << 1);
 }

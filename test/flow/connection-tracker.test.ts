@@ -38,6 +38,22 @@ describe('the update onPacket returns', () => {
   });
 });
 
+describe('the update after the records grow', () => {
+  it('reads the grown records, for a flow made before the growth and one made after', () => {
+    // 131,072 slots are made up front; the 131,073rd flow grows the records.
+    const t = new ConnectionTracker({ maxConnections: 140_000 });
+    const host = (k: number): string => `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}`;
+    const n = 131_072 + 8;
+    for (let k = 0; k < n; k++) t.onPacket(at(udp(host(k), 5000, S, 53), 1000));
+    expect(t.size).toBe(n);
+    for (const k of [0, n - 1]) {
+      const u = t.onPacket(at(udp(S, 53, host(k), 5000), 1500))!;
+      expect(snap(u)).toMatchObject({ proto: 'UDP', prevState: 'UNREPLIED', state: 'REPLIED', isNew: false, initiatorIsSrc: false });
+      expect([u.packetsOut, u.packetsIn, u.durationMs, u.start]).toEqual([1, 1, 500, 1000]);
+    }
+  });
+});
+
 describe('TCP state machine', () => {
   it('follows handshake, data both ways and a graceful close started by the client', () => {
     const t = new ConnectionTracker();
@@ -141,6 +157,23 @@ describe('TCP state machine', () => {
 });
 
 describe('UDP and ICMP flows', () => {
+  it('takes every packet of a flow whose two ends are equal as from its initiator (IPv4, IPv6), and tells the directions of others', () => {
+    const t = new ConnectionTracker();
+    for (const h of ['10.0.0.9', '2001:db8::9']) {
+      for (let i = 0; i < 3; i++) {
+        expect(snap(t.onPacket(at(udp(h, 7000, h, 7000), i)))).toMatchObject({ isNew: i === 0, initiatorIsSrc: true, state: 'UNREPLIED', packetsOut: i + 1, packetsIn: 0 });
+      }
+      // Same address, different ports: the reply is the responder's.
+      t.onPacket(at(udp(h, 7001, h, 7002), 5));
+      expect(snap(t.onPacket(at(udp(h, 7002, h, 7001), 6)))).toMatchObject({ isNew: false, initiatorIsSrc: false, state: 'REPLIED', packetsIn: 1 });
+      // Same ports, different addresses.
+      const g = h.includes(':') ? '2001:db8::a' : '10.0.0.10';
+      t.onPacket(at(udp(h, 7003, g, 7003), 7));
+      expect(snap(t.onPacket(at(udp(g, 7003, h, 7003), 8)))).toMatchObject({ isNew: false, initiatorIsSrc: false, state: 'REPLIED' });
+      expect(snap(t.onPacket(at(udp(h, 7003, g, 7003), 9)))).toMatchObject({ isNew: false, initiatorIsSrc: true, packetsOut: 2 });
+    }
+  });
+
   it('marks UDP flows replied, and closes one on an ICMP port unreachable quoting it', () => {
     const t = new ConnectionTracker();
     expect(t.onPacket(at(udp(C, 5353, S, 53), 0))).toMatchObject({ isNew: true, proto: 'UDP', state: 'UNREPLIED' });

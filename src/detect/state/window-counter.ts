@@ -15,6 +15,13 @@ export class WindowCounter {
   /** Slot index (floor(now / slotMs)) of the newest bucket. */
   private head = -1;
   /**
+   * The bucket (index into counts) of slot `head`; slot head - k (0 <= k < slots) is in the bucket k
+   * before it, cyclically. Kept as the head moves rather than taken as slot % slots: a slot number
+   * (about 1.7e10 for 100 ms slots) is a double to V8, whose `%` on doubles is a floating-point remainder
+   * (x87 `fprem` on x64), once per add and per bucket passed.
+   */
+  private headAt = 0;
+  /**
    * Sum of the buckets. Starts as a double zero (-0; V8 has no small-integer -0): the first bucket that
    * leaves the window is subtracted as a Float64Array double, and from a small-integer start that moved
    * every counter to a new hidden class late in a run, throwing away the flood detectors' compiled
@@ -34,18 +41,26 @@ export class WindowCounter {
     if (slot <= this.head) return;
     const n = this.counts.length;
     const steps = Math.min(n, slot - this.head);
+    let j = this.headAt;
     for (let i = 1; i <= steps; i++) {
-      const j = (this.head + i) % n;
+      j = j + 1 === n ? 0 : j + 1;
       this.sum -= this.counts[j];
       this.counts[j] = 0;
     }
+    // After a jump past the whole window every bucket is empty, and any bucket may be the head's.
+    this.headAt = j;
     this.head = slot;
+  }
+  /** The bucket of `slot`, which must be in the window (head - slots < slot <= head). */
+  private bucketOf(slot: number): number {
+    const i = this.headAt - (this.head - slot);
+    return i < 0 ? i + this.counts.length : i;
   }
   add(now: number, delta = 1): void {
     this.advance(now);
     const slot = Math.floor(now / this.slotMs);
     if (slot > this.head - this.counts.length && slot <= this.head) {
-      this.counts[slot % this.counts.length] += delta;
+      this.counts[this.bucketOf(slot)] += delta;
       this.sum += delta;
     }
   }
@@ -54,7 +69,7 @@ export class WindowCounter {
     this.advance(now);
     const slot = Math.floor(at / this.slotMs);
     if (slot > this.head - this.counts.length && slot <= this.head) {
-      const i = slot % this.counts.length;
+      const i = this.bucketOf(slot);
       if (this.counts[i] > 0) {
         this.counts[i]--;
         this.sum--;
@@ -71,7 +86,7 @@ export class WindowCounter {
     const n = this.counts.length;
     for (let k = n - 1; k >= 0; k--) {
       const slot = this.head - k;
-      if (this.counts[((slot % n) + n) % n] > 0) return slot * this.slotMs;
+      if (this.counts[this.bucketOf(slot)] > 0) return slot * this.slotMs;
     }
     return now;
   }
