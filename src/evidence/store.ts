@@ -21,11 +21,16 @@
 // no clock: time is packet time.
 import type { RawPacket } from '../capture/types.js';
 import type { Alert, AlertType } from '../alert/types.js';
-import { decodePacket, ipv6TextHash, LAYER_FRAGMENT, LAYER_REASSEMBLED, parseIpv4, Packet } from '../decode/index.js';
+import { decodePacket, ipv6TextHash, parseIpv4, Packet } from '../decode/index.js';
+import * as decode from '../decode/index.js';
 import { communityIdAndFlowId, protoNumber, type FlowUpdate } from '../flow/index.js';
 import { ALERT_ADDRESSES } from '../alert/address-text.js';
 import { FrameRing } from './frame-ring.js';
 import { LookbackIndex } from './lookback-index.js';
+
+// Module-local copies of the layer bits onPacket tests on every packet: V8 reads an imported binding through
+// its module cell, with a hole check, at every use in optimized code; a module-local const is a constant there.
+const { LAYER_FRAGMENT, LAYER_REASSEMBLED } = decode;
 
 export interface EvidenceOptions {
   /** Frames in the lookback ring and its size in bytes. */
