@@ -7,8 +7,12 @@
 import { unknownLinkTypeWarning, DECODABLE_LINK_TYPES } from './link-types.js';
 import { SourceError, type RawPacket } from './types.js';
 
-/** Largest packet accepted: libpcap's and Wireshark's MAXIMUM_SNAPLEN. */
-export const MAX_CAPLEN = 262_144;
+/**
+ * Largest packet accepted: libpcap's and Wireshark's MAXIMUM_SNAPLEN. The record loops test the module-local
+ * const: V8 reads an exported binding through its module cell, with a hole check, at every use in optimized code.
+ */
+const MAX_RECORD_LEN = 262_144;
+export const MAX_CAPLEN = MAX_RECORD_LEN;
 /** pcapng blocks up to this size are buffered whole; larger ones are skipped by streaming past them. */
 export const MAX_BUFFERED_BLOCK = 1 << 20;
 
@@ -306,11 +310,11 @@ export class CaptureParser {
         caplen = len;
         len = t;
       }
-      if (caplen > MAX_CAPLEN) {
+      if (caplen > MAX_RECORD_LEN) {
         // A classic pcap has no block framing to resynchronise on, so stop rather than guess.
         this.warn(
           `packet ${this.packets + 1} at byte offset ${base + pos} claims ${caplen} captured bytes, ` +
-            `more than the ${MAX_CAPLEN}-byte maximum; the rest of the file is not read`,
+            `more than the ${MAX_RECORD_LEN}-byte maximum; the rest of the file is not read`,
         );
         this.phase = 'done';
         return pos;
@@ -567,8 +571,8 @@ export class CaptureParser {
       return 0;
     }
     if (type === BT_SPB && iface.snaplen !== 0 && caplen > iface.snaplen) caplen = iface.snaplen;
-    if (caplen > MAX_CAPLEN) {
-      this.badBlock(`packet ${n} at byte offset ${base + pos} claims ${caplen} captured bytes, more than the ${MAX_CAPLEN}-byte maximum; skipped`);
+    if (caplen > MAX_RECORD_LEN) {
+      this.badBlock(`packet ${n} at byte offset ${base + pos} claims ${caplen} captured bytes, more than the ${MAX_RECORD_LEN}-byte maximum; skipped`);
       return 0;
     }
     // A Simple Packet Block carries no timestamp; it reads as the epoch, as in Wireshark.

@@ -1,15 +1,24 @@
 // Ethernet II (IEEE 802.3 framing with an EtherType, RFC 894): destination, source, type; 802.1Q/802.1ad
 // tags after the addresses are handled by vlan.ts.
-import { LAYER_ETH, type Packet } from './packet.js';
+import type { Packet } from './packet.js';
+import * as packetConsts from './packet.js';
 import { EV_ETH_TOO_SHORT } from './events.js';
-import { decodeVlanTags } from './vlan.js';
-import { setPayload } from './bytes.js';
+import * as vlan from './vlan.js';
+import * as bytes from './bytes.js';
 
-export const ETH_HEADER_LEN = 14;
+// Module-local copies of the constants and helpers the decoder uses on every packet: V8 reads an imported or
+// exported binding through its module cell, with a hole check, at every use in optimized code; a module-local
+// const is a constant there.
+const { setPayload } = bytes;
+const { decodeVlanTags } = vlan;
+const { LAYER_ETH } = packetConsts;
+
+const HEADER_LEN = 14;
+export const ETH_HEADER_LEN = HEADER_LEN;
 
 /** Decodes the Ethernet header at `off`; sets etherType and the payload range; false when decoding stops here. */
 export function decodeEthernet(p: Packet, off: number, end: number): boolean {
-  if (end - off < ETH_HEADER_LEN) {
+  if (end - off < HEADER_LEN) {
     p.events.push(EV_ETH_TOO_SHORT);
     return false;
   }
@@ -22,5 +31,5 @@ export function decodeEthernet(p: Packet, off: number, end: number): boolean {
   p.ethSrc = (w1 & 0xffff) * 0x100000000 + dv.getUint32(off + 8);
   p.layers |= LAYER_ETH;
   p.etherType = dv.getUint16(off + 12);
-  return setPayload(p, decodeVlanTags(p, off + ETH_HEADER_LEN, end), end);
+  return setPayload(p, decodeVlanTags(p, off + HEADER_LEN, end), end);
 }

@@ -14,10 +14,15 @@ import { TextMemo } from './text-memo.js';
 import type { HttpMessage } from './packet.js';
 import { EV_HTTP_BAD_CONTENT_LENGTH, EV_HTTP_HEADER_TOO_LONG, EV_HTTP_TOO_MANY_HEADERS } from './events.js';
 
+// The limits as module-local consts, exported under their names below: V8 reads an exported binding through its
+// module cell, with a hole check, at every use in optimized code (walkHead's loop among them); a module-local
+// const is a constant there.
 /** Header fields kept per message; more is a resource-exhaustion attempt. */
-export const MAX_HTTP_HEADERS = 128;
+const MAX_HEADERS = 128;
 /** Bytes of the head looked at; request lines and headers beyond this are not decoded. */
-export const MAX_HTTP_HEAD = 16384;
+const MAX_HEAD = 16384;
+export const MAX_HTTP_HEADERS = MAX_HEADERS;
+export const MAX_HTTP_HEAD = MAX_HEAD;
 
 const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK'];
 const METHOD_BYTES = METHODS.map((m) => Array.from(m, (c) => c.charCodeAt(0)));
@@ -66,7 +71,7 @@ function indexOfCrlf(b: Uint8Array, from: number, end: number): number {
 }
 
 /** Line ends found by decodeHttp's first pass: request line, MAX_HTTP_HEADERS headers, the empty line. */
-const CRLF_CAP = MAX_HTTP_HEADERS + 2;
+const CRLF_CAP = MAX_HEADERS + 2;
 const crlfAt = new Int32Array(CRLF_CAP + 1);
 /** What scanLines found besides the count: the CR of the empty line's CRLF (-1: none), and whether crlfAt filled up. */
 let scanBlank = -1;
@@ -152,7 +157,8 @@ function statusAt(b: Uint8Array, from: number, to: number): number {
 /** An empty buffer for a head that has decoded nothing yet. */
 const NO_BYTES = new Uint8Array(0);
 /** Offsets kept per header field in HttpHead.fields: name start, name end (its colon, or the line end), value start, value end. */
-export const FIELD_INTS = 4;
+const FIELD_WORDS = 4;
+export const FIELD_INTS = FIELD_WORDS;
 
 /** The texts of HTTP heads (URIs, header names and values) by their bytes: most come again and again. */
 const headTexts = new TextMemo(1024, 128);
@@ -165,7 +171,7 @@ const HTTP_1_0 = 'HTTP/1.0';
  * response's status line holds no status (then it is no HTTP).
  */
 function walkHead(b: Uint8Array, off: number, end: number, events: string[], kind: number, h: HttpHead): boolean {
-  const limit = Math.min(end, off + MAX_HTTP_HEAD);
+  const limit = Math.min(end, off + MAX_HEAD);
   const lines = scanLines(b, off, limit);
   const overflow = scanOverflow;
   h.headEnd = scanBlank < 0 ? limit : scanBlank;
@@ -207,7 +213,7 @@ function walkHead(b: Uint8Array, off: number, end: number, events: string[], kin
       h.bodyLen = end - h.bodyOff;
       return true;
     }
-    if (count >= MAX_HTTP_HEADERS) {
+    if (count >= MAX_HEADERS) {
       events.push(EV_HTTP_TOO_MANY_HEADERS);
       return true;
     }
@@ -219,7 +225,7 @@ function walkHead(b: Uint8Array, off: number, end: number, events: string[], kin
     let ve = eol;
     while (vs < ve && isTrimByte(b[vs])) vs++;
     while (ve > vs && isTrimByte(b[ve - 1])) ve--;
-    const at = count * FIELD_INTS;
+    const at = count * FIELD_WORDS;
     f[at] = pos;
     f[at + 1] = colon;
     f[at + 2] = vs;
@@ -290,7 +296,7 @@ export class HttpHead implements HttpMessage {
   sp2 = 0;
   /** Header fields: FIELD_INTS wire offsets each (name start, name end, value start, value end). */
   fieldCount = 0;
-  readonly fields = new Int32Array(MAX_HTTP_HEADERS * FIELD_INTS);
+  readonly fields = new Int32Array(MAX_HEADERS * FIELD_WORDS);
   /** The first Host, User-Agent and Content-Type field, or -1. */
   hostAt = -1;
   userAgentAt = -1;
@@ -378,12 +384,12 @@ export class HttpHead implements HttpMessage {
   /** Name of header field i, as sent. */
   name(i: number): string {
     const f = this.fields;
-    return this.text(f[i * FIELD_INTS], f[i * FIELD_INTS + 1]);
+    return this.text(f[i * FIELD_WORDS], f[i * FIELD_WORDS + 1]);
   }
   /** Value of header field i, trimmed. */
   value(i: number): string {
     const f = this.fields;
-    return this.text(f[i * FIELD_INTS + 2], f[i * FIELD_INTS + 3]);
+    return this.text(f[i * FIELD_WORDS + 2], f[i * FIELD_WORDS + 3]);
   }
 
   private byteAt(x: number): number {

@@ -1,14 +1,22 @@
 // IPv4 (RFC 791): header with options, header checksum verified (RFC 1071), fragments handed to the
 // reassembler (reassembly.ts) so the transport layer is decoded only from whole datagrams.
-import { LAYER_FRAGMENT, LAYER_IPV4, LAYER_REASSEMBLED, type Packet } from './packet.js';
+import type { Packet } from './packet.js';
+import * as packetConsts from './packet.js';
 import {
   EV_IPV4_BAD_CHECKSUM, EV_IPV4_BAD_IHL, EV_IPV4_BAD_OPTION, EV_IPV4_BAD_TOTAL_LEN, EV_IPV4_BAD_VERSION,
   EV_IPV4_TOO_SHORT, EV_IPV4_TRUNCATED,
 } from './events.js';
-import { setPayload, u16 } from './bytes.js';
+import * as bytes from './bytes.js';
 import type { Reassembler } from './reassembly.js';
 
-export const IPV4_MIN_HEADER_LEN = 20;
+// Module-local copies of the constants and helpers the decoder uses on every packet: V8 reads an imported or
+// exported binding through its module cell, with a hole check, at every use in optimized code; a module-local
+// const is a constant there.
+const { setPayload, u16 } = bytes;
+const { LAYER_FRAGMENT, LAYER_IPV4, LAYER_REASSEMBLED } = packetConsts;
+
+const MIN_HEADER_LEN = 20;
+export const IPV4_MIN_HEADER_LEN = MIN_HEADER_LEN;
 
 /** RFC 1071 one's-complement sum over [off, off+len); 0xffff when the stored checksum is right. */
 export function onesComplementSum(b: Uint8Array, off: number, len: number): number {
@@ -47,7 +55,7 @@ function checkOptions(b: Uint8Array, off: number, end: number): boolean {
 
 export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembler | null): boolean {
   const b = p.data;
-  if (end - off < IPV4_MIN_HEADER_LEN) {
+  if (end - off < MIN_HEADER_LEN) {
     p.events.push(EV_IPV4_TOO_SHORT);
     return false;
   }
@@ -62,7 +70,7 @@ export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembl
     return false;
   }
   const ihl = (vihl & 15) << 2;
-  if (ihl < IPV4_MIN_HEADER_LEN) {
+  if (ihl < MIN_HEADER_LEN) {
     p.events.push(EV_IPV4_BAD_IHL);
     return false;
   }
@@ -88,7 +96,7 @@ export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembl
   p.layers |= LAYER_IPV4;
   // The usual 20-byte header summed from the words already read (the general loop for options).
   const sum =
-    ihl === IPV4_MIN_HEADER_LEN
+    ihl === MIN_HEADER_LEN
       ? fold(
           (w0 >>> 16) + totalLen + (w1 >>> 16) + frag + (w2 >>> 16) + (w2 & 0xffff) + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff),
         )
@@ -97,7 +105,7 @@ export function decodeIpv4(p: Packet, off: number, end: number, reasm: Reassembl
     p.ipChecksumOk = false;
     p.events.push(EV_IPV4_BAD_CHECKSUM);
   }
-  if (ihl > IPV4_MIN_HEADER_LEN && !checkOptions(b, off + IPV4_MIN_HEADER_LEN, off + ihl)) p.events.push(EV_IPV4_BAD_OPTION);
+  if (ihl > MIN_HEADER_LEN && !checkOptions(b, off + MIN_HEADER_LEN, off + ihl)) p.events.push(EV_IPV4_BAD_OPTION);
 
   let ipEnd: number;
   if (totalLen === 0) {

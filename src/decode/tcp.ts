@@ -1,10 +1,18 @@
 // TCP (RFC 9293): ports, sequence numbers, the low eight flag bits (RFC 3168 adds ECE/CWR), window, and
 // the options IDS logic cares about: MSS, window scale (RFC 7323), SACK permitted (RFC 2018), timestamps.
-import { LAYER_TCP, type Packet } from './packet.js';
+import type { Packet } from './packet.js';
+import * as packetConsts from './packet.js';
 import { EV_TCP_BAD_OFFSET, EV_TCP_OPT_TRUNCATED, EV_TCP_TOO_SHORT } from './events.js';
-import { setPayload } from './bytes.js';
+import * as bytes from './bytes.js';
 
-export const TCP_MIN_HEADER_LEN = 20;
+// Module-local copies of the constants and helpers the decoder uses on every packet: V8 reads an imported or
+// exported binding through its module cell, with a hole check, at every use in optimized code; a module-local
+// const is a constant there.
+const { setPayload } = bytes;
+const { LAYER_TCP } = packetConsts;
+
+const MIN_HEADER_LEN = 20;
+export const TCP_MIN_HEADER_LEN = MIN_HEADER_LEN;
 export const TCPOPT_EOL = 0;
 export const TCPOPT_NOP = 1;
 export const TCPOPT_MSS = 2;
@@ -43,7 +51,7 @@ function decodeOptions(p: Packet, b: Uint8Array, dv: DataView, off: number, end:
 
 export function decodeTcp(p: Packet, off: number, end: number): boolean {
   const b = p.data;
-  if (end - off < TCP_MIN_HEADER_LEN) {
+  if (end - off < MIN_HEADER_LEN) {
     p.events.push(EV_TCP_TOO_SHORT);
     return false;
   }
@@ -60,16 +68,16 @@ export function decodeTcp(p: Packet, off: number, end: number): boolean {
   p.tcpWin = w3 & 0xffff;
   p.tcpHeaderLen = hl;
   p.layers |= LAYER_TCP;
-  if (hl < TCP_MIN_HEADER_LEN) {
+  if (hl < MIN_HEADER_LEN) {
     p.events.push(EV_TCP_BAD_OFFSET);
     return false;
   }
   if (hl > end - off) {
     // Options cut short: by the snap length (decode what is there) or by a lying data offset.
     if (p.caplen >= p.len) p.events.push(EV_TCP_BAD_OFFSET);
-    decodeOptions(p, b, dv, off + TCP_MIN_HEADER_LEN, end);
+    decodeOptions(p, b, dv, off + MIN_HEADER_LEN, end);
     return setPayload(p, end, end);
   }
-  if (hl > TCP_MIN_HEADER_LEN) decodeOptions(p, b, dv, off + TCP_MIN_HEADER_LEN, off + hl);
+  if (hl > MIN_HEADER_LEN) decodeOptions(p, b, dv, off + MIN_HEADER_LEN, off + hl);
   return setPayload(p, off + hl, end);
 }

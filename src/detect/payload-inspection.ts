@@ -22,13 +22,20 @@
 // Open data); a body that continues in later segments is inspected too (bounded).
 import type { Settings } from '../config/schema.js';
 import { escapeText, latin1 } from '../decode/addr.js';
-import { LAYER_TCP, TCP_RST, type Packet } from '../decode/packet.js';
-import { FIELD_INTS, HttpHead } from '../decode/http.js';
+import type { Packet } from '../decode/packet.js';
+import * as packetConsts from '../decode/packet.js';
+import { HttpHead } from '../decode/http.js';
+import * as httpMod from '../decode/http.js';
 import type { AlertType } from '../alert/types.js';
 import type { Detector, Raise } from './types.js';
 import { PK_TCP_DATA } from './packet-kinds.js';
 import { BoundedMap, ByteMemo } from './state/index.js';
 import { addrText } from './format.js';
+
+// Module-local copies of the constants inspectHead's loop and onPacket read: V8 reads an imported binding through its
+// module cell, with a hole check, at every use in optimized code; a module-local const is a constant there.
+const { FIELD_INTS } = httpMod;
+const { LAYER_TCP, TCP_RST } = packetConsts;
 
 /** Bytes of a body (per packet) that are inspected. */
 const MAX_BODY = 16384;

@@ -4,10 +4,11 @@
 // detector time from packet timestamps (and from tick() when a live wire is quiet), and publishes the
 // snapshot views read. Nothing here waits for I/O: sinks queue their own writes.
 import type { RawPacket } from '../capture/types.js';
-import { Packet, Reassembler, decodePacket } from '../decode/index.js';
+import { Packet, Reassembler } from '../decode/index.js';
+import * as decode from '../decode/index.js';
 import { ConnectionTracker, DnsTracker, ProtocolStatistics, communityId, protoNumber, type ConnectionInfo, type FlowEndReason } from '../flow/index.js';
 import type { Detector, Raise } from '../detect/types.js';
-import { PK_ALL, packetKinds } from '../detect/packet-kinds.js';
+import * as kindsModule from '../detect/packet-kinds.js';
 import type { Alert, AlertSink, Detection, FoldNew, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 import type { AlertEvidenceView, AlertHistoryQuery, BaselineStatus, CaptureCounters, ConnectionView, EngineControl, PacketLine, RuleNote, RuleView, Snapshot } from './types.js';
@@ -15,6 +16,12 @@ import { PacketHistory } from './history.js';
 import { packetLine } from './packet-line.js';
 import { evidenceView, exportAlertPcap } from './evidence-view.js';
 import type { EvidenceStore } from '../evidence/index.js';
+
+// Module-local copies of the functions handle() calls on every packet: V8 reads an imported binding through its
+// module cell, with a hole check and a compare against the function it expects, at every call in optimized
+// code; a module-local const is a constant there.
+const { decodePacket } = decode;
+const { PK_ALL, packetKinds } = kindsModule;
 
 /** The alert funnel as the engine uses it (src/alert/funnel.ts). */
 export interface FunnelPart {

@@ -21,10 +21,16 @@
 // no clock: time is packet time.
 import type { RawPacket } from '../capture/types.js';
 import type { Alert, AlertType } from '../alert/types.js';
-import { decodePacket, formatIpv4, ipv6TextHash, LAYER_FRAGMENT, LAYER_REASSEMBLED, parseIpv4, Packet } from '../decode/index.js';
+import { decodePacket, ipv6TextHash, parseIpv4, Packet } from '../decode/index.js';
+import * as decode from '../decode/index.js';
 import { communityIdAndFlowId, protoNumber, type FlowUpdate } from '../flow/index.js';
+import { ALERT_ADDRESSES } from '../alert/address-text.js';
 import { FrameRing } from './frame-ring.js';
 import { LookbackIndex } from './lookback-index.js';
+
+// Module-local copies of the layer bits onPacket tests on every packet: V8 reads an imported binding through
+// its module cell, with a hole check, at every use in optimized code; a module-local const is a constant there.
+const { LAYER_FRAGMENT, LAYER_REASSEMBLED } = decode;
 
 export interface EvidenceOptions {
   /** Frames in the lookback ring and its size in bytes. */
@@ -392,17 +398,19 @@ export class EvidenceStore {
         return;
       }
       const proto = p.ipProto === 6 ? 'TCP' : p.ipProto === 17 ? 'UDP' : p.ipProto === 1 ? 'ICMP' : p.ipProto === 58 ? 'ICMPv6' : String(p.ipProto);
-      const src = formatAddr(p, true);
-      const dst = formatAddr(p, false);
-      // The initiator is the source when the tracker says so (or when it does not know).
+      // The addresses' shared texts (alert/address-text.ts): a flood's victim and its sources are in flow
+      // after flow of every alert about them, and each new flow made its two texts again.
+      const src = ALERT_ADDRESSES.text(p.ip4Src, p.ip6Src);
+      const dst = ALERT_ADDRESSES.text(p.ip4Dst, p.ip6Dst);
+      // The initiator is the source when the tracker says so (or when it does not know). Chosen field by
+      // field, not through an array destructured (made per new flow where this code is not optimized).
       const swap = flow !== null && !flow.initiatorIsSrc;
-      const [fs, fsp, fd, fdp] = swap ? [dst, p.dstPort, src, p.srcPort] : [src, p.srcPort, dst, p.dstPort];
       f = {
         proto,
-        src: fs,
-        srcPort: fsp,
-        dst: fd,
-        dstPort: fdp,
+        src: swap ? dst : src,
+        srcPort: swap ? p.dstPort : p.srcPort,
+        dst: swap ? src : dst,
+        dstPort: swap ? p.srcPort : p.dstPort,
         // Filled in when someone looks (flowIds()): two SHA-1 digests per flow are not for the packet path.
         community_id: '',
         flow_id: 0,
@@ -706,11 +714,3 @@ export class EvidenceStore {
   }
 }
 
-function formatAddr(p: Packet, src: boolean): string {
-  if (src) return p.ip6Src !== '' ? p.ip6Src : fmt4(p.ip4Src);
-  return p.ip6Dst !== '' ? p.ip6Dst : fmt4(p.ip4Dst);
-}
-
-function fmt4(n: number): string {
-  return formatIpv4(n >>> 0);
-}

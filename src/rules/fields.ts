@@ -1,24 +1,12 @@
 // The fields a rule condition can name, their types and how each is read from a decoded Packet.
-import {
-  LAYER_ARP,
-  LAYER_DNS,
-  LAYER_FRAGMENT,
-  LAYER_HTTP,
-  LAYER_ICMP,
-  LAYER_ICMPV6,
-  LAYER_TCP,
-  LAYER_UDP,
-  TCP_ACK,
-  TCP_CWR,
-  TCP_ECE,
-  TCP_FIN,
-  TCP_PSH,
-  TCP_RST,
-  TCP_SYN,
-  TCP_URG,
-  type IpAddr,
-  type Packet,
-} from '../decode/packet.js';
+import type { IpAddr, Packet } from '../decode/packet.js';
+import * as packetConsts from '../decode/packet.js';
+
+// Module-local copies of the constants the readers test (rule predicates run them on every packet): an
+// imported binding is read through its module cell, with a hole check, at every use in optimized code; a
+// module-local const is a constant there.
+const { LAYER_ARP, LAYER_DNS, LAYER_FRAGMENT, LAYER_HTTP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP } = packetConsts;
+const { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } = packetConsts;
 
 export type FieldDef =
   | { type: 'bool'; get: (p: Packet) => boolean; doc: string }

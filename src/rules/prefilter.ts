@@ -8,16 +8,28 @@
 // sides of `and` must hold (their requirements add up), one side of `or` (only what both require),
 // and nothing is required under `not`. A packet that fails the gate would have failed the predicate,
 // so skipping it changes no match, no counter and no alert; one that passes runs the predicate as before.
-import { LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, type Packet } from '../decode/packet.js';
+import type { Packet } from '../decode/packet.js';
+import * as packetConsts from '../decode/packet.js';
 import type { Expr, Value } from './ast.js';
 
+// Module-local copies of the constants packetGates and packetKey read on every packet (inlined into
+// Engine.handle): an imported or exported binding is read through its module cell, with a hole check, at
+// every use in optimized code; a module-local const is a constant there.
+const { LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP } = packetConsts;
+const TCP = 1;
+const UDP = 2;
+const ICMP = 4;
+const IP = 8;
+const DNS = 16;
+const HTTP = 32;
+
 /** Gate bits: what the packet has (packetGates) and what a rule requires (RuleGate.need). */
-export const G_TCP = 1;
-export const G_UDP = 2;
-export const G_ICMP = 4;
-export const G_IP = 8;
-export const G_DNS = 16;
-export const G_HTTP = 32;
+export const G_TCP = TCP;
+export const G_UDP = UDP;
+export const G_ICMP = ICMP;
+export const G_IP = IP;
+export const G_DNS = DNS;
+export const G_HTTP = HTTP;
 
 export interface RuleGate {
   /** G_* bits every matching packet has. */
@@ -122,12 +134,12 @@ export function gateOf(e: Expr): RuleGate {
 export function packetGates(p: Packet): number {
   const l = p.layers;
   let g = 0;
-  if (l & LAYER_TCP) g |= G_TCP;
-  if (l & LAYER_UDP) g |= G_UDP;
-  if (l & (LAYER_ICMP | LAYER_ICMPV6)) g |= G_ICMP;
-  if (p.ipVersion !== 0) g |= G_IP;
-  if (p.dns !== null) g |= G_DNS;
-  if (p.http !== null) g |= G_HTTP;
+  if (l & LAYER_TCP) g |= TCP;
+  if (l & LAYER_UDP) g |= UDP;
+  if (l & (LAYER_ICMP | LAYER_ICMPV6)) g |= ICMP;
+  if (p.ipVersion !== 0) g |= IP;
+  if (p.dns !== null) g |= DNS;
+  if (p.http !== null) g |= HTTP;
   return g;
 }
 
@@ -137,7 +149,7 @@ export function packetGates(p: Packet): number {
  */
 export function packetKey(p: Packet): number {
   const g = packetGates(p);
-  return (g & G_TCP) !== 0 ? g | ((p.tcpFlags & 0xff) << 6) : g;
+  return (g & TCP) !== 0 ? g | ((p.tcpFlags & 0xff) << 6) : g;
 }
 
 /** Whether a packet with this key can match the rule, destination port aside. */
