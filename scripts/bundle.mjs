@@ -25,6 +25,7 @@
 //
 // Usage: node scripts/bundle.mjs   (after tsc; scripts/setup.sh and `npm run build` run both)
 import { build } from 'esbuild';
+import { restoreBundleConsts } from './bundle-consts.mjs';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,5 +68,7 @@ const result = await build({
   // Bundled CommonJS packages (commander) call require(), which an ES module does not have.
   banner: { js: "import { createRequire as __netguardRequire } from 'node:module'; const require = __netguardRequire(import.meta.url);" },
 });
+// esbuild declares top-level constants with `var`; V8 folds only `const` (scripts/bundle-consts.mjs).
+restoreBundleConsts(out, path.join(root, 'dist/src'));
 writeFileSync(path.join(out, 'metafile.json'), JSON.stringify(result.metafile));
 cpSync(path.join(root, 'src/web/public'), path.join(out, 'public'), { recursive: true });

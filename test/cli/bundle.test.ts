@@ -8,6 +8,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { builtBundle, CORPUS, DIST_MAIN, ROOT } from '../helpers/netguard.js';
 import { tempDirs } from '../helpers/temp-dir.js';
+// @ts-expect-error: a plain .mjs build script without type declarations
+import { restoreConsts } from '../../scripts/bundle-consts.mjs';
 
 const tempDir = tempDirs('ng-bundle-');
 
@@ -96,5 +98,50 @@ describe('the bundle bin/netguard runs', () => {
     // src/alert/sinks/notify.ts loads node-notifier with a require made from its own chunk's URL.
     const notify = chunkOf('dist/src/alert/sinks/notify.js');
     expect(createRequire(pathToFileURL(notify)).resolve('node-notifier')).toBe(path.join(ROOT, 'node_modules/node-notifier/index.js'));
+  });
+});
+
+describe('the bundle\'s constants declared const again (scripts/bundle-consts.mjs)', () => {
+  const restore = restoreConsts as (code: string, names: Set<string>) => { code: string; restored: number };
+  const names = new Set(['TCP_SYN', 'LIMIT', 'NAME', 'counter', 'K_2']);
+
+  it('restores a constant tsc\'s output declares const, under its own name or with esbuild\'s numeric suffix', () => {
+    const code = 'var TCP_SYN = 2;\nvar TCP_SYN2 = TCP_SYN;\nvar NAME = "eth0";\nvar LIMIT = 0x10;\nvar K_2 = -1.5e3;\nfunction f(p) { return p.flags === TCP_SYN2 || LIMIT > 3; }\n';
+    const out = restore(code, names);
+    expect(out.code).toBe(code.replace(/^var /gm, 'const '));
+    expect(out.restored).toBe(5);
+  });
+
+  it('leaves a name assigned anywhere else, a name not const in the source, an expression and an indented var', () => {
+    const code = [
+      'var counter = 0;',
+      'function bump() { counter += 1; }',
+      'var LIMIT = 5;',
+      'function raise() { LIMIT++; }',
+      'var NAME = "a";',
+      'function rename() { NAME = "b"; }',
+      'var OTHER = 1;',
+      'var TCP_SYN = 1 << 1;',
+      '  var K_2 = 3;',
+      'var K_2 = 4;',
+      'function g() { --K_2; }',
+      '',
+    ].join('\n');
+    const out = restore(code, names);
+    expect(out.code).toBe(code);
+    expect(out.restored).toBe(0);
+  });
+
+  it('reads a comparison or a property of the same name as no assignment', () => {
+    const code = 'var LIMIT = 5;\nfunction f(o) { o.LIMIT = 1; return LIMIT == 5 || LIMIT === 6 || LIMIT >= 2; }\n';
+    expect(restore(code, names).code).toBe(code.replace('var LIMIT', 'const LIMIT'));
+  });
+
+  it('is what the built bundle holds: the packet flags are const in its chunks', () => {
+    builtBundle();
+    const dir = path.join(ROOT, 'dist/bundle');
+    const text = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+    expect(text).toMatch(/^const TCP_SYN = 2;$/m);
+    expect(text).not.toMatch(/^var TCP_SYN = /m);
   });
 });
