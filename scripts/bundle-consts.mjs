@@ -7,18 +7,23 @@
 // with valgrind on the benign 200 k mix (`--batch -r`, whole process minus a 2,000-packet run, so start-up
 // is left out): tsc's output 3.615 G instructions, the bundle 3.768 G, the bundle with this pass 3.625 G.
 //
-// What is changed, conservatively: a line `var NAME = VALUE;` at the top level (column 0) whose VALUE is a
-// number, a plain string or another identifier, whose NAME (less a numeric suffix esbuild adds when two
-// modules use one name) is declared `const` at the top level of some module of tsc's output, and which is
-// never assigned anywhere else in its chunk (`NAME =`, `NAME +=`, `NAME++`, `--NAME`...). Anything else
-// stays `var`. A const read before its line runs would throw where the `var` gave undefined; tsc's output,
-// which the tests run, has the same `const` there, so the bundle throws only where tsc's output does.
-// `var` becomes `const` on those lines only: source maps are off by two columns on a declaration's line.
+// What is changed, conservatively: a line at the top level (column 0), `var NAME = VALUE;` whose VALUE is a
+// plain string or a one-line expression of numbers, names, operators and parentheses, or
+// `var { A, B: B2 } = NS;`, where every name it binds (less the numeric suffix esbuild adds when two modules
+// use one name) is declared `const` at the top level of some module of tsc's output and is never assigned
+// anywhere else in its chunk (`NAME =`, `NAME +=`, `NAME++`, `--NAME`...). Anything else stays `var`. A
+// const read before its line runs would throw where the `var` gave undefined; tsc's output, which the tests
+// run, has the same `const` there, so the bundle throws only where tsc's output does. `var` becomes `const`
+// on those lines only: source maps are off by two columns on a declaration's line.
 import fs from 'node:fs';
 import path from 'node:path';
 
-const DECL = /^var ([A-Za-z_$][\w$]*) = (-?[0-9][0-9.e_]*|0x[0-9a-fA-F]+|[A-Za-z_$][\w$]*|"[^"\\\n]*");$/gm;
-const SOURCE_CONST = /^(?:export )?const ([A-Za-z_$][\w$]*) =/gm;
+// `var NAME = VALUE;` with VALUE a plain string or a one-line expression of numbers, names, operators and
+// parentheses (no comma, brace, bracket or quote), or `var { A, B: B2 } = NS;` (a module's local copies
+// destructured from a namespace). Whatever the value, `const` differs from `var` only in reassignment and
+// in reads before the line, which the checks below and tsc's output rule out.
+const DECL = /^var (?:([A-Za-z_$][\w$]*) = (?:"[^"\\\n]*"|[\w$. <>|&^~+\-*()]+)|\{ ([\w$:, ]+) \} = [A-Za-z_$][\w$]*);$/gm;
+const SOURCE_CONST = /^(?:export )?const (?:([A-Za-z_$][\w$]*)|\{([^}]*)\}) =/gm;
 
 /** Names declared `const` at the top level of the .js files under `dir` (tsc's output). */
 export function sourceConstNames(dir) {
@@ -26,26 +31,38 @@ export function sourceConstNames(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
     const text = fs.readFileSync(path.join(entry.parentPath ?? entry.path, entry.name), 'utf8');
-    for (const m of text.matchAll(SOURCE_CONST)) names.add(m[1]);
+    for (const m of text.matchAll(SOURCE_CONST)) {
+      if (m[1] !== undefined) names.add(m[1]);
+      else for (const part of m[2].split(',')) if (part.trim() !== '') names.add(part.split(':').pop().trim());
+    }
   }
   return names;
 }
 
-/** True when `name` is written to anywhere in `code` other than its own declaration. */
-function assignedElsewhere(code, name) {
+/** True when `name` is written to in `code` more than `own` times (its declaration's `NAME =`, if any). */
+function assignedElsewhere(code, name, own) {
   const id = name.replace(/\$/g, '\\$');
   const writes = code.match(new RegExp(`(?<![\\w$.])${id}\\s*(?:=(?!=)|[-+*/%|&^]=|\\*\\*=|<<=|>>>?=|\\+\\+|--|&&=|\\|\\|=|\\?\\?=)`, 'g'));
-  if (writes !== null && writes.length > 1) return true;
+  if (writes !== null && writes.length > own) return true;
   return new RegExp(`(?:\\+\\+|--)${id}(?![\\w$])`).test(code);
 }
 
 /** `code` with its eligible top-level `var` constants declared `const`, and how many were. */
 export function restoreConsts(code, constNames) {
   let restored = 0;
-  const out = code.replace(DECL, (line, name) => {
-    const base = constNames.has(name) ? name : name.replace(/\d+$/, '');
-    if (!constNames.has(base) || assignedElsewhere(code, name)) return line;
-    restored++;
+  const eligible = (name, own) => {
+    // esbuild's suffix is the trailing digits, or some of them (ICMPV6 + 2 is ICMPV62).
+    let base = name;
+    while (!constNames.has(base) && /\d$/.test(base)) base = base.slice(0, -1);
+    return constNames.has(base) && !assignedElsewhere(code, name, own);
+  };
+  const out = code.replace(DECL, (line, name, pattern) => {
+    // A destructuring binds each part's last name (`B: B2` binds B2); every one of them must qualify.
+    // A destructuring's names are written by no `NAME =` of their own, so none may be found at all.
+    const names = name !== undefined ? [name] : pattern.split(',').map((part) => part.split(':').pop().trim());
+    const own = name !== undefined ? 1 : 0;
+    if (!names.every((n) => eligible(n, own))) return line;
+    restored += names.length;
     return 'const' + line.slice(3);
   });
   return { code: out, restored };

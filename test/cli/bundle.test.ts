@@ -103,7 +103,7 @@ describe('the bundle bin/netguard runs', () => {
 
 describe('the bundle\'s constants declared const again (scripts/bundle-consts.mjs)', () => {
   const restore = restoreConsts as (code: string, names: Set<string>) => { code: string; restored: number };
-  const names = new Set(['TCP_SYN', 'LIMIT', 'NAME', 'counter', 'K_2']);
+  const names = new Set(['TCP_SYN', 'LIMIT', 'NAME', 'counter', 'K_2', 'LAYER_ICMPV6', 'TCP_ACK']);
 
   it('restores a constant tsc\'s output declares const, under its own name or with esbuild\'s numeric suffix', () => {
     const code = 'var TCP_SYN = 2;\nvar TCP_SYN2 = TCP_SYN;\nvar NAME = "eth0";\nvar LIMIT = 0x10;\nvar K_2 = -1.5e3;\nfunction f(p) { return p.flags === TCP_SYN2 || LIMIT > 3; }\n';
@@ -112,7 +112,7 @@ describe('the bundle\'s constants declared const again (scripts/bundle-consts.mj
     expect(out.restored).toBe(5);
   });
 
-  it('leaves a name assigned anywhere else, a name not const in the source, an expression and an indented var', () => {
+  it('leaves a name assigned anywhere else, a name not const in the source, an object and an indented var', () => {
     const code = [
       'var counter = 0;',
       'function bump() { counter += 1; }',
@@ -121,7 +121,7 @@ describe('the bundle\'s constants declared const again (scripts/bundle-consts.mj
       'var NAME = "a";',
       'function rename() { NAME = "b"; }',
       'var OTHER = 1;',
-      'var TCP_SYN = 1 << 1;',
+      'var TCP_SYN = { bit: 1 << 1 };',
       '  var K_2 = 3;',
       'var K_2 = 4;',
       'function g() { --K_2; }',
@@ -130,6 +130,18 @@ describe('the bundle\'s constants declared const again (scripts/bundle-consts.mj
     const out = restore(code, names);
     expect(out.code).toBe(code);
     expect(out.restored).toBe(0);
+  });
+
+  it('restores an expression of constants and a destructuring whose every name qualifies, suffix digits taken off one by one', () => {
+    const code = 'var LIMIT = 1 << 7;\nvar K_2 = LIMIT | 3;\nvar { LAYER_ICMPV6: LAYER_ICMPV62, TCP_ACK } = packet_exports;\n';
+    const out = restore(code, names);
+    expect(out.code).toBe(code.replace(/^var /gm, 'const '));
+    expect(out.restored).toBe(4);
+  });
+
+  it('leaves a destructuring with one name assigned elsewhere or not const in the source', () => {
+    const code = 'var { TCP_ACK, NAME: NAME2 } = ns;\nfunction f() { NAME2 = 1; }\nvar { TCP_SYN, OTHER } = ns;\n';
+    expect(restore(code, names)).toEqual({ code, restored: 0 });
   });
 
   it('reads a comparison or a property of the same name as no assignment', () => {
@@ -143,5 +155,8 @@ describe('the bundle\'s constants declared const again (scripts/bundle-consts.mj
     const text = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
     expect(text).toMatch(/^const TCP_SYN = 2;$/m);
     expect(text).not.toMatch(/^var TCP_SYN = /m);
+    // The packet path's module-local copies, destructured from a namespace.
+    expect(text).toMatch(/^const \{ [^}]*\bLAYER_TCP: LAYER_TCP\d+\b[^}]* \} = packet_exports;$/m);
+    expect(text).not.toMatch(/^var \{ [^}]* \} = packet_exports;$/m);
   });
 });
