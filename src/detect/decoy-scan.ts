@@ -44,32 +44,13 @@ import { thresholds } from './thresholds.js';
 // Module-local copies of the constants the packet path uses: optimized code reads an imported binding
 // through its module cell and tests it for the temporal dead zone at every use (V8 does not fold it),
 // and folds a local const to its value.
-const IPPROTO_ICMP = pk.IPPROTO_ICMP;
-const LAYER_ARP = pk.LAYER_ARP;
-const LAYER_ICMP = pk.LAYER_ICMP;
-const LAYER_ICMPV6 = pk.LAYER_ICMPV6;
-const LAYER_TCP = pk.LAYER_TCP;
-const LAYER_UDP = pk.LAYER_UDP;
-const TCP_ACK = pk.TCP_ACK;
-const TCP_FIN = pk.TCP_FIN;
-const TCP_PSH = pk.TCP_PSH;
-const TCP_RST = pk.TCP_RST;
-const TCP_SYN = pk.TCP_SYN;
-const TCP_URG = pk.TCP_URG;
-const K_FIN = codes.K_FIN;
-const K_NULL = codes.K_NULL;
-const K_SYN = codes.K_SYN;
-const K_UDP = codes.K_UDP;
-const K_XMAS = codes.K_XMAS;
-const KIND_NAMES = codes.KIND_NAMES;
-const PORT_WORDS = ranges.PORT_WORDS;
-const countPorts = ranges.countPorts;
-const listPorts = ranges.listPorts;
-const portRanges = ranges.portRanges;
-const setPort = ranges.setPort;
-const AddrTable = state.AddrTable;
-const addrHash = state.addrHash;
-const NO_ADDR_HASH = state.NO_ADDR_HASH;
+const {
+  IPPROTO_ICMP, LAYER_ARP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST,
+  TCP_SYN, TCP_URG,
+} = pk;
+const { K_FIN, K_NULL, K_SYN, K_UDP, K_XMAS, KIND_NAMES } = codes;
+const { PORT_WORDS, countPorts, listPorts, portRanges, setPort } = ranges;
+const { AddrTable, addrHash, NO_ADDR_HASH } = state;
 
 /** Targets with lockstep state. */
 const MAX_TARGETS = 256;

@@ -31,11 +31,8 @@ import { thresholds } from './thresholds.js';
 // Module-local copies of the constants the packet path uses: optimized code reads an imported binding
 // through its module cell and tests it for the temporal dead zone at every use (V8 does not fold it),
 // and folds a local const to its value.
-const K_UDP = codes.K_UDP;
-const KIND_NAMES = codes.KIND_NAMES;
-const AddrTable = state.AddrTable;
-const addrHash = state.addrHash;
-const NO_ADDR_HASH = state.NO_ADDR_HASH;
+const { K_UDP, KIND_NAMES } = codes;
+const { AddrTable, addrHash, NO_ADDR_HASH } = state;
 
 /** Targets with port evidence. */
 const MAX_TARGETS = 256;

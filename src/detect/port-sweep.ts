@@ -29,14 +29,8 @@ import { thresholds } from './thresholds.js';
 // Module-local copies of the constants the packet path uses: optimized code reads an imported binding
 // through its module cell and tests it for the temporal dead zone at every use (V8 does not fold it),
 // and folds a local const to its value.
-const IPPROTO_ICMP = pk.IPPROTO_ICMP;
-const IPPROTO_ICMPV6 = pk.IPPROTO_ICMPV6;
-const IPPROTO_TCP = pk.IPPROTO_TCP;
-const LAYER_ICMP = pk.LAYER_ICMP;
-const LAYER_ICMPV6 = pk.LAYER_ICMPV6;
-const AddrTable = state.AddrTable;
-const addrHash = state.addrHash;
-const NO_ADDR_HASH = state.NO_ADDR_HASH;
+const { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, LAYER_ICMP, LAYER_ICMPV6 } = pk;
+const { AddrTable, addrHash, NO_ADDR_HASH } = state;
 
 const MAX_KEYS = 8192;
 /** Most hosts remembered per (source, port) or per pinging source. */

@@ -19,7 +19,8 @@
 import type { Packet } from '../decode/packet.js';
 import * as pk from '../decode/packet.js';
 import * as codes from './probe-codes.js';
-import { AddrTable, addrHash as addrHashExport } from './state/index.js';
+import { AddrTable } from './state/index.js';
+import * as state from './state/index.js';
 import { addrText } from './format.js';
 
 export { K_SYN, K_CONNECT, K_FIN, K_XMAS, K_NULL, K_ACK, K_MAIMON, K_UDP, KIND_COUNT, KIND_TYPES, KIND_NAMES } from './probe-codes.js';
@@ -28,35 +29,15 @@ export { O_CLOSED, O_UNANSWERED, O_TORN, O_STEALTH, O_SUCCESS, O_TRANSIT } from 
 // The constants this file's code uses, as module-local copies: optimized code reads an imported or
 // exported binding through its module cell and tests it for the temporal dead zone at every use (V8
 // does not fold it), and folds a local const to its value. tcp() used some twenty per TCP packet.
-const IPPROTO_ICMP = pk.IPPROTO_ICMP;
-const IPPROTO_ICMPV6 = pk.IPPROTO_ICMPV6;
-const IPPROTO_TCP = pk.IPPROTO_TCP;
-const IPPROTO_UDP = pk.IPPROTO_UDP;
-const LAYER_ICMP = pk.LAYER_ICMP;
-const LAYER_ICMPV6 = pk.LAYER_ICMPV6;
-const LAYER_TCP = pk.LAYER_TCP;
-const LAYER_UDP = pk.LAYER_UDP;
-const TCP_ACK = pk.TCP_ACK;
-const TCP_FIN = pk.TCP_FIN;
-const TCP_PSH = pk.TCP_PSH;
-const TCP_RST = pk.TCP_RST;
-const TCP_SYN = pk.TCP_SYN;
-const TCP_URG = pk.TCP_URG;
-const K_SYN = codes.K_SYN;
-const K_CONNECT = codes.K_CONNECT;
-const K_FIN = codes.K_FIN;
-const K_XMAS = codes.K_XMAS;
-const K_NULL = codes.K_NULL;
-const K_ACK = codes.K_ACK;
-const K_MAIMON = codes.K_MAIMON;
-const K_UDP = codes.K_UDP;
-const O_CLOSED = codes.O_CLOSED;
-const O_UNANSWERED = codes.O_UNANSWERED;
-const O_TORN = codes.O_TORN;
-const O_STEALTH = codes.O_STEALTH;
-const O_SUCCESS = codes.O_SUCCESS;
-const O_TRANSIT = codes.O_TRANSIT;
-const addrHash = addrHashExport;
+const {
+  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, LAYER_ICMP, LAYER_ICMPV6, LAYER_TCP, LAYER_UDP,
+  TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
+} = pk;
+const {
+  K_SYN, K_CONNECT, K_FIN, K_XMAS, K_NULL, K_ACK, K_MAIMON, K_UDP, O_CLOSED, O_UNANSWERED, O_TORN, O_STEALTH,
+  O_SUCCESS, O_TRANSIT,
+} = codes;
+const { addrHash } = state;
 
 /** Probe states. */
 const S_PENDING = 0;

@@ -40,16 +40,8 @@ import { thresholds } from './thresholds.js';
 // Module-local copies of the constants the packet path uses: optimized code reads an imported binding
 // through its module cell and tests it for the temporal dead zone at every use (V8 does not fold it),
 // and folds a local const to its value.
-const K_ACK = codes.K_ACK;
-const K_MAIMON = codes.K_MAIMON;
-const K_UDP = codes.K_UDP;
-const KIND_COUNT = codes.KIND_COUNT;
-const KIND_NAMES = codes.KIND_NAMES;
-const KIND_TYPES = codes.KIND_TYPES;
-const O_SUCCESS = codes.O_SUCCESS;
-const O_TORN = codes.O_TORN;
-const AddrTable = state.AddrTable;
-const addrHash = state.addrHash;
+const { K_ACK, K_MAIMON, K_UDP, KIND_COUNT, KIND_NAMES, KIND_TYPES, O_SUCCESS, O_TORN } = codes;
+const { AddrTable, addrHash } = state;
 
 /** Most (source, target, probe kind) episodes tracked. */
 const MAX_PAIRS = 4096;

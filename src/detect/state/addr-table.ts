@@ -3,7 +3,7 @@ import * as keys from './addr-keys.js';
 
 // A module-local copy: optimized code reads an imported binding through its module cell and tests it for
 // the temporal dead zone at every use (V8 does not fold it); a local const is folded to its value.
-const addrHash = keys.addrHash;
+const { addrHash } = keys;
 
 /** Ways (slots) per bucket of an AddrTable. */
 const WAYS = 8;
