@@ -45,6 +45,8 @@ interface ChildResult {
   alerts: Record<string, number>;
   /** 'pipeline-alloc': bytes the warm run allocated on the JS heap, and where most of them were allocated. */
   allocated?: { bytes: number; sites: Array<[string, number]> };
+  /** Pipeline stages: the file runMain came from, relative to the project root. */
+  code?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -121,6 +123,26 @@ async function allocatedDuring(f: () => Promise<unknown>): Promise<{ bytes: numb
 }
 
 /**
+ * runMain as bin/netguard runs it: from the bundle's chunk of src/cli/modes.ts (dist/bundle/metafile.json
+ * names it), under the launcher's rule (tsc's output when it is newer than the bundle, so a build with tsc
+ * alone is measured as it runs). Why: the bundle is other code for V8 than tsc's output (esbuild's scope
+ * hoisting, then scripts/bundle-consts.mjs), and measured per packet it differed by 3-4% either way.
+ */
+async function bundledRunMain(): Promise<{ runMain: RunMain; file: string } | null> {
+  const bundle = path.join(ROOT, 'dist/bundle');
+  const meta = path.join(bundle, 'metafile.json');
+  if (!fs.existsSync(meta) || fs.statSync(path.join(ROOT, 'dist/src/main.js')).mtimeMs > fs.statSync(path.join(bundle, 'main.js')).mtimeMs) return null;
+  const outputs = (JSON.parse(fs.readFileSync(meta, 'utf8')) as { outputs: Record<string, { entryPoint?: string }> }).outputs;
+  const chunk = Object.entries(outputs).find(([, o]) => o.entryPoint === 'dist/src/cli/modes.js')?.[0];
+  if (!chunk) throw new Error(`bench: ${meta} names no chunk for dist/src/cli/modes.js`);
+  const mod = (await import(pathToFileURL(path.join(ROOT, chunk)).href)) as { runMain?: RunMain };
+  if (typeof mod.runMain !== 'function') throw new Error(`bench: ${chunk} exports no runMain`);
+  return { runMain: mod.runMain, file: chunk };
+}
+
+type RunMain = typeof import('../src/cli/modes.js').runMain;
+
+/**
  * `netguard --batch -r FILE` as the CLI runs it (parseArgs, runMain), in a directory of its own so the
  * default sinks (alerts.json, alerts.log, netguard.db, ip_reputation.json) write there; stdout (the
  * alerts as JSON lines) goes where the parent pointed it. 'pipeline-warm' first runs the same command
@@ -128,14 +150,19 @@ async function allocatedDuring(f: () => Promise<unknown>): Promise<{ bytes: numb
  * does the same and counts what the second run allocates (its time is not a rate: sampling costs some).
  */
 async function pipelineChild(stage: PipelineStage, file: string, work: string): Promise<ChildResult> {
-  const cli = await import('../src/cli/index.js');
+  // The timed rows run runMain from the bundle bin/netguard runs (what users get), the allocation row from
+  // tsc's output so that its sites name src/ files and lines; parseArgs, once per run, from tsc's output
+  // (src/cli/args.ts alone: loading tsc's modes too would count a second copy of NetGuard in peak RSS).
+  const cli = await import('../src/cli/args.js');
+  const fromSource = async (): Promise<{ runMain: RunMain; file: string }> => ({ runMain: (await import('../src/cli/modes.js')).runMain, file: 'dist/src/cli/modes.js' });
+  const { runMain, file: code } = stage === 'pipeline-alloc' ? await fromSource() : ((await bundledRunMain()) ?? (await fromSource()));
   const run = async (name: string): Promise<{ seconds: number; wall: number }> => {
     process.chdir(runDir(work, name));
     const opts = cli.parseArgs(['--batch', '-r', file]);
     if (!opts) throw new Error('parseArgs returned nothing for --batch -r');
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
-    const code = await cli.runMain(opts);
+    const code = await runMain(opts);
     const cpu = process.cpuUsage(c0);
     if (code !== 0) throw new Error(`netguard --batch -r exited with ${code}`);
     return { seconds: (cpu.user + cpu.system) / 1e6, wall: Number(process.hrtime.bigint() - t0) / 1e9 };
@@ -162,6 +189,7 @@ async function pipelineChild(stage: PipelineStage, file: string, work: string): 
     sizes: {},
     alerts: {},
     allocated,
+    code,
   };
 }
 
@@ -368,6 +396,7 @@ async function pipelineSection(ctx: BenchContext): Promise<void> {
     rows.push([name, fmtRate(g.packets / r.seconds), `${fmtRate(g.bytes / r.seconds)}B`, r.seconds.toFixed(2), r.wall.toFixed(2), fmtMB(r.maxRssKB), alerts]);
   };
   const verdicts: string[] = [];
+  const codeRan: string[] = [];
   for (const m of mixes) {
     const t = Date.now();
     const g = generateMixed(m.file, ctx.n, m.seed, m.mix);
@@ -375,6 +404,7 @@ async function pipelineSection(ctx: BenchContext): Promise<void> {
     const cold = await best(ctx.runs, () => runPipeline('pipeline', m.file, ctx.dir));
     const warm = await best(ctx.runs, () => runPipeline('pipeline-warm', m.file, ctx.dir));
     if (!cold || !warm) throw new Error('a NetGuard pipeline run failed');
+    for (const r of [cold, warm]) if (r.code && !codeRan.includes(r.code)) codeRan.push(r.code);
     if (cold.packets !== g.packets) throw new Error(`netguard read ${cold.packets} of the ${g.packets} packets of ${m.file}`);
     add(`${m.name}: netguard --batch -r FILE`, g, cold, fmtInt(cold.alertCount));
     add(`  the same, JIT already warm (2nd run in the process)`, g, warm, fmtInt(warm.alertCount));
@@ -408,7 +438,8 @@ async function pipelineSection(ctx: BenchContext): Promise<void> {
   console.log('');
   console.log(table(rows));
   console.log('(rates are per CPU second, user + system; the first two NetGuard rows time runMain from parsing the settings to closing the sinks,');
-  console.log(' the whole-process row and the tools their whole process, start-up and exit included)');
+  console.log(' the whole-process row and the tools their whole process, start-up and exit included;');
+  console.log(` the first two NetGuard rows ran runMain from ${codeRan.join(' and ')}${codeRan.every((c) => c.startsWith('dist/bundle/')) ? ', the bundle bin/netguard runs' : ''})`);
   console.log('');
   for (const v of verdicts) console.log(v);
   console.log('');

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Counts the instructions of the bench's full-pipeline child (`netguard --batch -r FILE` as bench.ts runs
 # it) under valgrind's cachegrind, split into V8's optimizing compiler, the code it runs (JIT code and V8's
-# builtins), garbage collection, parsing and the rest.
+# builtins), garbage collection, parsing and the rest. Like the bench's timed rows, it runs runMain from the
+# bundle bin/netguard runs (tsc's dist/src when that is newer than the bundle: build both to measure both).
 #
 # Why: CPU time on a shared VM moves 5-30% between identical runs, while an instruction count moves about
 # 0.5% (the "run" share about 0.1%), so two builds can be compared on one run each. It does not see cache

@@ -89,6 +89,24 @@ describe('the bundle bin/netguard runs', () => {
     }
   });
 
+  it('is what the bench\'s timed full-pipeline rows run: runMain from its chunk of src/cli/modes.ts, printing what bin/netguard prints', async () => {
+    const main = builtBundle();
+    const capture = path.join(CORPUS, 'zeek/nmap-vsn.pcap');
+    const work = tempDir();
+    const stdout = path.join(work, 'stdout.jsonl');
+    const fd = fs.openSync(stdout, 'w');
+    const { spawnSync } = await import('node:child_process');
+    const child = spawnSync(process.execPath, [path.join(ROOT, 'dist/bench/bench.js'), '--child', 'pipeline', capture, path.join(work, 'result.json')], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+    fs.closeSync(fd);
+    expect(child.status, child.stderr).toBe(0);
+    const result = JSON.parse(fs.readFileSync(path.join(work, 'result.json'), 'utf8')) as { code?: string };
+    expect(path.join(ROOT, result.code ?? '')).toBe(chunkOf('dist/src/cli/modes.js'));
+    const cli = await run(main, ['--batch', '-r', capture]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/"type"/);
+    expect(fs.readFileSync(stdout, 'utf8')).toBe(cli.stdout);
+  });
+
   it('finds the capture addon and node-notifier from its chunks', async () => {
     builtBundle();
     const capture = chunkOf('dist/src/capture/index.js');
