@@ -116,6 +116,31 @@ describe('PortCounts', () => {
       expect(pc.top(1000)).toEqual(topMap(m, 1000));
     }
   });
+
+  it('forgets every port at clear(), also those a shorter reuse leaves behind in its array', () => {
+    const pc = new PortCounts(8);
+    for (let port = 100; port < 110; port++) for (let i = 0; i <= port - 100; i++) pc.bump(port);
+    expect(pc.size).toBe(8);
+    expect(pc.top(3)).toEqual([107, 106, 105]);
+    pc.clear();
+    expect(pc.size).toBe(0);
+    expect(pc.top(10)).toEqual([]);
+    expect(pc.count(103)).toBe(0);
+    pc.bump(7);
+    pc.bump(101);
+    pc.bump(7);
+    expect(pc.size).toBe(2);
+    expect(pc.count(7)).toBe(2);
+    expect(pc.count(101)).toBe(1);
+    expect(pc.count(102)).toBe(0);
+    expect(pc.top(10)).toEqual([7, 101]);
+    // The leftovers' ports (102 to 107) are new ports again, counted from 1 up to the cap.
+    for (let port = 102; port < 110; port++) pc.bump(port);
+    expect(pc.size).toBe(8);
+    expect(pc.count(107)).toBe(1);
+    expect(pc.count(108)).toBe(0);
+    expect(pc.top(3)).toEqual([7, 101, 102]);
+  });
 });
 
 describe('WindowCounter', () => {

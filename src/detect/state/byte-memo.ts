@@ -98,9 +98,13 @@ export class ByteMemo<V> {
   private find(b: Uint8Array, from: number, to: number, h: number): number {
     const len = to - from;
     const arena = this.arena;
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+    // The next slot is computed before the current one is read, on every probe: the first collision,
+    // late in a run (the attack-heavy mix), then finds type feedback for it (it deoptimized find).
+    for (let i = h & this.mask; ; ) {
+      const next = (i + 1) & this.mask;
       const e = this.index[i] - 1;
       if (e < 0) return -1;
+      i = next;
       if (this.hashes[e] !== h || this.lens[e] !== len) continue;
       const o = this.offs[e];
       let k = 0;

@@ -54,7 +54,10 @@ export class WindowCounter {
   /** The bucket of `slot`, which must be in the window (head - slots < slot <= head). */
   private bucketOf(slot: number): number {
     const i = this.headAt - (this.head - slot);
-    return i < 0 ? i + this.counts.length : i;
+    // Wrapped without a branch (n & (i >> 31) is n when i < 0, else 0): a bucket behind the head's place in
+    // the array, first met late in a run (connection-flood's first removal), found no type feedback for the
+    // wrapped case and threw away the flood detector's compiled code.
+    return i + (this.counts.length & (i >> 31));
   }
   add(now: number, delta = 1): void {
     this.advance(now);
