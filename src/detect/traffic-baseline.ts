@@ -60,6 +60,11 @@ export function createTrafficBaseline(settings: Settings, raise: Raise): Traffic
   const surged = new Uint8Array(METRICS);
   const peak = new Float64Array(METRICS);
   let curSec = -1;
+  /**
+   * Packet time below which a packet is surely still in second curSec (a millisecond short of the next
+   * second, as now / 1000 rounds): only from here on does onPacket divide and floor to find its second.
+   */
+  let sameSecBelow = -Infinity;
   let surgeRun = 0;
   let learnedAt = 0;
 
@@ -89,6 +94,7 @@ export function createTrafficBaseline(settings: Settings, raise: Raise): Traffic
   const advance = (sec: number, now: number): void => {
     if (curSec < 0) {
       curSec = sec;
+      sameSecBelow = (sec + 1) * 1000 - 1;
       return;
     }
     if (sec <= curSec) return;
@@ -104,6 +110,7 @@ export function createTrafficBaseline(settings: Settings, raise: Raise): Traffic
     cur.fill(0);
     surged.fill(0);
     curSec = sec;
+    sameSecBelow = (sec + 1) * 1000 - 1;
   };
 
   /** A metric's count is over its limit: the peak, and the second's detection when it is the first. */
@@ -160,8 +167,10 @@ export function createTrafficBaseline(settings: Settings, raise: Raise): Traffic
     // passed in several branches is boxed once ahead of them all, on every packet.
     onPacket(p: Packet): void {
       const now = p.ts;
-      const sec = Math.floor(now / 1000);
-      if (sec > curSec) advance(sec, now);
+      if (now >= sameSecBelow) {
+        const sec = Math.floor(now / 1000);
+        if (sec > curSec) advance(sec, now);
+      }
       cur[M_PPS]++;
       cur[M_BPS] += p.len;
       if (cur[M_PPS] > limit[M_PPS]) over(M_PPS, p);

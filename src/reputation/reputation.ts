@@ -340,14 +340,16 @@ export class IpReputation {
   /** Applies decay up to `now`; addresses whose score reached 0 are forgotten (clean again). */
   decay(now: number): void {
     if (now > this.clock) this.clock = now;
-    for (const [k, e] of this.scores) {
+    // forEach, in for-of's order (forgetting the visited entry is allowed in both): for-of made a [key,
+    // entry] array per address, and at max_tracked an attack's new sources run this pass every second.
+    this.scores.forEach((e, k) => {
       const s = this.decayed(e, now);
       if (s <= 0) this.forget(k);
       else if (now > e.updated) {
         e.score = s;
         e.updated = now;
       }
-    }
+    });
   }
 
   status(ip: string): IpStatus {
