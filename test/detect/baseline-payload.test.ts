@@ -46,6 +46,29 @@ describe('TrafficBaseline', () => {
     expect(h.detections).toEqual([]);
   });
 
+  it('closes a second at its last instant, not before: packets in its last millisecond still count in it', () => {
+    const h = new Harness((r) => createTrafficBaseline(settingsWith(), r));
+    const det = h.det as ReturnType<typeof createTrafficBaseline>;
+    const pkt = (): ReturnType<typeof udp> => udp('10.0.0.1', 5000, '10.0.0.2', 53, 40);
+    h.feed(pkt(), T0 + 0.5);
+    // The last millisecond of the first second.
+    for (const t of [T0 + 998.9, T0 + 999, T0 + 999.5, T0 + 999.999]) h.feed(pkt(), t);
+    expect(det.baseline().samples).toBe(0);
+    // The last time before the next second that a double holds at this magnitude, then the next second.
+    h.feed(pkt(), T0 + 1000 - 2 ** -12);
+    expect(det.baseline().samples).toBe(0);
+    h.feed(pkt(), T0 + 1000);
+    expect(det.baseline().samples).toBe(1);
+    expect(det.baseline().mean.pps).toBe(6);
+    // An earlier packet after the second closed counts in the current one; a jump closes the gap's seconds.
+    h.feed(pkt(), T0 + 999.5);
+    h.feed(pkt(), T0 + 1999.75);
+    expect(det.baseline().samples).toBe(1);
+    h.feed(pkt(), T0 + 4000);
+    expect(det.baseline().samples).toBe(4);
+    expect(det.baseline().mean.pps).toBe((6 + 3) / 4);
+  });
+
   it('raises TRAFFIC_SURGE and UDP_SURGE within the second a UDP burst crosses the limit, not while learning', () => {
     const h = new Harness((r) => createTrafficBaseline(settingsWith(), r));
     // A burst during learning raises nothing.
