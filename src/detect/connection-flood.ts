@@ -68,6 +68,9 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
   // The engine's connection tracker, when given: it tells which ACKs can have no SYN in `pending`.
   let flows: FlowFacts | undefined;
   let lastSweep = 0;
+  // States the sweep took out, made anew for the next new sources: a brute-force pool or a busy network
+  // brings sources faster than they expire, and each new state was an object that lived a window long.
+  const spare: SourceState[] = [];
 
   /**
    * The source's counts, made from its first connection when first asked for: the same counts as if they
@@ -90,13 +93,28 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
     let s = sources.get(src);
     if (s && s.raised && now - s.last > windowMs) {
       sources.delete(src); // the previous episode is over
+      spare.push(s);
       s = undefined;
     }
     let c: SourceCounts;
     if (!s) {
-      // lastRaise a double zero (-0; V8 has no small-integer -0): from a small 0, the first alert's time
-      // moved every state to a new field representation and threw away the compiled handshake path.
-      s = { ip: '', counts: null, port0: dport, target0: dst, total: 1, first: now, last: now, raised: false, lastRaise: -0 };
+      s = spare.pop();
+      if (s === undefined) {
+        // lastRaise a double zero (-0; V8 has no small-integer -0): from a small 0, the first alert's time
+        // moved every state to a new field representation and threw away the compiled handshake path.
+        s = { ip: '', counts: null, port0: dport, target0: dst, total: 1, first: now, last: now, raised: false, lastRaise: -0 };
+      } else {
+        // Every field as a new state has it (the counts are made anew: a window counter has no reset).
+        s.ip = '';
+        s.counts = null;
+        s.port0 = dport;
+        s.target0 = dst;
+        s.total = 1;
+        s.first = now;
+        s.last = now;
+        s.raised = false;
+        s.lastRaise = -0;
+      }
       sources.set(src, s);
       // One connection in the window reaches no threshold but 1 (a brute-force pool brings a new source
       // per connection): the counts wait for a second one.
@@ -144,7 +162,11 @@ export function createConnectionFloodDetector(settings: Settings, raise: Raise):
   const expire = (now: number): void => {
     lastSweep = now;
     pending.expire(now, 30_000);
-    sources.sweep((s) => now - s.last > windowMs);
+    sources.sweep((s) => {
+      if (now - s.last <= windowMs) return false;
+      if (spare.length < MAX_SOURCES) spare.push(s);
+      return true;
+    });
   };
 
   return {

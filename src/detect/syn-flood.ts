@@ -94,7 +94,14 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   // source whose bucket holds none has no state, which answers a spoofed flood's every new source
   // without the two Map lookups of perSrc.has().
   const srcIn = new Uint16Array(65536);
-  const perSrc = new BoundedMap<AddrKey, FloodState>(MAX_SRC, (s) => srcIn[s.bucket]--);
+  // States taken out (swept, or evicted from perSrc), made anew for new destinations and sources with
+  // their peer and port sets emptied: those grew with each new state (a flood's peers, 1024 at most).
+  // Not those perDst evicts, which lastDst may still hold.
+  const spare: FloodState[] = [];
+  const perSrc = new BoundedMap<AddrKey, FloodState>(MAX_SRC, (s) => {
+    srcIn[s.bucket]--;
+    if (spare.length < MAX_DST) spare.push(s);
+  });
   // Initiator 4-tuple -> SYN time, to take completed handshakes back out: a fixed hash table (slot by
   // hash, a second hash as fingerprint), so a flood allocates nothing; a collision forgets a SYN.
   const pending = new HandshakeTable(MAX_PENDING_BITS);
@@ -144,7 +151,8 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
   /** A new state for `ip`, not in `m` yet, added to it. */
   const newState = (m: BoundedMap<AddrKey, FloodState>, ip: AddrKey, bucket: number, p: Packet): FloodState => {
     const now = p.ts;
-    const s: FloodState = {
+    const old = spare.pop();
+    const s: FloodState = old !== undefined ? renew(old, ip, bucket, now) : {
       ip: keyText(ip),
       bucket,
       counter: new WindowCounter(WINDOW_MS, 10),
@@ -171,6 +179,28 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     };
     if (bucket >= 0) srcIn[bucket]++;
     m.set(ip, s);
+    return s;
+  };
+
+  /** A spare state as newState makes one (the window counter made anew: it has no reset). */
+  const renew = (s: FloodState, ip: AddrKey, bucket: number, now: number): FloodState => {
+    s.ip = keyText(ip);
+    s.bucket = bucket;
+    s.counter = new WindowCounter(WINDOW_MS, 10);
+    s.burstStart = now;
+    s.tumbleStart = now - WINDOW_MS;
+    s.tumbleSyns = 0;
+    s.tumblePorts.clear();
+    s.shapeOk = false;
+    s.peers.clear();
+    s.ports.clear();
+    s.total = 0;
+    s.first = now;
+    s.lastAbove = -0;
+    s.level = -1;
+    s.peakRate = -0;
+    s.lastRaise = -0;
+    s.last = now;
     return s;
   };
 
@@ -272,10 +302,15 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     lastSweep = now;
     pending.expire(now, 30_000);
     lastDst = undefined;
-    perDst.sweep((s) => now - s.last > 2 * QUIET_MS);
+    perDst.sweep((s) => {
+      if (now - s.last <= 2 * QUIET_MS) return false;
+      if (spare.length < MAX_DST) spare.push(s);
+      return true;
+    });
     perSrc.sweep((s) => {
       if (now - s.last <= 2 * QUIET_MS) return false;
       srcIn[s.bucket]--;
+      if (spare.length < MAX_DST) spare.push(s);
       return true;
     });
   };

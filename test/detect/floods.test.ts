@@ -85,6 +85,23 @@ describe('SYNFloodDetector', () => {
     expect(h.detections).toEqual([]);
   });
 
+  it('a state made from one swept away starts empty: another victim\'s flood counts only its own sources, ports and SYNs', () => {
+    const h = new Harness((r) => createSynFloodDetector(settingsWith(), r));
+    // 300 spoofed sources flood A:80 for 2 s (and one source sends enough to get a state of its own).
+    for (let i = 0; i < 1000; i++) h.feed(tcp(`10.1.${(i % 300) >> 8}.${i % 300 & 255}`, 1024 + i, '10.0.0.5', 80, SYN), T0 + i * 2);
+    expect(h.of('SYN_FLOOD').at(-1)?.details.sources).toBe(300);
+    // Quiet long enough for the sweep to take every state out, then one source floods B:443.
+    const t1 = T0 + 60_000;
+    h.tick(t1);
+    h.detections.length = 0;
+    for (let i = 0; i < 600; i++) h.feed(tcp('10.9.9.9', 2000 + i, '10.0.0.6', 443, SYN), t1 + 1 + i * 2);
+    const d = h.of('SYN_FLOOD');
+    expect(d.length).toBeGreaterThan(0);
+    expect([d[0].key, d[0].src_ip, d[0].dst_port]).toEqual(['dst:10.0.0.6', '10.9.9.9', 443]);
+    expect(d[0].details).toMatchObject({ sources: 1, ports: [443], first_seen: new Date(t1 + 1).toISOString() });
+    expect(d[0].details.syns).toBe(d[0].details.half_open_in_window);
+  });
+
   it('keeps bounded state for a million spoofed sources', () => {
     const det = createSynFloodDetector(settingsWith(), () => {});
     const p = tcp('1.1.1.1', 1, V, 80, SYN);
@@ -191,6 +208,25 @@ describe('ConnectionFloodDetector', () => {
     const one = new Harness((r) => createConnectionFloodDetector(settingsWith({ connection_flood: 1 }), r));
     feed(one, 0, '10.0.0.7', 22, T0);
     expect(one.of('CONNECTION_FLOOD').map((x) => [x.src_ip, x.dst_ip, x.dst_port, x.details.connections_in_window, x.details.targets])).toEqual([['10.0.0.1', '10.0.0.7', 22, 1, 1]]);
+  });
+  it('a source state made from one swept away starts empty: 49 connections of another source do not count', () => {
+    const h = new Harness((r) => createConnectionFloodDetector(settingsWith(), r));
+    const feed = (src: string, i: number, t: number): void => {
+      h.feed(tcp(src, 30000 + i, V, 22, SYN, { os: true }), t);
+      h.feed(tcp(V, 22, src, 30000 + i, SYNACK, { os: true }), t + 0.1);
+      h.feed(tcp(src, 30000 + i, V, 22, ACK), t + 0.2);
+    };
+    for (let i = 0; i < 49; i++) feed('10.0.0.1', i, T0 + i * 100);
+    // 10.0.0.1 idle past the window: swept; 10.0.0.3 connects 49 times, then once more.
+    const t1 = T0 + 30_000;
+    h.tick(t1);
+    for (let i = 0; i < 49; i++) feed('10.0.0.3', i, t1 + i * 100);
+    expect(h.detections).toEqual([]);
+    feed('10.0.0.3', 49, t1 + 4900);
+    const d = h.of('CONNECTION_FLOOD');
+    expect(d.length).toBe(1);
+    expect([d[0].src_ip, d[0].dst_ip, d[0].dst_port]).toEqual(['10.0.0.3', V, 22]);
+    expect(d[0].details).toMatchObject({ connections_in_window: 50, connections: 50, targets: 1, first_seen: new Date(t1 + 0.2).toISOString() });
   });
   it('40 connections in 10 s, or 200 spread over 10 minutes, are not', () => {
     const a = new Harness((r) => createConnectionFloodDetector(settingsWith(), r));
