@@ -19,9 +19,9 @@
 // nothing it keeps or evicts.
 import type { RawPacket } from '../capture/types.js';
 
-/** Bytes of arena a ring starts with (at most its size); it doubles when a frame would pass its end. */
+/** Bytes of arena a ring takes at its first frame (at most its size); it doubles when a frame would pass its end. */
 const FIRST_ARENA_BYTES = 256 * 1024;
-/** Records a ring's tables start with (at most its capacity); they double when a record needs a slot past them. */
+/** Records a ring's tables take at its first frame (at most its capacity); they double when a record needs a slot past them. */
 const FIRST_RECORDS = 4096;
 
 /** Why a record left the ring (for counters). */
@@ -72,23 +72,25 @@ export class FrameRing {
   constructor(arenaBytes: number, records: number, private readonly onEvict: Evicted | null = null, holdBytes = true) {
     this.arenaSize = Math.max(1, arenaBytes);
     this.holdsBytes = holdBytes;
-    this.arena = new Uint8Array(holdBytes ? Math.min(this.arenaSize, FIRST_ARENA_BYTES) : 1);
+    // Empty until the first frame, which grows them: so add() takes its growth branches at its first call
+    // and V8 has their feedback from then. Tables first grown later in a run (the 4,097th record) threw
+    // away add's optimized code there, and the code it was inlined into (--trace-deopt, attack-heavy mix).
+    this.arena = new Uint8Array(holdBytes ? 0 : 1);
     this.arenaView = new DataView(this.arena.buffer);
     this.capacity = Math.max(1, records);
-    const c = Math.min(this.capacity, FIRST_RECORDS);
-    this.off = new Int32Array(c);
-    this.caplen = new Int32Array(c);
-    this.len = new Int32Array(c);
-    this.linkType = new Int32Array(c);
-    this.owner = new Int32Array(c);
-    this.srcKey = new Int32Array(c);
-    this.dstKey = new Int32Array(c);
-    this.n = new Float64Array(c);
-    this.ts = new Float64Array(c);
-    this.tsSec = new Float64Array(c);
-    this.tsNsec = new Float64Array(c);
-    this.fileOffset = new Float64Array(c);
-    this.nanos = new Uint8Array(c);
+    this.off = new Int32Array(0);
+    this.caplen = new Int32Array(0);
+    this.len = new Int32Array(0);
+    this.linkType = new Int32Array(0);
+    this.owner = new Int32Array(0);
+    this.srcKey = new Int32Array(0);
+    this.dstKey = new Int32Array(0);
+    this.n = new Float64Array(0);
+    this.ts = new Float64Array(0);
+    this.tsSec = new Float64Array(0);
+    this.tsNsec = new Float64Array(0);
+    this.fileOffset = new Float64Array(0);
+    this.nanos = new Uint8Array(0);
   }
 
   get size(): number {
@@ -178,7 +180,7 @@ export class FrameRing {
 
   /** Makes the arena at least `need` bytes (at most arenaSize), keeping the bytes written so far. */
   private growArena(need: number): void {
-    let size = this.arena.length * 2;
+    let size = Math.max(FIRST_ARENA_BYTES, this.arena.length * 2);
     while (size < need) size *= 2;
     const arena = new Uint8Array(Math.min(size, this.arenaSize));
     arena.set(this.arena);
@@ -192,7 +194,7 @@ export class FrameRing {
    * every record at its index.
    */
   private growRecords(need: number): void {
-    let size = this.off.length * 2;
+    let size = Math.max(FIRST_RECORDS, this.off.length * 2);
     while (size < need) size *= 2;
     const c = Math.min(size, this.capacity);
     this.off = grown(this.off, new Int32Array(c));
