@@ -8,42 +8,58 @@
 //
 // Why an arena and typed arrays, not an object per frame: the evidence store copies packets on the
 // packet path, and under a flood an object per packet is what makes the garbage collector the
-// bottleneck; here memory is fixed when the ring is made and never grows.
+// bottleneck; here memory is bounded when the ring is made and never shrinks.
+//
+// Why the arena and the record tables grow up to their size instead of being made at it: the kept ring
+// of the default settings is 32 MiB of arena and 524,288 records (about 67 MB of ArrayBuffers), most of
+// which a run never fills. V8 counts ArrayBuffers as external memory, and that much of it made at start
+// started a full (mark-compact) collection before the first packet and another at exit, and a scavenge
+// at each later table: about 0.14 G instructions of a 1.3 G run of an empty capture (cachegrind). The
+// ring evicts by its sizes (`arenaSize`, `capacity`), never by what it has allocated, so growing changes
+// nothing it keeps or evicts.
 import type { RawPacket } from '../capture/types.js';
+
+/** Bytes of arena a ring takes at its first frame (at most its size); it doubles when a frame would pass its end. */
+const FIRST_ARENA_BYTES = 256 * 1024;
+/** Records a ring's tables take at its first frame (at most its capacity); they double when a record needs a slot past them. */
+const FIRST_RECORDS = 4096;
 
 /** Why a record left the ring (for counters). */
 export type Evicted = (owner: number, caplen: number) => void;
 
 export class FrameRing {
-  /** The frames' bytes (one byte when the ring holds no bytes). */
-  readonly arena: Uint8Array;
+  /** The frames' bytes so far (one byte when the ring holds no bytes): grows up to `arenaSize`. */
+  arena: Uint8Array;
   /** Bytes the ring accounts for: the arena's size, whether or not it holds the bytes. */
   readonly arenaSize: number;
   /** Whether add() copies the frames' bytes into the arena. */
   readonly holdsBytes: boolean;
-  private readonly arenaView: DataView;
+  private arenaView: DataView;
   /** The last source buffer copied from and a DataView over it (made again only when the buffer changes). */
   private srcBytes: Uint8Array | null = null;
   private srcView: DataView = new DataView(new ArrayBuffer(0));
   readonly capacity: number;
-  /** Per record: where its bytes are, how many, and what the source said about the frame. */
-  readonly off: Int32Array;
-  readonly caplen: Int32Array;
-  readonly len: Int32Array;
-  readonly linkType: Int32Array;
+  /**
+   * Per record: where its bytes are, how many, and what the source said about the frame. The tables
+   * grow up to `capacity` records (read them through the fields, not through copies kept across an add).
+   */
+  off: Int32Array;
+  caplen: Int32Array;
+  len: Int32Array;
+  linkType: Int32Array;
   /** Owner id (alert slot) for the kept ring; address keys for the lookback ring. */
-  readonly owner: Int32Array;
-  readonly srcKey: Int32Array;
-  readonly dstKey: Int32Array;
+  owner: Int32Array;
+  srcKey: Int32Array;
+  dstKey: Int32Array;
   /** Frame number in the capture (1-based). */
-  readonly n: Float64Array;
-  readonly ts: Float64Array;
-  readonly tsSec: Float64Array;
-  readonly tsNsec: Float64Array;
+  n: Float64Array;
+  ts: Float64Array;
+  tsSec: Float64Array;
+  tsNsec: Float64Array;
   /** Byte offset of the frame in its capture file; -1 when not from a file. */
-  readonly fileOffset: Float64Array;
+  fileOffset: Float64Array;
   /** 1 when the source's clock is finer than a microsecond (RawPacket.tsNanos). */
-  readonly nanos: Uint8Array;
+  nanos: Uint8Array;
   /** Index of the oldest record and the number of records. */
   private head = 0;
   private count = 0;
@@ -56,27 +72,34 @@ export class FrameRing {
   constructor(arenaBytes: number, records: number, private readonly onEvict: Evicted | null = null, holdBytes = true) {
     this.arenaSize = Math.max(1, arenaBytes);
     this.holdsBytes = holdBytes;
-    this.arena = new Uint8Array(holdBytes ? this.arenaSize : 1);
+    // Empty until the first frame, which grows them: so add() takes its growth branches at its first call
+    // and V8 has their feedback from then. Tables first grown later in a run (the 4,097th record) threw
+    // away add's optimized code there, and the code it was inlined into (--trace-deopt, attack-heavy mix).
+    this.arena = new Uint8Array(holdBytes ? 0 : 1);
     this.arenaView = new DataView(this.arena.buffer);
     this.capacity = Math.max(1, records);
-    const c = this.capacity;
-    this.off = new Int32Array(c);
-    this.caplen = new Int32Array(c);
-    this.len = new Int32Array(c);
-    this.linkType = new Int32Array(c);
-    this.owner = new Int32Array(c);
-    this.srcKey = new Int32Array(c);
-    this.dstKey = new Int32Array(c);
-    this.n = new Float64Array(c);
-    this.ts = new Float64Array(c);
-    this.tsSec = new Float64Array(c);
-    this.tsNsec = new Float64Array(c);
-    this.fileOffset = new Float64Array(c);
-    this.nanos = new Uint8Array(c);
+    this.off = new Int32Array(0);
+    this.caplen = new Int32Array(0);
+    this.len = new Int32Array(0);
+    this.linkType = new Int32Array(0);
+    this.owner = new Int32Array(0);
+    this.srcKey = new Int32Array(0);
+    this.dstKey = new Int32Array(0);
+    this.n = new Float64Array(0);
+    this.ts = new Float64Array(0);
+    this.tsSec = new Float64Array(0);
+    this.tsNsec = new Float64Array(0);
+    this.fileOffset = new Float64Array(0);
+    this.nanos = new Uint8Array(0);
   }
 
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes the arena takes when full: `arenaSize`, or one for a ring that holds no bytes. */
+  get arenaBytes(): number {
+    return this.holdsBytes ? this.arenaSize : 1;
   }
 
   /** Record index of the i-th oldest record (0 <= i < size). */
@@ -131,9 +154,11 @@ export class FrameRing {
         this.srcBytes = src;
         this.srcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
       }
+      if (w + cap > this.arena.length) this.growArena(w + cap);
       copyBytes(this.arenaView, w, this.srcView, raw.off, cap);
     }
     const r = this.at(this.count);
+    if (r >= this.off.length) this.growRecords(r + 1);
     this.off[r] = w;
     this.caplen[r] = cap;
     this.len[r] = raw.len;
@@ -151,6 +176,40 @@ export class FrameRing {
     this.bytesHeld += cap;
     this.write = w + cap;
     return r;
+  }
+
+  /** Makes the arena at least `need` bytes (at most arenaSize), keeping the bytes written so far. */
+  private growArena(need: number): void {
+    let size = Math.max(FIRST_ARENA_BYTES, this.arena.length * 2);
+    while (size < need) size *= 2;
+    const arena = new Uint8Array(Math.min(size, this.arenaSize));
+    arena.set(this.arena);
+    this.arena = arena;
+    this.arenaView = new DataView(arena.buffer);
+  }
+
+  /**
+   * Makes the record tables at least `need` records (at most capacity), keeping the records so far. Until
+   * the tables are at capacity no record index has wrapped (indexes count up from 0), so a copy keeps
+   * every record at its index.
+   */
+  private growRecords(need: number): void {
+    let size = Math.max(FIRST_RECORDS, this.off.length * 2);
+    while (size < need) size *= 2;
+    const c = Math.min(size, this.capacity);
+    this.off = grown(this.off, new Int32Array(c));
+    this.caplen = grown(this.caplen, new Int32Array(c));
+    this.len = grown(this.len, new Int32Array(c));
+    this.linkType = grown(this.linkType, new Int32Array(c));
+    this.owner = grown(this.owner, new Int32Array(c));
+    this.srcKey = grown(this.srcKey, new Int32Array(c));
+    this.dstKey = grown(this.dstKey, new Int32Array(c));
+    this.n = grown(this.n, new Float64Array(c));
+    this.ts = grown(this.ts, new Float64Array(c));
+    this.tsSec = grown(this.tsSec, new Float64Array(c));
+    this.tsNsec = grown(this.tsNsec, new Float64Array(c));
+    this.fileOffset = grown(this.fileOffset, new Float64Array(c));
+    this.nanos = grown(this.nanos, new Uint8Array(c));
   }
 
   /** Copies record r into `into` (another ring) as a new record with the given owner. */
@@ -186,6 +245,12 @@ export class FrameRing {
       fileOffset: asSmall(this.fileOffset[r]),
     };
   }
+}
+
+/** `to` (a larger table of the same type) with `from` copied into its start. */
+function grown<T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /**

@@ -276,7 +276,7 @@ export class EvidenceStore {
 
   /** Preallocated bytes: the lookback and kept arenas (the lookback's only when it holds the bytes). */
   get arenaBytes(): number {
-    return this.lookback.arena.length + this.kept.arena.length;
+    return this.lookback.arenaBytes + this.kept.arenaBytes;
   }
 
   get(id: string): AlertEvidence | undefined {
@@ -346,7 +346,7 @@ export class EvidenceStore {
   private keep(ev: AlertEvidence, raw: RawPacket, p: Packet | null, n: number, flow: FlowUpdate | null, s: number, d: number): void {
     this.kept.add(raw, n, ev.slot, s, d);
     ev.kept++;
-    ev.bytes += Math.min(raw.caplen, this.kept.arena.length);
+    ev.bytes += Math.min(raw.caplen, this.kept.arenaSize);
     if (p !== null) this.flowOf(ev, p, raw, flow, s, d);
   }
 

@@ -6,9 +6,10 @@
 //
 // Written from a timer off the packet path, like the alerts table; a separate table so the alerts
 // table's schema stays as it is.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { WriteFailures } from '../config/write-failures.js';
+import { SqliteDatabase } from './sqlite-package.js';
 import { HistoryError, PAGE_SIZE } from './store.js';
 
 /** One alert's evidence as stored. */
@@ -68,7 +69,7 @@ export class EvidenceTable {
   ) {
     this.outputs = opts.failures ?? new WriteFailures((l) => opts.log?.(l));
     try {
-      this.db = new Database(file);
+      this.db = new SqliteDatabase(file);
       this.db.pragma('busy_timeout = 50');
       // The history's page size, should this table be the first to make the file.
       this.db.pragma(`page_size = ${PAGE_SIZE}`);
@@ -150,7 +151,7 @@ export function readStoredEvidence(file: string, alertId: string): StoredEvidenc
   if (!existsSync(file)) throw new HistoryError(file, 'no alert history here (the database does not exist)', 'ENOENT');
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
   } catch (e) {
     throw new HistoryError(file, (e as Error).message);
   }

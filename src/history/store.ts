@@ -2,11 +2,12 @@
 // from a timer off the packet path, trimmed by age and count, and queried by `netguard alerts` and the web page.
 // Alerts that storm control folded into a storm alert are kept too, in batched form: table `folded`, one
 // row per FOLDED_BATCH of them with their storm alert's id and the alerts as one JSON array.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { WriteFailures } from '../config/write-failures.js';
+import { SqliteDatabase } from './sqlite-package.js';
 import type { Alert, AlertSink, AlertType, Detection, Severity } from '../alert/types.js';
 import { SEVERITIES } from '../alert/types.js';
 import { OrderedTable } from '../alert/ordered-table.js';
@@ -517,14 +518,14 @@ export class AlertHistory implements AlertSink {
 
   private open(): void {
     if (this.opts.readonly) {
-      this.db = new Database(this.file, { readonly: true, fileMustExist: true });
+      this.db = new SqliteDatabase(this.file, { readonly: true, fileMustExist: true });
       this.db.pragma('busy_timeout = 2000');
       // Reading the schema proves the file is a database (a corrupt file fails here, not mid-query).
       const t = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alerts'").get();
       if (!t) throw Object.assign(new Error('no alerts table: not a NetGuard history database'), { code: 'SQLITE_NOTADB' });
       return;
     }
-    this.db = new Database(this.file);
+    this.db = new SqliteDatabase(this.file);
     // A short busy wait: the writer runs on the event loop, so a long lock wait would stall capture.
     this.db.pragma('busy_timeout = 50');
     // A new database only (an existing one keeps its own): see PAGE_SIZE.

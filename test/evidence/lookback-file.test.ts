@@ -99,7 +99,9 @@ describe('FrameRing without bytes', () => {
       const b = new FrameRing(arena, records, (owner, caplen) => evictedB.push(owner, caplen), false);
       expect(b.holdsBytes).toBe(false);
       expect(b.arena.length).toBe(1);
-      expect(b.arenaSize).toBe(a.arena.length);
+      expect(b.arenaSize).toBe(a.arenaSize);
+      expect(b.arenaBytes).toBe(1);
+      expect(a.arenaBytes).toBe(arena);
       let seed = 11;
       const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
       for (let i = 0; i < 5000; i++) {

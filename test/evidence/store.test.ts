@@ -79,6 +79,62 @@ describe('FrameRing', () => {
     expect(evicted.length + ring.size).toBe(2000);
   });
 
+  it('grows its arena and record tables up to its sizes, keeping and evicting what its sizes say', () => {
+    // 3 MiB and 20,000 records: more than a ring starts with of either. A model of the eviction rule,
+    // which knows only the sizes, says which frames are held and where; the bytes must be the frames'.
+    const arenaSize = 3 << 20;
+    const capacity = 20_000;
+    const ring = new FrameRing(arenaSize, capacity);
+    expect(ring.arena.length).toBeLessThan(arenaSize);
+    expect(ring.off.length).toBeLessThan(capacity);
+    const model: { owner: number; off: number; cap: number }[] = [];
+    let write = 0;
+    let seed = 11;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pool = new Uint8Array(1 << 16).map(() => Math.floor(rnd() * 256));
+    const all: Uint8Array[] = [];
+    let grewArena = 0;
+    let grewRecords = 0;
+    for (let i = 0; i < 60_000; i++) {
+      // Mostly small frames (the record table fills first), then runs of large ones (the arena does).
+      const len = 1 + Math.floor(rnd() * ((i >> 12) % 2 === 0 ? 120 : 1514));
+      const at = Math.floor(rnd() * (pool.length - len));
+      const b = pool.subarray(at, at + len);
+      all.push(b);
+      const arenaBefore = ring.arena.length;
+      const recordsBefore = ring.off.length;
+      const r = ring.add(raw(b, i), i + 1, i, 0, 0);
+      if (ring.arena.length !== arenaBefore) grewArena++;
+      if (ring.off.length !== recordsBefore) grewRecords++;
+      if (model.length === capacity) model.shift();
+      let w = write;
+      let tail = arenaSize + 1;
+      if (w + len > arenaSize) {
+        tail = w;
+        w = 0;
+      }
+      while (model.length > 0 && (model[0].off >= tail || (model[0].off < w + len && model[0].off + model[0].cap > w))) model.shift();
+      model.push({ owner: i, off: w, cap: len });
+      write = w + len;
+      if (ring.off[r] !== w || ring.size !== model.length) expect([i, ring.off[r], ring.size]).toEqual([i, w, model.length]);
+      if (i % 4999 === 0 || i === 59_999) {
+        let wrong = 0;
+        for (let k = 0; k < ring.size; k++) {
+          const rk = ring.at(k);
+          const m = model[k];
+          const bytes = ring.arena.subarray(ring.off[rk], ring.off[rk] + ring.caplen[rk]);
+          if (ring.owner[rk] !== m.owner || ring.off[rk] !== m.off || !Buffer.from(bytes).equals(Buffer.from(all[m.owner]))) wrong++;
+        }
+        expect(wrong, `after frame ${i}`).toBe(0);
+      }
+    }
+    expect(grewArena).toBeGreaterThan(0);
+    expect(grewRecords).toBeGreaterThan(0);
+    expect(ring.arena.length).toBe(arenaSize);
+    expect(ring.off.length).toBe(capacity);
+    expect(ring.evictions + ring.size).toBe(60_000);
+  });
+
   it('copies every 64-bit NaN pattern exactly, from any offset of two alternating buffers, across wrap-arounds', () => {
     // The copy moves 8 bytes at a time as float64 words: signalling and quiet NaNs with payloads, both
     // signs, infinities and -0 must come out bit for bit, at every alignment, cold and once optimized.
