@@ -219,7 +219,7 @@ function excerpt(s: string, m: RegExpExecArray): string {
 }
 
 /** What the patterns find in one piece of text: each kind's first matching pattern and excerpt ('' when none). */
-interface Verdict {
+export interface Verdict {
   sqlPattern: string;
   sqlExcerpt: string;
   travPattern: string;
@@ -304,6 +304,43 @@ function wanted(out: PayloadFinding[]): number {
   return want;
 }
 
+/**
+ * The findings of one decoded head (inspectHead): at most two, one of each type, in the order found, in two
+ * finding objects made once and filled in again for every request. An array emptied for each request
+ * (`length = 0`) drops its backing store in V8, and the next push made a new one of 17 slots: with the
+ * finding itself, about 180 bytes per attack request, most of what an alert storm's payload inspection
+ * allocated. Read `items[0..length)` before the next request fills them in.
+ */
+export class HeadFindings {
+  length = 0;
+  /** What wanted() gives for the findings so far: bit 1 an SQL injection still wanted, bit 2 a traversal. */
+  want = 3;
+  readonly items: readonly [PayloadFinding, PayloadFinding] = [
+    { type: 'SQL_INJECTION', pattern: '', where: '', excerpt: '' },
+    { type: 'SQL_INJECTION', pattern: '', where: '', excerpt: '' },
+  ];
+
+  clear(): void {
+    this.length = 0;
+    this.want = 3;
+  }
+
+  /** Adds a verdict's findings of the kinds still wanted (addFindings' order). */
+  add(v: Verdict, where: string): void {
+    if (this.want & 1 && v.sqlPattern !== '') this.put('SQL_INJECTION', v.sqlPattern, where, v.sqlExcerpt, 1);
+    if (this.want & 2 && v.travPattern !== '') this.put('DIRECTORY_TRAVERSAL', v.travPattern, where, v.travExcerpt, 2);
+  }
+
+  private put(type: AlertType, pattern: string, where: string, excerpt: string, bit: number): void {
+    const f = this.items[this.length++];
+    f.type = type;
+    f.pattern = pattern;
+    f.where = where;
+    f.excerpt = excerpt;
+    this.want &= ~bit;
+  }
+}
+
 /** Adds a verdict's findings of the kinds still wanted. */
 function addFindings(v: Verdict, want: number, where: string, out: PayloadFinding[]): void {
   if (want & 1 && v.sqlPattern !== '') out.push({ type: 'SQL_INJECTION', pattern: v.sqlPattern, where, excerpt: v.sqlExcerpt });
@@ -381,27 +418,26 @@ function skippedName(b: Uint8Array, from: number, to: number): boolean {
  * (the same ones skipped), then `bodyLen` bytes of body at `bodyOff` of `data`; the same findings in the
  * same order, with no string made for a piece whose verdict is remembered.
  */
-export function inspectHead(h: HttpHead, data: Uint8Array, bodyOff: number, bodyLen: number, out: PayloadFinding[]): void {
+export function inspectHead(h: HttpHead, data: Uint8Array, bodyOff: number, bodyLen: number, out: HeadFindings): void {
   const b = h.bytes;
   const base = h.base;
-  if (h.sp2 > h.sp1 + 1) addFindings(verdictOfBytes(b, h.sp1 + 1 - base, h.sp2 - base, true, h), wanted(out), 'uri', out);
+  if (h.sp2 > h.sp1 + 1) out.add(verdictOfBytes(b, h.sp1 + 1 - base, h.sp2 - base, true, h), 'uri');
   const f = h.fields;
   for (let i = 0; i < h.fieldCount; i++) {
     const at = i * FIELD_INTS;
     if (skippedName(b, f[at] - base, f[at + 1] - base)) continue;
     const vs = f[at + 2] - base;
     const ve = f[at + 3] - base;
-    const want = wanted(out);
+    const want = out.want;
     if (ve > vs && want !== 0) {
       const v = verdictOfBytes(b, vs, ve, false, null);
-      if ((want & 1 && v.sqlPattern !== '') || (want & 2 && v.travPattern !== '')) addFindings(v, want, `header:${h.name(i)}`, out);
+      if ((want & 1 && v.sqlPattern !== '') || (want & 2 && v.travPattern !== '')) out.add(v, `header:${h.name(i)}`);
     }
     if (out.length >= 2) break;
   }
   const end = Math.min(data.length, bodyOff + bodyLen);
   if (out.length < 2 && end > bodyOff) {
-    const want = wanted(out);
-    if (want !== 0) addFindings(verdictOfBytes(data, bodyOff, end, false, null), want, 'body', out);
+    if (out.want !== 0) out.add(verdictOfBytes(data, bodyOff, end, false, null), 'body');
   }
 }
 
@@ -534,16 +570,16 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     });
   };
 
-  /** Findings of the current request (emptied for each). */
-  const found: PayloadFinding[] = [];
+  /** Findings of the current request (cleared for each). */
+  const found = new HeadFindings();
 
   const onHead = (p: Packet, h: HttpHead): void => {
     requests++;
     const remaining = Math.max(0, (h.contentLength ?? 0) - h.bodyLen);
     if (remaining > 0) continuations.set(flowKeyOf(p), { remaining, ts: p.ts, method: h.method ?? '', uri: h.uri ?? '' });
-    if (found.length !== 0) found.length = 0;
+    found.clear();
     inspectHead(h, p.data, h.bodyOff, Math.min(h.bodyLen, MAX_BODY), found);
-    for (let i = 0; i < found.length; i++) report(p, found[i], h, '', '', null);
+    for (let i = 0; i < found.length; i++) report(p, found.items[i], h, '', '', null);
   };
 
   // Its own function: a closure over `now` inside onPacket made V8 allocate a context for every packet.
