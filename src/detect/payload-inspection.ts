@@ -518,6 +518,18 @@ function flowKeyOf(p: Packet): string {
   return `${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`;
 }
 
+/**
+ * A finding's episode key: its connection (one episode per connection). An IPv4 connection is six UTF-16 code
+ * units (each address as two, each port as one) made in one string: the text key it replaces (addresses and
+ * ports joined by spaces) was made in four concatenations and two number-to-text conversions, then flattened by
+ * the funnel, and in an alert storm every attack request made one, kept as long as its episode. The key is
+ * compared, never shown; an IPv6 connection keeps the text form, which is never six units long.
+ */
+export function connectionKey(src4: number, src6: string, srcPort: number, dst4: number, dst6: string, dstPort: number): string {
+  if (src6 === '' && dst6 === '') return String.fromCharCode(src4 >>> 16, src4 & 0xffff, srcPort, dst4 >>> 16, dst4 & 0xffff, dstPort);
+  return `${addrText(src4, src6)} ${srcPort} ${addrText(dst4, dst6)} ${dstPort}`;
+}
+
 export function createPayloadInspector(_settings: Settings, raise: Raise): Detector {
   const continuations = new BoundedMap<string, Continuation>(MAX_CONTINUATIONS);
   let requests = 0;
@@ -537,7 +549,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     const dst = addrText(p.ip4Dst, p.ip6Dst);
     // One episode per connection: a key of the source alone folded a second connection's request into
     // the first one's alert, which then showed one flow's ports with the other's URI.
-    const key = `${src} ${p.srcPort} ${dst} ${p.dstPort}`;
+    const key = connectionKey(p.ip4Src, p.ip6Src, p.srcPort, p.ip4Dst, p.ip6Dst, p.dstPort);
     // Over its storm budget (an alert storm): folded from these facts, no message or details made.
     if (raise.foldNew?.(f.type, 'HIGH', now, key, src, dst, p.srcPort, p.dstPort, 'TCP')) return;
     if (head !== null) {
