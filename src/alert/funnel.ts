@@ -57,9 +57,10 @@ export interface FunnelSummary {
 }
 
 interface Episode {
-  /** Its key in the open episodes (type|key), so a sweep over them can delete it. */
+  /** Its key in the open episodes (the detection's key, tagged with its type), so a sweep over them can delete it. */
   key: string;
-  /** OrderedTable.hash(key) (an int32: kept in a small-integer field, not a boxed number), which the open episodes take with the key. */
+  type: AlertType;
+  /** episodeHash(key, type) (an int32: kept in a small-integer field, not a boxed number), which the open episodes take with the key. */
   hash: number;
   alert: Alert;
   lastTs: number;
@@ -79,7 +80,7 @@ interface Episode {
 function episodeArray(): Episode[] {
   // lastTs a double (-0.5), as the packet times it will hold are: the spare's fields start in the
   // representation a filled-in episode needs, so filling it in changes no hidden class.
-  return [{ key: '', hash: 0, alert: null as unknown as Alert, lastTs: -0.5, holdMs: 0, folded: undefined }];
+  return [{ key: '', type: 'SUSPICIOUS_PORT', hash: 0, alert: null as unknown as Alert, lastTs: -0.5, holdMs: 0, folded: undefined }];
 }
 
 /** Most distinct sources counted in summary().bySource; more go to "other". */
@@ -203,14 +204,22 @@ function mergeDetails(into: Details, from: Details): Details {
 }
 
 /**
- * An episode key as one flat string. A key made by concatenation is a rope (V8's cons strings: the type,
- * the separator, and the raise site's key, itself a rope of addresses and ports), and the open episodes'
- * Map keeps its keys: each rope's every node lived as long as its episode, most of what an alert storm's
- * young-generation collections copied. Reading a character makes V8 flatten the rope into one string.
+ * An episode key as one flat string. A raise site's key made by concatenation is a rope (V8's cons strings of
+ * addresses and ports), and the open episodes keep their keys: each rope's every node lived as long as its
+ * episode, most of what an alert storm's young-generation collections copied. Reading a character makes V8
+ * flatten the rope into one string (the rope's other nodes are then garbage, collected young).
  */
 function flatKey(k: string): string {
   k.charCodeAt(0);
   return k;
+}
+
+/**
+ * The open episodes' hash of a key with its type (the table's tag): the key's, with the type's length mixed
+ * in, so that one key under two types (a connection's SQL injection and traversal) seldom shares a probe chain.
+ */
+function episodeHash(key: string, type: AlertType): number {
+  return OrderedTable.hash(key) ^ Math.imul(type.length, 0x9e3779b1);
 }
 
 /** A Detection with every field present, for foldNew to fill in (one shape for all of them). */
@@ -368,10 +377,10 @@ export class AlertFunnel {
     }
     const now = d.ts;
     if (now - this.lastExpire >= 1000) this.expire(now);
-    const key = flatKey(`${d.type}|${d.key}`);
+    const key = flatKey(d.key);
     const hold = Math.max(this.opts.suppressionMs(d.type), d.holdMs ?? 0);
-    const hash = OrderedTable.hash(key);
-    const ep = this.open.get(key, hash);
+    const hash = episodeHash(key, d.type);
+    const ep = this.open.get(key, hash, d.type);
     const live = ep !== undefined && now - ep.lastTs <= ep.holdMs;
     if (live && RANK[d.severity] <= RANK[ep.folded ?? ep.alert.severity]) {
       const a = ep.alert;
@@ -402,7 +411,7 @@ export class AlertFunnel {
     }
     // New episode, or an escalation (which carries the episode's evidence forward).
     const escalatedFrom = live && ep.folded === undefined ? ep.alert : undefined;
-    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, hash, hold, now, ep === undefined);
+    if (escalatedFrom === undefined && !this.storm.admit(d.type, now)) return this.foldIntoStorm(d, key, d.type, hash, hold, now, ep === undefined);
     // Whether `key` is still known to have no episode when this one opens (no Map delete needed then).
     let absent = ep === undefined;
     // admit() may have ended the type's window: its storm alert goes out before this new alert. Its sinks
@@ -414,7 +423,7 @@ export class AlertFunnel {
     const alert = this.newAlert(d, escalatedFrom);
     // The escalated alert's episode ends here: its final record comes before the alert that takes over.
     if (escalatedFrom) this.emitFinal(escalatedFrom, 'escalated');
-    this.openEpisode(key, this.episode(key, hash, alert, now, hold, undefined), now, absent);
+    this.openEpisode(this.episode(key, d.type, hash, alert, now, hold, undefined), absent, now);
     this.raised(alert);
     return alert;
   }
@@ -440,16 +449,16 @@ export class AlertFunnel {
     if (!this.storm.spent(type, ts)) return false;
     if (type !== 'BLACKLISTED_IP' && src && this.opts.isWhitelisted?.(src)) return false;
     if (ts - this.lastExpire >= 1000) this.expire(ts);
-    const k = flatKey(`${type}|${key}`);
-    const hash = OrderedTable.hash(k);
-    const ep = this.open.get(k, hash);
+    const k = flatKey(key);
+    const hash = episodeHash(k, type);
+    const ep = this.open.get(k, hash, type);
     // A live episode: a repeat or an escalation, raise()'s business. An ended one not swept yet is replaced, as raise() does.
     if (ep !== undefined && ts - ep.lastTs <= ep.holdMs) return false;
     const d = this.scratch[this.depth] ?? (this.scratch[this.depth] = newScratch());
     d.type = type;
     d.severity = severity;
     d.ts = ts;
-    d.key = key;
+    d.key = k;
     d.src_ip = src;
     d.dst_ip = dst;
     d.src_port = srcPort;
@@ -460,7 +469,7 @@ export class AlertFunnel {
     this.depth++;
     try {
       // No episode had the key: one Map operation less (a miss in a table of thousands, per folded alert).
-      this.foldIntoStorm(d, k, hash, this.opts.suppressionMs(type), ts, ep === undefined);
+      this.foldIntoStorm(d, k, type, hash, this.opts.suppressionMs(type), ts, ep === undefined);
     } finally {
       this.depth--;
     }
@@ -468,25 +477,27 @@ export class AlertFunnel {
   }
 
   /**
-   * Opens `ep` for `key`, replacing (at the end of the order) any episode the key had, ended or escalated.
-   * `absent`: the caller has just found no episode for `key` (no delete to make).
+   * Opens `ep` for its key and type, replacing (at the end of the order) any episode they had, ended or
+   * escalated. `absent`: the caller has just found no episode for them (no delete to make).
    */
-  private openEpisode(key: string, ep: Episode, now: number, absent: boolean): void {
-    if (!absent) this.open.delete(key, ep.hash);
+  private openEpisode(ep: Episode, absent: boolean, now: number): void {
+    const key = ep.key;
+    if (!absent) this.open.delete(key, ep.hash, ep.type);
     // The key is not held now: added without a lookup, unless the cap closed episodes first (their final
     // records went to the sinks, and a sink may have raised again).
     if (this.open.size >= this.maxOpen) {
       this.evictHalf(now);
-      this.open.set(key, ep, ep.hash);
-    } else this.open.add(key, ep, ep.hash);
+      this.open.set(key, ep, ep.hash, ep.type);
+    } else this.open.add(key, ep, ep.hash, ep.type);
     if (ep.lastTs + ep.holdMs < this.endsFrom) this.endsFrom = ep.lastTs + ep.holdMs;
   }
 
   /** An episode object: a spare one (see spareEpisodes) filled in, or a new one. */
-  private episode(key: string, hash: number, alert: Alert, lastTs: number, holdMs: number, folded: Severity | undefined): Episode {
+  private episode(key: string, type: AlertType, hash: number, alert: Alert, lastTs: number, holdMs: number, folded: Severity | undefined): Episode {
     const ep = this.spareEpisodes.pop();
-    if (ep === undefined) return { key, hash, alert, lastTs, holdMs, folded };
+    if (ep === undefined) return { key, type, hash, alert, lastTs, holdMs, folded };
     ep.key = key;
+    ep.type = type;
     ep.hash = hash;
     ep.alert = alert;
     ep.lastTs = lastTs;
@@ -508,9 +519,9 @@ export class AlertFunnel {
   }
 
   /** A new alert over its type's budget: into the storm alert (raised when its window ends), episode kept. */
-  private foldIntoStorm(d: Detection, key: string, hash: number, hold: number, now: number, absent: boolean): Alert {
+  private foldIntoStorm(d: Detection, key: string, type: AlertType, hash: number, hold: number, now: number, absent: boolean): Alert {
     const alert = this.storm.fold(d);
-    this.openEpisode(key, this.episode(key, hash, alert, now, hold, d.severity), now, absent);
+    this.openEpisode(this.episode(key, type, hash, alert, now, hold, d.severity), absent, now);
     if (d.src_ip !== undefined) this.countSource(d.src_ip);
     for (let i = 0; i < this.foldSinks.length; i++) {
       try {
@@ -686,7 +697,7 @@ export class AlertFunnel {
     let next = Infinity;
     this.open.each((ep) => {
       if (now - ep.lastTs > ep.holdMs) {
-        this.open.delete(ep.key, ep.hash);
+        this.open.delete(ep.key, ep.hash, ep.type);
         this.closed(ep, 'timeout');
         this.spare(ep);
       } else if (ep.lastTs + ep.holdMs < next) next = ep.lastTs + ep.holdMs;

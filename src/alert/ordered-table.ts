@@ -8,6 +8,11 @@
 // they were added, and an open-addressing index of int32 positions finds them: a miss reads one or two
 // slots of an Int32Array, and the arrays are only compacted (not rebuilt per key) when their end is reached.
 //
+// A key may carry a tag (a second string, compared as the key is): the funnel's episodes are keyed by the
+// alert type and the raise site's key as a pair, with no string made of the two (in an alert storm that
+// concatenation, flattened to be hashed and kept as long as its episode, was the funnel's largest allocation).
+// Keys without one have the tag ''.
+//
 // Order and iteration as a Map's: set() of a new key appends it, set() of a key held replaces its value in
 // place, delete() leaves its place empty; each() visits entries in order, also those added while it runs,
 // never those deleted before their turn.
@@ -19,8 +24,9 @@ const EMPTY = 0;
 const DELETED = -1;
 
 export class OrderedTable<V> {
-  /** By position: the key (null: deleted), its hash, its value, and its slot in `index`. */
+  /** By position: the key (null: deleted), its tag, its hash, its value, and its slot in `index`. */
   private keys: Array<string | null>;
+  private tags: string[];
   private hashes: Int32Array;
   private vals: Array<V | undefined>;
   private slotOf: Int32Array;
@@ -36,6 +42,7 @@ export class OrderedTable<V> {
 
   constructor() {
     this.keys = new Array<string | null>(INITIAL).fill(null);
+    this.tags = new Array<string>(INITIAL).fill('');
     this.hashes = new Int32Array(INITIAL);
     this.vals = new Array<V | undefined>(INITIAL).fill(undefined);
     this.slotOf = new Int32Array(INITIAL);
@@ -48,50 +55,51 @@ export class OrderedTable<V> {
     return textHash(key) | 0;
   }
 
-  /** The position of `key`, or -1. `h`: OrderedTable.hash(key) (or textHash(key): made int32 here). */
-  private find(key: string, h: number): number {
+  /** The position of `key` with `tag`, or -1. `h`: OrderedTable.hash(key) (or textHash(key): made int32 here). */
+  private find(key: string, h: number, tag: string): number {
     h |= 0;
     const index = this.index;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = index[i];
       if (s === EMPTY) return -1;
-      if (s !== DELETED && this.hashes[s - 1] === h && this.keys[s - 1] === key) return s - 1;
+      if (s !== DELETED && this.hashes[s - 1] === h && this.keys[s - 1] === key && this.tags[s - 1] === tag) return s - 1;
     }
   }
 
-  has(key: string, h = OrderedTable.hash(key)): boolean {
-    return this.find(key, h) >= 0;
+  has(key: string, h = OrderedTable.hash(key), tag = ''): boolean {
+    return this.find(key, h, tag) >= 0;
   }
 
-  get(key: string, h = OrderedTable.hash(key)): V | undefined {
-    const p = this.find(key, h);
+  get(key: string, h = OrderedTable.hash(key), tag = ''): V | undefined {
+    const p = this.find(key, h, tag);
     return p < 0 ? undefined : this.vals[p];
   }
 
   /** A new key goes last; a key held keeps its place and takes the new value (as Map.set). */
-  set(key: string, value: V, h = OrderedTable.hash(key)): void {
+  set(key: string, value: V, h = OrderedTable.hash(key), tag = ''): void {
     h |= 0;
-    const p = this.find(key, h);
+    const p = this.find(key, h, tag);
     if (p >= 0) {
       this.vals[p] = value;
       return;
     }
-    this.append(key, value, h);
+    this.append(key, value, h, tag);
   }
 
   /**
    * set() of a key the caller knows is not held (it has just looked it up, or deleted it): last, without
    * looking for it again (the funnel opens an episode for every folded alert of a storm).
    */
-  add(key: string, value: V, h = OrderedTable.hash(key)): void {
-    this.append(key, value, h | 0);
+  add(key: string, value: V, h = OrderedTable.hash(key), tag = ''): void {
+    this.append(key, value, h | 0, tag);
   }
 
-  private append(key: string, value: V, h: number): void {
+  private append(key: string, value: V, h: number, tag: string): void {
     if (this.end === this.keys.length) this.makeRoom();
     const pos = this.end++;
     this.keys[pos] = key;
+    this.tags[pos] = tag;
     this.hashes[pos] = h;
     this.vals[pos] = value;
     const index = this.index;
@@ -103,8 +111,8 @@ export class OrderedTable<V> {
     this.size++;
   }
 
-  delete(key: string, h = OrderedTable.hash(key)): boolean {
-    const p = this.find(key, h);
+  delete(key: string, h = OrderedTable.hash(key), tag = ''): boolean {
+    const p = this.find(key, h, tag);
     if (p < 0) return false;
     this.deleteAt(p);
     return true;
@@ -174,12 +182,14 @@ export class OrderedTable<V> {
   /** Moves the entries to positions [0, size) of the same arrays and rebuilds the index (no new arrays: this runs every few thousand new keys). */
   private compactInPlace(): void {
     const keys = this.keys;
+    const tags = this.tags;
     const hashes = this.hashes;
     const vals = this.vals;
     let n = 0;
     for (let p = this.start; p < this.end; p++) {
       if (keys[p] === null) continue;
       keys[n] = keys[p];
+      tags[n] = tags[p];
       hashes[n] = hashes[p];
       vals[n] = vals[p];
       n++;
@@ -202,6 +212,7 @@ export class OrderedTable<V> {
   /** Rewrites the entries to positions [0, size) of arrays of `cap` (positions kept while each() runs) and rebuilds the index. */
   private compact(cap: number): void {
     const keys = new Array<string | null>(cap).fill(null);
+    const tags = new Array<string>(cap).fill('');
     const hashes = new Int32Array(cap);
     const vals = new Array<V | undefined>(cap).fill(undefined);
     const slotOf = new Int32Array(cap);
@@ -212,6 +223,7 @@ export class OrderedTable<V> {
     if (keep) {
       for (let p = 0; p < this.end; p++) {
         keys[p] = this.keys[p];
+        tags[p] = this.tags[p];
         hashes[p] = this.hashes[p];
         vals[p] = this.vals[p];
       }
@@ -219,6 +231,7 @@ export class OrderedTable<V> {
       for (let p = from; p < this.end; p++) {
         if (this.keys[p] === null) continue;
         keys[n] = this.keys[p];
+        tags[n] = this.tags[p];
         hashes[n] = this.hashes[p];
         vals[n] = this.vals[p];
         n++;
@@ -236,6 +249,7 @@ export class OrderedTable<V> {
       slotOf[p] = i;
     }
     this.keys = keys;
+    this.tags = tags;
     this.hashes = hashes;
     this.vals = vals;
     this.slotOf = slotOf;

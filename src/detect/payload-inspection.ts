@@ -219,7 +219,7 @@ function excerpt(s: string, m: RegExpExecArray): string {
 }
 
 /** What the patterns find in one piece of text: each kind's first matching pattern and excerpt ('' when none). */
-interface Verdict {
+export interface Verdict {
   sqlPattern: string;
   sqlExcerpt: string;
   travPattern: string;
@@ -304,6 +304,43 @@ function wanted(out: PayloadFinding[]): number {
   return want;
 }
 
+/**
+ * The findings of one decoded head (inspectHead): at most two, one of each type, in the order found, in two
+ * finding objects made once and filled in again for every request. An array emptied for each request
+ * (`length = 0`) drops its backing store in V8, and the next push made a new one of 17 slots: with the
+ * finding itself, about 180 bytes per attack request, most of what an alert storm's payload inspection
+ * allocated. Read `items[0..length)` before the next request fills them in.
+ */
+export class HeadFindings {
+  length = 0;
+  /** What wanted() gives for the findings so far: bit 1 an SQL injection still wanted, bit 2 a traversal. */
+  want = 3;
+  readonly items: readonly [PayloadFinding, PayloadFinding] = [
+    { type: 'SQL_INJECTION', pattern: '', where: '', excerpt: '' },
+    { type: 'SQL_INJECTION', pattern: '', where: '', excerpt: '' },
+  ];
+
+  clear(): void {
+    this.length = 0;
+    this.want = 3;
+  }
+
+  /** Adds a verdict's findings of the kinds still wanted (addFindings' order). */
+  add(v: Verdict, where: string): void {
+    if (this.want & 1 && v.sqlPattern !== '') this.put('SQL_INJECTION', v.sqlPattern, where, v.sqlExcerpt, 1);
+    if (this.want & 2 && v.travPattern !== '') this.put('DIRECTORY_TRAVERSAL', v.travPattern, where, v.travExcerpt, 2);
+  }
+
+  private put(type: AlertType, pattern: string, where: string, excerpt: string, bit: number): void {
+    const f = this.items[this.length++];
+    f.type = type;
+    f.pattern = pattern;
+    f.where = where;
+    f.excerpt = excerpt;
+    this.want &= ~bit;
+  }
+}
+
 /** Adds a verdict's findings of the kinds still wanted. */
 function addFindings(v: Verdict, want: number, where: string, out: PayloadFinding[]): void {
   if (want & 1 && v.sqlPattern !== '') out.push({ type: 'SQL_INJECTION', pattern: v.sqlPattern, where, excerpt: v.sqlExcerpt });
@@ -381,27 +418,26 @@ function skippedName(b: Uint8Array, from: number, to: number): boolean {
  * (the same ones skipped), then `bodyLen` bytes of body at `bodyOff` of `data`; the same findings in the
  * same order, with no string made for a piece whose verdict is remembered.
  */
-export function inspectHead(h: HttpHead, data: Uint8Array, bodyOff: number, bodyLen: number, out: PayloadFinding[]): void {
+export function inspectHead(h: HttpHead, data: Uint8Array, bodyOff: number, bodyLen: number, out: HeadFindings): void {
   const b = h.bytes;
   const base = h.base;
-  if (h.sp2 > h.sp1 + 1) addFindings(verdictOfBytes(b, h.sp1 + 1 - base, h.sp2 - base, true, h), wanted(out), 'uri', out);
+  if (h.sp2 > h.sp1 + 1) out.add(verdictOfBytes(b, h.sp1 + 1 - base, h.sp2 - base, true, h), 'uri');
   const f = h.fields;
   for (let i = 0; i < h.fieldCount; i++) {
     const at = i * FIELD_INTS;
     if (skippedName(b, f[at] - base, f[at + 1] - base)) continue;
     const vs = f[at + 2] - base;
     const ve = f[at + 3] - base;
-    const want = wanted(out);
+    const want = out.want;
     if (ve > vs && want !== 0) {
       const v = verdictOfBytes(b, vs, ve, false, null);
-      if ((want & 1 && v.sqlPattern !== '') || (want & 2 && v.travPattern !== '')) addFindings(v, want, `header:${h.name(i)}`, out);
+      if ((want & 1 && v.sqlPattern !== '') || (want & 2 && v.travPattern !== '')) out.add(v, `header:${h.name(i)}`);
     }
     if (out.length >= 2) break;
   }
   const end = Math.min(data.length, bodyOff + bodyLen);
   if (out.length < 2 && end > bodyOff) {
-    const want = wanted(out);
-    if (want !== 0) addFindings(verdictOfBytes(data, bodyOff, end, false, null), want, 'body', out);
+    if (out.want !== 0) out.add(verdictOfBytes(data, bodyOff, end, false, null), 'body');
   }
 }
 
@@ -482,6 +518,18 @@ function flowKeyOf(p: Packet): string {
   return `${p.ipSrc}|${p.srcPort}|${p.ipDst}|${p.dstPort}`;
 }
 
+/**
+ * A finding's episode key: its connection (one episode per connection). An IPv4 connection is six UTF-16 code
+ * units (each address as two, each port as one) made in one string: the text key it replaces (addresses and
+ * ports joined by spaces) was made in four concatenations and two number-to-text conversions, then flattened by
+ * the funnel, and in an alert storm every attack request made one, kept as long as its episode. The key is
+ * compared, never shown; an IPv6 connection keeps the text form, which is never six units long.
+ */
+export function connectionKey(src4: number, src6: string, srcPort: number, dst4: number, dst6: string, dstPort: number): string {
+  if (src6 === '' && dst6 === '') return String.fromCharCode(src4 >>> 16, src4 & 0xffff, srcPort, dst4 >>> 16, dst4 & 0xffff, dstPort);
+  return `${addrText(src4, src6)} ${srcPort} ${addrText(dst4, dst6)} ${dstPort}`;
+}
+
 export function createPayloadInspector(_settings: Settings, raise: Raise): Detector {
   const continuations = new BoundedMap<string, Continuation>(MAX_CONTINUATIONS);
   let requests = 0;
@@ -501,7 +549,7 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     const dst = addrText(p.ip4Dst, p.ip6Dst);
     // One episode per connection: a key of the source alone folded a second connection's request into
     // the first one's alert, which then showed one flow's ports with the other's URI.
-    const key = `${src} ${p.srcPort} ${dst} ${p.dstPort}`;
+    const key = connectionKey(p.ip4Src, p.ip6Src, p.srcPort, p.ip4Dst, p.ip6Dst, p.dstPort);
     // Over its storm budget (an alert storm): folded from these facts, no message or details made.
     if (raise.foldNew?.(f.type, 'HIGH', now, key, src, dst, p.srcPort, p.dstPort, 'TCP')) return;
     if (head !== null) {
@@ -534,16 +582,16 @@ export function createPayloadInspector(_settings: Settings, raise: Raise): Detec
     });
   };
 
-  /** Findings of the current request (emptied for each). */
-  const found: PayloadFinding[] = [];
+  /** Findings of the current request (cleared for each). */
+  const found = new HeadFindings();
 
   const onHead = (p: Packet, h: HttpHead): void => {
     requests++;
     const remaining = Math.max(0, (h.contentLength ?? 0) - h.bodyLen);
     if (remaining > 0) continuations.set(flowKeyOf(p), { remaining, ts: p.ts, method: h.method ?? '', uri: h.uri ?? '' });
-    if (found.length !== 0) found.length = 0;
+    found.clear();
     inspectHead(h, p.data, h.bodyOff, Math.min(h.bodyLen, MAX_BODY), found);
-    for (let i = 0; i < found.length; i++) report(p, found[i], h, '', '', null);
+    for (let i = 0; i < found.length; i++) report(p, found.items[i], h, '', '', null);
   };
 
   // Its own function: a closure over `now` inside onPacket made V8 allocate a context for every packet.

@@ -159,4 +159,31 @@ describe('OrderedTable', () => {
     same(t, m);
     for (const k of ['SQL_INJECTION|1.0.195.79', 'SQL_INJECTION|1.0.0.1', 'SQL_INJECTION|1.0.194.255']) expect(t.get(k)).toBe(m.get(k));
   });
+
+  for (const [name, hash] of HASHES) {
+    it(`keeps a key under each tag apart, as a Map keyed by tag|key does, through deletes and compactions (${name} hash)`, () => {
+      // The funnel's open episodes: the raise site's key tagged with the alert type (one connection's SQL
+      // injection and traversal share a key).
+      const TAGS = ['SQL_INJECTION', 'DIRECTORY_TRAVERSAL', ''];
+      const r = rng(name === 'colliding' ? 11 : 7);
+      const t = new OrderedTable<number>();
+      const m = new Map<string, number>();
+      for (let i = 0; i < 20_000; i++) {
+        const key = `k${Math.floor(r() * 300)}`;
+        const tag = TAGS[Math.floor(r() * TAGS.length)];
+        const h = hash(key);
+        const op = r();
+        if (op < 0.5) {
+          t.set(key, i, h, tag);
+          m.set(`${tag}|${key}`, i);
+        } else if (op < 0.8) {
+          expect(t.delete(key, h, tag)).toBe(m.delete(`${tag}|${key}`));
+        } else {
+          expect(t.get(key, h, tag)).toBe(m.get(`${tag}|${key}`));
+          expect(t.has(key, h, tag)).toBe(m.has(`${tag}|${key}`));
+        }
+      }
+      same(t, m);
+    });
+  }
 });

@@ -8,6 +8,7 @@ import {
   inspectRequest,
   parseRequest,
 } from '../../src/detect/index.js';
+import { connectionKey } from '../../src/detect/payload-inspection.js';
 import { settingsWith } from './pipeline.js';
 import { ACK, Harness, PSH, SYN, echo, httpRequest, tcp, udp } from './packets.js';
 
@@ -166,6 +167,25 @@ describe('payload inspection', () => {
     expect(attack('/post', [], '{"color":"#fff","name":"Bob\'s"}')).toEqual([]);
   });
 
+  /** The episode key of an IPv4 connection given as text. */
+  const v4Key = (a: string, sp: number, b: string, dp: number): string => {
+    const n = (t: string): number => t.split('.').reduce((x, o) => (x << 8) | Number(o), 0);
+    return connectionKey(n(a), '', sp, n(b), '', dp);
+  };
+
+  it('keys an episode by its connection: one key per 4-tuple, IPv4 and IPv6 apart', () => {
+    const seen = new Set<string>();
+    for (const [a, sp, b, dp] of [['10.0.0.1', 40000, '10.0.0.2', 80], ['10.0.0.2', 80, '10.0.0.1', 40000], ['10.0.0.1', 40001, '10.0.0.2', 80], ['10.0.0.1', 40000, '10.0.0.3', 80], ['10.0.0.1', 40000, '10.0.0.2', 8080], ['255.255.255.255', 65535, '0.0.0.0', 0], ['0.0.0.0', 0, '255.255.255.255', 65535], ['10.0.1.1', 40000, '10.0.0.2', 80], ['11.0.0.1', 40000, '10.0.0.2', 80], ['10.0.0.1', 40000, '11.0.0.2', 80]] as const) {
+      const k = v4Key(a, sp, b, dp);
+      expect(k).toBe(v4Key(a, sp, b, dp));
+      seen.add(k);
+    }
+    expect(seen.size).toBe(10);
+    const six = connectionKey(0, '2001:db8::1', 40000, 0, '2001:db8::2', 80);
+    expect(six).toBe('2001:db8::1 40000 2001:db8::2 80');
+    expect(connectionKey(0, '::', 0, 0, '::', 0)).not.toBe(connectionKey(0, '', 0, 0, '', 0));
+  });
+
   it('parses requests the decoder did not (raw TCP payload); the episode of an alert is its connection', () => {
     const r = parseRequest("GET /x?id=1%27%20or%201=1-- HTTP/1.1\r\nHost: a\r\n\r\n");
     expect(r?.uri).toBe('/x?id=1%27%20or%201=1--');
@@ -176,16 +196,16 @@ describe('payload inspection', () => {
     expect(h.types()).toEqual(['DIRECTORY_TRAVERSAL', 'SQL_INJECTION']);
     const sqli = h.of('SQL_INJECTION')[0];
     // Keyed by the flow: the funnel folds repeats on this connection only.
-    expect(sqli.key).toBe('10.0.0.1 40000 10.0.0.2 80');
+    expect(sqli.key).toBe(v4Key('10.0.0.1', 40000, '10.0.0.2', 80));
     expect(sqli.details.uri).toBe('/p?id=1%27%20UNION%20SELECT%201--');
     expect(sqli.details.where).toBe('uri');
-    expect(h.of('DIRECTORY_TRAVERSAL')[0].key).toBe('10.0.0.1 40001 10.0.0.2 8000');
+    expect(h.of('DIRECTORY_TRAVERSAL')[0].key).toBe(v4Key('10.0.0.1', 40001, '10.0.0.2', 8000));
     // The same client on another connection: another episode, with that connection's ports.
     h.feed(tcp('10.0.0.1', 40002, '10.0.0.2', 80, ACK | PSH, { payload: 'GET /q?id=2%27%20OR%20%271%27=%271 HTTP/1.1\r\nHost: v\r\n\r\n' }), T0 + 30);
     const both = h.of('SQL_INJECTION');
     expect(both.map((d) => [d.key, d.src_port])).toEqual([
-      ['10.0.0.1 40000 10.0.0.2 80', 40000],
-      ['10.0.0.1 40002 10.0.0.2 80', 40002],
+      [v4Key('10.0.0.1', 40000, '10.0.0.2', 80), 40000],
+      [v4Key('10.0.0.1', 40002, '10.0.0.2', 80), 40002],
     ]);
   });
 });

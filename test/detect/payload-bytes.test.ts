@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHttp, decodePacket, HttpHead, Packet, plainHttp, Reassembler, LAYER_TCP } from '../../src/decode/index.js';
 import { createPayloadInspector, inspectRequest } from '../../src/detect/index.js';
-import { inspectHead, type PayloadFinding } from '../../src/detect/payload-inspection.js';
+import { HeadFindings, inspectHead, type PayloadFinding } from '../../src/detect/payload-inspection.js';
 import type { Detection } from '../../src/alert/types.js';
 import { corpusPackets, prng } from '../decode/helpers/corpus.js';
 import { settingsWith } from './pipeline.js';
@@ -21,8 +21,12 @@ function both(payload: Uint8Array, head: HttpHead): { bytes: PayloadFinding[]; s
   const h = decodeHttp(payload, 0, payload.length, [], undefined, head);
   if (h === null || h.kind !== 'request') return null;
   const bodyLen = Math.min(h.bodyLen, MAX_BODY);
-  const fromBytes: PayloadFinding[] = [];
-  inspectHead(h, payload, h.bodyOff, bodyLen, fromBytes);
+  // Filled in over findings of the request before (as the detector's are), from the same kinds in reverse.
+  const found = new HeadFindings();
+  found.add({ sqlPattern: 'x', sqlExcerpt: 'x', travPattern: 'y', travExcerpt: 'y' }, 'stale');
+  found.clear();
+  inspectHead(h, payload, h.bodyOff, bodyLen, found);
+  const fromBytes: PayloadFinding[] = found.items.slice(0, found.length).map((f) => ({ ...f }));
   const m = plainHttp(h);
   const fromStrings = inspectRequest({
     method: m.method ?? '',
