@@ -20,6 +20,18 @@ const MAX_KEYS = 8192;
 const UPDATE_MS = 1000;
 const IDLE_MS = 600_000;
 
+/**
+ * The episode key of a source and port: for an IPv4 source three code units made in one call, else the
+ * address text and the port. Why: the key is only compared (the funnel's open episodes), never written, and
+ * in an alert storm of spoofed SYNs to a listed port the text form (a port text, a concatenation, then a
+ * flattened copy in the funnel) was made per source. An IPv6 key holds a '|' and is longer than three units,
+ * so the two forms never meet.
+ */
+export function sourcePortKey(a4: number, a6: string, port: number, srcText: string): string {
+  if (a6 === '') return String.fromCharCode(a4 >>> 16, a4 & 0xffff, port);
+  return `${srcText}|${port}`;
+}
+
 export function createSuspiciousPortDetector(settings: Settings, raise: Raise): Detector {
   const ports = new Set(thresholds(settings).suspicious_ports);
   // Key (source, -, port); the first attempt's destination is kept for the alert.
@@ -34,9 +46,11 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
 
   const report = (s: number, now: number): void => {
     const port = tab.x(s);
-    const src = addrText(tab.a4(s), tab.a6(s));
+    const a4 = tab.a4(s);
+    const a6 = tab.a6(s);
+    const src = addrText(a4, a6);
     const dst = addrText(dst4[s], dst6[s]);
-    const key = `${src}|${port}`;
+    const key = sourcePortKey(a4, a6, port, src);
     ep.reportedAt(s, now);
     // Over its storm budget (a flood of spoofed SYNs): folded from these facts, no message or details made.
     if (raise.foldNew?.('SUSPICIOUS_PORT', 'LOW', now, key, src, dst, undefined, port, 'TCP')) return;

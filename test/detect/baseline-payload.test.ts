@@ -9,6 +9,7 @@ import {
   parseRequest,
 } from '../../src/detect/index.js';
 import { connectionKey } from '../../src/detect/payload-inspection.js';
+import { sourcePortKey } from '../../src/detect/suspicious-port.js';
 import { settingsWith } from './pipeline.js';
 import { ACK, Harness, PSH, SYN, echo, httpRequest, tcp, udp } from './packets.js';
 
@@ -218,9 +219,28 @@ describe('SUSPICIOUS_PORT and DECODE_ANOMALY', () => {
     h.feed(tcp('10.0.0.1', 41001, '10.0.0.2', 80, SYN), T0 + 2000);
     h.feed(tcp('10.0.0.2', 22, '10.0.0.1', 40000, ACK), T0 + 2000);
     h.tick(T0 + 5000);
-    expect(new Set(h.detections.map((d) => d.key))).toEqual(new Set(['10.0.0.1|22', '10.0.0.1|3389']));
+    expect(new Set(h.detections.map((d) => d.key))).toEqual(new Set([sourcePortKey(0x0a000001, '', 22, '10.0.0.1'), sourcePortKey(0x0a000001, '', 3389, '10.0.0.1')]));
     expect(h.detections.every((d) => d.severity === 'LOW')).toBe(true);
     expect(h.of('SUSPICIOUS_PORT').filter((d) => d.dst_port === 22).at(-1)!.details.attempts).toBe(10);
+  });
+  it('keys an episode by source and port: one key per pair, IPv4 and IPv6 apart, the same key for repeats', () => {
+    const seen = new Set<string>();
+    for (const [a4, port] of [[0x0a000001, 22], [0x0a000001, 23], [0x0a000002, 22], [0x0b000001, 22], [0x0a010001, 22], [0, 0], [-1, 65535], [0x7fffffff, 22], [-0x80000000, 22]]) {
+      const k = sourcePortKey(a4, '', port, 'unused');
+      expect(k).toBe(sourcePortKey(a4, '', port, 'unused'));
+      seen.add(k);
+    }
+    expect(seen.size).toBe(9);
+    expect(sourcePortKey(0, '2001:db8::1', 22, '2001:db8::1')).toBe('2001:db8::1|22');
+    expect(seen.has(sourcePortKey(0, '::', 0, '::'))).toBe(false);
+    // The detector's episodes: two sources to one port and one source to two ports are three alerts; a repeat keeps its key.
+    const h = new Harness((r) => createSuspiciousPortDetector(settingsWith(), r));
+    h.feed(tcp('10.0.0.1', 40000, '10.0.0.9', 22, SYN), T0).feed(tcp('10.0.1.1', 40000, '10.0.0.9', 22, SYN), T0);
+    h.feed(tcp('10.0.0.1', 40001, '10.0.0.9', 23, SYN), T0).feed(tcp('10.0.0.1', 40002, '10.0.0.9', 22, SYN), T0 + 1500);
+    const keys = h.of('SUSPICIOUS_PORT').map((d) => d.key);
+    expect(new Set(keys).size).toBe(3);
+    expect(keys[3]).toBe(keys[0]);
+    expect(keys[0]).toBe(sourcePortKey(0x0a000001, '', 22, '10.0.0.1'));
   });
   it('follows the settings list', () => {
     const h = new Harness((r) => createSuspiciousPortDetector(settingsWith({ suspicious_ports: [8080] }), r));
