@@ -4,7 +4,8 @@
 # Per capture and build, in a fresh directory holding the shipped settings, rules and lists: `--batch -r FILE
 # --eve eve.json` (alert lines on stdout, alerts.json, alerts.log, eve.json less its stats records, which carry
 # wall-clock uptime, and the SQLite history's rows less the wall-clock stored_at and file_mtime columns and the
-# random run id), then `--batch --dump-packets -r FILE`. Prints `same NAME` or `DIFF NAME: outputs` per capture.
+# random run id, sorted: the history writes in batches on a wall-clock timer, so which of two alerts gets the
+# lower row number can differ between two runs of one build on a long capture), then `--batch --dump-packets -r FILE`. Prints `same NAME` or `DIFF NAME: outputs` per capture.
 #
 #   bench/compare-outputs.sh ROOT_A ROOT_B [CAPTURE...]    ROOT: a built checkout (scripts/setup.sh or npm run build)
 #   MAIN=dist/src/main.js ...   tsc's output instead of the bundle bin/netguard runs (default dist/bundle/main.js)
@@ -37,8 +38,8 @@ for f in "${files[@]}"; do
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 for t in [r[0] for r in c.execute("select name from sqlite_master where type='table' order by name")]:
-    cols = [r[1] for r in c.execute(f"pragma table_info({t})") if r[1] not in ("stored_at", "file_mtime", "run")]
-    for row in c.execute(f"select {','.join(cols)} from {t}"):
+    cols = [r[1] for r in c.execute(f"pragma table_info({t})") if r[1] not in ("stored_at", "file_mtime", "run", "seq")]
+    for row in sorted(repr(r) for r in c.execute(f"select {','.join(cols)} from {t}")):
         print(t, row)
 PY
     fi

@@ -137,6 +137,9 @@ describe('--block against a real hping3 SYN flood', () => {
       expect(lasted).toBeGreaterThan((BLOCK_SECONDS - 2) * 1000);
       expect(await ping(null)).toBe(0);
       await until('the expiry to be logged', 5000, async () => ng.stderr().includes(`block on ${pair.attackerIp} expired`));
+      // The table goes after the expiry line (the responder logs, then runs `nft delete table`, then says so):
+      // wait for its own line, which a loaded host can write a moment later.
+      await until('the table removal to be logged', 5000, async () => ng.stderr().includes('no blocks left: removed the firewall table'));
       expect((await nftTable()).code).not.toBe(0);
 
       // A second, shorter flood blocks again; exit removes the table while a block is active.
