@@ -129,7 +129,18 @@ export class OrderedTable<V> {
   /** Moves `start` past deleted entries (the oldest is then found at once). */
   private skipHoles(): void {
     while (this.start < this.end && this.keys[this.start] === null) this.start++;
-    if (this.start === this.end && this.iterating === 0) this.start = this.end = 0;
+    if (this.start === this.end && this.iterating === 0) this.restart();
+  }
+
+  /**
+   * An empty table starts again at position 0 with an index of EMPTY slots only. The index must be emptied too:
+   * its DELETED marks are otherwise cleared only when the arrays' end is reached (makeRoom), which a table that
+   * empties again and again (the history's queue after each write, the funnel's open episodes in quiet times)
+   * never reaches, and once every slot was EMPTY no more, a lookup of a missing key probed forever.
+   */
+  private restart(): void {
+    this.start = this.end = 0;
+    this.index.fill(EMPTY);
   }
 
   /** The oldest entry's value (undefined when empty). */
@@ -158,7 +169,7 @@ export class OrderedTable<V> {
       }
     } finally {
       this.iterating--;
-      if (this.iterating === 0 && this.start === this.end) this.start = this.end = 0;
+      if (this.iterating === 0 && this.start === this.end) this.restart();
     }
   }
 

@@ -136,6 +136,32 @@ describe('OrderedTable', () => {
     same(t, m);
   });
 
+  // A table emptied again and again used to keep its index's DELETED marks when it started over at position 0:
+  // after some hundreds of keys no slot was EMPTY and the next lookup of a missing key never returned (a live
+  // capture's history queue, emptied by every write, hung NetGuard that way). A regression hangs this test.
+  it('emptied again and again (by delete, shift, and delete during each), its lookups of missing keys still end', () => {
+    const t = new OrderedTable<number>();
+    for (let i = 0; i < 20_000; i++) {
+      const k = `1700000000000-${i}`;
+      expect(t.get(k)).toBeUndefined();
+      t.set(k, i);
+      expect(t.get(k)).toBe(i);
+      if (i % 3 === 0) t.delete(k);
+      else if (i % 3 === 1) expect(t.shift()).toBe(i);
+      else t.each(() => void t.delete(k));
+      expect(t.size).toBe(0);
+    }
+    // Batches written and emptied, as the history's queue is: 300 keys in, all out.
+    for (let b = 0; b < 200; b++) {
+      for (let j = 0; j < 300; j++) t.set(`b${b}-${j}`, j);
+      for (let j = 0; j < 300; j++) expect(t.delete(`b${b}-${j}`)).toBe(true);
+      expect(t.has(`b${b}-missing`)).toBe(false);
+    }
+    t.set('last', 1);
+    expect(t.first()).toBe(1);
+    expect(t.size).toBe(1);
+  });
+
   it('keeps its place through thousands of entries added and the oldest half deleted, as the funnel cap does', () => {
     const t = new OrderedTable<number>();
     const m = new Map<string, number>();
