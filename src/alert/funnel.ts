@@ -294,6 +294,8 @@ export class AlertFunnel {
   private readonly storm: StormControl;
   /** The sinks with an onFolded hook (the reputation score, the history), called per folded alert. */
   private readonly foldSinks: AlertSink[] = [];
+  /** The sinks with an onTick hook (the history, when it paces its writes by packet time). */
+  private readonly tickSinks: AlertSink[] = [];
   private flowIds: ((d: Detection) => void) | null = null;
   /** Alerts that got a key after newAlert made them (a later detection filled in a port or address). */
   private readonly lateKeys = new WeakSet<Alert>();
@@ -366,6 +368,7 @@ export class AlertFunnel {
 
   addSink(s: AlertSink): void {
     if (s.onFolded) this.foldSinks.push(s);
+    if (s.onTick) this.tickSinks.push(s);
     this.sinks.push(s);
   }
 
@@ -675,11 +678,19 @@ export class AlertFunnel {
     this.lastSource = undefined;
   }
 
-  /** Closes episodes whose suppression interval has passed (packet time). */
+  /** Closes episodes whose suppression interval has passed (packet time), then tells the sinks that keep packet time. */
   onTick(now: number): void {
     this.expire(now);
     this.storm.tick(now);
     this.emitStorms();
+    // After the final records and storm alerts of this tick, so a sink that writes now writes them too.
+    for (const s of this.tickSinks) {
+      try {
+        s.onTick!(now);
+      } catch {
+        this.sinkErrors++;
+      }
+    }
   }
 
   /** Closes every open episode with its final record (end of the capture, or exit); call once, at the end. */

@@ -141,6 +141,11 @@ export interface AlertSink {
    * object the funnel reuses (see FoldNew): read it during the call, never keep it.
    */
   onFolded?(d: Detection, storm: Alert): void;
+  /**
+   * Packet time moved on (the engine's tick, about once a second of packet time): for sinks that pace their
+   * writes by packet time when reading a file, so what they write depends on the capture, not on the clock.
+   */
+  onTick?(now: number): void;
   /** Writes out anything queued; called on exit and periodically. */
   flush?(): Promise<void>;
   close?(): Promise<void>;

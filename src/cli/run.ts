@@ -187,6 +187,8 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
     failures,
     sensor: settings.sensor_name,
     source: live ? name : name === '-' ? 'stdin' : path.resolve(name),
+    // A file's rows (and their order) follow from the capture alone; live capture writes on a timer.
+    pace: live ? 'timer' : 'packets',
   });
   if (history) sinks.push(history);
   // Active response (firewall backends, child processes) is loaded only when --block or response.enabled asks for it.
@@ -303,6 +305,9 @@ export async function wire(opts: CliOptions, mode: Mode, extras: WireExtras = {}
       if (tickTimer) clearInterval(tickTimer);
       sourceEnded = true;
     }
+    // A file's history is written at packet-time ticks, and none come after its last packet: what is queued is
+    // written now for the views that stay open (and other processes reading the database); batch mode closes next.
+    if (mode !== 'batch' && !live) await history?.flush();
     // Drops that began in the last second of the capture still get their one line.
     dropWatch?.check(source.stats?.() ?? null, engine.packets);
     warnings.push(...source.warnings);

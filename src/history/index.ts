@@ -12,7 +12,7 @@ export { parseTimeArg, parseDuration } from './time-args.js';
  */
 export function createHistorySink(
   settings: Settings,
-  opts: Pick<HistoryOptions, 'log' | 'now' | 'sensor' | 'failures' | 'source'> = {},
+  opts: Pick<HistoryOptions, 'log' | 'now' | 'sensor' | 'failures' | 'source' | 'pace'> = {},
 ): AlertHistory | null {
   const h = settings.history;
   if (!h.enabled || !h.db_file) return null;

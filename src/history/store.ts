@@ -74,6 +74,15 @@ export interface HistoryOptions {
   /** Where a database that cannot be written is named and its lost alerts counted (default: said through `log`). */
   failures?: WriteFailures;
   /**
+   * How writes are paced. 'timer' (the default; live capture): a wall-clock timer writes what has waited
+   * flushMs. 'packets' (a capture file or stdin): what has waited flushMs of packet time is written at the
+   * engine's ticks (onTick), and a queue that reaches its size limit at once, never from a timer; so which
+   * alerts share a transaction, and the rows' seq numbers, depend on the capture alone: reading a file twice
+   * stores the same rows in the same order. (Only a query asked for meanwhile, from the dashboard or the web
+   * page, writes out of turn.)
+   */
+  pace?: 'timer' | 'packets';
+  /**
    * What this run reads: the capture file's absolute path, "stdin", or the interface. Stored in each row;
    * a file read again replaces its earlier rows (same ids), so the history never holds an id twice for it.
    */
@@ -106,6 +115,11 @@ export const BATCH_MAX = 1000;
 export const BATCH_STORM_MAX = 5 * BATCH_MAX;
 /** Full groups of folded alerts one timed write adds to its transaction (a few ms of JSON and SQLite). */
 const FOLDED_GROUPS_PER_WRITE = 10;
+/**
+ * Pace 'packets': queued alerts written at once, whatever their age, when this many wait (packet time may stand
+ * still, or an alert storm raise thousands within one tick): the memory a file's run holds stays bounded.
+ */
+export const PACED_MAX_PENDING = BATCH_STORM_MAX;
 export const MAX_LIMIT = 10_000;
 const RANK: Record<Severity, number> = { LOW: 0, WARNING: 1, HIGH: 2, CRITICAL: 3 };
 const DAY_MS = 86_400_000;
@@ -192,7 +206,7 @@ interface Queued {
   alert: Alert;
   /** OrderedTable.hash of the alert's id (its key in the queue). */
   hash: number;
-  /** performance.now() when queued (an update renews it). */
+  /** When queued (an update renews it): performance.now(), or with pace 'packets' the packet time of the last tick. */
   at: number;
   /** Queued by onAlert and not written yet: the row is new (the cheap update of an existing row would find nothing). */
   fresh: boolean;
@@ -472,8 +486,12 @@ export class AlertHistory implements AlertSink {
     this.timer = null;
     this.writePending();
   };
+  /** Pace 'packets' (see HistoryOptions.pace): writes come from onTick and from the queue's size, not a timer. */
+  private readonly paced: boolean;
+  /** Pace 'packets': the packet time of the last tick, the clock queued alerts' ages are measured by. */
+  private packetNow = 0;
   private retentionTimer: NodeJS.Timeout | null = null;
-  private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures' | 'source'>> & { readonly: boolean };
+  private readonly opts: Required<Omit<HistoryOptions, 'readonly' | 'failures' | 'source' | 'pace'>> & { readonly: boolean };
   private upsert: Statement | null = null;
   /** The upsert for this run's own alerts, with its run, source and sensor written into the SQL (see open()). */
   private upsertOwn: Statement | null = null;
@@ -500,6 +518,7 @@ export class AlertHistory implements AlertSink {
     };
     this.outputs = opts.failures ?? new WriteFailures(this.opts.log);
     this.source = opts.source ?? 'unknown';
+    this.paced = opts.pace === 'packets';
     try {
       this.open();
     } catch (e) {
@@ -701,7 +720,7 @@ export class AlertHistory implements AlertSink {
     // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
     // One entry per id holds the alert, when it was queued and whether its row is new: one map operation
     // per alert instead of one on each of three collections.
-    const at = performance.now();
+    const at = this.paced ? this.packetNow : performance.now();
     const hash = OrderedTable.hash(a.id);
     const q = replaces ? this.pending.get(a.id, hash) : undefined;
     if (q !== undefined) {
@@ -715,20 +734,40 @@ export class AlertHistory implements AlertSink {
   }
 
   private schedule(): void {
+    if (this.paced) {
+      // No timer: a full queue is written now (its alerts whatever their age), ten full groups of folded alerts
+      // with the alerts that are due; the rest waits for the next tick.
+      if (this.pending.size >= PACED_MAX_PENDING) this.writePending(undefined, false, true);
+      else if (this.foldedReady.length >= FOLDED_GROUPS_PER_WRITE) this.writePending();
+      return;
+    }
     if (!this.timer) {
       this.timer = setTimeout(this.onTimer, this.opts.flushMs);
     }
   }
 
   /**
+   * Pace 'packets': packet time is `now`; what has waited flushMs of it is written, in as many transactions
+   * as a timed write would make (BATCH_MAX alerts and FOLDED_GROUPS_PER_WRITE groups each).
+   */
+  onTick(now: number): void {
+    if (!this.paced) return;
+    if (now > this.packetNow) this.packetNow = now;
+    while (this.writePending()) {
+      // more was due
+    }
+  }
+
+  /**
    * Writes up to `max` queued alerts and the full groups of folded alerts (all of them, and the groups
-   * still filling, when `all`) in one transaction; on a lock, keeps them for the next try. Returns whether
+   * still filling, when `all`) in one transaction, the alerts that have waited flushMs (any, when `anyAge`);
+   * on a lock, keeps them for the next try. Returns whether
    * that batch was written. The timer writes BATCH_MAX alerts (half the queue when it is longer, at most
    * BATCH_STORM_MAX) and FOLDED_GROUPS_PER_WRITE groups at a time and comes back at once for the rest, so an
    * alert storm holds the event loop (capture runs on it) for tens of milliseconds at a time at most, and
    * the queue still shrinks while alerts keep coming faster than BATCH_MAX per turn.
    */
-  private writePending(max = Math.min(BATCH_STORM_MAX, Math.max(BATCH_MAX, Math.ceil(this.pending.size / 2))), all = false): boolean {
+  private writePending(max = Math.min(BATCH_STORM_MAX, Math.max(BATCH_MAX, Math.ceil(this.pending.size / 2))), all = false, anyAge = false): boolean {
     if (!this.enabled || !this.db || !this.upsert || !this.insertFolded) return false;
     if (all && this.foldedOpen.size > 0) {
       for (const g of this.foldedOpen.values()) this.foldedReady.push(g);
@@ -739,7 +778,7 @@ export class AlertHistory implements AlertSink {
     // queued), so an episode that closes soon after its alert was raised, as in an alert storm past the
     // open-episode cap, is stored once, with its final record, instead of as a row and then its update.
     // Past half of maxPending the age is not waited for.
-    const cutoff = all || this.pending.size > this.opts.maxPending / 2 ? Infinity : performance.now() - this.opts.flushMs;
+    const cutoff = all || anyAge || this.pending.size > this.opts.maxPending / 2 ? Infinity : (this.paced ? this.packetNow : performance.now()) - this.opts.flushMs;
     const batch: Queued[] = [];
     this.pending.each((q) => {
       if (batch.length >= max || q.at > cutoff) return false;
@@ -825,7 +864,7 @@ export class AlertHistory implements AlertSink {
 
   /** After a timed write: back at once for more that is due, else when the oldest queued alert is. */
   private rearm(): void {
-    if (this.timer || this.closed || (this.pending.size === 0 && this.foldedReady.length === 0)) return;
+    if (this.paced || this.timer || this.closed || (this.pending.size === 0 && this.foldedReady.length === 0)) return;
     let delay = 0;
     if (this.foldedReady.length === 0 && this.pending.size <= this.opts.maxPending / 2) {
       const at = this.pending.first()?.at ?? 0;

@@ -9,7 +9,7 @@ import { AlertFunnel } from '../../src/alert/funnel.js';
 import type { Alert, AlertSink, Detection } from '../../src/alert/types.js';
 import { defaultSettings } from '../../src/config/schema.js';
 import { AlertHistory, HistoryError, createHistorySink } from '../../src/history/index.js';
-import { BATCH_MAX, BATCH_STORM_MAX, FOLDED_BATCH, PAGE_SIZE } from '../../src/history/store.js';
+import { BATCH_MAX, BATCH_STORM_MAX, FOLDED_BATCH, PACED_MAX_PENDING, PAGE_SIZE } from '../../src/history/store.js';
 import { mkAlert } from './fixtures.js';
 
 let dir: string;
@@ -204,6 +204,97 @@ describe('storage', () => {
     h.onAlert(mkAlert());
     await h.close();
     expect(rawCount()).toBe(2);
+  });
+});
+
+describe("pace 'packets' (a capture file): writes follow packet time, never the wall clock", () => {
+  const T0 = 1_700_000_000_000;
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  it('nothing is written by a timer; a tick writes what has waited flushMs of packet time, and only that', async () => {
+    const h = history({ pace: 'packets', flushMs: 500 });
+    h.onTick(T0);
+    h.onAlert(mkAlert({ id: 'p-1' }));
+    await sleep(120);
+    // Six flush intervals of wall time: no write.
+    expect(rawCount()).toBe(0);
+    h.onTick(T0 + 400);
+    h.onAlert(mkAlert({ id: 'p-2', src_ip: '10.9.9.9' }));
+    expect(rawCount()).toBe(0);
+    // p-1 has waited 500 ms of packet time, p-2 (queued at the tick of T0 + 400) only 100.
+    h.onTick(T0 + 500);
+    expect(rawCount()).toBe(1);
+    expect(h.query({}).map((a) => a.id)).toEqual(['p-1']);
+    h.onTick(T0 + 900);
+    expect(rawCount()).toBe(2);
+    expect(h.batches).toBe(2);
+    // A tick of an earlier time (out-of-order packets) does not move the history's packet clock back.
+    h.onAlert(mkAlert({ id: 'p-3', src_ip: '10.9.9.10' }));
+    h.onTick(T0 + 100);
+    h.onTick(T0 + 1399);
+    expect(rawCount()).toBe(2);
+    h.onTick(T0 + 1400);
+    expect(rawCount()).toBe(3);
+  });
+
+  it(`a queue of ${PACED_MAX_PENDING} alerts is written at once, whatever their age (packet time may stand still), so memory stays bounded`, () => {
+    const h = history({ pace: 'packets', flushMs: 500 });
+    for (let i = 0; i < PACED_MAX_PENDING - 1; i++) h.onAlert(mkAlert({ src_ip: `10.2.${i >> 8}.${i & 255}` }));
+    expect(h.written).toBe(0);
+    h.onAlert(mkAlert({ src_ip: '10.3.0.1' }));
+    // Half the queue in one transaction, as a timed write of a long queue takes.
+    expect(h.written).toBe(PACED_MAX_PENDING / 2);
+    expect(h.pendingCount).toBe(PACED_MAX_PENDING / 2);
+    expect(rawCount()).toBe(PACED_MAX_PENDING / 2);
+  });
+
+  it('ten full groups of folded alerts are written without a tick, the eleventh waits', () => {
+    const h = history({ pace: 'packets', flushMs: 500 });
+    const storm = mkAlert({ id: 'storm-1', type: 'SUSPICIOUS_PORT' });
+    h.onAlert(storm);
+    const fold = (i: number): void =>
+      h.onFolded({ type: 'SUSPICIOUS_PORT', severity: 'WARNING', message: 'm', ts: T0 + i, key: `k-${i}`, src_ip: `1.2.${i >> 8}.${i & 255}`, details: {} }, storm);
+    for (let i = 0; i < 10 * FOLDED_BATCH - 1; i++) fold(i);
+    expect(h.foldedWritten).toBe(0);
+    fold(10 * FOLDED_BATCH - 1);
+    expect(h.foldedWritten).toBe(10 * FOLDED_BATCH);
+    // The storm alert itself was queued at packet time 0 and no tick has come: not due, not written.
+    expect(rawCount()).toBe(0);
+    for (let i = 10 * FOLDED_BATCH; i < 11 * FOLDED_BATCH; i++) fold(i);
+    expect(h.foldedWritten).toBe(10 * FOLDED_BATCH);
+  });
+
+  it('the same calls give the same rows in the same order (seq), however the wall clock runs between them', async () => {
+    const rowsOf = async (f: string, pauses: boolean, pace: 'packets' | 'timer' = 'packets'): Promise<unknown[]> => {
+      const h = history({ pace, flushMs: 30 }, f);
+      let t = T0;
+      for (let i = 0; i < 2000; i++) {
+        if (i % 100 === 0) {
+          t += 250;
+          h.onTick(t);
+          // In the timer's pace, these pauses decide which alerts share a transaction and which row an update lands in.
+          if (pauses && i % 700 === 0) await sleep(60);
+        }
+        h.onAlert(mkAlert({ id: `r-${i}`, src_ip: `10.4.${i & 255}.${i % 7}` }));
+        // An update of an alert still queued moves it behind the others (stored once, updated); of one written, changes its row.
+        if (i >= 50) h.onUpdate(mkAlert({ id: `r-${i - 50}`, src_ip: `10.4.${(i - 50) & 255}.${(i - 50) % 7}`, count: 2 }));
+      }
+      await h.close();
+      const db = new Database(f, { readonly: true });
+      try {
+        return db.prepare('SELECT seq, alert_id, count, src_ip FROM alerts ORDER BY seq').all();
+      } finally {
+        db.close();
+      }
+    };
+    const quick = await rowsOf(path.join(dir, 'a.db'), false);
+    const paused = await rowsOf(path.join(dir, 'b.db'), true);
+    expect(quick).toHaveLength(2000);
+    expect(paused).toEqual(quick);
+    // The same calls in the timer's pace: the pauses let the timer write part of the queue, and rows come out in another order.
+    const timed = await rowsOf(path.join(dir, 'c.db'), true, 'timer');
+    expect(timed).toHaveLength(2000);
+    expect(timed).not.toEqual(quick);
   });
 });
 
