@@ -198,6 +198,19 @@ describe('storage', () => {
     expect(h3.count()).toBe(2);
   });
 
+  // A quiet live link: each alert is written by its own timed write, which empties the queue. The queue's table
+  // kept its index's deletion marks when it emptied, and after a few hundred alerts NetGuard hung in a lookup.
+  it('alerts written one batch at a time, a thousand times (a quiet live link), are all stored', async () => {
+    const h = history({ flushMs: 1 });
+    for (let i = 0; i < 1000; i++) {
+      h.onAlert(mkAlert({ id: `quiet-${i}` }));
+      for (let w = 0; w < 200 && h.written <= i; w++) await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(h.written).toBe(1000);
+    expect(h.batches).toBe(1000);
+    expect(rawCount()).toBe(1000);
+  });
+
   it('close() writes what is queued', async () => {
     const h = history({ flushMs: 60_000 });
     h.onAlert(mkAlert());
