@@ -42,6 +42,17 @@ export class TextMemo {
       while (i < n && mem[at + i] === b[off + i]) i++;
       if (i === n) return this.texts[slot];
     }
+    return this.remember(b, off, n, slot);
+  }
+
+  /**
+   * A miss: the text made and put in `slot`. Out of text(), which V8 inlines into every reader of HTTP
+   * heads: once the memo holds a capture's repeated texts, misses are rare, and this call (with latin1
+   * and the copy loop) is then left out of their optimized code rather than compiled into each.
+   */
+  private remember(b: Uint8Array, off: number, n: number, slot: number): string {
+    const at = slot * this.maxLen;
+    const mem = this.bytes;
     const s = latin1(b, off, n);
     for (let i = 0; i < n; i++) mem[at + i] = b[off + i];
     this.lens[slot] = n;

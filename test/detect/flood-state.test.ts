@@ -229,6 +229,34 @@ describe('WindowCounter', () => {
     }
   });
 
+  it('starts its window at whichever call comes first (add, total, remove or oldest), each moving it on its own', () => {
+    const start = 1_700_000_000_000;
+    const first: ((wc: WindowCounter | Reference, at: number) => unknown)[] = [
+      (wc, at) => wc.add(at),
+      (wc, at) => wc.total(at),
+      (wc, at) => wc.remove(at, at),
+      (wc, at) => wc.oldest(at),
+    ];
+    for (const call of first) {
+      const wc = new WindowCounter(1000, 10);
+      const ref = new Reference(1000, 10);
+      call(wc, start);
+      call(ref, start);
+      // total() then add() at a later bucket (syn-flood's order), add() then total() (connection-flood's),
+      // and a jump past the whole window.
+      for (const step of [0, 150, 40, 1000, 2500, 30]) {
+        const now = start + step;
+        expect(wc.total(now)).toBe(ref.total(now));
+        wc.add(now);
+        ref.add(now);
+        wc.add(now + 120);
+        ref.add(now + 120);
+        expect(wc.total(now + 120)).toBe(ref.total(now + 120));
+        expect(wc.oldest(now + 120)).toBe(ref.oldest(now + 120));
+      }
+    }
+  });
+
   it('stays exact with bucket counts past the small-integer and int32 ranges (an Int32Array would not)', () => {
     const wc = new WindowCounter(1000, 10);
     const ref = new Reference(1000, 10);

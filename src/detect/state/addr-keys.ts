@@ -37,8 +37,16 @@ function textHash(s: string): number {
   // only one when n is 1).
   const slot = (n * 17 + s.charCodeAt(n - 1) * 5 + s.charCodeAt(n >> 1)) & (TEXT_MEMO_SLOTS - 1);
   if (memoText[slot] === s) return memoHash[slot];
+  return hashIntoMemo(s, slot);
+}
+
+/**
+ * A memo miss: FNV-1a of `s`, kept in `slot`. Out of textHash(), which is inlined at every address hash
+ * of the detectors: most IPv6 texts hit the memo, and the loop is then compiled once here, not into each.
+ */
+function hashIntoMemo(s: string, slot: number): number {
   let h = FNV_BASIS;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   memoText[slot] = s;
   memoHash[slot] = h;
   return h;

@@ -32,13 +32,24 @@ export class WindowCounter {
     this.counts = new Float64Array(slots);
     this.slotMs = Math.max(1, windowMs / slots);
   }
+  /** Moves the window up to `now` (add() and total() make the same test at their own call of moveTo). */
   private advance(now: number): void {
     const slot = Math.floor(now / this.slotMs);
+    if (this.head < 0 || slot > this.head) this.moveTo(slot);
+  }
+  /**
+   * Makes `slot` the head, emptying the buckets it passes (the first call only sets the head). Out of line:
+   * a counter moves at most once per bucket of packet time, and a caller's optimized code then holds a
+   * call, or this loop only where moves are frequent (V8 inlines a call by how often it was made), not
+   * one copy per add() and total() inlined. Each of those makes its own call, so the call that follows
+   * the other in a detector (syn-flood's add() after total(), connection-flood's total() after add())
+   * never moves, and its copy is not compiled.
+   */
+  private moveTo(slot: number): void {
     if (this.head < 0) {
       this.head = slot;
       return;
     }
-    if (slot <= this.head) return;
     const n = this.counts.length;
     const steps = Math.min(n, slot - this.head);
     let j = this.headAt;
@@ -60,8 +71,8 @@ export class WindowCounter {
     return i + (this.counts.length & (i >> 31));
   }
   add(now: number, delta = 1): void {
-    this.advance(now);
     const slot = Math.floor(now / this.slotMs);
+    if (this.head < 0 || slot > this.head) this.moveTo(slot);
     if (slot > this.head - this.counts.length && slot <= this.head) {
       this.counts[this.bucketOf(slot)] += delta;
       this.sum += delta;
@@ -80,7 +91,8 @@ export class WindowCounter {
     }
   }
   total(now: number): number {
-    this.advance(now);
+    const slot = Math.floor(now / this.slotMs);
+    if (this.head < 0 || slot > this.head) this.moveTo(slot);
     return this.sum + 0;
   }
   /** Start time (ms) of the oldest bucket that holds events, or `now` when empty. */
