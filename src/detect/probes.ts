@@ -37,7 +37,7 @@ const {
   K_SYN, K_CONNECT, K_FIN, K_XMAS, K_NULL, K_ACK, K_MAIMON, K_UDP, O_CLOSED, O_UNANSWERED, O_TORN, O_STEALTH,
   O_SUCCESS, O_TRANSIT,
 } = codes;
-const { addrHash } = state;
+const { packetAddrHash } = state;
 
 /** Probe states. */
 const S_PENDING = 0;
@@ -361,9 +361,10 @@ export class ProbeTracker implements ProbeRecords {
     const b6 = p.ip6Dst;
     const fwd = (IPPROTO_TCP << 16) | p.dstPort;
     const rev = (IPPROTO_TCP << 16) | p.srcPort;
-    // Each address hashed once for every lookup below, either direction (every path makes at least one).
-    const ha = addrHash(a4, a6);
-    const hb = addrHash(b4, b6);
+    // Each address hashed once for every lookup below, either direction (every path makes at least one); an
+    // IPv6 text's memo slot from the hash the decoder keeps beside it.
+    const ha = packetAddrHash(a4, a6, p.ip6SrcHash);
+    const hb = packetAddrHash(b4, b6, p.ip6DstHash);
     const recs = this.recs;
     // The kind of probe this packet starts (-1: none). Every case makes its probe through the one
     // newProbe call at the end, which every SYN reaches: the first FIN, NULL or XMAS probe, or the first
@@ -445,8 +446,8 @@ export class ProbeTracker implements ProbeRecords {
     const b4 = p.ip4Dst;
     const b6 = p.ip6Dst;
     // A reply to an earlier datagram: the service answered.
-    const ha = addrHash(a4, a6);
-    const hb = addrHash(b4, b6);
+    const ha = packetAddrHash(a4, a6, p.ip6SrcHash);
+    const hb = packetAddrHash(b4, b6, p.ip6DstHash);
     const rep = this.recs.findH(hb, ha, b4, b6, a4, a6, (IPPROTO_UDP << 16) | p.srcPort);
     if (rep >= 0) {
       if (this.f8[(rep << 2) + F_STATE] !== S_SUCCESS) this.outcome(rep, O_SUCCESS);
