@@ -226,7 +226,31 @@ export class EvidenceStore {
    */
   private readonly lbSrcPort: Int32Array;
   private readonly lbDstPort: Int32Array;
+  /**
+   * The IP protocol of each lookback record of IPv4 whose frame alone decodes as the engine decoded it (not a
+   * fragment), -1 for others: with its ports and its addresses (its keys), the flow of a record an alert
+   * keeps, without reading the frame back from the file and decoding it again (the storm's first alerts,
+   * each taking its source's earlier packets, did both for every one). IPv6 records are decoded for their
+   * address texts (their keys are hashes).
+   */
+  private readonly lbProto4: Int32Array;
   private portsRound = new Int32Array(0);
+  /**
+   * What the last lookback walk of this drain collected into `hits` (see collectHits): the drain it ran in,
+   * the host keys it looked for, how far back it went, how many records it found, and whether a record
+   * older than `walkSince` ended it (else the chain or ring ended first). The storm alerts raised at the end
+   * of a run all name the victim alone, and each walked the same 20,000 records for the same hits.
+   */
+  private walkRound = -1;
+  // NaN (a double, equal to nothing) until the first walk: keys pass a small integer's range and times are
+  // doubles, and a field that starts as a small integer and later holds a double changes the store's map.
+  private walkA = Number.NaN;
+  private walkB = Number.NaN;
+  private walkHasB = false;
+  private walkSince = Number.NaN;
+  private walkHits = 0;
+  private walkCut = false;
+  private walkOrdered = false;
   private portsN = new Float64Array(0);
   private portsSrc = new Int32Array(0);
   private portsDst = new Int32Array(0);
@@ -246,15 +270,24 @@ export class EvidenceStore {
     this.watchedIn = new Int32Array(this.lbIndex.buckets);
     this.lbSrcPort = new Int32Array(this.lookback.capacity);
     this.lbDstPort = new Int32Array(this.lookback.capacity);
-    // A record slot per 64 bytes of arena at most: the smallest frames are about that size.
-    this.kept = new FrameRing(opts.totalBytes, Math.max(16, Math.ceil(opts.totalBytes / 64)), (owner, caplen) => {
-      const ev = this.bySlot.get(owner);
-      if (ev) {
-        ev.kept--;
-        ev.bytes -= caplen;
-        ev.evicted++;
-      }
-    });
+    this.lbProto4 = new Int32Array(this.lookback.capacity);
+    // A record slot per 64 bytes of arena at most: the smallest frames are about that size. Like the
+    // lookback, the kept ring of a file source keeps where each frame is, not a copy (packets() reads the
+    // frames back): the budget's accounting and evictions are the same, and an alert's earlier packets are
+    // then kept without reading them back from the file at all (see lbProto4).
+    this.kept = new FrameRing(
+      opts.totalBytes,
+      Math.max(16, Math.ceil(opts.totalBytes / 64)),
+      (owner, caplen) => {
+        const ev = this.bySlot.get(owner);
+        if (ev) {
+          ev.kept--;
+          ev.bytes -= caplen;
+          ev.evicted++;
+        }
+      },
+      !opts.readFrame,
+    );
   }
 
   /** Bytes held by kept packets (never more than total_mb). */
@@ -274,7 +307,7 @@ export class EvidenceStore {
     return this.openCount;
   }
 
-  /** Preallocated bytes: the lookback and kept arenas (the lookback's only when it holds the bytes). */
+  /** Preallocated bytes: the lookback and kept arenas (each only when it holds the bytes: not for a file source). */
   get arenaBytes(): number {
     return this.lookback.arenaBytes + this.kept.arenaBytes;
   }
@@ -310,6 +343,7 @@ export class EvidenceStore {
     const frag = (p.layers & (LAYER_FRAGMENT | LAYER_REASSEMBLED)) !== 0;
     this.lbSrcPort[r] = frag ? -1 : p.srcPort;
     this.lbDstPort[r] = frag ? -1 : p.dstPort;
+    this.lbProto4[r] = frag || p.ip6Src !== '' ? -1 : p.ipProto;
   }
 
   private matches(ev: AlertEvidence, p: Packet, s: number, d: number): boolean {
@@ -326,7 +360,10 @@ export class EvidenceStore {
     // Asked first: counting the packet does not change it.
     const over = this.overBudget(ev, raw.caplen);
     this.count(ev, raw.ts, raw.fileOffset ?? -1, over);
-    if (!over) this.keep(ev, raw, p, n, flow, s, d);
+    if (!over) {
+      this.keep(ev, raw, n, s, d);
+      if (p !== null) this.flowOf(ev, p.ipProto, p.srcPort, p.dstPort, p.ip4Src, p.ip6Src, p.ip4Dst, p.ip6Dst, raw, flow, s, d);
+    }
   }
 
   /**
@@ -342,12 +379,11 @@ export class EvidenceStore {
     ev.overBudget += over ? 1 : 0;
   }
 
-  /** A packet kept for ev (within its own budget): into the kept ring, and its flow into ev's list. */
-  private keep(ev: AlertEvidence, raw: RawPacket, p: Packet | null, n: number, flow: FlowUpdate | null, s: number, d: number): void {
+  /** A packet kept for ev (within its own budget): into the kept ring (its caller adds its flow: flowOf). */
+  private keep(ev: AlertEvidence, raw: RawPacket, n: number, s: number, d: number): void {
     this.kept.add(raw, n, ev.slot, s, d);
     ev.kept++;
     ev.bytes += Math.min(raw.caplen, this.kept.arenaSize);
-    if (p !== null) this.flowOf(ev, p, raw, flow, s, d);
   }
 
   /** Whether a packet of `caplen` bytes is past the alert's own budget (counted, not kept). */
@@ -375,18 +411,32 @@ export class EvidenceStore {
   /**
    * Adds a kept packet to its alert's flow list (only kept packets: bounded work per alert). Flows are
    * found by a number made from both ends (the same in either direction), so a packet of a known flow
-   * makes no string; text is made once per new flow.
+   * makes no string; text is made once per new flow. The packet's fields come one by one (a decoded
+   * Packet's, or a lookback record's: see lbProto4): proto, ports, and its addresses as a Packet has them.
    */
-  private flowOf(ev: AlertEvidence, p: Packet, raw: RawPacket, flow: FlowUpdate | null, s: number, d: number): void {
-    const a = s ^ Math.imul(p.srcPort + 1, 0x9e3779b1);
-    const b = d ^ Math.imul(p.dstPort + 1, 0x9e3779b1);
-    const key = (a ^ b ^ Math.imul(p.ipProto + 1, 0x85ebca6b)) | 0;
+  private flowOf(
+    ev: AlertEvidence,
+    proto: number,
+    sp: number,
+    dp: number,
+    src4: number,
+    src6: string,
+    dst4: number,
+    dst6: string,
+    raw: RawPacket,
+    flow: FlowUpdate | null,
+    s: number,
+    d: number,
+  ): void {
+    const a = s ^ Math.imul(sp + 1, 0x9e3779b1);
+    const b = d ^ Math.imul(dp + 1, 0x9e3779b1);
+    const key = (a ^ b ^ Math.imul(proto + 1, 0x85ebca6b)) | 0;
     let f: EvidenceFlow | undefined;
     const list = ev.flowIndex.get(key);
     if (list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         const k = list[i];
-        if (k.proto === p.ipProto && ((k.s === s && k.sp === p.srcPort && k.d === d && k.dp === p.dstPort) || (k.s === d && k.sp === p.dstPort && k.d === s && k.dp === p.srcPort))) {
+        if (k.proto === proto && ((k.s === s && k.sp === sp && k.d === d && k.dp === dp) || (k.s === d && k.sp === dp && k.d === s && k.dp === sp))) {
           f = k.flow;
           break;
         }
@@ -397,20 +447,20 @@ export class EvidenceStore {
         ev.flowsDropped++;
         return;
       }
-      const proto = p.ipProto === 6 ? 'TCP' : p.ipProto === 17 ? 'UDP' : p.ipProto === 1 ? 'ICMP' : p.ipProto === 58 ? 'ICMPv6' : String(p.ipProto);
+      const name = proto === 6 ? 'TCP' : proto === 17 ? 'UDP' : proto === 1 ? 'ICMP' : proto === 58 ? 'ICMPv6' : String(proto);
       // The addresses' shared texts (alert/address-text.ts): a flood's victim and its sources are in flow
       // after flow of every alert about them, and each new flow made its two texts again.
-      const src = ALERT_ADDRESSES.text(p.ip4Src, p.ip6Src);
-      const dst = ALERT_ADDRESSES.text(p.ip4Dst, p.ip6Dst);
+      const src = ALERT_ADDRESSES.text(src4, src6);
+      const dst = ALERT_ADDRESSES.text(dst4, dst6);
       // The initiator is the source when the tracker says so (or when it does not know). Chosen field by
       // field, not through an array destructured (made per new flow where this code is not optimized).
       const swap = flow !== null && !flow.initiatorIsSrc;
       f = {
-        proto,
+        proto: name,
         src: swap ? dst : src,
-        srcPort: swap ? p.dstPort : p.srcPort,
+        srcPort: swap ? dp : sp,
         dst: swap ? src : dst,
-        dstPort: swap ? p.srcPort : p.dstPort,
+        dstPort: swap ? sp : dp,
         // Filled in when someone looks (flowIds()): two SHA-1 digests per flow are not for the packet path.
         community_id: '',
         flow_id: 0,
@@ -421,7 +471,7 @@ export class EvidenceStore {
         last: raw.ts,
       };
       ev.flows.push(f);
-      const k = { proto: p.ipProto, s, sp: p.srcPort, d, dp: p.dstPort, flow: f };
+      const k = { proto, s, sp, d, dp, flow: f };
       if (list !== undefined) list.push(k);
       else ev.flowIndex.set(key, [k]);
     }
@@ -481,10 +531,42 @@ export class EvidenceStore {
     // alert's hosts; they are then taken oldest first, so the alert's packets stay in capture order. (A walk
     // back to find the start and another forward over the same records was twice the work, for every alert
     // opened, over a ring of up to lookback_packets records.)
+    const b = ev.b;
+    if (this.walkRound === this.drainRound && this.walkA === ev.a.key && this.walkHasB === (b !== null) && (b === null || this.walkB === b.key)) {
+      const shared = this.sharedHits(since);
+      if (shared >= 0) return shared;
+    }
     if (this.hits.length < lb.size) this.hits = new Int32Array(Math.max(lb.size, 2 * this.hits.length));
     // With times in order, the records before the first one older than `since` are those of the chain of
     // a's bucket before its first such record: every record of the alert names a.
-    return this.lbIndex.ordered(lb.size) ? this.hitsByChain(ev, since) : this.hitsByRing(ev, since);
+    const ordered = this.lbIndex.ordered(lb.size);
+    const n = ordered ? this.hitsByChain(ev, since) : this.hitsByRing(ev, since);
+    this.walkRound = this.drainRound;
+    this.walkA = ev.a.key;
+    this.walkHasB = b !== null;
+    this.walkB = b === null ? 0 : b.key;
+    this.walkSince = since;
+    this.walkHits = n;
+    this.walkOrdered = ordered;
+    return n;
+  }
+
+  /**
+   * The hits of the last walk of this drain, for another alert of the same hosts looking back to `since`;
+   * -1 when they are not its hits. The walk stops at the first record older than its `since` (walkCut), so
+   * it holds exactly what a walk to `since` finds when the two agree, when it ended without a cut and
+   * `since` is not later (nothing older was left to find), or, with the ring's times in order (newest
+   * first, never increasing), as the prefix of hits no older than a later `since`.
+   */
+  private sharedHits(since: number): number {
+    if (since === this.walkSince || (!this.walkCut && since < this.walkSince)) return this.walkHits;
+    // Not a later `since` (an earlier one, or NaN on either side: no comparison holds): walk again.
+    if (!(since > this.walkSince) || !this.walkOrdered) return -1;
+    const lb = this.lookback;
+    const hits = this.hits;
+    let n = 0;
+    while (n < this.walkHits && lb.ts[hits[n]] >= since) n++;
+    return n;
   }
 
   /** collectHits over the chain of the alert's first address (the ring's times in order). */
@@ -497,14 +579,19 @@ export class EvidenceStore {
     const hits = this.hits;
     const h = ix.bucketOf(a.key);
     let nHits = 0;
+    let cut = false;
     for (let v = ix.newest(h, size); v !== 0; v = ix.next(v, size)) {
       const r = ix.recordOf(v);
-      if (lb.ts[r] < since) break;
+      if (lb.ts[r] < since) {
+        cut = true;
+        break;
+      }
       const s = lb.srcKey[r];
       // A record whose two keys share the bucket is in its chain twice, by destination first: taken by source.
       if (ix.sideOf(v) === 1 && ix.bucketOf(s) === h) continue;
       if (namesHosts(a, b, s, lb.dstKey[r])) hits[nHits++] = r;
     }
+    this.walkCut = cut;
     return nHits;
   }
 
@@ -515,12 +602,17 @@ export class EvidenceStore {
     const b = ev.b;
     const hits = this.hits;
     let nHits = 0;
+    let cut = false;
     for (let i = lb.size - 1; i >= 0; i--) {
       const r = lb.at(i);
-      if (lb.ts[r] < since) break;
+      if (lb.ts[r] < since) {
+        cut = true;
+        break;
+      }
       const s = lb.srcKey[r];
       if (namesHosts(a, b, s, lb.dstKey[r])) hits[nHits++] = r;
     }
+    this.walkCut = cut;
     return nHits;
   }
 
@@ -559,15 +651,22 @@ export class EvidenceStore {
         }
         if (sp !== ev.port && dp !== ev.port) continue;
       }
+      const proto4 = this.lbProto4[r];
       if (!over && p === null) {
-        raw = this.lookbackFrame(r);
-        if (raw === null) continue;
-        p = this.decodeLookback(raw, r, n);
+        // An IPv4 record that is no fragment is kept from its columns (see lbProto4); its bytes are read back
+        // only for a kept ring that holds bytes (a file source's kept ring does not: see the constructor).
+        if (proto4 < 0 || this.kept.holdsBytes) {
+          raw = this.lookbackFrame(r);
+          if (raw === null) continue;
+        } else raw = lb.recordAround(r, NO_BYTES);
+        if (proto4 < 0) p = this.decodeLookback(raw, r, n);
       }
       ev.fromLookback++;
       this.count(ev, lb.ts[r], lb.fileOffset[r], over);
-      if (over || raw === null || p === null) continue;
-      this.keep(ev, raw, p.ipVersion !== 0 ? p : null, n, null, s, d);
+      if (over || raw === null) continue;
+      this.keep(ev, raw, n, s, d);
+      if (p === null) this.flowOf(ev, proto4, this.lbSrcPort[r], this.lbDstPort[r], s, '', d, '', raw, null, s, d);
+      else if (p.ipVersion !== 0) this.flowOf(ev, p.ipProto, p.srcPort, p.dstPort, p.ip4Src, p.ip6Src, p.ip4Dst, p.ip6Dst, raw, null, s, d);
     }
   }
 
@@ -608,9 +707,13 @@ export class EvidenceStore {
   private lookbackFrame(r: number): RawPacket | null {
     const lb = this.lookback;
     if (lb.holdsBytes) return lb.rawOf(r, true);
+    const bytes = this.fileBytes(lb.fileOffset[r], lb.caplen[r]);
+    return bytes === null ? null : lb.recordAround(r, bytes);
+  }
+
+  /** The capture file's `cap` bytes at `off`, as a view of the read window (valid until the next read), or null. */
+  private fileBytes(off: number, cap: number): Uint8Array | null {
     const read = this.opts.readFrame;
-    const off = lb.fileOffset[r];
-    const cap = lb.caplen[r];
     if (!read || off < 0) return null;
     if (off < this.winOff || off + cap > this.winOff + this.winLen) {
       if (this.win === NO_BYTES || this.win.length < cap) this.win = new Uint8Array(Math.max(cap, READ_WINDOW));
@@ -619,7 +722,7 @@ export class EvidenceStore {
       if (this.winLen < cap) return null;
     }
     const at = off - this.winOff;
-    return lb.recordAround(r, this.win.subarray(at, at + cap));
+    return this.win.subarray(at, at + cap);
   }
 
   /** The alert aggregated more evidence: its episode stays open longer. */
@@ -700,7 +803,10 @@ export class EvidenceStore {
     return ev.flows;
   }
 
-  /** The alert's kept packets in capture order, each a copy (for views and export). */
+  /**
+   * The alert's kept packets in capture order, each a copy (for views and export). A file source's are read
+   * back from the file; a frame it no longer gives back (the file changed under us) is left out.
+   */
   packets(id: string): { n: number; raw: RawPacket }[] {
     const ev = this.get(id);
     if (!ev) return [];
@@ -708,9 +814,17 @@ export class EvidenceStore {
     const k = this.kept;
     for (let i = 0; i < k.size; i++) {
       const r = k.at(i);
-      if (k.owner[r] === ev.slot) out.push({ n: k.frameNumber(r), raw: k.rawOf(r, false) });
+      if (k.owner[r] !== ev.slot) continue;
+      const raw = k.holdsBytes ? k.rawOf(r, false) : this.readBack(k, r);
+      if (raw !== null) out.push({ n: k.frameNumber(r), raw });
     }
     return out;
+  }
+
+  /** Record r of a ring without bytes, a copy of its frame read back from the file; null when it cannot be. */
+  private readBack(ring: FrameRing, r: number): RawPacket | null {
+    const bytes = this.fileBytes(ring.fileOffset[r], ring.caplen[r]);
+    return bytes === null ? null : ring.recordAround(r, bytes.slice());
   }
 }
 

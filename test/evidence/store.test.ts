@@ -306,6 +306,54 @@ describe('EvidenceStore lookback of alerts opened together', () => {
   });
 });
 
+describe('EvidenceStore lookback shared by alerts of the same hosts', () => {
+  /** 400 frames between two hosts on ports 80 and 23, 1 ms apart; `descent` puts one frame's time before its predecessor's. */
+  function frames(descent: boolean): RawPacket[] {
+    const out: RawPacket[] = [];
+    for (let i = 0; i < 400; i++) {
+      const dport = i % 3 === 0 ? 23 : 80;
+      const ts = descent && i === 250 ? T0 + 100 : T0 + i;
+      out.push(raw(tcpFrame({ src: '10.1.0.1', dst: '10.9.9.9', sport: 40000 + (i % 7), dport, flags: 0x02 }), ts));
+    }
+    return out;
+  }
+
+  const alert = (id: string, type: 'SQL_INJECTION' | 'SUSPICIOUS_PORT' | 'PORT_SCAN', at: number, port?: number): Alert => {
+    const t = new Date(T0 + at).toISOString();
+    return { id, timestamp: t, last_seen: t, type, severity: 'HIGH', message: '', details: {}, count: 1, dst_ip: '10.9.9.9', ...(port === undefined ? {} : { dst_port: port }) };
+  };
+
+  function evidence(together: boolean, descent: boolean, lookbackMs: number): unknown[] {
+    const store = new EvidenceStore(options({ perAlertPackets: 20, lookbackMs }));
+    const pkt = new Packet();
+    let n = 0;
+    for (const r of frames(descent)) store.onPacket(r, decodePacket(r, ++n, pkt, null), n, null);
+    // The same host, looking back from later, earlier and equal times, some about one port.
+    const alerts = [alert('a', 'PORT_SCAN', 300), alert('b', 'SQL_INJECTION', 350, 80), alert('c', 'PORT_SCAN', 200), alert('d', 'SUSPICIOUS_PORT', 200, 23), alert('e', 'PORT_SCAN', 390)];
+    for (const a of alerts) {
+      store.openAlert(a);
+      if (!together) store.get(a.id);
+    }
+    return alerts.map((a) => {
+      const ev = store.get(a.id)!;
+      return { id: a.id, seen: ev.seen, kept: ev.kept, fromLookback: ev.fromLookback, flows: JSON.stringify(store.flowIds(ev)), packets: store.packets(a.id).map((p) => p.n) };
+    });
+  }
+
+  it('takes for each alert what its own walk takes: later, earlier and equal lookback starts, times in order or not', () => {
+    for (const descent of [false, true]) {
+      for (const lookbackMs of [50, 120, 1_000_000]) {
+        const apart = evidence(false, descent, lookbackMs);
+        expect(evidence(true, descent, lookbackMs), `descent ${descent}, lookback ${lookbackMs} ms`).toEqual(apart);
+        // The alerts see different numbers of earlier frames when the lookback cuts (else all 400).
+        const seen = apart.map((e) => (e as { seen: number }).seen);
+        if (lookbackMs === 50) expect(new Set(seen).size).toBeGreaterThan(2);
+        if (lookbackMs === 1_000_000) expect(seen[0]).toBe(400);
+      }
+    }
+  });
+});
+
 describe('EvidenceStore lookback ports of fragments', () => {
   it("judges an IP fragment's port by what its frame decodes to alone, also past the alert's budget", async () => {
     const F = await import('../decode/fixtures.js');
