@@ -406,4 +406,32 @@ describe('flow end notifications (onEnd)', () => {
     expect(() => t.endAll(2000)).not.toThrow();
     expect(t.size).toBe(1);
   });
+  it('fills and empties its index again and again (expiry, then eviction churn) and still answers lookups', () => {
+    // The flow index probes until an empty slot, so it must never run out of empty slots: e81a962 fixed
+    // a table that lost them by emptying repeatedly. Here a cap of 64 is filled and emptied by expiry 300
+    // times and then churned by eviction for 200 times the cap with distinct flows; a regression that
+    // made a lookup probe forever would hang inside this bounded loop count (vitest's timeout ends it).
+    const cap = 64;
+    const t = new ConnectionTracker({ maxConnections: cap, udpIdleMs: 1000 });
+    let now = 0;
+    for (let round = 0; round < 300; round++) {
+      for (let k = 0; k < cap; k++) {
+        const a = `10.${(round >> 8) & 255}.${round & 255}.${k}`;
+        expect(t.onPacket(at(udp(a, 2000 + k, '10.200.0.1', 53), now))?.isNew).toBe(true);
+        expect(t.onPacket(at(udp('10.200.0.1', 53, a, 2000 + k), now))?.isNew).toBe(false);
+      }
+      expect(t.size).toBe(cap);
+      now += 5000;
+      t.onTick(now);
+      expect(t.size).toBe(0);
+    }
+    for (let i = 0; i < cap * 200; i++) {
+      const a = `10.100.${(i >> 8) & 255}.${i & 255}`;
+      expect(t.onPacket(at(udp(a, 3000, '10.200.0.1', 53), now))?.isNew).toBe(true);
+      expect(t.onPacket(at(udp('10.200.0.1', 53, a, 3000), now))?.isNew).toBe(false);
+      now += 1;
+    }
+    expect(t.size).toBe(cap);
+    expect(t.counters()).toMatchObject({ expired: 300 * cap, evicted: cap * 200 - cap });
+  });
 });

@@ -208,4 +208,32 @@ describe('DnsTracker', () => {
     ]);
     expect(d.counters()).toMatchObject({ pending: 1, timedOut: 0 });
   });
+  it('fills and empties its pending table again and again, keys shared between clients, and still matches', () => {
+    // The pending table probes until an empty slot and deletes by backward shift; a table that lost its
+    // empty slots (the defect of e81a962 in another table) would make a lookup probe forever. 400 rounds
+    // fill 64 waiting queries of 8 clients sharing each (port, id) key, overflow them by 16, answer half,
+    // and let the rest time out: the loops are bounded, so a regression hangs only up to vitest's timeout.
+    const cap = 64;
+    const d = new DnsTracker({ maxPending: cap, keep: 16, timeoutMs: 1000, maxDomains: 64 });
+    let now = 0;
+    let matched = 0;
+    for (let round = 0; round < 400; round++) {
+      const id = round & 0xffff;
+      const port = 40000 + (round % 7);
+      const client = (i: number): string => `10.0.${i >> 3}.${i & 7}`;
+      // 80 queries into 64 places: the first 16 are given up to make room.
+      for (let i = 0; i < cap + 16; i++) d.onPacket(at(query(id + (i & 7), `r${round}.test`, 1, client(i >> 3), port), now));
+      expect(d.counters().pending).toBe(cap);
+      for (let i = 16; i < cap + 16; i += 2) d.onPacket(at(answer(id + (i & 7), `r${round}.test`, 0, ['10.9.9.9'], client(i >> 3), port), now + 1));
+      matched += cap / 2;
+      expect(d.counters()).toMatchObject({ pending: cap / 2, matched });
+      // An answer to a query given up earlier is not matched.
+      d.onPacket(at(answer(id, `r${round}.test`, 0, [], client(0), port), now + 2));
+      expect(d.counters().matched).toBe(matched);
+      now += 5000;
+      d.onTick(now);
+      expect(d.counters().pending).toBe(0);
+    }
+    expect(d.counters().timedOut).toBe(400 * (cap / 2));
+  });
 });
