@@ -102,4 +102,19 @@ describe('ByteMemo', () => {
     expect(hashBytes(b, 2, 5)).not.toBe(hashBytes(bytes('abd'), 0, 3));
     expect(hashBytes(b, 3, 3)).toBe(hashBytes(new Uint8Array(0), 0, 0));
   });
+  it('is filled and emptied thousands of times with distinct keys and still answers, missing keys too', () => {
+    // Lookups probe until an empty index slot; the index is emptied with the entries (no deletion marks,
+    // see e81a962 for a table that kept them), so this bounded churn must keep answering: a regression
+    // that lost the empty slots would hang a lookup, ended by vitest's timeout.
+    const m = new ByteMemo<number>(8, 1 << 16);
+    for (let i = 0; i < 40_000; i++) {
+      m.set(bytes(`key-${i}`), 0, `key-${i}`.length, i);
+      expect(m.get(bytes(`key-${i}`), 0, `key-${i}`.length)).toBe(i);
+      expect(m.get(bytes(`missing-${i}`), 0, `missing-${i}`.length)).toBeUndefined();
+      // The entry set 8 earlier was forgotten by the clear that made room since.
+      if (i >= 8) expect(m.get(bytes(`key-${i - 8}`), 0, `key-${i - 8}`.length)).toBeUndefined();
+    }
+    expect(m.clears).toBe(40_000 / 8 - 1);
+    expect(m.size).toBe(8);
+  });
 });
