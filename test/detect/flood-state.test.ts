@@ -46,6 +46,25 @@ describe('KeySet', () => {
     }
   });
 
+  it('is filled to half its table and emptied thousands of times with distinct keys and still answers', () => {
+    // Lookups probe until an empty slot; clear() zeroes the whole table (no deletion marks, see e81a962
+    // for a table that kept them), so this bounded churn keeps answering: a regression that lost the
+    // empty slots would hang a lookup, ended by vitest's timeout.
+    const ks = new KeySet(32);
+    let next = 1;
+    for (let round = 0; round < 5000; round++) {
+      const from = next;
+      for (let i = 0; i < 16; i++) expect(ks.add(next++)).toBe(true);
+      expect(ks.size).toBe(16);
+      expect(ks.has(from - 1)).toBe(false); // a key of the round before, cleared
+      expect(ks.has(next)).toBe(false);
+      expect(ks.has(from + 15)).toBe(true);
+      ks.clear();
+      expect(ks.has(from)).toBe(false);
+    }
+    expect((ks as unknown as { keys: Int32Array }).keys.length).toBe(32);
+  });
+
   it('starts with the table it is asked for, a power of two, and grows it only past half full', () => {
     // The int table's length through its own behaviour: a set of n slots takes n/2 keys before it grows.
     const slotsOf = (ks: KeySet): number => (ks as unknown as { keys: Int32Array }).keys.length;
