@@ -736,7 +736,9 @@ export class AlertHistory implements AlertSink {
   private schedule(): void {
     if (this.paced) {
       // No timer: a full queue is written now (its alerts whatever their age), ten full groups of folded alerts
-      // with the alerts that are due; the rest waits for the next tick.
+      // with the alerts that are due; the rest waits for the next tick. A retry timer is set only after a write
+      // failed (a lock, a full disk): until it fires, new alerts do not try again (each try waits busy_timeout).
+      if (this.timer) return;
       if (this.pending.size >= PACED_MAX_PENDING) this.writePending(undefined, false, true);
       else if (this.foldedReady.length >= FOLDED_GROUPS_PER_WRITE) this.writePending();
       return;

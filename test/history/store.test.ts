@@ -277,6 +277,27 @@ describe("pace 'packets' (a capture file): writes follow packet time, never the 
     expect(h.foldedWritten).toBe(10 * FOLDED_BATCH);
   });
 
+  it('a locked database: a full queue tries once, not once per new alert (each try waits busy_timeout), and is written after the lock', async () => {
+    const lines: string[] = [];
+    const h = history({ pace: 'packets', flushMs: 500, log: (l) => lines.push(l) });
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    for (let i = 0; i < PACED_MAX_PENDING; i++) h.onAlert(mkAlert({ src_ip: `10.5.${i >> 8}.${i & 255}` }));
+    expect(h.written).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/locked/);
+    // 200 more alerts past the limit: a try for each would wait 200 x 50 ms.
+    const t0 = performance.now();
+    for (let i = 0; i < 200; i++) h.onAlert(mkAlert({ src_ip: `10.6.${i >> 8}.${i & 255}` }));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    other.exec('COMMIT');
+    other.close();
+    h.onTick(T0 + 10_000);
+    await h.flush();
+    expect(h.pendingCount).toBe(0);
+    expect(rawCount()).toBe(PACED_MAX_PENDING + 200);
+  });
+
   it('the same calls give the same rows in the same order (seq), however the wall clock runs between them', async () => {
     const rowsOf = async (f: string, pauses: boolean, pace: 'packets' | 'timer' = 'packets'): Promise<unknown[]> => {
       const h = history({ pace, flushMs: 30 }, f);
