@@ -720,7 +720,7 @@ export class AlertHistory implements AlertSink {
     // Re-inserting moves the key to the end, so the oldest untouched alert is dropped first when full.
     // One entry per id holds the alert, when it was queued and whether its row is new: one map operation
     // per alert instead of one on each of three collections.
-    const at = this.paced ? this.packetNow : performance.now();
+    const at = this.queueNow();
     const hash = OrderedTable.hash(a.id);
     const q = replaces ? this.pending.get(a.id, hash) : undefined;
     if (q !== undefined) {
@@ -736,9 +736,7 @@ export class AlertHistory implements AlertSink {
   private schedule(): void {
     if (this.paced) {
       // No timer: a full queue is written now (its alerts whatever their age), ten full groups of folded alerts
-      // with the alerts that are due; the rest waits for the next tick. A retry timer is set only after a write
-      // failed (a lock, a full disk): until it fires, new alerts do not try again (each try waits busy_timeout).
-      if (this.timer) return;
+      // with the alerts that are due; the rest waits for the next tick (or, after a failed write, the retry timer).
       if (this.pending.size >= PACED_MAX_PENDING) this.writePending(undefined, false, true);
       else if (this.foldedReady.length >= FOLDED_GROUPS_PER_WRITE) this.writePending();
       return;
@@ -746,6 +744,11 @@ export class AlertHistory implements AlertSink {
     if (!this.timer) {
       this.timer = setTimeout(this.onTimer, this.opts.flushMs);
     }
+  }
+
+  /** The clock queued alerts' ages are measured by: the wall clock, or with pace 'packets' the last tick's packet time. */
+  private queueNow(): number {
+    return this.paced ? this.packetNow : performance.now();
   }
 
   /**
@@ -771,6 +774,10 @@ export class AlertHistory implements AlertSink {
    */
   private writePending(max = Math.min(BATCH_STORM_MAX, Math.max(BATCH_MAX, Math.ceil(this.pending.size / 2))), all = false, anyAge = false): boolean {
     if (!this.enabled || !this.db || !this.upsert || !this.insertFolded) return false;
+    // A write is due from the timer (after a failed write its retry; with the timer's pace the next timed write),
+    // which clears it before calling, as flush() does: nothing tries before it (each try at a lock waits
+    // busy_timeout, and with packet pace every new alert past the limit and every tick would try).
+    if (this.timer !== null) return false;
     if (all && this.foldedOpen.size > 0) {
       for (const g of this.foldedOpen.values()) this.foldedReady.push(g);
       this.foldedOpen.clear();
@@ -780,7 +787,7 @@ export class AlertHistory implements AlertSink {
     // queued), so an episode that closes soon after its alert was raised, as in an alert storm past the
     // open-episode cap, is stored once, with its final record, instead of as a row and then its update.
     // Past half of maxPending the age is not waited for.
-    const cutoff = all || anyAge || this.pending.size > this.opts.maxPending / 2 ? Infinity : (this.paced ? this.packetNow : performance.now()) - this.opts.flushMs;
+    const cutoff = all || anyAge || this.pending.size > this.opts.maxPending / 2 ? Infinity : this.queueNow() - this.opts.flushMs;
     const batch: Queued[] = [];
     this.pending.each((q) => {
       if (batch.length >= max || q.at > cutoff) return false;
