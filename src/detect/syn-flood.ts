@@ -381,10 +381,9 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
       // Handshake completed: not half-open.
       const at = pending.at(slot);
       pending.remove(slot);
-      const now = p.ts;
-      perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(now, at);
+      perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(at);
       // A source whose bucket holds no state has none (as on the SYN path): no lookup.
-      if (srcIn[ha >>> 16] > 0) perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(now, at);
+      if (srcIn[ha >>> 16] > 0) perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(at);
     }
   }
 }

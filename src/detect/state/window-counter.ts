@@ -38,20 +38,23 @@ export class WindowCounter {
     if (this.head < 0 || slot > this.head) this.moveTo(slot);
   }
   /**
-   * Makes `slot` the head, emptying the buckets it passes (the first call only sets the head). Out of line:
-   * a counter moves at most once per bucket of packet time, and a caller's optimized code then holds a
-   * call, or this loop only where moves are frequent (V8 inlines a call by how often it was made), not
-   * one copy per add() and total() inlined. Each of those makes its own call, so the call that follows
-   * the other in a detector (syn-flood's add() after total(), connection-flood's total() after add())
-   * never moves, and its copy is not compiled.
+   * Makes `slot` the head, emptying the buckets it passes. Out of line: a counter moves at most once per
+   * bucket of packet time, and a caller's optimized code then holds a call, or this loop only where moves
+   * are frequent (V8 inlines a call by how often it was made), not one copy per add() and total() inlined.
+   * Each of those makes its own call, so the call that follows the other in a detector (syn-flood's add()
+   * after total(), connection-flood's total() after add()) never moves, and its copy is not compiled.
+   *
+   * A counter's first call puts the head one slot back and moves it one step like any other call (the
+   * bucket it empties is empty), with no branch of its own: the first counters only ever set their head
+   * before V8 compiled the callers that inline this, and the first real move, seconds of packet time
+   * later, found the loop without type feedback and threw that code away (total() on both mixes).
    */
   private moveTo(slot: number): void {
-    if (this.head < 0) {
-      this.head = slot;
-      return;
-    }
+    // The head read once, ahead of the test: a load only in the branch of later calls had no feedback.
+    const head = this.head;
+    const from = head < 0 ? slot - 1 : head;
     const n = this.counts.length;
-    const steps = Math.min(n, slot - this.head);
+    const steps = Math.min(n, slot - from);
     let j = this.headAt;
     for (let i = 1; i <= steps; i++) {
       j = j + 1 === n ? 0 : j + 1;
@@ -78,9 +81,14 @@ export class WindowCounter {
       this.sum += delta;
     }
   }
-  /** Removes an event added at time `at` if its bucket is still in the window (never below zero). */
-  remove(now: number, at: number): void {
-    this.advance(now);
+  /**
+   * Removes an event added at time `at` if its bucket is still in the window (never below zero). Without
+   * moving the window to `now`: a bucket that the move would empty is emptied by the next move whatever it
+   * then holds, and every read (total(), oldest()) moves first, so what they give is the same. The move
+   * here (syn-flood's handshake path) first ran late in a run, and its call, never made before, threw
+   * away syn-flood's compiled packet path.
+   */
+  remove(at: number): void {
     const slot = Math.floor(at / this.slotMs);
     if (slot > this.head - this.counts.length && slot <= this.head) {
       const i = this.bucketOf(slot);
