@@ -84,11 +84,10 @@ export function createSuspiciousPortDetector(settings: Settings, raise: Raise): 
       if (fresh) {
         dst4[s] = p.ip4Dst;
         dst6[s] = p.ip6Dst;
-        ep.start(s, now);
       }
-      // One call site for the first report and the repeats: the first repeat comes late in a run, and a
-      // call site of its own, never run before, threw away the compiled packet path.
-      if (fresh || ep.repeat(s, now)) report(s, now);
+      // One call for the first event and the repeats, and one call site for their reports: the first
+      // repeat comes late in a run, and code of its own, never run before, threw away the compiled path.
+      if (ep.event(s, now, fresh)) report(s, now);
       ep.sweep(now, clear);
     },
     onTick(now: number): void {

@@ -48,6 +48,25 @@ export class EpisodeCounts {
     return now - this.lastRaise[s] >= this.updateMs;
   }
 
+  /**
+   * Counts an event in slot `s`: the first of an episode when `fresh` (as start()), else a repeat (as
+   * repeat()); true when it is to be reported (always for the first). One path for both, each step run
+   * on every call: the first repeat comes late in a run (suspicious-port on the benign mix), and its own
+   * code, never run before, threw away the compiled packet path that inlines this.
+   */
+  event(s: number, now: number, fresh: boolean): boolean {
+    const c = this.count[s];
+    this.count[s] = (fresh ? 0 : c) + 1;
+    this.last[s] = now;
+    if (fresh) {
+      this.reported[s] = 0;
+      this.first[s] = now;
+      this.lastRaise[s] = 0;
+    }
+    const due = now - this.lastRaise[s] >= this.updateMs;
+    return fresh || due;
+  }
+
   /** Notes that slot `s` was reported now (call from the detector's report). */
   reportedAt(s: number, now: number): void {
     this.lastRaise[s] = now;
