@@ -68,9 +68,13 @@ export class ByteMemo<V> {
       this.values[e] = v;
       return;
     }
-    if (this.count >= this.capacity || this.used + len > this.arena.length) {
+    // The first key of an empty memo empties it too (nothing to forget; not counted as a clear), so this
+    // call has run before V8 compiles set(): the first clear of a full memo, late in a run, otherwise
+    // threw away set's compiled code (both mixes).
+    const n0 = this.count;
+    if (n0 === 0 || n0 >= this.capacity || this.used + len > this.arena.length) {
       this.clear();
-      this.clears++;
+      this.clears += n0 === 0 ? 0 : 1;
     }
     const n = this.count++;
     this.hashes[n] = h;
