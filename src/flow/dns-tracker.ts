@@ -287,7 +287,10 @@ export class DnsTracker {
     if ((p.layers & LAYER_DNS) === 0) return;
     const dns = p.dns;
     if (dns === null) return;
-    const q = dns.questions.length > 0 ? dns.questions[0] : null;
+    // `questions` read once: on a DNS view it is a getter, and V8 compiled a copy of it, with its walk of
+    // the message, per read.
+    const qs = dns.questions;
+    const q = qs.length > 0 ? qs[0] : null;
     // The packet's int32 / text address fields, not the ipSrc accessor (which boxes IPv4 numbers).
     const src4 = p.ip4Src;
     const dst4 = p.ip4Dst;

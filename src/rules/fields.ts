@@ -56,13 +56,35 @@ export const FIELDS: Record<string, FieldDef> = {
   'ip.version': { type: 'num', get: (p) => (p.ipVersion !== 0 ? p.ipVersion : null), doc: '4 or 6' },
   'icmp.type': { type: 'num', get: (p) => ((p.layers & (LAYER_ICMP | LAYER_ICMPV6)) !== 0 ? p.icmpType : null), doc: 'ICMP type' },
   'icmp.code': { type: 'num', get: (p) => ((p.layers & (LAYER_ICMP | LAYER_ICMPV6)) !== 0 ? p.icmpCode : null), doc: 'ICMP code' },
-  'dns.qtype': { type: 'num', get: (p) => (p.dns && p.dns.questions.length ? p.dns.questions[0].type : null), doc: 'type of the first question (1 A, 28 AAAA, 16 TXT, 255 ANY)' },
+  // The DNS fields read `questions` once: on a DNS view it is a getter that walks the message the first
+  // time, and V8 compiled a copy of it, with the walk, per read into the rule predicates. Written out in
+  // each (not a shared helper, which, called by both, became hot and was compiled on its own as well).
+  'dns.qtype': {
+    type: 'num',
+    get: (p) => {
+      const d = p.dns;
+      if (!d) return null;
+      const qs = d.questions;
+      return qs.length !== 0 ? qs[0].type : null;
+    },
+    doc: 'type of the first question (1 A, 28 AAAA, 16 TXT, 255 ANY)',
+  },
   'http.status': { type: 'num', get: (p) => p.http?.status ?? null, doc: 'HTTP response status' },
   src_ip: { type: 'ip', get: (p) => (p.ipVersion !== 0 ? p.ipSrc : null), doc: 'source address' },
   dst_ip: { type: 'ip', get: (p) => (p.ipVersion !== 0 ? p.ipDst : null), doc: 'destination address' },
   'ip.src': { type: 'ip', get: (p) => (p.ipVersion !== 0 ? p.ipSrc : null), doc: 'source address (alias of src_ip)' },
   'ip.dst': { type: 'ip', get: (p) => (p.ipVersion !== 0 ? p.ipDst : null), doc: 'destination address (alias of dst_ip)' },
-  'dns.qname': { type: 'str', lower: true, get: (p) => (p.dns && p.dns.questions.length ? p.dns.questions[0].name : null), doc: 'name asked in the first question' },
+  'dns.qname': {
+    type: 'str',
+    lower: true,
+    get: (p) => {
+      const d = p.dns;
+      if (!d) return null;
+      const qs = d.questions;
+      return qs.length !== 0 ? qs[0].name : null;
+    },
+    doc: 'name asked in the first question',
+  },
   'http.uri': { type: 'str', lower: false, get: (p) => p.http?.uri ?? null, doc: 'request URI' },
   'http.host': { type: 'str', lower: true, get: (p) => p.http?.host ?? null, doc: 'Host header' },
   'http.method': { type: 'str', lower: false, get: (p) => p.http?.method ?? null, doc: 'request method' },
