@@ -117,6 +117,9 @@ describe('StormControl', () => {
     // The record read before is the one brought up to date.
     expect(seen).toEqual({ SUSPICIOUS_PORT: 3, SQL_INJECTION: 2 });
     expect(JSON.parse(JSON.stringify(s.counts))).toEqual({ folded: 5, foldedByType: { SUSPICIOUS_PORT: 3, SQL_INJECTION: 2 }, storms: 4 });
+    // The getter is defined after the literal (see countsOf): keys, their order and the JSON text as a literal's.
+    expect(Object.keys(s.counts)).toEqual(['folded', 'foldedByType', 'storms']);
+    expect(JSON.stringify(s.counts)).toBe('{"folded":5,"foldedByType":{"SUSPICIOUS_PORT":3,"SQL_INJECTION":2},"storms":4}');
     s.clear();
     expect(s.counts).toEqual({ folded: 0, foldedByType: {}, storms: 0 });
     feed(s, det(9000, { type: 'SQL_INJECTION', severity: 'HIGH' }));
