@@ -461,20 +461,17 @@ export class AlertFunnel {
     // A live episode: a repeat or an escalation, raise()'s business. An ended one not swept yet is replaced, as raise() does.
     if (ep !== undefined && ts - ep.lastTs <= ep.holdMs) return false;
     const d = this.scratch[this.depth] ?? (this.scratch[this.depth] = newScratch());
-    // A field that holds the value already is not written again (see episode()): a source's alerts come one
-    // after the other, with the storm's one target and protocol.
-    if (d.type !== type) d.type = type;
-    if (d.severity !== severity) d.severity = severity;
+    d.type = type;
+    d.severity = severity;
     d.ts = ts;
     d.key = k;
-    if (d.src_ip !== src) d.src_ip = src;
-    if (d.dst_ip !== dst) d.dst_ip = dst;
+    d.src_ip = src;
+    d.dst_ip = dst;
     d.src_port = srcPort;
     d.dst_port = dstPort;
-    if (d.proto !== proto) d.proto = proto;
+    d.proto = proto;
     d.community_id = undefined;
-    const details = d.details as ScratchDetails;
-    if (details.rule !== rule) details.rule = rule;
+    (d.details as ScratchDetails).rule = rule;
     this.depth++;
     try {
       // No episode had the key: one Map operation less (a miss in a table of thousands, per folded alert).
@@ -505,16 +502,13 @@ export class AlertFunnel {
   private episode(key: string, type: AlertType, hash: number, alert: Alert, lastTs: number, holdMs: number, folded: Severity | undefined): Episode {
     const ep = this.spareEpisodes.pop();
     if (ep === undefined) return { key, type, hash, alert, lastTs, holdMs, folded };
-    // A spare's fields that hold the value already (in a storm, its type's storm alert and severity) are not
-    // written again: each pointer store is a call of V8's write barrier while incremental marking runs, as it
-    // does through much of an alert storm.
     ep.key = key;
-    if (ep.type !== type) ep.type = type;
+    ep.type = type;
     ep.hash = hash;
-    if (ep.alert !== alert) ep.alert = alert;
+    ep.alert = alert;
     ep.lastTs = lastTs;
     ep.holdMs = holdMs;
-    if (ep.folded !== folded) ep.folded = folded;
+    ep.folded = folded;
     return ep;
   }
 
