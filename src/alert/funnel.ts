@@ -341,15 +341,18 @@ export class AlertFunnel {
 
   private emptySummary(): FunnelSummary {
     const sources = this.sources;
-    return {
-      total: 0,
-      byType: {},
-      bySeverity: {},
-      get bySource(): Record<string, number> {
+    // The getter defined on a plain object, as storm control's counts are (see countsOf in storm.ts): an
+    // object literal with a getter is in dictionary mode, and count() updates this one at every alert raised.
+    const sum = { total: 0, byType: {}, bySeverity: {} } as FunnelSummary;
+    Object.defineProperty(sum, 'bySource', {
+      get(): Record<string, number> {
         return sources.record();
       },
-      storm: this.storm.counts,
-    };
+      enumerable: true,
+      configurable: true,
+    });
+    sum.storm = this.storm.counts;
+    return sum;
   }
 
   private nextId(ts: number): string {

@@ -113,6 +113,13 @@ export class IpReputation {
    * them, a quarter of what each young-generation collection had to copy).
    */
   private readonly reasonTexts = new Map<string, { points: number; text: string }>();
+  /**
+   * Each alert type's points and reason text, made at its first alert (points come from cfg.points, fixed
+   * for the run): onAlert's one lookup per alert. Reading cfg.points by a type that changes from alert to
+   * alert was one of V8's megamorphic keyed loads, and the reason text another Map lookup, at every alert
+   * of a storm (folded ones included).
+   */
+  private readonly typeReasons = new Map<string, { points: number; text: string }>();
   /** The reasons lists entries share (see ReasonLists). */
   private readonly reasonLists = new ReasonLists(MAX_REASONS);
   readonly cfg: ReputationConfig;
@@ -210,6 +217,11 @@ export class IpReputation {
    */
   addScore(ip: string, points: number, reason: string, now: number, fold?: FoldNew): Detection | null {
     if (points <= 0) return null;
+    return this.score(ip, points, this.reasonText(reason, points), now, fold);
+  }
+
+  /** addScore with the reason's text made (`points` past its test). */
+  private score(ip: string, points: number, text: string, now: number, fold: FoldNew | undefined): Detection | null {
     // An address already scored is its own key (keys are in normal form): no parse and format again,
     // which an alert storm from a few thousand sources would otherwise pay on every alert.
     let e = ip === this.newest ? this.newestEntry : this.scores.get(ip);
@@ -236,7 +248,7 @@ export class IpReputation {
     e.firstSeen = Math.min(e.firstSeen ?? now, now);
     e.lastSeen = Math.max(e.lastSeen ?? now, now);
     e.score += points;
-    this.addReason(e, this.reasonText(reason, points));
+    this.addReason(e, text);
     if (key !== this.newest) {
       this.scores.set(key, e);
       this.newest = key;
@@ -303,7 +315,14 @@ export class IpReputation {
   /** Scores the source of an alert; returns MALICIOUS_IP when it promotes the source (unless `fold` folded it: see addScore). */
   onAlert(a: Pick<Alert, 'type' | 'src_ip'>, now: number, fold?: FoldNew): Detection | null {
     if (!a.src_ip || a.type === 'MALICIOUS_IP' || a.type === 'BLACKLISTED_IP') return null;
-    return this.addScore(a.src_ip, this.pointsFor(a.type), a.type, now, fold);
+    let r = this.typeReasons.get(a.type);
+    if (r === undefined) {
+      const points = this.pointsFor(a.type);
+      r = { points, text: points <= 0 ? '' : this.reasonText(a.type, points) };
+      this.typeReasons.set(a.type, r);
+    }
+    // addScore's test of the points, as it makes it.
+    return r.points <= 0 ? null : this.score(a.src_ip, r.points, r.text, now, fold);
   }
 
   /**

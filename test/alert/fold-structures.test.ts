@@ -35,6 +35,20 @@ describe('AddressSet', () => {
     for (const ip of ['10.0.0.1', '10.0.156.63', '10.1.0.0', '2001:db8::5', '2001:db8::fffff', '010.0.3.1', '0.0.0.0', '9.9.9.9']) expect(set.has(ip), ip).toBe(ref.has(ip));
   });
 
+  it('holds every address across growth by four (while small) and by two (past 65,536 slots), spoofed-like neighbours', () => {
+    // 70,000 addresses: the table grows 16 -> 64 -> ... -> 65,536 slots by four, then to 131,072 and 262,144 by two.
+    const set = new AddressSet();
+    const ip = (i: number): string => formatIpv4((0xc0a80000 + i * 3) >>> 0);
+    for (let i = 0; i < 70_000; i++) {
+      expect(set.add(ip(i))).toBe(true);
+      if (i % 997 === 0) expect(set.add(ip(i >> 1))).toBe(false);
+      expect(set.size).toBe(i + 1);
+    }
+    for (let i = 0; i < 70_000; i += 7) expect(set.has(ip(i))).toBe(true);
+    for (let i = 70_000; i < 71_000; i++) expect(set.has(ip(i))).toBe(false);
+    expect(set.has(formatIpv4((0xc0a80000 + 1) >>> 0))).toBe(false);
+  });
+
   it('reads each text as itself when sets take the same text in turn, and another text right after it (the read remembered)', () => {
     // A storm's sources go into several sets one after the other: the same text, then texts that differ by
     // one character, of the same length, not in normal form, IPv6, and the first again.

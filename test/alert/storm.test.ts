@@ -93,6 +93,42 @@ describe('StormControl', () => {
     expect(feed(s, det(5_000))).toBe(true);
   });
 
+  it('a fold after spent() goes into the window open now: also when the window spent() saw was replaced, ended or cleared since', () => {
+    // spent() remembers the window it found for fold() (see StormControl.spentWindow); every change of the windows forgets it.
+    const b = { SUSPICIOUS_PORT: { count: 1, windowMs: 1000 }, SQL_INJECTION: { count: 1, windowMs: 1000 } };
+    const sqli = (i: number) => det(i, { type: 'SQL_INJECTION', severity: 'HIGH' });
+    for (const change of ['admit', 'tick', 'finishAll', 'clear', 'other type'] as const) {
+      const s = control(b);
+      expect(s.admit('SUSPICIOUS_PORT', T0)).toBe(true);
+      expect(s.spent('SUSPICIOUS_PORT', T0 + 1)).toBe(true);
+      const first = s.fold(det(1));
+      if (change === 'admit') expect(s.admit('SUSPICIOUS_PORT', T0 + 1500)).toBe(true);
+      if (change === 'tick') s.tick(T0 + 1500);
+      if (change === 'finishAll') s.finishAll();
+      if (change === 'clear') s.clear();
+      if (change === 'other type') {
+        expect(s.admit('SQL_INJECTION', T0 + 2)).toBe(true);
+        expect(s.spent('SQL_INJECTION', T0 + 3)).toBe(true);
+        expect(s.fold(sqli(3)).type).toBe('SQL_INJECTION');
+        // Back to the first type: its window, looked up again.
+        expect(s.fold(det(4))).toBe(first);
+        continue;
+      }
+      const ended = s.takeFinished();
+      if (change !== 'clear') expect(ended).toEqual([first]);
+      // A fold without a window open now is refused, as before; with one opened, it goes to that window's storm.
+      if (change !== 'admit') {
+        expect(() => s.fold(det(1501))).toThrow(/without admit/);
+        expect(s.admit('SUSPICIOUS_PORT', T0 + 1501)).toBe(true);
+      }
+      // Refused by admit() (the funnel's raise path), folded with no spent() first: the window open now.
+      expect(s.admit('SUSPICIOUS_PORT', T0 + 1502)).toBe(false);
+      const next = s.fold(det(1502));
+      expect(next).not.toBe(first);
+      expect(next.id).not.toBe(first.id);
+    }
+  });
+
   it('counts folded alerts per type over every window, types in the order they first folded, and from nothing again after clear()', () => {
     const s = control({ SUSPICIOUS_PORT: { count: 1, windowMs: 1000 }, SQL_INJECTION: { count: 1, windowMs: 1000 }, MALICIOUS_IP: { count: 1, windowMs: 1000 } });
     // MALICIOUS_IP opens a window but never folds: it is not in the record.
@@ -117,6 +153,9 @@ describe('StormControl', () => {
     // The record read before is the one brought up to date.
     expect(seen).toEqual({ SUSPICIOUS_PORT: 3, SQL_INJECTION: 2 });
     expect(JSON.parse(JSON.stringify(s.counts))).toEqual({ folded: 5, foldedByType: { SUSPICIOUS_PORT: 3, SQL_INJECTION: 2 }, storms: 4 });
+    // The getter is defined after the literal (see countsOf): keys, their order and the JSON text as a literal's.
+    expect(Object.keys(s.counts)).toEqual(['folded', 'foldedByType', 'storms']);
+    expect(JSON.stringify(s.counts)).toBe('{"folded":5,"foldedByType":{"SUSPICIOUS_PORT":3,"SQL_INJECTION":2},"storms":4}');
     s.clear();
     expect(s.counts).toEqual({ folded: 0, foldedByType: {}, storms: 0 });
     feed(s, det(9000, { type: 'SQL_INJECTION', severity: 'HIGH' }));

@@ -49,6 +49,10 @@ describe('AlertFunnel', () => {
     // Sinks got copies: a later update does not change what an earlier hook saw.
     expect(r.news[0].count).toBe(1);
     expect(f.summary()).toEqual({ total: 1, byType: { SYN_SCAN: 1 }, bySeverity: { HIGH: 1 }, bySource: { '10.0.0.1': 1 }, storm: { folded: 0, foldedByType: {}, storms: 0 } });
+    // The summary's getter is defined after the literal (see emptySummary): keys, their order and the JSON text as a literal's.
+    expect(JSON.stringify(f.summary())).toBe('{"total":1,"byType":{"SYN_SCAN":1},"bySeverity":{"HIGH":1},"bySource":{"10.0.0.1":1},"storm":{"folded":0,"foldedByType":{},"storms":0}}');
+    f.clear();
+    expect(Object.keys(f.summary())).toEqual(['total', 'byType', 'bySeverity', 'bySource', 'storm']);
   });
 
   it('suppression is per type, measured from the last detection in packet time', () => {

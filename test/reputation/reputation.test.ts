@@ -74,6 +74,35 @@ describe('scores', () => {
     expect(r.onAlert(alert('SYN_SCAN', '10.0.0.5', t), t)).toBeNull();
   });
 
+  it("an alert's points and reason text are its type's, however alerts and manual scores of the same names interleave", () => {
+    // onAlert keeps each type's points and text made (typeReasons); addScore makes a text per reason and points.
+    const r = new IpReputation({ score_threshold: 1000, decay_per_hour: 0, points: { default: 3, SQL_INJECTION: 25, TRAFFIC_SURGE: 0 } });
+    const t = 1_700_000_000_000;
+    const steps: Array<[string, number | null]> = [
+      ['SQL_INJECTION', null],
+      ['SQL_INJECTION', 7],
+      ['SQL_INJECTION', null],
+      ['NULL_SCAN', null],
+      ['NULL_SCAN', 4],
+      ['TRAFFIC_SURGE', null],
+      ['TRAFFIC_SURGE', 2],
+      ['SQL_INJECTION', null],
+      ['NULL_SCAN', null],
+    ];
+    const reasons: string[] = [];
+    let score = 0;
+    for (const [type, manual] of steps) {
+      if (manual === null) r.onAlert(alert(type as Alert['type'], '10.0.0.9', t), t);
+      else r.addScore('10.0.0.9', manual, type, t);
+      const points = manual ?? (type === 'SQL_INJECTION' ? 25 : type === 'TRAFFIC_SURGE' ? 0 : 3);
+      if (points > 0) {
+        reasons.push(`${type} (+${points})`);
+        score += points;
+      }
+    }
+    expect(r.status('10.0.0.9')).toMatchObject({ score, reasons });
+  });
+
   it('promotion returns the detection exactly when the threshold is crossed', () => {
     const r = new IpReputation({ score_threshold: 30, decay_per_hour: 0 });
     const t = 1_700_000_000_000;
