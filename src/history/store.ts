@@ -12,6 +12,7 @@ import type { Alert, AlertSink, AlertType, Detection, Severity } from '../alert/
 import { SEVERITIES } from '../alert/types.js';
 import { OrderedTable } from '../alert/ordered-table.js';
 import { FoldedMembers } from './folded-members.js';
+import { DetailsJson } from './details-json.js';
 
 type Db = Database.Database;
 type Statement = Database.Statement;
@@ -496,6 +497,8 @@ export class AlertHistory implements AlertSink {
   /** The upsert for this run's own alerts, with its run, source and sensor written into the SQL (see open()). */
   private upsertOwn: Statement | null = null;
   private updateLater: Statement | null = null;
+  /** The rows' details text (JSON.stringify's), reused while a type's details repeat (an alert storm). */
+  private readonly detailsJson = new DetailsJson();
   private lastReported = '';
   private closed = false;
   private readonly outputs: WriteFailures;
@@ -806,12 +809,13 @@ export class AlertHistory implements AlertSink {
     const update = this.updateLater;
     const source = this.source;
     const sensor = this.opts.sensor;
+    const dj = this.detailsJson;
     const tx = this.db.transaction((queued: Queued[]) => {
       for (const q of queued) {
         const a = q.alert;
         // The values bound straight from the alert (rowValues' order): an array of them per row was garbage
         // made for every alert stored.
-        const details = JSON.stringify(a.details ?? {});
+        const details = dj.text(a.type, a.details);
         const final = a.final ? 1 : 0;
         // A record of an alert whose row this run wrote: the cheap update, unless the row is not as expected.
         if (

@@ -65,6 +65,35 @@ describe('writeAlertLine (the text log encoding a line straight into its buffer)
     expect(writeAlertLine({ ...base, final: true, last_seen: 'x\x00' }, buf, 0)).toBe(LINE_NOT_ASCII);
   });
 
+  it('gives the same bytes line after line as its fields repeat and change (the last value of each is kept)', () => {
+    const long = 'x'.repeat(70);
+    const seq: Alert[] = [
+      { ...base, src_ip: '10.0.0.1', dst_ip: '10.0.0.2', message: 'a message long enough to be copied natively: ' + 'y'.repeat(40) },
+      { ...base, src_ip: '10.0.0.3', dst_ip: '10.0.0.2', final: true, count: 2 },
+      { ...base, timestamp: '2026-11-20T12:00:00.001Z', type: 'SYN_SCAN', severity: 'LOW', src_ip: '10.0.0.3', dst_ip: long },
+      { ...base, timestamp: '2026-11-20T12:00:00.001Z', type: 'SYN_SCAN', severity: 'LOW', src_ip: '10.0.0.3', dst_ip: long, final: true, last_seen: long },
+      { ...base, src_ip: '10.0.0.1', dst_ip: '10.0.0.2' },
+    ];
+    const buf = Buffer.alloc(8192);
+    let off = 0;
+    for (const a of seq) off = writeAlertLine(a, buf, off);
+    expect(buf.subarray(0, off).toString('utf8')).toBe(seq.map((a) => alertLine(a) + '\n').join(''));
+  });
+
+  it('refuses a field that is not printable ASCII every time it comes, also after a line that had it printable', () => {
+    const buf = Buffer.alloc(4096);
+    const ok = { ...base, src_ip: '10.0.0.1', dst_ip: '10.0.0.2' };
+    for (const a of [{ ...ok, type: 'SQL\u00e9' as Alert['type'] }, { ...ok, dst_ip: '10.0.0.2\t' }, { ...ok, severity: 'HIGH\n' as Alert['severity'] }]) {
+      expect(writeAlertLine(ok, buf, 0)).toBe(alertLine(ok).length + 1);
+      expect(writeAlertLine(a, buf, 0)).toBe(LINE_NOT_ASCII);
+      expect(writeAlertLine(a, buf, 0)).toBe(LINE_NOT_ASCII);
+    }
+    // A long message (copied natively) with one control character or a character past Latin-1 at its end.
+    for (const tail of ['\x7f', '\x1b', '\u0101', '\u00e9']) {
+      expect(writeAlertLine({ ...ok, message: 'm'.repeat(80) + tail }, buf, 0)).toBe(LINE_NOT_ASCII);
+    }
+  });
+
   it('says when the line does not fit, to the byte', () => {
     const a = { ...base, src_ip: '10.0.0.1', dst_ip: '10.0.0.2' };
     const line = alertLine(a) + '\n';
