@@ -90,6 +90,22 @@ export class WindowCounter {
       }
     }
   }
+  /**
+   * remove(t.ts, times[i]) without either time passed as a number: the SYN-flood detector takes a completed
+   * handshake's SYN out of two counters, and each number argument (or return value) of a call V8 does
+   * not inline was boxed into a new heap number, per handshake.
+   */
+  removeAt(t: { readonly ts: number }, times: Float64Array, i: number): void {
+    this.advance(t.ts);
+    const slot = Math.floor(times[i] / this.slotMs);
+    if (slot > this.head - this.counts.length && slot <= this.head) {
+      const b = this.bucketOf(slot);
+      if (this.counts[b] > 0) {
+        this.counts[b]--;
+        this.sum--;
+      }
+    }
+  }
   total(now: number): number {
     const slot = Math.floor(now / this.slotMs);
     if (this.head < 0 || slot > this.head) this.moveTo(slot);
