@@ -343,7 +343,7 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     const hb = addrHash(p.ip4Dst, p.ip6Dst);
     if (isCopy(p, ha, hb) || ctx?.decoyMember?.(p.ip4Src, p.ip6Src, p.ip4Dst, p.ip6Dst) === true) return;
     const now = p.ts;
-    pending.add(ha, p.srcPort, hb, p.dstPort, now);
+    pending.add(ha, p.srcPort, hb, p.dstPort, p);
     let d = lastDst;
     if (d === undefined || p.ip4Dst !== lastDst4 || p.ip6Dst !== lastDst6) {
       d = stateOf(perDst, addrKey(p.ip4Dst, p.ip6Dst), -1, p);
@@ -378,12 +378,14 @@ export function createSynFloodDetector(settings: Settings, raise: Raise, ctx?: D
     const ha = addrHash(p.ip4Src, p.ip6Src);
     const slot = pending.find(ha, p.srcPort, addrHash(p.ip4Dst, p.ip6Dst), p.dstPort);
     if (slot >= 0) {
-      // Handshake completed: not half-open.
-      const at = pending.at(slot);
-      pending.remove(slot);
-      perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.remove(at);
+      // Handshake completed: not half-open. The SYN's time stays in the table until both counters took it
+      // out (never read into a number: see removeAt).
+      const times = pending.times;
+      const i = pending.timeIndex(slot);
+      perDst.get(addrKey(p.ip4Dst, p.ip6Dst))?.counter.removeAt(times, i);
       // A source whose bucket holds no state has none (as on the SYN path): no lookup.
-      if (srcIn[ha >>> 16] > 0) perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.remove(at);
+      if (srcIn[ha >>> 16] > 0) perSrc.get(addrKey(p.ip4Src, p.ip6Src))?.counter.removeAt(times, i);
+      pending.remove(slot);
     }
   }
 }

@@ -183,6 +183,17 @@ class OldAddrTable {
 
 type Key = [number, string, number, string, number];
 
+/** The table's inside: its pairs of IPv6 texts, and each slot's pair. */
+function inside(t: AddrTable): { texts: string[]; v6at: Int32Array } {
+  return t as unknown as { texts: string[]; v6at: Int32Array };
+}
+
+/** The IPv6 texts the table still keeps for a slot (a free slot's must be '', not the last key's). */
+function kept(t: AddrTable, slot: number): [string, string] {
+  const { texts, v6at } = inside(t);
+  return [texts[2 * v6at[slot]], texts[2 * v6at[slot] + 1]];
+}
+
 describe('AddrTable', () => {
   it('finds a key until it is removed; a full bucket evicts the lowest pin, oldest first', () => {
     const t = new AddrTable(8); // one bucket of 8 slots
@@ -237,18 +248,17 @@ describe('AddrTable', () => {
 
   it('drops the IPv6 texts of a key an IPv4 key replaces, from a free slot or by eviction', () => {
     const t = new AddrTable(8); // one bucket of 8 slots
-    const texts = t as unknown as { a6s: string[]; b6s: string[] };
     const v6: number[] = [];
     for (let i = 0; i < 8; i++) v6.push(put(t, 0, `2001:db8::${i}`, 0, '2001:db8::fe', 443, 100 + i));
     // Full: the oldest IPv6 key (touched at 100) goes, and its texts with it.
     const s = put(t, 0x0a000001, '', 0x0a0000fe, '', 80, 200);
     expect(t.replaced).toBe(true);
     expect(s).toBe(v6[0]);
-    expect([texts.a6s[s], texts.b6s[s]]).toEqual(['', '']);
+    expect(kept(t, s)).toEqual(['', '']);
     expect(t.find(0x0a000001, '', 0x0a0000fe, '', 80)).toBe(s);
     // A removed IPv6 key's slot is free and clear; an IPv6 key taking a slot keeps its own texts.
     t.remove(v6[1]);
-    expect([texts.a6s[v6[1]], texts.b6s[v6[1]]]).toEqual(['', '']);
+    expect(kept(t, v6[1])).toEqual(['', '']);
     const s6 = put(t, 0, '2001:db8::99', 0, '2001:db8::fe', 443, 300);
     expect(s6).toBe(v6[1]);
     expect([t.a6(s6), t.b6(s6)]).toEqual(['2001:db8::99', '2001:db8::fe']);
@@ -256,7 +266,6 @@ describe('AddrTable', () => {
 
   it('removeIf(slot, true) is remove(slot); removeIf(slot, false) changes nothing, on a live or a free slot', () => {
     const t = new AddrTable(8); // one bucket of 8 slots
-    const texts = t as unknown as { a6s: string[]; b6s: string[] };
     const s4 = put(t, 0x0a000001, '', 0x0a0000fe, '', 80, 1);
     const s6 = put(t, 0, '2001:db8::1', 0, '2001:db8::fe', 443, 2);
     const free = 7;
@@ -273,13 +282,38 @@ describe('AddrTable', () => {
     expect(t.count).toBe(1);
     expect(t.isUsed(s6)).toBe(false);
     expect(t.find(0, '2001:db8::1', 0, '2001:db8::fe', 443)).toBe(-1);
-    expect([texts.a6s[s6], texts.b6s[s6]]).toEqual(['', '']);
+    expect(kept(t, s6)).toEqual(['', '']);
     t.removeIf(s4, true);
     expect(t.count).toBe(0);
     expect(t.find(0x0a000001, '', 0x0a0000fe, '', 80)).toBe(-1);
     // The freed slots are taken again, first in slot order.
     expect(put(t, 0x0a000002, '', 0x0a0000fe, '', 80, 3)).toBe(Math.min(s4, s6));
     expect(t.replaced).toBe(false);
+  });
+
+  it('keeps one pair of IPv6 texts per slot that ever held an IPv6 key, however many keys come and go', () => {
+    const t = new AddrTable(64);
+    const { texts } = inside(t);
+    expect(texts).toEqual(['', '']);
+    // IPv4 keys alone take no pair.
+    for (let i = 0; i < 1000; i++) put(t, 0x0a000000 + i, '', 0x0a0000fe, '', 80, i);
+    expect(texts.length).toBe(2);
+    // 20,000 IPv6 keys through 64 slots, by eviction and removal, mixed with IPv4 keys over them.
+    const next = rng(99);
+    for (let i = 0; i < 20_000; i++) {
+      const v6 = next() < 0.7;
+      const s = v6 ? put(t, 0, `2001:db8::${i.toString(16)}`, 0, `2001:db8:1::${i % 7}`, 443, 1000 + i) : put(t, 0x0b000000 + i, '', 0x0a0000fe, '', 80, 1000 + i);
+      if (v6) expect([t.a6(s), t.b6(s)]).toEqual([`2001:db8::${i.toString(16)}`, `2001:db8:1::${i % 7}`]);
+      else expect(kept(t, s)).toEqual(['', '']);
+      if (next() < 0.3) t.remove(s);
+    }
+    expect(texts.length).toBeLessThanOrEqual(2 * (t.slots + 1));
+    // Pair 0 (the slots that never held an IPv6 key) is never written with a text.
+    expect([texts[0], texts[1]]).toEqual(['', '']);
+    // A free slot keeps no text; clear() leaves every pair ''.
+    for (let s = 0; s < t.slots; s++) if (!t.isUsed(s)) expect(kept(t, s)).toEqual(['', '']);
+    t.clear();
+    expect(texts.every((x) => x === '')).toBe(true);
   });
 
   it('tells IPv4 and IPv6 keys apart and compares IPv6 text', () => {

@@ -58,7 +58,7 @@ describe('HandshakeTable', () => {
   it('finds what was added, forgets what was removed, counts live entries', () => {
     const t = new HandshakeTable(16);
     expect(t.find(1, 40000, 2, 80)).toBe(-1);
-    const s = t.add(1, 40000, 2, 80, 1000);
+    const s = t.add(1, 40000, 2, 80, { ts: 1000 });
     expect(t.count).toBe(1);
     expect(t.find(1, 40000, 2, 80)).toBe(s);
     expect(t.at(s)).toBe(1000);
@@ -66,7 +66,7 @@ describe('HandshakeTable', () => {
     // The reverse direction is another key.
     expect(t.find(2, 80, 1, 40000)).toBe(-1);
     // Adding the same handshake again (a retransmitted SYN) keeps one entry.
-    expect(t.add(1, 40000, 2, 80, 1500, 2)).toBe(s);
+    expect(t.add(1, 40000, 2, 80, { ts: 1500 }, 2)).toBe(s);
     expect(t.count).toBe(1);
     expect(t.at(s)).toBe(1500);
     expect(t.stageOf(s)).toBe(2);
@@ -78,7 +78,7 @@ describe('HandshakeTable', () => {
     t.remove(s); // removing twice does not count twice
     expect(t.count).toBe(0);
     // Time 0 is stored as 1: a slot is never occupied with ts 0.
-    const z = t.add(3, 1, 4, 2, 0);
+    const z = t.add(3, 1, 4, 2, { ts: 0 });
     expect(t.at(z)).toBe(1);
     expect(t.find(3, 1, 4, 2)).toBe(z);
   });
@@ -89,7 +89,7 @@ describe('HandshakeTable', () => {
     let a = 0;
     while (seen.size < 4 || a < 50) {
       a++;
-      const s = t.add(a, 1000 + a, 7, 443, 100 + a);
+      const s = t.add(a, 1000 + a, 7, 443, { ts: 100 + a });
       seen.set(s, [a, 1000 + a]);
     }
     expect(t.count).toBe(4);
@@ -102,7 +102,7 @@ describe('HandshakeTable', () => {
     const t = new HandshakeTable(10); // 1024 slots = 32 bitset words
     const keys: Array<[number, number, number]> = [];
     for (let i = 0; i < 600; i++) {
-      const s = t.add(i * 7919, 30000 + i, 0x0a000001, 80, i < 300 ? 1000 : 20_000);
+      const s = t.add(i * 7919, 30000 + i, 0x0a000001, 80, { ts: i < 300 ? 1000 : 20_000 });
       keys.push([s, i * 7919, 30000 + i]);
     }
     const before = t.count;
@@ -139,11 +139,14 @@ describe('HandshakeTable', () => {
       const [a, sp, b, dp] = key();
       if (op < 0.45) {
         const stage = 1 + Math.floor(next() * 2);
-        expect(t.add(a, sp, b, dp, now, stage)).toBe(r.add(a, sp, b, dp, now, stage));
+        expect(t.add(a, sp, b, dp, { ts: now }, stage)).toBe(r.add(a, sp, b, dp, now, stage));
       } else if (op < 0.9) {
         const s = t.find(a, sp, b, dp);
         expect(s).toBe(r.find(a, sp, b, dp));
         if (s >= 0) expect(t.stageOf(s)).toBe(r.stage[s]);
+        // The time as the flood detectors read it (times[timeIndex]) and as at() gives it.
+        if (s >= 0) expect(t.times[t.timeIndex(s)]).toBe(r.ts[s]);
+        if (s >= 0) expect(t.at(s)).toBe(r.ts[s]);
         if (s >= 0 && next() < 0.3) {
           t.setStage(s, 2);
           r.stage[s] = 2;

@@ -50,8 +50,18 @@ export class AddrTable {
   private readonly fpw: Uint32Array;
   /** Set by base(): the fingerprint of the key it hashed. */
   private fp = 0;
-  private readonly a6s: string[];
-  private readonly b6s: string[];
+  /**
+   * Per slot: its pair of IPv6 texts in `texts` (a at 2j, b at 2j + 1), j > 0 once the slot has held an
+   * IPv6 key; j = 0 is a pair of '' that is never written with anything else.
+   */
+  private readonly v6at: Int32Array;
+  /**
+   * IPv6 texts of the slots that have held an IPv6 key, pair by pair in the order the slots first did,
+   * grown as they come. Why not two string arrays of a text per slot: those were filled at construction,
+   * 16 bytes a slot of the JS heap for every table (1 MiB for the probe tracker's 65,536 slots), made
+   * again for every run, where most slots never hold an IPv6 key.
+   */
+  private readonly texts: string[] = ['', ''];
   /** Last use (packet time); the detector sets it, insert() prefers the oldest as victim. */
   readonly touched: Float64Array;
   /** Insertion sequence number of each entry: reports that go out together keep first-seen order. */
@@ -73,8 +83,7 @@ export class AddrTable {
     this.pins = new Uint32Array(n);
     this.fps = new Uint8Array(n);
     this.fpw = new Uint32Array(this.fps.buffer);
-    this.a6s = new Array<string>(n).fill('');
-    this.b6s = new Array<string>(n).fill('');
+    this.v6at = new Int32Array(n);
     this.touched = new Float64Array(n);
     this.born = new Float64Array(n);
     this.mask = n / WAYS - 1;
@@ -90,10 +99,10 @@ export class AddrTable {
     return this.k[(slot << 2) + 2];
   }
   a6(slot: number): string {
-    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.a6s[slot] : '';
+    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.texts[2 * this.v6at[slot]] : '';
   }
   b6(slot: number): string {
-    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.b6s[slot] : '';
+    return (this.k[(slot << 2) + 3] & T_V6) !== 0 ? this.texts[2 * this.v6at[slot] + 1] : '';
   }
   isUsed(slot: number): boolean {
     return (this.k[(slot << 2) + 3] & T_USED) !== 0;
@@ -149,7 +158,7 @@ export class AddrTable {
         k[i + 2] === x &&
         k[i] === a4 &&
         k[i + 1] === b4 &&
-        (want === T_USED || (this.a6s[s] === a6 && this.b6s[s] === b6))
+        (want === T_USED || (this.texts[2 * this.v6at[s]] === a6 && this.texts[2 * this.v6at[s] + 1] === b6))
       ) {
         return s;
       }
@@ -215,8 +224,15 @@ export class AddrTable {
     // The texts of an IPv6 key, or '' over an IPv6 key's (an IPv4 key's texts are ''), in one place: the
     // first IPv4 key to replace an IPv6 one, late in a run, then finds type feedback (it deoptimized this).
     if (v6 || (old & T_V6) !== 0) {
-      this.a6s[v] = a6;
-      this.b6s[v] = b6;
+      let j = this.v6at[v];
+      if (j === 0) {
+        // The slot's first IPv6 key (an IPv6 key was there before only if it has a pair already).
+        j = this.texts.length >> 1;
+        this.v6at[v] = j;
+        this.texts.push('', '');
+      }
+      this.texts[2 * j] = a6;
+      this.texts[2 * j + 1] = b6;
     }
     this.born[v] = ++this.births;
     return v;
@@ -239,8 +255,9 @@ export class AddrTable {
       this.k[i] = 0;
       this.fps[slot] = 0;
       if ((tag & T_V6) !== 0) {
-        this.a6s[slot] = '';
-        this.b6s[slot] = '';
+        const j = this.v6at[slot];
+        this.texts[2 * j] = '';
+        this.texts[2 * j + 1] = '';
       }
       this.count--;
     }
@@ -260,8 +277,10 @@ export class AddrTable {
     const texts = gone && v6;
     this.k[i] = gone ? 0 : tag;
     this.fps[slot] = gone ? 0 : this.fps[slot];
-    this.a6s[slot] = texts ? '' : this.a6s[slot];
-    this.b6s[slot] = texts ? '' : this.b6s[slot];
+    // A slot without a pair of texts writes '' over pair 0's ''.
+    const j = 2 * this.v6at[slot];
+    this.texts[j] = texts ? '' : this.texts[j];
+    this.texts[j + 1] = texts ? '' : this.texts[j + 1];
     this.count -= gone ? 1 : 0;
   }
 
@@ -269,8 +288,8 @@ export class AddrTable {
     this.k.fill(0);
     this.pins.fill(0);
     this.fps.fill(0);
-    this.a6s.fill('');
-    this.b6s.fill('');
+    // Each slot keeps its pair for its next IPv6 key.
+    this.texts.fill('');
     this.count = 0;
   }
 }

@@ -48,14 +48,18 @@ export class HandshakeTable {
     if ((this.occ[s >>> 5] & (1 << (s & 31))) === 0) return -1;
     return this.ri[4 * s + 2] === this.fpOf(a, b, sport, dport) ? s : -1;
   }
-  /** Records a handshake start (replacing whatever held its slot); returns its slot. `a`, `b`: addrHash() of source and destination. */
-  add(a: number, sport: number, b: number, dport: number, now: number, stage = 1): number {
+  /**
+   * Records a handshake start at `t.ts` (replacing whatever held its slot); returns its slot. `a`, `b`:
+   * addrHash() of source and destination. Takes the packet, not its time: a number argument of a call V8
+   * does not inline is boxed into a new heap number, and the flood detectors call this per SYN.
+   */
+  add(a: number, sport: number, b: number, dport: number, t: { readonly ts: number }, stage = 1): number {
     const s = this.slotOf(a, b, sport, dport);
     if (this.rec[2 * s] === 0) {
       this.count++;
       this.occ[s >>> 5] |= 1 << (s & 31);
     }
-    this.rec[2 * s] = now || 1;
+    this.rec[2 * s] = t.ts || 1;
     this.ri[4 * s + 2] = this.fpOf(a, b, sport, dport);
     this.ri[4 * s + 3] = stage;
     return s;
@@ -63,6 +67,17 @@ export class HandshakeTable {
   /** Time the slot's handshake was recorded (0 when the slot is empty). */
   at(slot: number): number {
     return this.rec[2 * slot];
+  }
+  /**
+   * The records' times: at(slot) is times[timeIndex(slot)]. For a caller that hands a time on without
+   * taking it as a number (WindowCounter.removeAt): a number returned by a call V8 does not inline is a
+   * new heap number, one per completed handshake.
+   */
+  get times(): Float64Array {
+    return this.rec;
+  }
+  timeIndex(slot: number): number {
+    return 2 * slot;
   }
   /** The slot's stage, as add() or setStage() left it. */
   stageOf(slot: number): number {

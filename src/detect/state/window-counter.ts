@@ -1,5 +1,8 @@
 // A count of events in a sliding window of packet time, kept in a fixed number of buckets.
 
+/** remove()'s time, handed to removeAt (one counter call at a time: never held across calls). */
+const REMOVE_AT = new Float64Array(1);
+
 /**
  * Events in a sliding window, kept as `slots` buckets: add() and total() are O(slots) at worst (when
  * the window moves past buckets), O(1) otherwise; memory is constant. Time is packet time (ms).
@@ -81,19 +84,29 @@ export class WindowCounter {
       this.sum += delta;
     }
   }
-  /**
-   * Removes an event added at time `at` if its bucket is still in the window (never below zero). Without
-   * moving the window to `now`: a bucket that the move would empty is emptied by the next move whatever it
-   * then holds, and every read (total(), oldest()) moves first, so what they give is the same. The move
-   * here (syn-flood's handshake path) first ran late in a run, and its call, never made before, threw
-   * away syn-flood's compiled packet path.
-   */
+  /** Removes an event added at time `at` (removeAt with the time in a scratch array: one body for both). */
   remove(at: number): void {
-    const slot = Math.floor(at / this.slotMs);
+    REMOVE_AT[0] = at;
+    this.removeAt(REMOVE_AT, 0);
+  }
+  /**
+   * Removes an event added at time `times[i]` if its bucket is still in the window (never below zero).
+   *
+   * The time is read from the caller's array (the SYN-flood detector's table of pending handshakes), not
+   * passed as a number: a number argument of a call V8 does not inline is boxed into a new heap number,
+   * twice per completed handshake.
+   *
+   * Without moving the window to now: a bucket that the move would empty is emptied by the next move
+   * whatever it then holds, and every read (total(), oldest()) moves first, so what they give is the same.
+   * A move here (syn-flood's handshake path) first ran late in a run, and its call, never made before,
+   * threw away syn-flood's compiled packet path.
+   */
+  removeAt(times: Float64Array, i: number): void {
+    const slot = Math.floor(times[i] / this.slotMs);
     if (slot > this.head - this.counts.length && slot <= this.head) {
-      const i = this.bucketOf(slot);
-      if (this.counts[i] > 0) {
-        this.counts[i]--;
+      const b = this.bucketOf(slot);
+      if (this.counts[b] > 0) {
+        this.counts[b]--;
         this.sum--;
       }
     }
